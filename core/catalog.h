@@ -1,0 +1,87 @@
+/* cat: catalog introspection of one database through the async db layer:
+ * tables and views, columns (declared type, type class, nullability,
+ * default), primary and unique keys, foreign keys, indexes, row counts and
+ * size. Loading is a chain of queries on the db's loop; the result is a
+ * plain structure the caller owns. */
+#ifndef CUTOVER_CATALOG_H
+#define CUTOVER_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* A normalised type class, for comparing types across engines. */
+enum cat_class { TC_OTHER, TC_INT, TC_FLOAT, TC_NUMERIC, TC_BOOL, TC_TEXT, TC_BLOB, TC_DATE,
+                 TC_TIME, TC_TIMESTAMP, TC_TIMESTAMPTZ, TC_UUID, TC_JSON };
+
+enum cat_count { COUNT_UNKNOWN, COUNT_EXACT, COUNT_ESTIMATE };
+
+struct cat_column {
+    char *name, *type, *dflt;   /* type as declared; dflt NULL when none */
+    enum cat_class tclass;
+    int notnull;
+    int pk;                     /* position in the primary key, 1-based; 0 if not in it */
+};
+
+struct cat_cols {               /* an ordered column list */
+    char *name;                 /* the constraint's name, for unique keys */
+    char **names;
+    size_t n;
+};
+
+struct cat_fk {
+    char *name;
+    struct cat_cols cols, ref_cols;
+    char *ref_table;
+};
+
+struct cat_index {
+    char *name, *columns;       /* columns (or expressions) as text, comma separated */
+    int unique, primary;
+};
+
+struct cat_table {
+    char *name;                 /* qualified ("sales.orders") outside public/main */
+    char *schema, *relname;     /* its parts, for queries */
+    int is_view, without_rowid;
+    struct cat_column *cols;
+    size_t ncols;
+    struct cat_cols pk;
+    struct cat_cols *uniques;
+    size_t nuniques;
+    struct cat_fk *fks;
+    size_t nfks;
+    struct cat_index *indexes;
+    size_t nindexes;
+    int64_t rows;               /* meaningful unless count is COUNT_UNKNOWN */
+    enum cat_count count;
+    char *count_error;          /* why the exact count is missing, when it is */
+    int64_t size_bytes;         /* -1 when unknown */
+};
+
+struct catalog {
+    struct cat_table *tables;   /* sorted by name */
+    size_t ntables;
+};
+
+struct cat_opts {
+    int count_rows;             /* run count(*) per table */
+    int count_timeout_ms;       /* per table; then the estimate (PostgreSQL) or unknown */
+};
+
+/* Called once; on failure `cat` is NULL and `msg` says why. The callee owns
+ * `cat` (free with cat_free). */
+typedef void (*cat_done_cb)(struct catalog *cat, int status, const char *msg, void *arg);
+
+/* Starts loading the catalog of `db`. Returns -1 only if the db is closing. */
+int cat_load(db_t *db, const struct cat_opts *o, cat_done_cb done, void *arg);
+void cat_free(struct catalog *c);
+
+const struct cat_table *cat_find(const struct catalog *c, const char *name);
+const struct cat_column *cat_column(const struct cat_table *t, const char *name);
+/* The class of a declared type, by SQLite's affinity rules and PostgreSQL names. */
+enum cat_class cat_classify(const char *type);
+const char *cat_class_name(enum cat_class c);
+
+#endif

@@ -1,0 +1,113 @@
+/* db: one asynchronous interface over SQLite and PostgreSQL on a libuv loop.
+ *
+ * A db_t is a connection that runs one query at a time; further queries wait
+ * in a FIFO queue. Rows arrive in batches through a callback that may pause
+ * the stream (backpressure): a paused PostgreSQL query stops reading its
+ * socket, a paused SQLite query stops stepping. Nothing here blocks the loop:
+ * PostgreSQL runs through libpq's async API on a uv_poll_t, SQLite on the
+ * libuv thread pool, one job at a time per connection.
+ *
+ * Safety (DESIGN.md): every session is read-only. PostgreSQL sessions set
+ * default_transaction_read_only=on, statement_timeout and
+ * application_name=cutover; SQLite files are opened read-only with
+ * query_only. Only db_url_masked() is ever shown. */
+#ifndef CUTOVER_DB_H
+#define CUTOVER_DB_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "err.h"
+#include "url.h"
+
+typedef struct db db_t;
+typedef struct db_query db_query_t;
+
+enum db_state { DB_CONNECTING, DB_UP, DB_DOWN };
+
+/* Status of a finished query (done callback); 0 is success. */
+enum {
+    DB_OK = 0,
+    DB_EQUERY = -1,     /* the database refused the query */
+    DB_ELOST = -2,      /* the connection was lost or could not be made */
+    DB_ECANCELED = -3,  /* db_query_cancel() or db_close() */
+    DB_ETIMEDOUT = -4,  /* the query's timeout_ms passed */
+};
+
+/* What a rows callback returns. */
+enum { DB_CONTINUE = 0, DB_PAUSE = 1 };
+
+/* The kind of one value; PostgreSQL values keep their type OID as well. */
+enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_NUMERIC, DB_BOOL, DB_TEXT, DB_BLOB };
+
+struct db_cell {
+    const char *p;      /* NULL for SQL NULL; text (PostgreSQL text format) or BLOB bytes */
+    size_t len;
+    enum db_type type;
+};
+
+/* A batch of rows, valid only during the rows callback (copy what you keep). */
+struct db_batch {
+    size_t nrows;
+    int ncols;
+    const char *const *colnames;
+    const unsigned *coltypes;     /* PostgreSQL type OIDs; 0 on SQLite */
+    const struct db_cell *cells;  /* nrows * ncols, row-major */
+};
+
+static inline const struct db_cell *db_cell(const struct db_batch *b, size_t row, int col)
+{
+    return &b->cells[row * (size_t)b->ncols + (size_t)col];
+}
+
+struct db_opts {
+    int statement_timeout_ms;   /* server-side limit; 0: 60 s */
+    int connect_timeout_ms;     /* 0: 10 s */
+    int reconnect;              /* after a failure, reconnect with exponential backoff */
+    /* Told of every state change; db_errmsg() says why a db went down. */
+    void (*on_state)(db_t *db, enum db_state state, void *arg);
+    void *arg;
+};
+
+struct db_query_opts {
+    size_t batch_rows;          /* rows per batch; 0: 256 */
+    int timeout_ms;             /* client-side limit, then cancel; 0: none */
+};
+
+typedef int (*db_rows_cb)(db_query_t *q, const struct db_batch *b, void *arg);
+/* Called exactly once per query that db_query() accepted. `msg` is NULL on
+ * success, else says what failed with the masked URL; both are borrowed. */
+typedef void (*db_done_cb)(db_query_t *q, int status, const char *msg, void *arg);
+
+/* Parses `url` (relative SQLite paths against `base_dir`) and starts
+ * connecting. Returns 0 and *out, or -1 with `e` filled (ERR_INPUT) for a bad
+ * URL. Connection failures are reported asynchronously: through on_state and
+ * by failing queued queries with DB_ELOST. */
+int db_open(uv_loop_t *loop, const char *url, const char *base_dir, const struct db_opts *o,
+            db_t **out, struct err *e);
+
+/* Fails the active and queued queries with DB_ECANCELED and closes; the
+ * memory is released once libuv has closed the handles. NULL is a no-op. */
+void db_close(db_t *db);
+
+enum db_state db_state(const db_t *db);
+enum url_kind db_kind(const db_t *db);
+const char *db_url_masked(const db_t *db);
+/* Why the connection last failed ("" if it never did). */
+const char *db_errmsg(const db_t *db);
+
+/* Queues `sql` with `nparams` text parameters ($1… on PostgreSQL, ?1… on
+ * SQLite; copied). `rows` may be NULL. Returns NULL, without calling `done`,
+ * only when the db is closing; otherwise `done` is called exactly once. */
+db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *params,
+                     const struct db_query_opts *o, db_rows_cb rows, db_done_cb done, void *arg);
+
+/* Resumes a query whose rows callback returned DB_PAUSE. */
+void db_query_resume(db_query_t *q);
+/* Stops a query: no more rows are delivered and `done` gets DB_ECANCELED. */
+void db_query_cancel(db_query_t *q);
+
+/* Quotes an identifier for the db's engine ("a""b"); caller frees. */
+char *db_quote_ident(const char *name);
+
+#endif

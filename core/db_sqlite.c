@@ -1,0 +1,386 @@
+/* db_sqlite: SQLite on the libuv thread pool. One job at a time per
+ * connection (open, step a batch, close); the loop thread only touches the
+ * connection between jobs and sees results in the after-work callback. */
+#include "config.h"
+#include "db_int.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define BATCH_BYTES (1u << 20)  /* a batch stops early past this many value bytes */
+
+enum job { JOB_OPEN, JOB_STEP, JOB_CLOSE };
+
+struct slot {
+    size_t off, len;
+    enum db_type type;
+};
+
+struct lite {
+    db_t *db;
+    sqlite3 *conn;
+    sqlite3_stmt *stmt;
+    uv_work_t work;
+    enum job job;
+    int busy;                   /* a job is on the pool */
+    void (*disconnected)(db_t *db);
+    /* filled by the job, read after it */
+    int rc;
+    char *jerr;
+    int finished;               /* SQLITE_DONE reached */
+    char *arena;
+    size_t alen, acap;
+    struct slot *slots;
+    size_t nslots, slotcap;
+    size_t nrows;
+    char **colnames;
+    int ncols;
+    struct db_cell *cells;
+    size_t cellcap;
+    /* read by the progress handler on the pool thread */
+    atomic_int interrupt;
+    uint64_t deadline;          /* uv_hrtime() ns; 0 while idle */
+    int timed_out;
+};
+
+static void run_job(struct lite *l, enum job job);
+
+static int progress(void *arg)
+{
+    struct lite *l = arg;
+
+    if (atomic_load(&l->interrupt))
+        return 1;
+    if (l->deadline && uv_hrtime() > l->deadline) {
+        l->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void set_jerr(struct lite *l, const char *msg)
+{
+    free(l->jerr);
+    l->jerr = xstrdup(msg);
+}
+
+static void do_open(struct lite *l)
+{
+    const char *path = l->db->url.path;
+    struct stat st;
+    sqlite3_stmt *s;
+
+    if (strcmp(path, ":memory:") != 0 && stat(path, &st) < 0) {
+        l->jerr = xasprintf("cannot open '%s': %s", path, strerror(errno));
+        return;
+    }
+    /* Read-only twice over: the open flag and query_only for this session. */
+    if (sqlite3_open_v2(path, &l->conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_exec(l->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(l->conn, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL)
+            != SQLITE_OK) {
+        l->jerr = xasprintf("cannot open '%s': %s", path,
+                            l->conn ? sqlite3_errmsg(l->conn) : "out of memory");
+        sqlite3_close_v2(l->conn);
+        l->conn = NULL;
+        return;
+    }
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        l->jerr = xasprintf("cannot read '%s': %s", path, sqlite3_errmsg(l->conn));
+        sqlite3_finalize(s);
+        sqlite3_close_v2(l->conn);
+        l->conn = NULL;
+        return;
+    }
+    sqlite3_finalize(s);
+    sqlite3_busy_timeout(l->conn, 5000);
+    sqlite3_progress_handler(l->conn, 1000, progress, l);
+}
+
+static void arena_add(struct lite *l, const void *p, size_t n, enum db_type type)
+{
+    l->slots = xgrow(l->slots, &l->slotcap, l->nslots + 1, sizeof *l->slots);
+    l->slots[l->nslots++] = (struct slot){ l->alen, n, type };
+    l->arena = xgrow(l->arena, &l->acap, l->alen + n + 1, 1);
+    if (n)
+        memcpy(l->arena + l->alen, p, n);
+    l->arena[l->alen + n] = '\0';  /* text stays a C string */
+    l->alen += n + 1;
+}
+
+/* The shortest text that reads back as the same double. */
+static int format_double(char *buf, size_t n, double v)
+{
+    int len = 0;
+
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return len;
+}
+
+static void copy_value(struct lite *l, int c)
+{
+    sqlite3_stmt *s = l->stmt;
+    char buf[40];
+    int n;
+
+    switch (sqlite3_column_type(s, c)) {
+    case SQLITE_NULL:
+        arena_add(l, NULL, 0, DB_NULL);
+        break;
+    case SQLITE_INTEGER:
+        n = snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(s, c));
+        arena_add(l, buf, (size_t)n, DB_INT);
+        break;
+    case SQLITE_FLOAT:
+        n = format_double(buf, sizeof buf, sqlite3_column_double(s, c));
+        arena_add(l, buf, (size_t)n, DB_FLOAT);
+        break;
+    case SQLITE_BLOB: {
+        const void *p = sqlite3_column_blob(s, c);
+        arena_add(l, p, (size_t)sqlite3_column_bytes(s, c), DB_BLOB);
+        break;
+    }
+    default: {
+        const unsigned char *p = sqlite3_column_text(s, c);
+        arena_add(l, p, (size_t)sqlite3_column_bytes(s, c), DB_TEXT);
+        break;
+    }
+    }
+}
+
+static void do_step(struct lite *l)
+{
+    db_query_t *q = l->db->active;
+    int rc = SQLITE_ROW;
+
+    if (atomic_load(&l->interrupt))
+        return;
+    if (!l->stmt) {
+        if (sqlite3_prepare_v2(l->conn, q->sql, -1, &l->stmt, NULL) != SQLITE_OK) {
+            set_jerr(l, sqlite3_errmsg(l->conn));
+            return;
+        }
+        for (int i = 0; i < q->nparams; i++)
+            sqlite3_bind_text(l->stmt, i + 1, q->params[i], -1, SQLITE_TRANSIENT);
+        l->ncols = sqlite3_column_count(l->stmt);
+        l->colnames = xcalloc((size_t)l->ncols, sizeof *l->colnames);
+        for (int c = 0; c < l->ncols; c++)
+            l->colnames[c] = xstrdup(sqlite3_column_name(l->stmt, c));
+    }
+    while (l->nrows < q->o.batch_rows && l->alen < BATCH_BYTES &&
+           (rc = sqlite3_step(l->stmt)) == SQLITE_ROW) {
+        for (int c = 0; c < l->ncols; c++)
+            copy_value(l, c);
+        l->nrows++;
+    }
+    if (rc == SQLITE_DONE) {
+        l->finished = 1;
+    } else if (rc != SQLITE_ROW) {
+        if (l->timed_out)
+            set_jerr(l, "canceling statement due to statement timeout");
+        else
+            set_jerr(l, sqlite3_errmsg(l->conn));
+    }
+}
+
+static void work_cb(uv_work_t *w)
+{
+    struct lite *l = w->data;
+
+    switch (l->job) {
+    case JOB_OPEN: do_open(l); break;
+    case JOB_STEP: do_step(l); break;
+    case JOB_CLOSE:
+        sqlite3_finalize(l->stmt);
+        l->stmt = NULL;
+        sqlite3_close_v2(l->conn);
+        l->conn = NULL;
+        break;
+    }
+}
+
+static void query_reset(struct lite *l)
+{
+    sqlite3_finalize(l->stmt);
+    l->stmt = NULL;
+    for (int c = 0; c < l->ncols; c++)
+        free(l->colnames[c]);
+    free(l->colnames);
+    l->colnames = NULL;
+    l->ncols = 0;
+    l->finished = 0;
+    l->timed_out = 0;
+    l->deadline = 0;
+    atomic_store(&l->interrupt, 0);
+}
+
+static int deliver(struct lite *l, db_query_t *q)
+{
+    struct db_batch b;
+    size_t n = l->nrows * (size_t)l->ncols;
+
+    l->cells = xgrow(l->cells, &l->cellcap, n, sizeof *l->cells);
+    for (size_t i = 0; i < n; i++) {
+        const struct slot *s = &l->slots[i];
+        l->cells[i] = (struct db_cell){ s->type == DB_NULL ? NULL : l->arena + s->off, s->len,
+                                        s->type };
+    }
+    b = (struct db_batch){ .nrows = l->nrows, .ncols = l->ncols,
+                           .colnames = (const char *const *)l->colnames,
+                           .coltypes = NULL, .cells = l->cells };
+    l->nrows = l->nslots = l->alen = 0;
+    return db__deliver(q, &b);
+}
+
+static void close_now(struct lite *l)
+{
+    if (l->db->active)
+        db__finish(l->db->active, DB_ECANCELED, NULL);
+    query_reset(l);
+    if (l->conn)
+        run_job(l, JOB_CLOSE);
+    else
+        l->disconnected(l->db);
+}
+
+static void after_cb(uv_work_t *w, int status)
+{
+    struct lite *l = w->data;
+    db_t *db = l->db;
+    db_query_t *q = db->active;
+    char *err;
+
+    (void)status;
+    l->busy = 0;
+    if (l->job == JOB_CLOSE) {
+        l->disconnected(db);
+        return;
+    }
+    if (l->job == JOB_OPEN) {
+        err = l->jerr;
+        l->jerr = NULL;
+        if (l->disconnected)
+            close_now(l);
+        else if (err)
+            db__failed(db, err);
+        else
+            db__connected(db);
+        free(err);
+        return;
+    }
+    if (l->nrows && q)
+        deliver(l, q);
+    if (l->disconnected) {
+        free(l->jerr);
+        l->jerr = NULL;
+        close_now(l);
+    } else if (l->jerr || l->finished || q->stop) {
+        err = l->jerr;
+        l->jerr = NULL;
+        query_reset(l);
+        db__finish(q, err ? DB_EQUERY : DB_OK, err);
+        free(err);
+    } else if (!q->paused) {
+        run_job(l, JOB_STEP);
+    }
+}
+
+static void run_job(struct lite *l, enum job job)
+{
+    l->job = job;
+    l->busy = 1;
+    l->work.data = l;
+    uv_queue_work(l->db->loop, &l->work, work_cb, after_cb);
+}
+
+static void lite_connect(db_t *db)
+{
+    struct lite *l = db->impl;
+
+    if (!l) {
+        l = db->impl = xcalloc(1, sizeof *l);
+        l->db = db;
+    }
+    run_job(l, JOB_OPEN);
+}
+
+static void lite_start(db_t *db, db_query_t *q)
+{
+    struct lite *l = db->impl;
+
+    (void)q;
+    query_reset(l);
+    l->deadline = uv_hrtime() + (uint64_t)db->o.statement_timeout_ms * 1000000u;
+    run_job(l, JOB_STEP);
+}
+
+static void lite_resume(db_t *db, db_query_t *q)
+{
+    struct lite *l = db->impl;
+
+    (void)q;
+    if (!l->busy)
+        run_job(l, JOB_STEP);
+}
+
+static void lite_cancel(db_t *db, db_query_t *q)
+{
+    struct lite *l = db->impl;
+
+    (void)q;
+    atomic_store(&l->interrupt, 1);
+    if (l->busy)
+        sqlite3_interrupt(l->conn);
+    else
+        run_job(l, JOB_STEP);  /* a paused query: one job sees the flag and ends it */
+}
+
+static void lite_disconnect(db_t *db, void (*done)(db_t *db))
+{
+    struct lite *l = db->impl;
+
+    if (!l) {
+        done(db);
+        return;
+    }
+    l->disconnected = done;
+    if (l->busy) {
+        atomic_store(&l->interrupt, 1);
+        if (l->job == JOB_STEP)  /* conn is only ours to touch once open */
+            sqlite3_interrupt(l->conn);
+        return;  /* after_cb finishes the close */
+    }
+    close_now(l);
+}
+
+static void lite_free(db_t *db)
+{
+    struct lite *l = db->impl;
+
+    if (!l)
+        return;
+    free(l->jerr);
+    free(l->arena);
+    free(l->slots);
+    free(l->cells);
+    free(l);
+}
+
+const struct db_ops db_sqlite_ops = {
+    .connect = lite_connect,
+    .start = lite_start,
+    .resume = lite_resume,
+    .cancel = lite_cancel,
+    .disconnect = lite_disconnect,
+    .free_impl = lite_free,
+};

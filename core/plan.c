@@ -1,0 +1,559 @@
+#include "config.h"
+#include "plan.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum sect { S_NONE, S_MIGRATION, S_SOURCE, S_TARGET, S_TABLE, S_CHECK, S_STEP, S_ROLLBACK,
+            S_HYPERCARE };
+
+static const char *const sect_names[] = {
+    [S_MIGRATION] = "migration", [S_SOURCE] = "source", [S_TARGET] = "target",
+    [S_TABLE] = "table", [S_CHECK] = "check", [S_STEP] = "step",
+    [S_ROLLBACK] = "rollback", [S_HYPERCARE] = "hypercare",
+};
+
+/* The keys each section accepts; a key's index is its bit in `seen`. */
+static const char *const sect_keys[][8] = {
+    [S_MIGRATION] = { "name", "mapping", "workspace" },
+    [S_SOURCE] = { "url", "label" },
+    [S_TARGET] = { "url", "label" },
+    [S_TABLE] = { "target", "key", "decision", "owner", "watermark", "where", "expires" },
+    [S_CHECK] = { "source", "target", "tolerance", "owner" },
+    [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
+    [S_ROLLBACK] = { "authority" },
+    [S_HYPERCARE] = { "duration", "interval", "on_alert" },
+};
+
+/* Metrics a rollback trigger or a hypercare alert may name, with their unit. */
+static const struct { const char *name; enum plan_unit unit; } metrics[] = {
+    { "missing_rows", UNIT_COUNT }, { "extra_rows", UNIT_COUNT },
+    { "changed_rows", UNIT_COUNT }, { "drift_rows", UNIT_COUNT },
+    { "failed_checks", UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
+    { "lag", UNIT_MS }, { "latency", UNIT_MS },
+};
+
+static const char *const decision_names[] = {
+    [DEC_UNDECIDED] = "undecided", [DEC_MIGRATE] = "migrate", [DEC_DELETE] = "delete",
+    [DEC_RETAIN] = "retain", [DEC_TEMPORARY] = "temporary",
+};
+
+static const char *const gate_names[] = {
+    [GATE_NONE] = "none", [GATE_CHECKS] = "checks", [GATE_DIFF] = "diff",
+    [GATE_MANUAL] = "manual",
+};
+
+struct pstate {
+    struct plan *p;
+    FILE *f;
+    struct err *e;
+    int line;           /* the line inih is handling (the reader counts them) */
+    int cont;           /* that line is an indented continuation */
+    int failed;
+    enum sect sect;
+    int sect_line;
+    char sect_text[160]; /* "step freeze", for messages */
+    unsigned seen;      /* keys set in the current section */
+    int last_key;       /* index of the key set last, for continuations */
+    int have_key;       /* a key was set since the section began */
+    unsigned sects_seen;
+};
+
+#define FAIL(st, ...) fail_at(st, st->line, __VA_ARGS__)
+
+__attribute__((format(printf, 3, 4)))
+static int fail_at(struct pstate *st, int line, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    if (st->failed)
+        return 0;  /* keep the first error: it is the one to fix */
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    err_set(st->e, ERR_INPUT, "%s:%d: %s", st->p->path, line, msg);
+    st->failed = 1;
+    return 0;
+}
+
+const char *plan_decision_name(enum plan_decision d)
+{
+    return decision_names[d];
+}
+
+int plan_decision_parse(const char *s, enum plan_decision *d)
+{
+    for (size_t i = 0; i < sizeof decision_names / sizeof *decision_names; i++)
+        if (strcmp(s, decision_names[i]) == 0) {
+            *d = (enum plan_decision)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+
+    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
+           s[4] == '-' && s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* "12", "0.5", "1%", "60s" → value and unit; -1 when it is none of these. */
+static int parse_limit(const char *v, double *out, enum plan_unit *unit)
+{
+    char *end;
+    int64_t ms;
+
+    if (!isdigit((unsigned char)*v) && *v != '.')
+        return -1;
+    errno = 0;
+    *out = strtod(v, &end);
+    if (errno)
+        return -1;
+    if (*end == '\0') {
+        *unit = UNIT_COUNT;
+        return 0;
+    }
+    if (strcmp(end, "%") == 0) {
+        *unit = UNIT_PERCENT;
+        return 0;
+    }
+    if ((ms = dur_parse_ms(v)) < 0)
+        return -1;
+    *out = (double)ms;
+    *unit = UNIT_MS;
+    return 0;
+}
+
+static const char *unit_example(enum plan_unit u)
+{
+    return u == UNIT_COUNT ? "a number such as 0 or 10"
+         : u == UNIT_PERCENT ? "a percentage such as 1%" : "a duration such as 60s";
+}
+
+static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const char *prefix,
+                     const char *metric, const char *v)
+{
+    struct plan_limit l = { 0 };
+    size_t m;
+
+    for (m = 0; m < sizeof metrics / sizeof *metrics; m++)
+        if (strcmp(metrics[m].name, metric) == 0)
+            break;
+    if (m == sizeof metrics / sizeof *metrics)
+        return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
+                    "drift_rows, failed_checks, error_rate, lag, latency)", prefix, metric);
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*arr)[i].name, metric) == 0)
+            return FAIL(st, "duplicate key '%s%s'", prefix, metric);
+    if (parse_limit(v, &l.value, &l.unit) < 0 ||
+        (l.unit != metrics[m].unit && !(l.unit == UNIT_COUNT && metrics[m].unit == UNIT_PERCENT)))
+        return FAIL(st, "'%s%s = %s': expected %s", prefix, metric, v,
+                    unit_example(metrics[m].unit));
+    if (l.unit == UNIT_COUNT && metrics[m].unit == UNIT_PERCENT)
+        l.unit = UNIT_PERCENT;
+    l.name = xstrdup(metric);
+    l.line = st->line;
+    *arr = xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[(*n)++] = l;
+    return 1;
+}
+
+static int split_key(struct plan_table *t, const char *v)
+{
+    char *copy = xstrdup(v), *save = NULL;
+
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = str_trim(tok);
+        if (!*tok) {
+            free(copy);
+            return -1;
+        }
+        t->key = xrealloc(t->key, (t->nkey + 1) * sizeof *t->key);
+        t->key[t->nkey++] = xstrdup(tok);
+    }
+    free(copy);
+    return t->nkey ? 0 : -1;
+}
+
+/* A string value; an indented continuation line appends to it with a space. */
+static int set_str(struct pstate *st, char **dst, const char *v)
+{
+    if (st->cont && *dst) {
+        char *s = xasprintf("%s %s", *dst, v);
+        free(*dst);
+        *dst = s;
+        return 1;
+    }
+    *dst = xstrdup(v);
+    return 1;
+}
+
+static int set_table(struct pstate *st, struct plan_table *t, int k, const char *v)
+{
+    switch (k) {
+    case 0: t->target_line = st->line; return set_str(st, &t->target, v);
+    case 1:
+        t->key_line = st->line;
+        if (split_key(t, v) < 0)
+            return FAIL(st, "key '%s': expected column names separated by commas", v);
+        return 1;
+    case 2:
+        if (plan_decision_parse(v, &t->decision) < 0)
+            return FAIL(st, "decision '%s': expected migrate, delete, retain, temporary or "
+                        "undecided", v);
+        return 1;
+    case 3: return set_str(st, &t->owner, v);
+    case 4: return set_str(st, &t->watermark, v);
+    case 5: return set_str(st, &t->where, v);
+    default:
+        if (!valid_date(v))
+            return FAIL(st, "expires '%s': expected a date YYYY-MM-DD", v);
+        t->expires_line = st->line;
+        return set_str(st, &t->expires, v);
+    }
+}
+
+static int set_check(struct pstate *st, struct plan_check *c, int k, const char *v)
+{
+    enum plan_unit u;
+
+    switch (k) {
+    case 0: return set_str(st, &c->source, v);
+    case 1: return set_str(st, &c->target, v);
+    case 2:
+        if (parse_limit(v, &c->tolerance, &u) < 0 || u == UNIT_MS)
+            return FAIL(st, "tolerance '%s': expected an absolute number such as 0 or a "
+                        "percentage such as 0.5%%", v);
+        c->tolerance_pct = u == UNIT_PERCENT;
+        return 1;
+    default: return set_str(st, &c->owner, v);
+    }
+}
+
+static int set_step(struct pstate *st, struct plan_step *s, int k, const char *v)
+{
+    switch (k) {
+    case 0: return set_str(st, &s->title, v);
+    case 1: return set_str(st, &s->owner, v);
+    case 2: return set_str(st, &s->run, v);
+    case 3:
+        if ((s->expect_ms = dur_parse_ms(v)) < 0)
+            return FAIL(st, "expect '%s': expected a duration such as 5m (units ms, s, m, h, d)", v);
+        return 1;
+    case 4:
+        for (size_t i = 0; i < sizeof gate_names / sizeof *gate_names; i++)
+            if (strcmp(v, gate_names[i]) == 0) {
+                s->gate = (enum plan_gate)i;
+                return 1;
+            }
+        return FAIL(st, "gate '%s': expected none, checks, diff or manual", v);
+    default: return set_str(st, &s->rollback, v);
+    }
+}
+
+static int set_duration(struct pstate *st, int64_t *dst, const char *key, const char *v)
+{
+    if ((*dst = dur_parse_ms(v)) <= 0)
+        return FAIL(st, "%s '%s': expected a duration such as 30s (units ms, s, m, h, d)", key, v);
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct pstate *st = user;
+    struct plan *p = st->p;
+    const char *const *keys = sect_keys[st->sect];
+    int k = -1;
+
+    (void)section;  /* the reader tracks sections, with their lines */
+    if (st->failed)
+        return 0;
+    if (st->sect == S_NONE)
+        return FAIL(st, "'%s' is outside any section (start with [migration])", name);
+    if (st->cont) {
+        k = st->last_key;
+    } else {
+        for (int i = 0; i < 8 && keys[i]; i++)
+            if (strcmp(keys[i], name) == 0)
+                k = i;
+        if (k < 0 && st->sect == S_ROLLBACK && strncmp(name, "trigger.", 8) == 0)
+            return add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value);
+        if (k < 0 && st->sect == S_HYPERCARE && strncmp(name, "alert.", 6) == 0)
+            return add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value);
+        if (k < 0)
+            return FAIL(st, "unknown key '%s' in [%s]", name, st->sect_text);
+        if (st->seen & (1u << k))
+            return FAIL(st, "duplicate key '%s' in [%s]", name, st->sect_text);
+        if (!*value)
+            return FAIL(st, "key '%s' has no value", name);
+        st->seen |= 1u << k;
+        st->last_key = k;
+        st->have_key = 1;
+    }
+    if (st->cont && !(st->sect == S_TABLE ? k == 5 : st->sect == S_CHECK ? k <= 1
+                                              : st->sect == S_STEP ? k != 3 && k != 4 : 0))
+        return FAIL(st, "indented line continues '%s', which takes a single-line value", name);
+
+    switch (st->sect) {
+    case S_MIGRATION:
+        return set_str(st, k == 0 ? &p->name : k == 1 ? &p->mapping : &p->workspace, value);
+    case S_SOURCE:
+    case S_TARGET: {
+        struct plan_endpoint *ep = st->sect == S_SOURCE ? &p->source : &p->target;
+        if (k == 0)
+            ep->line = st->line;
+        return set_str(st, k == 0 ? &ep->url : &ep->label, value);
+    }
+    case S_TABLE: return set_table(st, &p->tables[p->ntables - 1], k, value);
+    case S_CHECK: return set_check(st, &p->checks[p->nchecks - 1], k, value);
+    case S_STEP: return set_step(st, &p->steps[p->nsteps - 1], k, value);
+    case S_ROLLBACK: return set_str(st, &p->authority, value);
+    case S_HYPERCARE:
+        if (k == 0)
+            return set_duration(st, &p->hc_duration_ms, "duration", value);
+        if (k == 1)
+            return set_duration(st, &p->hc_interval_ms, "interval", value);
+        return set_str(st, &p->on_alert, value);
+    default:
+        return 0;
+    }
+}
+
+static int name_taken(struct pstate *st, enum sect s, const char *name)
+{
+    struct plan *p = st->p;
+
+    for (size_t i = 0; s == S_TABLE && i < p->ntables; i++)
+        if (strcmp(p->tables[i].name, name) == 0)
+            return 1;
+    for (size_t i = 0; s == S_CHECK && i < p->nchecks; i++)
+        if (strcmp(p->checks[i].name, name) == 0)
+            return 1;
+    for (size_t i = 0; s == S_STEP && i < p->nsteps; i++)
+        if (strcmp(p->steps[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Opens a section: "[table users]" → kind table, name users. */
+static void begin_section(struct pstate *st, char *text)
+{
+    struct plan *p = st->p;
+    char *close = strchr(text, ']'), *arg;
+    enum sect s = S_NONE;
+
+    st->seen = 0;
+    st->have_key = 0;
+    st->sect = S_NONE;
+    st->sect_line = st->line;
+    if (!close) {
+        FAIL(st, "section header without ']'");
+        return;
+    }
+    *close = '\0';
+    text = str_trim(text + 1);
+    arg = text + strcspn(text, " \t");
+    if (*arg)
+        *arg++ = '\0';
+    arg = str_trim(arg);
+    for (size_t i = 1; i < sizeof sect_names / sizeof *sect_names; i++)
+        if (strcmp(text, sect_names[i]) == 0)
+            s = (enum sect)i;
+    if (s == S_NONE) {
+        FAIL(st, "unknown section [%s] (known: migration, source, target, table NAME, "
+             "check NAME, step NAME, rollback, hypercare)", text);
+        return;
+    }
+    if ((s == S_TABLE || s == S_CHECK || s == S_STEP) != (*arg != '\0')) {
+        if (*arg)
+            FAIL(st, "section [%s] takes no name", text);
+        else
+            FAIL(st, "section [%s] needs a name: [%s NAME]", text, text);
+        return;
+    }
+    if (*arg ? name_taken(st, s, arg) : !!(st->sects_seen & (1u << s))) {
+        FAIL(st, "duplicate section [%s%s%s]", text, *arg ? " " : "", arg);
+        return;
+    }
+    st->sects_seen |= 1u << s;
+    st->sect = s;
+    snprintf(st->sect_text, sizeof st->sect_text, "%s%s%s", text, *arg ? " " : "", arg);
+    if (s == S_TABLE) {
+        p->tables = xrealloc(p->tables, (p->ntables + 1) * sizeof *p->tables);
+        p->tables[p->ntables++] = (struct plan_table){ .name = xstrdup(arg), .line = st->line };
+    } else if (s == S_CHECK) {
+        p->checks = xrealloc(p->checks, (p->nchecks + 1) * sizeof *p->checks);
+        p->checks[p->nchecks++] = (struct plan_check){ .name = xstrdup(arg), .line = st->line };
+    } else if (s == S_STEP) {
+        p->steps = xrealloc(p->steps, (p->nsteps + 1) * sizeof *p->steps);
+        p->steps[p->nsteps++] = (struct plan_step){ .name = xstrdup(arg), .line = st->line };
+    }
+}
+
+/* inih reads through this one line at a time, which gives us line numbers
+ * (Debian's inih is built without INI_HANDLER_LINENO) and section lines. */
+static char *reader(char *str, int num, void *stream)
+{
+    struct pstate *st = stream;
+    size_t n;
+    char *t;
+
+    if (st->failed || !fgets(str, num, st->f))
+        return NULL;
+    st->line++;
+    n = strlen(str);
+    if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
+        FAIL(st, "line longer than %d characters: continue a long value on indented lines",
+             num - 2);
+        return NULL;
+    }
+    t = str;
+    while (isspace((unsigned char)*t))
+        t++;
+    /* inih's rule: an indented, non-comment line after a key continues it */
+    st->cont = t > str && *t && *t != ';' && *t != '#' && st->have_key;
+    if (*t == '[') {
+        char copy[512];
+        snprintf(copy, sizeof copy, "%s", t);
+        begin_section(st, copy);
+    }
+    return str;
+}
+
+static void free_limits(struct plan_limit *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].name);
+    free(l);
+}
+
+void plan_free(struct plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->ntables; i++) {
+        struct plan_table *t = &p->tables[i];
+        for (size_t k = 0; k < t->nkey; k++)
+            free(t->key[k]);
+        free(t->key);
+        free(t->name), free(t->target), free(t->owner), free(t->watermark);
+        free(t->where), free(t->expires);
+    }
+    free(p->tables);
+    for (size_t i = 0; i < p->nchecks; i++) {
+        struct plan_check *c = &p->checks[i];
+        free(c->name), free(c->source), free(c->target), free(c->owner);
+    }
+    free(p->checks);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        struct plan_step *s = &p->steps[i];
+        free(s->name), free(s->title), free(s->owner), free(s->run), free(s->rollback);
+    }
+    free(p->steps);
+    free_limits(p->triggers, p->ntriggers);
+    free_limits(p->alerts, p->nalerts);
+    free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
+    free(p->source.url), free(p->source.label), free(p->target.url), free(p->target.label);
+    free(p->authority), free(p->on_alert);
+    free(p);
+}
+
+/* What the grammar cannot say: required keys and cross-key rules. */
+static int validate(struct pstate *st)
+{
+    struct plan *p = st->p;
+
+    if (!p->source.url)
+        return fail_at(st, st->line, "no [source] url: add [source] with url = sqlite:FILE or "
+                       "postgresql://…");
+    if (!p->target.url)
+        return fail_at(st, st->line, "no [target] url: add [target] with url = sqlite:FILE or "
+                       "postgresql://…");
+    for (size_t i = 0; i < p->ntables; i++) {
+        struct plan_table *t = &p->tables[i];
+        if (t->expires && t->decision != DEC_TEMPORARY)
+            return fail_at(st, t->expires_line, "[table %s]: expires is only for decision = "
+                           "temporary (decision is %s)", t->name, decision_names[t->decision]);
+    }
+    for (size_t i = 0; i < p->nchecks; i++) {
+        struct plan_check *c = &p->checks[i];
+        if (!c->source || !c->target)
+            return fail_at(st, c->line, "[check %s] needs both 'source' and 'target' queries",
+                           c->name);
+    }
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (!p->steps[i].title)
+            return fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);
+    return 1;
+}
+
+struct plan *plan_load(const char *path, struct err *e)
+{
+    struct plan *p = xcalloc(1, sizeof *p);
+    struct pstate st = { .p = p, .e = e };
+    char *dcopy = xstrdup(path);
+    int rc;
+
+    p->path = xstrdup(path);
+    p->dir = xstrdup(dirname(dcopy));
+    free(dcopy);
+    if (!(st.f = fopen(path, "r"))) {
+        err_set(e, ERR_INPUT, "%s: cannot read the plan: %s%s", path, strerror(errno),
+                errno == ENOENT ? " (create one with 'cutover init' or pass --plan FILE)" : "");
+        plan_free(p);
+        return NULL;
+    }
+    rc = ini_parse_stream(reader, &st, handler, &st);
+    fclose(st.f);
+    if (!st.failed && rc > 0)
+        fail_at(&st, rc, "syntax error: expected [section], key = value or a comment");
+    if (!st.failed && rc < 0)
+        fail_at(&st, st.line, "cannot parse the plan (out of memory)");
+    if (!st.failed)
+        validate(&st);
+    if (st.failed) {
+        plan_free(p);
+        return NULL;
+    }
+    if (!p->name)
+        p->name = xstrdup("Migration");
+    if (!p->mapping)
+        p->mapping = xstrdup("mapping.csv");
+    if (!p->workspace)
+        p->workspace = xstrdup(".cutover/state.db");
+    if (!p->source.label)
+        p->source.label = xstrdup("Source");
+    if (!p->target.label)
+        p->target.label = xstrdup("Target");
+    if (!p->hc_duration_ms)
+        p->hc_duration_ms = 72 * 3600 * 1000LL;
+    if (!p->hc_interval_ms)
+        p->hc_interval_ms = 30 * 1000;
+    return p;
+}
+
+const struct plan_table *plan_table_find(const struct plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->ntables; i++)
+        if (strcmp(p->tables[i].name, name) == 0)
+            return &p->tables[i];
+    return NULL;
+}
+
+char *plan_path(const struct plan *p, const char *rel)
+{
+    if (rel[0] == '/' || strcmp(p->dir, ".") == 0)
+        return xstrdup(rel);
+    return xasprintf("%s/%s", p->dir, rel);
+}

@@ -1,0 +1,90 @@
+/* plan: the migration plan, cutover.ini (DESIGN.md), parsed with inih.
+ * Every value remembers its line so later checks can name file:line. */
+#ifndef CUTOVER_PLAN_H
+#define CUTOVER_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum plan_decision { DEC_UNDECIDED, DEC_MIGRATE, DEC_DELETE, DEC_RETAIN, DEC_TEMPORARY };
+enum plan_gate { GATE_NONE, GATE_CHECKS, GATE_DIFF, GATE_MANUAL };
+enum plan_unit { UNIT_COUNT, UNIT_PERCENT, UNIT_MS };
+
+/* A threshold such as "0", "1%" or "60s". */
+struct plan_limit {
+    char *name;         /* missing_rows, error_rate, lag … */
+    double value;
+    enum plan_unit unit;
+    int line;
+};
+
+struct plan_table {
+    char *name;         /* the source table, as in [table NAME] */
+    int line;
+    char *target;       /* NULL: paired by name */
+    char **key;         /* NULL: the primary key */
+    size_t nkey;
+    enum plan_decision decision;
+    char *owner, *watermark, *where, *expires;
+    int target_line, key_line, expires_line;
+};
+
+struct plan_check {
+    char *name;
+    int line;
+    char *source, *target, *owner;
+    double tolerance;
+    int tolerance_pct;  /* tolerance is a percentage of the source value */
+};
+
+struct plan_step {
+    char *name;
+    int line;
+    char *title, *owner, *run, *rollback;
+    int64_t expect_ms;
+    enum plan_gate gate;
+};
+
+struct plan_endpoint {
+    char *url, *label;
+    int line;
+};
+
+struct plan {
+    char *path;         /* as given, for messages */
+    char *dir;          /* its directory: relative paths are resolved against it */
+    char *name, *mapping, *workspace;
+    struct plan_endpoint source, target;
+    struct plan_table *tables;
+    size_t ntables;
+    struct plan_check *checks;
+    size_t nchecks;
+    struct plan_step *steps;
+    size_t nsteps;
+    struct plan_limit *triggers;
+    size_t ntriggers;
+    char *authority;
+    int64_t hc_duration_ms, hc_interval_ms;
+    struct plan_limit *alerts;
+    size_t nalerts;
+    char *on_alert;
+};
+
+/* Reads and validates `path`. Returns NULL and fills `e` (ERR_INPUT, message
+ * "PATH:LINE: …") on any error, including a missing file. */
+struct plan *plan_load(const char *path, struct err *e);
+void plan_free(struct plan *p);
+
+/* The [table] entry for a source table, or NULL. */
+const struct plan_table *plan_table_find(const struct plan *p, const char *name);
+
+/* Resolves a path from the plan (mapping, workspace) against its directory;
+ * caller frees. */
+char *plan_path(const struct plan *p, const char *rel);
+
+const char *plan_decision_name(enum plan_decision d);
+int plan_decision_parse(const char *s, enum plan_decision *d);
+
+#endif

@@ -1,0 +1,187 @@
+#include "config.h"
+#include "url.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static int is_pg_uri(const char *s)
+{
+    return has_prefix(s, "postgresql://") || has_prefix(s, "postgres://");
+}
+
+/* A password becomes "***" (mask) or is left out (strip, repl == NULL). */
+
+static void mask_query(struct sbuf *b, const char *q, const char *repl)
+{
+    int first = 1;
+
+    while (*q) {
+        const char *amp = strchr(q, '&');
+        size_t n = amp ? (size_t)(amp - q) : strlen(q);
+        int pw = n >= 9 && strncmp(q, "password=", 9) == 0;
+
+        if (!pw || repl) {
+            if (!first)
+                sbuf_puts(b, "&");
+            if (pw)
+                sbuf_printf(b, "password=%s", repl);
+            else
+                sbuf_add(b, q, n);
+            first = 0;
+        }
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+}
+
+static char *mask_uri(const char *s, const char *repl)
+{
+    struct sbuf b = { 0 }, q2 = { 0 };
+    const char *auth = strstr(s, "://") + 3;
+    const char *end = auth + strcspn(auth, "/?");
+    const char *at = NULL, *colon, *q;
+
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;  /* the last '@' ends the userinfo */
+    sbuf_add(&b, s, (size_t)(auth - s));
+    if (at && (colon = memchr(auth, ':', (size_t)(at - auth)))) {
+        sbuf_add(&b, auth, (size_t)(colon - auth));
+        if (repl)
+            sbuf_printf(&b, ":%s", repl);
+        sbuf_add(&b, at, (size_t)(end - at));
+    } else {
+        sbuf_add(&b, auth, (size_t)(end - auth));
+    }
+    q = strchr(end, '?');
+    if (!q) {
+        sbuf_puts(&b, end);
+    } else {
+        sbuf_add(&b, end, (size_t)(q - end));
+        mask_query(&q2, q + 1, repl);
+        if (q2.len)
+            sbuf_printf(&b, "?%s", q2.s);
+        sbuf_free(&q2);
+    }
+    return sbuf_take(&b);
+}
+
+/* conninfo: key = value pairs, values bare or single-quoted with \ escapes. */
+static char *mask_conninfo(const char *s, const char *repl)
+{
+    struct sbuf b = { 0 };
+    const char *p = s;
+
+    while (*p) {
+        const char *k = p, *v;
+        size_t klen;
+
+        while (*p && *p != '=' && !isspace((unsigned char)*p))
+            p++;
+        klen = (size_t)(p - k);
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=') {  /* not a pair: copy a character and go on */
+            sbuf_add(&b, k, (size_t)(p - k) + (*p ? 1 : 0));
+            if (*p)
+                p++;
+            continue;
+        }
+        p++;
+        while (isspace((unsigned char)*p))
+            p++;
+        v = p;
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (*p)
+                p++;
+        } else {
+            while (*p && !isspace((unsigned char)*p))
+                p++;
+        }
+        if (klen == 8 && strncmp(k, "password", 8) == 0) {
+            if (repl)
+                sbuf_printf(&b, "password=%s", repl);
+        } else {
+            sbuf_add(&b, k, klen);
+            sbuf_puts(&b, "=");
+            sbuf_add(&b, v, (size_t)(p - v));
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p && b.len && b.s[b.len - 1] != ' ')
+            sbuf_puts(&b, " ");
+    }
+    while (b.len && b.s[b.len - 1] == ' ')
+        b.s[--b.len] = '\0';
+    return sbuf_take(&b);
+}
+
+static char *rewrite(const char *s, const char *repl)
+{
+    if (is_pg_uri(s))
+        return mask_uri(s, repl);
+    if (has_prefix(s, "sqlite:"))
+        return xstrdup(s);
+    return mask_conninfo(s, repl);
+}
+
+char *url_mask(const char *s)
+{
+    return rewrite(s, "***");
+}
+
+char *url_strip_password(const char *s)
+{
+    return rewrite(s, NULL);
+}
+
+int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)
+{
+    memset(u, 0, sizeof *u);
+    if (!s || !*s)
+        return err_set(e, ERR_INPUT, "empty database URL");
+    if (has_prefix(s, "sqlite:")) {
+        const char *p = s + 7;
+
+        if (has_prefix(p, "//"))
+            p += 2;  /* sqlite:///abs/path → /abs/path */
+        if (!*p)
+            return err_set(e, ERR_INPUT, "'%s': no file after 'sqlite:'", s);
+        u->kind = URL_SQLITE;
+        if (strcmp(p, ":memory:") == 0 || p[0] == '/' || !base_dir || !*base_dir ||
+            strcmp(base_dir, ".") == 0)
+            u->path = xstrdup(p);
+        else
+            u->path = xasprintf("%s/%s", base_dir, p);
+    } else if (is_pg_uri(s) || strchr(s, '=')) {
+        u->kind = URL_PG;
+        u->conninfo = xstrdup(s);
+    } else {
+        return err_set(e, ERR_INPUT,
+                       "'%s': unknown database URL (use sqlite:FILE, postgresql://… or a "
+                       "libpq 'key=value' string)", s);
+    }
+    u->masked = url_mask(s);
+    return 0;
+}
+
+void url_free(struct url *u)
+{
+    if (!u)
+        return;
+    free(u->path);
+    free(u->conninfo);
+    free(u->masked);
+    memset(u, 0, sizeof *u);
+}

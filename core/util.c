@@ -1,0 +1,192 @@
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+    fputs("cutover: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *d = xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    return s;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+    size_t c = *cap;
+
+    if (need <= c)
+        return p;
+    if (c < 8)
+        c = 8;
+    while (c < need)
+        c *= 2;
+    *cap = c;
+    return xrealloc(p, c * size);
+}
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sbuf_puts(struct sbuf *b, const char *s)
+{
+    sbuf_add(b, s, strlen(s));
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    sbuf_add(b, s, (size_t)n);
+    free(s);
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void sbuf_free(struct sbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+int64_t dur_parse_ms(const char *s)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+    };
+    char *end;
+    double v;
+
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    v = strtod(s, &end);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0)
+            return (int64_t)(v * (double)units[i].ms + 0.5);
+    return -1;
+}
+
+char *dur_format(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms / 1000;
+
+    if (ms < 1000)
+        snprintf(buf, n, "%lldms", (long long)ms);
+    else if (s < 60)
+        snprintf(buf, n, "%lld.%llds", (long long)s, (long long)(ms % 1000 / 100));
+    else if (s < 3600)
+        snprintf(buf, n, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(buf, n, "%lldh%02lldm%02llds", (long long)(s / 3600),
+                 (long long)(s / 60 % 60), (long long)(s % 60));
+    return buf;
+}
+
+char *name_normalize(const char *s)
+{
+    char *d = xmalloc(strlen(s) + 1), *p = d;
+
+    for (; *s; s++)
+        if (!strchr("_- ", *s))
+            *p++ = (char)tolower((unsigned char)*s);
+    *p = '\0';
+    return d;
+}
+
+char *str_trim(char *s)
+{
+    size_t n;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+const char *user_name(void)
+{
+    const char *u = getenv("USER");
+    struct passwd *pw;
+
+    if (u && *u)
+        return u;
+    pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "unknown";
+}

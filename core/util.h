@@ -1,0 +1,44 @@
+/* util: allocation that aborts on out-of-memory, a growable string, and the
+ * small parsers every module shares (durations, name normalisation). */
+#ifndef CUTOVER_UTIL_H
+#define CUTOVER_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grows an array of `*cap` elements of `size` bytes so it holds `need`. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+void sbuf_add(struct sbuf *b, const char *s, size_t n);
+void sbuf_puts(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the string (never NULL) and leaves the buffer empty; caller frees. */
+char *sbuf_take(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* "30s", "500ms", "5m", "72h", "2d" → milliseconds. Returns -1 on bad input. */
+int64_t dur_parse_ms(const char *s);
+/* Formats milliseconds as "1h02m03s", "812ms": into buf, returns buf. */
+char *dur_format(int64_t ms, char *buf, size_t n);
+
+/* Lowercase and drop '_', '-' and ' ', so InvoiceLine and invoice_line meet. */
+char *name_normalize(const char *s);
+
+/* Trims ASCII whitespace in place at both ends; returns s. */
+char *str_trim(char *s);
+
+/* Current user for the audit log: $USER, else the passwd entry, else "unknown". */
+const char *user_name(void);
+
+#endif

@@ -1,0 +1,112 @@
+#!/bin/bash
+# The cutover binary end to end: help and version, exit codes and messages for
+# bad plans and unreachable databases, init, inventory (text and JSON) on the
+# demo with a SQLite and with a PostgreSQL target, and on Chinook.
+# Run by tests/harness.sh, which provides PostgreSQL (PGHOST, PGPORT …).
+set -u
+bin=${CUTOVER_BIN:?}
+fixtures=${CUTOVER_SRCDIR:?}/tests/fixtures
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
+
+# expect NAME RC EXPECTED-STDOUT-FILE|- EXPECTED-STDERR|- -- COMMAND...
+expect() {
+    local name=$1 rc=$2 out=$3 err=$4
+    shift 5
+    "$@" >"$work/out" 2>"$work/err"
+    local got=$?
+    if [ "$got" != "$rc" ]; then
+        not_ok "$name" "exit $got, expected $rc" "$(head -c 600 "$work/err")"
+    elif [ "$out" != - ] && ! diff -u "$out" "$work/out" >"$work/diff"; then
+        not_ok "$name" "stdout differs:" "$(head -40 "$work/diff")"
+    elif [ "$err" != - ] && [ "$(cat "$work/err")" != "$err" ]; then
+        not_ok "$name" "stderr: $(cat "$work/err")" "expected: $err"
+    else
+        ok "$name"
+    fi
+}
+
+contains() {  # contains NAME FILE TEXT
+    if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1" "'$3' not in:" "$(head -20 "$2")"; fi
+}
+lacks() {
+    if grep -qF -- "$3" "$2"; then not_ok "$1" "'$3' found in $2"; else ok "$1"; fi
+}
+
+# --- help, version, usage --------------------------------------------------------
+echo "cutover $(sed -n 's/^AC_INIT(\[cutover\], \[\([^]]*\)\].*/\1/p' "$CUTOVER_SRCDIR/configure.ac")" >expected
+expect "--version" 0 expected - -- "$bin" --version
+expect "--help" 0 - - -- "$bin" --help
+contains "--help lists inventory" out "  inventory  tables on both sides: rows, keys, decision, owner, flags"
+expect "inventory --help" 0 - - -- "$bin" inventory --help
+contains "inventory --help shows --json" out "--json"
+expect "unknown command" 2 - "cutover: unknown command 'frobnicate' (see 'cutover --help')" -- \
+    "$bin" frobnicate
+expect "unknown option" 2 - "cutover inventory: unknown option or missing value '--jsn'
+(see 'cutover inventory --help')" -- "$bin" inventory --jsn
+
+# --- bad plans exit 2 with file:line -----------------------------------------------
+printf '[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[step go]\ntitle = Go\ngatte = manual\n' >bad.ini
+expect "bad plan: unknown key" 2 - "cutover: bad.ini:7: unknown key 'gatte' in [step go]" -- \
+    "$bin" --plan bad.ini inventory
+expect "missing plan" 2 - "cutover: nope.ini: cannot read the plan: No such file or directory (create one with 'cutover init' or pass --plan FILE)" -- \
+    "$bin" --plan nope.ini inventory
+printf '[source]\nurl = mysql://x\n[target]\nurl = sqlite:b.db\n' >badurl.ini
+expect "bad URL" 2 - "cutover: badurl.ini:2: [source] url: 'mysql://x': unknown database URL (use sqlite:FILE, postgresql://… or a libpq 'key=value' string)" -- \
+    "$bin" --plan badurl.ini inventory
+
+# --- unreachable databases exit 3 with the masked URL and the reason ----------------
+printf '[source]\nurl = sqlite:missing.db\n[target]\nurl = sqlite:missing.db\n' >nofile.ini
+expect "missing SQLite file" 3 - "cutover: sqlite:missing.db: cannot open 'missing.db': No such file or directory" -- \
+    "$bin" --plan nofile.ini inventory
+printf '[source]\nurl = sqlite:%s\n[target]\nurl = postgresql://app:s3cret@127.0.0.1:1/prod\n' \
+    "${CUTOVER_CHINOOK_SQLITE:-/nonexistent}" >refused.ini
+expect "refused connection" 3 - - -- "$bin" --plan refused.ini inventory
+contains "refused: masked URL" err "cutover: postgresql://app:***@127.0.0.1:1/prod: connection to server at \"127.0.0.1\", port 1 failed: Connection refused"
+lacks "refused: no password" err "s3cret"
+
+# --- the demo, SQLite target -------------------------------------------------------
+expect "demo (SQLite target)" 0 "$fixtures/demo-inventory.txt" - -- "$bin" demo demo
+expect "inventory --json" 0 "$fixtures/demo-inventory.json" - -- "$bin" --plan demo/cutover.ini inventory --json
+printf '[source]\nurl = sqlite:demo/pilot.db\n[target]\nurl = sqlite:demo/production.db\n[table nope]\ndecision = migrate\n' >unknown.ini
+expect "plan names an unknown table" 2 - "cutover: unknown.ini:5: [table nope]: no table 'nope' in the source (sqlite:demo/pilot.db)" -- \
+    "$bin" --plan unknown.ini inventory
+printf '[source]\nurl = sqlite:demo/pilot.db\n[target]\nurl = sqlite:demo/production.db\n[table users]\nkey = uid\n' >badkey.ini
+expect "plan names an unknown key column" 2 - "cutover: badkey.ini:6: [table users]: key column 'uid' is not a column of users in the source" -- \
+    "$bin" --plan badkey.ini inventory
+
+# --- the demo, PostgreSQL target: the same inventory ---------------------------------
+if [ -n "${PGHOST:-}" ]; then
+    createdb demo_prod
+    sed 's|sqlite:production.db|dbname=demo_prod|' "$fixtures/demo-inventory.txt" |
+        sed 's|^demo migration built in demo/|demo migration built in pgdemo/|; s|plan demo/|plan pgdemo/|' >expected
+    expect "demo --target PostgreSQL" 0 expected - -- "$bin" demo pgdemo --target dbname=demo_prod
+    expect "demo refuses a non-empty target" 3 - "cutover: dbname=demo_prod: demo: the target already has the demo's tables (accounts, app_users, subscriptions, invoices, invoice_lines, api_credentials, events, audit_log, page_views): use an empty database" -- \
+        "$bin" demo pgdemo2 --target dbname=demo_prod
+fi
+
+# --- init on Chinook, and its inventory ----------------------------------------------
+if [ -n "${CUTOVER_CHINOOK_SQLITE:-}" ] && [ -n "${PGHOST:-}" ]; then
+    src="sqlite:$CUTOVER_CHINOOK_SQLITE"
+    expect "init" 0 - - -- "$bin" init --source "$src" --target "dbname=chinook password=hunter2"
+    contains "init output" out "wrote cutover.ini: 11 source tables, 11 paired with a target table"
+    contains "init pairs PlaylistTrack" cutover.ini "[table PlaylistTrack]
+target   = playlist_track
+key      = PlaylistId, TrackId
+decision = undecided"
+    lacks "init leaves the password out" cutover.ini "hunter2"
+    contains "init says where the password went" cutover.ini "; the password is left out"
+    expect "init refuses to overwrite" 2 - "cutover init: cutover.ini exists; use --force to overwrite it" -- \
+        "$bin" init --source "$src" --target dbname=chinook
+    expect "init --force" 0 - - -- "$bin" init --source "$src" --target dbname=chinook --force
+    sed "s|@CHINOOK@|$CUTOVER_CHINOOK_SQLITE|" "$fixtures/chinook-inventory.txt" >expected
+    expect "inventory of Chinook" 0 expected - -- "$bin" inventory
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

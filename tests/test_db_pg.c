@@ -1,0 +1,457 @@
+/* The database layer against real SQLite files and a real PostgreSQL server
+ * (tests/harness.sh): streaming, parameters, backpressure, cancel, timeouts,
+ * read-only sessions, refused and lost connections, and a loop that never
+ * blocks. Every test ends with uv_loop_close() == 0. */
+#include "config.h"
+#include "testutil.h"
+
+#include <uv.h>
+
+#include "db.h"
+
+struct run {
+    uv_loop_t *loop;
+    db_t *db;
+    size_t rows, batches, max_batch;
+    int done, status;
+    char msg[1200];
+    char first[3][128];
+    enum db_type first_type[3];
+    int pause_after_first;
+    db_query_t *q;
+    int order[8], norder;  /* completion order, for the blocking test */
+    int tag;
+};
+
+static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct run *r = arg;
+
+    if (r->rows == 0 && b->nrows)
+        for (int c = 0; c < b->ncols && c < 3; c++) {
+            const struct db_cell *cell = db_cell(b, 0, c);
+            snprintf(r->first[c], sizeof r->first[c], "%s", cell->p ? cell->p : "(null)");
+            r->first_type[c] = cell->type;
+        }
+    r->rows += b->nrows;
+    r->batches++;
+    if (b->nrows > r->max_batch)
+        r->max_batch = b->nrows;
+    r->q = q;
+    if (r->pause_after_first && r->batches == 1)
+        return DB_PAUSE;
+    return DB_CONTINUE;
+}
+
+static void on_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct run *r = arg;
+
+    (void)q;
+    r->done = 1;
+    r->status = status;
+    snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
+}
+
+static db_t *open_db(uv_loop_t *loop, const char *url, const struct db_opts *o)
+{
+    struct err e = { 0 };
+    db_t *db = NULL;
+
+    assert_int_equal(db_open(loop, url, NULL, o, &db, &e), 0);
+    return db;
+}
+
+/* Runs one query to completion and closes the db. */
+static void run_query(const char *url, const char *sql, int np, const char *const *params,
+                      size_t batch, struct run *r)
+{
+    uv_loop_t loop;
+    struct db_query_opts qo = { .batch_rows = batch };
+
+    uv_loop_init(&loop);
+    memset(r, 0, sizeof *r);
+    r->db = open_db(&loop, url, NULL);
+    assert_non_null(db_query(r->db, sql, np, params, &qo, on_rows, on_done, r));
+    while (!r->done)
+        uv_run(&loop, UV_RUN_ONCE);
+    db_close(r->db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static char *sqlite_url(void)
+{
+    static char url[600];
+
+    snprintf(url, sizeof url, "sqlite:%s", chinook_sqlite());
+    return url;
+}
+
+static void test_sqlite_streams_in_batches(void **state)
+{
+    struct run r;
+
+    (void)state;
+    run_query(sqlite_url(), "SELECT TrackId, Name, UnitPrice FROM Track ORDER BY TrackId",
+              0, NULL, 100, &r);
+    assert_int_equal(r.status, DB_OK);
+    assert_int_equal(r.rows, 3503);
+    assert_int_equal(r.batches, 36);
+    assert_int_equal(r.max_batch, 100);
+    assert_string_equal(r.first[0], "1");
+    assert_int_equal(r.first_type[0], DB_INT);
+    assert_string_equal(r.first[1], "For Those About To Rock (We Salute You)");
+    assert_int_equal(r.first_type[1], DB_TEXT);
+    assert_string_equal(r.first[2], "0.99");
+    assert_int_equal(r.first_type[2], DB_FLOAT);
+}
+
+static void test_pg_streams_in_batches(void **state)
+{
+    struct run r;
+
+    (void)state;
+    run_query(chinook_pg(), "SELECT track_id, name, unit_price FROM track ORDER BY track_id",
+              0, NULL, 100, &r);
+    assert_int_equal(r.status, DB_OK);
+    assert_int_equal(r.rows, 3503);
+    assert_true(r.batches >= 36);
+    assert_int_equal(r.max_batch, 100);
+    assert_string_equal(r.first[0], "1");
+    assert_int_equal(r.first_type[0], DB_INT);
+    assert_string_equal(r.first[1], "For Those About To Rock (We Salute You)");
+    assert_string_equal(r.first[2], "0.99");
+    assert_int_equal(r.first_type[2], DB_NUMERIC);
+}
+
+static void test_parameters(void **state)
+{
+    const char *p[] = { "41", "x\"y" };
+    struct run r;
+
+    (void)state;
+    run_query(chinook_pg(), "SELECT $1::int + 1, $2::text", 2, p, 0, &r);
+    assert_int_equal(r.status, DB_OK);
+    assert_string_equal(r.first[0], "42");
+    assert_string_equal(r.first[1], "x\"y");
+    run_query(sqlite_url(), "SELECT ?1 + 1, ?2", 2, p, 0, &r);
+    assert_int_equal(r.status, DB_OK);
+    assert_string_equal(r.first[0], "42");
+    assert_string_equal(r.first[1], "x\"y");
+}
+
+static void test_sessions_are_read_only(void **state)
+{
+    struct run r;
+
+    (void)state;
+    run_query(chinook_pg(), "CREATE TABLE intruder (a int)", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_EQUERY);
+    assert_non_null(strstr(r.msg, "cannot execute CREATE TABLE in a read-only transaction"));
+    assert_non_null(strstr(r.msg, "SQLSTATE 25006"));
+    run_query(chinook_pg(), "DELETE FROM track", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_EQUERY);
+    assert_non_null(strstr(r.msg, "read-only transaction"));
+    run_query(chinook_pg(),
+              "SELECT current_setting('default_transaction_read_only'), "
+              "current_setting('application_name'), current_setting('statement_timeout')",
+              0, NULL, 0, &r);
+    assert_string_equal(r.first[0], "on");
+    assert_string_equal(r.first[1], "cutover");
+    assert_string_equal(r.first[2], "1min");
+    run_query(sqlite_url(), "CREATE TABLE intruder (a)", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_EQUERY);
+    assert_non_null(strstr(r.msg, "attempt to write a readonly database"));
+    run_query(sqlite_url(), "DELETE FROM Track", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_EQUERY);
+    assert_non_null(strstr(r.msg, "attempt to write a readonly database"));
+}
+
+struct pause_ctx {
+    struct run r;
+    size_t rows_at_pause, rows_at_resume;
+};
+
+static void resume_cb(uv_timer_t *t)
+{
+    struct pause_ctx *p = t->data;
+
+    p->rows_at_resume = p->r.rows;
+    db_query_resume(p->r.q);
+}
+
+/* While paused nothing arrives; after resume the rest does. */
+static void pause_and_resume(const char *url, const char *sql)
+{
+    uv_loop_t loop;
+    uv_timer_t t;
+    struct pause_ctx p = { 0 };
+    struct db_query_opts qo = { .batch_rows = 1000 };
+
+    uv_loop_init(&loop);
+    p.r.pause_after_first = 1;
+    p.r.db = open_db(&loop, url, NULL);
+    db_query(p.r.db, sql, 0, NULL, &qo, on_rows, on_done, &p.r);
+    uv_timer_init(&loop, &t);
+    t.data = &p;
+    while (p.r.batches == 0)
+        uv_run(&loop, UV_RUN_ONCE);
+    p.rows_at_pause = p.r.rows;
+    uv_timer_start(&t, resume_cb, 300, 0);
+    while (!p.r.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_true(p.rows_at_pause > 0 && p.rows_at_pause <= 1000);
+    assert_int_equal(p.rows_at_resume, p.rows_at_pause);  /* nothing came while paused */
+    assert_true(p.r.batches > 1);
+    assert_int_equal(p.r.rows, 100000);
+    assert_int_equal(p.r.status, DB_OK);
+    uv_close((uv_handle_t *)&t, NULL);
+    db_close(p.r.db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_backpressure(void **state)
+{
+    (void)state;
+    pause_and_resume(chinook_pg(), "SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g");
+    pause_and_resume(sqlite_url(),
+                     "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
+                     "WHERE n < 100000) SELECT n, 'x' FROM g");
+}
+
+static void cancel_cb(uv_timer_t *t)
+{
+    db_query_cancel(t->data);
+}
+
+static void cancel_after(const char *url, const char *sql, int timeout_ms, int expect)
+{
+    uv_loop_t loop;
+    uv_timer_t t;
+    struct run r = { 0 };
+    struct db_query_opts qo = { .timeout_ms = timeout_ms };
+    db_query_t *q;
+
+    uv_loop_init(&loop);
+    r.db = open_db(&loop, url, NULL);
+    q = db_query(r.db, sql, 0, NULL, &qo, on_rows, on_done, &r);
+    uv_timer_init(&loop, &t);
+    t.data = q;
+    if (!timeout_ms)
+        uv_timer_start(&t, cancel_cb, 200, 0);
+    while (!r.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(r.status, expect);
+    uv_close((uv_handle_t *)&t, NULL);
+    /* the connection stays usable after a cancel */
+    r.done = 0;
+    r.rows = 0;
+    db_query(r.db, "SELECT 7", 0, NULL, NULL, on_rows, on_done, &r);
+    while (!r.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(r.status, DB_OK);
+    assert_string_equal(r.first[0], "7");
+    db_close(r.db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static const char *slow_sqlite =
+    "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g) "
+    "SELECT count(*) FROM g";
+
+static void test_cancel_and_timeout(void **state)
+{
+    (void)state;
+    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 0, DB_ECANCELED);
+    cancel_after(sqlite_url(), slow_sqlite, 0, DB_ECANCELED);
+    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 300, DB_ETIMEDOUT);
+    cancel_after(sqlite_url(), slow_sqlite, 300, DB_ETIMEDOUT);
+}
+
+struct order {
+    int seq[3], n;
+};
+
+static void note(struct order *o, int who)
+{
+    o->seq[o->n++] = who;
+}
+
+static void slow_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q, (void)msg;
+    assert_int_equal(status, DB_OK);
+    note(arg, 1);
+}
+
+static void fast_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q, (void)msg;
+    assert_int_equal(status, DB_OK);
+    note(arg, 2);
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    note(t->data, 3);
+}
+
+/* While PostgreSQL sleeps 2 s, a SQLite query and a timer on the same loop
+ * complete first. */
+static void test_nothing_blocks_the_loop(void **state)
+{
+    uv_loop_t loop;
+    uv_timer_t t;
+    struct order o = { 0 };
+    db_t *pg, *lite;
+
+    (void)state;
+    uv_loop_init(&loop);
+    pg = open_db(&loop, chinook_pg(), NULL);
+    lite = open_db(&loop, sqlite_url(), NULL);
+    db_query(pg, "SELECT pg_sleep(2)", 0, NULL, NULL, NULL, slow_done, &o);
+    db_query(lite, "SELECT count(*) FROM InvoiceLine", 0, NULL, NULL, NULL, fast_done, &o);
+    uv_timer_init(&loop, &t);
+    t.data = &o;
+    uv_timer_start(&t, tick_cb, 100, 0);
+    while (o.n < 3)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(o.seq[2], 1);  /* PostgreSQL last */
+    assert_true((o.seq[0] == 2 && o.seq[1] == 3) || (o.seq[0] == 3 && o.seq[1] == 2));
+    uv_close((uv_handle_t *)&t, NULL);
+    db_close(pg);
+    db_close(lite);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_refused_connection(void **state)
+{
+    struct run r;
+
+    (void)state;
+    run_query("postgresql://app:s3cret@127.0.0.1:1/pilot", "SELECT 1", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_ELOST);
+    assert_non_null(strstr(r.msg, "postgresql://app:***@127.0.0.1:1/pilot: "));
+    assert_non_null(strstr(r.msg, "Connection refused"));
+    assert_null(strstr(r.msg, "s3cret"));
+    run_query("sqlite:/nonexistent/pilot.db", "SELECT 1", 0, NULL, 0, &r);
+    assert_int_equal(r.status, DB_ELOST);
+    assert_string_equal(r.msg, "sqlite:/nonexistent/pilot.db: cannot open "
+                               "'/nonexistent/pilot.db': No such file or directory");
+}
+
+struct lost {
+    uv_loop_t *loop;
+    db_t *victim, *killer;
+    enum db_state states[8];
+    int nstates;
+    char pid[32];
+    struct run sleeper, step;
+};
+
+static void on_state(db_t *db, enum db_state s, void *arg)
+{
+    struct lost *l = arg;
+
+    (void)db;
+    if (l->nstates < 8)
+        l->states[l->nstates++] = s;
+}
+
+static int pid_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    (void)q;
+    snprintf(((struct lost *)arg)->pid, 32, "%s", db_cell(b, 0, 0)->p);
+    return DB_CONTINUE;
+}
+
+static void pid_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q, (void)msg, (void)arg;
+    assert_int_equal(status, DB_OK);
+}
+
+/* Another session terminates ours mid-query: the query fails with a clear
+ * error, the db goes down, reconnects with backoff and serves again. */
+static void test_lost_connection_reconnects(void **state)
+{
+    uv_loop_t loop;
+    struct lost l = { 0 };
+    struct db_opts o = { .reconnect = 1, .on_state = on_state, .arg = &l };
+    const char *params[1];
+
+    (void)state;
+    uv_loop_init(&loop);
+    l.victim = open_db(&loop, chinook_pg(), &o);
+    l.killer = open_db(&loop, chinook_pg(), NULL);
+    db_query(l.victim, "SELECT pg_backend_pid()", 0, NULL, NULL, pid_rows, pid_done, &l);
+    while (!l.pid[0])
+        uv_run(&loop, UV_RUN_ONCE);
+    db_query(l.victim, "SELECT pg_sleep(30)", 0, NULL, NULL, on_rows, on_done, &l.sleeper);
+    params[0] = l.pid;
+    db_query(l.killer, "SELECT pg_sleep(0.2), pg_terminate_backend($1::int)", 1, params, NULL,
+             on_rows, on_done, &l.step);
+    while (!l.sleeper.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(l.sleeper.status, DB_ELOST);
+    assert_non_null(strstr(l.sleeper.msg, "dbname=chinook: connection lost: "));
+    while (db_state(l.victim) != DB_UP)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(l.nstates, 4);
+    assert_int_equal(l.states[0], DB_UP);
+    assert_int_equal(l.states[1], DB_DOWN);
+    assert_int_equal(l.states[2], DB_CONNECTING);
+    assert_int_equal(l.states[3], DB_UP);
+    memset(&l.step, 0, sizeof l.step);
+    db_query(l.victim, "SELECT 5", 0, NULL, NULL, on_rows, on_done, &l.step);
+    while (!l.step.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(l.step.status, DB_OK);
+    assert_string_equal(l.step.first[0], "5");
+    db_close(l.victim);
+    db_close(l.killer);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* db_close() with work queued and running: every query is told, once. */
+static void test_close_cancels_pending(void **state)
+{
+    uv_loop_t loop;
+    struct run a = { 0 }, b = { 0 };
+    db_t *db;
+
+    (void)state;
+    uv_loop_init(&loop);
+    db = open_db(&loop, chinook_pg(), NULL);
+    db_query(db, "SELECT pg_sleep(30)", 0, NULL, NULL, on_rows, on_done, &a);
+    db_query(db, "SELECT 1", 0, NULL, NULL, on_rows, on_done, &b);
+    while (db_state(db) != DB_UP)
+        uv_run(&loop, UV_RUN_ONCE);
+    db_close(db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(a.status, DB_ECANCELED);
+    assert_int_equal(b.status, DB_ECANCELED);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sqlite_streams_in_batches),
+        cmocka_unit_test(test_pg_streams_in_batches),
+        cmocka_unit_test(test_parameters),
+        cmocka_unit_test(test_sessions_are_read_only),
+        cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_cancel_and_timeout),
+        cmocka_unit_test(test_nothing_blocks_the_loop),
+        cmocka_unit_test(test_refused_connection),
+        cmocka_unit_test(test_lost_connection_reconnects),
+        cmocka_unit_test(test_close_cancels_pending),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

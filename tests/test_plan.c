@@ -1,0 +1,273 @@
+/* The plan: every section and key of the design, and one failing case per
+ * kind of error, with the exact message a user sees. */
+#include "config.h"
+#include "testutil.h"
+
+#include "plan.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tmpdir_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tmpdir_free(dir);
+    return 0;
+}
+
+static struct plan *load_text(const char *text, struct err *e)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/plan.ini", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return plan_load(path, e);
+}
+
+static const char design_plan[] =
+    "[migration]\n"
+    "name      = Pilot to Production\n"
+    "mapping   = mapping.csv            ; default\n"
+    "workspace = .cutover/state.db      ; default\n"
+    "\n"
+    "[source]\n"
+    "url   = sqlite:pilot.db            ; or postgresql://app@db1/pilot?sslmode=require\n"
+    "label = Pilot\n"
+    "\n"
+    "[target]\n"
+    "url   = postgresql:///prod\n"
+    "label = Production\n"
+    "\n"
+    "[table users]                      ; a source table\n"
+    "target    = app_users              ; default: the name the mapping suggests\n"
+    "key       = id                     ; default: the primary key; composite: a, b\n"
+    "decision  = migrate                ; migrate | delete | retain | temporary | undecided\n"
+    "owner     = alice\n"
+    "watermark = updated_at             ; column for incremental checks while live\n"
+    "where     = deleted_at IS NULL     ; optional filter on the source side\n"
+    "\n"
+    "[table events]\n"
+    "key      = account_id, seq\n"
+    "decision = temporary\n"
+    "expires  = 2027-03-31\n"
+    "\n"
+    "# a comment of the other kind\n"
+    "[check active_subscriptions]       ; a business check: two queries, one number each\n"
+    "source    = SELECT count(*) FROM subs WHERE status = 'active'\n"
+    "target    = SELECT count(*) FROM subscriptions\n"
+    "            WHERE state = 'ACTIVE'\n"
+    "tolerance = 0.5%\n"
+    "owner     = bob\n"
+    "\n"
+    "[step freeze]                      ; runbook steps run in file order\n"
+    "title    = Freeze writes on the pilot\n"
+    "owner    = alice\n"
+    "run      = ./scripts/freeze.sh     ; optional: a command run with /bin/sh -c\n"
+    "expect   = 5m                      ; planned duration\n"
+    "gate     = checks\n"
+    "rollback = ./scripts/unfreeze.sh   ; optional\n"
+    "\n"
+    "[step open]\n"
+    "title = Open the doors\n"
+    "gate  = manual\n"
+    "\n"
+    "[rollback]\n"
+    "trigger.missing_rows = 1           ; any of these breached => rollback is advised\n"
+    "trigger.error_rate   = 1%\n"
+    "authority            = carol       ; who makes the call\n"
+    "\n"
+    "[hypercare]\n"
+    "duration = 72h\n"
+    "interval = 30s\n"
+    "alert.drift_rows = 0\n"
+    "alert.lag        = 60s\n"
+    "alert.latency    = 500ms\n"
+    "on_alert         = ./scripts/page.sh   ; optional command\n";
+
+static void test_design_plan(void **state)
+{
+    struct err e = { 0 };
+    struct plan *p = load_text(design_plan, &e);
+    const struct plan_table *t;
+
+    (void)state;
+    assert_non_null(p);
+    assert_string_equal(p->name, "Pilot to Production");
+    assert_string_equal(p->mapping, "mapping.csv");
+    assert_string_equal(p->workspace, ".cutover/state.db");
+    assert_string_equal(p->source.url, "sqlite:pilot.db");
+    assert_string_equal(p->source.label, "Pilot");
+    assert_int_equal(p->source.line, 7);
+    assert_string_equal(p->target.url, "postgresql:///prod");
+    assert_int_equal(p->ntables, 2);
+    t = plan_table_find(p, "users");
+    assert_non_null(t);
+    assert_int_equal(t->line, 14);
+    assert_string_equal(t->target, "app_users");
+    assert_int_equal(t->nkey, 1);
+    assert_string_equal(t->key[0], "id");
+    assert_int_equal(t->decision, DEC_MIGRATE);
+    assert_string_equal(t->owner, "alice");
+    assert_string_equal(t->watermark, "updated_at");
+    assert_string_equal(t->where, "deleted_at IS NULL");
+    assert_null(t->expires);
+    t = plan_table_find(p, "events");
+    assert_int_equal(t->nkey, 2);
+    assert_string_equal(t->key[0], "account_id");
+    assert_string_equal(t->key[1], "seq");
+    assert_int_equal(t->decision, DEC_TEMPORARY);
+    assert_string_equal(t->expires, "2027-03-31");
+    assert_null(t->target);
+    assert_int_equal(p->nchecks, 1);
+    assert_string_equal(p->checks[0].name, "active_subscriptions");
+    assert_string_equal(p->checks[0].source, "SELECT count(*) FROM subs WHERE status = 'active'");
+    /* an indented line continues the value */
+    assert_string_equal(p->checks[0].target,
+                        "SELECT count(*) FROM subscriptions WHERE state = 'ACTIVE'");
+    assert_true(p->checks[0].tolerance == 0.5);
+    assert_int_equal(p->checks[0].tolerance_pct, 1);
+    assert_string_equal(p->checks[0].owner, "bob");
+    assert_int_equal(p->nsteps, 2);
+    assert_string_equal(p->steps[0].name, "freeze");
+    assert_string_equal(p->steps[0].title, "Freeze writes on the pilot");
+    assert_string_equal(p->steps[0].run, "./scripts/freeze.sh");
+    assert_int_equal(p->steps[0].expect_ms, 300000);
+    assert_int_equal(p->steps[0].gate, GATE_CHECKS);
+    assert_string_equal(p->steps[0].rollback, "./scripts/unfreeze.sh");
+    assert_string_equal(p->steps[1].name, "open");
+    assert_int_equal(p->steps[1].gate, GATE_MANUAL);
+    assert_null(p->steps[1].run);
+    assert_int_equal(p->ntriggers, 2);
+    assert_string_equal(p->triggers[0].name, "missing_rows");
+    assert_true(p->triggers[0].value == 1 && p->triggers[0].unit == UNIT_COUNT);
+    assert_string_equal(p->triggers[1].name, "error_rate");
+    assert_true(p->triggers[1].value == 1 && p->triggers[1].unit == UNIT_PERCENT);
+    assert_string_equal(p->authority, "carol");
+    assert_int_equal(p->hc_duration_ms, 72LL * 3600 * 1000);
+    assert_int_equal(p->hc_interval_ms, 30000);
+    assert_int_equal(p->nalerts, 3);
+    assert_string_equal(p->alerts[1].name, "lag");
+    assert_true(p->alerts[1].value == 60000 && p->alerts[1].unit == UNIT_MS);
+    assert_true(p->alerts[2].value == 500 && p->alerts[2].unit == UNIT_MS);
+    assert_string_equal(p->on_alert, "./scripts/page.sh");
+    plan_free(p);
+}
+
+static void test_defaults(void **state)
+{
+    struct err e = { 0 };
+    struct plan *p = load_text("[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n", &e);
+
+    (void)state;
+    assert_non_null(p);
+    assert_string_equal(p->mapping, "mapping.csv");
+    assert_string_equal(p->workspace, ".cutover/state.db");
+    assert_string_equal(p->source.label, "Source");
+    assert_int_equal(p->hc_duration_ms, 72LL * 3600 * 1000);
+    assert_int_equal(p->hc_interval_ms, 30000);
+    assert_int_equal(p->ntables, 0);
+    plan_free(p);
+}
+
+#define ENDS "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n"
+
+static const struct { const char *text, *msg; } bad[] = {
+    { ENDS "[step freeze]\ntitle = x\ngatte = manual\n",
+      "plan.ini:7: unknown key 'gatte' in [step freeze]" },
+    { ENDS "[tables users]\n",
+      "plan.ini:5: unknown section [tables] (known: migration, source, target, table NAME, "
+      "check NAME, step NAME, rollback, hypercare)" },
+    { ENDS "[table users]\ndecision = migrate\n[table users]\n",
+      "plan.ini:7: duplicate section [table users]" },
+    { ENDS "[source]\n", "plan.ini:5: duplicate section [source]" },
+    { ENDS "[table users]\nowner = a\nowner = b\n",
+      "plan.ini:7: duplicate key 'owner' in [table users]" },
+    { ENDS "[table users]\ndecision = move\n",
+      "plan.ini:6: decision 'move': expected migrate, delete, retain, temporary or undecided" },
+    { ENDS "[step a]\ntitle = x\nexpect = 5 minutes\n",
+      "plan.ini:7: expect '5 minutes': expected a duration such as 5m (units ms, s, m, h, d)" },
+    { ENDS "[step a]\ntitle = x\ngate = maybe\n",
+      "plan.ini:7: gate 'maybe': expected none, checks, diff or manual" },
+    { ENDS "[check c]\nsource = SELECT 1\ntarget = SELECT 1\ntolerance = 5s\n",
+      "plan.ini:8: tolerance '5s': expected an absolute number such as 0 or a percentage "
+      "such as 0.5%" },
+    { ENDS "[table t]\ndecision = temporary\nexpires = 31/03/2027\n",
+      "plan.ini:7: expires '31/03/2027': expected a date YYYY-MM-DD" },
+    { ENDS "[table t]\ndecision = migrate\nexpires = 2027-03-31\n",
+      "plan.ini:7: [table t]: expires is only for decision = temporary (decision is migrate)" },
+    { "[source]\nurl = sqlite:a.db\n",
+      "plan.ini:2: no [target] url: add [target] with url = sqlite:FILE or postgresql://…" },
+    { ENDS "[check c]\nsource = SELECT 1\n",
+      "plan.ini:5: [check c] needs both 'source' and 'target' queries" },
+    { ENDS "[step a]\nowner = x\n", "plan.ini:5: [step a] needs a 'title'" },
+    { ENDS "[rollback]\ntrigger.missing = 1\n",
+      "plan.ini:6: unknown metric 'trigger.missing' (known: missing_rows, extra_rows, "
+      "changed_rows, drift_rows, failed_checks, error_rate, lag, latency)" },
+    { ENDS "[hypercare]\nalert.lag = 5\n",
+      "plan.ini:6: 'alert.lag = 5': expected a duration such as 60s" },
+    { ENDS "[hypercare]\ninterval = soon\n",
+      "plan.ini:6: interval 'soon': expected a duration such as 30s (units ms, s, m, h, d)" },
+    { ENDS "[table]\n", "plan.ini:5: section [table] needs a name: [table NAME]" },
+    { ENDS "[rollback now]\n", "plan.ini:5: section [rollback] takes no name" },
+    { "name = x\n", "plan.ini:1: 'name' is outside any section (start with [migration])" },
+    { ENDS "[migration]\nthis line has no equals sign\n",
+      "plan.ini:6: syntax error: expected [section], key = value or a comment" },
+    { ENDS "[table t]\nowner =\n", "plan.ini:6: key 'owner' has no value" },
+    { ENDS "[table t]\ndecision = migrate\n  retain\n",
+      "plan.ini:7: indented line continues 'decision', which takes a single-line value" },
+    { ENDS "[table t]\nkey = a, , b\n",
+      "plan.ini:6: key 'a, , b': expected column names separated by commas" },
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct err e = { 0 };
+        struct plan *p = load_text(bad[i].text, &e);
+        const char *msg = strstr(e.msg, "plan.ini");
+
+        assert_null(p);
+        assert_int_equal(e.kind, ERR_INPUT);
+        assert_non_null(msg);
+        assert_string_equal(msg, bad[i].msg);
+    }
+}
+
+static void test_long_line_and_missing_file(void **state)
+{
+    struct err e = { 0 };
+    char text[600];
+    struct plan *p;
+
+    (void)state;
+    snprintf(text, sizeof text, ENDS "[check c]\nsource = SELECT %0300d\n", 1);
+    assert_null(load_text(text, &e));
+    assert_non_null(strstr(e.msg, "plan.ini:6: line longer than 198 characters: continue a "
+                                  "long value on indented lines"));
+    p = plan_load("/nonexistent/cutover.ini", &e);
+    assert_null(p);
+    assert_string_equal(e.msg, "/nonexistent/cutover.ini: cannot read the plan: No such file or "
+                               "directory (create one with 'cutover init' or pass --plan FILE)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_design_plan),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_long_line_and_missing_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

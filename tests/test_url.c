@@ -1,0 +1,85 @@
+/* URLs: parsing of every form of the design and password masking. */
+#include "config.h"
+#include "testutil.h"
+
+#include "url.h"
+
+static void expect_mask(const char *in, const char *masked, const char *stripped)
+{
+    char *m = url_mask(in), *s = url_strip_password(in);
+
+    assert_string_equal(m, masked);
+    assert_string_equal(s, stripped);
+    free(m);
+    free(s);
+}
+
+static void test_mask(void **state)
+{
+    (void)state;
+    expect_mask("postgresql://app:s3cret@db1:5432/pilot?sslmode=require",
+                "postgresql://app:***@db1:5432/pilot?sslmode=require",
+                "postgresql://app@db1:5432/pilot?sslmode=require");
+    expect_mask("postgres://u:p%40ss@h/d?password=x&application_name=a",
+                "postgres://u:***@h/d?password=***&application_name=a",
+                "postgres://u@h/d?application_name=a");
+    expect_mask("postgresql://app@db1/pilot", "postgresql://app@db1/pilot",
+                "postgresql://app@db1/pilot");
+    expect_mask("postgresql:///prod", "postgresql:///prod", "postgresql:///prod");
+    /* an '@' inside the password: the last '@' ends the user info */
+    expect_mask("postgresql://app:a@b@db1/x", "postgresql://app:***@db1/x",
+                "postgresql://app@db1/x");
+    expect_mask("host=db1 password='se cr\\'et' dbname=prod", "host=db1 password=*** dbname=prod",
+                "host=db1 dbname=prod");
+    expect_mask("host=db1 password = hunter2", "host=db1 password=***", "host=db1");
+    expect_mask("sqlite:pilot.db", "sqlite:pilot.db", "sqlite:pilot.db");
+}
+
+static void test_parse(void **state)
+{
+    struct url u;
+    struct err e = { 0 };
+
+    (void)state;
+    assert_int_equal(url_parse("sqlite:pilot.db", "/srv/plan", &u, &e), 0);
+    assert_int_equal(u.kind, URL_SQLITE);
+    assert_string_equal(u.path, "/srv/plan/pilot.db");
+    url_free(&u);
+    assert_int_equal(url_parse("sqlite:pilot.db", ".", &u, &e), 0);
+    assert_string_equal(u.path, "pilot.db");
+    url_free(&u);
+    assert_int_equal(url_parse("sqlite:///var/lib/pilot.db", "/srv", &u, &e), 0);
+    assert_string_equal(u.path, "/var/lib/pilot.db");
+    url_free(&u);
+    assert_int_equal(url_parse("sqlite::memory:", "/srv", &u, &e), 0);
+    assert_string_equal(u.path, ":memory:");
+    url_free(&u);
+    assert_int_equal(url_parse("postgresql://app:pw@db1/pilot", NULL, &u, &e), 0);
+    assert_int_equal(u.kind, URL_PG);
+    assert_string_equal(u.conninfo, "postgresql://app:pw@db1/pilot");
+    assert_string_equal(u.masked, "postgresql://app:***@db1/pilot");
+    url_free(&u);
+    assert_int_equal(url_parse("postgres://db1/pilot", NULL, &u, &e), 0);
+    assert_int_equal(u.kind, URL_PG);
+    url_free(&u);
+    assert_int_equal(url_parse("host=db1 dbname=prod", NULL, &u, &e), 0);
+    assert_int_equal(u.kind, URL_PG);
+    url_free(&u);
+    assert_int_equal(url_parse("mysql://db1/x", NULL, &u, &e), -1);
+    assert_int_equal(e.kind, ERR_INPUT);
+    assert_string_equal(e.msg, "'mysql://db1/x': unknown database URL (use sqlite:FILE, "
+                               "postgresql://… or a libpq 'key=value' string)");
+    assert_int_equal(url_parse("sqlite:", NULL, &u, &e), -1);
+    assert_string_equal(e.msg, "'sqlite:': no file after 'sqlite:'");
+    assert_int_equal(url_parse("", NULL, &u, &e), -1);
+    assert_string_equal(e.msg, "empty database URL");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

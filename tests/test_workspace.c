@@ -1,0 +1,96 @@
+/* The workspace: created on first use with mode 0600 in WAL mode, its schema
+ * versioned and upgraded, newer versions refused, the audit log kept. */
+#include "config.h"
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "workspace.h"
+
+static void test_create(void **state)
+{
+    char *dir = tmpdir_new(), path[512], wal[520];
+    struct err e = { 0 };
+    struct stat st;
+    ws_t *ws;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/.cutover/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    assert_int_equal(ws_version(ws), WS_VERSION);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    snprintf(wal, sizeof wal, "%s/.cutover", dir);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    for (const char *const *t = (const char *const[]){ "runs", "results", "discrepancies",
+                                                        "audit", "runbook_log", "samples",
+                                                        "alerts", NULL }; *t; t++)
+        assert_int_equal(ws_count(ws, *t), 0);
+    assert_int_equal(ws_audit(ws, "decide", "table users", "undecided", "migrate", &e), 0);
+    assert_int_equal(ws_count(ws, "audit"), 1);
+    ws_close(ws);
+    /* WAL: the -wal file exists while open and the journal mode sticks */
+    ws = ws_open(path, &e);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(ws_count(ws, "audit"), 1);  /* reopening keeps what was recorded */
+    ws_close(ws);
+    tmpdir_free(dir);
+}
+
+static void set_version(const char *path, int v)
+{
+    sqlite3 *db;
+    char sql[64];
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_upgrade_and_refusal(void **state)
+{
+    char *dir = tmpdir_new(), path[512], msg[700];
+    struct err e = { 0 };
+    FILE *f;
+    ws_t *ws;
+
+    (void)state;
+    /* an empty file is a version-0 workspace: it is brought up to date */
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    f = fopen(path, "w");
+    fclose(f);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    assert_int_equal(ws_version(ws), WS_VERSION);
+    assert_int_equal(ws_count(ws, "runs"), 0);
+    ws_close(ws);
+    /* a workspace from a newer cutover is refused, and left alone */
+    set_version(path, WS_VERSION + 1);
+    assert_null(ws_open(path, &e));
+    assert_int_equal(e.kind, ERR_INPUT);
+    snprintf(msg, sizeof msg, "%s: workspace version %d was written by a newer cutover (this "
+             "one knows up to %d): upgrade cutover", path, WS_VERSION + 1, WS_VERSION);
+    assert_string_equal(e.msg, msg);
+    /* not a database at all */
+    f = fopen(path, "w");
+    fputs("this is not a database, it is a shopping list\n", f);
+    fclose(f);
+    assert_null(ws_open(path, &e));
+    snprintf(msg, sizeof msg, "%s: cannot set up the workspace: file is not a database", path);
+    assert_string_equal(e.msg, msg);
+    tmpdir_free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create),
+        cmocka_unit_test(test_upgrade_and_refusal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,55 @@
+/* Helpers shared by the cmocka tests: fixtures from the harness's environment. */
+#ifndef CUTOVER_TESTUTIL_H
+#define CUTOVER_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* The Chinook SQLite file; skips the test when ../shared is absent (the
+ * harness fails the run instead when CI=true). */
+static inline const char *chinook_sqlite(void)
+{
+    const char *p = getenv("CUTOVER_CHINOOK_SQLITE");
+
+    if (!p) {
+        print_message("skipped: ../shared/data/chinook not found\n");
+        skip();
+    }
+    return p;
+}
+
+/* The throwaway server's chinook database, as a URL and as conninfo. */
+static inline const char *chinook_pg(void)
+{
+    if (!getenv("PGHOST") || !getenv("CUTOVER_CHINOOK_PGSQL")) {
+        print_message("skipped: no PostgreSQL from tests/harness.sh or no Chinook\n");
+        skip();
+    }
+    return "dbname=chinook";
+}
+
+static inline char *tmpdir_new(void)
+{
+    char tmpl[] = "/tmp/cutover-test.XXXXXX";
+    char *d = mkdtemp(tmpl);
+
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static inline void tmpdir_free(char *d)
+{
+    char cmd[512];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    assert_int_equal(system(cmd), 0);
+    free(d);
+}
+
+#endif
