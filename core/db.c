@@ -286,6 +286,11 @@ db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *
     return q;
 }
 
+db_t *db_query_db(const db_query_t *q)
+{
+    return q->db;
+}
+
 void db_query_resume(db_query_t *q)
 {
     if (!q->paused)

@@ -102,6 +102,9 @@ const char *db_errmsg(const db_t *db);
 db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *params,
                      const struct db_query_opts *o, db_rows_cb rows, db_done_cb done, void *arg);
 
+/* The db a query runs on. */
+db_t *db_query_db(const db_query_t *q);
+
 /* Resumes a query whose rows callback returned DB_PAUSE. */
 void db_query_resume(db_query_t *q);
 /* Stops a query: no more rows are delivered and `done` gets DB_ECANCELED. */
