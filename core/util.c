@@ -52,17 +52,26 @@ char *xstrndup(const char *s, size_t n)
     return d;
 }
 
+static char *xvasprintf(const char *fmt, va_list ap, int *len)
+{
+    char *s;
+    int n = vasprintf(&s, fmt, ap);
+
+    if (n < 0)
+        oom();
+    if (len)
+        *len = n;
+    return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
     char *s;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = xvasprintf(fmt, ap, NULL);
     va_end(ap);
-    if (n < 0)
-        oom();
     return s;
 }
 
@@ -100,10 +109,8 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
     int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    s = xvasprintf(fmt, ap, &n);
     va_end(ap);
-    if (n < 0)
-        oom();
     sbuf_add(b, s, (size_t)n);
     free(s);
 }
