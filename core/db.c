@@ -31,7 +31,7 @@ int db_open(uv_loop_t *loop, const char *url, const char *base_dir, const struct
         db->o.connect_timeout_ms = 10000;
     db->state = DB_CONNECTING;
     uv_timer_init(loop, &db->retry);
-    uv_timer_init(loop, &db->sweep);
+    uv_idle_init(loop, &db->sweep);
     db->retry.data = db->sweep.data = db;
     db->handles = 2;
     *out = db;
@@ -125,12 +125,20 @@ int db__deliver(db_query_t *q, const struct db_batch *b)
     return DB_CONTINUE;
 }
 
-static void fail_all(db_t *db, int status, const char *why)
+/* Fails the queued queries (and the active one, if `active`). The queue is
+ * detached first: a done callback that queues again is served later, not
+ * failed in the same breath (which would never end). */
+static void fail_queued(db_t *db, int active, int status, const char *why)
 {
-    if (db->active)
+    db_query_t *q = db->head, *next;
+
+    db->head = db->tail = NULL;
+    if (active && db->active)
         finish(db, db->active, status, why);
-    while (db->head)
-        finish(db, db->head, status, why);
+    for (; q; q = next) {
+        next = q->next;
+        finish(db, q, status, why);
+    }
 }
 
 void db__connected(db_t *db)
@@ -147,7 +155,7 @@ void db__failed(db_t *db, const char *why)
 
     snprintf(db->errmsg, sizeof db->errmsg, "%s: %s", db->url.masked, why);
     db->state = DB_DOWN;  /* before failing queries: kick() must start nothing */
-    fail_all(db, DB_ELOST, db->errmsg);
+    fail_queued(db, 1, DB_ELOST, db->errmsg);
     if (prev != DB_DOWN && db->o.on_state && !db->closing)
         db->o.on_state(db, DB_DOWN, db->o.arg);
     if (db->o.reconnect && !db->closing) {
@@ -218,14 +226,14 @@ static void retry_cb(uv_timer_t *t)
 
 /* Work that must not run inside the caller's stack: reporting canceled
  * queued queries, failing queries while the db is down for good, closing. */
-static void sweep_cb(uv_timer_t *t)
+static void sweep_cb(uv_idle_t *h)
 {
-    db_t *db = t->data;
+    db_t *db = h->data;
 
+    uv_idle_stop(h);  /* work queued from here on waits for the next turn */
     if (db->closing) {
         uv_timer_stop(&db->retry);
-        while (db->head)
-            finish(db, db->head, DB_ECANCELED, NULL);
+        fail_queued(db, 0, DB_ECANCELED, NULL);
         db->ops->disconnect(db, disconnected);
         return;
     }
@@ -235,8 +243,7 @@ static void sweep_cb(uv_timer_t *t)
             finish(db, q, q->stop, NULL);
     }
     if (db->state == DB_DOWN && !db->o.reconnect)
-        while (db->head)
-            finish(db, db->head, DB_ELOST, db->errmsg);
+        fail_queued(db, 0, DB_ELOST, db->errmsg);
 }
 
 void db_close(db_t *db)
@@ -250,7 +257,7 @@ void db_close(db_t *db)
     }
     for (db_query_t *q = db->head; q; q = q->next)
         q->stop = DB_ECANCELED;
-    uv_timer_start(&db->sweep, sweep_cb, 0, 0);
+    uv_idle_start(&db->sweep, sweep_cb);
 }
 
 db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *params,
@@ -282,7 +289,7 @@ db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *
     if (db->state == DB_UP)
         kick(db);
     else if (db->state == DB_DOWN && !db->o.reconnect)
-        uv_timer_start(&db->sweep, sweep_cb, 0, 0);
+        uv_idle_start(&db->sweep, sweep_cb);
     return q;
 }
 
@@ -311,7 +318,7 @@ void db_query_cancel(db_query_t *q)
     if (db->active == q)
         db->ops->cancel(db, q);
     else if (!db->closing)
-        uv_timer_start(&db->sweep, sweep_cb, 0, 0);
+        uv_idle_start(&db->sweep, sweep_cb);
 }
 
 char *db_quote_ident(const char *name)

@@ -45,7 +45,7 @@ struct db {
     char errmsg[1024];
     db_query_t *active, *head, *tail;
     uv_timer_t retry;   /* connect and reconnect */
-    uv_timer_t sweep;   /* deferred work, see sweep_cb() */
+    uv_idle_t sweep;    /* deferred work, once per loop turn: see sweep_cb() */
     unsigned backoff_ms;
     int closing;
     int handles;        /* our own handles still open */

@@ -192,10 +192,17 @@ static void pg_connect(db_t *db)
     conn_step(pg, PGRES_POLLING_WRITING);
 }
 
+/* libpq prints NOTICEs to stderr by default: that would draw over the screen. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg, (void)message;
+}
+
 static void conn_step(struct pg *pg, PostgresPollingStatusType st)
 {
     switch (st) {
     case PGRES_POLLING_OK:
+        PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
         close_handle(pg->timer);
         pg->timer = NULL;
         pg->connecting = 0;

@@ -439,6 +439,58 @@ static void test_close_cancels_pending(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+struct retry {
+    db_t *db;
+    int attempts;
+    int status;
+    unsigned turn, turns[3];  /* loop turns, counted by a prepare handle */
+};
+
+static void count_turn(uv_prepare_t *p)
+{
+    ((struct retry *)p->data)->turn++;
+}
+
+static void retry_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct retry *r = arg;
+
+    (void)q, (void)msg;
+    r->status = status;
+    r->turns[r->attempts] = r->turn;
+    if (++r->attempts < 3)  /* a caller that tries again from its callback */
+        assert_non_null(db_query(r->db, "SELECT 1", 0, NULL, NULL, NULL, retry_done, r));
+}
+
+/* A done callback that queues again while the db is down for good gets its
+ * new query failed on a later loop turn, not in a loop that never ends. */
+static void test_requeue_while_down(void **state)
+{
+    uv_loop_t loop;
+    uv_prepare_t prep;
+    struct retry r = { 0 };
+
+    (void)state;
+    uv_loop_init(&loop);
+    uv_prepare_init(&loop, &prep);
+    prep.data = &r;
+    uv_prepare_start(&prep, count_turn);
+    r.db = open_db(&loop, "postgresql://127.0.0.1:1/x", NULL);
+    db_query(r.db, "SELECT 1", 0, NULL, NULL, NULL, retry_done, &r);
+    while (r.attempts < 3)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(r.status, DB_ELOST);
+    /* the first retry fails in the sweep of the turn that saw the connect
+     * fail; the second retry waits for the sweep of a later turn */
+    assert_true(r.turns[1] >= r.turns[0]);
+    assert_true(r.turns[2] > r.turns[1]);
+    uv_close((uv_handle_t *)&prep, NULL);
+    assert_int_equal(db_state(r.db), DB_DOWN);
+    db_close(r.db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_refused_connection),
         cmocka_unit_test(test_lost_connection_reconnects),
         cmocka_unit_test(test_close_cancels_pending),
+        cmocka_unit_test(test_requeue_while_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
