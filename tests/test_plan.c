@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "plan.h"
+#include "plan_edit.h"
 
 static char *dir;
 
@@ -261,6 +262,87 @@ static void test_long_line_and_missing_file(void **state)
                                "directory (create one with 'cutover init' or pass --plan FILE)");
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = calloc(1, 65536);
+
+    assert_non_null(f);
+    fread(buf, 1, 65535, f);
+    fclose(f);
+    return buf;
+}
+
+/* Edits touch only the lines they must: values keep their column and
+ * trailing comment, new keys align with their neighbours, the rest of the
+ * file (comments, order, blank lines) is byte for byte the same. */
+static void test_edit_in_place(void **state)
+{
+    struct err e = { 0 };
+    char path[512], *text;
+    const char *before =
+        "; my plan\n"
+        "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n\n"
+        "[table users]                      ; a source table\n"
+        "target    = app_users\n"
+        "decision  = migrate                ; migrate | delete\n"
+        "where     = deleted_at IS NULL\n"
+        "            AND id > 0\n"
+        "\n"
+        "# events next\n"
+        "[table events]\n"
+        "decision = undecided\n";
+    const char *after =
+        "; my plan\n"
+        "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n\n"
+        "[table users]                      ; a source table\n"
+        "target    = app_users\n"
+        "decision  = temporary              ; migrate | delete\n"
+        "where     = deleted_at IS NULL\n"
+        "            AND id > 0\n"
+        "expires   = 2027-03-31\n"
+        "\n"
+        "# events next\n"
+        "[table events]\n"
+        "decision = undecided\n"
+        "owner    = erin\n"
+        "\n"
+        "[table page_views]\n"
+        "decision = delete\n";
+    const struct plan_kv users[] = { { "decision", "temporary" }, { "expires", "2027-03-31" } };
+    const struct plan_kv events[] = { { "owner", "erin" } };
+    const struct plan_kv views[] = { { "decision", "delete" } };
+    const struct plan_kv invalid[] = { { "expires", "2027-01-01" } };
+    const struct plan_kv undo[] = { { "expires", NULL }, { "decision", "migrate" } };
+    struct plan *p;
+
+    (void)state;
+    p = load_text(before, &e);
+    assert_non_null(p);
+    snprintf(path, sizeof path, "%s", p->path);
+    plan_free(p);
+    assert_int_equal(plan_edit_table(path, "users", users, 2, &e), 0);
+    assert_int_equal(plan_edit_table(path, "events", events, 1, &e), 0);
+    assert_int_equal(plan_edit_table(path, "page_views", views, 1, &e), 0);
+    text = slurp(path);
+    assert_string_equal(text, after);
+    free(text);
+    /* a change that would not load is refused and the file stays as it was */
+    assert_int_equal(plan_edit_table(path, "events", invalid, 1, &e), -1);
+    assert_non_null(strstr(e.msg, "plan.ini:18: [table events]: expires is only for decision = "
+                                  "temporary (decision is undecided)"));
+    assert_null(strstr(e.msg, ".tmp."));
+    text = slurp(path);
+    assert_string_equal(text, after);
+    free(text);
+    assert_int_equal(plan_edit_table(path, "users", undo, 2, &e), 0);
+    text = slurp(path);
+    assert_non_null(strstr(text, "decision  = migrate                ; migrate | delete\n"
+                                 "where     = deleted_at IS NULL\n"
+                                 "            AND id > 0\n\n# events next"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_long_line_and_missing_file),
+        cmocka_unit_test(test_edit_in_place),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
