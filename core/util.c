@@ -150,8 +150,17 @@ int64_t dur_parse_ms(const char *s)
 
 char *dur_format(int64_t ms, char *buf, size_t n)
 {
+    static const struct { int64_t ms; const char *unit; } whole[] = {
+        { 3600000, "h" }, { 60000, "m" }, { 1000, "s" },
+    };
     int64_t s = ms / 1000;
 
+    /* a whole number of one unit reads as a plan writes it: 30s, 5m, 72h */
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        if (ms >= whole[i].ms && ms % whole[i].ms == 0) {
+            snprintf(buf, n, "%lld%s", (long long)(ms / whole[i].ms), whole[i].unit);
+            return buf;
+        }
     if (ms < 1000)
         snprintf(buf, n, "%lldms", (long long)ms);
     else if (s < 60)

@@ -1,0 +1,310 @@
+#include "config.h"
+#include "dash.h"
+#include "plan_edit.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void notify(struct dash *d, unsigned what)
+{
+    if (d->on_change)
+        d->on_change(d, what, d->arg);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void say(struct dash *d, int error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+    d->message_error = error;
+    notify(d, DASH_MESSAGE);
+}
+
+/* Pairing needs both catalogs; until then the inventory stays empty. */
+static void rebuild(struct dash *d)
+{
+    struct err e = { 0 };
+
+    inv_free(&d->inv);
+    pair_free(&d->pairs);
+    d->have_inventory = 0;
+    if (d->side[0].cat && d->side[1].cat) {
+        if (pair_tables(d->plan, d->side[0].cat, d->side[1].cat, d->masked[0], d->masked[1],
+                        &d->pairs, &e) < 0) {
+            say(d, 1, "%s", e.msg);
+        } else {
+            inv_build(&d->pairs, &d->inv);
+            d->have_inventory = 1;
+        }
+    }
+    notify(d, DASH_INVENTORY);
+}
+
+static void read_facts(struct dash *d)
+{
+    struct err e = { 0 };
+    char *map = plan_path(d->plan, d->plan->mapping);
+
+    if (sheet_stats(map, &d->sheet, &e) < 0)
+        say(d, 1, "%s", e.msg);
+    free(map);
+    d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
+    d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
+}
+
+struct load {
+    struct dash *d;
+    int side;
+};
+
+static void on_catalog(struct catalog *cat, int status, const char *msg, void *arg)
+{
+    struct load *l = arg;
+    struct dash *d = l->d;
+    struct dash_side *s = d ? &d->side[l->side] : NULL;
+
+    free(l);
+    if (!d) {               /* the dashboard closed meanwhile */
+        cat_free(cat);
+        return;
+    }
+    s->load = NULL;
+    s->loading = 0;
+    if (status) {
+        snprintf(s->error, sizeof s->error, "%s", msg ? msg : "failed");
+        notify(d, DASH_DB);
+        return;
+    }
+    s->error[0] = '\0';
+    cat_free(s->cat);
+    s->cat = cat;
+    s->loaded_at = uv_now(d->loop);
+    read_facts(d);
+    rebuild(d);
+}
+
+static void load_side(struct dash *d, int i)
+{
+    struct dash_side *s = &d->side[i];
+    struct cat_opts o = { .count_rows = 1 };
+    struct load *l;
+
+    if (s->loading || s->state != DB_UP)
+        return;
+    l = xmalloc(sizeof *l);
+    *l = (struct load){ d, i };
+    if (cat_load(s->db, &o, on_catalog, l) < 0) {
+        free(l);
+        return;
+    }
+    s->load = l;
+    s->loading = 1;
+    notify(d, DASH_DB);
+}
+
+void dash_refresh(struct dash *d)
+{
+    load_side(d, SIDE_SOURCE);
+    load_side(d, SIDE_TARGET);
+}
+
+static void on_state(db_t *db, enum db_state st, void *arg)
+{
+    struct dash *d = arg;
+    int i = db == d->side[0].db ? 0 : 1;
+
+    d->side[i].state = st;
+    if (st == DB_DOWN)
+        snprintf(d->side[i].error, sizeof d->side[i].error, "%s", db_errmsg(db));
+    notify(d, DASH_DB);
+    if (st == DB_UP && !d->paused)
+        load_side(d, i);  /* a fresh connection: catch up at once */
+}
+
+static void tick(uv_timer_t *t)
+{
+    struct dash *d = t->data;
+
+    if (!d->paused)
+        dash_refresh(d);
+}
+
+struct dash *dash_open(uv_loop_t *loop, const char *path,
+                       void (*on_change)(struct dash *, unsigned, void *), void *arg,
+                       struct err *e)
+{
+    struct dash *d = xcalloc(1, sizeof *d);
+    struct db_opts o = { .reconnect = 1, .on_state = on_state };
+    char *ws;
+
+    d->loop = loop;
+    d->plan_path = xstrdup(path);
+    if (!(d->plan = plan_load(path, e))) {
+        free(d->plan_path);
+        free(d);
+        return NULL;
+    }
+    o.arg = d;
+    for (int i = 0; i < 2; i++) {
+        const struct plan_endpoint *ep = i ? &d->plan->target : &d->plan->source;
+        struct err ue = { 0 };
+        d->masked[i] = url_mask(ep->url);
+        if (db_open(loop, ep->url, d->plan->dir, &o, &d->side[i].db, &ue) < 0) {
+            err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", d->plan->path, ep->line,
+                    i ? "target" : "source", ue.msg);
+            db_close(d->side[0].db);
+            d->side[0].db = NULL;
+            dash_close(d);
+            return NULL;
+        }
+        d->side[i].state = DB_CONNECTING;
+    }
+    ws = plan_path(d->plan, d->plan->workspace);
+    if (!(d->ws = ws_open(ws, e)))
+        snprintf(d->message, sizeof d->message, "%s (changes are disabled)", e->msg),
+            d->message_error = 1;
+    free(ws);
+    d->interval_ms = d->plan->hc_interval_ms;
+    uv_timer_init(loop, &d->timer);
+    d->timer.data = d;
+    uv_timer_start(&d->timer, tick, (uint64_t)d->interval_ms, (uint64_t)d->interval_ms);
+    read_facts(d);
+    d->on_change = on_change;
+    d->arg = arg;
+    return d;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct dash *d = h->data;
+
+    free(d);
+}
+
+void dash_close(struct dash *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < 2; i++) {
+        if (d->side[i].load)
+            ((struct load *)d->side[i].load)->d = NULL;  /* its callback frees the catalog */
+        db_close(d->side[i].db);
+        cat_free(d->side[i].cat);
+        free(d->masked[i]);
+    }
+    inv_free(&d->inv);
+    pair_free(&d->pairs);
+    ws_close(d->ws);
+    plan_free(d->plan);
+    free(d->plan_path);
+    if (d->timer.loop) {
+        uv_close((uv_handle_t *)&d->timer, timer_closed);
+        return;
+    }
+    free(d);
+}
+
+void dash_set_interval(struct dash *d, int64_t ms)
+{
+    if (ms < 1000)
+        ms = 1000;
+    if (ms > 3600000)
+        ms = 3600000;
+    d->interval_ms = ms;
+    uv_timer_start(&d->timer, tick, (uint64_t)ms, (uint64_t)ms);
+}
+
+void dash_pause(struct dash *d, int paused)
+{
+    d->paused = paused;
+    notify(d, DASH_DB);
+}
+
+const struct inv_row *dash_row(const struct dash *d, const char *name)
+{
+    for (size_t i = 0; i < d->inv.n; i++) {
+        const struct inv_row *r = &d->inv.rows[i];
+        if ((r->source && strcmp(r->source, name) == 0) ||
+            (!r->source && r->target && strcmp(r->target, name) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+void dash_decided(const struct dash *d, int *decided, int *total)
+{
+    *decided = *total = 0;
+    for (size_t i = 0; i < d->inv.n; i++)
+        if (d->inv.rows[i].source) {
+            (*total)++;
+            *decided += d->inv.rows[i].decision != DEC_UNDECIDED;
+        }
+}
+
+/* Writes the plan, reloads it and records the change. */
+static int change(struct dash *d, const char *table, const struct plan_kv *kvs, size_t n,
+                  const char *action, const char *old_value, const char *new_value,
+                  struct err *e)
+{
+    struct plan *p;
+    char *object;
+
+    if (!d->ws)
+        return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
+                       "recorded: %s", d->message);
+    if (plan_edit_table(d->plan_path, table, kvs, n, e) < 0)
+        return -1;
+    if (!(p = plan_load(d->plan_path, e)))
+        return -1;
+    object = xasprintf("table %s", table);
+    if (ws_audit(d->ws, action, object, old_value, new_value, e) < 0) {
+        free(object);
+        plan_free(p);
+        return -1;
+    }
+    free(object);
+    plan_free(d->plan);
+    d->plan = p;
+    rebuild(d);
+    notify(d, DASH_PLAN);
+    return 0;
+}
+
+int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const char *expires,
+                struct err *e)
+{
+    const struct plan_table *pt = plan_table_find(d->plan, table);
+    const char *old = plan_decision_name(pt ? pt->decision : DEC_UNDECIDED);
+    char *oldv = pt && pt->expires ? xasprintf("%s (expires %s)", old, pt->expires) : xstrdup(old);
+    char *newv = dec == DEC_TEMPORARY ? xasprintf("temporary (expires %s)", expires)
+                                      : xstrdup(plan_decision_name(dec));
+    struct plan_kv kvs[2] = { { "decision", plan_decision_name(dec) },
+                              { "expires", dec == DEC_TEMPORARY ? expires : NULL } };
+    int rc = change(d, table, kvs, 2, "decide", oldv, newv, e);
+
+    if (rc == 0)
+        say(d, 0, "%s: decision %s → %s, written to %s", table, oldv, newv, d->plan_path);
+    free(oldv);
+    free(newv);
+    return rc;
+}
+
+int dash_set_owner(struct dash *d, const char *table, const char *owner, struct err *e)
+{
+    const struct plan_table *pt = plan_table_find(d->plan, table);
+    char *old = xstrdup(pt && pt->owner ? pt->owner : "");
+    struct plan_kv kv = { "owner", *owner ? owner : NULL };
+    int rc = change(d, table, &kv, 1, "owner", old, owner, e);
+
+    if (rc == 0)
+        say(d, 0, "%s: owner %s → %s, written to %s", table, *old ? old : "(none)",
+            *owner ? owner : "(none)", d->plan_path);
+    free(old);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/* dash: what the dashboard shows, kept current on the loop — the plan, both
+ * databases (reconnecting with backoff), their catalogs refreshed on an
+ * interval, the inventory, the mapping sheet's statistics and the workspace.
+ * It also makes the changes the dashboard offers (decision, owner), each
+ * written to cutover.ini and to the audit log. No ncurses here. */
+#ifndef CUTOVER_DASH_H
+#define CUTOVER_DASH_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "inventory.h"
+#include "sheet.h"
+#include "workspace.h"
+
+enum { SIDE_SOURCE, SIDE_TARGET };
+
+struct dash_side {
+    db_t *db;
+    enum db_state state;
+    struct catalog *cat;        /* the last one loaded; kept while the db is down */
+    int loading;
+    uint64_t loaded_at;         /* uv_now() of the last successful load, 0 if none */
+    char error[1400];           /* why the last load or connection failed */
+    void *load;                 /* the catalog load in flight, detached on close */
+};
+
+/* What changed, for on_change. */
+enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8 };
+
+struct dash {
+    uv_loop_t *loop;
+    char *plan_path;
+    struct plan *plan;
+    char *masked[2];
+    struct dash_side side[2];
+    struct pairing pairs;
+    struct inventory inv;
+    int have_inventory;
+    ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
+    struct sheet_stats sheet;
+    long runs, runbook_events;
+    int64_t interval_ms;
+    int paused;
+    uv_timer_t timer;
+    char message[1500];
+    int message_error;
+    void (*on_change)(struct dash *d, unsigned what, void *arg);
+    void *arg;
+};
+
+/* Loads the plan (errors: ERR_INPUT, file:line), opens the workspace and
+ * both databases, and starts polling. The caller frees with dash_close(). */
+struct dash *dash_open(uv_loop_t *loop, const char *plan_path,
+                       void (*on_change)(struct dash *, unsigned, void *), void *arg,
+                       struct err *e);
+/* Closes the databases and the timer; memory goes once the loop has run. */
+void dash_close(struct dash *d);
+
+/* Reloads both catalogs now (a side already loading is left to finish). */
+void dash_refresh(struct dash *d);
+void dash_set_interval(struct dash *d, int64_t ms);
+void dash_pause(struct dash *d, int paused);
+
+/* The inventory row of a source table (or target-only table), or NULL. */
+const struct inv_row *dash_row(const struct dash *d, const char *name);
+/* Counts source tables and those with a decision. */
+void dash_decided(const struct dash *d, int *decided, int *total);
+
+/* Sets a table's decision (and expiry date for temporary; other decisions
+ * drop it) or its owner: cutover.ini is rewritten in place, the plan
+ * reloaded, the change recorded in the audit log. -1 with `e` on failure. */
+int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const char *expires,
+                struct err *e);
+int dash_set_owner(struct dash *d, const char *table, const char *owner, struct err *e);
+
+#endif

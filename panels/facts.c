@@ -1,0 +1,156 @@
+/* The three panels whose work lands with later issues (mapping review,
+ * rehearsal diff, live cutover). Until then each shows only what core
+ * already knows as fact: the sheet's rows and review status, the runs in the
+ * workspace, the runbook, rollback and hypercare settings of the plan. */
+#include "config.h"
+#include "panel.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct tui_key no_keys[] = { { 0 } };
+
+struct facts {
+    struct tui_view view;
+};
+
+static void init(struct panel *p)
+{
+    p->priv = xcalloc(1, sizeof(struct facts));
+}
+
+static void done(struct panel *p)
+{
+    view_clear(&((struct facts *)p->priv)->view);
+    free(p->priv);
+}
+
+static int key(struct panel *p, int k)
+{
+    return view_key(&((struct facts *)p->priv)->view, k, 5);
+}
+
+static void mapping_title(struct panel *p, char *buf, size_t n)
+{
+    const struct sheet_stats *s = &p->dash->sheet;
+
+    if (s->exists)
+        snprintf(buf, n, "Mapping %ld/%ld approved", s->approved, s->rows);
+    else
+        snprintf(buf, n, "Mapping");
+}
+
+static void mapping_draw(struct panel *p, struct rect r, int focused)
+{
+    struct tui_view *v = &((struct facts *)p->priv)->view;
+    const struct sheet_stats *s = &p->dash->sheet;
+
+    (void)focused;
+    view_clear(v);
+    if (!s->exists) {
+        view_add(v, ROLE_WARN, "%s no mapping sheet: %s", tui_g->warn, p->dash->plan->mapping);
+    } else {
+        view_add(v, ROLE_TEXT, "%s: %ld rows", p->dash->plan->mapping, s->rows);
+        view_add(v, ROLE_OK, "  %s approved %ld", tui_g->ok, s->approved);
+        view_add(v, s->rejected ? ROLE_FAIL : ROLE_TEXT, "  %s rejected %ld", tui_g->fail,
+                 s->rejected);
+        view_add(v, ROLE_TEXT, "  %s draft    %ld", tui_g->dot, s->draft);
+        if (s->other)
+            view_add(v, ROLE_WARN, "  %s other status %ld", tui_g->warn, s->other);
+    }
+    view_add(v, ROLE_MUTED, "Reviewing field by field is not in this build yet.");
+    view_draw(v, r);
+}
+
+static void rehearsal_title(struct panel *p, char *buf, size_t n)
+{
+    snprintf(buf, n, "Rehearsal diff %ld runs", p->dash->runs);
+}
+
+static void rehearsal_draw(struct panel *p, struct rect r, int focused)
+{
+    struct tui_view *v = &((struct facts *)p->priv)->view;
+
+    (void)focused;
+    view_clear(v);
+    if (!p->dash->ws)
+        view_add(v, ROLE_FAIL, "%s the workspace could not be opened", tui_g->fail);
+    else if (!p->dash->runs)
+        view_add(v, ROLE_TEXT, "No rehearsal recorded in %s yet.", p->dash->plan->workspace);
+    else
+        view_add(v, ROLE_TEXT, "%ld runs recorded in %s.", p->dash->runs,
+                 p->dash->plan->workspace);
+    view_add(v, ROLE_MUTED, "Running a validation is not in this build yet.");
+    view_draw(v, r);
+}
+
+static void cutover_title(struct panel *p, char *buf, size_t n)
+{
+    snprintf(buf, n, "Cutover / Hypercare %zu steps", p->dash->plan->nsteps);
+}
+
+static const char *const gates[] = { "none", "checks", "diff", "manual" };
+
+static void limit_text(struct sbuf *b, const struct plan_limit *l, size_t n, const char *op)
+{
+    char d[32];
+
+    for (size_t i = 0; i < n; i++) {
+        if (l[i].unit == UNIT_MS)
+            sbuf_printf(b, "%s%s %s %s", i ? ", " : "", l[i].name, op,
+                        dur_format((int64_t)l[i].value, d, sizeof d));
+        else
+            sbuf_printf(b, "%s%s %s %g%s", i ? ", " : "", l[i].name, op, l[i].value,
+                        l[i].unit == UNIT_PERCENT ? "%" : "");
+    }
+}
+
+static void cutover_draw(struct panel *p, struct rect r, int focused)
+{
+    struct tui_view *v = &((struct facts *)p->priv)->view;
+    const struct plan *pl = p->dash->plan;
+    struct sbuf b = { 0 };
+    char d[32], iv[32];
+
+    (void)focused;
+    view_clear(v);
+    if (!pl->nsteps)
+        view_add(v, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
+    else
+        view_add(v, ROLE_TITLE, "Runbook, %s", p->dash->runbook_events ? "started"
+                                                                        : "not started");
+    for (size_t i = 0; i < pl->nsteps; i++) {
+        const struct plan_step *s = &pl->steps[i];
+        view_add(v, ROLE_TEXT, "%2zu %-10s %-32s %-8s %6s  gate %s", i + 1, s->name, s->title,
+                 s->owner ? s->owner : "-", s->expect_ms ? dur_format(s->expect_ms, d, sizeof d)
+                                                          : "-", gates[s->gate]);
+    }
+    limit_text(&b, pl->triggers, pl->ntriggers, ">=");
+    view_add(v, ROLE_TEXT, "Rollback advised when: %s%s%s", pl->ntriggers ? b.s : "(no triggers)",
+             pl->authority ? "; authority " : "", pl->authority ? pl->authority : "");
+    sbuf_free(&b);
+    limit_text(&b, pl->alerts, pl->nalerts, ">");
+    view_add(v, ROLE_TEXT, "Hypercare: %s, every %s; alerts: %s",
+             dur_format(pl->hc_duration_ms, d, sizeof d),
+             dur_format(pl->hc_interval_ms, iv, sizeof iv), pl->nalerts ? b.s : "none");
+    sbuf_free(&b);
+    view_add(v, ROLE_MUTED, "Running the cutover is not in this build yet.");
+    view_draw(v, r);
+}
+
+const struct panel_ops panel_mapping_ops = {
+    .name = "Mapping", .init = init, .done = done, .title = mapping_title,
+    .draw = mapping_draw, .key = key, .keys = no_keys,
+};
+
+const struct panel_ops panel_rehearsal_ops = {
+    .name = "Rehearsal diff", .init = init, .done = done, .title = rehearsal_title,
+    .draw = rehearsal_draw, .key = key, .keys = no_keys,
+};
+
+const struct panel_ops panel_cutover_ops = {
+    .name = "Cutover / Hypercare", .init = init, .done = done, .title = cutover_title,
+    .draw = cutover_draw, .key = key, .keys = no_keys,
+};

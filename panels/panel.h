@@ -1,0 +1,39 @@
+/* panel: the interface every dashboard panel implements, as htop's Panel
+ * class and tig's view ops: a const table of functions. Panels ask core
+ * (struct dash) and draw with tui/; they never talk to a database. A new
+ * panel is one file and one line in panels/registry.c. */
+#ifndef CUTOVER_PANEL_H
+#define CUTOVER_PANEL_H
+
+#include "tui.h"
+
+struct panel;
+
+struct panel_ops {
+    const char *name;                                   /* "Inventory" */
+    void (*init)(struct panel *p);
+    void (*done)(struct panel *p);
+    /* The title, with progress: "Inventory 9/11 decided". */
+    void (*title)(struct panel *p, char *buf, size_t n);
+    void (*draw)(struct panel *p, struct rect r, int focused);
+    /* A key for this panel: 1 if handled. */
+    int (*key)(struct panel *p, int key);
+    /* Esc: leave a detail view; 1 if there was one. */
+    int (*back)(struct panel *p);
+    /* The model changed (DASH_* bits). */
+    void (*update)(struct panel *p, unsigned what);
+    /* Its table, for search, filter and sort; NULL if it has none. */
+    struct tui_table *(*table)(struct panel *p);
+    const struct tui_key *keys;                          /* ends with { 0 } */
+};
+
+struct panel {
+    const struct panel_ops *ops;
+    struct dash *dash;
+    void *priv;
+};
+
+#define PANEL_COUNT 4
+extern const struct panel_ops *const panel_registry[PANEL_COUNT];
+
+#endif

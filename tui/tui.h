@@ -1,0 +1,127 @@
+/* tui: the screen. draw.c draws cells (styles from the theme, text clipped to
+ * display width, boxes in UTF-8 or ASCII); widgets.c holds the table and text
+ * view every panel uses; app.c owns ncurses, the libuv loop, input, layout,
+ * modal dialogs and the message line. Panels (panels/) draw through these. */
+#ifndef CUTOVER_TUI_H
+#define CUTOVER_TUI_H
+
+#define NCURSES_WIDECHAR 1
+#include <ncursesw/curses.h>
+#include <stddef.h>
+
+#include "dash.h"
+#include "theme.h"
+
+struct rect {
+    int y, x, h, w;
+};
+
+/* Keys: characters are their Unicode value; curses function keys are
+ * offset past Unicode so the two never collide. */
+#define TUI_FN(k) (0x200000 + (k))
+#define TUI_ESC 27
+#define TUI_CTRL(c) ((c) & 0x1f)
+
+/* One entry of a key table: what dispatches a key is what help shows. */
+struct tui_key {
+    int key, key2;
+    const char *label;      /* as written in the footer and help: "d", "Enter"; NULL: hidden */
+    const char *word;       /* the footer's word for it; NULL: not in the footer */
+    const char *help;
+    int action;
+};
+
+/* The action a key has in a table ending with { 0 }, or 0. */
+int tui_key_action(const struct tui_key *keys, int key);
+
+/* --- draw.c ------------------------------------------------------------------ */
+
+struct tui_glyphs {
+    const char *h, *v, *tl, *tr, *bl, *br, *up, *connecting, *down, *warn, *ok, *fail,
+        *arrow, *sort_up, *sort_down, *ellipsis, *dot;
+};
+
+extern const struct tui_glyphs *tui_g;
+
+/* Chooses glyphs (UTF-8 or ASCII) and colours; call after initscr(). */
+void draw_init(const struct theme *t, int utf8, int color);
+attr_t draw_attr(enum theme_role r);
+/* Draws UTF-8 text at y, x clipped to w columns; returns the columns used. */
+int draw_text(int y, int x, int w, enum theme_role r, const char *s);
+int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Display width of UTF-8 text (invalid bytes count as one column). */
+int draw_width(const char *s);
+void draw_fill(struct rect r, enum theme_role role);
+/* A box with a title in its top border; its inside is returned. */
+struct rect draw_box(struct rect r, const char *title, int focused);
+
+/* --- widgets.c --------------------------------------------------------------- */
+
+struct tui_col {
+    const char *title;
+    int width;              /* columns; the last column takes what is left */
+    int right;              /* right-aligned (numbers) */
+};
+
+struct tui_table {
+    const struct tui_col *cols;
+    int ncols;
+    int (*nrows)(void *ctx);
+    void (*cell)(void *ctx, int row, int col, char *buf, size_t n);
+    enum theme_role (*role)(void *ctx, int row);   /* NULL: ROLE_TEXT */
+    void *ctx;
+    /* state */
+    int *order, norder;             /* visible rows (filtered, sorted) */
+    size_t cap;
+    int sel, top, sort_col, sort_desc;
+    char sel_key[256];              /* column 0 of the selected row, kept across reloads */
+    char search[128], filter[128];
+    struct rect last;               /* where it was drawn, for the mouse */
+};
+
+void table_reload(struct tui_table *t);
+void table_draw(struct tui_table *t, struct rect r, int focused);
+/* Navigation, sort and next/previous match, by tui_table_keys: 1 if handled. */
+int table_key(struct tui_table *t, int key);
+extern const struct tui_key tui_table_keys[];
+/* Selects the next row (dir 1) or previous (-1) from the selection whose
+ * cells contain `text` (case-insensitive); `here` includes the selection. */
+int table_find(struct tui_table *t, const char *text, int dir, int here);
+/* The selected row as the source numbers it, or -1. */
+int table_selected(const struct tui_table *t);
+int table_click(struct tui_table *t, int y, int x);
+void table_free(struct tui_table *t);
+
+struct tui_view {               /* scrolling lines of text */
+    char **lines;
+    enum theme_role *roles;
+    size_t n, cap;
+    int top;
+};
+
+void view_clear(struct tui_view *v);
+void view_add(struct tui_view *v, enum theme_role role, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void view_draw(struct tui_view *v, struct rect r);
+int view_key(struct tui_view *v, int key, int page);
+
+/* --- app.c ------------------------------------------------------------------- */
+
+void tui_dirty(void);
+void tui_message(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Modal dialogs. Their callbacks may open the next dialog. */
+void tui_confirm(const char *question, void (*done)(void *ctx, int yes), void *ctx);
+void tui_menu(const char *title, const char *const *items, int n, int sel,
+              void (*done)(void *ctx, int choice), void *ctx);
+/* A one-line prompt; `change` (optional) sees every edit, `done` gets the
+ * text or NULL when cancelled. */
+void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx, const char *s),
+                void (*done)(void *ctx, const char *s), void *ctx);
+/* Zooms the focused panel (on = 1) or restores the grid (0); -1 toggles. */
+void tui_zoom(int on);
+
+/* Opens the dashboard on a plan: cutover's cli_tui_fn. */
+int tui_run(const char *plan_path, int argc, char **argv);
+
+#endif
