@@ -19,6 +19,7 @@
 
 struct cli {
     const char *plan_path;
+    const char *theme;
     cli_tui_fn tui;
 };
 
@@ -36,7 +37,10 @@ static int cmd_demo(struct cli *c, int argc, char **argv);
 static int cmd_tui(struct cli *c, int argc, char **argv);
 
 static const struct cmd cmds[] = {
-    { "tui", cmd_tui, "", "open the dashboard (the default command)", "" },
+    { "tui", cmd_tui, "[--theme NAME]", "open the dashboard (the default command)",
+      "  --theme NAME   default, light, high-contrast, monochrome or a theme of your own\n"
+      "                 (also $CUTOVER_THEME, or theme = NAME in\n"
+      "                 $XDG_CONFIG_HOME/cutover/config.ini); NO_COLOR=1 turns colour off\n" },
     { "init", cmd_init, "--source URL --target URL [--force]",
       "write cutover.ini from both catalogs",
       "  --source URL   the database the data comes from (sqlite:FILE, postgresql://…)\n"
@@ -46,7 +50,9 @@ static const struct cmd cmds[] = {
       "tables on both sides: rows, keys, decision, owner, flags",
       "  --json         print the inventory as JSON (format in README.md)\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
-      "build a demo migration in DIR (default ./cutover-demo) and show it",
+      "build a demo migration in DIR and open the dashboard on it",
+      "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
+      "                 dashboard opens, otherwise the inventory is printed\n"
       "  --target URL   put the Production side in this PostgreSQL database instead of\n"
       "                 a SQLite file (it must be empty: the demo creates its tables)\n" },
 };
@@ -63,6 +69,7 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
     fprintf(f, "\noptions:\n"
                "  --plan FILE    the plan (default ./cutover.ini)\n"
+               "  --theme NAME   the dashboard's colours (see 'cutover tui --help')\n"
                "  --help, -h     this help; COMMAND --help for a command's options\n"
                "  --version      the version\n\n"
                "exit codes: 0 clean, 1 discrepancies found or a gate failed,\n"
@@ -388,7 +395,6 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
     char *plan;
     int rc = parse_opts("demo", argc, argv, lo, demo_opt, &o);
 
-    (void)c;
     if (rc)
         return rc < 0 ? cmd_help(&cmds[3]) : rc;
     dir = optind < argc ? argv[optind++] : "cutover-demo";
@@ -397,6 +403,11 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
     if (demo_build(dir, o.target, &e) < 0)
         return fail(&e);
     plan = xasprintf("%s/cutover.ini", dir);
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        rc = c->tui(plan, c->theme, 1, (char *[]){ "tui", NULL });
+        free(plan);
+        return rc;
+    }
     printf("demo migration built in %s/ (plan %s)\n\n", dir, plan);
     fflush(stdout);
     rc = show_inventory(plan, 0);
@@ -408,12 +419,7 @@ static int cmd_tui(struct cli *c, int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
         return cmd_help(&cmds[0]);
-    if (!c->tui) {
-        fprintf(stderr, "cutover: this build has no dashboard yet; use the commands in "
-                        "'cutover --help' (inventory, init, demo)\n");
-        return ERR_INPUT;
-    }
-    return c->tui(c->plan_path, argc, argv);
+    return c->tui(c->plan_path, c->theme, argc, argv);
 }
 
 int cli_main(int argc, char **argv, cli_tui_fn tui)
@@ -432,6 +438,10 @@ int cli_main(int argc, char **argv, cli_tui_fn tui)
             c.plan_path = argv[++i];
         } else if (strncmp(argv[i], "--plan=", 7) == 0) {
             c.plan_path = argv[i] + 7;
+        } else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
+            c.theme = argv[++i];
+        } else if (strncmp(argv[i], "--theme=", 8) == 0) {
+            c.theme = argv[i] + 8;
         } else {
             fprintf(stderr, "cutover: unknown option '%s'\n\n", argv[i]);
             usage(stderr);

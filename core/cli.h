@@ -4,9 +4,10 @@
 #ifndef CUTOVER_CLI_H
 #define CUTOVER_CLI_H
 
-/* Opens the dashboard on the plan at `plan_path`; returns an exit code.
- * NULL when this build has no dashboard. */
-typedef int (*cli_tui_fn)(const char *plan_path, int argc, char **argv);
+/* Opens the dashboard on the plan at `plan_path` with the theme the user
+ * named (NULL: the usual choice); `argv` holds the tui command's options.
+ * Returns an exit code. */
+typedef int (*cli_tui_fn)(const char *plan_path, const char *theme, int argc, char **argv);
 
 /* Runs `cutover ARGS`; returns the process exit code (0, 1, 2 or 3). */
 int cli_main(int argc, char **argv, cli_tui_fn tui);

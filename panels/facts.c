@@ -119,22 +119,23 @@ static void cutover_draw(struct panel *p, struct rect r, int focused)
     if (!pl->nsteps)
         view_add(v, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
     else
-        view_add(v, ROLE_TITLE, "Runbook, %s", p->dash->runbook_events ? "started"
-                                                                        : "not started");
+        view_add(v, ROLE_TITLE, "Runbook, %s: step, title, owner, expected, gate",
+                 p->dash->runbook_events ? "started" : "not started");
     for (size_t i = 0; i < pl->nsteps; i++) {
         const struct plan_step *s = &pl->steps[i];
-        view_add(v, ROLE_TEXT, "%2zu %-10s %-32s %-8s %6s  gate %s", i + 1, s->name, s->title,
+        view_add(v, ROLE_TEXT, "%2zu %-8.8s %-24.24s %-6.6s %4s %s", i + 1, s->name, s->title,
                  s->owner ? s->owner : "-", s->expect_ms ? dur_format(s->expect_ms, d, sizeof d)
                                                           : "-", gates[s->gate]);
     }
     limit_text(&b, pl->triggers, pl->ntriggers, ">=");
-    view_add(v, ROLE_TEXT, "Rollback advised when: %s%s%s", pl->ntriggers ? b.s : "(no triggers)",
-             pl->authority ? "; authority " : "", pl->authority ? pl->authority : "");
+    view_add(v, ROLE_TEXT, "Rollback advised when %s", pl->ntriggers ? b.s : "(no triggers)");
+    view_add(v, ROLE_TEXT, "  the call is %s's", pl->authority ? pl->authority : "(no authority named)");
     sbuf_free(&b);
     limit_text(&b, pl->alerts, pl->nalerts, ">");
-    view_add(v, ROLE_TEXT, "Hypercare: %s, every %s; alerts: %s",
+    view_add(v, ROLE_TEXT, "Hypercare: %s, polling every %s",
              dur_format(pl->hc_duration_ms, d, sizeof d),
-             dur_format(pl->hc_interval_ms, iv, sizeof iv), pl->nalerts ? b.s : "none");
+             dur_format(pl->hc_interval_ms, iv, sizeof iv));
+    view_add(v, ROLE_TEXT, "  alerts: %s", pl->nalerts ? b.s : "none");
     sbuf_free(&b);
     view_add(v, ROLE_MUTED, "Running the cutover is not in this build yet.");
     view_draw(v, r);

@@ -241,20 +241,34 @@ static void draw_tabs(void)
     }
 }
 
+static int footer_item(int x, int limit, const struct tui_key *k)
+{
+    x += draw_text(LINES - 1, x, limit - x, ROLE_FOOTER, " ");
+    x += draw_text(LINES - 1, x, limit - x, ROLE_FOOTER_KEY, k->label);
+    return x + draw_textf(LINES - 1, x, limit - x, ROLE_FOOTER, " %s ", k->word);
+}
+
 static void draw_footer(void)
 {
     const struct tui_key *sets[2] = { focused()->ops->keys, global_keys };
-    int x = 0;
+    const struct tui_key *quit = NULL;
+    int x = 0, limit;
 
     draw_fill((struct rect){ LINES - 1, 0, 1, COLS }, ROLE_FOOTER);
+    for (const struct tui_key *k = global_keys; k->action; k++)
+        if (k->action == A_QUIT)
+            quit = k;
+    /* quit keeps its place at the right end, whatever else must go */
+    limit = COLS - draw_width(quit->label) - draw_width(quit->word) - 3;
+    footer_item(limit > 0 ? limit : 0, COLS, quit);
     for (int s = 0; s < 2; s++)
-        for (const struct tui_key *k = sets[s]; k->action && x < COLS; k++) {
-            if (!k->word)
-                continue;
-            x += draw_textf(LINES - 1, x, COLS - x, ROLE_FOOTER, " ");
-            x += draw_text(LINES - 1, x, COLS - x, ROLE_FOOTER_KEY, k->label);
-            x += draw_textf(LINES - 1, x, COLS - x, ROLE_FOOTER, " %s ", k->word);
-        }
+        for (const struct tui_key *k = sets[s]; k->action && x < limit; k++)
+            if (k->word && k != quit) {
+                int w = draw_width(k->label) + draw_width(k->word) + 3;
+                if (x + w > limit)
+                    return;
+                x = footer_item(x, limit, k);
+            }
 }
 
 static void draw_message(void)
@@ -742,7 +756,8 @@ static int load_theme(const char *cli_theme, struct theme *t, int color)
     theme_default(t);
     if (!color)
         return 0;  /* NO_COLOR or a terminal without colour: attributes only */
-    if (!(path = theme_find(name, PKGDATADIR "/themes"))) {
+    if (!(path = theme_find(name, PKGDATADIR "/themes")) &&
+        !(path = theme_find(name, SRCTHEMEDIR))) {
         if (strcmp(name, "default") == 0)
             return 0;  /* not installed: the built-in default will do */
         fprintf(stderr, "cutover: no theme '%s' (looked in $XDG_CONFIG_HOME/cutover/themes, "
@@ -765,9 +780,8 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
-int tui_run(const char *plan_path, int argc, char **argv)
+int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
 {
-    const char *cli_theme = NULL;
     struct err e = { 0 };
     struct theme theme;
     uv_loop_t loop;

@@ -10,10 +10,12 @@
 #include <wchar.h>
 
 static const struct tui_glyphs utf8_glyphs = {
-    "─", "│", "┌", "┐", "└", "┘", "●", "◐", "✕", "▲", "✓", "✗", "→", "↑", "↓", "…", "·",
+    "─", "│", "┌", "┐", "└", "┘", "━", "┃", "┏", "┓", "┗", "┛",
+    "●", "◐", "✕", "▲", "✓", "✗", "→", "↑", "↓", "…", "·",
 };
 static const struct tui_glyphs ascii_glyphs = {
-    "-", "|", "+", "+", "+", "+", "o", "~", "x", "!", "+", "X", "->", "^", "v", "~", ".",
+    "-", "|", "+", "+", "+", "+", "=", "#", "#", "#", "#", "#",
+    "o", "~", "x", "!", "+", "X", "->", "^", "v", "~", ".",
 };
 
 const struct tui_glyphs *tui_g = &ascii_glyphs;
@@ -172,21 +174,24 @@ void draw_fill(struct rect r, enum theme_role role)
 struct rect draw_box(struct rect r, const char *title, int focused)
 {
     enum theme_role br = focused ? ROLE_BORDER_FOCUS : ROLE_BORDER;
+    const struct tui_glyphs *g = tui_g;
+    /* focus shows in the line's weight too, not in colour alone */
+    const char *h = focused ? g->fh : g->h, *v = focused ? g->fv : g->v;
 
     if (r.h < 2 || r.w < 2)
         return (struct rect){ r.y, r.x, 0, 0 };
     for (int x = r.x + 1; x < r.x + r.w - 1; x++) {
-        draw_text(r.y, x, 1, br, tui_g->h);
-        draw_text(r.y + r.h - 1, x, 1, br, tui_g->h);
+        draw_text(r.y, x, 1, br, h);
+        draw_text(r.y + r.h - 1, x, 1, br, h);
     }
     for (int y = r.y + 1; y < r.y + r.h - 1; y++) {
-        draw_text(y, r.x, 1, br, tui_g->v);
-        draw_text(y, r.x + r.w - 1, 1, br, tui_g->v);
+        draw_text(y, r.x, 1, br, v);
+        draw_text(y, r.x + r.w - 1, 1, br, v);
     }
-    draw_text(r.y, r.x, 1, br, tui_g->tl);
-    draw_text(r.y, r.x + r.w - 1, 1, br, tui_g->tr);
-    draw_text(r.y + r.h - 1, r.x, 1, br, tui_g->bl);
-    draw_text(r.y + r.h - 1, r.x + r.w - 1, 1, br, tui_g->br);
+    draw_text(r.y, r.x, 1, br, focused ? g->ftl : g->tl);
+    draw_text(r.y, r.x + r.w - 1, 1, br, focused ? g->ftr : g->tr);
+    draw_text(r.y + r.h - 1, r.x, 1, br, focused ? g->fbl : g->bl);
+    draw_text(r.y + r.h - 1, r.x + r.w - 1, 1, br, focused ? g->fbr : g->br);
     if (title && r.w > 4)
         draw_textf(r.y, r.x + 1, r.w - 2, focused ? ROLE_BORDER_FOCUS : ROLE_TITLE, " %s ", title);
     return (struct rect){ r.y + 1, r.x + 1, r.h - 2, r.w - 2 };

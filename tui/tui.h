@@ -37,8 +37,10 @@ int tui_key_action(const struct tui_key *keys, int key);
 /* --- draw.c ------------------------------------------------------------------ */
 
 struct tui_glyphs {
-    const char *h, *v, *tl, *tr, *bl, *br, *up, *connecting, *down, *warn, *ok, *fail,
-        *arrow, *sort_up, *sort_down, *ellipsis, *dot;
+    const char *h, *v, *tl, *tr, *bl, *br;
+    const char *fh, *fv, *ftl, *ftr, *fbl, *fbr;   /* the focused box: heavier */
+    const char *up, *connecting, *down, *warn, *ok, *fail, *arrow, *sort_up, *sort_down,
+        *ellipsis, *dot;
 };
 
 extern const struct tui_glyphs *tui_g;
@@ -122,6 +124,6 @@ void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx
 void tui_zoom(int on);
 
 /* Opens the dashboard on a plan: cutover's cli_tui_fn. */
-int tui_run(const char *plan_path, int argc, char **argv);
+int tui_run(const char *plan_path, const char *theme, int argc, char **argv);
 
 #endif

@@ -1,0 +1,208 @@
+#!/bin/bash
+# Screen tests: the real binary in tmux at fixed sizes, keys sent with
+# send-keys, the screen read with capture-pane and compared with exact text.
+# Run by tests/harness.sh, which provides PostgreSQL for the responsiveness
+# test. Waits poll the screen with generous time limits; nothing here times
+# how fast cutover is.
+set -u
+bin=${CUTOVER_BIN:?}
+fixtures=${CUTOVER_SRCDIR:?}/tests/fixtures
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-screen.XXXXXX")
+sock=cutover-screen-$$
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+command -v tmux >/dev/null || { echo "tmux is not installed (Debian package tmux)"; exit 99; }
+cd "$work" || exit 99
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
+
+# start NAME WIDTH HEIGHT DIR [ENV…]: the dashboard in DIR, in its own tmux session
+start() {
+    local name=$1 w=$2 h=$3 dir=$4
+    shift 4
+    T new-session -d -s "$name" -x "$w" -y "$h" \
+        "cd '$dir' && env LANG=C.UTF-8 TERM=xterm-256color $* '$bin'; echo EXIT=\$?; sleep 600"
+}
+screen() {  # the screen of a session, the clock masked
+    T capture-pane -p -t "$1" | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2} *$/hh:mm:ss/'
+}
+wait_for() {  # wait_for SESSION TEXT: until the screen shows TEXT (20 s at most)
+    for _ in $(seq 200); do
+        screen "$1" | grep -qF -- "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+expect_text() {  # expect_text NAME SESSION TEXT
+    if wait_for "$2" "$3"; then ok "$1"; else not_ok "$1" "screen lacks: $3" "$(screen "$2")"; fi
+}
+expect_no_text() {
+    if screen "$2" | grep -qF -- "$3"; then not_ok "$1" "screen shows: $3"; else ok "$1"; fi
+}
+expect_screen() {  # expect_screen NAME SESSION FIXTURE
+    if screen "$2" | diff -u "$fixtures/$3" - >diff.out; then ok "$1"
+    else not_ok "$1" "screen differs from $3:" "$(head -60 diff.out)"; fi
+}
+keys() { T send-keys -t "$@"; sleep 0.2; }
+
+"$bin" demo demo >/dev/null || exit 99
+cp -r demo pristine
+
+# --- start-up: the four panels and the demo's tables --------------------------------
+start main 120 32 "$work/demo"
+if wait_for main "Inventory 9/10 decided" && wait_for main "src ● tgt ●"; then
+    expect_screen "start-up screen" main screen-start.txt
+else
+    not_ok "start-up screen" "$(screen main)"
+fi
+
+# --- focus: Tab, Shift-Tab, 1-4 (the focused box is drawn heavy) ----------------------
+keys main Tab
+expect_text "Tab focuses Mapping" main "┏ 2 Mapping 12/42 approved"
+expect_text "Tab: Inventory unfocused" main "┌ 1 Inventory 9/10 decided"
+keys main BTab
+expect_text "Shift-Tab back to Inventory" main "┏ 1 Inventory 9/10 decided"
+keys main 4
+expect_text "4 focuses Cutover" main "┏ 4 Cutover / Hypercare 4 steps"
+keys main 1
+
+# --- zoom -------------------------------------------------------------------------------
+keys main z
+expect_text "z zooms Inventory" main "FLAGS"
+expect_no_text "z hides the other panels" main "2 Mapping"
+keys main z
+expect_text "z again: four panels" main "┌ 2 Mapping 12/42 approved"
+
+# --- sort ---------------------------------------------------------------------------
+keys main '>'
+expect_text "> sorts by TARGET" main "TARGET↑"
+if screen main | sed -n 4p | grep -q "^┃feature_flags  -  "; then ok "sorted: '-' first"
+else not_ok "sorted: '-' first" "$(screen main | sed -n 4p)"; fi
+keys main I
+expect_text "I inverts" main "TARGET↓"
+if screen main | sed -n 4p | grep -q "^┃subscriptions  subscriptions"; then
+    ok "inverted: subscriptions first"
+else
+    not_ok "inverted: subscriptions first" "$(screen main | sed -n 4p)"
+fi
+keys main '<'
+keys main I
+
+# --- search: / then Enter on the match opens its detail --------------------------------
+keys main / p a g e
+expect_text "/ shows the prompt" main "/page"
+keys main Enter Enter
+expect_text "search selected page_views" main "page_views → page_views   decision delete, owner erin"
+expect_text "detail: no key warning" main "No key: rows can only be compared as a multiset"
+keys main Escape
+expect_text "Esc leaves the detail" main "┌ 2 Mapping 12/42 approved"
+
+# --- help ---------------------------------------------------------------------------
+keys main '?'
+expect_text "? shows help" main "Inventory panel"
+expect_text "help lists the panel's keys" main "set the decision for the table's Pilot data"
+keys main Escape
+expect_no_text "Esc closes help" main "Inventory panel"
+
+# --- d: decide, confirm, written to cutover.ini ------------------------------------------
+keys main / f e a t u r e Enter
+keys main d
+expect_text "d opens the menu" main "Decision for feature_flags"
+keys main 4
+expect_text "temporary asks for a date" main "expires (YYYY-MM-DD):"
+keys main 2 0 2 7 - 0 6 - 3 0 Enter
+expect_text "a confirmation" main "feature_flags: undecided → temporary, expires 2027-06-30?"
+keys main n
+expect_text "n keeps it" main "decision unchanged"
+if cmp -s demo/cutover.ini pristine/cutover.ini; then ok "n: cutover.ini untouched"
+else not_ok "n: cutover.ini untouched" "$(diff pristine/cutover.ini demo/cutover.ini)"; fi
+keys main d 4
+keys main 2 0 2 7 - 0 6 - 3 0 Enter
+keys main y
+expect_text "y applies it" main "Inventory 10/10 decided"
+expect_text "the message says where it went" main "feature_flags: decision undecided → temporary (expires 2027-06-30), written to cutover.ini"
+printf '[table feature_flags]\ndecision = temporary\nexpires  = 2027-06-30\n' >expected.ini
+if diff -u <(sed -n '/^\[table feature_flags\]/,/^$/p' pristine/cutover.ini |
+              sed 's/^decision = undecided$/decision = temporary/; /^$/d'; echo "expires  = 2027-06-30") \
+          <(sed -n '/^\[table feature_flags\]/,/^$/p' demo/cutover.ini | sed '/^$/d') >diff.out &&
+   [ "$(diff pristine/cutover.ini demo/cutover.ini | grep -c '^[<>]')" = 3 ]; then
+    ok "cutover.ini: only the table's section changed"
+else
+    not_ok "cutover.ini: only the table's section changed" "$(diff pristine/cutover.ini demo/cutover.ini)"
+fi
+audit=$(sqlite3 demo/.cutover/state.db "SELECT action, object, old_value, new_value FROM audit")
+if [ "$audit" = "decide|table feature_flags|undecided|temporary (expires 2027-06-30)" ]; then
+    ok "the audit log has it"
+else
+    not_ok "the audit log has it" "$audit"
+fi
+
+# --- sizes ---------------------------------------------------------------------------
+T resize-window -t main -x 40 -y 12; sleep 0.5
+expect_text "40x12: a tab strip" main " 1 Inventory  2 Mapping  3 Rehearsal dif"
+expect_text "40x12: the focused panel" main "┏ 1 Inventory 10/10 decided"
+T resize-window -t main -x 20 -y 6; sleep 0.5
+expect_text "20x6: still a panel" main "┏ 1 Inventory 10/10┓"
+T resize-window -t main -x 12 -y 4; sleep 0.5
+expect_text "12x4: says what it needs" main "cutover need"
+T resize-window -t main -x 200 -y 60; sleep 0.5
+expect_text "200x60: four panels again" main "┌ 4 Cutover / Hypercare 4 steps"
+expect_no_text "still running after resizes" main "EXIT="
+
+# --- q: exit 0, terminal restored ------------------------------------------------------
+keys main q
+expect_text "q exits 0" main "EXIT=0"
+if [ "$(T display -p -t main '#{alternate_on}')" = 0 ]; then ok "the terminal is restored"
+else not_ok "the terminal is restored" "alternate screen still on"; fi
+
+# --- NO_COLOR: attributes, no colours ----------------------------------------------------
+start colour 100 30 "$work/pristine"
+start nocolour 100 30 "$work/pristine" NO_COLOR=1
+wait_for colour "Inventory 9/10 decided"
+wait_for nocolour "Inventory 9/10 decided"
+# SGR parameters that set a colour: 30-37, 40-47, 90-97, 100-107, 38;…, 48;…
+# (39 and 49 only reset to the terminal's default colours)
+sgr_colours() {
+    T capture-pane -e -p -t "$1" | grep -oE $'\e\\[[0-9;]*m' | tr -d '\033[m' | tr ';' '\n' |
+        grep -cE '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+if [ "$(sgr_colours colour)" -gt 0 ]; then ok "colour by default"; else not_ok "colour by default"; fi
+if [ "$(sgr_colours nocolour)" = 0 ]; then ok "NO_COLOR=1: no colour"
+else not_ok "NO_COLOR=1: no colour" "$(T capture-pane -e -p -t nocolour | head -3 | cat -v)"; fi
+if T capture-pane -e -p -t nocolour | grep -qF $'\e[7m'; then ok "NO_COLOR=1: reverse video stays"
+else not_ok "NO_COLOR=1: reverse video stays"; fi
+T kill-session -t colour; T kill-session -t nocolour
+
+# --- responsiveness: keys work while PostgreSQL holds a query --------------------------
+if [ -n "${PGHOST:-}" ] && [ -n "${CUTOVER_CHINOOK_SQLITE:-}" ]; then
+    mkdir slow
+    printf '[source]\nurl = dbname=chinook\n[target]\nurl = sqlite:%s\n' \
+        "$CUTOVER_CHINOOK_SQLITE" >slow/cutover.ini
+    psql -X -q -d chinook -c "BEGIN; LOCK TABLE track IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;" \
+        >/dev/null 2>&1 &
+    holder=$!
+    for _ in $(seq 100); do
+        [ "$(psql -X -At -d chinook -c "SELECT count(*) FROM pg_locks WHERE relation = 'track'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+        sleep 0.1
+    done
+    start slow 100 30 "$work/slow"
+    wait_for slow "┏ 1 Inventory"
+    for _ in $(seq 100); do  # until cutover's query waits on the lock
+        [ "$(psql -X -At -d chinook -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cutover' AND wait_event_type = 'Lock'")" = 1 ] && break
+        sleep 0.1
+    done
+    keys slow 3
+    if wait_for slow "┏ 3 Rehearsal diff" && kill -0 "$holder" 2>/dev/null &&
+       [ "$(psql -X -At -d chinook -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cutover' AND wait_event_type = 'Lock'")" = 1 ]; then
+        ok "a key changes the screen while the query waits"
+    else
+        not_ok "a key changes the screen while the query waits" "$(screen slow)"
+    fi
+    wait "$holder"
+    expect_text "the inventory arrives once the lock goes" slow "Inventory 0/11 decided"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
