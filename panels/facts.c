@@ -129,7 +129,7 @@ static void cutover_draw(struct panel *p, struct rect r, int focused)
     }
     limit_text(&b, pl->triggers, pl->ntriggers, ">=");
     view_add(v, ROLE_TEXT, "Rollback advised when %s", pl->ntriggers ? b.s : "(no triggers)");
-    view_add(v, ROLE_TEXT, "  the call is %s's", pl->authority ? pl->authority : "(no authority named)");
+    view_add(v, ROLE_TEXT, "  authority: %s", pl->authority ? pl->authority : "none named");
     sbuf_free(&b);
     limit_text(&b, pl->alerts, pl->nalerts, ">");
     view_add(v, ROLE_TEXT, "Hypercare: %s, polling every %s",

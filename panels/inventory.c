@@ -266,10 +266,13 @@ static void draw_waiting(struct panel *p, struct rect r)
         const char *what = s->state == DB_DOWN ? "down" : s->state == DB_CONNECTING
                          ? "connecting" : s->loading ? "reading the catalog" : s->cat ? "ready"
                          : "waiting";
-        draw_textf(y++, r.x, r.w, s->state == DB_DOWN ? ROLE_FAIL : ROLE_MUTED, "%s %s: %s",
-                   s->state == DB_DOWN ? tui_g->down : tui_g->connecting, names[i], what);
-        if (s->error[0] && y < r.y + r.h)
-            draw_text(y++, r.x + 2, r.w - 2, ROLE_MUTED, s->error);
+        int ready = s->state == DB_UP && !s->loading && s->cat;
+        draw_textf(y++, r.x, r.w, s->state == DB_DOWN ? ROLE_FAIL : ready ? ROLE_OK : ROLE_MUTED,
+                   "%s %s: %s", s->state == DB_DOWN ? tui_g->down : ready ? tui_g->up
+                                                                            : tui_g->connecting,
+                   names[i], what);
+        if (s->error[0])
+            y += draw_wrapped(y, r.x + 2, r.w - 2, r.y + r.h - y, ROLE_MUTED, s->error);
     }
 }
 

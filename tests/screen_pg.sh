@@ -139,6 +139,42 @@ else
     not_ok "the audit log has it" "$audit"
 fi
 
+# --- polling: pause, interval, refresh; the selection survives a refresh -------------
+keys main Space
+expect_text "Space: PAUSED in the header" main "PAUSED  PLANNING"
+keys main Space
+expect_no_text "Space again: resumed" main "PAUSED"
+keys main +
+expect_text "+ polls more often" main "every 15s"
+keys main - -
+expect_text "- polls less often" main "every 1m"
+keys main / p a g e Enter
+keys main R
+expect_text "R refreshes" main "refreshing both databases"
+wait_for main "src ● tgt ●"
+keys main Enter
+expect_text "the selection survived the refresh" main "page_views → page_views"
+keys main Escape
+
+# --- filter and owner -------------------------------------------------------------------
+keys main f i n v
+expect_text "f filters live" main "┃invoice_lines"
+keys main Enter
+expect_text "filter: the count" main "filter 'inv': 2 rows"
+expect_no_text "filter: other rows hidden" main "┃accounts"
+keys main f C-u Enter
+expect_text "an empty filter shows all" main "┃accounts"
+keys main / e v e n t s Enter o C-u
+keys main e r i n 2 Enter
+expect_text "o asks to confirm" main "events: owner erin → erin2?"
+keys main y
+expect_text "o applies" main "events: owner erin → erin2, written to cutover.ini"
+if grep -A3 '^\[table events\]' demo/cutover.ini | grep -qx 'owner    = erin2'; then
+    ok "owner written in place"
+else
+    not_ok "owner written in place" "$(grep -A3 '^\[table events\]' demo/cutover.ini)"
+fi
+
 # --- sizes ---------------------------------------------------------------------------
 T resize-window -t main -x 40 -y 12; sleep 0.5
 expect_text "40x12: a tab strip" main " 1 Inventory  2 Mapping  3 Rehearsal dif"
@@ -174,6 +210,30 @@ else not_ok "NO_COLOR=1: no colour" "$(T capture-pane -e -p -t nocolour | head -
 if T capture-pane -e -p -t nocolour | grep -qF $'\e[7m'; then ok "NO_COLOR=1: reverse video stays"
 else not_ok "NO_COLOR=1: reverse video stays"; fi
 T kill-session -t colour; T kill-session -t nocolour
+
+# --- 8 colours: the theme falls back, no 256-colour codes -------------------------------
+start eight 100 30 "$work/pristine" TERM=xterm
+wait_for eight "Inventory 9/10 decided"
+if T capture-pane -e -p -t eight | grep -oE $'\e\\[[0-9;]*m' | grep -qE '[;\[](38|48);'; then
+    not_ok "TERM=xterm: 8 colours only" "$(T capture-pane -e -p -t eight | head -2 | cat -v)"
+else
+    ok "TERM=xterm: 8 colours only"
+fi
+T kill-session -t eight
+
+# --- a database that is down: the dashboard runs and says so ---------------------------
+mkdir down
+printf '[source]\nurl = postgresql://app:s3cret@127.0.0.1:1/pilot\n[target]\nurl = sqlite:../demo/production.db\n' \
+    >down/cutover.ini
+start down 120 32 "$work/down"
+expect_text "down: the header says so" down "src ✕ tgt ●"
+expect_text "down: the panel says why" down "✕ source: down"
+expect_text "down: masked URL" down "postgresql://app:***@127.0.0.1:1/pilot: connection to"
+expect_text "down: the reason, wrapped" down "failed: Connection"
+expect_no_text "down: no password" down "s3cret"
+keys down 2
+expect_text "down: keys still work" down "┏ 2 Mapping"
+T kill-session -t down
 
 # --- responsiveness: keys work while PostgreSQL holds a query --------------------------
 if [ -n "${PGHOST:-}" ] && [ -n "${CUTOVER_CHINOOK_SQLITE:-}" ]; then

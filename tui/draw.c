@@ -158,6 +158,39 @@ int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     return draw_text(y, x, w, r, buf);
 }
 
+int draw_wrapped(int y, int x, int w, int lines, enum theme_role r, const char *s)
+{
+    int used = 0;
+
+    while (*s && used < lines && w > 0) {
+        char line[1024];
+        size_t n = strlen(s), cut = n, last_space = 0;
+
+        /* the longest prefix that fits, broken after a space where possible */
+        for (size_t i = 1; i <= n && i < sizeof line; i++) {
+            if ((s[i] & 0xC0) == 0x80)
+                continue;  /* inside a UTF-8 character */
+            memcpy(line, s, i);
+            line[i] = '\0';
+            if (draw_width(line) > w) {
+                cut = last_space ? last_space : i - 1;
+                break;
+            }
+            if (s[i - 1] == ' ')
+                last_space = i;
+        }
+        if (cut == 0)
+            cut = 1;
+        if (cut >= sizeof line)
+            cut = sizeof line - 1;
+        memcpy(line, s, cut);
+        line[cut] = '\0';
+        draw_text(y + used++, x, w, r, line);
+        s += cut;
+    }
+    return used;
+}
+
 void draw_fill(struct rect r, enum theme_role role)
 {
     char line[1024];

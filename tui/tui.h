@@ -54,6 +54,8 @@ int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Display width of UTF-8 text (invalid bytes count as one column). */
 int draw_width(const char *s);
+/* Draws text wrapped at spaces over at most `lines` lines; returns the lines used. */
+int draw_wrapped(int y, int x, int w, int lines, enum theme_role r, const char *s);
 void draw_fill(struct rect r, enum theme_role role);
 /* A box with a title in its top border; its inside is returned. */
 struct rect draw_box(struct rect r, const char *title, int focused);
