@@ -68,6 +68,16 @@ keys main 4
 expect_text "4 focuses Cutover" main "┏ 4 Cutover / Hypercare 4 steps"
 keys main 1
 
+# --- the mouse (SGR reports, as xterm sends them; coordinates from 1) -------------------
+click() { T send-keys -t "$1" -l $'\e[<0;'"$2;$3M"; T send-keys -t "$1" -l $'\e[<0;'"$2;$3m"; sleep 0.2; }
+click main 71 6
+expect_text "a click focuses Mapping" main "┏ 2 Mapping 12/42 approved"
+click main 5 11
+expect_text "a click on a row focuses Inventory" main "┏ 1 Inventory 9/10 decided"
+keys main Enter
+expect_text "and selects the row clicked" main "page_views → page_views"
+keys main Escape
+
 # --- zoom -------------------------------------------------------------------------------
 keys main z
 expect_text "z zooms Inventory" main "FLAGS"
