@@ -50,6 +50,15 @@ expect "unknown command" 2 - "cutover: unknown command 'frobnicate' (see 'cutove
 expect "unknown option" 2 - "cutover inventory: unknown option or missing value '--jsn'
 (see 'cutover inventory --help')" -- "$bin" inventory --jsn
 
+# --- the dashboard: themes are checked before it needs a terminal ----------------------
+printf 'header = white blue blink\n' >broken.theme
+expect "a broken theme" 2 - "cutover: $PWD/broken.theme:1: unknown attribute 'blink' for role 'header' (bold, dim, underline, reverse, italic)" -- \
+    "$bin" --theme "$PWD/broken.theme"
+expect "an unknown theme" 2 - - -- "$bin" --theme nope
+contains "an unknown theme: where it looked" err "cutover: no theme 'nope' (looked in \$XDG_CONFIG_HOME/cutover/themes, \$CUTOVER_THEMES and "
+expect "no terminal" 2 - "cutover: the dashboard needs a terminal; in scripts use the commands (cutover inventory --json …)" -- \
+    "$bin" tui
+
 # --- bad plans exit 2 with file:line -----------------------------------------------
 printf '[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[step go]\ntitle = Go\ngatte = manual\n' >bad.ini
 expect "bad plan: unknown key" 2 - "cutover: bad.ini:7: unknown key 'gatte' in [step go]" -- \

@@ -203,6 +203,22 @@ expect_text "q exits 0" main "EXIT=0"
 if [ "$(T display -p -t main '#{alternate_on}')" = 0 ]; then ok "the terminal is restored"
 else not_ok "the terminal is restored" "alternate screen still on"; fi
 
+# --- outside UTF-8: ASCII boxes and glyphs ------------------------------------------------
+T new-session -d -s ascii -x 100 -y 30 \
+    "cd '$work/pristine' && env LANG=C LC_ALL=C TERM=xterm-256color '$bin'; echo EXIT=\$?; sleep 600"
+expect_text "LANG=C: ASCII boxes" ascii "# 1 Inventory 9/10 decided ===="
+expect_text "LANG=C: ASCII glyphs" ascii "src o tgt o"
+T kill-session -t ascii
+
+# --- a bad plan: the message, exit 2, the terminal left as it was -------------------------
+mkdir badplan
+printf '[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[step go]\ntitle = Go\ngatte = manual\n' \
+    >badplan/cutover.ini
+start badplan 100 30 "$work/badplan"
+expect_text "bad plan: file:line" badplan "cutover: cutover.ini:7: unknown key 'gatte' in [step go]"
+expect_text "bad plan: exit 2" badplan "EXIT=2"
+T kill-session -t badplan
+
 # --- NO_COLOR: attributes, no colours ----------------------------------------------------
 start colour 100 30 "$work/pristine"
 start nocolour 100 30 "$work/pristine" NO_COLOR=1

@@ -747,15 +747,13 @@ static void on_dash(struct dash *d, unsigned what, void *arg)
     tui_dirty();
 }
 
-static int load_theme(const char *cli_theme, struct theme *t, int color)
+static int load_theme(const char *cli_theme, struct theme *t)
 {
     char buf[64], *path;
     const char *name = theme_choice(cli_theme, buf, sizeof buf);
     struct err e = { 0 };
 
     theme_default(t);
-    if (!color)
-        return 0;  /* NO_COLOR or a terminal without colour: attributes only */
     if (!(path = theme_find(name, PKGDATADIR "/themes")) &&
         !(path = theme_find(name, SRCTHEMEDIR))) {
         if (strcmp(name, "default") == 0)
@@ -798,14 +796,17 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
             return ERR_INPUT;
         }
     }
+    /* a broken theme is reported even where colour is off, before anything starts */
+    color = !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+    if (load_theme(cli_theme, &theme) < 0)
+        return ERR_INPUT;
+    if (!color)
+        theme_default(&theme);  /* NO_COLOR: attributes only */
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "cutover: the dashboard needs a terminal; in scripts use the commands "
                         "(cutover inventory --json …)\n");
         return ERR_INPUT;
     }
-    color = !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-    if (load_theme(cli_theme, &theme, color) < 0)
-        return ERR_INPUT;
     memset(&A, 0, sizeof A);
     uv_loop_init(&loop);
     A.loop = &loop;
