@@ -1,0 +1,206 @@
+/* The mapping sheet: byte-identical round trips of nasty CSV, edits that
+ * touch only their rows, errors with file, line and column; the rule parser. */
+#include "config.h"
+#include "testutil.h"
+
+#include "rule.h"
+#include "sheet.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tmpdir_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tmpdir_free(dir);
+    return 0;
+}
+
+static char *write_file(const char *name, const char *text, size_t len)
+{
+    char *path;
+    FILE *f;
+
+    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+    f = fopen(path, "wb");
+    fwrite(text, 1, len, f);
+    fclose(f);
+    return path;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+/* BOM, CRLF, columns in another order, an unknown column, quotes that are not
+ * needed, embedded commas, quotes, LF and CRLF inside fields, UTF-8, an empty
+ * line, and no line end at the very end. */
+static const char nasty[] =
+    "\xEF\xBB\xBFtarget,source,ticket,transform,status,note\r\n"
+    "app_users.email,users.email,JIRA-1,\"lower(trim(email))\",approved,\"plain, with comma\"\r\n"
+    "app_users.name,users.full_name,,\"CASE WHEN a = 'x' THEN \"\"q\"\" END\",draft,"
+    "\"two\nlines and \r\n crlf\"\r\n"
+    "\r\n"
+    ",users.deleted_at,\"\",,rejected,Zoë says “no”; ünïcode\r\n"
+    "app_users.state,users.status,JIRA-2,,draft,\"\"";
+
+static void test_round_trip_is_byte_identical(void **state)
+{
+    char *path = write_file("nasty.csv", nasty, sizeof nasty - 1), *back;
+    struct sheet s;
+    struct err e = { 0 };
+    size_t len;
+
+    (void)state;
+    assert_int_equal(sheet_load(path, &s, &e), 0);
+    assert_int_equal(s.ncols, 6);
+    assert_int_equal(s.n, 5);  /* four rows and the blank line */
+    assert_string_equal(sheet_get(&s, 0, SC_SOURCE), "users.email");
+    assert_string_equal(sheet_get(&s, 0, SC_TRANSFORM), "lower(trim(email))");
+    assert_string_equal(sheet_get(&s, 0, SC_NOTE), "plain, with comma");
+    assert_string_equal(sheet_get(&s, 1, SC_TRANSFORM), "CASE WHEN a = 'x' THEN \"q\" END");
+    assert_string_equal(sheet_get(&s, 1, SC_NOTE), "two\nlines and \r\n crlf");
+    assert_null(s.rows[2].f);
+    assert_string_equal(sheet_get(&s, 3, SC_TARGET), "");
+    assert_string_equal(sheet_get(&s, 3, SC_NOTE), "Zoë says “no”; ünïcode");
+    assert_string_equal(sheet_get(&s, 3, SC_OWNER), "");  /* no such column */
+    assert_int_equal(s.rows[3].line, 7);
+    assert_int_equal(s.rows[4].line, 8);  /* row 1 spans lines 3 to 5 */
+    assert_int_equal(sheet_find(&s, "users.status", "app_users.state"), 4);
+    assert_int_equal(sheet_save(&s, &e), 0);
+    sheet_free(&s);
+    back = slurp(path, &len);
+    assert_int_equal(len, sizeof nasty - 1);
+    assert_memory_equal(back, nasty, len);
+    free(back);
+    free(path);
+}
+
+static void test_edits_touch_only_their_rows(void **state)
+{
+    char *path = write_file("edit.csv", nasty, sizeof nasty - 1), *back;
+    struct sheet s;
+    struct err e = { 0 };
+    size_t len, row;
+
+    (void)state;
+    assert_int_equal(sheet_load(path, &s, &e), 0);
+    sheet_set(&s, 4, SC_STATUS, "approved");
+    sheet_set(&s, 4, SC_NOTE, "ok, \"checked\"");
+    assert_int_equal(sheet_save(&s, &e), 0);
+    sheet_free(&s);
+    back = slurp(path, &len);
+    {
+        const char *want_tail = "app_users.state,users.status,JIRA-2,,approved,"
+                                "\"ok, \"\"checked\"\"\"\r\n";
+        size_t keep = strlen(nasty) - strlen("app_users.state,users.status,JIRA-2,,draft,\"\"");
+        assert_memory_equal(back, nasty, keep);  /* every other byte as it was */
+        assert_string_equal(back + keep, want_tail);
+    }
+    free(back);
+    /* a column the sheet lacks is added; a new row goes at the end */
+    assert_int_equal(sheet_load(path, &s, &e), 0);
+    row = sheet_add(&s);
+    sheet_set(&s, row, SC_SOURCE, "users.id");
+    sheet_set(&s, row, SC_TARGET, "app_users.user_id");
+    sheet_set(&s, row, SC_OWNER, "alice");
+    assert_int_equal(s.col[SC_OWNER], 6);
+    assert_int_equal(sheet_save(&s, &e), 0);
+    sheet_free(&s);
+    assert_int_equal(sheet_load(path, &s, &e), 0);
+    assert_string_equal(s.header[6], "owner");
+    assert_string_equal(sheet_get(&s, 5, SC_OWNER), "alice");
+    assert_string_equal(sheet_get(&s, 0, SC_OWNER), "");
+    assert_string_equal(sheet_get(&s, 1, SC_NOTE), "two\nlines and \r\n crlf");
+    sheet_free(&s);
+    free(path);
+}
+
+static const struct { const char *text, *msg; } bad[] = {
+    { "source,target\na.b,c.d\n\"open,x\n", "3: a quoted field is not closed before the end of "
+      "the file" },
+    { "source,target,note\na.b,c.d\n", "2: 2 fields, but the header has 3" },
+    { "source,target,note\na.b,c.d,x\"y\n", "2: column note: error parsing data while strict "
+      "checking enabled" },
+    { "src,tgt\na,b\n", "1: the header row must name the columns source and target (it has: "
+      "src…)" },
+    { "", "1: the sheet is empty: it needs a header row "
+      "(source,target,transform,owner,rule,status,reviewer,reviewed_at,note)" },
+};
+
+static void test_errors(void **state)
+{
+    char want[600];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *path = write_file("bad.csv", bad[i].text, strlen(bad[i].text));
+        struct sheet s;
+        struct err e = { 0 };
+        assert_int_equal(sheet_load(path, &s, &e), -1);
+        assert_int_equal(e.kind, ERR_INPUT);
+        snprintf(want, sizeof want, "%s:%s", path, bad[i].msg);
+        assert_string_equal(e.msg, want);
+        free(path);
+    }
+}
+
+static void test_rules(void **state)
+{
+    struct rules r;
+    char err[300];
+
+    (void)state;
+    assert_int_equal(rules_parse("", &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.v[0].kind, R_EQUAL);
+    rules_free(&r);
+    assert_int_equal(rules_parse("trim; ci;tolerance:0.01;round:2;ts:ms;not_null;unique;"
+                                 "regex:^[^@;]+@[^@]+$", &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 8);
+    assert_int_equal(r.v[0].kind, R_TRIM);
+    assert_int_equal(r.v[1].kind, R_CI);
+    assert_true(r.v[2].num == 0.01);
+    assert_true(r.v[3].num == 2);
+    assert_true(r.v[4].num == 1000);
+    assert_int_equal(r.v[7].kind, R_REGEX);
+    assert_string_equal(r.v[7].regex, "^[^@;]+@[^@]+$");
+    rules_free(&r);
+    assert_int_equal(rules_parse("equals", &r, err, sizeof err), -1);
+    assert_string_equal(err, "unknown rule 'equals' (equal, ignore, ci, trim, tolerance:X, "
+                             "round:N, ts:s, ts:ms, not_null, unique, regex:RE)");
+    assert_int_equal(rules_parse("tolerance:abc", &r, err, sizeof err), -1);
+    assert_string_equal(err, "tolerance 'abc': expected a number >= 0");
+    assert_int_equal(rules_parse("round", &r, err, sizeof err), -1);
+    assert_string_equal(err, "rule 'round' needs a value ('tolerance:0.01', 'round:2', 'ts:s', "
+                             "'regex:…')");
+    assert_int_equal(rules_parse("ci:1", &r, err, sizeof err), -1);
+    assert_string_equal(err, "rule 'ci' takes no value");
+    assert_int_equal(rules_parse("ts:us", &r, err, sizeof err), -1);
+    assert_string_equal(err, "ts 'us': expected ts:s or ts:ms");
+    assert_int_equal(rules_parse("regex:([a-z", &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "regex '([a-z': "));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_is_byte_identical),
+        cmocka_unit_test(test_edits_touch_only_their_rows),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_rules),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
