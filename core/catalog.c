@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct loader;
 typedef void (*row_fn)(struct loader *L, const struct db_batch *b, size_t r);
@@ -41,6 +42,9 @@ static void lite_column_row(struct loader *L, const struct db_batch *b, size_t r
 static void lite_fk_row(struct loader *L, const struct db_batch *b, size_t r);
 static void lite_index_row(struct loader *L, const struct db_batch *b, size_t r);
 static void lite_size_row(struct loader *L, const struct db_batch *b, size_t r);
+static void pg_enum_row(struct loader *L, const struct db_batch *b, size_t r);
+static void pg_check_row(struct loader *L, const struct db_batch *b, size_t r);
+static void lite_check_row(struct loader *L, const struct db_batch *b, size_t r);
 
 static const struct step pg_steps[] = {
     { "SELECT n.nspname, c.relname, c.relkind, c.reltuples::bigint,"
@@ -74,6 +78,19 @@ static const struct step pg_steps[] = {
       " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
       " WHERE " PG_FILTER " ORDER BY 1, 2, 3",
       pg_index_row, 0 },
+    { "SELECT n.nspname, c.relname, a.attname, e.enumlabel"
+      " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+      " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_enum e ON e.enumtypid = a.atttypid"
+      " WHERE a.attnum > 0 AND NOT a.attisdropped AND " PG_RELKINDS " AND " PG_FILTER
+      " ORDER BY 1, 2, a.attnum, e.enumsortorder",
+      pg_enum_row, 0 },
+    { "SELECT n.nspname, c.relname, a.attname, pg_get_constraintdef(con.oid)"
+      " FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid"
+      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]"
+      " WHERE con.contype = 'c' AND array_length(con.conkey, 1) = 1 AND " PG_FILTER
+      " ORDER BY 1, 2, 3",
+      pg_check_row, 0 },
 };
 
 #define LITE_TABLES "FROM pragma_table_list m WHERE m.schema = 'main' AND m.type IN ('table', 'view')" \
@@ -95,6 +112,8 @@ static const struct step lite_steps[] = {
       " JOIN pragma_index_info(il.name) ii WHERE m.type = 'table'"
       " ORDER BY m.name, il.name, ii.seqno",
       lite_index_row, 0 },
+    { "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL",
+      lite_check_row, 0 },
     /* dbstat is optional in SQLite builds: without it sizes stay unknown. */
     { "SELECT s.tbl_name, sum(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name"
       " GROUP BY s.tbl_name",
@@ -169,6 +188,7 @@ static void add_column(struct cat_table *t, const char *name, const char *type, 
 
     t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
     col = &t->cols[t->ncols++];
+    memset(col, 0, sizeof *col);
     col->name = xstrdup(name);
     col->type = xstrdup(type ? type : "");
     col->tclass = cat_classify(col->type);
@@ -331,6 +351,111 @@ static void lite_index_row(struct loader *L, const struct db_batch *b, size_t r)
         cols_add(&t->uniques[t->nuniques - 1], col);
 }
 
+static struct cat_column *column_of(struct cat_table *t, const char *name)
+{
+    for (size_t i = 0; t && i < t->ncols; i++)
+        if (strcasecmp(t->cols[i].name, name) == 0)
+            return &t->cols[i];
+    return NULL;
+}
+
+static void allow(struct cat_column *c, const char *v, size_t n)
+{
+    c->allowed = xrealloc(c->allowed, (c->nallowed + 1) * sizeof *c->allowed);
+    c->allowed[c->nallowed++] = xstrndup(v, n);
+}
+
+static void pg_enum_row(struct loader *L, const struct db_batch *b, size_t r)
+{
+    struct cat_column *c = column_of(table_of(L, cell(b, r, 0), cell(b, r, 1)), cell(b, r, 2));
+    const char *label = cell(b, r, 3);
+
+    if (c)
+        allow(c, label, strlen(label));
+}
+
+/* The 'quoted' literals of a list, '' being a quote; returns where it ended. */
+static const char *literals(struct cat_column *c, const char *p, const char *end)
+{
+    struct sbuf v = { 0 };
+
+    while (p < end && *p != ')') {
+        if (*p != '\'') {
+            p++;
+            continue;
+        }
+        for (p++; p < end; p++) {
+            if (*p == '\'' && p[1] == '\'') {
+                sbuf_add(&v, p++, 1);
+            } else if (*p == '\'') {
+                p++;
+                break;
+            } else {
+                sbuf_add(&v, p, 1);
+            }
+        }
+        allow(c, v.s ? v.s : "", v.len);
+        sbuf_free(&v);
+    }
+    return p;
+}
+
+/* PostgreSQL writes CHECK (x IN ('a','b')) back as
+ * CHECK (((x)::text = ANY ((ARRAY['a'::character varying, …])::text[]))). */
+static void pg_check_row(struct loader *L, const struct db_batch *b, size_t r)
+{
+    struct cat_column *c = column_of(table_of(L, cell(b, r, 0), cell(b, r, 1)), cell(b, r, 2));
+    const char *def = cell(b, r, 3), *arr;
+
+    if (!c || c->allowed || !(arr = strstr(def, "ANY (ARRAY[")))
+        return;
+    literals(c, arr, def + strlen(def));
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* SQLite keeps the CREATE TABLE text: find CHECK (col IN ('a', 'b')). */
+static void lite_check_row(struct loader *L, const struct db_batch *b, size_t r)
+{
+    struct cat_table *t = table_of(L, "main", cell(b, r, 0));
+    const char *sql = cell(b, r, 1), *p = sql;
+
+    while (t && (p = strcasestr(p, "CHECK"))) {
+        char name[128];
+        size_t n = 0;
+        struct cat_column *c;
+        const char *q = skip_space(p + 5);
+
+        p += 5;
+        if (*q != '(')
+            continue;
+        q = skip_space(q + 1);
+        if (*q == '"' || *q == '`' || *q == '[') {
+            char close = *q == '[' ? ']' : *q;
+            for (q++; *q && *q != close && n < sizeof name - 1; q++)
+                name[n++] = *q;
+            if (*q)
+                q++;
+        } else {
+            while ((isalnum((unsigned char)*q) || *q == '_') && n < sizeof name - 1)
+                name[n++] = *q++;
+        }
+        name[n] = '\0';
+        q = skip_space(q);
+        if (strncasecmp(q, "IN", 2) != 0)
+            continue;
+        q = skip_space(q + 2);
+        if (*q != '(' || !(c = column_of(t, name)) || c->allowed)
+            continue;
+        p = literals(c, q + 1, q + strlen(q));
+    }
+}
+
 static void lite_size_row(struct loader *L, const struct db_batch *b, size_t r)
 {
     struct cat_table *t = table_of(L, "main", cell(b, r, 0));
@@ -471,6 +596,7 @@ int cat_load(db_t *db, const struct cat_opts *o, cat_done_cb done, void *arg)
     if (!L->o.count_timeout_ms)
         L->o.count_timeout_ms = 10000;
     L->cat = xcalloc(1, sizeof *L->cat);
+    L->cat->kind = db_kind(db);
     L->done = done;
     L->arg = arg;
     if (db_kind(db) == URL_PG) {
@@ -502,8 +628,12 @@ void cat_free(struct catalog *c)
         return;
     for (size_t i = 0; i < c->ntables; i++) {
         struct cat_table *t = &c->tables[i];
-        for (size_t k = 0; k < t->ncols; k++)
+        for (size_t k = 0; k < t->ncols; k++) {
             free(t->cols[k].name), free(t->cols[k].type), free(t->cols[k].dflt);
+            for (size_t a = 0; a < t->cols[k].nallowed; a++)
+                free(t->cols[k].allowed[a]);
+            free(t->cols[k].allowed);
+        }
         free(t->cols);
         cols_free(&t->pk);
         for (size_t k = 0; k < t->nuniques; k++)

@@ -22,6 +22,8 @@ struct cat_column {
     enum cat_class tclass;
     int notnull;
     int pk;                     /* position in the primary key, 1-based; 0 if not in it */
+    char **allowed;             /* values an enum type or a CHECK (… IN …) accepts; */
+    size_t nallowed;            /* NULL when the column takes any value */
 };
 
 struct cat_cols {               /* an ordered column list */
@@ -63,6 +65,7 @@ struct cat_table {
 struct catalog {
     struct cat_table *tables;   /* sorted by name */
     size_t ntables;
+    enum url_kind kind;         /* the engine it describes */
 };
 
 struct cat_opts {

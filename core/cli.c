@@ -4,9 +4,12 @@
 #include "db.h"
 #include "demo.h"
 #include "inventory.h"
+#include "lint.h"
+#include "mapping.h"
 #include "pairing.h"
 #include "plan.h"
 #include "util.h"
+#include "workspace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +37,10 @@ struct cmd {
 static int cmd_init(struct cli *c, int argc, char **argv);
 static int cmd_inventory(struct cli *c, int argc, char **argv);
 static int cmd_demo(struct cli *c, int argc, char **argv);
+static int cmd_map(struct cli *c, int argc, char **argv);
+struct loaded;
+struct map_suggestion;
+static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struct err *e);
 static int cmd_tui(struct cli *c, int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -49,6 +56,16 @@ static const struct cmd cmds[] = {
     { "inventory", cmd_inventory, "[--json]",
       "tables on both sides: rows, keys, decision, owner, flags",
       "  --json         print the inventory as JSON (format in README.md)\n" },
+    { "map", cmd_map, "suggest|lint|import FILE|export FILE [--json]",
+      "the mapping sheet: suggest pairs, lint against the data, spreadsheet round trips",
+      "  suggest        pair the columns of every table pair and add new pairs to the\n"
+      "                 sheet as draft rows (reviewed rows are never touched)\n"
+      "  lint           check the sheet against both catalogs and the source data;\n"
+      "                 exit 1 when there are errors\n"
+      "  export FILE    write the sheet to FILE\n"
+      "  import FILE    merge FILE by (source, target): new rows are added, draft rows\n"
+      "                 updated; reviewed rows that differ are reported (exit 1)\n"
+      "  --json         print the result as JSON\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
       "build a demo migration in DIR and open the dashboard on it",
       "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
@@ -74,6 +91,14 @@ static void usage(FILE *f)
                "  --version      the version\n\n"
                "exit codes: 0 clean, 1 discrepancies found or a gate failed,\n"
                "            2 bad usage, plan or sheet, 3 a database unreachable or refusing\n");
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NCMDS; i++)
+        if (strcmp(cmds[i].name, name) == 0)
+            return &cmds[i];
+    return NULL;
 }
 
 static int cmd_help(const struct cmd *cmd)
@@ -185,6 +210,49 @@ static int load_catalogs(const char *urls[2], const char *base_dir, const int li
     return rc;
 }
 
+/* The plan, both catalogs and the table pairs: what most commands start from. */
+struct loaded {
+    struct plan *plan;
+    struct catalog *cats[2];
+    struct pairing pp;
+    char *masked[2];
+};
+
+static void loaded_free(struct loaded *l)
+{
+    pair_free(&l->pp);
+    cat_free(l->cats[0]);
+    cat_free(l->cats[1]);
+    free(l->masked[0]);
+    free(l->masked[1]);
+    plan_free(l->plan);
+    memset(l, 0, sizeof *l);
+}
+
+static int load_plan_and_catalogs(const char *path, struct loaded *l, struct err *e)
+{
+    memset(l, 0, sizeof *l);
+    if (!(l->plan = plan_load(path, e)))
+        return -1;
+    l->masked[0] = url_mask(l->plan->source.url);
+    l->masked[1] = url_mask(l->plan->target.url);
+    if (load_catalogs((const char *[]){ l->plan->source.url, l->plan->target.url }, l->plan->dir,
+                      (const int[]){ l->plan->source.line, l->plan->target.line }, l->plan->path,
+                      l->cats, e) < 0 ||
+        pair_tables(l->plan, l->cats[0], l->cats[1], l->masked[0], l->masked[1], &l->pp, e) < 0) {
+        loaded_free(l);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_json(json_t *doc)
+{
+    json_dumpf(doc, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
 /* --- inventory --------------------------------------------------------------- */
 
 struct inv_opts {
@@ -203,41 +271,19 @@ static int inv_opt(int opt, const char *arg, void *ctx)
 static int show_inventory(const char *path, int json)
 {
     struct err e = { 0 };
-    struct plan *p = plan_load(path, &e);
-    struct catalog *cats[2] = { 0 };
-    struct pairing pp = { 0 };
+    struct loaded l;
     struct inventory inv = { 0 };
-    char *masked[2] = { 0 };
-    int rc = 0;
 
-    if (!p)
+    if (load_plan_and_catalogs(path, &l, &e) < 0)
         return fail(&e);
-    masked[0] = url_mask(p->source.url);
-    masked[1] = url_mask(p->target.url);
-    if (load_catalogs((const char *[]){ p->source.url, p->target.url }, p->dir,
-                      (const int[]){ p->source.line, p->target.line }, p->path, cats, &e) < 0 ||
-        pair_tables(p, cats[0], cats[1], masked[0], masked[1], &pp, &e) < 0) {
-        rc = fail(&e);
-        goto out;
-    }
-    inv_build(&pp, &inv);
-    if (json) {
-        json_t *doc = inv_to_json(&inv, p, masked[0], masked[1]);
-        json_dumpf(doc, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
-        json_decref(doc);
-    } else {
-        inv_print(stdout, &inv, p, masked[0], masked[1]);
-    }
-out:
+    inv_build(&l.pp, &inv);
+    if (json)
+        print_json(inv_to_json(&inv, l.plan, l.masked[0], l.masked[1]));
+    else
+        inv_print(stdout, &inv, l.plan, l.masked[0], l.masked[1]);
     inv_free(&inv);
-    pair_free(&pp);
-    cat_free(cats[0]);
-    cat_free(cats[1]);
-    free(masked[0]);
-    free(masked[1]);
-    plan_free(p);
-    return rc;
+    loaded_free(&l);
+    return 0;
 }
 
 static int cmd_inventory(struct cli *c, int argc, char **argv)
@@ -248,7 +294,7 @@ static int cmd_inventory(struct cli *c, int argc, char **argv)
     int rc = parse_opts("inventory", argc, argv, lo, inv_opt, &o);
 
     if (rc)
-        return rc < 0 ? cmd_help(&cmds[2]) : rc;
+        return rc < 0 ? cmd_help(find_cmd("inventory")) : rc;
     if (optind < argc)
         return bad_usage("inventory", "unexpected argument '%s'", argv[optind]);
     return show_inventory(c->plan_path, o.json);
@@ -334,7 +380,7 @@ static int cmd_init(struct cli *c, int argc, char **argv)
     int rc = parse_opts("init", argc, argv, lo, init_opt, &o);
 
     if (rc)
-        return rc < 0 ? cmd_help(&cmds[1]) : rc;
+        return rc < 0 ? cmd_help(find_cmd("init")) : rc;
     if (!o.source || !o.target)
         return bad_usage("init", "%s", "both --source URL and --target URL are needed");
     if (optind < argc)
@@ -359,16 +405,270 @@ static int cmd_init(struct cli *c, int argc, char **argv)
             unlink(tmp);
         }
     }
-    if (rc == 0)
+    if (rc == 0) {
+        size_t paired = 0;
+        for (size_t i = 0; i < pp.n; i++)
+            paired += pp.pairs[i].src && pp.pairs[i].tgt;
         printf("wrote %s: %zu source tables, %zu paired with a target table\n", c->plan_path,
-               cats[0]->ntables, pp.n);
+               cats[0]->ntables, paired);
+    }
     free(tmp);
+    /* the suggested mapping sheet beside it, from the catalogs already read */
+    if (rc == 0) {
+        struct loaded l = { .cats = { cats[0], cats[1] }, .pp = pp,
+                            .masked = { masked[0], masked[1] } };
+        struct map_suggestion sg;
+        if (!(l.plan = plan_load(c->plan_path, &e)) || suggest_into_sheet(&l, &sg, &e) < 0) {
+            rc = -1;
+        } else {
+            char *path = plan_path(l.plan, l.plan->mapping);
+            printf("wrote %s: %zu draft rows to review\n", path, sg.added);
+            free(path);
+            map_suggestion_free(&sg);
+        }
+        loaded_free(&l);
+        return rc ? fail(&e) : 0;
+    }
     pair_free(&pp);
     cat_free(cats[0]);
     cat_free(cats[1]);
     free(masked[0]);
     free(masked[1]);
-    return rc ? fail(&e) : 0;
+    return fail(&e);
+}
+
+/* --- map --------------------------------------------------------------------- */
+
+struct map_opts {
+    int json;
+};
+
+static int map_opt(int opt, const char *arg, void *ctx)
+{
+    (void)arg;
+    if (opt == OPT_JSON)
+        ((struct map_opts *)ctx)->json = 1;
+    return 0;
+}
+
+/* Loads the plan's sheet, or starts an empty one when it does not exist yet. */
+static int open_sheet(const struct plan *p, struct sheet *s, struct err *e)
+{
+    char *path = plan_path(p, p->mapping);
+    int rc = 0;
+
+    if (access(path, F_OK) != 0)
+        sheet_init(s, path);
+    else
+        rc = sheet_load(path, s, e);
+    free(path);
+    return rc;
+}
+
+static void audit(const struct plan *p, const char *action, const char *object,
+                  const char *new_value)
+{
+    char *path = plan_path(p, p->workspace);
+    struct err e = { 0 };
+    ws_t *ws = ws_open(path, &e);
+
+    if (!ws || ws_audit(ws, action, object, NULL, new_value, &e) < 0)
+        fprintf(stderr, "cutover: warning: not recorded in the audit log: %s\n", e.msg);
+    ws_close(ws);
+    free(path);
+}
+
+/* Writes the suggestion into the plan's sheet; used by map suggest and init. */
+static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struct err *e)
+{
+    struct sheet s;
+    char note[64];
+
+    if (open_sheet(l->plan, &s, e) < 0)
+        return -1;
+    map_suggest(&l->pp, sg);
+    map_apply(sg, &s);
+    if (sg->added && sheet_save(&s, e) < 0) {
+        sheet_free(&s);
+        return -1;
+    }
+    if (sg->added) {
+        snprintf(note, sizeof note, "%zu draft rows", sg->added);
+        audit(l->plan, "map suggest", s.path, note);
+    }
+    sheet_free(&s);
+    return 0;
+}
+
+static int map_suggest_cmd(struct cli *c, int json)
+{
+    struct err e = { 0 };
+    struct loaded l;
+    struct map_suggestion sg;
+    char *path;
+
+    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+        return fail(&e);
+    if (suggest_into_sheet(&l, &sg, &e) < 0) {
+        loaded_free(&l);
+        return fail(&e);
+    }
+    path = plan_path(l.plan, l.plan->mapping);
+    if (json)
+        print_json(map_suggestion_json(&sg));
+    else
+        map_suggestion_print(stdout, &sg, path);
+    free(path);
+    map_suggestion_free(&sg);
+    loaded_free(&l);
+    return 0;
+}
+
+static int map_copy(struct cli *c, const char *from_file, const char *to_file, int json)
+{
+    struct err e = { 0 };
+    struct plan *p = plan_load(c->plan_path, &e);
+    struct sheet s, in;
+    struct map_import_report r;
+    char note[128];
+    int rc = 0;
+
+    if (!p)
+        return fail(&e);
+    if (open_sheet(p, &s, &e) < 0) {
+        plan_free(p);
+        return fail(&e);
+    }
+    if (to_file) {  /* export: the same bytes, somewhere else */
+        struct sheet_stats st;
+
+        free(s.path);
+        s.path = xstrdup(to_file);
+        rc = sheet_save(&s, &e) < 0 ? fail(&e) : 0;
+        sheet_count(&s, &st);
+        if (!rc && !json)
+            printf("wrote %s: %ld rows\n", to_file, st.rows);
+        if (!rc && json)
+            print_json(json_pack("{s:s, s:I}", "exported", to_file, "rows", (json_int_t)st.rows));
+        sheet_free(&s);
+        plan_free(p);
+        return rc;
+    }
+    if (sheet_load(from_file, &in, &e) < 0) {
+        sheet_free(&s);
+        plan_free(p);
+        return fail(&e);
+    }
+    map_import(&s, &in, &r);
+    if ((r.added || r.updated) && sheet_save(&s, &e) < 0)
+        rc = fail(&e);
+    if (!rc && (r.added || r.updated)) {
+        snprintf(note, sizeof note, "%zu added, %zu updated, %zu conflicts", r.added, r.updated,
+                 r.nconflicts);
+        audit(p, "map import", from_file, note);
+    }
+    if (!rc && json) {
+        json_t *cf = json_array();
+        for (size_t i = 0; i < r.nconflicts; i++)
+            json_array_append_new(cf, json_string(r.conflicts[i]));
+        print_json(json_pack("{s:I, s:I, s:I, s:o}", "added", (json_int_t)r.added, "updated",
+                             (json_int_t)r.updated, "unchanged", (json_int_t)r.unchanged,
+                             "conflicts", cf));
+    } else if (!rc) {
+        printf("%s: %zu added, %zu updated, %zu unchanged, %zu conflicts\n", s.path, r.added,
+               r.updated, r.unchanged, r.nconflicts);
+        for (size_t i = 0; i < r.nconflicts; i++)
+            printf("  %s\n", r.conflicts[i]);
+    }
+    if (!rc && r.nconflicts)
+        rc = ERR_FOUND;
+    map_import_report_free(&r);
+    sheet_free(&in);
+    sheet_free(&s);
+    plan_free(p);
+    return rc;
+}
+
+struct lint_wait {
+    db_t *db;
+    int status;
+    char msg[1400];
+};
+
+static void lint_done(void *arg, int status, const char *msg)
+{
+    struct lint_wait *w = arg;
+
+    w->status = status;
+    snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
+    db_close(w->db);
+}
+
+static int map_lint_cmd(struct cli *c, int json)
+{
+    struct err e = { 0 };
+    struct loaded l;
+    struct sheet s;
+    struct lint_report r = { 0 };
+    struct lint_wait w = { 0 };
+    uv_loop_t loop;
+    int rc;
+
+    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+        return fail(&e);
+    {
+        char *path = plan_path(l.plan, l.plan->mapping);
+        rc = sheet_load(path, &s, &e);
+        free(path);
+    }
+    if (rc < 0) {
+        loaded_free(&l);
+        return fail(&e);
+    }
+    lint_static(&s, &l.pp, l.cats[0], l.cats[1], &r);
+    uv_loop_init(&loop);
+    if (db_open(&loop, l.plan->source.url, l.plan->dir, NULL, &w.db, &e) == 0) {
+        lint_data(w.db, &s, &l.pp, l.cats[1], &r, lint_done, &w);
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+    uv_loop_close(&loop);
+    if (w.status) {
+        err_set(&e, ERR_DB, "%s", w.msg);
+        rc = fail(&e);
+    } else {
+        if (json)
+            print_json(lint_json(&r, s.path));
+        else
+            lint_print(stdout, &r, s.path);
+        rc = r.errors ? ERR_FOUND : 0;
+    }
+    lint_free(&r);
+    sheet_free(&s);
+    loaded_free(&l);
+    return rc;
+}
+
+static int cmd_map(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct map_opts o = { 0 };
+    const char *sub;
+    int rc = parse_opts("map", argc, argv, lo, map_opt, &o);
+
+    if (rc)
+        return rc < 0 ? cmd_help(find_cmd("map")) : rc;
+    if (optind >= argc)
+        return bad_usage("map", "%s", "which one: suggest, lint, import FILE or export FILE?");
+    sub = argv[optind++];
+    if (strcmp(sub, "suggest") == 0 && optind == argc)
+        return map_suggest_cmd(c, o.json);
+    if (strcmp(sub, "lint") == 0 && optind == argc)
+        return map_lint_cmd(c, o.json);
+    if ((strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) && optind + 1 == argc)
+        return sub[0] == 'i' ? map_copy(c, argv[optind], NULL, o.json)
+                             : map_copy(c, NULL, argv[optind], o.json);
+    return bad_usage("map", "'%s': expected suggest, lint, import FILE or export FILE", sub);
 }
 
 /* --- demo -------------------------------------------------------------------- */
@@ -396,7 +696,7 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
     int rc = parse_opts("demo", argc, argv, lo, demo_opt, &o);
 
     if (rc)
-        return rc < 0 ? cmd_help(&cmds[3]) : rc;
+        return rc < 0 ? cmd_help(find_cmd("demo")) : rc;
     dir = optind < argc ? argv[optind++] : "cutover-demo";
     if (optind < argc)
         return bad_usage("demo", "unexpected argument '%s'", argv[optind]);
@@ -418,7 +718,7 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
 static int cmd_tui(struct cli *c, int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-        return cmd_help(&cmds[0]);
+        return cmd_help(find_cmd("tui"));
     return c->tui(c->plan_path, c->theme, argc, argv);
 }
 

@@ -1,0 +1,674 @@
+#include "config.h"
+#include "lint.h"
+#include "rule.h"
+#include "util.h"
+#include "value.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- findings ------------------------------------------------------------- */
+
+__attribute__((format(printf, 7, 8)))
+static struct lint_finding *add(struct lint_report *r, enum lint_sev sev, const char *code,
+                                const char *source, const char *target, int line,
+                                const char *fmt, ...)
+{
+    struct lint_finding *f;
+    va_list ap;
+
+    r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+    f = &r->v[r->n++];
+    memset(f, 0, sizeof *f);
+    f->sev = sev;
+    f->code = code;
+    f->source = source && *source ? xstrdup(source) : NULL;
+    f->target = target && *target ? xstrdup(target) : NULL;
+    f->line = line;
+    f->count = -1;
+    va_start(ap, fmt);
+    if (vasprintf(&f->message, fmt, ap) < 0)
+        f->message = xstrdup(code);
+    va_end(ap);
+    if (sev == LINT_ERROR)
+        r->errors++;
+    else
+        r->warnings++;
+    return f;
+}
+
+static void hint(struct lint_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void hint(struct lint_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&f->hint, fmt, ap) < 0)
+        f->hint = NULL;
+    va_end(ap);
+}
+
+void lint_free(struct lint_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].source), free(r->v[i].target), free(r->v[i].message), free(r->v[i].hint);
+        for (int k = 0; k < r->v[i].nexamples; k++)
+            free(r->v[i].examples[k]);
+    }
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+/* --- resolving table.column ------------------------------------------------ */
+
+struct ref {
+    const struct cat_table *t;
+    const struct cat_column *c;
+};
+
+/* "t.c" (the table may itself be "schema.t") → its table and column. */
+static int resolve(const struct catalog *cat, const char *ref, struct ref *out)
+{
+    const char *dot = strrchr(ref, '.');
+    char *table;
+
+    memset(out, 0, sizeof *out);
+    if (!dot)
+        return -1;
+    table = xstrndup(ref, (size_t)(dot - ref));
+    out->t = cat_find(cat, table);
+    free(table);
+    if (out->t)
+        out->c = cat_column(out->t, dot + 1);
+    return out->t && out->c ? 0 : -1;
+}
+
+static int moves(const struct pair *p)
+{
+    return p && p->src && p->tgt &&
+           !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
+}
+
+static int is_status(const char *s)
+{
+    return !*s || !strcmp(s, "draft") || !strcmp(s, "approved") || !strcmp(s, "rejected");
+}
+
+/* --- static checks ----------------------------------------------------------- */
+
+void lint_static(const struct sheet *s, const struct pairing *pp, const struct catalog *src,
+                 const struct catalog *tgt, struct lint_report *r)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const char *sr = sheet_get(s, i, SC_SOURCE), *tr = sheet_get(s, i, SC_TARGET);
+        const char *st = sheet_get(s, i, SC_STATUS);
+        int line = s->rows[i].line;
+        struct ref ref;
+        struct rules rules;
+        char why[300];
+
+        if (!s->rows[i].f)
+            continue;
+        if (!*sr && !*tr)
+            hint(add(r, LINT_ERROR, "empty_row", NULL, NULL, line,
+                     "the row names neither a source nor a target column"),
+                 "fill source and/or target, or delete the row");
+        if (!is_status(st))
+            hint(add(r, LINT_ERROR, "bad_status", sr, tr, line, "status '%s' is not draft, "
+                     "approved or rejected", st), "set status to draft, approved or rejected");
+        if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0)
+            hint(add(r, LINT_ERROR, "bad_rule", sr, tr, line, "rule '%s': %s",
+                     sheet_get(s, i, SC_RULE), why), "fix the rule (see README: rules)");
+        else
+            rules_free(&rules);
+        if (*sr && resolve(src, sr, &ref) < 0)
+            hint(add(r, LINT_ERROR, "unknown_column", sr, tr, line, "%s: no such %s in the "
+                     "source", sr, ref.t ? "column" : "table"),
+                 "check the spelling against 'cutover inventory' (source names are "
+                 "case-sensitive)");
+        if (*tr && resolve(tgt, tr, &ref) < 0)
+            hint(add(r, LINT_ERROR, "unknown_column", sr, tr, line, "%s: no such %s in the "
+                     "target", tr, ref.t ? "column" : "table"),
+                 "check the spelling against the target's catalog");
+        /* the same target column filled twice */
+        for (size_t j = 0; *tr && j < i; j++)
+            if (s->rows[j].f && strcmp(sheet_get(s, j, SC_TARGET), tr) == 0 &&
+                strcmp(sheet_get(s, j, SC_STATUS), "rejected") != 0 &&
+                strcmp(st, "rejected") != 0) {
+                hint(add(r, LINT_ERROR, "mapped_twice", sr, tr, line, "%s is also filled by "
+                         "line %d (%s)", tr, s->rows[j].line, sheet_get(s, j, SC_SOURCE)),
+                     "keep one row for the target column, or reject the other");
+                break;
+            }
+    }
+    /* every source column of a table whose data moves needs a row */
+    for (size_t p = 0; p < pp->n; p++) {
+        const struct pair *pr = &pp->pairs[p];
+        if (!moves(pr))
+            continue;
+        for (size_t c = 0; c < pr->src->ncols; c++) {
+            char *ref = xasprintf("%s.%s", pr->src->name, pr->src->cols[c].name);
+            long row = -1;
+            int mapped = 0;
+            for (size_t i = 0; i < s->n && !mapped; i++)
+                if (s->rows[i].f && strcmp(sheet_get(s, i, SC_SOURCE), ref) == 0 &&
+                    strcmp(sheet_get(s, i, SC_STATUS), "rejected") != 0) {
+                    if (*sheet_get(s, i, SC_TARGET))
+                        mapped = 1;
+                    else
+                        row = (long)i;
+                }
+            if (!mapped && row < 0)
+                hint(add(r, LINT_ERROR, "unmapped_source", ref, NULL, 0, "%s is not mapped",
+                         ref), "add a row for it, or one with an empty target (approved) to "
+                     "leave it out on purpose");
+            else if (!mapped && strcmp(sheet_get(s, (size_t)row, SC_STATUS), "approved") != 0)
+                hint(add(r, LINT_WARNING, "unmapped_source", ref, NULL, s->rows[row].line,
+                         "%s is left out, but that is not approved yet", ref),
+                     "approve the row that leaves it out, or map it");
+            free(ref);
+        }
+        /* NOT NULL target columns that no row fills and no default covers */
+        for (size_t c = 0; c < pr->tgt->ncols; c++) {
+            const struct cat_column *tc = &pr->tgt->cols[c];
+            char *ref;
+            int filled = 0;
+            if (!tc->notnull || tc->dflt)
+                continue;
+            ref = xasprintf("%s.%s", pr->tgt->name, tc->name);
+            for (size_t i = 0; i < s->n && !filled; i++)
+                filled = s->rows[i].f && strcmp(sheet_get(s, i, SC_TARGET), ref) == 0 &&
+                         *sheet_get(s, i, SC_SOURCE);
+            if (!filled)
+                hint(add(r, LINT_ERROR, "not_null_unfilled", NULL, ref, 0, "%s is NOT NULL "
+                         "without a default, and no row fills it", ref),
+                     "map a source column to it, or give it a default in the target");
+            free(ref);
+        }
+    }
+}
+
+/* --- data checks -------------------------------------------------------------- */
+
+struct check {
+    size_t row;                     /* the sheet row */
+    const struct cat_column *sc, *tc;
+    char *expr;                     /* the transform, or the quoted column */
+    int has_transform, bad;
+    /* what the target takes */
+    long maxlen;
+    int64_t lo, hi;
+    int prec, scale, is_int;
+    /* what the data showed */
+    long nulls, too_long, range, unparsed, tz, precision, outside;
+    size_t longest;
+    char *long_example, *range_example, *tz_example, *prec_example;
+    char *unparsed_ex[3];
+    int nunparsed;
+    char *outside_values[10];
+    int noutside;
+};
+
+struct job {
+    const struct pair *pair;
+    struct check *checks;
+    size_t n;
+};
+
+struct lint_run {
+    db_t *db;
+    const struct sheet *s;
+    const struct catalog *tgt;
+    struct lint_report *r;
+    struct job *jobs;
+    size_t njobs, job, check;       /* where we are */
+    int compiling;
+    lint_done_cb done;
+    void *arg;
+};
+
+static void target_limits(struct check *k, enum url_kind engine)
+{
+    const char *t = k->tc->type;
+    char low[128];
+    const char *paren;
+    size_t i;
+
+    for (i = 0; t[i] && i < sizeof low - 1; i++)
+        low[i] = (char)tolower((unsigned char)t[i]);
+    low[i] = '\0';
+    paren = strchr(low, '(');
+    if (strstr(low, "char") && paren)
+        k->maxlen = strtol(paren + 1, NULL, 10);
+    if (k->tc->tclass == TC_INT) {
+        k->is_int = 1;
+        k->lo = INT64_MIN, k->hi = INT64_MAX;  /* SQLite's integers are all 64-bit */
+        if (engine == URL_PG && (strstr(low, "smallint") || strstr(low, "int2")))
+            k->lo = INT16_MIN, k->hi = INT16_MAX;
+        else if (engine == URL_PG && !strstr(low, "bigint") && !strstr(low, "int8") &&
+                 !strstr(low, "bigserial"))
+            k->lo = INT32_MIN, k->hi = INT32_MAX;
+    }
+    if (k->tc->tclass == TC_NUMERIC && paren) {
+        k->prec = (int)strtol(paren + 1, NULL, 10);
+        k->scale = strchr(paren, ',') ? (int)strtol(strchr(paren, ',') + 1, NULL, 10) : 0;
+    }
+}
+
+static char *example(const char *v, size_t len)
+{
+    if (len > 40)
+        return xasprintf("%.37s...", v);
+    return xstrndup(v, len);
+}
+
+static void keep(char **slot, const char *v, size_t len)
+{
+    if (!*slot)
+        *slot = example(v, len);
+}
+
+static void measure(struct check *k, const struct db_cell *c)
+{
+    const char *v = c->p;
+    int ints, frac, offset;
+    int64_t n;
+
+    if (!v) {
+        k->nulls += k->tc->notnull;
+        return;
+    }
+    if (c->type == DB_BLOB)
+        return;
+    if (k->maxlen > 0) {
+        size_t chars = val_chars(v, c->len);
+        if (chars > (size_t)k->maxlen) {
+            k->too_long++;
+            if (chars > k->longest) {
+                k->longest = chars;
+                free(k->long_example);
+                k->long_example = example(v, c->len);
+            }
+        }
+    }
+    switch (k->tc->tclass) {
+    case TC_INT:
+        if (!val_int(v, &n)) {
+            if (k->nunparsed < 3)
+                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
+            k->unparsed++;
+        } else if (n < k->lo || n > k->hi) {
+            k->range++;
+            keep(&k->range_example, v, c->len);
+        }
+        break;
+    case TC_NUMERIC:
+    case TC_FLOAT:
+        if (!val_decimal(v, &ints, &frac)) {
+            if (k->nunparsed < 3)
+                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
+            k->unparsed++;
+        } else if (k->prec && ints > k->prec - k->scale) {
+            k->range++;
+            keep(&k->range_example, v, c->len);
+        } else if (k->prec && frac > k->scale) {  /* floats come in their shortest form */
+            k->precision++;
+            keep(&k->prec_example, v, c->len);
+        }
+        break;
+    case TC_BOOL:
+        if (!val_bool(v)) {
+            if (k->nunparsed < 3)
+                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
+            k->unparsed++;
+        }
+        break;
+    case TC_DATE:
+    case TC_TIMESTAMP:
+    case TC_TIMESTAMPTZ:
+        if (!(k->tc->tclass == TC_DATE ? val_date(v) : val_timestamp(v, &offset))) {
+            if (k->nunparsed < 3)
+                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
+            k->unparsed++;
+        } else if (k->tc->tclass == TC_TIMESTAMP && offset) {
+            k->tz++;
+            keep(&k->tz_example, v, c->len);
+        }
+        break;
+    default:
+        break;
+    }
+    if (k->tc->allowed) {
+        int in = 0;
+        for (size_t a = 0; a < k->tc->nallowed && !in; a++)
+            in = strlen(k->tc->allowed[a]) == c->len && memcmp(k->tc->allowed[a], v, c->len) == 0;
+        if (!in) {
+            int seen = 0;
+            k->outside++;
+            for (int d = 0; d < k->noutside && !seen; d++)
+                seen = strlen(k->outside_values[d]) == c->len &&
+                       memcmp(k->outside_values[d], v, c->len) == 0;
+            if (!seen && k->noutside < 10)
+                k->outside_values[k->noutside++] = xstrndup(v, c->len);
+        }
+    }
+}
+
+static const char *type_word(enum cat_class c)
+{
+    return c == TC_INT ? "an integer" : c == TC_BOOL ? "a boolean" : c == TC_DATE ? "a date"
+         : c == TC_TIMESTAMP || c == TC_TIMESTAMPTZ ? "a timestamp" : "a number";
+}
+
+static void examples(struct lint_finding *f, char **ex, int n)
+{
+    for (int i = 0; i < n && i < 3; i++)
+        f->examples[f->nexamples++] = xstrdup(ex[i]);
+}
+
+static void report_check(struct lint_run *L, const struct check *k)
+{
+    const struct sheet *s = L->s;
+    const char *sr = sheet_get(s, k->row, SC_SOURCE), *tr = sheet_get(s, k->row, SC_TARGET);
+    int line = s->rows[k->row].line;
+    struct lint_finding *f;
+
+    if (k->nulls) {
+        f = add(L->r, LINT_ERROR, "null_into_not_null", sr, tr, line, "%ld rows carry NULL into "
+                "%s, which is NOT NULL", k->nulls, tr);
+        f->count = k->nulls;
+        hint(f, "filter them out with the plan's where, or coalesce() them in the transform");
+    }
+    if (k->too_long) {
+        f = add(L->r, LINT_ERROR, "too_long", sr, tr, line, "%ld rows are longer than %s's "
+                "%ld characters (longest %zu)", k->too_long, tr, k->maxlen, k->longest);
+        f->count = k->too_long;
+        examples(f, (char *[]){ k->long_example }, 1);
+        hint(f, "widen %s to %zu, or shorten the value in the transform", tr, k->longest);
+    }
+    if (k->range) {
+        f = add(L->r, LINT_ERROR, "out_of_range", sr, tr, line, "%ld rows do not fit %s (%s)",
+                k->range, tr, k->tc->type);
+        f->count = k->range;
+        examples(f, (char *[]){ k->range_example }, 1);
+        hint(f, "use a wider type for %s", tr);
+    }
+    if (k->unparsed) {
+        f = add(L->r, LINT_ERROR, "not_parsable", sr, tr, line, "%ld rows will not read as %s "
+                "for %s (%s)", k->unparsed, type_word(k->tc->tclass), tr, k->tc->type);
+        f->count = k->unparsed;
+        examples(f, (char **)k->unparsed_ex, k->nunparsed);
+        hint(f, "convert them in the transform, or filter them out");
+    }
+    if (k->tz) {
+        f = add(L->r, LINT_WARNING, "timezone_loss", sr, tr, line, "%ld rows have a time zone "
+                "that %s (%s) drops", k->tz, tr, k->tc->type);
+        f->count = k->tz;
+        examples(f, (char *[]){ k->tz_example }, 1);
+        hint(f, "convert to UTC in the transform, or use timestamptz in the target");
+    }
+    if (k->precision) {
+        f = add(L->r, LINT_WARNING, "precision_loss", sr, tr, line, "%ld rows have more than %d "
+                "decimals and will be rounded by %s (%s)", k->precision, k->scale, tr,
+                k->tc->type);
+        f->count = k->precision;
+        examples(f, (char *[]){ k->prec_example }, 1);
+        hint(f, "round in the transform (or add the rule round:%d) if that is intended",
+             k->scale);
+    }
+    if (k->outside) {
+        struct sbuf b = { 0 };
+        for (int d = 0; d < k->noutside; d++)
+            sbuf_printf(&b, "%s'%s'", d ? ", " : "", k->outside_values[d]);
+        f = add(L->r, LINT_ERROR, "enum_coverage", sr, tr, line, "%ld rows have values %s does "
+                "not accept: %s%s", k->outside, tr, b.s, k->noutside == 10 ? ", …" : "");
+        f->count = k->outside;
+        hint(f, "map them to accepted values in the transform (CASE … WHEN … THEN …)");
+        sbuf_free(&b);
+    }
+}
+
+static void check_free(struct check *k)
+{
+    free(k->expr), free(k->long_example), free(k->range_example), free(k->tz_example);
+    free(k->prec_example);
+    for (int i = 0; i < k->nunparsed; i++)
+        free(k->unparsed_ex[i]);
+    for (int i = 0; i < k->noutside; i++)
+        free(k->outside_values[i]);
+}
+
+static void run_free(struct lint_run *L)
+{
+    for (size_t j = 0; j < L->njobs; j++) {
+        for (size_t i = 0; i < L->jobs[j].n; i++)
+            check_free(&L->jobs[j].checks[i]);
+        free(L->jobs[j].checks);
+    }
+    free(L->jobs);
+    free(L);
+}
+
+static void step(struct lint_run *L);
+
+static char *qualified(const struct cat_table *t)
+{
+    char *s = db_quote_ident(t->schema), *r = db_quote_ident(t->relname);
+    char *q = xasprintf("%s.%s", s, r);
+
+    free(s);
+    free(r);
+    return q;
+}
+
+static void compiled(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct lint_run *L = arg;
+    struct check *k = &L->jobs[L->job].checks[L->check];
+
+    (void)q;
+    if (status == DB_ELOST || status == DB_ECANCELED) {
+        L->done(L->arg, status, msg);
+        run_free(L);
+        return;
+    }
+    if (status) {
+        struct lint_finding *f;
+        k->bad = 1;
+        f = add(L->r, LINT_ERROR, "transform_error", sheet_get(L->s, k->row, SC_SOURCE),
+                sheet_get(L->s, k->row, SC_TARGET), L->s->rows[k->row].line,
+                "the transform does not compile on the source: %s", msg);
+        hint(f, "fix the SQL expression (it is evaluated in the source's dialect)");
+    }
+    L->check++;
+    step(L);
+}
+
+static int measured_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct lint_run *L = arg;
+    struct job *j = &L->jobs[L->job];
+
+    (void)q;
+    for (size_t r = 0; r < b->nrows; r++) {
+        int col = 0;
+        for (size_t i = 0; i < j->n; i++)
+            if (!j->checks[i].bad)
+                measure(&j->checks[i], db_cell(b, r, col++));
+    }
+    return DB_CONTINUE;
+}
+
+static void measured(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct lint_run *L = arg;
+    struct job *j = &L->jobs[L->job];
+
+    (void)q;
+    if (status) {
+        L->done(L->arg, status, msg);
+        run_free(L);
+        return;
+    }
+    for (size_t i = 0; i < j->n; i++)
+        if (!j->checks[i].bad)
+            report_check(L, &j->checks[i]);
+    L->job++;
+    L->check = 0;
+    L->compiling = 1;
+    step(L);
+}
+
+/* Per table: compile each transform alone, then one query measures all. */
+static void step(struct lint_run *L)
+{
+    struct job *j;
+    char *from, *sql;
+    struct sbuf cols = { 0 };
+    const char *where;
+
+    if (L->job >= L->njobs) {
+        L->done(L->arg, 0, NULL);
+        run_free(L);
+        return;
+    }
+    j = &L->jobs[L->job];
+    from = qualified(j->pair->src);
+    while (L->compiling && L->check < j->n && !j->checks[L->check].has_transform)
+        L->check++;
+    if (L->compiling && L->check < j->n) {
+        sql = xasprintf("SELECT %s FROM %s LIMIT 0", j->checks[L->check].expr, from);
+        if (!db_query(L->db, sql, 0, NULL, NULL, NULL, compiled, L)) {
+            L->done(L->arg, DB_ECANCELED, "query canceled");
+            run_free(L);
+        }
+        free(sql);
+        free(from);
+        return;
+    }
+    L->compiling = 0;
+    for (size_t i = 0; i < j->n; i++)
+        if (!j->checks[i].bad)
+            sbuf_printf(&cols, "%s%s", cols.len ? ", " : "", j->checks[i].expr);
+    if (!cols.len) {
+        free(from);
+        L->job++;
+        L->check = 0;
+        L->compiling = 1;
+        step(L);
+        return;
+    }
+    where = j->pair->plan ? j->pair->plan->where : NULL;
+    sql = xasprintf("SELECT %s FROM %s%s%s", cols.s, from, where ? " WHERE " : "",
+                    where ? where : "");
+    if (!db_query(L->db, sql, 0, NULL, &(struct db_query_opts){ .batch_rows = 1000 },
+                  measured_rows, measured, L)) {
+        L->done(L->arg, DB_ECANCELED, "query canceled");
+        run_free(L);
+    }
+    sbuf_free(&cols);
+    free(sql);
+    free(from);
+}
+
+void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
+               const struct catalog *tgt, struct lint_report *r, lint_done_cb done, void *arg)
+{
+    struct lint_run *L = xcalloc(1, sizeof *L);
+
+    L->db = src;
+    L->s = s;
+    L->tgt = tgt;
+    L->r = r;
+    L->done = done;
+    L->arg = arg;
+    L->compiling = 1;
+    for (size_t p = 0; p < pp->n; p++) {
+        const struct pair *pr = &pp->pairs[p];
+        struct job j = { pr, NULL, 0 };
+        if (!pr->src)
+            continue;
+        for (size_t i = 0; i < s->n; i++) {
+            const char *sr = sheet_get(s, i, SC_SOURCE), *tr = sheet_get(s, i, SC_TARGET);
+            const char *tf = sheet_get(s, i, SC_TRANSFORM);
+            struct ref a, b;
+            struct rules rules;
+            char why[200];
+            int ignore = 0;
+            struct check *k;
+
+            if (!s->rows[i].f || !*sr || !*tr || !strcmp(sheet_get(s, i, SC_STATUS), "rejected"))
+                continue;
+            if (!strchr(sr, '.') || strncmp(sr, pr->src->name, strlen(pr->src->name)) != 0 ||
+                sr[strlen(pr->src->name)] != '.')
+                continue;
+            a.t = pr->src;
+            a.c = cat_column(pr->src, strrchr(sr, '.') + 1);
+            if (!a.c || resolve(tgt, tr, &b) < 0)
+                continue;  /* reported by lint_static */
+            if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) == 0) {
+                for (size_t x = 0; x < rules.n; x++)
+                    ignore |= rules.v[x].kind == R_IGNORE;
+                rules_free(&rules);
+            }
+            if (ignore)
+                continue;
+            j.checks = xrealloc(j.checks, (j.n + 1) * sizeof *j.checks);
+            k = &j.checks[j.n++];
+            memset(k, 0, sizeof *k);
+            k->row = i;
+            k->sc = a.c;
+            k->tc = b.c;
+            k->has_transform = *tf != '\0';
+            k->expr = *tf ? xasprintf("(%s)", tf) : db_quote_ident(a.c->name);
+            target_limits(k, tgt->kind);
+        }
+        if (j.n) {
+            L->jobs = xrealloc(L->jobs, (L->njobs + 1) * sizeof *L->jobs);
+            L->jobs[L->njobs++] = j;
+        }
+    }
+    step(L);
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+json_t *lint_json(const struct lint_report *r, const char *sheet_path)
+{
+    json_t *all = json_array();
+
+    for (size_t i = 0; i < r->n; i++) {
+        const struct lint_finding *f = &r->v[i];
+        json_t *ex = json_array();
+        for (int k = 0; k < f->nexamples; k++)
+            json_array_append_new(ex, json_string(f->examples[k]));
+        json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+            "severity", f->sev == LINT_ERROR ? "error" : "warning", "code", f->code,
+            "source", f->source ? json_string(f->source) : json_null(),
+            "target", f->target ? json_string(f->target) : json_null(),
+            "line", f->line ? json_integer(f->line) : json_null(), "message", f->message,
+            "count", f->count >= 0 ? json_integer(f->count) : json_null(),
+            "examples", ex, "hint", f->hint ? json_string(f->hint) : json_null()));
+    }
+    return json_pack("{s:s, s:I, s:I, s:o}", "sheet", sheet_path, "errors",
+                     (json_int_t)r->errors, "warnings", (json_int_t)r->warnings, "findings", all);
+}
+
+void lint_print(FILE *f, const struct lint_report *r, const char *sheet_path)
+{
+    fprintf(f, "%s: %zu errors, %zu warnings\n", sheet_path, r->errors, r->warnings);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct lint_finding *x = &r->v[i];
+        fprintf(f, "%s %s", x->sev == LINT_ERROR ? "error  " : "warning", x->code);
+        if (x->line)
+            fprintf(f, " (line %d)", x->line);
+        fprintf(f, ": %s\n", x->message);
+        for (int k = 0; k < x->nexamples; k++)
+            fprintf(f, "    e.g. '%s'\n", x->examples[k]);
+        if (x->hint)
+            fprintf(f, "    fix: %s\n", x->hint);
+    }
+}

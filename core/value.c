@@ -1,0 +1,139 @@
+#include "config.h"
+#include "value.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int val_int(const char *s, int64_t *v)
+{
+    char *end;
+
+    if (!*s || isspace((unsigned char)*s))
+        return 0;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    return *end == '\0' && errno == 0;
+}
+
+int val_decimal(const char *s, int *ints, int *frac)
+{
+    const char *p = s;
+    int i = 0, f = 0, exp = 0, any = 0;
+
+    if (*p == '-' || *p == '+')
+        p++;
+    while (*p == '0' && isdigit((unsigned char)p[1]))
+        p++;  /* leading zeros are no digits of precision */
+    for (; isdigit((unsigned char)*p); p++, any = 1)
+        i++;
+    if (*p == '.')
+        for (p++; isdigit((unsigned char)*p); p++, any = 1)
+            f++;
+    if (!any)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        char *end;
+        exp = (int)strtol(p + 1, &end, 10);
+        if (end == p + 1)
+            return 0;
+        p = end;
+    }
+    if (*p)
+        return 0;
+    if (i == 1 && s[strspn(s, "+-")] == '0')
+        i = 0;  /* "0.5" has no integer digits */
+    i += exp;
+    f -= exp;
+    *ints = i < 0 ? 0 : i;
+    *frac = f < 0 ? 0 : f;
+    return 1;
+}
+
+int val_bool(const char *s)
+{
+    static const char *const words[] = { "t", "f", "true", "false", "1", "0", "yes", "no",
+                                         "on", "off", "y", "n" };
+
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcasecmp(s, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int date_at(const char *s)
+{
+    int m, d;
+
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+        return 0;
+    m = (s[5] - '0') * 10 + s[6] - '0';
+    d = (s[8] - '0') * 10 + s[9] - '0';
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+int val_date(const char *s)
+{
+    return strlen(s) == 10 && date_at(s);
+}
+
+int val_timestamp(const char *s, int *offset)
+{
+    const char *p = s + 10;
+
+    *offset = 0;
+    if (strlen(s) < 10 || !date_at(s))
+        return 0;
+    if (!*p)
+        return 1;
+    if ((*p != ' ' && *p != 'T') || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
+        return 0;
+    if (p[1] > '2' || (p[4] > '5'))
+        return 0;
+    p += 6;
+    if (*p == ':') {
+        if (!digits(p + 1, 2) || p[1] > '6')
+            return 0;
+        p += 3;
+        if (*p == '.') {
+            if (!isdigit((unsigned char)p[1]))
+                return 0;
+            for (p++; isdigit((unsigned char)*p); p++)
+                ;
+        }
+    }
+    if (*p == 'Z')
+        return p[1] == '\0';
+    if (*p == '+' || *p == '-') {
+        const char *z = p + 1;
+        if (!digits(z, 2))
+            return 0;
+        z += 2;
+        if (*z == ':')
+            z++;
+        if (*z && (!digits(z, 2) || z[2]))
+            return 0;
+        *offset = strncmp(p + 1, "00", 2) != 0 || (*z && strncmp(z, "00", 2) != 0);
+        return 1;
+    }
+    return *p == '\0';
+}
+
+size_t val_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
