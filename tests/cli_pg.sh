@@ -89,6 +89,33 @@ printf '[source]\nurl = sqlite:demo/pilot.db\n[target]\nurl = sqlite:demo/produc
 expect "plan names an unknown key column" 2 - "cutover: badkey.ini:6: [table users]: key column 'uid' is not a column of users in the source" -- \
     "$bin" --plan badkey.ini inventory
 
+# --- the mapping sheet on the demo --------------------------------------------------------
+expect "map lint on the demo" 1 - - -- "$bin" --plan demo/cutover.ini map lint
+contains "lint: the count" out "demo/mapping.csv: 2 errors, 1 warnings"
+contains "lint: a rejected row leaves its column unmapped" out "error   unmapped_source: users.full_name is not mapped"
+contains "lint: NULLs into NOT NULL" out "error   null_into_not_null (line 9): 35 rows carry NULL into app_users.email, which is NOT NULL"
+contains "lint: rounding" out "warning precision_loss (line 20): 6 rows have more than 2 decimals"
+expect "map lint --json" 1 - - -- "$bin" --plan demo/cutover.ini map lint --json
+contains "lint --json: errors" out '"errors": 2,'
+cp demo/mapping.csv before.csv
+expect "map export" 0 - - -- "$bin" --plan demo/cutover.ini map export exported.csv
+if cmp -s demo/mapping.csv exported.csv; then ok "export is byte-identical"; else not_ok "export is byte-identical"; fi
+sed 's/^users.status,app_users.state,[^,]*,/users.status,app_users.state,upper(status),/; s/^accounts.id,accounts.account_id,,alice,,approved/accounts.id,accounts.account_id,id + 0,alice,,approved/' \
+    exported.csv >edited.csv
+expect "map import: a conflict with a reviewed row" 1 - - -- "$bin" --plan demo/cutover.ini map import edited.csv
+contains "import: counts" out "demo/mapping.csv: 0 added, 1 updated, 40 unchanged, 1 conflicts"
+contains "import: the conflict" out "edited.csv:2: accounts.id -> accounts.account_id is approved in demo/mapping.csv (line 2); the import differs and was not applied"
+if [ "$(diff before.csv demo/mapping.csv | grep -c '^[<>]')" = 2 ] &&
+   grep -q '^users.status,app_users.state,upper(status),bob' demo/mapping.csv; then
+    ok "import changed only the draft row"
+else
+    not_ok "import changed only the draft row" "$(diff before.csv demo/mapping.csv)"
+fi
+expect "map suggest on the demo" 0 - - -- "$bin" --plan demo/cutover.ini map suggest
+contains "suggest: nothing new, reviewed rows left alone" out "demo/mapping.csv: 0 new draft rows"
+contains "suggest: what it could not pair" out "  not paired: source users.full_name"
+expect "map with no subcommand" 2 - - -- "$bin" map
+
 # --- the demo, PostgreSQL target: the same inventory ---------------------------------
 if [ -n "${PGHOST:-}" ]; then
     createdb demo_prod
@@ -104,6 +131,7 @@ if [ -n "${CUTOVER_CHINOOK_SQLITE:-}" ] && [ -n "${PGHOST:-}" ]; then
     src="sqlite:$CUTOVER_CHINOOK_SQLITE"
     expect "init" 0 - - -- "$bin" init --source "$src" --target "dbname=chinook password=hunter2"
     contains "init output" out "wrote cutover.ini: 11 source tables, 11 paired with a target table"
+    contains "init writes the sheet" out "wrote mapping.csv: 64 draft rows to review"
     contains "init pairs PlaylistTrack" cutover.ini "[table PlaylistTrack]
 target   = playlist_track
 key      = PlaylistId, TrackId

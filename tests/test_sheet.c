@@ -3,6 +3,7 @@
 #include "config.h"
 #include "testutil.h"
 
+#include "mapping.h"
 #include "rule.h"
 #include "sheet.h"
 
@@ -194,6 +195,58 @@ static void test_rules(void **state)
     assert_non_null(strstr(err, "regex '([a-z': "));
 }
 
+/* Import merges by (source, target): new rows come in, draft rows take the
+ * imported values, reviewed rows that differ are conflicts and stay. */
+static void test_import_conflicts(void **state)
+{
+    static const char mine[] =
+        "source,target,transform,status,reviewer,note\n"
+        "u.email,au.email,lower(email),approved,alice,\n"
+        "u.name,au.name,,draft,,\n"
+        "u.status,au.state,,rejected,carol,legacy codes\n"
+        "u.id,au.id,,approved,alice,\n";
+    static const char theirs[] =
+        "note,source,target,transform,status\n"
+        ",u.email,au.email,upper(email),approved\n"      /* differs from approved: conflict */
+        "from the sheet,u.name,au.name,trim(name),draft\n" /* draft: updated */
+        "legacy codes,u.status,au.state,,approved\n"       /* differs from rejected: conflict */
+        ",u.id,au.id,,approved\n"                          /* same: unchanged */
+        ",u.created,au.created_at,,draft\n";               /* new: added */
+    char *a = write_file("mine.csv", mine, sizeof mine - 1);
+    char *b = write_file("theirs.csv", theirs, sizeof theirs - 1), want[700];
+    struct sheet s, in;
+    struct map_import_report r;
+    struct err e = { 0 };
+
+    (void)state;
+    assert_int_equal(sheet_load(a, &s, &e), 0);
+    assert_int_equal(sheet_load(b, &in, &e), 0);
+    map_import(&s, &in, &r);
+    assert_int_equal(r.added, 1);
+    assert_int_equal(r.updated, 1);
+    assert_int_equal(r.unchanged, 1);
+    assert_int_equal(r.nconflicts, 2);
+    snprintf(want, sizeof want, "%s:2: u.email -> au.email is approved in %s (line 2); the "
+             "import differs and was not applied", b, a);
+    assert_string_equal(r.conflicts[0], want);
+    snprintf(want, sizeof want, "%s:4: u.status -> au.state is rejected in %s (line 4); the "
+             "import differs and was not applied", b, a);
+    assert_string_equal(r.conflicts[1], want);
+    assert_string_equal(sheet_get(&s, 0, SC_TRANSFORM), "lower(email)");  /* kept */
+    assert_string_equal(sheet_get(&s, 1, SC_TRANSFORM), "trim(name)");     /* updated */
+    assert_string_equal(sheet_get(&s, 1, SC_NOTE), "from the sheet");
+    assert_string_equal(sheet_get(&s, 2, SC_STATUS), "rejected");          /* kept */
+    assert_string_equal(sheet_get(&s, 4, SC_SOURCE), "u.created");         /* added */
+    assert_string_equal(sheet_get(&s, 4, SC_STATUS), "draft");
+    assert_non_null(s.rows[0].raw);  /* untouched rows keep their bytes */
+    assert_null(s.rows[1].raw);
+    map_import_report_free(&r);
+    sheet_free(&in);
+    sheet_free(&s);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_edits_touch_only_their_rows),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_import_conflicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
