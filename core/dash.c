@@ -48,12 +48,6 @@ static void rebuild(struct dash *d)
 
 static void read_facts(struct dash *d)
 {
-    struct err e = { 0 };
-    char *map = plan_path(d->plan, d->plan->mapping);
-
-    if (sheet_stats(map, &d->sheet, &e) < 0)
-        say(d, 1, "%s", e.msg);
-    free(map);
     d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
     d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
 }
@@ -95,7 +89,7 @@ static void load_side(struct dash *d, int i)
     struct cat_opts o = { .count_rows = 1 };
     struct load *l;
 
-    if (s->loading || s->state != DB_UP)
+    if (s->loading || s->state != DB_UP || d->hold)
         return;
     l = xmalloc(sizeof *l);
     *l = (struct load){ d, i };

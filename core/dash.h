@@ -1,6 +1,6 @@
 /* dash: what the dashboard shows, kept current on the loop — the plan, both
  * databases (reconnecting with backoff), their catalogs refreshed on an
- * interval, the inventory, the mapping sheet's statistics and the workspace.
+ * interval, the inventory and the workspace.
  * It also makes the changes the dashboard offers (decision, owner), each
  * written to cutover.ini and to the audit log. No ncurses here. */
 #ifndef CUTOVER_DASH_H
@@ -11,7 +11,6 @@
 
 #include "catalog.h"
 #include "inventory.h"
-#include "sheet.h"
 #include "workspace.h"
 
 enum { SIDE_SOURCE, SIDE_TARGET };
@@ -39,10 +38,10 @@ struct dash {
     struct inventory inv;
     int have_inventory;
     ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
-    struct sheet_stats sheet;
     long runs, runbook_events;
     int64_t interval_ms;
     int paused;
+    int hold;                   /* work borrowing the catalogs: refreshes wait */
     uv_timer_t timer;
     char message[1500];
     int message_error;

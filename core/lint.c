@@ -369,11 +369,17 @@ static void examples(struct lint_finding *f, char **ex, int n)
         f->examples[f->nexamples++] = xstrdup(ex[i]);
 }
 
+/* The sheet may be reloaded while a lint runs: look rows up, do not keep them. */
+static int row_line(const struct sheet *s, size_t row)
+{
+    return row < s->n ? s->rows[row].line : 0;
+}
+
 static void report_check(struct lint_run *L, const struct check *k)
 {
     const struct sheet *s = L->s;
     const char *sr = sheet_get(s, k->row, SC_SOURCE), *tr = sheet_get(s, k->row, SC_TARGET);
-    int line = s->rows[k->row].line;
+    int line = row_line(s, k->row);
     struct lint_finding *f;
 
     if (k->nulls) {
@@ -479,7 +485,7 @@ static void compiled(db_query_t *q, int status, const char *msg, void *arg)
         struct lint_finding *f;
         k->bad = 1;
         f = add(L->r, LINT_ERROR, "transform_error", sheet_get(L->s, k->row, SC_SOURCE),
-                sheet_get(L->s, k->row, SC_TARGET), L->s->rows[k->row].line,
+                sheet_get(L->s, k->row, SC_TARGET), row_line(L->s, k->row),
                 "the transform does not compile on the source: %s", msg);
         hint(f, "fix the SQL expression (it is evaluated in the source's dialect)");
     }

@@ -386,17 +386,3 @@ void sheet_count(const struct sheet *s, struct sheet_stats *st)
             st->other++;
     }
 }
-
-int sheet_stats(const char *path, struct sheet_stats *st, struct err *e)
-{
-    struct sheet s;
-
-    memset(st, 0, sizeof *st);
-    if (access(path, F_OK) != 0 && errno == ENOENT)
-        return 0;
-    if (sheet_load(path, &s, e) < 0)
-        return -1;
-    sheet_count(&s, st);
-    sheet_free(&s);
-    return 0;
-}

@@ -64,8 +64,6 @@ size_t sheet_add(struct sheet *s);
 long sheet_find(const struct sheet *s, const char *source, const char *target);
 /* Counts the data rows and their review status. */
 void sheet_count(const struct sheet *s, struct sheet_stats *st);
-/* Statistics of the sheet at `path`; a missing file is not an error. */
-int sheet_stats(const char *path, struct sheet_stats *st, struct err *e);
 const char *sheet_col_name(enum sheet_col c);
 
 #endif

@@ -1,7 +1,7 @@
-/* The three panels whose work lands with later issues (mapping review,
- * rehearsal diff, live cutover). Until then each shows only what core
- * already knows as fact: the sheet's rows and review status, the runs in the
- * workspace, the runbook, rollback and hypercare settings of the plan. */
+/* The two panels whose work lands with later issues (rehearsal diff, live
+ * cutover). Until then each shows only what core already knows as fact: the
+ * runs in the workspace, the runbook, rollback and hypercare settings of the
+ * plan. */
 #include "config.h"
 #include "panel.h"
 #include "util.h"
@@ -30,38 +30,6 @@ static void done(struct panel *p)
 static int key(struct panel *p, int k)
 {
     return view_key(&((struct facts *)p->priv)->view, k, 5);
-}
-
-static void mapping_title(struct panel *p, char *buf, size_t n)
-{
-    const struct sheet_stats *s = &p->dash->sheet;
-
-    if (s->exists)
-        snprintf(buf, n, "Mapping %ld/%ld approved", s->approved, s->rows);
-    else
-        snprintf(buf, n, "Mapping");
-}
-
-static void mapping_draw(struct panel *p, struct rect r, int focused)
-{
-    struct tui_view *v = &((struct facts *)p->priv)->view;
-    const struct sheet_stats *s = &p->dash->sheet;
-
-    (void)focused;
-    view_clear(v);
-    if (!s->exists) {
-        view_add(v, ROLE_WARN, "%s no mapping sheet: %s", tui_g->warn, p->dash->plan->mapping);
-    } else {
-        view_add(v, ROLE_TEXT, "%s: %ld rows", p->dash->plan->mapping, s->rows);
-        view_add(v, ROLE_OK, "  %s approved %ld", tui_g->ok, s->approved);
-        view_add(v, s->rejected ? ROLE_FAIL : ROLE_TEXT, "  %s rejected %ld", tui_g->fail,
-                 s->rejected);
-        view_add(v, ROLE_TEXT, "  %s draft    %ld", tui_g->dot, s->draft);
-        if (s->other)
-            view_add(v, ROLE_WARN, "  %s other status %ld", tui_g->warn, s->other);
-    }
-    view_add(v, ROLE_MUTED, "Reviewing field by field is not in this build yet.");
-    view_draw(v, r);
 }
 
 static void rehearsal_title(struct panel *p, char *buf, size_t n)
@@ -140,11 +108,6 @@ static void cutover_draw(struct panel *p, struct rect r, int focused)
     view_add(v, ROLE_MUTED, "Running the cutover is not in this build yet.");
     view_draw(v, r);
 }
-
-const struct panel_ops panel_mapping_ops = {
-    .name = "Mapping", .init = init, .done = done, .title = mapping_title,
-    .draw = mapping_draw, .key = key, .keys = no_keys,
-};
 
 const struct panel_ops panel_rehearsal_ops = {
     .name = "Rehearsal diff", .init = init, .done = done, .title = rehearsal_title,

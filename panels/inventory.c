@@ -163,8 +163,12 @@ static void column_text(char *buf, size_t n, const struct cat_table *t, size_t i
     c = &t->cols[i];
     if (c->pk)
         snprintf(key, sizeof key, "PK%d", c->pk);
-    snprintf(buf, n, "%-*.*s %-*.*s %-4s %-4s", w / 3, w / 3, c->name, w - w / 3 - 11,
-             w - w / 3 - 11, c->type, c->notnull ? "no" : "yes", key);
+    {
+        char name[256], type[256];
+        snprintf(buf, n, "%s %s %-4s %-4s", draw_fit(name, sizeof name, c->name, w / 3),
+                 draw_fit(type, sizeof type, c->type, w - w / 3 - 11), c->notnull ? "no" : "yes",
+                 key);
+    }
 }
 
 static void side_lists(struct tui_view *v, const char *what, const struct cat_table *t,
@@ -229,7 +233,7 @@ static void build_detail(struct inv_panel *ip, int width)
         snprintf(ht, sizeof ht, "TARGET %s: %s rows, %s", t->name, b, sz2);
     else
         snprintf(ht, sizeof ht, "TARGET: none");
-    view_add(v, ROLE_TEXT, "%-*.*s %s %s", half, half, hs, tui_g->v, ht);
+    view_add(v, ROLE_TEXT, "%s %s %s", draw_fit(a, sizeof a, hs, half), tui_g->v, ht);
     snprintf(a, sizeof a, "%-*.*s %-*.*s %-4s %-4s", half / 3, half / 3, "COLUMN",
              half - half / 3 - 11, half - half / 3 - 11, "TYPE", "NULL", "KEY");
     view_add(v, ROLE_TITLE, "%s %s %s", a, tui_g->v, a);

@@ -54,6 +54,8 @@ struct modal {
     int n, sel;
     wchar_t buf[256];
     int len, cur;
+    char status[600];
+    int status_error;
     void (*done_int)(void *ctx, int v);
     void (*done_str)(void *ctx, const char *s);
     void (*change)(void *ctx, const char *s);
@@ -132,6 +134,17 @@ void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx
     A.m.change = change;
     A.m.done_str = done;
     A.m.ctx = ctx;
+    tui_dirty();
+}
+
+void tui_prompt_status(int error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(A.m.status, sizeof A.m.status, fmt, ap);
+    va_end(ap);
+    A.m.status_error = error;
     tui_dirty();
 }
 
@@ -281,7 +294,13 @@ static void draw_message(void)
         int x = draw_textf(y, 0, COLS, ROLE_TEXT, "%s", A.m.title);
         wcstombs(line, A.m.buf, sizeof line - 1);
         line[sizeof line - 1] = '\0';
-        draw_text(y, x, COLS - x, ROLE_SEARCH, line);
+        {
+            int w = draw_text(y, x, COLS - x, ROLE_SEARCH, line);
+            if (A.m.status[0])
+                draw_textf(y, x + w + 2, COLS - x - w - 2,
+                           A.m.status_error ? ROLE_FAIL : ROLE_OK, "%s %s",
+                           A.m.status_error ? tui_g->fail : tui_g->ok, A.m.status);
+        }
         {   /* the cursor sits after the text before it */
             char pre[300];
             wchar_t save = A.m.buf[A.m.cur];

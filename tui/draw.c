@@ -158,6 +158,38 @@ int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     return draw_text(y, x, w, r, buf);
 }
 
+char *draw_fit(char *buf, size_t n, const char *s, int w)
+{
+    mbstate_t st = { 0 };
+    size_t out = 0;
+    int cols = 0;
+
+    while (*s && out + MB_CUR_MAX < n) {
+        wchar_t wc;
+        size_t len = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+        int cw;
+        if (len == (size_t)-1 || len == (size_t)-2 || len == 0) {
+            memset(&st, 0, sizeof st);
+            len = 1;
+            cw = 1;
+        } else {
+            cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+        }
+        if (cols + cw > w)
+            break;
+        memcpy(buf + out, s, len);
+        out += len;
+        cols += cw;
+        s += len;
+    }
+    while (cols < w && out + 1 < n) {
+        buf[out++] = ' ';
+        cols++;
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
 int draw_wrapped(int y, int x, int w, int lines, enum theme_role r, const char *s)
 {
     int used = 0;

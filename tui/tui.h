@@ -54,6 +54,9 @@ int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Display width of UTF-8 text (invalid bytes count as one column). */
 int draw_width(const char *s);
+/* Copies `s` into buf cut or padded with spaces to exactly `w` display
+ * columns (so UTF-8 text lines up); returns buf. */
+char *draw_fit(char *buf, size_t n, const char *s, int w);
 /* Draws text wrapped at spaces over at most `lines` lines; returns the lines used. */
 int draw_wrapped(int y, int x, int w, int lines, enum theme_role r, const char *s);
 void draw_fill(struct rect r, enum theme_role role);
@@ -74,12 +77,14 @@ struct tui_table {
     int (*nrows)(void *ctx);
     void (*cell)(void *ctx, int row, int col, char *buf, size_t n);
     enum theme_role (*role)(void *ctx, int row);   /* NULL: ROLE_TEXT */
+    /* a row's identity, kept by the selection across reloads; NULL: column 0 */
+    void (*key)(void *ctx, int row, char *buf, size_t n);
     void *ctx;
     /* state */
     int *order, norder;             /* visible rows (filtered, sorted) */
     size_t cap;
     int sel, top, sort_col, sort_desc;
-    char sel_key[256];              /* column 0 of the selected row, kept across reloads */
+    char sel_key[256];              /* the selected row's identity, kept across reloads */
     char search[128], filter[128];
     struct rect last;               /* where it was drawn, for the mouse */
 };
@@ -122,6 +127,9 @@ void tui_menu(const char *title, const char *const *items, int n, int sel,
  * text or NULL when cancelled. */
 void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx, const char *s),
                 void (*done)(void *ctx, const char *s), void *ctx);
+/* What the prompt's text amounts to so far ("✓ compiles", an error …),
+ * shown beside it; error selects the style. */
+void tui_prompt_status(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Zooms the focused panel (on = 1) or restores the grid (0); -1 toggles. */
 void tui_zoom(int on);
 

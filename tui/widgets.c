@@ -50,6 +50,16 @@ static int compare(const void *pa, const void *pb)
     return c ? c : (a > b) - (a < b);  /* stable: the source's order breaks ties */
 }
 
+static void key_of(struct tui_table *t, int row, char *buf, size_t n)
+{
+    if (t->key) {
+        buf[0] = '\0';
+        t->key(t->ctx, row, buf, n);
+    } else {
+        cell_of(t, row, 0, buf, n);
+    }
+}
+
 static int row_matches(struct tui_table *t, int row, const char *text)
 {
     char buf[256];
@@ -80,7 +90,7 @@ void table_reload(struct tui_table *t)
     /* the selection follows its row, wherever sorting or new data put it */
     if (t->sel_key[0])
         for (int i = 0; i < t->norder; i++) {
-            cell_of(t, t->order[i], 0, key, sizeof key);
+            key_of(t, t->order[i], key, sizeof key);
             if (strcmp(key, t->sel_key) == 0) {
                 t->sel = i;
                 break;
@@ -95,7 +105,7 @@ void table_reload(struct tui_table *t)
 static void remember(struct tui_table *t)
 {
     if (t->norder)
-        cell_of(t, t->order[t->sel], 0, t->sel_key, sizeof t->sel_key);
+        key_of(t, t->order[t->sel], t->sel_key, sizeof t->sel_key);
 }
 
 int table_selected(const struct tui_table *t)

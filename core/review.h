@@ -1,0 +1,86 @@
+/* review: the mapping review behind the dashboard's Mapping panel — the
+ * sheet with each row's lint findings, approve / reject / edit / undo (each
+ * written to mapping.csv and the audit log), lint run in the background on
+ * the source, a transform compiled as it is typed, and a live preview of a
+ * row: source values before and after the transform beside the target's
+ * value for the same key. Everything runs on the dashboard's loop. */
+#ifndef CUTOVER_REVIEW_H
+#define CUTOVER_REVIEW_H
+
+#include "dash.h"
+#include "lint.h"
+#include "sheet.h"
+
+#define PREVIEW_ROWS 20
+
+struct preview_row {
+    char *key, *before, *after, *target;    /* target NULL: no such key in the target */
+    int found, differs;
+};
+
+enum preview_state { PREVIEW_NONE, PREVIEW_RUNNING, PREVIEW_DONE, PREVIEW_FAILED,
+                     PREVIEW_CANCELLED };
+
+struct preview {
+    enum preview_state state;
+    long row;
+    struct preview_row rows[PREVIEW_ROWS];
+    int n;
+    char message[1400];
+    char *target_note;          /* why there are no target values, when there are none */
+};
+
+struct review_change {          /* one step of the undo history */
+    char *source, *target;      /* which row (by its pair, which edits never change) */
+    char *old[SC_NKNOWN];
+    char *what;
+};
+
+struct review {
+    struct dash *d;
+    struct sheet sheet;
+    int have_sheet;
+    struct lint_report stat, data;  /* findings from the catalogs, and from the data */
+    int linting, lint_again, lint_ran, closed;
+    struct preview preview;
+    db_query_t *preview_q;
+    struct review_change *undo;
+    size_t nundo;
+    /* compiling a transform as it is typed */
+    db_query_t *compile_q;
+    int compile_state;          /* 0 none, 1 running, 2 ok, 3 failed */
+    char compile_msg[1400];
+    void (*on_change)(struct review *r, void *arg);
+    void *arg;
+};
+
+/* Loads the plan's sheet (a missing one is an empty sheet; a broken one is an
+ * error, -1 with `e`). */
+int review_open(struct review *r, struct dash *d, struct err *e);
+void review_close(struct review *r);
+/* The catalogs changed: static lint again; data lint on the first call. */
+void review_update(struct review *r);
+/* Lint everything now, the source data included. */
+void review_lint(struct review *r);
+/* The worst finding of a row: -1 none, else LINT_ERROR / LINT_WARNING; n counts them. */
+int review_severity(const struct review *r, size_t row, int *n);
+
+int review_approve(struct review *r, size_t row, struct err *e);
+int review_reject(struct review *r, size_t row, const char *note, struct err *e);
+/* Sets transform, rule, owner or note. A changed transform or rule sends an
+ * approved row back to draft: its approval was for the old one. Rules that do
+ * not parse are refused here; transforms are checked with review_compile. */
+int review_edit(struct review *r, size_t row, enum sheet_col c, const char *value,
+                struct err *e);
+int review_undo(struct review *r, struct err *e);
+/* What the next undo would undo, or NULL. */
+const char *review_undo_what(const struct review *r);
+
+/* Compiles `transform` for the row's source table (SELECT … LIMIT 0);
+ * compile_state says how it went. A newer call cancels an older one. */
+void review_compile(struct review *r, size_t row, const char *transform);
+/* Starts the preview of a row (cancelling one that runs). */
+void review_preview(struct review *r, size_t row);
+void review_preview_cancel(struct review *r);
+
+#endif

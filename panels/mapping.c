@@ -1,0 +1,604 @@
+/* The mapping panel: the sheet's rows grouped by table with their review
+ * status and lint severity. Enter opens a row (both columns, its findings
+ * and a live preview); a approves, x rejects with a note, e edits transform,
+ * rule, owner or note (validated as typed), u undoes, L lints again. The
+ * review module in core does the work and keeps mapping.csv and the audit
+ * log; this file only draws and asks. */
+#include "config.h"
+#include "panel.h"
+#include "review.h"
+#include "rule.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_OPEN = 1, K_APPROVE, K_REJECT, K_EDIT, K_UNDO, K_LINT };
+
+static const struct tui_key keys[] = {
+    { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the row: both columns, its lint findings and a "
+      "live preview of 20 source rows", K_OPEN },
+    { 'a', 0, "a", "approve", "approve the row", K_APPROVE },
+    { 'x', 0, "x", "reject", "reject the row (a note says why)", K_REJECT },
+    { 'e', 0, "e", "edit", "edit transform, rule, owner or note", K_EDIT },
+    { 'u', 0, "u", "undo", "undo the last change", K_UNDO },
+    { 'L', 0, "L", NULL, "lint again, the source data included", K_LINT },
+    { 0 },
+};
+
+static const struct tui_col cols[] = {
+    { "SOURCE", 24, 0 }, { "TARGET", 26, 0 }, { "STATUS", 11, 0 }, { "LINT", 10, 0 },
+    { "TRANSFORM", 22, 0 }, { "RULE", 10, 0 }, { "OWNER", 0, 0 },
+};
+
+static const char *const fields[] = { "transform", "rule", "owner", "note" };
+static const enum sheet_col field_cols[] = { SC_TRANSFORM, SC_RULE, SC_OWNER, SC_NOTE };
+
+struct map_panel {
+    struct panel *p;
+    struct review rv;
+    int opened;
+    struct tui_table table;
+    size_t *rows;               /* table row → sheet row (blank lines skipped) */
+    size_t nrows;
+    int detail, zoomed;
+    struct tui_view view;
+    /* the change being asked for */
+    size_t row;
+    enum sheet_col col;
+    char *value;
+    int typing;                 /* the edit prompt is open */
+    int waiting;                /* Enter pressed while the transform still compiled */
+};
+
+#define PRIV(p) ((struct map_panel *)(p)->priv)
+
+static void index_rows(struct map_panel *mp)
+{
+    mp->nrows = 0;
+    mp->rows = xrealloc(mp->rows, (mp->rv.sheet.n + 1) * sizeof *mp->rows);
+    for (size_t i = 0; mp->rv.have_sheet && i < mp->rv.sheet.n; i++)
+        if (mp->rv.sheet.rows[i].f)
+            mp->rows[mp->nrows++] = i;
+}
+
+static int nrows(void *ctx)
+{
+    return (int)((struct map_panel *)ctx)->nrows;
+}
+
+static const char *status_text(const char *st)
+{
+    return !strcmp(st, "approved") ? "approved" : !strcmp(st, "rejected") ? "rejected"
+         : !*st || !strcmp(st, "draft") ? "draft" : st;
+}
+
+static const char *status_glyph(const char *st)
+{
+    return !strcmp(st, "approved") ? tui_g->ok : !strcmp(st, "rejected") ? tui_g->fail
+                                                                          : tui_g->dot;
+}
+
+static void cell(void *ctx, int i, int col, char *buf, size_t n)
+{
+    struct map_panel *mp = ctx;
+    size_t row = mp->rows[i];
+    const struct sheet *s = &mp->rv.sheet;
+    const char *st = sheet_get(s, row, SC_STATUS), *v;
+    int count, sev;
+
+    switch (col) {
+    case 0: snprintf(buf, n, "%s", sheet_get(s, row, SC_SOURCE)); break;
+    case 1:
+        v = sheet_get(s, row, SC_TARGET);
+        snprintf(buf, n, "%s", *v ? v : "(not migrated)");
+        break;
+    case 2: snprintf(buf, n, "%s %s", status_glyph(st), status_text(st)); break;
+    case 3:
+        sev = review_severity(&mp->rv, row, &count);
+        if (sev < 0)
+            snprintf(buf, n, "-");
+        else
+            snprintf(buf, n, "%s %s %d", sev == LINT_ERROR ? tui_g->fail : tui_g->warn,
+                     sev == LINT_ERROR ? "error" : "warning", count);
+        break;
+    case 4: snprintf(buf, n, "%s", sheet_get(s, row, SC_TRANSFORM)); break;
+    case 5: snprintf(buf, n, "%s", sheet_get(s, row, SC_RULE)); break;
+    default: snprintf(buf, n, "%s", sheet_get(s, row, SC_OWNER)); break;
+    }
+}
+
+static void row_key(void *ctx, int i, char *buf, size_t n)
+{
+    struct map_panel *mp = ctx;
+    size_t row = mp->rows[i];
+
+    snprintf(buf, n, "%s\t%s", sheet_get(&mp->rv.sheet, row, SC_SOURCE),
+             sheet_get(&mp->rv.sheet, row, SC_TARGET));
+}
+
+static enum theme_role role(void *ctx, int i)
+{
+    struct map_panel *mp = ctx;
+    int count, sev = review_severity(&mp->rv, mp->rows[i], &count);
+    const char *st = sheet_get(&mp->rv.sheet, mp->rows[i], SC_STATUS);
+
+    if (sev == LINT_ERROR || !strcmp(st, "rejected"))
+        return ROLE_FAIL;
+    if (sev == LINT_WARNING)
+        return ROLE_WARN;
+    return !strcmp(st, "approved") ? ROLE_OK : ROLE_TEXT;
+}
+
+static void on_review(struct review *r, void *arg);
+
+static void open_review(struct map_panel *mp)
+{
+    struct err e = { 0 };
+
+    if (mp->opened)
+        return;
+    mp->opened = 1;
+    if (review_open(&mp->rv, mp->p->dash, &e) < 0)
+        tui_message(1, "%s", e.msg);
+    mp->rv.on_change = on_review;
+    mp->rv.arg = mp;
+    index_rows(mp);
+    table_reload(&mp->table);
+}
+
+static void init(struct panel *p)
+{
+    struct map_panel *mp = xcalloc(1, sizeof *mp);
+
+    mp->p = p;
+    mp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
+                                    .role = role, .key = row_key, .ctx = mp };
+    p->priv = mp;
+    open_review(mp);
+}
+
+static void done(struct panel *p)
+{
+    struct map_panel *mp = PRIV(p);
+
+    review_close(&mp->rv);
+    table_free(&mp->table);
+    view_clear(&mp->view);
+    free(mp->rows);
+    free(mp->value);
+    free(mp);
+}
+
+static void title(struct panel *p, char *buf, size_t n)
+{
+    struct sheet_stats st;
+
+    sheet_count(&PRIV(p)->rv.sheet, &st);
+    snprintf(buf, n, "Mapping %ld/%ld approved%s", st.approved, st.rows,
+             PRIV(p)->rv.linting ? ", linting…" : "");
+}
+
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static void column_line(struct tui_view *v, const char *side, const struct catalog *cat,
+                        const char *ref)
+{
+    const char *dot = ref ? strrchr(ref, '.') : NULL;
+    const struct cat_table *t = NULL;
+    const struct cat_column *c = NULL;
+
+    if (dot && cat) {
+        char *table = xstrndup(ref, (size_t)(dot - ref));
+        t = cat_find(cat, table);
+        free(table);
+        c = t ? cat_column(t, dot + 1) : NULL;
+    }
+    if (!ref || !*ref)
+        view_add(v, ROLE_MUTED, "%s: none", side);
+    else if (!c)
+        view_add(v, ROLE_FAIL, "%s %s: %s is not in the catalog", tui_g->fail, side, ref);
+    else
+        view_add(v, ROLE_TEXT, "%s %s: %s, %s%s%s%s", side, ref, c->type,
+                 c->notnull ? "NOT NULL" : "nullable", c->pk ? ", key" : "",
+                 c->dflt ? ", default " : "", c->dflt ? c->dflt : "");
+}
+
+static void findings(struct tui_view *v, const struct lint_report *rep, int line)
+{
+    for (size_t i = 0; line && i < rep->n; i++)
+        if (rep->v[i].line == line)
+            view_add(v, rep->v[i].sev == LINT_ERROR ? ROLE_FAIL : ROLE_WARN, "%s %s: %s",
+                     rep->v[i].sev == LINT_ERROR ? tui_g->fail : tui_g->warn, rep->v[i].code,
+                     rep->v[i].message);
+}
+
+static void build_detail(struct map_panel *mp, int width)
+{
+    struct tui_view *v = &mp->view;
+    const struct sheet *s = &mp->rv.sheet;
+    size_t row = mp->row;
+    const struct preview *pv = &mp->rv.preview;
+    const char *st = sheet_get(s, row, SC_STATUS);
+    int w = (width - 6) / 4 < 250 ? (width - 6) / 4 : 250, count;
+
+    view_clear(v);
+    if (row >= s->n || !s->rows[row].f) {
+        view_add(v, ROLE_MUTED, "the row is no longer in the sheet");
+        return;
+    }
+    view_add(v, ROLE_TITLE, "%s %s %s   %s %s%s%s%s%s", sheet_get(s, row, SC_SOURCE),
+             tui_g->arrow, or_dash(sheet_get(s, row, SC_TARGET)), status_glyph(st),
+             status_text(st), *sheet_get(s, row, SC_REVIEWER) ? " by " : "",
+             sheet_get(s, row, SC_REVIEWER), *sheet_get(s, row, SC_REVIEWED_AT) ? " at " : "",
+             sheet_get(s, row, SC_REVIEWED_AT));
+    view_add(v, ROLE_TEXT, "transform: %s", or_dash(sheet_get(s, row, SC_TRANSFORM)));
+    view_add(v, ROLE_TEXT, "rule: %s   owner: %s   line %d of %s",
+             or_dash(sheet_get(s, row, SC_RULE)), or_dash(sheet_get(s, row, SC_OWNER)),
+             s->rows[row].line, s->path);
+    if (*sheet_get(s, row, SC_NOTE))
+        view_add(v, ROLE_TEXT, "note: %s", sheet_get(s, row, SC_NOTE));
+    column_line(v, "source", mp->p->dash->side[0].cat, sheet_get(s, row, SC_SOURCE));
+    column_line(v, "target", mp->p->dash->side[1].cat, sheet_get(s, row, SC_TARGET));
+    if (review_severity(&mp->rv, row, &count) < 0)
+        view_add(v, mp->rv.lint_ran ? ROLE_OK : ROLE_MUTED, "%s",
+                 mp->rv.lint_ran ? "lint: no findings" : "lint: not run on the data yet");
+    findings(v, &mp->rv.stat, s->rows[row].line);
+    findings(v, &mp->rv.data, s->rows[row].line);
+    switch (pv->state) {
+    case PREVIEW_RUNNING:
+        view_add(v, ROLE_MUTED, "preview: reading… (Esc cancels)");
+        break;
+    case PREVIEW_FAILED:
+        view_add(v, ROLE_FAIL, "%s preview failed: %s", tui_g->fail, pv->message);
+        break;
+    case PREVIEW_CANCELLED:
+        view_add(v, ROLE_MUTED, "preview: cancelled");
+        break;
+    default:
+        break;
+    }
+    if (pv->n) {
+        int differ = 0;
+        for (int i = 0; i < pv->n; i++)
+            differ += pv->rows[i].differs;
+        view_add(v, ROLE_TITLE, "preview, %d source rows%s%s%s:", pv->n,
+                 pv->target_note ? " (no target values: " : "",
+                 pv->target_note ? pv->target_note : "", pv->target_note ? ")" : "");
+        char c1[256], c2[256], c3[256], c4[256];
+        view_add(v, ROLE_TITLE, "  %s %s %s %s", draw_fit(c1, sizeof c1, "KEY", w),
+                 draw_fit(c2, sizeof c2, "BEFORE", w), draw_fit(c3, sizeof c3, "AFTER", w),
+                 draw_fit(c4, sizeof c4, "TARGET", w));
+        for (int i = 0; i < pv->n; i++) {
+            const struct preview_row *r = &pv->rows[i];
+            view_add(v, r->differs ? ROLE_FAIL : ROLE_TEXT, "%s %s %s %s %s",
+                     r->differs ? "≠" : " ", draw_fit(c1, sizeof c1, r->key, w),
+                     draw_fit(c2, sizeof c2, r->before ? r->before : "NULL", w),
+                     draw_fit(c3, sizeof c3, r->after ? r->after : "NULL", w),
+                     draw_fit(c4, sizeof c4, !r->found ? (pv->target_note ? "" : "(no row)")
+                                             : r->target ? r->target : "NULL", w));
+        }
+        if (differ)
+            view_add(v, ROLE_FAIL, "%s %d of %d rows differ from the target", tui_g->fail,
+                     differ, pv->n);
+    }
+}
+
+static void draw(struct panel *p, struct rect r, int focused)
+{
+    struct map_panel *mp = PRIV(p);
+
+    if (mp->detail) {
+        int top = mp->view.top;
+        build_detail(mp, r.w);
+        mp->view.top = top;
+        view_draw(&mp->view, r);
+        return;
+    }
+    if (!mp->rv.have_sheet) {
+        draw_text(r.y, r.x, r.w, ROLE_FAIL, "the mapping sheet could not be read (see above)");
+        return;
+    }
+    if (!mp->nrows) {
+        draw_textf(r.y, r.x, r.w, ROLE_MUTED, "%s has no rows: run 'cutover map suggest'",
+                   p->dash->plan->mapping);
+        return;
+    }
+    table_draw(&mp->table, r, focused);
+}
+
+static void ask_edit(struct map_panel *mp);
+
+static void on_review(struct review *r, void *arg)
+{
+    struct map_panel *mp = arg;
+
+    index_rows(mp);
+    table_reload(&mp->table);
+    if (mp->typing && mp->col == SC_TRANSFORM && r->compile_state)
+        tui_prompt_status(r->compile_state == 3, "%s", r->compile_msg);
+    if (mp->waiting && r->compile_state >= 2) {
+        mp->waiting = 0;
+        ask_edit(mp);
+    }
+    tui_dirty();
+}
+
+static size_t selected_row(struct map_panel *mp, int *ok)
+{
+    int i = table_selected(&mp->table);
+
+    *ok = i >= 0;
+    return i >= 0 ? mp->rows[i] : 0;
+}
+
+static char *describe(struct map_panel *mp, size_t row)
+{
+    const char *t = sheet_get(&mp->rv.sheet, row, SC_TARGET);
+
+    return xasprintf("%s %s %s", sheet_get(&mp->rv.sheet, row, SC_SOURCE), tui_g->arrow,
+                     *t ? t : "(not migrated)");
+}
+
+static void report(int rc, const struct err *e, const char *done_what)
+{
+    if (rc < 0)
+        tui_message(1, "%s", e->msg);
+    else
+        tui_message(0, "%s, written to the sheet and the audit log", done_what);
+}
+
+static void confirmed_approve(void *ctx, int yes)
+{
+    struct map_panel *mp = ctx;
+    struct err e = { 0 };
+    char *what = describe(mp, mp->row);
+
+    if (yes) {
+        int rc = review_approve(&mp->rv, mp->row, &e);
+        char *msg = xasprintf("%s approved", what);
+        report(rc, &e, msg);
+        free(msg);
+    }
+    free(what);
+}
+
+static void confirmed_reject(void *ctx, int yes)
+{
+    struct map_panel *mp = ctx;
+    struct err e = { 0 };
+    char *what = describe(mp, mp->row);
+
+    if (yes) {
+        int rc = review_reject(&mp->rv, mp->row, mp->value, &e);
+        char *msg = xasprintf("%s rejected", what);
+        report(rc, &e, msg);
+        free(msg);
+    }
+    free(what);
+}
+
+static void got_note(void *ctx, const char *s)
+{
+    struct map_panel *mp = ctx;
+    char *what, *q;
+
+    if (!s)
+        return;
+    free(mp->value);
+    mp->value = xstrdup(s);
+    if (!*str_trim(mp->value)) {
+        tui_message(1, "a rejection needs a note saying why: not rejected");
+        return;
+    }
+    what = describe(mp, mp->row);
+    q = xasprintf("Reject %s?", what);
+    tui_confirm(q, confirmed_reject, mp);
+    free(q);
+    free(what);
+}
+
+static void confirmed_edit(void *ctx, int yes)
+{
+    struct map_panel *mp = ctx;
+    struct err e = { 0 };
+
+    if (yes) {
+        int rc = review_edit(&mp->rv, mp->row, mp->col, mp->value, &e);
+        char *msg = xasprintf("%s set", sheet_col_name(mp->col));
+        report(rc, &e, msg);
+        free(msg);
+    }
+}
+
+/* After Enter in the edit prompt (and, for a transform, its compilation). */
+static void ask_edit(struct map_panel *mp)
+{
+    struct rules rules;
+    char why[300], *what, *q;
+
+    if (mp->col == SC_RULE && rules_parse(mp->value, &rules, why, sizeof why) < 0) {
+        tui_message(1, "rule refused: %s", why);
+        return;
+    }
+    if (mp->col == SC_RULE)
+        rules_free(&rules);
+    if (mp->col == SC_TRANSFORM && mp->rv.compile_state == 1) {
+        mp->waiting = 1;  /* asked again when the compile ends */
+        tui_message(0, "compiling the transform on the source…");
+        return;
+    }
+    if (mp->col == SC_TRANSFORM && mp->rv.compile_state == 3) {
+        tui_message(1, "transform refused: %s", mp->rv.compile_msg);
+        return;
+    }
+    what = describe(mp, mp->row);
+    q = xasprintf("%s: set %s to '%s'?", what, sheet_col_name(mp->col), mp->value);
+    tui_confirm(q, confirmed_edit, mp);
+    free(q);
+    free(what);
+}
+
+static void edit_change(void *ctx, const char *s)
+{
+    struct map_panel *mp = ctx;
+    struct rules rules;
+    char why[300];
+
+    if (mp->col == SC_RULE) {
+        if (rules_parse(s, &rules, why, sizeof why) < 0) {
+            tui_prompt_status(1, "%s", why);
+        } else {
+            rules_free(&rules);
+            tui_prompt_status(0, "rule parses");
+        }
+    } else if (mp->col == SC_TRANSFORM) {
+        review_compile(&mp->rv, mp->row, s);
+    }
+}
+
+static void edit_done(void *ctx, const char *s)
+{
+    struct map_panel *mp = ctx;
+
+    mp->typing = 0;
+    if (!s)
+        return;
+    free(mp->value);
+    mp->value = xstrdup(s);
+    if (mp->col == SC_TRANSFORM)
+        review_compile(&mp->rv, mp->row, s);  /* the text as entered, checked once more */
+    ask_edit(mp);
+}
+
+static void chose_field(void *ctx, int choice)
+{
+    struct map_panel *mp = ctx;
+    char label[64];
+
+    if (choice < 0)
+        return;
+    mp->col = field_cols[choice];
+    mp->typing = 1;
+    snprintf(label, sizeof label, "%s: ", fields[choice]);
+    tui_prompt(label, sheet_get(&mp->rv.sheet, mp->row, mp->col), edit_change, edit_done, mp);
+    edit_change(mp, sheet_get(&mp->rv.sheet, mp->row, mp->col));
+}
+
+static void confirmed_undo(void *ctx, int yes)
+{
+    struct map_panel *mp = ctx;
+    struct err e = { 0 };
+
+    if (yes)
+        report(review_undo(&mp->rv, &e), &e, "undone");
+}
+
+static int key(struct panel *p, int k)
+{
+    struct map_panel *mp = PRIV(p);
+    int action = tui_key_action(keys, k), ok;
+    size_t row;
+    char *what, *q;
+
+    if (mp->detail && !action)
+        return view_key(&mp->view, k, 10);
+    if (!action)
+        return 0;
+    if (action == K_LINT) {
+        review_lint(&mp->rv);
+        tui_message(0, "linting %s against both catalogs and the source data", p->dash->plan->mapping);
+        return 1;
+    }
+    if (action == K_UNDO) {
+        const char *u = review_undo_what(&mp->rv);
+        if (!u) {
+            tui_message(0, "nothing to undo");
+            return 1;
+        }
+        q = xasprintf("Undo '%s'?", u);
+        tui_confirm(q, confirmed_undo, mp);
+        free(q);
+        return 1;
+    }
+    row = mp->detail ? mp->row : selected_row(mp, &ok);
+    if (!mp->detail && !ok) {
+        tui_message(0, "no row selected");
+        return 1;
+    }
+    mp->row = row;
+    what = describe(mp, row);
+    switch (action) {
+    case K_OPEN:
+        if (!mp->detail) {
+            mp->detail = 1;
+            mp->zoomed = 1;
+            mp->view.top = 0;
+            tui_zoom(1);
+            review_preview(&mp->rv, row);
+        }
+        break;
+    case K_APPROVE:
+        q = xasprintf("Approve %s?", what);
+        tui_confirm(q, confirmed_approve, mp);
+        free(q);
+        break;
+    case K_REJECT:
+        tui_prompt("why (required): ", sheet_get(&mp->rv.sheet, row, SC_NOTE), NULL, got_note, mp);
+        break;
+    case K_EDIT:
+        tui_menu("Edit", fields, 4, 0, chose_field, mp);
+        break;
+    }
+    free(what);
+    tui_dirty();
+    return 1;
+}
+
+static int back(struct panel *p)
+{
+    struct map_panel *mp = PRIV(p);
+
+    if (!mp->detail)
+        return 0;
+    if (mp->rv.preview.state == PREVIEW_RUNNING) {
+        review_preview_cancel(&mp->rv);
+        return 1;  /* a first Esc stops the preview, a second one leaves */
+    }
+    mp->detail = 0;
+    if (mp->zoomed)
+        tui_zoom(0);
+    mp->zoomed = 0;
+    tui_dirty();
+    return 1;
+}
+
+static void update(struct panel *p, unsigned what)
+{
+    struct map_panel *mp = PRIV(p);
+
+    if (what & (DASH_INVENTORY | DASH_PLAN))
+        review_update(&mp->rv);
+}
+
+static struct tui_table *table(struct panel *p)
+{
+    return PRIV(p)->detail ? NULL : &PRIV(p)->table;
+}
+
+const struct panel_ops panel_mapping_ops = {
+    .name = "Mapping",
+    .init = init,
+    .done = done,
+    .title = title,
+    .draw = draw,
+    .key = key,
+    .back = back,
+    .update = update,
+    .table = table,
+    .keys = keys,
+};
