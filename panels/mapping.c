@@ -28,7 +28,7 @@ static const struct tui_key keys[] = {
 };
 
 static const struct tui_col cols[] = {
-    { "SOURCE", 24, 0 }, { "TARGET", 26, 0 }, { "STATUS", 11, 0 }, { "LINT", 10, 0 },
+    { "STATUS", 11, 0 }, { "SOURCE", 22, 0 }, { "TARGET", 24, 0 }, { "LINT", 10, 0 },
     { "TRANSFORM", 22, 0 }, { "RULE", 10, 0 }, { "OWNER", 0, 0 },
 };
 
@@ -89,12 +89,12 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
     int count, sev;
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s", sheet_get(s, row, SC_SOURCE)); break;
-    case 1:
+    case 0: snprintf(buf, n, "%s %s", status_glyph(st), status_text(st)); break;
+    case 1: snprintf(buf, n, "%s", sheet_get(s, row, SC_SOURCE)); break;
+    case 2:
         v = sheet_get(s, row, SC_TARGET);
         snprintf(buf, n, "%s", *v ? v : "(not migrated)");
         break;
-    case 2: snprintf(buf, n, "%s %s", status_glyph(st), status_text(st)); break;
     case 3:
         sev = review_severity(&mp->rv, row, &count);
         if (sev < 0)
@@ -153,8 +153,9 @@ static void init(struct panel *p)
     struct map_panel *mp = xcalloc(1, sizeof *mp);
 
     mp->p = p;
+    /* sorted by source: the rows of a table pair stay together */
     mp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
-                                    .role = role, .key = row_key, .ctx = mp };
+                                    .role = role, .key = row_key, .ctx = mp, .sort_col = 1 };
     p->priv = mp;
     open_review(mp);
 }

@@ -52,7 +52,8 @@ cp -r demo pristine
 
 # --- start-up: the four panels and the demo's tables --------------------------------
 start main 120 32 "$work/demo"
-if wait_for main "Inventory 9/10 decided" && wait_for main "src ● tgt ●"; then
+if wait_for main "Inventory 9/10 decided" && wait_for main "src ● tgt ●" &&
+   wait_for main "Mapping 12/42 approved ─"; then  # the background lint is done
     expect_screen "start-up screen" main screen-start.txt
 else
     not_ok "start-up screen" "$(screen main)"
@@ -60,7 +61,7 @@ fi
 
 # --- focus: Tab, Shift-Tab, 1-4 (the focused box is drawn heavy) ----------------------
 keys main Tab
-expect_text "Tab focuses Mapping" main "┏ 2 Mapping 12/42 approved"
+expect_text "Tab focuses Mapping" main "┏ 2 Mapping 12/42 approved ━"
 expect_text "Tab: Inventory unfocused" main "┌ 1 Inventory 9/10 decided"
 keys main BTab
 expect_text "Shift-Tab back to Inventory" main "┏ 1 Inventory 9/10 decided"
@@ -148,6 +149,70 @@ if [ "$audit" = "decide|table feature_flags|undecided|temporary (expires 2027-06
 else
     not_ok "the audit log has it" "$audit"
 fi
+
+# --- the mapping review: approve, reject with a note, edit a transform, undo ------------
+cp -r pristine review
+start rv 140 36 "$work/review"
+wait_for rv "Mapping 12/42 approved ─"
+keys rv 2 / a c c o u n t s . c o u n t r y Enter a
+expect_text "a asks to approve" rv "Approve accounts.country → accounts.country?"
+keys rv y
+expect_text "approved" rv "accounts.country → accounts.country approved, written to the sheet and the audit log"
+expect_text "the title counts it" rv "Mapping 13/42 approved"
+keys rv / a c c o u n t s . c r e a t e d Enter x
+expect_text "x asks why, starting from the row's note" rv "why (required): Pilot mixes three timestamp formats"
+keys rv C-u Enter
+expect_text "a rejection needs a note" rv "a rejection needs a note saying why: not rejected"
+keys rv x C-u
+T send-keys -t rv -l "three formats"; sleep 0.2
+keys rv Enter
+expect_text "x asks to reject" rv "Reject accounts.created → accounts.created_at?"
+keys rv y
+expect_text "rejected" rv "accounts.created → accounts.created_at rejected"
+keys rv / i n v o i c e s . c u r r e n c y Enter e 1 C-u
+T send-keys -t rv -l "upper(trim(currency)"; sleep 0.2
+expect_text "a transform is compiled as it is typed" rv "✗ sqlite:pilot.db: near \"FROM\": syntax error"
+keys rv Enter
+expect_text "a broken transform is refused with the database's message" rv "✗ transform refused: sqlite:pilot.db: near \"FROM\": syntax error"
+keys rv e 1 C-u
+T send-keys -t rv -l "upper(trim(currency))"; sleep 0.2
+expect_text "a good one compiles" rv "✓ compiles"
+keys rv Enter
+expect_text "the edit asks first" rv "invoices.currency → invoices.currency: set transform to 'upper(trim(currency))'?"
+keys rv y
+expect_text "transform set" rv "transform set, written to the sheet and the audit log"
+keys rv Enter
+expect_text "the row shows the new transform" rv "transform: upper(trim(currency))"
+expect_text "the preview runs it" rv "preview, 20 source rows:"
+keys rv Escape
+keys rv / u s e r s . c r Enter e 3 C-u
+T send-keys -t rv -l "zoe"; sleep 0.2
+keys rv Enter y
+expect_text "owner set" rv "owner set, written to the sheet and the audit log"
+keys rv u
+expect_text "u asks what it undoes" rv "Undo 'owner zoe'?"
+keys rv y
+expect_text "undone" rv "undone, written to the sheet and the audit log"
+diff pristine/mapping.csv review/mapping.csv | tr -d '\r' >diff.out  # the sheet has CRLF line ends
+user=$(sqlite3 review/.cutover/state.db "SELECT user FROM audit LIMIT 1")
+at='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+if [ "$(grep -c '^>' diff.out)" = 3 ] && [ "$(grep -c '^<' diff.out)" = 3 ] &&
+   grep -qxE "> accounts.country,accounts.country,,alice,,approved,$user,$at," diff.out &&
+   grep -qxE "> accounts.created,accounts.created_at,,alice,ts:s,rejected,$user,$at,three formats" diff.out &&
+   grep -qx "> invoices.currency,invoices.currency,upper(trim(currency)),bob,,draft,,," diff.out; then
+    ok "mapping.csv has exactly those changes"
+else
+    not_ok "mapping.csv has exactly those changes" "user=$user" "$(cat diff.out)"
+fi
+audit=$(sqlite3 review/.cutover/state.db "SELECT action || '|' || object || '|' || coalesce(old_value, '') || '|' || new_value FROM audit ORDER BY id")
+expected_audit="approve|mapping accounts.country -> accounts.country|draft|approved
+reject|mapping accounts.created -> accounts.created_at|draft|rejected: three formats
+edit|mapping invoices.currency -> invoices.currency|transform upper(currency)|transform upper(trim(currency))
+edit|mapping users.created_at -> app_users.created_at|owner alice|owner zoe
+undo|mapping users.created_at -> app_users.created_at|owner zoe|undo: owner zoe"
+if [ "$audit" = "$expected_audit" ]; then ok "the audit log has exactly those changes"
+else not_ok "the audit log has exactly those changes" "$audit"; fi
+T kill-session -t rv
 
 # --- polling: pause, interval, refresh; the selection survives a refresh -------------
 keys main Space

@@ -258,8 +258,6 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
             }
             x += w;
         }
-        if (selected && !focused)
-            draw_text(y, r.x, 1, ROLE_MUTED, tui_g->arrow);
     }
     if (!t->norder)
         draw_text(r.y + 1, r.x, r.w, ROLE_MUTED,
