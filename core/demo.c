@@ -1,9 +1,9 @@
 #include "config.h"
 #include "demo.h"
+#include "sheet.h"
 #include "url.h"
 #include "util.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -579,28 +579,22 @@ static int write_file_atomic(const char *path, const char *text, size_t len, str
     return -1;
 }
 
-static char *mapping_csv(void)
+/* The sheet as a spreadsheet would export it: CRLF line ends. */
+static int write_mapping(const char *path, struct err *e)
 {
-    static const char *const header[9] = { "source", "target", "transform", "owner", "rule",
-                                            "status", "reviewer", "reviewed_at", "note" };
-    struct sbuf b = { 0 };
+    struct sheet sh;
+    int rc;
 
-    for (size_t r = 0; r <= sizeof mapping_rows / sizeof *mapping_rows; r++) {
-        const char *const *fields = r ? mapping_rows[r - 1] : header;
-        for (int c = 0; c < 9; c++) {
-            size_t n = strlen(fields[c]);
-            char *q = xmalloc(n * 2 + 3);
-            size_t qn = csv_write(q, n * 2 + 3, fields[c], n);
-            /* quote only when needed, as spreadsheets do */
-            if (strpbrk(fields[c], ",\"\n\r"))
-                sbuf_add(&b, q, qn);
-            else
-                sbuf_add(&b, fields[c], n);
-            sbuf_puts(&b, c < 8 ? "," : "\r\n");
-            free(q);
-        }
+    sheet_init(&sh, path);
+    sh.eol = "\r\n";
+    for (size_t r = 0; r < sizeof mapping_rows / sizeof *mapping_rows; r++) {
+        size_t row = sheet_add(&sh);
+        for (int c = 0; c < SC_NKNOWN; c++)
+            sheet_set(&sh, row, (enum sheet_col)c, mapping_rows[r][c]);
     }
-    return sbuf_take(&b);
+    rc = sheet_save(&sh, e);
+    sheet_free(&sh);
+    return rc;
 }
 
 int demo_build(const char *dir, const char *target_url, struct err *e)
@@ -608,7 +602,7 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
     char *pilot = xasprintf("%s/pilot.db", dir);
     char *prod = xasprintf(target_url ? "%s/.production-staging.db" : "%s/production.db", dir);
     char *plan = xasprintf("%s/cutover.ini", dir), *map = xasprintf("%s/mapping.csv", dir);
-    char *text = NULL, *csv = NULL;
+    char *text = NULL;
     int rc = -1;
 
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -639,12 +633,10 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
         text = xasprintf(plan_text, turl);
         free(turl);
     }
-    csv = mapping_csv();
-    if (write_file_atomic(plan, text, strlen(text), e) < 0 ||
-        write_file_atomic(map, csv, strlen(csv), e) < 0)
+    if (write_file_atomic(plan, text, strlen(text), e) < 0 || write_mapping(map, e) < 0)
         goto out;
     rc = 0;
 out:
-    free(pilot), free(prod), free(plan), free(map), free(text), free(csv);
+    free(pilot), free(prod), free(plan), free(map), free(text);
     return rc;
 }
