@@ -570,12 +570,11 @@ static void next(struct loader *L)
         L->count_at++;
     if (L->count_at < c->ntables) {
         struct cat_table *t = &c->tables[L->count_at];
-        char *qs = db_quote_ident(t->schema), *qt = db_quote_ident(t->relname);
-        char *sql = xasprintf("SELECT count(*) FROM %s.%s", qs, qt);
+        char *from = cat_sql_name(t);
+        char *sql = xasprintf("SELECT count(*) FROM %s", from);
         struct db_query_opts qo = { .timeout_ms = L->o.count_timeout_ms };
 
-        free(qs);
-        free(qt);
+        free(from);
         if (!db_query(L->db, sql, 0, NULL, &qo, on_count_rows, on_count_done, L))
             finish(L, DB_ECANCELED, "query canceled");
         free(sql);
@@ -651,6 +650,16 @@ void cat_free(struct catalog *c)
     }
     free(c->tables);
     free(c);
+}
+
+char *cat_sql_name(const struct cat_table *t)
+{
+    char *s = db_quote_ident(t->schema), *n = db_quote_ident(t->relname);
+    char *q = xasprintf("%s.%s", s, n);
+
+    free(s);
+    free(n);
+    return q;
 }
 
 const struct cat_table *cat_find(const struct catalog *c, const char *name)

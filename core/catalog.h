@@ -82,6 +82,8 @@ int cat_load(db_t *db, const struct cat_opts *o, cat_done_cb done, void *arg);
 void cat_free(struct catalog *c);
 
 const struct cat_table *cat_find(const struct catalog *c, const char *name);
+/* The table as SQL names it, quoted: "schema"."table"; caller frees. */
+char *cat_sql_name(const struct cat_table *t);
 const struct cat_column *cat_column(const struct cat_table *t, const char *name);
 /* The class of a declared type, by SQLite's affinity rules and PostgreSQL names. */
 enum cat_class cat_classify(const char *type);

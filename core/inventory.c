@@ -145,7 +145,7 @@ json_t *inv_to_json(const struct inventory *inv, const struct plan *p, const cha
                      "tables", tables, "totals", totals);
 }
 
-static void fmt_rows(char *buf, size_t n, int present, int64_t rows, enum cat_count c)
+void inv_format_rows(char *buf, size_t n, int present, int64_t rows, enum cat_count c)
 {
     if (!present)
         snprintf(buf, n, "-");
@@ -178,9 +178,9 @@ void inv_print(FILE *f, const struct inventory *inv, const struct plan *p, const
         cells[i][1] = xstrdup(r->target ? r->target : "-");
         cells[i][2] = xstrdup(r->source ? plan_decision_name(r->decision) : "-");
         cells[i][3] = xstrdup(r->owner ? r->owner : "-");
-        fmt_rows(buf, sizeof buf, !!r->source, r->src_rows, r->src_count);
+        inv_format_rows(buf, sizeof buf, !!r->source, r->src_rows, r->src_count);
         cells[i][4] = xstrdup(buf);
-        fmt_rows(buf, sizeof buf, !!r->target, r->tgt_rows, r->tgt_count);
+        inv_format_rows(buf, sizeof buf, !!r->target, r->tgt_rows, r->tgt_count);
         cells[i][5] = xstrdup(buf);
         if (r->source && r->target && r->src_count != COUNT_UNKNOWN &&
             r->tgt_count != COUNT_UNKNOWN)

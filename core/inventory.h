@@ -53,6 +53,8 @@ const char *inv_flag_text(enum inv_flag_bit bit);
 /* The JSON document of `cutover inventory --json` (see README); caller decrefs. */
 json_t *inv_to_json(const struct inventory *inv, const struct plan *p, const char *src_url,
                     const char *tgt_url);
+/* A row count as shown: "1500", "~1500" (an estimate), "?" (unknown), "-" (no table). */
+void inv_format_rows(char *buf, size_t n, int present, int64_t rows, enum cat_count c);
 /* The aligned text table of `cutover inventory`. */
 void inv_print(FILE *f, const struct inventory *inv, const struct plan *p, const char *src_url,
                const char *tgt_url);

@@ -460,16 +460,6 @@ static void run_free(struct lint_run *L)
 
 static void step(struct lint_run *L);
 
-static char *qualified(const struct cat_table *t)
-{
-    char *s = db_quote_ident(t->schema), *r = db_quote_ident(t->relname);
-    char *q = xasprintf("%s.%s", s, r);
-
-    free(s);
-    free(r);
-    return q;
-}
-
 static void compiled(db_query_t *q, int status, const char *msg, void *arg)
 {
     struct lint_run *L = arg;
@@ -542,7 +532,7 @@ static void step(struct lint_run *L)
         return;
     }
     j = &L->jobs[L->job];
-    from = qualified(j->pair->src);
+    from = cat_sql_name(j->pair->src);
     while (L->compiling && L->check < j->n && !j->checks[L->check].has_transform)
         L->check++;
     if (L->compiling && L->check < j->n) {

@@ -356,16 +356,6 @@ static const struct pair *pair_of(const struct review *r, const char *ref, const
     return NULL;
 }
 
-static char *qualified(const struct cat_table *t)
-{
-    char *s = db_quote_ident(t->schema), *n = db_quote_ident(t->relname);
-    char *q = xasprintf("%s.%s", s, n);
-
-    free(s);
-    free(n);
-    return q;
-}
-
 static void compiled(db_query_t *q, int status, const char *msg, void *arg)
 {
     struct review *r = arg;
@@ -402,7 +392,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
         changed(r);
         return;
     }
-    from = qualified(p->src);
+    from = cat_sql_name(p->src);
     sql = xasprintf("SELECT (%s) FROM %s LIMIT 0", transform, from);
     r->compile_state = 1;
     snprintf(r->compile_msg, sizeof r->compile_msg, "compiling…");
@@ -614,7 +604,7 @@ void review_preview(struct review *r, size_t row)
     j = xcalloc(1, sizeof *j);
     j->r = r;
     j->nkey = (int)p->nkey;
-    from = qualified(p->src);
+    from = cat_sql_name(p->src);
     qc = db_quote_ident(col);
     sbuf_puts(&sql, "SELECT ");
     for (size_t k = 0; k < p->nkey; k++) {
@@ -648,7 +638,7 @@ void review_preview(struct review *r, size_t row)
             free(sref);
         }
         if (ok) {
-            j->tfrom = qualified(tt);
+            j->tfrom = cat_sql_name(tt);
             j->tcol = db_quote_ident(tdot + 1);
         } else {
             for (size_t k = 0; k < p->nkey; k++)

@@ -56,16 +56,6 @@ static int nrows(void *ctx)
     return ip->p->dash->have_inventory ? (int)ip->p->dash->inv.n : 0;
 }
 
-static void fmt_rows(char *buf, size_t n, int present, int64_t rows, enum cat_count c)
-{
-    if (!present)
-        snprintf(buf, n, "-");
-    else if (c == COUNT_UNKNOWN)
-        snprintf(buf, n, "?");
-    else
-        snprintf(buf, n, "%s%" PRId64, c == COUNT_ESTIMATE ? "~" : "", rows);
-}
-
 static void cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     const struct inv_row *r = row_at(ctx, i);
@@ -78,8 +68,8 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
     case 1: snprintf(buf, n, "%s", r->target ? r->target : "-"); break;
     case 2: snprintf(buf, n, "%s", r->source ? plan_decision_name(r->decision) : "-"); break;
     case 3: snprintf(buf, n, "%s", r->owner ? r->owner : "-"); break;
-    case 4: fmt_rows(buf, n, !!r->source, r->src_rows, r->src_count); break;
-    case 5: fmt_rows(buf, n, !!r->target, r->tgt_rows, r->tgt_count); break;
+    case 4: inv_format_rows(buf, n, !!r->source, r->src_rows, r->src_count); break;
+    case 5: inv_format_rows(buf, n, !!r->target, r->tgt_rows, r->tgt_count); break;
     case 6:
         if (r->source && r->target && r->src_count != COUNT_UNKNOWN &&
             r->tgt_count != COUNT_UNKNOWN)
@@ -222,8 +212,8 @@ static void build_detail(struct inv_panel *ip, int width)
              r->expires ? ", expires " : "", r->expires ? r->expires : "");
     size_text(sz, sizeof sz, s ? s->size_bytes : -1);
     size_text(sz2, sizeof sz2, t ? t->size_bytes : -1);
-    fmt_rows(a, sizeof a, !!s, s ? s->rows : 0, s ? s->count : COUNT_UNKNOWN);
-    fmt_rows(b, sizeof b, !!t, t ? t->rows : 0, t ? t->count : COUNT_UNKNOWN);
+    inv_format_rows(a, sizeof a, !!s, s ? s->rows : 0, s ? s->count : COUNT_UNKNOWN);
+    inv_format_rows(b, sizeof b, !!t, t ? t->rows : 0, t ? t->count : COUNT_UNKNOWN);
     if (s)
         snprintf(hs, sizeof hs, "SOURCE %s: %s rows, %s%s", s->name, a, sz,
                  s->without_rowid ? ", WITHOUT ROWID" : "");
