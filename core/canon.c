@@ -1,0 +1,401 @@
+#include "config.h"
+#include "canon.h"
+#include "value.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wchar.h>
+#include <wctype.h>
+
+void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->kind = kind;
+    sp->round = -1;
+    sp->tolerance = -1;
+}
+
+void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
+                    const struct rules *rules)
+{
+    static const enum canon_kind by_class[] = {
+        [TC_OTHER] = CK_TEXT, [TC_INT] = CK_INT, [TC_FLOAT] = CK_FLOAT, [TC_NUMERIC] = CK_NUM,
+        [TC_BOOL] = CK_BOOL, [TC_TEXT] = CK_TEXT, [TC_BLOB] = CK_BYTES, [TC_DATE] = CK_DATE,
+        [TC_TIME] = CK_TIME, [TC_TIMESTAMP] = CK_TS, [TC_TIMESTAMPTZ] = CK_TS,
+        [TC_UUID] = CK_UUID, [TC_JSON] = CK_JSON,
+    };
+    char low[64];
+    size_t i;
+
+    canon_spec_kind(sp, target ? by_class[target->tclass] : CK_TEXT);
+    if (target) {
+        for (i = 0; target->type[i] && i < sizeof low - 1; i++)
+            low[i] = (char)tolower((unsigned char)target->type[i]);
+        low[i] = '\0';
+        sp->pad = (strncmp(low, "char", 4) == 0 || strncmp(low, "character(", 10) == 0 ||
+                   strcmp(low, "character") == 0 || strncmp(low, "bpchar", 6) == 0) &&
+                  !strstr(low, "varying");
+    }
+    for (size_t k = 0; rules && k < rules->n; k++) {
+        const struct rule *r = &rules->v[k];
+        switch (r->kind) {
+        case R_IGNORE: sp->ignore = 1; break;
+        case R_CI: sp->ci = 1; break;
+        case R_TRIM: sp->trim = 1; break;
+        case R_ROUND: sp->round = (int)r->num; break;
+        case R_TOLERANCE: sp->tolerance = r->num; break;
+        case R_TS: sp->ts_unit = (int)r->num; break;
+        default: break;
+        }
+    }
+}
+
+static void raw(struct sbuf *out, const char *p, size_t n)
+{
+    sbuf_puts(out, "?");
+    sbuf_add(out, p, n);
+}
+
+/* Decimal text → sign, integer digits, fraction digits, without the zeros
+ * that do not count: "-0012.3400" → "-12.34", "1e3" → "1000", "-0.0" → "0". */
+static int decimal(const char *s, struct sbuf *out, int round)
+{
+    char digits[400];
+    int nd = 0, point = -1, neg = 0, exp = 0;
+    const char *p = s;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
+    for (; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (nd >= (int)sizeof digits - 2)
+                return -1;
+            digits[nd++] = *p;
+        } else if (*p == '.' && point < 0) {
+            point = nd;
+        } else {
+            break;
+        }
+    }
+    if (!nd)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        char *end;
+        exp = (int)strtol(p + 1, &end, 10);
+        p = end;
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p || exp > 300 || exp < -300)
+        return -1;
+    if (point < 0)
+        point = nd;
+    point += exp;
+    /* digits[] with the point at `point` (may lie outside [0, nd]) */
+    {
+        char buf[1000];
+        int len = 0, ip = point, start;
+        /* integer part */
+        if (ip <= 0)
+            buf[len++] = '0';
+        for (int i = 0; i < ip; i++)
+            buf[len++] = i < nd ? digits[i] : '0';
+        start = len;
+        buf[len++] = '.';
+        for (int i = ip; i < nd; i++)
+            buf[len++] = i < 0 ? '0' : digits[i];
+        buf[len] = '\0';
+        if (round >= 0) {  /* half away from zero on the digits */
+            int frac = len - start - 1;
+            if (frac > round) {
+                int cut = start + 1 + round, carry = buf[cut] >= '5';
+                len = cut;
+                for (int i = len - 1; carry && i >= 0; i--) {
+                    if (buf[i] == '.')
+                        continue;
+                    if (buf[i] == '9') {
+                        buf[i] = '0';
+                    } else {
+                        buf[i]++;
+                        carry = 0;
+                    }
+                }
+                if (carry) {
+                    memmove(buf + 1, buf, (size_t)len);
+                    buf[0] = '1';
+                    len++;
+                    start++;
+                }
+                buf[len] = '\0';
+            }
+        }
+        /* strip leading zeros of the integer part and trailing ones of the fraction */
+        {
+            char *q = buf;
+            while (q[0] == '0' && q[1] && q[1] != '.')
+                q++;
+            len = (int)strlen(q);
+            while (len && q[len - 1] == '0' && strchr(q, '.'))
+                q[--len] = '\0';
+            if (len && q[len - 1] == '.')
+                q[--len] = '\0';
+            if (strcmp(q, "0") == 0)
+                neg = 0;  /* -0 is 0 */
+            if (neg)
+                sbuf_puts(out, "-");
+            sbuf_puts(out, q);
+        }
+    }
+    return 0;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    {
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        int64_t yoe = y - era * 400;
+        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+    }
+}
+
+/* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC). */
+static int timestamp_us(const char *s, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, offset;
+    int64_t frac = 0;
+    const char *p;
+
+    if (!val_timestamp(s, &offset))
+        return -1;
+    y = atoi(s);
+    mo = atoi(s + 5);
+    d = atoi(s + 8);
+    p = s + 10;
+    if (*p == ' ' || *p == 'T') {
+        h = atoi(p + 1);
+        mi = atoi(p + 4);
+        p += 6;
+        if (*p == ':') {
+            sec = atoi(p + 1);
+            p += 3;
+            if (*p == '.') {
+                int n = 0;
+                for (p++; isdigit((unsigned char)*p); p++, n++)
+                    if (n < 6)
+                        frac = frac * 10 + (*p - '0');
+                for (; n < 6; n++)
+                    frac *= 10;
+            }
+        }
+    }
+    if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh = atoi(p + 1), om = 0;
+        const char *z = p + 3;
+        if (*z == ':')
+            z++;
+        if (isdigit((unsigned char)*z))
+            om = atoi(z);
+        off = sign * (oh * 60 + om);
+    }
+    *out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off * 60) *
+           INT64_C(1000000) + frac;
+    return 0;
+}
+
+static void text(const struct canon_spec *sp, const char *p, size_t n, struct sbuf *out)
+{
+    size_t start = 0, end = n;
+
+    if (sp->trim)
+        while (start < end && isspace((unsigned char)p[start]))
+            start++;
+    if (sp->trim || sp->pad)
+        while (end > start && (p[end - 1] == ' ' || (sp->trim && isspace((unsigned char)p[end - 1]))))
+            end--;
+    if (!sp->ci) {
+        sbuf_add(out, p + start, end - start);
+        return;
+    }
+    {   /* case-insensitive: fold each character (UTF-8 aware) */
+        mbstate_t st = { 0 };
+        for (size_t i = start; i < end;) {
+            wchar_t wc;
+            char mb[8];
+            size_t len = mbrtowc(&wc, p + i, end - i, &st), w;
+            if (len == (size_t)-1 || len == (size_t)-2 || len == 0) {
+                memset(&st, 0, sizeof st);
+                sbuf_add(out, p + i, 1);
+                i++;
+                continue;
+            }
+            w = wcrtomb(mb, (wchar_t)towlower((wint_t)wc), &(mbstate_t){ 0 });
+            if (w == (size_t)-1)
+                sbuf_add(out, p + i, len);
+            else
+                sbuf_add(out, mb, w);
+            i += len;
+        }
+    }
+}
+
+static void hex(struct sbuf *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        char two[2] = { digits[p[i] >> 4], digits[p[i] & 15] };
+        sbuf_add(out, two, 2);
+    }
+}
+
+void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+                 int *null)
+{
+    const char *p = c->p;
+    size_t n = c->len;
+    char tmp[128];
+    int64_t v;
+
+    *null = !p;
+    if (!p)
+        return;
+    if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
+        raw(out, p, n);
+        return;
+    }
+    switch (sp->kind) {
+    case CK_INT:
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
+        if (val_int(tmp, &v)) {
+            sbuf_printf(out, "%lld", (long long)v);
+        } else {  /* 12.0 is an integer; 12.5 is not */
+            struct sbuf d = { 0 };
+            if (decimal(tmp, &d, -1) == 0 && !strchr(d.s, '.'))
+                sbuf_puts(out, d.s);
+            else
+                raw(out, p, n);
+            sbuf_free(&d);
+        }
+        break;
+    case CK_NUM:
+    case CK_FLOAT:
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
+        if (!strcasecmp(tmp, "nan") || !strcasecmp(tmp, "infinity") ||
+            !strcasecmp(tmp, "-infinity") || !strcasecmp(tmp, "inf") || !strcasecmp(tmp, "-inf"))
+            sbuf_puts(out, tmp[0] == 'N' || tmp[0] == 'n' ? "NaN"  /* NaN equals NaN here */
+                           : tmp[0] == '-' ? "-Infinity" : "Infinity");
+        else if (decimal(tmp, out, sp->round) < 0)
+            raw(out, p, n);
+        break;
+    case CK_BOOL:
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
+        if (!val_bool(tmp))
+            raw(out, p, n);
+        else
+            sbuf_puts(out, strchr("tTyY1", tmp[0]) || !strcasecmp(tmp, "on") ? "1" : "0");
+        break;
+    case CK_DATE:
+    case CK_TS:
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
+        if (timestamp_us(tmp, &v) < 0) {
+            raw(out, p, n);
+        } else if (sp->kind == CK_DATE) {
+            sbuf_add(out, tmp, 10);
+        } else {
+            int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
+            int64_t q = v / unit - (v % unit < 0);  /* floor: truncate to the precision */
+            sbuf_printf(out, "%lld", (long long)q);
+        }
+        break;
+    case CK_UUID: {
+        struct sbuf u = { 0 };
+        for (size_t i = 0; i < n; i++)
+            if (isxdigit((unsigned char)p[i]))
+                sbuf_add(&u, (char[]){ (char)tolower((unsigned char)p[i]) }, 1);
+        if (u.len == 32)
+            sbuf_add(out, u.s, u.len);
+        else
+            raw(out, p, n);
+        sbuf_free(&u);
+        break;
+    }
+    case CK_JSON: {
+        json_error_t je;
+        json_t *j = json_loadb(p, n, JSON_DECODE_ANY, &je);
+        char *dump = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        if (dump)
+            sbuf_puts(out, dump);
+        else
+            raw(out, p, n);
+        free(dump);
+        json_decref(j);
+        break;
+    }
+    case CK_BYTES:
+        if (c->type != DB_BLOB && n >= 2 && p[0] == '\\' && p[1] == 'x') {
+            for (size_t i = 2; i < n; i++)  /* PostgreSQL's bytea: already hex */
+                sbuf_add(out, (char[]){ (char)tolower((unsigned char)p[i]) }, 1);
+        } else {
+            hex(out, (const unsigned char *)p, n);
+        }
+        break;
+    case CK_TIME:
+    case CK_TEXT:
+    default:
+        text(sp, p, n, out);
+        break;
+    }
+}
+
+int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,
+                const char *b, size_t blen, int bnull)
+{
+    if (anull || bnull)
+        return anull && bnull;
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return 1;
+    if (sp->tolerance >= 0 && (sp->kind == CK_NUM || sp->kind == CK_FLOAT || sp->kind == CK_INT) &&
+        a[0] != '?' && b[0] != '?') {
+        char x[128], y[128];
+        snprintf(x, sizeof x, "%.*s", (int)(alen < 127 ? alen : 127), a);
+        snprintf(y, sizeof y, "%.*s", (int)(blen < 127 ? blen : 127), b);
+        return fabsl(strtold(x, NULL) - strtold(y, NULL)) <= (long double)sp->tolerance + 1e-12L;
+    }
+    return 0;
+}
+
+static int num_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    char x[128], y[128];
+    long double dx, dy;
+
+    snprintf(x, sizeof x, "%.*s", (int)(alen < 127 ? alen : 127), a);
+    snprintf(y, sizeof y, "%.*s", (int)(blen < 127 ? blen : 127), b);
+    dx = strtold(x, NULL);
+    dy = strtold(y, NULL);
+    return dx < dy ? -1 : dx > dy;
+}
+
+int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
+                  size_t blen)
+{
+    int c;
+
+    if ((sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_FLOAT || sp->kind == CK_TS) &&
+        alen && blen && a[0] != '?' && b[0] != '?')
+        return num_cmp(a, alen, b, blen);
+    c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}

@@ -1,0 +1,45 @@
+/* canon: one canonical form per value, so that SQLite and PostgreSQL compare
+ * exactly (DESIGN.md, "Comparing values across engines"). The form is chosen
+ * by the target column's type and the mapping row's rules; two values are
+ * equal when their canonical forms are (or, with a tolerance, close enough). */
+#ifndef CUTOVER_CANON_H
+#define CUTOVER_CANON_H
+
+#include <stddef.h>
+
+#include "catalog.h"
+#include "db.h"
+#include "rule.h"
+#include "util.h"
+
+enum canon_kind { CK_TEXT, CK_INT, CK_NUM, CK_FLOAT, CK_BOOL, CK_DATE, CK_TS, CK_TIME,
+                  CK_UUID, CK_JSON, CK_BYTES };
+
+struct canon_spec {
+    enum canon_kind kind;
+    int pad;            /* char(n): trailing spaces do not count */
+    int ci, trim, ignore;
+    int round;          /* decimals to round to; -1: none */
+    double tolerance;   /* numbers closer than this are equal; < 0: none */
+    int ts_unit;        /* timestamps compared to 1 (s) or 1000 (ms) per second; 0: µs */
+};
+
+/* The form for a target column with the row's rules (rules may be NULL). */
+void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
+                    const struct rules *rules);
+void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind);
+
+/* Appends the canonical form of `c` to `out`. NULL gives *null = 1 and
+ * nothing. A value that does not read as the kind keeps its bytes behind a
+ * '?' (so it still equals only the same bytes). */
+void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+                 int *null);
+/* Equal under the spec: same bytes, or within the tolerance. */
+int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,
+                const char *b, size_t blen, int bnull);
+/* Orders canonical keys as the databases order them (numbers by value, the
+ * rest by bytes, as COLLATE "C" and SQLite's BINARY do). */
+int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
+                  size_t blen);
+
+#endif

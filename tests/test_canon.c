@@ -1,0 +1,155 @@
+/* Canonical values: every type pair of the design, with the traps that make
+ * naive comparisons report false differences (or miss true ones). */
+#include "config.h"
+#include "testutil.h"
+
+#include <locale.h>
+
+#include "canon.h"
+
+static struct db_cell cell(const char *s, enum db_type t)
+{
+    return (struct db_cell){ s, s ? strlen(s) : 0, t };
+}
+
+/* Whether a and b are the same value for a column of `kind` with `rules`. */
+static int same(enum canon_kind kind, const char *rules_text, const char *a, enum db_type ta,
+                const char *b, enum db_type tb)
+{
+    struct canon_spec sp;
+    struct rules rules;
+    struct sbuf x = { 0 }, y = { 0 };
+    char err[200];
+    int nx, ny, eq;
+
+    canon_spec_kind(&sp, kind);
+    assert_int_equal(rules_parse(rules_text, &rules, err, sizeof err), 0);
+    {
+        struct canon_spec ruled;
+        canon_spec_for(&ruled, NULL, &rules);
+        sp.ci = ruled.ci, sp.trim = ruled.trim, sp.round = ruled.round;
+        sp.tolerance = ruled.tolerance, sp.ts_unit = ruled.ts_unit;
+    }
+    rules_free(&rules);
+    canon_value(&sp, &(struct db_cell){ cell(a, ta).p, cell(a, ta).len, ta }, &x, &nx);
+    canon_value(&sp, &(struct db_cell){ cell(b, tb).p, cell(b, tb).len, tb }, &y, &ny);
+    eq = canon_equal(&sp, x.s ? x.s : "", x.len, nx, y.s ? y.s : "", y.len, ny);
+    sbuf_free(&x);
+    sbuf_free(&y);
+    return eq;
+}
+
+#define EQ(k, r, a, ta, b, tb) assert_true(same(k, r, a, ta, b, tb))
+#define NE(k, r, a, ta, b, tb) assert_false(same(k, r, a, ta, b, tb))
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    EQ(CK_NUM, "", "1.10", DB_NUMERIC, "1.1", DB_NUMERIC);
+    EQ(CK_NUM, "", "0.99", DB_FLOAT, "0.990", DB_NUMERIC);   /* SQLite REAL vs numeric(10,3) */
+    EQ(CK_NUM, "", "-0.0", DB_FLOAT, "0", DB_INT);
+    EQ(CK_NUM, "", "1e3", DB_FLOAT, "1000.00", DB_NUMERIC);
+    EQ(CK_NUM, "", "007.50", DB_TEXT, "7.5", DB_NUMERIC);
+    EQ(CK_NUM, "", "0.001", DB_NUMERIC, "1e-3", DB_FLOAT);
+    NE(CK_NUM, "", "1.1", DB_NUMERIC, "1.10001", DB_NUMERIC);
+    NE(CK_NUM, "", "-1", DB_NUMERIC, "1", DB_NUMERIC);
+    EQ(CK_NUM, "round:2", "9.995", DB_FLOAT, "10.00", DB_NUMERIC);  /* half away from zero */
+    EQ(CK_NUM, "round:2", "-1.005", DB_NUMERIC, "-1.01", DB_NUMERIC);
+    NE(CK_NUM, "round:2", "9.994", DB_FLOAT, "10.00", DB_NUMERIC);
+    EQ(CK_NUM, "tolerance:0.01", "1.00", DB_NUMERIC, "1.009", DB_NUMERIC);
+    EQ(CK_NUM, "tolerance:0.01", "1.00", DB_NUMERIC, "1.01", DB_NUMERIC);
+    NE(CK_NUM, "tolerance:0.01", "1.00", DB_NUMERIC, "1.02", DB_NUMERIC);
+    EQ(CK_FLOAT, "", "NaN", DB_FLOAT, "nan", DB_TEXT);        /* NaN: equal to NaN, by decision */
+    NE(CK_FLOAT, "", "NaN", DB_FLOAT, "0", DB_FLOAT);
+    EQ(CK_FLOAT, "", "-Infinity", DB_FLOAT, "-inf", DB_TEXT);
+    EQ(CK_INT, "", "12", DB_INT, "12.0", DB_FLOAT);
+    EQ(CK_INT, "", "+12", DB_TEXT, "12", DB_INT);
+    NE(CK_INT, "", "12.5", DB_FLOAT, "12", DB_INT);
+    NE(CK_INT, "", "12.5", DB_FLOAT, "13", DB_INT);
+    EQ(CK_INT, "", "9223372036854775807", DB_INT, "9223372036854775807", DB_INT);
+}
+
+static void test_booleans_and_text(void **state)
+{
+    (void)state;
+    EQ(CK_BOOL, "", "t", DB_BOOL, "1", DB_INT);
+    EQ(CK_BOOL, "", "true", DB_TEXT, "T", DB_TEXT);
+    EQ(CK_BOOL, "", "f", DB_BOOL, "0", DB_INT);
+    EQ(CK_BOOL, "", "no", DB_TEXT, "false", DB_TEXT);
+    NE(CK_BOOL, "", "t", DB_BOOL, "0", DB_INT);
+    NE(CK_BOOL, "", "maybe", DB_TEXT, "1", DB_INT);
+    NE(CK_TEXT, "", "Edinburgh ", DB_TEXT, "Edinburgh", DB_TEXT);  /* text is its bytes */
+    EQ(CK_TEXT, "trim", "Edinburgh ", DB_TEXT, "Edinburgh", DB_TEXT);
+    NE(CK_TEXT, "", "A@x.io", DB_TEXT, "a@x.io", DB_TEXT);
+    EQ(CK_TEXT, "ci", "A@x.io", DB_TEXT, "a@x.io", DB_TEXT);
+    EQ(CK_TEXT, "ci", "ÉCOLE Ørsted", DB_TEXT, "école ørsted", DB_TEXT);
+    NE(CK_TEXT, "", "e\xcc\x81", DB_TEXT, "\xc3\xa9", DB_TEXT);  /* NFD é is not NFC é */
+    EQ(CK_TEXT, "", "Zoë “quoted”", DB_TEXT, "Zoë “quoted”", DB_TEXT);
+    NE(CK_TEXT, "", NULL, DB_NULL, "", DB_TEXT);                  /* NULL is not empty */
+    EQ(CK_TEXT, "", NULL, DB_NULL, NULL, DB_NULL);                /* NULL equals only NULL */
+    NE(CK_INT, "", NULL, DB_NULL, "0", DB_INT);
+}
+
+static void test_times(void **state)
+{
+    (void)state;
+    EQ(CK_TS, "", "2021-01-01T00:00:00Z", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    EQ(CK_TS, "", "2021-01-01 00:00:00.000", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    EQ(CK_TS, "", "2024-01-01 10:00:00+02", DB_TEXT, "2024-01-01 08:00:00", DB_TEXT);
+    EQ(CK_TS, "", "2024-01-01T10:00:00+05:30", DB_TEXT, "2024-01-01 04:30:00+00", DB_TEXT);
+    EQ(CK_TS, "", "2021-01-01", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    NE(CK_TS, "", "2021-01-01 00:00:01", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    NE(CK_TS, "", "2021-01-01 00:00:00.400", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    EQ(CK_TS, "ts:s", "2021-01-01 00:00:00.400", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    NE(CK_TS, "ts:ms", "2021-01-01 00:00:00.400", DB_TEXT, "2021-01-01 00:00:00", DB_TEXT);
+    EQ(CK_TS, "ts:ms", "2021-01-01 00:00:00.4001", DB_TEXT, "2021-01-01 00:00:00.400", DB_TEXT);
+    EQ(CK_TS, "", "1969-12-31 23:59:59.5", DB_TEXT, "1969-12-31T23:59:59.500Z", DB_TEXT);
+    EQ(CK_TS, "ts:s", "1969-12-31 23:59:59.5", DB_TEXT, "1969-12-31 23:59:59", DB_TEXT);
+    EQ(CK_DATE, "", "2021-03-04", DB_TEXT, "2021-03-04 00:00:00", DB_TEXT);
+    NE(CK_DATE, "", "2021-03-04", DB_TEXT, "2021-03-05", DB_TEXT);
+    NE(CK_TS, "", "yesterday", DB_TEXT, "2021-01-01", DB_TEXT);
+    EQ(CK_TS, "", "yesterday", DB_TEXT, "yesterday", DB_TEXT);  /* unreadable: its bytes */
+}
+
+static void test_other_types(void **state)
+{
+    (void)state;
+    EQ(CK_UUID, "", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", DB_TEXT,
+       "a0eebc999c0b4ef8bb6d6bb9bd380a11", DB_TEXT);
+    NE(CK_UUID, "", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", DB_TEXT,
+       "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12", DB_TEXT);
+    EQ(CK_JSON, "", "{\"b\": 1, \"a\": [1, 2]}", DB_TEXT, "{\"a\":[1,2],\"b\":1}", DB_TEXT);
+    NE(CK_JSON, "", "{\"a\":[1,2]}", DB_TEXT, "{\"a\":[2,1]}", DB_TEXT);
+    EQ(CK_BYTES, "", "\\x0aff", DB_TEXT,
+       "\x0a\xff", DB_BLOB);  /* PostgreSQL bytea text vs SQLite BLOB */
+    NE(CK_BYTES, "", "\\x0afe", DB_TEXT, "\x0a\xff", DB_BLOB);
+}
+
+/* Keys are ordered as the databases order them. */
+static void test_key_order(void **state)
+{
+    struct canon_spec i, t;
+
+    (void)state;
+    canon_spec_kind(&i, CK_INT);
+    canon_spec_kind(&t, CK_TEXT);
+    assert_true(canon_compare(&i, "9", 1, "10", 2) < 0);       /* numbers by value */
+    assert_true(canon_compare(&i, "-10", 3, "-9", 2) < 0);
+    assert_true(canon_compare(&t, "B", 1, "a", 1) < 0);        /* text by bytes: COLLATE "C" */
+    assert_true(canon_compare(&t, "z", 1, "\xc3\xa9", 2) < 0); /* é after z */
+    assert_true(canon_compare(&t, "ab", 2, "abc", 3) < 0);
+    assert_int_equal(canon_compare(&t, "ab", 2, "ab", 2), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_booleans_and_text),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_other_types),
+        cmocka_unit_test(test_key_order),
+    };
+    setlocale(LC_ALL, "C.UTF-8");  /* case folding of non-ASCII text needs UTF-8 */
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
