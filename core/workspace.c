@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +189,199 @@ long ws_count(ws_t *ws, const char *table)
     sqlite3_finalize(st);
     sqlite3_free(sql);
     return n;
+}
+
+int ws_begin(ws_t *ws)
+{
+    return sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int ws_commit(ws_t *ws)
+{
+    return sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+    int rc;
+
+    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(ws, e, "cannot record");
+    va_start(ap, types);
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 'i') {
+            sqlite3_bind_int64(st, i + 1, va_arg(ap, long));
+        } else {
+            const char *v = va_arg(ap, const char *);
+            if (v)
+                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(st, i + 1);
+        }
+    }
+    va_end(ap);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(ws, e, "cannot record");
+}
+
+long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
+                  struct err *e)
+{
+    if (sqlite3_exec(ws->db, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        exec_bind(ws, e, "INSERT INTO runs (kind, status, started_at, source_url, target_url, "
+                  "user) VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?)",
+                  "tttt", kind, source, target, user_name()) < 0)
+        return -1;
+    return (long)sqlite3_last_insert_rowid(ws->db);
+}
+
+int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e)
+{
+    return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, finished_at = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "tii", status,
+                     duration_ms, run);
+}
+
+int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
+                     const char *target_object, long source_rows, long target_rows, long missing,
+                     long extra, long changed, const char *source_value,
+                     const char *target_value, const char *status, const char *detail,
+                     struct err *e)
+{
+    return exec_bind(ws, e, "INSERT INTO results (run_id, object, target_object, kind, "
+                     "source_rows, target_rows, missing, extra, changed, source_value, "
+                     "target_value, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "itttiiiiitttt", run, object, target_object, kind, source_rows,
+                     target_rows, missing, extra, changed, source_value, target_value, status,
+                     detail);
+}
+
+static const char *const classes[] = {
+    "mapping_defect", "transformation_bug", "source_data_problem", "sync_lag",
+    "test_harness_error", "accepted_variance",
+};
+
+int ws_class_valid(const char *klass)
+{
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+        if (!strcmp(klass, classes[i]))
+            return 1;
+    return 0;
+}
+
+int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
+                          const char *kind, const char *key_json, const char *fields_json,
+                          struct err *e)
+{
+    sqlite3_stmt *st;
+    char *klass = NULL, *owner = NULL, *decision = NULL;
+    int accepted, rc;
+
+    if (sqlite3_prepare_v2(ws->db, "SELECT class, owner, decision FROM discrepancies WHERE "
+                           "tbl = ? AND kind = ? AND key_json = ? AND (class IS NOT NULL OR "
+                           "owner IS NOT NULL OR decision IS NOT NULL) ORDER BY run_id DESC "
+                           "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return fail(ws, e, "cannot read earlier discrepancies");
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key_json, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *v;
+        klass = (v = (const char *)sqlite3_column_text(st, 0)) ? xstrdup(v) : NULL;
+        owner = (v = (const char *)sqlite3_column_text(st, 1)) ? xstrdup(v) : NULL;
+        decision = (v = (const char *)sqlite3_column_text(st, 2)) ? xstrdup(v) : NULL;
+    }
+    sqlite3_finalize(st);
+    accepted = klass && !strcmp(klass, "accepted_variance");
+    rc = exec_bind(ws, e, "INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json, "
+                   "fields_json, class, owner, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "itttttttt", run, table, target_table, kind, key_json, fields_json, klass,
+                   owner, decision);
+    free(klass), free(owner), free(decision);
+    return rc < 0 ? -1 : accepted;
+}
+
+int ws_classify(ws_t *ws, long run, const char *table, const char *kind, const char *key_json,
+                const char *klass, const char *owner, const char *decision, struct err *e)
+{
+    if (klass && !ws_class_valid(klass))
+        return err_set(e, ERR_INPUT, "class '%s': expected mapping_defect, transformation_bug, "
+                       "source_data_problem, sync_lag, test_harness_error or accepted_variance",
+                       klass);
+    return exec_bind(ws, e, "UPDATE discrepancies SET class = coalesce(?, class), owner = "
+                     "coalesce(?, owner), decision = coalesce(?, decision) WHERE run_id = ? AND "
+                     "tbl = ? AND kind = ? AND key_json = ?", "tttittt", klass, owner, decision,
+                     run, table, kind, key_json);
+}
+
+static long scalar(ws_t *ws, const char *sql, long a, long b)
+{
+    sqlite3_stmt *st;
+    long v = 0;
+
+    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
+{
+    static const char *const in_not_in =
+        "SELECT count(*) FROM discrepancies a WHERE a.run_id = ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND "
+        "b.key_json = a.key_json)";
+
+    memset(c, 0, sizeof *c);
+    c->previous = scalar(ws, "SELECT coalesce(max(id), 0) FROM runs WHERE id < ?1 AND kind = "
+                         "(SELECT kind FROM runs WHERE id = ?1) AND status IN ('done', 'failed')"
+                         " AND ?2 = ?2", run, 0);
+    c->duration_ms = scalar(ws, "SELECT coalesce(duration_ms, 0) FROM runs WHERE id = ?1 AND "
+                            "?2 = ?2", run, 0);
+    if (c->previous <= 0)
+        return 0;
+    c->previous_duration_ms = scalar(ws, "SELECT coalesce(duration_ms, 0) FROM runs WHERE id = "
+                                     "?1 AND ?2 = ?2", c->previous, 0);
+    c->fresh = scalar(ws, in_not_in, run, c->previous);
+    c->fixed = scalar(ws, in_not_in, c->previous, run);
+    c->still_open = scalar(ws, "SELECT count(*) FROM discrepancies WHERE run_id = ?1 AND ?2 = ?2",
+                           run, 0) - c->fresh;
+    return 0;
+}
+
+json_t *ws_runs_json(ws_t *ws)
+{
+    json_t *runs = json_array();
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db,
+            "SELECT r.id, r.kind, r.status, r.started_at, coalesce(r.duration_ms, 0),"
+            " (SELECT coalesce(sum(missing), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
+            " (SELECT coalesce(sum(extra), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
+            " (SELECT coalesce(sum(changed), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
+            " (SELECT count(*) FROM discrepancies WHERE run_id = r.id AND"
+            "   coalesce(class, '') <> 'accepted_variance')"
+            " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
+        return runs;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+            "run", (json_int_t)sqlite3_column_int64(st, 0),
+            "kind", (const char *)sqlite3_column_text(st, 1),
+            "status", (const char *)sqlite3_column_text(st, 2),
+            "started_at", (const char *)sqlite3_column_text(st, 3),
+            "duration_ms", (json_int_t)sqlite3_column_int64(st, 4),
+            "missing", (json_int_t)sqlite3_column_int64(st, 5),
+            "extra", (json_int_t)sqlite3_column_int64(st, 6),
+            "changed", (json_int_t)sqlite3_column_int64(st, 7),
+            "open", (json_int_t)sqlite3_column_int64(st, 8)));
+    sqlite3_finalize(st);
+    return runs;
 }

@@ -5,6 +5,8 @@
 #ifndef CUTOVER_WORKSPACE_H
 #define CUTOVER_WORKSPACE_H
 
+#include <jansson.h>
+
 #include "err.h"
 
 typedef struct ws ws_t;
@@ -27,5 +29,41 @@ int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_v
 
 /* Number of rows in a workspace table (for tests and reports); -1 on error. */
 long ws_count(ws_t *ws, const char *table);
+
+/* Runs. One transaction per recorded event; a batch of discrepancies goes
+ * between ws_begin() and ws_commit(). A run still "running" when the next one
+ * begins was interrupted (kill -9, power) and is marked so. */
+int ws_begin(ws_t *ws);
+int ws_commit(ws_t *ws);
+long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
+                  struct err *e);
+int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e);
+int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
+                     const char *target_object, long source_rows, long target_rows, long missing,
+                     long extra, long changed, const char *source_value,
+                     const char *target_value, const char *status, const char *detail,
+                     struct err *e);
+/* Records a discrepancy, carrying class, owner and decision over from the
+ * latest earlier record of the same (table, kind, key). Returns 1 when that
+ * class is accepted_variance, 0 otherwise, -1 on error. */
+int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
+                          const char *kind, const char *key_json, const char *fields_json,
+                          struct err *e);
+/* Classifies a discrepancy of a run (and so every later one with its key). */
+int ws_classify(ws_t *ws, long run, const char *table, const char *kind, const char *key_json,
+                const char *klass, const char *owner, const char *decision, struct err *e);
+int ws_class_valid(const char *klass);
+
+struct ws_comparison {
+    long previous;              /* the previous run's number; 0 when this is the first */
+    long fresh, fixed, still_open;
+    long duration_ms, previous_duration_ms;
+};
+/* Compares a run's discrepancies with the previous run's, by (table, kind, key). */
+int ws_compare(ws_t *ws, long run, struct ws_comparison *c);
+/* Every run, newest last: number, kind, status, started_at, duration_ms, the
+ * missing/extra/changed totals of its tables, and its open discrepancies
+ * (not accepted variances). Caller decrefs. */
+json_t *ws_runs_json(ws_t *ws);
 
 #endif

@@ -1,0 +1,905 @@
+#include "config.h"
+#include "diff.h"
+#include "canon.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define BATCH 1000
+#define HIGH (4 * BATCH)    /* a side this far ahead is paused … */
+#define LOW (2 * BATCH)     /* … and resumed below this */
+
+/* One row held for the merge: keys and fields in canonical form, and the
+ * fields as the database gave them (for the report), in one allocation. */
+struct row {
+    int n;
+    uint32_t *off, *len;
+    unsigned char *null;
+    char *data;
+};
+
+struct side {
+    struct row **v;
+    size_t head, n, cap;
+    int done, paused, status;
+    db_query_t *q;
+    char *last;                 /* the previous key, canonical, for order and duplicates */
+    size_t last_len;
+    uint64_t *hashes;           /* a table without key: one hash per row */
+    size_t nhashes, hcap;
+    char msg[1400];
+};
+
+struct field {
+    char *source, *target;
+    char *expr;                 /* the transform, or the quoted column */
+    struct canon_spec spec;
+};
+
+struct job {
+    const struct pair *pair;
+    struct diff_table result;
+    char *src_sql, *tgt_sql;
+    int nkey;
+    char **key_names;           /* source key columns */
+    struct canon_spec *key_spec;
+    struct field *fields;
+    int nfields;
+};
+
+struct diff {
+    db_t *db[2];
+    const struct plan *plan;
+    struct diff_events ev;
+    struct job *jobs;
+    size_t njobs, at;
+    struct side side[2];
+    struct diff_table *tables;
+    struct diff_check *checks;
+    size_t nchecks, check_at;
+    int check_pending;
+    int cancelled, failed, txn[2], finished;
+    uint64_t last_progress;
+    char msg[1400];
+};
+
+/* --- rows and side queues --------------------------------------------------------- */
+
+static struct row *row_new(int n, const struct sbuf *vals, const int *nulls)
+{
+    size_t total = 0;
+    struct row *r;
+    char *p;
+
+    for (int i = 0; i < n; i++)
+        total += vals[i].len;
+    r = xmalloc(sizeof *r + (size_t)n * (2 * sizeof(uint32_t) + 1) + total + 1);
+    r->n = n;
+    r->off = (uint32_t *)(r + 1);
+    r->len = r->off + n;
+    r->null = (unsigned char *)(r->len + n);
+    r->data = p = (char *)(r->null + n);
+    for (int i = 0; i < n; i++) {
+        r->off[i] = (uint32_t)(p - r->data);
+        r->len[i] = (uint32_t)vals[i].len;
+        r->null[i] = (unsigned char)nulls[i];
+        if (vals[i].len)
+            memcpy(p, vals[i].s, vals[i].len);
+        p += vals[i].len;
+    }
+    return r;
+}
+
+static const char *val(const struct row *r, int i)
+{
+    return r->data + r->off[i];
+}
+
+static size_t queued(const struct side *s)
+{
+    return s->n - s->head;
+}
+
+static void push(struct side *s, struct row *r)
+{
+    if (s->head && s->n == s->cap) {  /* reuse the consumed front */
+        memmove(s->v, s->v + s->head, (s->n - s->head) * sizeof *s->v);
+        s->n -= s->head;
+        s->head = 0;
+    }
+    s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
+    s->v[s->n++] = r;
+}
+
+static struct row *peek(struct side *s)
+{
+    return s->head < s->n ? s->v[s->head] : NULL;
+}
+
+static void side_reset(struct side *s)
+{
+    for (size_t i = s->head; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    free(s->last);
+    free(s->hashes);
+    memset(s, 0, sizeof *s);
+}
+
+/* --- reporting ----------------------------------------------------------------- */
+
+/* A value as JSON, typed as its canonical kind says. */
+static json_t *typed(const struct canon_spec *sp, const char *raw, size_t len, int null)
+{
+    char buf[128];
+
+    if (null)
+        return json_null();
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < 127 ? len : 127), raw);
+    switch (sp->kind) {
+    case CK_INT: {
+        char *end;
+        long long v = strtoll(buf, &end, 10);
+        if (!*end && len < 127)
+            return json_integer(v);
+        break;
+    }
+    case CK_NUM:
+    case CK_FLOAT: {
+        char *end;
+        double v = strtod(buf, &end);
+        if (!*end && len < 127 && v == v)
+            return json_real(v);
+        break;
+    }
+    case CK_BOOL:
+        if (!strcmp(buf, "1") || !strcmp(buf, "0"))
+            return json_boolean(buf[0] == '1');
+        break;
+    default:
+        break;
+    }
+    return json_stringn(raw, len);
+}
+
+static json_t *key_json(const struct job *j, const struct row *r)
+{
+    json_t *k = json_object();
+
+    for (int i = 0; i < j->nkey; i++)
+        json_object_set_new(k, j->key_names[i], typed(&j->key_spec[i], val(r, i), r->len[i],
+                                                      r->null[i]));
+    return k;
+}
+
+static void emit(struct diff *d, struct job *j, const char *kind, const char *side,
+                 json_t *key, struct diff_field *f, size_t nf)
+{
+    struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key, f, nf };
+
+    if (d->ev.discrepancy)
+        d->ev.discrepancy(d->ev.arg, &disc);
+    json_decref(key);
+}
+
+/* --- the merge ----------------------------------------------------------------- */
+
+static int key_cmp(const struct job *j, const struct row *a, const char *bdata,
+                   const uint32_t *boff, const uint32_t *blen)
+{
+    for (int i = 0; i < j->nkey; i++) {
+        int c = canon_compare(&j->key_spec[i], val(a, i), a->len[i], bdata + boff[i], blen[i]);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static int rows_cmp(const struct job *j, const struct row *a, const struct row *b)
+{
+    return key_cmp(j, a, b->data, b->off, b->len);
+}
+
+/* Remembers the key of a row leaving a side; says whether it repeats the last
+ * one (1) or comes before it (-1: out of order). */
+static int step_key(struct job *j, struct side *s, const struct row *r)
+{
+    int c = 1;
+
+    if (s->last) {
+        uint32_t off[64], len[64];
+        size_t at = 0;
+        for (int i = 0; i < j->nkey; i++) {
+            memcpy(&len[i], s->last + at, sizeof len[i]);
+            off[i] = (uint32_t)(at + sizeof len[i]);
+            at += sizeof len[i] + len[i];
+        }
+        c = key_cmp(j, r, s->last, off, len);  /* > 0: r comes after the last key */
+    }
+    free(s->last);
+    {   /* the key again, as length-prefixed parts */
+        struct sbuf b = { 0 };
+        for (int i = 0; i < j->nkey; i++) {
+            uint32_t l = r->len[i];
+            sbuf_add(&b, (const char *)&l, sizeof l);
+            sbuf_add(&b, val(r, i), l);
+        }
+        s->last_len = b.len;
+        s->last = sbuf_take(&b);
+    }
+    return c == 0 ? 1 : c < 0 ? -1 : 0;
+}
+
+/* The table cannot be compared: say why and stop reading it (the run goes on). */
+static void fail_table(struct diff *d, struct job *j, const char *side)
+{
+    if (!j->result.error)
+        j->result.error = xasprintf("%s rows do not come in key order (do the key columns have "
+                                    "the same type on both sides?)", side);
+    for (int w = 0; w < 2; w++)
+        if (d->side[w].q)
+            db_query_cancel(d->side[w].q);
+}
+
+static void compare(struct diff *d, struct job *j, const struct row *s, const struct row *t)
+{
+    struct diff_field *f = NULL;
+    size_t nf = 0;
+
+    for (int i = 0; i < j->nfields; i++) {
+        int si = j->nkey + i, ri = j->nkey + j->nfields + i;
+        if (canon_equal(&j->fields[i].spec, val(s, si), s->len[si], s->null[si], val(t, si),
+                        t->len[si], t->null[si]))
+            continue;
+        f = xrealloc(f, (nf + 1) * sizeof *f);
+        f[nf++] = (struct diff_field){
+            j->fields[i].source, j->fields[i].target,
+            typed(&j->fields[i].spec, val(s, ri), s->len[ri], s->null[ri]),
+            typed(&j->fields[i].spec, val(t, ri), t->len[ri], t->null[ri]) };
+    }
+    if (nf) {
+        j->result.changed++;
+        emit(d, j, "changed", NULL, key_json(j, s), f, nf);
+        for (size_t i = 0; i < nf; i++) {
+            json_decref(f[i].source_value);
+            json_decref(f[i].target_value);
+        }
+        free(f);
+    }
+}
+
+static void resume_sides(struct diff *d)
+{
+    for (int i = 0; i < 2; i++) {
+        struct side *s = &d->side[i];
+        if (s->paused && queued(s) < LOW && s->q) {
+            s->paused = 0;
+            db_query_resume(s->q);
+        }
+    }
+}
+
+static void next_table(struct diff *d);
+
+static void merge(struct diff *d)
+{
+    struct job *j = &d->jobs[d->at];
+    struct side *S = &d->side[0], *T = &d->side[1];
+
+    while (!j->result.error) {
+        struct row *s = peek(S), *t = peek(T);
+        int c, o;
+
+        if ((!s && !S->done) || (!t && !T->done) || (!s && !t))
+            break;
+        /* a key seen just before on the same side is a duplicate */
+        c = !s ? 1 : !t ? -1 : rows_cmp(j, s, t);
+        if (c <= 0) {
+            if ((o = step_key(j, S, s)) < 0) {
+                fail_table(d, j, "source");
+                break;
+            }
+            if (o == 1) {
+                j->result.duplicates++;
+                emit(d, j, "duplicate", "source", key_json(j, s), NULL, 0);
+                S->head++;
+                free(s);
+                continue;
+            }
+            if (t && c == 0) {
+                if (step_key(j, T, t) == 1) {  /* the target repeats an earlier key */
+                    j->result.duplicates++;
+                    emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
+                    T->head++;
+                    free(t);
+                    free(S->last);  /* the source row is still to be matched */
+                    S->last = NULL;
+                    continue;
+                }
+                compare(d, j, s, t);
+                T->head++;
+                free(t);
+            } else {
+                j->result.missing++;
+                emit(d, j, "missing", NULL, key_json(j, s), NULL, 0);
+            }
+            S->head++;
+            free(s);
+        } else {
+            if ((o = step_key(j, T, t)) < 0) {
+                fail_table(d, j, "target");
+                break;
+            }
+            if (o == 1) {
+                j->result.duplicates++;
+                emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
+            } else {
+                j->result.extra++;
+                emit(d, j, "extra", NULL, key_json(j, t), NULL, 0);
+            }
+            T->head++;
+            free(t);
+        }
+    }
+    resume_sides(d);
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Without a key the rows are a multiset: sorted hashes, counted. */
+static void merge_hashes(struct diff *d, struct job *j)
+{
+    struct side *S = &d->side[0], *T = &d->side[1];
+    size_t a = 0, b = 0;
+
+    qsort(S->hashes, S->nhashes, sizeof *S->hashes, hash_cmp);
+    qsort(T->hashes, T->nhashes, sizeof *T->hashes, hash_cmp);
+    while (a < S->nhashes || b < T->nhashes) {
+        char hex[20];
+        if (b >= T->nhashes || (a < S->nhashes && S->hashes[a] < T->hashes[b])) {
+            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)S->hashes[a++]);
+            j->result.missing++;
+            emit(d, j, "missing", NULL, json_pack("{s:s}", "row_hash", hex), NULL, 0);
+        } else if (a >= S->nhashes || T->hashes[b] < S->hashes[a]) {
+            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)T->hashes[b++]);
+            j->result.extra++;
+            emit(d, j, "extra", NULL, json_pack("{s:s}", "row_hash", hex), NULL, 0);
+        } else {
+            a++, b++;
+        }
+    }
+}
+
+/* --- reading the sides --------------------------------------------------------------- */
+
+static void progress(struct diff *d, struct job *j)
+{
+    uint64_t now = uv_hrtime();
+
+    if (d->ev.progress && now - d->last_progress > 250000000u) {
+        d->last_progress = now;
+        d->ev.progress(d->ev.arg, &j->result);
+    }
+}
+
+static int on_rows(struct diff *d, int which, const struct db_batch *b)
+{
+    struct job *j = &d->jobs[d->at];
+    struct side *s = &d->side[which];
+    int nv = j->nkey + 2 * j->nfields;
+    struct sbuf *vals;
+    int *nulls;
+
+    if (j->result.error)
+        return DB_CONTINUE;  /* being stopped: drain */
+    vals = xcalloc((size_t)nv, sizeof *vals);
+    nulls = xcalloc((size_t)nv, sizeof *nulls);
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        for (int i = 0; i < j->nkey; i++) {
+            vals[i].len = 0;
+            canon_value(&j->key_spec[i], db_cell(b, r, i), &vals[i], &nulls[i]);
+        }
+        for (int i = 0; i < j->nfields; i++) {
+            const struct db_cell *c = db_cell(b, r, j->nkey + i);
+            int ci = j->nkey + i, ri = j->nkey + j->nfields + i;
+            vals[ci].len = 0;
+            canon_value(&j->fields[i].spec, c, &vals[ci], &nulls[ci]);
+            vals[ri].len = 0;
+            if (c->p)
+                sbuf_add(&vals[ri], c->p, c->len);
+            nulls[ri] = !c->p;
+        }
+        if (which == 0)
+            j->result.source_rows++;
+        else
+            j->result.target_rows++;
+        if (j->result.no_key) {  /* hash the canonical fields, lengths and NULLs included */
+            XXH3_state_t *h = XXH3_createState();
+            XXH3_64bits_reset(h);
+            for (int i = 0; i < j->nfields; i++) {
+                int ci = j->nkey + i;
+                uint32_t len = nulls[ci] ? UINT32_MAX : (uint32_t)vals[ci].len;
+                XXH3_64bits_update(h, &len, sizeof len);
+                if (!nulls[ci])
+                    XXH3_64bits_update(h, vals[ci].s, vals[ci].len);
+            }
+            s->hashes = xgrow(s->hashes, &s->hcap, s->nhashes + 1, sizeof *s->hashes);
+            s->hashes[s->nhashes++] = XXH3_64bits_digest(h);
+            XXH3_freeState(h);
+        } else {
+            push(s, row_new(nv, vals, nulls));
+        }
+    }
+    for (int i = 0; i < nv; i++)
+        sbuf_free(&vals[i]);
+    free(vals);
+    free(nulls);
+    if (!j->result.no_key)
+        merge(d);
+    progress(d, j);
+    if (!j->result.no_key && queued(s) >= HIGH && !d->side[!which].done) {
+        s->paused = 1;  /* backpressure: wait for the other side to catch up */
+        return DB_PAUSE;
+    }
+    return DB_CONTINUE;
+}
+
+static int src_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    (void)q;
+    return on_rows(arg, 0, b);
+}
+
+static int tgt_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    (void)q;
+    return on_rows(arg, 1, b);
+}
+
+static void finish(struct diff *d, int status, const char *msg);
+
+static void table_finished(struct diff *d)
+{
+    struct job *j = &d->jobs[d->at];
+
+    if (j->result.no_key && !j->result.error)
+        merge_hashes(d, j);
+    j->result.done = 1;
+    d->tables[d->at] = j->result;
+    if (d->ev.table_done)
+        d->ev.table_done(d->ev.arg, &j->result);
+    side_reset(&d->side[0]);
+    side_reset(&d->side[1]);
+    d->at++;
+    next_table(d);
+}
+
+static void side_done(struct diff *d, int which, int status, const char *msg)
+{
+    struct side *s = &d->side[which], *other = &d->side[!which];
+    struct job *j = &d->jobs[d->at];
+
+    s->q = NULL;
+    s->done = 1;
+    if (status == DB_ECANCELED && j->result.error && !d->cancelled)
+        status = 0;  /* stopped by fail_table() */
+    if (status && !d->cancelled) {
+        s->status = status;
+        snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : "");
+        if (status == DB_ELOST || status == DB_ECANCELED) {
+            d->failed = status;
+            snprintf(d->msg, sizeof d->msg, "%s", s->msg);
+        } else if (!j->result.error) {
+            j->result.error = xstrdup(s->msg);  /* the table fails; the run goes on */
+        }
+        if (other->q)
+            db_query_cancel(other->q);
+    }
+    if (!j->result.no_key && !j->result.error && !d->failed)
+        merge(d);
+    if (other->paused && other->q) {  /* nothing more comes from here: let it finish */
+        other->paused = 0;
+        db_query_resume(other->q);
+    }
+    if (!other->done)
+        return;
+    if (d->cancelled || d->failed) {
+        finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
+        return;
+    }
+    table_finished(d);
+}
+
+static void src_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q;
+    side_done(arg, 0, status, msg);
+}
+
+static void tgt_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q;
+    side_done(arg, 1, status, msg);
+}
+
+/* --- checks --------------------------------------------------------------------------- */
+
+struct check_job {
+    struct diff *d;
+    size_t i;
+    int which;
+};
+
+static int check_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct check_job *c = arg;
+    struct diff_check *k = &c->d->checks[c->i];
+    char **v = c->which ? &k->target_value : &k->source_value;
+
+    (void)q;
+    if (b->nrows && !*v && b->ncols)
+        *v = xstrdup(db_cell(b, 0, 0)->p ? db_cell(b, 0, 0)->p : "NULL");
+    return DB_CONTINUE;
+}
+
+static void run_checks(struct diff *d);
+
+static void check_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct check_job *c = arg;
+    struct diff *d = c->d;
+    struct diff_check *k = &d->checks[c->i];
+
+    (void)q;
+    if (status && !k->error)
+        k->error = xasprintf("%s query: %s", c->which ? "target" : "source", msg);
+    free(c);
+    if (--d->check_pending)
+        return;
+    if (!k->error) {
+        const struct plan_check *pc = &d->plan->checks[d->check_at];
+        char *e1, *e2;
+        long double s = k->source_value ? strtold(k->source_value, &e1) : 0;
+        long double t = k->target_value ? strtold(k->target_value, &e2) : 0;
+        long double tol = pc->tolerance_pct ? (s < 0 ? -s : s) * pc->tolerance / 100 : pc->tolerance;
+        if (!k->source_value || !k->target_value || *e1 || *e2)
+            k->error = xasprintf("each query must return one number (got %s and %s)",
+                                 k->source_value ? k->source_value : "no row",
+                                 k->target_value ? k->target_value : "no row");
+        else
+            k->pass = (s > t ? s - t : t - s) <= tol + 1e-12L;
+    }
+    d->check_at++;
+    if (d->cancelled || d->failed)
+        finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
+    else
+        run_checks(d);
+}
+
+static void run_checks(struct diff *d)
+{
+    const struct plan_check *pc;
+
+    if (d->check_at >= d->nchecks) {
+        finish(d, 0, NULL);
+        return;
+    }
+    pc = &d->plan->checks[d->check_at];
+    d->checks[d->check_at].name = xstrdup(pc->name);
+    d->check_pending = 2;
+    for (int w = 0; w < 2; w++) {
+        struct check_job *c = xmalloc(sizeof *c);
+        *c = (struct check_job){ d, d->check_at, w };
+        if (!db_query(d->db[w], w ? pc->target : pc->source, 0, NULL, NULL, check_rows,
+                      check_done, c)) {
+            free(c);
+            d->check_pending--;
+        }
+    }
+}
+
+/* --- running --------------------------------------------------------------------------- */
+
+static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q, (void)status, (void)msg, (void)arg;
+}
+
+static void finish(struct diff *d, int status, const char *msg)
+{
+    if (d->finished)
+        return;
+    d->finished = 1;
+    for (int w = 0; w < 2; w++)  /* end the snapshots */
+        if (d->txn[w])
+            db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL, ignore_done,
+                     NULL);
+    if (d->ev.done)
+        d->ev.done(d->ev.arg, status, msg);
+}
+
+static void next_table(struct diff *d)
+{
+    struct job *j;
+    struct db_query_opts o = { .batch_rows = BATCH };
+
+    if (d->cancelled || d->failed) {
+        finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
+        return;
+    }
+    if (d->at >= d->njobs) {
+        run_checks(d);
+        return;
+    }
+    j = &d->jobs[d->at];
+    if (j->result.error) {  /* could not even be set up: reported, skipped */
+        d->tables[d->at] = j->result;
+        if (d->ev.table_done)
+            d->ev.table_done(d->ev.arg, &j->result);
+        d->at++;
+        next_table(d);
+        return;
+    }
+    d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
+    d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
+    if (!d->side[0].q || !d->side[1].q)
+        finish(d, DB_ECANCELED, "the connections are closing");
+}
+
+void diff_cancel(struct diff *d)
+{
+    if (d->cancelled || d->finished)
+        return;
+    d->cancelled = 1;
+    for (int w = 0; w < 2; w++)
+        if (d->side[w].q)
+            db_query_cancel(d->side[w].q);
+}
+
+/* --- planning the queries -------------------------------------------------------------- */
+
+static const char *col_of(const char *ref, const char *table)
+{
+    size_t n = strlen(table);
+
+    return strncmp(ref, table, n) == 0 && ref[n] == '.' && !strchr(ref + n + 1, '.') ?
+           ref + n + 1 : NULL;
+}
+
+static int text_class(enum cat_class c)
+{
+    return c == TC_TEXT || c == TC_OTHER || c == TC_UUID;
+}
+
+static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine, int text)
+{
+    if (text)
+        sbuf_printf(b, "%s COLLATE %s", quoted, engine == URL_PG ? "\"C\"" : "BINARY");
+    else
+        sbuf_puts(b, quoted);
+}
+
+static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
+                    enum url_kind se, enum url_kind te, struct err *e)
+{
+    const struct cat_table *st = p->src, *tt = p->tgt;
+    struct sbuf ss = { 0 }, ts = { 0 }, so = { 0 }, to = { 0 };
+    char *sfrom = cat_sql_name(st), *tfrom = cat_sql_name(tt);
+
+    memset(j, 0, sizeof *j);
+    j->pair = p;
+    j->result.table = xstrdup(st->name);
+    j->result.target_table = xstrdup(tt->name);
+    j->result.source_total = st->count != COUNT_UNKNOWN ? st->rows : -1;
+    j->result.target_total = tt->count != COUNT_UNKNOWN ? tt->rows : -1;
+    /* the fields: rows of the sheet from this table to this target table */
+    for (size_t i = 0; i < s->n; i++) {
+        const char *sc, *tc, *tf;
+        const struct cat_column *scol, *tcol;
+        struct rules rules;
+        char why[200];
+        struct field *f;
+
+        if (!s->rows[i].f || !strcmp(sheet_get(s, i, SC_STATUS), "rejected"))
+            continue;
+        if (!(sc = col_of(sheet_get(s, i, SC_SOURCE), st->name)) ||
+            !(tc = col_of(sheet_get(s, i, SC_TARGET), tt->name)))
+            continue;
+        if (!(scol = cat_column(st, sc)) || !(tcol = cat_column(tt, tc)))
+            continue;  /* lint reports it */
+        if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0)
+            continue;
+        j->fields = xrealloc(j->fields, (size_t)(j->nfields + 1) * sizeof *j->fields);
+        f = &j->fields[j->nfields];
+        canon_spec_for(&f->spec, tcol, &rules);
+        rules_free(&rules);
+        if (f->spec.ignore)
+            continue;
+        f->source = xstrdup(sc);
+        f->target = xstrdup(tc);
+        tf = sheet_get(s, i, SC_TRANSFORM);
+        f->expr = *tf ? xasprintf("(%s)", tf) : db_quote_ident(sc);
+        j->nfields++;
+    }
+    /* the key, and the target column each key column is mapped to */
+    j->nkey = (int)p->nkey;
+    j->result.no_key = !p->nkey;
+    j->key_names = xcalloc(p->nkey + 1, sizeof *j->key_names);
+    j->key_spec = xcalloc(p->nkey + 1, sizeof *j->key_spec);
+    sbuf_puts(&ss, "SELECT ");
+    sbuf_puts(&ts, "SELECT ");
+    for (size_t k = 0; k < p->nkey; k++) {
+        const char *tk = NULL;
+        char *qs, *qt;
+        for (int i = 0; i < j->nfields && !tk; i++)
+            if (!strcmp(j->fields[i].source, p->key[k]))
+                tk = j->fields[i].target;
+        if (!tk) {
+            err_set(e, ERR_INPUT, "table %s: the key column %s is not mapped to a column of %s "
+                    "in the sheet", st->name, p->key[k], tt->name);
+            goto bad;
+        }
+        j->key_names[k] = xstrdup(p->key[k]);
+        canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
+        qs = db_quote_ident(p->key[k]);
+        qt = db_quote_ident(tk);
+        sbuf_printf(&ss, "%s, ", qs);
+        sbuf_printf(&ts, "%s, ", qt);
+        if (k) {
+            sbuf_puts(&so, ", ");
+            sbuf_puts(&to, ", ");
+        }
+        order_by(&so, qs, se, text_class(cat_column(st, p->key[k])->tclass));
+        order_by(&to, qt, te, text_class(cat_column(tt, tk)->tclass));
+        free(qs);
+        free(qt);
+    }
+    if (!j->nfields) {
+        err_set(e, ERR_INPUT, "table %s: no column is mapped to %s in the sheet", st->name,
+                tt->name);
+        goto bad;
+    }
+    for (int i = 0; i < j->nfields; i++) {
+        char *qt = db_quote_ident(j->fields[i].target);
+        sbuf_printf(&ss, "%s%s", i ? ", " : "", j->fields[i].expr);
+        sbuf_printf(&ts, "%s%s", i ? ", " : "", qt);
+        free(qt);
+    }
+    sbuf_printf(&ss, " FROM %s", sfrom);
+    if (p->plan && p->plan->where)
+        sbuf_printf(&ss, " WHERE %s", p->plan->where);
+    sbuf_printf(&ts, " FROM %s", tfrom);
+    if (p->nkey) {
+        sbuf_printf(&ss, " ORDER BY %s", so.s);
+        sbuf_printf(&ts, " ORDER BY %s", to.s);
+    }
+    j->src_sql = sbuf_take(&ss);
+    j->tgt_sql = sbuf_take(&ts);
+    sbuf_free(&so), sbuf_free(&to);
+    free(sfrom), free(tfrom);
+    return 0;
+bad:
+    sbuf_free(&ss), sbuf_free(&ts), sbuf_free(&so), sbuf_free(&to);
+    free(sfrom), free(tfrom);
+    return -1;
+}
+
+static void job_free(struct job *j)
+{
+    for (int i = 0; i < j->nfields; i++)
+        free(j->fields[i].source), free(j->fields[i].target), free(j->fields[i].expr);
+    free(j->fields);
+    for (int k = 0; k < j->nkey; k++)
+        free(j->key_names[k]);
+    free(j->key_names);
+    free(j->key_spec);
+    free(j->src_sql);
+    free(j->tgt_sql);
+}
+
+static int wanted(const struct pair *p, const struct diff_opts *o)
+{
+    if (!p->src || !p->tgt)
+        return 0;
+    if (o && o->ntables) {
+        for (size_t i = 0; i < o->ntables; i++)
+            if (!strcmp(o->tables[i], p->src->name))
+                return 1;
+        return 0;
+    }
+    return !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
+}
+
+struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairing *pp,
+                        const struct sheet *s, const struct diff_opts *o,
+                        const struct diff_events *ev, struct err *e)
+{
+    struct diff *d = xcalloc(1, sizeof *d);
+
+    d->db[0] = src;
+    d->db[1] = tgt;
+    d->plan = p;
+    d->ev = *ev;
+    for (size_t i = 0; o && i < o->ntables; i++) {
+        size_t k;
+        for (k = 0; k < pp->n; k++)
+            if (pp->pairs[k].src && !strcmp(pp->pairs[k].src->name, o->tables[i]))
+                break;
+        if (k == pp->n || !pp->pairs[k].tgt) {
+            err_set(e, ERR_INPUT, "--table %s: %s", o->tables[i], k == pp->n
+                    ? "no such table in the source" : "it has no table in the target");
+            diff_free(d);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < pp->n; i++) {
+        struct err je = { 0 };
+        if (!wanted(&pp->pairs[i], o))
+            continue;
+        d->jobs = xrealloc(d->jobs, (d->njobs + 1) * sizeof *d->jobs);
+        if (plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, db_kind(src), db_kind(tgt), &je) < 0)
+            d->jobs[d->njobs].result.error = xstrdup(je.msg);
+        d->njobs++;
+    }
+    d->tables = xcalloc(d->njobs + 1, sizeof *d->tables);
+    d->nchecks = p->nchecks;
+    d->checks = xcalloc(d->nchecks + 1, sizeof *d->checks);
+    /* one snapshot per PostgreSQL side for the whole run */
+    for (int w = 0; w < 2; w++)
+        if (db_kind(d->db[w]) == URL_PG &&
+            db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+                     NULL, ignore_done, NULL))
+            d->txn[w] = 1;
+    next_table(d);
+    return d;
+}
+
+const struct diff_table *diff_tables(const struct diff *d, size_t *n)
+{
+    *n = d->at < d->njobs ? d->at : d->njobs;
+    return d->tables;
+}
+
+const struct diff_check *diff_checks(const struct diff *d, size_t *n)
+{
+    *n = d->check_at;
+    return d->checks;
+}
+
+void diff_free(struct diff *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->njobs; i++) {
+        if (i >= d->at) {  /* not handed over to tables[] */
+            free(d->jobs[i].result.table);
+            free(d->jobs[i].result.target_table);
+            free(d->jobs[i].result.error);
+        }
+        job_free(&d->jobs[i]);
+    }
+    for (size_t i = 0; i < d->at && i < d->njobs; i++) {
+        free(d->tables[i].table);
+        free(d->tables[i].target_table);
+        free(d->tables[i].error);
+    }
+    for (size_t i = 0; i < d->nchecks; i++) {
+        free(d->checks[i].name), free(d->checks[i].source_value);
+        free(d->checks[i].target_value), free(d->checks[i].error);
+    }
+    side_reset(&d->side[0]);
+    side_reset(&d->side[1]);
+    free(d->jobs);
+    free(d->tables);
+    free(d->checks);
+    free(d);
+}

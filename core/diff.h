@@ -1,0 +1,73 @@
+/* diff: validation of a rehearsal. For each table pair whose data moves, the
+ * mapped columns of both sides are read ordered by key (COLLATE "C" on
+ * PostgreSQL, BINARY on SQLite), streamed in batches on their own
+ * connections at the same time, canonicalised on arrival and merged in C:
+ * keys only in the source are missing, only in the target extra, on both
+ * with a differing field changed. Memory is bounded: each side holds at most
+ * a few batches, and a side that runs ahead is paused. A table without a key
+ * is compared as a multiset of row hashes (xxhash). The plan's business
+ * checks run after the tables. */
+#ifndef CUTOVER_DIFF_H
+#define CUTOVER_DIFF_H
+
+#include <jansson.h>
+
+#include "pairing.h"
+#include "sheet.h"
+
+struct diff_field {
+    const char *source, *target;        /* column names */
+    json_t *source_value, *target_value;
+};
+
+struct diff_disc {
+    const char *table, *target_table;
+    const char *kind;                   /* missing, extra, changed, duplicate */
+    const char *side;                   /* for duplicate: source or target */
+    json_t *key;                        /* {"id": 42}; for a table without key {"row_hash": …} */
+    struct diff_field *fields;          /* for changed */
+    size_t nfields;
+};
+
+struct diff_table {
+    char *table, *target_table;
+    long source_rows, target_rows, missing, extra, changed, duplicates;
+    long source_total, target_total;    /* expected, from the catalog (for progress) */
+    int no_key, done;
+    char *error;                        /* why the table could not be compared */
+    double seconds;
+};
+
+struct diff_check {
+    char *name, *source_value, *target_value, *error;
+    int pass;
+};
+
+struct diff_events {
+    void (*discrepancy)(void *arg, const struct diff_disc *d);
+    void (*progress)(void *arg, const struct diff_table *t);
+    void (*table_done)(void *arg, const struct diff_table *t);
+    void (*done)(void *arg, int status, const char *msg);   /* 0, or a DB_E… status */
+    void *arg;
+};
+
+struct diff;
+
+/* Which tables: source table names (NULL: every table whose data moves). */
+struct diff_opts {
+    const char *const *tables;
+    size_t ntables;
+};
+
+/* Prepares and starts a run. Returns NULL with `e` (ERR_INPUT) when a table
+ * is unknown or has no usable key mapping. Everything passed is borrowed
+ * until `done` has been called. */
+struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairing *pp,
+                        const struct sheet *s, const struct diff_opts *o,
+                        const struct diff_events *ev, struct err *e);
+void diff_cancel(struct diff *d);
+const struct diff_table *diff_tables(const struct diff *d, size_t *n);
+const struct diff_check *diff_checks(const struct diff *d, size_t *n);
+void diff_free(struct diff *d);
+
+#endif
