@@ -1,0 +1,171 @@
+#!/bin/bash
+# cutover diff on Chinook, SQLite → PostgreSQL and the other engine pairs.
+# The genuine differences between the two published versions are derived here
+# independently (each engine's own client, rows printed the same way, then
+# diff); cutover must report exactly those and nothing else. Then the target
+# is changed in known ways and the NDJSON must name exactly those keys, kinds
+# and fields. Run by tests/harness.sh (PostgreSQL with Chinook loaded).
+set -u
+bin=${CUTOVER_BIN:?}
+sqlite_chinook=${CUTOVER_CHINOOK_SQLITE:-}
+if [ -z "$sqlite_chinook" ] || [ -z "${PGHOST:-}" ]; then echo "skipped: no Chinook or no PostgreSQL"; exit 77; fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-diff.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
+same() {  # same NAME EXPECTED-FILE ACTUAL-FILE
+    if diff -u "$2" "$3" >d.out; then ok "$1"; else not_ok "$1" "$(head -30 d.out)"; fi
+}
+# discrepancies as lines: table kind key [fields]
+lines() {
+    jq -r 'select(.type == "discrepancy") |
+           [.table, .kind, (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
+            ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
+           | join(" ")' "$1" | sed 's/ $//' | sort
+}
+
+# --- the genuine differences, found without cutover ----------------------------------
+createdb -T chinook prod || exit 99
+dump_sqlite() { sqlite3 -list -separator '|' "$sqlite_chinook" "$1"; }
+dump_pg() { psql -X -At -F'|' -d prod -c "$1"; }
+: >expected.txt
+while IFS=';' read -r table stable sq pq; do
+    diff <(dump_sqlite "$sq") <(dump_pg "$pq") | grep '^<' | cut -d'|' -f1 | sed 's/^< //' |
+        while read -r key; do echo "$stable $key"; done >>expected.txt
+done <<'Q'
+customer;Customer;SELECT * FROM Customer ORDER BY 1;SELECT * FROM customer ORDER BY 1
+invoice;Invoice;SELECT InvoiceId,CustomerId,InvoiceDate,BillingAddress,BillingCity,BillingState,BillingCountry,BillingPostalCode,printf('%.2f',Total) FROM Invoice ORDER BY 1;SELECT * FROM invoice ORDER BY 1
+album;Album;SELECT * FROM Album ORDER BY 1;SELECT * FROM album ORDER BY 1
+artist;Artist;SELECT * FROM Artist ORDER BY 1;SELECT * FROM artist ORDER BY 1
+employee;Employee;SELECT * FROM Employee ORDER BY 1;SELECT * FROM employee ORDER BY 1
+genre;Genre;SELECT * FROM Genre ORDER BY 1;SELECT * FROM genre ORDER BY 1
+invoice_line;InvoiceLine;SELECT InvoiceLineId,InvoiceId,TrackId,printf('%.2f',UnitPrice),Quantity FROM InvoiceLine ORDER BY 1;SELECT * FROM invoice_line ORDER BY 1
+media_type;MediaType;SELECT * FROM MediaType ORDER BY 1;SELECT * FROM media_type ORDER BY 1
+playlist;Playlist;SELECT * FROM Playlist ORDER BY 1;SELECT * FROM playlist ORDER BY 1
+track;Track;SELECT TrackId,Name,AlbumId,MediaTypeId,GenreId,Composer,Milliseconds,Bytes,printf('%.2f',UnitPrice) FROM Track ORDER BY 1;SELECT * FROM track ORDER BY 1
+Q
+diff <(dump_sqlite "SELECT * FROM PlaylistTrack ORDER BY 1,2") <(dump_pg "SELECT * FROM playlist_track ORDER BY 1,2") |
+    grep '^<' | sed 's/^< //; s/|/,/' | while read -r key; do echo "PlaylistTrack $key"; done >>expected.txt
+sort -o expected.txt expected.txt
+if [ -s expected.txt ]; then ok "the published versions differ ($(wc -l <expected.txt) rows)"; else not_ok "the published versions differ"; fi
+
+"$bin" init --source "sqlite:$sqlite_chinook" --target dbname=prod >/dev/null || exit 99
+"$bin" diff --ndjson >run1.ndjson
+rc=$?
+[ $rc = 1 ] && ok "diff exits 1 on discrepancies" || not_ok "diff exits 1 on discrepancies" "exit $rc"
+lines run1.ndjson | awk '{ split($3, k, "="); print $1, k[2] }' | sort >actual.txt
+same "exactly the genuine differences, by table and key" expected.txt actual.txt
+lines run1.ndjson | grep -c ' changed ' >n.txt
+[ "$(cat n.txt)" = "$(wc -l <expected.txt)" ] && ok "all of them are changed rows" || not_ok "all of them are changed rows" "$(lines run1.ndjson)"
+lines run1.ndjson | grep -v -E '(City|BillingCity):Edinburgh ->Edinburgh$' >other.txt
+[ ! -s other.txt ] && ok "the difference is 'Edinburgh ' vs 'Edinburgh'" || not_ok "the difference is 'Edinburgh ' vs 'Edinburgh'" "$(cat other.txt)"
+tail -n 1 run1.ndjson | jq -e '.type == "summary" and .run == 1 and .missing == 0 and .extra == 0' >/dev/null &&
+    ok "the summary line" || not_ok "the summary line" "$(tail -n 1 run1.ndjson)"
+
+# with the right rule on the affected columns the diff is clean
+sed -i 's/^Customer.City,customer.city,,,,/Customer.City,customer.city,,,trim,/; s/^Invoice.BillingCity,invoice.billing_city,,,,/Invoice.BillingCity,invoice.billing_city,,,trim,/' mapping.csv
+"$bin" diff --ndjson >run2.ndjson
+rc=$?
+[ $rc = 0 ] && ok "trim on those columns: clean, exit 0" || not_ok "trim on those columns: clean, exit 0" "exit $rc" "$(head -3 run2.ndjson)"
+[ "$(wc -l <run2.ndjson)" = 1 ] && ok "no discrepancy lines" || not_ok "no discrepancy lines" "$(head -5 run2.ndjson)"
+tail -n 1 run2.ndjson | jq -e '.previous.run == 1 and .previous.fixed == '"$(wc -l <expected.txt)"' and .previous.new == 0' >/dev/null &&
+    ok "compared with run 1: all fixed" || not_ok "compared with run 1: all fixed" "$(tail -n 1 run2.ndjson | jq -c .previous)"
+
+# --- known changes to the target ------------------------------------------------------
+psql -X -q -d prod -v ON_ERROR_STOP=1 <<'SQL' || exit 99
+UPDATE customer SET email = 'luis@example.org', company = NULL WHERE customer_id = 1;
+UPDATE track SET milliseconds = milliseconds + 1 WHERE track_id = 2;
+UPDATE invoice SET total = total + 0.01 WHERE invoice_id = 3;
+UPDATE invoice SET invoice_date = invoice_date + interval '1 second' WHERE invoice_id = 4;
+UPDATE artist SET name = 'Ac/Dc' WHERE artist_id = 1;
+DELETE FROM playlist_track WHERE playlist_id = 1 AND track_id = 2;
+DELETE FROM invoice_line WHERE invoice_line_id = 5;
+INSERT INTO genre VALUES (26, 'Polka');
+SQL
+"$bin" diff --ndjson >run3.ndjson
+rc=$?
+[ $rc = 1 ] && ok "changed target: exit 1" || not_ok "changed target: exit 1" "exit $rc"
+cat >expected3.txt <<'E'
+Artist changed ArtistId=1 Name:AC/DC->Ac/Dc
+Customer changed CustomerId=1 Company:Embraer - Empresa Brasileira de Aeronáutica S.A.->null;Email:luisg@embraer.com.br->luis@example.org
+Genre extra GenreId=26
+Invoice changed InvoiceId=3 Total:5.94->5.95
+Invoice changed InvoiceId=4 InvoiceDate:2021-01-06 00:00:00->2021-01-06 00:00:01
+InvoiceLine missing InvoiceLineId=5
+PlaylistTrack missing PlaylistId=1,TrackId=2
+Track changed TrackId=2 Milliseconds:342562->342563
+E
+lines run3.ndjson >actual3.txt
+same "exactly those keys, kinds and fields (text, NULL, integer, numeric by 0.01, timestamp by 1 s, composite key)" expected3.txt actual3.txt
+"$bin" runs --json | jq -e 'length == 3 and .[2].open == 8 and .[1].status == "done"' >/dev/null &&
+    ok "runs: three recorded" || not_ok "runs: three recorded" "$("$bin" runs --json | jq -c .)"
+
+# an accepted variance does not fail the run, and keeps its class in later runs
+sqlite3 .cutover/state.db "UPDATE discrepancies SET class = 'accepted_variance', owner = 'bob' WHERE run_id = 3 AND tbl = 'Genre'"
+"$bin" diff --ndjson >run4.ndjson
+tail -n 1 run4.ndjson | jq -e '.accepted == 1' >/dev/null && ok "the class is carried to run 4" ||
+    not_ok "the class is carried to run 4" "$(tail -n 1 run4.ndjson)"
+[ "$(sqlite3 .cutover/state.db "SELECT class || ',' || owner FROM discrepancies WHERE run_id = 4 AND tbl = 'Genre'")" = "accepted_variance,bob" ] &&
+    ok "with its owner" || not_ok "with its owner"
+psql -X -q -d prod -c "DELETE FROM genre WHERE genre_id = 26; UPDATE artist SET name = 'AC/DC' WHERE artist_id = 1; UPDATE track SET milliseconds = milliseconds - 1 WHERE track_id = 2; UPDATE invoice SET total = total - 0.01 WHERE invoice_id = 3; UPDATE invoice SET invoice_date = invoice_date - interval '1 second' WHERE invoice_id = 4; UPDATE customer SET email = 'luisg@embraer.com.br', company = 'Embraer - Empresa Brasileira de Aeronáutica S.A.' WHERE customer_id = 1"
+"$bin" diff --table PlaylistTrack --table InvoiceLine --ndjson >run5.ndjson
+rc=$?
+[ $rc = 1 ] && [ "$(lines run5.ndjson | wc -l)" = 2 ] && ok "--table limits the run" || not_ok "--table limits the run" "exit $rc" "$(lines run5.ndjson)"
+"$bin" diff --table Nope >/dev/null 2>err.txt
+rc=$?
+[ $rc = 2 ] && grep -qx "cutover: --table Nope: no such table in the source" err.txt && ok "--table: unknown table" ||
+    not_ok "--table: unknown table" "exit $rc: $(cat err.txt)"
+
+# --- the other engine pairs ------------------------------------------------------------
+# PostgreSQL → SQLite: the same genuine differences, seen from the other side
+mkdir pg2lite && cd pg2lite
+"$bin" init --source dbname=chinook --target "sqlite:$sqlite_chinook" >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+lines run.ndjson | awk '{ split($3, k, "="); print $1, k[2] }' | sort >actual.txt
+sed 's/^Customer /customer /; s/^Invoice /invoice /' ../expected.txt | sort >expected.txt
+same "PostgreSQL → SQLite: the same differences" expected.txt actual.txt
+cd ..
+# SQLite → SQLite: a copy with one row changed and one deleted
+mkdir lite2lite && cd lite2lite
+cp "$sqlite_chinook" copy.db
+sqlite3 copy.db "UPDATE Track SET Name = 'Balls to the Wall!' WHERE TrackId = 2; DELETE FROM PlaylistTrack WHERE PlaylistId = 1 AND TrackId = 3402"
+"$bin" init --source "sqlite:$sqlite_chinook" --target sqlite:copy.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+printf '%s\n' "PlaylistTrack missing PlaylistId=1,TrackId=3402" "Track changed TrackId=2 Name:Balls to the Wall->Balls to the Wall!" >expected.txt
+lines run.ndjson >actual.txt
+same "SQLite → SQLite: exactly the two changes" expected.txt actual.txt
+cd ..
+# PostgreSQL → PostgreSQL: prod still lacks one playlist track and one invoice line
+mkdir pg2pg && cd pg2pg
+"$bin" init --source dbname=chinook --target dbname=prod >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+printf '%s\n' "invoice_line missing invoice_line_id=5" "playlist_track missing playlist_id=1,track_id=2" >expected.txt
+lines run.ndjson >actual.txt
+same "PostgreSQL → PostgreSQL: exactly the two deletions" expected.txt actual.txt
+cd ..
+
+# --- text keys in another collation, and non-ASCII text -------------------------------
+createdb words
+psql -X -q -d words -c "CREATE TABLE word (w text COLLATE \"und-x-icu\" PRIMARY KEY, note text)" \
+     -c "INSERT INTO word VALUES ('apple', 'x'), ('Banana', 'é'), ('_under', 'y'), ('Zebra', 'z'), ('école', 'ü'), ('ábc', 'ñ'), ('b', 'b')"
+psql -X -At -d words -c "SELECT string_agg(w, ' ' ORDER BY w) FROM word" >icu.txt
+[ "$(cat icu.txt)" != "$(psql -X -At -d words -c "SELECT string_agg(w, ' ' ORDER BY w COLLATE \"C\") FROM word")" ] &&
+    ok "the ICU and C orders differ ($(cat icu.txt))" || not_ok "the ICU and C orders differ"
+sqlite3 words.db "CREATE TABLE word (w TEXT PRIMARY KEY, note TEXT); INSERT INTO word VALUES ('apple', 'x'), ('Banana', 'é'), ('_under', 'y'), ('Zebra', 'z'), ('école', 'ü'), ('ábc', 'ñ'), ('b', 'b')"
+mkdir words && cd words
+"$bin" init --source sqlite:../words.db --target dbname=words >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+rc=$?
+[ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "text keys and non-ASCII text: clean" ||
+    not_ok "text keys and non-ASCII text: clean" "exit $rc" "$(head -5 run.ndjson)"
+psql -X -q -d words -c "UPDATE word SET note = 'ö' WHERE w = 'école'; DELETE FROM word WHERE w = 'Banana'"
+"$bin" diff --ndjson >run.ndjson
+printf '%s\n' "word changed w=école note:ü->ö" "word missing w=Banana" >expected.txt
+lines run.ndjson >actual.txt
+same "text keys: exactly the change and the deletion" expected.txt actual.txt
+cd ..
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
