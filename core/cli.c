@@ -3,7 +3,7 @@
 #include "catalog.h"
 #include "db.h"
 #include "demo.h"
-#include "diff.h"
+#include "rehearsal.h"
 #include "inventory.h"
 #include "lint.h"
 #include "mapping.h"
@@ -688,8 +688,6 @@ static int cmd_map(struct cli *c, int argc, char **argv)
 
 /* --- diff and runs ----------------------------------------------------------- */
 
-#define DISCREPANCY_CAP 10000   /* stored per table and run; the counts stay exact */
-
 struct diff_cli {
     const char **tables;
     size_t ntables;
@@ -720,118 +718,43 @@ static int diff_opt(int opt, const char *arg, void *ctx)
 
 struct diff_run {
     struct diff_cli o;
-    ws_t *ws;
-    long run;
     db_t *db[2];
-    struct diff *diff;
+    struct reh *reh;
     uv_signal_t sigint;
     json_t *listed;             /* discrepancies kept for --json and text output */
-    long in_table, stored, accepted, accepted_table;
-    long *accepted_by_table;
-    size_t ntables_done;
-    int status, batch_open;
-    char msg[1400];
-    uint64_t started;
+    char table[256];            /* the table the per-table count is for */
+    long in_table;
     int tty;
 };
 
-static json_t *disc_json(const struct diff_disc *d)
-{
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "type", "discrepancy", "table", d->table,
-                          "target_table", d->target_table, "kind", d->kind, "key", d->key);
-
-    if (d->side)
-        json_object_set_new(o, "side", json_string(d->side));
-    if (d->nfields) {
-        json_t *fields = json_array();
-        for (size_t i = 0; i < d->nfields; i++)
-            json_array_append_new(fields, json_pack("{s:s, s:s, s:O, s:O}", "source",
-                d->fields[i].source, "target", d->fields[i].target, "source_value",
-                d->fields[i].source_value, "target_value", d->fields[i].target_value));
-        json_object_set_new(o, "fields", fields);
-    }
-    return o;
-}
-
-static void on_disc(void *arg, const struct diff_disc *d)
+static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepted)
 {
     struct diff_run *r = arg;
-    json_t *o = disc_json(d);
-    struct err e = { 0 };
-    long limit = r->o.sample >= 0 ? r->o.sample : (r->o.json ? LONG_MAX : 10);
+    long limit = r->o.sample >= 0 ? r->o.sample : (r->o.json || r->o.ndjson ? LONG_MAX : 10);
 
-    if (r->o.ndjson && r->in_table < limit) {
+    (void)accepted;
+    if (strcmp(r->table, d->table) != 0) {
+        snprintf(r->table, sizeof r->table, "%s", d->table);
+        r->in_table = 0;
+    }
+    if (r->in_table++ >= limit)
+        return;
+    if (r->o.ndjson) {
         json_dumpf(o, stdout, JSON_COMPACT);
         fputc('\n', stdout);
-    }
-    if (r->in_table < DISCREPANCY_CAP) {
-        char *key = json_dumps(d->key, JSON_COMPACT | JSON_SORT_KEYS);
-        char *fields = d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
-        int acc;
-        if (!r->batch_open)
-            r->batch_open = ws_begin(r->ws) == 0;
-        acc = ws_record_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key,
-                                    fields, &e);
-        if (acc < 0)
-            fprintf(stderr, "cutover: %s\n", e.msg);
-        else if (acc) {
-            r->accepted++;
-            r->accepted_table++;
-            json_object_set_new(o, "class", json_string("accepted_variance"));
-        }
-        if (++r->stored % 1000 == 0 && r->batch_open) {
-            ws_commit(r->ws);
-            r->batch_open = 0;
-        }
-        free(key);
-        free(fields);
-    }
-    if (!r->o.ndjson && r->in_table < limit)
+    } else {
         json_array_append(r->listed, o);
-    r->in_table++;
-    json_decref(o);
+    }
 }
 
 static void on_progress(void *arg, const struct diff_table *t)
 {
     struct diff_run *r = arg;
-    double secs = (double)(uv_hrtime() - r->started) / 1e9;
     long total = t->source_total > 0 ? t->source_total : 0;
 
-    if (!r->tty)
-        return;
-    fprintf(stderr, "\r%-24s %ld/%ld rows (%.0f%%), %.0f rows/s   ", t->table, t->source_rows,
-            total, total ? 100.0 * (double)t->source_rows / (double)total : 0.0,
-            secs > 0 ? (double)t->source_rows / secs : 0.0);
-}
-
-static const char *table_status(const struct diff_table *t, long accepted)
-{
-    if (t->error)
-        return "error";
-    return t->missing + t->extra + t->changed + t->duplicates - accepted > 0 ? "fail" : "pass";
-}
-
-static void on_table(void *arg, const struct diff_table *t)
-{
-    struct diff_run *r = arg;
-    struct err e = { 0 };
-
     if (r->tty)
-        fprintf(stderr, "\r%-70s\r", "");
-    if (r->batch_open) {
-        ws_commit(r->ws);
-        r->batch_open = 0;
-    }
-    r->accepted_by_table = xrealloc(r->accepted_by_table,
-                                    (r->ntables_done + 1) * sizeof *r->accepted_by_table);
-    r->accepted_by_table[r->ntables_done++] = r->accepted_table;
-    if (ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
-                         t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
-                         table_status(t, r->accepted_table), t->error, &e) < 0)
-        fprintf(stderr, "cutover: %s\n", e.msg);
-    r->in_table = 0;
-    r->accepted_table = 0;
+        fprintf(stderr, "\r%-24s %ld/%ld rows (%.0f%%)   ", t->table, t->source_rows, total,
+                total ? 100.0 * (double)t->source_rows / (double)total : 0.0);
 }
 
 static void close_dbs(struct diff_run *r)
@@ -841,12 +764,13 @@ static void close_dbs(struct diff_run *r)
     uv_close((uv_handle_t *)&r->sigint, NULL);
 }
 
-static void on_diff_done(void *arg, int status, const char *msg)
+static void on_run_done(void *arg, struct reh *reh)
 {
     struct diff_run *r = arg;
 
-    r->status = status;
-    snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
+    (void)reh;
+    if (r->tty)
+        fprintf(stderr, "\r%-70s\r", "");
     close_dbs(r);
 }
 
@@ -856,18 +780,59 @@ static void on_sigint(uv_signal_t *h, int signum)
 
     (void)signum;
     fprintf(stderr, "\ncutover: cancelling the run…\n");
-    diff_cancel(r->diff);
+    reh_cancel(r->reh);
 }
 
-static json_t *number_or_text(const char *v)
+static long long jint(json_t *o, const char *k)
 {
-    char *end;
-    double d;
+    return (long long)json_integer_value(json_object_get(o, k));
+}
 
-    if (!v)
-        return json_null();
-    d = strtod(v, &end);
-    return *v && !*end ? json_real(d) : json_string(v);
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void print_summary(json_t *s, json_t *listed)
+{
+    json_t *v, *prev = json_object_get(s, "previous");
+    size_t i;
+    char d1[32], d2[32];
+
+    printf("run %lld: %s in %s\n\n", jint(s, "run"), jstr(s, "status"),
+           dur_format(jint(s, "duration_ms"), d1, sizeof d1));
+    printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS", "TGT ROWS",
+           "MISSING", "EXTRA", "CHANGED", "STATUS");
+    json_array_foreach(json_object_get(s, "tables"), i, v)
+        printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s\n", jstr(v, "table"),
+               jstr(v, "target_table"), jint(v, "source_rows"), jint(v, "target_rows"),
+               jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
+               jstr(v, "error") ? ": " : "", jstr(v, "error") ? jstr(v, "error") : "");
+    json_array_foreach(json_object_get(s, "checks"), i, v) {
+        char *a = json_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
+        char *b = json_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
+        printf("check %-20s source %s, target %s: %s\n", jstr(v, "name"), a, b,
+               jstr(v, "status"));
+        free(a);
+        free(b);
+    }
+    printf("\n%lld missing, %lld extra, %lld changed", jint(s, "missing"), jint(s, "extra"),
+           jint(s, "changed"));
+    if (jint(s, "accepted"))
+        printf(" (%lld accepted variances)", jint(s, "accepted"));
+    printf("\n");
+    if (prev)
+        printf("vs run %lld: %lld new, %lld fixed, %lld still open; %s -> %s\n",
+               jint(prev, "run"), jint(prev, "new"), jint(prev, "fixed"),
+               jint(prev, "still_open"), dur_format(jint(prev, "duration_ms"), d1, sizeof d1),
+               dur_format(jint(s, "duration_ms"), d2, sizeof d2));
+    if (json_array_size(listed))
+        printf("\n");
+    json_array_foreach(listed, i, v) {
+        char *line = json_dumps(v, JSON_COMPACT);
+        printf("%s\n", line);
+        free(line);
+    }
 }
 
 static int cmd_diff(struct cli *c, int argc, char **argv)
@@ -878,190 +843,67 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         { "sample", required_argument, NULL, OPT_SAMPLE },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
-    struct diff_events ev = { on_disc, on_progress, on_table, on_diff_done, &r };
+    struct reh_events ev = { on_disc, on_progress, on_run_done, &r };
     struct db_opts dbo = { .statement_timeout_ms = 24 * 3600 * 1000 };
     struct err e = { 0 };
     struct loaded l;
-    struct sheet s;
-    struct ws_comparison cmp;
     uv_loop_t loop;
-    size_t nt, nc;
-    const struct diff_table *tables;
-    const struct diff_check *checks;
-    long missing = 0, extra = 0, changed = 0, duplicates = 0, failures = 0;
-    json_t *summary, *jt, *jc;
-    char *wspath, dur[32];
+    ws_t *ws = NULL;
+    json_t *summary;
+    const char *msg;
+    char *wspath;
     int rc = parse_opts("diff", argc, argv, lo, diff_opt, &r.o);
 
-    if (rc) {
+    if (rc || optind < argc) {
         free(r.o.tables);
-        return rc < 0 ? cmd_help(find_cmd("diff")) : rc;
-    }
-    if (optind < argc) {
-        free(r.o.tables);
-        return bad_usage("diff", "unexpected argument '%s'", argv[optind]);
+        return rc < 0 ? cmd_help(find_cmd("diff")) : rc ? rc
+             : bad_usage("diff", "unexpected argument '%s'", argv[optind]);
     }
     if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0) {
         free(r.o.tables);
         return fail(&e);
     }
-    {
-        char *path = plan_path(l.plan, l.plan->mapping);
-        rc = sheet_load(path, &s, &e);
-        free(path);
-    }
     wspath = plan_path(l.plan, l.plan->workspace);
-    if (rc < 0 || !(r.ws = ws_open(wspath, &e))) {
-        free(wspath);
-        if (rc == 0)
-            sheet_free(&s);
-        loaded_free(&l);
-        free(r.o.tables);
-        return fail(&e);
-    }
+    ws = ws_open(wspath, &e);
     free(wspath);
     uv_loop_init(&loop);
     r.tty = isatty(STDERR_FILENO);
     r.listed = json_array();
     uv_signal_init(&loop, &r.sigint);  /* SIGINT cancels the run, which is then so recorded */
     r.sigint.data = &r;
-    if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &r.db[0], &e) < 0 ||
+    if (!ws || db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &r.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &r.db[1], &e) < 0 ||
-        (r.run = ws_run_begin(r.ws, "rehearsal", l.masked[0], l.masked[1], &e)) < 0 ||
-        !(r.started = uv_hrtime()) ||
-        !(r.diff = diff_start(r.db[0], r.db[1], l.plan, &l.pp, &s,
-                              &(struct diff_opts){ r.o.tables, r.o.ntables }, &ev, &e))) {
+        !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
+                            &(struct diff_opts){ r.o.tables, r.o.ntables }, &ev, &e))) {
         close_dbs(&r);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
-        if (r.run > 0)
-            ws_run_end(r.ws, r.run, "failed", 0, &(struct err){ 0 });
         rc = fail(&e);
         goto out;
     }
     uv_signal_start(&r.sigint, on_sigint, SIGINT);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    if (r.batch_open)
-        ws_commit(r.ws);
-
-    tables = diff_tables(r.diff, &nt);
-    checks = diff_checks(r.diff, &nc);
-    jt = json_array();
-    for (size_t i = 0; i < nt; i++) {
-        const struct diff_table *t = &tables[i];
-        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "table", t->table,
-                              "target_table", t->target_table, "source_rows",
-                              (json_int_t)t->source_rows, "target_rows", (json_int_t)t->target_rows,
-                              "missing", (json_int_t)t->missing, "extra", (json_int_t)t->extra,
-                              "changed", (json_int_t)t->changed, "status",
-                              table_status(t, r.accepted_by_table ? r.accepted_by_table[i] : 0));
-        if (t->duplicates)
-            json_object_set_new(o, "duplicates", json_integer(t->duplicates));
-        if (t->no_key)
-            json_object_set_new(o, "no_key", json_true());
-        if (t->error)
-            json_object_set_new(o, "error", json_string(t->error));
-        json_array_append_new(jt, o);
-        missing += t->missing, extra += t->extra, changed += t->changed;
-        duplicates += t->duplicates;
-        failures += strcmp(table_status(t, r.accepted_by_table ? r.accepted_by_table[i] : 0),
-                           "pass") != 0;
+    summary = reh_summary(r.reh);
+    if (r.o.ndjson) {
+        json_dumpf(summary, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+    } else if (r.o.json) {
+        json_object_set(summary, "discrepancies", r.listed);
+        print_json(json_incref(summary));
+    } else {
+        print_summary(summary, r.listed);
     }
-    jc = json_array();
-    for (size_t i = 0; i < nc; i++) {
-        const struct diff_check *k = &checks[i];
-        json_t *o = json_pack("{s:s, s:o, s:o, s:s}", "name", k->name, "source",
-                              number_or_text(k->source_value), "target",
-                              number_or_text(k->target_value), "status",
-                              k->error ? "error" : k->pass ? "pass" : "fail");
-        if (k->error)
-            json_object_set_new(o, "error", json_string(k->error));
-        json_array_append_new(jc, o);
-        failures += !k->pass;
-        ws_record_result(r.ws, r.run, "check", k->name, NULL, 0, 0, 0, 0, 0, k->source_value,
-                         k->target_value, k->error ? "error" : k->pass ? "pass" : "fail",
-                         k->error, &e);
-    }
-    {
-        long ms = (long)((uv_hrtime() - r.started) / 1000000u);
-        const char *status = r.status == DB_ECANCELED ? "cancelled" : r.status ? "failed"
-                           : failures ? "fail" : "pass";
-        ws_run_end(r.ws, r.run, r.status == DB_ECANCELED ? "cancelled" : r.status ? "failed"
-                   : "done", ms, &e);
-        ws_compare(r.ws, r.run, &cmp);
-        summary = json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}", "type", "summary",
-                            "run", (json_int_t)r.run, "status", status, "duration_ms",
-                            (json_int_t)ms, "tables", jt, "checks", jc, "missing",
-                            (json_int_t)missing, "extra", (json_int_t)extra, "changed",
-                            (json_int_t)changed);
-        if (duplicates)
-            json_object_set_new(summary, "duplicates", json_integer(duplicates));
-        json_object_set_new(summary, "accepted", json_integer(r.accepted));
-        if (cmp.previous)
-            json_object_set_new(summary, "previous", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-                "run", (json_int_t)cmp.previous, "new", (json_int_t)cmp.fresh, "fixed",
-                (json_int_t)cmp.fixed, "still_open", (json_int_t)cmp.still_open,
-                "duration_ms", (json_int_t)cmp.previous_duration_ms));
-        if (r.status)
-            json_object_set_new(summary, "error", json_string(r.msg));
-        if (r.o.ndjson) {
-            json_dumpf(summary, stdout, JSON_COMPACT);
-            fputc('\n', stdout);
-        } else if (r.o.json) {
-            json_object_set(summary, "discrepancies", r.listed);
-            print_json(json_incref(summary));
-        } else {
-            printf("run %ld: %s in %s\n\n", r.run, status, dur_format(ms, dur, sizeof dur));
-            printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS",
-                   "TGT ROWS", "MISSING", "EXTRA", "CHANGED", "STATUS");
-            for (size_t i = 0; i < nt; i++)
-                printf("%-24s %-24s %10ld %10ld %8ld %8ld %8ld  %s%s%s\n", tables[i].table,
-                       tables[i].target_table, tables[i].source_rows, tables[i].target_rows,
-                       tables[i].missing, tables[i].extra, tables[i].changed,
-                       table_status(&tables[i], r.accepted_by_table ? r.accepted_by_table[i] : 0),
-                       tables[i].error ? ": " : "", tables[i].error ? tables[i].error : "");
-            for (size_t i = 0; i < nc; i++)
-                printf("check %-20s source %s, target %s: %s%s%s\n", checks[i].name,
-                       checks[i].source_value ? checks[i].source_value : "-",
-                       checks[i].target_value ? checks[i].target_value : "-",
-                       checks[i].error ? "error" : checks[i].pass ? "pass" : "fail",
-                       checks[i].error ? ": " : "", checks[i].error ? checks[i].error : "");
-            printf("\n%ld missing, %ld extra, %ld changed", missing, extra, changed);
-            if (r.accepted)
-                printf(" (%ld accepted variances)", r.accepted);
-            printf("\n");
-            if (cmp.previous)
-                printf("vs run %ld: %ld new, %ld fixed, %ld still open; %s -> %s\n",
-                       cmp.previous, cmp.fresh, cmp.fixed, cmp.still_open,
-                       dur_format(cmp.previous_duration_ms, dur, sizeof dur),
-                       dur_format(cmp.duration_ms, (char[32]){ 0 }, 32));
-            if (json_array_size(r.listed)) {
-                size_t i;
-                json_t *v;
-                printf("\n");
-                json_array_foreach(r.listed, i, v) {
-                    char *line = json_dumps(v, JSON_COMPACT);
-                    printf("%s\n", line);
-                    free(line);
-                }
-            }
-        }
-        json_decref(summary);
-        if (r.status == DB_ECANCELED)
-            rc = ERR_FOUND;
-        else if (r.status)
-            rc = err_set(&e, ERR_DB, "%s", r.msg), fail(&e);
-        else
-            rc = missing + extra + changed + duplicates - r.accepted > 0 || failures ? ERR_FOUND
-                                                                                     : 0;
+    json_decref(summary);
+    rc = reh_exit(r.reh, &msg);
+    if (rc == ERR_DB) {
+        err_set(&e, ERR_DB, "%s", msg);
+        fail(&e);
     }
 out:
     json_decref(r.listed);
-    diff_free(r.diff);
-    free(r.accepted_by_table);
-    ws_close(r.ws);
-    sheet_free(&s);
+    reh_free(r.reh);
+    ws_close(ws);
     loaded_free(&l);
     free(r.o.tables);
     return rc;

@@ -1,0 +1,282 @@
+#include "config.h"
+#include "rehearsal.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct reh {
+    ws_t *ws;
+    long run;
+    struct diff *diff;
+    struct sheet sheet;
+    struct reh_events ev;
+    long in_table, stored, accepted, accepted_table, *accepted_by_table;
+    size_t ntables;
+    const struct diff_table *current;
+    int batch_open, status, done;
+    long duration_ms;
+    uint64_t started;
+    char msg[1400];
+};
+
+json_t *reh_discrepancy_json(const struct diff_disc *d)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "type", "discrepancy", "table", d->table,
+                          "target_table", d->target_table, "kind", d->kind, "key", d->key);
+
+    if (d->side)
+        json_object_set_new(o, "side", json_string(d->side));
+    if (d->nfields) {
+        json_t *fields = json_array();
+        for (size_t i = 0; i < d->nfields; i++)
+            json_array_append_new(fields, json_pack("{s:s, s:s, s:O, s:O}", "source",
+                d->fields[i].source, "target", d->fields[i].target, "source_value",
+                d->fields[i].source_value, "target_value", d->fields[i].target_value));
+        json_object_set_new(o, "fields", fields);
+    }
+    return o;
+}
+
+static void on_disc(void *arg, const struct diff_disc *d)
+{
+    struct reh *r = arg;
+    json_t *o = reh_discrepancy_json(d);
+    struct err e = { 0 };
+    int acc = 0;
+
+    if (r->in_table < REH_CAP) {
+        char *key = json_dumps(d->key, JSON_COMPACT | JSON_SORT_KEYS);
+        char *fields = d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
+        if (!r->batch_open)
+            r->batch_open = ws_begin(r->ws) == 0;
+        acc = ws_record_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key,
+                                    fields, &e);
+        if (acc < 0) {
+            fprintf(stderr, "cutover: %s\n", e.msg);
+            acc = 0;
+        }
+        if (acc) {
+            r->accepted++;
+            r->accepted_table++;
+            json_object_set_new(o, "class", json_string("accepted_variance"));
+        }
+        if (++r->stored % 1000 == 0 && r->batch_open) {  /* one transaction per 1,000 */
+            ws_commit(r->ws);
+            r->batch_open = 0;
+        }
+        free(key);
+        free(fields);
+    }
+    r->in_table++;
+    if (r->ev.discrepancy)
+        r->ev.discrepancy(r->ev.arg, d, o, acc);
+    json_decref(o);
+}
+
+static void on_progress(void *arg, const struct diff_table *t)
+{
+    struct reh *r = arg;
+
+    r->current = t;
+    if (r->ev.progress)
+        r->ev.progress(r->ev.arg, t);
+}
+
+static const char *table_status(const struct diff_table *t, long accepted)
+{
+    if (t->error)
+        return "error";
+    return t->missing + t->extra + t->changed + t->duplicates - accepted > 0 ? "fail" : "pass";
+}
+
+static void on_table(void *arg, const struct diff_table *t)
+{
+    struct reh *r = arg;
+    struct err e = { 0 };
+
+    if (r->batch_open) {
+        ws_commit(r->ws);
+        r->batch_open = 0;
+    }
+    r->accepted_by_table = xrealloc(r->accepted_by_table,
+                                    (r->ntables + 1) * sizeof *r->accepted_by_table);
+    r->accepted_by_table[r->ntables++] = r->accepted_table;
+    if (ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
+                         t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
+                         table_status(t, r->accepted_table), t->error, &e) < 0)
+        fprintf(stderr, "cutover: %s\n", e.msg);
+    r->in_table = 0;
+    r->accepted_table = 0;
+    r->current = NULL;
+}
+
+static void on_done(void *arg, int status, const char *msg)
+{
+    struct reh *r = arg;
+    struct err e = { 0 };
+    const struct diff_check *checks;
+    size_t nc;
+
+    if (r->batch_open)
+        ws_commit(r->ws);
+    r->batch_open = 0;
+    r->status = status;
+    snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
+    checks = diff_checks(r->diff, &nc);
+    for (size_t i = 0; i < nc; i++)
+        ws_record_result(r->ws, r->run, "check", checks[i].name, NULL, 0, 0, 0, 0, 0,
+                         checks[i].source_value, checks[i].target_value,
+                         checks[i].error ? "error" : checks[i].pass ? "pass" : "fail",
+                         checks[i].error, &e);
+    r->duration_ms = (long)((uv_hrtime() - r->started) / 1000000u);
+    ws_run_end(r->ws, r->run, status == DB_ECANCELED ? "cancelled" : status ? "failed" : "done",
+               r->duration_ms, &e);
+    r->done = 1;
+    if (r->ev.done)
+        r->ev.done(r->ev.arg, r);
+}
+
+struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
+                      const struct pairing *pp, const char *src_url, const char *tgt_url,
+                      const struct diff_opts *o, const struct reh_events *ev, struct err *e)
+{
+    struct reh *r = xcalloc(1, sizeof *r);
+    struct diff_events dev = { on_disc, on_progress, on_table, on_done, r };
+    char *path = plan_path(p, p->mapping);
+    int rc = sheet_load(path, &r->sheet, e);
+
+    free(path);
+    if (rc < 0) {
+        free(r);
+        return NULL;
+    }
+    r->ws = ws;
+    r->ev = *ev;
+    r->started = uv_hrtime();
+    if ((r->run = ws_run_begin(ws, "rehearsal", src_url, tgt_url, e)) < 0) {
+        sheet_free(&r->sheet);
+        free(r);
+        return NULL;
+    }
+    if (!(r->diff = diff_start(src, tgt, p, pp, &r->sheet, o, &dev, e))) {
+        ws_run_end(ws, r->run, "failed", 0, &(struct err){ 0 });
+        sheet_free(&r->sheet);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void reh_cancel(struct reh *r)
+{
+    if (r && !r->done)
+        diff_cancel(r->diff);
+}
+
+void reh_free(struct reh *r)
+{
+    if (!r)
+        return;
+    diff_free(r->diff);
+    sheet_free(&r->sheet);
+    free(r->accepted_by_table);
+    free(r);
+}
+
+long reh_run(const struct reh *r)
+{
+    return r->run;
+}
+
+const struct diff_table *reh_current(const struct reh *r)
+{
+    return r->done ? NULL : r->current;
+}
+
+static json_t *number_or_text(const char *v)
+{
+    char *end;
+    double d;
+
+    if (!v)
+        return json_null();
+    d = strtod(v, &end);
+    return *v && !*end ? json_real(d) : json_string(v);
+}
+
+json_t *reh_summary(const struct reh *r)
+{
+    size_t nt, nc;
+    const struct diff_table *tables = diff_tables(r->diff, &nt);
+    const struct diff_check *checks = diff_checks(r->diff, &nc);
+    json_t *jt = json_array(), *jc = json_array(), *s;
+    long missing = 0, extra = 0, changed = 0, duplicates = 0, failures = 0;
+    struct ws_comparison cmp;
+
+    for (size_t i = 0; i < nt; i++) {
+        const struct diff_table *t = &tables[i];
+        long acc = i < r->ntables ? r->accepted_by_table[i] : 0;
+        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "table", t->table,
+                              "target_table", t->target_table, "source_rows",
+                              (json_int_t)t->source_rows, "target_rows", (json_int_t)t->target_rows,
+                              "missing", (json_int_t)t->missing, "extra", (json_int_t)t->extra,
+                              "changed", (json_int_t)t->changed, "status", table_status(t, acc));
+        if (t->duplicates)
+            json_object_set_new(o, "duplicates", json_integer(t->duplicates));
+        if (t->no_key)
+            json_object_set_new(o, "no_key", json_true());
+        if (t->error)
+            json_object_set_new(o, "error", json_string(t->error));
+        json_array_append_new(jt, o);
+        missing += t->missing, extra += t->extra, changed += t->changed;
+        duplicates += t->duplicates;
+        failures += strcmp(table_status(t, acc), "pass") != 0;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const struct diff_check *k = &checks[i];
+        json_t *o = json_pack("{s:s, s:o, s:o, s:s}", "name", k->name, "source",
+                              number_or_text(k->source_value), "target",
+                              number_or_text(k->target_value), "status",
+                              k->error ? "error" : k->pass ? "pass" : "fail");
+        if (k->error)
+            json_object_set_new(o, "error", json_string(k->error));
+        json_array_append_new(jc, o);
+        failures += !k->pass;
+    }
+    ws_compare(r->ws, r->run, &cmp);
+    s = json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}", "type", "summary", "run",
+                  (json_int_t)r->run, "status",
+                  r->status == DB_ECANCELED ? "cancelled" : r->status ? "failed"
+                  : failures || missing + extra + changed + duplicates - r->accepted > 0 ? "fail"
+                  : "pass",
+                  "duration_ms", (json_int_t)r->duration_ms, "tables", jt, "checks", jc,
+                  "missing", (json_int_t)missing, "extra", (json_int_t)extra, "changed",
+                  (json_int_t)changed);
+    if (duplicates)
+        json_object_set_new(s, "duplicates", json_integer(duplicates));
+    json_object_set_new(s, "accepted", json_integer(r->accepted));
+    if (cmp.previous)
+        json_object_set_new(s, "previous", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+            "run", (json_int_t)cmp.previous, "new", (json_int_t)cmp.fresh, "fixed",
+            (json_int_t)cmp.fixed, "still_open", (json_int_t)cmp.still_open,
+            "duration_ms", (json_int_t)cmp.previous_duration_ms));
+    if (r->status)
+        json_object_set_new(s, "error", json_string(r->msg));
+    return s;
+}
+
+int reh_exit(const struct reh *r, const char **msg)
+{
+    json_t *s;
+    int rc;
+
+    *msg = r->msg;
+    if (r->status && r->status != DB_ECANCELED)
+        return ERR_DB;
+    s = reh_summary(r);
+    rc = strcmp(json_string_value(json_object_get(s, "status")), "pass") ? ERR_FOUND : 0;
+    json_decref(s);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/* reh: one rehearsal run — the diff of core/diff.c recorded in the workspace
+ * as it goes (results, checks, discrepancies with their carried-over class,
+ * owner and decision; 10,000 discrepancies per table, counts exact), and its
+ * summary as the JSON of DESIGN.md. Used by `cutover diff` and the dashboard. */
+#ifndef CUTOVER_REHEARSAL_H
+#define CUTOVER_REHEARSAL_H
+
+#include <jansson.h>
+
+#include "diff.h"
+#include "workspace.h"
+
+#define REH_CAP 10000
+
+struct reh;
+
+struct reh_events {
+    /* a discrepancy; accepted says its carried class is accepted_variance */
+    void (*discrepancy)(void *arg, const struct diff_disc *d, json_t *json, int accepted);
+    void (*progress)(void *arg, const struct diff_table *t);
+    void (*done)(void *arg, struct reh *r);
+    void *arg;
+};
+
+/* Starts a run on open connections (borrowed, with the plan and pairing,
+ * until done); reads the mapping sheet itself. NULL with `e` on bad input. */
+struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
+                      const struct pairing *pp, const char *src_url, const char *tgt_url,
+                      const struct diff_opts *o, const struct reh_events *ev, struct err *e);
+void reh_cancel(struct reh *r);
+void reh_free(struct reh *r);
+
+long reh_run(const struct reh *r);
+/* After done: the summary object ({"type":"summary", …}); caller decrefs. */
+json_t *reh_summary(const struct reh *r);
+/* After done: 0 clean (or only accepted variances), 1 found, 3 failed (msg). */
+int reh_exit(const struct reh *r, const char **msg);
+/* While running: the table being compared, or NULL. */
+const struct diff_table *reh_current(const struct reh *r);
+
+json_t *reh_discrepancy_json(const struct diff_disc *d);
+
+#endif
