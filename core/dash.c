@@ -52,6 +52,12 @@ static void read_facts(struct dash *d)
     d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
 }
 
+void dash_reread(struct dash *d)
+{
+    read_facts(d);
+    notify(d, DASH_DB);
+}
+
 struct load {
     struct dash *d;
     int side;
@@ -134,7 +140,9 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
                        struct err *e)
 {
     struct dash *d = xcalloc(1, sizeof *d);
-    struct db_opts o = { .reconnect = 1, .on_state = on_state };
+    /* an hour per statement: rehearsal runs read whole tables on these connections */
+    struct db_opts o = { .reconnect = 1, .on_state = on_state,
+                         .statement_timeout_ms = 3600 * 1000 };
     char *ws;
 
     d->loop = loop;

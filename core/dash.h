@@ -57,6 +57,8 @@ struct dash *dash_open(uv_loop_t *loop, const char *plan_path,
 /* Closes the databases and the timer; memory goes once the loop has run. */
 void dash_close(struct dash *d);
 
+/* Reads again what the workspace knows (runs, runbook events). */
+void dash_reread(struct dash *d);
 /* Reloads both catalogs now (a side already loading is left to finish). */
 void dash_refresh(struct dash *d);
 void dash_set_interval(struct dash *d, int64_t ms);

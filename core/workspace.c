@@ -385,3 +385,47 @@ json_t *ws_runs_json(ws_t *ws)
     sqlite3_finalize(st);
     return runs;
 }
+
+/* Rows of a query as JSON objects named by its columns (integers stay numbers). */
+static json_t *rows_json(ws_t *ws, const char *sql, long a, long b)
+{
+    json_t *all = json_array();
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return all;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *name = sqlite3_column_name(st, c);
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_NULL: json_object_set_new(o, name, json_null()); break;
+            case SQLITE_INTEGER:
+                json_object_set_new(o, name, json_integer(sqlite3_column_int64(st, c)));
+                break;
+            default:
+                json_object_set_new(o, name, json_string((const char *)sqlite3_column_text(st, c)));
+                break;
+            }
+        }
+        json_array_append_new(all, o);
+    }
+    sqlite3_finalize(st);
+    return all;
+}
+
+json_t *ws_results_json(ws_t *ws, long run)
+{
+    return rows_json(ws, "SELECT kind, object, target_object, source_rows, target_rows, missing,"
+                     " extra, changed, source_value, target_value, status, detail FROM results"
+                     " WHERE run_id = ?1 AND ?2 = ?2 ORDER BY kind DESC, rowid", run, 0);
+}
+
+json_t *ws_discrepancies_json(ws_t *ws, long run, long limit)
+{
+    return rows_json(ws, "SELECT tbl, target_tbl, kind, key_json AS key, fields_json AS fields,"
+                     " class, owner, decision FROM discrepancies WHERE run_id = ?1 ORDER BY id"
+                     " LIMIT ?2", run, limit);
+}

@@ -65,5 +65,12 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c);
  * missing/extra/changed totals of its tables, and its open discrepancies
  * (not accepted variances). Caller decrefs. */
 json_t *ws_runs_json(ws_t *ws);
+/* A run's table and check results: kind, object, target_object, source_rows,
+ * target_rows, missing, extra, changed, source_value, target_value, status,
+ * detail. Caller decrefs. */
+json_t *ws_results_json(ws_t *ws, long run);
+/* A run's recorded discrepancies (at most `limit`): tbl, target_tbl, kind,
+ * key (the JSON text), fields (JSON text or null), class, owner, decision. */
+json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
 
 #endif

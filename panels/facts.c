@@ -1,7 +1,6 @@
-/* The two panels whose work lands with later issues (rehearsal diff, live
- * cutover). Until then each shows only what core already knows as fact: the
- * runs in the workspace, the runbook, rollback and hypercare settings of the
- * plan. */
+/* The panel whose work lands with a later issue (live cutover). Until then
+ * it shows only what core already knows as fact: the runbook, rollback and
+ * hypercare settings of the plan. */
 #include "config.h"
 #include "panel.h"
 #include "util.h"
@@ -30,28 +29,6 @@ static void done(struct panel *p)
 static int key(struct panel *p, int k)
 {
     return view_key(&((struct facts *)p->priv)->view, k, 5);
-}
-
-static void rehearsal_title(struct panel *p, char *buf, size_t n)
-{
-    snprintf(buf, n, "Rehearsal diff %ld runs", p->dash->runs);
-}
-
-static void rehearsal_draw(struct panel *p, struct rect r, int focused)
-{
-    struct tui_view *v = &((struct facts *)p->priv)->view;
-
-    (void)focused;
-    view_clear(v);
-    if (!p->dash->ws)
-        view_add(v, ROLE_FAIL, "%s the workspace could not be opened", tui_g->fail);
-    else if (!p->dash->runs)
-        view_add(v, ROLE_TEXT, "No rehearsal recorded in %s yet.", p->dash->plan->workspace);
-    else
-        view_add(v, ROLE_TEXT, "%ld runs recorded in %s.", p->dash->runs,
-                 p->dash->plan->workspace);
-    view_add(v, ROLE_MUTED, "Running a validation is not in this build yet.");
-    view_draw(v, r);
 }
 
 static void cutover_title(struct panel *p, char *buf, size_t n)
@@ -108,11 +85,6 @@ static void cutover_draw(struct panel *p, struct rect r, int focused)
     view_add(v, ROLE_MUTED, "Running the cutover is not in this build yet.");
     view_draw(v, r);
 }
-
-const struct panel_ops panel_rehearsal_ops = {
-    .name = "Rehearsal diff", .init = init, .done = done, .title = rehearsal_title,
-    .draw = rehearsal_draw, .key = key, .keys = no_keys,
-};
 
 const struct panel_ops panel_cutover_ops = {
     .name = "Cutover / Hypercare", .init = init, .done = done, .title = cutover_title,

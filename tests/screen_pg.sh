@@ -214,6 +214,33 @@ if [ "$audit" = "$expected_audit" ]; then ok "the audit log has exactly those ch
 else not_ok "the audit log has exactly those changes" "$audit"; fi
 T kill-session -t rv
 
+# --- the rehearsal panel: a run from the dashboard, its tables and discrepancies ---------
+cp -r pristine rehearse
+start rh 130 36 "$work/rehearse"
+wait_for rh "Mapping 12/42 approved ─"
+keys rh 3 z
+expect_text "no run yet" rh "No rehearsal recorded yet: press r to run one."
+keys rh r
+expect_text "r runs a rehearsal" rh "✗ run 1 fail: 17 missing, 1 extra, 35 changed"
+expect_text "the header's phase" rh "REHEARSAL 1"
+expect_text "per-table results" rh "┃users           app_users                3         1         35     1425     1423 ✗ fail"
+keys rh G Enter
+expect_text "Enter: the table's discrepancies" rh "run 1, discrepancies of users"
+keys rh / 9 9 9 9 9 9 Enter Enter
+expect_text "Enter: one discrepancy" rh "users → app_users id=999999: extra"
+keys rh Escape c 6
+expect_text "c classifies" rh "discrepancy users extra id=999999 (run 1): class accepted_variance, recorded"
+keys rh Escape r
+expect_text "a second run" rh "✗ run 2 fail: 17 missing, 1 extra, 35 changed"
+expect_text "the trend compares the runs" rh "run 2 vs 1: 52 → 52 open"
+keys rh z G Enter / 9 9 9 9 9 9 Enter
+expect_text "the class is carried to run 2" rh "┃users         extra    id=999999       "
+if screen rh | grep -q "id=999999.*accepted_variance"; then ok "… as accepted_variance"
+else not_ok "… as accepted_variance" "$(screen rh | grep 999999)"; fi
+T kill-session -t rh
+[ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
+    ok "two runs recorded" || not_ok "two runs recorded"
+
 # --- polling: pause, interval, refresh; the selection survives a refresh -------------
 keys main Space
 expect_text "Space: PAUSED in the header" main "PAUSED  PLANNING"

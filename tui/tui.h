@@ -41,6 +41,7 @@ struct tui_glyphs {
     const char *fh, *fv, *ftl, *ftr, *fbl, *fbr;   /* the focused box: heavier */
     const char *up, *connecting, *down, *warn, *ok, *fail, *arrow, *sort_up, *sort_down,
         *ellipsis, *dot;
+    const char *spark[8];                           /* sparkline levels, low to high */
 };
 
 extern const struct tui_glyphs *tui_g;

@@ -218,7 +218,7 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
         return;
     /* the header names the sort column and its direction */
     for (int c = 0, x = r.x; c < t->ncols && x < r.x + r.w; c++) {
-        int w = c == t->ncols - 1 ? r.x + r.w - x : t->cols[c].width;
+        int w = c == t->ncols - 1 && !t->cols[c].width ? r.x + r.w - x : t->cols[c].width;
 
         if (x + w > r.x + r.w)
             break;  /* a column that does not fit is left out whole (z zooms) */
@@ -245,7 +245,7 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
         if (selected && focused)
             draw_fill((struct rect){ y, r.x, 1, r.w }, ROLE_SELECTION);
         for (int c = 0; c < t->ncols && x < r.x + r.w; c++) {
-            int w = c == t->ncols - 1 ? r.x + r.w - x : t->cols[c].width;
+            int w = c == t->ncols - 1 && !t->cols[c].width ? r.x + r.w - x : t->cols[c].width;
 
             if (x + w > r.x + r.w)
                 break;

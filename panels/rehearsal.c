@@ -1,0 +1,606 @@
+/* The rehearsal panel: the runs with a trend of open discrepancies, the
+ * tables of a run against the run before, and its discrepancies with their
+ * class, owner and note. r starts a run on the dashboard's connections with
+ * live progress (Esc cancels it); c, o and n classify, assign and annotate a
+ * discrepancy, recorded in the workspace and its audit log. */
+#include "config.h"
+#include "panel.h"
+#include "rehearsal.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_OPEN = 1, K_RUN, K_VIEW, K_CLASS, K_OWNER, K_NOTE };
+enum view { V_RUNS, V_TABLES, V_DISCS };
+
+static const struct tui_key keys[] = {
+    { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "runs → the run's tables → their discrepancies "
+      "→ one of them", K_OPEN },
+    { 'r', 0, "r", "run", "start a rehearsal run now (Esc cancels it)", K_RUN },
+    { 'v', 0, "v", "view", "switch between runs, tables and discrepancies", K_VIEW },
+    { 'c', 0, "c", "classify", "classify the discrepancy (carried to later runs)", K_CLASS },
+    { 'o', 0, "o", NULL, "set the discrepancy's owner", K_OWNER },
+    { 'n', 0, "n", NULL, "set the discrepancy's decision note", K_NOTE },
+    { 0 },
+};
+
+static const char *const classes[] = { "mapping_defect", "transformation_bug",
+                                       "source_data_problem", "sync_lag", "test_harness_error",
+                                       "accepted_variance" };
+
+static const struct tui_col run_cols[] = {
+    { "RUN", 5, 1 }, { "STATUS", 12, 0 }, { "STARTED", 21, 0 }, { "TIME", 8, 1 },
+    { "MISSING", 8, 1 }, { "EXTRA", 7, 1 }, { "CHANGED", 8, 1 }, { "OPEN", 6, 1 },
+};
+static const struct tui_col table_cols[] = {
+    { "SOURCE", 16, 0 }, { "TARGET", 16, 0 }, { "MISSING", 11, 1 }, { "EXTRA", 10, 1 },
+    { "CHANGED", 11, 1 }, { "SRC ROWS", 9, 1 }, { "TGT ROWS", 9, 1 }, { "STATUS", 0, 0 },
+};
+static const struct tui_col disc_cols[] = {
+    { "TABLE", 14, 0 }, { "KIND", 9, 0 }, { "KEY", 16, 0 }, { "FIELDS", 18, 0 },
+    { "CLASS", 19, 0 }, { "OWNER", 8, 0 }, { "NOTE", 0, 0 },
+};
+
+struct reh_panel {
+    struct panel *p;
+    enum view view;
+    struct tui_table t[3];
+    json_t *runs, *results, *prev, *discs;
+    long run;                   /* the run shown; 0: none yet */
+    char table[256];            /* discrepancies of this table only ("" all) */
+    struct reh *reh, *finished; /* the run under way; one to free */
+    char progress[256];
+    int detail, zoomed;
+    struct tui_view dview;
+    long disc;                  /* the discrepancy being changed */
+    char *klass;
+};
+
+#define PRIV(p) ((struct reh_panel *)(p)->priv)
+
+static json_t *item(json_t *arr, int i)
+{
+    return json_array_get(arr, (size_t)i);
+}
+
+static const char *js(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+static long long ji(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* --- data ----------------------------------------------------------------------- */
+
+static json_t *table_results(json_t *results)
+{
+    json_t *t = json_array(), *v;
+    size_t i;
+
+    json_array_foreach(results, i, v)
+        if (!strcmp(js(v, "kind"), "table"))
+            json_array_append(t, v);
+    return t;
+}
+
+static void load(struct reh_panel *rp)
+{
+    ws_t *ws = rp->p->dash->ws;
+    json_t *all, *v;
+    size_t i;
+    long prev = 0;
+
+    json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
+    json_decref(rp->discs);
+    rp->runs = ws ? ws_runs_json(ws) : json_array();
+    if (!rp->run && json_array_size(rp->runs))
+        rp->run = ji(item(rp->runs, (int)json_array_size(rp->runs) - 1), "run");
+    json_array_foreach(rp->runs, i, v)
+        if (ji(v, "run") < rp->run && strcmp(js(v, "status"), "running"))
+            prev = ji(v, "run");
+    all = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
+    rp->results = table_results(all);
+    json_decref(all);
+    all = ws && prev ? ws_results_json(ws, prev) : json_array();
+    rp->prev = table_results(all);
+    json_decref(all);
+    rp->discs = json_array();
+    if (ws && rp->run) {
+        json_t *d = ws_discrepancies_json(ws, rp->run, 100000);
+        json_array_foreach(d, i, v)
+            if (!rp->table[0] || !strcmp(js(v, "tbl"), rp->table))
+                json_array_append(rp->discs, v);
+        json_decref(d);
+    }
+    for (int k = 0; k < 3; k++)
+        table_reload(&rp->t[k]);
+    tui_dirty();
+}
+
+/* --- cells ------------------------------------------------------------------------- */
+
+static int n_runs(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->runs); }
+static int n_tables(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->results); }
+static int n_discs(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->discs); }
+
+static void run_cell(void *ctx, int i, int col, char *buf, size_t n)
+{
+    json_t *r = item(((struct reh_panel *)ctx)->runs, i);
+    const char *st = js(r, "status");
+    char d[32];
+
+    switch (col) {
+    case 0: snprintf(buf, n, "%lld", ji(r, "run")); break;
+    case 1:
+        snprintf(buf, n, "%s %s", !strcmp(st, "done") && !ji(r, "open") ? tui_g->ok
+                 : !strcmp(st, "done") ? tui_g->fail : tui_g->warn,
+                 !strcmp(st, "done") ? (ji(r, "open") ? "fail" : "pass") : st);
+        break;
+    case 2: snprintf(buf, n, "%.19s", js(r, "started_at")); break;
+    case 3: snprintf(buf, n, "%s", dur_format(ji(r, "duration_ms"), d, sizeof d)); break;
+    case 4: snprintf(buf, n, "%lld", ji(r, "missing")); break;
+    case 5: snprintf(buf, n, "%lld", ji(r, "extra")); break;
+    case 6: snprintf(buf, n, "%lld", ji(r, "changed")); break;
+    default: snprintf(buf, n, "%lld", ji(r, "open")); break;
+    }
+}
+
+static json_t *prev_of(struct reh_panel *rp, const char *table)
+{
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(rp->prev, i, v)
+        if (!strcmp(js(v, "object"), table))
+            return v;
+    return NULL;
+}
+
+/* "12 (-3)": this run's count and its change from the run before */
+static void delta(char *buf, size_t n, long long now, json_t *before, const char *k)
+{
+    if (!before || ji(before, k) == now)
+        snprintf(buf, n, "%lld", now);
+    else
+        snprintf(buf, n, "%lld (%+lld)", now, now - ji(before, k));
+}
+
+static void table_cell(void *ctx, int i, int col, char *buf, size_t n)
+{
+    struct reh_panel *rp = ctx;
+    json_t *t = item(rp->results, i), *b = prev_of(rp, js(t, "object"));
+    static const char *const counts[] = { "missing", "extra", "changed" };
+
+    switch (col) {
+    case 0: snprintf(buf, n, "%s", js(t, "object")); break;
+    case 1: snprintf(buf, n, "%s", js(t, "target_object")); break;
+    case 2: case 3: case 4: delta(buf, n, ji(t, counts[col - 2]), b, counts[col - 2]); break;
+    case 5: snprintf(buf, n, "%lld", ji(t, "source_rows")); break;
+    case 6: snprintf(buf, n, "%lld", ji(t, "target_rows")); break;
+    default:
+        snprintf(buf, n, "%s %s%s%s", !strcmp(js(t, "status"), "pass") ? tui_g->ok : tui_g->fail,
+                 js(t, "status"), *js(t, "detail") ? ": " : "", js(t, "detail"));
+        break;
+    }
+}
+
+static void key_text(json_t *d, char *buf, size_t n)
+{
+    json_t *k = json_loads(js(d, "key"), 0, NULL), *v;
+    const char *name;
+    size_t at = 0;
+
+    buf[0] = '\0';
+    json_object_foreach(k, name, v) {
+        char *s = json_dumps(v, JSON_ENCODE_ANY);
+        at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s=%s", at ? "," : "", name, s);
+        free(s);
+    }
+    json_decref(k);
+}
+
+static void disc_cell(void *ctx, int i, int col, char *buf, size_t n)
+{
+    json_t *d = item(((struct reh_panel *)ctx)->discs, i);
+
+    switch (col) {
+    case 0: snprintf(buf, n, "%s", js(d, "tbl")); break;
+    case 1: snprintf(buf, n, "%s", js(d, "kind")); break;
+    case 2: key_text(d, buf, n); break;
+    case 3: {
+        json_t *f = json_loads(js(d, "fields"), 0, NULL), *v;
+        size_t k, at = 0;
+        buf[0] = '\0';
+        json_array_foreach(f, k, v)
+            at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s", at ? "," : "",
+                                   js(v, "source"));
+        json_decref(f);
+        break;
+    }
+    case 4: snprintf(buf, n, "%s", *js(d, "class") ? js(d, "class") : "-"); break;
+    case 5: snprintf(buf, n, "%s", *js(d, "owner") ? js(d, "owner") : "-"); break;
+    default: snprintf(buf, n, "%s", js(d, "decision")); break;
+    }
+}
+
+static void disc_key(void *ctx, int i, char *buf, size_t n)
+{
+    json_t *d = item(((struct reh_panel *)ctx)->discs, i);
+
+    snprintf(buf, n, "%s|%s|%s", js(d, "tbl"), js(d, "kind"), js(d, "key"));
+}
+
+static enum theme_role run_role(void *ctx, int i)
+{
+    json_t *r = item(((struct reh_panel *)ctx)->runs, i);
+
+    return strcmp(js(r, "status"), "done") ? ROLE_WARN : ji(r, "open") ? ROLE_FAIL : ROLE_OK;
+}
+
+static enum theme_role table_role(void *ctx, int i)
+{
+    return strcmp(js(item(((struct reh_panel *)ctx)->results, i), "status"), "pass")
+           ? ROLE_FAIL : ROLE_OK;
+}
+
+static enum theme_role disc_role(void *ctx, int i)
+{
+    return !strcmp(js(item(((struct reh_panel *)ctx)->discs, i), "class"), "accepted_variance")
+           ? ROLE_MUTED : ROLE_TEXT;
+}
+
+static void init(struct panel *p)
+{
+    struct reh_panel *rp = xcalloc(1, sizeof *rp);
+
+    rp->p = p;
+    rp->t[V_RUNS] = (struct tui_table){ .cols = run_cols, .ncols = 8, .nrows = n_runs,
+                                        .cell = run_cell, .role = run_role, .ctx = rp,
+                                        .sort_desc = 1 };
+    rp->t[V_TABLES] = (struct tui_table){ .cols = table_cols, .ncols = 8, .nrows = n_tables,
+                                          .cell = table_cell, .role = table_role, .ctx = rp };
+    rp->t[V_DISCS] = (struct tui_table){ .cols = disc_cols, .ncols = 7, .nrows = n_discs,
+                                         .cell = disc_cell, .role = disc_role, .key = disc_key,
+                                         .ctx = rp };
+    rp->view = V_TABLES;
+    p->priv = rp;
+    load(rp);
+}
+
+static void done(struct panel *p)
+{
+    struct reh_panel *rp = PRIV(p);
+
+    if (rp->reh)
+        reh_cancel(rp->reh);  /* its callbacks find the panel gone: see on_done */
+    reh_free(rp->finished);
+    for (int k = 0; k < 3; k++)
+        table_free(&rp->t[k]);
+    json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
+    json_decref(rp->discs);
+    view_clear(&rp->dview);
+    free(rp->klass);
+    free(rp);
+}
+
+static void title(struct panel *p, char *buf, size_t n)
+{
+    struct reh_panel *rp = PRIV(p);
+    json_t *last = item(rp->runs, (int)json_array_size(rp->runs) - 1);
+
+    if (rp->reh)
+        snprintf(buf, n, "Rehearsal diff: running");
+    else if (last)
+        snprintf(buf, n, "Rehearsal diff run %lld: %lld open", ji(last, "run"), ji(last, "open"));
+    else
+        snprintf(buf, n, "Rehearsal diff");
+}
+
+/* --- drawing ----------------------------------------------------------------------- */
+
+static void trend(struct reh_panel *rp, int y, int x, int w)
+{
+    size_t n = json_array_size(rp->runs), from = n > 30 ? n - 30 : 0;
+    long long max = 1;
+    char line[512] = "", d1[32], d2[32];
+    int at = 0;
+
+    for (size_t i = from; i < n; i++)
+        if (ji(item(rp->runs, (int)i), "open") > max)
+            max = ji(item(rp->runs, (int)i), "open");
+    for (size_t i = from; i < n; i++) {
+        long long v = ji(item(rp->runs, (int)i), "open");
+        at += snprintf(line + at, sizeof line - (size_t)at, "%s", tui_g->spark[v * 7 / max]);
+    }
+    at = draw_textf(y, x, w, ROLE_MUTED, "open per run ");
+    at += draw_text(y, x + at, w - at, ROLE_SPARKLINE, line);
+    if (n >= 2) {
+        json_t *a = item(rp->runs, (int)n - 2), *b = item(rp->runs, (int)n - 1);
+        draw_textf(y, x + at, w - at, ROLE_TEXT, "  run %lld vs %lld: %lld %s %lld open, %s %s %s",
+                   ji(b, "run"), ji(a, "run"), ji(a, "open"), tui_g->arrow, ji(b, "open"),
+                   dur_format(ji(a, "duration_ms"), d1, sizeof d1), tui_g->arrow,
+                   dur_format(ji(b, "duration_ms"), d2, sizeof d2));
+    }
+}
+
+static void build_detail(struct reh_panel *rp)
+{
+    json_t *d = item(rp->discs, table_selected(&rp->t[V_DISCS])), *f, *v;
+    char key[512];
+    size_t i;
+
+    view_clear(&rp->dview);
+    if (!d) {
+        view_add(&rp->dview, ROLE_MUTED, "no discrepancy selected");
+        return;
+    }
+    key_text(d, key, sizeof key);
+    view_add(&rp->dview, ROLE_TITLE, "%s %s %s %s: %s", js(d, "tbl"), tui_g->arrow,
+             js(d, "target_tbl"), key, js(d, "kind"));
+    view_add(&rp->dview, ROLE_TEXT, "class %s, owner %s, note %s",
+             *js(d, "class") ? js(d, "class") : "-", *js(d, "owner") ? js(d, "owner") : "-",
+             *js(d, "decision") ? js(d, "decision") : "-");
+    if (!strcmp(js(d, "kind"), "missing"))
+        view_add(&rp->dview, ROLE_FAIL, "%s the source has this key, the target does not",
+                 tui_g->fail);
+    else if (!strcmp(js(d, "kind"), "extra"))
+        view_add(&rp->dview, ROLE_FAIL, "%s the target has this key, the source does not",
+                 tui_g->fail);
+    f = json_loads(js(d, "fields"), 0, NULL);
+    if (json_array_size(f)) {
+        char a[256], b[256];
+        view_add(&rp->dview, ROLE_TITLE, "  %s %s %s", draw_fit(a, sizeof a, "FIELD", 28),
+                 draw_fit(b, sizeof b, "SOURCE", 30), "TARGET");
+    }
+    json_array_foreach(f, i, v) {
+        char *s = json_dumps(json_object_get(v, "source_value"), JSON_ENCODE_ANY);
+        char *t = json_dumps(json_object_get(v, "target_value"), JSON_ENCODE_ANY);
+        char *field = xasprintf("%s %s %s", js(v, "source"), tui_g->arrow, js(v, "target"));
+        char a[256], b[256];
+        view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s", draw_fit(a, sizeof a, field, 28),
+                 draw_fit(b, sizeof b, s, 30), t);
+        free(s), free(t), free(field);
+    }
+    json_decref(f);
+}
+
+static void draw(struct panel *p, struct rect r, int focused)
+{
+    struct reh_panel *rp = PRIV(p);
+    static const char *const names[] = { "runs", "tables", "discrepancies" };
+
+    if (rp->detail) {
+        build_detail(rp);
+        view_draw(&rp->dview, r);
+        return;
+    }
+    if (rp->reh) {
+        draw_textf(r.y, r.x, r.w, ROLE_BANNER, " %s ", rp->progress[0] ? rp->progress
+                                                                        : "starting…");
+    } else if (!json_array_size(rp->runs)) {
+        draw_text(r.y, r.x, r.w, ROLE_MUTED, "No rehearsal recorded yet: press r to run one.");
+        return;
+    } else {
+        trend(rp, r.y, r.x, r.w);
+    }
+    draw_textf(r.y + 1, r.x, r.w, ROLE_TITLE, "run %ld, %s%s%s  (v: runs, tables, discrepancies)",
+               rp->run, names[rp->view], rp->view == V_DISCS && rp->table[0] ? " of " : "",
+               rp->view == V_DISCS ? rp->table : "");
+    table_draw(&rp->t[rp->view], (struct rect){ r.y + 2, r.x, r.h - 2, r.w }, focused);
+}
+
+/* --- running ----------------------------------------------------------------------- */
+
+static void on_progress(void *arg, const struct diff_table *t)
+{
+    struct reh_panel *rp = arg;
+    long total = t->source_total > 0 ? t->source_total : 0;
+
+    snprintf(rp->progress, sizeof rp->progress, "running: %s %ld/%ld rows (%.0f%%) — Esc cancels",
+             t->table, t->source_rows, total,
+             total ? 100.0 * (double)t->source_rows / (double)total : 0.0);
+    tui_dirty();
+}
+
+static void on_done(void *arg, struct reh *r)
+{
+    struct reh_panel *rp = arg;
+    json_t *s = reh_summary(r);
+
+    rp->p->dash->hold--;
+    tui_message(strcmp(json_string_value(json_object_get(s, "status")), "pass") != 0,
+                "run %lld %s: %lld missing, %lld extra, %lld changed",
+                (long long)json_integer_value(json_object_get(s, "run")),
+                json_string_value(json_object_get(s, "status")),
+                (long long)json_integer_value(json_object_get(s, "missing")),
+                (long long)json_integer_value(json_object_get(s, "extra")),
+                (long long)json_integer_value(json_object_get(s, "changed")));
+    json_decref(s);
+    rp->run = reh_run(r);
+    rp->finished = r;  /* freed later: we are inside its call chain */
+    rp->reh = NULL;
+    rp->progress[0] = '\0';
+    dash_reread(rp->p->dash);
+    load(rp);
+}
+
+static void start_run(struct reh_panel *rp)
+{
+    struct dash *d = rp->p->dash;
+    struct reh_events ev = { NULL, on_progress, on_done, rp };
+    struct err e = { 0 };
+
+    if (rp->reh) {
+        tui_message(0, "a run is already under way");
+        return;
+    }
+    if (!d->ws || !d->have_inventory || d->side[0].state != DB_UP || d->side[1].state != DB_UP) {
+        tui_message(1, "a run needs both databases up and the workspace open");
+        return;
+    }
+    reh_free(rp->finished);
+    rp->finished = NULL;
+    d->hold++;  /* the catalogs stay as they are while the run reads them */
+    if (!(rp->reh = reh_start(d->ws, d->side[0].db, d->side[1].db, d->plan, &d->pairs,
+                              d->masked[0], d->masked[1], NULL, &ev, &e))) {
+        d->hold--;
+        tui_message(1, "%s", e.msg);
+        return;
+    }
+    rp->run = 0;
+    tui_message(0, "rehearsal run %ld started", reh_run(rp->reh));
+}
+
+/* --- changing a discrepancy ---------------------------------------------------------- */
+
+static int change(struct reh_panel *rp, const char *klass, const char *owner, const char *note)
+{
+    json_t *d = item(rp->discs, (int)rp->disc);
+    struct err e = { 0 };
+    char key[512], *object, *what;
+
+    if (!d)
+        return -1;
+    key_text(d, key, sizeof key);
+    object = xasprintf("discrepancy %s %s %s (run %ld)", js(d, "tbl"), js(d, "kind"), key,
+                       rp->run);
+    what = xasprintf("%s%s%s%s%s%s", klass ? "class " : "", klass ? klass : "",
+                     owner ? "owner " : "", owner ? owner : "", note ? "note " : "",
+                     note ? note : "");
+    if (ws_classify(rp->p->dash->ws, rp->run, js(d, "tbl"), js(d, "kind"), js(d, "key"), klass,
+                    owner, note, &e) < 0 ||
+        ws_audit(rp->p->dash->ws, "discrepancy", object, NULL, what, &e) < 0)
+        tui_message(1, "%s", e.msg);
+    else
+        tui_message(0, "%s: %s, recorded", object, what);
+    free(object);
+    free(what);
+    load(rp);
+    return 0;
+}
+
+static void chose_class(void *ctx, int choice)
+{
+    if (choice >= 0)
+        change(ctx, classes[choice], NULL, NULL);
+}
+
+static void got_owner(void *ctx, const char *s)
+{
+    if (s && *s)
+        change(ctx, NULL, s, NULL);
+}
+
+static void got_note(void *ctx, const char *s)
+{
+    if (s && *s)
+        change(ctx, NULL, NULL, s);
+}
+
+static int key(struct panel *p, int k)
+{
+    struct reh_panel *rp = PRIV(p);
+    int action = tui_key_action(keys, k), i;
+    json_t *d;
+
+    if (rp->detail && !action)
+        return view_key(&rp->dview, k, 10);
+    switch (action) {
+    case K_RUN:
+        start_run(rp);
+        return 1;
+    case K_VIEW:
+        rp->view = (rp->view + 1) % 3;
+        if (rp->view == V_DISCS && rp->table[0]) {
+            rp->table[0] = '\0';
+            load(rp);
+        }
+        tui_dirty();
+        return 1;
+    case K_OPEN:
+        i = table_selected(&rp->t[rp->view]);
+        if (i < 0)
+            return 1;
+        if (rp->view == V_RUNS) {
+            rp->run = ji(item(rp->runs, i), "run");
+            rp->view = V_TABLES;
+        } else if (rp->view == V_TABLES) {
+            snprintf(rp->table, sizeof rp->table, "%s", js(item(rp->results, i), "object"));
+            rp->view = V_DISCS;
+        } else {
+            rp->detail = rp->zoomed = 1;
+            rp->dview.top = 0;
+            tui_zoom(1);
+        }
+        load(rp);
+        return 1;
+    case K_CLASS:
+    case K_OWNER:
+    case K_NOTE:
+        if (rp->view != V_DISCS && !rp->detail) {
+            tui_message(0, "choose a discrepancy first (v or Enter to its list)");
+            return 1;
+        }
+        rp->disc = table_selected(&rp->t[V_DISCS]);
+        if (!(d = item(rp->discs, (int)rp->disc)))
+            return 1;
+        if (action == K_CLASS)
+            tui_menu("Class", classes, 6, 0, chose_class, rp);
+        else if (action == K_OWNER)
+            tui_prompt("owner: ", js(d, "owner"), NULL, got_owner, rp);
+        else
+            tui_prompt("note: ", js(d, "decision"), NULL, got_note, rp);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int back(struct panel *p)
+{
+    struct reh_panel *rp = PRIV(p);
+
+    if (rp->reh) {
+        reh_cancel(rp->reh);
+        tui_message(0, "cancelling the run…");
+        return 1;
+    }
+    if (rp->detail) {
+        rp->detail = 0;
+        if (rp->zoomed)
+            tui_zoom(0);
+        rp->zoomed = 0;
+        tui_dirty();
+        return 1;
+    }
+    if (rp->view != V_RUNS) {
+        rp->view = rp->view == V_DISCS ? V_TABLES : V_RUNS;
+        rp->table[0] = '\0';
+        load(rp);
+        return 1;
+    }
+    return 0;
+}
+
+static struct tui_table *table(struct panel *p)
+{
+    return PRIV(p)->detail ? NULL : &PRIV(p)->t[PRIV(p)->view];
+}
+
+const struct panel_ops panel_rehearsal_ops = {
+    .name = "Rehearsal diff",
+    .init = init,
+    .done = done,
+    .title = title,
+    .draw = draw,
+    .key = key,
+    .back = back,
+    .table = table,
+    .keys = keys,
+};
