@@ -56,6 +56,19 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
     }
 }
 
+/* "0", "42", "-7": digits without a leading zero, as canonical integers are. */
+static int canonical_int(const char *p, size_t n)
+{
+    size_t i = n && p[0] == '-';
+
+    if (i == n || n > 19 || (p[i] == '0' && n - i > 1) || (i && p[i] == '0'))
+        return 0;
+    for (; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
 static void raw(struct sbuf *out, const char *p, size_t n)
 {
     sbuf_puts(out, "?");
@@ -277,9 +290,14 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
     }
     switch (sp->kind) {
     case CK_INT:
+        if (canonical_int(p, n)) {  /* the common case: already as we want it */
+            sbuf_add(out, p, n);
+            break;
+        }
         snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
         if (val_int(tmp, &v)) {
-            sbuf_printf(out, "%lld", (long long)v);
+            char b[24];
+            sbuf_add(out, b, (size_t)int_format(b, v));
         } else {  /* 12.0 is an integer; 12.5 is not */
             struct sbuf d = { 0 };
             if (decimal(tmp, &d, -1) == 0 && !strchr(d.s, '.'))
@@ -292,8 +310,9 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
     case CK_NUM:
     case CK_FLOAT:
         snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (!strcasecmp(tmp, "nan") || !strcasecmp(tmp, "infinity") ||
-            !strcasecmp(tmp, "-infinity") || !strcasecmp(tmp, "inf") || !strcasecmp(tmp, "-inf"))
+        if (isalpha((unsigned char)tmp[tmp[0] == '-']) &&
+            (!strcasecmp(tmp, "nan") || !strcasecmp(tmp, "infinity") ||
+             !strcasecmp(tmp, "-infinity") || !strcasecmp(tmp, "inf") || !strcasecmp(tmp, "-inf")))
             sbuf_puts(out, tmp[0] == 'N' || tmp[0] == 'n' ? "NaN"  /* NaN equals NaN here */
                            : tmp[0] == '-' ? "-Infinity" : "Infinity");
         else if (decimal(tmp, out, sp->round) < 0)
@@ -316,7 +335,8 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
         } else {
             int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
             int64_t q = v / unit - (v % unit < 0);  /* floor: truncate to the precision */
-            sbuf_printf(out, "%lld", (long long)q);
+            char b[24];
+            sbuf_add(out, b, (size_t)int_format(b, q));
         }
         break;
     case CK_UUID: {
@@ -376,16 +396,33 @@ int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anu
     return 0;
 }
 
+/* Compares two canonical decimals ("-12.5", "3", "0.25") exactly, as text:
+ * sign, then the length of the integer part, then the digits. */
 static int num_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    char x[128], y[128];
-    long double dx, dy;
+    int na = alen && a[0] == '-', nb = blen && b[0] == '-', sign, c;
+    size_t ia, ib, ai, bi;
+    const char *pa, *pb;
 
-    snprintf(x, sizeof x, "%.*s", (int)(alen < 127 ? alen : 127), a);
-    snprintf(y, sizeof y, "%.*s", (int)(blen < 127 ? blen : 127), b);
-    dx = strtold(x, NULL);
-    dy = strtold(y, NULL);
-    return dx < dy ? -1 : dx > dy;
+    if (na != nb)
+        return na ? -1 : 1;
+    sign = na ? -1 : 1;
+    a += na, alen -= (size_t)na, b += nb, blen -= (size_t)nb;
+    pa = memchr(a, '.', alen);
+    pb = memchr(b, '.', blen);
+    ia = pa ? (size_t)(pa - a) : alen;
+    ib = pb ? (size_t)(pb - b) : blen;
+    if (ia != ib)
+        return ia < ib ? -sign : sign;
+    if ((c = memcmp(a, b, ia)))
+        return c < 0 ? -sign : sign;
+    /* the fractions: the shorter one is padded with zeros */
+    for (ai = ia + 1, bi = ib + 1; ai < alen || bi < blen; ai++, bi++) {
+        char x = ai < alen ? a[ai] : '0', y = bi < blen ? b[bi] : '0';
+        if (x != y)
+            return x < y ? -sign : sign;
+    }
+    return 0;
 }
 
 int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
@@ -393,8 +430,8 @@ int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const
 {
     int c;
 
-    if ((sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_FLOAT || sp->kind == CK_TS) &&
-        alen && blen && a[0] != '?' && b[0] != '?')
+    if ((sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_TS) && alen && blen &&
+        a[0] != '?' && b[0] != '?')
         return num_cmp(a, alen, b, blen);
     c = memcmp(a, b, alen < blen ? alen : blen);
     return c ? c : (alen > blen) - (alen < blen);

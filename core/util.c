@@ -131,6 +131,23 @@ void sbuf_free(struct sbuf *b)
     b->len = b->cap = 0;
 }
 
+int int_format(char *buf, int64_t v)
+{
+    char tmp[24];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = 0, len = 0;
+
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
+
 int64_t dur_parse_ms(const char *s)
 {
     static const struct { const char *unit; int64_t ms; } units[] = {

@@ -27,6 +27,9 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 char *sbuf_take(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 
+/* Writes v in decimal into buf (at least 21 bytes); returns its length. */
+int int_format(char *buf, int64_t v);
+
 /* "30s", "500ms", "5m", "72h", "2d" → milliseconds. Returns -1 on bad input. */
 int64_t dur_parse_ms(const char *s);
 /* Formats milliseconds as "1h02m03s", "812ms": into buf, returns buf. */

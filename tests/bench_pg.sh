@@ -34,3 +34,56 @@ echo "cutover inventory on the demo (10 table pairs, 157k + 137k rows counted):"
 printf '  %-34s %s s\n' "SQLite target:" "$(best "$bin" --plan demo/cutover.ini inventory)"
 printf '  %-34s %s s\n' "baseline: sqlite3 count(*) x10:" "$(best sqlite3 demo/pilot.db \
     "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM users) + (SELECT count(*) FROM events) + (SELECT count(*) FROM page_views) + (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM invoices) + (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM subscriptions) + (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM feature_flags)")"
+
+# --- the diff: N rows (BENCH_ROWS, default 1,000,000), 8 columns, 0.2 % changed --------
+n=${BENCH_ROWS:-1000000}
+echo
+echo "cutover diff on $n rows of 8 columns, 0.2 % of them changed:"
+sqlite3 src.db "CREATE TABLE bench (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c NUMERIC, d REAL,
+    e INTEGER, f TEXT, g TEXT);
+  WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
+  INSERT INTO bench SELECT i, i * 7 % 1000, 'name ' || i, round((i % 10000) / 100.0, 2), i / 3.0,
+    i % 2, datetime(1600000000 + i, 'unixepoch'), printf('%08x', (i * 2654435761) % 4294967296)
+  FROM s;"
+cp src.db tgt.db
+sqlite3 tgt.db "UPDATE bench SET b = b || '!' WHERE id % 500 = 0"
+for db in bench_src bench_tgt; do
+    createdb $db
+    psql -X -q -d $db -c "CREATE TABLE bench (id bigint PRIMARY KEY, a integer, b text,
+        c numeric(12,2), d double precision, e boolean, f timestamp, g text)" \
+      -c "INSERT INTO bench SELECT i, i * 7 % 1000, 'name ' || i, round((i % 10000) / 100.0, 2),
+        i::float8 / 3, i % 2 = 1, to_timestamp(1600000000 + i) AT TIME ZONE 'UTC',
+        lpad(to_hex((i::bigint * 2654435761) % 4294967296), 8, '0')
+        FROM generate_series(1, $n) i" -c "ANALYZE bench"
+done
+psql -X -q -d bench_tgt -c "UPDATE bench SET b = b || '!' WHERE id % 500 = 0"
+
+pair() {  # pair DIR SOURCE TARGET: a plan and a suggested sheet for them
+    mkdir -p "$1" && (cd "$1" && "$bin" init --source "$2" --target "$3" >/dev/null)
+}
+pair lite2lite "sqlite:$PWD/src.db" "sqlite:$PWD/tgt.db"
+pair lite2pg "sqlite:$PWD/src.db" dbname=bench_tgt
+pair pg2pg dbname=bench_src dbname=bench_tgt
+
+measure_cmd() {
+    local label=$1 key=$2
+    shift 2
+    local best= rss=
+    for _ in 1 2; do
+        /usr/bin/time -f "%e %M" -o "$work/t.out" "$@" >/dev/null 2>"$work/err.out" || :
+        read -r s kb < <(tail -n 1 "$work/t.out")  # after "Command exited with …"
+        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then best=$s; rss=$kb; fi
+    done
+    printf '  %-44s %7.2f s  %6d MB\n' "$label" "$best" $((rss / 1024))
+    printf -v "t_$key" '%s' "$best"
+}
+echo " baseline (this machine):"
+measure_cmd "sqlite3: read the table ordered by key" sqlite sqlite3 src.db "SELECT * FROM bench ORDER BY id"
+measure_cmd "psql: COPY (… ORDER BY key) TO STDOUT" pg psql -X -d bench_src -c "COPY (SELECT * FROM bench ORDER BY id) TO STDOUT"
+measure_cmd "sqldiff on the SQLite pair" sqldiff sqldiff src.db tgt.db
+echo " cutover diff (exit 1 expected: 0.2 % changed):"
+(cd lite2lite && measure_cmd "SQLite → SQLite" l2l "$bin" diff --sample 0)
+(cd lite2pg && measure_cmd "SQLite → PostgreSQL" l2p "$bin" diff --sample 0)
+(cd pg2pg && measure_cmd "PostgreSQL → PostgreSQL" p2p "$bin" diff --sample 0)
+(cd lite2lite && "$bin" diff --ndjson | tail -n 1 | grep -q "\"changed\":$((n / 500))") &&
+    echo "  (each run found exactly $((n / 500)) changed rows)"
