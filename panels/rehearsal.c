@@ -54,6 +54,8 @@ struct reh_panel {
     char progress[256];
     int detail, zoomed;
     struct tui_view dview;
+    struct sheet sheet;         /* read when a discrepancy opens: its rules */
+    int have_sheet;
     long disc;                  /* the discrepancy being changed */
     char *klass;
 };
@@ -285,6 +287,8 @@ static void done(struct panel *p)
     json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
     json_decref(rp->discs);
     view_clear(&rp->dview);
+    if (rp->have_sheet)
+        sheet_free(&rp->sheet);
     free(rp->klass);
     free(rp);
 }
@@ -300,6 +304,34 @@ static void title(struct panel *p, char *buf, size_t n)
         snprintf(buf, n, "Rehearsal diff run %lld: %lld open", ji(last, "run"), ji(last, "open"));
     else
         snprintf(buf, n, "Rehearsal diff");
+}
+
+/* The rule a field is compared with, from the mapping sheet. */
+static const char *rule_of(struct reh_panel *rp, json_t *d, json_t *field)
+{
+    char *src, *tgt;
+    long row;
+
+    if (!rp->have_sheet)
+        return "?";
+    src = xasprintf("%s.%s", js(d, "tbl"), js(field, "source"));
+    tgt = xasprintf("%s.%s", js(d, "target_tbl"), js(field, "target"));
+    row = sheet_find(&rp->sheet, src, tgt);
+    free(src);
+    free(tgt);
+    return row < 0 ? "?" : *sheet_get(&rp->sheet, (size_t)row, SC_RULE)
+                           ? sheet_get(&rp->sheet, (size_t)row, SC_RULE) : "equal";
+}
+
+static void read_sheet(struct reh_panel *rp)
+{
+    char *path = plan_path(rp->p->dash->plan, rp->p->dash->plan->mapping);
+    struct err e = { 0 };
+
+    if (rp->have_sheet)
+        sheet_free(&rp->sheet);
+    rp->have_sheet = sheet_load(path, &rp->sheet, &e) == 0;
+    free(path);
 }
 
 /* --- drawing ----------------------------------------------------------------------- */
@@ -355,16 +387,18 @@ static void build_detail(struct reh_panel *rp)
     f = json_loads(js(d, "fields"), 0, NULL);
     if (json_array_size(f)) {
         char a[256], b[256];
-        view_add(&rp->dview, ROLE_TITLE, "  %s %s %s", draw_fit(a, sizeof a, "FIELD", 28),
-                 draw_fit(b, sizeof b, "SOURCE", 30), "TARGET");
+        char c[256];
+        view_add(&rp->dview, ROLE_TITLE, "  %s %s %s %s", draw_fit(a, sizeof a, "FIELD", 28),
+                 draw_fit(b, sizeof b, "RULE FAILED", 16), draw_fit(c, sizeof c, "SOURCE", 30),
+                 "TARGET");
     }
     json_array_foreach(f, i, v) {
         char *s = json_dumps(json_object_get(v, "source_value"), JSON_ENCODE_ANY);
         char *t = json_dumps(json_object_get(v, "target_value"), JSON_ENCODE_ANY);
         char *field = xasprintf("%s %s %s", js(v, "source"), tui_g->arrow, js(v, "target"));
-        char a[256], b[256];
-        view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s", draw_fit(a, sizeof a, field, 28),
-                 draw_fit(b, sizeof b, s, 30), t);
+        char a[256], b[256], c[256];
+        view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s %s", draw_fit(a, sizeof a, field, 28),
+                 draw_fit(b, sizeof b, rule_of(rp, d, v), 16), draw_fit(c, sizeof c, s, 30), t);
         free(s), free(t), free(field);
     }
     json_decref(f);
@@ -536,6 +570,7 @@ static int key(struct panel *p, int k)
         } else {
             rp->detail = rp->zoomed = 1;
             rp->dview.top = 0;
+            read_sheet(rp);
             tui_zoom(1);
         }
         load(rp);

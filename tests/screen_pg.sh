@@ -226,6 +226,9 @@ expect_text "the header's phase" rh "REHEARSAL 1"
 expect_text "per-table results" rh "┃users           app_users                3         1         35     1425     1423 ✗ fail"
 keys rh G Enter
 expect_text "Enter: the table's discrepancies" rh "run 1, discrepancies of users"
+keys rh / i d = 4 1 Enter Enter
+expect_text "a changed row: field, the rule that failed, source beside target" rh "≠ email → email                regex:^[^@]+@[^@ null                           \"unknown-41@invalid\""
+keys rh Escape
 keys rh / 9 9 9 9 9 9 Enter Enter
 expect_text "Enter: one discrepancy" rh "users → app_users id=999999: extra"
 keys rh Escape c 6
