@@ -874,7 +874,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     if (!ws || db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &r.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &r.db[1], &e) < 0 ||
         !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
-                            &(struct diff_opts){ r.o.tables, r.o.ntables }, &ev, &e))) {
+                            &(struct diff_opts){ .tables = r.o.tables, .ntables = r.o.ntables }, &ev, &e))) {
         close_dbs(&r);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);

@@ -260,6 +260,9 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
     if (!d->ws)
         return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
                        "recorded: %s", d->message);
+    if (d->hold)
+        return err_set(e, ERR_INPUT, "a rehearsal run, a gate or a lint is reading the plan: "
+                       "change it when that has ended");
     if (plan_edit_table(d->plan_path, table, kvs, n, e) < 0)
         return -1;
     if (!(p = plan_load(d->plan_path, e)))
@@ -271,10 +274,13 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
         return -1;
     }
     free(object);
-    plan_free(d->plan);
-    d->plan = p;
-    rebuild(d);
-    notify(d, DASH_PLAN);
+    {
+        struct plan *old = d->plan;
+        d->plan = p;
+        rebuild(d);
+        notify(d, DASH_PLAN);  /* listeners re-point from the old plan to the new */
+        plan_free(old);
+    }
     return 0;
 }
 

@@ -609,6 +609,8 @@ static void run_checks(struct diff *d)
 
 /* --- running --------------------------------------------------------------------------- */
 
+static void begin(db_query_t *q, int status, const char *msg, void *arg);
+
 static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
 {
     (void)q, (void)status, (void)msg, (void)arg;
@@ -808,7 +810,7 @@ static void job_free(struct job *j)
 
 static int wanted(const struct pair *p, const struct diff_opts *o)
 {
-    if (!p->src || !p->tgt)
+    if (!p->src || !p->tgt || (o && o->checks_only))
         return 0;
     if (o && o->ntables) {
         for (size_t i = 0; i < o->ntables; i++)
@@ -859,8 +861,26 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
             db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
                      NULL, ignore_done, NULL))
             d->txn[w] = 1;
-    next_table(d);
+    /* begin from the loop, never inside this call: a run with nothing to do
+     * would otherwise end (and be freed by its owner) before we return it */
+    if (!db_query(d->db[0], "SELECT 1", 0, NULL, NULL, NULL, begin, d)) {
+        err_set(e, ERR_DB, "the source connection is closing");
+        diff_free(d);
+        return NULL;
+    }
     return d;
+}
+
+static void begin(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct diff *d = arg;
+
+    (void)q;
+    if (status && status != DB_EQUERY) {
+        d->failed = status;
+        snprintf(d->msg, sizeof d->msg, "%s", msg ? msg : "");
+    }
+    next_table(d);
 }
 
 const struct diff_table *diff_tables(const struct diff *d, size_t *n)

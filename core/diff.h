@@ -57,6 +57,7 @@ struct diff;
 struct diff_opts {
     const char *const *tables;
     size_t ntables;
+    int checks_only;            /* no tables: the business checks alone */
 };
 
 /* Prepares and starts a run. Returns NULL with `e` (ERR_INPUT) when a table

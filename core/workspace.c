@@ -429,3 +429,21 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit)
                      " class, owner, decision FROM discrepancies WHERE run_id = ?1 ORDER BY id"
                      " LIMIT ?2", run, limit);
 }
+
+int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
+                     long exit_status, long duration_ms, const char *output, struct err *e)
+{
+    return exec_bind(ws, e, "INSERT INTO runbook_log (at, step, event, user, exit_status, "
+                     "duration_ms, output) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, "
+                     "?, ?, ?, ?)", "tttiit", step, event, user, exit_status, duration_ms, output);
+}
+
+json_t *ws_runbook_json(ws_t *ws, int with_output)
+{
+    return rows_json(ws, with_output
+                     ? "SELECT at, step, event, user, exit_status, duration_ms, output FROM "
+                       "runbook_log WHERE ?1 = ?1 AND ?2 = ?2 ORDER BY id"
+                     : "SELECT at, step, event, user, exit_status, duration_ms, output FROM "
+                       "runbook_log WHERE event <> 'output' AND ?1 = ?1 AND ?2 = ?2 ORDER BY id",
+                     0, 0);
+}

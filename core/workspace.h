@@ -72,5 +72,10 @@ json_t *ws_results_json(ws_t *ws, long run);
 /* A run's recorded discrepancies (at most `limit`): tbl, target_tbl, kind,
  * key (the JSON text), fields (JSON text or null), class, owner, decision. */
 json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
+/* Appends to the runbook log, the cutover's timeline (one transaction). */
+int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
+                     long exit_status, long duration_ms, const char *output, struct err *e);
+/* The runbook log, oldest first; `with_output` includes command output. */
+json_t *ws_runbook_json(ws_t *ws, int with_output);
 
 #endif

@@ -66,7 +66,7 @@ expect_text "Tab: Inventory unfocused" main "┌ 1 Inventory 9/10 decided"
 keys main BTab
 expect_text "Shift-Tab back to Inventory" main "┏ 1 Inventory 9/10 decided"
 keys main 4
-expect_text "4 focuses Cutover" main "┏ 4 Cutover / Hypercare 4 steps"
+expect_text "4 focuses Cutover" main "┏ 4 Cutover / Hypercare 0/4 steps done"
 keys main 1
 
 # --- the mouse (SGR reports, as xterm sends them; coordinates from 1) -------------------
@@ -244,6 +244,103 @@ T kill-session -t rh
 [ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
     ok "two runs recorded" || not_ok "two runs recorded"
 
+# --- the runbook: real shell steps, gates, an overrun, a failure, rollback ---------------
+mkdir rb
+sqlite3 rb/src.db "CREATE TABLE flag (x INTEGER PRIMARY KEY)"
+sqlite3 rb/tgt.db "CREATE TABLE other (x INTEGER PRIMARY KEY)"
+cat >rb/cutover.ini <<'PLAN'
+[source]
+url = sqlite:src.db
+[target]
+url = sqlite:tgt.db
+[check flag]
+source = SELECT count(*) FROM flag
+target = SELECT 1
+[step prep]
+title    = Prepare
+owner    = alice
+run      = echo prepared
+rollback = echo undo-prep >> rollback.log
+gate     = checks
+[step copy]
+title    = Copy
+owner    = dave
+run      = sleep 2 && echo copied
+expect   = 1s
+rollback = echo undo-copy >> rollback.log
+gate     = manual
+[step verify]
+title = Verify
+owner = erin
+run   = echo boom >&2 && exit 3
+[rollback]
+trigger.missing_rows = 1
+authority = carol
+PLAN
+start rbk 130 36 "$work/rb"
+wait_for rbk "src ● tgt ●"
+keys rbk 4 z g
+expect_text "g asks first" rbk "Go: prep (Prepare)?"
+keys rbk y
+expect_text "a step that succeeds" rbk "┃ 1 ✓ done          prep"
+expect_text "its output in the log" rbk "  prepared"
+keys rbk g y
+expect_text "a checks gate that blocks" rbk "┃ 2 ✗ blocked       copy"
+expect_text "… with its reason" rbk "✗ copy: check flag: source 0, target 1"
+sqlite3 rb/src.db "INSERT INTO flag VALUES (1)"
+keys rbk g y
+expect_text "the gate passes once the check does" rbk "┃ 2 ◐ running       copy"
+expect_text "an overrun stands out" rbk "▲ 1s/1s"
+expect_text "the slow step ends" rbk "┃ 2 ✓ done          copy"
+keys rbk g
+expect_text "a manual gate asks its owner" rbk "manual gate of copy: dave types their name:"
+T send-keys -t rbk -l "mallory"; sleep 0.2
+keys rbk Enter y
+expect_text "someone else's name is a no-go" rbk "✗ verify: the manual gate needs its owner to type their name"
+keys rbk g
+T send-keys -t rbk -l "dave"; sleep 0.2
+keys rbk Enter y
+expect_text "a step that fails" rbk "┃ 3 ✗ failed        verify"
+expect_text "… with its exit status" rbk "✗ verify: the command exited with status 3"
+expect_text "… and its stderr in the log" rbk "  boom"
+keys rbk B
+expect_text "B asks first" rbk "Roll back: run the rollback commands of the done steps, newest first?"
+keys rbk y
+expect_text "rollback, newest first" rbk "┃ 1 ✓ rolled back   prep"
+expect_text "… both steps" rbk "┃ 2 ✓ rolled back   copy"
+if [ "$(cat rb/rollback.log 2>/dev/null)" = "$(printf 'undo-copy\nundo-prep')" ]; then
+    ok "rollback commands ran in reverse order"
+else
+    not_ok "rollback commands ran in reverse order" "$(cat rb/rollback.log 2>&1)"
+fi
+timeline=$(sqlite3 -cmd ".timeout 5000" rb/.cutover/state.db "SELECT step || ' ' || event FROM runbook_log WHERE event <> 'output' ORDER BY id")
+expected_timeline="prep go
+prep start
+prep done
+copy go
+copy gate no-go
+copy go
+copy gate go
+copy start
+copy done
+verify go
+verify gate no-go
+verify go
+verify gate go
+verify start
+verify failed
+ rollback started
+copy rollback
+copy rolled back
+prep rollback
+prep rolled back
+ rollback complete"
+if [ "$timeline" = "$expected_timeline" ]; then ok "the timeline in the workspace"
+else not_ok "the timeline in the workspace" "$timeline"; fi
+[ "$(sqlite3 -cmd ".timeout 5000" rb/.cutover/state.db "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'verify' AND event = 'output'")" = "boom" ] &&
+    ok "the step's output is stored" || not_ok "the step's output is stored"
+T kill-session -t rbk
+
 # --- polling: pause, interval, refresh; the selection survives a refresh -------------
 keys main Space
 expect_text "Space: PAUSED in the header" main "PAUSED  PLANNING"
@@ -289,7 +386,7 @@ expect_text "20x6: still a panel" main "┏ 1 Inventory 10/10┓"
 T resize-window -t main -x 12 -y 4; sleep 0.5
 expect_text "12x4: says what it needs" main "cutover need"
 T resize-window -t main -x 200 -y 60; sleep 0.5
-expect_text "200x60: four panels again" main "┌ 4 Cutover / Hypercare 4 steps"
+expect_text "200x60: four panels again" main "┌ 4 Cutover / Hypercare 0/4 steps done"
 expect_no_text "still running after resizes" main "EXIT="
 
 # --- q: exit 0, terminal restored ------------------------------------------------------

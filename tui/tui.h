@@ -98,6 +98,8 @@ extern const struct tui_key tui_table_keys[];
 /* Selects the next row (dir 1) or previous (-1) from the selection whose
  * cells contain `text` (case-insensitive); `here` includes the selection. */
 int table_find(struct tui_table *t, const char *text, int dir, int here);
+/* Selects a row by the source's number (if it is shown). */
+void table_select(struct tui_table *t, int row);
 /* The selected row as the source numbers it, or -1. */
 int table_selected(const struct tui_table *t);
 int table_click(struct tui_table *t, int y, int x);

@@ -124,6 +124,15 @@ static void move_to(struct tui_table *t, int sel)
     tui_dirty();
 }
 
+void table_select(struct tui_table *t, int row)
+{
+    for (int i = 0; i < t->norder; i++)
+        if (t->order[i] == row) {
+            move_to(t, i);
+            return;
+        }
+}
+
 int table_find(struct tui_table *t, const char *text, int dir, int here)
 {
     if (!*text || !t->norder)

@@ -1,0 +1,501 @@
+#include "config.h"
+#include "runbook.h"
+#include "diff.h"
+#include "rehearsal.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_CAP (1 << 20)   /* a step's log kept in memory; all of it goes to the workspace */
+
+struct proc {
+    struct runbook *rb;
+    size_t i;
+    int rollback;
+    uv_process_t p;
+    uv_pipe_t out, err;
+    int open;               /* handles still open: the step ends when none is */
+    int64_t status;
+    int signal;
+};
+
+struct runbook {
+    struct dash *d;
+    struct rb_events ev;
+    struct rb_step *steps;
+    size_t n;
+    struct proc *proc;      /* the command running, if any */
+    struct diff *gate_diff; /* a checks gate under way */
+    struct reh *gate_reh;   /* a diff gate under way */
+    size_t gate_for;        /* the step waiting on the gate */
+    long rollback_at;       /* the step being rolled back, or -1 */
+    char advice[256];
+};
+
+static const char *const state_names[] = {
+    [RB_PENDING] = "pending", [RB_CHECKING] = "checking gate", [RB_RUNNING] = "running",
+    [RB_DONE] = "done", [RB_FAILED] = "failed", [RB_SKIPPED] = "skipped",
+    [RB_BLOCKED] = "blocked", [RB_ROLLING_BACK] = "rolling back",
+    [RB_ROLLED_BACK] = "rolled back",
+};
+
+const char *rb_state_name(enum rb_state s)
+{
+    return state_names[s];
+}
+
+static void changed(struct runbook *rb)
+{
+    if (rb->ev.changed)
+        rb->ev.changed(rb->ev.arg);
+}
+
+static void record(struct runbook *rb, size_t i, const char *event, long status, long ms,
+                   const char *output)
+{
+    struct err e = { 0 };
+
+    if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
+                                      event, user_name(), status, ms, output, &e) < 0)
+        snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
+}
+
+struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
+{
+    struct runbook *rb = xcalloc(1, sizeof *rb);
+
+    rb->d = d;
+    rb->ev = *ev;
+    rb->n = d->plan->nsteps;
+    rb->steps = xcalloc(rb->n + 1, sizeof *rb->steps);
+    for (size_t i = 0; i < rb->n; i++)
+        rb->steps[i].plan = &d->plan->steps[i];
+    rb->rollback_at = -1;
+    return rb;
+}
+
+void rb_free(struct runbook *rb)
+{
+    if (!rb)
+        return;
+    if (rb->proc) {  /* the process is left to finish; its handles no longer report */
+        rb->proc->rb = NULL;
+        uv_process_kill(&rb->proc->p, SIGTERM);
+    }
+    for (size_t i = 0; i < rb->n; i++)
+        sbuf_free(&rb->steps[i].log);
+    free(rb->steps);
+    free(rb);
+}
+
+void rb_replan(struct runbook *rb)
+{
+    const struct plan *p = rb->d->plan;
+
+    for (size_t i = 0; i < rb->n; i++) {
+        const char *name = rb->steps[i].plan->name;  /* still valid: freed after this */
+        for (size_t k = 0; k < p->nsteps; k++)
+            if (!strcmp(p->steps[k].name, name)) {
+                rb->steps[i].plan = &p->steps[k];
+                break;
+            }
+    }
+}
+
+size_t rb_count(const struct runbook *rb) { return rb->n; }
+const struct rb_step *rb_step(const struct runbook *rb, size_t i) { return &rb->steps[i]; }
+
+int rb_busy(const struct runbook *rb)
+{
+    return rb->proc || rb->gate_diff || rb->gate_reh;
+}
+
+size_t rb_next(const struct runbook *rb)
+{
+    for (size_t i = 0; i < rb->n; i++)
+        if (rb->steps[i].state == RB_PENDING || rb->steps[i].state == RB_BLOCKED ||
+            rb->steps[i].state == RB_FAILED)
+            return i;
+    return SIZE_MAX;
+}
+
+/* --- processes --------------------------------------------------------------------- */
+
+static void next_rollback(struct runbook *rb);
+
+static void proc_finished(struct proc *pr)
+{
+    struct runbook *rb = pr->rb;
+    struct rb_step *s;
+    long ms;
+
+    if (!rb) {
+        free(pr);
+        return;
+    }
+    s = &rb->steps[pr->i];
+    s->ended = uv_now(rb->d->loop);
+    s->exit_status = (int)pr->status;
+    ms = (long)(s->ended - s->started);
+    rb->proc = NULL;
+    if (pr->status == 0 && !pr->signal) {
+        s->state = pr->rollback ? RB_ROLLED_BACK : RB_DONE;
+        record(rb, pr->i, pr->rollback ? "rolled back" : "done", 0, ms, NULL);
+    } else {
+        s->state = RB_FAILED;
+        if (pr->signal)
+            snprintf(s->reason, sizeof s->reason, "%s by signal %d",
+                     pr->rollback ? "rollback stopped" : "stopped", pr->signal);
+        else
+            snprintf(s->reason, sizeof s->reason, "%s exited with status %ld",
+                     pr->rollback ? "the rollback command" : "the command", (long)pr->status);
+        record(rb, pr->i, pr->rollback ? "rollback failed" : "failed",
+               pr->signal ? -pr->signal : (long)pr->status, ms, s->reason);
+    }
+    if (pr->rollback && s->state == RB_ROLLED_BACK)
+        next_rollback(rb);
+    else if (pr->rollback)
+        rb->rollback_at = -1;  /* a failed rollback needs a person: stop there */
+    free(pr);
+    changed(rb);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct proc *pr = h->data;
+
+    if (--pr->open == 0)
+        proc_finished(pr);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
+{
+    struct proc *pr = p->data;
+
+    pr->status = status;
+    pr->signal = signal;
+    uv_close((uv_handle_t *)p, handle_closed);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    buf->base = xmalloc(suggested);
+    buf->len = suggested;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct proc *pr = s->data;
+
+    if (n > 0 && pr->rb) {
+        struct rb_step *st = &pr->rb->steps[pr->i];
+        char *chunk = xstrndup(buf->base, (size_t)n);
+        if (st->log.len < LOG_CAP)
+            sbuf_add(&st->log, buf->base, (size_t)n);
+        record(pr->rb, pr->i, "output", 0, 0, chunk);  /* kept as it comes */
+        free(chunk);
+        changed(pr->rb);
+    }
+    free(buf->base);
+    if (n < 0)
+        uv_close((uv_handle_t *)s, handle_closed);
+}
+
+static int spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, struct err *e)
+{
+    struct proc *pr = xcalloc(1, sizeof *pr);
+    uv_stdio_container_t io[3];
+    uv_process_options_t o = { 0 };
+    char *args[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+    int rc;
+
+    pr->rb = rb;
+    pr->i = i;
+    pr->rollback = rollback;
+    uv_pipe_init(rb->d->loop, &pr->out, 0);
+    uv_pipe_init(rb->d->loop, &pr->err, 0);
+    pr->out.data = pr->err.data = pr->p.data = pr;
+    io[0].flags = UV_IGNORE;
+    io[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    io[1].data.stream = (uv_stream_t *)&pr->out;
+    io[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    io[2].data.stream = (uv_stream_t *)&pr->err;
+    o.file = "/bin/sh";
+    o.args = args;
+    o.cwd = rb->d->plan->dir;
+    o.stdio = io;
+    o.stdio_count = 3;
+    o.exit_cb = on_exit_cb;
+    if ((rc = uv_spawn(rb->d->loop, &pr->p, &o)) < 0) {
+        pr->open = 2;
+        pr->rb = NULL;  /* nothing to report: the caller says why */
+        uv_close((uv_handle_t *)&pr->out, handle_closed);
+        uv_close((uv_handle_t *)&pr->err, handle_closed);
+        return err_set(e, ERR_INPUT, "cannot run '%s': %s", cmd, uv_strerror(rc));
+    }
+    pr->open = 3;
+    uv_read_start((uv_stream_t *)&pr->out, alloc_cb, read_cb);
+    uv_read_start((uv_stream_t *)&pr->err, alloc_cb, read_cb);
+    rb->proc = pr;
+    return 0;
+}
+
+/* --- steps ---------------------------------------------------------------------------- */
+
+static void start_step(struct runbook *rb, size_t i)
+{
+    struct rb_step *s = &rb->steps[i];
+    struct err e = { 0 };
+
+    s->started = uv_now(rb->d->loop);
+    s->reason[0] = '\0';
+    sbuf_free(&s->log);
+    record(rb, i, "start", 0, 0, s->plan->run);
+    if (!s->plan->run) {  /* a step without a command: done when its owner says go */
+        s->state = RB_DONE;
+        s->ended = s->started;
+        record(rb, i, "done", 0, 0, NULL);
+    } else if (spawn(rb, i, s->plan->run, 0, &e) < 0) {
+        s->state = RB_FAILED;
+        snprintf(s->reason, sizeof s->reason, "%s", e.msg);
+        record(rb, i, "failed", -1, 0, e.msg);
+    } else {
+        s->state = RB_RUNNING;
+    }
+    changed(rb);
+}
+
+static void gate_said(struct runbook *rb, size_t i, int go, const char *why)
+{
+    struct rb_step *s = &rb->steps[i];
+
+    record(rb, i, go ? "gate go" : "gate no-go", 0, 0, why);
+    if (go) {
+        start_step(rb, i);
+        return;
+    }
+    s->state = RB_BLOCKED;
+    snprintf(s->reason, sizeof s->reason, "%s", why);
+    changed(rb);
+}
+
+static void checks_done(void *arg, int status, const char *msg)
+{
+    struct runbook *rb = arg;
+    size_t n;
+    const struct diff_check *c = diff_checks(rb->gate_diff, &n);
+    char why[1100] = "";
+    int go = status == 0;
+
+    for (size_t k = 0; go && k < n; k++)
+        if (!c[k].pass) {
+            go = 0;
+            snprintf(why, sizeof why, "check %s: %s", c[k].name, c[k].error ? c[k].error
+                     : "source and target differ");
+            if (!c[k].error)
+                snprintf(why, sizeof why, "check %s: source %s, target %s", c[k].name,
+                         c[k].source_value ? c[k].source_value : "-",
+                         c[k].target_value ? c[k].target_value : "-");
+        }
+    if (status)
+        snprintf(why, sizeof why, "the checks could not run: %s", msg ? msg : "");
+    rb->d->hold--;
+    diff_free(rb->gate_diff);  /* safe: this callback is the last thing diff's finish() does */
+    rb->gate_diff = NULL;
+    gate_said(rb, rb->gate_for, go, go ? (n ? "all checks pass" : "no checks in the plan") : why);
+}
+
+static void diff_gate_done(void *arg, struct reh *r)
+{
+    struct runbook *rb = arg;
+    const char *msg;
+    int rc = reh_exit(r, &msg);
+    json_t *s = reh_summary(r);
+    char why[1100];
+
+    snprintf(why, sizeof why, "run %lld: %lld missing, %lld extra, %lld changed%s",
+             (long long)json_integer_value(json_object_get(s, "run")),
+             (long long)json_integer_value(json_object_get(s, "missing")),
+             (long long)json_integer_value(json_object_get(s, "extra")),
+             (long long)json_integer_value(json_object_get(s, "changed")),
+             json_integer_value(json_object_get(s, "accepted")) ? " (accepted variances aside)"
+                                                                 : "");
+    json_decref(s);
+    rb->d->hold--;
+    rb->gate_reh = NULL;  /* freed below, once its call chain has returned */
+    dash_reread(rb->d);
+    gate_said(rb, rb->gate_for, rc == 0, rc == ERR_DB ? msg : why);
+    reh_free(r);
+}
+
+int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
+{
+    struct dash *d = rb->d;
+    const struct plan_step *gate_of;
+
+    if (i >= rb->n || i != rb_next(rb))
+        return err_set(e, ERR_INPUT, "step %zu is not the next one (that is %zu)", i + 1,
+                       rb_next(rb) == SIZE_MAX ? 0 : rb_next(rb) + 1);
+    if (rb_busy(rb) || rb->rollback_at >= 0)
+        return err_set(e, ERR_INPUT, "a step, a gate or the rollback is still running");
+    record(rb, i, "go", 0, 0, NULL);
+    if (i == 0) {
+        start_step(rb, i);
+        return 0;
+    }
+    gate_of = rb->steps[i - 1].plan;
+    rb->gate_for = i;
+    rb->steps[i].state = RB_CHECKING;
+    switch (gate_of->gate) {
+    case GATE_NONE:
+        gate_said(rb, i, 1, "no gate");
+        break;
+    case GATE_MANUAL:
+        if (!gate_of->owner)
+            gate_said(rb, i, 0, "a manual gate needs an owner in the plan");
+        else if (!name || strcmp(name, gate_of->owner) != 0)
+            gate_said(rb, i, 0, "the manual gate needs its owner to type their name");
+        else
+            gate_said(rb, i, 1, "confirmed by its owner");
+        break;
+    case GATE_CHECKS:
+    case GATE_DIFF:
+        if (!d->have_inventory || d->side[0].state != DB_UP || d->side[1].state != DB_UP) {
+            gate_said(rb, i, 0, "the gate needs both databases up");
+            break;
+        }
+        d->hold++;
+        if (gate_of->gate == GATE_CHECKS) {
+            struct diff_events ev = { .done = checks_done, .arg = rb };
+            struct diff_opts o = { .checks_only = 1 };
+            if (!(rb->gate_diff = diff_start(d->side[0].db, d->side[1].db, d->plan, &d->pairs,
+                                             NULL, &o, &ev, e))) {
+                d->hold--;
+                gate_said(rb, i, 0, e->msg);
+            }
+        } else {
+            struct reh_events ev = { .done = diff_gate_done, .arg = rb };
+            if (!(rb->gate_reh = reh_start(d->ws, d->side[0].db, d->side[1].db, d->plan,
+                                           &d->pairs, d->masked[0], d->masked[1], NULL, &ev,
+                                           e))) {
+                d->hold--;
+                gate_said(rb, i, 0, e->msg);
+            }
+        }
+        break;
+    }
+    changed(rb);
+    return 0;
+}
+
+int rb_abort(struct runbook *rb, struct err *e)
+{
+    if (!rb->proc)
+        return err_set(e, ERR_INPUT, "no command is running");
+    record(rb, rb->proc->i, "abort", 0, 0, NULL);
+    uv_process_kill(&rb->proc->p, SIGTERM);
+    return 0;
+}
+
+int rb_skip(struct runbook *rb, size_t i, struct err *e)
+{
+    if (i >= rb->n || i != rb_next(rb) || rb_busy(rb))
+        return err_set(e, ERR_INPUT, "only the next step can be skipped, when nothing runs");
+    rb->steps[i].state = RB_SKIPPED;
+    record(rb, i, "skipped", 0, 0, NULL);
+    changed(rb);
+    return 0;
+}
+
+static void next_rollback(struct runbook *rb)
+{
+    struct err e = { 0 };
+
+    for (long i = rb->rollback_at - 1; i >= 0; i--) {
+        struct rb_step *s = &rb->steps[i];
+        if (s->state != RB_DONE || !s->plan->rollback)
+            continue;
+        rb->rollback_at = i;
+        s->state = RB_ROLLING_BACK;
+        s->started = uv_now(rb->d->loop);
+        sbuf_free(&s->log);
+        record(rb, (size_t)i, "rollback", 0, 0, s->plan->rollback);
+        if (spawn(rb, (size_t)i, s->plan->rollback, 1, &e) < 0) {
+            s->state = RB_FAILED;
+            snprintf(s->reason, sizeof s->reason, "%s", e.msg);
+            record(rb, (size_t)i, "rollback failed", -1, 0, e.msg);
+            rb->rollback_at = -1;
+        }
+        return;
+    }
+    rb->rollback_at = -1;
+    record(rb, SIZE_MAX, "rollback complete", 0, 0, NULL);
+}
+
+int rb_rollback(struct runbook *rb, struct err *e)
+{
+    if (rb_busy(rb) || rb->rollback_at >= 0)
+        return err_set(e, ERR_INPUT, "wait for the running step or gate to end (or abort it)");
+    record(rb, SIZE_MAX, "rollback started", 0, 0, NULL);
+    rb->rollback_at = (long)rb->n;
+    next_rollback(rb);
+    changed(rb);
+    return 0;
+}
+
+/* --- triggers and timeline --------------------------------------------------------------- */
+
+const char *rb_advice(struct runbook *rb)
+{
+    const struct plan *p = rb->d->plan;
+    json_t *runs, *last = NULL, *v, *res;
+    size_t i;
+    long long failed_checks = 0;
+
+    if (!rb->d->ws || !p->ntriggers)
+        return NULL;
+    runs = ws_runs_json(rb->d->ws);
+    json_array_foreach(runs, i, v)
+        if (!strcmp(json_string_value(json_object_get(v, "status")), "done"))
+            last = v;
+    if (!last) {
+        json_decref(runs);
+        return NULL;
+    }
+    res = ws_results_json(rb->d->ws, (long)json_integer_value(json_object_get(last, "run")));
+    json_array_foreach(res, i, v)
+        failed_checks += !strcmp(json_string_value(json_object_get(v, "kind")), "check") &&
+                         strcmp(json_string_value(json_object_get(v, "status")), "pass");
+    json_decref(res);
+    rb->advice[0] = '\0';
+    for (size_t t = 0; t < p->ntriggers && !rb->advice[0]; t++) {
+        const struct plan_limit *l = &p->triggers[t];
+        long long value;
+        if (!strcmp(l->name, "missing_rows"))
+            value = json_integer_value(json_object_get(last, "missing"));
+        else if (!strcmp(l->name, "extra_rows"))
+            value = json_integer_value(json_object_get(last, "extra"));
+        else if (!strcmp(l->name, "changed_rows"))
+            value = json_integer_value(json_object_get(last, "changed"));
+        else if (!strcmp(l->name, "drift_rows"))
+            value = json_integer_value(json_object_get(last, "open"));
+        else if (!strcmp(l->name, "failed_checks"))
+            value = failed_checks;
+        else
+            continue;  /* lag, latency, error rate: measured by live polling */
+        if (l->value > 0 ? (double)value >= l->value : value > 0)
+            snprintf(rb->advice, sizeof rb->advice, "%s %lld %s %g (run %lld)", l->name, value,
+                     l->value > 0 ? ">=" : ">", l->value,
+                     (long long)json_integer_value(json_object_get(last, "run")));
+    }
+    json_decref(runs);
+    return rb->advice[0] ? rb->advice : NULL;
+}
+
+json_t *rb_timeline(struct runbook *rb)
+{
+    return rb->d->ws ? ws_runbook_json(rb->d->ws, 0) : json_array();
+}

@@ -1,0 +1,69 @@
+/* rb: the runbook of the live cutover — the plan's [step] sections in file
+ * order. A step starts only when asked (go), after the gate of the step before
+ * it says go: none, checks (the plan's business checks pass), diff (a
+ * rehearsal run is clean or only accepted variances) or manual (the named
+ * owner types their name). Its command runs with /bin/sh -c through uv_spawn
+ * in the plan's folder; stdout and stderr stream into the step's log and the
+ * workspace as they come. Rollback runs the rollback commands of the finished
+ * steps in reverse order, each logged like a step. Every event goes to the
+ * workspace's runbook log, which is the timeline. */
+#ifndef CUTOVER_RUNBOOK_H
+#define CUTOVER_RUNBOOK_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "dash.h"
+#include "util.h"
+
+enum rb_state { RB_PENDING, RB_CHECKING, RB_RUNNING, RB_DONE, RB_FAILED, RB_SKIPPED,
+                RB_BLOCKED, RB_ROLLING_BACK, RB_ROLLED_BACK };
+
+struct rb_step {
+    const struct plan_step *plan;
+    enum rb_state state;
+    uint64_t started, ended;        /* uv_now() */
+    int exit_status;
+    struct sbuf log;                /* what the command printed, as it came */
+    char reason[1100];              /* why it is blocked or failed */
+};
+
+struct runbook;
+
+struct rb_events {
+    void (*changed)(void *arg);     /* a state, a log or the timeline moved */
+    void *arg;
+};
+
+/* A runbook for the dashboard's plan and connections (borrowed). */
+struct runbook *rb_new(struct dash *d, const struct rb_events *ev);
+void rb_free(struct runbook *rb);
+/* The dashboard reloaded the plan (a decision changed): steps follow it by name. */
+void rb_replan(struct runbook *rb);
+
+size_t rb_count(const struct runbook *rb);
+const struct rb_step *rb_step(const struct runbook *rb, size_t i);
+const char *rb_state_name(enum rb_state s);
+/* The step that may go next (SIZE_MAX when none). */
+size_t rb_next(const struct runbook *rb);
+
+/* Starts step i after the gate of the step before it says go; `name` is what
+ * the operator typed for a manual gate. -1 with `e` when it may not start
+ * (not its turn, something running). The gate's verdict comes asynchronously:
+ * a no-go leaves the step blocked with the reason. */
+int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e);
+int rb_abort(struct runbook *rb, struct err *e);
+int rb_skip(struct runbook *rb, size_t i, struct err *e);
+/* Runs the rollback commands of the finished steps, newest first. */
+int rb_rollback(struct runbook *rb, struct err *e);
+int rb_busy(const struct runbook *rb);
+
+/* The latest rehearsal's figures against [rollback]: the first trigger that
+ * is breached, as "missing_rows 17 >= 1", or NULL. Lag, latency and error
+ * rate need live polling and are reported as not measured. */
+const char *rb_advice(struct runbook *rb);
+/* The timeline: every runbook event, oldest first (at, step, event, user,
+ * exit_status, duration_ms, output). Caller decrefs. */
+json_t *rb_timeline(struct runbook *rb);
+
+#endif

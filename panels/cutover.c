@@ -1,0 +1,378 @@
+/* The cutover panel: the runbook's steps with their state, owner, time
+ * against the expected and gate; the rollback advice from the triggers; the
+ * selected step's live log; the timeline. g goes (after the gate; a manual
+ * gate asks the owner's name), a aborts, s skips, B rolls back — each
+ * confirmed and recorded. Hypercare settings are shown until polling lands. */
+#include "config.h"
+#include "panel.h"
+#include "runbook.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK };
+
+static const struct tui_key keys[] = {
+    { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
+    { 'g', 0, "g", "go", "start the next step once the gate before it says go (confirmed)", K_GO },
+    { 'a', 0, "a", "abort", "stop the running command (confirmed)", K_ABORT },
+    { 's', 0, "s", NULL, "skip the next step (confirmed)", K_SKIP },
+    { 'B', 0, "B", "rollback", "run the rollback commands of the done steps, newest first "
+      "(confirmed)", K_ROLLBACK },
+    { 0 },
+};
+
+static const char *const gates[] = { "none", "checks", "diff", "manual" };
+
+static const struct tui_col cols[] = {
+    { "#", 3, 1 }, { "STATE", 16, 0 }, { "STEP", 10, 0 }, { "TITLE", 28, 0 }, { "OWNER", 8, 0 },
+    { "TIME", 13, 1 }, { "GATE", 0, 0 },
+};
+
+struct cut_panel {
+    struct panel *p;
+    struct runbook *rb;
+    struct tui_table table;
+    struct tui_view view;
+    int detail, zoomed;
+    size_t step;
+    int action;                 /* the action being confirmed */
+    char name[128];             /* typed for a manual gate */
+};
+
+#define PRIV(p) ((struct cut_panel *)(p)->priv)
+
+static int nrows(void *ctx)
+{
+    return (int)rb_count(((struct cut_panel *)ctx)->rb);
+}
+
+static int overrun(const struct cut_panel *cp, const struct rb_step *s, uint64_t *ms)
+{
+    uint64_t now = uv_now(cp->p->dash->loop);
+
+    *ms = s->state == RB_RUNNING || s->state == RB_ROLLING_BACK ? now - s->started
+        : s->ended > s->started ? s->ended - s->started : 0;
+    return s->plan->expect_ms && *ms > (uint64_t)s->plan->expect_ms;
+}
+
+static const char *glyph(enum rb_state st)
+{
+    return st == RB_DONE || st == RB_ROLLED_BACK ? tui_g->ok
+         : st == RB_FAILED || st == RB_BLOCKED ? tui_g->fail
+         : st == RB_RUNNING || st == RB_CHECKING || st == RB_ROLLING_BACK ? tui_g->connecting
+         : tui_g->dot;
+}
+
+static void cell(void *ctx, int i, int col, char *buf, size_t n)
+{
+    struct cut_panel *cp = ctx;
+    const struct rb_step *s = rb_step(cp->rb, (size_t)i);
+    char a[32], b[32];
+    uint64_t ms;
+    int over;
+
+    switch (col) {
+    case 0: snprintf(buf, n, "%d", i + 1); break;
+    case 1: snprintf(buf, n, "%s %s", glyph(s->state), rb_state_name(s->state)); break;
+    case 2: snprintf(buf, n, "%s", s->plan->name); break;
+    case 3: snprintf(buf, n, "%s", s->plan->title); break;
+    case 4: snprintf(buf, n, "%s", s->plan->owner ? s->plan->owner : "-"); break;
+    case 5:
+        over = overrun(cp, s, &ms);
+        snprintf(buf, n, "%s%s/%s", over ? "▲ " : "",
+                 s->state == RB_PENDING || s->state == RB_BLOCKED || s->state == RB_CHECKING ? "-"
+                 : ms < 1000 ? "<1s" : dur_format((int64_t)ms / 1000 * 1000, a, sizeof a),
+                 s->plan->expect_ms ? dur_format(s->plan->expect_ms, b, sizeof b) : "-");
+        break;
+    default: snprintf(buf, n, "%s", gates[s->plan->gate]); break;
+    }
+}
+
+static enum theme_role role(void *ctx, int i)
+{
+    struct cut_panel *cp = ctx;
+    const struct rb_step *s = rb_step(cp->rb, (size_t)i);
+    uint64_t ms;
+
+    if (s->state == RB_FAILED || s->state == RB_BLOCKED)
+        return ROLE_FAIL;
+    if (overrun(cp, s, &ms))
+        return ROLE_WARN;
+    return s->state == RB_DONE || s->state == RB_ROLLED_BACK ? ROLE_OK : ROLE_TEXT;
+}
+
+static void on_change(void *arg)
+{
+    (void)arg;
+    tui_dirty();
+}
+
+static void init(struct panel *p)
+{
+    struct cut_panel *cp = xcalloc(1, sizeof *cp);
+    struct rb_events ev = { on_change, cp };
+
+    cp->p = p;
+    cp->rb = rb_new(p->dash, &ev);
+    cp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
+                                    .role = role, .ctx = cp, .sort_col = 0 };
+    table_reload(&cp->table);
+    p->priv = cp;
+}
+
+static void done(struct panel *p)
+{
+    struct cut_panel *cp = PRIV(p);
+
+    rb_free(cp->rb);
+    table_free(&cp->table);
+    view_clear(&cp->view);
+    free(cp);
+}
+
+static void title(struct panel *p, char *buf, size_t n)
+{
+    struct cut_panel *cp = PRIV(p);
+    size_t done = 0, total = rb_count(cp->rb);
+
+    for (size_t i = 0; i < total; i++)
+        done += rb_step(cp->rb, i)->state == RB_DONE || rb_step(cp->rb, i)->state == RB_SKIPPED;
+    snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
+}
+
+static void advice_line(struct cut_panel *cp, int y, int x, int w)
+{
+    const struct plan *pl = cp->p->dash->plan;
+    const char *adv = rb_advice(cp->rb);
+
+    if (adv)
+        draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
+                   tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
+    else if (pl->ntriggers)
+        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached by the last run%s",
+                   tui_g->ok, cp->p->dash->runs ? "" : " (no run yet)");
+    else
+        draw_text(y, x, w, ROLE_MUTED, "no rollback triggers in the plan");
+}
+
+static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
+{
+    const char *s = log->s ? log->s : "";
+    const char *end = s + log->len, *p = end;
+    int n = 0;
+
+    while (p > s && n <= lines)
+        if (*--p == '\n' && p + 1 < end)
+            n++;
+    if (n > lines)
+        p++;
+    for (const char *q = p; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        size_t len = nl ? (size_t)(nl - q) : (size_t)(end - q);
+        view_add(v, ROLE_TEXT, "  %.*s", (int)len, q);
+        q += len + (nl ? 1 : 0);
+    }
+}
+
+static void timeline(struct cut_panel *cp, struct tui_view *v, int last)
+{
+    json_t *t = rb_timeline(cp->rb), *e;
+    size_t i, from = last && json_array_size(t) > (size_t)last ? json_array_size(t) - (size_t)last
+                                                               : 0;
+
+    json_array_foreach(t, i, e) {
+        const char *out = json_string_value(json_object_get(e, "output"));
+        if (i < from)
+            continue;
+        view_add(v, ROLE_MUTED, "%.19s %-10s %-16s %s", json_string_value(json_object_get(e, "at")),
+                 json_string_value(json_object_get(e, "step")),
+                 json_string_value(json_object_get(e, "event")), out ? out : "");
+    }
+    json_decref(t);
+}
+
+static void draw(struct panel *p, struct rect r, int focused)
+{
+    struct cut_panel *cp = PRIV(p);
+    int sel = table_selected(&cp->table), th;
+    const struct rb_step *s = sel >= 0 ? rb_step(cp->rb, (size_t)sel) : NULL;
+    struct tui_view v = { 0 };
+
+    view_clear(&cp->view);
+    if (!rb_count(cp->rb)) {
+        draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
+        advice_line(cp, r.y + 1, r.x, r.w);
+        return;
+    }
+    if (cp->detail && s) {
+        view_add(&cp->view, ROLE_TITLE, "%s: %s (%s)", s->plan->name, s->plan->title,
+                 rb_state_name(s->state));
+        view_add(&cp->view, ROLE_TEXT, "command: %s", s->plan->run ? s->plan->run : "(none)");
+        view_add(&cp->view, ROLE_TEXT, "rollback: %s",
+                 s->plan->rollback ? s->plan->rollback : "(none)");
+        if (s->reason[0])
+            view_add(&cp->view, ROLE_FAIL, "%s %s", tui_g->fail, s->reason);
+        view_add(&cp->view, ROLE_TITLE, "log:");
+        log_tail(&s->log, &cp->view, 1000);
+        view_add(&cp->view, ROLE_TITLE, "timeline:");
+        timeline(cp, &cp->view, 0);
+        view_draw(&cp->view, r);
+        return;
+    }
+    th = (int)rb_count(cp->rb) + 1;
+    if (th > r.h - 2)
+        th = r.h - 2;
+    table_draw(&cp->table, (struct rect){ r.y, r.x, th, r.w }, focused);
+    advice_line(cp, r.y + th, r.x, r.w);
+    if (s && r.h - th - 1 > 0) {
+        if (s->reason[0])
+            view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);
+        view_add(&v, ROLE_TITLE, "%s log%s", s->plan->name, s->log.len ? ":" : ": (nothing yet)");
+        log_tail(&s->log, &v, 4);
+        view_add(&v, ROLE_TITLE, "timeline:");
+        timeline(cp, &v, 4);
+        view_draw(&v, (struct rect){ r.y + th + 1, r.x, r.h - th - 1, r.w });
+        view_clear(&v);
+    }
+}
+
+static void confirmed(void *ctx, int yes)
+{
+    struct cut_panel *cp = ctx;
+    struct err e = { 0 };
+    int rc = 0;
+
+    if (!yes) {
+        tui_message(0, "nothing done");
+        return;
+    }
+    if (cp->action == K_ABORT)
+        rc = rb_abort(cp->rb, &e);
+    else if (cp->action == K_SKIP)
+        rc = rb_skip(cp->rb, cp->step, &e);
+    else if (cp->action == K_ROLLBACK)
+        rc = rb_rollback(cp->rb, &e);
+    else
+        rc = rb_go(cp->rb, cp->step, cp->name, &e);
+    if (rc < 0)
+        tui_message(1, "%s", e.msg);
+    else if (cp->action != K_ROLLBACK && cp->action != K_ABORT)
+        table_select(&cp->table, (int)cp->step);  /* show the log of the step acted on */
+}
+
+__attribute__((format(printf, 2, 3)))
+static void ask(struct cut_panel *cp, const char *fmt, ...)
+{
+    char q[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof q, fmt, ap);
+    va_end(ap);
+    tui_confirm(q, confirmed, cp);
+}
+
+static void got_name(void *ctx, const char *s)
+{
+    struct cut_panel *cp = ctx;
+    const struct rb_step *st = rb_step(cp->rb, cp->step);
+
+    if (!s)
+        return;
+    snprintf(cp->name, sizeof cp->name, "%s", s);
+    ask(cp, "Go: %s (%s)?", st->plan->name, st->plan->title);
+}
+
+static int key(struct panel *p, int k)
+{
+    struct cut_panel *cp = PRIV(p);
+    int action = tui_key_action(keys, k);
+    size_t next = rb_next(cp->rb);
+    const struct rb_step *prev;
+
+    if (cp->detail && !action)
+        return view_key(&cp->view, k, 10);
+    switch (action) {
+    case K_OPEN:
+        cp->detail = cp->zoomed = 1;
+        tui_zoom(1);
+        break;
+    case K_GO:
+    case K_SKIP:
+        if (next == SIZE_MAX) {
+            tui_message(0, "every step has run");
+            break;
+        }
+        cp->step = next;
+        cp->action = action;
+        cp->name[0] = '\0';
+        prev = next ? rb_step(cp->rb, next - 1) : NULL;
+        if (action == K_SKIP)
+            ask(cp, "Skip %s (%s)?", rb_step(cp->rb, next)->plan->name,
+                rb_step(cp->rb, next)->plan->title);
+        else if (prev && prev->plan->gate == GATE_MANUAL) {
+            char label[160];
+            snprintf(label, sizeof label, "manual gate of %s: %s types their name: ",
+                     prev->plan->name, prev->plan->owner ? prev->plan->owner : "its owner");
+            tui_prompt(label, "", NULL, got_name, cp);
+        } else {
+            ask(cp, "Go: %s (%s)?", rb_step(cp->rb, next)->plan->name,
+                rb_step(cp->rb, next)->plan->title);
+        }
+        break;
+    case K_ABORT:
+        cp->action = K_ABORT;
+        ask(cp, "Abort the running command?");
+        break;
+    case K_ROLLBACK:
+        cp->action = K_ROLLBACK;
+        ask(cp, "Roll back: run the rollback commands of the done steps, newest first?");
+        break;
+    default:
+        return 0;
+    }
+    tui_dirty();
+    return 1;
+}
+
+static int back(struct panel *p)
+{
+    struct cut_panel *cp = PRIV(p);
+
+    if (!cp->detail)
+        return 0;
+    cp->detail = 0;
+    if (cp->zoomed)
+        tui_zoom(0);
+    cp->zoomed = 0;
+    tui_dirty();
+    return 1;
+}
+
+static void update(struct panel *p, unsigned what)
+{
+    if (what & DASH_PLAN)
+        rb_replan(PRIV(p)->rb);
+}
+
+static struct tui_table *table(struct panel *p)
+{
+    return PRIV(p)->detail ? NULL : &PRIV(p)->table;
+}
+
+const struct panel_ops panel_cutover_ops = {
+    .name = "Cutover / Hypercare",
+    .init = init,
+    .done = done,
+    .title = title,
+    .draw = draw,
+    .key = key,
+    .back = back,
+    .update = update,
+    .table = table,
+    .keys = keys,
+};
