@@ -37,7 +37,7 @@ struct cut_panel {
     struct runbook *rb;
     struct tui_table table;
     struct tui_view view;
-    int detail, zoomed;
+    int detail;                 /* a detail view is open (zoomed) */
     size_t step;
     int action;                 /* the action being confirmed */
     char name[128];             /* typed for a manual gate */
@@ -298,7 +298,7 @@ static int key(struct panel *p, int k)
         return view_key(&cp->view, k, 10);
     switch (action) {
     case K_OPEN:
-        cp->detail = cp->zoomed = 1;
+        cp->detail = 1;
         tui_zoom(1);
         break;
     case K_GO:
@@ -346,9 +346,7 @@ static int back(struct panel *p)
     if (!cp->detail)
         return 0;
     cp->detail = 0;
-    if (cp->zoomed)
-        tui_zoom(0);
-    cp->zoomed = 0;
+    tui_zoom(0);
     tui_dirty();
     return 1;
 }

@@ -34,7 +34,7 @@ static const enum plan_decision decision_of[] = { DEC_MIGRATE, DEC_DELETE, DEC_R
 struct inv_panel {
     struct panel *p;
     struct tui_table table;
-    int detail, zoomed, detail_width;
+    int detail, detail_width;     /* a detail view is open (zoomed) */
     char detail_of[256];
     struct tui_view view;
     /* the change being confirmed */
@@ -409,7 +409,6 @@ static int key(struct panel *p, int k)
         snprintf(ip->detail_of, sizeof ip->detail_of, "%s", name);
         ip->detail = 1;
         ip->detail_width = 0;
-        ip->zoomed = 1;
         tui_zoom(1);
         break;
     case K_DECIDE:
@@ -443,9 +442,7 @@ static int back(struct panel *p)
     if (!ip->detail)
         return 0;
     ip->detail = 0;
-    if (ip->zoomed)
-        tui_zoom(0);
-    ip->zoomed = 0;
+    tui_zoom(0);
     tui_dirty();
     return 1;
 }

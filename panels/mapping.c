@@ -42,7 +42,7 @@ struct map_panel {
     struct tui_table table;
     size_t *rows;               /* table row → sheet row (blank lines skipped) */
     size_t nrows;
-    int detail, zoomed;
+    int detail;                 /* a detail view is open (zoomed) */
     struct tui_view view;
     /* the change being asked for */
     size_t row;
@@ -537,8 +537,7 @@ static int key(struct panel *p, int k)
     case K_OPEN:
         if (!mp->detail) {
             mp->detail = 1;
-            mp->zoomed = 1;
-            mp->view.top = 0;
+                mp->view.top = 0;
             tui_zoom(1);
             review_preview(&mp->rv, row);
         }
@@ -571,9 +570,7 @@ static int back(struct panel *p)
         return 1;  /* a first Esc stops the preview, a second one leaves */
     }
     mp->detail = 0;
-    if (mp->zoomed)
-        tui_zoom(0);
-    mp->zoomed = 0;
+    tui_zoom(0);
     tui_dirty();
     return 1;
 }

@@ -52,7 +52,7 @@ struct reh_panel {
     char table[256];            /* discrepancies of this table only ("" all) */
     struct reh *reh, *finished; /* the run under way; one to free */
     char progress[256];
-    int detail, zoomed;
+    int detail;                 /* a detail view is open (zoomed) */
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
     int have_sheet;
@@ -568,7 +568,7 @@ static int key(struct panel *p, int k)
             snprintf(rp->table, sizeof rp->table, "%s", js(item(rp->results, i), "object"));
             rp->view = V_DISCS;
         } else {
-            rp->detail = rp->zoomed = 1;
+            rp->detail = 1;
             rp->dview.top = 0;
             read_sheet(rp);
             tui_zoom(1);
@@ -608,9 +608,7 @@ static int back(struct panel *p)
     }
     if (rp->detail) {
         rp->detail = 0;
-        if (rp->zoomed)
-            tui_zoom(0);
-        rp->zoomed = 0;
+        tui_zoom(0);
         tui_dirty();
         return 1;
     }
