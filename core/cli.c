@@ -750,11 +750,10 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
 static void on_progress(void *arg, const struct diff_table *t)
 {
     struct diff_run *r = arg;
-    long total = t->source_total > 0 ? t->source_total : 0;
+    char buf[256];
 
     if (r->tty)
-        fprintf(stderr, "\r%-24s %ld/%ld rows (%.0f%%)   ", t->table, t->source_rows, total,
-                total ? 100.0 * (double)t->source_rows / (double)total : 0.0);
+        fprintf(stderr, "\r%-76s", reh_progress(t, buf, sizeof buf));
 }
 
 static void close_dbs(struct diff_run *r)
@@ -770,7 +769,7 @@ static void on_run_done(void *arg, struct reh *reh)
 
     (void)reh;
     if (r->tty)
-        fprintf(stderr, "\r%-70s\r", "");
+        fprintf(stderr, "\r%-76s\r", "");
     close_dbs(r);
 }
 

@@ -384,6 +384,7 @@ static void progress(struct diff *d, struct job *j)
 {
     uint64_t now = uv_hrtime();
 
+    j->result.seconds = (double)(now - j->result.started) / 1e9;
     if (d->ev.progress && now - d->last_progress > 250000000u) {
         d->last_progress = now;
         d->ev.progress(d->ev.arg, &j->result);
@@ -473,6 +474,7 @@ static void table_finished(struct diff *d)
 
     if (j->result.no_key && !j->result.error)
         merge_hashes(d, j);
+    j->result.seconds = (double)(uv_hrtime() - j->result.started) / 1e9;
     j->result.done = 1;
     d->tables[d->at] = j->result;
     if (d->ev.table_done)
@@ -651,6 +653,7 @@ static void next_table(struct diff *d)
         next_table(d);
         return;
     }
+    j->result.started = uv_hrtime();
     d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
     if (!d->side[0].q || !d->side[1].q)

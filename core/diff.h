@@ -35,7 +35,8 @@ struct diff_table {
     long source_total, target_total;    /* expected, from the catalog (for progress) */
     int no_key, done;
     char *error;                        /* why the table could not be compared */
-    double seconds;
+    double seconds;                     /* since the table's reading began */
+    uint64_t started;                   /* uv_hrtime() then */
 };
 
 struct diff_check {

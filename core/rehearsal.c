@@ -21,6 +21,26 @@ struct reh {
     char msg[1400];
 };
 
+char *reh_progress(const struct diff_table *t, char *buf, size_t n)
+{
+    long done = t->source_rows > t->target_rows ? t->source_rows : t->target_rows;
+    long total = t->source_total > t->target_total ? t->source_total : t->target_total;
+    double rate = t->seconds > 0 ? (double)done / t->seconds : 0;
+    char left[32];
+
+    if (total > done && rate > 0)
+        dur_format((int64_t)((double)(total - done) / rate * 1000), left, sizeof left);
+    else
+        snprintf(left, sizeof left, "?");
+    if (total > 0)
+        snprintf(buf, n, "%s %ld/%ld rows (%.0f%%), %.0f rows/s, %s left", t->table, done,
+                 total, 100.0 * (double)(done < total ? done : total) / (double)total, rate,
+                 left);
+    else
+        snprintf(buf, n, "%s %ld rows, %.0f rows/s", t->table, done, rate);
+    return buf;
+}
+
 json_t *reh_discrepancy_json(const struct diff_disc *d)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "type", "discrepancy", "table", d->table,

@@ -434,11 +434,10 @@ static void draw(struct panel *p, struct rect r, int focused)
 static void on_progress(void *arg, const struct diff_table *t)
 {
     struct reh_panel *rp = arg;
-    long total = t->source_total > 0 ? t->source_total : 0;
+    char buf[200];
 
-    snprintf(rp->progress, sizeof rp->progress, "running: %s %ld/%ld rows (%.0f%%) — Esc cancels",
-             t->table, t->source_rows, total,
-             total ? 100.0 * (double)t->source_rows / (double)total : 0.0);
+    snprintf(rp->progress, sizeof rp->progress, "running: %s — Esc cancels",
+             reh_progress(t, buf, sizeof buf));
     tui_dirty();
 }
 
