@@ -36,6 +36,7 @@ struct side {
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the quoted column */
+    char *rule;
     struct canon_spec spec;
 };
 
@@ -45,6 +46,7 @@ struct job {
     char *src_sql, *tgt_sql;
     int nkey;
     char **key_names;           /* source key columns */
+    char **tkey_names;          /* the target columns they are mapped to */
     struct canon_spec *key_spec;
     struct field *fields;
     int nfields;
@@ -731,6 +733,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             continue;
         f->source = xstrdup(sc);
         f->target = xstrdup(tc);
+        f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
         tf = sheet_get(s, i, SC_TRANSFORM);
         f->expr = *tf ? xasprintf("(%s)", tf) : db_quote_ident(sc);
         j->nfields++;
@@ -739,6 +742,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     j->nkey = (int)p->nkey;
     j->result.no_key = !p->nkey;
     j->key_names = xcalloc(p->nkey + 1, sizeof *j->key_names);
+    j->tkey_names = xcalloc(p->nkey + 1, sizeof *j->tkey_names);
     j->key_spec = xcalloc(p->nkey + 1, sizeof *j->key_spec);
     sbuf_puts(&ss, "SELECT ");
     sbuf_puts(&ts, "SELECT ");
@@ -754,6 +758,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             goto bad;
         }
         j->key_names[k] = xstrdup(p->key[k]);
+        j->tkey_names[k] = xstrdup(tk);
         canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
         qs = db_quote_ident(p->key[k]);
         qt = db_quote_ident(tk);
@@ -800,12 +805,17 @@ bad:
 
 static void job_free(struct job *j)
 {
-    for (int i = 0; i < j->nfields; i++)
+    for (int i = 0; i < j->nfields; i++) {
         free(j->fields[i].source), free(j->fields[i].target), free(j->fields[i].expr);
+        free(j->fields[i].rule);
+    }
     free(j->fields);
-    for (int k = 0; k < j->nkey; k++)
+    for (int k = 0; k < j->nkey; k++) {
         free(j->key_names[k]);
+        free(j->tkey_names ? j->tkey_names[k] : NULL);
+    }
     free(j->key_names);
+    free(j->tkey_names);
     free(j->key_spec);
     free(j->src_sql);
     free(j->tgt_sql);
@@ -925,4 +935,164 @@ void diff_free(struct diff *d)
     free(d->tables);
     free(d->checks);
     free(d);
+}
+
+/* --- one row by key ----------------------------------------------------------------- */
+
+struct fetch {
+    struct job j;
+    struct diff_rows rows;
+    struct sbuf vals[2];            /* canonical values of each side, NUL-separated */
+    char **params;
+    int nparams, pending, status;
+    char msg[1400];
+    diff_rows_cb done;
+    void *arg;
+    int which_done[2];
+};
+
+static int fetched_rows(db_query_t *q, const struct db_batch *b, void *arg, int which)
+{
+    struct fetch *f = arg;
+
+    (void)q;
+    if (!b->nrows)
+        return DB_CONTINUE;
+    if (which == 0)
+        f->rows.source_found = 1;
+    else
+        f->rows.target_found = 1;
+    for (int i = 0; i < f->j.nfields && i < b->ncols; i++) {
+        const struct db_cell *c = db_cell(b, 0, i);
+        struct diff_row_field *rf = &f->rows.fields[i];
+        char **v = which ? &rf->target_value : &rf->source_value;
+        int null;
+        struct sbuf canon = { 0 };
+        *v = c->p ? xstrndup(c->p, c->len) : NULL;
+        canon_value(&f->j.fields[i].spec, c, &canon, &null);
+        /* keep the canonical form beside the value: compared when both are in */
+        sbuf_add(&f->vals[which], null ? "\1" : "\2", 1);
+        sbuf_add(&f->vals[which], canon.s ? canon.s : "", canon.len);
+        sbuf_add(&f->vals[which], "", 1);
+        sbuf_free(&canon);
+    }
+    return DB_CONTINUE;
+}
+
+static int fetched_src(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    return fetched_rows(q, b, arg, 0);
+}
+
+static int fetched_tgt(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    return fetched_rows(q, b, arg, 1);
+}
+
+static void fetch_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct fetch *f = arg;
+
+    (void)q;
+    if (status && !f->status) {
+        f->status = status;
+        snprintf(f->msg, sizeof f->msg, "%s", msg ? msg : "");
+    }
+    if (--f->pending)
+        return;
+    if (!f->status && f->rows.source_found && f->rows.target_found) {
+        const char *a = f->vals[0].s, *b = f->vals[1].s;
+        for (int i = 0; i < f->j.nfields; i++) {
+            size_t la = strlen(a + 1), lb = strlen(b + 1);
+            f->rows.fields[i].differs = !canon_equal(&f->j.fields[i].spec, a + 1, la, a[0] == 1,
+                                                     b + 1, lb, b[0] == 1);
+            a += la + 2;
+            b += lb + 2;
+        }
+    }
+    f->done(f->arg, &f->rows, f->status, f->msg);
+    for (int i = 0; i < f->rows.nfields; i++) {
+        struct diff_row_field *rf = &f->rows.fields[i];
+        free(rf->source), free(rf->target), free(rf->rule);
+        free(rf->source_value), free(rf->target_value);
+    }
+    free(f->rows.fields);
+    for (int i = 0; i < f->nparams; i++)
+        free(f->params[i]);
+    free(f->params);
+    sbuf_free(&f->vals[0]);
+    sbuf_free(&f->vals[1]);
+    free(f->j.result.table), free(f->j.result.target_table);
+    job_free(&f->j);
+    free(f);
+}
+
+static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int target,
+                       enum url_kind engine)
+{
+    struct sbuf b = { 0 };
+    char *from = cat_sql_name(t);
+
+    sbuf_puts(&b, "SELECT ");
+    for (int i = 0; i < f->j.nfields; i++) {
+        char *q = target ? db_quote_ident(f->j.fields[i].target) : NULL;
+        sbuf_printf(&b, "%s%s", i ? ", " : "", target ? q : f->j.fields[i].expr);
+        free(q);
+    }
+    sbuf_printf(&b, " FROM %s WHERE ", from);
+    for (int k = 0; k < f->j.nkey; k++) {
+        char *q = db_quote_ident(target ? f->j.tkey_names[k] : f->j.key_names[k]);
+        sbuf_printf(&b, "%s%s = %s%d", k ? " AND " : "", q, engine == URL_PG ? "$" : "?", k + 1);
+        free(q);
+    }
+    free(from);
+    return sbuf_take(&b);
+}
+
+int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct sheet *s,
+                    json_t *key, diff_rows_cb done, void *arg, struct err *e)
+{
+    struct fetch *f = xcalloc(1, sizeof *f);
+    char *sql[2];
+
+    if (plan_job(&f->j, p, s, db_kind(src), db_kind(tgt), e) < 0 || !f->j.nkey) {
+        if (!f->j.nkey && !e->msg[0])
+            err_set(e, ERR_INPUT, "table %s has no key to find the row by", p->src->name);
+        free(f->j.result.table), free(f->j.result.target_table);
+        job_free(&f->j);
+        free(f);
+        return -1;
+    }
+    f->done = done;
+    f->arg = arg;
+    f->rows.nfields = f->j.nfields;
+    f->rows.fields = xcalloc((size_t)f->j.nfields + 1, sizeof *f->rows.fields);
+    for (int i = 0; i < f->j.nfields; i++) {
+        f->rows.fields[i].source = xstrdup(f->j.fields[i].source);
+        f->rows.fields[i].target = xstrdup(f->j.fields[i].target);
+        f->rows.fields[i].rule = xstrdup(f->j.fields[i].rule);
+    }
+    f->params = xcalloc((size_t)f->j.nkey + 1, sizeof *f->params);
+    for (int k = 0; k < f->j.nkey; k++) {
+        json_t *v = json_object_get(key, f->j.key_names[k]);
+        f->params[k] = json_is_string(v) ? xstrdup(json_string_value(v))
+                     : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY);
+        f->nparams++;
+    }
+    sql[0] = fetch_sql(f, p->src, 0, db_kind(src));
+    sql[1] = fetch_sql(f, p->tgt, 1, db_kind(tgt));
+    f->pending = 2;
+    if (!db_query(src, sql[0], f->nparams, (const char *const *)f->params, NULL, fetched_src,
+                  fetch_done, f))
+        f->pending--, f->status = DB_ECANCELED;
+    if (!db_query(tgt, sql[1], f->nparams, (const char *const *)f->params, NULL, fetched_tgt,
+                  fetch_done, f))
+        f->pending--, f->status = DB_ECANCELED;
+    free(sql[0]);
+    free(sql[1]);
+    if (!f->pending) {  /* neither was accepted: the connections are closing */
+        f->pending = 1;
+        fetch_done(NULL, DB_ECANCELED, "the connections are closing", f);
+    }
+    return 0;
 }

@@ -72,4 +72,26 @@ const struct diff_table *diff_tables(const struct diff *d, size_t *n);
 const struct diff_check *diff_checks(const struct diff *d, size_t *n);
 void diff_free(struct diff *d);
 
+/* One row of a table pair by key, from both sides, field by field as the diff
+ * compares them (transforms applied, canonical values, rules). */
+struct diff_row_field {
+    char *source, *target, *rule;           /* column names, the rule text */
+    char *source_value, *target_value;      /* NULL for SQL NULL */
+    int differs;
+};
+
+struct diff_rows {
+    struct diff_row_field *fields;
+    int nfields;
+    int source_found, target_found;
+};
+
+typedef void (*diff_rows_cb)(void *arg, struct diff_rows *rows, int status, const char *msg);
+
+/* Fetches the row with `key` (the discrepancy's key object) from both sides.
+ * `done` gets the rows (the callee frees them after the call) or a status.
+ * -1 with `e` when the pair has no usable key mapping. */
+int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct sheet *s,
+                    json_t *key, diff_rows_cb done, void *arg, struct err *e);
+
 #endif

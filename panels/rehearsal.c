@@ -56,11 +56,18 @@ struct reh_panel {
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
     int have_sheet;
+    struct ticket *fetching;    /* both rows of the open discrepancy, on their way */
+    struct diff_row_field *row; /* … and once they came */
+    int nrow, row_state;        /* 0 none, 1 reading, 2 here, 3 failed */
+    int src_found, tgt_found;
+    char row_msg[1100];
     long disc;                  /* the discrepancy being changed */
     char *klass;
 };
 
 #define PRIV(p) ((struct reh_panel *)(p)->priv)
+
+static void free_row(struct reh_panel *rp);
 
 static json_t *item(json_t *arr, int i)
 {
@@ -287,6 +294,7 @@ static void done(struct panel *p)
     json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
     json_decref(rp->discs);
     view_clear(&rp->dview);
+    free_row(rp);
     if (rp->have_sheet)
         sheet_free(&rp->sheet);
     free(rp->klass);
@@ -332,6 +340,92 @@ static void read_sheet(struct reh_panel *rp)
         sheet_free(&rp->sheet);
     rp->have_sheet = sheet_load(path, &rp->sheet, &e) == 0;
     free(path);
+}
+
+/* --- both rows of a discrepancy ------------------------------------------------------- */
+
+struct ticket {
+    struct reh_panel *rp;       /* NULL once the panel or the detail went away */
+};
+
+static void free_row(struct reh_panel *rp)
+{
+    for (int i = 0; i < rp->nrow; i++) {
+        free(rp->row[i].source), free(rp->row[i].target), free(rp->row[i].rule);
+        free(rp->row[i].source_value), free(rp->row[i].target_value);
+    }
+    free(rp->row);
+    rp->row = NULL;
+    rp->nrow = 0;
+    rp->row_state = 0;
+    if (rp->fetching)
+        rp->fetching->rp = NULL;
+    rp->fetching = NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void rows_came(void *arg, struct diff_rows *rows, int status, const char *msg)
+{
+    struct ticket *t = arg;
+    struct reh_panel *rp = t->rp;
+
+    free(t);
+    if (!rp)
+        return;
+    rp->fetching = NULL;
+    if (status) {
+        rp->row_state = 3;
+        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", msg ? msg : "");
+        tui_dirty();
+        return;
+    }
+    rp->row = xcalloc((size_t)rows->nfields + 1, sizeof *rp->row);
+    for (int i = 0; i < rows->nfields; i++) {
+        const struct diff_row_field *f = &rows->fields[i];
+        rp->row[i] = (struct diff_row_field){ xstrdup(f->source), xstrdup(f->target),
+                                              xstrdup(f->rule), dup_or_null(f->source_value),
+                                              dup_or_null(f->target_value), f->differs };
+    }
+    rp->nrow = rows->nfields;
+    rp->src_found = rows->source_found;
+    rp->tgt_found = rows->target_found;
+    rp->row_state = 2;
+    tui_dirty();
+}
+
+static void fetch_row(struct reh_panel *rp, json_t *d)
+{
+    struct dash *dash = rp->p->dash;
+    const struct pair *pair = NULL;
+    struct ticket *t;
+    struct err e = { 0 };
+    json_t *key;
+
+    free_row(rp);
+    for (size_t i = 0; i < dash->pairs.n; i++)
+        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, js(d, "tbl")))
+            pair = &dash->pairs.pairs[i];
+    if (!pair || !pair->tgt || !rp->have_sheet || dash->side[0].state != DB_UP ||
+        dash->side[1].state != DB_UP || strstr(js(d, "key"), "\"row_hash\"")) {
+        return;  /* only the recorded fields can be shown */
+    }
+    key = json_loads(js(d, "key"), 0, NULL);
+    t = xcalloc(1, sizeof *t);
+    t->rp = rp;
+    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, rows_came, t,
+                        &e) < 0) {
+        free(t);
+        rp->row_state = 3;
+        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", e.msg);
+    } else {
+        rp->fetching = t;
+        rp->row_state = 1;
+    }
+    json_decref(key);
 }
 
 /* --- drawing ----------------------------------------------------------------------- */
@@ -384,6 +478,30 @@ static void build_detail(struct reh_panel *rp)
     else if (!strcmp(js(d, "kind"), "extra"))
         view_add(&rp->dview, ROLE_FAIL, "%s the target has this key, the source does not",
                  tui_g->fail);
+    if (rp->row_state == 1)
+        view_add(&rp->dview, ROLE_MUTED, "reading the row from both databases…");
+    else if (rp->row_state == 3)
+        view_add(&rp->dview, ROLE_MUTED, "the rows could not be read now (%s): the fields "
+                 "recorded by the run follow", rp->row_msg);
+    if (rp->row_state == 2) {
+        char a[256], b[256], c[256];
+        view_add(&rp->dview, ROLE_TITLE, "the row now, field by field:");
+        view_add(&rp->dview, ROLE_TITLE, "  %s %s %s %s", draw_fit(a, sizeof a, "FIELD", 28),
+                 draw_fit(b, sizeof b, "RULE", 16), draw_fit(c, sizeof c, "SOURCE", 30),
+                 "TARGET");
+        for (int k = 0; k < rp->nrow; k++) {
+            const struct diff_row_field *rf = &rp->row[k];
+            char *field = xasprintf("%s %s %s", rf->source, tui_g->arrow, rf->target);
+            view_add(&rp->dview, rf->differs ? ROLE_FAIL : ROLE_TEXT, "%s %s %s %s %s",
+                     rf->differs ? "≠" : " ", draw_fit(a, sizeof a, field, 28),
+                     draw_fit(b, sizeof b, rf->rule, 16),
+                     draw_fit(c, sizeof c, !rp->src_found ? "(no row)" : rf->source_value
+                              ? rf->source_value : "NULL", 30),
+                     !rp->tgt_found ? "(no row)" : rf->target_value ? rf->target_value : "NULL");
+            free(field);
+        }
+        return;
+    }
     f = json_loads(js(d, "fields"), 0, NULL);
     if (json_array_size(f)) {
         char a[256], b[256];
@@ -570,6 +688,7 @@ static int key(struct panel *p, int k)
             rp->detail = 1;
             rp->dview.top = 0;
             read_sheet(rp);
+            fetch_row(rp, item(rp->discs, table_selected(&rp->t[V_DISCS])));
             tui_zoom(1);
         }
         load(rp);
@@ -607,6 +726,7 @@ static int back(struct panel *p)
     }
     if (rp->detail) {
         rp->detail = 0;
+        free_row(rp);
         tui_zoom(0);
         tui_dirty();
         return 1;

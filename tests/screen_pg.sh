@@ -227,7 +227,8 @@ expect_text "per-table results" rh "┃users           app_users                
 keys rh G Enter
 expect_text "Enter: the table's discrepancies" rh "run 1, discrepancies of users"
 keys rh / i d = 4 1 Enter Enter
-expect_text "a changed row: field, the rule that failed, source beside target" rh "≠ email → email                regex:^[^@]+@[^@ null                           \"unknown-41@invalid\""
+expect_text "a changed row: the differing field, its rule, source beside target" rh "≠ email → email                regex:^[^@]+@[^@ NULL                           unknown-41@invalid"
+expect_text "… and the other fields, equal under their rules" rh "  created_at → created_at      ts:s             2023-02-21T21:38:00.250        2023-02-21 21:38:00"
 keys rh Escape
 keys rh / 9 9 9 9 9 9 Enter Enter
 expect_text "Enter: one discrepancy" rh "users → app_users id=999999: extra"
