@@ -183,8 +183,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     }
 }
 
-/* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC). */
-static int timestamp_us(const char *s, int64_t *out)
+/* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC); canon.h. */
+int canon_timestamp_us(const char *s, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, offset;
     int64_t frac = 0;
@@ -328,7 +328,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
     case CK_DATE:
     case CK_TS:
         snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (timestamp_us(tmp, &v) < 0) {
+        if (canon_timestamp_us(tmp, &v) < 0) {
             raw(out, p, n);
         } else if (sp->kind == CK_DATE) {
             sbuf_add(out, tmp, 10);

@@ -6,6 +6,7 @@
 #define CUTOVER_CANON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "catalog.h"
 #include "db.h"
@@ -41,5 +42,9 @@ int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anu
  * rest by bytes, as COLLATE "C" and SQLite's BINARY do). */
 int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
                   size_t blen);
+
+/* An ISO 8601 timestamp as microseconds since the epoch (no zone: UTC);
+ * -1 when `s` is not one. */
+int canon_timestamp_us(const char *s, int64_t *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include "rehearsal.h"
 #include "inventory.h"
 #include "lint.h"
+#include "live.h"
 #include "mapping.h"
 #include "pairing.h"
 #include "plan.h"
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ static int cmd_demo(struct cli *c, int argc, char **argv);
 static int cmd_map(struct cli *c, int argc, char **argv);
 static int cmd_diff(struct cli *c, int argc, char **argv);
 static int cmd_runs(struct cli *c, int argc, char **argv);
+static int cmd_watch(struct cli *c, int argc, char **argv);
 struct loaded;
 struct map_suggestion;
 static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struct err *e);
@@ -80,6 +83,12 @@ static const struct cmd cmds[] = {
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed\n" },
     { "runs", cmd_runs, "[--json]", "recorded runs with their totals and durations",
       "  --json         print them as JSON\n" },
+    { "watch", cmd_watch, "[--headless] [--for DURATION] [--interval DURATION]",
+      "poll both databases live: counts, watermark lag, write rate, latency",
+      "  --headless     print one JSON object per event (NDJSON) instead of lines\n"
+      "  --for D        stop after D (30s, 15m, 72h); default: until SIGINT or SIGTERM\n"
+      "  --interval D   time between polls (default [hypercare] interval, else 30s)\n"
+      "a database that goes away is reported down and reconnected with backoff\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
       "build a demo migration in DIR and open the dashboard on it",
       "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
@@ -144,7 +153,7 @@ static int bad_usage(const char *cmd, const char *fmt, ...)
 
 /* Options shared by every command's getopt loop. */
 enum { OPT_HELP = 'h', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET, OPT_NDJSON,
-       OPT_TABLE, OPT_SAMPLE };
+       OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL };
 
 static int parse_opts(const char *name, int argc, char **argv, const struct option *longopts,
                       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx)
@@ -953,6 +962,221 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
         json_decref(runs);
     }
     ws_close(ws);
+    return 0;
+}
+
+/* --- watch ------------------------------------------------------------------- */
+
+struct watch {
+    int headless;
+    int64_t for_ms, interval_ms;
+    db_t *db[2];
+    live_t *live;
+    uv_timer_t stop_timer;
+    uv_signal_t sig[2];
+    long long polls, errors;
+    const char *stop_reason, *authority;
+};
+
+static int watch_opt(int opt, const char *arg, void *ctx)
+{
+    struct watch *w = ctx;
+    int64_t *dst = opt == OPT_FOR ? &w->for_ms : &w->interval_ms;
+
+    if (opt == OPT_HEADLESS) {
+        w->headless = 1;
+        return 0;
+    }
+    if ((*dst = dur_parse_ms(arg)) <= 0) {
+        bad_usage("watch", "'%s' is not a duration (try 30s, 15m, 72h)", arg);
+        return 1;
+    }
+    return 0;
+}
+
+/* One event: NDJSON headless, else a line for a person. Takes `ev`. */
+static void watch_emit(struct watch *w, json_t *ev)
+{
+    char ts[32];
+    time_t now = time(NULL);
+
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_object_set_new(ev, "time", json_string(ts));
+    if (w->headless) {
+        json_dumpf(ev, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+    } else {
+        const char *type = jstr(ev, "type");
+        printf("%s %-10s", ts, type);
+        if (!strcmp(type, "poll") && json_is_true(json_object_get(ev, "skipped")))
+            printf(" %s %s: skipped, the previous poll still runs", jstr(ev, "table"),
+                   jstr(ev, "side"));
+        else if (!strcmp(type, "poll") && jstr(ev, "error"))
+            printf(" %s %s: %s", jstr(ev, "table"), jstr(ev, "side"), jstr(ev, "error"));
+        else if (!strcmp(type, "poll"))
+        {
+            printf(" %s %s: %lld rows in %lld ms", jstr(ev, "table"), jstr(ev, "side"),
+                   jint(ev, "rows"), jint(ev, "latency_ms"));
+            if (jstr(ev, "watermark"))
+                printf(", watermark %s", jstr(ev, "watermark"));
+            if (json_is_integer(json_object_get(ev, "changed")))
+                printf(", %lld changed since the last poll", jint(ev, "changed"));
+            if (json_is_integer(json_object_get(ev, "missing")))
+                printf(", %lld missing", jint(ev, "missing"));
+            if (json_is_integer(json_object_get(ev, "lag_ms")))
+                printf(", lag %lld ms", jint(ev, "lag_ms"));
+        }
+        else if (!strcmp(type, "trigger"))
+            printf(" %s %s: %g %s (limit %g)%s%s", jstr(ev, "trigger"), jstr(ev, "state"),
+                   json_real_value(json_object_get(ev, "value")), jstr(ev, "unit"),
+                   json_real_value(json_object_get(ev, "limit")),
+                   jstr(ev, "advice") ? ", ROLLBACK ADVISED, authority " : "",
+                   jstr(ev, "advice") ? (jstr(ev, "authority") ? jstr(ev, "authority") : "not named") : "");
+        else if (!strcmp(type, "start"))
+            printf(" %lld tables every %lld ms", jint(ev, "tables"), jint(ev, "interval_ms"));
+        else if (!strcmp(type, "connection"))
+            printf(" %s %s%s%s", jstr(ev, "side"), jstr(ev, "state"), jstr(ev, "error") ? ": " : "",
+                   jstr(ev, "error") ? jstr(ev, "error") : "");
+        else
+            printf(" %s", jstr(ev, "reason") ? jstr(ev, "reason") : "");
+        putchar('\n');
+    }
+    fflush(stdout);  /* a pipe must see each event as it happens */
+    json_decref(ev);
+}
+
+static const char *side_name(int side) { return side ? "target" : "source"; }
+
+static void watch_sample(const struct live_sample *s, void *arg)
+{
+    struct watch *w = arg;
+    json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s}", "type", "poll", "tick", (json_int_t)s->tick,
+                           "table", s->table, "target_table", s->target_table, "side",
+                           side_name(s->side));
+
+    if (s->skipped) {
+        json_object_set_new(ev, "skipped", json_true());
+        watch_emit(w, ev);
+        return;
+    }
+    w->polls++;
+    if (s->error) {
+        w->errors++;
+        json_object_set_new(ev, "error", json_string(s->error));
+    } else {
+        json_object_set_new(ev, "rows", json_integer(s->rows));
+        json_object_set_new(ev, "watermark", s->watermark ? json_string(s->watermark) : json_null());
+        json_object_set_new(ev, "changed", s->changed >= 0 ? json_integer(s->changed) : json_null());
+        json_object_set_new(ev, "latency_ms", json_integer(s->latency_ms));
+    }
+    json_object_set_new(ev, "missing", s->missing != -1 ? json_integer(s->missing) : json_null());
+    json_object_set_new(ev, "lag_ms", s->has_lag ? json_integer(s->lag_ms) : json_null());
+    watch_emit(w, ev);
+}
+
+static void watch_trigger(const struct live_trigger *t, void *arg)
+{
+    struct watch *w = arg;
+    const struct plan_limit *l = t->limit;
+    const char *unit = l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows";
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "type", "trigger", "trigger", l->name,
+                           "state", t->breached ? "breached" : "cleared", "value", t->value,
+                           "limit", l->value, "unit", unit);
+
+    if (t->breached)
+        json_object_set_new(ev, "advice", json_string("ROLLBACK ADVISED"));
+    json_object_set_new(ev, "authority", w->authority ? json_string(w->authority) : json_null());
+    watch_emit(w, ev);
+}
+
+static void watch_state(db_t *db, enum db_state st, void *arg)
+{
+    struct watch *w = arg;
+    json_t *ev;
+
+    if (st == DB_CONNECTING)
+        return;
+    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side",
+                   side_name(db == w->db[1]), "state", st == DB_UP ? "up" : "down");
+    if (st == DB_DOWN)
+        json_object_set_new(ev, "error", json_string(db_errmsg(db)));
+    watch_emit(w, ev);
+}
+
+static void watch_stop(struct watch *w, const char *reason)
+{
+    if (w->stop_reason)
+        return;
+    w->stop_reason = reason;
+    live_stop(w->live);
+    uv_close((uv_handle_t *)&w->stop_timer, NULL);
+    uv_close((uv_handle_t *)&w->sig[0], NULL);
+    uv_close((uv_handle_t *)&w->sig[1], NULL);
+    db_close(w->db[0]);
+    db_close(w->db[1]);
+}
+
+static void watch_on_signal(uv_signal_t *h, int signum)
+{
+    watch_stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void watch_on_timer(uv_timer_t *h)
+{
+    watch_stop(h->data, "duration");
+}
+
+static int cmd_watch(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "headless", no_argument, NULL, OPT_HEADLESS },
+        { "for", required_argument, NULL, OPT_FOR },
+        { "interval", required_argument, NULL, OPT_INTERVAL },
+        { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct watch w = { 0 };
+    struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
+    struct live_events ev = { watch_sample, watch_trigger, &w };
+    struct err e = { 0 };
+    struct loaded l;
+    uv_loop_t loop;
+    int rc = parse_opts("watch", argc, argv, lo, watch_opt, &w);
+
+    if (rc || optind < argc)
+        return rc < 0 ? cmd_help(find_cmd("watch")) : rc ? rc
+             : bad_usage("watch", "unexpected argument '%s'", argv[optind]);
+    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+        return fail(&e);
+    w.authority = l.plan->authority;
+    if (!w.interval_ms)
+        w.interval_ms = l.plan->hc_interval_ms > 0 ? l.plan->hc_interval_ms : 30000;
+    uv_loop_init(&loop);
+    if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
+        db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
+        !(w.live = live_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, w.interval_ms, &ev, &e))) {
+        db_close(w.db[0]);
+        db_close(w.db[1]);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        loaded_free(&l);
+        return fail(&e);
+    }
+    watch_emit(&w, json_pack("{s:s, s:I, s:I}", "type", "start", "tables",
+                             (json_int_t)live_ntables(w.live), "interval_ms",
+                             (json_int_t)w.interval_ms));
+    uv_timer_init(&loop, &w.stop_timer);
+    w.stop_timer.data = &w;
+    if (w.for_ms)
+        uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)w.for_ms, 0);
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(&loop, &w.sig[i]);
+        w.sig[i].data = &w;
+        uv_signal_start(&w.sig[i], watch_on_signal, i ? SIGTERM : SIGINT);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
+                             "polls", (json_int_t)w.polls, "failed", (json_int_t)w.errors));
+    uv_loop_close(&loop);
+    loaded_free(&l);
     return 0;
 }
 

@@ -54,6 +54,9 @@ start_pg() {
                     -c unix_socket_directories=$pgdir/sock -c fsync=off \
                     -c full_page_writes=off" start >/dev/null 2>&1; then
             export PGHOST=$pgdir/sock PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+            # for tests that stop the server and start it again (tests/watch_pg.sh)
+            export CUTOVER_PG_CTL="$pgbin/pg_ctl" CUTOVER_PGDATA=$pgdir/data \
+                CUTOVER_PG_OPTS="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir/sock -c fsync=off"
             break
         fi
     done

@@ -1,0 +1,310 @@
+#include "config.h"
+#include "live.h"
+#include "canon.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct live_side {
+    struct live_table *t;
+    int side;
+    char *count_sql;            /* count(*), max(wm) */
+    char *delta_sql;            /* the same and count(*) FILTER (WHERE wm > $1) */
+    char *watermark;            /* max(watermark) at the last poll */
+    long long rows, changed;
+    int64_t latency_ms;
+    char *error;
+    db_query_t *q;              /* the poll running; the next round skips this side */
+    uint64_t sent;
+    long long tick;
+};
+
+struct live_table {
+    live_t *lv;
+    char *name, *target;
+    struct live_side side[2];
+};
+
+struct live {
+    uv_loop_t *loop;
+    db_t *db[2];
+    uv_timer_t timer;
+    struct live_table *t;
+    size_t n;
+    struct live_events ev;
+    const struct plan *plan;
+    int *breached;              /* per plan trigger */
+    long long tick, skipped, polls, failed;
+    int stopping, running;      /* running: polls in flight */
+};
+
+/* The target column that carries the source's watermark. */
+static const char *target_watermark(const struct cat_table *tt, const char *wm)
+{
+    const struct cat_column *c = cat_column(tt, wm);
+    char *want;
+
+    if (c)
+        return c->name;
+    want = name_normalize(wm);
+    for (size_t i = 0; i < tt->ncols && !c; i++) {
+        char *n = name_normalize(tt->cols[i].name);
+        if (!strcmp(n, want))
+            c = &tt->cols[i];
+        free(n);
+    }
+    free(want);
+    return c ? c->name : NULL;
+}
+
+/* `where`: the plan's filter on the source side, so counts compare like the diff. */
+static void side_sql(struct live_side *s, const struct cat_table *t, const char *wm,
+                     const char *where)
+{
+    char *from = cat_sql_name(t), *col = wm ? db_quote_ident(wm) : NULL;
+    char *filter = where ? xasprintf(" WHERE (%s)", where) : xstrdup("");
+
+    if (col) {
+        s->count_sql = xasprintf("SELECT count(*), max(%s) FROM %s%s", col, from, filter);
+        s->delta_sql = xasprintf("SELECT count(*), max(%s), count(*) FILTER (WHERE %s > $1) FROM %s%s",
+                                 col, col, from, filter);
+    } else {
+        s->count_sql = xasprintf("SELECT count(*) FROM %s%s", from, filter);
+    }
+    s->rows = s->changed = -1;
+    free(filter);
+    free(from);
+    free(col);
+}
+
+static void emit(struct live_side *s, int64_t latency_ms)
+{
+    struct live_table *t = s->t;
+    struct live_side *src = &t->side[0], *tgt = &t->side[1];
+    struct live_sample x = {
+        .tick = s->tick, .table = t->name, .target_table = t->target, .side = s->side,
+        .error = s->error, .rows = s->rows, .watermark = s->watermark, .changed = s->changed,
+        .latency_ms = latency_ms, .missing = -1,
+    };
+    int64_t a, b;
+
+    if (src->rows >= 0 && tgt->rows >= 0)
+        x.missing = src->rows - tgt->rows;
+    if (src->watermark && tgt->watermark && canon_timestamp_us(src->watermark, &a) == 0 &&
+        canon_timestamp_us(tgt->watermark, &b) == 0) {
+        x.lag_ms = (a - b) / 1000;
+        x.has_lag = 1;
+    }
+    t->lv->ev.on_sample(&x, t->lv->ev.arg);
+}
+
+/* The figure a trigger names, from the latest poll of every table; -1: not live. */
+static double measure(const live_t *lv, const char *metric)
+{
+    double v = 0;
+
+    if (!strcmp(metric, "error_rate"))
+        return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
+    for (size_t i = 0; i < lv->n; i++) {
+        const struct live_side *a = &lv->t[i].side[0], *b = &lv->t[i].side[1];
+        int64_t x, y;
+        if (!strcmp(metric, "missing_rows")) {
+            if (a->rows >= 0 && b->rows >= 0 && a->rows > b->rows)
+                v += (double)(a->rows - b->rows);
+        } else if (!strcmp(metric, "lag")) {
+            if (a->watermark && b->watermark && canon_timestamp_us(a->watermark, &x) == 0 &&
+                canon_timestamp_us(b->watermark, &y) == 0 && (double)(x - y) / 1000 > v)
+                v = (double)(x - y) / 1000;
+        } else if (!strcmp(metric, "latency")) {
+            v = (double)(a->latency_ms > v ? a->latency_ms : v);
+            v = (double)(b->latency_ms > v ? b->latency_ms : v);
+        } else {
+            return -1;
+        }
+    }
+    return v;
+}
+
+static void evaluate(live_t *lv)
+{
+    for (size_t i = 0; lv->ev.on_trigger && i < lv->plan->ntriggers; i++) {
+        const struct plan_limit *l = &lv->plan->triggers[i];
+        double v = measure(lv, l->name);
+        int now = v >= 0 && (l->value > 0 ? v >= l->value : v > 0);
+
+        if (v >= 0 && now != lv->breached[i]) {
+            struct live_trigger t = { l, v, now };
+            lv->breached[i] = now;
+            lv->ev.on_trigger(&t, lv->ev.arg);
+        }
+    }
+}
+
+static void maybe_free(live_t *lv);
+
+static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct live_side *s = arg;
+    (void)q;
+    if (b->nrows < 1)
+        return DB_CONTINUE;
+    s->rows = strtoll(db_cell(b, 0, 0)->p, NULL, 10);
+    if (b->ncols > 1) {
+        const struct db_cell *wm = db_cell(b, 0, 1);
+        s->changed = b->ncols > 2 ? strtoll(db_cell(b, 0, 2)->p, NULL, 10) : -1;
+        if (wm->p) {  /* an empty table keeps the last watermark */
+            free(s->watermark);
+            s->watermark = xstrndup(wm->p, wm->len);
+        }
+    }
+    return DB_CONTINUE;
+}
+
+static void on_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct live_side *s = arg;
+    live_t *lv = s->t->lv;
+    (void)q;
+        lv->running--;
+    free(s->error);
+    s->error = NULL;
+    s->q = NULL;
+    if (!lv->stopping) {
+        lv->polls++;
+        if (status != DB_OK) {
+            lv->failed++;
+            s->error = xstrdup(msg ? msg : "the poll failed");
+        } else {
+            s->latency_ms = (int64_t)((uv_hrtime() - s->sent) / 1000000);
+        }
+        emit(s, s->latency_ms);
+        evaluate(lv);
+    }
+    maybe_free(lv);
+}
+
+static void poll_side(live_t *lv, struct live_side *s)
+{
+    const char *param = s->watermark;
+    int delta = s->delta_sql && param;
+
+    if (s->q) {  /* the previous poll still runs: skip this round, say so */
+        struct live_sample x = { .tick = lv->tick, .table = s->t->name,
+                                 .target_table = s->t->target, .side = s->side, .skipped = 1 };
+        lv->skipped++;
+        lv->ev.on_sample(&x, lv->ev.arg);
+        return;
+    }
+    s->tick = lv->tick;
+    s->sent = uv_hrtime();
+    s->q = db_query(lv->db[s->side], delta ? s->delta_sql : s->count_sql, delta, &param, NULL,
+                    on_rows, on_done, s);
+    if (s->q)
+        lv->running++;
+}
+
+static void on_tick(uv_timer_t *h)
+{
+    live_t *lv = h->data;
+
+    lv->tick++;
+    for (size_t i = 0; i < lv->n; i++)
+        for (int side = 0; side < 2; side++)
+            poll_side(lv, &lv->t[i].side[side]);
+}
+
+live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *plan,
+                   const struct pairing *pp, int64_t interval_ms, const struct live_events *ev,
+                   struct err *e)
+{
+    live_t *lv = xcalloc(1, sizeof *lv);
+
+    lv->plan = plan;
+    lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
+    lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
+    lv->loop = loop;
+    lv->db[0] = src;
+    lv->db[1] = tgt;
+    lv->ev = *ev;
+    for (size_t i = 0; i < pp->n; i++) {
+        const struct pair *p = &pp->pairs[i];
+        const char *wm = p->plan ? p->plan->watermark : NULL, *twm = NULL;
+        struct live_table *t;
+
+        if (!p->src || !p->tgt || !p->plan || p->plan->decision != DEC_MIGRATE)
+            continue;
+        if (wm && !cat_column(p->src, wm)) {
+            err_set(e, ERR_INPUT, "table %s: watermark column '%s' is not in the source table",
+                    p->src->name, wm);
+            goto fail;
+        }
+        if (wm && !(twm = target_watermark(p->tgt, wm))) {
+            err_set(e, ERR_INPUT, "table %s: target table %s has no column like watermark '%s'",
+                    p->src->name, p->tgt->name, wm);
+            goto fail;
+        }
+        t = &lv->t[lv->n++];
+        t->lv = lv;
+        t->name = xstrdup(p->src->name);
+        t->target = xstrdup(p->tgt->name);
+        for (int side = 0; side < 2; side++) {
+            t->side[side].t = t;
+            t->side[side].side = side;
+        }
+        side_sql(&t->side[0], p->src, wm, p->plan->where);
+        side_sql(&t->side[1], p->tgt, twm, NULL);
+    }
+    uv_timer_init(loop, &lv->timer);
+    lv->timer.data = lv;
+    uv_timer_start(&lv->timer, on_tick, 0, (uint64_t)(interval_ms > 0 ? interval_ms : 30000));
+    return lv;
+fail:
+    lv->stopping = 1;
+    uv_timer_init(loop, &lv->timer);  /* so that freeing goes one way */
+    lv->timer.data = lv;
+    live_stop(lv);
+    return NULL;
+}
+
+size_t live_ntables(const live_t *lv) { return lv->n; }
+long long live_skipped(const live_t *lv) { return lv->skipped; }
+
+static void free_all(uv_handle_t *h)
+{
+    live_t *lv = h->data;
+
+    for (size_t i = 0; i < lv->n; i++) {
+        for (int side = 0; side < 2; side++) {
+            struct live_side *s = &lv->t[i].side[side];
+            free(s->count_sql);
+            free(s->delta_sql);
+            free(s->watermark);
+            free(s->error);
+        }
+        free(lv->t[i].name);
+        free(lv->t[i].target);
+    }
+    free(lv->t);
+    free(lv->breached);
+    free(lv);
+}
+
+static void maybe_free(live_t *lv)
+{
+    if (lv->stopping && lv->running == 0 && !uv_is_closing((uv_handle_t *)&lv->timer))
+        uv_close((uv_handle_t *)&lv->timer, free_all);
+}
+
+void live_stop(live_t *lv)
+{
+    if (!lv)
+        return;
+    lv->stopping = 1;
+    uv_timer_stop(&lv->timer);
+    for (size_t i = 0; i < lv->n; i++)
+        for (int side = 0; side < 2; side++)
+            if (lv->t[i].side[side].q)
+                db_query_cancel(lv->t[i].side[side].q);
+    maybe_free(lv);
+}

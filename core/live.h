@@ -1,0 +1,66 @@
+/* live: polls both databases while the cutover runs and during hypercare.
+ *
+ * On every interval and for every migrated table that exists on both sides,
+ * each database is asked for its row count, max(watermark) and the rows whose
+ * watermark is newer than at the last poll (the write rate). The two sides
+ * poll independently, so a slow or dead database delays only its own
+ * figures; a table whose previous poll on that side is still running is
+ * skipped, not queued. Results are events; the caller prints or draws them. */
+#ifndef CUTOVER_LIVE_H
+#define CUTOVER_LIVE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "db.h"
+#include "err.h"
+#include "pairing.h"
+
+typedef struct live live_t;
+
+struct live_sample {
+    long long tick;             /* the poll round, from 1 */
+    const char *table, *target_table;
+    int side;                   /* 0 source, 1 target */
+    int skipped;                /* the previous poll of this side still ran; nothing else is set */
+    const char *error;          /* NULL, or why this side's poll failed */
+    long long rows;             /* count(*) */
+    const char *watermark;      /* max(watermark); NULL without one or on an empty table */
+    long long changed;          /* rows newer than the last poll's watermark; -1 on the first */
+    int64_t latency_ms;         /* from sending the query to its last row */
+    /* across both sides, from the latest figures of each (-1 / INT64_MIN: not known) */
+    long long missing;          /* source rows − target rows, when both are known */
+    int64_t lag_ms;             /* source watermark − target watermark, both timestamps */
+    int has_lag;
+};
+
+/* A [rollback] trigger measured live crossing its limit, either way. */
+struct live_trigger {
+    const struct plan_limit *limit;
+    double value;               /* in the limit's unit: rows, ms or percent */
+    int breached;               /* 1: breached now; 0: back within the limit */
+};
+
+struct live_events {
+    void (*on_sample)(const struct live_sample *s, void *arg);
+    void (*on_trigger)(const struct live_trigger *t, void *arg);  /* may be NULL */
+    void *arg;
+};
+
+/* Starts polling now and every `interval_ms`. The tables are the pairs whose
+ * plan decision is migrate; the target's watermark column is the source's
+ * by name (case and separators aside). ERR_INPUT when there is none.
+ * After every sample the plan's triggers that live figures measure are
+ * evaluated: missing_rows (Σ source − target rows), lag and latency (the
+ * largest), error_rate (failed polls of all polls, percent). `p` is borrowed
+ * and must outlive the monitor. */
+live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
+                   const struct pairing *pp, int64_t interval_ms, const struct live_events *ev,
+                   struct err *e);
+/* Stops the timer and cancels running polls; frees once they have ended. */
+void live_stop(live_t *lv);
+/* Tables polled and polls skipped because the previous one still ran. */
+size_t live_ntables(const live_t *lv);
+long long live_skipped(const live_t *lv);
+
+#endif

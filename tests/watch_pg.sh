@@ -1,0 +1,138 @@
+#!/bin/bash
+# cutover watch --headless against PostgreSQL → PostgreSQL: a writer process
+# inserts and updates the source while watch polls every second; counts, the
+# watermark lag, the write rate and "missing" must come out exactly. Then the
+# server is stopped in the middle of the watch and started again: both sides
+# go down and come back, the process keeps running, every poll round of every
+# side is accounted for, and SIGTERM ends it cleanly. Run by tests/harness.sh.
+set -u
+bin=${CUTOVER_BIN:?}
+if [ -z "${PGHOST:-}" ] || [ -z "${CUTOVER_PG_CTL:-}" ]; then echo "skipped: no PostgreSQL"; exit 77; fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-watch.XXXXXX")
+watch_pid=
+trap '[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 99
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
+check() {  # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
+}
+as_pg() { (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi); }
+# wait_for SECONDS JQ-FILTER: until the events satisfy the filter (slurped)
+wait_for() {
+    local i
+    for ((i = 0; i < $1 * 10; i++)); do
+        jq -e -s "$2" out.ndjson >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+for db in pilot prod; do
+    createdb "$db" || exit 99
+    psql -q -X -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL' || exit 99
+CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2) NOT NULL,
+                     updated_at timestamptz NOT NULL);
+CREATE INDEX ON orders (updated_at);
+INSERT INTO orders SELECT i, i * 1.5, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 s'
+FROM generate_series(1, 100) i;
+CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO customers SELECT i, 'customer ' || i FROM generate_series(1, 10) i;
+SQL
+done
+"$bin" init --source dbname=pilot --target dbname=prod >/dev/null || exit 99
+sed -i '/^\[table orders\]/,/^\[/ s/^decision *=.*/decision = migrate\nwatermark = updated_at/' cutover.ini
+sed -i '/^\[table customers\]/,/^\[/ s/^decision *=.*/decision = migrate/' cutover.ini
+grep -q '^watermark = updated_at' cutover.ini || { echo "plan has no [table orders]:"; cat cutover.ini; exit 99; }
+printf '[rollback]\ntrigger.missing_rows = 10\ntrigger.lag = 60s\nauthority = carol\n' >>cutover.ini
+
+# --- bad input first ------------------------------------------------------------------------
+"$bin" watch --interval soon >/dev/null 2>err.txt
+check "a bad interval is a usage error (exit 2)" "2 cutover watch: 'soon' is not a duration (try 30s, 15m, 72h)" \
+    "$? $(head -1 err.txt)"
+sed 's/^watermark = updated_at/watermark = changed_on/' cutover.ini >bad.ini
+"$bin" --plan bad.ini watch --headless >/dev/null 2>err.txt
+check "a watermark column that does not exist names the table (exit 2)" \
+    "2 cutover: table orders: watermark column 'changed_on' is not in the source table" "$? $(cat err.txt)"
+
+# --- a writer keeps changing the source while watch polls -----------------------------------
+"$bin" watch --headless --interval 1s >out.ndjson 2>watch.err &
+watch_pid=$!
+wait_for 20 'map(select(.type == "poll" and .tick == 2)) | length == 4' ||
+    not_ok "the first two rounds arrive" "$(cat out.ndjson watch.err)"
+check "first round: rows and watermark on both sides, no write rate yet" \
+    'source 100 2026-01-01 00:01:40+00 null|target 100 2026-01-01 00:01:40+00 null|' \
+    "$(jq -r 'select(.type == "poll" and .tick == 1 and .table == "orders") | "\(.side) \(.rows) \(.watermark) \(.changed)"' \
+        out.ndjson | sort | tr '\n' '|')"
+check "second round: nothing missing, no lag, nothing written" 'source 0 0 0|target 0 0 0|' \
+    "$(jq -r 'select(.type == "poll" and .tick == 2 and .table == "orders") | "\(.side) \(.missing) \(.lag_ms) \(.changed)"' \
+        out.ndjson | sort | tr '\n' '|')"
+check "a table without a watermark: counts only" 'source 10 null null 0|target 10 null null 0|' \
+    "$(jq -r 'select(.type == "poll" and .tick == 2 and .table == "customers") | "\(.side) \(.rows) \(.watermark) \(.changed) \(.missing)"' \
+        out.ndjson | sort | tr '\n' '|')"
+# 20 inserts and 5 updates, one transaction each, every one a newer watermark
+(
+    for i in $(seq 1 25); do
+        if [ "$i" -le 20 ]; then
+            sql="INSERT INTO orders VALUES (100 + $i, $i, timestamptz '2026-01-01 01:00:00+00' + $i * interval '1 s')"
+        else
+            sql="UPDATE orders SET amount = amount + 1, updated_at = timestamptz '2026-01-01 01:00:00+00' + $i * interval '1 s' WHERE id = $i - 20"
+        fi
+        psql -q -X -d pilot -c "$sql" >/dev/null || exit 1
+        sleep 0.15
+    done
+) &
+writer=$!
+wait "$writer"
+check "the writer process ran" 0 $?
+wait_for 20 'map(select(.type == "poll" and .table == "orders" and .side == "source" and .rows == 120 and .changed == 0)) | length >= 1' ||
+    not_ok "a quiet round after the writer" "$(tail -5 out.ndjson)"
+last=$(jq -s -c 'map(select(.type == "poll" and .table == "orders" and .side == "source" and .changed == 0 and .rows == 120)) | .[0]' out.ndjson)
+check "source after the writer: 120 rows, newest watermark" "120 2026-01-01 01:00:25+00" \
+    "$(jq -r '"\(.rows) \(.watermark)"' <<<"$last")"
+check "20 rows missing on the target, lag 3525 s (01:00:25 − 00:01:40)" "20 3525000" \
+    "$(jq -r '"\(.missing) \(.lag_ms)"' <<<"$last")"
+check "write rate: the source changes add up to the 25 writes" 25 \
+    "$(jq -s 'map(select(.type == "poll" and .table == "orders" and .side == "source" and .tick > 1 and .changed != null) | .changed) | add' out.ndjson)"
+check "write rate: the target did not change" 0 \
+    "$(jq -s 'map(select(.type == "poll" and .table == "orders" and .side == "target" and .tick > 1) | .changed) | add' out.ndjson)"
+check "the live triggers are breached once each, naming the authority" \
+    'lag breached ms ROLLBACK ADVISED carol|missing_rows breached rows ROLLBACK ADVISED carol|' \
+    "$(jq -r 'select(.type == "trigger") | "\(.trigger) \(.state) \(.unit) \(.advice) \(.authority)"' out.ndjson | sort | tr '\n' '|')"
+check "missing_rows was breached at 10 or more, before the writer finished" true \
+    "$(jq -s 'map(select(.type == "trigger" and .trigger == "missing_rows")) | .[0].value >= 10 and .[0].value <= 20' out.ndjson)"
+check "latency is measured on every poll" 0 \
+    "$(jq -s 'map(select(.type == "poll" and .rows != null and (.latency_ms | type) != "number")) | length' out.ndjson)"
+
+# --- the server goes away in the middle of the watch and comes back -------------------------
+as_pg "$CUTOVER_PG_CTL" -D "$CUTOVER_PGDATA" -m fast -w stop >/dev/null || exit 99
+wait_for 20 'map(select(.type == "connection" and .state == "down")) | map(.side) | unique == ["source","target"]' ||
+    not_ok "both sides reported down" "$(tail -5 out.ndjson)"
+down_at=$(jq -s 'map(select(.type == "poll")) | last | .tick' out.ndjson)
+sleep 2
+kill -0 "$watch_pid" 2>/dev/null && ok "watch keeps running while the database is down" ||
+    not_ok "watch keeps running while the database is down" "$(cat watch.err)"
+as_pg "$CUTOVER_PG_CTL" -D "$CUTOVER_PGDATA" -l "$CUTOVER_PGDATA/../restart.log" -w -o "$CUTOVER_PG_OPTS" start >/dev/null || exit 99
+wait_for 60 "map(select(.type == \"poll\" and .tick > $down_at and .rows != null)) | map(.side) | unique == [\"source\",\"target\"]" ||
+    not_ok "polls resume on both sides" "$(tail -5 out.ndjson)"
+check "both sides came back up after going down" "source target" \
+    "$(jq -r -s '[.[] | select(.type == "connection")] as $c | [range(0; $c | length) as $i | $c[$i] | select(.state == "up" and ([$c[:$i][] | select(.side == $c[$i].side and .state == "down")] | length) > 0) | .side] | unique | join(" ")' out.ndjson)"
+check "polls while down are reported as failed, not dropped" true \
+    "$(jq -s 'map(select(.type == "poll" and .error != null)) | length > 0' out.ndjson)"
+kill -TERM "$watch_pid"
+wait "$watch_pid"
+rc=$?
+watch_pid=
+check "SIGTERM ends watch cleanly (exit 0, a stop event)" "0 SIGTERM" "$rc $(jq -r 'select(.type == "stop") | .reason' out.ndjson)"
+# no round lost: every round of every side is one poll event (rows, error or skipped)
+check "every round of each side is accounted for, once" "" \
+    "$(jq -r -s '[.[] | select(.type == "poll")] | group_by([.table, .side])[] | (map(.tick) | sort) as $t
+        | select($t != [range(1; ($t | last) + 1)]) | "\(.[0].table) \(.[0].side)"' out.ndjson)"
+check "the stop event counts the polls" \
+    "$(jq -s 'map(select(.type == "poll" and .skipped != true)) | length' out.ndjson)" \
+    "$(jq -r 'select(.type == "stop") | .polls' out.ndjson)"
+check "no password or error on stderr" "" "$(cat watch.err)"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
