@@ -974,7 +974,7 @@ struct watch {
     live_t *live;
     uv_timer_t stop_timer;
     uv_signal_t sig[2];
-    long long polls, errors;
+    long long polls, failed;    /* at the stop */
     const char *stop_reason, *authority;
 };
 
@@ -1059,9 +1059,7 @@ static void watch_sample(const struct live_sample *s, void *arg)
         watch_emit(w, ev);
         return;
     }
-    w->polls++;
     if (s->error) {
-        w->errors++;
         json_object_set_new(ev, "error", json_string(s->error));
     } else {
         json_object_set_new(ev, "rows", json_integer(s->rows));
@@ -1108,6 +1106,7 @@ static void watch_stop(struct watch *w, const char *reason)
     if (w->stop_reason)
         return;
     w->stop_reason = reason;
+    live_counts(w->live, &w->polls, &w->failed);
     live_stop(w->live);
     uv_close((uv_handle_t *)&w->stop_timer, NULL);
     uv_close((uv_handle_t *)&w->sig[0], NULL);
@@ -1174,7 +1173,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
-                             "polls", (json_int_t)w.polls, "failed", (json_int_t)w.errors));
+                             "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
     uv_loop_close(&loop);
     loaded_free(&l);
     return 0;

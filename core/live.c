@@ -35,7 +35,7 @@ struct live {
     struct live_events ev;
     const struct plan *plan;
     int *breached;              /* per plan trigger */
-    long long tick, skipped, polls, failed;
+    long long tick, polls, failed;
     int stopping, running;      /* running: polls in flight */
 };
 
@@ -78,49 +78,67 @@ static void side_sql(struct live_side *s, const struct cat_table *t, const char 
     free(col);
 }
 
-static void emit(struct live_side *s, int64_t latency_ms)
+/* Source − target rows of a table, when both sides have been counted. */
+static int table_missing(const struct live_table *t, long long *out)
+{
+    if (t->side[0].rows < 0 || t->side[1].rows < 0)
+        return 0;
+    *out = t->side[0].rows - t->side[1].rows;
+    return 1;
+}
+
+/* Source − target max(watermark), when both read as timestamps. */
+static int table_lag(const struct live_table *t, int64_t *ms)
+{
+    int64_t a, b;
+
+    if (!t->side[0].watermark || !t->side[1].watermark ||
+        canon_timestamp_us(t->side[0].watermark, &a) < 0 ||
+        canon_timestamp_us(t->side[1].watermark, &b) < 0)
+        return 0;
+    *ms = (a - b) / 1000;
+    return 1;
+}
+
+static void emit(struct live_side *s)
 {
     struct live_table *t = s->t;
-    struct live_side *src = &t->side[0], *tgt = &t->side[1];
     struct live_sample x = {
         .tick = s->tick, .table = t->name, .target_table = t->target, .side = s->side,
         .error = s->error, .rows = s->rows, .watermark = s->watermark, .changed = s->changed,
-        .latency_ms = latency_ms, .missing = -1,
+        .latency_ms = s->latency_ms, .missing = -1,
     };
-    int64_t a, b;
 
-    if (src->rows >= 0 && tgt->rows >= 0)
-        x.missing = src->rows - tgt->rows;
-    if (src->watermark && tgt->watermark && canon_timestamp_us(src->watermark, &a) == 0 &&
-        canon_timestamp_us(tgt->watermark, &b) == 0) {
-        x.lag_ms = (a - b) / 1000;
-        x.has_lag = 1;
-    }
+    table_missing(t, &x.missing);
+    x.has_lag = table_lag(t, &x.lag_ms);
     t->lv->ev.on_sample(&x, t->lv->ev.arg);
 }
 
-/* The figure a trigger names, from the latest poll of every table; -1: not live. */
+/* The figure a trigger names, from the latest poll of every table; -1: a
+ * metric live polling does not measure (a rehearsal's, see rb_advice). */
 static double measure(const live_t *lv, const char *metric)
 {
+    int missing = !strcmp(metric, "missing_rows"), lag = !strcmp(metric, "lag");
     double v = 0;
 
     if (!strcmp(metric, "error_rate"))
         return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
+    if (!missing && !lag && strcmp(metric, "latency"))
+        return -1;
     for (size_t i = 0; i < lv->n; i++) {
-        const struct live_side *a = &lv->t[i].side[0], *b = &lv->t[i].side[1];
-        int64_t x, y;
-        if (!strcmp(metric, "missing_rows")) {
-            if (a->rows >= 0 && b->rows >= 0 && a->rows > b->rows)
-                v += (double)(a->rows - b->rows);
-        } else if (!strcmp(metric, "lag")) {
-            if (a->watermark && b->watermark && canon_timestamp_us(a->watermark, &x) == 0 &&
-                canon_timestamp_us(b->watermark, &y) == 0 && (double)(x - y) / 1000 > v)
-                v = (double)(x - y) / 1000;
-        } else if (!strcmp(metric, "latency")) {
-            v = (double)(a->latency_ms > v ? a->latency_ms : v);
-            v = (double)(b->latency_ms > v ? b->latency_ms : v);
+        const struct live_table *t = &lv->t[i];
+        long long m;
+        int64_t ms;
+        if (missing) {
+            if (table_missing(t, &m) && m > 0)
+                v += (double)m;
+        } else if (lag) {
+            if (table_lag(t, &ms) && (double)ms > v)
+                v = (double)ms;
         } else {
-            return -1;
+            for (int side = 0; side < 2; side++)
+                if ((double)t->side[side].latency_ms > v)
+                    v = (double)t->side[side].latency_ms;
         }
     }
     return v;
@@ -178,7 +196,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
         } else {
             s->latency_ms = (int64_t)((uv_hrtime() - s->sent) / 1000000);
         }
-        emit(s, s->latency_ms);
+        emit(s);
         evaluate(lv);
     }
     maybe_free(lv);
@@ -192,7 +210,6 @@ static void poll_side(live_t *lv, struct live_side *s)
     if (s->q) {  /* the previous poll still runs: skip this round, say so */
         struct live_sample x = { .tick = lv->tick, .table = s->t->name,
                                  .target_table = s->t->target, .side = s->side, .skipped = 1 };
-        lv->skipped++;
         lv->ev.on_sample(&x, lv->ev.arg);
         return;
     }
@@ -268,7 +285,12 @@ fail:
 }
 
 size_t live_ntables(const live_t *lv) { return lv->n; }
-long long live_skipped(const live_t *lv) { return lv->skipped; }
+
+void live_counts(const live_t *lv, long long *polls, long long *failed)
+{
+    *polls = lv->polls;
+    *failed = lv->failed;
+}
 
 static void free_all(uv_handle_t *h)
 {

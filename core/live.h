@@ -59,8 +59,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                    struct err *e);
 /* Stops the timer and cancels running polls; frees once they have ended. */
 void live_stop(live_t *lv);
-/* Tables polled and polls skipped because the previous one still ran. */
+/* Tables polled; polls finished so far and how many of them failed. */
 size_t live_ntables(const live_t *lv);
-long long live_skipped(const live_t *lv);
+void live_counts(const live_t *lv, long long *polls, long long *failed);
 
 #endif

@@ -37,7 +37,6 @@ struct cut_panel {
     struct runbook *rb;
     struct tui_table table;
     struct tui_view view;
-    int detail;                 /* a detail view is open (zoomed) */
     size_t step;
     int action;                 /* the action being confirmed */
     char name[128];             /* typed for a manual gate */
@@ -208,7 +207,7 @@ static void draw(struct panel *p, struct rect r, int focused)
         advice_line(cp, r.y + 1, r.x, r.w);
         return;
     }
-    if (cp->detail && s) {
+    if (p->detail && s) {
         view_add(&cp->view, ROLE_TITLE, "%s: %s (%s)", s->plan->name, s->plan->title,
                  rb_state_name(s->state));
         view_add(&cp->view, ROLE_TEXT, "command: %s", s->plan->run ? s->plan->run : "(none)");
@@ -294,12 +293,11 @@ static int key(struct panel *p, int k)
     size_t next = rb_next(cp->rb);
     const struct rb_step *prev;
 
-    if (cp->detail && !action)
+    if (p->detail && !action)
         return view_key(&cp->view, k, 10);
     switch (action) {
     case K_OPEN:
-        cp->detail = 1;
-        tui_zoom(1);
+        panel_detail_open(p);
         break;
     case K_GO:
     case K_SKIP:
@@ -339,18 +337,6 @@ static int key(struct panel *p, int k)
     return 1;
 }
 
-static int back(struct panel *p)
-{
-    struct cut_panel *cp = PRIV(p);
-
-    if (!cp->detail)
-        return 0;
-    cp->detail = 0;
-    tui_zoom(0);
-    tui_dirty();
-    return 1;
-}
-
 static void update(struct panel *p, unsigned what)
 {
     if (what & DASH_PLAN)
@@ -359,7 +345,7 @@ static void update(struct panel *p, unsigned what)
 
 static struct tui_table *table(struct panel *p)
 {
-    return PRIV(p)->detail ? NULL : &PRIV(p)->table;
+    return &PRIV(p)->table;
 }
 
 const struct panel_ops panel_cutover_ops = {
@@ -369,7 +355,6 @@ const struct panel_ops panel_cutover_ops = {
     .title = title,
     .draw = draw,
     .key = key,
-    .back = back,
     .update = update,
     .table = table,
     .keys = keys,

@@ -34,7 +34,7 @@ static const enum plan_decision decision_of[] = { DEC_MIGRATE, DEC_DELETE, DEC_R
 struct inv_panel {
     struct panel *p;
     struct tui_table table;
-    int detail, detail_width;     /* a detail view is open (zoomed) */
+    int detail_width;           /* the width the detail view was built for */
     char detail_of[256];
     struct tui_view view;
     /* the change being confirmed */
@@ -274,7 +274,7 @@ static void draw(struct panel *p, struct rect r, int focused)
 {
     struct inv_panel *ip = PRIV(p);
 
-    if (ip->detail) {
+    if (p->detail) {
         if (r.w != ip->detail_width)
             build_detail(ip, r.w);
         view_draw(&ip->view, r);
@@ -394,7 +394,7 @@ static int key(struct panel *p, int k)
     char label[300];
     int action = tui_key_action(keys, k);
 
-    if (ip->detail)
+    if (p->detail)
         return view_key(&ip->view, k, 10);
     if (!action)
         return 0;
@@ -407,9 +407,8 @@ static int key(struct panel *p, int k)
     switch (action) {
     case K_OPEN:
         snprintf(ip->detail_of, sizeof ip->detail_of, "%s", name);
-        ip->detail = 1;
         ip->detail_width = 0;
-        tui_zoom(1);
+        panel_detail_open(p);
         break;
     case K_DECIDE:
     case K_OWNER:
@@ -435,18 +434,6 @@ static int key(struct panel *p, int k)
     return 1;
 }
 
-static int back(struct panel *p)
-{
-    struct inv_panel *ip = PRIV(p);
-
-    if (!ip->detail)
-        return 0;
-    ip->detail = 0;
-    tui_zoom(0);
-    tui_dirty();
-    return 1;
-}
-
 static void update(struct panel *p, unsigned what)
 {
     struct inv_panel *ip = PRIV(p);
@@ -459,7 +446,7 @@ static void update(struct panel *p, unsigned what)
 
 static struct tui_table *table(struct panel *p)
 {
-    return p->dash->have_inventory && !PRIV(p)->detail ? &PRIV(p)->table : NULL;
+    return p->dash->have_inventory ? &PRIV(p)->table : NULL;
 }
 
 const struct panel_ops panel_inventory_ops = {
@@ -469,7 +456,6 @@ const struct panel_ops panel_inventory_ops = {
     .title = title,
     .draw = draw,
     .key = key,
-    .back = back,
     .update = update,
     .table = table,
     .keys = keys,

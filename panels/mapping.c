@@ -42,7 +42,6 @@ struct map_panel {
     struct tui_table table;
     size_t *rows;               /* table row → sheet row (blank lines skipped) */
     size_t nrows;
-    int detail;                 /* a detail view is open (zoomed) */
     struct tui_view view;
     /* the change being asked for */
     size_t row;
@@ -293,7 +292,7 @@ static void draw(struct panel *p, struct rect r, int focused)
 {
     struct map_panel *mp = PRIV(p);
 
-    if (mp->detail) {
+    if (p->detail) {
         int top = mp->view.top;
         build_detail(mp, r.w);
         mp->view.top = top;
@@ -506,7 +505,7 @@ static int key(struct panel *p, int k)
     size_t row;
     char *what, *q;
 
-    if (mp->detail && !action)
+    if (p->detail && !action)
         return view_key(&mp->view, k, 10);
     if (!action)
         return 0;
@@ -526,8 +525,8 @@ static int key(struct panel *p, int k)
         free(q);
         return 1;
     }
-    row = mp->detail ? mp->row : selected_row(mp, &ok);
-    if (!mp->detail && !ok) {
+    row = p->detail ? mp->row : selected_row(mp, &ok);
+    if (!p->detail && !ok) {
         tui_message(0, "no row selected");
         return 1;
     }
@@ -535,10 +534,9 @@ static int key(struct panel *p, int k)
     what = describe(mp, row);
     switch (action) {
     case K_OPEN:
-        if (!mp->detail) {
-            mp->detail = 1;
-                mp->view.top = 0;
-            tui_zoom(1);
+        if (!p->detail) {
+            mp->view.top = 0;
+            panel_detail_open(p);
             review_preview(&mp->rv, row);
         }
         break;
@@ -563,16 +561,10 @@ static int back(struct panel *p)
 {
     struct map_panel *mp = PRIV(p);
 
-    if (!mp->detail)
+    if (!p->detail || mp->rv.preview.state != PREVIEW_RUNNING)
         return 0;
-    if (mp->rv.preview.state == PREVIEW_RUNNING) {
-        review_preview_cancel(&mp->rv);
-        return 1;  /* a first Esc stops the preview, a second one leaves */
-    }
-    mp->detail = 0;
-    tui_zoom(0);
-    tui_dirty();
-    return 1;
+    review_preview_cancel(&mp->rv);
+    return 1;  /* a first Esc stops the preview, a second one leaves */
 }
 
 static void update(struct panel *p, unsigned what)
@@ -585,7 +577,7 @@ static void update(struct panel *p, unsigned what)
 
 static struct tui_table *table(struct panel *p)
 {
-    return PRIV(p)->detail ? NULL : &PRIV(p)->table;
+    return &PRIV(p)->table;
 }
 
 const struct panel_ops panel_mapping_ops = {

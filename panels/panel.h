@@ -18,11 +18,13 @@ struct panel_ops {
     void (*draw)(struct panel *p, struct rect r, int focused);
     /* A key for this panel: 1 if handled. */
     int (*key)(struct panel *p, int key);
-    /* Esc: leave a detail view; 1 if there was one. */
+    /* Esc, before the dashboard closes an open detail view: 1 if the panel
+     * handled it (stopped a preview, left a sub-list …). May be NULL. */
     int (*back)(struct panel *p);
     /* The model changed (DASH_* bits). */
     void (*update)(struct panel *p, unsigned what);
-    /* Its table, for search, filter and sort; NULL if it has none. */
+    /* Its table, for search, filter and sort; NULL if it has none. Not
+     * asked while a detail view is open. */
     struct tui_table *(*table)(struct panel *p);
     const struct tui_key *keys;                          /* ends with { 0 } */
 };
@@ -31,7 +33,12 @@ struct panel {
     const struct panel_ops *ops;
     struct dash *dash;
     void *priv;
+    int detail;         /* a detail view is open: it takes the screen, the table hides */
 };
+
+/* Opens and closes the panel's detail view (zooming the panel with it). */
+void panel_detail_open(struct panel *p);
+void panel_detail_close(struct panel *p);
 
 #define PANEL_COUNT 4
 extern const struct panel_ops *const panel_registry[PANEL_COUNT];

@@ -52,7 +52,6 @@ struct reh_panel {
     char table[256];            /* discrepancies of this table only ("" all) */
     struct reh *reh, *finished; /* the run under way; one to free */
     char progress[256];
-    int detail;                 /* a detail view is open (zoomed) */
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
     int have_sheet;
@@ -527,7 +526,7 @@ static void draw(struct panel *p, struct rect r, int focused)
     struct reh_panel *rp = PRIV(p);
     static const char *const names[] = { "runs", "tables", "discrepancies" };
 
-    if (rp->detail) {
+    if (p->detail) {
         build_detail(rp);
         view_draw(&rp->dview, r);
         return;
@@ -660,7 +659,7 @@ static int key(struct panel *p, int k)
     int action = tui_key_action(keys, k), i;
     json_t *d;
 
-    if (rp->detail && !action)
+    if (p->detail && !action)
         return view_key(&rp->dview, k, 10);
     switch (action) {
     case K_RUN:
@@ -685,18 +684,17 @@ static int key(struct panel *p, int k)
             snprintf(rp->table, sizeof rp->table, "%s", js(item(rp->results, i), "object"));
             rp->view = V_DISCS;
         } else {
-            rp->detail = 1;
             rp->dview.top = 0;
             read_sheet(rp);
             fetch_row(rp, item(rp->discs, table_selected(&rp->t[V_DISCS])));
-            tui_zoom(1);
+            panel_detail_open(p);
         }
         load(rp);
         return 1;
     case K_CLASS:
     case K_OWNER:
     case K_NOTE:
-        if (rp->view != V_DISCS && !rp->detail) {
+        if (rp->view != V_DISCS && !p->detail) {
             tui_message(0, "choose a discrepancy first (v or Enter to its list)");
             return 1;
         }
@@ -724,11 +722,9 @@ static int back(struct panel *p)
         tui_message(0, "cancelling the run…");
         return 1;
     }
-    if (rp->detail) {
-        rp->detail = 0;
+    if (p->detail) {
         free_row(rp);
-        tui_zoom(0);
-        tui_dirty();
+        panel_detail_close(p);
         return 1;
     }
     if (rp->view != V_RUNS) {
@@ -742,7 +738,7 @@ static int back(struct panel *p)
 
 static struct tui_table *table(struct panel *p)
 {
-    return PRIV(p)->detail ? NULL : &PRIV(p)->t[PRIV(p)->view];
+    return &PRIV(p)->t[PRIV(p)->view];
 }
 
 const struct panel_ops panel_rehearsal_ops = {

@@ -4,15 +4,12 @@
 # demo with a SQLite and with a PostgreSQL target, and on Chinook.
 # Run by tests/harness.sh, which provides PostgreSQL (PGHOST, PGPORT …).
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
 fixtures=${CUTOVER_SRCDIR:?}/tests/fixtures
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
 
 # expect NAME RC EXPECTED-STDOUT-FILE|- EXPECTED-STDERR|- -- COMMAND...
 expect() {
@@ -145,5 +142,4 @@ decision = undecided"
     expect "inventory of Chinook" 0 expected - -- "$bin" inventory
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -6,18 +6,13 @@
 # is changed in known ways and the NDJSON must name exactly those keys, kinds
 # and fields. Run by tests/harness.sh (PostgreSQL with Chinook loaded).
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
 sqlite_chinook=${CUTOVER_CHINOOK_SQLITE:-}
 if [ -z "$sqlite_chinook" ] || [ -z "${PGHOST:-}" ]; then echo "skipped: no Chinook or no PostgreSQL"; exit 77; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
-same() {  # same NAME EXPECTED-FILE ACTUAL-FILE
-    if diff -u "$2" "$3" >d.out; then ok "$1"; else not_ok "$1" "$(head -30 d.out)"; fi
-}
 # discrepancies as lines: table kind key [fields]
 lines() {
     jq -r 'select(.type == "discrepancy") |
@@ -167,5 +162,4 @@ lines run.ndjson >actual.txt
 same "text keys: exactly the change and the deletion" expected.txt actual.txt
 cd ..
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

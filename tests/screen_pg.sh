@@ -5,6 +5,7 @@
 # test. Waits poll the screen with generous time limits; nothing here times
 # how fast cutover is.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
 fixtures=${CUTOVER_SRCDIR:?}/tests/fixtures
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-screen.XXXXXX")
@@ -14,9 +15,6 @@ cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 command -v tmux >/dev/null || { echo "tmux is not installed (Debian package tmux)"; exit 99; }
 cd "$work" || exit 99
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
 
 # start NAME WIDTH HEIGHT DIR [ENV…]: the dashboard in DIR, in its own tmux session
 start() {
@@ -483,5 +481,4 @@ if [ -n "${PGHOST:-}" ] && [ -n "${CUTOVER_CHINOOK_SQLITE:-}" ]; then
     expect_text "the inventory arrives once the lock goes" slow "Inventory 0/11 decided"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -6,21 +6,7 @@
 #include "plan.h"
 #include "plan_edit.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tmpdir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tmpdir_free(dir);
-    return 0;
-}
+TMPDIR_GROUP(dir)
 
 static struct plan *load_text(const char *text, struct err *e)
 {
@@ -352,5 +338,5 @@ int main(void)
         cmocka_unit_test(test_long_line_and_missing_file),
         cmocka_unit_test(test_edit_in_place),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

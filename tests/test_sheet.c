@@ -7,21 +7,7 @@
 #include "rule.h"
 #include "sheet.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tmpdir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tmpdir_free(dir);
-    return 0;
-}
+TMPDIR_GROUP(dir)
 
 static char *write_file(const char *name, const char *text, size_t len)
 {
@@ -256,5 +242,5 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_import_conflicts),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

@@ -8,21 +8,7 @@
 
 #include "theme.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tmpdir_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tmpdir_free(dir);
-    return 0;
-}
+TMPDIR_GROUP(dir)
 
 static char *write_theme(const char *name, const char *text)
 {
@@ -152,5 +138,5 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_choice_and_search),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

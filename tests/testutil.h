@@ -52,4 +52,11 @@ static inline void tmpdir_free(char *d)
     free(d);
 }
 
+/* A temporary folder for a whole group: TMPDIR_GROUP(dir) defines `dir`
+ * and dir_setup/dir_teardown for cmocka_run_group_tests. */
+#define TMPDIR_GROUP(var)                                                          \
+    static char *var;                                                              \
+    static int var##_setup(void **state) { (void)state; var = tmpdir_new(); return 0; } \
+    static int var##_teardown(void **state) { (void)state; tmpdir_free(var); return 0; }
+
 #endif

@@ -6,19 +6,13 @@
 # go down and come back, the process keeps running, every poll round of every
 # side is accounted for, and SIGTERM ends it cleanly. Run by tests/harness.sh.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
 if [ -z "${PGHOST:-}" ] || [ -z "${CUTOVER_PG_CTL:-}" ]; then echo "skipped: no PostgreSQL"; exit 77; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-watch.XXXXXX")
 watch_pid=
 trap '[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 99
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; printf '  %s\n' "$@"; }
-check() {  # check NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
-}
-as_pg() { (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi); }
 # wait_for SECONDS JQ-FILTER: until the events satisfy the filter (slurped)
 wait_for() {
     local i
@@ -134,5 +128,4 @@ check "the stop event counts the polls" \
     "$(jq -r 'select(.type == "stop") | .polls' out.ndjson)"
 check "no password or error on stderr" "" "$(cat watch.err)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -159,6 +159,12 @@ static struct panel *focused(void)
     return &A.panels[A.focus];
 }
 
+/* The panel's table, unless it has none or its detail view hides it. */
+static struct tui_table *panel_table(struct panel *p)
+{
+    return !p->detail && p->ops->table ? p->ops->table(p) : NULL;
+}
+
 /* --- layout and drawing ------------------------------------------------------ */
 
 static int grid_fits(void)
@@ -350,7 +356,7 @@ static void draw_help(void)
     draw_textf(y++, in.x, in.w, ROLE_TITLE, "%s panel", p->ops->name);
     for (const struct tui_key *k = p->ops->keys; k->action; k++)
         y = help_line(y, in, k);
-    if (p->ops->table && p->ops->table(p)) {
+    if (panel_table(p)) {
         for (const struct tui_key *k = tui_table_keys; k->action; k++)
             y = help_line(y, in, k);
     }
@@ -537,9 +543,7 @@ static void modal_key(int key)
 
 static struct tui_table *focused_table(void)
 {
-    struct panel *p = focused();
-
-    return p->ops->table ? p->ops->table(p) : NULL;
+    return panel_table(focused());
 }
 
 static void search_change(void *ctx, const char *s)
@@ -622,12 +626,14 @@ static int global_key(int key)
             tui_prompt("filter: ", t->filter, filter_change, filter_done, t);
         break;
     case A_BACK:
-        if (!focused()->ops->back || !focused()->ops->back(focused())) {
-            if (A.zoom)
-                tui_zoom(0);
-            else
-                A.msg[0] = '\0';
-        }
+        if (focused()->ops->back && focused()->ops->back(focused()))
+            break;
+        if (focused()->detail)
+            panel_detail_close(focused());
+        else if (A.zoom)
+            tui_zoom(0);
+        else
+            A.msg[0] = '\0';
         break;
     case A_PAUSE:
         dash_pause(d, !d->paused);
