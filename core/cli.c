@@ -1032,6 +1032,19 @@ static void watch_emit(struct watch *w, json_t *ev)
                    json_real_value(json_object_get(ev, "limit")),
                    jstr(ev, "advice") ? ", ROLLBACK ADVISED, authority " : "",
                    jstr(ev, "advice") ? (jstr(ev, "authority") ? jstr(ev, "authority") : "not named") : "");
+        else if (!strcmp(type, "window") && jstr(ev, "error"))
+            printf(" %s (%s, %s]: not checked: %s", jstr(ev, "table"), jstr(ev, "from"),
+                   jstr(ev, "to"), jstr(ev, "error"));
+        else if (!strcmp(type, "window"))
+            printf(" %s (%s, %s]: %lld rows checked, %lld missing, %lld stale, %lld duplicate%s",
+                   jstr(ev, "table"), jstr(ev, "from"), jstr(ev, "to"), jint(ev, "rows"),
+                   jint(ev, "missing"), jint(ev, "stale"), jint(ev, "duplicate"),
+                   jint(ev, "unchecked") ? ", more rows than checked" : "");
+        else if (!strcmp(type, "discrepancy")) {
+            char *key = json_dumps(json_object_get(ev, "key"), JSON_COMPACT);
+            printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
+            free(key);
+        }
         else if (!strcmp(type, "start"))
             printf(" %lld tables every %lld ms", jint(ev, "tables"), jint(ev, "interval_ms"));
         else if (!strcmp(type, "connection"))
@@ -1087,6 +1100,27 @@ static void watch_trigger(const struct live_trigger *t, void *arg)
     watch_emit(w, ev);
 }
 
+static void watch_finding(long long tick, const struct diff_disc *d, void *arg)
+{
+    json_t *ev = reh_discrepancy_json(d);
+
+    json_object_set_new(ev, "tick", json_integer(tick));
+    watch_emit(arg, ev);
+}
+
+static void watch_window(long long tick, const struct win_result *r, void *arg)
+{
+    json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "type",
+                           "window", "tick", (json_int_t)tick, "table", r->table, "target_table",
+                           r->target_table, "from", r->lo, "to", r->hi, "rows", (json_int_t)r->keys,
+                           "missing", (json_int_t)r->missing, "stale", (json_int_t)r->stale,
+                           "duplicate", (json_int_t)r->duplicates, "unchecked",
+                           (json_int_t)r->unchecked);
+
+    json_object_set_new(ev, "error", r->error ? json_string(r->error) : json_null());
+    watch_emit(arg, ev);
+}
+
 static void watch_state(db_t *db, enum db_state st, void *arg)
 {
     struct watch *w = arg;
@@ -1134,7 +1168,9 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct watch w = { 0 };
     struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
-    struct live_events ev = { watch_sample, watch_trigger, &w };
+    struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
+                              .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
+    struct sheet sheet = { 0 };
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;
@@ -1145,17 +1181,23 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
              : bad_usage("watch", "unexpected argument '%s'", argv[optind]);
     if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
         return fail(&e);
+    if (open_sheet(l.plan, &sheet, &e) < 0) {
+        loaded_free(&l);
+        return fail(&e);
+    }
     w.authority = l.plan->authority;
     if (!w.interval_ms)
         w.interval_ms = l.plan->hc_interval_ms > 0 ? l.plan->hc_interval_ms : 30000;
     uv_loop_init(&loop);
     if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
-        !(w.live = live_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, w.interval_ms, &ev, &e))) {
+        !(w.live = live_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, &sheet, w.interval_ms, &ev,
+                              &e))) {
         db_close(w.db[0]);
         db_close(w.db[1]);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
+        sheet_free(&sheet);
         loaded_free(&l);
         return fail(&e);
     }
@@ -1175,6 +1217,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
                              "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
     uv_loop_close(&loop);
+    sheet_free(&sheet);
     loaded_free(&l);
     return 0;
 }

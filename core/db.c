@@ -321,13 +321,26 @@ void db_query_cancel(db_query_t *q)
         uv_idle_start(&db->sweep, sweep_cb);
 }
 
+static void quote(struct sbuf *b, const char *s, char q)
+{
+    sbuf_add(b, &q, 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == q)
+            sbuf_add(b, &q, 1);
+        sbuf_add(b, p, 1);
+    }
+    sbuf_add(b, &q, 1);
+}
+
 char *db_quote_ident(const char *name)
 {
     struct sbuf b = { 0 };
 
-    sbuf_puts(&b, "\"");
-    for (const char *p = name; *p; p++)
-        sbuf_puts(&b, *p == '"' ? "\"\"" : (char[]){ *p, 0 });
-    sbuf_puts(&b, "\"");
+    quote(&b, name, '"');
     return sbuf_take(&b);
+}
+
+void db_quote_literal(struct sbuf *b, const char *value)
+{
+    quote(b, value, '\'');
 }

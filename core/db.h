@@ -20,6 +20,8 @@
 #include "err.h"
 #include "url.h"
 
+struct sbuf;
+
 typedef struct db db_t;
 typedef struct db_query db_query_t;
 
@@ -112,5 +114,8 @@ void db_query_cancel(db_query_t *q);
 
 /* Quotes an identifier for the db's engine ("a""b"); caller frees. */
 char *db_quote_ident(const char *name);
+/* Appends a string literal ('it''s') for both engines: PostgreSQL runs with
+ * standard_conforming_strings, so a backslash is an ordinary character. */
+void db_quote_literal(struct sbuf *b, const char *value);
 
 #endif

@@ -169,7 +169,7 @@ static void connect_timeout_cb(uv_timer_t *t)
 static void pg_connect(db_t *db)
 {
     struct pg *pg = db->impl;
-    char opts[160];
+    char opts[200];
     const char *keys[] = { "dbname", "application_name", "options", NULL };
     const char *vals[] = { db->url.conninfo, "cutover", opts, NULL };
 
@@ -177,8 +177,8 @@ static void pg_connect(db_t *db)
         pg = db->impl = xcalloc(1, sizeof *pg);
         pg->db = db;
     }
-    snprintf(opts, sizeof opts, "-c default_transaction_read_only=on -c statement_timeout=%d",
-             db->o.statement_timeout_ms);
+    snprintf(opts, sizeof opts, "-c default_transaction_read_only=on -c statement_timeout=%d "
+             "-c standard_conforming_strings=on", db->o.statement_timeout_ms);
     pg->conn = PQconnectStartParams(keys, vals, 1);
     pg->connecting = 1;
     if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {

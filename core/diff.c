@@ -695,8 +695,55 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine, i
         sbuf_puts(b, quoted);
 }
 
+/* " WHERE (a) AND (c)…" over the conditions that are set; nothing if none is. */
+static void where_all(struct sbuf *b, const char *const *cond, int n)
+{
+    const char *sep = " WHERE ";
+
+    for (int i = 0; i < n; i++)
+        if (cond[i]) {
+            sbuf_printf(b, "%s(%s)", sep, cond[i]);
+            sep = " AND ";
+        }
+}
+
+/* `col IN (1, 'b', …)`, or for a composite key `(a = 1 AND b = 'x') OR …`:
+ * the live window's keys on one side. Integers go bare, everything else as
+ * a literal the column's type reads (both engines convert it on compare). */
+static char *keys_in(const struct cat_table *t, char *const *names, int nkey,
+                     const struct diff_opts *o)
+{
+    struct sbuf b = { 0 };
+    char **q = xcalloc((size_t)nkey, sizeof *q);
+
+    for (int k = 0; k < nkey; k++)
+        q[k] = db_quote_ident(names[k]);
+    if (nkey == 1)
+        sbuf_printf(&b, "%s IN (", q[0]);
+    for (size_t r = 0; r < o->nkeys; r++) {
+        sbuf_puts(&b, r ? (nkey == 1 ? ", " : " OR ") : "");
+        for (int k = 0; k < nkey; k++) {
+            const char *v = o->keys[r * (size_t)nkey + (size_t)k];
+            const char *digits = v + (*v == '-');
+            if (nkey > 1)
+                sbuf_printf(&b, "%s%s = ", k ? " AND " : "(", q[k]);
+            if (cat_column(t, names[k])->tclass == TC_INT && *digits &&
+                strspn(digits, "0123456789") == strlen(digits))
+                sbuf_puts(&b, v);
+            else
+                db_quote_literal(&b, v);
+        }
+        sbuf_puts(&b, nkey > 1 ? ")" : "");
+    }
+    sbuf_puts(&b, nkey == 1 ? ")" : "");
+    for (int k = 0; k < nkey; k++)
+        free(q[k]);
+    free(q);
+    return sbuf_take(&b);
+}
+
 static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
-                    enum url_kind se, enum url_kind te, struct err *e)
+                    const struct diff_opts *o, enum url_kind se, enum url_kind te, struct err *e)
 {
     const struct cat_table *st = p->src, *tt = p->tgt;
     struct sbuf ss = { 0 }, ts = { 0 }, so = { 0 }, to = { 0 };
@@ -785,9 +832,17 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         free(qt);
     }
     sbuf_printf(&ss, " FROM %s", sfrom);
-    if (p->plan && p->plan->where)
-        sbuf_printf(&ss, " WHERE %s", p->plan->where);
     sbuf_printf(&ts, " FROM %s", tfrom);
+    {
+        int live = o && o->nkeys && p->nkey;
+        char *sk = live ? keys_in(st, j->key_names, j->nkey, o) : NULL;
+        char *tk = live ? keys_in(tt, j->tkey_names, j->nkey, o) : NULL;
+        where_all(&ss, (const char *[]){ p->plan ? p->plan->where : NULL,
+                                         o ? o->source_filter : NULL, sk }, 3);
+        where_all(&ts, (const char *[]){ tk }, 1);
+        free(sk);
+        free(tk);
+    }
     if (p->nkey) {
         sbuf_printf(&ss, " ORDER BY %s", so.s);
         sbuf_printf(&ts, " ORDER BY %s", to.s);
@@ -861,16 +916,17 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
         if (!wanted(&pp->pairs[i], o))
             continue;
         d->jobs = xrealloc(d->jobs, (d->njobs + 1) * sizeof *d->jobs);
-        if (plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, db_kind(src), db_kind(tgt), &je) < 0)
+        if (plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, o, db_kind(src), db_kind(tgt), &je) < 0)
             d->jobs[d->njobs].result.error = xstrdup(je.msg);
         d->njobs++;
     }
     d->tables = xcalloc(d->njobs + 1, sizeof *d->tables);
-    d->nchecks = p->nchecks;
+    d->nchecks = o && o->live ? 0 : p->nchecks;
     d->checks = xcalloc(d->nchecks + 1, sizeof *d->checks);
-    /* one snapshot per PostgreSQL side for the whole run */
+    /* one snapshot per PostgreSQL side for the whole run (live validation
+     * shares its connections with polls, which must see the present) */
     for (int w = 0; w < 2; w++)
-        if (db_kind(d->db[w]) == URL_PG &&
+        if (db_kind(d->db[w]) == URL_PG && !(o && o->live) &&
             db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
                      NULL, ignore_done, NULL))
             d->txn[w] = 1;
@@ -1055,7 +1111,7 @@ int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct she
     struct fetch *f = xcalloc(1, sizeof *f);
     char *sql[2];
 
-    if (plan_job(&f->j, p, s, db_kind(src), db_kind(tgt), e) < 0 || !f->j.nkey) {
+    if (plan_job(&f->j, p, s, NULL, db_kind(src), db_kind(tgt), e) < 0 || !f->j.nkey) {
         if (!f->j.nkey && !e->msg[0])
             err_set(e, ERR_INPUT, "table %s has no key to find the row by", p->src->name);
         free(f->j.result.table), free(f->j.result.target_table);

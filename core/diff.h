@@ -59,6 +59,14 @@ struct diff_opts {
     const char *const *tables;
     size_t ntables;
     int checks_only;            /* no tables: the business checks alone */
+    /* live validation (see window.h): only the rows with these keys (`nkeys`
+     * × the pair's key columns, the source's text, row-major), the source's
+     * further narrowed by `source_filter`; no snapshot transaction and no
+     * business checks, as the connections are shared with live polls */
+    const char *source_filter;
+    char *const *keys;
+    size_t nkeys;
+    int live;
 };
 
 /* Prepares and starts a run. Returns NULL with `e` (ERR_INPUT) when a table

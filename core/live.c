@@ -24,6 +24,13 @@ struct live_table {
     live_t *lv;
     char *name, *target;
     struct live_side side[2];
+    const struct pair *pair;
+    /* incremental validation: checked up to `checked`; the last source poll
+     * saw `seen`; a window in between runs as `win`, or `off` says why not */
+    char *checked, *seen;
+    win_t *win;
+    long long win_tick;
+    int off;
 };
 
 struct live {
@@ -34,9 +41,11 @@ struct live {
     size_t n;
     struct live_events ev;
     const struct plan *plan;
+    const struct pairing *pp;
+    const struct sheet *sheet;
     int *breached;              /* per plan trigger */
     long long tick, polls, failed;
-    int stopping, running;      /* running: polls in flight */
+    int stopping, running;      /* running: polls and windows in flight */
 };
 
 /* The target column that carries the source's watermark. */
@@ -174,6 +183,12 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
         if (wm->p) {  /* an empty table keeps the last watermark */
             free(s->watermark);
             s->watermark = xstrndup(wm->p, wm->len);
+            if (s->side == 0) {  /* validation starts from the first watermark seen */
+                free(s->t->seen);
+                s->t->seen = xstrdup(s->watermark);
+                if (!s->t->checked)
+                    s->t->checked = xstrdup(s->watermark);
+            }
         }
     }
     return DB_CONTINUE;
@@ -184,7 +199,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
     struct live_side *s = arg;
     live_t *lv = s->t->lv;
     (void)q;
-        lv->running--;
+    lv->running--;
     free(s->error);
     s->error = NULL;
     s->q = NULL;
@@ -221,23 +236,66 @@ static void poll_side(live_t *lv, struct live_side *s)
         lv->running++;
 }
 
+static void win_finding(void *arg, const struct diff_disc *d)
+{
+    struct live_table *t = arg;
+    live_t *lv = t->lv;
+
+    if (!lv->stopping && lv->ev.on_finding)
+        lv->ev.on_finding(t->win_tick, d, lv->ev.arg);
+}
+
+static void win_done(void *arg, const struct win_result *r)
+{
+    struct live_table *t = arg;
+    live_t *lv = t->lv;
+
+    t->win = NULL;
+    lv->running--;
+    if (!r->error) {  /* a failed window is retried, wider, next round */
+        free(t->checked);
+        t->checked = xstrdup(r->hi);
+    }
+    t->off = r->fatal;
+    if (!lv->stopping && lv->ev.on_window)
+        lv->ev.on_window(t->win_tick, r, lv->ev.arg);
+    maybe_free(lv);
+}
+
+/* The window since the last one checked, up to what the previous round saw. */
+static void validate(live_t *lv, struct live_table *t)
+{
+    struct win_events ev = { win_finding, win_done, t };
+
+    if (!lv->sheet || t->off || t->win || !t->checked || !t->seen || !strcmp(t->checked, t->seen))
+        return;
+    t->win_tick = lv->tick;
+    lv->running++;
+    t->win = win_start(lv->db[0], lv->db[1], lv->plan, lv->pp, lv->sheet, t->pair, t->checked,
+                       t->seen, &ev);
+}
+
 static void on_tick(uv_timer_t *h)
 {
     live_t *lv = h->data;
 
     lv->tick++;
-    for (size_t i = 0; i < lv->n; i++)
+    for (size_t i = 0; i < lv->n; i++) {
+        validate(lv, &lv->t[i]);
         for (int side = 0; side < 2; side++)
             poll_side(lv, &lv->t[i].side[side]);
+    }
 }
 
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *plan,
-                   const struct pairing *pp, int64_t interval_ms, const struct live_events *ev,
-                   struct err *e)
+                   const struct pairing *pp, const struct sheet *sheet, int64_t interval_ms,
+                   const struct live_events *ev, struct err *e)
 {
     live_t *lv = xcalloc(1, sizeof *lv);
 
     lv->plan = plan;
+    lv->pp = pp;
+    lv->sheet = sheet;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
     lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
     lv->loop = loop;
@@ -265,6 +323,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
         t->lv = lv;
         t->name = xstrdup(p->src->name);
         t->target = xstrdup(p->tgt->name);
+        t->pair = p;
+        t->off = !wm;
         for (int side = 0; side < 2; side++) {
             t->side[side].t = t;
             t->side[side].side = side;
@@ -306,6 +366,8 @@ static void free_all(uv_handle_t *h)
         }
         free(lv->t[i].name);
         free(lv->t[i].target);
+        free(lv->t[i].checked);
+        free(lv->t[i].seen);
     }
     free(lv->t);
     free(lv->breached);
@@ -324,9 +386,12 @@ void live_stop(live_t *lv)
         return;
     lv->stopping = 1;
     uv_timer_stop(&lv->timer);
-    for (size_t i = 0; i < lv->n; i++)
+    for (size_t i = 0; i < lv->n; i++) {
         for (int side = 0; side < 2; side++)
             if (lv->t[i].side[side].q)
                 db_query_cancel(lv->t[i].side[side].q);
+        if (lv->t[i].win)
+            win_cancel(lv->t[i].win);
+    }
     maybe_free(lv);
 }

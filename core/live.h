@@ -5,7 +5,12 @@
  * watermark is newer than at the last poll (the write rate). The two sides
  * poll independently, so a slow or dead database delays only its own
  * figures; a table whose previous poll on that side is still running is
- * skipped, not queued. Results are events; the caller prints or draws them. */
+ * skipped, not queued. Results are events; the caller prints or draws them.
+ *
+ * Tables with a watermark and a key are also validated incrementally: at
+ * each round, the source rows whose watermark moved since the last checked
+ * window, up to the watermark the previous round saw (so a sync has had one
+ * interval to copy them), are compared by key with the target (window.h). */
 #ifndef CUTOVER_LIVE_H
 #define CUTOVER_LIVE_H
 
@@ -15,6 +20,7 @@
 #include "db.h"
 #include "err.h"
 #include "pairing.h"
+#include "window.h"
 
 typedef struct live live_t;
 
@@ -44,19 +50,24 @@ struct live_trigger {
 struct live_events {
     void (*on_sample)(const struct live_sample *s, void *arg);
     void (*on_trigger)(const struct live_trigger *t, void *arg);  /* may be NULL */
+    /* incremental validation (may be NULL): findings as they are found, then
+     * the window's totals; `tick` is the round the window was started in */
+    void (*on_finding)(long long tick, const struct diff_disc *d, void *arg);
+    void (*on_window)(long long tick, const struct win_result *r, void *arg);
     void *arg;
 };
 
 /* Starts polling now and every `interval_ms`. The tables are the pairs whose
  * plan decision is migrate; the target's watermark column is the source's
- * by name (case and separators aside). ERR_INPUT when there is none.
+ * by name (case and separators aside). ERR_INPUT when there is none. `s`,
+ * the mapping sheet, may be NULL: no incremental validation then.
  * After every sample the plan's triggers that live figures measure are
  * evaluated: missing_rows (Σ source − target rows), lag and latency (the
- * largest), error_rate (failed polls of all polls, percent). `p` is borrowed
- * and must outlive the monitor. */
+ * largest), error_rate (failed polls of all polls, percent). `p`, `pp`
+ * and `s` are borrowed and must outlive the monitor. */
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
-                   const struct pairing *pp, int64_t interval_ms, const struct live_events *ev,
-                   struct err *e);
+                   const struct pairing *pp, const struct sheet *s, int64_t interval_ms,
+                   const struct live_events *ev, struct err *e);
 /* Stops the timer and cancels running polls; frees once they have ended. */
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */
