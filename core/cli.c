@@ -6,7 +6,7 @@
 #include "rehearsal.h"
 #include "inventory.h"
 #include "lint.h"
-#include "live.h"
+#include "monitor.h"
 #include "mapping.h"
 #include "pairing.h"
 #include "plan.h"
@@ -971,7 +971,8 @@ struct watch {
     int headless;
     int64_t for_ms, interval_ms;
     db_t *db[2];
-    live_t *live;
+    mon_t *mon;
+    int was_down[2];
     uv_timer_t stop_timer;
     uv_signal_t sig[2];
     long long polls, failed;    /* at the stop */
@@ -1100,10 +1101,12 @@ static void watch_trigger(const struct live_trigger *t, void *arg)
     watch_emit(w, ev);
 }
 
-static void watch_finding(long long tick, const struct diff_disc *d, void *arg)
+static void watch_finding(long long tick, const struct win_result *r, const struct diff_disc *d,
+                          void *arg)
 {
     json_t *ev = reh_discrepancy_json(d);
 
+    (void)r;
     json_object_set_new(ev, "tick", json_integer(tick));
     watch_emit(arg, ev);
 }
@@ -1124,12 +1127,15 @@ static void watch_window(long long tick, const struct win_result *r, void *arg)
 static void watch_state(db_t *db, enum db_state st, void *arg)
 {
     struct watch *w = arg;
+    int side = db == w->db[1];
     json_t *ev;
 
     if (st == DB_CONNECTING)
         return;
-    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side",
-                   side_name(db == w->db[1]), "state", st == DB_UP ? "up" : "down");
+    if (w->mon && (st == DB_DOWN) != w->was_down[side])  /* a change: onto the timeline */
+        mon_connection(w->mon, side, st == DB_UP, db_errmsg(db));
+    w->was_down[side] = st == DB_DOWN;
+    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state", st == DB_UP ? "up" : "down");
     if (st == DB_DOWN)
         json_object_set_new(ev, "error", json_string(db_errmsg(db)));
     watch_emit(w, ev);
@@ -1140,8 +1146,9 @@ static void watch_stop(struct watch *w, const char *reason)
     if (w->stop_reason)
         return;
     w->stop_reason = reason;
-    live_counts(w->live, &w->polls, &w->failed);
-    live_stop(w->live);
+    mon_counts(w->mon, &w->polls, &w->failed);
+    mon_stop(w->mon, "stopped");
+    w->mon = NULL;
     uv_close((uv_handle_t *)&w->stop_timer, NULL);
     uv_close((uv_handle_t *)&w->sig[0], NULL);
     uv_close((uv_handle_t *)&w->sig[1], NULL);
@@ -1170,7 +1177,8 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
-    struct sheet sheet = { 0 };
+    struct mon_events mev = { .forward = &ev };
+    ws_t *ws = NULL;
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;
@@ -1181,9 +1189,12 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
              : bad_usage("watch", "unexpected argument '%s'", argv[optind]);
     if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
         return fail(&e);
-    if (open_sheet(l.plan, &sheet, &e) < 0) {
-        loaded_free(&l);
-        return fail(&e);
+    {
+        char *path = plan_path(l.plan, l.plan->workspace);
+        if (!(ws = ws_open(path, &e)))
+            fprintf(stderr, "cutover: warning: nothing will be recorded: %s\n", e.msg);
+        free(path);
+        e = (struct err){ 0 };
     }
     w.authority = l.plan->authority;
     if (!w.interval_ms)
@@ -1191,18 +1202,18 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     uv_loop_init(&loop);
     if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
-        !(w.live = live_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, &sheet, w.interval_ms, &ev,
-                              &e))) {
+        !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp,
+                            &(struct mon_opts){ "watch", w.interval_ms, ws, NULL }, &mev, &e))) {
         db_close(w.db[0]);
         db_close(w.db[1]);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
-        sheet_free(&sheet);
+        ws_close(ws);
         loaded_free(&l);
         return fail(&e);
     }
     watch_emit(&w, json_pack("{s:s, s:I, s:I}", "type", "start", "tables",
-                             (json_int_t)live_ntables(w.live), "interval_ms",
+                             (json_int_t)mon_ntables(w.mon), "interval_ms",
                              (json_int_t)w.interval_ms));
     uv_timer_init(&loop, &w.stop_timer);
     w.stop_timer.data = &w;
@@ -1217,7 +1228,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
                              "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
     uv_loop_close(&loop);
-    sheet_free(&sheet);
+    ws_close(ws);
     loaded_free(&l);
     return 0;
 }

@@ -43,6 +43,7 @@ struct live {
     const struct plan *plan;
     const struct pairing *pp;
     const struct sheet *sheet;
+    int *hold;
     int *breached;              /* per plan trigger */
     long long tick, polls, failed;
     int stopping, running;      /* running: polls and windows in flight */
@@ -125,7 +126,7 @@ static void emit(struct live_side *s)
 
 /* The figure a trigger names, from the latest poll of every table; -1: a
  * metric live polling does not measure (a rehearsal's, see rb_advice). */
-static double measure(const live_t *lv, const char *metric)
+double live_measure(const live_t *lv, const char *metric)
 {
     int missing = !strcmp(metric, "missing_rows"), lag = !strcmp(metric, "lag");
     double v = 0;
@@ -157,7 +158,7 @@ static void evaluate(live_t *lv)
 {
     for (size_t i = 0; lv->ev.on_trigger && i < lv->plan->ntriggers; i++) {
         const struct plan_limit *l = &lv->plan->triggers[i];
-        double v = measure(lv, l->name);
+        double v = live_measure(lv, l->name);
         int now = v >= 0 && (l->value > 0 ? v >= l->value : v > 0);
 
         if (v >= 0 && now != lv->breached[i]) {
@@ -236,13 +237,13 @@ static void poll_side(live_t *lv, struct live_side *s)
         lv->running++;
 }
 
-static void win_finding(void *arg, const struct diff_disc *d)
+static void win_finding(void *arg, const struct win_result *r, const struct diff_disc *d)
 {
     struct live_table *t = arg;
     live_t *lv = t->lv;
 
     if (!lv->stopping && lv->ev.on_finding)
-        lv->ev.on_finding(t->win_tick, d, lv->ev.arg);
+        lv->ev.on_finding(t->win_tick, r, d, lv->ev.arg);
 }
 
 static void win_done(void *arg, const struct win_result *r)
@@ -252,6 +253,8 @@ static void win_done(void *arg, const struct win_result *r)
 
     t->win = NULL;
     lv->running--;
+    if (lv->hold)
+        (*lv->hold)--;
     if (!r->error) {  /* a failed window is retried, wider, next round */
         free(t->checked);
         t->checked = xstrdup(r->hi);
@@ -271,6 +274,8 @@ static void validate(live_t *lv, struct live_table *t)
         return;
     t->win_tick = lv->tick;
     lv->running++;
+    if (lv->hold)
+        (*lv->hold)++;
     t->win = win_start(lv->db[0], lv->db[1], lv->plan, lv->pp, lv->sheet, t->pair, t->checked,
                        t->seen, &ev);
 }
@@ -287,15 +292,45 @@ static void on_tick(uv_timer_t *h)
     }
 }
 
+/* The state of the monitor being replaced, table by table. */
+static void adopt(live_t *lv, const live_t *old)
+{
+    lv->tick = old->tick;
+    lv->polls = old->polls;
+    lv->failed = old->failed;
+    for (size_t i = 0; i < lv->plan->ntriggers; i++)
+        for (size_t k = 0; k < old->plan->ntriggers; k++)
+            if (!strcmp(lv->plan->triggers[i].name, old->plan->triggers[k].name))
+                lv->breached[i] = old->breached[k];
+    for (size_t i = 0; i < lv->n; i++) {
+        struct live_table *t = &lv->t[i];
+        for (size_t k = 0; k < old->n; k++) {
+            const struct live_table *o = &old->t[k];
+            if (strcmp(t->name, o->name) || strcmp(t->target, o->target))
+                continue;
+            t->checked = o->checked ? xstrdup(o->checked) : NULL;
+            t->seen = o->seen ? xstrdup(o->seen) : NULL;
+            for (int side = 0; side < 2; side++) {
+                t->side[side].watermark = o->side[side].watermark
+                                          ? xstrdup(o->side[side].watermark) : NULL;
+                t->side[side].rows = o->side[side].rows;
+                t->side[side].latency_ms = o->side[side].latency_ms;
+            }
+        }
+    }
+}
+
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *plan,
-                   const struct pairing *pp, const struct sheet *sheet, int64_t interval_ms,
+                   const struct pairing *pp, const struct live_opts *o,
                    const struct live_events *ev, struct err *e)
 {
     live_t *lv = xcalloc(1, sizeof *lv);
+    int64_t interval_ms = o->interval_ms;
 
     lv->plan = plan;
     lv->pp = pp;
-    lv->sheet = sheet;
+    lv->sheet = o->sheet;
+    lv->hold = o->hold;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
     lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
     lv->loop = loop;
@@ -332,6 +367,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
         side_sql(&t->side[0], p->src, wm, p->plan->where);
         side_sql(&t->side[1], p->tgt, twm, NULL);
     }
+    if (o->adopt)
+        adopt(lv, o->adopt);
     uv_timer_init(loop, &lv->timer);
     lv->timer.data = lv;
     uv_timer_start(&lv->timer, on_tick, 0, (uint64_t)(interval_ms > 0 ? interval_ms : 30000));
@@ -390,8 +427,12 @@ void live_stop(live_t *lv)
         for (int side = 0; side < 2; side++)
             if (lv->t[i].side[side].q)
                 db_query_cancel(lv->t[i].side[side].q);
-        if (lv->t[i].win)
+        if (lv->t[i].win) {
             win_cancel(lv->t[i].win);
+            if (lv->hold)  /* the owner may free what it held at once */
+                (*lv->hold)--;
+        }
     }
+    lv->hold = NULL;
     maybe_free(lv);
 }

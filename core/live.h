@@ -52,26 +52,39 @@ struct live_events {
     void (*on_trigger)(const struct live_trigger *t, void *arg);  /* may be NULL */
     /* incremental validation (may be NULL): findings as they are found, then
      * the window's totals; `tick` is the round the window was started in */
-    void (*on_finding)(long long tick, const struct diff_disc *d, void *arg);
+    void (*on_finding)(long long tick, const struct win_result *w, const struct diff_disc *d,
+                       void *arg);
     void (*on_window)(long long tick, const struct win_result *r, void *arg);
     void *arg;
 };
 
-/* Starts polling now and every `interval_ms`. The tables are the pairs whose
- * plan decision is migrate; the target's watermark column is the source's
- * by name (case and separators aside). ERR_INPUT when there is none. `s`,
- * the mapping sheet, may be NULL: no incremental validation then.
+struct live_opts {
+    int64_t interval_ms;        /* 0: 30 s */
+    const struct sheet *sheet;  /* the mapping; NULL: no incremental validation */
+    int *hold;                  /* incremented while a window borrows the plan,
+                                 * pairing and sheet, so that their owner keeps them */
+    const live_t *adopt;        /* a monitor being replaced: its tables' state
+                                 * (watermarks, checked windows, triggers) goes on */
+};
+
+/* Starts polling now and every interval. The tables are the pairs whose plan
+ * decision is migrate; the target's watermark column is the source's by name
+ * (case and separators aside). ERR_INPUT when there is none.
  * After every sample the plan's triggers that live figures measure are
  * evaluated: missing_rows (Σ source − target rows), lag and latency (the
- * largest), error_rate (failed polls of all polls, percent). `p`, `pp`
- * and `s` are borrowed and must outlive the monitor. */
+ * largest), error_rate (failed polls of all polls, percent). `p`, `pp` and
+ * the sheet are borrowed and must outlive the monitor. */
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
-                   const struct pairing *pp, const struct sheet *s, int64_t interval_ms,
+                   const struct pairing *pp, const struct live_opts *o,
                    const struct live_events *ev, struct err *e);
 /* Stops the timer and cancels running polls; frees once they have ended. */
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */
 size_t live_ntables(const live_t *lv);
+/* The figure a trigger names from the latest polls: missing_rows (rows), lag
+ * and latency (ms), error_rate (%); -1 for a metric live polling does not
+ * measure. */
+double live_measure(const live_t *lv, const char *metric);
 void live_counts(const live_t *lv, long long *polls, long long *failed);
 
 #endif

@@ -14,7 +14,9 @@ struct win {
     struct win_events ev;
     struct win_result r;
     char *lo, *hi, *filter;     /* filter: the window as an SQL condition on the source */
-    char **keys;                /* nkeys rows × pair->nkey columns, the source's text */
+    char **keys;                /* nkeys rows × nkey columns, the source's text */
+    size_t nkey;
+    char *table, *target;       /* own copies: a cancelled window outlives the pairing */
     size_t nkeys, cap, at;      /* at: the next chunk's first row */
     db_query_t *q;              /* reading the keys */
     struct diff *diff;          /* checking a chunk */
@@ -32,7 +34,7 @@ static void set_error(win_t *w, const char *error, int fatal)
 
 static void finish(win_t *w, const char *error)
 {
-    size_t n = w->nkeys * w->pair->nkey;
+    size_t n = w->nkeys * w->nkey;
 
     if (error)
         set_error(w, error, 0);
@@ -41,7 +43,7 @@ static void finish(win_t *w, const char *error)
     for (size_t i = 0; i < n; i++)
         free(w->keys[i]);
     free(w->keys);
-    free(w->lo), free(w->hi), free(w->filter), free(w->error);
+    free(w->lo), free(w->hi), free(w->filter), free(w->error), free(w->table), free(w->target);
     free(w);
 }
 
@@ -62,7 +64,7 @@ static void on_disc(void *arg, const struct diff_disc *d)
     } else {
         w->r.duplicates++;
     }
-    w->ev.finding(w->ev.arg, &f);
+    w->ev.finding(w->ev.arg, &w->r, &f);
 }
 
 static void on_table(void *arg, const struct diff_table *t)
@@ -109,7 +111,7 @@ static void next_chunk(win_t *w)
 static int key_rows(db_query_t *q, const struct db_batch *b, void *arg)
 {
     win_t *w = arg;
-    size_t nk = w->pair->nkey;
+    size_t nk = w->nkey;
 
     (void)q;
     for (size_t r = 0; r < b->nrows; r++) {
@@ -161,8 +163,9 @@ win_t *win_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairin
     w->ev = *ev;
     w->r.lo = w->lo = xstrdup(lo);
     w->r.hi = w->hi = xstrdup(hi);
-    w->r.table = pair->src->name;
-    w->r.target_table = pair->tgt->name;
+    w->nkey = pair->nkey;
+    w->r.table = w->table = xstrdup(pair->src->name);
+    w->r.target_table = w->target = xstrdup(pair->tgt->name);
     sbuf_printf(&f, "%s > ", wm);
     db_quote_literal(&f, lo);
     sbuf_printf(&f, " AND %s <= ", wm);

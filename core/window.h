@@ -30,8 +30,9 @@ struct win_result {
 };
 
 struct win_events {
-    /* kind is missing, stale or duplicate; the key and fields as the diff's */
-    void (*finding)(void *arg, const struct diff_disc *d);
+    /* kind is missing, stale or duplicate; the key and fields as the diff's;
+     * `r` has the window's bounds and the totals so far */
+    void (*finding)(void *arg, const struct win_result *r, const struct diff_disc *d);
     /* always called once, last; the window is freed after it returns */
     void (*done)(void *arg, const struct win_result *r);
     void *arg;

@@ -51,6 +51,15 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, metric TEXT NOT NULL, object TEXT,"
     "  value REAL, threshold REAL, message TEXT NOT NULL, acknowledged_by TEXT,"
     "  acknowledged_at TEXT);",
+    /* 1 → 2: live monitoring sessions, their samples and findings */
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL, ended_at TEXT, interval_ms INTEGER, user TEXT);"
+    "ALTER TABLE samples ADD COLUMN session INTEGER REFERENCES sessions(id);"
+    "CREATE TABLE live_findings ("
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, session INTEGER REFERENCES sessions(id),"
+    "  tbl TEXT NOT NULL, target_tbl TEXT, kind TEXT NOT NULL, key_json TEXT NOT NULL,"
+    "  fields_json TEXT, window_from TEXT, window_to TEXT);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -213,6 +222,8 @@ static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types
     for (int i = 0; types[i]; i++) {
         if (types[i] == 'i') {
             sqlite3_bind_int64(st, i + 1, va_arg(ap, long));
+        } else if (types[i] == 'r') {
+            sqlite3_bind_double(st, i + 1, va_arg(ap, double));
         } else {
             const char *v = va_arg(ap, const char *);
             if (v)
@@ -436,6 +447,40 @@ int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *
     return exec_bind(ws, e, "INSERT INTO runbook_log (at, step, event, user, exit_status, "
                      "duration_ms, output) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, "
                      "?, ?, ?, ?)", "tttiit", step, event, user, exit_status, duration_ms, output);
+}
+
+long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, struct err *e)
+{
+    if (exec_bind(ws, e, "INSERT INTO sessions (kind, status, started_at, interval_ms, user) "
+                  "VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)", "tit",
+                  kind, interval_ms, user_name()) < 0)
+        return -1;
+    return (long)sqlite3_last_insert_rowid(ws->db);
+}
+
+int ws_session_end(ws_t *ws, long session, const char *status, struct err *e)
+{
+    return exec_bind(ws, e, "UPDATE sessions SET status = ?, ended_at = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "ti", status, session);
+}
+
+int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
+              double value, struct err *e)
+{
+    return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value) "
+                     "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?)", "itttr",
+                     session, side, object, metric, value);
+}
+
+int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
+               const char *kind, const char *key_json, const char *fields_json,
+               const char *window_from, const char *window_to, struct err *e)
+{
+    return exec_bind(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
+                     "key_json, fields_json, window_from, window_to) VALUES "
+                     "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "ittttttt", session, table, target_table, kind, key_json, fields_json,
+                     window_from, window_to);
 }
 
 json_t *ws_runbook_json(ws_t *ws, int with_output)

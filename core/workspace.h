@@ -12,7 +12,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 1
+#define WS_VERSION 2
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -75,6 +75,16 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
 /* Appends to the runbook log, the cutover's timeline (one transaction). */
 int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
                      long exit_status, long duration_ms, const char *output, struct err *e);
+/* Live monitoring: a session (kind watch or dashboard) with its samples
+ * (side source, target or both; one metric each) and the findings of
+ * incremental validation, each in its own transaction unless batched. */
+long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, struct err *e);
+int ws_session_end(ws_t *ws, long session, const char *status, struct err *e);
+int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
+              double value, struct err *e);
+int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
+               const char *kind, const char *key_json, const char *fields_json,
+               const char *window_from, const char *window_to, struct err *e);
 /* The runbook log, oldest first; `with_output` includes command output. */
 json_t *ws_runbook_json(ws_t *ws, int with_output);
 

@@ -154,5 +154,24 @@ check "the stop event counts the polls" \
     "$(jq -s 'map(select(.type == "poll" and .skipped != true)) | length' out.ndjson)" \
     "$(jq -r 'select(.type == "stop") | .polls' out.ndjson)"
 check "no password or error on stderr" "" "$(cat watch.err)"
+# --- what the session left in the workspace -----------------------------------------------
+ws=.cutover/state.db
+sql() { sqlite3 -separator ' ' "$ws" "$1"; }
+check "the watch is one session in the workspace, ended" "watch stopped 1000" \
+    "$(sql "SELECT kind, status, interval_ms FROM sessions")"
+check "every finding is recorded with its window" "missing 20 0|stale 5 0|" \
+    "$(sql "SELECT kind, count(*), sum(window_from IS NULL OR window_to IS NULL) FROM live_findings GROUP BY kind" | tr '\n' '|')"
+check "a stale finding keeps its fields" '2.5 1.5' \
+    "$(sql "SELECT fields_json FROM live_findings WHERE kind = 'stale' AND key_json = '{\"id\":1}'" | jq -r '.[0] | "\(.source_value) \(.target_value)"')"
+check "every poll's row count is a sample" \
+    "$(jq -s 'map(select(.type == "poll" and .rows != null)) | length' out.ndjson)" \
+    "$(sql "SELECT count(*) FROM samples WHERE metric = 'rows'")"
+check "the samples hold the figures the events showed" \
+    "$(jq -s 'map(select(.type == "poll" and .table == "orders" and .side == "source" and .rows != null) | .rows) | add' out.ndjson)" \
+    "$(sql "SELECT CAST(sum(value) AS INTEGER) FROM samples WHERE metric = 'rows' AND side = 'source' AND object = 'orders'")"
+check "the timeline has the trigger crossings and the connection gap of both sides" \
+    "$(jq -r 'select(.type == "trigger") | "trigger \(.state)"' out.ndjson | sort | uniq -c | awk '{print $2, $3, $1}' | tr '\n' '|')source connection down 1|source connection up 1|target connection down 1|target connection up 1|" \
+    "$(sql "SELECT step, event, count(*) FROM runbook_log GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
+
 
 finish

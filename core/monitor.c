@@ -1,0 +1,352 @@
+#include "config.h"
+#include "monitor.h"
+#include "sheet.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mon {
+    uv_loop_t *loop;
+    db_t *db[2];
+    live_t *live;
+    struct sheet sheet;
+    int have_sheet;
+    const struct plan *plan;
+    struct mon_opts o;
+    long session;
+    struct mon_table *t;
+    size_t n;
+    struct mon_trigger *trig;
+    size_t ntrig;
+    struct mon_events ev;
+    struct live_events fw;      /* forwarded to */
+};
+
+static const char *const side_names[2] = { "source", "target" };
+
+static void push(struct mon_series *s, double v)
+{
+    s->v[(s->at + s->n) % MON_HISTORY] = v;
+    if (s->n < MON_HISTORY)
+        s->n++;
+    else
+        s->at = (s->at + 1) % MON_HISTORY;
+}
+
+static struct mon_table *table(mon_t *m, const char *name, const char *target)
+{
+    struct mon_table *t;
+
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->t[i].name, name))
+            return &m->t[i];
+    m->t = xrealloc(m->t, (m->n + 1) * sizeof *m->t);
+    t = &m->t[m->n++];
+    memset(t, 0, sizeof *t);
+    t->name = xstrdup(name);
+    t->target = xstrdup(target);
+    t->rows[0] = t->rows[1] = t->changed[0] = t->changed[1] = -1;
+    return t;
+}
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = v ? xstrdup(v) : NULL;
+}
+
+static void warn_ws(mon_t *m, const struct err *e)
+{
+    fprintf(stderr, "cutover: warning: not recorded in the workspace: %s\n", e->msg);
+    m->o.ws = NULL;  /* once: the monitor goes on without recording */
+}
+
+static void measure_triggers(mon_t *m)
+{
+    for (size_t i = 0; i < m->ntrig; i++)
+        m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
+}
+
+static void record(mon_t *m, const char *side, const char *object, const char *metric,
+                   double v)
+{
+    struct err e = { 0 };
+
+    if (m->o.ws && ws_sample(m->o.ws, m->session, side, object, metric, v, &e) < 0)
+        warn_ws(m, &e);
+}
+
+static void on_sample(const struct live_sample *s, void *arg)
+{
+    mon_t *m = arg;
+    struct mon_table *t = table(m, s->table, s->target_table);
+    int side = s->side;
+
+    if (m->fw.on_sample)
+        m->fw.on_sample(s, m->fw.arg);
+    if (s->skipped)
+        return;
+    set_str(&t->error[side], s->error);
+    if (m->o.ws)
+        ws_begin(m->o.ws);
+    if (s->error) {
+        record(m, side_names[side], t->name, "error", 1);
+    } else {
+        t->rows[side] = s->rows;
+        t->changed[side] = s->changed;
+        t->latency_ms[side] = s->latency_ms;
+        set_str(&t->watermark[side], s->watermark);
+        record(m, side_names[side], t->name, "rows", (double)s->rows);
+        record(m, side_names[side], t->name, "latency_ms", (double)s->latency_ms);
+        if (s->changed >= 0)
+            record(m, side_names[side], t->name, "changed", (double)s->changed);
+        if (side == 0 && s->changed >= 0)
+            push(&t->h_rate, (double)s->changed);
+    }
+    t->has_missing = s->missing != -1;
+    t->missing = s->missing;
+    t->has_lag = s->has_lag;
+    t->lag_ms = s->lag_ms;
+    if (side == 1 || s->error) {  /* once per round: after the target's answer */
+        push(&t->h_latency, (double)(t->latency_ms[0] > t->latency_ms[1] ? t->latency_ms[0]
+                                                                          : t->latency_ms[1]));
+        if (t->has_missing) {
+            push(&t->h_missing, (double)t->missing);
+            record(m, "both", t->name, "missing", (double)t->missing);
+        }
+        if (t->has_lag) {
+            push(&t->h_lag, (double)t->lag_ms);
+            record(m, "both", t->name, "lag_ms", (double)t->lag_ms);
+        }
+    }
+    if (m->o.ws)
+        ws_commit(m->o.ws);
+    measure_triggers(m);
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void on_trigger(const struct live_trigger *lt, void *arg)
+{
+    mon_t *m = arg;
+    const struct plan_limit *l = lt->limit;
+    struct err e = { 0 };
+    char out[300];
+
+    if (m->fw.on_trigger)
+        m->fw.on_trigger(lt, m->fw.arg);
+    for (size_t i = 0; i < m->ntrig; i++)
+        if (!strcmp(m->trig[i].name, l->name)) {
+            m->trig[i].breached = lt->breached;
+            m->trig[i].value = lt->value;
+        }
+    snprintf(out, sizeof out, "%s %g %s (limit %g)%s%s%s", l->name, lt->value,
+             l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows", l->value,
+             lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
+             lt->breached ? (m->plan->authority ? m->plan->authority : "(no authority named)") : "",
+             lt->breached ? "'s" : "");
+    if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", lt->breached ? "breached" : "cleared",
+                                    NULL, 0, 0, out, &e) < 0)
+        warn_ws(m, &e);
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void on_finding(long long tick, const struct win_result *w, const struct diff_disc *d,
+                       void *arg)
+{
+    mon_t *m = arg;
+    struct mon_table *t = table(m, d->table, d->target_table);
+    int kind = !strcmp(d->kind, "missing") ? MON_MISSING
+             : !strcmp(d->kind, "stale") ? MON_STALE : MON_DUPLICATE;
+    struct err e = { 0 };
+
+    if (m->fw.on_finding)
+        m->fw.on_finding(tick, w, d, m->fw.arg);
+    t->found[kind]++;
+    if (m->o.ws) {
+        char *key = json_dumps(d->key, JSON_COMPACT), *fields = NULL;
+        if (d->nfields) {
+            json_t *f = json_array();
+            for (size_t i = 0; i < d->nfields; i++)
+                json_array_append_new(f, json_pack("{s:s, s:s, s:O, s:O}", "source",
+                    d->fields[i].source, "target", d->fields[i].target, "source_value",
+                    d->fields[i].source_value, "target_value", d->fields[i].target_value));
+            fields = json_dumps(f, JSON_COMPACT);
+            json_decref(f);
+        }
+        if (ws_finding(m->o.ws, m->session, d->table, d->target_table, d->kind, key, fields,
+                       w->lo, w->hi, &e) < 0)
+            warn_ws(m, &e);
+        free(key);
+        free(fields);
+    }
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void on_window(long long tick, const struct win_result *r, void *arg)
+{
+    mon_t *m = arg;
+    struct mon_table *t = table(m, r->table, r->target_table);
+
+    if (m->fw.on_window)
+        m->fw.on_window(tick, r, m->fw.arg);
+    t->checked += r->keys;
+    set_str(&t->window_error, r->error);
+    t->validated = !r->fatal;
+    if (!r->error)
+        record(m, "both", t->name, "window_rows", (double)r->keys);
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void set_triggers(mon_t *m)
+{
+    struct mon_trigger *old = m->trig;
+    size_t nold = m->ntrig;
+
+    m->ntrig = m->plan->ntriggers;
+    m->trig = xcalloc(m->ntrig + 1, sizeof *m->trig);
+    for (size_t i = 0; i < m->ntrig; i++) {
+        const struct plan_limit *l = &m->plan->triggers[i];
+        struct mon_trigger *t = &m->trig[i];
+        t->name = xstrdup(l->name);
+        t->limit = l->value;
+        t->unit = l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows";
+        t->value = -1;
+        for (size_t k = 0; k < nold; k++)
+            if (!strcmp(old[k].name, t->name))
+                t->breached = old[k].breached;
+    }
+    for (size_t k = 0; k < nold; k++)
+        free(old[k].name);
+    free(old);
+}
+
+static live_t *start_live(mon_t *m, const struct pairing *pp, const live_t *adopt,
+                          struct err *e)
+{
+    struct live_events ev = { on_sample, on_trigger, on_finding, on_window, m };
+    struct live_opts lo = { m->o.interval_ms, m->have_sheet ? &m->sheet : NULL, m->o.hold, adopt };
+    live_t *lv = live_start(m->loop, m->db[0], m->db[1], m->plan, pp, &lo, &ev, e);
+
+    if (lv)  /* tables known before their first poll, validated unless a window says no */
+        for (size_t i = 0; i < pp->n; i++) {
+            const struct pair *p = &pp->pairs[i];
+            if (p->src && p->tgt && p->plan && p->plan->decision == DEC_MIGRATE)
+                table(m, p->src->name, p->tgt->name)->validated =
+                    m->have_sheet && p->plan->watermark && p->nkey;
+        }
+    return lv;
+}
+
+static void load_sheet(mon_t *m)
+{
+    char *path = plan_path(m->plan, m->plan->mapping);
+    struct err e = { 0 };
+
+    if (m->have_sheet)
+        sheet_free(&m->sheet);
+    m->have_sheet = sheet_load(path, &m->sheet, &e) == 0;
+    free(path);
+}
+
+mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
+                 const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
+                 struct err *e)
+{
+    mon_t *m = xcalloc(1, sizeof *m);
+    struct err we = { 0 };
+
+    m->loop = loop;
+    m->db[0] = src;
+    m->db[1] = tgt;
+    m->plan = p;
+    m->o = *o;
+    m->ev = *ev;
+    if (ev->forward)
+        m->fw = *ev->forward;
+    load_sheet(m);
+    set_triggers(m);
+    if (!(m->live = start_live(m, pp, NULL, e))) {
+        mon_stop(m, NULL);
+        return NULL;
+    }
+    if (m->o.ws && (m->session = ws_session_begin(m->o.ws, o->kind, (long)o->interval_ms, &we)) < 0)
+        warn_ws(m, &we);
+    return m;
+}
+
+int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e)
+{
+    live_t *old = m->live, *lv;
+
+    m->plan = p;
+    load_sheet(m);  /* the sheet may have been edited too */
+    set_triggers(m);
+    lv = start_live(m, pp, old, e);
+    live_stop(old);  /* its polls in flight are cancelled and not reported */
+    m->live = lv;
+    measure_triggers(m);
+    return lv ? 0 : -1;
+}
+
+void mon_stop(mon_t *m, const char *status)
+{
+    struct err e = { 0 };
+
+    if (!m)
+        return;
+    live_stop(m->live);
+    if (m->o.ws && m->session > 0 && status)
+        ws_session_end(m->o.ws, m->session, status, &e);
+    for (size_t i = 0; i < m->n; i++) {
+        struct mon_table *t = &m->t[i];
+        free(t->name), free(t->target), free(t->window_error);
+        for (int s = 0; s < 2; s++)
+            free(t->watermark[s]), free(t->error[s]);
+    }
+    free(m->t);
+    for (size_t i = 0; i < m->ntrig; i++)
+        free(m->trig[i].name);
+    free(m->trig);
+    if (m->have_sheet)
+        sheet_free(&m->sheet);
+    free(m);
+}
+
+const struct mon_table *mon_tables(const mon_t *m, size_t *n)
+{
+    *n = m->n;
+    return m->t;
+}
+
+const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n)
+{
+    *n = m->ntrig;
+    return m->trig;
+}
+
+long mon_session(const mon_t *m) { return m->session; }
+
+size_t mon_ntables(const mon_t *m) { return m->live ? live_ntables(m->live) : 0; }
+
+void mon_counts(const mon_t *m, long long *polls, long long *failed)
+{
+    *polls = *failed = 0;
+    if (m->live)
+        live_counts(m->live, polls, failed);
+}
+
+void mon_connection(mon_t *m, int side, int up, const char *error)
+{
+    struct err e = { 0 };
+
+    if (m->o.ws && ws_runbook_event(m->o.ws, side_names[side],
+                                    up ? "connection up" : "connection down", NULL, 0, 0,
+                                    up ? NULL : error, &e) < 0)
+        warn_ws(m, &e);
+}

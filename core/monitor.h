@@ -1,0 +1,81 @@
+/* mon: the live monitor shared by the dashboard and `cutover watch`. It runs
+ * live polling (live.h) over the plan with the mapping sheet, keeps the
+ * latest figures of every table with a short history of each (for
+ * sparklines), the state of every [rollback] trigger and the findings of
+ * incremental validation, and records them in the workspace as a session:
+ * samples, findings, and trigger crossings on the timeline. The plan and
+ * pairing may be replaced while it runs (mon_replan); its figures go on. */
+#ifndef CUTOVER_MONITOR_H
+#define CUTOVER_MONITOR_H
+
+#include "live.h"
+#include "workspace.h"
+
+#define MON_HISTORY 60
+
+struct mon_series {             /* the last MON_HISTORY values, oldest first from `at` */
+    double v[MON_HISTORY];
+    int n, at;
+};
+
+struct mon_table {
+    char *name, *target;
+    long long rows[2], changed[2];      /* -1: not known yet */
+    int64_t latency_ms[2];
+    char *watermark[2];
+    char *error[2];                     /* the side's last poll failed: why */
+    long long missing;                  /* source − target rows; valid when has_missing */
+    int has_missing, has_lag;
+    int64_t lag_ms;
+    int validated;                      /* incremental validation runs on it */
+    long long found[3];                 /* missing, stale, duplicate: the session's findings */
+    long long checked;                  /* rows checked by the windows */
+    char *window_error;                 /* why the last window failed */
+    struct mon_series h_missing, h_lag, h_rate, h_latency;
+};
+
+enum { MON_MISSING, MON_STALE, MON_DUPLICATE };
+
+struct mon_trigger {
+    char *name;
+    double value, limit;                /* value -1: not measured live */
+    const char *unit;                   /* rows, ms or % */
+    int breached;
+};
+
+typedef struct mon mon_t;
+
+struct mon_events {
+    void (*changed)(void *arg);         /* figures moved: redraw */
+    const struct live_events *forward;  /* every live event as it comes (may be NULL) */
+    void *arg;                          /* for changed; forward has its own */
+};
+
+struct mon_opts {
+    const char *kind;                   /* the session's kind: watch or dashboard */
+    int64_t interval_ms;
+    ws_t *ws;                           /* NULL: nothing recorded */
+    int *hold;                          /* see live_opts */
+};
+
+/* Starts monitoring; the sheet is read from the plan's mapping path (none:
+ * no incremental validation). `p` and `pp` are borrowed until replaced. */
+mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
+                 const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
+                 struct err *e);
+/* The plan or pairing changed: polling goes on over the new ones, its state
+ * carried over. -1 with `e` when the new plan cannot be polled (the old
+ * monitoring stops). Only while nothing holds (see live_opts.hold). */
+int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
+/* Ends the session (status: stopped, or why) and frees once polls end. */
+void mon_stop(mon_t *m, const char *status);
+
+const struct mon_table *mon_tables(const mon_t *m, size_t *n);
+const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n);
+void mon_counts(const mon_t *m, long long *polls, long long *failed);
+long mon_session(const mon_t *m);
+size_t mon_ntables(const mon_t *m);     /* tables polled */
+/* A database went down or came back: onto the timeline (not the first up). */
+void mon_connection(mon_t *m, int side, int up, const char *error);
+
+#endif
