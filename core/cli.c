@@ -972,6 +972,7 @@ struct watch {
     int64_t for_ms, interval_ms;
     db_t *db[2];
     mon_t *mon;
+    ws_t *ws;
     int was_down[2];
     uv_timer_t stop_timer;
     uv_signal_t sig[2];
@@ -1132,8 +1133,8 @@ static void watch_state(db_t *db, enum db_state st, void *arg)
 
     if (st == DB_CONNECTING)
         return;
-    if (w->mon && (st == DB_DOWN) != w->was_down[side])  /* a change: onto the timeline */
-        mon_connection(w->mon, side, st == DB_UP, db_errmsg(db));
+    if (w->ws && (st == DB_DOWN) != w->was_down[side])  /* a change: onto the timeline */
+        ws_connection_event(w->ws, side_name(side), st == DB_UP, db_errmsg(db), &(struct err){ 0 });
     w->was_down[side] = st == DB_DOWN;
     ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state", st == DB_UP ? "up" : "down");
     if (st == DB_DOWN)
@@ -1178,7 +1179,6 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
     struct mon_events mev = { .forward = &ev };
-    ws_t *ws = NULL;
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;
@@ -1191,7 +1191,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         return fail(&e);
     {
         char *path = plan_path(l.plan, l.plan->workspace);
-        if (!(ws = ws_open(path, &e)))
+        if (!(w.ws = ws_open(path, &e)))
             fprintf(stderr, "cutover: warning: nothing will be recorded: %s\n", e.msg);
         free(path);
         e = (struct err){ 0 };
@@ -1203,12 +1203,12 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
         !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp,
-                            &(struct mon_opts){ "watch", w.interval_ms, ws, NULL }, &mev, &e))) {
+                            &(struct mon_opts){ "watch", w.interval_ms, w.ws, NULL }, &mev, &e))) {
         db_close(w.db[0]);
         db_close(w.db[1]);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
-        ws_close(ws);
+        ws_close(w.ws);
         loaded_free(&l);
         return fail(&e);
     }
@@ -1228,7 +1228,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
                              "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
     uv_loop_close(&loop);
-    ws_close(ws);
+    ws_close(w.ws);
     loaded_free(&l);
     return 0;
 }

@@ -82,6 +82,11 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
         return;
     }
     s->error[0] = '\0';
+    if (d->hold) {  /* a run or a live window reads the pairing: this one is dropped */
+        cat_free(cat);
+        notify(d, DASH_DB);
+        return;
+    }
     cat_free(s->cat);
     s->cat = cat;
     s->loaded_at = uv_now(d->loop);
@@ -120,6 +125,13 @@ static void on_state(db_t *db, enum db_state st, void *arg)
     int i = db == d->side[0].db ? 0 : 1;
 
     d->side[i].state = st;
+    if (st != DB_CONNECTING && (st == DB_DOWN) != d->side[i].was_down) {
+        struct err e = { 0 };
+        d->side[i].was_down = st == DB_DOWN;
+        if (d->ws && ws_connection_event(d->ws, i ? "target" : "source", st == DB_UP,
+                                         db_errmsg(db), &e) < 0)
+            say(d, 1, "%s", e.msg);
+    }
     if (st == DB_DOWN)
         snprintf(d->side[i].error, sizeof d->side[i].error, "%s", db_errmsg(db));
     notify(d, DASH_DB);

@@ -20,6 +20,7 @@ struct dash_side {
     enum db_state state;
     struct catalog *cat;        /* the last one loaded; kept while the db is down */
     int loading;
+    int was_down;               /* for the timeline: only changes are recorded */
     uint64_t loaded_at;         /* uv_now() of the last successful load, 0 if none */
     char error[1400];           /* why the last load or connection failed */
     void *load;                 /* the catalog load in flight, detached on close */

@@ -270,7 +270,7 @@ static void validate(live_t *lv, struct live_table *t)
 {
     struct win_events ev = { win_finding, win_done, t };
 
-    if (!lv->sheet || t->off || t->win || !t->checked || !t->seen || !strcmp(t->checked, t->seen))
+    if (!lv->sheet || !t->pair || t->off || t->win || !t->checked || !t->seen || !strcmp(t->checked, t->seen))
         return;
     t->win_tick = lv->tick;
     lv->running++;
@@ -379,6 +379,19 @@ fail:
     lv->timer.data = lv;
     live_stop(lv);
     return NULL;
+}
+
+void live_repoint(live_t *lv, const struct pairing *pp)
+{
+    lv->pp = pp;
+    for (size_t i = 0; i < lv->n; i++) {
+        struct live_table *t = &lv->t[i];
+        t->pair = NULL;  /* gone from the catalog: polls say so, windows wait */
+        for (size_t k = 0; k < pp->n && !t->pair; k++)
+            if (pp->pairs[k].src && pp->pairs[k].tgt && !strcmp(pp->pairs[k].src->name, t->name) &&
+                !strcmp(pp->pairs[k].tgt->name, t->target))
+                t->pair = &pp->pairs[k];
+    }
 }
 
 size_t live_ntables(const live_t *lv) { return lv->n; }

@@ -109,7 +109,8 @@ static void on_sample(const struct live_sample *s, void *arg)
     t->missing = s->missing;
     t->has_lag = s->has_lag;
     t->lag_ms = s->lag_ms;
-    if (side == 1 || s->error) {  /* once per round: after the target's answer */
+    t->round[side] = s->tick;
+    if (t->round[0] == t->round[1]) {  /* once per round: when both sides have answered */
         push(&t->h_latency, (double)(t->latency_ms[0] > t->latency_ms[1] ? t->latency_ms[0]
                                                                           : t->latency_ms[1]));
         if (t->has_missing) {
@@ -284,6 +285,10 @@ int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct 
 {
     live_t *old = m->live, *lv;
 
+    if (p == m->plan && old) {
+        live_repoint(old, pp);
+        return 0;
+    }
     m->plan = p;
     load_sheet(m);  /* the sheet may have been edited too */
     set_triggers(m);
@@ -339,14 +344,4 @@ void mon_counts(const mon_t *m, long long *polls, long long *failed)
     *polls = *failed = 0;
     if (m->live)
         live_counts(m->live, polls, failed);
-}
-
-void mon_connection(mon_t *m, int side, int up, const char *error)
-{
-    struct err e = { 0 };
-
-    if (m->o.ws && ws_runbook_event(m->o.ws, side_names[side],
-                                    up ? "connection up" : "connection down", NULL, 0, 0,
-                                    up ? NULL : error, &e) < 0)
-        warn_ws(m, &e);
 }

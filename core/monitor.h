@@ -31,7 +31,8 @@ struct mon_table {
     long long found[3];                 /* missing, stale, duplicate: the session's findings */
     long long checked;                  /* rows checked by the windows */
     char *window_error;                 /* why the last window failed */
-    struct mon_series h_missing, h_lag, h_rate, h_latency;
+    struct mon_series h_missing, h_lag, h_rate, h_latency;   /* one value per round */
+    long long round[2];                 /* the last round each side answered */
 };
 
 enum { MON_MISSING, MON_STALE, MON_DUPLICATE };
@@ -63,9 +64,10 @@ struct mon_opts {
 mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                  const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
                  struct err *e);
-/* The plan or pairing changed: polling goes on over the new ones, its state
- * carried over. -1 with `e` when the new plan cannot be polled (the old
- * monitoring stops). Only while nothing holds (see live_opts.hold). */
+/* The plan changed (`p` new) or only the pairing was rebuilt (`p` the same):
+ * polling goes on over the new ones, its state carried over. -1 with `e`
+ * when a new plan cannot be polled (monitoring stops). Only while nothing
+ * holds (see live_opts.hold). */
 int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
 /* Ends the session (status: stopped, or why) and frees once polls end. */
 void mon_stop(mon_t *m, const char *status);
@@ -75,7 +77,5 @@ const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n);
 void mon_counts(const mon_t *m, long long *polls, long long *failed);
 long mon_session(const mon_t *m);
 size_t mon_ntables(const mon_t *m);     /* tables polled */
-/* A database went down or came back: onto the timeline (not the first up). */
-void mon_connection(mon_t *m, int side, int up, const char *error);
 
 #endif

@@ -483,6 +483,12 @@ int ws_finding(ws_t *ws, long session, const char *table, const char *target_tab
                      window_from, window_to);
 }
 
+int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, struct err *e)
+{
+    return ws_runbook_event(ws, side, up ? "connection up" : "connection down", NULL, 0, 0,
+                            up ? NULL : error, e);
+}
+
 json_t *ws_runbook_json(ws_t *ws, int with_output)
 {
     return rows_json(ws, with_output

@@ -85,6 +85,8 @@ int ws_sample(ws_t *ws, long session, const char *side, const char *object, cons
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e);
+/* A database went down (with why) or came back: onto the timeline. */
+int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, struct err *e);
 /* The runbook log, oldest first; `with_output` includes command output. */
 json_t *ws_runbook_json(ws_t *ws, int with_output);
 

@@ -1,9 +1,12 @@
 /* The cutover panel: the runbook's steps with their state, owner, time
  * against the expected and gate; the rollback advice from the triggers; the
- * selected step's live log; the timeline. g goes (after the gate; a manual
- * gate asks the owner's name), a aborts, s skips, B rolls back — each
- * confirmed and recorded. Hypercare settings are shown until polling lands. */
+ * live figures of every migrated table (polled by core/monitor while polling
+ * is not paused) with sparklines and the trigger status; the selected step's
+ * live log; the timeline. g goes (after the gate; a manual gate asks the
+ * owner's name), a aborts, s skips, B rolls back — each confirmed and
+ * recorded. */
 #include "config.h"
+#include "monitor.h"
 #include "panel.h"
 #include "runbook.h"
 #include "util.h"
@@ -40,6 +43,8 @@ struct cut_panel {
     size_t step;
     int action;                 /* the action being confirmed */
     char name[128];             /* typed for a manual gate */
+    mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
+    char live_error[1100];      /* why live polling could not start */
 };
 
 #define PRIV(p) ((struct cut_panel *)(p)->priv)
@@ -127,6 +132,7 @@ static void done(struct panel *p)
 {
     struct cut_panel *cp = PRIV(p);
 
+    mon_stop(cp->mon, "closed");
     rb_free(cp->rb);
     table_free(&cp->table);
     view_clear(&cp->view);
@@ -143,11 +149,67 @@ static void title(struct panel *p, char *buf, size_t n)
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
 }
 
+/* A lag or latency in its two largest units: 850ms, 12s, 4m05s, 4h43m, 111d02h. */
+static char *fmt_ms(int64_t ms, char *buf, size_t n)
+{
+    const char *sign = ms < 0 ? "-" : "";
+    long long a = ms < 0 ? -(long long)ms : (long long)ms, s = a / 1000;
+
+    if (a == 0)
+        snprintf(buf, n, "0s");
+    else if (a < 1000)
+        snprintf(buf, n, "%s%lldms", sign, a);
+    else if (s < 60)
+        snprintf(buf, n, "%s%llds", sign, s);
+    else if (s < 3600)
+        snprintf(buf, n, "%s%lldm%02llds", sign, s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(buf, n, "%s%lldh%02lldm", sign, s / 3600, s / 60 % 60);
+    else
+        snprintf(buf, n, "%s%lldd%02lldh", sign, s / 86400, s / 3600 % 24);
+    return buf;
+}
+
+/* Live triggers advise rollback once the cutover has begun: before its
+ * first step the target is still being filled. */
+static int begun(const struct cut_panel *cp)
+{
+    for (size_t i = 0; i < rb_count(cp->rb); i++)
+        if (rb_step(cp->rb, i)->state != RB_PENDING)
+            return 1;
+    return 0;
+}
+
+/* The first live trigger breached, as "lag 30m20s >= 1m (live)", or NULL. */
+static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
+{
+    size_t nt;
+    const struct mon_trigger *t = cp->mon && begun(cp) ? mon_triggers(cp->mon, &nt) : NULL;
+
+    for (size_t i = 0; t && i < nt; i++)
+        if (t[i].breached) {
+            char v[32], l[32];
+            if (!strcmp(t[i].unit, "ms"))
+                snprintf(buf, n, "%s %s >= %s (live)", t[i].name,
+                         fmt_ms((int64_t)t[i].value, v, sizeof v),
+                         fmt_ms((int64_t)t[i].limit, l, sizeof l));
+            else
+                snprintf(buf, n, "%s %g%s >= %g%s (live)", t[i].name, t[i].value,
+                         strcmp(t[i].unit, "%") ? "" : "%", t[i].limit,
+                         strcmp(t[i].unit, "%") ? "" : "%");
+            return buf;
+        }
+    return NULL;
+}
+
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
-    const char *adv = rb_advice(cp->rb);
+    char live[160];
+    const char *adv = live_advice(cp, live, sizeof live);
 
+    if (!adv)
+        adv = rb_advice(cp->rb);
     if (adv)
         draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
                    tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
@@ -156,6 +218,126 @@ static void advice_line(struct cut_panel *cp, int y, int x, int w)
                    tui_g->ok, cp->p->dash->runs ? "" : " (no run yet)");
     else
         draw_text(y, x, w, ROLE_MUTED, "no rollback triggers in the plan");
+}
+
+/* --- live figures ------------------------------------------------------------------ */
+
+static void trigger_line(struct cut_panel *cp, struct tui_view *v)
+{
+    size_t nt, at = 0;
+    const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
+    char line[600] = "", a[32], b[32];
+
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].value < 0)
+            continue;  /* a rehearsal's trigger: the advice line has it */
+        if (!strcmp(t[i].unit, "ms")) {
+            fmt_ms((int64_t)t[i].value, a, sizeof a);
+            fmt_ms((int64_t)t[i].limit, b, sizeof b);
+        } else {
+            snprintf(a, sizeof a, "%g%s", t[i].value, strcmp(t[i].unit, "%") ? "" : "%");
+            snprintf(b, sizeof b, "%g%s", t[i].limit, strcmp(t[i].unit, "%") ? "" : "%");
+        }
+        at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %s %s/%s", at ? "  " : "",
+                               t[i].breached ? tui_g->fail : tui_g->ok, t[i].name, a, b);
+        if (at >= sizeof line)
+            break;
+    }
+    view_add(v, ROLE_TEXT, "triggers%s: %s", begun(cp) ? "" : " (advise from the first step)",
+             at ? line : "none measured live");
+}
+
+static void found_text(const struct mon_table *t, char *buf, size_t n)
+{
+    if (t->window_error)
+        snprintf(buf, n, "%s %s", tui_g->fail, t->window_error);
+    else if (!t->validated)
+        snprintf(buf, n, "not validated (needs a watermark and a key)");
+    else if (t->found[MON_MISSING] || t->found[MON_STALE] || t->found[MON_DUPLICATE])
+        snprintf(buf, n, "%lld missing %lld stale %lld dup of %lld", t->found[MON_MISSING],
+                 t->found[MON_STALE], t->found[MON_DUPLICATE], t->checked);
+    else if (t->checked)
+        snprintf(buf, n, "%s %lld checked", tui_g->ok, t->checked);
+    else
+        snprintf(buf, n, "%s no change to check yet", tui_g->ok);
+}
+
+static void live_lines(struct cut_panel *cp, struct tui_view *v)
+{
+    size_t n;
+    const struct mon_table *t;
+    long long polls, failed;
+
+    if (!cp->mon) {
+        if (cp->live_error[0])
+            view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, cp->live_error);
+        else
+            view_add(v, ROLE_MUTED, "live polling %s", cp->p->dash->paused
+                     ? "paused (Space resumes)" : "starts when both catalogs are read");
+        return;
+    }
+    t = mon_tables(cp->mon, &n);
+    mon_counts(cp->mon, &polls, &failed);
+    trigger_line(cp, v);
+    view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %7s %6s %5s %-12s %s", "LIVE", "SOURCE", "TARGET",
+             "DELTA", "LAG", "WRITES", "MS", "DELTA TREND", "VALIDATION");
+    for (size_t i = 0; i < n; i++) {
+        char src[24], tgt[24], delta[24], lag[24], rate[24], ms[24], found[160], spark[128];
+        double hist[MON_HISTORY];
+        int bad;
+        for (int k = 0; k < t[i].h_missing.n; k++)
+            hist[k] = t[i].h_missing.v[(t[i].h_missing.at + k) % MON_HISTORY];
+        draw_spark(spark, sizeof spark, hist + (t[i].h_missing.n > 12 ? t[i].h_missing.n - 12 : 0),
+                   t[i].h_missing.n < 12 ? t[i].h_missing.n : 12);  /* the latest twelve */
+        for (int s = 0; s < 2; s++)
+            snprintf(s ? tgt : src, 24, "%s", t[i].error[s] ? "down"
+                     : t[i].rows[s] < 0 ? "-" : "");
+        if (!t[i].error[0] && t[i].rows[0] >= 0)
+            snprintf(src, sizeof src, "%lld", t[i].rows[0]);
+        if (!t[i].error[1] && t[i].rows[1] >= 0)
+            snprintf(tgt, sizeof tgt, "%lld", t[i].rows[1]);
+        snprintf(delta, sizeof delta, t[i].has_missing ? "%lld" : "-", t[i].missing);
+        if (t[i].has_lag)
+            fmt_ms(t[i].lag_ms, lag, sizeof lag);
+        else
+            snprintf(lag, sizeof lag, "-");
+        snprintf(rate, sizeof rate, t[i].changed[0] >= 0 ? "%lld" : "-", t[i].changed[0]);
+        snprintf(ms, sizeof ms, "%lld", (long long)(t[i].latency_ms[0] > t[i].latency_ms[1]
+                                                    ? t[i].latency_ms[0] : t[i].latency_ms[1]));
+        found_text(&t[i], found, sizeof found);
+        bad = t[i].error[0] || t[i].error[1] || (t[i].has_missing && t[i].missing) ||
+              t[i].found[MON_MISSING] || t[i].found[MON_STALE] || t[i].found[MON_DUPLICATE] ||
+              t[i].window_error;
+        view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %7s %6s %5s %-12s %s",
+                 t[i].name, src, tgt, delta, lag, rate, ms, spark, found);
+    }
+    view_add(v, ROLE_MUTED, "%lld polls, %lld failed, every %s", polls, failed,
+             dur_format(cp->p->dash->interval_ms, (char[32]){ 0 }, 32));
+}
+
+static void sync_monitor(struct cut_panel *cp, unsigned what)
+{
+    struct dash *d = cp->p->dash;
+    struct mon_opts o = { "dashboard", d->interval_ms, d->ws, &d->hold };
+    struct mon_events ev = { on_change, NULL, cp };
+    struct err e = { 0 };
+
+    if (d->paused || !d->have_inventory) {  /* paused, or the pairing it polls is gone */
+        mon_stop(cp->mon, d->paused ? "paused" : "catalogs unavailable");
+        cp->mon = NULL;
+        return;
+    }
+    if (cp->mon && !(what & (DASH_INVENTORY | DASH_PLAN)))
+        return;
+    if (cp->mon ? mon_replan(cp->mon, d->plan, &d->pairs, &e) < 0
+                : !(cp->mon = mon_start(d->loop, d->side[0].db, d->side[1].db, d->plan, &d->pairs,
+                                        &o, &ev, &e))) {
+        snprintf(cp->live_error, sizeof cp->live_error, "%s", e.msg);
+        mon_stop(cp->mon, "failed");
+        cp->mon = NULL;
+        return;
+    }
+    cp->live_error[0] = '\0';
 }
 
 static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
@@ -205,6 +387,11 @@ static void draw(struct panel *p, struct rect r, int focused)
     if (!rb_count(cp->rb)) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
         advice_line(cp, r.y + 1, r.x, r.w);
+        live_lines(cp, &v);
+        view_add(&v, ROLE_TITLE, "timeline:");
+        timeline(cp, &v, 4);
+        view_draw(&v, (struct rect){ r.y + 2, r.x, r.h - 2, r.w });
+        view_clear(&v);
         return;
     }
     if (p->detail && s) {
@@ -217,6 +404,7 @@ static void draw(struct panel *p, struct rect r, int focused)
             view_add(&cp->view, ROLE_FAIL, "%s %s", tui_g->fail, s->reason);
         view_add(&cp->view, ROLE_TITLE, "log:");
         log_tail(&s->log, &cp->view, 1000);
+        live_lines(cp, &cp->view);
         view_add(&cp->view, ROLE_TITLE, "timeline:");
         timeline(cp, &cp->view, 0);
         view_draw(&cp->view, r);
@@ -227,11 +415,14 @@ static void draw(struct panel *p, struct rect r, int focused)
         th = r.h - 2;
     table_draw(&cp->table, (struct rect){ r.y, r.x, th, r.w }, focused);
     advice_line(cp, r.y + th, r.x, r.w);
-    if (s && r.h - th - 1 > 0) {
-        if (s->reason[0])
+    if (r.h - th - 1 > 0) {
+        live_lines(cp, &v);
+        if (s && s->reason[0])
             view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);
-        view_add(&v, ROLE_TITLE, "%s log%s", s->plan->name, s->log.len ? ":" : ": (nothing yet)");
-        log_tail(&s->log, &v, 4);
+        if (s) {
+            view_add(&v, ROLE_TITLE, "%s log%s", s->plan->name, s->log.len ? ":" : ": (nothing yet)");
+            log_tail(&s->log, &v, 4);
+        }
         view_add(&v, ROLE_TITLE, "timeline:");
         timeline(cp, &v, 4);
         view_draw(&v, (struct rect){ r.y + th + 1, r.x, r.h - th - 1, r.w });
@@ -341,6 +532,7 @@ static void update(struct panel *p, unsigned what)
 {
     if (what & DASH_PLAN)
         rb_replan(PRIV(p)->rb);
+    sync_monitor(PRIV(p), what);
 }
 
 static struct tui_table *table(struct panel *p)

@@ -432,17 +432,13 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
 static void trend(struct reh_panel *rp, int y, int x, int w)
 {
     size_t n = json_array_size(rp->runs), from = n > 30 ? n - 30 : 0;
-    long long max = 1;
-    char line[512] = "", d1[32], d2[32];
-    int at = 0;
+    double open[30];
+    char line[512], d1[32], d2[32];
+    int at;
 
     for (size_t i = from; i < n; i++)
-        if (ji(item(rp->runs, (int)i), "open") > max)
-            max = ji(item(rp->runs, (int)i), "open");
-    for (size_t i = from; i < n; i++) {
-        long long v = ji(item(rp->runs, (int)i), "open");
-        at += snprintf(line + at, sizeof line - (size_t)at, "%s", tui_g->spark[v * 7 / max]);
-    }
+        open[i - from] = (double)ji(item(rp->runs, (int)i), "open");
+    draw_spark(line, sizeof line, open, (int)(n - from));
     at = draw_textf(y, x, w, ROLE_MUTED, "open per run ");
     at += draw_text(y, x + at, w - at, ROLE_SPARKLINE, line);
     if (n >= 2) {

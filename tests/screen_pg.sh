@@ -51,7 +51,8 @@ cp -r demo pristine
 # --- start-up: the four panels and the demo's tables --------------------------------
 start main 120 32 "$work/demo"
 if wait_for main "Inventory 9/10 decided" && wait_for main "src ● tgt ●" &&
-   wait_for main "Mapping 12/42 approved ─"; then  # the background lint is done
+   wait_for main "Mapping 12/42 approved ─" &&  # the background lint is done
+   wait_for main "✗ missing_rows 6/1"; then      # the first live round is in
     expect_screen "start-up screen" main screen-start.txt
 else
     not_ok "start-up screen" "$(screen main)"
@@ -339,6 +340,53 @@ else not_ok "the timeline in the workspace" "$timeline"; fi
 [ "$(sqlite3 -cmd ".timeout 5000" rb/.cutover/state.db "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'verify' AND event = 'output'")" = "boom" ] &&
     ok "the step's output is stored" || not_ok "the step's output is stored"
 T kill-session -t rbk
+
+# --- live figures: counts, delta, validation of each watermark window, triggers ---------
+mkdir live
+sqlite3 live/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT, updated_at TEXT);
+    INSERT INTO orders VALUES (1, '1.50', '2026-01-01T00:00:01Z'), (2, '2.50', '2026-01-01T00:00:02Z'),
+                              (3, '3.50', '2026-01-01T00:00:03Z')"
+cp live/src.db live/tgt.db
+(cd live && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+sed -i 's/^decision = undecided/decision = migrate\nwatermark = updated_at/' live/cutover.ini
+printf '[step open]\ntitle = Open Production\nowner = alice\n[rollback]\ntrigger.missing_rows = 1\nauthority = carol\n[hypercare]\ninterval = 1s\n' >>live/cutover.ini
+start live 130 36 "$work/live"
+wait_for live "src ● tgt ●"
+keys live 4 z
+row() { printf '%-16s %8s %8s %6s %7s' "$@"; }  # TABLE SOURCE TARGET DELTA LAG, as drawn
+expect_text "a migrated table's live figures" live "$(row orders 3 3 0 0s)"
+expect_text "no change yet to validate" live "✓ no change to check yet"
+expect_text "the triggers measured live, not advising before the first step" live \
+    "triggers (advise from the first step): ✓ missing_rows 0/1"
+# the source moves on: one row inserted, one updated, neither copied
+sqlite3 live/src.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
+    UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
+expect_text "the delta and the lag follow" live "$(row orders 4 3 1 2s)"
+expect_text "the next window finds the row missing and the update stale" live "1 missing 1 stale 0 dup of 2"
+expect_text "the delta's trend rises" live "▁█"
+keys live g y
+expect_text "after the first step, live triggers advise rollback" live \
+    "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
+expect_text "the trigger status line marks it" live "triggers: ✗ missing_rows 1/1"
+# the sync catches up: the target gets both rows
+sqlite3 live/tgt.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
+    UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
+expect_text "caught up: delta and lag back to zero" live "$(row orders 4 4 0 0s)"
+expect_text "the delta's trend falls" live "█▁"
+expect_text "the trigger clears" live "triggers: ✓ missing_rows 0/1"
+keys live Space
+expect_text "Space pauses live polling too" live "live polling paused (Space resumes)"
+keys live Space
+expect_text "resumed: the figures come back" live "$(row orders 4 4 0 0s)"
+live_ws() { sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "$1"; }
+check "the findings are in the workspace with their window" \
+    "missing {\"id\":4} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|stale {\"id\":2} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|" \
+    "$(live_ws "SELECT kind, key_json, window_from, window_to FROM live_findings ORDER BY kind" | tr '|' ' ' | tr '\n' '|')"
+check "the trigger's crossings are on the timeline" "trigger breached|trigger cleared|" \
+    "$(live_ws "SELECT step || ' ' || event FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
+check "the dashboard's polling sessions are recorded, the paused one ended" "dashboard paused|dashboard running|" \
+    "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
+T kill-session -t live
 
 # --- polling: pause, interval, refresh; the selection survives a refresh -------------
 keys main Space

@@ -263,3 +263,24 @@ struct rect draw_box(struct rect r, const char *title, int focused)
         draw_textf(r.y, r.x + 1, r.w - 2, focused ? ROLE_BORDER_FOCUS : ROLE_TITLE, " %s ", title);
     return (struct rect){ r.y + 1, r.x + 1, r.h - 2, r.w - 2 };
 }
+
+char *draw_spark(char *buf, size_t size, const double *v, int n)
+{
+    double lo = 0, hi = 0;
+    size_t at = 0;
+
+    for (int i = 0; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int level = hi > lo ? (int)((v[i] - lo) * 7 / (hi - lo) + 0.5) : 0;
+        int w = snprintf(buf + at, size - at, "%s", tui_g->spark[level]);
+        if (w < 0 || (size_t)w >= size - at)
+            break;
+        at += (size_t)w;
+    }
+    buf[at] = '\0';
+    return buf;
+}

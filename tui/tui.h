@@ -61,6 +61,9 @@ char *draw_fit(char *buf, size_t n, const char *s, int w);
 /* Draws text wrapped at spaces over at most `lines` lines; returns the lines used. */
 int draw_wrapped(int y, int x, int w, int lines, enum theme_role r, const char *s);
 void draw_fill(struct rect r, enum theme_role role);
+/* A sparkline of `n` values into buf, one glyph each, scaled from
+ * min(0, lowest) to the highest; returns buf. */
+char *draw_spark(char *buf, size_t size, const double *v, int n);
 /* A box with a title in its top border; its inside is returned. */
 struct rect draw_box(struct rect r, const char *title, int focused);
 
