@@ -1017,8 +1017,9 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s: %s", jstr(ev, "table"), jstr(ev, "side"), jstr(ev, "error"));
         else if (!strcmp(type, "poll"))
         {
-            printf(" %s %s: %lld rows in %lld ms", jstr(ev, "table"), jstr(ev, "side"),
-                   jint(ev, "rows"), jint(ev, "latency_ms"));
+            printf(" %s %s: %s%lld rows in %lld ms", jstr(ev, "table"), jstr(ev, "side"),
+                   json_is_true(json_object_get(ev, "estimated")) ? "~" : "", jint(ev, "rows"),
+                   jint(ev, "latency_ms"));
             if (jstr(ev, "watermark"))
                 printf(", watermark %s", jstr(ev, "watermark"));
             if (json_is_integer(json_object_get(ev, "changed")))
@@ -1078,11 +1079,15 @@ static void watch_sample(const struct live_sample *s, void *arg)
         json_object_set_new(ev, "error", json_string(s->error));
     } else {
         json_object_set_new(ev, "rows", json_integer(s->rows));
+        if (s->estimated)
+            json_object_set_new(ev, "estimated", json_true());
         json_object_set_new(ev, "watermark", s->watermark ? json_string(s->watermark) : json_null());
         json_object_set_new(ev, "changed", s->changed >= 0 ? json_integer(s->changed) : json_null());
         json_object_set_new(ev, "latency_ms", json_integer(s->latency_ms));
     }
     json_object_set_new(ev, "missing", s->missing != -1 ? json_integer(s->missing) : json_null());
+    if (s->missing_estimated)
+        json_object_set_new(ev, "missing_estimated", json_true());
     json_object_set_new(ev, "lag_ms", s->has_lag ? json_integer(s->lag_ms) : json_null());
     watch_emit(w, ev);
 }

@@ -11,6 +11,9 @@ struct live_side {
     int side;
     char *count_sql;            /* count(*), max(wm) */
     char *delta_sql;            /* the same and count(*) FILTER (WHERE wm > $1) */
+    char *est_sql;              /* PostgreSQL: the estimate, max(wm) and count of wm > $1 */
+    int estimating, est_sent;   /* counting by estimate; the poll running does */
+    int rows_est;               /* `rows` came from an estimate */
     char *watermark;            /* max(watermark) at the last poll */
     long long rows, changed;
     int64_t latency_ms;
@@ -68,13 +71,23 @@ static const char *target_watermark(const struct cat_table *tt, const char *wm)
     return c ? c->name : NULL;
 }
 
-/* `where`: the plan's filter on the source side, so counts compare like the diff. */
+/* `where`: the plan's filter on the source side, so counts compare like the
+ * diff (an estimate cannot apply it). */
 static void side_sql(struct live_side *s, const struct cat_table *t, const char *wm,
-                     const char *where)
+                     const char *where, enum url_kind engine)
 {
     char *from = cat_sql_name(t), *col = wm ? db_quote_ident(wm) : NULL;
     char *filter = where ? xasprintf(" WHERE (%s)", where) : xstrdup("");
 
+    if (engine == URL_PG) {
+        struct sbuf b = { 0 };
+        sbuf_puts(&b, "SELECT COALESCE((SELECT reltuples::bigint FROM pg_class WHERE oid = ");
+        db_quote_literal(&b, from);
+        sbuf_puts(&b, "::regclass), -1)");
+        if (col)
+            sbuf_printf(&b, ", max(%s), count(*) FROM %s WHERE %s > $1", col, from, col);
+        s->est_sql = sbuf_take(&b);
+    }
     if (col) {
         s->count_sql = xasprintf("SELECT count(*), max(%s) FROM %s%s", col, from, filter);
         s->delta_sql = xasprintf("SELECT count(*), max(%s), count(*) FILTER (WHERE %s > $1) FROM %s%s",
@@ -89,11 +102,12 @@ static void side_sql(struct live_side *s, const struct cat_table *t, const char 
 }
 
 /* Source − target rows of a table, when both sides have been counted. */
-static int table_missing(const struct live_table *t, long long *out)
+static int table_missing(const struct live_table *t, long long *out, int *estimated)
 {
     if (t->side[0].rows < 0 || t->side[1].rows < 0)
         return 0;
     *out = t->side[0].rows - t->side[1].rows;
+    *estimated = t->side[0].rows_est || t->side[1].rows_est;
     return 1;
 }
 
@@ -116,10 +130,10 @@ static void emit(struct live_side *s)
     struct live_sample x = {
         .tick = s->tick, .table = t->name, .target_table = t->target, .side = s->side,
         .error = s->error, .rows = s->rows, .watermark = s->watermark, .changed = s->changed,
-        .latency_ms = s->latency_ms, .missing = -1,
+        .latency_ms = s->latency_ms, .missing = -1, .estimated = s->est_sent,
     };
 
-    table_missing(t, &x.missing);
+    table_missing(t, &x.missing, &x.missing_estimated);
     x.has_lag = table_lag(t, &x.lag_ms);
     t->lv->ev.on_sample(&x, t->lv->ev.arg);
 }
@@ -139,8 +153,9 @@ double live_measure(const live_t *lv, const char *metric)
         const struct live_table *t = &lv->t[i];
         long long m;
         int64_t ms;
+        int est;
         if (missing) {
-            if (table_missing(t, &m) && m > 0)
+            if (table_missing(t, &m, &est) && !est && m > 0)
                 v += (double)m;
         } else if (lag) {
             if (table_lag(t, &ms) && (double)ms > v)
@@ -175,9 +190,12 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
 {
     struct live_side *s = arg;
     (void)q;
+    long long rows;
+
     if (b->nrows < 1)
         return DB_CONTINUE;
-    s->rows = strtoll(db_cell(b, 0, 0)->p, NULL, 10);
+    if ((rows = strtoll(db_cell(b, 0, 0)->p, NULL, 10)) >= 0)  /* -1: never analysed */
+        s->rows = rows;
     if (b->ncols > 1) {
         const struct db_cell *wm = db_cell(b, 0, 1);
         s->changed = b->ncols > 2 ? strtoll(db_cell(b, 0, 2)->p, NULL, 10) : -1;
@@ -211,6 +229,9 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
             s->error = xstrdup(msg ? msg : "the poll failed");
         } else {
             s->latency_ms = (int64_t)((uv_hrtime() - s->sent) / 1000000);
+            s->rows_est = s->est_sent;
+            if (s->est_sql && s->rows > lv->plan->hc_exact_rows)
+                s->estimating = 1;  /* from the next poll on */
         }
         emit(s);
         evaluate(lv);
@@ -231,8 +252,9 @@ static void poll_side(live_t *lv, struct live_side *s)
     }
     s->tick = lv->tick;
     s->sent = uv_hrtime();
-    s->q = db_query(lv->db[s->side], delta ? s->delta_sql : s->count_sql, delta, &param, NULL,
-                    on_rows, on_done, s);
+    s->est_sent = s->estimating && (param || !s->delta_sql);
+    s->q = db_query(lv->db[s->side], s->est_sent ? s->est_sql : delta ? s->delta_sql : s->count_sql,
+                    s->est_sent ? !!param : delta, &param, NULL, on_rows, on_done, s);
     if (s->q)
         lv->running++;
 }
@@ -314,6 +336,8 @@ static void adopt(live_t *lv, const live_t *old)
                 t->side[side].watermark = o->side[side].watermark
                                           ? xstrdup(o->side[side].watermark) : NULL;
                 t->side[side].rows = o->side[side].rows;
+                t->side[side].estimating = o->side[side].estimating;
+                t->side[side].rows_est = o->side[side].rows_est;
                 t->side[side].latency_ms = o->side[side].latency_ms;
             }
         }
@@ -364,8 +388,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
             t->side[side].t = t;
             t->side[side].side = side;
         }
-        side_sql(&t->side[0], p->src, wm, p->plan->where);
-        side_sql(&t->side[1], p->tgt, twm, NULL);
+        side_sql(&t->side[0], p->src, wm, p->plan->where, db_kind(src));
+        side_sql(&t->side[1], p->tgt, twm, NULL, db_kind(tgt));
     }
     if (o->adopt)
         adopt(lv, o->adopt);
@@ -411,6 +435,7 @@ static void free_all(uv_handle_t *h)
             struct live_side *s = &lv->t[i].side[side];
             free(s->count_sql);
             free(s->delta_sql);
+            free(s->est_sql);
             free(s->watermark);
             free(s->error);
         }

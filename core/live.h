@@ -30,12 +30,14 @@ struct live_sample {
     int side;                   /* 0 source, 1 target */
     int skipped;                /* the previous poll of this side still ran; nothing else is set */
     const char *error;          /* NULL, or why this side's poll failed */
-    long long rows;             /* count(*) */
+    long long rows;             /* count(*), or the planner's estimate */
+    int estimated;              /* rows is PostgreSQL's estimate (a table above exact_rows) */
     const char *watermark;      /* max(watermark); NULL without one or on an empty table */
     long long changed;          /* rows newer than the last poll's watermark; -1 on the first */
     int64_t latency_ms;         /* from sending the query to its last row */
     /* across both sides, from the latest figures of each (-1 / INT64_MIN: not known) */
     long long missing;          /* source rows − target rows, when both are known */
+    int missing_estimated;      /* … from an estimate on either side */
     int64_t lag_ms;             /* source watermark − target watermark, both timestamps */
     int has_lag;
 };
@@ -71,8 +73,11 @@ struct live_opts {
  * decision is migrate; the target's watermark column is the source's by name
  * (case and separators aside). ERR_INPUT when there is none.
  * After every sample the plan's triggers that live figures measure are
- * evaluated: missing_rows (Σ source − target rows), lag and latency (the
- * largest), error_rate (failed polls of all polls, percent). `p`, `pp` and
+ * evaluated: missing_rows (Σ source − target rows, over exactly counted
+ * tables), lag and latency (the largest), error_rate (failed polls of all
+ * polls, percent). A PostgreSQL table found larger than the plan's
+ * exact_rows is counted exactly once, then from the planner's estimate
+ * (pg_class.reltuples) and its new rows by the watermark's index only. `p`, `pp` and
  * the sheet are borrowed and must outlive the monitor. */
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                    const struct pairing *pp, const struct live_opts *o,

@@ -70,11 +70,11 @@ static void measure_triggers(mon_t *m)
 }
 
 static void record(mon_t *m, const char *side, const char *object, const char *metric,
-                   double v)
+                   double v, int estimated)
 {
     struct err e = { 0 };
 
-    if (m->o.ws && ws_sample(m->o.ws, m->session, side, object, metric, v, &e) < 0)
+    if (m->o.ws && ws_sample(m->o.ws, m->session, side, object, metric, v, estimated, &e) < 0)
         warn_ws(m, &e);
 }
 
@@ -92,21 +92,23 @@ static void on_sample(const struct live_sample *s, void *arg)
     if (m->o.ws)
         ws_begin(m->o.ws);
     if (s->error) {
-        record(m, side_names[side], t->name, "error", 1);
+        record(m, side_names[side], t->name, "error", 1, 0);
     } else {
         t->rows[side] = s->rows;
+        t->estimated[side] = s->estimated;
         t->changed[side] = s->changed;
         t->latency_ms[side] = s->latency_ms;
         set_str(&t->watermark[side], s->watermark);
-        record(m, side_names[side], t->name, "rows", (double)s->rows);
-        record(m, side_names[side], t->name, "latency_ms", (double)s->latency_ms);
+        record(m, side_names[side], t->name, "rows", (double)s->rows, s->estimated);
+        record(m, side_names[side], t->name, "latency_ms", (double)s->latency_ms, 0);
         if (s->changed >= 0)
-            record(m, side_names[side], t->name, "changed", (double)s->changed);
+            record(m, side_names[side], t->name, "changed", (double)s->changed, 0);
         if (side == 0 && s->changed >= 0)
             push(&t->h_rate, (double)s->changed);
     }
     t->has_missing = s->missing != -1;
     t->missing = s->missing;
+    t->missing_estimated = s->missing_estimated;
     t->has_lag = s->has_lag;
     t->lag_ms = s->lag_ms;
     t->round[side] = s->tick;
@@ -115,11 +117,11 @@ static void on_sample(const struct live_sample *s, void *arg)
                                                                           : t->latency_ms[1]));
         if (t->has_missing) {
             push(&t->h_missing, (double)t->missing);
-            record(m, "both", t->name, "missing", (double)t->missing);
+            record(m, "both", t->name, "missing", (double)t->missing, t->missing_estimated);
         }
         if (t->has_lag) {
             push(&t->h_lag, (double)t->lag_ms);
-            record(m, "both", t->name, "lag_ms", (double)t->lag_ms);
+            record(m, "both", t->name, "lag_ms", (double)t->lag_ms, 0);
         }
     }
     if (m->o.ws)
@@ -199,7 +201,7 @@ static void on_window(long long tick, const struct win_result *r, void *arg)
     set_str(&t->window_error, r->error);
     t->validated = !r->fatal;
     if (!r->error)
-        record(m, "both", t->name, "window_rows", (double)r->keys);
+        record(m, "both", t->name, "window_rows", (double)r->keys, 0);
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);
 }

@@ -21,11 +21,12 @@ struct mon_series {             /* the last MON_HISTORY values, oldest first fro
 struct mon_table {
     char *name, *target;
     long long rows[2], changed[2];      /* -1: not known yet */
+    int estimated[2];                   /* rows is the planner's estimate */
     int64_t latency_ms[2];
     char *watermark[2];
     char *error[2];                     /* the side's last poll failed: why */
     long long missing;                  /* source − target rows; valid when has_missing */
-    int has_missing, has_lag;
+    int has_missing, has_lag, missing_estimated;
     int64_t lag_ms;
     int validated;                      /* incremental validation runs on it */
     long long found[3];                 /* missing, stale, duplicate: the session's findings */

@@ -29,7 +29,7 @@ static const char *const sect_keys[][8] = {
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
     [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
     [S_ROLLBACK] = { "authority" },
-    [S_HYPERCARE] = { "duration", "interval", "on_alert" },
+    [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows" },
 };
 
 /* Metrics a rollback trigger or a hypercare alert may name, with their unit. */
@@ -324,6 +324,15 @@ static int handler(void *user, const char *section, const char *name, const char
             return set_duration(st, &p->hc_duration_ms, "duration", value);
         if (k == 1)
             return set_duration(st, &p->hc_interval_ms, "interval", value);
+        if (k == 3) {
+            char *end;
+            long long n = strtoll(value, &end, 10);
+            if (end == value || *end || n <= 0)
+                return FAIL(st, "exact_rows '%s': expected a number of rows such as 1000000",
+                            value);
+            p->hc_exact_rows = n;
+            return 1;
+        }
         return set_str(st, &p->on_alert, value);
     default:
         return 0;
@@ -540,6 +549,8 @@ struct plan *plan_load(const char *path, struct err *e)
         p->hc_duration_ms = 72 * 3600 * 1000LL;
     if (!p->hc_interval_ms)
         p->hc_interval_ms = 30 * 1000;
+    if (!p->hc_exact_rows)
+        p->hc_exact_rows = 1000000;
     return p;
 }
 

@@ -67,6 +67,7 @@ struct plan {
     size_t ntriggers;
     char *authority;
     int64_t hc_duration_ms, hc_interval_ms;
+    long long hc_exact_rows;        /* PostgreSQL tables above it: counted once, then estimated */
     struct plan_limit *alerts;
     size_t nalerts;
     char *on_alert;

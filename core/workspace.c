@@ -465,11 +465,11 @@ int ws_session_end(ws_t *ws, long session, const char *status, struct err *e)
 }
 
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
-              double value, struct err *e)
+              double value, int estimated, struct err *e)
 {
-    return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value) "
-                     "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?)", "itttr",
-                     session, side, object, metric, value);
+    return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value, "
+                     "estimated) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                     "itttri", session, side, object, metric, value, (long)estimated);
 }
 
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,

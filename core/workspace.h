@@ -81,7 +81,7 @@ int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *
 long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, struct err *e);
 int ws_session_end(ws_t *ws, long session, const char *status, struct err *e);
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
-              double value, struct err *e);
+              double value, int estimated, struct err *e);
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e);

@@ -292,11 +292,11 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
         for (int s = 0; s < 2; s++)
             snprintf(s ? tgt : src, 24, "%s", t[i].error[s] ? "down"
                      : t[i].rows[s] < 0 ? "-" : "");
-        if (!t[i].error[0] && t[i].rows[0] >= 0)
-            snprintf(src, sizeof src, "%lld", t[i].rows[0]);
-        if (!t[i].error[1] && t[i].rows[1] >= 0)
-            snprintf(tgt, sizeof tgt, "%lld", t[i].rows[1]);
-        snprintf(delta, sizeof delta, t[i].has_missing ? "%lld" : "-", t[i].missing);
+        for (int s = 0; s < 2; s++)  /* ~: PostgreSQL's estimate of a large table */
+            if (!t[i].error[s] && t[i].rows[s] >= 0)
+                snprintf(s ? tgt : src, 24, "%s%lld", t[i].estimated[s] ? "~" : "", t[i].rows[s]);
+        snprintf(delta, sizeof delta, t[i].has_missing ? "%s%lld" : "-",
+                 t[i].missing_estimated ? "~" : "", t[i].missing);
         if (t[i].has_lag)
             fmt_ms(t[i].lag_ms, lag, sizeof lag);
         else
@@ -305,7 +305,8 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
         snprintf(ms, sizeof ms, "%lld", (long long)(t[i].latency_ms[0] > t[i].latency_ms[1]
                                                     ? t[i].latency_ms[0] : t[i].latency_ms[1]));
         found_text(&t[i], found, sizeof found);
-        bad = t[i].error[0] || t[i].error[1] || (t[i].has_missing && t[i].missing) ||
+        bad = t[i].error[0] || t[i].error[1] ||
+              (t[i].has_missing && !t[i].missing_estimated && t[i].missing) ||
               t[i].found[MON_MISSING] || t[i].found[MON_STALE] || t[i].found[MON_DUPLICATE] ||
               t[i].window_error;
         view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %7s %6s %5s %-12s %s",

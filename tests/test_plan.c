@@ -162,6 +162,7 @@ static void test_defaults(void **state)
     assert_string_equal(p->source.label, "Source");
     assert_int_equal(p->hc_duration_ms, 72LL * 3600 * 1000);
     assert_int_equal(p->hc_interval_ms, 30000);
+    assert_int_equal(p->hc_exact_rows, 1000000);
     assert_int_equal(p->ntables, 0);
     plan_free(p);
 }

@@ -50,6 +50,28 @@ sed 's/^watermark = updated_at/watermark = changed_on/' cutover.ini >bad.ini
 check "a watermark column that does not exist names the table (exit 2)" \
     "2 cutover: table orders: watermark column 'changed_on' is not in the source table" "$? $(cat err.txt)"
 
+# --- a table above exact_rows: counted exactly once, then from the planner's estimate -------
+for db in pilot prod; do psql -q -X -d "$db" -c "ANALYZE orders" || exit 99; done
+sed 's|^workspace *=.*|workspace = .cutover/large.db|' cutover.ini >large.ini
+printf '[hypercare]\nexact_rows = 50\n' >>large.ini
+"$bin" --plan large.ini watch --headless --for 2500ms --interval 1s >large.ndjson 2>watch.err
+check "large table: the first count is exact, later ones the planner's estimate" \
+    "1 source 100 false|1 target 100 false|2 source 100 true|2 target 100 true|" \
+    "$(jq -r 'select(.type == "poll" and .table == "orders" and .tick <= 2) | "\(.tick) \(.side) \(.rows) \(.estimated == true)"' large.ndjson | sort | tr '\n' '|')"
+check "… its delta is marked estimated, and new rows still come from the watermark" "0 true 0" \
+    "$(jq -r 'select(.type == "poll" and .table == "orders" and .tick == 2 and .side == "target") | "\(.missing) \(.missing_estimated) \(.changed)"' large.ndjson)"
+check "a table below exact_rows is still counted exactly" "source 10 false|target 10 false|" \
+    "$(jq -r 'select(.type == "poll" and .table == "customers" and .tick == 2) | "\(.side) \(.rows) \(.estimated == true)"' large.ndjson | sort | tr '\n' '|')"
+check "estimated samples are marked so in the workspace, the first round's not" "2 1|0|" \
+    "$(sqlite3 .cutover/large.db "SELECT count(DISTINCT side), min(estimated) FROM samples WHERE metric = 'rows' AND object = 'orders' AND id NOT IN (SELECT id FROM samples WHERE metric = 'rows' AND object = 'orders' ORDER BY id LIMIT 2);
+        SELECT max(estimated) FROM samples WHERE object = 'orders' AND id <= (SELECT min(id) FROM samples WHERE metric = 'lag_ms' AND object = 'orders')" | tr '|' ' ' | tr '\n' '|')"
+sed 's/^exact_rows = 50/exact_rows = many/' large.ini >bad.ini
+"$bin" --plan bad.ini watch >/dev/null 2>err.txt
+rc=$?
+check "a bad exact_rows names the file and line (exit 2)" \
+    "2 cutover: bad.ini:$(grep -n '^exact_rows' bad.ini | cut -d: -f1): exact_rows 'many': expected a number of rows such as 1000000" \
+    "$rc $(cat err.txt)"
+
 # --- a writer keeps changing the source while watch polls -----------------------------------
 "$bin" watch --headless --interval 1s >out.ndjson 2>watch.err &
 watch_pid=$!
