@@ -44,6 +44,7 @@ static int cmd_demo(struct cli *c, int argc, char **argv);
 static int cmd_map(struct cli *c, int argc, char **argv);
 static int cmd_diff(struct cli *c, int argc, char **argv);
 static int cmd_runs(struct cli *c, int argc, char **argv);
+static int cmd_timeline(struct cli *c, int argc, char **argv);
 static int cmd_watch(struct cli *c, int argc, char **argv);
 struct loaded;
 struct map_suggestion;
@@ -83,6 +84,10 @@ static const struct cmd cmds[] = {
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed\n" },
     { "runs", cmd_runs, "[--json]", "recorded runs with their totals and durations",
       "  --json         print them as JSON\n" },
+    { "timeline", cmd_timeline, "[--json]",
+      "the cutover's timeline: steps, gates, rollback, triggers, connections lost and back",
+      "  --json         print it as JSON (at, step, event, user, exit_status, duration_ms,\n"
+      "                 output)\n" },
     { "watch", cmd_watch, "[--headless] [--for DURATION] [--interval DURATION]",
       "poll both databases live: counts, watermark lag, write rate, latency",
       "  --headless     print one JSON object per event (NDJSON) instead of lines\n"
@@ -917,27 +922,35 @@ out:
     return rc;
 }
 
+/* The plan's workspace, for the commands that only read it. */
+static ws_t *plan_workspace(struct cli *c, struct err *e)
+{
+    struct plan *p = plan_load(c->plan_path, e);
+    char *path;
+    ws_t *ws;
+
+    if (!p)
+        return NULL;
+    path = plan_path(p, p->workspace);
+    ws = ws_open(path, e);
+    free(path);
+    plan_free(p);
+    return ws;
+}
+
 static int cmd_runs(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
         { "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct inv_opts o = { 0 };
     struct err e = { 0 };
-    struct plan *p;
-    char *path;
     ws_t *ws;
     json_t *runs;
     int rc = parse_opts("runs", argc, argv, lo, inv_opt, &o);
 
     if (rc)
         return rc < 0 ? cmd_help(find_cmd("runs")) : rc;
-    if (!(p = plan_load(c->plan_path, &e)))
-        return fail(&e);
-    path = plan_path(p, p->workspace);
-    ws = ws_open(path, &e);
-    free(path);
-    plan_free(p);
-    if (!ws)
+    if (!(ws = plan_workspace(c, &e)))
         return fail(&e);
     runs = ws_runs_json(ws);
     if (o.json) {
@@ -960,6 +973,41 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
                    (long long)json_integer_value(json_object_get(v, "changed")),
                    (long long)json_integer_value(json_object_get(v, "open")));
         json_decref(runs);
+    }
+    ws_close(ws);
+    return 0;
+}
+
+/* --- timeline ---------------------------------------------------------------- */
+
+static int cmd_timeline(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct inv_opts o = { 0 };
+    struct err e = { 0 };
+    ws_t *ws;
+    json_t *events, *v;
+    size_t i;
+    int rc = parse_opts("timeline", argc, argv, lo, inv_opt, &o);
+
+    if (rc || optind < argc)
+        return rc < 0 ? cmd_help(find_cmd("timeline")) : rc ? rc
+             : bad_usage("timeline", "unexpected argument '%s'", argv[optind]);
+    if (!(ws = plan_workspace(c, &e)))
+        return fail(&e);
+    events = ws_runbook_json(ws, 0);
+    if (o.json) {
+        print_json(events);
+    } else {
+        printf("%-24s %-10s %-16s %-10s %s\n", "AT", "STEP", "EVENT", "USER", "DETAIL");
+        json_array_foreach(events, i, v) {
+            const char *out = jstr(v, "output"), *nl = out ? strchr(out, '\n') : NULL;
+            printf("%-24s %-10s %-16s %-10s %.*s\n", jstr(v, "at"), jstr(v, "step"),
+                   jstr(v, "event"), jstr(v, "user") ? jstr(v, "user") : "-",
+                   out ? (int)(nl ? nl - out : (ptrdiff_t)strlen(out)) : 0, out ? out : "");
+        }
+        json_decref(events);
     }
     ws_close(ws);
     return 0;

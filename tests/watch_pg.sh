@@ -195,5 +195,17 @@ check "the timeline has the trigger crossings and the connection gap of both sid
     "$(jq -r 'select(.type == "trigger") | "trigger \(.state)"' out.ndjson | sort | uniq -c | awk '{print $2, $3, $1}' | tr '\n' '|')source connection down 1|source connection up 1|target connection down 1|target connection up 1|" \
     "$(sql "SELECT step, event, count(*) FROM runbook_log GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
 
+"$bin" timeline --json >timeline.json
+check "cutover timeline --json exports the timeline, in order" \
+    "$(sql "SELECT step, event FROM runbook_log WHERE event <> 'output' ORDER BY id")" \
+    "$(jq -r '.[] | "\(.step) \(.event)"' timeline.json)"
+check "… with the trigger's detail, naming the authority" "carol's" \
+    "$(jq -r '[.[] | select(.step == "trigger" and .event == "breached")][0].output | split(" ") | last' timeline.json)"
+"$bin" timeline >timeline.txt
+check "cutover timeline: a header, then one line per event" \
+    "AT                       STEP       EVENT            USER       DETAIL $(($(jq length timeline.json) + 1))" \
+    "$(head -1 timeline.txt) $(wc -l <timeline.txt)"
+check "… the connection lost, as it happened" "source     connection down" \
+    "$(grep -o 'source     connection down' timeline.txt | head -1)"
 
 finish
