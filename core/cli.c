@@ -996,7 +996,7 @@ static int cmd_timeline(struct cli *c, int argc, char **argv)
              : bad_usage("timeline", "unexpected argument '%s'", argv[optind]);
     if (!(ws = plan_workspace(c, &e)))
         return fail(&e);
-    events = ws_runbook_json(ws, 0);
+    events = ws_runbook_json(ws, 0, 0);
     if (o.json) {
         print_json(events);
     } else {
@@ -1022,7 +1022,8 @@ struct watch {
     mon_t *mon;
     ws_t *ws;
     int was_down[2];
-    uv_timer_t stop_timer;
+    long last_event;            /* the runbook log's, for step events */
+    uv_timer_t stop_timer, step_timer;
     uv_signal_t sig[2];
     long long polls, failed;    /* at the stop */
     const char *stop_reason, *authority;
@@ -1096,6 +1097,9 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
             free(key);
         }
+        else if (!strcmp(type, "step"))
+            printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"), jstr(ev, "detail") ? ": " : "",
+                   jstr(ev, "detail") ? jstr(ev, "detail") : "");
         else if (!strcmp(type, "start"))
             printf(" %lld tables every %lld ms", jint(ev, "tables"), jint(ev, "interval_ms"));
         else if (!strcmp(type, "connection"))
@@ -1195,6 +1199,30 @@ static void watch_state(db_t *db, enum db_state st, void *arg)
     watch_emit(w, ev);
 }
 
+/* Runbook events recorded since the last look (by the dashboard that runs
+ * the steps): step starts, gate decisions, exits, rollback. The events
+ * watch makes itself (triggers, connections) are left out. */
+static void watch_steps(uv_timer_t *h)
+{
+    struct watch *w = h->data;
+    json_t *events = ws_runbook_json(w->ws, 0, w->last_event), *v;
+    size_t i;
+
+    json_array_foreach(events, i, v) {
+        const char *step = jstr(v, "step");
+        w->last_event = (long)jint(v, "id");
+        if (!strcmp(step, "trigger") || !strcmp(step, "source") || !strcmp(step, "target"))
+            continue;
+        watch_emit(w, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "type", "step",
+                                "step", step, "event", jstr(v, "event"), "at",
+                                json_object_get(v, "at"), "user", json_object_get(v, "user"),
+                                "exit_status", json_object_get(v, "exit_status"), "duration_ms",
+                                json_object_get(v, "duration_ms"), "detail",
+                                json_object_get(v, "output")));
+    }
+    json_decref(events);
+}
+
 static void watch_stop(struct watch *w, const char *reason)
 {
     if (w->stop_reason)
@@ -1204,6 +1232,7 @@ static void watch_stop(struct watch *w, const char *reason)
     mon_stop(w->mon, "stopped");
     w->mon = NULL;
     uv_close((uv_handle_t *)&w->stop_timer, NULL);
+    uv_close((uv_handle_t *)&w->step_timer, NULL);
     uv_close((uv_handle_t *)&w->sig[0], NULL);
     uv_close((uv_handle_t *)&w->sig[1], NULL);
     db_close(w->db[0]);
@@ -1270,6 +1299,15 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
                              (json_int_t)w.interval_ms));
     uv_timer_init(&loop, &w.stop_timer);
     w.stop_timer.data = &w;
+    uv_timer_init(&loop, &w.step_timer);
+    w.step_timer.data = &w;
+    if (w.ws) {  /* from now on: the history is `cutover timeline`'s */
+        json_t *all = ws_runbook_json(w.ws, 0, 0);
+        w.last_event = json_array_size(all)
+                       ? (long)jint(json_array_get(all, json_array_size(all) - 1), "id") : 0;
+        json_decref(all);
+        uv_timer_start(&w.step_timer, watch_steps, 1000, 1000);
+    }
     if (w.for_ms)
         uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)w.for_ms, 0);
     for (int i = 0; i < 2; i++) {

@@ -145,9 +145,9 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
             m->trig[i].breached = lt->breached;
             m->trig[i].value = lt->value;
         }
-    snprintf(out, sizeof out, "%s %g %s (limit %g)%s%s%s", l->name, lt->value,
+    snprintf(out, sizeof out, "%s %g %s (limit %g), seen by %s%s%s%s", l->name, lt->value,
              l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows", l->value,
-             lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
+             m->o.kind, lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
              lt->breached ? (m->plan->authority ? m->plan->authority : "(no authority named)") : "",
              lt->breached ? "'s" : "");
     if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", lt->breached ? "breached" : "cleared",

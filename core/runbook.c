@@ -497,5 +497,5 @@ const char *rb_advice(struct runbook *rb)
 
 json_t *rb_timeline(struct runbook *rb)
 {
-    return rb->d->ws ? ws_runbook_json(rb->d->ws, 0) : json_array();
+    return rb->d->ws ? ws_runbook_json(rb->d->ws, 0, 0) : json_array();
 }

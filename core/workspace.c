@@ -489,12 +489,12 @@ int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, s
                             up ? NULL : error, e);
 }
 
-json_t *ws_runbook_json(ws_t *ws, int with_output)
+json_t *ws_runbook_json(ws_t *ws, int with_output, long after)
 {
     return rows_json(ws, with_output
-                     ? "SELECT at, step, event, user, exit_status, duration_ms, output FROM "
-                       "runbook_log WHERE ?1 = ?1 AND ?2 = ?2 ORDER BY id"
-                     : "SELECT at, step, event, user, exit_status, duration_ms, output FROM "
-                       "runbook_log WHERE event <> 'output' AND ?1 = ?1 AND ?2 = ?2 ORDER BY id",
-                     0, 0);
+                     ? "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
+                       "runbook_log WHERE id > ?1 AND ?2 = ?2 ORDER BY id"
+                     : "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
+                       "runbook_log WHERE event <> 'output' AND id > ?1 AND ?2 = ?2 ORDER BY id",
+                     after, 0);
 }

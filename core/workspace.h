@@ -87,7 +87,9 @@ int ws_finding(ws_t *ws, long session, const char *table, const char *target_tab
                const char *window_from, const char *window_to, struct err *e);
 /* A database went down (with why) or came back: onto the timeline. */
 int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, struct err *e);
-/* The runbook log, oldest first; `with_output` includes command output. */
-json_t *ws_runbook_json(ws_t *ws, int with_output);
+/* The runbook log after event `after` (0: all), oldest first: id, at, step,
+ * event, user, exit_status, duration_ms, output; `with_output` includes the
+ * events that carry command output. Caller decrefs. */
+json_t *ws_runbook_json(ws_t *ws, int with_output, long after);
 
 #endif

@@ -364,10 +364,18 @@ sqlite3 live/src.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z
 expect_text "the delta and the lag follow" live "$(row orders 4 3 1 2s)"
 expect_text "the next window finds the row missing and the update stale" live "1 missing 1 stale 0 dup of 2"
 expect_text "the delta's trend rises" live "▁█"
+(cd live && exec "$bin" watch --headless --interval 1s >watch.ndjson 2>watch.err) &
+watch_pid=$!
+for _ in $(seq 100); do grep -q '"type":"poll"' live/watch.ndjson 2>/dev/null && break; sleep 0.1; done
 keys live g y
 expect_text "after the first step, live triggers advise rollback" live \
     "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
 expect_text "the trigger status line marks it" live "triggers: ✗ missing_rows 1/1"
+for _ in $(seq 50); do grep -q '"event":"done"' live/watch.ndjson && break; sleep 0.1; done
+kill -TERM "$watch_pid"; wait "$watch_pid"
+check "watch --headless streams the steps the dashboard runs, with who did them" \
+    "open go $(id -un)|open start $(id -un)|open done $(id -un)|" \
+    "$(jq -r 'select(.type == "step") | "\(.step) \(.event) \(.user)"' live/watch.ndjson | tr '\n' '|')"
 # the sync catches up: the target gets both rows
 sqlite3 live/tgt.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
     UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
@@ -382,9 +390,12 @@ live_ws() { sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "$1"; }
 check "the findings are in the workspace with their window" \
     "missing {\"id\":4} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|stale {\"id\":2} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|" \
     "$(live_ws "SELECT kind, key_json, window_from, window_to FROM live_findings ORDER BY kind" | tr '|' ' ' | tr '\n' '|')"
-check "the trigger's crossings are on the timeline" "trigger breached|trigger cleared|" \
-    "$(live_ws "SELECT step || ' ' || event FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
-check "the dashboard's polling sessions are recorded, the paused one ended" "dashboard paused|dashboard running|" \
+check "the trigger's crossings are on the timeline, with who saw them" \
+    "trigger breached dashboard|trigger breached watch|trigger cleared dashboard|" \
+    "$(live_ws "SELECT step || ' ' || event || ' ' || CASE WHEN output LIKE '%seen by watch%' THEN 'watch'
+        WHEN output LIKE '%seen by dashboard%' THEN 'dashboard' END FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
+check "the polling sessions are recorded: the dashboard's, paused and resumed, and watch's" \
+    "dashboard paused|watch stopped|dashboard running|" \
     "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
 T kill-session -t live
 
