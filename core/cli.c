@@ -91,9 +91,11 @@ static const struct cmd cmds[] = {
     { "watch", cmd_watch, "[--headless] [--for DURATION] [--interval DURATION]",
       "poll both databases live: counts, watermark lag, write rate, latency",
       "  --headless     print one JSON object per event (NDJSON) instead of lines\n"
-      "  --for D        stop after D (30s, 15m, 72h); default: until SIGINT or SIGTERM\n"
+      "  --for D        a new hypercare session lasts D (30s, 15m, 72h; default\n"
+      "                 [hypercare] duration); resuming one, this run stops after D\n"
       "  --interval D   time between polls (default [hypercare] interval, else 30s)\n"
-      "a database that goes away is reported down and reconnected with backoff\n" },
+      "a database that goes away is reported down and reconnected with backoff;\n"
+      "an open hypercare session (interrupted, or killed) is resumed, not restarted\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
       "build a demo migration in DIR and open the dashboard on it",
       "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
@@ -1023,6 +1025,8 @@ struct watch {
     ws_t *ws;
     int was_down[2];
     long last_event;            /* the runbook log's, for step events */
+    struct ws_session hs;       /* the hypercare session this run belongs to */
+    int completes;              /* this run reaches the session's end */
     uv_timer_t stop_timer, step_timer;
     uv_signal_t sig[2];
     long long polls, failed;    /* at the stop */
@@ -1101,7 +1105,13 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"), jstr(ev, "detail") ? ": " : "",
                    jstr(ev, "detail") ? jstr(ev, "detail") : "");
         else if (!strcmp(type, "start"))
-            printf(" %lld tables every %lld ms", jint(ev, "tables"), jint(ev, "interval_ms"));
+            printf(" hypercare session %lld %s: %lld tables every %lld ms, for %lld ms from %s",
+                   jint(ev, "session"), json_is_true(json_object_get(ev, "resumed")) ? "resumed"
+                   : "started", jint(ev, "tables"), jint(ev, "interval_ms"),
+                   jint(ev, "duration_ms"), jstr(ev, "started_at"));
+        else if (!strcmp(type, "summary"))
+            printf(" hypercare session %lld complete: %lld polls, %lld failed; the summary is in "
+                   "the workspace", jint(ev, "session"), jint(ev, "polls"), jint(ev, "failed"));
         else if (!strcmp(type, "connection"))
             printf(" %s %s%s%s", jstr(ev, "side"), jstr(ev, "state"), jstr(ev, "error") ? ": " : "",
                    jstr(ev, "error") ? jstr(ev, "error") : "");
@@ -1223,13 +1233,67 @@ static void watch_steps(uv_timer_t *h)
     json_decref(events);
 }
 
+static void hypercare_event(struct watch *w, const char *event, const char *detail)
+{
+    struct err e = { 0 };
+
+    if (w->ws && ws_runbook_event(w->ws, "hypercare", event, user_name(), 0, 0, detail, &e) < 0)
+        fprintf(stderr, "cutover: warning: not recorded in the workspace: %s\n", e.msg);
+}
+
+/* "T+00:05:12 of 72h" for the session, now. */
+static char *session_clock(const struct watch *w, char *buf, size_t n)
+{
+    char t[32], d[32];
+    int64_t now = wall_ms();
+
+    snprintf(buf, n, "T+%s of %s", dur_clock(now - w->hs.started_ms, t, sizeof t),
+             dur_format(w->hs.duration_ms, d, sizeof d));
+    return buf;
+}
+
 static void watch_stop(struct watch *w, const char *reason)
 {
+    int complete = w->completes && !strcmp(reason, "duration");
+    char at[64], *text = NULL;
+    json_t *sum = NULL;
+
     if (w->stop_reason)
         return;
     w->stop_reason = reason;
     mon_counts(w->mon, &w->polls, &w->failed);
-    mon_stop(w->mon, "stopped");
+    session_clock(w, at, sizeof at);
+    if (complete && w->ws) {  /* from what the whole session recorded, restarts included */
+        sum = ws_session_summary(w->ws, mon_session(w->mon));
+        json_object_set_new(sum, "session", json_integer(mon_session(w->mon)));
+        json_object_set_new(sum, "started_at", json_string(w->hs.started_at));
+        json_object_set_new(sum, "duration_ms", json_integer(w->hs.duration_ms));
+        text = json_dumps(sum, JSON_COMPACT);
+    }
+    mon_stop(w->mon, complete ? "completed" : "interrupted", text);
+    if (complete) {
+        long long found = 0;
+        size_t i;
+        json_t *f;
+        char *detail;
+        json_array_foreach(sum ? json_object_get(sum, "findings") : NULL, i, f)
+            found += jint(f, "n");
+        detail = xasprintf("%s: %lld polls, %lld failed, %lld findings", at,
+                           sum ? jint(sum, "polls") : w->polls,
+                           sum ? jint(sum, "failed") : w->failed, found);
+        hypercare_event(w, "completed", detail);
+        free(detail);
+        if (sum) {
+            json_object_set_new(sum, "type", json_string("summary"));
+            watch_emit(w, sum);
+        }
+    } else {
+        char *detail = xasprintf("%s at %s; cutover watch resumes it", reason, at);
+        hypercare_event(w, "interrupted", detail);
+        free(detail);
+        json_decref(sum);
+    }
+    free(text);
     w->mon = NULL;
     uv_close((uv_handle_t *)&w->stop_timer, NULL);
     uv_close((uv_handle_t *)&w->step_timer, NULL);
@@ -1261,9 +1325,11 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
     struct mon_events mev = { .forward = &ev };
+    struct mon_opts mo = { .kind = "hypercare" };
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;
+    int64_t run_ms;
     int rc = parse_opts("watch", argc, argv, lo, watch_opt, &w);
 
     if (rc || optind < argc)
@@ -1281,11 +1347,26 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     w.authority = l.plan->authority;
     if (!w.interval_ms)
         w.interval_ms = l.plan->hc_interval_ms > 0 ? l.plan->hc_interval_ms : 30000;
+    /* the hypercare session: the open one goes on, else a new one begins */
+    mo.interval_ms = w.interval_ms;
+    mo.ws = w.ws;
+    if (w.ws && ws_session_open(w.ws, "hypercare", &w.hs) == 1) {
+        int64_t left = w.hs.started_ms + w.hs.duration_ms - w.hs.now_ms;
+        mo.resume = w.hs.id;
+        run_ms = w.for_ms && w.for_ms < left ? w.for_ms : left;
+        w.completes = run_ms == left;
+    } else {
+        w.hs = (struct ws_session){ .started_ms = wall_ms(),
+                                    .duration_ms = w.for_ms ? w.for_ms : l.plan->hc_duration_ms };
+        strftime(w.hs.started_at, sizeof w.hs.started_at, "%Y-%m-%dT%H:%M:%SZ",
+                 gmtime(&(time_t){ time(NULL) }));
+        run_ms = mo.duration_ms = w.hs.duration_ms;
+        w.completes = 1;
+    }
     uv_loop_init(&loop);
     if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
         db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
-        !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp,
-                            &(struct mon_opts){ "watch", w.interval_ms, w.ws, NULL }, &mev, &e))) {
+        !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, &mo, &mev, &e))) {
         db_close(w.db[0]);
         db_close(w.db[1]);
         uv_run(&loop, UV_RUN_DEFAULT);
@@ -1294,9 +1375,30 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         loaded_free(&l);
         return fail(&e);
     }
-    watch_emit(&w, json_pack("{s:s, s:I, s:I}", "type", "start", "tables",
-                             (json_int_t)mon_ntables(w.mon), "interval_ms",
-                             (json_int_t)w.interval_ms));
+    {
+        char clock[64], detail[160], gap[32];
+        int64_t now = wall_ms();
+        int64_t last = w.hs.last_sample_ms ? w.hs.last_sample_ms : w.hs.started_ms;
+        json_t *start = json_pack("{s:s, s:I, s:b, s:s, s:I, s:I, s:I, s:I}", "type", "start",
+                               "session", (json_int_t)mon_session(w.mon), "resumed", mo.resume > 0,
+                               "started_at", w.hs.started_at, "duration_ms",
+                               (json_int_t)w.hs.duration_ms, "elapsed_ms",
+                               (json_int_t)(now - w.hs.started_ms), "tables",
+                               (json_int_t)mon_ntables(w.mon), "interval_ms",
+                               (json_int_t)w.interval_ms);
+        session_clock(&w, clock, sizeof clock);
+        if (mo.resume > 0) {  /* the gap: nothing was sampled since the last sample */
+            json_object_set_new(start, "gap_ms", json_integer(now - last));
+            snprintf(detail, sizeof detail, "%s, after a gap of %s with no samples", clock,
+                     dur_human(now - last, gap, sizeof gap));
+            hypercare_event(&w, "resumed", detail);
+        } else {
+            snprintf(detail, sizeof detail, "%s, every %s", clock,
+                     dur_format(w.interval_ms, gap, sizeof gap));
+            hypercare_event(&w, "started", detail);
+        }
+        watch_emit(&w, start);
+    }
     uv_timer_init(&loop, &w.stop_timer);
     w.stop_timer.data = &w;
     uv_timer_init(&loop, &w.step_timer);
@@ -1308,8 +1410,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         json_decref(all);
         uv_timer_start(&w.step_timer, watch_steps, 1000, 1000);
     }
-    if (w.for_ms)
-        uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)w.for_ms, 0);
+    uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);
     for (int i = 0; i < 2; i++) {
         uv_signal_init(&loop, &w.sig[i]);
         w.sig[i].data = &w;

@@ -50,6 +50,7 @@ static void read_facts(struct dash *d)
 {
     d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
     d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
+    d->hypercare = d->ws && ws_session_open(d->ws, "hypercare", &d->hc) == 1;
 }
 
 void dash_reread(struct dash *d)
@@ -232,6 +233,7 @@ void dash_set_interval(struct dash *d, int64_t ms)
         ms = 3600000;
     d->interval_ms = ms;
     uv_timer_start(&d->timer, tick, (uint64_t)ms, (uint64_t)ms);
+    notify(d, DASH_DB);  /* live polling follows */
 }
 
 void dash_pause(struct dash *d, int paused)

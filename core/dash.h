@@ -40,6 +40,8 @@ struct dash {
     int have_inventory;
     ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
     long runs, runbook_events;
+    int hypercare;              /* a hypercare session is open (hc says which) */
+    struct ws_session hc;
     int64_t interval_ms;
     int paused;
     int hold;                   /* work borrowing the catalogs: refreshes wait */

@@ -418,6 +418,11 @@ void live_repoint(live_t *lv, const struct pairing *pp)
     }
 }
 
+void live_set_interval(live_t *lv, int64_t ms)
+{
+    uv_timer_start(&lv->timer, on_tick, (uint64_t)ms, (uint64_t)ms);
+}
+
 size_t live_ntables(const live_t *lv) { return lv->n; }
 
 void live_counts(const live_t *lv, long long *polls, long long *failed)

@@ -85,6 +85,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
 /* The same plan's pairing was rebuilt (the catalogs were read again): the
  * tables follow it by name. Only while nothing holds (see live_opts.hold). */
 void live_repoint(live_t *lv, const struct pairing *pp);
+/* Polls every `ms` from now on (the next round after one interval). */
+void live_set_interval(live_t *lv, int64_t ms);
 /* Stops the timer and cancels running polls; frees once they have ended. */
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */

@@ -275,11 +275,17 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
     load_sheet(m);
     set_triggers(m);
     if (!(m->live = start_live(m, pp, NULL, e))) {
-        mon_stop(m, NULL);
+        mon_stop(m, NULL, NULL);
         return NULL;
     }
-    if (m->o.ws && (m->session = ws_session_begin(m->o.ws, o->kind, (long)o->interval_ms, &we)) < 0)
+    if (m->o.ws && o->resume > 0) {
+        m->session = o->resume;
+        if (ws_session_resume(m->o.ws, o->resume, &we) < 0)
+            warn_ws(m, &we);
+    } else if (m->o.ws && (m->session = ws_session_begin(m->o.ws, o->kind, (long)o->interval_ms,
+                                                         (long)o->duration_ms, &we)) < 0) {
         warn_ws(m, &we);
+    }
     return m;
 }
 
@@ -301,7 +307,16 @@ int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct 
     return lv ? 0 : -1;
 }
 
-void mon_stop(mon_t *m, const char *status)
+void mon_set_interval(mon_t *m, int64_t ms)
+{
+    m->o.interval_ms = ms;
+    if (m->live)
+        live_set_interval(m->live, ms);
+}
+
+int64_t mon_interval(const mon_t *m) { return m->o.interval_ms; }
+
+void mon_stop(mon_t *m, const char *status, const char *summary)
 {
     struct err e = { 0 };
 
@@ -309,7 +324,7 @@ void mon_stop(mon_t *m, const char *status)
         return;
     live_stop(m->live);
     if (m->o.ws && m->session > 0 && status)
-        ws_session_end(m->o.ws, m->session, status, &e);
+        ws_session_end(m->o.ws, m->session, status, summary, &e);
     for (size_t i = 0; i < m->n; i++) {
         struct mon_table *t = &m->t[i];
         free(t->name), free(t->target), free(t->window_error);

@@ -54,10 +54,12 @@ struct mon_events {
 };
 
 struct mon_opts {
-    const char *kind;                   /* the session's kind: watch or dashboard */
+    const char *kind;                   /* the session's kind: hypercare or dashboard */
     int64_t interval_ms;
     ws_t *ws;                           /* NULL: nothing recorded */
     int *hold;                          /* see live_opts */
+    int64_t duration_ms;                /* a new session's planned length (0: open-ended) */
+    long resume;                        /* a session to go on with instead of a new one */
 };
 
 /* Starts monitoring; the sheet is read from the plan's mapping path (none:
@@ -70,8 +72,12 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
  * when a new plan cannot be polled (monitoring stops). Only while nothing
  * holds (see live_opts.hold). */
 int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
-/* Ends the session (status: stopped, or why) and frees once polls end. */
-void mon_stop(mon_t *m, const char *status);
+/* Polls every `ms` from now on. */
+void mon_set_interval(mon_t *m, int64_t ms);
+int64_t mon_interval(const mon_t *m);
+/* Ends the session (status: completed, interrupted, paused …; NULL leaves
+ * it as it is) with an optional summary, and frees once polls end. */
+void mon_stop(mon_t *m, const char *status, const char *summary);
 
 const struct mon_table *mon_tables(const mon_t *m, size_t *n);
 const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void oom(void)
@@ -187,6 +188,42 @@ char *dur_format(int64_t ms, char *buf, size_t n)
     else
         snprintf(buf, n, "%lldh%02lldm%02llds", (long long)(s / 3600),
                  (long long)(s / 60 % 60), (long long)(s % 60));
+    return buf;
+}
+
+char *dur_human(int64_t ms, char *buf, size_t n)
+{
+    const char *sign = ms < 0 ? "-" : "";
+    long long a = ms < 0 ? -(long long)ms : (long long)ms, s = a / 1000;
+
+    if (a == 0)
+        snprintf(buf, n, "0s");
+    else if (a < 1000)
+        snprintf(buf, n, "%s%lldms", sign, a);
+    else if (s < 60)
+        snprintf(buf, n, "%s%llds", sign, s);
+    else if (s < 3600)
+        snprintf(buf, n, "%s%lldm%02llds", sign, s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(buf, n, "%s%lldh%02lldm", sign, s / 3600, s / 60 % 60);
+    else
+        snprintf(buf, n, "%s%lldd%02lldh", sign, s / 86400, s / 3600 % 24);
+    return buf;
+}
+
+int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *dur_clock(int64_t ms, char *buf, size_t n)
+{
+    long long s = ms > 0 ? (long long)ms / 1000 : 0;
+
+    snprintf(buf, n, "%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
     return buf;
 }
 

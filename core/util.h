@@ -34,6 +34,13 @@ int int_format(char *buf, int64_t v);
 int64_t dur_parse_ms(const char *s);
 /* Formats milliseconds as "1h02m03s", "812ms": into buf, returns buf. */
 char *dur_format(int64_t ms, char *buf, size_t n);
+/* A measured span in its two largest units, signed: 0s, 850ms, 12s, 4m05s,
+ * 4h43m, 111d02h. */
+char *dur_human(int64_t ms, char *buf, size_t n);
+/* The wall clock in milliseconds since the epoch. */
+int64_t wall_ms(void);
+/* Elapsed time as a clock: 13:22:05, 75:02:10 (hours do not wrap). */
+char *dur_clock(int64_t ms, char *buf, size_t n);
 
 /* Lowercase and drop '_', '-' and ' ', so InvoiceLine and invoice_line meet. */
 char *name_normalize(const char *s);

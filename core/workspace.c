@@ -54,7 +54,8 @@ static const char *const migrations[] = {
     /* 1 → 2: live monitoring sessions, their samples and findings */
     "CREATE TABLE sessions ("
     "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,"
-    "  started_at TEXT NOT NULL, ended_at TEXT, interval_ms INTEGER, user TEXT);"
+    "  started_at TEXT NOT NULL, ended_at TEXT, interval_ms INTEGER, duration_ms INTEGER,"
+    "  user TEXT, summary TEXT);"
     "ALTER TABLE samples ADD COLUMN session INTEGER REFERENCES sessions(id);"
     "CREATE TABLE live_findings ("
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, session INTEGER REFERENCES sessions(id),"
@@ -449,19 +450,74 @@ int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *
                      "?, ?, ?, ?)", "tttiit", step, event, user, exit_status, duration_ms, output);
 }
 
-long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, struct err *e)
+long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, long duration_ms,
+                      struct err *e)
 {
-    if (exec_bind(ws, e, "INSERT INTO sessions (kind, status, started_at, interval_ms, user) "
-                  "VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?)", "tit",
-                  kind, interval_ms, user_name()) < 0)
+    if (exec_bind(ws, e, "INSERT INTO sessions (kind, status, started_at, interval_ms, "
+                  "duration_ms, user) VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', "
+                  "'now'), ?, ?, ?)", "tiit", kind, interval_ms, duration_ms, user_name()) < 0)
         return -1;
     return (long)sqlite3_last_insert_rowid(ws->db);
 }
 
-int ws_session_end(ws_t *ws, long session, const char *status, struct err *e)
+int ws_session_resume(ws_t *ws, long session, struct err *e)
 {
-    return exec_bind(ws, e, "UPDATE sessions SET status = ?, ended_at = "
-                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "ti", status, session);
+    return exec_bind(ws, e, "UPDATE sessions SET status = 'running', ended_at = NULL "
+                     "WHERE id = ?", "i", session);
+}
+
+int ws_session_end(ws_t *ws, long session, const char *status, const char *summary,
+                   struct err *e)
+{
+    return exec_bind(ws, e, "UPDATE sessions SET status = ?, summary = ?, ended_at = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "tti", status, summary,
+                     session);
+}
+
+#define EPOCH_MS(col) "CAST(round((julianday(" col ") - 2440587.5) * 86400000) AS INTEGER)"
+
+int ws_session_open(ws_t *ws, const char *kind, struct ws_session *out)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(ws->db,
+            "SELECT id, started_at, " EPOCH_MS("started_at") ", duration_ms, "
+            "(SELECT " EPOCH_MS("max(at)") " FROM samples WHERE session = sessions.id), "
+            EPOCH_MS("'now'") " FROM sessions WHERE kind = ? AND status <> 'completed' "
+            "AND duration_ms > 0 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->started_at, sizeof out->started_at, "%s", sqlite3_column_text(st, 1));
+        out->started_ms = sqlite3_column_int64(st, 2);
+        out->duration_ms = sqlite3_column_int64(st, 3);
+        out->last_sample_ms = sqlite3_column_int64(st, 4);
+        out->now_ms = sqlite3_column_int64(st, 5);
+        rc = out->started_ms + out->duration_ms > out->now_ms;  /* not over yet */
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+json_t *ws_session_summary(ws_t *ws, long session)
+{
+    json_t *sum = json_object(), *totals, *findings;
+
+    totals = rows_json(ws, "SELECT count(*) FILTER (WHERE metric IN ('rows', 'error')) AS polls, "
+                       "count(*) FILTER (WHERE metric = 'error') AS failed, "
+                       "count(DISTINCT object) AS tables, min(at) AS first_sample, "
+                       "max(at) AS last_sample FROM samples WHERE session = ?1 AND ?2 = ?2",
+                       session, 0);
+    findings = rows_json(ws, "SELECT tbl, kind, count(*) AS n FROM live_findings "
+                         "WHERE session = ?1 AND ?2 = ?2 GROUP BY tbl, kind ORDER BY tbl, kind",
+                         session, 0);
+    json_object_update(sum, json_array_get(totals, 0));
+    json_object_set_new(sum, "findings", findings);
+    json_decref(totals);
+    return sum;
 }
 
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,

@@ -6,6 +6,7 @@
 #define CUTOVER_WORKSPACE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -75,11 +76,30 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
 /* Appends to the runbook log, the cutover's timeline (one transaction). */
 int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
                      long exit_status, long duration_ms, const char *output, struct err *e);
-/* Live monitoring: a session (kind watch or dashboard) with its samples
- * (side source, target or both; one metric each) and the findings of
- * incremental validation, each in its own transaction unless batched. */
-long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, struct err *e);
-int ws_session_end(ws_t *ws, long session, const char *status, struct err *e);
+/* Live monitoring: a session (kind hypercare, from `cutover watch`, or
+ * dashboard) with its samples (side source, target or both; one metric
+ * each) and the findings of incremental validation, each in its own
+ * transaction unless batched. A hypercare session lasts `duration_ms` from
+ * its start, across restarts: it ends completed (with a summary) or is left
+ * running (kill -9) or interrupted (a signal), and is then resumed. */
+struct ws_session {
+    long id;
+    char started_at[40];
+    int64_t started_ms, duration_ms;    /* epoch milliseconds; its planned length */
+    int64_t last_sample_ms;             /* 0: none yet */
+    int64_t now_ms;                     /* the workspace's clock when it was read */
+};
+long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, long duration_ms,
+                      struct err *e);
+/* The latest session of `kind` that has not completed nor run past its end:
+ * 1 and `s` filled, 0 none, -1 on error. */
+int ws_session_open(ws_t *ws, const char *kind, struct ws_session *s);
+int ws_session_resume(ws_t *ws, long session, struct err *e);
+int ws_session_end(ws_t *ws, long session, const char *status, const char *summary,
+                   struct err *e);
+/* polls, failed, tables, first_sample, last_sample and findings (tbl, kind,
+ * n) of a session, from what it recorded. Caller decrefs. */
+json_t *ws_session_summary(ws_t *ws, long session);
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e);
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,

@@ -132,7 +132,7 @@ static void done(struct panel *p)
 {
     struct cut_panel *cp = PRIV(p);
 
-    mon_stop(cp->mon, "closed");
+    mon_stop(cp->mon, "closed", NULL);
     rb_free(cp->rb);
     table_free(&cp->table);
     view_clear(&cp->view);
@@ -147,27 +147,6 @@ static void title(struct panel *p, char *buf, size_t n)
     for (size_t i = 0; i < total; i++)
         done += rb_step(cp->rb, i)->state == RB_DONE || rb_step(cp->rb, i)->state == RB_SKIPPED;
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
-}
-
-/* A lag or latency in its two largest units: 850ms, 12s, 4m05s, 4h43m, 111d02h. */
-static char *fmt_ms(int64_t ms, char *buf, size_t n)
-{
-    const char *sign = ms < 0 ? "-" : "";
-    long long a = ms < 0 ? -(long long)ms : (long long)ms, s = a / 1000;
-
-    if (a == 0)
-        snprintf(buf, n, "0s");
-    else if (a < 1000)
-        snprintf(buf, n, "%s%lldms", sign, a);
-    else if (s < 60)
-        snprintf(buf, n, "%s%llds", sign, s);
-    else if (s < 3600)
-        snprintf(buf, n, "%s%lldm%02llds", sign, s / 60, s % 60);
-    else if (s < 86400)
-        snprintf(buf, n, "%s%lldh%02lldm", sign, s / 3600, s / 60 % 60);
-    else
-        snprintf(buf, n, "%s%lldd%02lldh", sign, s / 86400, s / 3600 % 24);
-    return buf;
 }
 
 /* Live triggers advise rollback once the cutover has begun: before its
@@ -191,8 +170,8 @@ static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
             char v[32], l[32];
             if (!strcmp(t[i].unit, "ms"))
                 snprintf(buf, n, "%s %s >= %s (live)", t[i].name,
-                         fmt_ms((int64_t)t[i].value, v, sizeof v),
-                         fmt_ms((int64_t)t[i].limit, l, sizeof l));
+                         dur_human((int64_t)t[i].value, v, sizeof v),
+                         dur_human((int64_t)t[i].limit, l, sizeof l));
             else
                 snprintf(buf, n, "%s %g%s >= %g%s (live)", t[i].name, t[i].value,
                          strcmp(t[i].unit, "%") ? "" : "%", t[i].limit,
@@ -232,8 +211,8 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
         if (t[i].value < 0)
             continue;  /* a rehearsal's trigger: the advice line has it */
         if (!strcmp(t[i].unit, "ms")) {
-            fmt_ms((int64_t)t[i].value, a, sizeof a);
-            fmt_ms((int64_t)t[i].limit, b, sizeof b);
+            dur_human((int64_t)t[i].value, a, sizeof a);
+            dur_human((int64_t)t[i].limit, b, sizeof b);
         } else {
             snprintf(a, sizeof a, "%g%s", t[i].value, strcmp(t[i].unit, "%") ? "" : "%");
             snprintf(b, sizeof b, "%g%s", t[i].limit, strcmp(t[i].unit, "%") ? "" : "%");
@@ -298,7 +277,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
         snprintf(delta, sizeof delta, t[i].has_missing ? "%s%lld" : "-",
                  t[i].missing_estimated ? "~" : "", t[i].missing);
         if (t[i].has_lag)
-            fmt_ms(t[i].lag_ms, lag, sizeof lag);
+            dur_human(t[i].lag_ms, lag, sizeof lag);
         else
             snprintf(lag, sizeof lag, "-");
         snprintf(rate, sizeof rate, t[i].changed[0] >= 0 ? "%lld" : "-", t[i].changed[0]);
@@ -319,22 +298,25 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
 static void sync_monitor(struct cut_panel *cp, unsigned what)
 {
     struct dash *d = cp->p->dash;
-    struct mon_opts o = { "dashboard", d->interval_ms, d->ws, &d->hold };
+    struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
+                          .hold = &d->hold };
     struct mon_events ev = { on_change, NULL, cp };
     struct err e = { 0 };
 
     if (d->paused || !d->have_inventory) {  /* paused, or the pairing it polls is gone */
-        mon_stop(cp->mon, d->paused ? "paused" : "catalogs unavailable");
+        mon_stop(cp->mon, d->paused ? "paused" : "catalogs unavailable", NULL);
         cp->mon = NULL;
         return;
     }
+    if (cp->mon && mon_interval(cp->mon) != d->interval_ms)
+        mon_set_interval(cp->mon, d->interval_ms);  /* + and - */
     if (cp->mon && !(what & (DASH_INVENTORY | DASH_PLAN)))
         return;
     if (cp->mon ? mon_replan(cp->mon, d->plan, &d->pairs, &e) < 0
                 : !(cp->mon = mon_start(d->loop, d->side[0].db, d->side[1].db, d->plan, &d->pairs,
                                         &o, &ev, &e))) {
         snprintf(cp->live_error, sizeof cp->live_error, "%s", e.msg);
-        mon_stop(cp->mon, "failed");
+        mon_stop(cp->mon, "failed", NULL);
         cp->mon = NULL;
         return;
     }

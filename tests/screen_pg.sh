@@ -391,11 +391,11 @@ check "the findings are in the workspace with their window" \
     "missing {\"id\":4} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|stale {\"id\":2} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|" \
     "$(live_ws "SELECT kind, key_json, window_from, window_to FROM live_findings ORDER BY kind" | tr '|' ' ' | tr '\n' '|')"
 check "the trigger's crossings are on the timeline, with who saw them" \
-    "trigger breached dashboard|trigger breached watch|trigger cleared dashboard|" \
-    "$(live_ws "SELECT step || ' ' || event || ' ' || CASE WHEN output LIKE '%seen by watch%' THEN 'watch'
+    "trigger breached dashboard|trigger breached hypercare|trigger cleared dashboard|" \
+    "$(live_ws "SELECT step || ' ' || event || ' ' || CASE WHEN output LIKE '%seen by hypercare%' THEN 'hypercare'
         WHEN output LIKE '%seen by dashboard%' THEN 'dashboard' END FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
 check "the polling sessions are recorded: the dashboard's, paused and resumed, and watch's" \
-    "dashboard paused|watch stopped|dashboard running|" \
+    "dashboard paused|hypercare interrupted|dashboard running|" \
     "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
 T kill-session -t live
 

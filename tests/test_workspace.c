@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "workspace.h"
 
@@ -86,11 +87,60 @@ static void test_upgrade_and_refusal(void **state)
     tmpdir_free(dir);
 }
 
+/* A session is open until it completes or runs past its planned end; its
+ * summary comes from what it recorded. */
+static void test_sessions(void **state)
+{
+    char *dir = tmpdir_new(), path[512];
+    struct err e = { 0 };
+    struct ws_session s;
+    long short_one, long_one;
+    json_t *sum;
+    ws_t *ws;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 0);
+    short_one = ws_session_begin(ws, "hypercare", 1000, 1, &e);
+    assert_true(short_one > 0);
+    usleep(20000);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 0);  /* past its end */
+    long_one = ws_session_begin(ws, "hypercare", 1000, 3600000, &e);
+    assert_int_equal(ws_session_begin(ws, "dashboard", 1000, 0, &e), long_one + 1);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 1);
+    assert_int_equal(s.id, long_one);
+    assert_int_equal(s.duration_ms, 3600000);
+    assert_int_equal(s.last_sample_ms, 0);
+    assert_true(s.now_ms >= s.started_ms && s.now_ms - s.started_ms < 60000);
+    assert_int_equal(ws_sample(ws, long_one, "source", "users", "rows", 10, 0, &e), 0);
+    assert_int_equal(ws_sample(ws, long_one, "target", "users", "error", 1, 0, &e), 0);
+    assert_int_equal(ws_sample(ws, long_one, "both", "users", "missing", 2, 0, &e), 0);
+    assert_int_equal(ws_finding(ws, long_one, "users", "app_users", "missing", "{\"id\":1}", NULL,
+                                "a", "b", &e), 0);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 1);
+    assert_true(s.last_sample_ms >= s.started_ms);
+    sum = ws_session_summary(ws, long_one);
+    assert_int_equal(json_integer_value(json_object_get(sum, "polls")), 2);
+    assert_int_equal(json_integer_value(json_object_get(sum, "failed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(sum, "tables")), 1);
+    assert_int_equal(json_array_size(json_object_get(sum, "findings")), 1);
+    json_decref(sum);
+    assert_int_equal(ws_session_end(ws, long_one, "interrupted", NULL, &e), 0);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 1);  /* resumable */
+    assert_int_equal(ws_session_end(ws, long_one, "completed", "{}", &e), 0);
+    assert_int_equal(ws_session_open(ws, "hypercare", &s), 0);
+    ws_close(ws);
+    tmpdir_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create),
         cmocka_unit_test(test_upgrade_and_refusal),
+        cmocka_unit_test(test_sessions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,11 @@ check "a table below exact_rows is still counted exactly" "source 10 false|targe
 check "estimated samples are marked so in the workspace, the first round's not" "2 1|0|" \
     "$(sqlite3 .cutover/large.db "SELECT count(DISTINCT side), min(estimated) FROM samples WHERE metric = 'rows' AND object = 'orders' AND id NOT IN (SELECT id FROM samples WHERE metric = 'rows' AND object = 'orders' ORDER BY id LIMIT 2);
         SELECT max(estimated) FROM samples WHERE object = 'orders' AND id <= (SELECT min(id) FROM samples WHERE metric = 'lag_ms' AND object = 'orders')" | tr '|' ' ' | tr '\n' '|')"
+check "a session run to its end (--for) completes with a summary of what it recorded" \
+    "1 $(jq -s 'map(select(.type == "poll" and .skipped != true)) | length' large.ndjson) 0 2 2500" \
+    "$(jq -r 'select(.type == "summary") | "\(.session) \(.polls) \(.failed) \(.tables) \(.duration_ms)"' large.ndjson)"
+check "… the session is completed in the workspace, the summary kept" "completed 2500" \
+    "$(sqlite3 -separator ' ' .cutover/large.db "SELECT status, summary ->> '$.duration_ms' FROM sessions")"
 sed 's/^exact_rows = 50/exact_rows = many/' large.ini >bad.ini
 "$bin" --plan bad.ini watch >/dev/null 2>err.txt
 rc=$?
@@ -179,8 +184,9 @@ check "no password or error on stderr" "" "$(cat watch.err)"
 # --- what the session left in the workspace -----------------------------------------------
 ws=.cutover/state.db
 sql() { sqlite3 -separator ' ' "$ws" "$1"; }
-check "the watch is one session in the workspace, ended" "watch stopped 1000" \
-    "$(sql "SELECT kind, status, interval_ms FROM sessions")"
+check "the watch is one hypercare session of the plan's 72 h, interrupted by the signal" \
+    "hypercare interrupted 1000 259200000" \
+    "$(sql "SELECT kind, status, interval_ms, duration_ms FROM sessions")"
 check "every finding is recorded with its window" "missing 20 0|stale 5 0|" \
     "$(sql "SELECT kind, count(*), sum(window_from IS NULL OR window_to IS NULL) FROM live_findings GROUP BY kind" | tr '\n' '|')"
 check "a stale finding keeps its fields" '2.5 1.5' \
@@ -193,7 +199,7 @@ check "the samples hold the figures the events showed" \
     "$(sql "SELECT CAST(sum(value) AS INTEGER) FROM samples WHERE metric = 'rows' AND side = 'source' AND object = 'orders'")"
 check "the timeline has the trigger crossings and the connection gap of both sides" \
     "$(jq -r 'select(.type == "trigger") | "trigger \(.state)"' out.ndjson | sort | uniq -c | awk '{print $2, $3, $1}' | tr '\n' '|')source connection down 1|source connection up 1|target connection down 1|target connection up 1|" \
-    "$(sql "SELECT step, event, count(*) FROM runbook_log GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
+    "$(sql "SELECT step, event, count(*) FROM runbook_log WHERE step <> 'hypercare' GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
 
 "$bin" timeline --json >timeline.json
 check "cutover timeline --json exports the timeline, in order" \
@@ -207,5 +213,30 @@ check "cutover timeline: a header, then one line per event" \
     "$(head -1 timeline.txt) $(wc -l <timeline.txt)"
 check "… the connection lost, as it happened" "source     connection down" \
     "$(grep -o 'source     connection down' timeline.txt | head -1)"
+
+# --- the hypercare session survives restarts: a signal, then kill -9 ---------------------------
+"$bin" watch --headless --interval 1s >resume1.ndjson 2>watch.err &
+watch_pid=$!
+wait_for_file() { local i; for ((i = 0; i < 200; i++)); do jq -e -s "$2" "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+wait_for_file resume1.ndjson 'map(select(.type == "poll" and .tick == 2)) | length == 4' ||
+    not_ok "the restarted watch polls" "$(cat resume1.ndjson watch.err)"
+check "a new watch resumes the interrupted session: same session, its start, a gap" "1 true true true" \
+    "$(jq -r 'select(.type == "start") | "\(.session) \(.resumed) \(.started_at == "'"$(sql "SELECT started_at FROM sessions")"'") \(.gap_ms > 0)"' resume1.ndjson)"
+kill -KILL "$watch_pid"; wait "$watch_pid" 2>/dev/null
+sleep 1.5
+"$bin" watch --headless --interval 1s >resume2.ndjson 2>watch.err &
+watch_pid=$!
+wait_for_file resume2.ndjson 'map(select(.type == "poll" and .tick == 1)) | length == 4' ||
+    not_ok "the watch after kill -9 polls" "$(cat resume2.ndjson watch.err)"
+kill -TERM "$watch_pid"; wait "$watch_pid"; watch_pid=
+check "after kill -9 the same session goes on, the gap at least the time it was dead" "1 true true" \
+    "$(jq -r 'select(.type == "start") | "\(.session) \(.resumed) \(.gap_ms >= 1500)"' resume2.ndjson)"
+check "the timeline shows the session's life, kill -9 as a resume without an interruption" \
+    "started|interrupted|resumed|resumed|interrupted|" \
+    "$(sql "SELECT event FROM runbook_log WHERE step = 'hypercare' ORDER BY id" | tr '\n' '|')"
+check "no sample is lost: the session holds every poll of the three runs" \
+    "$(cat out.ndjson resume1.ndjson resume2.ndjson | jq -s 'map(select(.type == "poll" and .rows != null)) | length')" \
+    "$(sql "SELECT count(*) FROM samples WHERE metric = 'rows' AND session = 1")"
+check "still one session" "1 hypercare interrupted" "$(sql "SELECT count(*), kind, status FROM sessions")"
 
 finish

@@ -211,7 +211,7 @@ static const char *side_glyph(const struct dash_side *s, enum theme_role *role)
 static void draw_header(void)
 {
     struct dash *d = A.dash;
-    char right[160], phase[32], clock[16], every[16];
+    char right[200], phase[64], clock[16], every[16];
     time_t now = time(NULL);
     enum theme_role r0, r1;
     const char *g0 = side_glyph(&d->side[0], &r0), *g1 = side_glyph(&d->side[1], &r1);
@@ -219,7 +219,12 @@ static void draw_header(void)
 
     draw_fill((struct rect){ 0, 0, 1, COLS }, ROLE_HEADER);
     strftime(clock, sizeof clock, "%H:%M:%S", localtime(&now));
-    if (d->runs)
+    if (d->hypercare) {
+        char t[32], of[32];
+        snprintf(phase, sizeof phase, "HYPERCARE T+%s of %s",
+                 dur_clock(wall_ms() - d->hc.started_ms, t, sizeof t),
+                 dur_format(d->hc.duration_ms, of, sizeof of));
+    } else if (d->runs)
         snprintf(phase, sizeof phase, "REHEARSAL %ld", d->runs);
     else
         snprintf(phase, sizeof phase, "PLANNING");
