@@ -1101,6 +1101,10 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
             free(key);
         }
+        else if (!strcmp(type, "alert"))
+            printf(" %s %s %s: %g %s (level %g)", jstr(ev, "metric"), jstr(ev, "level"),
+                   jstr(ev, "state"), json_real_value(json_object_get(ev, "value")),
+                   jstr(ev, "unit"), json_real_value(json_object_get(ev, "threshold")));
         else if (!strcmp(type, "step"))
             printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"), jstr(ev, "detail") ? ": " : "",
                    jstr(ev, "detail") ? jstr(ev, "detail") : "");
@@ -1192,6 +1196,11 @@ static void watch_window(long long tick, const struct win_result *r, void *arg)
     watch_emit(arg, ev);
 }
 
+static void watch_alert(json_t *alert, void *arg)
+{
+    watch_emit(arg, json_deep_copy(alert));
+}
+
 static void watch_state(db_t *db, enum db_state st, void *arg)
 {
     struct watch *w = arg;
@@ -1211,7 +1220,8 @@ static void watch_state(db_t *db, enum db_state st, void *arg)
 
 /* Runbook events recorded since the last look (by the dashboard that runs
  * the steps): step starts, gate decisions, exits, rollback. The events
- * watch makes itself (triggers, connections) are left out. */
+ * watch makes itself (triggers, connections, alerts, the session) are left
+ * out. */
 static void watch_steps(uv_timer_t *h)
 {
     struct watch *w = h->data;
@@ -1221,7 +1231,8 @@ static void watch_steps(uv_timer_t *h)
     json_array_foreach(events, i, v) {
         const char *step = jstr(v, "step");
         w->last_event = (long)jint(v, "id");
-        if (!strcmp(step, "trigger") || !strcmp(step, "source") || !strcmp(step, "target"))
+        if (!strcmp(step, "trigger") || !strcmp(step, "source") || !strcmp(step, "target") ||
+            !strcmp(step, "alert") || !strcmp(step, "hypercare"))
             continue;
         watch_emit(w, json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O}", "type", "step",
                                 "step", step, "event", jstr(v, "event"), "at",
@@ -1325,7 +1336,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
     struct mon_events mev = { .forward = &ev };
-    struct mon_opts mo = { .kind = "hypercare" };
+    struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;

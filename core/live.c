@@ -143,20 +143,21 @@ static void emit(struct live_side *s)
 double live_measure(const live_t *lv, const char *metric)
 {
     int missing = !strcmp(metric, "missing_rows"), lag = !strcmp(metric, "lag");
+    int drift = !strcmp(metric, "drift_rows");
     double v = 0;
 
     if (!strcmp(metric, "error_rate"))
         return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
-    if (!missing && !lag && strcmp(metric, "latency"))
+    if (!missing && !drift && !lag && strcmp(metric, "latency"))
         return -1;
     for (size_t i = 0; i < lv->n; i++) {
         const struct live_table *t = &lv->t[i];
         long long m;
         int64_t ms;
         int est;
-        if (missing) {
-            if (table_missing(t, &m, &est) && !est && m > 0)
-                v += (double)m;
+        if (missing || drift) {  /* drift: either way */
+            if (table_missing(t, &m, &est) && !est && (m > 0 || (drift && m < 0)))
+                v += (double)(m < 0 ? -m : m);
         } else if (lag) {
             if (table_lag(t, &ms) && (double)ms > v)
                 v = (double)ms;

@@ -91,7 +91,8 @@ void live_set_interval(live_t *lv, int64_t ms);
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */
 size_t live_ntables(const live_t *lv);
-/* The figure a trigger names from the latest polls: missing_rows (rows), lag
+/* The figure a trigger or alert names from the latest polls: missing_rows
+ * and drift_rows (rows; Σ of source − target, of its absolute value), lag
  * and latency (ms), error_rate (%); -1 for a metric live polling does not
  * measure. */
 double live_measure(const live_t *lv, const char *metric);

@@ -22,6 +22,7 @@ struct mon {
     size_t ntrig;
     struct mon_events ev;
     struct live_events fw;      /* forwarded to */
+    alerter_t *alerts;
 };
 
 static const char *const side_names[2] = { "source", "target" };
@@ -63,10 +64,25 @@ static void warn_ws(mon_t *m, const struct err *e)
     m->o.ws = NULL;  /* once: the monitor goes on without recording */
 }
 
+/* Every table's two sides have answered, the same round: the figures agree. */
+static int consistent(const mon_t *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->t[i].round[0] != m->t[i].round[1] || m->t[i].round[0] == 0)
+            return 0;
+    return 1;
+}
+
 static void measure_triggers(mon_t *m)
 {
     for (size_t i = 0; i < m->ntrig; i++)
         m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
+    /* alerts only on agreeing figures: half a round would open and close them */
+    for (size_t i = 0; m->alerts && m->live && consistent(m) && i < m->plan->nalerts; i++) {
+        double v = live_measure(m->live, m->plan->alerts[i].name);
+        if (v >= 0)
+            alert_measure(m->alerts, m->plan->alerts[i].name, v);
+    }
 }
 
 static void record(mon_t *m, const char *side, const char *object, const char *metric,
@@ -286,6 +302,8 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                                                          (long)o->duration_ms, &we)) < 0) {
         warn_ws(m, &we);
     }
+    if (o->on_alert)
+        m->alerts = alert_new(loop, p, m->o.ws, m->session, o->on_alert, o->alert_arg);
     return m;
 }
 
@@ -337,8 +355,11 @@ void mon_stop(mon_t *m, const char *status, const char *summary)
     free(m->trig);
     if (m->have_sheet)
         sheet_free(&m->sheet);
+    alert_free(m->alerts);
     free(m);
 }
+
+int mon_open_alerts(const mon_t *m) { return m->alerts ? alert_open_count(m->alerts) : 0; }
 
 const struct mon_table *mon_tables(const mon_t *m, size_t *n)
 {

@@ -8,6 +8,7 @@
 #ifndef CUTOVER_MONITOR_H
 #define CUTOVER_MONITOR_H
 
+#include "alert.h"
 #include "live.h"
 #include "workspace.h"
 
@@ -60,6 +61,9 @@ struct mon_opts {
     int *hold;                          /* see live_opts */
     int64_t duration_ms;                /* a new session's planned length (0: open-ended) */
     long resume;                        /* a session to go on with instead of a new one */
+    alert_cb on_alert;                  /* non-NULL: raise the plan's alerts (hypercare;
+                                         * the plan must then not be replaced) */
+    void *alert_arg;
 };
 
 /* Starts monitoring; the sheet is read from the plan's mapping path (none:
@@ -84,5 +88,6 @@ const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n);
 void mon_counts(const mon_t *m, long long *polls, long long *failed);
 long mon_session(const mon_t *m);
 size_t mon_ntables(const mon_t *m);     /* tables polled */
+int mon_open_alerts(const mon_t *m);
 
 #endif

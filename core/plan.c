@@ -144,7 +144,10 @@ static const char *unit_example(enum plan_unit u)
 static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const char *prefix,
                      const char *metric, const char *v)
 {
-    struct plan_limit l = { 0 };
+    struct plan_limit l = { .warn = -1 };
+    const char *comma = strchr(v, ',');
+    int two = comma && !strcmp(prefix, "alert.");
+    enum plan_unit wu;
     size_t m;
 
     for (m = 0; m < sizeof metrics / sizeof *metrics; m++)
@@ -156,7 +159,18 @@ static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, cons
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*arr)[i].name, metric) == 0)
             return FAIL(st, "duplicate key '%s%s'", prefix, metric);
-    if (parse_limit(v, &l.value, &l.unit) < 0 ||
+    if (two) {  /* an alert's warning level, then its critical one */
+        char *warn = xstrndup(v, (size_t)(comma - v));
+        int bad = parse_limit(str_trim(warn), &l.warn, &wu) < 0;
+        free(warn);
+        v = comma + 1;
+        while (*v == ' ')
+            v++;
+        if (bad || parse_limit(v, &l.value, &l.unit) < 0 || wu != l.unit || l.warn > l.value)
+            return FAIL(st, "'%s%s': expected a warning and a critical level, the warning "
+                        "lower, each %s", prefix, metric, unit_example(metrics[m].unit));
+    }
+    if ((!two && parse_limit(v, &l.value, &l.unit) < 0) ||
         (l.unit != metrics[m].unit && !(l.unit == UNIT_COUNT && metrics[m].unit == UNIT_PERCENT)))
         return FAIL(st, "'%s%s = %s': expected %s", prefix, metric, v,
                     unit_example(metrics[m].unit));

@@ -15,7 +15,8 @@ enum plan_unit { UNIT_COUNT, UNIT_PERCENT, UNIT_MS };
 /* A threshold such as "0", "1%" or "60s". */
 struct plan_limit {
     char *name;         /* missing_rows, error_rate, lag … */
-    double value;
+    double value;       /* the limit; for an alert its critical level */
+    double warn;        /* an alert's warning level (alert.lag = 30s, 60s); -1: none */
     enum plan_unit unit;
     int line;
 };

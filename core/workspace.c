@@ -60,7 +60,11 @@ static const char *const migrations[] = {
     "CREATE TABLE live_findings ("
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, session INTEGER REFERENCES sessions(id),"
     "  tbl TEXT NOT NULL, target_tbl TEXT, kind TEXT NOT NULL, key_json TEXT NOT NULL,"
-    "  fields_json TEXT, window_from TEXT, window_to TEXT);",
+    "  fields_json TEXT, window_from TEXT, window_to TEXT);"
+    "ALTER TABLE alerts ADD COLUMN session INTEGER REFERENCES sessions(id);"
+    "ALTER TABLE alerts ADD COLUMN level TEXT;"
+    "ALTER TABLE alerts ADD COLUMN closed_at TEXT;"
+    "ALTER TABLE alerts ADD COLUMN note TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -417,6 +421,9 @@ static json_t *rows_json(ws_t *ws, const char *sql, long a, long b)
             case SQLITE_INTEGER:
                 json_object_set_new(o, name, json_integer(sqlite3_column_int64(st, c)));
                 break;
+            case SQLITE_FLOAT:
+                json_object_set_new(o, name, json_real(sqlite3_column_double(st, c)));
+                break;
             default:
                 json_object_set_new(o, name, json_string((const char *)sqlite3_column_text(st, c)));
                 break;
@@ -543,6 +550,44 @@ int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, s
 {
     return ws_runbook_event(ws, side, up ? "connection up" : "connection down", NULL, 0, 0,
                             up ? NULL : error, e);
+}
+
+long ws_alert_open(ws_t *ws, long session, const char *metric, const char *level, double value,
+                   double threshold, const char *message, struct err *e)
+{
+    if (exec_bind(ws, e, "INSERT INTO alerts (at, session, metric, level, value, threshold, "
+                  "message) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                  "ittrrt", session, metric, level, value, threshold, message) < 0)
+        return -1;
+    return (long)sqlite3_last_insert_rowid(ws->db);
+}
+
+int ws_alert_change(ws_t *ws, long id, const char *level, double value, double threshold,
+                    const char *message, int close, struct err *e)
+{
+    return exec_bind(ws, e, close
+                     ? "UPDATE alerts SET level = ?, value = ?, threshold = ?, message = ?, "
+                       "closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"
+                     : "UPDATE alerts SET level = ?, value = ?, threshold = ?, message = ? "
+                       "WHERE id = ?", "trrti", level, value, threshold, message, id);
+}
+
+int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e)
+{
+    return exec_bind(ws, e, "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), note = ? WHERE id = ?", "tti",
+                     user_name(), note, id);
+}
+
+json_t *ws_alerts_json(ws_t *ws, long session, int open_only)
+{
+    return rows_json(ws, open_only
+                     ? "SELECT id, at, session, metric, level, value, threshold, message, closed_at,"
+                       " acknowledged_by, acknowledged_at, note FROM alerts WHERE closed_at IS NULL"
+                       " AND (?1 = 0 OR session = ?1) AND ?2 = ?2 ORDER BY id"
+                     : "SELECT id, at, session, metric, level, value, threshold, message, closed_at,"
+                       " acknowledged_by, acknowledged_at, note FROM alerts"
+                       " WHERE (?1 = 0 OR session = ?1) AND ?2 = ?2 ORDER BY id", session, 0);
 }
 
 json_t *ws_runbook_json(ws_t *ws, int with_output, long after)

@@ -107,6 +107,17 @@ int ws_finding(ws_t *ws, long session, const char *table, const char *target_tab
                const char *window_from, const char *window_to, struct err *e);
 /* A database went down (with why) or came back: onto the timeline. */
 int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, struct err *e);
+/* Hypercare alerts: opened with a level (warning, critical), changed
+ * (escalated, or closed with close = 1), acknowledged by the current user
+ * with a note. ws_alerts_json lists a session's (0: every session's), or
+ * only those still open, oldest first: id, at, session, metric, level, value,
+ * threshold, message, closed_at, acknowledged_by, acknowledged_at, note. */
+long ws_alert_open(ws_t *ws, long session, const char *metric, const char *level, double value,
+                   double threshold, const char *message, struct err *e);
+int ws_alert_change(ws_t *ws, long id, const char *level, double value, double threshold,
+                    const char *message, int close, struct err *e);
+int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e);
+json_t *ws_alerts_json(ws_t *ws, long session, int open_only);
 /* The runbook log after event `after` (0: all), oldest first: id, at, step,
  * event, user, exit_status, duration_ms, output; `with_output` includes the
  * events that carry command output. Caller decrefs. */

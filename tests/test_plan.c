@@ -77,7 +77,7 @@ static const char design_plan[] =
     "duration = 72h\n"
     "interval = 30s\n"
     "alert.drift_rows = 0\n"
-    "alert.lag        = 60s\n"
+    "alert.lag        = 30s, 60s\n"
     "alert.latency    = 500ms\n"
     "on_alert         = ./scripts/page.sh   ; optional command\n";
 
@@ -145,6 +145,8 @@ static void test_design_plan(void **state)
     assert_int_equal(p->nalerts, 3);
     assert_string_equal(p->alerts[1].name, "lag");
     assert_true(p->alerts[1].value == 60000 && p->alerts[1].unit == UNIT_MS);
+    assert_true(p->alerts[1].warn == 30000);
+    assert_true(p->alerts[2].warn == -1);
     assert_true(p->alerts[2].value == 500 && p->alerts[2].unit == UNIT_MS);
     assert_string_equal(p->on_alert, "./scripts/page.sh");
     plan_free(p);
@@ -203,6 +205,12 @@ static const struct { const char *text, *msg; } bad[] = {
       "changed_rows, drift_rows, failed_checks, error_rate, lag, latency)" },
     { ENDS "[hypercare]\nalert.lag = 5\n",
       "plan.ini:6: 'alert.lag = 5': expected a duration such as 60s" },
+    { ENDS "[hypercare]\nalert.lag = 2m, 1m\n",
+      "plan.ini:6: 'alert.lag': expected a warning and a critical level, the warning lower, "
+      "each a duration such as 60s" },
+    { ENDS "[hypercare]\nalert.drift_rows = 5, 1h\n",
+      "plan.ini:6: 'alert.drift_rows': expected a warning and a critical level, the warning "
+      "lower, each a number such as 0 or 10" },
     { ENDS "[hypercare]\ninterval = soon\n",
       "plan.ini:6: interval 'soon': expected a duration such as 30s (units ms, s, m, h, d)" },
     { ENDS "[table]\n", "plan.ini:5: section [table] needs a name: [table NAME]" },

@@ -78,6 +78,9 @@ check "a bad exact_rows names the file and line (exit 2)" \
     "$rc $(cat err.txt)"
 
 # --- a writer keeps changing the source while watch polls -----------------------------------
+# alerts: drift with a warning and a critical level, lag critical only; each
+# change handed to on_alert as JSON on its stdin
+printf '[hypercare]\nalert.drift_rows = 5, 15\nalert.lag = 60s\non_alert = cat >> on_alert.ndjson\n' >>cutover.ini
 "$bin" watch --headless --interval 1s >out.ndjson 2>watch.err &
 watch_pid=$!
 wait_for 20 'map(select(.type == "poll" and .tick == 2)) | length == 4' ||
@@ -199,7 +202,7 @@ check "the samples hold the figures the events showed" \
     "$(sql "SELECT CAST(sum(value) AS INTEGER) FROM samples WHERE metric = 'rows' AND side = 'source' AND object = 'orders'")"
 check "the timeline has the trigger crossings and the connection gap of both sides" \
     "$(jq -r 'select(.type == "trigger") | "trigger \(.state)"' out.ndjson | sort | uniq -c | awk '{print $2, $3, $1}' | tr '\n' '|')source connection down 1|source connection up 1|target connection down 1|target connection up 1|" \
-    "$(sql "SELECT step, event, count(*) FROM runbook_log WHERE step <> 'hypercare' GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
+    "$(sql "SELECT step, event, count(*) FROM runbook_log WHERE step NOT IN ('hypercare', 'alert') GROUP BY step, event ORDER BY step = 'trigger' DESC, step, event" | tr '\n' '|')"
 
 "$bin" timeline --json >timeline.json
 check "cutover timeline --json exports the timeline, in order" \
@@ -220,6 +223,11 @@ watch_pid=$!
 wait_for_file() { local i; for ((i = 0; i < 200; i++)); do jq -e -s "$2" "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 wait_for_file resume1.ndjson 'map(select(.type == "poll" and .tick == 2)) | length == 4' ||
     not_ok "the restarted watch polls" "$(cat resume1.ndjson watch.err)"
+# the sync catches up with the 20 inserted rows: drift and lag come back
+psql -q -X -d prod -c "INSERT INTO orders SELECT 100 + i, i, timestamptz '2026-01-01 01:00:00+00' + i * interval '1 s'
+    FROM generate_series(1, 20) i" || exit 99
+wait_for_file resume1.ndjson 'map(select(.type == "alert" and .state == "closed")) | length == 2' ||
+    not_ok "the alerts close" "$(grep alert resume1.ndjson)"
 check "a new watch resumes the interrupted session: same session, its start, a gap" "1 true true true" \
     "$(jq -r 'select(.type == "start") | "\(.session) \(.resumed) \(.started_at == "'"$(sql "SELECT started_at FROM sessions")"'") \(.gap_ms > 0)"' resume1.ndjson)"
 kill -KILL "$watch_pid"; wait "$watch_pid" 2>/dev/null
@@ -238,5 +246,20 @@ check "no sample is lost: the session holds every poll of the three runs" \
     "$(cat out.ndjson resume1.ndjson resume2.ndjson | jq -s 'map(select(.type == "poll" and .rows != null)) | length')" \
     "$(sql "SELECT count(*) FROM samples WHERE metric = 'rows' AND session = 1")"
 check "still one session" "1 hypercare interrupted" "$(sql "SELECT count(*), kind, status FROM sessions")"
+alerts() { jq -r -s 'map(select(.type == "alert")) | group_by(.metric)[] | "\(.[0].metric): \(map("\(.state) \(.level)") | join(", "))"' "$@" | tr '\n' '|'; }
+check "alerts open once, drift escalating from warning to critical, while the source runs ahead" \
+    "drift_rows: opened warning, escalated critical|lag: opened critical|" "$(alerts out.ndjson)"
+check "… the first drift alert at its warning level, the escalation at its critical one" "5 15" \
+    "$(jq -r -s '[.[] | select(.type == "alert" and .metric == "drift_rows")] | "\(.[0].threshold) \(.[1].threshold)"' out.ndjson)"
+check "a resumed session does not open its open alerts again; they close once the sync catches up" \
+    "drift_rows: closed critical|lag: closed critical|" "$(alerts resume1.ndjson)"
+check "on_alert got every alert change as JSON on its stdin, in order" \
+    "$(cat out.ndjson resume1.ndjson | jq -c 'select(.type == "alert") | del(.time)')" \
+    "$(jq -c . on_alert.ndjson)"
+check "the alert log in the workspace: two alerts, opened and closed, at their highest level" \
+    "drift_rows critical 1 1|lag critical 1 1|" \
+    "$(sql "SELECT metric, level, at IS NOT NULL, closed_at IS NOT NULL FROM alerts ORDER BY metric" | tr '\n' '|')"
+check "every alert change is on the timeline" "opened|opened|escalated|closed|closed|" \
+    "$(sql "SELECT event FROM runbook_log WHERE step = 'alert' ORDER BY id" | tr '\n' '|')"
 
 finish
