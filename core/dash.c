@@ -51,6 +51,8 @@ static void read_facts(struct dash *d)
     d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
     d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
     d->hypercare = d->ws && ws_session_open(d->ws, "hypercare", &d->hc) == 1;
+    json_decref(d->alerts);
+    d->alerts = d->ws ? ws_alerts_json(d->ws, 0, 1) : json_array();
 }
 
 void dash_reread(struct dash *d)
@@ -215,6 +217,7 @@ void dash_close(struct dash *d)
     }
     inv_free(&d->inv);
     pair_free(&d->pairs);
+    json_decref(d->alerts);
     ws_close(d->ws);
     plan_free(d->plan);
     free(d->plan_path);
@@ -328,5 +331,24 @@ int dash_set_owner(struct dash *d, const char *table, const char *owner, struct 
         say(d, 0, "%s: owner %s → %s, written to %s", table, *old ? old : "(none)",
             *owner ? owner : "(none)", d->plan_path);
     free(old);
+    return rc;
+}
+
+int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e)
+{
+    char object[32], *detail;
+    int rc;
+
+    if (!d->ws)
+        return err_set(e, ERR_INPUT, "the workspace could not be opened: %s", d->message);
+    snprintf(object, sizeof object, "alert %ld", id);
+    detail = xasprintf("%s: %s", object, note);
+    rc = ws_alert_ack(d->ws, id, note, e) < 0 ||
+         ws_audit(d->ws, "acknowledge", object, NULL, note, e) < 0 ||
+         ws_runbook_event(d->ws, "alert", "acknowledged", user_name(), 0, 0, detail, e) < 0 ? -1 : 0;
+    free(detail);
+    if (rc == 0)
+        say(d, 0, "%s acknowledged, recorded in the workspace", object);
+    dash_reread(d);
     return rc;
 }

@@ -42,6 +42,7 @@ struct dash {
     long runs, runbook_events;
     int hypercare;              /* a hypercare session is open (hc says which) */
     struct ws_session hc;
+    json_t *alerts;             /* the open alerts in the workspace, oldest first */
     int64_t interval_ms;
     int paused;
     int hold;                   /* work borrowing the catalogs: refreshes wait */
@@ -78,5 +79,7 @@ void dash_decided(const struct dash *d, int *decided, int *total);
 int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const char *expires,
                 struct err *e);
 int dash_set_owner(struct dash *d, const char *table, const char *owner, struct err *e);
+/* Acknowledges an open alert with a note: the alert log, audit and timeline. */
+int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e);
 
 #endif

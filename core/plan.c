@@ -29,7 +29,7 @@ static const char *const sect_keys[][8] = {
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
     [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
     [S_ROLLBACK] = { "authority" },
-    [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows" },
+    [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows", "bell" },
 };
 
 /* Metrics a rollback trigger or a hypercare alert may name, with their unit. */
@@ -338,6 +338,12 @@ static int handler(void *user, const char *section, const char *name, const char
             return set_duration(st, &p->hc_duration_ms, "duration", value);
         if (k == 1)
             return set_duration(st, &p->hc_interval_ms, "interval", value);
+        if (k == 4) {
+            if (strcmp(value, "yes") && strcmp(value, "no"))
+                return FAIL(st, "bell '%s': expected yes or no", value);
+            p->hc_bell = !strcmp(value, "yes");
+            return 1;
+        }
         if (k == 3) {
             char *end;
             long long n = strtoll(value, &end, 10);

@@ -69,6 +69,7 @@ struct plan {
     char *authority;
     int64_t hc_duration_ms, hc_interval_ms;
     long long hc_exact_rows;        /* PostgreSQL tables above it: counted once, then estimated */
+    int hc_bell;                    /* ring the terminal's bell when an alert opens */
     struct plan_limit *alerts;
     size_t nalerts;
     char *on_alert;

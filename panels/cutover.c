@@ -3,8 +3,8 @@
  * live figures of every migrated table (polled by core/monitor while polling
  * is not paused) with sparklines and the trigger status; the selected step's
  * live log; the timeline. g goes (after the gate; a manual gate asks the
- * owner's name), a aborts, s skips, B rolls back — each confirmed and
- * recorded. */
+ * owner's name), x aborts, s skips, B rolls back — each confirmed and
+ * recorded; a acknowledges the oldest open hypercare alert with a note. */
 #include "config.h"
 #include "monitor.h"
 #include "panel.h"
@@ -16,12 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK };
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
     { 'g', 0, "g", "go", "start the next step once the gate before it says go (confirmed)", K_GO },
-    { 'a', 0, "a", "abort", "stop the running command (confirmed)", K_ABORT },
+    { 'x', 0, "x", "abort", "stop the running command (confirmed)", K_ABORT },
+    { 'a', 0, "a", "ack", "acknowledge the oldest open alert, with a note", K_ACK },
     { 's', 0, "s", NULL, "skip the next step (confirmed)", K_SKIP },
     { 'B', 0, "B", "rollback", "run the rollback commands of the done steps, newest first "
       "(confirmed)", K_ROLLBACK },
@@ -45,6 +46,8 @@ struct cut_panel {
     char name[128];             /* typed for a manual gate */
     mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
     char live_error[1100];      /* why live polling could not start */
+    long last_alert;            /* the newest alert seen, for the bell */
+    long ack_id;                /* the alert being acknowledged */
 };
 
 #define PRIV(p) ((struct cut_panel *)(p)->priv)
@@ -226,6 +229,26 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
              at ? line : "none measured live");
 }
 
+/* The open alerts hypercare (cutover watch) raised, from the workspace. */
+static void alert_lines(struct cut_panel *cp, struct tui_view *v)
+{
+    json_t *a;
+    size_t i;
+
+    json_array_foreach(cp->p->dash->alerts, i, a) {
+        const char *by = json_string_value(json_object_get(a, "acknowledged_by"));
+        const char *note = json_string_value(json_object_get(a, "note"));
+        const char *msg = json_string_value(json_object_get(a, "message"));
+        view_add(v, by ? ROLE_WARN : ROLE_FAIL, "%s ALERT %s %s since %.19s: %s; %s%s", tui_g->warn,
+                 json_string_value(json_object_get(a, "metric")),
+                 json_string_value(json_object_get(a, "level")),
+                 json_string_value(json_object_get(a, "at")), msg ? msg : "",
+                 by ? "acknowledged by " : "not acknowledged (a)", by ? by : "");
+        if (note)
+            view_add(v, ROLE_MUTED, "    note: %s", note);
+    }
+}
+
 static void found_text(const struct mon_table *t, char *buf, size_t n)
 {
     if (t->window_error)
@@ -247,6 +270,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     const struct mon_table *t;
     long long polls, failed;
 
+    alert_lines(cp, v);
     if (!cp->mon) {
         if (cp->live_error[0])
             view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, cp->live_error);
@@ -449,6 +473,33 @@ static void ask(struct cut_panel *cp, const char *fmt, ...)
     tui_confirm(q, confirmed, cp);
 }
 
+static void got_note(void *ctx, const char *s)
+{
+    struct cut_panel *cp = ctx;
+    struct err e = { 0 };
+
+    if (!s)
+        return;
+    if (!*s) {
+        tui_message(1, "an acknowledgement needs a note: what is being done about it");
+        return;
+    }
+    if (dash_ack_alert(cp->p->dash, cp->ack_id, s, &e) < 0)
+        tui_message(1, "%s", e.msg);
+}
+
+/* The oldest open alert nobody has acknowledged yet. */
+static json_t *unacknowledged(struct cut_panel *cp)
+{
+    json_t *a;
+    size_t i;
+
+    json_array_foreach(cp->p->dash->alerts, i, a)
+        if (json_is_null(json_object_get(a, "acknowledged_by")))
+            return a;
+    return NULL;
+}
+
 static void got_name(void *ctx, const char *s)
 {
     struct cut_panel *cp = ctx;
@@ -496,6 +547,20 @@ static int key(struct panel *p, int k)
                 rb_step(cp->rb, next)->plan->title);
         }
         break;
+    case K_ACK: {
+        json_t *a = unacknowledged(cp);
+        char label[200];
+        if (!a) {
+            tui_message(0, "no open alert waits for an acknowledgement");
+            break;
+        }
+        cp->ack_id = (long)json_integer_value(json_object_get(a, "id"));
+        snprintf(label, sizeof label, "acknowledge %s %s: note: ",
+                 json_string_value(json_object_get(a, "metric")),
+                 json_string_value(json_object_get(a, "level")));
+        tui_prompt(label, "", NULL, got_note, cp);
+        break;
+    }
     case K_ABORT:
         cp->action = K_ABORT;
         ask(cp, "Abort the running command?");
@@ -511,10 +576,26 @@ static int key(struct panel *p, int k)
     return 1;
 }
 
+/* A new alert rings the bell once, when the plan asks for it. */
+static void ring(struct cut_panel *cp)
+{
+    json_t *a;
+    size_t i;
+    long newest = cp->last_alert;
+
+    json_array_foreach(cp->p->dash->alerts, i, a)
+        if (json_integer_value(json_object_get(a, "id")) > newest)
+            newest = (long)json_integer_value(json_object_get(a, "id"));
+    if (newest > cp->last_alert && cp->p->dash->plan->hc_bell)
+        tui_bell();
+    cp->last_alert = newest;
+}
+
 static void update(struct panel *p, unsigned what)
 {
     if (what & DASH_PLAN)
         rb_replan(PRIV(p)->rb);
+    ring(PRIV(p));
     sync_monitor(PRIV(p), what);
 }
 

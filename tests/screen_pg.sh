@@ -349,13 +349,14 @@ sqlite3 live/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT, u
 cp live/src.db live/tgt.db
 (cd live && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
 sed -i 's/^decision = undecided/decision = migrate\nwatermark = updated_at/' live/cutover.ini
-printf '[step open]\ntitle = Open Production\nowner = alice\n[rollback]\ntrigger.missing_rows = 1\nauthority = carol\n[hypercare]\ninterval = 1s\n' >>live/cutover.ini
+printf '[step open]\ntitle = Open Production\nowner = alice\n[rollback]\ntrigger.missing_rows = 1\nauthority = carol\n[hypercare]\ninterval = 1s\nalert.drift_rows = 1\nbell = yes\n' >>live/cutover.ini
 start live 130 36 "$work/live"
 wait_for live "src ● tgt ●"
 keys live 4 z
 row() { printf '%-16s %8s %8s %6s %7s' "$@"; }  # TABLE SOURCE TARGET DELTA LAG, as drawn
 expect_text "a migrated table's live figures" live "$(row orders 3 3 0 0s)"
 expect_text "no change yet to validate" live "✓ no change to check yet"
+check "no bell while no alert is open" 0 "$(T display -p -t live '#{window_bell_flag}')"
 expect_text "the triggers measured live, not advising before the first step" live \
     "triggers (advise from the first step): ✓ missing_rows 0/1"
 # the source moves on: one row inserted, one updated, neither copied
@@ -376,6 +377,23 @@ kill -TERM "$watch_pid"; wait "$watch_pid"
 check "watch --headless streams the steps the dashboard runs, with who did them" \
     "open go $(id -un)|open start $(id -un)|open done $(id -un)|" \
     "$(jq -r 'select(.type == "step") | "\(.step) \(.event) \(.user)"' live/watch.ndjson | tr '\n' '|')"
+# the watch raised a drift alert: the dashboard shows it and acknowledges it
+expect_text "hypercare's open alert in the panel" live "▲ ALERT drift_rows critical since"
+expect_text "… waiting for an acknowledgement" live "drift_rows 1 rows; not acknowledged (a)"
+check "a new alert rings the terminal's bell (bell = yes)" 1 "$(T display -p -t live '#{window_bell_flag}')"
+keys live a
+expect_text "a asks for a note" live "acknowledge drift_rows critical: note:"
+T send-keys -t live -l "syncing the last row"; sleep 0.2
+keys live Enter
+expect_text "acknowledged, by whom" live "drift_rows 1 rows; acknowledged by $(id -un)"
+expect_text "… with the note" live "    note: syncing the last row"
+check "the acknowledgement is in the alert log, the audit log and the timeline" \
+    "$(id -un) syncing the last row|acknowledge alert 1|alert acknowledged|" \
+    "$(sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "SELECT acknowledged_by || ' ' || note FROM alerts;
+        SELECT action || ' ' || object FROM audit WHERE action = 'acknowledge';
+        SELECT step || ' ' || event FROM runbook_log WHERE event = 'acknowledged'" | tr '\n' '|')"
+keys live a
+expect_text "nothing left to acknowledge" live "no open alert waits for an acknowledgement"
 # the sync catches up: the target gets both rows
 sqlite3 live/tgt.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
     UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"

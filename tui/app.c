@@ -80,6 +80,11 @@ static struct app {
     int saved_sel;
 } A;
 
+void tui_bell(void)
+{
+    beep();
+}
+
 void tui_dirty(void)
 {
     A.dirty = 1;

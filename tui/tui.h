@@ -124,6 +124,7 @@ int view_key(struct tui_view *v, int key, int page);
 /* --- app.c ------------------------------------------------------------------- */
 
 void tui_dirty(void);
+void tui_bell(void);
 void tui_message(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Modal dialogs. Their callbacks may open the next dialog. */
 void tui_confirm(const char *question, void (*done)(void *ctx, int yes), void *ctx);
