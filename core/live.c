@@ -20,7 +20,8 @@ struct live_side {
     char *error;
     db_query_t *q;              /* the poll running; the next round skips this side */
     uint64_t sent;
-    long long tick;
+    long long tick;             /* the round of the poll running, or last sent */
+    long long answered;         /* the round of the last poll that ended */
 };
 
 struct live_table {
@@ -170,8 +171,18 @@ double live_measure(const live_t *lv, const char *metric)
     return v;
 }
 
+int live_settled(const live_t *lv)
+{
+    for (size_t i = 0; i < lv->n; i++)
+        if (lv->t[i].side[0].answered != lv->t[i].side[1].answered || !lv->t[i].side[0].answered)
+            return 0;
+    return 1;
+}
+
 static void evaluate(live_t *lv)
 {
+    if (!live_settled(lv))  /* half a round would breach and clear triggers */
+        return;
     for (size_t i = 0; lv->ev.on_trigger && i < lv->plan->ntriggers; i++) {
         const struct plan_limit *l = &lv->plan->triggers[i];
         double v = live_measure(lv, l->name);
@@ -223,6 +234,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
     free(s->error);
     s->error = NULL;
     s->q = NULL;
+    s->answered = s->tick;
     if (!lv->stopping) {
         lv->polls++;
         if (status != DB_OK) {
@@ -293,7 +305,8 @@ static void validate(live_t *lv, struct live_table *t)
 {
     struct win_events ev = { win_finding, win_done, t };
 
-    if (!lv->sheet || !t->pair || t->off || t->win || !t->checked || !t->seen || !strcmp(t->checked, t->seen))
+    if (!lv->sheet || !t->pair || t->off || t->win || !t->checked || !t->seen ||
+        !strcmp(t->checked, t->seen))
         return;
     t->win_tick = lv->tick;
     lv->running++;

@@ -72,8 +72,8 @@ struct live_opts {
 /* Starts polling now and every interval. The tables are the pairs whose plan
  * decision is migrate; the target's watermark column is the source's by name
  * (case and separators aside). ERR_INPUT when there is none.
- * After every sample the plan's triggers that live figures measure are
- * evaluated: missing_rows (Σ source − target rows, over exactly counted
+ * After every sample that settles a round (see live_settled) the plan's
+ * triggers that live figures measure are evaluated: missing_rows (Σ source − target rows, over exactly counted
  * tables), lag and latency (the largest), error_rate (failed polls of all
  * polls, percent). A PostgreSQL table found larger than the plan's
  * exact_rows is counted exactly once, then from the planner's estimate
@@ -91,6 +91,9 @@ void live_set_interval(live_t *lv, int64_t ms);
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */
 size_t live_ntables(const live_t *lv);
+/* Every table's two sides have answered the same round, so figures that
+ * combine them agree. Triggers are evaluated only then. */
+int live_settled(const live_t *lv);
 /* The figure a trigger or alert names from the latest polls: missing_rows
  * and drift_rows (rows; Σ of source − target, of its absolute value), lag
  * and latency (ms), error_rate (%); -1 for a metric live polling does not

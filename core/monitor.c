@@ -64,21 +64,13 @@ static void warn_ws(mon_t *m, const struct err *e)
     m->o.ws = NULL;  /* once: the monitor goes on without recording */
 }
 
-/* Every table's two sides have answered, the same round: the figures agree. */
-static int consistent(const mon_t *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (m->t[i].round[0] != m->t[i].round[1] || m->t[i].round[0] == 0)
-            return 0;
-    return 1;
-}
-
 static void measure_triggers(mon_t *m)
 {
     for (size_t i = 0; i < m->ntrig; i++)
         m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
     /* alerts only on agreeing figures: half a round would open and close them */
-    for (size_t i = 0; m->alerts && m->live && consistent(m) && i < m->plan->nalerts; i++) {
+    for (size_t i = 0; m->alerts && m->live && live_settled(m->live) && i < m->plan->nalerts;
+         i++) {
         double v = live_measure(m->live, m->plan->alerts[i].name);
         if (v >= 0)
             alert_measure(m->alerts, m->plan->alerts[i].name, v);
