@@ -1106,8 +1106,8 @@ static void watch_emit(struct watch *w, json_t *ev)
                    jstr(ev, "state"), json_real_value(json_object_get(ev, "value")),
                    jstr(ev, "unit"), json_real_value(json_object_get(ev, "threshold")));
         else if (!strcmp(type, "step"))
-            printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"), jstr(ev, "detail") ? ": " : "",
-                   jstr(ev, "detail") ? jstr(ev, "detail") : "");
+            printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"),
+                   jstr(ev, "detail") ? ": " : "", jstr(ev, "detail") ? jstr(ev, "detail") : "");
         else if (!strcmp(type, "start"))
             printf(" hypercare session %lld %s: %lld tables every %lld ms, for %lld ms from %s",
                    jint(ev, "session"), json_is_true(json_object_get(ev, "resumed")) ? "resumed"
@@ -1196,6 +1196,12 @@ static void watch_window(long long tick, const struct win_result *r, void *arg)
     watch_emit(arg, ev);
 }
 
+static void watch_warn(const char *msg, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "cutover: warning: %s\n", msg);
+}
+
 static void watch_alert(json_t *alert, void *arg)
 {
     watch_emit(arg, json_deep_copy(alert));
@@ -1212,7 +1218,8 @@ static void watch_state(db_t *db, enum db_state st, void *arg)
     if (w->ws && (st == DB_DOWN) != w->was_down[side])  /* a change: onto the timeline */
         ws_connection_event(w->ws, side_name(side), st == DB_UP, db_errmsg(db), &(struct err){ 0 });
     w->was_down[side] = st == DB_DOWN;
-    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state", st == DB_UP ? "up" : "down");
+    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state",
+                   st == DB_UP ? "up" : "down");
     if (st == DB_DOWN)
         json_object_set_new(ev, "error", json_string(db_errmsg(db)));
     watch_emit(w, ev);
@@ -1335,7 +1342,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
-    struct mon_events mev = { .forward = &ev };
+    struct mon_events mev = { .warn = watch_warn, .forward = &ev };
     struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };
     struct err e = { 0 };
     struct loaded l;

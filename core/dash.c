@@ -345,7 +345,8 @@ int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e)
     detail = xasprintf("%s: %s", object, note);
     rc = ws_alert_ack(d->ws, id, note, e) < 0 ||
          ws_audit(d->ws, "acknowledge", object, NULL, note, e) < 0 ||
-         ws_runbook_event(d->ws, "alert", "acknowledged", user_name(), 0, 0, detail, e) < 0 ? -1 : 0;
+         ws_runbook_event(d->ws, "alert", "acknowledged", user_name(), 0, 0, detail, e) < 0
+         ? -1 : 0;
     free(detail);
     if (rc == 0)
         say(d, 0, "%s acknowledged, recorded in the workspace", object);

@@ -73,12 +73,13 @@ struct live_opts {
  * decision is migrate; the target's watermark column is the source's by name
  * (case and separators aside). ERR_INPUT when there is none.
  * After every sample that settles a round (see live_settled) the plan's
- * triggers that live figures measure are evaluated: missing_rows (Σ source − target rows, over exactly counted
- * tables), lag and latency (the largest), error_rate (failed polls of all
- * polls, percent). A PostgreSQL table found larger than the plan's
- * exact_rows is counted exactly once, then from the planner's estimate
- * (pg_class.reltuples) and its new rows by the watermark's index only. `p`, `pp` and
- * the sheet are borrowed and must outlive the monitor. */
+ * triggers that live figures measure are evaluated: missing_rows (Σ source −
+ * target rows, over exactly counted tables), lag and latency (the largest),
+ * error_rate (failed polls of all polls, percent). A PostgreSQL table found
+ * larger than the plan's exact_rows is counted exactly once, then from the
+ * planner's estimate (pg_class.reltuples) and its new rows by the
+ * watermark's index only. `p`, `pp` and the sheet are borrowed and must
+ * outlive the monitor. */
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                    const struct pairing *pp, const struct live_opts *o,
                    const struct live_events *ev, struct err *e);

@@ -60,11 +60,15 @@ static void set_str(char **dst, const char *v)
 
 static void warn_ws(mon_t *m, const struct err *e)
 {
-    fprintf(stderr, "cutover: warning: not recorded in the workspace: %s\n", e->msg);
+    char msg[1200];
+
+    snprintf(msg, sizeof msg, "not recorded in the workspace: %s", e->msg);
+    if (m->ev.warn)
+        m->ev.warn(msg, m->ev.arg);
     m->o.ws = NULL;  /* once: the monitor goes on without recording */
 }
 
-static void measure_triggers(mon_t *m)
+static void measure_limits(mon_t *m)
 {
     for (size_t i = 0; i < m->ntrig; i++)
         m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
@@ -134,7 +138,7 @@ static void on_sample(const struct live_sample *s, void *arg)
     }
     if (m->o.ws)
         ws_commit(m->o.ws);
-    measure_triggers(m);
+    measure_limits(m);
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);
 }
@@ -313,7 +317,7 @@ int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct 
     lv = start_live(m, pp, old, e);
     live_stop(old);  /* its polls in flight are cancelled and not reported */
     m->live = lv;
-    measure_triggers(m);
+    measure_limits(m);
     return lv ? 0 : -1;
 }
 

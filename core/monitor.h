@@ -50,6 +50,7 @@ typedef struct mon mon_t;
 
 struct mon_events {
     void (*changed)(void *arg);         /* figures moved: redraw */
+    void (*warn)(const char *msg, void *arg);  /* the workspace refused a record (once) */
     const struct live_events *forward;  /* every live event as it comes (may be NULL) */
     void *arg;                          /* for changed; forward has its own */
 };

@@ -319,12 +319,18 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
              dur_format(cp->p->dash->interval_ms, (char[32]){ 0 }, 32));
 }
 
+static void on_warn(const char *msg, void *arg)
+{
+    (void)arg;
+    tui_message(1, "live polling: %s", msg);
+}
+
 static void sync_monitor(struct cut_panel *cp, unsigned what)
 {
     struct dash *d = cp->p->dash;
     struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
                           .hold = &d->hold };
-    struct mon_events ev = { on_change, NULL, cp };
+    struct mon_events ev = { .changed = on_change, .warn = on_warn, .arg = cp };
     struct err e = { 0 };
 
     if (d->paused || !d->have_inventory) {  /* paused, or the pairing it polls is gone */
@@ -427,7 +433,8 @@ static void draw(struct panel *p, struct rect r, int focused)
         if (s && s->reason[0])
             view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);
         if (s) {
-            view_add(&v, ROLE_TITLE, "%s log%s", s->plan->name, s->log.len ? ":" : ": (nothing yet)");
+            view_add(&v, ROLE_TITLE, "%s log%s", s->plan->name,
+                     s->log.len ? ":" : ": (nothing yet)");
             log_tail(&s->log, &v, 4);
         }
         view_add(&v, ROLE_TITLE, "timeline:");
