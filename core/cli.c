@@ -10,6 +10,7 @@
 #include "mapping.h"
 #include "pairing.h"
 #include "plan.h"
+#include "report.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -45,6 +46,7 @@ static int cmd_map(struct cli *c, int argc, char **argv);
 static int cmd_diff(struct cli *c, int argc, char **argv);
 static int cmd_runs(struct cli *c, int argc, char **argv);
 static int cmd_timeline(struct cli *c, int argc, char **argv);
+static int cmd_report(struct cli *c, int argc, char **argv);
 static int cmd_watch(struct cli *c, int argc, char **argv);
 struct loaded;
 struct map_suggestion;
@@ -96,6 +98,11 @@ static const struct cmd cmds[] = {
       "  --interval D   time between polls (default [hypercare] interval, else 30s)\n"
       "a database that goes away is reported down and reconnected with backoff;\n"
       "an open hypercare session (interrupted, or killed) is resumed, not restarted\n" },
+    { "report", cmd_report, "[--format md|json] [-o FILE]",
+      "the acceptance report: Pilot data, mapping review, rehearsals, timeline, hypercare",
+      "  --format F     md (Markdown, the default) or json\n"
+      "  -o, --output FILE  write it to FILE (atomically) instead of standard output\n"
+      "the databases are read for the Pilot data's counts; passwords never appear\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
       "build a demo migration in DIR and open the dashboard on it",
       "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
@@ -159,17 +166,27 @@ static int bad_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* Options shared by every command's getopt loop. */
-enum { OPT_HELP = 'h', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET, OPT_NDJSON,
-       OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL };
+/* Options whose value is a letter have that short form too (-h, -o FILE). */
+enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET,
+       OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT };
 
 static int parse_opts(const char *name, int argc, char **argv, const struct option *longopts,
                       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx)
 {
+    char shorts[32] = "";
+    size_t n = 0;
     int opt;
 
+    for (const struct option *o = longopts; o->name && n + 3 < sizeof shorts; o++)
+        if (o->val > 0 && o->val < 0x100) {
+            shorts[n++] = (char)o->val;
+            if (o->has_arg == required_argument)
+                shorts[n++] = ':';
+        }
+    shorts[n] = '\0';
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
         if (opt == '?' || opt == ':')
             return bad_usage(name, "unknown option or missing value '%s'", argv[optind - 1]);
         if (opt == OPT_HELP)
@@ -1013,6 +1030,78 @@ static int cmd_timeline(struct cli *c, int argc, char **argv)
     }
     ws_close(ws);
     return 0;
+}
+
+/* --- report ------------------------------------------------------------------ */
+
+struct report_opts {
+    int json;
+    const char *output;
+};
+
+static int report_opt(int opt, const char *arg, void *ctx)
+{
+    struct report_opts *o = ctx;
+
+    if (opt == OPT_OUTPUT) {
+        o->output = arg;
+    } else if (!strcmp(arg, "json") || !strcmp(arg, "md")) {
+        o->json = !strcmp(arg, "json");
+    } else {
+        bad_usage("report", "--format %s: the formats are md and json", arg);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_report(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "output", required_argument, NULL, OPT_OUTPUT },
+        { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct report_opts o = { 0 };
+    struct err e = { 0 };
+    struct inventory inv = { 0 };
+    struct sheet sheet;
+    struct loaded l;
+    json_t *report;
+    char *text, *path;
+    ws_t *ws;
+    int rc = parse_opts("report", argc, argv, lo, report_opt, &o);
+
+    if (rc || optind < argc)
+        return rc < 0 ? cmd_help(find_cmd("report")) : rc ? rc
+             : bad_usage("report", "unexpected argument '%s'", argv[optind]);
+    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+        return fail(&e);
+    if (open_sheet(l.plan, &sheet, &e) < 0) {
+        loaded_free(&l);
+        return fail(&e);
+    }
+    path = plan_path(l.plan, l.plan->workspace);
+    ws = access(path, F_OK) == 0 ? ws_open(path, &e) : NULL;  /* never create one to report */
+    free(path);
+    inv_build(&l.pp, &inv);
+    report = report_build(l.plan, &inv, &sheet, ws, l.masked[0], l.masked[1]);
+    text = o.json ? json_dumps(report, JSON_INDENT(2)) : report_markdown(report);
+    if (o.json) {  /* a final line end, like every text file */
+        char *t = xasprintf("%s\n", text);
+        free(text);
+        text = t;
+    }
+    rc = 0;
+    if (!o.output)
+        fputs(text, stdout);
+    else if (file_write_atomic(o.output, text, strlen(text)) < 0)
+        rc = err_set(&e, ERR_INPUT, "%s: cannot write: %s", o.output, strerror(errno)), fail(&e);
+    free(text);
+    json_decref(report);
+    inv_free(&inv);
+    ws_close(ws);
+    sheet_free(&sheet);
+    loaded_free(&l);
+    return rc;
 }
 
 /* --- watch ------------------------------------------------------------------- */

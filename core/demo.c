@@ -561,24 +561,6 @@ static const char *const mapping_rows[][9] = {
     { "events.at", "events.occurred_at", "", "erin", "ts:s", "draft", "", "", "" },
 };
 
-static int write_file_atomic(const char *path, const char *text, size_t len, struct err *e)
-{
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fwrite(text, 1, len, f) == len;
-
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
-    }
-    err_set(e, ERR_INPUT, "%s: cannot write: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return -1;
-}
-
 /* The sheet as a spreadsheet would export it: CRLF line ends. */
 static int write_mapping(const char *path, struct err *e)
 {
@@ -633,7 +615,11 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
         text = xasprintf(plan_text, turl);
         free(turl);
     }
-    if (write_file_atomic(plan, text, strlen(text), e) < 0 || write_mapping(map, e) < 0)
+    if (file_write_atomic(plan, text, strlen(text)) < 0) {
+        err_set(e, ERR_INPUT, "%s: cannot write: %s", plan, strerror(errno));
+        goto out;
+    }
+    if (write_mapping(map, e) < 0)
         goto out;
     rc = 0;
 out:

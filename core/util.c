@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -209,6 +210,25 @@ char *dur_human(int64_t ms, char *buf, size_t n)
     else
         snprintf(buf, n, "%s%lldd%02lldh", sign, s / 86400, s / 3600 % 24);
     return buf;
+}
+
+int file_write_atomic(const char *path, const char *text, size_t len)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fwrite(text, 1, len, f) == len, saved;
+
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    saved = errno;
+    unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return -1;
 }
 
 int64_t wall_ms(void)

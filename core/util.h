@@ -37,6 +37,9 @@ char *dur_format(int64_t ms, char *buf, size_t n);
 /* A measured span in its two largest units, signed: 0s, 850ms, 12s, 4m05s,
  * 4h43m, 111d02h. */
 char *dur_human(int64_t ms, char *buf, size_t n);
+/* Writes a file through a temporary beside it and rename(2), so a reader
+ * sees the old or the new file, never half of one. -1 with errno. */
+int file_write_atomic(const char *path, const char *text, size_t len);
 /* The wall clock in milliseconds since the epoch. */
 int64_t wall_ms(void);
 /* Elapsed time as a clock: 13:22:05, 75:02:10 (hours do not wrap). */

@@ -509,6 +509,13 @@ int ws_session_open(ws_t *ws, const char *kind, struct ws_session *out)
     return rc;
 }
 
+json_t *ws_sessions_json(ws_t *ws)
+{
+    return rows_json(ws, "SELECT id AS session, kind, status, started_at, ended_at, interval_ms,"
+                     " duration_ms, user, summary FROM sessions WHERE kind <> 'dashboard'"
+                     " AND ?1 = ?1 AND ?2 = ?2 ORDER BY id", 0, 0);
+}
+
 json_t *ws_session_summary(ws_t *ws, long session)
 {
     json_t *sum = json_object(), *totals, *findings;

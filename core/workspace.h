@@ -97,6 +97,9 @@ int ws_session_open(ws_t *ws, const char *kind, struct ws_session *s);
 int ws_session_resume(ws_t *ws, long session, struct err *e);
 int ws_session_end(ws_t *ws, long session, const char *status, const char *summary,
                    struct err *e);
+/* The hypercare sessions, oldest first: session, kind, status, started_at,
+ * ended_at, interval_ms, duration_ms, user, summary (JSON text or null). */
+json_t *ws_sessions_json(ws_t *ws);
 /* polls, failed, tables, first_sample, last_sample and findings (tbl, kind,
  * n) of a session, from what it recorded. Caller decrefs. */
 json_t *ws_session_summary(ws_t *ws, long session);

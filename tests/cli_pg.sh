@@ -113,6 +113,48 @@ contains "suggest: nothing new, reviewed rows left alone" out "demo/mapping.csv:
 contains "suggest: what it could not pair" out "  not paired: source users.full_name"
 expect "map with no subcommand" 2 - - -- "$bin" map
 
+# --- the acceptance report on the demo -----------------------------------------------------
+expect "report --format json" 0 - - -- "$bin" --plan demo/cutover.ini report --format json
+cp out report.json
+# the Pilot data's counts, taken with sqlite3, and what the decision makes of them
+expected_pilot=$(jq -r '.pilot_data[] | [.table, .target_table // "-", .decision] | @tsv' report.json |
+    while IFS=$'\t' read -r t tt dec; do
+        s=$(sqlite3 demo/pilot.db "SELECT count(*) FROM \"$t\"")
+        g=$([ "$tt" = - ] && echo null || sqlite3 demo/production.db "SELECT count(*) FROM \"$tt\"")
+        case $dec in
+            migrate) a=$([ "$tt" != - ] && [ "$s" = "$g" ] && echo true || echo false) ;;
+            delete|retain) a=$([ "$g" = null ] || [ "$g" = 0 ] && echo true || echo false) ;;
+            temporary) a=$(jq -r --arg t "$t" '.pilot_data[] | select(.table == $t) | .expires != null' report.json) ;;
+            *) a=false ;;
+        esac
+        echo "$t $dec $s $g $a"
+    done)
+check "report: every table's Pilot data, counted, and whether the target agrees" "$expected_pilot" \
+    "$(jq -r '.pilot_data[] | "\(.table) \(.decision) \(.source_rows) \(.target_rows) \(.target_agrees)"' report.json)"
+check "report: the mapping review, as the sheet has it" \
+    "$(sqlite3 :memory: ".import --csv demo/mapping.csv m" "SELECT count(*), sum(status = 'approved'), sum(status = 'rejected'), sum(status = 'draft') FROM m" | tr '|' ' ')" \
+    "$(jq -r '.mapping | "\(.rows) \(.approved) \(.rejected) \(.draft)"' report.json)"
+check "report: the reviewers with their rows" \
+    "$(sqlite3 :memory: ".import --csv demo/mapping.csv m" "SELECT reviewer, count(*) FROM m WHERE reviewer <> '' GROUP BY reviewer ORDER BY reviewer" | tr '|' ' ' | tr '\n' '|')" \
+    "$(jq -r '.mapping.reviewers | sort_by(.reviewer)[] | "\(.reviewer) \(.rows)"' report.json | tr '\n' '|')"
+check "report: nothing recorded yet, and acceptance said to be not recorded" "0 0 0 0 false" \
+    "$(jq -r '"\(.rehearsals | length) \(.discrepancies.items | length) \(.timeline | length) \(.hypercare.sessions | length) \(.acceptance.recorded)"' report.json)"
+expect "report as Markdown" 0 - - -- "$bin" --plan demo/cutover.ini report
+check "report: the Markdown's sections, in order" \
+    "# Acceptance report: Pilot to Production|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|" \
+    "$(grep '^#' out | tr '\n' '|')"
+contains "report: a table's row in Markdown" out "| accounts | accounts | migrate | alice |  | 200 | 198 | false | the target has 198 rows, the source 200 |"
+cp out report-stdout.md
+expect "report -o FILE" 0 - - -- "$bin" --plan demo/cutover.ini report -o report.md
+check "report -o writes what standard output shows" "" \
+    "$(diff <(grep -v '^Generated' report-stdout.md) <(grep -v '^Generated' report.md))"
+expect "report: a bad format" 2 - "cutover report: --format pdf: the formats are md and json
+(see 'cutover report --help')" -- "$bin" --plan demo/cutover.ini report --format pdf
+sed 's|^workspace *=.*|workspace = .cutover/elsewhere.db|' demo/cutover.ini >demo/elsewhere.ini
+expect "report on a plan whose workspace does not exist yet" 0 - - -- "$bin" --plan demo/elsewhere.ini report
+[ ! -e demo/.cutover/elsewhere.db ] && ok "report does not create a workspace" ||
+    not_ok "report does not create a workspace"
+
 # --- the demo, PostgreSQL target: the same inventory ---------------------------------
 if [ -n "${PGHOST:-}" ]; then
     createdb demo_prod
@@ -121,6 +163,10 @@ if [ -n "${PGHOST:-}" ]; then
     expect "demo --target PostgreSQL" 0 expected - -- "$bin" demo pgdemo --target dbname=demo_prod
     expect "demo refuses a non-empty target" 3 - "cutover: dbname=demo_prod: demo: the target already has the demo's tables (accounts, app_users, subscriptions, invoices, invoice_lines, api_credentials, events, audit_log, page_views): use an empty database" -- \
         "$bin" demo pgdemo2 --target dbname=demo_prod
+    sed -i 's|^url *= *dbname=demo_prod$|url = dbname=demo_prod password=hunter2|' pgdemo/cutover.ini
+    expect "report with a password in the target's URL" 0 - - -- "$bin" --plan pgdemo/cutover.ini report
+    lacks "the report never shows the password" out "hunter2"
+    contains "… the URL masked instead" out "Target: Production (\`dbname=demo_prod password=***\`)."
 fi
 
 # --- init on Chinook, and its inventory ----------------------------------------------

@@ -262,4 +262,16 @@ check "the alert log in the workspace: two alerts, opened and closed, at their h
 check "every alert change is on the timeline" "opened|opened|escalated|closed|closed|" \
     "$(sql "SELECT event FROM runbook_log WHERE step = 'alert' ORDER BY id" | tr '\n' '|')"
 
+# --- the report holds what the session recorded ------------------------------------------------
+"$bin" report --format json >report.json 2>watch.err
+check "report: the hypercare session and its alert log" "1 interrupted 2 2" \
+    "$(jq -r '"\(.hypercare.sessions | length) \(.hypercare.sessions[0].status) \(.hypercare.alerts | length) \([.hypercare.alerts[] | select(.closed_at != null)] | length)"' report.json)"
+check "report: the whole timeline" "$(sql "SELECT count(*) FROM runbook_log WHERE event <> 'output'")" \
+    "$(jq '.timeline | length' report.json)"
+check "report: the migrated tables agree once the sync caught up, but for the 5 stale updates" \
+    "orders migrate 125 125 true|customers migrate 10 10 true|" \
+    "$(jq -r '.pilot_data | sort_by(.table) | reverse[] | "\(.table) \(.decision) \(.source_rows) \(.target_rows) \(.target_agrees)"' report.json | tr '\n' '|')"
+"$bin" report >report.md
+check "report in Markdown: the alert log's rows" 2 "$(grep -cE '^\| [^|]+ \| (drift_rows|lag) \| critical \|' report.md)"
+
 finish
