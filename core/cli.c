@@ -503,12 +503,8 @@ static int map_opt(int opt, const char *arg, void *ctx)
 static int open_sheet(const struct plan *p, struct sheet *s, struct err *e)
 {
     char *path = plan_path(p, p->mapping);
-    int rc = 0;
+    int rc = sheet_open(path, s, e);
 
-    if (access(path, F_OK) != 0)
-        sheet_init(s, path);
-    else
-        rc = sheet_load(path, s, e);
     free(path);
     return rc;
 }

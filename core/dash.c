@@ -1,8 +1,10 @@
 #include "config.h"
 #include "dash.h"
 #include "plan_edit.h"
+#include "report.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,5 +353,35 @@ int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e)
     if (rc == 0)
         say(d, 0, "%s acknowledged, recorded in the workspace", object);
     dash_reread(d);
+    return rc;
+}
+
+int dash_export_report(struct dash *d, char **path, struct err *e)
+{
+    char *sheet_path = plan_path(d->plan, d->plan->mapping), *md;
+    struct sheet s;
+    json_t *r;
+    int rc;
+
+    *path = NULL;
+    if (!d->have_inventory) {
+        free(sheet_path);
+        return err_set(e, ERR_INPUT, "the report needs both catalogs: wait until both databases "
+                       "have been read");
+    }
+    rc = sheet_open(sheet_path, &s, e);
+    free(sheet_path);
+    if (rc < 0)
+        return -1;
+    r = report_build(d->plan, &d->inv, &s, d->ws, d->masked[0], d->masked[1]);
+    md = report_markdown(r);
+    *path = plan_path(d->plan, "acceptance-report.md");
+    if (file_write_atomic(*path, md, strlen(md)) < 0)
+        rc = err_set(e, ERR_INPUT, "%s: cannot write: %s", *path, strerror(errno));
+    else if (d->ws)
+        rc = ws_audit(d->ws, "export", "report", NULL, *path, e);
+    free(md);
+    json_decref(r);
+    sheet_free(&s);
     return rc;
 }

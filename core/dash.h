@@ -79,6 +79,10 @@ void dash_decided(const struct dash *d, int *decided, int *total);
 int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const char *expires,
                 struct err *e);
 int dash_set_owner(struct dash *d, const char *table, const char *owner, struct err *e);
+/* Writes the acceptance report (Markdown, see report.h) to
+ * acceptance-report.md beside the plan and records it in the audit log;
+ * `path` gets where (caller frees). */
+int dash_export_report(struct dash *d, char **path, struct err *e);
 /* Acknowledges an open alert with a note: the alert log, audit and timeline. */
 int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e);
 

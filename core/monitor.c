@@ -265,7 +265,7 @@ static void load_sheet(mon_t *m)
 
     if (m->have_sheet)
         sheet_free(&m->sheet);
-    m->have_sheet = sheet_load(path, &m->sheet, &e) == 0;
+    m->have_sheet = sheet_open(path, &m->sheet, &e) == 0;
     free(path);
 }
 

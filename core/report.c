@@ -162,7 +162,10 @@ static void cell(struct sbuf *b, const char *s)
 
 static void cell_json(struct sbuf *b, const json_t *v)
 {
-    char *t = json_is_string(v) ? xstrdup(json_string_value(v))
+    double r = json_real_value(v);
+    char *t = json_is_real(v) && r == (double)(long long)r ? xasprintf("%lld", (long long)r)
+            : json_is_real(v) ? xasprintf("%g", r)
+            : json_is_string(v) ? xstrdup(json_string_value(v))
             : v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("");
     cell(b, t);
     free(t);

@@ -105,6 +105,15 @@ static char *read_all(const char *path, size_t *len, struct err *e)
     return sbuf_take(&b);
 }
 
+int sheet_open(const char *path, struct sheet *s, struct err *e)
+{
+    if (access(path, F_OK) != 0) {
+        sheet_init(s, path);
+        return 0;
+    }
+    return sheet_load(path, s, e);
+}
+
 int sheet_load(const char *path, struct sheet *s, struct err *e)
 {
     size_t len, at = 0;

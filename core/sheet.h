@@ -49,6 +49,8 @@ struct sheet_stats {
 /* Reads a sheet. CSV errors name the file, the line and the column
  * ("mapping.csv:12: column note: …"); -1 with `e` (ERR_INPUT). */
 int sheet_load(const char *path, struct sheet *s, struct err *e);
+/* sheet_load, or an empty sheet (sheet_init) when there is no file yet. */
+int sheet_open(const char *path, struct sheet *s, struct err *e);
 /* An empty sheet with the standard header, to be saved at `path`. */
 void sheet_init(struct sheet *s, const char *path);
 int sheet_save(struct sheet *s, struct err *e);

@@ -16,13 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK };
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK, K_EXPORT };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
     { 'g', 0, "g", "go", "start the next step once the gate before it says go (confirmed)", K_GO },
     { 'x', 0, "x", "abort", "stop the running command (confirmed)", K_ABORT },
     { 'a', 0, "a", "ack", "acknowledge the oldest open alert, with a note", K_ACK },
+    { 'e', 0, "e", "export", "write the acceptance report (Markdown) beside the plan", K_EXPORT },
     { 's', 0, "s", NULL, "skip the next step (confirmed)", K_SKIP },
     { 'B', 0, "B", "rollback", "run the rollback commands of the done steps, newest first "
       "(confirmed)", K_ROLLBACK },
@@ -566,6 +567,16 @@ static int key(struct panel *p, int k)
                  json_string_value(json_object_get(a, "metric")),
                  json_string_value(json_object_get(a, "level")));
         tui_prompt(label, "", NULL, got_note, cp);
+        break;
+    }
+    case K_EXPORT: {
+        char *path;
+        struct err e = { 0 };
+        if (dash_export_report(p->dash, &path, &e) < 0)
+            tui_message(1, "%s", e.msg);
+        else
+            tui_message(0, "the acceptance report is in %s", path);
+        free(path);
         break;
     }
     case K_ABORT:

@@ -394,6 +394,10 @@ check "the acknowledgement is in the alert log, the audit log and the timeline" 
         SELECT step || ' ' || event FROM runbook_log WHERE event = 'acknowledged'" | tr '\n' '|')"
 keys live a
 expect_text "nothing left to acknowledge" live "no open alert waits for an acknowledgement"
+keys live e
+expect_text "e exports the acceptance report beside the plan" live "the acceptance report is in acceptance-report.md"
+check "… with the alert, acknowledged, and the note" 1 \
+    "$(grep -cE "^\| [^|]+ \| drift_rows \| critical \| 1 \|  \| $(id -un) \| syncing the last row \|$" live/acceptance-report.md)"
 # the sync catches up: the target gets both rows
 sqlite3 live/tgt.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
     UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
