@@ -51,20 +51,6 @@ static void release(alerter_t *a)
     free(a);
 }
 
-static const char *unit_name(enum plan_unit u)
-{
-    return u == UNIT_MS ? "ms" : u == UNIT_PERCENT ? "%" : "rows";
-}
-
-/* A value as a person reads it: 30m20s, 17 rows, 2.5%. */
-static char *human(double v, enum plan_unit u, char *buf, size_t n)
-{
-    if (u == UNIT_MS)
-        return dur_human((int64_t)v, buf, n);
-    snprintf(buf, n, u == UNIT_PERCENT ? "%g%%" : "%g rows", v);
-    return buf;
-}
-
 static void child_closed(uv_handle_t *h)
 {
     struct child *c = h->data;
@@ -135,12 +121,13 @@ static void announce(alerter_t *a, const struct plan_limit *l, const struct rule
     json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:s, s:f, s:f, s:s, s:I}", "type", "alert", "id",
                           (json_int_t)s->id, "state", state, "metric", l->name, "level",
                           level_names[level], "value", value, "threshold", threshold, "unit",
-                          unit_name(l->unit), "session", (json_int_t)a->session);
+                          plan_unit_name(l->unit), "session", (json_int_t)a->session);
     char *text = json_dumps(j, JSON_COMPACT), detail[200], hv[32], ht[32];
     struct err e = { 0 };
 
     snprintf(detail, sizeof detail, "%s %s %s: %s (level %s)", l->name, level_names[level],
-             state, human(value, l->unit, hv, sizeof hv), human(threshold, l->unit, ht, sizeof ht));
+             state, plan_value_text(value, l->unit, hv, sizeof hv),
+             plan_value_text(threshold, l->unit, ht, sizeof ht));
     if (a->ws)
         ws_runbook_event(a->ws, "alert", state, NULL, 0, 0, detail, &e);
     if (a->on_alert) {
@@ -204,7 +191,7 @@ void alert_measure(alerter_t *a, const char *metric, double value)
 
         if (strcmp(l->name, metric))
             continue;
-        snprintf(msg, sizeof msg, "%s %s", l->name, human(value, l->unit, v, sizeof v));
+        snprintf(msg, sizeof msg, "%s %s", l->name, plan_value_text(value, l->unit, v, sizeof v));
         if (s->level == NONE && level != NONE) {
             s->level = level;
             s->id = a->ws ? ws_alert_open(a->ws, a->session, l->name, level_names[level], value,

@@ -1247,10 +1247,9 @@ static void watch_trigger(const struct live_trigger *t, void *arg)
 {
     struct watch *w = arg;
     const struct plan_limit *l = t->limit;
-    const char *unit = l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows";
     json_t *ev = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "type", "trigger", "trigger", l->name,
                            "state", t->breached ? "breached" : "cleared", "value", t->value,
-                           "limit", l->value, "unit", unit);
+                           "limit", l->value, "unit", plan_unit_name(l->unit));
 
     if (t->breached)
         json_object_set_new(ev, "advice", json_string("ROLLBACK ADVISED"));

@@ -148,7 +148,7 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
     mon_t *m = arg;
     const struct plan_limit *l = lt->limit;
     struct err e = { 0 };
-    char out[300];
+    char out[300], v[32], lim[32];
 
     if (m->fw.on_trigger)
         m->fw.on_trigger(lt, m->fw.arg);
@@ -157,9 +157,9 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
             m->trig[i].breached = lt->breached;
             m->trig[i].value = lt->value;
         }
-    snprintf(out, sizeof out, "%s %g %s (limit %g), seen by %s%s%s%s", l->name, lt->value,
-             l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows", l->value,
-             m->o.kind, lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
+    snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s%s%s", l->name,
+             plan_value_text(lt->value, l->unit, v, sizeof v),
+             plan_value_text(l->value, l->unit, lim, sizeof lim), m->o.kind, lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
              lt->breached ? (m->plan->authority ? m->plan->authority : "(no authority named)") : "",
              lt->breached ? "'s" : "");
     if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", lt->breached ? "breached" : "cleared",
@@ -230,7 +230,7 @@ static void set_triggers(mon_t *m)
         struct mon_trigger *t = &m->trig[i];
         t->name = xstrdup(l->name);
         t->limit = l->value;
-        t->unit = l->unit == UNIT_MS ? "ms" : l->unit == UNIT_PERCENT ? "%" : "rows";
+        t->unit = l->unit;
         t->value = -1;
         for (size_t k = 0; k < nold; k++)
             if (!strcmp(old[k].name, t->name))

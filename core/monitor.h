@@ -42,7 +42,7 @@ enum { MON_MISSING, MON_STALE, MON_DUPLICATE };
 struct mon_trigger {
     char *name;
     double value, limit;                /* value -1: not measured live */
-    const char *unit;                   /* rows, ms or % */
+    enum plan_unit unit;
     int breached;
 };
 

@@ -89,6 +89,19 @@ const char *plan_decision_name(enum plan_decision d)
     return decision_names[d];
 }
 
+const char *plan_unit_name(enum plan_unit u)
+{
+    return u == UNIT_MS ? "ms" : u == UNIT_PERCENT ? "%" : "rows";
+}
+
+char *plan_value_text(double v, enum plan_unit u, char *buf, size_t n)
+{
+    if (u == UNIT_MS)
+        return dur_human((int64_t)v, buf, n);
+    snprintf(buf, n, u == UNIT_PERCENT ? "%g%%" : "%g", v);
+    return buf;
+}
+
 int plan_decision_parse(const char *s, enum plan_decision *d)
 {
     for (size_t i = 0; i < sizeof decision_names / sizeof *decision_names; i++)

@@ -172,14 +172,9 @@ static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
     for (size_t i = 0; t && i < nt; i++)
         if (t[i].breached) {
             char v[32], l[32];
-            if (!strcmp(t[i].unit, "ms"))
-                snprintf(buf, n, "%s %s >= %s (live)", t[i].name,
-                         dur_human((int64_t)t[i].value, v, sizeof v),
-                         dur_human((int64_t)t[i].limit, l, sizeof l));
-            else
-                snprintf(buf, n, "%s %g%s >= %g%s (live)", t[i].name, t[i].value,
-                         strcmp(t[i].unit, "%") ? "" : "%", t[i].limit,
-                         strcmp(t[i].unit, "%") ? "" : "%");
+            snprintf(buf, n, "%s %s >= %s (live)", t[i].name,
+                     plan_value_text(t[i].value, t[i].unit, v, sizeof v),
+                     plan_value_text(t[i].limit, t[i].unit, l, sizeof l));
             return buf;
         }
     return NULL;
@@ -214,15 +209,10 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
     for (size_t i = 0; i < nt; i++) {
         if (t[i].value < 0)
             continue;  /* a rehearsal's trigger: the advice line has it */
-        if (!strcmp(t[i].unit, "ms")) {
-            dur_human((int64_t)t[i].value, a, sizeof a);
-            dur_human((int64_t)t[i].limit, b, sizeof b);
-        } else {
-            snprintf(a, sizeof a, "%g%s", t[i].value, strcmp(t[i].unit, "%") ? "" : "%");
-            snprintf(b, sizeof b, "%g%s", t[i].limit, strcmp(t[i].unit, "%") ? "" : "%");
-        }
         at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %s %s/%s", at ? "  " : "",
-                               t[i].breached ? tui_g->fail : tui_g->ok, t[i].name, a, b);
+                               t[i].breached ? tui_g->fail : tui_g->ok, t[i].name,
+                               plan_value_text(t[i].value, t[i].unit, a, sizeof a),
+                               plan_value_text(t[i].limit, t[i].unit, b, sizeof b));
         if (at >= sizeof line)
             break;
     }

@@ -379,13 +379,13 @@ check "watch --headless streams the steps the dashboard runs, with who did them"
     "$(jq -r 'select(.type == "step") | "\(.step) \(.event) \(.user)"' live/watch.ndjson | tr '\n' '|')"
 # the watch raised a drift alert: the dashboard shows it and acknowledges it
 expect_text "hypercare's open alert in the panel" live "▲ ALERT drift_rows critical since"
-expect_text "… waiting for an acknowledgement" live "drift_rows 1 rows; not acknowledged (a)"
+expect_text "… waiting for an acknowledgement" live "drift_rows 1; not acknowledged (a)"
 check "a new alert rings the terminal's bell (bell = yes)" 1 "$(T display -p -t live '#{window_bell_flag}')"
 keys live a
 expect_text "a asks for a note" live "acknowledge drift_rows critical: note:"
 T send-keys -t live -l "syncing the last row"; sleep 0.2
 keys live Enter
-expect_text "acknowledged, by whom" live "drift_rows 1 rows; acknowledged by $(id -un)"
+expect_text "acknowledged, by whom" live "drift_rows 1; acknowledged by $(id -un)"
 expect_text "… with the note" live "    note: syncing the last row"
 check "the acknowledgement is in the alert log, the audit log and the timeline" \
     "$(id -un) syncing the last row|acknowledge alert 1|alert acknowledged|" \
