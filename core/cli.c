@@ -633,29 +633,12 @@ static int map_copy(struct cli *c, const char *from_file, const char *to_file, i
     return rc;
 }
 
-struct lint_wait {
-    db_t *db;
-    int status;
-    char msg[1400];
-};
-
-static void lint_done(void *arg, int status, const char *msg)
-{
-    struct lint_wait *w = arg;
-
-    w->status = status;
-    snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
-    db_close(w->db);
-}
-
 static int map_lint_cmd(struct cli *c, int json)
 {
     struct err e = { 0 };
     struct loaded l;
     struct sheet s;
     struct lint_report r = { 0 };
-    struct lint_wait w = { 0 };
-    uv_loop_t loop;
     int rc;
 
     if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
@@ -670,14 +653,7 @@ static int map_lint_cmd(struct cli *c, int json)
         return fail(&e);
     }
     lint_static(&s, &l.pp, l.cats[0], l.cats[1], &r);
-    uv_loop_init(&loop);
-    if (db_open(&loop, l.plan->source.url, l.plan->dir, NULL, &w.db, &e) == 0) {
-        lint_data(w.db, &s, &l.pp, l.cats[1], &r, lint_done, &w);
-        uv_run(&loop, UV_RUN_DEFAULT);
-    }
-    uv_loop_close(&loop);
-    if (w.status) {
-        err_set(&e, ERR_DB, "%s", w.msg);
+    if (lint_data_wait(l.plan->source.url, l.plan->dir, &s, &l.pp, l.cats[1], &r, &e) < 0) {
         rc = fail(&e);
     } else {
         if (json)
@@ -1506,10 +1482,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     uv_timer_init(&loop, &w.step_timer);
     w.step_timer.data = &w;
     if (w.ws) {  /* from now on: the history is `cutover timeline`'s */
-        json_t *all = ws_runbook_json(w.ws, 0, 0);
-        w.last_event = json_array_size(all)
-                       ? (long)jint(json_array_get(all, json_array_size(all) - 1), "id") : 0;
-        json_decref(all);
+        w.last_event = ws_runbook_last(w.ws);
         uv_timer_start(&w.step_timer, watch_steps, 1000, 1000);
     }
     uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);

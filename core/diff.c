@@ -177,6 +177,17 @@ static json_t *key_json(const struct job *j, const struct row *r)
     return k;
 }
 
+json_t *diff_fields_json(const struct diff_disc *d)
+{
+    json_t *fields = d->nfields ? json_array() : NULL;
+
+    for (size_t i = 0; i < d->nfields; i++)
+        json_array_append_new(fields, json_pack("{s:s, s:s, s:O, s:O}", "source",
+            d->fields[i].source, "target", d->fields[i].target, "source_value",
+            d->fields[i].source_value, "target_value", d->fields[i].target_value));
+    return fields;
+}
+
 static void emit(struct diff *d, struct job *j, const char *kind, const char *side,
                  json_t *key, struct diff_field *f, size_t nf)
 {

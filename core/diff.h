@@ -29,6 +29,10 @@ struct diff_disc {
     size_t nfields;
 };
 
+/* A discrepancy's fields as JSON: [{source, target, source_value,
+ * target_value}], or NULL when it has none. Caller decrefs. */
+json_t *diff_fields_json(const struct diff_disc *d);
+
 struct diff_table {
     char *table, *target_table;
     long source_rows, target_rows, missing, extra, changed, duplicates;

@@ -668,3 +668,39 @@ void lint_print(FILE *f, const struct lint_report *r, const char *sheet_path)
             fprintf(f, "    fix: %s\n", x->hint);
     }
 }
+
+struct lint_wait {
+    db_t *db;
+    int status;
+    char msg[1400];
+};
+
+static void lint_waited(void *arg, int status, const char *msg)
+{
+    struct lint_wait *w = arg;
+
+    w->status = status;
+    snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
+    db_close(w->db);
+}
+
+int lint_data_wait(const char *src_url, const char *dir, const struct sheet *s,
+                   const struct pairing *pp, const struct catalog *tgt, struct lint_report *r,
+                   struct err *e)
+{
+    struct lint_wait w = { 0 };
+    uv_loop_t loop;
+    int rc = 0;
+
+    uv_loop_init(&loop);
+    if (db_open(&loop, src_url, dir, NULL, &w.db, e) < 0) {
+        rc = -1;
+    } else {
+        lint_data(w.db, s, pp, tgt, r, lint_waited, &w);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (w.status)
+            rc = err_set(e, ERR_DB, "%s", w.msg);
+    }
+    uv_loop_close(&loop);
+    return rc;
+}

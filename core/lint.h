@@ -43,6 +43,13 @@ typedef void (*lint_done_cb)(void *arg, int status, const char *msg);
 void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
                const struct catalog *tgt, struct lint_report *r, lint_done_cb done, void *arg);
 
+/* lint_data for a command line: opens `src_url` (relative to `dir`) on a
+ * loop of its own and returns when the checks are done. -1 with `e`
+ * (ERR_DB) when the source could not be read. */
+int lint_data_wait(const char *src_url, const char *dir, const struct sheet *s,
+                   const struct pairing *pp, const struct catalog *tgt, struct lint_report *r,
+                   struct err *e);
+
 json_t *lint_json(const struct lint_report *r, const char *sheet_path);
 void lint_print(FILE *f, const struct lint_report *r, const char *sheet_path);
 void lint_free(struct lint_report *r);

@@ -132,6 +132,7 @@ static void emit(struct live_side *s)
         .tick = s->tick, .table = t->name, .target_table = t->target, .side = s->side,
         .error = s->error, .rows = s->rows, .watermark = s->watermark, .changed = s->changed,
         .latency_ms = s->latency_ms, .missing = -1, .estimated = s->est_sent,
+        .round_done = t->side[0].answered == t->side[1].answered,
     };
 
     table_missing(t, &x.missing, &x.missing_estimated);

@@ -40,6 +40,7 @@ struct live_sample {
     int missing_estimated;      /* … from an estimate on either side */
     int64_t lag_ms;             /* source watermark − target watermark, both timestamps */
     int has_lag;
+    int round_done;             /* both sides of this table have answered the same round */
 };
 
 /* A [rollback] trigger measured live crossing its limit, either way. */

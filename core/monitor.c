@@ -123,8 +123,7 @@ static void on_sample(const struct live_sample *s, void *arg)
     t->missing_estimated = s->missing_estimated;
     t->has_lag = s->has_lag;
     t->lag_ms = s->lag_ms;
-    t->round[side] = s->tick;
-    if (t->round[0] == t->round[1]) {  /* once per round: when both sides have answered */
+    if (s->round_done) {  /* once per round: when both sides have answered */
         push(&t->h_latency, (double)(t->latency_ms[0] > t->latency_ms[1] ? t->latency_ms[0]
                                                                           : t->latency_ms[1]));
         if (t->has_missing) {
@@ -182,16 +181,11 @@ static void on_finding(long long tick, const struct win_result *w, const struct 
         m->fw.on_finding(tick, w, d, m->fw.arg);
     t->found[kind]++;
     if (m->o.ws) {
-        char *key = json_dumps(d->key, JSON_COMPACT), *fields = NULL;
-        if (d->nfields) {
-            json_t *f = json_array();
-            for (size_t i = 0; i < d->nfields; i++)
-                json_array_append_new(f, json_pack("{s:s, s:s, s:O, s:O}", "source",
-                    d->fields[i].source, "target", d->fields[i].target, "source_value",
-                    d->fields[i].source_value, "target_value", d->fields[i].target_value));
-            fields = json_dumps(f, JSON_COMPACT);
-            json_decref(f);
-        }
+        json_t *f = diff_fields_json(d);
+        char *key = json_dumps(d->key, JSON_COMPACT);
+        char *fields = f ? json_dumps(f, JSON_COMPACT) : NULL;
+
+        json_decref(f);
         if (ws_finding(m->o.ws, m->session, d->table, d->target_table, d->kind, key, fields,
                        w->lo, w->hi, &e) < 0)
             warn_ws(m, &e);

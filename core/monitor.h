@@ -34,7 +34,6 @@ struct mon_table {
     long long checked;                  /* rows checked by the windows */
     char *window_error;                 /* why the last window failed */
     struct mon_series h_missing, h_lag, h_rate, h_latency;   /* one value per round */
-    long long round[2];                 /* the last round each side answered */
 };
 
 enum { MON_MISSING, MON_STALE, MON_DUPLICATE };

@@ -48,14 +48,8 @@ json_t *reh_discrepancy_json(const struct diff_disc *d)
 
     if (d->side)
         json_object_set_new(o, "side", json_string(d->side));
-    if (d->nfields) {
-        json_t *fields = json_array();
-        for (size_t i = 0; i < d->nfields; i++)
-            json_array_append_new(fields, json_pack("{s:s, s:s, s:O, s:O}", "source",
-                d->fields[i].source, "target", d->fields[i].target, "source_value",
-                d->fields[i].source_value, "target_value", d->fields[i].target_value));
-        json_object_set_new(o, "fields", fields);
-    }
+    if (d->nfields)
+        json_object_set_new(o, "fields", diff_fields_json(d));
     return o;
 }
 

@@ -597,6 +597,12 @@ json_t *ws_alerts_json(ws_t *ws, long session, int open_only)
                        " WHERE (?1 = 0 OR session = ?1) AND ?2 = ?2 ORDER BY id", session, 0);
 }
 
+long ws_runbook_last(ws_t *ws)
+{
+    return scalar(ws, "SELECT coalesce(max(id), 0) FROM runbook_log WHERE ?1 = ?1 AND ?2 = ?2",
+                  0, 0);
+}
+
 json_t *ws_runbook_json(ws_t *ws, int with_output, long after)
 {
     return rows_json(ws, with_output

@@ -121,6 +121,8 @@ int ws_alert_change(ws_t *ws, long id, const char *level, double value, double t
                     const char *message, int close, struct err *e);
 int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e);
 json_t *ws_alerts_json(ws_t *ws, long session, int open_only);
+/* The id of the runbook log's newest event (0: none). */
+long ws_runbook_last(ws_t *ws);
 /* The runbook log after event `after` (0: all), oldest first: id, at, step,
  * event, user, exit_status, duration_ms, output; `with_output` includes the
  * events that carry command output. Caller decrefs. */

@@ -217,30 +217,13 @@ static void pg_exec(const char *conninfo, const char *sql)
     PQfinish(c);
 }
 
-struct lint_wait {
-    db_t *db;
-    int status;
-    char msg[1400];
-};
-
-static void lint_finished(void *arg, int status, const char *msg)
-{
-    struct lint_wait *w = arg;
-
-    w->status = status;
-    snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
-    db_close(w->db);
-}
-
 static void lint_with(const char *src_url, const char *dir, struct lint_report *r)
 {
     struct catalog *src = load(src_url), *tgt = load("dbname=linttgt");
     struct pairing pp;
     struct sheet s;
     struct err e = { 0 };
-    struct lint_wait w = { 0 };
     char path[600];
-    uv_loop_t loop;
     FILE *f;
 
     snprintf(path, sizeof path, "%s/mapping.csv", dir);
@@ -251,12 +234,7 @@ static void lint_with(const char *src_url, const char *dir, struct lint_report *
     assert_int_equal(pair_tables(NULL, src, tgt, src_url, "dbname=linttgt", &pp, &e), 0);
     memset(r, 0, sizeof *r);
     lint_static(&s, &pp, src, tgt, r);
-    uv_loop_init(&loop);
-    assert_int_equal(db_open(&loop, src_url, NULL, NULL, &w.db, &e), 0);
-    lint_data(w.db, &s, &pp, tgt, r, lint_finished, &w);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    assert_int_equal(w.status, 0);
+    assert_int_equal(lint_data_wait(src_url, NULL, &s, &pp, tgt, r, &e), 0);
     sheet_free(&s);
     pair_free(&pp);
     cat_free(src);
@@ -329,10 +307,8 @@ static void test_lint_clean_sheet(void **state)
     struct map_suggestion sg;
     struct sheet s;
     struct lint_report r = { 0 };
-    struct lint_wait w = { 0 };
     struct err e = { 0 };
     char *dir = tmpdir_new(), path[600];
-    uv_loop_t loop;
 
     (void)state;
     chinook_pg();
@@ -346,11 +322,7 @@ static void test_lint_clean_sheet(void **state)
     map_apply(&sg, &s);
     assert_int_equal(sg.added, 64);
     lint_static(&s, &pp, src, tgt, &r);
-    uv_loop_init(&loop);
-    assert_int_equal(db_open(&loop, url, NULL, NULL, &w.db, &e), 0);
-    lint_data(w.db, &s, &pp, tgt, &r, lint_finished, &w);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(lint_data_wait(url, NULL, &s, &pp, tgt, &r, &e), 0);
     for (size_t i = 0; i < r.n; i++)
         print_message("%s: %s\n", r.v[i].code, r.v[i].message);
     assert_int_equal(r.n, 0);
