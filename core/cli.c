@@ -1088,6 +1088,7 @@ struct watch {
     long last_event;            /* the runbook log's, for step events */
     struct ws_session hs;       /* the hypercare session this run belongs to */
     int completes;              /* this run reaches the session's end */
+    int64_t until_ms;           /* when this run stops, on cutover's clock */
     uv_timer_t stop_timer, step_timer;
     uv_signal_t sig[2];
     long long polls, failed;    /* at the stop */
@@ -1114,7 +1115,7 @@ static int watch_opt(int opt, const char *arg, void *ctx)
 static void watch_emit(struct watch *w, json_t *ev)
 {
     char ts[32];
-    time_t now = time(NULL);
+    time_t now = (time_t)(wall_ms() / 1000);
 
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     json_object_set_new(ev, "time", json_string(ts));
@@ -1391,6 +1392,29 @@ static void watch_on_timer(uv_timer_t *h)
     watch_stop(h->data, "duration");
 }
 
+static void watch_probe(const struct probe_sample *p, void *arg)
+{
+    json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "type", "probe", "tick",
+                           (json_int_t)p->tick, "name", p->name, "side", p->side, "unit",
+                           plan_unit_name(p->unit), "latency_ms", (json_int_t)p->latency_ms);
+
+    json_object_set_new(ev, "value", p->error ? json_null() : json_real(p->value));
+    json_object_set_new(ev, "error", p->error ? json_string(p->error) : json_null());
+    if (p->note)
+        json_object_set_new(ev, "note", json_string(p->note));
+    watch_emit(arg, ev);
+}
+
+/* On the simulated clock (tests only) the session ends by that clock. */
+static void watch_round(long long tick, void *arg)
+{
+    struct watch *w = arg;
+    (void)tick;
+
+    if (wall_ms() >= w->until_ms)
+        watch_stop(w, "duration");
+}
+
 static int cmd_watch(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -1401,7 +1425,8 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct watch w = { 0 };
     struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
-                              .on_finding = watch_finding, .on_window = watch_window, .arg = &w };
+                              .on_finding = watch_finding, .on_window = watch_window,
+                              .on_round = watch_round, .on_probe = watch_probe, .arg = &w };
     struct mon_events mev = { .warn = watch_warn, .forward = &ev };
     struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };
     struct err e = { 0 };
@@ -1436,8 +1461,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     } else {
         w.hs = (struct ws_session){ .started_ms = wall_ms(),
                                     .duration_ms = w.for_ms ? w.for_ms : l.plan->hc_duration_ms };
-        strftime(w.hs.started_at, sizeof w.hs.started_at, "%Y-%m-%dT%H:%M:%SZ",
-                 gmtime(&(time_t){ time(NULL) }));
+        clock_iso(w.hs.started_at, sizeof w.hs.started_at);
         run_ms = mo.duration_ms = w.hs.duration_ms;
         w.completes = 1;
     }
@@ -1485,7 +1509,9 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         w.last_event = ws_runbook_last(w.ws);
         uv_timer_start(&w.step_timer, watch_steps, 1000, 1000);
     }
-    uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);
+    w.until_ms = wall_ms() + (run_ms > 0 ? run_ms : 0);
+    if (!clock_simulated())
+        uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);
     for (int i = 0; i < 2; i++) {
         uv_signal_init(&loop, &w.sig[i]);
         w.sig[i].data = &w;

@@ -548,6 +548,22 @@ static void tgt_done(db_query_t *q, int status, const char *msg, void *arg)
 
 /* --- checks --------------------------------------------------------------------------- */
 
+int diff_check_pass(const struct plan_check *pc, const char *source, const char *target,
+                    char **error)
+{
+    char *e1, *e2;
+    long double s = source ? strtold(source, &e1) : 0;
+    long double t = target ? strtold(target, &e2) : 0;
+    long double tol = pc->tolerance_pct ? (s < 0 ? -s : s) * pc->tolerance / 100 : pc->tolerance;
+
+    if (!source || !target || *e1 || *e2) {
+        *error = xasprintf("each query must return one number (got %s and %s)",
+                           source ? source : "no row", target ? target : "no row");
+        return 0;
+    }
+    return (s > t ? s - t : t - s) <= tol + 1e-12L;
+}
+
 struct check_job {
     struct diff *d;
     size_t i;
@@ -580,19 +596,9 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     free(c);
     if (--d->check_pending)
         return;
-    if (!k->error) {
-        const struct plan_check *pc = &d->plan->checks[d->check_at];
-        char *e1, *e2;
-        long double s = k->source_value ? strtold(k->source_value, &e1) : 0;
-        long double t = k->target_value ? strtold(k->target_value, &e2) : 0;
-        long double tol = pc->tolerance_pct ? (s < 0 ? -s : s) * pc->tolerance / 100 : pc->tolerance;
-        if (!k->source_value || !k->target_value || *e1 || *e2)
-            k->error = xasprintf("each query must return one number (got %s and %s)",
-                                 k->source_value ? k->source_value : "no row",
-                                 k->target_value ? k->target_value : "no row");
-        else
-            k->pass = (s > t ? s - t : t - s) <= tol + 1e-12L;
-    }
+    if (!k->error)
+        k->pass = diff_check_pass(&d->plan->checks[d->check_at], k->source_value,
+                                  k->target_value, &k->error);
     d->check_at++;
     if (d->cancelled || d->failed)
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);

@@ -48,6 +48,12 @@ struct diff_check {
     int pass;
 };
 
+/* A business check's two values (the queries' text; NULL: no row) agree
+ * within its tolerance: 1, or 0 — with `error` (caller frees) when either
+ * is not one number. */
+int diff_check_pass(const struct plan_check *pc, const char *source, const char *target,
+                    char **error);
+
 struct diff_events {
     void (*discrepancy)(void *arg, const struct diff_disc *d);
     void (*progress)(void *arg, const struct diff_table *t);

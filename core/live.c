@@ -50,7 +50,10 @@ struct live {
     int *hold;
     int *breached;              /* per plan trigger */
     long long tick, polls, failed;
-    int stopping, running;      /* running: polls and windows in flight */
+    long long ended;            /* the last round whose polls and windows have all ended */
+    int64_t interval_ms;
+    probes_t *probes;
+    int stopping, running;      /* running: polls, windows and probes in flight */
 };
 
 /* The target column that carries the source's watermark. */
@@ -301,6 +304,22 @@ static void win_done(void *arg, const struct win_result *r)
     maybe_free(lv);
 }
 
+static void probe_sample(const struct probe_sample *s, void *arg)
+{
+    live_t *lv = arg;
+
+    if (!lv->stopping && lv->ev.on_probe)
+        lv->ev.on_probe(s, lv->ev.arg);
+}
+
+static void probe_end(void *arg)
+{
+    live_t *lv = arg;
+
+    lv->running--;
+    maybe_free(lv);
+}
+
 /* The window since the last one checked, up to what the previous round saw. */
 static void validate(live_t *lv, struct live_table *t)
 {
@@ -327,6 +346,8 @@ static void on_tick(uv_timer_t *h)
         for (int side = 0; side < 2; side++)
             poll_side(lv, &lv->t[i].side[side]);
     }
+    lv->running += probe_round(lv->probes, lv->tick);
+    maybe_free(lv);  /* nothing may have been sent */
 }
 
 /* The state of the monitor being replaced, table by table. */
@@ -408,9 +429,11 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     }
     if (o->adopt)
         adopt(lv, o->adopt);
+    lv->interval_ms = interval_ms > 0 ? interval_ms : 30000;
+    lv->probes = probe_new(src, tgt, plan, &(struct probe_events){ probe_sample, probe_end, lv });
     uv_timer_init(loop, &lv->timer);
     lv->timer.data = lv;
-    uv_timer_start(&lv->timer, on_tick, 0, (uint64_t)(interval_ms > 0 ? interval_ms : 30000));
+    uv_timer_start(&lv->timer, on_tick, 0, clock_simulated() ? 0 : (uint64_t)lv->interval_ms);
     return lv;
 fail:
     lv->stopping = 1;
@@ -435,7 +458,9 @@ void live_repoint(live_t *lv, const struct pairing *pp)
 
 void live_set_interval(live_t *lv, int64_t ms)
 {
-    uv_timer_start(&lv->timer, on_tick, (uint64_t)ms, (uint64_t)ms);
+    lv->interval_ms = ms;
+    if (!clock_simulated())
+        uv_timer_start(&lv->timer, on_tick, (uint64_t)ms, (uint64_t)ms);
 }
 
 size_t live_ntables(const live_t *lv) { return lv->n; }
@@ -469,9 +494,21 @@ static void free_all(uv_handle_t *h)
     free(lv);
 }
 
+/* Everything sent has ended: when stopping, free; on the simulated clock,
+ * the round is over, the clock moves one interval and the next one starts. */
 static void maybe_free(live_t *lv)
 {
-    if (lv->stopping && lv->running == 0 && !uv_is_closing((uv_handle_t *)&lv->timer))
+    if (lv->running)
+        return;
+    if (!lv->stopping && clock_simulated() && lv->ended < lv->tick) {
+        lv->ended = lv->tick;
+        clock_advance(lv->interval_ms);
+        if (lv->ev.on_round)
+            lv->ev.on_round(lv->tick, lv->ev.arg);  /* may stop us */
+        if (!lv->stopping)
+            uv_timer_start(&lv->timer, on_tick, 0, 0);
+    }
+    if (lv->stopping && !uv_is_closing((uv_handle_t *)&lv->timer))
         uv_close((uv_handle_t *)&lv->timer, free_all);
 }
 
@@ -481,6 +518,8 @@ void live_stop(live_t *lv)
         return;
     lv->stopping = 1;
     uv_timer_stop(&lv->timer);
+    probe_stop(lv->probes);
+    lv->probes = NULL;
     for (size_t i = 0; i < lv->n; i++) {
         for (int side = 0; side < 2; side++)
             if (lv->t[i].side[side].q)

@@ -10,7 +10,9 @@
  * Tables with a watermark and a key are also validated incrementally: at
  * each round, the source rows whose watermark moved since the last checked
  * window, up to the watermark the previous round saw (so a sync has had one
- * interval to copy them), are compared by key with the target (window.h). */
+ * interval to copy them), are compared by key with the target (window.h).
+ * Each round also runs the plan's probes, its business checks every
+ * checks_every rounds and the PostgreSQL health queries (probe.h). */
 #ifndef CUTOVER_LIVE_H
 #define CUTOVER_LIVE_H
 
@@ -20,6 +22,7 @@
 #include "db.h"
 #include "err.h"
 #include "pairing.h"
+#include "probe.h"
 #include "window.h"
 
 typedef struct live live_t;
@@ -58,6 +61,12 @@ struct live_events {
     void (*on_finding)(long long tick, const struct win_result *w, const struct diff_disc *d,
                        void *arg);
     void (*on_window)(long long tick, const struct win_result *r, void *arg);
+    /* on the simulated clock only (see wall_ms; may be NULL): round `tick`
+     * has ended and the clock has moved one interval; the next round starts
+     * unless live_stop is called here */
+    void (*on_round)(long long tick, void *arg);
+    /* the round's probes, checks and server health (probe.h; may be NULL) */
+    void (*on_probe)(const struct probe_sample *s, void *arg);
     void *arg;
 };
 

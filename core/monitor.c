@@ -20,21 +20,15 @@ struct mon {
     size_t n;
     struct mon_trigger *trig;
     size_t ntrig;
+    struct mon_probe *probes;
+    size_t nprobes;
     struct mon_events ev;
     struct live_events fw;      /* forwarded to */
     alerter_t *alerts;
+    int64_t compacted;          /* samples before this are in buckets */
 };
 
 static const char *const side_names[2] = { "source", "target" };
-
-static void push(struct mon_series *s, double v)
-{
-    s->v[(s->at + s->n) % MON_HISTORY] = v;
-    if (s->n < MON_HISTORY)
-        s->n++;
-    else
-        s->at = (s->at + 1) % MON_HISTORY;
-}
 
 static struct mon_table *table(mon_t *m, const char *name, const char *target)
 {
@@ -68,16 +62,33 @@ static void warn_ws(mon_t *m, const struct err *e)
     m->o.ws = NULL;  /* once: the monitor goes on without recording */
 }
 
+/* A probe signal's latest value, the largest of its sides; -1: none yet. */
+static double probe_value(const mon_t *m, const char *name)
+{
+    double v = -1;
+
+    for (size_t i = 0; i < m->nprobes; i++)
+        if (!strcmp(m->probes[i].name, name) && m->probes[i].has_value &&
+            m->probes[i].value > v)
+            v = m->probes[i].value;
+    return v;
+}
+
 static void measure_limits(mon_t *m)
 {
     for (size_t i = 0; i < m->ntrig; i++)
         m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
-    /* alerts only on agreeing figures: half a round would open and close them */
-    for (size_t i = 0; m->alerts && m->live && live_settled(m->live) && i < m->plan->nalerts;
-         i++) {
-        double v = live_measure(m->live, m->plan->alerts[i].name);
+    for (size_t i = 0; m->alerts && m->live && i < m->plan->nalerts; i++) {
+        const char *name = m->plan->alerts[i].name;
+        double v = live_measure(m->live, name);
+        /* table figures only once both sides agree: half a round would open
+         * and close alerts; probes are one query each */
+        if (v < 0)
+            v = probe_value(m, name);
+        else if (!live_settled(m->live))
+            continue;
         if (v >= 0)
-            alert_measure(m->alerts, m->plan->alerts[i].name, v);
+            alert_measure(m->alerts, name, v);
     }
 }
 
@@ -87,6 +98,21 @@ static void record(mon_t *m, const char *side, const char *object, const char *m
     struct err e = { 0 };
 
     if (m->o.ws && ws_sample(m->o.ws, m->session, side, object, metric, v, estimated, &e) < 0)
+        warn_ws(m, &e);
+}
+
+/* The workspace keeps the last hour's samples; older ones go into buckets
+ * each time another 5 minutes have passed out of that hour. */
+static void compact(mon_t *m)
+{
+    int64_t before = wall_ms() - HIST_HOUR_MS;
+    struct err e = { 0 };
+
+    before -= before % HIST_BUCKET_MS;
+    if (!m->o.ws || m->session <= 0 || before <= m->compacted)
+        return;
+    m->compacted = before;
+    if (ws_compact(m->o.ws, m->session, before, &e) < 0)
         warn_ws(m, &e);
 }
 
@@ -116,7 +142,7 @@ static void on_sample(const struct live_sample *s, void *arg)
         if (s->changed >= 0)
             record(m, side_names[side], t->name, "changed", (double)s->changed, 0);
         if (side == 0 && s->changed >= 0)
-            push(&t->h_rate, (double)s->changed);
+            hist_add(&t->h_rate, wall_ms(), (double)s->changed);
     }
     t->has_missing = s->missing != -1;
     t->missing = s->missing;
@@ -124,19 +150,20 @@ static void on_sample(const struct live_sample *s, void *arg)
     t->has_lag = s->has_lag;
     t->lag_ms = s->lag_ms;
     if (s->round_done) {  /* once per round: when both sides have answered */
-        push(&t->h_latency, (double)(t->latency_ms[0] > t->latency_ms[1] ? t->latency_ms[0]
-                                                                          : t->latency_ms[1]));
+        hist_add(&t->h_latency, wall_ms(), (double)(t->latency_ms[0] > t->latency_ms[1]
+                                                    ? t->latency_ms[0] : t->latency_ms[1]));
         if (t->has_missing) {
-            push(&t->h_missing, (double)t->missing);
+            hist_add(&t->h_missing, wall_ms(), (double)t->missing);
             record(m, "both", t->name, "missing", (double)t->missing, t->missing_estimated);
         }
         if (t->has_lag) {
-            push(&t->h_lag, (double)t->lag_ms);
+            hist_add(&t->h_lag, wall_ms(), (double)t->lag_ms);
             record(m, "both", t->name, "lag_ms", (double)t->lag_ms, 0);
         }
     }
     if (m->o.ws)
         ws_commit(m->o.ws);
+    compact(m);
     measure_limits(m);
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);
@@ -212,6 +239,50 @@ static void on_window(long long tick, const struct win_result *r, void *arg)
         m->ev.changed(m->ev.arg);
 }
 
+static struct mon_probe *probe(mon_t *m, const char *name, const char *side)
+{
+    struct mon_probe *p;
+
+    for (size_t i = 0; i < m->nprobes; i++)
+        if (!strcmp(m->probes[i].name, name) && !strcmp(m->probes[i].side, side))
+            return &m->probes[i];
+    m->probes = xrealloc(m->probes, (m->nprobes + 1) * sizeof *m->probes);
+    p = &m->probes[m->nprobes++];
+    memset(p, 0, sizeof *p);
+    p->name = xstrdup(name);
+    p->side = xstrdup(side);
+    return p;
+}
+
+static void on_probe(const struct probe_sample *s, void *arg)
+{
+    mon_t *m = arg;
+    struct mon_probe *p = probe(m, s->name, s->side);
+
+    if (m->fw.on_probe)
+        m->fw.on_probe(s, m->fw.arg);
+    p->unit = s->unit;
+    set_str(&p->error, s->error);
+    set_str(&p->note, s->note);
+    if (!s->error) {
+        p->value = s->value;
+        p->has_value = 1;
+        hist_add(&p->h, wall_ms(), s->value);
+    }
+    record(m, s->side, s->name, s->error ? "probe_error" : "probe", s->error ? 1 : s->value, 0);
+    measure_limits(m);
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void on_round(long long tick, void *arg)
+{
+    mon_t *m = arg;
+
+    if (m->fw.on_round)
+        m->fw.on_round(tick, m->fw.arg);
+}
+
 static void set_triggers(mon_t *m)
 {
     struct mon_trigger *old = m->trig;
@@ -238,7 +309,8 @@ static void set_triggers(mon_t *m)
 static live_t *start_live(mon_t *m, const struct pairing *pp, const live_t *adopt,
                           struct err *e)
 {
-    struct live_events ev = { on_sample, on_trigger, on_finding, on_window, m };
+    struct live_events ev = { on_sample, on_trigger, on_finding, on_window, on_round, on_probe,
+                              m };
     struct live_opts lo = { m->o.interval_ms, m->have_sheet ? &m->sheet : NULL, m->o.hold, adopt };
     live_t *lv = live_start(m->loop, m->db[0], m->db[1], m->plan, pp, &lo, &ev, e);
 
@@ -343,6 +415,10 @@ void mon_stop(mon_t *m, const char *status, const char *summary)
     for (size_t i = 0; i < m->ntrig; i++)
         free(m->trig[i].name);
     free(m->trig);
+    for (size_t i = 0; i < m->nprobes; i++)
+        free(m->probes[i].name), free(m->probes[i].side), free(m->probes[i].error),
+            free(m->probes[i].note);
+    free(m->probes);
     if (m->have_sheet)
         sheet_free(&m->sheet);
     alert_free(m->alerts);
@@ -361,6 +437,12 @@ const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n)
 {
     *n = m->ntrig;
     return m->trig;
+}
+
+const struct mon_probe *mon_probes(const mon_t *m, size_t *n)
+{
+    *n = m->nprobes;
+    return m->probes;
 }
 
 long mon_session(const mon_t *m) { return m->session; }

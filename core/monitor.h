@@ -3,21 +3,16 @@
  * latest figures of every table with a short history of each (for
  * sparklines), the state of every [rollback] trigger and the findings of
  * incremental validation, and records them in the workspace as a session:
- * samples, findings, and trigger crossings on the timeline. The plan and
- * pairing may be replaced while it runs (mon_replan); its figures go on. */
+ * samples (older than an hour folded into 5-minute buckets, ws_compact),
+ * findings, and trigger crossings on the timeline. The plan and pairing may
+ * be replaced while it runs (mon_replan); its figures go on. */
 #ifndef CUTOVER_MONITOR_H
 #define CUTOVER_MONITOR_H
 
 #include "alert.h"
+#include "history.h"
 #include "live.h"
 #include "workspace.h"
-
-#define MON_HISTORY 60
-
-struct mon_series {             /* the last MON_HISTORY values, oldest first from `at` */
-    double v[MON_HISTORY];
-    int n, at;
-};
 
 struct mon_table {
     char *name, *target;
@@ -33,10 +28,21 @@ struct mon_table {
     long long found[3];                 /* missing, stale, duplicate: the session's findings */
     long long checked;                  /* rows checked by the windows */
     char *window_error;                 /* why the last window failed */
-    struct mon_series h_missing, h_lag, h_rate, h_latency;   /* one value per round */
+    struct hist h_missing, h_lag, h_rate, h_latency;   /* one value per round */
 };
 
 enum { MON_MISSING, MON_STALE, MON_DUPLICATE };
+
+/* A probe's, the business checks' or a server's health signal on one side. */
+struct mon_probe {
+    char *name, *side;
+    enum plan_unit unit;
+    double value;
+    int has_value;
+    char *error;                        /* its last query failed: why */
+    char *note;                         /* failed_checks: why a check could not run */
+    struct hist h;
+};
 
 struct mon_trigger {
     char *name;
@@ -85,6 +91,7 @@ void mon_stop(mon_t *m, const char *status, const char *summary);
 
 const struct mon_table *mon_tables(const mon_t *m, size_t *n);
 const struct mon_trigger *mon_triggers(const mon_t *m, size_t *n);
+const struct mon_probe *mon_probes(const mon_t *m, size_t *n);
 void mon_counts(const mon_t *m, long long *polls, long long *failed);
 long mon_session(const mon_t *m);
 size_t mon_ntables(const mon_t *m);     /* tables polled */

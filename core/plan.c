@@ -12,12 +12,12 @@
 #include <string.h>
 
 enum sect { S_NONE, S_MIGRATION, S_SOURCE, S_TARGET, S_TABLE, S_CHECK, S_STEP, S_ROLLBACK,
-            S_HYPERCARE };
+            S_HYPERCARE, S_PROBE };
 
 static const char *const sect_names[] = {
     [S_MIGRATION] = "migration", [S_SOURCE] = "source", [S_TARGET] = "target",
     [S_TABLE] = "table", [S_CHECK] = "check", [S_STEP] = "step",
-    [S_ROLLBACK] = "rollback", [S_HYPERCARE] = "hypercare",
+    [S_ROLLBACK] = "rollback", [S_HYPERCARE] = "hypercare", [S_PROBE] = "probe",
 };
 
 /* The keys each section accepts; a key's index is its bit in `seen`. */
@@ -29,7 +29,8 @@ static const char *const sect_keys[][8] = {
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
     [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
     [S_ROLLBACK] = { "authority" },
-    [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows", "bell" },
+    [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows", "bell", "checks_every" },
+    [S_PROBE] = { "sql", "side", "alert" },
 };
 
 /* Metrics a rollback trigger or a hypercare alert may name, with their unit. */
@@ -38,6 +39,8 @@ static const struct { const char *name; enum plan_unit unit; } metrics[] = {
     { "changed_rows", UNIT_COUNT }, { "drift_rows", UNIT_COUNT },
     { "failed_checks", UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
     { "lag", UNIT_MS }, { "latency", UNIT_MS },
+    /* PostgreSQL's health, either side (hypercare) */
+    { "connections", UNIT_COUNT }, { "lock_waits", UNIT_COUNT }, { "longest_query", UNIT_MS },
 };
 
 static const char *const decision_names[] = {
@@ -154,21 +157,32 @@ static const char *unit_example(enum plan_unit u)
          : u == UNIT_PERCENT ? "a percentage such as 1%" : "a duration such as 60s";
 }
 
+static size_t metric_find(const char *name)
+{
+    size_t m;
+
+    for (m = 0; m < sizeof metrics / sizeof *metrics; m++)
+        if (strcmp(metrics[m].name, name) == 0)
+            break;
+    return m;
+}
+
+/* A trigger or alert on a metric; `probe`: on a [probe]'s value, a number. */
 static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const char *prefix,
-                     const char *metric, const char *v)
+                     const char *metric, const char *v, int probe)
 {
     struct plan_limit l = { .warn = -1 };
     const char *comma = strchr(v, ',');
     int two = comma && !strcmp(prefix, "alert.");
-    enum plan_unit wu;
-    size_t m;
+    enum plan_unit wu, unit = UNIT_COUNT;
+    size_t m = metric_find(metric);
 
-    for (m = 0; m < sizeof metrics / sizeof *metrics; m++)
-        if (strcmp(metrics[m].name, metric) == 0)
-            break;
-    if (m == sizeof metrics / sizeof *metrics)
+    if (m == sizeof metrics / sizeof *metrics && !probe)
         return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
-                    "drift_rows, failed_checks, error_rate, lag, latency)", prefix, metric);
+                    "drift_rows, failed_checks, error_rate, lag, latency, connections, "
+                    "lock_waits, longest_query, or a [probe NAME])", prefix, metric);
+    if (!probe)
+        unit = metrics[m].unit;
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*arr)[i].name, metric) == 0)
             return FAIL(st, "duplicate key '%s%s'", prefix, metric);
@@ -181,13 +195,12 @@ static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, cons
             v++;
         if (bad || parse_limit(v, &l.value, &l.unit) < 0 || wu != l.unit || l.warn > l.value)
             return FAIL(st, "'%s%s': expected a warning and a critical level, the warning "
-                        "lower, each %s", prefix, metric, unit_example(metrics[m].unit));
+                        "lower, each %s", prefix, metric, unit_example(unit));
     }
     if ((!two && parse_limit(v, &l.value, &l.unit) < 0) ||
-        (l.unit != metrics[m].unit && !(l.unit == UNIT_COUNT && metrics[m].unit == UNIT_PERCENT)))
-        return FAIL(st, "'%s%s = %s': expected %s", prefix, metric, v,
-                    unit_example(metrics[m].unit));
-    if (l.unit == UNIT_COUNT && metrics[m].unit == UNIT_PERCENT)
+        (l.unit != unit && !(l.unit == UNIT_COUNT && unit == UNIT_PERCENT)))
+        return FAIL(st, "'%s%s = %s': expected %s", prefix, metric, v, unit_example(unit));
+    if (l.unit == UNIT_COUNT && unit == UNIT_PERCENT)
         l.unit = UNIT_PERCENT;
     l.name = xstrdup(metric);
     l.line = st->line;
@@ -315,9 +328,9 @@ static int handler(void *user, const char *section, const char *name, const char
             if (strcmp(keys[i], name) == 0)
                 k = i;
         if (k < 0 && st->sect == S_ROLLBACK && strncmp(name, "trigger.", 8) == 0)
-            return add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value);
+            return add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value, 0);
         if (k < 0 && st->sect == S_HYPERCARE && strncmp(name, "alert.", 6) == 0)
-            return add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value);
+            return add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value, 0);
         if (k < 0)
             return FAIL(st, "unknown key '%s' in [%s]", name, st->sect_text);
         if (st->seen & (1u << k))
@@ -329,6 +342,7 @@ static int handler(void *user, const char *section, const char *name, const char
         st->have_key = 1;
     }
     if (st->cont && !(st->sect == S_TABLE ? k == 5 : st->sect == S_CHECK ? k <= 1
+                      : st->sect == S_PROBE ? k == 0
                                               : st->sect == S_STEP ? k != 3 && k != 4 : 0))
         return FAIL(st, "indented line continues '%s', which takes a single-line value", name);
 
@@ -346,6 +360,17 @@ static int handler(void *user, const char *section, const char *name, const char
     case S_CHECK: return set_check(st, &p->checks[p->nchecks - 1], k, value);
     case S_STEP: return set_step(st, &p->steps[p->nsteps - 1], k, value);
     case S_ROLLBACK: return set_str(st, &p->authority, value);
+    case S_PROBE: {
+        struct plan_probe *pr = &p->probes[p->nprobes - 1];
+        if (k == 0)
+            return set_str(st, &pr->sql, value);
+        if (k == 2)  /* "alert.NAME" so that a duplicate says which */
+            return add_limit(st, &p->alerts, &p->nalerts, "alert.", pr->name, value, 1);
+        if (strcmp(value, "source") && strcmp(value, "target"))
+            return FAIL(st, "side '%s': expected source or target", value);
+        pr->side = !strcmp(value, "target");
+        return 1;
+    }
     case S_HYPERCARE:
         if (k == 0)
             return set_duration(st, &p->hc_duration_ms, "duration", value);
@@ -357,13 +382,17 @@ static int handler(void *user, const char *section, const char *name, const char
             p->hc_bell = !strcmp(value, "yes");
             return 1;
         }
-        if (k == 3) {
+        if (k == 3 || k == 5) {
             char *end;
             long long n = strtoll(value, &end, 10);
             if (end == value || *end || n <= 0)
-                return FAIL(st, "exact_rows '%s': expected a number of rows such as 1000000",
-                            value);
-            p->hc_exact_rows = n;
+                return FAIL(st, k == 3 ? "exact_rows '%s': expected a number of rows such as "
+                            "1000000" : "checks_every '%s': expected a number of rounds such "
+                            "as 10", value);
+            if (k == 3)
+                p->hc_exact_rows = n;
+            else
+                p->hc_checks_every = n;
             return 1;
         }
         return set_str(st, &p->on_alert, value);
@@ -384,6 +413,9 @@ static int name_taken(struct pstate *st, enum sect s, const char *name)
             return 1;
     for (size_t i = 0; s == S_STEP && i < p->nsteps; i++)
         if (strcmp(p->steps[i].name, name) == 0)
+            return 1;
+    for (size_t i = 0; s == S_PROBE && i < p->nprobes; i++)
+        if (strcmp(p->probes[i].name, name) == 0)
             return 1;
     return 0;
 }
@@ -414,10 +446,10 @@ static void begin_section(struct pstate *st, char *text)
             s = (enum sect)i;
     if (s == S_NONE) {
         FAIL(st, "unknown section [%s] (known: migration, source, target, table NAME, "
-             "check NAME, step NAME, rollback, hypercare)", text);
+             "check NAME, step NAME, rollback, hypercare, probe NAME)", text);
         return;
     }
-    if ((s == S_TABLE || s == S_CHECK || s == S_STEP) != (*arg != '\0')) {
+    if ((s == S_TABLE || s == S_CHECK || s == S_STEP || s == S_PROBE) != (*arg != '\0')) {
         if (*arg)
             FAIL(st, "section [%s] takes no name", text);
         else
@@ -426,6 +458,11 @@ static void begin_section(struct pstate *st, char *text)
     }
     if (*arg ? name_taken(st, s, arg) : !!(st->sects_seen & (1u << s))) {
         FAIL(st, "duplicate section [%s%s%s]", text, *arg ? " " : "", arg);
+        return;
+    }
+    if (s == S_PROBE && metric_find(arg) < sizeof metrics / sizeof *metrics) {
+        FAIL(st, "[probe %s]: '%s' is a metric cutover measures itself: name the probe "
+             "differently", arg, arg);
         return;
     }
     st->sects_seen |= 1u << s;
@@ -440,6 +477,10 @@ static void begin_section(struct pstate *st, char *text)
     } else if (s == S_STEP) {
         p->steps = xrealloc(p->steps, (p->nsteps + 1) * sizeof *p->steps);
         p->steps[p->nsteps++] = (struct plan_step){ .name = xstrdup(arg), .line = st->line };
+    } else if (s == S_PROBE) {
+        p->probes = xrealloc(p->probes, (p->nprobes + 1) * sizeof *p->probes);
+        p->probes[p->nprobes++] = (struct plan_probe){ .name = xstrdup(arg), .line = st->line,
+                                                       .side = 1 };
     }
 }
 
@@ -503,6 +544,9 @@ void plan_free(struct plan *p)
         free(s->name), free(s->title), free(s->owner), free(s->run), free(s->rollback);
     }
     free(p->steps);
+    for (size_t i = 0; i < p->nprobes; i++)
+        free(p->probes[i].name), free(p->probes[i].sql);
+    free(p->probes);
     free_limits(p->triggers, p->ntriggers);
     free_limits(p->alerts, p->nalerts);
     free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
@@ -537,6 +581,10 @@ static int validate(struct pstate *st)
     for (size_t i = 0; i < p->nsteps; i++)
         if (!p->steps[i].title)
             return fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);
+    for (size_t i = 0; i < p->nprobes; i++)
+        if (!p->probes[i].sql)
+            return fail_at(st, p->probes[i].line, "[probe %s] needs its 'sql': a read-only "
+                           "query returning one number", p->probes[i].name);
     return 1;
 }
 

@@ -48,6 +48,16 @@ struct plan_step {
     enum plan_gate gate;
 };
 
+/* A hypercare probe: any read-only query returning one number (failed jobs,
+ * error rows …), polled every round on one side; its alert, if any, is in
+ * the plan's alerts under the probe's name. */
+struct plan_probe {
+    char *name;
+    int line;
+    char *sql;
+    int side;           /* 0 source, 1 target (the default) */
+};
+
 struct plan_endpoint {
     char *url, *label;
     int line;
@@ -70,8 +80,11 @@ struct plan {
     int64_t hc_duration_ms, hc_interval_ms;
     long long hc_exact_rows;        /* PostgreSQL tables above it: counted once, then estimated */
     int hc_bell;                    /* ring the terminal's bell when an alert opens */
+    long long hc_checks_every;      /* business checks every this many rounds (0: 10) */
     struct plan_limit *alerts;
     size_t nalerts;
+    struct plan_probe *probes;
+    size_t nprobes;
     char *on_alert;
 };
 

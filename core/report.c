@@ -107,11 +107,45 @@ static void parse_column(json_t *rows, const char *col)
     }
 }
 
+/* The newest hypercare session's main signals over its whole length, in
+ * 5-minute points (min, max, avg): those with something recorded. */
+static json_t *charts(const struct plan *p, ws_t *ws, const json_t *sessions)
+{
+    static const struct { const char *signal, *metric, *title, *unit; } fixed[] = {
+        { "missing", "missing", "Source rows − target rows, worst table", "rows" },
+        { "lag", "lag_ms", "Sync lag (watermarks), worst table", "ms" },
+        { "latency", "latency_ms", "Poll latency, slowest side", "ms" },
+        { "failed_checks", "probe", "Business checks failing", "checks" },
+        { "connections", "probe", "PostgreSQL connections in use", "connections" },
+        { "lock_waits", "probe", "Queries waiting on locks", "queries" },
+        { "longest_query", "probe", "Longest running query", "ms" },
+    };
+    json_t *all = json_array(), *last = json_array_get(sessions, json_array_size(sessions) - 1);
+    long session = last ? (long)json_integer_value(json_object_get(last, "session")) : 0;
+    size_t n = sizeof fixed / sizeof *fixed;
+
+    for (size_t i = 0; session > 0 && i < n + p->nprobes; i++) {
+        const char *signal = i < n ? fixed[i].signal : p->probes[i - n].name;
+        const char *metric = i < n ? fixed[i].metric : "probe";
+        json_t *points = ws_series_json(ws, session, metric, strcmp(metric, "probe") ? NULL
+                                                                                     : signal);
+        char *title = i < n ? xstrdup(fixed[i].title) : xasprintf("Probe %s", signal);
+        if (json_array_size(points))
+            json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:I, s:o}", "signal", signal,
+                                                 "title", title, "unit",
+                                                 i < n ? fixed[i].unit : "value", "session",
+                                                 (json_int_t)session, "points", points));
+        else
+            json_decref(points);
+        free(title);
+    }
+    return all;
+}
+
 json_t *report_build(const struct plan *p, const struct inventory *inv, const struct sheet *s,
                      ws_t *ws, const char *src_url, const char *tgt_url)
 {
     char now[32];
-    time_t t = time(NULL);
     json_t *runs = ws ? ws_runs_json(ws) : json_array(), *disc = json_array();
     json_t *timeline = ws ? ws_runbook_json(ws, 0, 0) : json_array();
     json_t *sessions = ws ? ws_sessions_json(ws) : json_array();
@@ -119,7 +153,7 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     long last = 0;
     size_t i;
 
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    clock_iso(now, sizeof now);
     if (json_array_size(runs)) {
         last = (long)json_integer_value(json_object_get(json_array_get(runs,
                                         json_array_size(runs) - 1), "run"));
@@ -132,13 +166,14 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
         json_object_del(e, "id");
     parse_column(sessions, "summary");
     return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, s:{s:I, s:I, s:o}, "
-                     "s:o, s:{s:o, s:o}, s:{s:b, s:s}}",
+                     "s:o, s:{s:o, s:o, s:o}, s:{s:b, s:s}}",
         "migration", p->name, "generated_at", now,
         "source", "url", src_url, "label", p->source.label,
         "target", "url", tgt_url, "label", p->target.label,
         "pilot_data", pilot_data(inv), "mapping", mapping(s), "rehearsals", runs,
         "discrepancies", "run", (json_int_t)last, "limit", (json_int_t)1000, "items", disc,
-        "timeline", timeline, "hypercare", "sessions", sessions, "alerts", alerts,
+        "timeline", timeline, "hypercare", "sessions", sessions, "alerts", alerts, "charts",
+        ws ? charts(p, ws, sessions) : json_array(),
         "acceptance", "recorded", 0, "note",
         "the acceptance areas and their sign-off are not recorded by this version of cutover");
 }

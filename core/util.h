@@ -40,8 +40,17 @@ char *dur_human(int64_t ms, char *buf, size_t n);
 /* Writes a file through a temporary beside it and rename(2), so a reader
  * sees the old or the new file, never half of one. -1 with errno. */
 int file_write_atomic(const char *path, const char *text, size_t len);
-/* The wall clock in milliseconds since the epoch. */
+/* The clock every recorded time comes from, in milliseconds since the
+ * epoch: the wall clock, or, for tests only, a simulated one. With
+ * CUTOVER_SIMULATED_CLOCK=2026-01-01T00:00:00Z in the environment it starts
+ * at that time and moves only by clock_advance: live polling then runs its
+ * rounds back to back, each one interval later on this clock, so that a
+ * 72-hour hypercare session runs in seconds. */
 int64_t wall_ms(void);
+int clock_simulated(void);
+void clock_advance(int64_t ms);
+/* wall_ms() as 2026-01-01T00:00:00.000Z (n >= 32). */
+char *clock_iso(char *buf, size_t n);
 /* Elapsed time as a clock: 13:22:05, 75:02:10 (hours do not wrap). */
 char *dur_clock(int64_t ms, char *buf, size_t n);
 

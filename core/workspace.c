@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct ws {
@@ -65,6 +66,14 @@ static const char *const migrations[] = {
     "ALTER TABLE alerts ADD COLUMN level TEXT;"
     "ALTER TABLE alerts ADD COLUMN closed_at TEXT;"
     "ALTER TABLE alerts ADD COLUMN note TEXT;",
+    /* 2 → 3: samples older than an hour folded into 5-minute buckets */
+    "CREATE TABLE sample_buckets ("
+    "  session INTEGER REFERENCES sessions(id), side TEXT NOT NULL, object TEXT NOT NULL,"
+    "  metric TEXT NOT NULL, bucket TEXT NOT NULL, first_at TEXT NOT NULL,"
+    "  last_at TEXT NOT NULL, n INTEGER NOT NULL, min REAL, max REAL, sum REAL,"
+    "  estimated INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (session, side, object, metric, bucket));"
+    "CREATE INDEX samples_by_session ON samples(session, at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -117,6 +126,14 @@ static int upgrade(ws_t *ws, struct err *e)
     return 0;
 }
 
+static void sql_now(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    char at[32];
+
+    (void)argc, (void)argv;
+    sqlite3_result_text(c, clock_iso(at, sizeof at), -1, SQLITE_TRANSIENT);
+}
+
 ws_t *ws_open(const char *path, struct err *e)
 {
     ws_t *ws = xcalloc(1, sizeof *ws);
@@ -136,6 +153,8 @@ ws_t *ws_open(const char *path, struct err *e)
         goto bad;
     }
     sqlite3_busy_timeout(ws->db, 5000);
+    /* every recorded time comes from cutover's clock (see wall_ms) */
+    sqlite3_create_function(ws->db, "cutover_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
     if (sqlite3_exec(ws->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                      "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
         fail(ws, e, "cannot set up the workspace");
@@ -178,7 +197,7 @@ int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_v
 
     if (sqlite3_prepare_v2(ws->db,
                            "INSERT INTO audit (at, user, action, object, old_value, new_value) "
-                           "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?)",
+                           "VALUES (cutover_now(), ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(ws, e, "cannot record to the audit log");
     sqlite3_bind_text(st, 1, user_name(), -1, SQLITE_TRANSIENT);
@@ -249,7 +268,7 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
     if (sqlite3_exec(ws->db, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
                      NULL, NULL, NULL) != SQLITE_OK ||
         exec_bind(ws, e, "INSERT INTO runs (kind, status, started_at, source_url, target_url, "
-                  "user) VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?)",
+                  "user) VALUES (?, 'running', cutover_now(), ?, ?, ?)",
                   "tttt", kind, source, target, user_name()) < 0)
         return -1;
     return (long)sqlite3_last_insert_rowid(ws->db);
@@ -258,7 +277,7 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e)
 {
     return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, finished_at = "
-                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "tii", status,
+                     "cutover_now() WHERE id = ?", "tii", status,
                      duration_ms, run);
 }
 
@@ -453,7 +472,7 @@ int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *
                      long exit_status, long duration_ms, const char *output, struct err *e)
 {
     return exec_bind(ws, e, "INSERT INTO runbook_log (at, step, event, user, exit_status, "
-                     "duration_ms, output) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, "
+                     "duration_ms, output) VALUES (cutover_now(), ?, ?, "
                      "?, ?, ?, ?)", "tttiit", step, event, user, exit_status, duration_ms, output);
 }
 
@@ -461,8 +480,7 @@ long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, long duratio
                       struct err *e)
 {
     if (exec_bind(ws, e, "INSERT INTO sessions (kind, status, started_at, interval_ms, "
-                  "duration_ms, user) VALUES (?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ', "
-                  "'now'), ?, ?, ?)", "tiit", kind, interval_ms, duration_ms, user_name()) < 0)
+                  "duration_ms, user) VALUES (?, 'running', cutover_now(), ?, ?, ?)", "tiit", kind, interval_ms, duration_ms, user_name()) < 0)
         return -1;
     return (long)sqlite3_last_insert_rowid(ws->db);
 }
@@ -477,7 +495,7 @@ int ws_session_end(ws_t *ws, long session, const char *status, const char *summa
                    struct err *e)
 {
     return exec_bind(ws, e, "UPDATE sessions SET status = ?, summary = ?, ended_at = "
-                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", "tti", status, summary,
+                     "cutover_now() WHERE id = ?", "tti", status, summary,
                      session);
 }
 
@@ -492,7 +510,7 @@ int ws_session_open(ws_t *ws, const char *kind, struct ws_session *out)
     if (sqlite3_prepare_v2(ws->db,
             "SELECT id, started_at, " EPOCH_MS("started_at") ", duration_ms, "
             "(SELECT " EPOCH_MS("max(at)") " FROM samples WHERE session = sessions.id), "
-            EPOCH_MS("'now'") " FROM sessions WHERE kind = ? AND status <> 'completed' "
+            EPOCH_MS("cutover_now()") " FROM sessions WHERE kind = ? AND status <> 'completed' "
             "AND duration_ms > 0 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
@@ -516,15 +534,23 @@ json_t *ws_sessions_json(ws_t *ws)
                      " AND ?1 = ?1 AND ?2 = ?2 ORDER BY id", 0, 0);
 }
 
+/* A session's samples, those folded into buckets included, as (metric,
+ * object, first_at, last_at, n, min, max, sum). */
+#define ALL_SAMPLES \
+    "(SELECT side, metric, object, at AS first_at, at AS last_at, 1 AS n, value AS min, " \
+    "value AS max, value AS sum FROM samples WHERE session = ?1 UNION ALL " \
+    "SELECT side, metric, object, first_at, last_at, n, min, max, sum FROM sample_buckets " \
+    "WHERE session = ?1)"
+
 json_t *ws_session_summary(ws_t *ws, long session)
 {
     json_t *sum = json_object(), *totals, *findings;
 
-    totals = rows_json(ws, "SELECT count(*) FILTER (WHERE metric IN ('rows', 'error')) AS polls, "
-                       "count(*) FILTER (WHERE metric = 'error') AS failed, "
-                       "count(DISTINCT object) AS tables, min(at) AS first_sample, "
-                       "max(at) AS last_sample FROM samples WHERE session = ?1 AND ?2 = ?2",
-                       session, 0);
+    totals = rows_json(ws, "SELECT coalesce(sum(n) FILTER (WHERE metric IN ('rows', 'error')), 0)"
+                       " AS polls, coalesce(sum(n) FILTER (WHERE metric = 'error'), 0) AS failed,"
+                       " count(DISTINCT object) FILTER (WHERE metric = 'rows') AS tables,"
+                       " min(first_at) AS first_sample, max(last_at) AS last_sample FROM "
+                       ALL_SAMPLES " WHERE ?2 = ?2", session, 0);
     findings = rows_json(ws, "SELECT tbl, kind, count(*) AS n FROM live_findings "
                          "WHERE session = ?1 AND ?2 = ?2 GROUP BY tbl, kind ORDER BY tbl, kind",
                          session, 0);
@@ -538,8 +564,63 @@ int ws_sample(ws_t *ws, long session, const char *side, const char *object, cons
               double value, int estimated, struct err *e)
 {
     return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value, "
-                     "estimated) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                     "estimated) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
                      "itttri", session, side, object, metric, value, (long)estimated);
+}
+
+/* Sample times are cutover_now()'s text, so they compare as text. */
+#define BUCKET_OF(col) "strftime('%Y-%m-%dT%H:%M:%fZ', " \
+    "(CAST(strftime('%s', " col ") AS INTEGER) / 300) * 300, 'unixepoch')"
+
+int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e)
+{
+    char before[32];
+    time_t t = (time_t)(before_ms / 1000);
+    int rc;
+
+    strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&t));
+    ws_begin(ws);
+    rc = exec_bind(ws, e, "INSERT INTO sample_buckets (session, side, object, metric, bucket, "
+                   "first_at, last_at, n, min, max, sum, estimated) SELECT session, side, object, "
+                   "metric, " BUCKET_OF("at") ", min(at), max(at), count(*), min(value), "
+                   "max(value), sum(value), max(estimated) FROM samples WHERE session = ?1 AND "
+                   "at < ?2 GROUP BY side, object, metric, 5 ON CONFLICT DO UPDATE SET "
+                   "first_at = min(first_at, excluded.first_at), last_at = max(last_at, "
+                   "excluded.last_at), n = n + excluded.n, min = min(min, excluded.min), "
+                   "max = max(max, excluded.max), sum = sum + excluded.sum, "
+                   "estimated = max(estimated, excluded.estimated)", "it", session, before);
+    if (rc == 0)
+        rc = exec_bind(ws, e, "DELETE FROM samples WHERE session = ? AND at < ?", "it", session,
+                       before);
+    if (rc == 0)
+        ws_commit(ws);
+    else
+        sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *object)
+{
+    json_t *all = json_array();
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db, "SELECT " BUCKET_OF("first_at") " AS b, min(min), max(max), "
+                           "sum(sum) / sum(n) FROM " ALL_SAMPLES " WHERE metric = ?2 AND "
+                           "(?3 IS NULL OR object = ?3) GROUP BY b ORDER BY b", -1, &st,
+                           NULL) != SQLITE_OK)
+        return all;
+    sqlite3_bind_int64(st, 1, session);
+    sqlite3_bind_text(st, 2, metric, -1, SQLITE_TRANSIENT);
+    if (object)
+        sqlite3_bind_text(st, 3, object, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(all, json_pack("{s:s, s:f, s:f, s:f}", "t",
+                                             (const char *)sqlite3_column_text(st, 0), "min",
+                                             sqlite3_column_double(st, 1), "max",
+                                             sqlite3_column_double(st, 2), "avg",
+                                             sqlite3_column_double(st, 3)));
+    sqlite3_finalize(st);
+    return all;
 }
 
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
@@ -548,7 +629,7 @@ int ws_finding(ws_t *ws, long session, const char *table, const char *target_tab
 {
     return exec_bind(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
                      "key_json, fields_json, window_from, window_to) VALUES "
-                     "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "(cutover_now(), ?, ?, ?, ?, ?, ?, ?, ?)",
                      "ittttttt", session, table, target_table, kind, key_json, fields_json,
                      window_from, window_to);
 }
@@ -563,7 +644,7 @@ long ws_alert_open(ws_t *ws, long session, const char *metric, const char *level
                    double threshold, const char *message, struct err *e)
 {
     if (exec_bind(ws, e, "INSERT INTO alerts (at, session, metric, level, value, threshold, "
-                  "message) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                  "message) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
                   "ittrrt", session, metric, level, value, threshold, message) < 0)
         return -1;
     return (long)sqlite3_last_insert_rowid(ws->db);
@@ -574,7 +655,7 @@ int ws_alert_change(ws_t *ws, long id, const char *level, double value, double t
 {
     return exec_bind(ws, e, close
                      ? "UPDATE alerts SET level = ?, value = ?, threshold = ?, message = ?, "
-                       "closed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"
+                       "closed_at = cutover_now() WHERE id = ?"
                      : "UPDATE alerts SET level = ?, value = ?, threshold = ?, message = ? "
                        "WHERE id = ?", "trrti", level, value, threshold, message, id);
 }
@@ -582,7 +663,7 @@ int ws_alert_change(ws_t *ws, long id, const char *level, double value, double t
 int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e)
 {
     return exec_bind(ws, e, "UPDATE alerts SET acknowledged_by = ?, acknowledged_at = "
-                     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), note = ? WHERE id = ?", "tti",
+                     "cutover_now(), note = ? WHERE id = ?", "tti",
                      user_name(), note, id);
 }
 

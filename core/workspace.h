@@ -13,7 +13,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 2
+#define WS_VERSION 3
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -105,6 +105,15 @@ json_t *ws_sessions_json(ws_t *ws);
 json_t *ws_session_summary(ws_t *ws, long session);
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e);
+/* Folds a session's samples from before `before_ms` (a multiple of 5
+ * minutes) into 5-minute buckets (n, min, max, sum, first and last time):
+ * the workspace keeps the last hour at full resolution and grows by a few
+ * rows per signal per 5 minutes, however often it is polled. */
+int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e);
+/* One signal of a session over its whole length in 5-minute buckets,
+ * oldest first: t (the bucket's start), min, max, avg, across its objects
+ * (object NULL) or of one. Caller decrefs. */
+json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *object);
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e);

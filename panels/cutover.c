@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK, K_EXPORT };
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK, K_EXPORT, K_TREND };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
@@ -24,6 +24,8 @@ static const struct tui_key keys[] = {
     { 'x', 0, "x", "abort", "stop the running command (confirmed)", K_ABORT },
     { 'a', 0, "a", "ack", "acknowledge the oldest open alert, with a note", K_ACK },
     { 'e', 0, "e", "export", "write the acceptance report (Markdown) beside the plan", K_EXPORT },
+    { 't', 0, "t", "trend", "the delta trend over the last 12 rounds, the last hour or the "
+      "whole session", K_TREND },
     { 's', 0, "s", NULL, "skip the next step (confirmed)", K_SKIP },
     { 'B', 0, "B", "rollback", "run the rollback commands of the done steps, newest first "
       "(confirmed)", K_ROLLBACK },
@@ -49,7 +51,10 @@ struct cut_panel {
     char live_error[1100];      /* why live polling could not start */
     long last_alert;            /* the newest alert seen, for the bell */
     long ack_id;                /* the alert being acknowledged */
+    int trend;                  /* the span of the delta trend: see trends[] */
 };
+
+static const char *const trends[] = { "12 ROUNDS", "HOUR", "SESSION" };
 
 #define PRIV(p) ((struct cut_panel *)(p)->priv)
 
@@ -255,6 +260,55 @@ static void found_text(const struct mon_table *t, char *buf, size_t n)
         snprintf(buf, n, "%s no change to check yet", tui_g->ok);
 }
 
+/* Twelve cells of a history: the latest rounds, or the last hour or the
+ * whole session with the largest value of each twelfth. */
+static int trend_cells(const struct hist *h, int span, double *out)
+{
+    int n;
+
+    if (span == 2)
+        return hist_session(h, out, 12);
+    n = hist_last(h, span ? wall_ms() - HIST_HOUR_MS : INT64_MIN, out, span ? HIST_RECENT : 12);
+    for (int c = 0; span && n > 12 && c < 12; c++) {
+        int lo = c * n / 12, hi = (c + 1) * n / 12;
+        double worst = out[lo];
+        for (int k = lo + 1; k < hi; k++)
+            worst = out[k] > worst ? out[k] : worst;
+        out[c] = worst;  /* lo >= c: nothing needed later is overwritten */
+    }
+    return n > 12 ? 12 : n;
+}
+
+/* The probes, business checks and server health, one line per signal and side. */
+static void probe_lines(struct cut_panel *cp, struct tui_view *v)
+{
+    size_t n;
+    const struct mon_probe *pr = mon_probes(cp->mon, &n);
+
+    if (n)
+        view_add(v, ROLE_TITLE, "%-16s %-8s %12s %-12s %s", "SIGNAL", "SIDE", "VALUE",
+                 trends[cp->trend], "");
+    for (size_t i = 0; i < n; i++) {
+        char value[32], spark[128];
+        double trend[HIST_RECENT];
+        int alerting = 0;
+        for (size_t k = 0; k < cp->p->dash->plan->nalerts; k++) {
+            const struct plan_limit *l = &cp->p->dash->plan->alerts[k];
+            if (!strcmp(l->name, pr[i].name) && pr[i].has_value &&
+                pr[i].value >= (l->warn >= 0 ? l->warn : l->value))
+                alerting = 1;
+        }
+        if (pr[i].has_value)
+            plan_value_text(pr[i].value, pr[i].unit, value, sizeof value);
+        draw_spark(spark, sizeof spark, trend, trend_cells(&pr[i].h, cp->trend, trend));
+        view_add(v, pr[i].error || alerting || (!strcmp(pr[i].name, "failed_checks") &&
+                                                pr[i].value > 0) ? ROLE_FAIL : ROLE_TEXT,
+                 "%-16.16s %-8s %12s %-12s %s", pr[i].name, pr[i].side,
+                 pr[i].error ? "down" : pr[i].has_value ? value : "-", spark,
+                 pr[i].error ? pr[i].error : pr[i].note ? pr[i].note : "");
+    }
+}
+
 static void live_lines(struct cut_panel *cp, struct tui_view *v)
 {
     size_t n;
@@ -274,15 +328,12 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     mon_counts(cp->mon, &polls, &failed);
     trigger_line(cp, v);
     view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %7s %6s %5s %-12s %s", "LIVE", "SOURCE", "TARGET",
-             "DELTA", "LAG", "WRITES", "MS", "DELTA TREND", "VALIDATION");
+             "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
     for (size_t i = 0; i < n; i++) {
         char src[24], tgt[24], delta[24], lag[24], rate[24], ms[24], found[160], spark[128];
-        double hist[MON_HISTORY];
+        double trend[HIST_RECENT];
         int bad;
-        for (int k = 0; k < t[i].h_missing.n; k++)
-            hist[k] = t[i].h_missing.v[(t[i].h_missing.at + k) % MON_HISTORY];
-        draw_spark(spark, sizeof spark, hist + (t[i].h_missing.n > 12 ? t[i].h_missing.n - 12 : 0),
-                   t[i].h_missing.n < 12 ? t[i].h_missing.n : 12);  /* the latest twelve */
+        draw_spark(spark, sizeof spark, trend, trend_cells(&t[i].h_missing, cp->trend, trend));
         for (int s = 0; s < 2; s++)
             snprintf(s ? tgt : src, 24, "%s", t[i].error[s] ? "down"
                      : t[i].rows[s] < 0 ? "-" : "");
@@ -306,6 +357,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
         view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %7s %6s %5s %-12s %s",
                  t[i].name, src, tgt, delta, lag, rate, ms, spark, found);
     }
+    probe_lines(cp, v);
     view_add(v, ROLE_MUTED, "%lld polls, %lld failed, every %s", polls, failed,
              dur_format(cp->p->dash->interval_ms, (char[32]){ 0 }, 32));
 }
@@ -569,6 +621,11 @@ static int key(struct panel *p, int k)
         free(path);
         break;
     }
+    case K_TREND:
+        cp->trend = (cp->trend + 1) % 3;
+        tui_message(0, "delta trend: %s", cp->trend == 0 ? "the last 12 rounds"
+                    : cp->trend == 1 ? "the last hour" : "the whole session");
+        break;
     case K_ABORT:
         cp->action = K_ABORT;
         ask(cp, "Abort the running command?");

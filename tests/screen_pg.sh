@@ -350,12 +350,16 @@ cp live/src.db live/tgt.db
 (cd live && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
 sed -i 's/^decision = undecided/decision = migrate\nwatermark = updated_at/' live/cutover.ini
 printf '[step open]\ntitle = Open Production\nowner = alice\n[rollback]\ntrigger.missing_rows = 1\nauthority = carol\n[hypercare]\ninterval = 1s\nalert.drift_rows = 1\nbell = yes\n' >>live/cutover.ini
+printf '[probe dear_orders]\nside = source\nsql = SELECT count(*) FROM orders WHERE amount > 5\n' >>live/cutover.ini
 start live 130 36 "$work/live"
 wait_for live "src ● tgt ●"
 keys live 4 z
 row() { printf '%-16s %8s %8s %6s %7s' "$@"; }  # TABLE SOURCE TARGET DELTA LAG, as drawn
 expect_text "a migrated table's live figures" live "$(row orders 3 3 0 0s)"
 expect_text "no change yet to validate" live "✓ no change to check yet"
+probe_row() { printf '%-16s %-8s %12s' "$@"; }  # SIGNAL SIDE VALUE, as drawn
+expect_text "a probe of the plan, polled every round" live "$(probe_row dear_orders source 0)"
+expect_no_text "no business checks in the plan: no failed_checks signal" live "failed_checks"
 check "no bell while no alert is open" 0 "$(T display -p -t live '#{window_bell_flag}')"
 expect_text "the triggers measured live, not advising before the first step" live \
     "triggers (advise from the first step): ✓ missing_rows 0/1"
@@ -365,6 +369,7 @@ sqlite3 live/src.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z
 expect_text "the delta and the lag follow" live "$(row orders 4 3 1 2s)"
 expect_text "the next window finds the row missing and the update stale" live "1 missing 1 stale 0 dup of 2"
 expect_text "the delta's trend rises" live "▁█"
+expect_text "the probe follows the source" live "$(probe_row dear_orders source 1)"
 (cd live && exec "$bin" watch --headless --interval 1s >watch.ndjson 2>watch.err) &
 watch_pid=$!
 for _ in $(seq 100); do grep -q '"type":"poll"' live/watch.ndjson 2>/dev/null && break; sleep 0.1; done
@@ -404,6 +409,12 @@ sqlite3 live/tgt.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z
 expect_text "caught up: delta and lag back to zero" live "$(row orders 4 4 0 0s)"
 expect_text "the delta's trend falls" live "█▁"
 expect_text "the trigger clears" live "triggers: ✓ missing_rows 0/1"
+keys live t
+expect_text "t: the trend over the last hour" live "MS HOUR"
+keys live t
+expect_text "t again: over the whole session" live "MS SESSION"
+keys live t
+expect_text "… and back to the last 12 rounds" live "MS 12 ROUNDS"
 keys live Space
 expect_text "Space pauses live polling too" live "live polling paused (Space resumes)"
 keys live Space

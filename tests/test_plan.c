@@ -79,7 +79,18 @@ static const char design_plan[] =
     "alert.drift_rows = 0\n"
     "alert.lag        = 30s, 60s\n"
     "alert.latency    = 500ms\n"
-    "on_alert         = ./scripts/page.sh   ; optional command\n";
+    "alert.longest_query = 5m, 15m\n"
+    "checks_every     = 20\n"
+    "on_alert         = ./scripts/page.sh   ; optional command\n"
+    "\n"
+    "[probe failed_jobs]\n"
+    "sql   = SELECT count(*) FROM jobs\n"
+    "  WHERE state = 'failed'\n"
+    "alert = 1, 10\n"
+    "\n"
+    "[probe queue]\n"
+    "side = source\n"
+    "sql  = SELECT count(*) FROM outbox\n";
 
 static void test_design_plan(void **state)
 {
@@ -142,7 +153,19 @@ static void test_design_plan(void **state)
     assert_string_equal(p->authority, "carol");
     assert_int_equal(p->hc_duration_ms, 72LL * 3600 * 1000);
     assert_int_equal(p->hc_interval_ms, 30000);
-    assert_int_equal(p->nalerts, 3);
+    assert_int_equal(p->nalerts, 5);
+    assert_string_equal(p->alerts[3].name, "longest_query");
+    assert_true(p->alerts[3].warn == 300000 && p->alerts[3].value == 900000);
+    assert_int_equal(p->hc_checks_every, 20);
+    /* probes: target by default; an alert on a probe is a plain number */
+    assert_int_equal(p->nprobes, 2);
+    assert_string_equal(p->probes[0].name, "failed_jobs");
+    assert_string_equal(p->probes[0].sql, "SELECT count(*) FROM jobs WHERE state = 'failed'");
+    assert_int_equal(p->probes[0].side, 1);
+    assert_int_equal(p->probes[1].side, 0);
+    assert_string_equal(p->alerts[4].name, "failed_jobs");
+    assert_true(p->alerts[4].warn == 1 && p->alerts[4].value == 10);
+    assert_int_equal(p->alerts[4].unit, UNIT_COUNT);
     assert_string_equal(p->alerts[1].name, "lag");
     assert_true(p->alerts[1].value == 60000 && p->alerts[1].unit == UNIT_MS);
     assert_true(p->alerts[1].warn == 30000);
@@ -176,7 +199,7 @@ static const struct { const char *text, *msg; } bad[] = {
       "plan.ini:7: unknown key 'gatte' in [step freeze]" },
     { ENDS "[tables users]\n",
       "plan.ini:5: unknown section [tables] (known: migration, source, target, table NAME, "
-      "check NAME, step NAME, rollback, hypercare)" },
+      "check NAME, step NAME, rollback, hypercare, probe NAME)" },
     { ENDS "[table users]\ndecision = migrate\n[table users]\n",
       "plan.ini:7: duplicate section [table users]" },
     { ENDS "[source]\n", "plan.ini:5: duplicate section [source]" },
@@ -202,7 +225,19 @@ static const struct { const char *text, *msg; } bad[] = {
     { ENDS "[step a]\nowner = x\n", "plan.ini:5: [step a] needs a 'title'" },
     { ENDS "[rollback]\ntrigger.missing = 1\n",
       "plan.ini:6: unknown metric 'trigger.missing' (known: missing_rows, extra_rows, "
-      "changed_rows, drift_rows, failed_checks, error_rate, lag, latency)" },
+      "changed_rows, drift_rows, failed_checks, error_rate, lag, latency, connections, "
+      "lock_waits, longest_query, or a [probe NAME])" },
+    { ENDS "[probe p]\nside = both\nsql = SELECT 1\n",
+      "plan.ini:6: side 'both': expected source or target" },
+    { ENDS "[probe p]\nsql = SELECT 1\nalert = 5m\n",
+      "plan.ini:7: 'alert.p = 5m': expected a number such as 0 or 10" },
+    { ENDS "[probe p]\nside = target\n",
+      "plan.ini:5: [probe p] needs its 'sql': a read-only query returning one number" },
+    { ENDS "[probe latency]\nsql = SELECT 1\n",
+      "plan.ini:5: [probe latency]: 'latency' is a metric cutover measures itself: name the "
+      "probe differently" },
+    { ENDS "[hypercare]\nchecks_every = 0\n",
+      "plan.ini:6: checks_every '0': expected a number of rounds such as 10" },
     { ENDS "[hypercare]\nalert.lag = 5\n",
       "plan.ini:6: 'alert.lag = 5': expected a duration such as 60s" },
     { ENDS "[hypercare]\nalert.lag = 2m, 1m\n",

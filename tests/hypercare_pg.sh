@@ -1,0 +1,166 @@
+#!/bin/bash
+# A whole 72-hour hypercare session in seconds, on the simulated clock
+# (CUTOVER_SIMULATED_CLOCK, for tests only): SQLite Pilot → PostgreSQL
+# Production, polled every 30 s, so exactly 8,640 rounds. While it runs, the
+# test fails jobs on the target at fixed rounds (a custom probe with a warning
+# and a critical level) and asserts: every round and every sample accounted
+# for, the workspace keeping the last hour at full resolution and the rest
+# in 5-minute buckets, the probe's alert opening once, staying open above
+# 90 % of its lowest level and closing below it, the business checks every
+# 10 rounds, PostgreSQL's health every round, and the process's memory and
+# the workspace's size staying bounded. Run by tests/harness.sh.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bin=${CUTOVER_BIN:?}
+if [ -z "${PGHOST:-}" ]; then echo "skipped: no PostgreSQL"; exit 77; fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-hypercare.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+
+sqlite3 pilot.db >/dev/null <<'SQL' || exit 99
+CREATE TABLE orders (id INTEGER PRIMARY KEY, amount NUMERIC NOT NULL, updated_at TEXT NOT NULL);
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 200)
+INSERT INTO orders SELECT i, i * 1.5, '2026-01-01T00:00:00' FROM g;
+CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+SQL
+createdb prod || exit 99
+psql -q -X -v ON_ERROR_STOP=1 -d prod >/dev/null <<'SQL' || exit 99
+CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2) NOT NULL, updated_at timestamp NOT NULL);
+INSERT INTO orders SELECT i, i * 1.5, '2026-01-01 00:00:00' FROM generate_series(1, 200) i;
+CREATE TABLE jobs (id serial PRIMARY KEY, state text NOT NULL);
+SQL
+"$bin" init --source sqlite:pilot.db --target dbname=prod >/dev/null || exit 99
+sed -i '/^\[table orders\]/,/^\[/ s/^decision *=.*/decision = migrate\nwatermark = updated_at/' cutover.ini
+sed -i '/^\[table jobs\]/,/^\[/ s/^decision *=.*/decision = migrate/' cutover.ini
+cat >>cutover.ini <<'INI'
+[check order_total]
+source = SELECT sum(amount) FROM orders
+target = SELECT sum(amount) FROM orders
+tolerance = 0
+
+[probe failed_jobs]
+side  = target
+sql   = SELECT count(*) FROM jobs WHERE state = 'failed'
+alert = 5, 10
+
+[hypercare]
+duration = 72h
+interval = 30s
+alert.lock_waits = 1
+INI
+
+# --- bad input ----------------------------------------------------------------------------
+printf '[probe lag]\nsql = SELECT 1\n' | cat cutover.ini - >bad.ini
+"$bin" --plan bad.ini watch >/dev/null 2>err.txt
+rc=$?
+check "a probe named like a built-in metric is refused, with file and line (exit 2)" \
+    "2 cutover: bad.ini:$(grep -n '^\[probe lag\]' bad.ini | cut -d: -f1): [probe lag]: 'lag' is a metric cutover measures itself: name the probe differently" \
+    "$rc $(cat err.txt)"
+printf '[probe stuck]\nside = target\n' | cat cutover.ini - >bad.ini
+"$bin" --plan bad.ini watch >/dev/null 2>err.txt
+rc=$?
+check "a probe without sql says what it needs" \
+    "2 cutover: bad.ini:$(grep -n '^\[probe stuck\]' bad.ini | cut -d: -f1): [probe stuck] needs its 'sql': a read-only query returning one number" \
+    "$rc $(cat err.txt)"
+CUTOVER_SIMULATED_CLOCK=yesterday "$bin" watch >/dev/null 2>err.txt
+check "a bad simulated clock is refused (exit 2)" \
+    "2 cutover: CUTOVER_SIMULATED_CLOCK=yesterday: not a time like 2026-01-01T00:00:00Z" \
+    "$? $(cat err.txt)"
+
+# --- 72 hours ------------------------------------------------------------------------------
+# awk reads the events as they come and, at fixed rounds, changes the failed
+# jobs on the target; the pipe holds watch back while awk is busy, so each
+# change is seen a few rounds after its round at most. Memory is read from
+# /proc at round 1000 and at the end (VmHWM: the peak).
+mkfifo events
+CUTOVER_SIMULATED_CLOCK=2026-01-01T00:00:00Z "$bin" watch --headless >events 2>watch.err &
+pid=$!
+awk -v pid="$pid" '
+function psql(sql) { system("psql -q -X -d prod -c \"" sql "\" >/dev/null") }
+function rss(what) { system("grep -E \"^(VmRSS|VmHWM)\" /proc/" pid "/status | sed \"s/^/" what " /\" >>memory.txt") }
+{ print > "out.ndjson" }
+/"type":"poll"/ && match($0, /"tick":[0-9]+/) {
+    tick = substr($0, RSTART + 7, RLENGTH - 7) + 0
+    if (tick >= 1000 && phase == 0) { rss("early"); psql("INSERT INTO jobs (state) SELECT '\''failed'\'' FROM generate_series(1, 12)"); phase = 1 }
+    if (tick >= 3000 && phase == 1) { psql("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs LIMIT 5)"); phase = 2 }
+    if (tick >= 5000 && phase == 2) { psql("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs LIMIT 2)"); phase = 3 }
+    if (tick >= 7000 && phase == 3) { psql("DELETE FROM jobs"); phase = 4 }
+    if (tick >= 8600 && phase == 4) { rss("late"); phase = 5 }
+}' events
+wait "$pid"
+check "watch ran the whole session and exited 0" "0" "$?"
+[ -s watch.err ] && not_ok "nothing on stderr" "$(head -5 watch.err)"
+sql() { sqlite3 -separator ' ' .cutover/state.db "$@"; }
+
+check "8,640 rounds of 30 s: the first at T+0, the last at T+71:59:30" \
+    "8640 1 8640 2026-01-01T00:00:00Z 2026-01-03T23:59:30Z" \
+    "$(jq -r -s '[.[] | select(.type == "poll")] | "\(map(.tick) | unique | length) \(map(.tick) | min) \(map(.tick) | max) \(.[0].time) \(.[-1].time)"' out.ndjson)"
+check "it stopped at 72 h and completed the session with a summary of every poll" \
+    "duration 34560 0|34560 0 2 2026-01-01T00:00:00.000Z 2026-01-03T23:59:30.000Z|" \
+    "$(jq -r 'select(.type == "stop") | "\(.reason) \(.polls) \(.failed)"' out.ndjson)|$(jq -r 'select(.type == "summary") | "\(.polls) \(.failed) \(.tables) \(.first_sample) \(.last_sample)"' out.ndjson)|"
+check "… and so says the workspace" "completed 259200000" \
+    "$(sql "SELECT status, summary ->> '\$.duration_ms' FROM sessions")"
+
+# the workspace: the last hour in full, aligned down to 5 minutes; the rest in buckets
+check "samples at full resolution: the 130 rounds from T+70:55 (the last hour, to 5 minutes)" \
+    "130 2026-01-03T22:55:00.000Z 2026-01-03T23:59:30.000Z" \
+    "$(sql "SELECT count(DISTINCT at), min(at), max(at) FROM samples")"
+check "older samples are 5-minute buckets: 851 of them, 10 rounds each" \
+    "851 2026-01-01T00:00:00.000Z 2026-01-03T22:50:00.000Z 10 10" \
+    "$(sql "SELECT count(*), min(bucket), max(bucket), min(n), max(n) FROM sample_buckets WHERE side = 'source' AND object = 'orders' AND metric = 'rows'")"
+check "no sample is lost: buckets and samples hold every round of every side" "17280 17280" \
+    "$(sql "SELECT (SELECT sum(n) FROM sample_buckets WHERE metric = 'rows' AND object = 'orders') + (SELECT count(*) FROM samples WHERE metric = 'rows' AND object = 'orders'), 2 * 8640")"
+check "a bucket keeps min, max and the sum: the probe at 12 failed jobs" "0 12" \
+    "$(sql "SELECT CAST(min(min) AS INTEGER), CAST(max(max) AS INTEGER) FROM sample_buckets WHERE object = 'failed_jobs'")"
+
+# the probe and its alert: open at 12 (critical), still open at 7 and at 5
+# (above 90 % of the warning level 5), closed at 0
+check "failed_jobs is polled every round on the target" "8640 target" \
+    "$(jq -r -s '[.[] | select(.type == "probe" and .name == "failed_jobs")] | "\(length) \(map(.side) | unique | join(","))"' out.ndjson)"
+check "its values over the session, in order" "0 12 7 5 0" \
+    "$(jq -r -s '[.[] | select(.type == "probe" and .name == "failed_jobs") | .value] | reduce .[] as $v ([]; if length > 0 and .[-1] == $v then . else . + [$v] end) | map(tostring) | join(" ")' out.ndjson)"
+check "one alert: opened critical at 12, closed only when the jobs were cleared (under 90 % of 5)" \
+    "opened critical 12 10|closed critical 0 5|" \
+    "$(jq -r 'select(.type == "alert") | "\(.state) \(.level) \(.value) \(.threshold)"' out.ndjson | tr '\n' '|')"
+# the round each alert change came in: the probe event just before it
+ticks=$(jq -r -s '[foreach .[] as $e ({tick: 0}; if $e.type == "probe" then .tick = $e.tick else . end; if $e.type == "alert" then "\($e.state) \(.tick)" else empty end)] | join("|")' out.ndjson)
+opened=$(sed -E 's/^opened ([0-9]+).*/\1/' <<<"$ticks")
+closed=$(sed -E 's/.*closed ([0-9]+)$/\1/' <<<"$ticks")
+if [ "$opened" -gt 1000 ] && [ "$opened" -lt 1200 ] && [ "$closed" -gt 7000 ] && [ "$closed" -lt 7200 ]; then
+    ok "the alert opened after round 1000 and closed after round 7000 (rounds $opened, $closed)"
+else
+    not_ok "the alert opened after round 1000 and closed after round 7000" "$ticks"
+fi
+check "the alert log: one alert, opened and closed on the simulated clock" \
+    "failed_jobs critical 1 2026-01-01 2026-01-03" \
+    "$(sql "SELECT metric, level, count(*), substr(at, 1, 10), substr(closed_at, 1, 10) FROM alerts")"
+
+# business checks every 10 rounds; PostgreSQL's health every round, the target only
+check "the business checks ran every 10 rounds and held" "864 0" \
+    "$(jq -r -s '[.[] | select(.type == "probe" and .name == "failed_checks")] | "\(length) \(map(.value) | max)"' out.ndjson)"
+check "PostgreSQL health every round, on the target only (the source is SQLite)" \
+    "connections target 8640|lock_waits target 8640|longest_query target 8640|" \
+    "$(jq -r -s '[.[] | select(.type == "probe" and (.name == "connections" or .name == "lock_waits" or .name == "longest_query"))] | group_by(.name)[] | "\(.[0].name) \(map(.side) | unique | join(",")) \(length)"' out.ndjson | tr '\n' '|')"
+check "… cutover's own connection counts; no query waited on a lock; no alert for it" "1 0 0" \
+    "$(jq -r -s '[.[] | select(.type == "probe")] | "\([.[] | select(.name == "connections") | .value] | min >= 1 | if . then 1 else 0 end) \([.[] | select(.name == "lock_waits") | .value] | max) \([.[] | select(.type == "alert" and .metric == "lock_waits")] | length)"' out.ndjson)"
+
+# the report charts the session from the buckets: 864 five-minute points
+"$bin" report --format json -o report.json || not_ok "report" "exit $?"
+check "report: the failed_jobs chart covers the session in 864 points, peaking at 12" "864 12" \
+    "$(jq -r '.hypercare.charts[] | select(.signal == "failed_jobs") | "\(.points | length) \(.points | map(.max) | max)"' report.json)"
+
+# bounded: memory between round 1000 and the end, and the workspace's size
+wal_size=$(($(stat -c %s .cutover/state.db) + $(stat -c %s .cutover/state.db-wal 2>/dev/null || echo 0)))
+sqlite3 .cutover/state.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+size=$(stat -c %s .cutover/state.db)
+read -r early late <<<"$(awk '/VmRSS/ { v[$1] = $3 } END { print v["early"], v["late"] }' memory.txt)"
+echo "# memory (VmRSS) at round 1000: ${early} kB, at round 8600: ${late} kB; workspace ${size} bytes (${wal_size} with its WAL before a checkpoint)"
+if [ "$size" -lt $((6 * 1024 * 1024)) ]; then ok "the workspace stays under 6 MB after 72 h (${size} bytes)"; else not_ok "the workspace stays under 6 MB" "$size bytes"; fi
+if [ "${CUTOVER_SANITIZERS:-no}" = yes ]; then
+    ok "# skip memory growth under AddressSanitizer (its quarantine holds freed memory)"
+elif [ -n "$early" ] && [ -n "$late" ] && [ "$late" -lt $((early + 4096)) ]; then
+    ok "memory grows by less than 4 MB from round 1000 to round 8600 (${early} → ${late} kB)"
+else
+    not_ok "memory grows by less than 4 MB from round 1000 to round 8600" "$(cat memory.txt)"
+fi
+finish
