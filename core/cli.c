@@ -1,5 +1,6 @@
 #include "config.h"
 #include "cli.h"
+#include "acceptance.h"
 #include "catalog.h"
 #include "db.h"
 #include "demo.h"
@@ -48,6 +49,8 @@ static int cmd_runs(struct cli *c, int argc, char **argv);
 static int cmd_timeline(struct cli *c, int argc, char **argv);
 static int cmd_report(struct cli *c, int argc, char **argv);
 static int cmd_watch(struct cli *c, int argc, char **argv);
+static int cmd_accept(struct cli *c, int argc, char **argv);
+static int cmd_decommission(struct cli *c, int argc, char **argv);
 struct loaded;
 struct map_suggestion;
 static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struct err *e);
@@ -103,6 +106,19 @@ static const struct cmd cmds[] = {
       "  --format F     md (Markdown, the default) or json\n"
       "  -o, --output FILE  write it to FILE (atomically) instead of standard output\n"
       "the databases are read for the Pilot data's counts; passwords never appear\n" },
+    { "accept", cmd_accept, "[AREA accepted|rejected|pending] [--note TEXT] [--json]",
+      "the acceptance areas: measured evidence, status, sign-off",
+      "  AREA STATUS    sign an area off (completeness, stability, performance, support,\n"
+      "                 compliance) as the current user; without them, list the areas\n"
+      "  --note TEXT    the signer's statement: evidence cutover cannot measure\n"
+      "  --json         print the areas as JSON\n" },
+    { "decommission", cmd_decommission, "[ITEM done|open] [--note TEXT] [--json]",
+      "the decommission checklist and the Pilot data to keep",
+      "  ITEM STATUS    check an item off (archive, code_paths, lock_writes, document,\n"
+      "                 shutdown) as the current user; without them, list the checklist\n"
+      "  --note TEXT    what was done, where it is recorded\n"
+      "  --json         print the checklist and what to keep as JSON\n"
+      "exit 1 for shutdown while an area is not accepted or an item is open\n" },
     { "demo", cmd_demo, "[DIR] [--target URL]",
       "build a demo migration in DIR and open the dashboard on it",
       "  DIR            where to build it (default ./cutover-demo); on a terminal the\n"
@@ -168,7 +184,8 @@ static int bad_usage(const char *cmd, const char *fmt, ...)
 /* Options shared by every command's getopt loop. */
 /* Options whose value is a letter have that short form too (-h, -o FILE). */
 enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET,
-       OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT };
+       OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT,
+       OPT_NOTE };
 
 static int parse_opts(const char *name, int argc, char **argv, const struct option *longopts,
                       int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx)
@@ -1026,6 +1043,40 @@ static int report_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
+/* The report from the plan, both catalogs, the sheet and the workspace;
+ * the workspace is created only when `keep_ws` asks for it (kept open). */
+static json_t *gather_report(struct cli *c, ws_t **keep_ws, struct err *e)
+{
+    struct inventory inv = { 0 };
+    struct sheet sheet;
+    struct loaded l;
+    json_t *report;
+    char *path;
+    ws_t *ws;
+
+    if (load_plan_and_catalogs(c->plan_path, &l, e) < 0)
+        return NULL;
+    if (open_sheet(l.plan, &sheet, e) < 0) {
+        loaded_free(&l);
+        return NULL;
+    }
+    path = plan_path(l.plan, l.plan->workspace);
+    ws = keep_ws ? ws_open(path, e)
+       : access(path, F_OK) == 0 ? ws_open(path, e) : NULL;  /* never create one to report */
+    free(path);
+    inv_build(&l.pp, &inv);
+    report = keep_ws && !ws ? NULL
+           : report_build(l.plan, &inv, &sheet, ws, l.masked[0], l.masked[1]);
+    inv_free(&inv);
+    sheet_free(&sheet);
+    loaded_free(&l);
+    if (keep_ws)
+        *keep_ws = ws;
+    else
+        ws_close(ws);
+    return report;
+}
+
 static int cmd_report(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -1034,28 +1085,15 @@ static int cmd_report(struct cli *c, int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct report_opts o = { 0 };
     struct err e = { 0 };
-    struct inventory inv = { 0 };
-    struct sheet sheet;
-    struct loaded l;
     json_t *report;
-    char *text, *path;
-    ws_t *ws;
+    char *text;
     int rc = parse_opts("report", argc, argv, lo, report_opt, &o);
 
     if (rc || optind < argc)
         return rc < 0 ? cmd_help(find_cmd("report")) : rc ? rc
              : bad_usage("report", "unexpected argument '%s'", argv[optind]);
-    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+    if (!(report = gather_report(c, NULL, &e)))
         return fail(&e);
-    if (open_sheet(l.plan, &sheet, &e) < 0) {
-        loaded_free(&l);
-        return fail(&e);
-    }
-    path = plan_path(l.plan, l.plan->workspace);
-    ws = access(path, F_OK) == 0 ? ws_open(path, &e) : NULL;  /* never create one to report */
-    free(path);
-    inv_build(&l.pp, &inv);
-    report = report_build(l.plan, &inv, &sheet, ws, l.masked[0], l.masked[1]);
     text = o.json ? json_dumps(report, JSON_INDENT(2)) : report_markdown(report);
     if (o.json) {  /* a final line end, like every text file */
         char *t = xasprintf("%s\n", text);
@@ -1069,11 +1107,91 @@ static int cmd_report(struct cli *c, int argc, char **argv)
         rc = err_set(&e, ERR_INPUT, "%s: cannot write: %s", o.output, strerror(errno)), fail(&e);
     free(text);
     json_decref(report);
-    inv_free(&inv);
-    ws_close(ws);
-    sheet_free(&sheet);
-    loaded_free(&l);
     return rc;
+}
+
+/* --- accept, decommission ------------------------------------------------------ */
+
+struct sign_opts {
+    int json;
+    const char *note;
+};
+
+static int sign_opt(int opt, const char *arg, void *ctx)
+{
+    struct sign_opts *o = ctx;
+
+    if (opt == OPT_JSON)
+        o->json = 1;
+    else
+        o->note = arg;
+    return 0;
+}
+
+/* Lists the acceptance areas or the checklist, or signs one item off. */
+static int signoff(struct cli *c, int argc, char **argv, const char *cmd, const char *kind)
+{
+    static const struct option lo[] = {
+        { "json", no_argument, NULL, OPT_JSON }, { "note", required_argument, NULL, OPT_NOTE },
+        { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    int area = !strcmp(kind, "acceptance");
+    struct sign_opts o = { 0 };
+    struct err e = { 0 };
+    json_t *report, *acc, *items, *v;
+    ws_t *ws = NULL;
+    size_t i;
+    int rc = parse_opts(cmd, argc, argv, lo, sign_opt, &o);
+
+    if (rc || (argc - optind != 0 && argc - optind != 2))
+        return rc < 0 ? cmd_help(find_cmd(cmd)) : rc ? rc
+             : bad_usage(cmd, "expected %s and a status, or nothing to list them",
+                         area ? "an area" : "an item");
+    if (!(report = gather_report(c, argc - optind ? &ws : NULL, &e)))
+        return fail(&e);
+    if (argc - optind) {
+        rc = acc_sign(ws, report, kind, argv[optind], argv[optind + 1], o.note, &e);
+        json_decref(report);
+        report = rc < 0 ? NULL : gather_report(c, NULL, &e);  /* as it stands now */
+        ws_close(ws);
+        if (rc < 0 || !report)
+            return fail(&e);
+    }
+    acc = json_object_get(report, "acceptance");
+    items = json_object_get(acc, area ? "areas" : "decommission");
+    if (o.json) {
+        print_json(json_incref(area ? items : acc));
+    } else {
+        printf("%-13s %-9s %-10s %-24s %s\n", area ? "AREA" : "ITEM", "STATUS", "BY", "AT",
+               area ? "EVIDENCE" : "STEP");
+        json_array_foreach(items, i, v) {
+            const char *by = jstr(v, "by") ? jstr(v, "by") : jstr(v, "signed_by");
+            const char *at = jstr(v, "at") ? jstr(v, "at") : jstr(v, "signed_at");
+            printf("%-13s %-9s %-10s %-24s %s\n", jstr(v, area ? "area" : "item"),
+                   area ? jstr(v, "status") : json_is_true(json_object_get(v, "done"))
+                   ? "done" : "open", by ? by : "-", at ? at : "-",
+                   area ? (json_is_true(json_object_get(v, "evidence_ok")) ? "holds"
+                                                                           : "does not hold")
+                        : jstr(v, "title"));
+            for (size_t k = 0; area && k < json_array_size(json_object_get(v, "evidence")); k++)
+                printf("%-13s   %s\n", "", json_string_value(json_array_get(
+                       json_object_get(v, "evidence"), k)));
+        }
+        json_array_foreach(area ? NULL : json_object_get(acc, "keep"), i, v)
+            printf("%s%s (%s): keep until %s\n", i ? "" : "\nPilot data to keep:\n",
+                   jstr(v, "table"), jstr(v, "decision"), jstr(v, "until"));
+    }
+    json_decref(report);
+    return 0;
+}
+
+static int cmd_accept(struct cli *c, int argc, char **argv)
+{
+    return signoff(c, argc, argv, "accept", "acceptance");
+}
+
+static int cmd_decommission(struct cli *c, int argc, char **argv)
+{
+    return signoff(c, argc, argv, "decommission", "decommission");
 }
 
 /* --- watch ------------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "report.h"
+#include "acceptance.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -149,7 +150,7 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     json_t *runs = ws ? ws_runs_json(ws) : json_array(), *disc = json_array();
     json_t *timeline = ws ? ws_runbook_json(ws, 0, 0) : json_array();
     json_t *sessions = ws ? ws_sessions_json(ws) : json_array();
-    json_t *alerts = ws ? ws_alerts_json(ws, 0, 0) : json_array(), *e;
+    json_t *alerts = ws ? ws_alerts_json(ws, 0, 0) : json_array(), *e, *report;
     long last = 0;
     size_t i;
 
@@ -165,20 +166,23 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     json_array_foreach(timeline, i, e)
         json_object_del(e, "id");
     parse_column(sessions, "summary");
-    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, s:{s:I, s:I, s:o}, "
-                     "s:o, s:{s:o, s:o, s:o}, s:{s:b, s:s}}",
+    report = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, s:{s:I, s:I, s:o}, "
+                       "s:o, s:{s:o, s:o, s:o}}",
         "migration", p->name, "generated_at", now,
         "source", "url", src_url, "label", p->source.label,
         "target", "url", tgt_url, "label", p->target.label,
         "pilot_data", pilot_data(inv), "mapping", mapping(s), "rehearsals", runs,
         "discrepancies", "run", (json_int_t)last, "limit", (json_int_t)1000, "items", disc,
         "timeline", timeline, "hypercare", "sessions", sessions, "alerts", alerts, "charts",
-        ws ? charts(p, ws, sessions) : json_array(),
-        "acceptance", "recorded", 0, "note",
-        "the acceptance areas and their sign-off are not recorded by this version of cutover");
+        ws ? charts(p, ws, sessions) : json_array());
+    /* measured from the parts above */
+    json_object_set_new(report, "acceptance", acc_build(report, ws));
+    return report;
 }
 
 /* --- Markdown --------------------------------------------------------------------- */
+
+static void acceptance_md(struct sbuf *b, const json_t *acc);
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -236,6 +240,38 @@ static void rows_md(struct sbuf *b, const json_t *rows, const char *const *title
             cell_json(b, json_object_get(r, *k));
         sbuf_puts(b, "\n");
     }
+}
+
+/* The areas with their evidence as a list, sign-offs and the checklist. */
+static void acceptance_md(struct sbuf *b, const json_t *acc)
+{
+    const json_t *a, *ev;
+    size_t i, k;
+
+    sbuf_printf(b, "\n## Acceptance\n\n%lld of %d areas accepted.\n",
+                (long long)json_integer_value(json_object_get(acc, "accepted")), ACC_NAREAS);
+    json_array_foreach(json_object_get(acc, "areas"), i, a) {
+        sbuf_printf(b, "\n### %s: %s\n\n", str(a, "title"), str(a, "status"));
+        sbuf_printf(b, "Asks: %s. Measured evidence %s:\n\n", str(a, "asks"),
+                    json_is_true(json_object_get(a, "evidence_ok")) ? "holds" : "does not hold");
+        json_array_foreach(json_object_get(a, "evidence"), k, ev)
+            sbuf_printf(b, "- %s\n", json_string_value(ev));
+        if (*str(a, "signed_by"))
+            sbuf_printf(b, "\nSigned %s by %s at %s%s%s\n", str(a, "status"), str(a, "signed_by"),
+                        str(a, "signed_at"), *str(a, "note") ? ": " : ".", str(a, "note"));
+        else
+            sbuf_puts(b, "\nNot signed.\n");
+    }
+    sbuf_printf(b, "\n## Decommission checklist\n\n%lld of %d items done.\n",
+                (long long)json_integer_value(json_object_get(acc, "done")), ACC_NCHECKLIST);
+    rows_md(b, json_object_get(acc, "decommission"),
+            (const char *const[]){ "item", "step", "done", "by", "at", "note", NULL },
+            (const char *const[]){ "item", "title", "done", "by", "at", "note", NULL }, "");
+    sbuf_puts(b, "\n### Pilot data to keep\n");
+    rows_md(b, json_object_get(acc, "keep"),
+            (const char *const[]){ "table", "decision", "owner", "keep until", NULL },
+            (const char *const[]){ "table", "decision", "owner", "until", NULL },
+            "No table is retained or temporary.");
 }
 
 char *report_markdown(const json_t *r)
@@ -308,7 +344,6 @@ char *report_markdown(const json_t *r)
                                    "acknowledged_by", "note", NULL },
             "No alert.");
 
-    sbuf_printf(&b, "\n## Acceptance\n\nNot recorded: %s.\n",
-                str(json_object_get(r, "acceptance"), "note"));
+    acceptance_md(&b, json_object_get(r, "acceptance"));
     return sbuf_take(&b);
 }

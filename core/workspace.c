@@ -74,6 +74,10 @@ static const char *const migrations[] = {
     "  estimated INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (session, side, object, metric, bucket));"
     "CREATE INDEX samples_by_session ON samples(session, at);",
+    /* 3 → 4: acceptance sign-offs and the decommission checklist */
+    "CREATE TABLE signoffs ("
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, item TEXT NOT NULL,"
+    "  status TEXT NOT NULL, user TEXT NOT NULL, note TEXT);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -566,6 +570,20 @@ int ws_sample(ws_t *ws, long session, const char *side, const char *object, cons
     return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value, "
                      "estimated) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
                      "itttri", session, side, object, metric, value, (long)estimated);
+}
+
+int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
+               const char *note, struct err *e)
+{
+    return exec_bind(ws, e, "INSERT INTO signoffs (at, kind, item, status, user, note) VALUES "
+                     "(cutover_now(), ?, ?, ?, ?, ?)", "ttttt", kind, item, status, user_name(),
+                     note);
+}
+
+json_t *ws_signoffs_json(ws_t *ws)
+{
+    return rows_json(ws, "SELECT at, kind, item, status, user, note FROM signoffs "
+                     "WHERE ?1 = ?1 AND ?2 = ?2 ORDER BY id", 0, 0);
 }
 
 /* Sample times are cutover_now()'s text, so they compare as text. */

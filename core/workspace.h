@@ -13,7 +13,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 3
+#define WS_VERSION 4
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -105,6 +105,12 @@ json_t *ws_sessions_json(ws_t *ws);
 json_t *ws_session_summary(ws_t *ws, long session);
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e);
+/* Acceptance and decommission sign-offs (acceptance.h), appended with the
+ * current user; ws_signoffs_json lists them oldest first: at, kind, item,
+ * status, user, note. */
+int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
+               const char *note, struct err *e);
+json_t *ws_signoffs_json(ws_t *ws);
 /* Folds a session's samples from before `before_ms` (a multiple of 5
  * minutes) into 5-minute buckets (n, min, max, sum, first and last time):
  * the workspace keeps the last hour at full resolution and grows by a few

@@ -137,11 +137,11 @@ check "report: the mapping review, as the sheet has it" \
 check "report: the reviewers with their rows" \
     "$(sqlite3 :memory: ".import --csv demo/mapping.csv m" "SELECT reviewer, count(*) FROM m WHERE reviewer <> '' GROUP BY reviewer ORDER BY reviewer" | tr '|' ' ' | tr '\n' '|')" \
     "$(jq -r '.mapping.reviewers | sort_by(.reviewer)[] | "\(.reviewer) \(.rows)"' report.json | tr '\n' '|')"
-check "report: nothing recorded yet, and acceptance said to be not recorded" "0 0 0 0 false" \
-    "$(jq -r '"\(.rehearsals | length) \(.discrepancies.items | length) \(.timeline | length) \(.hypercare.sessions | length) \(.acceptance.recorded)"' report.json)"
+check "report: nothing recorded yet; no area accepted, no checklist item done" "0 0 0 0 0 0 pending,pending,pending,pending,pending" \
+    "$(jq -r '"\(.rehearsals | length) \(.discrepancies.items | length) \(.timeline | length) \(.hypercare.sessions | length) \(.acceptance.accepted) \(.acceptance.done) \(.acceptance.areas | map(.status) | join(","))"' report.json)"
 expect "report as Markdown" 0 - - -- "$bin" --plan demo/cutover.ini report
 check "report: the Markdown's sections, in order" \
-    "# Acceptance report: Pilot to Production|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|" \
+    "# Acceptance report: Pilot to Production|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|### Data completeness: pending|### Functional stability: pending|### Performance: pending|### Support impact: pending|### Compliance and governance: pending|## Decommission checklist|### Pilot data to keep|" \
     "$(grep '^#' out | tr '\n' '|')"
 contains "report: a table's row in Markdown" out "| accounts | accounts | migrate | alice |  | 200 | 198 | false | the target has 198 rows, the source 200 |"
 cp out report-stdout.md

@@ -22,6 +22,8 @@ CREATE TABLE orders (id INTEGER PRIMARY KEY, amount NUMERIC NOT NULL, updated_at
 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 200)
 INSERT INTO orders SELECT i, i * 1.5, '2026-01-01T00:00:00' FROM g;
 CREATE TABLE jobs (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE legacy_audit (id INTEGER PRIMARY KEY, what TEXT);
+CREATE TABLE import_staging (id INTEGER PRIMARY KEY, payload TEXT);
 SQL
 createdb prod || exit 99
 psql -q -X -v ON_ERROR_STOP=1 -d prod >/dev/null <<'SQL' || exit 99
@@ -32,6 +34,8 @@ SQL
 "$bin" init --source sqlite:pilot.db --target dbname=prod >/dev/null || exit 99
 sed -i '/^\[table orders\]/,/^\[/ s/^decision *=.*/decision = migrate\nwatermark = updated_at/' cutover.ini
 sed -i '/^\[table jobs\]/,/^\[/ s/^decision *=.*/decision = migrate/' cutover.ini
+sed -i '/^\[table legacy_audit\]/,/^\[/ s/^decision *=.*/decision = retain\nowner = dora/' cutover.ini
+sed -i '/^\[table import_staging\]/,/^\[/ s/^decision *=.*/decision = temporary\nexpires = 2027-03-31/' cutover.ini
 cat >>cutover.ini <<'INI'
 [check order_total]
 source = SELECT sum(amount) FROM orders
@@ -148,6 +152,51 @@ check "… cutover's own connection counts; no query waited on a lock; no alert 
 "$bin" report --format json -o report.json || not_ok "report" "exit $?"
 check "report: the failed_jobs chart covers the session in 864 points, peaking at 12" "864 12" \
     "$(jq -r '.hypercare.charts[] | select(.signal == "failed_jobs") | "\(.points | length) \(.points | map(.max) | max)"' report.json)"
+
+# --- acceptance and decommissioning, after the session ----------------------------------
+me=$(id -un)
+"$bin" accept --json >areas.json || not_ok "accept --json" "exit $?"
+check "five areas, all pending; the evidence measured from the session" \
+    "completeness pending false|stability pending true|performance pending true|support pending false|compliance pending false|" \
+    "$(jq -r '.[] | "\(.area) \(.status) \(.evidence_ok)"' areas.json | tr '\n' '|')"
+check "completeness: every table as decided, no rehearsal run, nothing found live" \
+    "4 of 4 tables: the target agrees with the decision on their Pilot data|no rehearsal run recorded|hypercare: 0 rows found missing, stale or duplicated by live validation|" \
+    "$(jq -r '.[] | select(.area == "completeness") | .evidence[]' areas.json | tr '\n' '|')"
+check "stability and support: the checks held, the one alert closed but never acknowledged" \
+    "business checks failing: 0 at the last run, 0 at most|0 of 1 alerts acknowledged with a note|1 alerts during hypercare, 0 still open|" \
+    "$(jq -r '.[] | select(.area == "stability" or .area == "support") | .evidence[0]' areas.json | tr '\n' '|')$(jq -r '.[] | select(.area == "stability") | .evidence[1]' areas.json)|"
+"$bin" decommission shutdown done >/dev/null 2>err.txt
+check "shutdown is refused before acceptance (exit 1)" \
+    "1 cutover: shutdown: not yet: 0 of 5 acceptance areas accepted, 0 of 4 checklist items before it done (cutover accept and cutover decommission list them)" \
+    "$? $(cat err.txt)"
+"$bin" accept support sideways >/dev/null 2>err.txt
+check "a bad status names the choices (exit 2)" \
+    "2 cutover: support: status 'sideways': expected accepted, rejected or pending" "$? $(cat err.txt)"
+for a in completeness stability performance compliance; do
+    "$bin" accept "$a" accepted --note "reviewed $a" >/dev/null || not_ok "accept $a" "exit $?"
+done
+"$bin" accept support rejected --note "two tickets open" >/dev/null
+"$bin" accept support accepted --note "tickets closed" >/dev/null
+for i in archive code_paths lock_writes document; do
+    "$bin" decommission "$i" done --note "did $i" >/dev/null || not_ok "decommission $i" "exit $?"
+done
+"$bin" decommission shutdown done --note "switched off" >list.txt
+check "with every area accepted and every item done, shutdown is checked off" \
+    "shutdown      done      $me" "$(grep '^shutdown' list.txt | cut -c1-34 | sed 's/ *$//')"
+check "the keep list: what retain and temporary tables keep, and until when" \
+    "import_staging (temporary): keep until 2027-03-31|legacy_audit (retain): keep until kept in the Pilot archive (no expiry)|" \
+    "$(grep 'keep until' list.txt | sort | tr '\n' '|')"
+check "the latest sign-off counts; each one is kept, with who and the note" \
+    "accepted $me tickets closed 3" \
+    "$("$bin" accept --json | jq -r '.[] | select(.area == "support") | "\(.status) \(.signed_by) \(.note)"') $(sql "SELECT count(*) FROM signoffs WHERE item IN ('support', 'shutdown')")"
+check "every sign-off is on the timeline and in the audit log" "11 11" \
+    "$(sql "SELECT count(*) FROM runbook_log WHERE step IN ('acceptance', 'decommission')") $(sql "SELECT count(*) FROM audit WHERE action IN ('sign off', 'check off')")"
+"$bin" report -o report.md || not_ok "report md" "exit $?"
+check "the report: five areas accepted, five items done, the keep list" \
+    "5 of 5 areas accepted.|5 of 5 items done.|| import_staging | temporary |  | 2027-03-31 ||" \
+    "$(grep -E '^(5 of 5|\| import_staging \| temporary)' report.md | tr '\n' '|')"
+check "… each area with its sign-off and statement" \
+    "Signed accepted by $me at" "$(grep -A12 '^### Support impact: accepted' report.md | grep -o "^Signed accepted by $me at")"
 
 # bounded: memory between round 1000 and the end, and the workspace's size
 wal_size=$(($(stat -c %s .cutover/state.db) + $(stat -c %s .cutover/state.db-wal 2>/dev/null || echo 0)))
