@@ -101,9 +101,10 @@ static const struct cmd cmds[] = {
       "  --interval D   time between polls (default [hypercare] interval, else 30s)\n"
       "a database that goes away is reported down and reconnected with backoff;\n"
       "an open hypercare session (interrupted, or killed) is resumed, not restarted\n" },
-    { "report", cmd_report, "[--format md|json] [-o FILE]",
+    { "report", cmd_report, "[--format md|html|json] [-o FILE]",
       "the acceptance report: Pilot data, mapping review, rehearsals, timeline, hypercare",
-      "  --format F     md (Markdown, the default) or json\n"
+      "  --format F     md (Markdown, the default), html (one self-contained page with\n"
+      "                 the hypercare charts) or json\n"
       "  -o, --output FILE  write it to FILE (atomically) instead of standard output\n"
       "the databases are read for the Pilot data's counts; passwords never appear\n" },
     { "accept", cmd_accept, "[AREA accepted|rejected|pending] [--note TEXT] [--json]",
@@ -1024,7 +1025,7 @@ static int cmd_timeline(struct cli *c, int argc, char **argv)
 /* --- report ------------------------------------------------------------------ */
 
 struct report_opts {
-    int json;
+    int json, html;
     const char *output;
 };
 
@@ -1034,10 +1035,11 @@ static int report_opt(int opt, const char *arg, void *ctx)
 
     if (opt == OPT_OUTPUT) {
         o->output = arg;
-    } else if (!strcmp(arg, "json") || !strcmp(arg, "md")) {
+    } else if (!strcmp(arg, "json") || !strcmp(arg, "md") || !strcmp(arg, "html")) {
         o->json = !strcmp(arg, "json");
+        o->html = !strcmp(arg, "html");
     } else {
-        bad_usage("report", "--format %s: the formats are md and json", arg);
+        bad_usage("report", "--format %s: the formats are md, html and json", arg);
         return 1;
     }
     return 0;
@@ -1094,7 +1096,8 @@ static int cmd_report(struct cli *c, int argc, char **argv)
              : bad_usage("report", "unexpected argument '%s'", argv[optind]);
     if (!(report = gather_report(c, NULL, &e)))
         return fail(&e);
-    text = o.json ? json_dumps(report, JSON_INDENT(2)) : report_markdown(report);
+    text = o.json ? json_dumps(report, JSON_INDENT(2))
+         : o.html ? report_html(report) : report_markdown(report);
     if (o.json) {  /* a final line end, like every text file */
         char *t = xasprintf("%s\n", text);
         free(text);

@@ -3,6 +3,7 @@
 #include "acceptance.h"
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,9 +181,12 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     return report;
 }
 
-/* --- Markdown --------------------------------------------------------------------- */
+/* --- rendering: Markdown or one self-contained HTML page --------------------------- */
 
-static void acceptance_md(struct sbuf *b, const json_t *acc);
+struct out {
+    struct sbuf b;
+    int html;
+};
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -190,160 +194,286 @@ static const char *str(const json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* A table cell: no pipe or line end may break the row. */
-static void cell(struct sbuf *b, const char *s)
+/* Text as it goes into the document: HTML-escaped, or in a Markdown table
+ * cell with no pipe or line end to break the row. */
+static void text(struct out *o, const char *s, int in_cell)
 {
-    sbuf_puts(b, " ");
-    for (; *s; s++)
-        sbuf_puts(b, *s == '|' ? "\\|" : *s == '\n' || *s == '\r' ? " " : (char[]){ *s, 0 });
-    sbuf_puts(b, " |");
+    for (; *s; s++) {
+        const char *rep = NULL;
+        if (o->html)
+            rep = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
+                : *s == '"' ? "&quot;" : NULL;
+        else if (in_cell)
+            rep = *s == '|' ? "\\|" : *s == '\n' || *s == '\r' ? " " : NULL;
+        if (rep)
+            sbuf_puts(&o->b, rep);
+        else
+            sbuf_add(&o->b, s, 1);
+    }
 }
 
-static void cell_json(struct sbuf *b, const json_t *v)
+__attribute__((format(printf, 3, 4)))
+static void heading(struct out *o, int level, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (o->html)
+        sbuf_printf(&o->b, "<h%d>", level);
+    else
+        sbuf_printf(&o->b, "%s%.*s ", level > 1 ? "\n" : "", level, "####");
+    text(o, buf, 0);
+    sbuf_printf(&o->b, o->html ? "</h%d>\n" : "\n", level);
+}
+
+/* A paragraph (or, with item, a list item): its text escaped. */
+__attribute__((format(printf, 3, 4)))
+static void para(struct out *o, int item, const char *fmt, ...)
+{
+    char *buf;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&buf, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    sbuf_puts(&o->b, o->html ? (item ? "<li>" : "<p>") : (item ? "- " : "\n"));
+    text(o, buf, 0);
+    sbuf_puts(&o->b, o->html ? (item ? "</li>\n" : "</p>\n") : "\n");
+    free(buf);
+}
+
+static void cell(struct out *o, const json_t *v, int th)
 {
     double r = json_real_value(v);
     char *t = json_is_real(v) && r == (double)(long long)r ? xasprintf("%lld", (long long)r)
             : json_is_real(v) ? xasprintf("%g", r)
             : json_is_string(v) ? xstrdup(json_string_value(v))
             : v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("");
-    cell(b, t);
+    sbuf_puts(&o->b, o->html ? (th ? "<th>" : "<td>") : " ");
+    text(o, t, 1);
+    sbuf_puts(&o->b, o->html ? (th ? "</th>" : "</td>") : " |");
     free(t);
 }
 
-/* "| a | b |" and "| --- | --- |" */
-static void head(struct sbuf *b, const char *const *cols)
-{
-    sbuf_puts(b, "\n|");
-    for (const char *const *c = cols; *c; c++)
-        cell(b, *c);
-    sbuf_puts(b, "\n|");
-    for (const char *const *c = cols; *c; c++)
-        sbuf_puts(b, " --- |");
-    sbuf_puts(b, "\n");
-}
-
 /* One row per object of `rows`, the given keys as cells. */
-static void rows_md(struct sbuf *b, const json_t *rows, const char *const *titles,
-                    const char *const *keys, const char *none)
+static void rows_out(struct out *o, const json_t *rows, const char *const *titles,
+                     const char *const *keys, const char *none)
 {
     const json_t *r;
     size_t i;
 
     if (!json_array_size(rows)) {
-        sbuf_printf(b, "\n%s\n", none);
+        if (*none)
+            para(o, 0, "%s", none);
         return;
     }
-    head(b, titles);
-    json_array_foreach(rows, i, r) {
-        sbuf_puts(b, "|");
-        for (const char *const *k = keys; *k; k++)
-            cell_json(b, json_object_get(r, *k));
-        sbuf_puts(b, "\n");
+    sbuf_puts(&o->b, o->html ? "<table><tr>" : "\n|");
+    for (const char *const *c = titles; *c; c++) {
+        json_t *t = json_string(*c);
+        cell(o, t, 1);
+        json_decref(t);
     }
+    if (!o->html) {
+        sbuf_puts(&o->b, "\n|");
+        for (const char *const *c = titles; *c; c++)
+            sbuf_puts(&o->b, " --- |");
+    }
+    sbuf_puts(&o->b, o->html ? "</tr>\n" : "\n");
+    json_array_foreach(rows, i, r) {
+        sbuf_puts(&o->b, o->html ? "<tr>" : "|");
+        for (const char *const *k = keys; *k; k++)
+            cell(o, json_object_get(r, *k), 0);
+        sbuf_puts(&o->b, o->html ? "</tr>\n" : "\n");
+    }
+    if (o->html)
+        sbuf_puts(&o->b, "</table>\n");
 }
 
-/* The areas with their evidence as a list, sign-offs and the checklist. */
-static void acceptance_md(struct sbuf *b, const json_t *acc)
+/* A chart as inline SVG: the max of every 5-minute point as a line over
+ * the band from min to max. */
+static void chart_svg(struct out *o, const json_t *c)
+{
+    const json_t *pts = json_object_get(c, "points"), *pt;
+    size_t n = json_array_size(pts), i;
+    double top = 0, w = 720, h = 120;
+    char label[64];
+
+    json_array_foreach(pts, i, pt)
+        if (json_number_value(json_object_get(pt, "max")) > top)
+            top = json_number_value(json_object_get(pt, "max"));
+    heading(o, 3, "%s", str(c, "title"));
+    snprintf(label, sizeof label, "%g %s", top, str(c, "unit"));
+    sbuf_printf(&o->b, "<svg class=\"chart\" data-signal=\"%s\" viewBox=\"0 0 %g %g\" "
+                "width=\"%g\" height=\"%g\" role=\"img\">\n<rect class=\"frame\" x=\"0\" y=\"0\" "
+                "width=\"%g\" height=\"%g\"/>\n<polygon class=\"band\" points=\"",
+                str(c, "signal"), w, h + 20, w, h + 20, w, h);
+    for (int pass = 0; pass < 2; pass++)  /* max left to right, min back */
+        for (size_t k = 0; k < n; k++) {
+            size_t j = pass ? n - 1 - k : k;
+            double v = json_number_value(json_object_get(json_array_get(pts, j), pass ? "min" : "max"));
+            sbuf_printf(&o->b, "%.1f,%.1f ", n > 1 ? (double)j * w / (double)(n - 1) : w / 2,
+                        h - (top > 0 ? v / top * (h - 4) : 0));
+        }
+    sbuf_puts(&o->b, "\"/>\n<polyline class=\"line\" points=\"");
+    json_array_foreach(pts, i, pt)
+        sbuf_printf(&o->b, "%.1f,%.1f ", n > 1 ? (double)i * w / (double)(n - 1) : w / 2,
+                    h - (top > 0 ? json_number_value(json_object_get(pt, "max")) / top * (h - 4)
+                                 : 0));
+    sbuf_printf(&o->b, "\"/>\n<text x=\"4\" y=\"12\">max ");
+    text(o, label, 0);
+    sbuf_printf(&o->b, "</text>\n<text x=\"4\" y=\"%g\">", h + 16);
+    text(o, str(json_array_get(pts, 0), "t"), 0);
+    sbuf_printf(&o->b, "</text>\n<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", w - 4, h + 16);
+    text(o, str(json_array_get(pts, n - 1), "t"), 0);
+    sbuf_puts(&o->b, "</text>\n</svg>\n");
+}
+
+/* The areas with their evidence, sign-offs, the checklist, what to keep. */
+static void acceptance_out(struct out *o, const json_t *acc)
 {
     const json_t *a, *ev;
     size_t i, k;
 
-    sbuf_printf(b, "\n## Acceptance\n\n%lld of %d areas accepted.\n",
-                (long long)json_integer_value(json_object_get(acc, "accepted")), ACC_NAREAS);
+    heading(o, 2, "Acceptance");
+    para(o, 0, "%lld of %d areas accepted.",
+         (long long)json_integer_value(json_object_get(acc, "accepted")), ACC_NAREAS);
     json_array_foreach(json_object_get(acc, "areas"), i, a) {
-        sbuf_printf(b, "\n### %s: %s\n\n", str(a, "title"), str(a, "status"));
-        sbuf_printf(b, "Asks: %s. Measured evidence %s:\n\n", str(a, "asks"),
-                    json_is_true(json_object_get(a, "evidence_ok")) ? "holds" : "does not hold");
+        heading(o, 3, "%s: %s", str(a, "title"), str(a, "status"));
+        para(o, 0, "Asks: %s. Measured evidence %s:", str(a, "asks"),
+             json_is_true(json_object_get(a, "evidence_ok")) ? "holds" : "does not hold");
+        sbuf_puts(&o->b, o->html ? "<ul>\n" : "\n");
         json_array_foreach(json_object_get(a, "evidence"), k, ev)
-            sbuf_printf(b, "- %s\n", json_string_value(ev));
+            para(o, 1, "%s", json_string_value(ev));
+        sbuf_puts(&o->b, o->html ? "</ul>\n" : "");
         if (*str(a, "signed_by"))
-            sbuf_printf(b, "\nSigned %s by %s at %s%s%s\n", str(a, "status"), str(a, "signed_by"),
-                        str(a, "signed_at"), *str(a, "note") ? ": " : ".", str(a, "note"));
+            para(o, 0, "Signed %s by %s at %s%s%s", str(a, "status"), str(a, "signed_by"),
+                 str(a, "signed_at"), *str(a, "note") ? ": " : ".", str(a, "note"));
         else
-            sbuf_puts(b, "\nNot signed.\n");
+            para(o, 0, "Not signed.");
     }
-    sbuf_printf(b, "\n## Decommission checklist\n\n%lld of %d items done.\n",
-                (long long)json_integer_value(json_object_get(acc, "done")), ACC_NCHECKLIST);
-    rows_md(b, json_object_get(acc, "decommission"),
-            (const char *const[]){ "item", "step", "done", "by", "at", "note", NULL },
-            (const char *const[]){ "item", "title", "done", "by", "at", "note", NULL }, "");
-    sbuf_puts(b, "\n### Pilot data to keep\n");
-    rows_md(b, json_object_get(acc, "keep"),
-            (const char *const[]){ "table", "decision", "owner", "keep until", NULL },
-            (const char *const[]){ "table", "decision", "owner", "until", NULL },
-            "No table is retained or temporary.");
+    heading(o, 2, "Decommission checklist");
+    para(o, 0, "%lld of %d items done.",
+         (long long)json_integer_value(json_object_get(acc, "done")), ACC_NCHECKLIST);
+    rows_out(o, json_object_get(acc, "decommission"),
+             (const char *const[]){ "item", "step", "done", "by", "at", "note", NULL },
+             (const char *const[]){ "item", "title", "done", "by", "at", "note", NULL }, "");
+    heading(o, 3, "Pilot data to keep");
+    rows_out(o, json_object_get(acc, "keep"),
+             (const char *const[]){ "table", "decision", "owner", "keep until", NULL },
+             (const char *const[]){ "table", "decision", "owner", "until", NULL },
+             "No table is retained or temporary.");
 }
 
-char *report_markdown(const json_t *r)
+static const char css[] =
+    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}"
+    "h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;margin:.6em 0;font-size:13px}"
+    "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
+    "th{background:#f0f0f0}svg.chart{display:block;margin:.4em 0 1em}"
+    "svg .frame{fill:#fafafa;stroke:#bbb}svg .band{fill:#9cc3e6;stroke:none}"
+    "svg .line{fill:none;stroke:#c0392b;stroke-width:1.5}svg text{font-size:11px;fill:#555}";
+
+static char *render(const json_t *r, int html)
 {
-    struct sbuf b = { 0 };
+    struct out o = { .html = html };
     const json_t *m = json_object_get(r, "mapping"), *d = json_object_get(r, "discrepancies");
     const json_t *hc = json_object_get(r, "hypercare"), *v;
+    const char *q = html ? "" : "`";  /* Markdown's code quotes */
     size_t i;
 
-    sbuf_printf(&b, "# Acceptance report: %s\n\nGenerated %s. Source: %s (`%s`). Target: %s (`%s`).\n",
-                str(r, "migration"), str(r, "generated_at"),
-                str(json_object_get(r, "source"), "label"), str(json_object_get(r, "source"), "url"),
-                str(json_object_get(r, "target"), "label"), str(json_object_get(r, "target"), "url"));
+    if (html) {
+        sbuf_puts(&o.b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+                  "<title>");
+        text(&o, "Acceptance report: ", 0);
+        text(&o, str(r, "migration"), 0);
+        sbuf_printf(&o.b, "</title>\n<style>%s</style></head><body>\n", css);
+    }
+    heading(&o, 1, "Acceptance report: %s", str(r, "migration"));
+    para(&o, 0, "Generated %s. Source: %s (%s%s%s). Target: %s (%s%s%s).", str(r, "generated_at"),
+         str(json_object_get(r, "source"), "label"), q, str(json_object_get(r, "source"), "url"), q,
+         str(json_object_get(r, "target"), "label"), q, str(json_object_get(r, "target"), "url"), q);
 
-    sbuf_puts(&b, "\n## Pilot data\n");
-    rows_md(&b, json_object_get(r, "pilot_data"),
-            (const char *const[]){ "table", "target", "decision", "owner", "expires",
-                                   "source rows", "target rows", "target agrees", "why", NULL },
-            (const char *const[]){ "table", "target_table", "decision", "owner", "expires",
-                                   "source_rows", "target_rows", "target_agrees", "why", NULL },
-            "No source tables.");
+    heading(&o, 2, "Pilot data");
+    rows_out(&o, json_object_get(r, "pilot_data"),
+             (const char *const[]){ "table", "target", "decision", "owner", "expires",
+                                    "source rows", "target rows", "target agrees", "why", NULL },
+             (const char *const[]){ "table", "target_table", "decision", "owner", "expires",
+                                    "source_rows", "target_rows", "target_agrees", "why", NULL },
+             "No source tables.");
 
-    sbuf_printf(&b, "\n## Mapping review\n\n`%s`: %lld rows, %lld approved, %lld rejected, "
-                "%lld draft.", str(m, "sheet"),
-                (long long)json_integer_value(json_object_get(m, "rows")),
-                (long long)json_integer_value(json_object_get(m, "approved")),
-                (long long)json_integer_value(json_object_get(m, "rejected")),
-                (long long)json_integer_value(json_object_get(m, "draft")));
-    json_array_foreach(json_object_get(m, "reviewers"), i, v)
-        sbuf_printf(&b, "%s%s (%lld)", i ? ", " : " Reviewers: ", str(v, "reviewer"),
-                    (long long)json_integer_value(json_object_get(v, "rows")));
-    sbuf_puts(&b, json_array_size(json_object_get(m, "reviewers")) ? ".\n" : "\n");
+    heading(&o, 2, "Mapping review");
+    {
+        struct sbuf who = { 0 };
+        char *w;
+        json_array_foreach(json_object_get(m, "reviewers"), i, v)
+            sbuf_printf(&who, "%s%s (%lld)", i ? ", " : " Reviewers: ", str(v, "reviewer"),
+                        (long long)json_integer_value(json_object_get(v, "rows")));
+        w = sbuf_take(&who);
+        para(&o, 0, "%s%s%s: %lld rows, %lld approved, %lld rejected, %lld draft.%s%s", q,
+             str(m, "sheet"), q,
+             (long long)json_integer_value(json_object_get(m, "rows")),
+             (long long)json_integer_value(json_object_get(m, "approved")),
+             (long long)json_integer_value(json_object_get(m, "rejected")),
+             (long long)json_integer_value(json_object_get(m, "draft")), w, *w ? "." : "");
+        free(w);
+    }
 
-    sbuf_puts(&b, "\n## Rehearsals\n");
-    rows_md(&b, json_object_get(r, "rehearsals"),
-            (const char *const[]){ "run", "kind", "status", "started", "duration (ms)", "missing",
-                                   "extra", "changed", "open", NULL },
-            (const char *const[]){ "run", "kind", "status", "started_at", "duration_ms",
-                                   "missing", "extra", "changed", "open", NULL },
-            "No run recorded.");
+    heading(&o, 2, "Rehearsals");
+    rows_out(&o, json_object_get(r, "rehearsals"),
+             (const char *const[]){ "run", "kind", "status", "started", "duration (ms)", "missing",
+                                    "extra", "changed", "open", NULL },
+             (const char *const[]){ "run", "kind", "status", "started_at", "duration_ms",
+                                    "missing", "extra", "changed", "open", NULL },
+             "No run recorded.");
 
     if (json_integer_value(json_object_get(d, "run")))
-        sbuf_printf(&b, "\n## Discrepancies of run %lld\n",
-                    (long long)json_integer_value(json_object_get(d, "run")));
+        heading(&o, 2, "Discrepancies of run %lld",
+                (long long)json_integer_value(json_object_get(d, "run")));
     else
-        sbuf_puts(&b, "\n## Discrepancies\n");
-    rows_md(&b, json_object_get(d, "items"),
-            (const char *const[]){ "table", "kind", "key", "class", "owner", "decision", NULL },
-            (const char *const[]){ "tbl", "kind", "key", "class", "owner", "decision", NULL },
-            json_integer_value(json_object_get(d, "run")) ? "None." : "No run recorded.");
+        heading(&o, 2, "Discrepancies");
+    rows_out(&o, json_object_get(d, "items"),
+             (const char *const[]){ "table", "kind", "key", "class", "owner", "decision", NULL },
+             (const char *const[]){ "tbl", "kind", "key", "class", "owner", "decision", NULL },
+             json_integer_value(json_object_get(d, "run")) ? "None." : "No run recorded.");
 
-    sbuf_puts(&b, "\n## Cutover timeline\n");
-    rows_md(&b, json_object_get(r, "timeline"),
-            (const char *const[]){ "at", "step", "event", "user", "detail", NULL },
-            (const char *const[]){ "at", "step", "event", "user", "output", NULL },
-            "Nothing recorded.");
+    heading(&o, 2, "Cutover timeline");
+    rows_out(&o, json_object_get(r, "timeline"),
+             (const char *const[]){ "at", "step", "event", "user", "detail", NULL },
+             (const char *const[]){ "at", "step", "event", "user", "output", NULL },
+             "Nothing recorded.");
 
-    sbuf_puts(&b, "\n## Hypercare\n");
-    rows_md(&b, json_object_get(hc, "sessions"),
-            (const char *const[]){ "session", "status", "started", "ended", "planned (ms)",
-                                   "summary", NULL },
-            (const char *const[]){ "session", "status", "started_at", "ended_at", "duration_ms",
-                                   "summary", NULL },
-            "No hypercare session.");
-    sbuf_puts(&b, "\n### Alerts\n");
-    rows_md(&b, json_object_get(hc, "alerts"),
-            (const char *const[]){ "opened", "metric", "level", "value", "closed",
-                                   "acknowledged by", "note", NULL },
-            (const char *const[]){ "at", "metric", "level", "value", "closed_at",
-                                   "acknowledged_by", "note", NULL },
-            "No alert.");
+    heading(&o, 2, "Hypercare");
+    rows_out(&o, json_object_get(hc, "sessions"),
+             (const char *const[]){ "session", "status", "started", "ended", "planned (ms)",
+                                    "summary", NULL },
+             (const char *const[]){ "session", "status", "started_at", "ended_at", "duration_ms",
+                                    "summary", NULL },
+             "No hypercare session.");
+    heading(&o, 3, "Alerts");
+    rows_out(&o, json_object_get(hc, "alerts"),
+             (const char *const[]){ "opened", "metric", "level", "value", "closed",
+                                    "acknowledged by", "note", NULL },
+             (const char *const[]){ "at", "metric", "level", "value", "closed_at",
+                                    "acknowledged_by", "note", NULL },
+             "No alert.");
+    if (html) {  /* Markdown has no pictures of its own: the JSON has the points */
+        heading(&o, 3, "Signals over the session (5-minute points)");
+        json_array_foreach(json_object_get(hc, "charts"), i, v)
+            chart_svg(&o, v);
+        if (!json_array_size(json_object_get(hc, "charts")))
+            para(&o, 0, "Nothing sampled.");
+    }
 
-    acceptance_md(&b, json_object_get(r, "acceptance"));
-    return sbuf_take(&b);
+    acceptance_out(&o, json_object_get(r, "acceptance"));
+    if (html)
+        sbuf_puts(&o.b, "</body></html>\n");
+    return sbuf_take(&o.b);
 }
+
+char *report_markdown(const json_t *r) { return render(r, 0); }
+
+char *report_html(const json_t *r) { return render(r, 1); }

@@ -148,7 +148,7 @@ cp out report-stdout.md
 expect "report -o FILE" 0 - - -- "$bin" --plan demo/cutover.ini report -o report.md
 check "report -o writes what standard output shows" "" \
     "$(diff <(grep -v '^Generated' report-stdout.md) <(grep -v '^Generated' report.md))"
-expect "report: a bad format" 2 - "cutover report: --format pdf: the formats are md and json
+expect "report: a bad format" 2 - "cutover report: --format pdf: the formats are md, html and json
 (see 'cutover report --help')" -- "$bin" --plan demo/cutover.ini report --format pdf
 sed 's|^workspace *=.*|workspace = .cutover/elsewhere.db|' demo/cutover.ini >demo/elsewhere.ini
 expect "report on a plan whose workspace does not exist yet" 0 - - -- "$bin" --plan demo/elsewhere.ini report

@@ -153,6 +153,28 @@ check "… cutover's own connection counts; no query waited on a lock; no alert 
 check "report: the failed_jobs chart covers the session in 864 points, peaking at 12" "864 12" \
     "$(jq -r '.hypercare.charts[] | select(.signal == "failed_jobs") | "\(.points | length) \(.points | map(.max) | max)"' report.json)"
 
+# --- the report as one HTML page: it parses, and Chromium draws its charts ----------------
+"$bin" report --format html -o report.html || not_ok "report --format html" "exit $?"
+xmllint --noout report.html 2>xml.err
+check "the HTML page is well-formed (xmllint)" "0 " "$? $(head -3 xml.err)"
+check "… and parses as HTML; only the inline SVG's tags are unknown to libxml2's HTML parser" "" \
+    "$(xmllint --html --noout report.html 2>&1 | grep 'parser error' | grep -vE 'Tag (svg|rect|polygon|polyline|text) invalid')"
+check "one inline SVG chart per chart of the JSON, failed_jobs among them; no external asset" \
+    "$(jq '.hypercare.charts | length' report.json) 1 0" \
+    "$(grep -c '<svg class="chart"' report.html) $(grep -c 'data-signal="failed_jobs"' report.html) $(grep -cE '(src|href)=' report.html)"
+if ! command -v chromium >/dev/null; then
+    not_ok "headless Chromium renders the page" "chromium is not installed (Debian package chromium)"
+else
+    chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$work/chromium" \
+        --screenshot="$work/shot.png" --window-size=1100,2600 "file://$work/report.html" >chromium.log 2>&1
+    read -r pw ph band line <<<"$(python3 "${CUTOVER_SRCDIR:?}/tests/png_colours.py" shot.png)"
+    if [ "${pw:-0}" = 1100 ] && [ "${ph:-0}" = 2600 ] && [ "${band:-0}" -gt 5000 ] && [ "${line:-0}" -gt 500 ]; then
+        ok "headless Chromium rendered the page with its charts ($band band pixels, $line line pixels)"
+    else
+        not_ok "headless Chromium rendered the page with its charts" "screenshot ${pw:-?}x${ph:-?}, band ${band:-?}, line ${line:-?}" "$(tail -5 chromium.log)"
+    fi
+fi
+
 # --- acceptance and decommissioning, after the session ----------------------------------
 me=$(id -un)
 "$bin" accept --json >areas.json || not_ok "accept --json" "exit $?"
