@@ -54,18 +54,19 @@ alert.lock_waits = 1
 INI
 
 # --- bad input ----------------------------------------------------------------------------
-printf '[probe lag]\nsql = SELECT 1\n' | cat cutover.ini - >bad.ini
-"$bin" --plan bad.ini watch >/dev/null 2>err.txt
-rc=$?
-check "a probe named like a built-in metric is refused, with file and line (exit 2)" \
-    "2 cutover: bad.ini:$(grep -n '^\[probe lag\]' bad.ini | cut -d: -f1): [probe lag]: 'lag' is a metric cutover measures itself: name the probe differently" \
-    "$rc $(cat err.txt)"
-printf '[probe stuck]\nside = target\n' | cat cutover.ini - >bad.ini
-"$bin" --plan bad.ini watch >/dev/null 2>err.txt
-rc=$?
-check "a probe without sql says what it needs" \
-    "2 cutover: bad.ini:$(grep -n '^\[probe stuck\]' bad.ini | cut -d: -f1): [probe stuck] needs its 'sql': a read-only query returning one number" \
-    "$rc $(cat err.txt)"
+# bad_probe NAME SECTION MESSAGE: the plan plus SECTION is refused with exit 2,
+# the message naming the file and the section's line
+bad_probe() {
+    local rc
+    printf '%s' "$2" | cat cutover.ini - >bad.ini
+    "$bin" --plan bad.ini watch >/dev/null 2>err.txt
+    rc=$?
+    check "$1" "2 cutover: bad.ini:$(($(wc -l <cutover.ini) + 1)): $3" "$rc $(cat err.txt)"
+}
+bad_probe "a probe named like a built-in metric is refused, with file and line (exit 2)" \
+    $'[probe lag]\nsql = SELECT 1\n' "[probe lag]: 'lag' is a metric cutover measures itself: name the probe differently"
+bad_probe "a probe without sql says what it needs" \
+    $'[probe stuck]\nside = target\n' "[probe stuck] needs its 'sql': a read-only query returning one number"
 CUTOVER_SIMULATED_CLOCK=yesterday "$bin" watch >/dev/null 2>err.txt
 check "a bad simulated clock is refused (exit 2)" \
     "2 cutover: CUTOVER_SIMULATED_CLOCK=yesterday: not a time like 2026-01-01T00:00:00Z" \
@@ -166,12 +167,12 @@ if ! command -v chromium >/dev/null; then
     not_ok "headless Chromium renders the page" "chromium is not installed (Debian package chromium)"
 else
     chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$work/chromium" \
-        --screenshot="$work/shot.png" --window-size=1100,2600 "file://$work/report.html" >chromium.log 2>&1
-    read -r pw ph band line <<<"$(python3 "${CUTOVER_SRCDIR:?}/tests/png_colours.py" shot.png)"
-    if [ "${pw:-0}" = 1100 ] && [ "${ph:-0}" = 2600 ] && [ "${band:-0}" -gt 5000 ] && [ "${line:-0}" -gt 500 ]; then
-        ok "headless Chromium rendered the page with its charts ($band band pixels, $line line pixels)"
+        --screenshot="$work/shot.png" --window-size=1100,4000 "file://$work/report.html" >chromium.log 2>&1
+    read -r pw ph frame band line <<<"$(python3 "${CUTOVER_SRCDIR:?}/tests/png_colours.py" shot.png)"
+    if [ "${pw:-0}" = 1100 ] && [ "${ph:-0}" = 4000 ] && [ "${frame:-0}" -gt 200000 ] && [ "${line:-0}" -gt 2000 ]; then
+        ok "headless Chromium rendered the page with its charts (frames $frame, band $band, line $line pixels)"
     else
-        not_ok "headless Chromium rendered the page with its charts" "screenshot ${pw:-?}x${ph:-?}, band ${band:-?}, line ${line:-?}" "$(tail -5 chromium.log)"
+        not_ok "headless Chromium rendered the page with its charts" "screenshot ${pw:-?}x${ph:-?}, frames ${frame:-?}, band ${band:-?}, line ${line:-?}" "$(tail -5 chromium.log)"
     fi
 fi
 

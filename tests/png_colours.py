@@ -1,6 +1,7 @@
 # Counts the pixels of the report's chart colours in a PNG screenshot (8-bit RGB or
-# RGBA, as headless Chromium writes it): prints "WIDTH HEIGHT BAND LINE", BAND the
-# pixels of the min–max band (#9cc3e6), LINE the reddish ones of the max line.
+# RGBA, as headless Chromium writes it): prints "WIDTH HEIGHT FRAME BAND LINE":
+# the pixels of the charts' frames (#fafafa), of the min–max band (#9cc3e6) and
+# the reddish ones of the max line.
 # Used by tests/hypercare_pg.sh; the standard library only.
 import struct, sys, zlib
 def pixels(path):
@@ -32,10 +33,11 @@ def pixels(path):
         out.append(bytes(line)); prev = line
     return w, h, bpp, out
 w, h, bpp, rows = pixels(sys.argv[1])
-band = line = 0
+frame = band = line = 0
 for r in rows:
     for x in range(0, w * bpp, bpp):
         R, G, B = r[x], r[x + 1], r[x + 2]
+        frame += (R, G, B) == (0xfa, 0xfa, 0xfa)
         band += (R, G, B) == (0x9c, 0xc3, 0xe6)
         line += R > 150 and G < 100 and B < 90
-print(w, h, band, line)
+print(w, h, frame, band, line)
