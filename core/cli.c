@@ -1153,11 +1153,13 @@ static int signoff(struct cli *c, int argc, char **argv, const char *cmd, const 
         return fail(&e);
     if (argc - optind) {
         rc = acc_sign(ws, report, kind, argv[optind], argv[optind + 1], o.note, &e);
-        json_decref(report);
-        report = rc < 0 ? NULL : gather_report(c, NULL, &e);  /* as it stands now */
+        if (rc == 0)  /* as it stands now: the databases need not be read again */
+            json_object_set_new(report, "acceptance", acc_build(report, ws));
         ws_close(ws);
-        if (rc < 0 || !report)
+        if (rc < 0) {
+            json_decref(report);
             return fail(&e);
+        }
     }
     acc = json_object_get(report, "acceptance");
     items = json_object_get(acc, area ? "areas" : "decommission");

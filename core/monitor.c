@@ -141,8 +141,6 @@ static void on_sample(const struct live_sample *s, void *arg)
         record(m, side_names[side], t->name, "latency_ms", (double)s->latency_ms, 0);
         if (s->changed >= 0)
             record(m, side_names[side], t->name, "changed", (double)s->changed, 0);
-        if (side == 0 && s->changed >= 0)
-            hist_add(&t->h_rate, wall_ms(), (double)s->changed);
     }
     t->has_missing = s->missing != -1;
     t->missing = s->missing;
@@ -150,16 +148,12 @@ static void on_sample(const struct live_sample *s, void *arg)
     t->has_lag = s->has_lag;
     t->lag_ms = s->lag_ms;
     if (s->round_done) {  /* once per round: when both sides have answered */
-        hist_add(&t->h_latency, wall_ms(), (double)(t->latency_ms[0] > t->latency_ms[1]
-                                                    ? t->latency_ms[0] : t->latency_ms[1]));
         if (t->has_missing) {
             hist_add(&t->h_missing, wall_ms(), (double)t->missing);
             record(m, "both", t->name, "missing", (double)t->missing, t->missing_estimated);
         }
-        if (t->has_lag) {
-            hist_add(&t->h_lag, wall_ms(), (double)t->lag_ms);
+        if (t->has_lag)
             record(m, "both", t->name, "lag_ms", (double)t->lag_ms, 0);
-        }
     }
     if (m->o.ws)
         ws_commit(m->o.ws);

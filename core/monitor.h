@@ -28,7 +28,7 @@ struct mon_table {
     long long found[3];                 /* missing, stale, duplicate: the session's findings */
     long long checked;                  /* rows checked by the windows */
     char *window_error;                 /* why the last window failed */
-    struct hist h_missing, h_lag, h_rate, h_latency;   /* one value per round */
+    struct hist h_missing;              /* source − target rows, one value per round */
 };
 
 enum { MON_MISSING, MON_STALE, MON_DUPLICATE };

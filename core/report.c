@@ -293,6 +293,13 @@ static void rows_out(struct out *o, const json_t *rows, const char *const *title
         sbuf_puts(&o->b, "</table>\n");
 }
 
+/* Point j of n at value v, in a w × h plot whose top is `top`. */
+static void svg_point(struct out *o, size_t j, size_t n, double v, double top, double w, double h)
+{
+    sbuf_printf(&o->b, "%.1f,%.1f ", n > 1 ? (double)j * w / (double)(n - 1) : w / 2,
+                h - (top > 0 ? v / top * (h - 4) : 0));
+}
+
 /* A chart as inline SVG: the max of every 5-minute point as a line over
  * the band from min to max. */
 static void chart_svg(struct out *o, const json_t *c)
@@ -314,15 +321,13 @@ static void chart_svg(struct out *o, const json_t *c)
     for (int pass = 0; pass < 2; pass++)  /* max left to right, min back */
         for (size_t k = 0; k < n; k++) {
             size_t j = pass ? n - 1 - k : k;
-            double v = json_number_value(json_object_get(json_array_get(pts, j), pass ? "min" : "max"));
-            sbuf_printf(&o->b, "%.1f,%.1f ", n > 1 ? (double)j * w / (double)(n - 1) : w / 2,
-                        h - (top > 0 ? v / top * (h - 4) : 0));
+            svg_point(o, j, n, json_number_value(json_object_get(json_array_get(pts, j),
+                                                                 pass ? "min" : "max")),
+                      top, w, h);
         }
     sbuf_puts(&o->b, "\"/>\n<polyline class=\"line\" points=\"");
     json_array_foreach(pts, i, pt)
-        sbuf_printf(&o->b, "%.1f,%.1f ", n > 1 ? (double)i * w / (double)(n - 1) : w / 2,
-                    h - (top > 0 ? json_number_value(json_object_get(pt, "max")) / top * (h - 4)
-                                 : 0));
+        svg_point(o, i, n, json_number_value(json_object_get(pt, "max")), top, w, h);
     sbuf_printf(&o->b, "\"/>\n<text x=\"4\" y=\"12\">max ");
     text(o, label, 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"4\" y=\"%g\">", h + 16);

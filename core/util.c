@@ -268,7 +268,11 @@ int64_t wall_ms(void)
 
 char *clock_iso(char *buf, size_t n)
 {
-    int64_t ms = wall_ms();
+    return ms_iso(wall_ms(), buf, n);
+}
+
+char *ms_iso(int64_t ms, char *buf, size_t n)
+{
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     char s[24];

@@ -49,7 +49,9 @@ int file_write_atomic(const char *path, const char *text, size_t len);
 int64_t wall_ms(void);
 int clock_simulated(void);
 void clock_advance(int64_t ms);
-/* wall_ms() as 2026-01-01T00:00:00.000Z (n >= 32). */
+/* Milliseconds since the epoch as 2026-01-01T00:00:00.000Z (n >= 32), the
+ * form the workspace records; clock_iso: wall_ms() so. */
+char *ms_iso(int64_t ms, char *buf, size_t n);
 char *clock_iso(char *buf, size_t n);
 /* Elapsed time as a clock: 13:22:05, 75:02:10 (hours do not wrap). */
 char *dur_clock(int64_t ms, char *buf, size_t n);

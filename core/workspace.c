@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 struct ws {
@@ -593,10 +592,9 @@ json_t *ws_signoffs_json(ws_t *ws)
 int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e)
 {
     char before[32];
-    time_t t = (time_t)(before_ms / 1000);
     int rc;
 
-    strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&t));
+    ms_iso(before_ms, before, sizeof before);
     ws_begin(ws);
     rc = exec_bind(ws, e, "INSERT INTO sample_buckets (session, side, object, metric, bucket, "
                    "first_at, last_at, n, min, max, sum, estimated) SELECT session, side, object, "
