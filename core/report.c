@@ -301,7 +301,9 @@ static void svg_point(struct out *o, size_t j, size_t n, double v, double top, d
 }
 
 /* A chart as inline SVG: the max of every 5-minute point as a line over
- * the band from min to max. */
+ * the band from min to max. Shapes are closed by end tags, not "/>":
+ * libxml2 2.9's HTML parser misreads a "/>" after a long attribute value
+ * that ends on its input buffer's edge ("error parsing attribute name"). */
 static void chart_svg(struct out *o, const json_t *c)
 {
     const json_t *pts = json_object_get(c, "points"), *pt;
@@ -316,7 +318,7 @@ static void chart_svg(struct out *o, const json_t *c)
     snprintf(label, sizeof label, "%g %s", top, str(c, "unit"));
     sbuf_printf(&o->b, "<svg class=\"chart\" data-signal=\"%s\" viewBox=\"0 0 %g %g\" "
                 "width=\"%g\" height=\"%g\" role=\"img\">\n<rect class=\"frame\" x=\"0\" y=\"0\" "
-                "width=\"%g\" height=\"%g\"/>\n<polygon class=\"band\" points=\"",
+                "width=\"%g\" height=\"%g\"></rect>\n<polygon class=\"band\" points=\"",
                 str(c, "signal"), w, h + 20, w, h + 20, w, h);
     for (int pass = 0; pass < 2; pass++)  /* max left to right, min back */
         for (size_t k = 0; k < n; k++) {
@@ -325,10 +327,10 @@ static void chart_svg(struct out *o, const json_t *c)
                                                                  pass ? "min" : "max")),
                       top, w, h);
         }
-    sbuf_puts(&o->b, "\"/>\n<polyline class=\"line\" points=\"");
+    sbuf_puts(&o->b, "\"></polygon>\n<polyline class=\"line\" points=\"");
     json_array_foreach(pts, i, pt)
         svg_point(o, i, n, json_number_value(json_object_get(pt, "max")), top, w, h);
-    sbuf_printf(&o->b, "\"/>\n<text x=\"4\" y=\"12\">max ");
+    sbuf_printf(&o->b, "\"></polyline>\n<text x=\"4\" y=\"12\">max ");
     text(o, label, 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"4\" y=\"%g\">", h + 16);
     text(o, str(json_array_get(pts, 0), "t"), 0);
