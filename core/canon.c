@@ -183,6 +183,16 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     }
 }
 
+/* n digits at s as a number (the caller has checked they are digits). */
+static int digits_at(const char *s, int n)
+{
+    int v = 0;
+
+    while (n--)
+        v = v * 10 + (*s++ - '0');
+    return v;
+}
+
 /* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC); canon.h. */
 int canon_timestamp_us(const char *s, int64_t *out)
 {
@@ -192,16 +202,16 @@ int canon_timestamp_us(const char *s, int64_t *out)
 
     if (!val_timestamp(s, &offset))
         return -1;
-    y = atoi(s);
-    mo = atoi(s + 5);
-    d = atoi(s + 8);
+    y = digits_at(s, 4);
+    mo = digits_at(s + 5, 2);
+    d = digits_at(s + 8, 2);
     p = s + 10;
     if (*p == ' ' || *p == 'T') {
-        h = atoi(p + 1);
-        mi = atoi(p + 4);
+        h = digits_at(p + 1, 2);
+        mi = digits_at(p + 4, 2);
         p += 6;
         if (*p == ':') {
-            sec = atoi(p + 1);
+            sec = digits_at(p + 1, 2);
             p += 3;
             if (*p == '.') {
                 int n = 0;
@@ -213,14 +223,11 @@ int canon_timestamp_us(const char *s, int64_t *out)
             }
         }
     }
-    if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1, oh = atoi(p + 1), om = 0;
+    if (*p == '+' || *p == '-') {  /* ±HH[[:]MM], checked by val_timestamp */
         const char *z = p + 3;
         if (*z == ':')
             z++;
-        if (isdigit((unsigned char)*z))
-            om = atoi(z);
-        off = sign * (oh * 60 + om);
+        off = (*p == '-' ? -1 : 1) * (digits_at(p + 1, 2) * 60 + (*z ? digits_at(z, 2) : 0));
     }
     *out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off * 60) *
            INT64_C(1000000) + frac;
@@ -273,12 +280,31 @@ static void hex(struct sbuf *out, const unsigned char *p, size_t n)
     }
 }
 
+/* "12.5", "-0.25", "7": a decimal already in canonical form (no sign on zero,
+ * no leading or trailing zeros, no exponent), with at most `round` places
+ * when rounding. The common case for numbers read from either engine. */
+static int canonical_decimal(const char *p, size_t n, int round)
+{
+    size_t i = n && p[0] == '-', start, point = 0;
+
+    if (i == n || (p[i] == '0' && i + 1 < n && p[i + 1] != '.'))
+        return 0;
+    for (start = i; i < n; i++) {
+        if (p[i] == '.' && !point && i > start)
+            point = i;
+        else if (p[i] < '0' || p[i] > '9')
+            return 0;
+    }
+    if (point)  /* a fraction ends in a non-zero digit, within the places kept */
+        return p[n - 1] != '0' && point + 1 < n && (round < 0 || n - point - 1 <= (size_t)round);
+    return !(p[start] == '0' && start);  /* "-0" is 0 */
+}
+
 void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
                  int *null)
 {
     const char *p = c->p;
     size_t n = c->len;
-    char tmp[128];
     int64_t v;
 
     *null = !p;
@@ -288,20 +314,23 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
         raw(out, p, n);
         return;
     }
+    /* the parsers below read C strings: text with a NUL inside is no number */
+    if (sp->kind != CK_TEXT && sp->kind != CK_TIME && sp->kind != CK_BYTES &&
+        sp->kind != CK_JSON && memchr(p, '\0', n)) {
+        raw(out, p, n);
+        return;
+    }
     switch (sp->kind) {
     case CK_INT:
         if (canonical_int(p, n)) {  /* the common case: already as we want it */
             sbuf_add(out, p, n);
-            break;
-        }
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (val_int(tmp, &v)) {
+        } else if (val_int(p, &v)) {
             char b[24];
             sbuf_add(out, b, (size_t)int_format(b, v));
         } else {  /* 12.0 is an integer; 12.5 is not */
             struct sbuf d = { 0 };
-            if (decimal(tmp, &d, -1) == 0 && !strchr(d.s, '.'))
-                sbuf_puts(out, d.s);
+            if (decimal(p, &d, -1) == 0 && !strchr(d.s, '.'))
+                sbuf_add(out, d.s, d.len);
             else
                 raw(out, p, n);
             sbuf_free(&d);
@@ -309,29 +338,30 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
         break;
     case CK_NUM:
     case CK_FLOAT:
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (isalpha((unsigned char)tmp[tmp[0] == '-']) &&
-            (!strcasecmp(tmp, "nan") || !strcasecmp(tmp, "infinity") ||
-             !strcasecmp(tmp, "-infinity") || !strcasecmp(tmp, "inf") || !strcasecmp(tmp, "-inf")))
-            sbuf_puts(out, tmp[0] == 'N' || tmp[0] == 'n' ? "NaN"  /* NaN equals NaN here */
-                           : tmp[0] == '-' ? "-Infinity" : "Infinity");
-        else if (decimal(tmp, out, sp->round) < 0)
+        if (canonical_decimal(p, n, sp->round))
+            sbuf_add(out, p, n);
+        else if (isalpha((unsigned char)p[p[0] == '-']) &&
+            (!strcasecmp(p, "nan") || !strcasecmp(p, "infinity") ||
+             !strcasecmp(p, "-infinity") || !strcasecmp(p, "inf") || !strcasecmp(p, "-inf")))
+            sbuf_puts(out, p[0] == 'N' || p[0] == 'n' ? "NaN"  /* NaN equals NaN here */
+                           : p[0] == '-' ? "-Infinity" : "Infinity");
+        else if (decimal(p, out, sp->round) < 0)
             raw(out, p, n);
         break;
     case CK_BOOL:
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (!val_bool(tmp))
+        if (n == 1 && strchr("tf10", p[0]))  /* as PostgreSQL and SQLite write them */
+            sbuf_add(out, p[0] == 't' || p[0] == '1' ? "1" : "0", 1);
+        else if (!val_bool(p))
             raw(out, p, n);
         else
-            sbuf_puts(out, strchr("tTyY1", tmp[0]) || !strcasecmp(tmp, "on") ? "1" : "0");
+            sbuf_puts(out, strchr("tTyY1", p[0]) || !strcasecmp(p, "on") ? "1" : "0");
         break;
     case CK_DATE:
     case CK_TS:
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 127 ? n : 127), p);
-        if (canon_timestamp_us(tmp, &v) < 0) {
+        if (canon_timestamp_us(p, &v) < 0) {
             raw(out, p, n);
         } else if (sp->kind == CK_DATE) {
-            sbuf_add(out, tmp, 10);
+            sbuf_add(out, p, 10);
         } else {
             int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
             int64_t q = v / unit - (v % unit < 0);  /* floor: truncate to the precision */

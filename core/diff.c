@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY  /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #define BATCH 1000
@@ -13,26 +14,35 @@
 #define LOW (2 * BATCH)     /* … and resumed below this */
 
 /* One row held for the merge: keys and fields in canonical form, and the
- * fields as the database gave them (for the report), in one allocation. */
+ * fields as the database gave them (for the report) where that differs. */
 struct row {
+    struct chunk *chunk;
     int n;
     uint32_t *off, *len;
-    unsigned char *null;
+    unsigned char *null;        /* 1: NULL; the raw value of a field: 2, its canonical bytes */
     char *data;
 };
+
+/* Rows live in chunks, taken and given back in order: a chunk is freed when
+ * its last row is (the newest one is reused instead). */
+struct chunk {
+    size_t cap, used, live;
+    char mem[];
+};
+
+#define CHUNK (256u << 10)
 
 struct side {
     struct row **v;
     size_t head, n, cap;
+    struct chunk *tail;         /* where new rows go */
     int done, paused, status;
     db_query_t *q;
-    char *last;                 /* the previous key, canonical, for order and duplicates */
-    size_t last_len;
+    struct sbuf last;           /* the previous key, for order and duplicates */
     uint64_t *hashes;           /* a table without key: one hash per row */
     size_t nhashes, hcap;
     char msg[1400];
 };
-
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the quoted column */
@@ -65,33 +75,61 @@ struct diff {
     int check_pending;
     int cancelled, failed, txn[2], finished;
     uint64_t last_progress;
+    struct sbuf scratch;        /* one row's values while it is read */
+    uint32_t *off, *len;        /* … their places in it */
+    unsigned char *null;
     char msg[1400];
 };
 
 /* --- rows and side queues --------------------------------------------------------- */
 
-static struct row *row_new(int n, const struct sbuf *vals, const int *nulls)
+static void *chunk_take(struct side *s, size_t size, struct chunk **owner)
 {
-    size_t total = 0;
-    struct row *r;
-    char *p;
+    struct chunk *c = s->tail;
 
-    for (int i = 0; i < n; i++)
-        total += vals[i].len;
-    r = xmalloc(sizeof *r + (size_t)n * (2 * sizeof(uint32_t) + 1) + total + 1);
+    size = (size + 15) & ~(size_t)15;
+    if (!c || c->cap - c->used < size) {
+        if (c && !c->live)
+            free(c);
+        c = s->tail = xmalloc(sizeof *c + (size > CHUNK ? size : CHUNK));
+        c->cap = size > CHUNK ? size : CHUNK;
+        c->used = c->live = 0;
+    }
+    c->live++;
+    *owner = c;
+    c->used += size;
+    return c->mem + c->used - size;
+}
+
+static void row_free(struct side *s, struct row *r)
+{
+    struct chunk *c = r->chunk;
+
+    if (--c->live)
+        return;
+    if (c == s->tail)
+        c->used = 0;
+    else
+        free(c);
+}
+
+/* The row read into d->scratch, with its n values' places. */
+static struct row *row_new(struct diff *d, struct side *s, int n)
+{
+    size_t bytes = sizeof(struct row) + (size_t)n * (2 * sizeof(uint32_t) + 1) + d->scratch.len;
+    struct chunk *c;
+    struct row *r = chunk_take(s, bytes, &c);
+
+    r->chunk = c;
     r->n = n;
     r->off = (uint32_t *)(r + 1);
     r->len = r->off + n;
     r->null = (unsigned char *)(r->len + n);
-    r->data = p = (char *)(r->null + n);
-    for (int i = 0; i < n; i++) {
-        r->off[i] = (uint32_t)(p - r->data);
-        r->len[i] = (uint32_t)vals[i].len;
-        r->null[i] = (unsigned char)nulls[i];
-        if (vals[i].len)
-            memcpy(p, vals[i].s, vals[i].len);
-        p += vals[i].len;
-    }
+    r->data = (char *)(r->null + n);
+    memcpy(r->off, d->off, (size_t)n * sizeof *r->off);
+    memcpy(r->len, d->len, (size_t)n * sizeof *r->len);
+    memcpy(r->null, d->null, (size_t)n);
+    memcpy(r->data, d->scratch.s, d->scratch.len);
     return r;
 }
 
@@ -124,9 +162,10 @@ static struct row *peek(struct side *s)
 static void side_reset(struct side *s)
 {
     for (size_t i = s->head; i < s->n; i++)
-        free(s->v[i]);
+        row_free(s, s->v[i]);
     free(s->v);
-    free(s->last);
+    free(s->tail);  /* no row is left in it */
+    sbuf_free(&s->last);
     free(s->hashes);
     memset(s, 0, sizeof *s);
 }
@@ -222,26 +261,21 @@ static int step_key(struct job *j, struct side *s, const struct row *r)
 {
     int c = 1;
 
-    if (s->last) {
+    if (s->last.len) {
         uint32_t off[64], len[64];
         size_t at = 0;
         for (int i = 0; i < j->nkey; i++) {
-            memcpy(&len[i], s->last + at, sizeof len[i]);
+            memcpy(&len[i], s->last.s + at, sizeof len[i]);
             off[i] = (uint32_t)(at + sizeof len[i]);
             at += sizeof len[i] + len[i];
         }
-        c = key_cmp(j, r, s->last, off, len);  /* > 0: r comes after the last key */
+        c = key_cmp(j, r, s->last.s, off, len);  /* > 0: r comes after the last key */
     }
-    free(s->last);
-    {   /* the key again, as length-prefixed parts */
-        struct sbuf b = { 0 };
-        for (int i = 0; i < j->nkey; i++) {
-            uint32_t l = r->len[i];
-            sbuf_add(&b, (const char *)&l, sizeof l);
-            sbuf_add(&b, val(r, i), l);
-        }
-        s->last_len = b.len;
-        s->last = sbuf_take(&b);
+    s->last.len = 0;  /* the key again, as length-prefixed parts */
+    for (int i = 0; i < j->nkey; i++) {
+        uint32_t l = r->len[i];
+        sbuf_add(&s->last, (const char *)&l, sizeof l);
+        sbuf_add(&s->last, val(r, i), l);
     }
     return c == 0 ? 1 : c < 0 ? -1 : 0;
 }
@@ -270,8 +304,8 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         f = xrealloc(f, (nf + 1) * sizeof *f);
         f[nf++] = (struct diff_field){
             j->fields[i].source, j->fields[i].target,
-            typed(&j->fields[i].spec, val(s, ri), s->len[ri], s->null[ri]),
-            typed(&j->fields[i].spec, val(t, ri), t->len[ri], t->null[ri]) };
+            typed(&j->fields[i].spec, val(s, ri), s->len[ri], s->null[ri] == 1),
+            typed(&j->fields[i].spec, val(t, ri), t->len[ri], t->null[ri] == 1) };
     }
     if (nf) {
         j->result.changed++;
@@ -319,7 +353,7 @@ static void merge(struct diff *d)
                 j->result.duplicates++;
                 emit(d, j, "duplicate", "source", key_json(j, s), NULL, 0);
                 S->head++;
-                free(s);
+                row_free(S, s);
                 continue;
             }
             if (t && c == 0) {
@@ -327,20 +361,19 @@ static void merge(struct diff *d)
                     j->result.duplicates++;
                     emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
                     T->head++;
-                    free(t);
-                    free(S->last);  /* the source row is still to be matched */
-                    S->last = NULL;
+                    row_free(T, t);
+                    S->last.len = 0;  /* the source row is still to be matched */
                     continue;
                 }
                 compare(d, j, s, t);
                 T->head++;
-                free(t);
+                row_free(T, t);
             } else {
                 j->result.missing++;
                 emit(d, j, "missing", NULL, key_json(j, s), NULL, 0);
             }
             S->head++;
-            free(s);
+            row_free(S, s);
         } else {
             if ((o = step_key(j, T, t)) < 0) {
                 fail_table(d, j, "target");
@@ -354,7 +387,7 @@ static void merge(struct diff *d)
                 emit(d, j, "extra", NULL, key_json(j, t), NULL, 0);
             }
             T->head++;
-            free(t);
+            row_free(T, t);
         }
     }
     resume_sides(d);
@@ -404,59 +437,78 @@ static void progress(struct diff *d, struct job *j)
     }
 }
 
+/* Appends value i of the row being read to d->scratch: canonical, or (raw)
+ * as the database gave it unless that is the same as canonical value `same`. */
+static void put_value(struct diff *d, int i, const struct canon_spec *sp,
+                      const struct db_cell *c, int same)
+{
+    struct sbuf *b = &d->scratch;
+    int null;
+
+    d->off[i] = (uint32_t)b->len;
+    if (!sp) {
+        d->null[i] = !c->p;
+        if (c->p && (size_t)d->len[same] == c->len && !memcmp(b->s + d->off[same], c->p, c->len)) {
+            d->off[i] = d->off[same];
+            d->null[i] = 2;
+        } else if (c->p) {
+            sbuf_add(b, c->p, c->len);
+        }
+    } else {
+        canon_value(sp, c, b, &null);
+        d->null[i] = (unsigned char)null;
+    }
+    d->len[i] = (uint32_t)(b->len - d->off[i]);
+    if (d->null[i] == 2)
+        d->len[i] = d->len[same];
+}
+
+/* A row of a table without key: the hash of its canonical fields, lengths and
+ * NULLs included. */
+static uint64_t row_hash(const struct diff *d, const struct job *j)
+{
+    XXH3_state_t h;
+
+    XXH3_INITSTATE(&h);
+    XXH3_64bits_reset(&h);
+    for (int i = j->nkey; i < j->nkey + j->nfields; i++) {
+        uint32_t len = d->null[i] ? UINT32_MAX : d->len[i];
+        XXH3_64bits_update(&h, &len, sizeof len);
+        if (!d->null[i])
+            XXH3_64bits_update(&h, d->scratch.s + d->off[i], d->len[i]);
+    }
+    return XXH3_64bits_digest(&h);
+}
+
 static int on_rows(struct diff *d, int which, const struct db_batch *b)
 {
     struct job *j = &d->jobs[d->at];
     struct side *s = &d->side[which];
     int nv = j->nkey + 2 * j->nfields;
-    struct sbuf *vals;
-    int *nulls;
 
     if (j->result.error)
         return DB_CONTINUE;  /* being stopped: drain */
-    vals = xcalloc((size_t)nv, sizeof *vals);
-    nulls = xcalloc((size_t)nv, sizeof *nulls);
-
     for (size_t r = 0; r < b->nrows; r++) {
-        for (int i = 0; i < j->nkey; i++) {
-            vals[i].len = 0;
-            canon_value(&j->key_spec[i], db_cell(b, r, i), &vals[i], &nulls[i]);
-        }
+        d->scratch.len = 0;
+        for (int i = 0; i < j->nkey; i++)
+            put_value(d, i, &j->key_spec[i], db_cell(b, r, i), 0);
         for (int i = 0; i < j->nfields; i++) {
             const struct db_cell *c = db_cell(b, r, j->nkey + i);
-            int ci = j->nkey + i, ri = j->nkey + j->nfields + i;
-            vals[ci].len = 0;
-            canon_value(&j->fields[i].spec, c, &vals[ci], &nulls[ci]);
-            vals[ri].len = 0;
-            if (c->p)
-                sbuf_add(&vals[ri], c->p, c->len);
-            nulls[ri] = !c->p;
+            put_value(d, j->nkey + i, &j->fields[i].spec, c, 0);
+            if (!j->result.no_key)
+                put_value(d, j->nkey + j->nfields + i, NULL, c, j->nkey + i);
         }
         if (which == 0)
             j->result.source_rows++;
         else
             j->result.target_rows++;
-        if (j->result.no_key) {  /* hash the canonical fields, lengths and NULLs included */
-            XXH3_state_t *h = XXH3_createState();
-            XXH3_64bits_reset(h);
-            for (int i = 0; i < j->nfields; i++) {
-                int ci = j->nkey + i;
-                uint32_t len = nulls[ci] ? UINT32_MAX : (uint32_t)vals[ci].len;
-                XXH3_64bits_update(h, &len, sizeof len);
-                if (!nulls[ci])
-                    XXH3_64bits_update(h, vals[ci].s, vals[ci].len);
-            }
+        if (j->result.no_key) {
             s->hashes = xgrow(s->hashes, &s->hcap, s->nhashes + 1, sizeof *s->hashes);
-            s->hashes[s->nhashes++] = XXH3_64bits_digest(h);
-            XXH3_freeState(h);
+            s->hashes[s->nhashes++] = row_hash(d, j);
         } else {
-            push(s, row_new(nv, vals, nulls));
+            push(s, row_new(d, s, nv));
         }
     }
-    for (int i = 0; i < nv; i++)
-        sbuf_free(&vals[i]);
-    free(vals);
-    free(nulls);
     if (!j->result.no_key)
         merge(d);
     progress(d, j);
@@ -673,6 +725,12 @@ static void next_table(struct diff *d)
         return;
     }
     j->result.started = uv_hrtime();
+    {   /* room for one row's values */
+        size_t nv = (size_t)(j->nkey + 2 * j->nfields);
+        d->off = xrealloc(d->off, nv * sizeof *d->off);
+        d->len = xrealloc(d->len, nv * sizeof *d->len);
+        d->null = xrealloc(d->null, nv);
+    }
     d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
     if (!d->side[0].q || !d->side[1].q)
@@ -1005,6 +1063,8 @@ void diff_free(struct diff *d)
     side_reset(&d->side[0]);
     side_reset(&d->side[1]);
     free(d->jobs);
+    sbuf_free(&d->scratch);
+    free(d->off), free(d->len), free(d->null);
     free(d->tables);
     free(d->checks);
     free(d);

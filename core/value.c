@@ -92,7 +92,7 @@ int val_timestamp(const char *s, int *offset)
     const char *p = s + 10;
 
     *offset = 0;
-    if (strlen(s) < 10 || !date_at(s))
+    if (!date_at(s))  /* stops at the first character that does not fit */
         return 0;
     if (!*p)
         return 1;

@@ -125,6 +125,64 @@ static void test_other_types(void **state)
     NE(CK_BYTES, "", "\\x0afe", DB_TEXT, "\x0a\xff", DB_BLOB);
 }
 
+/* The canonical form itself, for the text of a cell of `len` bytes. */
+static void form_is(enum canon_kind kind, const char *rules_text, const char *text, size_t len,
+                    const char *expect, size_t expect_len)
+{
+    struct canon_spec sp;
+    struct rules rules;
+    struct sbuf out = { 0 };
+    char err[200];
+    int null;
+
+    assert_int_equal(rules_parse(rules_text, &rules, err, sizeof err), 0);
+    canon_spec_for(&sp, NULL, &rules);
+    rules_free(&rules);
+    sp.kind = kind;
+    canon_value(&sp, &(struct db_cell){ text, len, DB_TEXT }, &out, &null);
+    assert_false(null);
+    assert_int_equal(out.len, expect_len);
+    assert_memory_equal(out.s, expect, expect_len);
+    sbuf_free(&out);
+}
+
+#define FORM(k, r, text, expect) form_is(k, r, text, strlen(text), expect, strlen(expect))
+
+/* Values already in canonical form are taken as they are; the rest are
+ * rewritten, never misread. */
+static void test_forms(void **state)
+{
+    (void)state;
+    FORM(CK_NUM, "", "12.5", "12.5");
+    FORM(CK_NUM, "", "-0.25", "-0.25");
+    FORM(CK_NUM, "", "0.50", "0.5");
+    FORM(CK_NUM, "", "-0", "0");
+    FORM(CK_NUM, "", "-0.000", "0");
+    FORM(CK_NUM, "", "5.", "5");
+    FORM(CK_NUM, "", ".5", "0.5");
+    FORM(CK_NUM, "", "00.5", "0.5");
+    FORM(CK_NUM, "", "1.5e2", "150");
+    FORM(CK_NUM, "round:2", "1.23", "1.23");
+    FORM(CK_NUM, "round:2", "1.235", "1.24");
+    FORM(CK_NUM, "round:2", "-0.001", "0");
+    FORM(CK_NUM, "", "1.2.3", "?1.2.3");
+    FORM(CK_INT, "", "-7", "-7");
+    FORM(CK_INT, "", "007", "7");
+    FORM(CK_INT, "", "-0", "0");
+    FORM(CK_BOOL, "", "t", "1");
+    FORM(CK_BOOL, "", "0", "0");
+    FORM(CK_BOOL, "", "Yes", "1");
+    FORM(CK_BOOL, "", "x", "?x");
+    FORM(CK_TS, "", "1970-01-01 00:00:01.5", "1500000");
+    FORM(CK_TS, "", "1970-01-01T01:00:00+01:00", "0");
+    FORM(CK_TS, "", "1970-01-01 00:00:00-0130", "5400000000");
+    FORM(CK_TS, "", "2021", "?2021");                        /* too short: its bytes */
+    FORM(CK_DATE, "", "2021-03-04 10:00", "2021-03-04");
+    /* a NUL inside is no number, even when the bytes before it are one */
+    form_is(CK_NUM, "", "12\0x", 4, "?12\0x", 5);
+    form_is(CK_INT, "", "7\0", 2, "?7\0", 3);
+}
+
 /* Keys are ordered as the databases order them. */
 static void test_key_order(void **state)
 {
@@ -148,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_booleans_and_text),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_other_types),
+        cmocka_unit_test(test_forms),
         cmocka_unit_test(test_key_order),
     };
     setlocale(LC_ALL, "C.UTF-8");  /* case folding of non-ASCII text needs UTF-8 */
