@@ -3,10 +3,10 @@
  * connection between jobs and sees results in the after-work callback. */
 #include "config.h"
 #include "db_int.h"
+#include "dtoa.h"
 #include "util.h"
 
 #include <errno.h>
-#include <math.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -118,57 +118,10 @@ static void arena_add(struct lite *l, const void *p, size_t n, enum db_type type
     l->alen += n + 1;
 }
 
-/* The shortest text that reads back as the same double. A value that is a
- * short decimal (at most 4 places, as money and measures are) is written
- * without printf: if k / 10^d (correctly rounded) is v, no decimal with
- * fewer digits can be, since neighbouring doubles are far closer than 10^-d. */
-static int format_double(char *buf, size_t n, double v)
-{
-    static const double scales[] = { 1, 10, 100, 1000, 10000 };
-    int len = 0;
-
-    for (int d = 0; d < 5 && n >= 32; d++) {
-        double t = v * scales[d];
-        int64_t k, ip;
-        uint64_t fp;
-        if (!(t > -1e15 && t < 1e15))
-            break;
-        k = llround(t);
-        if ((double)k / scales[d] != v)
-            continue;
-        ip = k / (int64_t)scales[d];
-        fp = (uint64_t)(k < 0 ? -(k % (int64_t)scales[d]) : k % (int64_t)scales[d]);
-        len = k < 0 && ip == 0 ? (buf[0] = '-', 1) : 0;
-        len += int_format(buf + len, ip);
-        if (fp) {
-            char frac[8];
-            int w = d;
-            while (fp % 10 == 0) {  /* no trailing zeros */
-                fp /= 10;
-                w--;
-            }
-            for (int i = w - 1; i >= 0; i--, fp /= 10)
-                frac[i] = (char)('0' + fp % 10);
-            buf[len++] = '.';
-            memcpy(buf + len, frac, (size_t)w);
-            len += w;
-            buf[len] = '\0';
-        }
-        return len;
-    }
-
-    for (int prec = 15; prec <= 17; prec++) {
-        len = snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return len;
-}
-
 static void copy_value(struct lite *l, int c)
 {
     sqlite3_stmt *s = l->stmt;
-    char buf[40];
+    char buf[DTOA_MAX];
     int n;
 
     switch (sqlite3_column_type(s, c)) {
@@ -180,7 +133,7 @@ static void copy_value(struct lite *l, int c)
         arena_add(l, buf, (size_t)n, DB_INT);
         break;
     case SQLITE_FLOAT:
-        n = format_double(buf, sizeof buf, sqlite3_column_double(s, c));
+        n = dtoa_shortest(buf, sqlite3_column_double(s, c));
         arena_add(l, buf, (size_t)n, DB_FLOAT);
         break;
     case SQLITE_BLOB: {
