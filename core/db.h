@@ -43,7 +43,9 @@ enum { DB_CONTINUE = 0, DB_PAUSE = 1 };
 enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_NUMERIC, DB_BOOL, DB_TEXT, DB_BLOB };
 
 struct db_cell {
-    const char *p;      /* NULL for SQL NULL; text (PostgreSQL text format) or BLOB bytes */
+    const char *p;      /* NULL for SQL NULL; text (PostgreSQL's text format, bytea as its
+                         * \x hex text) or SQLite BLOB bytes; always followed by a NUL
+                         * byte, not counted in len, so text may be read as a C string */
     size_t len;
     enum db_type type;
 };

@@ -233,8 +233,7 @@ static enum db_type type_of(Oid oid)
     case 700: case 701: return DB_FLOAT;
     case 1700: return DB_NUMERIC;
     case 16: return DB_BOOL;
-    case 17: return DB_BLOB;                               /* bytea, as \x hex text */
-    default: return DB_TEXT;
+    default: return DB_TEXT;  /* bytea too: its \x hex text, as PostgreSQL prints it */
     }
 }
 

@@ -200,10 +200,30 @@ static json_t *typed(const struct canon_spec *sp, const char *raw, size_t len, i
         if (!strcmp(buf, "1") || !strcmp(buf, "0"))
             return json_boolean(buf[0] == '1');
         break;
-    default:
+    case CK_BYTES:
         break;
+    default: {
+        json_t *text = json_stringn(raw, len);
+        if (text)
+            return text;
+        break;  /* bytes that are not UTF-8 */
     }
-    return json_stringn(raw, len);
+    }
+    if (len >= 2 && raw[0] == '\\' && raw[1] == 'x')  /* PostgreSQL's bytea text */
+        return json_stringn(raw, len);
+    {   /* bytes as PostgreSQL shows them: \x and hex */
+        static const char digits[] = "0123456789abcdef";
+        char *hex = xmalloc(2 * len + 3);
+        json_t *j;
+        hex[0] = '\\', hex[1] = 'x';
+        for (size_t i = 0; i < len; i++) {
+            hex[2 + 2 * i] = digits[(unsigned char)raw[i] >> 4];
+            hex[3 + 2 * i] = digits[(unsigned char)raw[i] & 15];
+        }
+        j = json_stringn(hex, 2 * len + 2);
+        free(hex);
+        return j;
+    }
 }
 
 static json_t *key_json(const struct job *j, const struct row *r)

@@ -162,4 +162,41 @@ lines run.ndjson >actual.txt
 same "text keys: exactly the change and the deletion" expected.txt actual.txt
 cd ..
 
+# --- types Chinook lacks: bytes, floats, decimals, booleans, timestamps, tabs and backslashes
+# Both sides are built by each engine's own SQL; only the bytes come from here.
+createdb types
+psql -X -q -d types -c "CREATE TABLE t (id int PRIMARY KEY, b bytea, f float8, n numeric(12,2),
+    ok boolean, at timestamp, s text)"
+sqlite3 types.db "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB, f REAL, n NUMERIC, ok INTEGER, at TEXT, s TEXT)"
+for i in $(seq 1 300); do printf '%d %08x00ff\n' "$i" $((i * 2654435761 % 4294967296)); done >bytes.txt
+awk '{ printf "INSERT INTO t (id, b) VALUES (%s, %s\\x%s%s);\n", $1, "\047", $2, "\047" }' bytes.txt |
+    psql -X -q -d types
+awk '{ printf "INSERT INTO t (id, b) VALUES (%s, x%s%s%s);\n", $1, "\047", $2, "\047" }' bytes.txt |
+    sqlite3 types.db
+psql -X -q -d types -c "UPDATE t SET f = id / 3.0::float8, n = round(id / 7.0, 2), ok = id % 2 = 0,
+    at = timestamp '2024-01-01' + id * interval '1.5 s', s = E'tab\\there\\\\back ' || id"
+sqlite3 types.db "UPDATE t SET f = id / 3.0, n = round(id / 7.0, 2), ok = id % 2 = 0,
+    at = strftime('%Y-%m-%dT%H:%M:%f', '2024-01-01', '+' || (id * 1.5) || ' seconds'),
+    s = 'tab' || char(9) || 'here\\back ' || id"
+psql -X -q -d types -c "INSERT INTO t VALUES (301, '', 0.1, -0.5, NULL, NULL, NULL)"
+sqlite3 types.db "INSERT INTO t VALUES (301, x'', 0.1, -0.5, NULL, NULL, NULL)"
+mkdir types && cd types
+"$bin" init --source sqlite:../types.db --target dbname=types >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+rc=$?
+[ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "bytea, float8, numeric, boolean, timestamp, escaped text: clean" ||
+    not_ok "bytea, float8, numeric, boolean, timestamp, escaped text: clean" "exit $rc" "$(head -5 run.ndjson)"
+psql -X -q -d types -c "UPDATE t SET b = '\\x0aff' WHERE id = 7; UPDATE t SET f = 2.5 WHERE id = 8;
+    UPDATE t SET s = E'tab\\there' WHERE id = 9; UPDATE t SET at = at + interval '1 ms' WHERE id = 10"
+"$bin" diff --ndjson >run.ndjson
+{
+    echo "t changed id=10 at:2024-01-01T00:00:15.000->2024-01-01 00:00:15.001"
+    echo "t changed id=7 b:\\x$(sed -n 7p ../bytes.txt | cut -d' ' -f2)->\\x0aff"
+    echo "t changed id=8 f:2.6666666666666665->2.5"
+    printf 't changed id=9 s:tab\there\\back 9->tab\there\n'
+} >expected.txt
+lines run.ndjson >actual.txt
+same "types: exactly the four changes, bytes shown as hex" expected.txt actual.txt
+cd ..
+
 finish
