@@ -300,8 +300,8 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
-void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
-                 int *null)
+int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+                int *null)
 {
     const char *p = c->p;
     size_t n = c->len;
@@ -309,22 +309,27 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
 
     *null = !p;
     if (!p)
-        return;
+        return 0;
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
         raw(out, p, n);
-        return;
+        return 0;
+    }
+    /* the common cases: the value is already as we want it */
+    if ((sp->kind == CK_INT && canonical_int(p, n)) ||
+        ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
+        ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
+        sbuf_add(out, p, n);
+        return 1;
     }
     /* the parsers below read C strings: text with a NUL inside is no number */
     if (sp->kind != CK_TEXT && sp->kind != CK_TIME && sp->kind != CK_BYTES &&
         sp->kind != CK_JSON && memchr(p, '\0', n)) {
         raw(out, p, n);
-        return;
+        return 0;
     }
     switch (sp->kind) {
     case CK_INT:
-        if (canonical_int(p, n)) {  /* the common case: already as we want it */
-            sbuf_add(out, p, n);
-        } else if (val_int(p, &v)) {
+        if (val_int(p, &v)) {
             char b[24];
             sbuf_add(out, b, (size_t)int_format(b, v));
         } else {  /* 12.0 is an integer; 12.5 is not */
@@ -338,9 +343,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
         break;
     case CK_NUM:
     case CK_FLOAT:
-        if (canonical_decimal(p, n, sp->round))
-            sbuf_add(out, p, n);
-        else if (isalpha((unsigned char)p[p[0] == '-']) &&
+        if (isalpha((unsigned char)p[p[0] == '-']) &&
             (!strcasecmp(p, "nan") || !strcasecmp(p, "infinity") ||
              !strcasecmp(p, "-infinity") || !strcasecmp(p, "inf") || !strcasecmp(p, "-inf")))
             sbuf_puts(out, p[0] == 'N' || p[0] == 'n' ? "NaN"  /* NaN equals NaN here */
@@ -407,6 +410,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sb
         text(sp, p, n, out);
         break;
     }
+    return 0;
 }
 
 int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,

@@ -76,6 +76,11 @@ struct db_opts {
 struct db_query_opts {
     size_t batch_rows;          /* rows per batch; 0: 256 */
     int timeout_ms;             /* client-side limit, then cancel; 0: none */
+    /* PostgreSQL: stream the rows with COPY (sql) TO STDOUT, several times
+     * cheaper per row than single-row mode for long reads. The batches then
+     * have no column names or type OIDs (NULL) and every value is DB_TEXT.
+     * Ignored for queries with parameters and on SQLite. */
+    int copy;
 };
 
 typedef int (*db_rows_cb)(db_query_t *q, const struct db_batch *b, void *arg);

@@ -2,7 +2,11 @@
  * manner of pgbouncer's libusual pgsocket.c: PQconnectStart + PQconnectPoll,
  * then PQsendQueryParams in single-row mode, PQconsumeInput on readable,
  * PQisBusy/PQgetResult until NULL. Cancel runs PQcancel on the thread pool
- * (it is a blocking call in libpq 15). */
+ * (it is a blocking call in libpq 15).
+ *
+ * A query asked for with db_query_opts.copy is sent as COPY (…) TO STDOUT
+ * and its rows read with PQgetCopyData: one buffer per row instead of one
+ * PGresult (libpq 15 has no chunked mode), split and unescaped in place. */
 #include "config.h"
 #include "db_int.h"
 #include "util.h"
@@ -23,8 +27,11 @@ struct pg {
     int flushing;
     int cancel_sent;
     /* the active query */
-    PGresult **rows;
-    size_t nrows, rowcap;
+    int copy;           /* sent as COPY … TO STDOUT */
+    int in_copy;        /* its rows are coming */
+    PGresult **rows;    /* single-row mode: one result per row */
+    char **lines;       /* COPY: one buffer per row, cells already point into them */
+    size_t nrows, rowcap, linecap;
     struct db_cell *cells;
     size_t cellcap;
     char **colnames;
@@ -69,14 +76,17 @@ static char *one_line(const char *s)
 static void batch_clear(struct pg *pg)
 {
     for (size_t i = 0; i < pg->nrows; i++)
-        PQclear(pg->rows[i]);
+        if (pg->copy)
+            PQfreemem(pg->lines[i]);
+        else
+            PQclear(pg->rows[i]);
     pg->nrows = 0;
 }
 
 static void query_reset(struct pg *pg)
 {
     batch_clear(pg);
-    for (int i = 0; i < pg->ncols; i++)
+    for (int i = 0; pg->colnames && i < pg->ncols; i++)
         free(pg->colnames[i]);
     free(pg->colnames);
     free(pg->coltypes);
@@ -86,6 +96,7 @@ static void query_reset(struct pg *pg)
     free(pg->qerr);
     pg->qerr = NULL;
     pg->cancel_sent = 0;
+    pg->copy = pg->in_copy = 0;
 }
 
 static void poll_drop(struct pg *pg)
@@ -256,8 +267,10 @@ static int deliver(struct pg *pg, db_query_t *q)
     struct db_batch b;
     int rc;
 
-    pg->cells = xgrow(pg->cells, &pg->cellcap, pg->nrows * (size_t)pg->ncols, sizeof *pg->cells);
-    for (size_t i = 0; i < pg->nrows; i++)
+    if (!pg->copy)
+        pg->cells = xgrow(pg->cells, &pg->cellcap, pg->nrows * (size_t)pg->ncols,
+                          sizeof *pg->cells);
+    for (size_t i = 0; !pg->copy && i < pg->nrows; i++)
         for (int c = 0; c < pg->ncols; c++) {
             struct db_cell *cell = &pg->cells[i * (size_t)pg->ncols + (size_t)c];
             if (PQgetisnull(pg->rows[i], 0, c)) {
@@ -274,6 +287,82 @@ static int deliver(struct pg *pg, db_query_t *q)
     rc = db__deliver(q, &b);
     batch_clear(pg);
     return rc;
+}
+
+/* One row of COPY's text format: fields split at tabs, \N for NULL,
+ * backslash escapes undone; in place, each field then ends in a NUL. */
+static void copy_line(struct pg *pg, char *line, int n)
+{
+    struct db_cell *cell;
+    char *r = line, *end = line + n, *w;
+    int c = 0;
+
+    pg->lines = xgrow(pg->lines, &pg->linecap, pg->nrows + 1, sizeof *pg->lines);
+    pg->lines[pg->nrows] = line;
+    pg->cells = xgrow(pg->cells, &pg->cellcap, (pg->nrows + 1) * (size_t)pg->ncols,
+                      sizeof *pg->cells);
+    cell = &pg->cells[pg->nrows++ * (size_t)pg->ncols];
+    if (end > line && end[-1] == '\n')
+        end--;
+    for (; c < pg->ncols; c++) {
+        char *start = w = r;
+        if (r > end) {  /* fewer fields than columns: not from a server we know */
+            cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
+            continue;
+        }
+        if (end - r >= 2 && r[0] == '\\' && r[1] == 'N' && (r + 2 == end || r[2] == '\t')) {
+            cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
+            r += 3;
+            continue;
+        }
+        for (; r < end && *r != '\t'; r++) {
+            if (*r != '\\' || r + 1 == end) {
+                *w++ = *r;
+                continue;
+            }
+            switch (*++r) {
+            case 'b': *w++ = '\b'; break;
+            case 'f': *w++ = '\f'; break;
+            case 'n': *w++ = '\n'; break;
+            case 'r': *w++ = '\r'; break;
+            case 't': *w++ = '\t'; break;
+            case 'v': *w++ = '\v'; break;
+            default: *w++ = *r; break;  /* \\ and any other character as itself */
+            }
+        }
+        *w = '\0';  /* over the tab or the line end: there is room */
+        cell[c] = (struct db_cell){ start, (size_t)(w - start), DB_TEXT };
+        r++;
+    }
+}
+
+/* Reads COPY rows while libpq has them. Returns 1 when pump() must wait (no
+ * data yet, or paused), 0 when the COPY has ended and its result follows. */
+static int copy_rows(struct pg *pg, db_query_t *q)
+{
+    for (;;) {
+        char *line;
+        int n = PQgetCopyData(pg->conn, &line, 1);
+
+        if (n > 0) {
+            copy_line(pg, line, n);
+            if (pg->nrows >= q->o.batch_rows && deliver(pg, q) == DB_PAUSE) {
+                watch(pg, 0);
+                return 1;
+            }
+        } else if (n == 0) {  /* the rest is still on its way */
+            if (pg->nrows && deliver(pg, q) == DB_PAUSE)
+                watch(pg, 0);
+            else
+                watch(pg, UV_READABLE | (pg->flushing ? UV_WRITABLE : 0));
+            return 1;
+        } else {
+            if (n == -2 && !pg->qerr)
+                pg->qerr = one_line(PQerrorMessage(pg->conn));
+            pg->in_copy = 0;
+            return 0;
+        }
+    }
 }
 
 static void end_query(struct pg *pg, db_query_t *q)
@@ -306,8 +395,14 @@ static void pump(struct pg *pg)
         watch(pg, 0);  /* backpressure: the server waits while we do not read */
         return;
     }
-    while (!PQisBusy(pg->conn)) {
-        PGresult *r = PQgetResult(pg->conn);
+    for (;;) {
+        PGresult *r;
+
+        if (pg->in_copy && copy_rows(pg, q))
+            return;
+        if (PQisBusy(pg->conn))
+            break;
+        r = PQgetResult(pg->conn);
 
         if (!r) {
             if (pg->nrows)
@@ -327,6 +422,11 @@ static void pump(struct pg *pg)
             break;
         case PGRES_TUPLES_OK:
             take_columns(pg, r);
+            PQclear(r);
+            break;
+        case PGRES_COPY_OUT:
+            pg->ncols = PQnfields(r);
+            pg->in_copy = 1;
             PQclear(r);
             break;
         case PGRES_COMMAND_OK:
@@ -411,9 +511,17 @@ static void pg_start(db_t *db, db_query_t *q)
     struct pg *pg = db->impl;
     int rc;
 
+    char *copy_sql = NULL;
+    int sent;
+
     query_reset(pg);
-    if (!PQsendQueryParams(pg->conn, q->sql, q->nparams, NULL,
-                           (const char *const *)q->params, NULL, NULL, 0)) {
+    pg->copy = q->o.copy && !q->nparams;
+    if (pg->copy)
+        copy_sql = xasprintf("COPY (%s) TO STDOUT", q->sql);
+    sent = PQsendQueryParams(pg->conn, pg->copy ? copy_sql : q->sql, q->nparams, NULL,
+                             (const char *const *)q->params, NULL, NULL, 0);
+    free(copy_sql);
+    if (!sent) {
         if (PQstatus(pg->conn) == CONNECTION_BAD) {
             conn_lost(pg, PQerrorMessage(pg->conn));
         } else {
@@ -423,7 +531,8 @@ static void pg_start(db_t *db, db_query_t *q)
         }
         return;
     }
-    PQsetSingleRowMode(pg->conn);
+    if (!pg->copy)
+        PQsetSingleRowMode(pg->conn);
     if ((rc = PQflush(pg->conn)) < 0) {
         conn_lost(pg, PQerrorMessage(pg->conn));
         return;
@@ -500,6 +609,7 @@ static void pg_free(db_t *db)
     if (!pg)
         return;
     free(pg->rows);
+    free(pg->lines);
     free(pg->cells);
     free(pg);
 }

@@ -457,30 +457,35 @@ static void progress(struct diff *d, struct job *j)
     }
 }
 
-/* Appends value i of the row being read to d->scratch: canonical, or (raw)
- * as the database gave it unless that is the same as canonical value `same`. */
-static void put_value(struct diff *d, int i, const struct canon_spec *sp,
-                      const struct db_cell *c, int same)
+/* Appends value i of the row being read to d->scratch in canonical form;
+ * returns whether that is the value's own bytes. */
+static int put_value(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
 {
-    struct sbuf *b = &d->scratch;
-    int null;
+    int null, same;
 
-    d->off[i] = (uint32_t)b->len;
-    if (!sp) {
-        d->null[i] = !c->p;
-        if (c->p && (size_t)d->len[same] == c->len && !memcmp(b->s + d->off[same], c->p, c->len)) {
-            d->off[i] = d->off[same];
-            d->null[i] = 2;
-        } else if (c->p) {
-            sbuf_add(b, c->p, c->len);
-        }
-    } else {
-        canon_value(sp, c, b, &null);
-        d->null[i] = (unsigned char)null;
+    d->off[i] = (uint32_t)d->scratch.len;
+    same = canon_value(sp, c, &d->scratch, &null);
+    d->null[i] = (unsigned char)null;
+    d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
+    return same;
+}
+
+/* Keeps value i as the database gave it, for the report: stored only when it
+ * is not the same bytes as canonical value `canon`. */
+static void put_raw(struct diff *d, int i, const struct db_cell *c, int canon, int same)
+{
+    d->null[i] = !c->p;
+    if (c->p && (same || ((size_t)d->len[canon] == c->len &&
+                          !memcmp(d->scratch.s + d->off[canon], c->p, c->len)))) {
+        d->off[i] = d->off[canon];
+        d->len[i] = d->len[canon];
+        d->null[i] = 2;
+        return;
     }
-    d->len[i] = (uint32_t)(b->len - d->off[i]);
-    if (d->null[i] == 2)
-        d->len[i] = d->len[same];
+    d->off[i] = (uint32_t)d->scratch.len;
+    if (c->p)
+        sbuf_add(&d->scratch, c->p, c->len);
+    d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
 }
 
 /* A row of a table without key: the hash of its canonical fields, lengths and
@@ -511,12 +516,12 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
     for (size_t r = 0; r < b->nrows; r++) {
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
-            put_value(d, i, &j->key_spec[i], db_cell(b, r, i), 0);
+            put_value(d, i, &j->key_spec[i], db_cell(b, r, i));
         for (int i = 0; i < j->nfields; i++) {
             const struct db_cell *c = db_cell(b, r, j->nkey + i);
-            put_value(d, j->nkey + i, &j->fields[i].spec, c, 0);
+            int same = put_value(d, j->nkey + i, &j->fields[i].spec, c);
             if (!j->result.no_key)
-                put_value(d, j->nkey + j->nfields + i, NULL, c, j->nkey + i);
+                put_raw(d, j->nkey + j->nfields + i, c, j->nkey + i, same);
         }
         if (which == 0)
             j->result.source_rows++;
@@ -725,7 +730,7 @@ static void finish(struct diff *d, int status, const char *msg)
 static void next_table(struct diff *d)
 {
     struct job *j;
-    struct db_query_opts o = { .batch_rows = BATCH };
+    struct db_query_opts o = { .batch_rows = BATCH, .copy = 1 };
 
     if (d->cancelled || d->failed) {
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "db.h"
+#include "util.h"
 
 struct run {
     uv_loop_t *loop;
@@ -21,6 +22,8 @@ struct run {
     db_query_t *q;
     int order[8], norder;  /* completion order, for the blocking test */
     int tag;
+    struct sbuf all;       /* every cell, when collecting (collect_rows) */
+    int all_text, names;   /* every cell DB_TEXT or NULL; batches came with column names */
 };
 
 static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
@@ -53,6 +56,29 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
     snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
 }
 
+/* Every cell as "len:bytes|" or "NULL|", rows ending in a newline. */
+static int collect_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct run *r = arg;
+
+    for (size_t i = 0; i < b->nrows; i++) {
+        for (int c = 0; c < b->ncols; c++) {
+            const struct db_cell *cell = db_cell(b, i, c);
+            if (!cell->p) {
+                sbuf_puts(&r->all, "NULL|");
+                continue;
+            }
+            sbuf_printf(&r->all, "%zu:", cell->len);
+            sbuf_add(&r->all, cell->p, cell->len);
+            sbuf_puts(&r->all, "|");
+            r->all_text &= cell->type == DB_TEXT && cell->p[cell->len] == '\0';
+        }
+        sbuf_puts(&r->all, "\n");
+    }
+    r->names = b->colnames != NULL;
+    return on_rows(q, b, arg);
+}
+
 static db_t *open_db(uv_loop_t *loop, const char *url, const struct db_opts *o)
 {
     struct err e = { 0 };
@@ -62,22 +88,30 @@ static db_t *open_db(uv_loop_t *loop, const char *url, const struct db_opts *o)
     return db;
 }
 
-/* Runs one query to completion and closes the db. */
-static void run_query(const char *url, const char *sql, int np, const char *const *params,
-                      size_t batch, struct run *r)
+/* Runs one query to completion and closes the db; with `copy`, as
+ * db_query_opts.copy; with `collect`, keeping every cell in r->all. */
+static void run_query_with(const char *url, const char *sql, int np, const char *const *params,
+                           size_t batch, int copy, int collect, struct run *r)
 {
     uv_loop_t loop;
-    struct db_query_opts qo = { .batch_rows = batch };
+    struct db_query_opts qo = { .batch_rows = batch, .copy = copy };
 
     uv_loop_init(&loop);
-    memset(r, 0, sizeof *r);
+    *r = (struct run){ .all_text = 1 };
     r->db = open_db(&loop, url, NULL);
-    assert_non_null(db_query(r->db, sql, np, params, &qo, on_rows, on_done, r));
+    assert_non_null(db_query(r->db, sql, np, params, &qo, collect ? collect_rows : on_rows,
+                             on_done, r));
     while (!r->done)
         uv_run(&loop, UV_RUN_ONCE);
     db_close(r->db);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void run_query(const char *url, const char *sql, int np, const char *const *params,
+                      size_t batch, struct run *r)
+{
+    run_query_with(url, sql, np, params, batch, 0, 0, r);
 }
 
 static char *sqlite_url(void)
@@ -123,6 +157,41 @@ static void test_pg_streams_in_batches(void **state)
     assert_string_equal(r.first[1], "For Those About To Rock (We Salute You)");
     assert_string_equal(r.first[2], "0.99");
     assert_int_equal(r.first_type[2], DB_NUMERIC);
+}
+
+/* COPY mode gives the very same bytes as single-row mode: NULLs, empty
+ * strings, tabs, backslashes, line ends, bytea, floats, in batches. */
+static void test_pg_copy(void **state)
+{
+    const char *sql =
+        "SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE E'a\\tb\\\\c\\nd\\re\\\\N ' || g END, "
+        "''::text, '\\x00ff0a5c'::bytea, g::float8 / 3, NULL::int, E'\\\\N' "
+        "FROM generate_series(1, 2500) g ORDER BY g";
+    struct run plain, copy;
+    (void)state;
+
+    run_query_with(chinook_pg(), sql, 0, NULL, 100, 0, 1, &plain);
+    run_query_with(chinook_pg(), sql, 0, NULL, 100, 1, 1, &copy);
+    assert_int_equal(copy.status, DB_OK);
+    assert_int_equal(copy.rows, 2500);
+    assert_int_equal(copy.max_batch, 100);
+    assert_true(copy.all_text);        /* no type OIDs in COPY: all text, NUL-terminated */
+    assert_false(copy.names);
+    assert_true(plain.names);
+    assert_int_equal(copy.all.len, plain.all.len);
+    assert_memory_equal(copy.all.s, plain.all.s, plain.all.len);
+    /* row 2 as the server printed it */
+    assert_non_null(strstr(copy.all.s, "\n1:2|13:a\tb\\c\nd\re\\N 2|0:|10:\\x00ff0a5c|18:0.6666666666666666|NULL|2:\\N|\n"));
+    sbuf_free(&plain.all);
+    sbuf_free(&copy.all);
+    /* an error in the middle of the stream is the query's error, told as without COPY */
+    run_query_with(chinook_pg(), "SELECT 1 / (g - 1500) FROM generate_series(1, 3000) g", 0,
+                   NULL, 100, 0, 0, &plain);
+    run_query_with(chinook_pg(), "SELECT 1 / (g - 1500) FROM generate_series(1, 3000) g", 0,
+                   NULL, 100, 1, 0, &copy);
+    assert_int_equal(copy.status, DB_EQUERY);
+    assert_string_equal(copy.msg, "dbname=chinook: ERROR:  division by zero (SQLSTATE 22012)");
+    assert_string_equal(copy.msg, plain.msg);
 }
 
 static void test_parameters(void **state)
@@ -182,12 +251,12 @@ static void resume_cb(uv_timer_t *t)
 }
 
 /* While paused nothing arrives; after resume the rest does. */
-static void pause_and_resume(const char *url, const char *sql)
+static void pause_and_resume(const char *url, const char *sql, int copy)
 {
     uv_loop_t loop;
     uv_timer_t t;
     struct pause_ctx p = { 0 };
-    struct db_query_opts qo = { .batch_rows = 1000 };
+    struct db_query_opts qo = { .batch_rows = 1000, .copy = copy };
 
     uv_loop_init(&loop);
     p.r.pause_after_first = 1;
@@ -215,10 +284,11 @@ static void pause_and_resume(const char *url, const char *sql)
 static void test_backpressure(void **state)
 {
     (void)state;
-    pause_and_resume(chinook_pg(), "SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g");
+    pause_and_resume(chinook_pg(), "SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g", 0);
+    pause_and_resume(chinook_pg(), "SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g", 1);
     pause_and_resume(sqlite_url(),
                      "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
-                     "WHERE n < 100000) SELECT n, 'x' FROM g");
+                     "WHERE n < 100000) SELECT n, 'x' FROM g", 0);
 }
 
 static void cancel_cb(uv_timer_t *t)
@@ -226,12 +296,14 @@ static void cancel_cb(uv_timer_t *t)
     db_query_cancel(t->data);
 }
 
-static void cancel_after(const char *url, const char *sql, int timeout_ms, int expect)
+/* Cancels after 200 ms, or lets the timeout do it; `streams`: rows had come. */
+static void cancel_after(const char *url, const char *sql, int timeout_ms, int expect, int copy,
+                         int streams)
 {
     uv_loop_t loop;
     uv_timer_t t;
     struct run r = { 0 };
-    struct db_query_opts qo = { .timeout_ms = timeout_ms };
+    struct db_query_opts qo = { .timeout_ms = timeout_ms, .copy = copy };
     db_query_t *q;
 
     uv_loop_init(&loop);
@@ -244,6 +316,7 @@ static void cancel_after(const char *url, const char *sql, int timeout_ms, int e
     while (!r.done)
         uv_run(&loop, UV_RUN_ONCE);
     assert_int_equal(r.status, expect);
+    assert_int_equal(r.rows > 0, streams);
     uv_close((uv_handle_t *)&t, NULL);
     /* the connection stays usable after a cancel */
     r.done = 0;
@@ -265,10 +338,13 @@ static const char *slow_sqlite =
 static void test_cancel_and_timeout(void **state)
 {
     (void)state;
-    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 0, DB_ECANCELED);
-    cancel_after(sqlite_url(), slow_sqlite, 0, DB_ECANCELED);
-    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 300, DB_ETIMEDOUT);
-    cancel_after(sqlite_url(), slow_sqlite, 300, DB_ETIMEDOUT);
+    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 0, DB_ECANCELED, 0, 0);
+    cancel_after(sqlite_url(), slow_sqlite, 0, DB_ECANCELED, 0, 0);
+    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 300, DB_ETIMEDOUT, 0, 0);
+    cancel_after(sqlite_url(), slow_sqlite, 300, DB_ETIMEDOUT, 0, 0);
+    /* COPY: while rows stream, and while the server has sent none */
+    cancel_after(chinook_pg(), "SELECT generate_series(1, 2000000000)", 0, DB_ECANCELED, 1, 1);
+    cancel_after(chinook_pg(), "SELECT pg_sleep(30)", 300, DB_ETIMEDOUT, 1, 0);
 }
 
 struct order {
@@ -496,6 +572,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite_streams_in_batches),
         cmocka_unit_test(test_pg_streams_in_batches),
+        cmocka_unit_test(test_pg_copy),
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_sessions_are_read_only),
         cmocka_unit_test(test_backpressure),
