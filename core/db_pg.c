@@ -305,34 +305,42 @@ static void copy_line(struct pg *pg, char *line, int n)
     if (end > line && end[-1] == '\n')
         end--;
     for (; c < pg->ncols; c++) {
-        char *start = w = r;
+        char *start = r, *tab;
         if (r > end) {  /* fewer fields than columns: not from a server we know */
             cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
             continue;
         }
-        if (end - r >= 2 && r[0] == '\\' && r[1] == 'N' && (r + 2 == end || r[2] == '\t')) {
+        tab = memchr(r, '\t', (size_t)(end - r));
+        if (!tab)
+            tab = end;
+        if (tab - r == 2 && r[0] == '\\' && r[1] == 'N') {
             cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
-            r += 3;
+            r = tab + 1;
             continue;
         }
-        for (; r < end && *r != '\t'; r++) {
-            if (*r != '\\' || r + 1 == end) {
-                *w++ = *r;
-                continue;
-            }
-            switch (*++r) {
-            case 'b': *w++ = '\b'; break;
-            case 'f': *w++ = '\f'; break;
-            case 'n': *w++ = '\n'; break;
-            case 'r': *w++ = '\r'; break;
-            case 't': *w++ = '\t'; break;
-            case 'v': *w++ = '\v'; break;
-            default: *w++ = *r; break;  /* \\ and any other character as itself */
+        w = memchr(r, '\\', (size_t)(tab - r));
+        if (!w) {  /* nothing escaped: the common case */
+            w = tab;
+        } else {
+            for (r = w; r < tab; r++) {
+                if (*r != '\\' || r + 1 == tab) {
+                    *w++ = *r;
+                    continue;
+                }
+                switch (*++r) {
+                case 'b': *w++ = '\b'; break;
+                case 'f': *w++ = '\f'; break;
+                case 'n': *w++ = '\n'; break;
+                case 'r': *w++ = '\r'; break;
+                case 't': *w++ = '\t'; break;
+                case 'v': *w++ = '\v'; break;
+                default: *w++ = *r; break;  /* \\ and any other character as itself */
+                }
             }
         }
         *w = '\0';  /* over the tab or the line end: there is room */
         cell[c] = (struct db_cell){ start, (size_t)(w - start), DB_TEXT };
-        r++;
+        r = tab + 1;
     }
 }
 

@@ -46,6 +46,7 @@ struct side {
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the quoted column */
+    int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
     struct canon_spec spec;
 };
@@ -518,7 +519,7 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
         for (int i = 0; i < j->nkey; i++)
             put_value(d, i, &j->key_spec[i], db_cell(b, r, i));
         for (int i = 0; i < j->nfields; i++) {
-            const struct db_cell *c = db_cell(b, r, j->nkey + i);
+            const struct db_cell *c = db_cell(b, r, j->fields[i].col);
             int same = put_value(d, j->nkey + i, &j->fields[i].spec, c);
             if (!j->result.no_key)
                 put_raw(d, j->nkey + j->nfields + i, c, j->nkey + i, same);
@@ -909,8 +910,8 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
         qs = db_quote_ident(p->key[k]);
         qt = db_quote_ident(tk);
-        sbuf_printf(&ss, "%s, ", qs);
-        sbuf_printf(&ts, "%s, ", qt);
+        sbuf_printf(&ss, "%s%s", k ? ", " : "", qs);
+        sbuf_printf(&ts, "%s%s", k ? ", " : "", qt);
         if (k) {
             sbuf_puts(&so, ", ");
             sbuf_puts(&to, ", ");
@@ -925,10 +926,22 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
                 tt->name);
         goto bad;
     }
-    for (int i = 0; i < j->nfields; i++) {
-        char *qt = db_quote_ident(j->fields[i].target);
-        sbuf_printf(&ss, "%s%s", i ? ", " : "", j->fields[i].expr);
-        sbuf_printf(&ts, "%s%s", i ? ", " : "", qt);
+    for (int i = 0, ncols = j->nkey; i < j->nfields; i++) {
+        struct field *f = &j->fields[i];
+        char *qt;
+        f->col = -1;
+        for (int k = 0; k < j->nkey && f->col < 0; k++) {
+            char *qk = db_quote_ident(j->key_names[k]);
+            if (!strcmp(f->expr, qk) && !strcmp(f->target, j->tkey_names[k]))
+                f->col = k;  /* the key column itself, untransformed: read it once */
+            free(qk);
+        }
+        if (f->col >= 0)
+            continue;
+        qt = db_quote_ident(f->target);
+        sbuf_printf(&ss, "%s%s", ncols ? ", " : "", f->expr);
+        sbuf_printf(&ts, "%s%s", ncols ? ", " : "", qt);
+        f->col = ncols++;
         free(qt);
     }
     sbuf_printf(&ss, " FROM %s", sfrom);

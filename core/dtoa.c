@@ -4,8 +4,8 @@
  * doubles that read back as v are those of the interval around it reaching
  * halfway to its neighbours (ends included when m is even, as reading rounds
  * half to even). Scaled by 4 the interval's ends and v are integers X over
- * 2^S; multiplied by 10^q, with q chosen for 17 to 19 significant digits,
- * they stay exact in 128 bits (X < 2^55, 10^q <= 10^21). From there digits are
+ * 2^S; multiplied by 10^q, with q chosen for 17 or 18 significant digits,
+ * they stay exact in 128 bits (X < 2^55, 10^q <= 10^20). From there digits are
  * dropped while a number with fewer digits still lies in the interval
  * (Steele & White's and Ryu's idea); the one closest to v is kept. */
 #include "config.h"
@@ -19,17 +19,14 @@
 
 typedef unsigned __int128 u128;
 
-static const double pow10d[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
-                                 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14 };
-
-static u128 pow10u(int q)
-{
-    u128 p = 1;
-
-    while (q--)
-        p *= 10;
-    return p;
-}
+#define P10(n) ((u128)UINT64_C(n))
+static const u128 pow10u[] = {
+    P10(1), P10(10), P10(100), P10(1000), P10(10000), P10(100000), P10(1000000),
+    P10(10000000), P10(100000000), P10(1000000000), P10(10000000000), P10(100000000000),
+    P10(1000000000000), P10(10000000000000), P10(100000000000000), P10(1000000000000000),
+    P10(10000000000000000), P10(100000000000000000), P10(1000000000000000000),
+    P10(10000000000000000000), P10(10000000000000000000) * 10,
+};
 
 /* printf's form, outside the window: the first precision that round-trips. */
 static int slow(char *buf, double v)
@@ -80,41 +77,39 @@ static int place(char *buf, int neg, uint64_t c, int q)
 int dtoa_shortest(char *buf, double v)
 {
     uint64_t bits, m, hi, lo, mid, p10 = 1;
-    int neg, be, e, S, q, k10 = 0, even, hi_exact, lo_exact, drop = 0;
-    u128 Xv, Xh, Xl, scale, mask, rem;
+    int neg, be, S, q, k10, even, hi_exact, lo_exact, drop = 0;
+    u128 P, Nv, Nh, Nl, mask, rem;
 
     if (v == 0) {
         memcpy(buf, "0", 2);
         return 1;
     }
-    if (!(fabs(v) >= pow10d[0] && fabs(v) < 1e15))
+    if (!(fabs(v) >= 1e-4 && fabs(v) < 1e15))
         return slow(buf, v);
     memcpy(&bits, &v, sizeof bits);
     neg = (int)(bits >> 63);
     be = (int)(bits >> 52) & 0x7ff;
     m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
-    e = be - 1075;
     even = !(m & 1);
-    S = 2 - e;
-    Xv = (u128)m << 2;
-    Xh = Xv + 2;
-    Xl = Xv - ((bits & ((UINT64_C(1) << 52) - 1)) == 0 ? 1 : 2);  /* a power of two: closer below */
-    for (int i = 1; i < (int)(sizeof pow10d / sizeof *pow10d) && fabs(v) >= pow10d[i]; i++)
-        k10 = i;
-    k10 -= 4;  /* 10^k10 <= |v|, give or take one */
+    S = 1077 - be;  /* v = 4m / 2^S */
+    /* 10^k10 <= 2^(be - 1023) <= |v|: floor((be - 1023) * log10(2)), at most
+     * one below the true exponent; then 17 or 18 digits at q places */
+    k10 = ((be - 1023) * 78913) >> 18;
+    if (k10 < -4)
+        k10 = -4;  /* |v| >= 1e-4 anyway; keeps 4m * 10^q within 128 bits */
+    q = 16 - k10;
+    P = pow10u[q];
+    Nv = (u128)(m << 2) * P;
+    Nh = Nv + 2 * P;
+    Nl = Nv - ((bits & ((UINT64_C(1) << 52) - 1)) == 0 ? P : 2 * P);  /* 2^n: closer below */
     mask = ((u128)1 << S) - 1;
-    for (q = 17 - k10;; q++) {  /* at least 17 significant digits */
-        scale = pow10u(q);
-        hi = (uint64_t)((Xh * scale) >> S);
-        if (hi >= UINT64_C(10000000000000000))
-            break;
-    }
-    hi_exact = ((Xh * scale) & mask) == 0;
-    lo = (uint64_t)((Xl * scale) >> S);
-    lo_exact = ((Xl * scale) & mask) == 0;
+    hi = (uint64_t)(Nh >> S);
+    hi_exact = (Nh & mask) == 0;
+    lo = (uint64_t)(Nl >> S);
+    lo_exact = (Nl & mask) == 0;
     lo += !lo_exact;  /* the ceiling */
-    mid = (uint64_t)((Xv * scale) >> S);
-    rem = (Xv * scale) & mask;  /* what v has beyond mid, over 2^S */
+    mid = (uint64_t)(Nv >> S);
+    rem = Nv & mask;  /* what v has beyond mid, over 2^S */
     /* drop digits while some number with one digit fewer is still inside */
     for (;;) {
         uint64_t h = hi / 10, l = (lo + 9) / 10;

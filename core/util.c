@@ -91,12 +91,9 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size)
     return xrealloc(p, c * size);
 }
 
-void sbuf_add(struct sbuf *b, const char *s, size_t n)
+void sbuf_grow(struct sbuf *b, size_t n)
 {
     b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
 }
 
 void sbuf_puts(struct sbuf *b, const char *s)
@@ -135,17 +132,31 @@ void sbuf_free(struct sbuf *b)
 
 int int_format(char *buf, int64_t v)
 {
-    char tmp[24];
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char tmp[24], *p = tmp + sizeof tmp;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    int n = 0, len = 0;
+    int len = 0, n;
 
-    do
-        tmp[n++] = (char)('0' + u % 10);
-    while (u /= 10);
+    while (u >= 100) {  /* two digits a step */
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = pairs[d + 1];
+        *--p = pairs[d];
+    }
+    if (u >= 10) {
+        *--p = pairs[u * 2 + 1];
+        *--p = pairs[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
         buf[len++] = '-';
-    while (n)
-        buf[len++] = tmp[--n];
+    n = (int)(tmp + sizeof tmp - p);
+    memcpy(buf + len, p, (size_t)n);
+    len += n;
     buf[len] = '\0';
     return len;
 }

@@ -20,7 +20,17 @@ struct sbuf {
     char *s;
     size_t len, cap;
 };
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
+void sbuf_grow(struct sbuf *b, size_t n);  /* room for n more bytes and a NUL */
+/* Inline: the diff appends every value of every row through it. */
+static inline void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n >= b->cap)
+        sbuf_grow(b, n);
+    if (n)
+        __builtin_memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
 void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the string (never NULL) and leaves the buffer empty; caller frees. */

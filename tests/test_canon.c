@@ -183,6 +183,23 @@ static void test_forms(void **state)
     form_is(CK_INT, "", "7\0", 2, "?7\0", 3);
 }
 
+/* Canonical integers, as int_format writes them (SQLite's integers too). */
+static void test_int_format(void **state)
+{
+    static const struct { int64_t v; const char *text; } cases[] = {
+        { 0, "0" }, { 7, "7" }, { 10, "10" }, { 99, "99" }, { 100, "100" }, { 101, "101" },
+        { -1, "-1" }, { -10, "-10" }, { 1234567890123, "1234567890123" },
+        { INT64_MAX, "9223372036854775807" }, { INT64_MIN, "-9223372036854775808" },
+    };
+    char buf[24];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(int_format(buf, cases[i].v), (int)strlen(cases[i].text));
+        assert_string_equal(buf, cases[i].text);
+    }
+}
+
 /* Keys are ordered as the databases order them. */
 static void test_key_order(void **state)
 {
@@ -207,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_other_types),
         cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_int_format),
         cmocka_unit_test(test_key_order),
     };
     setlocale(LC_ALL, "C.UTF-8");  /* case folding of non-ASCII text needs UTF-8 */
