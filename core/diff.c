@@ -13,13 +13,15 @@
 #define HIGH (4 * BATCH)    /* a side this far ahead is paused … */
 #define LOW (2 * BATCH)     /* … and resumed below this */
 
-/* One row held for the merge: keys and fields in canonical form, and the
- * fields as the database gave them (for the report) where that differs. */
+/* One row held for the merge: the keys in canonical form, the fields as the
+ * database gave them (each followed by a NUL). Most rows are the same bytes
+ * on both sides; only fields whose bytes differ are put in canonical form,
+ * when the two rows are compared. */
 struct row {
     struct chunk *chunk;
     int n;
     uint32_t *off, *len;
-    unsigned char *null;        /* 1: NULL; the raw value of a field: 2, its canonical bytes */
+    unsigned char *null;        /* 1: NULL; a field's value: 0 text, 2 bytes (DB_BLOB) */
     char *data;
 };
 
@@ -77,6 +79,7 @@ struct diff {
     int cancelled, failed, txn[2], finished;
     uint64_t last_progress;
     struct sbuf scratch;        /* one row's values while it is read */
+    struct sbuf canon[2];       /* a field of each side in canonical form, to compare */
     uint32_t *off, *len;        /* … their places in it */
     unsigned char *null;
     char msg[1400];
@@ -312,21 +315,39 @@ static void fail_table(struct diff *d, struct job *j, const char *side)
             db_query_cancel(d->side[w].q);
 }
 
+/* Field value i of a row in canonical form, in d->canon[which]. */
+static void field_canon(struct diff *d, const struct job *j, const struct row *r, int i,
+                        int which)
+{
+    int v = j->nkey + i, null;
+    struct db_cell c = { val(r, v), r->len[v], r->null[v] == 2 ? DB_BLOB : DB_TEXT };
+
+    d->canon[which].len = 0;
+    canon_value(&j->fields[i].spec, &c, &d->canon[which], &null);
+}
+
 static void compare(struct diff *d, struct job *j, const struct row *s, const struct row *t)
 {
     struct diff_field *f = NULL;
     size_t nf = 0;
 
     for (int i = 0; i < j->nfields; i++) {
-        int si = j->nkey + i, ri = j->nkey + j->nfields + i;
-        if (canon_equal(&j->fields[i].spec, val(s, si), s->len[si], s->null[si], val(t, si),
-                        t->len[si], t->null[si]))
-            continue;
+        int v = j->nkey + i;
+        if (s->null[v] == t->null[v] && s->len[v] == t->len[v] &&
+            !memcmp(val(s, v), val(t, v), s->len[v]))
+            continue;  /* the same bytes (or both NULL): the same canonical value */
+        if (s->null[v] != 1 && t->null[v] != 1) {
+            field_canon(d, j, s, i, 0);
+            field_canon(d, j, t, i, 1);
+            if (canon_equal(&j->fields[i].spec, d->canon[0].s, d->canon[0].len, 0,
+                            d->canon[1].s, d->canon[1].len, 0))
+                continue;
+        }
         f = xrealloc(f, (nf + 1) * sizeof *f);
         f[nf++] = (struct diff_field){
             j->fields[i].source, j->fields[i].target,
-            typed(&j->fields[i].spec, val(s, ri), s->len[ri], s->null[ri] == 1),
-            typed(&j->fields[i].spec, val(t, ri), t->len[ri], t->null[ri] == 1) };
+            typed(&j->fields[i].spec, val(s, v), s->len[v], s->null[v] == 1),
+            typed(&j->fields[i].spec, val(t, v), t->len[v], t->null[v] == 1) };
     }
     if (nf) {
         j->result.changed++;
@@ -460,33 +481,24 @@ static void progress(struct diff *d, struct job *j)
 
 /* Appends value i of the row being read to d->scratch in canonical form;
  * returns whether that is the value's own bytes. */
-static int put_value(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
+/* Appends value i of the row being read to d->scratch: in canonical form
+ * under `sp`, or with no spec as the database gave it, followed by a NUL. */
+static void put_value(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
 {
-    int null, same;
+    int null;
 
     d->off[i] = (uint32_t)d->scratch.len;
-    same = canon_value(sp, c, &d->scratch, &null);
-    d->null[i] = (unsigned char)null;
-    d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
-    return same;
-}
-
-/* Keeps value i as the database gave it, for the report: stored only when it
- * is not the same bytes as canonical value `canon`. */
-static void put_raw(struct diff *d, int i, const struct db_cell *c, int canon, int same)
-{
-    d->null[i] = !c->p;
-    if (c->p && (same || ((size_t)d->len[canon] == c->len &&
-                          !memcmp(d->scratch.s + d->off[canon], c->p, c->len)))) {
-        d->off[i] = d->off[canon];
-        d->len[i] = d->len[canon];
-        d->null[i] = 2;
-        return;
+    if (sp) {
+        canon_value(sp, c, &d->scratch, &null);
+        d->null[i] = (unsigned char)null;
+    } else {
+        d->null[i] = !c->p ? 1 : c->type == DB_BLOB ? 2 : 0;
+        if (c->p)
+            sbuf_add(&d->scratch, c->p, c->len);
     }
-    d->off[i] = (uint32_t)d->scratch.len;
-    if (c->p)
-        sbuf_add(&d->scratch, c->p, c->len);
     d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
+    if (!sp)
+        sbuf_add(&d->scratch, "", 1);
 }
 
 /* A row of a table without key: the hash of its canonical fields, lengths and
@@ -510,7 +522,7 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
 {
     struct job *j = &d->jobs[d->at];
     struct side *s = &d->side[which];
-    int nv = j->nkey + 2 * j->nfields;
+    int nv = j->nkey + j->nfields;
 
     if (j->result.error)
         return DB_CONTINUE;  /* being stopped: drain */
@@ -518,12 +530,9 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
             put_value(d, i, &j->key_spec[i], db_cell(b, r, i));
-        for (int i = 0; i < j->nfields; i++) {
-            const struct db_cell *c = db_cell(b, r, j->fields[i].col);
-            int same = put_value(d, j->nkey + i, &j->fields[i].spec, c);
-            if (!j->result.no_key)
-                put_raw(d, j->nkey + j->nfields + i, c, j->nkey + i, same);
-        }
+        for (int i = 0; i < j->nfields; i++)  /* hashed when there is no key: canonical */
+            put_value(d, j->nkey + i, j->result.no_key ? &j->fields[i].spec : NULL,
+                      db_cell(b, r, j->fields[i].col));
         if (which == 0)
             j->result.source_rows++;
         else
@@ -752,7 +761,7 @@ static void next_table(struct diff *d)
     }
     j->result.started = uv_hrtime();
     {   /* room for one row's values */
-        size_t nv = (size_t)(j->nkey + 2 * j->nfields);
+        size_t nv = (size_t)(j->nkey + j->nfields);
         d->off = xrealloc(d->off, nv * sizeof *d->off);
         d->len = xrealloc(d->len, nv * sizeof *d->len);
         d->null = xrealloc(d->null, nv);
@@ -1102,6 +1111,7 @@ void diff_free(struct diff *d)
     side_reset(&d->side[1]);
     free(d->jobs);
     sbuf_free(&d->scratch);
+    sbuf_free(&d->canon[0]), sbuf_free(&d->canon[1]);
     free(d->off), free(d->len), free(d->null);
     free(d->tables);
     free(d->checks);

@@ -10,6 +10,7 @@
  * (Steele & White's and Ryu's idea); the one closest to v is kept. */
 #include "config.h"
 #include "dtoa.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -45,30 +46,28 @@ static int slow(char *buf, double v)
 static int place(char *buf, int neg, uint64_t c, int q)
 {
     char d[24];
-    int n = 0, len = 0;
+    int n = int_format(d, (int64_t)c), len = 0;  /* c < 10^18 */
 
-    do
-        d[n++] = (char)('0' + c % 10);
-    while (c /= 10);
     if (neg)
         buf[len++] = '-';
     if (q >= n) {  /* 0.000ddd */
         buf[len++] = '0';
         buf[len++] = '.';
-        for (int i = 0; i < q - n; i++)
-            buf[len++] = '0';
-        while (n)
-            buf[len++] = d[--n];
-    } else {
-        while (n > (q > 0 ? q : 0))
-            buf[len++] = d[--n];
-        for (int i = 0; i < -q; i++)
-            buf[len++] = '0';
-        if (q > 0) {
-            buf[len++] = '.';
-            while (n)
-                buf[len++] = d[--n];
-        }
+        memset(buf + len, '0', (size_t)(q - n));
+        len += q - n;
+        memcpy(buf + len, d, (size_t)n);
+        len += n;
+    } else if (q <= 0) {  /* ddd000 */
+        memcpy(buf + len, d, (size_t)n);
+        len += n;
+        memset(buf + len, '0', (size_t)-q);
+        len -= q;
+    } else {  /* ddd.ddd */
+        memcpy(buf + len, d, (size_t)(n - q));
+        len += n - q;
+        buf[len++] = '.';
+        memcpy(buf + len, d + n - q, (size_t)q);
+        len += q;
     }
     buf[len] = '\0';
     return len;
@@ -110,16 +109,25 @@ int dtoa_shortest(char *buf, double v)
     lo += !lo_exact;  /* the ceiling */
     mid = (uint64_t)(Nv >> S);
     rem = Nv & mask;  /* what v has beyond mid, over 2^S */
-    /* drop digits while some number with one digit fewer is still inside */
-    for (;;) {
-        uint64_t h = hi / 10, l = (lo + 9) / 10;
-        int he = hi_exact && hi % 10 == 0, le = lo_exact && lo % 10 == 0;
-        if (l + (le && !even) + (he && !even) > h)
-            break;
-        hi = h, lo = l, hi_exact = he, lo_exact = le;
-        p10 *= 10;
-        drop++;
-    }
+    /* drop digits while some number with that many fewer is still inside:
+     * 16, 8, 4, 2, 1 at a time (whether k can go is monotone in k); the
+     * divisors are constants, so they compile to multiplications */
+#define DROP(k, p)                                                                   \
+    do {                                                                             \
+        uint64_t h = hi / (p), l = lo / (p) + (lo % (p) != 0);                       \
+        int he = hi_exact && hi % (p) == 0, le = lo_exact && lo % (p) == 0;          \
+        if (l + (le && !even) + (he && !even) <= h) {                                \
+            hi = h, lo = l, hi_exact = he, lo_exact = le;                            \
+            p10 *= (p);                                                              \
+            drop += (k);                                                             \
+        }                                                                            \
+    } while (0)
+    DROP(16, UINT64_C(10000000000000000));
+    DROP(8, UINT64_C(100000000));
+    DROP(4, UINT64_C(10000));
+    DROP(2, UINT64_C(100));
+    DROP(1, UINT64_C(10));
+#undef DROP
     {   /* the candidate closest to v, half to even */
         uint64_t c = mid / p10, r = mid % p10, half = p10 / 2;
         u128 rhalf = (u128)1 << (S - 1);
