@@ -1,6 +1,8 @@
 /* db_sqlite: SQLite on the libuv thread pool. One job at a time per
  * connection (open, step a batch, close); the loop thread only touches the
- * connection between jobs and sees results in the after-work callback. */
+ * connection between jobs and sees results in the after-work callback.
+ * Batches alternate between two buffers: while the consumer reads one on the
+ * loop, the next job already steps into the other (unless paused). */
 #include "config.h"
 #include "db_int.h"
 #include "dtoa.h"
@@ -35,11 +37,15 @@ struct lite {
     int rc;
     char *jerr;
     int finished;               /* SQLITE_DONE reached */
-    char *arena;
-    size_t alen, acap;
-    struct slot *slots;
-    size_t nslots, slotcap;
-    size_t nrows;
+    struct buf {                /* one batch: values in an arena, their places in slots */
+        char *arena;
+        size_t alen, acap;
+        struct slot *slots;
+        size_t nslots, slotcap;
+        size_t nrows;
+    } buf[2];
+    int fill;                   /* the buffer the next job steps into */
+    int held;                   /* a buffer stepped while paused, to deliver on resume; -1 */
     char **colnames;
     int ncols;
     struct db_cell *cells;
@@ -107,18 +113,20 @@ static void do_open(struct lite *l)
     sqlite3_progress_handler(l->conn, 1000, progress, l);
 }
 
-static void arena_add(struct lite *l, const void *p, size_t n, enum db_type type)
+static void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
 {
-    l->slots = xgrow(l->slots, &l->slotcap, l->nslots + 1, sizeof *l->slots);
-    l->slots[l->nslots++] = (struct slot){ l->alen, n, type };
-    l->arena = xgrow(l->arena, &l->acap, l->alen + n + 1, 1);
+    if (b->nslots == b->slotcap)
+        b->slots = xgrow(b->slots, &b->slotcap, b->nslots + 1, sizeof *b->slots);
+    b->slots[b->nslots++] = (struct slot){ b->alen, n, type };
+    if (b->alen + n + 1 > b->acap)
+        b->arena = xgrow(b->arena, &b->acap, b->alen + n + 1, 1);
     if (n)
-        memcpy(l->arena + l->alen, p, n);
-    l->arena[l->alen + n] = '\0';  /* text stays a C string */
-    l->alen += n + 1;
+        memcpy(b->arena + b->alen, p, n);
+    b->arena[b->alen + n] = '\0';  /* text stays a C string */
+    b->alen += n + 1;
 }
 
-static void copy_value(struct lite *l, int c)
+static void copy_value(struct lite *l, struct buf *b, int c)
 {
     sqlite3_stmt *s = l->stmt;
     char buf[DTOA_MAX];
@@ -126,24 +134,24 @@ static void copy_value(struct lite *l, int c)
 
     switch (sqlite3_column_type(s, c)) {
     case SQLITE_NULL:
-        arena_add(l, NULL, 0, DB_NULL);
+        arena_add(b, NULL, 0, DB_NULL);
         break;
     case SQLITE_INTEGER:
         n = int_format(buf, sqlite3_column_int64(s, c));
-        arena_add(l, buf, (size_t)n, DB_INT);
+        arena_add(b, buf, (size_t)n, DB_INT);
         break;
     case SQLITE_FLOAT:
         n = dtoa_shortest(buf, sqlite3_column_double(s, c));
-        arena_add(l, buf, (size_t)n, DB_FLOAT);
+        arena_add(b, buf, (size_t)n, DB_FLOAT);
         break;
     case SQLITE_BLOB: {
         const void *p = sqlite3_column_blob(s, c);
-        arena_add(l, p, (size_t)sqlite3_column_bytes(s, c), DB_BLOB);
+        arena_add(b, p, (size_t)sqlite3_column_bytes(s, c), DB_BLOB);
         break;
     }
     default: {
         const unsigned char *p = sqlite3_column_text(s, c);
-        arena_add(l, p, (size_t)sqlite3_column_bytes(s, c), DB_TEXT);
+        arena_add(b, p, (size_t)sqlite3_column_bytes(s, c), DB_TEXT);
         break;
     }
     }
@@ -152,6 +160,7 @@ static void copy_value(struct lite *l, int c)
 static void do_step(struct lite *l)
 {
     db_query_t *q = l->db->active;
+    struct buf *b = &l->buf[l->fill];
     int rc = SQLITE_ROW;
 
     if (atomic_load(&l->interrupt))
@@ -168,11 +177,11 @@ static void do_step(struct lite *l)
         for (int c = 0; c < l->ncols; c++)
             l->colnames[c] = xstrdup(sqlite3_column_name(l->stmt, c));
     }
-    while (l->nrows < q->o.batch_rows && l->alen < BATCH_BYTES &&
+    while (b->nrows < q->o.batch_rows && b->alen < BATCH_BYTES &&
            (rc = sqlite3_step(l->stmt)) == SQLITE_ROW) {
         for (int c = 0; c < l->ncols; c++)
-            copy_value(l, c);
-        l->nrows++;
+            copy_value(l, b, c);
+        b->nrows++;
     }
     if (rc == SQLITE_DONE) {
         l->finished = 1;
@@ -212,24 +221,31 @@ static void query_reset(struct lite *l)
     l->finished = 0;
     l->timed_out = 0;
     l->deadline = 0;
+    for (int i = 0; i < 2; i++)
+        l->buf[i].nrows = l->buf[i].nslots = l->buf[i].alen = 0;
+    l->held = -1;
     atomic_store(&l->interrupt, 0);
 }
 
-static int deliver(struct lite *l, db_query_t *q)
+/* Hands buffer i to the consumer (nothing if it is empty) and empties it. */
+static int deliver(struct lite *l, db_query_t *q, int i)
 {
+    struct buf *f = &l->buf[i];
     struct db_batch b;
-    size_t n = l->nrows * (size_t)l->ncols;
+    size_t n = f->nrows * (size_t)l->ncols;
 
+    if (!f->nrows)
+        return DB_CONTINUE;
     l->cells = xgrow(l->cells, &l->cellcap, n, sizeof *l->cells);
-    for (size_t i = 0; i < n; i++) {
-        const struct slot *s = &l->slots[i];
-        l->cells[i] = (struct db_cell){ s->type == DB_NULL ? NULL : l->arena + s->off, s->len,
+    for (size_t k = 0; k < n; k++) {
+        const struct slot *s = &f->slots[k];
+        l->cells[k] = (struct db_cell){ s->type == DB_NULL ? NULL : f->arena + s->off, s->len,
                                         s->type };
     }
-    b = (struct db_batch){ .nrows = l->nrows, .ncols = l->ncols,
+    b = (struct db_batch){ .nrows = f->nrows, .ncols = l->ncols,
                            .colnames = (const char *const *)l->colnames,
                            .coltypes = NULL, .cells = l->cells };
-    l->nrows = l->nslots = l->alen = 0;
+    f->nrows = f->nslots = f->alen = 0;
     return db__deliver(q, &b);
 }
 
@@ -244,11 +260,19 @@ static void close_now(struct lite *l)
         l->disconnected(l->db);
 }
 
+/* The next batch: stepped into the buffer that is not waiting. */
+static void step_next(struct lite *l, int busy_buf)
+{
+    l->fill = !busy_buf;
+    run_job(l, JOB_STEP);
+}
+
 static void after_cb(uv_work_t *w, int status)
 {
     struct lite *l = w->data;
     db_t *db = l->db;
     db_query_t *q = db->active;
+    int got = l->fill;
     char *err;
 
     (void)status;
@@ -269,20 +293,25 @@ static void after_cb(uv_work_t *w, int status)
         free(err);
         return;
     }
-    if (l->nrows && q)
-        deliver(l, q);
     if (l->disconnected) {
         free(l->jerr);
         l->jerr = NULL;
         close_now(l);
     } else if (l->jerr || l->finished || q->stop) {
+        if (q && l->held >= 0)  /* a pause now is moot: the query is over */
+            deliver(l, q, l->held);
+        if (q)
+            deliver(l, q, got);
         err = l->jerr;
         l->jerr = NULL;
         query_reset(l);
         db__finish(q, err ? DB_EQUERY : DB_OK, err);
         free(err);
-    } else if (!q->paused) {
-        run_job(l, JOB_STEP);
+    } else if (q->paused) {
+        l->held = got;  /* stepped ahead before the pause: kept for the resume */
+    } else {
+        step_next(l, got);  /* the worker reads on while the consumer takes this batch */
+        deliver(l, q, got);
     }
 }
 
@@ -301,6 +330,7 @@ static void lite_connect(db_t *db)
     if (!l) {
         l = db->impl = xcalloc(1, sizeof *l);
         l->db = db;
+        l->held = -1;
     }
     run_job(l, JOB_OPEN);
 }
@@ -318,10 +348,16 @@ static void lite_start(db_t *db, db_query_t *q)
 static void lite_resume(db_t *db, db_query_t *q)
 {
     struct lite *l = db->impl;
+    int held = l->held;
 
-    (void)q;
-    if (!l->busy)
-        run_job(l, JOB_STEP);
+    if (held >= 0) {
+        l->held = -1;
+        if (!l->busy)
+            step_next(l, held);
+        deliver(l, q, held);
+    } else if (!l->busy) {
+        step_next(l, !l->fill);
+    }
 }
 
 static void lite_cancel(db_t *db, db_query_t *q)
@@ -361,8 +397,10 @@ static void lite_free(db_t *db)
     if (!l)
         return;
     free(l->jerr);
-    free(l->arena);
-    free(l->slots);
+    for (int i = 0; i < 2; i++) {
+        free(l->buf[i].arena);
+        free(l->buf[i].slots);
+    }
     free(l->cells);
     free(l);
 }
