@@ -77,6 +77,13 @@ static const char *const migrations[] = {
     "CREATE TABLE signoffs ("
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, item TEXT NOT NULL,"
     "  status TEXT NOT NULL, user TEXT NOT NULL, note TEXT);",
+    /* 4 → 5: discrepancies found by run, and a run's decisions carried over
+     * without visiting every earlier run's copy of the same discrepancy */
+    "CREATE INDEX discrepancies_by_run ON discrepancies(run_id);"
+    "DROP INDEX discrepancies_by_key;"
+    "CREATE INDEX discrepancies_by_key ON discrepancies(tbl, kind, key_json, run_id);"
+    "CREATE INDEX discrepancies_decided ON discrepancies(tbl, kind, key_json, run_id)"
+    "  WHERE class IS NOT NULL OR owner IS NOT NULL OR decision IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

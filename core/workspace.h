@@ -13,7 +13,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 4
+#define WS_VERSION 5
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer

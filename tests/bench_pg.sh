@@ -69,7 +69,7 @@ measure_cmd() {
     local label=$1 key=$2
     shift 2
     local best= rss=
-    for _ in 1 2; do
+    for _ in 1 2 3; do
         /usr/bin/time -f "%e %M" -o "$work/t.out" "$@" >/dev/null 2>"$work/err.out" || :
         read -r s kb < <(tail -n 1 "$work/t.out")  # after "Command exited with …"
         if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then best=$s; rss=$kb; fi
@@ -77,13 +77,29 @@ measure_cmd() {
     printf '  %-44s %7.2f s  %6d MB\n' "$label" "$best" $((rss / 1024))
     printf -v "t_$key" '%s' "$best"
 }
+q="SELECT * FROM bench ORDER BY id"
 echo " baseline (this machine):"
-measure_cmd "sqlite3: read the table ordered by key" sqlite sqlite3 src.db "SELECT * FROM bench ORDER BY id"
-measure_cmd "psql: COPY (… ORDER BY key) TO STDOUT" pg psql -X -d bench_src -c "COPY (SELECT * FROM bench ORDER BY id) TO STDOUT"
+measure_cmd "sqlite3: read the table ordered by key" sqlite sqlite3 src.db "$q"
+measure_cmd "psql: COPY (… ORDER BY key) TO STDOUT" pg psql -X -d bench_src -c "COPY ($q) TO STDOUT"
 measure_cmd "sqldiff on the SQLite pair" sqldiff sqldiff src.db tgt.db
+# the diff reads both sides at once: on a machine with few cores they compete
+measure_cmd "both sides read at once: sqlite3 + sqlite3" both_l2l bash -c \
+    "sqlite3 src.db '$q' >/dev/null & sqlite3 tgt.db '$q' >/dev/null; wait"
+measure_cmd "both sides read at once: sqlite3 + psql" both_l2p bash -c \
+    "sqlite3 src.db '$q' >/dev/null & psql -X -d bench_tgt -c 'COPY ($q) TO STDOUT' >/dev/null; wait"
+measure_cmd "both sides read at once: psql + psql" both_p2p bash -c \
+    "psql -X -d bench_src -c 'COPY ($q) TO STDOUT' >/dev/null & psql -X -d bench_tgt -c 'COPY ($q) TO STDOUT' >/dev/null; wait"
 echo " cutover diff (exit 1 expected: 0.2 % changed):"
-(cd lite2lite && measure_cmd "SQLite → SQLite" l2l "$bin" diff --sample 0)
-(cd lite2pg && measure_cmd "SQLite → PostgreSQL" l2p "$bin" diff --sample 0)
-(cd pg2pg && measure_cmd "PostgreSQL → PostgreSQL" p2p "$bin" diff --sample 0)
+cd lite2lite && measure_cmd "SQLite → SQLite" l2l "$bin" diff --sample 0 && cd ..
+cd lite2pg && measure_cmd "SQLite → PostgreSQL" l2p "$bin" diff --sample 0 && cd ..
+cd pg2pg && measure_cmd "PostgreSQL → PostgreSQL" p2p "$bin" diff --sample 0 && cd ..
 (cd lite2lite && "$bin" diff --ndjson | tail -n 1 | grep -q "\"changed\":$((n / 500))") &&
     echo "  (each run found exactly $((n / 500)) changed rows)"
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+slower() { awk "BEGIN { print ($1 > $2) ? $1 : $2 }"; }
+echo " ratios (targets: 1.3x the slower side's bare read; SQLite pair: 1x sqldiff):"
+printf '  %-24s %5sx the slower bare read  %5sx both read at once\n' \
+    "SQLite → SQLite:" "$(ratio "$t_l2l" "$t_sqlite")" "$(ratio "$t_l2l" "$t_both_l2l")" \
+    "SQLite → PostgreSQL:" "$(ratio "$t_l2p" "$(slower "$t_sqlite" "$t_pg")")" "$(ratio "$t_l2p" "$t_both_l2p")" \
+    "PostgreSQL → PostgreSQL:" "$(ratio "$t_p2p" "$t_pg")" "$(ratio "$t_p2p" "$t_both_p2p")"
+printf '  %-24s %5sx sqldiff\n' "SQLite → SQLite:" "$(ratio "$t_l2l" "$t_sqldiff")"

@@ -70,6 +70,22 @@ static void test_upgrade_and_refusal(void **state)
     assert_int_equal(ws_version(ws), WS_VERSION);
     assert_int_equal(ws_count(ws, "runs"), 0);
     ws_close(ws);
+    {   /* version 5: discrepancies found by run and by key, decisions by a partial index */
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char names[200] = "";
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(name, ' ') FROM (SELECT "
+                         "name FROM sqlite_schema WHERE type = 'index' AND tbl_name = "
+                         "'discrepancies' AND sql IS NOT NULL ORDER BY name)", -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(names, sizeof names, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        assert_string_equal(names, "discrepancies_by_key discrepancies_by_run "
+                                   "discrepancies_decided");
+    }
     /* a workspace from a newer cutover is refused, and left alone */
     set_version(path, WS_VERSION + 1);
     assert_null(ws_open(path, &e));
