@@ -305,25 +305,22 @@ static void copy_line(struct pg *pg, char *line, int n)
     if (end > line && end[-1] == '\n')
         end--;
     for (; c < pg->ncols; c++) {
-        char *start = r, *tab;
+        char *start = r;
         if (r > end) {  /* fewer fields than columns: not from a server we know */
             cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
             continue;
         }
-        tab = memchr(r, '\t', (size_t)(end - r));
-        if (!tab)
-            tab = end;
-        if (tab - r == 2 && r[0] == '\\' && r[1] == 'N') {
-            cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
-            r = tab + 1;
-            continue;
-        }
-        w = memchr(r, '\\', (size_t)(tab - r));
-        if (!w) {  /* nothing escaped: the common case */
-            w = tab;
-        } else {
-            for (r = w; r < tab; r++) {
-                if (*r != '\\' || r + 1 == tab) {
+        while (r < end && *r != '\t' && *r != '\\')  /* fields are short: no memchr calls */
+            r++;
+        w = r;
+        if (r < end && *r == '\\') {
+            if (r == start && end - r >= 2 && r[1] == 'N' && (r + 2 == end || r[2] == '\t')) {
+                cell[c] = (struct db_cell){ NULL, 0, DB_NULL };
+                r += 3;
+                continue;
+            }
+            for (; r < end && *r != '\t'; r++) {  /* undo the escapes */
+                if (*r != '\\' || r + 1 == end) {
                     *w++ = *r;
                     continue;
                 }
@@ -340,7 +337,7 @@ static void copy_line(struct pg *pg, char *line, int n)
         }
         *w = '\0';  /* over the tab or the line end: there is room */
         cell[c] = (struct db_cell){ start, (size_t)(w - start), DB_TEXT };
-        r = tab + 1;
+        r++;
     }
 }
 

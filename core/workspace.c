@@ -16,6 +16,8 @@
 struct ws {
     sqlite3 *db;
     char *path;
+    /* kept prepared: a rehearsal records up to REH_CAP discrepancies a table */
+    sqlite3_stmt *carry, *put_disc;
 };
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
@@ -182,6 +184,8 @@ void ws_close(ws_t *ws)
 {
     if (!ws)
         return;
+    sqlite3_finalize(ws->carry);
+    sqlite3_finalize(ws->put_disc);
     sqlite3_close_v2(ws->db);
     free(ws->path);
     free(ws);
@@ -244,15 +248,12 @@ int ws_commit(ws_t *ws)
     return sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
+/* Binds the arguments `types` says ('i' long, 'r' double, 't' text or NULL),
+ * steps once and resets the statement for its next use. */
+static int bind_step(ws_t *ws, struct err *e, sqlite3_stmt *st, const char *types, va_list ap)
 {
-    sqlite3_stmt *st;
-    va_list ap;
     int rc;
 
-    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(ws, e, "cannot record");
-    va_start(ap, types);
     for (int i = 0; types[i]; i++) {
         if (types[i] == 'i') {
             sqlite3_bind_int64(st, i + 1, va_arg(ap, long));
@@ -266,10 +267,41 @@ static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types
                 sqlite3_bind_null(st, i + 1);
         }
     }
-    va_end(ap);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? 0 : fail(ws, e, "cannot record");
+}
+
+static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+    int rc;
+
+    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(ws, e, "cannot record");
+    va_start(ap, types);
+    rc = bind_step(ws, e, st, types, ap);
+    va_end(ap);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* exec_bind() through a statement kept prepared in *slot. */
+static int exec_kept(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *sql,
+                     const char *types, ...)
+{
+    va_list ap;
+    int rc;
+
+    if (!*slot && sqlite3_prepare_v3(ws->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
+                      SQLITE_OK)
+        return fail(ws, e, "cannot record");
+    va_start(ap, types);
+    rc = bind_step(ws, e, *slot, types, ap);
+    va_end(ap);
+    return rc;
 }
 
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
@@ -326,11 +358,14 @@ int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *tar
     char *klass = NULL, *owner = NULL, *decision = NULL;
     int accepted, rc;
 
-    if (sqlite3_prepare_v2(ws->db, "SELECT class, owner, decision FROM discrepancies WHERE "
+    if (!ws->carry &&
+        sqlite3_prepare_v3(ws->db, "SELECT class, owner, decision FROM discrepancies WHERE "
                            "tbl = ? AND kind = ? AND key_json = ? AND (class IS NOT NULL OR "
                            "owner IS NOT NULL OR decision IS NOT NULL) ORDER BY run_id DESC "
-                           "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+                           "LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT, &ws->carry, NULL) !=
+            SQLITE_OK)
         return fail(ws, e, "cannot read earlier discrepancies");
+    st = ws->carry;
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key_json, -1, SQLITE_STATIC);
@@ -340,9 +375,10 @@ int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *tar
         owner = (v = (const char *)sqlite3_column_text(st, 1)) ? xstrdup(v) : NULL;
         decision = (v = (const char *)sqlite3_column_text(st, 2)) ? xstrdup(v) : NULL;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);  /* they pointed at the caller's strings */
     accepted = klass && !strcmp(klass, "accepted_variance");
-    rc = exec_bind(ws, e, "INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json, "
+    rc = exec_kept(ws, e, &ws->put_disc, "INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json, "
                    "fields_json, class, owner, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    "itttttttt", run, table, target_table, kind, key_json, fields_json, klass,
                    owner, decision);
