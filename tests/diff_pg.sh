@@ -21,6 +21,17 @@ lines() {
            | join(" ")' "$1" | sed 's/ $//' | sort
 }
 
+# clean_pair DIR SOURCE TARGET LABEL: a plan for the pair in DIR (entered), whose
+# first diff must be clean
+clean_pair() {
+    mkdir "$1" && cd "$1" || exit 99
+    "$bin" init --source "$2" --target "$3" >/dev/null || exit 99
+    "$bin" diff --ndjson >run.ndjson
+    local rc=$?
+    [ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "$4" ||
+        not_ok "$4" "exit $rc" "$(head -5 run.ndjson)"
+}
+
 # --- the genuine differences, found without cutover ----------------------------------
 createdb -T chinook prod || exit 99
 dump_sqlite() { sqlite3 -list -separator '|' "$sqlite_chinook" "$1"; }
@@ -149,12 +160,7 @@ psql -X -At -d words -c "SELECT string_agg(w, ' ' ORDER BY w) FROM word" >icu.tx
 [ "$(cat icu.txt)" != "$(psql -X -At -d words -c "SELECT string_agg(w, ' ' ORDER BY w COLLATE \"C\") FROM word")" ] &&
     ok "the ICU and C orders differ ($(cat icu.txt))" || not_ok "the ICU and C orders differ"
 sqlite3 words.db "CREATE TABLE word (w TEXT PRIMARY KEY, note TEXT); INSERT INTO word VALUES ('apple', 'x'), ('Banana', 'é'), ('_under', 'y'), ('Zebra', 'z'), ('école', 'ü'), ('ábc', 'ñ'), ('b', 'b')"
-mkdir words && cd words
-"$bin" init --source sqlite:../words.db --target dbname=words >/dev/null || exit 99
-"$bin" diff --ndjson >run.ndjson
-rc=$?
-[ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "text keys and non-ASCII text: clean" ||
-    not_ok "text keys and non-ASCII text: clean" "exit $rc" "$(head -5 run.ndjson)"
+clean_pair words sqlite:../words.db dbname=words "text keys and non-ASCII text: clean"
 psql -X -q -d words -c "UPDATE word SET note = 'ö' WHERE w = 'école'; DELETE FROM word WHERE w = 'Banana'"
 "$bin" diff --ndjson >run.ndjson
 printf '%s\n' "word changed w=école note:ü->ö" "word missing w=Banana" >expected.txt
@@ -180,12 +186,8 @@ sqlite3 types.db "UPDATE t SET f = id / 3.0, n = round(id / 7.0, 2), ok = id % 2
     s = 'tab' || char(9) || 'here\\back ' || id"
 psql -X -q -d types -c "INSERT INTO t VALUES (301, '', 0.1, -0.5, NULL, NULL, NULL)"
 sqlite3 types.db "INSERT INTO t VALUES (301, x'', 0.1, -0.5, NULL, NULL, NULL)"
-mkdir types && cd types
-"$bin" init --source sqlite:../types.db --target dbname=types >/dev/null || exit 99
-"$bin" diff --ndjson >run.ndjson
-rc=$?
-[ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "bytea, float8, numeric, boolean, timestamp, escaped text: clean" ||
-    not_ok "bytea, float8, numeric, boolean, timestamp, escaped text: clean" "exit $rc" "$(head -5 run.ndjson)"
+clean_pair types sqlite:../types.db dbname=types \
+    "bytea, float8, numeric, boolean, timestamp, escaped text: clean"
 psql -X -q -d types -c "UPDATE t SET b = '\\x0aff' WHERE id = 7; UPDATE t SET f = 2.5 WHERE id = 8;
     UPDATE t SET s = E'tab\\there' WHERE id = 9; UPDATE t SET at = at + interval '1 ms' WHERE id = 10"
 "$bin" diff --ndjson >run.ndjson
