@@ -300,8 +300,8 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
-int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
-                int *null)
+void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+                 int *null)
 {
     const char *p = c->p;
     size_t n = c->len;
@@ -309,23 +309,23 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbu
 
     *null = !p;
     if (!p)
-        return 0;
+        return;
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
         raw(out, p, n);
-        return 0;
+        return;
     }
     /* the common cases: the value is already as we want it */
     if ((sp->kind == CK_INT && canonical_int(p, n)) ||
         ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
         ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);
-        return 1;
+        return;
     }
     /* the parsers below read C strings: text with a NUL inside is no number */
     if (sp->kind != CK_TEXT && sp->kind != CK_TIME && sp->kind != CK_BYTES &&
         sp->kind != CK_JSON && memchr(p, '\0', n)) {
         raw(out, p, n);
-        return 0;
+        return;
     }
     switch (sp->kind) {
     case CK_INT:
@@ -410,7 +410,6 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbu
         text(sp, p, n, out);
         break;
     }
-    return 0;
 }
 
 int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,

@@ -32,9 +32,8 @@ void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind);
 
 /* Appends the canonical form of `c` to `out`. NULL gives *null = 1 and
  * nothing. A value that does not read as the kind keeps its bytes behind a
- * '?' (so it still equals only the same bytes). Returns 1 when what it
- * appended is the value's own bytes (already canonical), else 0. */
-int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+ * '?' (so it still equals only the same bytes). */
+void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
                  int *null);
 /* Equal under the spec: same bytes, or within the tolerance. */
 int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,

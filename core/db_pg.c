@@ -514,15 +514,13 @@ static void pump_soon(struct pg *pg)
 static void pg_start(db_t *db, db_query_t *q)
 {
     struct pg *pg = db->impl;
-    int rc;
-
     char *copy_sql = NULL;
-    int sent;
+    int rc, sent;
 
     query_reset(pg);
     pg->copy = q->o.copy && !q->nparams;
-    if (pg->copy)
-        copy_sql = xasprintf("COPY (%s) TO STDOUT", q->sql);
+    if (pg->copy)  /* the line end: a trailing -- comment in the query ends before it */
+        copy_sql = xasprintf("COPY (%s\n) TO STDOUT", q->sql);
     sent = PQsendQueryParams(pg->conn, pg->copy ? copy_sql : q->sql, q->nparams, NULL,
                              (const char *const *)q->params, NULL, NULL, 0);
     free(copy_sql);

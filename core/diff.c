@@ -45,6 +45,7 @@ struct side {
     size_t nhashes, hcap;
     char msg[1400];
 };
+
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the quoted column */
@@ -479,8 +480,6 @@ static void progress(struct diff *d, struct job *j)
     }
 }
 
-/* Appends value i of the row being read to d->scratch in canonical form;
- * returns whether that is the value's own bytes. */
 /* Appends value i of the row being read to d->scratch: in canonical form
  * under `sp`, or with no spec as the database gave it, followed by a NUL. */
 static void put_value(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
