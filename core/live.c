@@ -53,8 +53,23 @@ struct live {
     long long ended;            /* the last round whose polls and windows have all ended */
     int64_t interval_ms;
     probes_t *probes;
+    /* the latest of the signals probes measure, for triggers naming them:
+     * failed_checks, and each side's connections, lock_waits, longest_query
+     * (a trigger takes the larger side); -1 until measured */
+    double signal[4][2];
     int stopping, running;      /* running: polls, windows and probes in flight */
 };
+
+static const char *const signals[4] = { "failed_checks", "connections", "lock_waits",
+                                        "longest_query" };
+
+static int signal_find(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, signals[i]))
+            return i;
+    return -1;
+}
 
 /* The target column that carries the source's watermark. */
 static const char *target_watermark(const struct cat_table *tt, const char *wm)
@@ -143,8 +158,9 @@ static void emit(struct live_side *s)
     t->lv->ev.on_sample(&x, t->lv->ev.arg);
 }
 
-/* The figure a trigger names, from the latest poll of every table; -1: a
- * metric live polling does not measure (a rehearsal's, see rb_advice). */
+/* The figure a trigger names, from the latest poll of every table or the
+ * latest probe; -1: not measured (yet), or a metric live polling does not
+ * measure (a rehearsal's, see rb_advice). */
 double live_measure(const live_t *lv, const char *metric)
 {
     int missing = !strcmp(metric, "missing_rows"), lag = !strcmp(metric, "lag");
@@ -153,6 +169,10 @@ double live_measure(const live_t *lv, const char *metric)
 
     if (!strcmp(metric, "error_rate"))
         return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
+    if (signal_find(metric) >= 0) {
+        const double *sv = lv->signal[signal_find(metric)];
+        return sv[0] > sv[1] ? sv[0] : sv[1];
+    }
     if (!missing && !drift && !lag && strcmp(metric, "latency"))
         return -1;
     for (size_t i = 0; i < lv->n; i++) {
@@ -307,9 +327,16 @@ static void win_done(void *arg, const struct win_result *r)
 static void probe_sample(const struct probe_sample *s, void *arg)
 {
     live_t *lv = arg;
+    int k = signal_find(s->name);
 
-    if (!lv->stopping && lv->ev.on_probe)
+    if (lv->stopping)
+        return;
+    if (lv->ev.on_probe)
         lv->ev.on_probe(s, lv->ev.arg);
+    if (k >= 0 && !s->error) {  /* failed_checks is "both": one value */
+        lv->signal[k][!strcmp(s->side, "target")] = s->value;
+        evaluate(lv);
+    }
 }
 
 static void probe_end(void *arg)
@@ -356,6 +383,7 @@ static void adopt(live_t *lv, const live_t *old)
     lv->tick = old->tick;
     lv->polls = old->polls;
     lv->failed = old->failed;
+    memcpy(lv->signal, old->signal, sizeof lv->signal);
     for (size_t i = 0; i < lv->plan->ntriggers; i++)
         for (size_t k = 0; k < old->plan->ntriggers; k++)
             if (!strcmp(lv->plan->triggers[i].name, old->plan->triggers[k].name))
@@ -392,6 +420,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->sheet = o->sheet;
     lv->hold = o->hold;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
+    for (int k = 0; k < 4; k++)
+        lv->signal[k][0] = lv->signal[k][1] = -1;
     lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
     lv->loop = loop;
     lv->db[0] = src;

@@ -107,8 +107,9 @@ size_t live_ntables(const live_t *lv);
 int live_settled(const live_t *lv);
 /* The figure a trigger or alert names from the latest polls: missing_rows
  * and drift_rows (rows; Σ of source − target, of its absolute value), lag
- * and latency (ms), error_rate (%); -1 for a metric live polling does not
- * measure. */
+ * and latency (ms), error_rate (%); from the latest probes: failed_checks,
+ * connections, lock_waits, longest_query (the larger side); -1 for a metric
+ * not measured yet or not measured live. */
 double live_measure(const live_t *lv, const char *metric);
 void live_counts(const live_t *lv, long long *polls, long long *failed);
 

@@ -80,12 +80,10 @@ static void measure_limits(mon_t *m)
         m->trig[i].value = m->live ? live_measure(m->live, m->trig[i].name) : -1;
     for (size_t i = 0; m->alerts && m->live && i < m->plan->nalerts; i++) {
         const char *name = m->plan->alerts[i].name;
-        double v = live_measure(m->live, name);
-        /* table figures only once both sides agree: half a round would open
-         * and close alerts; probes are one query each */
-        if (v < 0)
-            v = probe_value(m, name);
-        else if (!live_settled(m->live))
+        /* probes are one query each; table figures only once both sides
+         * agree: half a round would open and close alerts */
+        double v = probe_value(m, name);
+        if (v < 0 && (v = live_measure(m->live, name)) >= 0 && !live_settled(m->live))
             continue;
         if (v >= 0)
             alert_measure(m->alerts, name, v);

@@ -221,6 +221,22 @@ check "the report: five areas accepted, five items done, the keep list" \
 check "… each area with its sign-off and statement" \
     "Signed accepted by $me at" "$(grep -A12 '^### Support impact: accepted' report.md | grep -o "^Signed accepted by $me at")"
 
+# --- rollback triggers on what probes measure, judged live ------------------------------
+# A check that cannot agree (the target counts one job more) and a limit of one
+# connection: both cross at once and stay crossed, each reported exactly once.
+sed -e 's|^workspace *=.*|workspace = trig/state.db|' -e 's|^duration = 72h|duration = 5m\nchecks_every = 1|' \
+    cutover.ini >trig.ini
+printf '%s\n' '[check jobs_off_by_one]' 'source = SELECT count(*) FROM jobs' \
+    'target = SELECT count(*) + 1 FROM jobs' 'tolerance = 0' '[rollback]' \
+    'trigger.failed_checks = 1' 'trigger.connections = 1' 'authority = carol' >>trig.ini
+CUTOVER_SIMULATED_CLOCK=2026-02-01T00:00:00Z "$bin" --plan trig.ini watch --headless >trig.ndjson 2>trig.err
+check "a 5-minute session with triggers on failed_checks and connections ran (exit 0)" "0" "$?"
+check "both triggers breached once, judged from the probes: failed_checks at 1" \
+    "connections breached carol|failed_checks breached 1 carol|" \
+    "$(jq -r 'select(.type == "trigger") | "\(.trigger) \(.state)\(if .trigger == "failed_checks" then " \(.value)" else "" end) \(.authority)"' trig.ndjson | sort | tr '\n' '|')"
+check "… and on the timeline" "2" \
+    "$(sqlite3 trig/state.db "SELECT count(*) FROM runbook_log WHERE step = 'trigger' AND event = 'breached'")"
+
 # bounded: memory between round 1000 and the end, and the workspace's size
 wal_size=$(($(stat -c %s .cutover/state.db) + $(stat -c %s .cutover/state.db-wal 2>/dev/null || echo 0)))
 sqlite3 .cutover/state.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
