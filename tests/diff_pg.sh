@@ -150,6 +150,31 @@ mkdir pg2pg && cd pg2pg
 printf '%s\n' "invoice_line missing invoice_line_id=5" "playlist_track missing playlist_id=1,track_id=2" >expected.txt
 lines run.ndjson >actual.txt
 same "PostgreSQL → PostgreSQL: exactly the two deletions" expected.txt actual.txt
+# Ctrl-C: playlist_track's source slowed to 2 ms a row (8,715 rows) by its
+# `where`, interrupted a second after it started: the run ends cancelled, exit 1, with the
+# tables done before it and nothing of the table cut short
+cp cutover.ini plain.ini
+sed -i '/^\[table playlist_track\]/a where = pg_sleep(0.002 + 0 * playlist_id)::text = '"''" cutover.ini
+"$bin" diff --ndjson >cancel.ndjson 2>cancel.err &
+pid=$!
+for _ in $(seq 100); do  # until run 2 is recorded as started, then a second more
+    [ "$(sqlite3 .cutover/state.db "SELECT count(*) FROM runs WHERE id = 2" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+done
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "SIGINT cancels the run: exit 1, the summary says cancelled" "1 cancelled" \
+    "$rc $(jq -r 'select(.type == "summary") | .status' cancel.ndjson)"
+check "… and says so on stderr" "cutover: cancelling the run…" "$(grep -o 'cutover: cancelling the run…' cancel.err)"
+check "the workspace has the run cancelled, with its duration, and no result for the table cut short" \
+    "cancelled 1 0" \
+    "$(sqlite3 -separator ' ' .cutover/state.db "SELECT status, duration_ms > 0, (SELECT count(*) FROM results WHERE run_id = 2 AND object = 'playlist_track') FROM runs WHERE id = 2")"
+mv plain.ini cutover.ini
+"$bin" diff --ndjson >run.ndjson
+check "the next run is compared with the last finished one, not the cancelled one" "3 1 0 0 2" \
+    "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' run.ndjson)"
 cd ..
 
 # --- text keys in another collation, and non-ASCII text -------------------------------

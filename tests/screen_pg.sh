@@ -243,6 +243,18 @@ else not_ok "… as accepted_variance" "$(screen rh | grep 999999)"; fi
 T kill-session -t rh
 [ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
     ok "two runs recorded" || not_ok "two runs recorded"
+# Esc cancels a run: invoice_lines' source slowed (1 MB of randomness a row) by its `where`
+cp -r pristine cancel
+sed -i '/^\[table invoice_lines\]/a where = randomblob(1000000 + 0 * invoice_id) IS NOT NULL' cancel/cutover.ini
+start cx 130 36 "$work/cancel"
+wait_for cx "Mapping 12/42 approved ─"
+keys cx 3 z r
+expect_text "a run shows its progress while it runs" cx "running: invoice_lines "
+keys cx Escape
+expect_text "Esc cancels it" cx "run 1 cancelled:"
+T kill-session -t cx
+check "… recorded as cancelled, with no result for the table cut short" "cancelled 0" \
+    "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 
 # --- the runbook: real shell steps, gates, an overrun, a failure, rollback ---------------
 mkdir rb
