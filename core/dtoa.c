@@ -18,17 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned __int128 u128;
-
-#define P10(n) ((u128)UINT64_C(n))
-static const u128 pow10u[] = {
-    P10(1), P10(10), P10(100), P10(1000), P10(10000), P10(100000), P10(1000000),
-    P10(10000000), P10(100000000), P10(1000000000), P10(10000000000), P10(100000000000),
-    P10(1000000000000), P10(10000000000000), P10(100000000000000), P10(1000000000000000),
-    P10(10000000000000000), P10(100000000000000000), P10(1000000000000000000),
-    P10(10000000000000000000), P10(10000000000000000000) * 10,
-};
-
 /* printf's form, outside the window: the first precision that round-trips. */
 static int slow(char *buf, double v)
 {
@@ -41,6 +30,18 @@ static int slow(char *buf, double v)
     }
     return len;
 }
+
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+#define P10(n) ((u128)UINT64_C(n))
+static const u128 pow10u[] = {
+    P10(1), P10(10), P10(100), P10(1000), P10(10000), P10(100000), P10(1000000),
+    P10(10000000), P10(100000000), P10(1000000000), P10(10000000000), P10(100000000000),
+    P10(1000000000000), P10(10000000000000), P10(100000000000000), P10(1000000000000000),
+    P10(10000000000000000), P10(100000000000000000), P10(1000000000000000000),
+    P10(10000000000000000000), P10(10000000000000000000) * 10,
+};
 
 /* c with q digits after the point (q < 0: -q zeros before it). */
 static int place(char *buf, int neg, uint64_t c, int q)
@@ -142,3 +143,14 @@ int dtoa_shortest(char *buf, double v)
         return place(buf, neg, c, q - drop);
     }
 }
+#else
+/* No 128-bit integers (32-bit targets): printf's form everywhere. */
+int dtoa_shortest(char *buf, double v)
+{
+    if (v == 0) {
+        memcpy(buf, "0", 2);
+        return 1;
+    }
+    return slow(buf, v);
+}
+#endif
