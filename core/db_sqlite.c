@@ -128,30 +128,32 @@ static void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
 
 static void copy_value(struct lite *l, struct buf *b, int c)
 {
-    sqlite3_stmt *s = l->stmt;
+    /* the column's value once, then the value API: each sqlite3_column_*
+     * call does its own bookkeeping, several per value otherwise */
+    sqlite3_value *v = sqlite3_column_value(l->stmt, c);
     char buf[DTOA_MAX];
     int n;
 
-    switch (sqlite3_column_type(s, c)) {
+    switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
         arena_add(b, NULL, 0, DB_NULL);
         break;
     case SQLITE_INTEGER:
-        n = int_format(buf, sqlite3_column_int64(s, c));
+        n = int_format(buf, sqlite3_value_int64(v));
         arena_add(b, buf, (size_t)n, DB_INT);
         break;
     case SQLITE_FLOAT:
-        n = dtoa_shortest(buf, sqlite3_column_double(s, c));
+        n = dtoa_shortest(buf, sqlite3_value_double(v));
         arena_add(b, buf, (size_t)n, DB_FLOAT);
         break;
     case SQLITE_BLOB: {
-        const void *p = sqlite3_column_blob(s, c);
-        arena_add(b, p, (size_t)sqlite3_column_bytes(s, c), DB_BLOB);
+        const void *p = sqlite3_value_blob(v);
+        arena_add(b, p, (size_t)sqlite3_value_bytes(v), DB_BLOB);
         break;
     }
     default: {
-        const unsigned char *p = sqlite3_column_text(s, c);
-        arena_add(b, p, (size_t)sqlite3_column_bytes(s, c), DB_TEXT);
+        const unsigned char *p = sqlite3_value_text(v);
+        arena_add(b, p, (size_t)sqlite3_value_bytes(v), DB_TEXT);
         break;
     }
     }
