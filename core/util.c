@@ -136,11 +136,23 @@ int int_format(char *buf, int64_t v)
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
-    char tmp[24], *p = tmp + sizeof tmp;
+    static const uint64_t pow10[] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+        10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+        100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    };
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    int len = 0, n;
+    int neg = v < 0, bits = 64 - __builtin_clzll(u | 1);
+    int n = (bits * 1233) >> 12;  /* log10(2^bits), then exact by one comparison */
+    char *p;
 
-    while (u >= 100) {  /* two digits a step */
+    n += n < 20 && u >= pow10[n];
+    n += !n;
+    buf[0] = '-';
+    p = buf + neg + n;
+    *p = '\0';
+    while (u >= 100) {  /* two digits a step, written from the end */
         unsigned d = (unsigned)(u % 100) * 2;
         u /= 100;
         *--p = pairs[d + 1];
@@ -152,13 +164,7 @@ int int_format(char *buf, int64_t v)
     } else {
         *--p = (char)('0' + u);
     }
-    if (v < 0)
-        buf[len++] = '-';
-    n = (int)(tmp + sizeof tmp - p);
-    memcpy(buf + len, p, (size_t)n);
-    len += n;
-    buf[len] = '\0';
-    return len;
+    return neg + n;
 }
 
 int64_t dur_parse_ms(const char *s)
