@@ -767,8 +767,12 @@ static void next_table(struct diff *d)
     }
     d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
-    if (!d->side[0].q || !d->side[1].q)
+    if (!d->side[0].q || !d->side[1].q) {
         finish(d, DB_ECANCELED, "the connections are closing");
+        return;
+    }
+    d->last_progress = 0;  /* say which table is being read before its first rows come */
+    progress(d, j);
 }
 
 void diff_cancel(struct diff *d)

@@ -243,12 +243,15 @@ else not_ok "… as accepted_variance" "$(screen rh | grep 999999)"; fi
 T kill-session -t rh
 [ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
     ok "two runs recorded" || not_ok "two runs recorded"
-# Esc cancels a run: invoice_lines' source slowed (1 MB of randomness a row) by its `where`
+# Esc cancels a run: reading invoice_lines slowed by a transform that makes 1 MB of
+# randomness a row and keeps none of it (only the diff evaluates transforms)
 cp -r pristine cancel
-sed -i '/^\[table invoice_lines\]/a where = randomblob(1000000 + 0 * invoice_id) IS NOT NULL' cancel/cutover.ini
+sed -i 's/^\(invoice_lines\.description,invoice_lines\.description\),,/\1,"description || substr(randomblob(1000000 + 0 * line_no), 1, 0)",/' cancel/mapping.csv
 start cx 130 36 "$work/cancel"
 wait_for cx "Mapping 12/42 approved ─"
-keys cx 3 z r
+keys cx 3 z
+wait_for cx "No rehearsal recorded yet: press r to run one."
+keys cx r
 expect_text "a run shows its progress while it runs" cx "running: invoice_lines "
 keys cx Escape
 expect_text "Esc cancels it" cx "run 1 cancelled:"
