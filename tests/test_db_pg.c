@@ -296,7 +296,8 @@ static void cancel_cb(uv_timer_t *t)
     db_query_cancel(t->data);
 }
 
-/* Cancels after 200 ms, or lets the timeout do it; `streams`: rows had come. */
+/* Cancels 200 ms after the query was queued (with `streams`, after its first
+ * rows came), or lets the timeout do it. */
 static void cancel_after(const char *url, const char *sql, int timeout_ms, int expect, int copy,
                          int streams)
 {
@@ -311,6 +312,8 @@ static void cancel_after(const char *url, const char *sql, int timeout_ms, int e
     q = db_query(r.db, sql, 0, NULL, &qo, on_rows, on_done, &r);
     uv_timer_init(&loop, &t);
     t.data = q;
+    while (streams && !r.rows && !r.done)  /* a loaded machine may take a while to connect */
+        uv_run(&loop, UV_RUN_ONCE);
     if (!timeout_ms)
         uv_timer_start(&t, cancel_cb, 200, 0);
     while (!r.done)
