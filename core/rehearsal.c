@@ -2,6 +2,7 @@
 #include "rehearsal.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,15 +210,21 @@ const struct diff_table *reh_current(const struct reh *r)
     return r->done ? NULL : r->current;
 }
 
+/* A check's value as JSON: an integer, another number, or the text. */
 static json_t *number_or_text(const char *v)
 {
     char *end;
+    long long i;
     double d;
 
-    if (!v)
-        return json_null();
+    if (!v || !*v)
+        return v ? json_string(v) : json_null();
+    errno = 0;
+    i = strtoll(v, &end, 10);
+    if (!*end && !errno)
+        return json_integer(i);
     d = strtod(v, &end);
-    return *v && !*end ? json_real(d) : json_string(v);
+    return !*end ? json_real(d) : json_string(v);
 }
 
 json_t *reh_summary(const struct reh *r)
