@@ -37,6 +37,8 @@ struct live_table {
     int off;
 };
 
+#define NSIGNALS 4  /* the probes' signals a trigger may name: see signals[] */
+
 struct live {
     uv_loop_t *loop;
     db_t *db[2];
@@ -56,16 +58,16 @@ struct live {
     /* the latest of the signals probes measure, for triggers naming them:
      * failed_checks, and each side's connections, lock_waits, longest_query
      * (a trigger takes the larger side); -1 until measured */
-    double signal[4][2];
+    double signal[NSIGNALS][2];
     int stopping, running;      /* running: polls, windows and probes in flight */
 };
 
-static const char *const signals[4] = { "failed_checks", "connections", "lock_waits",
-                                        "longest_query" };
+static const char *const signals[NSIGNALS] = { "failed_checks", "connections", "lock_waits",
+                                               "longest_query" };
 
 static int signal_find(const char *name)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NSIGNALS; i++)
         if (!strcmp(name, signals[i]))
             return i;
     return -1;
@@ -420,7 +422,7 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->sheet = o->sheet;
     lv->hold = o->hold;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < NSIGNALS; k++)
         lv->signal[k][0] = lv->signal[k][1] = -1;
     lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
     lv->loop = loop;
