@@ -1,5 +1,6 @@
 #include "config.h"
 #include "acceptance.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -66,7 +67,7 @@ static double chart_max(const json_t *report, const char *signal, double *last)
     double m = -1;
 
     json_array_foreach(get(report, "hypercare.charts"), i, c) {
-        if (strcmp(json_string_value(json_object_get(c, "signal")), signal))
+        if (strcmp(jtext(c, "signal"), signal))
             continue;
         json_array_foreach(json_object_get(c, "points"), k, pt) {
             double v = json_number_value(json_object_get(pt, "max"));
@@ -130,12 +131,13 @@ static int stability(const json_t *r, json_t *ev)
 static int performance(const json_t *r, json_t *ev)
 {
     static const char *const signals[] = { "lag", "latency", "longest_query" };
+    enum { NSIG = sizeof signals / sizeof *signals };
     const json_t *a;
     size_t i;
     long alerts = 0;
     int any = 0;
 
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < NSIG; k++) {
         double m = chart_max(r, signals[k], NULL);
         char t[32];
         if (m >= 0) {
@@ -144,8 +146,8 @@ static int performance(const json_t *r, json_t *ev)
         }
     }
     json_array_foreach(get(r, "hypercare.alerts"), i, a)
-        for (size_t k = 0; k < 3; k++)
-            alerts += !strcmp(json_string_value(json_object_get(a, "metric")), signals[k]);
+        for (size_t k = 0; k < NSIG; k++)
+            alerts += !strcmp(jtext(a, "metric"), signals[k]);
     say(ev, "%ld alerts on lag, latency or query time", alerts);
     return any && alerts == 0;
 }
@@ -172,7 +174,7 @@ static int compliance(const json_t *r, json_t *ev)
     long undecided = 0, draft = num(r, "mapping.draft"), rejected = num(r, "mapping.rejected");
 
     json_array_foreach(get(r, "pilot_data"), i, t)
-        undecided += !strcmp(json_string_value(json_object_get(t, "decision")), "undecided");
+        undecided += !strcmp(jtext(t, "decision"), "undecided");
     say(ev, "mapping: %lld approved, %ld rejected, %ld still draft",
         num(r, "mapping.approved"), rejected, draft);
     say(ev, "%ld tables without a decision on their Pilot data", undecided);
@@ -190,8 +192,7 @@ static json_t *latest(json_t *signoffs, const char *kind, const char *item)
     size_t i;
 
     json_array_foreach(signoffs, i, s)
-        if (!strcmp(json_string_value(json_object_get(s, "kind")), kind) &&
-            !strcmp(json_string_value(json_object_get(s, "item")), item))
+        if (!strcmp(jtext(s, "kind"), kind) && !strcmp(jtext(s, "item"), item))
             found = s;
     return found;
 }
@@ -203,15 +204,14 @@ static json_t *keep_list(const json_t *report)
     size_t i;
 
     json_array_foreach(get(report, "pilot_data"), i, t) {
-        const char *d = json_string_value(json_object_get(t, "decision"));
+        const char *d = jtext(t, "decision");
         if (strcmp(d, "retain") && strcmp(d, "temporary"))
             continue;
         json_array_append_new(keep, json_pack("{s:O, s:s, s:O, s:s}", "table",
             json_object_get(t, "table"), "decision", d, "owner",
             json_object_get(t, "owner") ? json_object_get(t, "owner") : json_null(), "until",
             !strcmp(d, "retain") ? "kept in the Pilot archive (no expiry)"
-            : json_string_value(json_object_get(t, "expires"))
-            ? json_string_value(json_object_get(t, "expires")) : "no expiry date: set expires"));
+            : jstr(t, "expires") ? jstr(t, "expires") : "no expiry date: set expires"));
     }
     return keep;
 }
@@ -225,7 +225,7 @@ json_t *acc_build(const json_t *report, ws_t *ws)
     for (size_t i = 0; i < ACC_NAREAS; i++) {
         json_t *ev = json_array(), *s = latest(signoffs, "acceptance", acc_areas[i].name);
         int ok = measure[i](report, ev);
-        const char *status = s ? json_string_value(json_object_get(s, "status")) : "pending";
+        const char *status = s ? jtext(s, "status") : "pending";
         accepted += !strcmp(status, "accepted");
         json_array_append_new(areas, json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:O, s:O, s:O}",
             "area", acc_areas[i].name, "title", acc_areas[i].title, "asks", acc_areas[i].asks,
@@ -236,7 +236,7 @@ json_t *acc_build(const json_t *report, ws_t *ws)
     }
     for (size_t i = 0; i < ACC_NCHECKLIST; i++) {
         json_t *s = latest(signoffs, "decommission", acc_checklist[i].name);
-        int d = s && !strcmp(json_string_value(json_object_get(s, "status")), "done");
+        int d = s && !strcmp(jtext(s, "status"), "done");
         done += d;
         json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:O, s:O, s:O}",
             "item", acc_checklist[i].name, "title", acc_checklist[i].title, "asks",
@@ -285,8 +285,7 @@ int acc_sign(ws_t *ws, const json_t *report, const char *kind, const char *item,
                        area ? "accepted, rejected or pending" : "done or open");
     if (!area && !strcmp(item, "shutdown") && !strcmp(status, "done")) {
         json_t *acc = acc_build(report, ws);
-        long accepted = (long)json_integer_value(json_object_get(acc, "accepted"));
-        long done = (long)json_integer_value(json_object_get(acc, "done"));
+        long accepted = (long)jint(acc, "accepted"), done = (long)jint(acc, "done");
         int before = json_is_true(json_object_get(json_array_get(json_object_get(acc,
                                   "decommission"), ACC_NCHECKLIST - 1), "done"));
         json_decref(acc);

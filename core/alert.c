@@ -1,5 +1,6 @@
 #include "config.h"
 #include "alert.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -162,19 +163,13 @@ alerter_t *alert_new(uv_loop_t *loop, const struct plan *p, ws_t *ws, long sessi
     open = ws_alerts_json(ws, session, 1);  /* a resumed session's open alerts go on */
     json_array_foreach(open, i, v)
         for (size_t k = 0; k < p->nalerts; k++)
-            if (!strcmp(p->alerts[k].name, json_string_value(json_object_get(v, "metric")))) {
-                const char *lv = json_string_value(json_object_get(v, "level"));
+            if (!strcmp(p->alerts[k].name, jtext(v, "metric"))) {
+                const char *lv = jstr(v, "level");
                 a->st[k].level = lv && !strcmp(lv, "critical") ? CRITICAL : WARNING;
-                a->st[k].id = (long)json_integer_value(json_object_get(v, "id"));
+                a->st[k].id = (long)jint(v, "id");
             }
     json_decref(open);
     return a;
-}
-
-/* value reaches level: for a level of 0, any value above it. */
-static int reaches(double value, double level)
-{
-    return level > 0 ? value >= level : value > 0;
 }
 
 void alert_measure(alerter_t *a, const char *metric, double value)
@@ -183,8 +178,8 @@ void alert_measure(alerter_t *a, const char *metric, double value)
         const struct plan_limit *l = &a->plan->alerts[i];
         struct rule_state *s = &a->st[i];
         double lowest = l->warn >= 0 ? l->warn : l->value;
-        int level = reaches(value, l->value) ? CRITICAL
-                  : l->warn >= 0 && reaches(value, l->warn) ? WARNING : NONE;
+        int level = plan_limit_reached(value, l->value) ? CRITICAL
+                  : l->warn >= 0 && plan_limit_reached(value, l->warn) ? WARNING : NONE;
         double threshold = level == CRITICAL ? l->value : lowest;
         struct err e = { 0 };
         char msg[160], v[32];

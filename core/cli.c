@@ -1,5 +1,6 @@
 #include "config.h"
 #include "cli.h"
+#include "jsonx.h"
 #include "acceptance.h"
 #include "catalog.h"
 #include "db.h"
@@ -805,16 +806,6 @@ static void on_sigint(uv_signal_t *h, int signum)
     reh_cancel(r->reh);
 }
 
-static long long jint(json_t *o, const char *k)
-{
-    return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 static void print_summary(json_t *s, json_t *listed)
 {
     json_t *v, *prev = json_object_get(s, "previous");
@@ -971,16 +962,10 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
         printf("%-5s %-10s %-11s %-24s %10s %8s %8s %8s %8s\n", "RUN", "KIND", "STATUS",
                "STARTED", "DURATION", "MISSING", "EXTRA", "CHANGED", "OPEN");
         json_array_foreach(runs, i, v)
-            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld\n",
-                   (long long)json_integer_value(json_object_get(v, "run")),
-                   json_string_value(json_object_get(v, "kind")),
-                   json_string_value(json_object_get(v, "status")),
-                   json_string_value(json_object_get(v, "started_at")),
-                   dur_format(json_integer_value(json_object_get(v, "duration_ms")), d, sizeof d),
-                   (long long)json_integer_value(json_object_get(v, "missing")),
-                   (long long)json_integer_value(json_object_get(v, "extra")),
-                   (long long)json_integer_value(json_object_get(v, "changed")),
-                   (long long)json_integer_value(json_object_get(v, "open")));
+            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld\n", jint(v, "run"),
+                   jstr(v, "kind"), jstr(v, "status"), jstr(v, "started_at"),
+                   dur_format(jint(v, "duration_ms"), d, sizeof d), jint(v, "missing"),
+                   jint(v, "extra"), jint(v, "changed"), jint(v, "open"));
         json_decref(runs);
     }
     ws_close(ws);
@@ -1106,8 +1091,8 @@ static int cmd_report(struct cli *c, int argc, char **argv)
     rc = 0;
     if (!o.output)
         fputs(text, stdout);
-    else if (file_write_atomic(o.output, text, strlen(text)) < 0)
-        rc = err_set(&e, ERR_INPUT, "%s: cannot write: %s", o.output, strerror(errno)), fail(&e);
+    else if (file_write_atomic(o.output, text, strlen(text), &e) < 0)
+        rc = -1, fail(&e);
     free(text);
     json_decref(report);
     return rc;

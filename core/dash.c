@@ -376,8 +376,8 @@ int dash_export_report(struct dash *d, char **path, struct err *e)
     r = report_build(d->plan, &d->inv, &s, d->ws, d->masked[0], d->masked[1]);
     md = report_markdown(r);
     *path = plan_path(d->plan, "acceptance-report.md");
-    if (file_write_atomic(*path, md, strlen(md)) < 0)
-        rc = err_set(e, ERR_INPUT, "%s: cannot write: %s", *path, strerror(errno));
+    if (file_write_atomic(*path, md, strlen(md), e) < 0)
+        rc = -1;
     else if (d->ws)
         rc = ws_audit(d->ws, "export", "report", NULL, *path, e);
     free(md);

@@ -615,10 +615,8 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
         text = xasprintf(plan_text, turl);
         free(turl);
     }
-    if (file_write_atomic(plan, text, strlen(text)) < 0) {
-        err_set(e, ERR_INPUT, "%s: cannot write: %s", plan, strerror(errno));
+    if (file_write_atomic(plan, text, strlen(text), e) < 0)
         goto out;
-    }
     if (write_mapping(map, e) < 0)
         goto out;
     rc = 0;

@@ -2,6 +2,14 @@
 #include "history.h"
 
 
+static void absorb(struct hist_bucket *into, const struct hist_bucket *b)
+{
+    into->min = b->min < into->min ? b->min : into->min;
+    into->max = b->max > into->max ? b->max : into->max;
+    into->sum += b->sum;
+    into->n += b->n;
+}
+
 /* Two neighbours become one bucket twice as wide: room for as many again. */
 static void halve(struct hist *h)
 {
@@ -12,11 +20,7 @@ static void halve(struct hist *h)
         struct hist_bucket *b = &h->b[i];
         int64_t start = b->start_ms - b->start_ms % h->width_ms;
         if (k && h->b[k - 1].start_ms == start) {
-            struct hist_bucket *m = &h->b[k - 1];
-            m->min = b->min < m->min ? b->min : m->min;
-            m->max = b->max > m->max ? b->max : m->max;
-            m->sum += b->sum;
-            m->n += b->n;
+            absorb(&h->b[k - 1], b);
         } else {
             h->b[k] = *b;
             h->b[k++].start_ms = start;
@@ -28,18 +32,14 @@ static void halve(struct hist *h)
 void hist_add_bucket(struct hist *h, int64_t start_ms, double min, double max, double sum,
                      long n)
 {
-    struct hist_bucket *b;
-    int64_t start;
+    struct hist_bucket b;
 
     if (!h->width_ms)
         h->width_ms = HIST_BUCKET_MS;
-    start = start_ms - start_ms % h->width_ms;
-    if (h->nb && h->b[h->nb - 1].start_ms == start) {
-        b = &h->b[h->nb - 1];
-        b->min = (float)min < b->min ? (float)min : b->min;
-        b->max = (float)max > b->max ? (float)max : b->max;
-        b->sum += sum;
-        b->n += (uint32_t)n;
+    b = (struct hist_bucket){ start_ms - start_ms % h->width_ms, (float)min, (float)max, sum,
+                              (uint32_t)n };
+    if (h->nb && h->b[h->nb - 1].start_ms == b.start_ms) {
+        absorb(&h->b[h->nb - 1], &b);
         return;
     }
     if (h->nb == HIST_BUCKETS) {
@@ -47,7 +47,7 @@ void hist_add_bucket(struct hist *h, int64_t start_ms, double min, double max, d
         hist_add_bucket(h, start_ms, min, max, sum, n);
         return;
     }
-    h->b[h->nb++] = (struct hist_bucket){ start, (float)min, (float)max, sum, (uint32_t)n };
+    h->b[h->nb++] = b;
 }
 
 void hist_add(struct hist *h, int64_t at_ms, double v)
@@ -73,6 +73,20 @@ int hist_last(const struct hist *h, int64_t since_ms, double *out, int max)
     for (int i = 0; i < n; i++)
         out[i] = h->recent[(h->at + from + i) % HIST_RECENT].v;
     return n;
+}
+
+int hist_recent(const struct hist *h, int64_t since_ms, double *out, int cells)
+{
+    double all[HIST_RECENT];
+    int n = hist_last(h, since_ms, all, HIST_RECENT), k = n < cells ? n : cells;
+
+    for (int c = 0; c < k; c++) {  /* values [c·n/k, (c+1)·n/k) */
+        int lo = c * n / k, hi = (c + 1) * n / k;
+        out[c] = all[lo];
+        for (int i = lo + 1; i < hi; i++)
+            out[c] = all[i] > out[c] ? all[i] : out[c];
+    }
+    return k;
 }
 
 int hist_session(const struct hist *h, double *out, int cells)

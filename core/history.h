@@ -30,11 +30,14 @@ struct hist {
 
 /* A value at a time (times only ever grow). */
 void hist_add(struct hist *h, int64_t at_ms, double v);
-/* A bucket of values recorded elsewhere (the workspace's, on resume). */
+/* A bucket of values at once (hist_add adds a bucket of one). */
 void hist_add_bucket(struct hist *h, int64_t start_ms, double min, double max, double sum,
                      long n);
 /* The latest `max` values (oldest first) of those since `since_ms`. */
 int hist_last(const struct hist *h, int64_t since_ms, double *out, int max);
+/* The values since `since_ms` in `cells` values, the largest of each
+ * cell's span; fewer while there are fewer values. */
+int hist_recent(const struct hist *h, int64_t since_ms, double *out, int cells);
 /* The whole session in `cells` values, the largest of each cell's span
  * (the worst, for the signals cutover watches); fewer while it is short. */
 int hist_session(const struct hist *h, double *out, int cells);

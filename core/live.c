@@ -166,15 +166,13 @@ static void emit(struct live_side *s)
 double live_measure(const live_t *lv, const char *metric)
 {
     int missing = !strcmp(metric, "missing_rows"), lag = !strcmp(metric, "lag");
-    int drift = !strcmp(metric, "drift_rows");
+    int drift = !strcmp(metric, "drift_rows"), k;
     double v = 0;
 
     if (!strcmp(metric, "error_rate"))
         return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
-    if (signal_find(metric) >= 0) {
-        const double *sv = lv->signal[signal_find(metric)];
-        return sv[0] > sv[1] ? sv[0] : sv[1];
-    }
+    if ((k = signal_find(metric)) >= 0)
+        return lv->signal[k][0] > lv->signal[k][1] ? lv->signal[k][0] : lv->signal[k][1];
     if (!missing && !drift && !lag && strcmp(metric, "latency"))
         return -1;
     for (size_t i = 0; i < lv->n; i++) {
@@ -212,7 +210,7 @@ static void evaluate(live_t *lv)
     for (size_t i = 0; lv->ev.on_trigger && i < lv->plan->ntriggers; i++) {
         const struct plan_limit *l = &lv->plan->triggers[i];
         double v = live_measure(lv, l->name);
-        int now = v >= 0 && (l->value > 0 ? v >= l->value : v > 0);
+        int now = v >= 0 && plan_limit_reached(v, l->value);
 
         if (v >= 0 && now != lv->breached[i]) {
             struct live_trigger t = { l, v, now };

@@ -92,6 +92,11 @@ const char *plan_decision_name(enum plan_decision d)
     return decision_names[d];
 }
 
+int plan_limit_reached(double value, double limit)
+{
+    return limit > 0 ? value >= limit : value > 0;
+}
+
 const char *plan_unit_name(enum plan_unit u)
 {
     return u == UNIT_MS ? "ms" : u == UNIT_PERCENT ? "%" : "rows";

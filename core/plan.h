@@ -103,6 +103,8 @@ char *plan_path(const struct plan *p, const char *rel);
 const char *plan_decision_name(enum plan_decision d);
 /* A limit's unit as events name it: rows, ms or %. */
 const char *plan_unit_name(enum plan_unit u);
+/* Whether a value reaches a limit: at or above it; a limit of 0, above 0. */
+int plan_limit_reached(double value, double limit);
 /* A value in its unit as a person reads it: 17, 2.5%, 30m20s. */
 char *plan_value_text(double v, enum plan_unit u, char *buf, size_t n);
 int plan_decision_parse(const char *s, enum plan_decision *d);

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "report.h"
 #include "acceptance.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -102,7 +103,7 @@ static void parse_column(json_t *rows, const char *col)
     size_t i;
 
     json_array_foreach(rows, i, r) {
-        const char *t = json_string_value(json_object_get(r, col));
+        const char *t = jstr(r, col);
         json_t *v = t ? json_loads(t, 0, NULL) : NULL;
         if (v)
             json_object_set_new(r, col, v);
@@ -123,7 +124,7 @@ static json_t *charts(const struct plan *p, ws_t *ws, const json_t *sessions)
         { "longest_query", "probe", "Longest running query", "ms" },
     };
     json_t *all = json_array(), *last = json_array_get(sessions, json_array_size(sessions) - 1);
-    long session = last ? (long)json_integer_value(json_object_get(last, "session")) : 0;
+    long session = (long)jint(last, "session");
     size_t n = sizeof fixed / sizeof *fixed;
 
     for (size_t i = 0; session > 0 && i < n + p->nprobes; i++) {
@@ -157,8 +158,7 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
 
     clock_iso(now, sizeof now);
     if (json_array_size(runs)) {
-        last = (long)json_integer_value(json_object_get(json_array_get(runs,
-                                        json_array_size(runs) - 1), "run"));
+        last = (long)jint(json_array_get(runs, json_array_size(runs) - 1), "run");
         json_decref(disc);
         disc = ws_discrepancies_json(ws, last, 1000);
         parse_column(disc, "key");
@@ -187,12 +187,6 @@ struct out {
     struct sbuf b;
     int html;
 };
-
-static const char *str(const json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
 
 /* Text as it goes into the document: HTML-escaped, or in a Markdown table
  * cell with no pipe or line end to break the row. */
@@ -314,12 +308,12 @@ static void chart_svg(struct out *o, const json_t *c)
     json_array_foreach(pts, i, pt)
         if (json_number_value(json_object_get(pt, "max")) > top)
             top = json_number_value(json_object_get(pt, "max"));
-    heading(o, 3, "%s", str(c, "title"));
-    snprintf(label, sizeof label, "%g %s", top, str(c, "unit"));
+    heading(o, 3, "%s", jtext(c, "title"));
+    snprintf(label, sizeof label, "%g %s", top, jtext(c, "unit"));
     sbuf_printf(&o->b, "<svg class=\"chart\" data-signal=\"%s\" viewBox=\"0 0 %g %g\" "
                 "width=\"%g\" height=\"%g\" role=\"img\">\n<rect class=\"frame\" x=\"0\" y=\"0\" "
                 "width=\"%g\" height=\"%g\"></rect>\n<polygon class=\"band\" points=\"",
-                str(c, "signal"), w, h + 20, w, h + 20, w, h);
+                jtext(c, "signal"), w, h + 20, w, h + 20, w, h);
     for (int pass = 0; pass < 2; pass++)  /* max left to right, min back */
         for (size_t k = 0; k < n; k++) {
             size_t j = pass ? n - 1 - k : k;
@@ -333,9 +327,9 @@ static void chart_svg(struct out *o, const json_t *c)
     sbuf_printf(&o->b, "\"></polyline>\n<text x=\"4\" y=\"12\">max ");
     text(o, label, 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"4\" y=\"%g\">", h + 16);
-    text(o, str(json_array_get(pts, 0), "t"), 0);
+    text(o, jtext(json_array_get(pts, 0), "t"), 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", w - 4, h + 16);
-    text(o, str(json_array_get(pts, n - 1), "t"), 0);
+    text(o, jtext(json_array_get(pts, n - 1), "t"), 0);
     sbuf_puts(&o->b, "</text>\n</svg>\n");
 }
 
@@ -347,24 +341,24 @@ static void acceptance_out(struct out *o, const json_t *acc)
 
     heading(o, 2, "Acceptance");
     para(o, 0, "%lld of %d areas accepted.",
-         (long long)json_integer_value(json_object_get(acc, "accepted")), ACC_NAREAS);
+         jint(acc, "accepted"), ACC_NAREAS);
     json_array_foreach(json_object_get(acc, "areas"), i, a) {
-        heading(o, 3, "%s: %s", str(a, "title"), str(a, "status"));
-        para(o, 0, "Asks: %s. Measured evidence %s:", str(a, "asks"),
+        heading(o, 3, "%s: %s", jtext(a, "title"), jtext(a, "status"));
+        para(o, 0, "Asks: %s. Measured evidence %s:", jtext(a, "asks"),
              json_is_true(json_object_get(a, "evidence_ok")) ? "holds" : "does not hold");
         sbuf_puts(&o->b, o->html ? "<ul>\n" : "\n");
         json_array_foreach(json_object_get(a, "evidence"), k, ev)
             para(o, 1, "%s", json_string_value(ev));
         sbuf_puts(&o->b, o->html ? "</ul>\n" : "");
-        if (*str(a, "signed_by"))
-            para(o, 0, "Signed %s by %s at %s%s%s", str(a, "status"), str(a, "signed_by"),
-                 str(a, "signed_at"), *str(a, "note") ? ": " : ".", str(a, "note"));
+        if (*jtext(a, "signed_by"))
+            para(o, 0, "Signed %s by %s at %s%s%s", jtext(a, "status"), jtext(a, "signed_by"),
+                 jtext(a, "signed_at"), *jtext(a, "note") ? ": " : ".", jtext(a, "note"));
         else
             para(o, 0, "Not signed.");
     }
     heading(o, 2, "Decommission checklist");
     para(o, 0, "%lld of %d items done.",
-         (long long)json_integer_value(json_object_get(acc, "done")), ACC_NCHECKLIST);
+         jint(acc, "done"), ACC_NCHECKLIST);
     rows_out(o, json_object_get(acc, "decommission"),
              (const char *const[]){ "item", "step", "done", "by", "at", "note", NULL },
              (const char *const[]){ "item", "title", "done", "by", "at", "note", NULL }, "");
@@ -396,13 +390,13 @@ static char *render(const json_t *r, int html)
         sbuf_puts(&o.b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
                   "<title>");
         text(&o, "Acceptance report: ", 0);
-        text(&o, str(r, "migration"), 0);
+        text(&o, jtext(r, "migration"), 0);
         sbuf_printf(&o.b, "</title>\n<style>%s</style></head><body>\n", css);
     }
-    heading(&o, 1, "Acceptance report: %s", str(r, "migration"));
-    para(&o, 0, "Generated %s. Source: %s (%s%s%s). Target: %s (%s%s%s).", str(r, "generated_at"),
-         str(json_object_get(r, "source"), "label"), q, str(json_object_get(r, "source"), "url"), q,
-         str(json_object_get(r, "target"), "label"), q, str(json_object_get(r, "target"), "url"), q);
+    heading(&o, 1, "Acceptance report: %s", jtext(r, "migration"));
+    para(&o, 0, "Generated %s. Source: %s (%s%s%s). Target: %s (%s%s%s).", jtext(r, "generated_at"),
+         jtext(json_object_get(r, "source"), "label"), q, jtext(json_object_get(r, "source"), "url"), q,
+         jtext(json_object_get(r, "target"), "label"), q, jtext(json_object_get(r, "target"), "url"), q);
 
     heading(&o, 2, "Pilot data");
     rows_out(&o, json_object_get(r, "pilot_data"),
@@ -417,15 +411,15 @@ static char *render(const json_t *r, int html)
         struct sbuf who = { 0 };
         char *w;
         json_array_foreach(json_object_get(m, "reviewers"), i, v)
-            sbuf_printf(&who, "%s%s (%lld)", i ? ", " : " Reviewers: ", str(v, "reviewer"),
-                        (long long)json_integer_value(json_object_get(v, "rows")));
+            sbuf_printf(&who, "%s%s (%lld)", i ? ", " : " Reviewers: ", jtext(v, "reviewer"),
+                        jint(v, "rows"));
         w = sbuf_take(&who);
         para(&o, 0, "%s%s%s: %lld rows, %lld approved, %lld rejected, %lld draft.%s%s", q,
-             str(m, "sheet"), q,
-             (long long)json_integer_value(json_object_get(m, "rows")),
-             (long long)json_integer_value(json_object_get(m, "approved")),
-             (long long)json_integer_value(json_object_get(m, "rejected")),
-             (long long)json_integer_value(json_object_get(m, "draft")), w, *w ? "." : "");
+             jtext(m, "sheet"), q,
+             jint(m, "rows"),
+             jint(m, "approved"),
+             jint(m, "rejected"),
+             jint(m, "draft"), w, *w ? "." : "");
         free(w);
     }
 
@@ -437,15 +431,15 @@ static char *render(const json_t *r, int html)
                                     "missing", "extra", "changed", "open", NULL },
              "No run recorded.");
 
-    if (json_integer_value(json_object_get(d, "run")))
+    if (jint(d, "run"))
         heading(&o, 2, "Discrepancies of run %lld",
-                (long long)json_integer_value(json_object_get(d, "run")));
+                jint(d, "run"));
     else
         heading(&o, 2, "Discrepancies");
     rows_out(&o, json_object_get(d, "items"),
              (const char *const[]){ "table", "kind", "key", "class", "owner", "decision", NULL },
              (const char *const[]){ "tbl", "kind", "key", "class", "owner", "decision", NULL },
-             json_integer_value(json_object_get(d, "run")) ? "None." : "No run recorded.");
+             jint(d, "run") ? "None." : "No run recorded.");
 
     heading(&o, 2, "Cutover timeline");
     rows_out(&o, json_object_get(r, "timeline"),

@@ -486,7 +486,7 @@ const char *rb_advice(struct runbook *rb)
             value = failed_checks;
         else
             continue;  /* lag, latency, error rate: measured by live polling */
-        if (l->value > 0 ? (double)value >= l->value : value > 0)
+        if (plan_limit_reached((double)value, l->value))
             snprintf(rb->advice, sizeof rb->advice, "%s %lld %s %g (run %lld)", l->name, value,
                      l->value > 0 ? ">=" : ">", l->value,
                      (long long)json_integer_value(json_object_get(last, "run")));

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "util.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -229,11 +230,11 @@ char *dur_human(int64_t ms, char *buf, size_t n)
     return buf;
 }
 
-int file_write_atomic(const char *path, const char *text, size_t len)
+int file_write_atomic(const char *path, const char *text, size_t len, struct err *e)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
-    int ok = f && fwrite(text, 1, len, f) == len, saved;
+    int ok = f && fwrite(text, 1, len, f) == len;
 
     if (f && fclose(f) != 0)
         ok = 0;
@@ -241,10 +242,9 @@ int file_write_atomic(const char *path, const char *text, size_t len)
         free(tmp);
         return 0;
     }
-    saved = errno;
+    err_set(e, ERR_INPUT, "%s: cannot write: %s", path, strerror(errno));
     unlink(tmp);
     free(tmp);
-    errno = saved;
     return -1;
 }
 

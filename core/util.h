@@ -48,8 +48,9 @@ char *dur_format(int64_t ms, char *buf, size_t n);
  * 4h43m, 111d02h. */
 char *dur_human(int64_t ms, char *buf, size_t n);
 /* Writes a file through a temporary beside it and rename(2), so a reader
- * sees the old or the new file, never half of one. -1 with errno. */
-int file_write_atomic(const char *path, const char *text, size_t len);
+ * sees the old or the new file, never half of one. -1 with `e` filled. */
+struct err;
+int file_write_atomic(const char *path, const char *text, size_t len, struct err *e);
 /* The clock every recorded time comes from, in milliseconds since the
  * epoch: the wall clock, or, for tests only, a simulated one. With
  * CUTOVER_SIMULATED_CLOCK=2026-01-01T00:00:00Z in the environment it starts

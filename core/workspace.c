@@ -16,8 +16,9 @@
 struct ws {
     sqlite3 *db;
     char *path;
-    /* kept prepared: a rehearsal records up to REH_CAP discrepancies a table */
-    sqlite3_stmt *carry, *put_disc;
+    /* kept prepared: a rehearsal records up to REH_CAP discrepancies a
+     * table, live polling several samples every round */
+    sqlite3_stmt *carry, *put_disc, *put_sample;
 };
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
@@ -186,6 +187,7 @@ void ws_close(ws_t *ws)
         return;
     sqlite3_finalize(ws->carry);
     sqlite3_finalize(ws->put_disc);
+    sqlite3_finalize(ws->put_sample);
     sqlite3_close_v2(ws->db);
     free(ws->path);
     free(ws);
@@ -609,8 +611,8 @@ json_t *ws_session_summary(ws_t *ws, long session)
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e)
 {
-    return exec_bind(ws, e, "INSERT INTO samples (at, session, side, object, metric, value, "
-                     "estimated) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
+    return exec_kept(ws, e, &ws->put_sample, "INSERT INTO samples (at, session, side, object, "
+                     "metric, value, estimated) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
                      "itttri", session, side, object, metric, value, (long)estimated);
 }
 

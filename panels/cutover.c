@@ -7,6 +7,7 @@
  * recorded; a acknowledges the oldest open hypercare alert with a note. */
 #include "config.h"
 #include "monitor.h"
+#include "jsonx.h"
 #include "panel.h"
 #include "runbook.h"
 #include "util.h"
@@ -232,13 +233,9 @@ static void alert_lines(struct cut_panel *cp, struct tui_view *v)
     size_t i;
 
     json_array_foreach(cp->p->dash->alerts, i, a) {
-        const char *by = json_string_value(json_object_get(a, "acknowledged_by"));
-        const char *note = json_string_value(json_object_get(a, "note"));
-        const char *msg = json_string_value(json_object_get(a, "message"));
+        const char *by = jstr(a, "acknowledged_by"), *note = jstr(a, "note");
         view_add(v, by ? ROLE_WARN : ROLE_FAIL, "%s ALERT %s %s since %.19s: %s; %s%s", tui_g->warn,
-                 json_string_value(json_object_get(a, "metric")),
-                 json_string_value(json_object_get(a, "level")),
-                 json_string_value(json_object_get(a, "at")), msg ? msg : "",
+                 jtext(a, "metric"), jtext(a, "level"), jtext(a, "at"), jtext(a, "message"),
                  by ? "acknowledged by " : "not acknowledged (a)", by ? by : "");
         if (note)
             view_add(v, ROLE_MUTED, "    note: %s", note);
@@ -264,19 +261,9 @@ static void found_text(const struct mon_table *t, char *buf, size_t n)
  * whole session with the largest value of each twelfth. */
 static int trend_cells(const struct hist *h, int span, double *out)
 {
-    int n;
-
-    if (span == 2)
-        return hist_session(h, out, 12);
-    n = hist_last(h, span ? wall_ms() - HIST_HOUR_MS : INT64_MIN, out, span ? HIST_RECENT : 12);
-    for (int c = 0; span && n > 12 && c < 12; c++) {
-        int lo = c * n / 12, hi = (c + 1) * n / 12;
-        double worst = out[lo];
-        for (int k = lo + 1; k < hi; k++)
-            worst = out[k] > worst ? out[k] : worst;
-        out[c] = worst;  /* lo >= c: nothing needed later is overwritten */
-    }
-    return n > 12 ? 12 : n;
+    return span == 2 ? hist_session(h, out, 12)
+         : span == 1 ? hist_recent(h, wall_ms() - HIST_HOUR_MS, out, 12)
+                     : hist_last(h, INT64_MIN, out, 12);
 }
 
 /* The probes, business checks and server health, one line per signal and side. */
@@ -290,7 +277,7 @@ static void probe_lines(struct cut_panel *cp, struct tui_view *v)
                  trends[cp->trend], "");
     for (size_t i = 0; i < n; i++) {
         char value[32], spark[128];
-        double trend[HIST_RECENT];
+        double trend[12];
         int alerting = 0;
         for (size_t k = 0; k < cp->p->dash->plan->nalerts; k++) {
             const struct plan_limit *l = &cp->p->dash->plan->alerts[k];
@@ -331,7 +318,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
              "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
     for (size_t i = 0; i < n; i++) {
         char src[24], tgt[24], delta[24], lag[24], rate[24], ms[24], found[160], spark[128];
-        double trend[HIST_RECENT];
+        double trend[12];
         int bad;
         draw_spark(spark, sizeof spark, trend, trend_cells(&t[i].h_missing, cp->trend, trend));
         for (int s = 0; s < 2; s++)
@@ -422,12 +409,10 @@ static void timeline(struct cut_panel *cp, struct tui_view *v, int last)
                                                                : 0;
 
     json_array_foreach(t, i, e) {
-        const char *out = json_string_value(json_object_get(e, "output"));
         if (i < from)
             continue;
-        view_add(v, ROLE_MUTED, "%.19s %-10s %-16s %s", json_string_value(json_object_get(e, "at")),
-                 json_string_value(json_object_get(e, "step")),
-                 json_string_value(json_object_get(e, "event")), out ? out : "");
+        view_add(v, ROLE_MUTED, "%.19s %-10s %-16s %s", jtext(e, "at"), jtext(e, "step"),
+                 jtext(e, "event"), jtext(e, "output"));
     }
     json_decref(t);
 }
@@ -604,10 +589,9 @@ static int key(struct panel *p, int k)
             tui_message(0, "no open alert waits for an acknowledgement");
             break;
         }
-        cp->ack_id = (long)json_integer_value(json_object_get(a, "id"));
-        snprintf(label, sizeof label, "acknowledge %s %s: note: ",
-                 json_string_value(json_object_get(a, "metric")),
-                 json_string_value(json_object_get(a, "level")));
+        cp->ack_id = (long)jint(a, "id");
+        snprintf(label, sizeof label, "acknowledge %s %s: note: ", jtext(a, "metric"),
+                 jtext(a, "level"));
         tui_prompt(label, "", NULL, got_note, cp);
         break;
     }
@@ -649,8 +633,8 @@ static void ring(struct cut_panel *cp)
     long newest = cp->last_alert;
 
     json_array_foreach(cp->p->dash->alerts, i, a)
-        if (json_integer_value(json_object_get(a, "id")) > newest)
-            newest = (long)json_integer_value(json_object_get(a, "id"));
+        if (jint(a, "id") > newest)
+            newest = (long)jint(a, "id");
     if (newest > cp->last_alert && cp->p->dash->plan->hc_bell)
         tui_bell();
     cp->last_alert = newest;

@@ -4,6 +4,7 @@
  * live progress (Esc cancels it); c, o and n classify, assign and annotate a
  * discrepancy, recorded in the workspace and its audit log. */
 #include "config.h"
+#include "jsonx.h"
 #include "panel.h"
 #include "rehearsal.h"
 #include "util.h"
@@ -73,17 +74,6 @@ static json_t *item(json_t *arr, int i)
     return json_array_get(arr, (size_t)i);
 }
 
-static const char *js(json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
-static long long ji(json_t *o, const char *k)
-{
-    return (long long)json_integer_value(json_object_get(o, k));
-}
-
 /* --- data ----------------------------------------------------------------------- */
 
 static json_t *table_results(json_t *results)
@@ -92,7 +82,7 @@ static json_t *table_results(json_t *results)
     size_t i;
 
     json_array_foreach(results, i, v)
-        if (!strcmp(js(v, "kind"), "table"))
+        if (!strcmp(jtext(v, "kind"), "table"))
             json_array_append(t, v);
     return t;
 }
@@ -108,10 +98,10 @@ static void load(struct reh_panel *rp)
     json_decref(rp->discs);
     rp->runs = ws ? ws_runs_json(ws) : json_array();
     if (!rp->run && json_array_size(rp->runs))
-        rp->run = ji(item(rp->runs, (int)json_array_size(rp->runs) - 1), "run");
+        rp->run = jint(item(rp->runs, (int)json_array_size(rp->runs) - 1), "run");
     json_array_foreach(rp->runs, i, v)
-        if (ji(v, "run") < rp->run && strcmp(js(v, "status"), "running"))
-            prev = ji(v, "run");
+        if (jint(v, "run") < rp->run && strcmp(jtext(v, "status"), "running"))
+            prev = jint(v, "run");
     all = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
     rp->results = table_results(all);
     json_decref(all);
@@ -122,7 +112,7 @@ static void load(struct reh_panel *rp)
     if (ws && rp->run) {
         json_t *d = ws_discrepancies_json(ws, rp->run, 100000);
         json_array_foreach(d, i, v)
-            if (!rp->table[0] || !strcmp(js(v, "tbl"), rp->table))
+            if (!rp->table[0] || !strcmp(jtext(v, "tbl"), rp->table))
                 json_array_append(rp->discs, v);
         json_decref(d);
     }
@@ -140,22 +130,22 @@ static int n_discs(void *ctx) { return (int)json_array_size(((struct reh_panel *
 static void run_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     json_t *r = item(((struct reh_panel *)ctx)->runs, i);
-    const char *st = js(r, "status");
+    const char *st = jtext(r, "status");
     char d[32];
 
     switch (col) {
-    case 0: snprintf(buf, n, "%lld", ji(r, "run")); break;
+    case 0: snprintf(buf, n, "%lld", jint(r, "run")); break;
     case 1:
-        snprintf(buf, n, "%s %s", !strcmp(st, "done") && !ji(r, "open") ? tui_g->ok
+        snprintf(buf, n, "%s %s", !strcmp(st, "done") && !jint(r, "open") ? tui_g->ok
                  : !strcmp(st, "done") ? tui_g->fail : tui_g->warn,
-                 !strcmp(st, "done") ? (ji(r, "open") ? "fail" : "pass") : st);
+                 !strcmp(st, "done") ? (jint(r, "open") ? "fail" : "pass") : st);
         break;
-    case 2: snprintf(buf, n, "%.19s", js(r, "started_at")); break;
-    case 3: snprintf(buf, n, "%s", dur_format(ji(r, "duration_ms"), d, sizeof d)); break;
-    case 4: snprintf(buf, n, "%lld", ji(r, "missing")); break;
-    case 5: snprintf(buf, n, "%lld", ji(r, "extra")); break;
-    case 6: snprintf(buf, n, "%lld", ji(r, "changed")); break;
-    default: snprintf(buf, n, "%lld", ji(r, "open")); break;
+    case 2: snprintf(buf, n, "%.19s", jtext(r, "started_at")); break;
+    case 3: snprintf(buf, n, "%s", dur_format(jint(r, "duration_ms"), d, sizeof d)); break;
+    case 4: snprintf(buf, n, "%lld", jint(r, "missing")); break;
+    case 5: snprintf(buf, n, "%lld", jint(r, "extra")); break;
+    case 6: snprintf(buf, n, "%lld", jint(r, "changed")); break;
+    default: snprintf(buf, n, "%lld", jint(r, "open")); break;
     }
 }
 
@@ -165,7 +155,7 @@ static json_t *prev_of(struct reh_panel *rp, const char *table)
     size_t i;
 
     json_array_foreach(rp->prev, i, v)
-        if (!strcmp(js(v, "object"), table))
+        if (!strcmp(jtext(v, "object"), table))
             return v;
     return NULL;
 }
@@ -173,34 +163,34 @@ static json_t *prev_of(struct reh_panel *rp, const char *table)
 /* "12 (-3)": this run's count and its change from the run before */
 static void delta(char *buf, size_t n, long long now, json_t *before, const char *k)
 {
-    if (!before || ji(before, k) == now)
+    if (!before || jint(before, k) == now)
         snprintf(buf, n, "%lld", now);
     else
-        snprintf(buf, n, "%lld (%+lld)", now, now - ji(before, k));
+        snprintf(buf, n, "%lld (%+lld)", now, now - jint(before, k));
 }
 
 static void table_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     struct reh_panel *rp = ctx;
-    json_t *t = item(rp->results, i), *b = prev_of(rp, js(t, "object"));
+    json_t *t = item(rp->results, i), *b = prev_of(rp, jtext(t, "object"));
     static const char *const counts[] = { "missing", "extra", "changed" };
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s", js(t, "object")); break;
-    case 1: snprintf(buf, n, "%s", js(t, "target_object")); break;
-    case 2: case 3: case 4: delta(buf, n, ji(t, counts[col - 2]), b, counts[col - 2]); break;
-    case 5: snprintf(buf, n, "%lld", ji(t, "source_rows")); break;
-    case 6: snprintf(buf, n, "%lld", ji(t, "target_rows")); break;
+    case 0: snprintf(buf, n, "%s", jtext(t, "object")); break;
+    case 1: snprintf(buf, n, "%s", jtext(t, "target_object")); break;
+    case 2: case 3: case 4: delta(buf, n, jint(t, counts[col - 2]), b, counts[col - 2]); break;
+    case 5: snprintf(buf, n, "%lld", jint(t, "source_rows")); break;
+    case 6: snprintf(buf, n, "%lld", jint(t, "target_rows")); break;
     default:
-        snprintf(buf, n, "%s %s%s%s", !strcmp(js(t, "status"), "pass") ? tui_g->ok : tui_g->fail,
-                 js(t, "status"), *js(t, "detail") ? ": " : "", js(t, "detail"));
+        snprintf(buf, n, "%s %s%s%s", !strcmp(jtext(t, "status"), "pass") ? tui_g->ok : tui_g->fail,
+                 jtext(t, "status"), *jtext(t, "detail") ? ": " : "", jtext(t, "detail"));
         break;
     }
 }
 
 static void key_text(json_t *d, char *buf, size_t n)
 {
-    json_t *k = json_loads(js(d, "key"), 0, NULL), *v;
+    json_t *k = json_loads(jtext(d, "key"), 0, NULL), *v;
     const char *name;
     size_t at = 0;
 
@@ -218,22 +208,22 @@ static void disc_cell(void *ctx, int i, int col, char *buf, size_t n)
     json_t *d = item(((struct reh_panel *)ctx)->discs, i);
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s", js(d, "tbl")); break;
-    case 1: snprintf(buf, n, "%s", js(d, "kind")); break;
+    case 0: snprintf(buf, n, "%s", jtext(d, "tbl")); break;
+    case 1: snprintf(buf, n, "%s", jtext(d, "kind")); break;
     case 2: key_text(d, buf, n); break;
     case 3: {
-        json_t *f = json_loads(js(d, "fields"), 0, NULL), *v;
+        json_t *f = json_loads(jtext(d, "fields"), 0, NULL), *v;
         size_t k, at = 0;
         buf[0] = '\0';
         json_array_foreach(f, k, v)
             at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s", at ? "," : "",
-                                   js(v, "source"));
+                                   jtext(v, "source"));
         json_decref(f);
         break;
     }
-    case 4: snprintf(buf, n, "%s", *js(d, "class") ? js(d, "class") : "-"); break;
-    case 5: snprintf(buf, n, "%s", *js(d, "owner") ? js(d, "owner") : "-"); break;
-    default: snprintf(buf, n, "%s", js(d, "decision")); break;
+    case 4: snprintf(buf, n, "%s", *jtext(d, "class") ? jtext(d, "class") : "-"); break;
+    case 5: snprintf(buf, n, "%s", *jtext(d, "owner") ? jtext(d, "owner") : "-"); break;
+    default: snprintf(buf, n, "%s", jtext(d, "decision")); break;
     }
 }
 
@@ -241,25 +231,25 @@ static void disc_key(void *ctx, int i, char *buf, size_t n)
 {
     json_t *d = item(((struct reh_panel *)ctx)->discs, i);
 
-    snprintf(buf, n, "%s|%s|%s", js(d, "tbl"), js(d, "kind"), js(d, "key"));
+    snprintf(buf, n, "%s|%s|%s", jtext(d, "tbl"), jtext(d, "kind"), jtext(d, "key"));
 }
 
 static enum theme_role run_role(void *ctx, int i)
 {
     json_t *r = item(((struct reh_panel *)ctx)->runs, i);
 
-    return strcmp(js(r, "status"), "done") ? ROLE_WARN : ji(r, "open") ? ROLE_FAIL : ROLE_OK;
+    return strcmp(jtext(r, "status"), "done") ? ROLE_WARN : jint(r, "open") ? ROLE_FAIL : ROLE_OK;
 }
 
 static enum theme_role table_role(void *ctx, int i)
 {
-    return strcmp(js(item(((struct reh_panel *)ctx)->results, i), "status"), "pass")
+    return strcmp(jtext(item(((struct reh_panel *)ctx)->results, i), "status"), "pass")
            ? ROLE_FAIL : ROLE_OK;
 }
 
 static enum theme_role disc_role(void *ctx, int i)
 {
-    return !strcmp(js(item(((struct reh_panel *)ctx)->discs, i), "class"), "accepted_variance")
+    return !strcmp(jtext(item(((struct reh_panel *)ctx)->discs, i), "class"), "accepted_variance")
            ? ROLE_MUTED : ROLE_TEXT;
 }
 
@@ -308,7 +298,7 @@ static void title(struct panel *p, char *buf, size_t n)
     if (rp->reh)
         snprintf(buf, n, "Rehearsal diff: running");
     else if (last)
-        snprintf(buf, n, "Rehearsal diff run %lld: %lld open", ji(last, "run"), ji(last, "open"));
+        snprintf(buf, n, "Rehearsal diff run %lld: %lld open", jint(last, "run"), jint(last, "open"));
     else
         snprintf(buf, n, "Rehearsal diff");
 }
@@ -321,8 +311,8 @@ static const char *rule_of(struct reh_panel *rp, json_t *d, json_t *field)
 
     if (!rp->have_sheet)
         return "?";
-    src = xasprintf("%s.%s", js(d, "tbl"), js(field, "source"));
-    tgt = xasprintf("%s.%s", js(d, "target_tbl"), js(field, "target"));
+    src = xasprintf("%s.%s", jtext(d, "tbl"), jtext(field, "source"));
+    tgt = xasprintf("%s.%s", jtext(d, "target_tbl"), jtext(field, "target"));
     row = sheet_find(&rp->sheet, src, tgt);
     free(src);
     free(tgt);
@@ -406,13 +396,13 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
 
     free_row(rp);
     for (size_t i = 0; i < dash->pairs.n; i++)
-        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, js(d, "tbl")))
+        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, jtext(d, "tbl")))
             pair = &dash->pairs.pairs[i];
     if (!pair || !pair->tgt || !rp->have_sheet || dash->side[0].state != DB_UP ||
-        dash->side[1].state != DB_UP || strstr(js(d, "key"), "\"row_hash\"")) {
+        dash->side[1].state != DB_UP || strstr(jtext(d, "key"), "\"row_hash\"")) {
         return;  /* only the recorded fields can be shown */
     }
-    key = json_loads(js(d, "key"), 0, NULL);
+    key = json_loads(jtext(d, "key"), 0, NULL);
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
     if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, rows_came, t,
@@ -437,16 +427,16 @@ static void trend(struct reh_panel *rp, int y, int x, int w)
     int at;
 
     for (size_t i = from; i < n; i++)
-        open[i - from] = (double)ji(item(rp->runs, (int)i), "open");
+        open[i - from] = (double)jint(item(rp->runs, (int)i), "open");
     draw_spark(line, sizeof line, open, (int)(n - from));
     at = draw_textf(y, x, w, ROLE_MUTED, "open per run ");
     at += draw_text(y, x + at, w - at, ROLE_SPARKLINE, line);
     if (n >= 2) {
         json_t *a = item(rp->runs, (int)n - 2), *b = item(rp->runs, (int)n - 1);
         draw_textf(y, x + at, w - at, ROLE_TEXT, "  run %lld vs %lld: %lld %s %lld open, %s %s %s",
-                   ji(b, "run"), ji(a, "run"), ji(a, "open"), tui_g->arrow, ji(b, "open"),
-                   dur_format(ji(a, "duration_ms"), d1, sizeof d1), tui_g->arrow,
-                   dur_format(ji(b, "duration_ms"), d2, sizeof d2));
+                   jint(b, "run"), jint(a, "run"), jint(a, "open"), tui_g->arrow, jint(b, "open"),
+                   dur_format(jint(a, "duration_ms"), d1, sizeof d1), tui_g->arrow,
+                   dur_format(jint(b, "duration_ms"), d2, sizeof d2));
     }
 }
 
@@ -462,15 +452,15 @@ static void build_detail(struct reh_panel *rp)
         return;
     }
     key_text(d, key, sizeof key);
-    view_add(&rp->dview, ROLE_TITLE, "%s %s %s %s: %s", js(d, "tbl"), tui_g->arrow,
-             js(d, "target_tbl"), key, js(d, "kind"));
+    view_add(&rp->dview, ROLE_TITLE, "%s %s %s %s: %s", jtext(d, "tbl"), tui_g->arrow,
+             jtext(d, "target_tbl"), key, jtext(d, "kind"));
     view_add(&rp->dview, ROLE_TEXT, "class %s, owner %s, note %s",
-             *js(d, "class") ? js(d, "class") : "-", *js(d, "owner") ? js(d, "owner") : "-",
-             *js(d, "decision") ? js(d, "decision") : "-");
-    if (!strcmp(js(d, "kind"), "missing"))
+             *jtext(d, "class") ? jtext(d, "class") : "-", *jtext(d, "owner") ? jtext(d, "owner") : "-",
+             *jtext(d, "decision") ? jtext(d, "decision") : "-");
+    if (!strcmp(jtext(d, "kind"), "missing"))
         view_add(&rp->dview, ROLE_FAIL, "%s the source has this key, the target does not",
                  tui_g->fail);
-    else if (!strcmp(js(d, "kind"), "extra"))
+    else if (!strcmp(jtext(d, "kind"), "extra"))
         view_add(&rp->dview, ROLE_FAIL, "%s the target has this key, the source does not",
                  tui_g->fail);
     if (rp->row_state == 1)
@@ -497,7 +487,7 @@ static void build_detail(struct reh_panel *rp)
         }
         return;
     }
-    f = json_loads(js(d, "fields"), 0, NULL);
+    f = json_loads(jtext(d, "fields"), 0, NULL);
     if (json_array_size(f)) {
         char a[256], b[256];
         char c[256];
@@ -508,7 +498,7 @@ static void build_detail(struct reh_panel *rp)
     json_array_foreach(f, i, v) {
         char *s = json_dumps(json_object_get(v, "source_value"), JSON_ENCODE_ANY);
         char *t = json_dumps(json_object_get(v, "target_value"), JSON_ENCODE_ANY);
-        char *field = xasprintf("%s %s %s", js(v, "source"), tui_g->arrow, js(v, "target"));
+        char *field = xasprintf("%s %s %s", jtext(v, "source"), tui_g->arrow, jtext(v, "target"));
         char a[256], b[256], c[256];
         view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s %s", draw_fit(a, sizeof a, field, 28),
                  draw_fit(b, sizeof b, rule_of(rp, d, v), 16), draw_fit(c, sizeof c, s, 30), t);
@@ -614,12 +604,12 @@ static int change(struct reh_panel *rp, const char *klass, const char *owner, co
     if (!d)
         return -1;
     key_text(d, key, sizeof key);
-    object = xasprintf("discrepancy %s %s %s (run %ld)", js(d, "tbl"), js(d, "kind"), key,
+    object = xasprintf("discrepancy %s %s %s (run %ld)", jtext(d, "tbl"), jtext(d, "kind"), key,
                        rp->run);
     what = xasprintf("%s%s%s%s%s%s", klass ? "class " : "", klass ? klass : "",
                      owner ? "owner " : "", owner ? owner : "", note ? "note " : "",
                      note ? note : "");
-    if (ws_classify(rp->p->dash->ws, rp->run, js(d, "tbl"), js(d, "kind"), js(d, "key"), klass,
+    if (ws_classify(rp->p->dash->ws, rp->run, jtext(d, "tbl"), jtext(d, "kind"), jtext(d, "key"), klass,
                     owner, note, &e) < 0 ||
         ws_audit(rp->p->dash->ws, "discrepancy", object, NULL, what, &e) < 0)
         tui_message(1, "%s", e.msg);
@@ -674,10 +664,10 @@ static int key(struct panel *p, int k)
         if (i < 0)
             return 1;
         if (rp->view == V_RUNS) {
-            rp->run = ji(item(rp->runs, i), "run");
+            rp->run = jint(item(rp->runs, i), "run");
             rp->view = V_TABLES;
         } else if (rp->view == V_TABLES) {
-            snprintf(rp->table, sizeof rp->table, "%s", js(item(rp->results, i), "object"));
+            snprintf(rp->table, sizeof rp->table, "%s", jtext(item(rp->results, i), "object"));
             rp->view = V_DISCS;
         } else {
             rp->dview.top = 0;
@@ -700,9 +690,9 @@ static int key(struct panel *p, int k)
         if (action == K_CLASS)
             tui_menu("Class", classes, 6, 0, chose_class, rp);
         else if (action == K_OWNER)
-            tui_prompt("owner: ", js(d, "owner"), NULL, got_owner, rp);
+            tui_prompt("owner: ", jtext(d, "owner"), NULL, got_owner, rp);
         else
-            tui_prompt("note: ", js(d, "decision"), NULL, got_note, rp);
+            tui_prompt("note: ", jtext(d, "decision"), NULL, got_note, rp);
         return 1;
     default:
         return 0;

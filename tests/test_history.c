@@ -61,7 +61,8 @@ static void test_72_hours(void **state)
     assert_int_equal(h.nrecent, HIST_RECENT);
 }
 
-/* Buckets from the workspace (on resume), then live values. */
+/* Buckets added whole (nothing feeds them from the workspace yet), then
+ * live values. */
 static void test_buckets(void **state)
 {
     static struct hist h;
@@ -77,12 +78,32 @@ static void test_buckets(void **state)
     assert_true(cells[0] == 4 && cells[1] == 9);
 }
 
+/* The last hour in cells: the largest of each cell's values. */
+static void test_recent_cells(void **state)
+{
+    static struct hist h;
+    double cells[12];
+    (void)state;
+
+    for (int i = 0; i < 5; i++)
+        hist_add(&h, T0 + i * S30, i);
+    assert_int_equal(hist_recent(&h, T0, cells, 12), 5);  /* fewer values than cells */
+    assert_true(cells[0] == 0 && cells[4] == 4);
+    for (int i = 5; i < 24; i++)
+        hist_add(&h, T0 + i * S30, i % 2 ? 100 - i : i);
+    assert_int_equal(hist_recent(&h, T0, cells, 12), 12);  /* 24 values, two a cell */
+    assert_true(cells[0] == 1 && cells[2] == 95 && cells[11] == 77);
+    assert_int_equal(hist_recent(&h, T0 + 20 * S30, cells, 12), 4);  /* since a time */
+    assert_true(cells[0] == 20 && cells[1] == 79);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recent),
         cmocka_unit_test(test_72_hours),
         cmocka_unit_test(test_buckets),
+        cmocka_unit_test(test_recent_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
