@@ -1092,7 +1092,7 @@ static int cmd_report(struct cli *c, int argc, char **argv)
     if (!o.output)
         fputs(text, stdout);
     else if (file_write_atomic(o.output, text, strlen(text), &e) < 0)
-        rc = -1, fail(&e);
+        rc = fail(&e);
     free(text);
     json_decref(report);
     return rc;

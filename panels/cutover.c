@@ -282,7 +282,7 @@ static void probe_lines(struct cut_panel *cp, struct tui_view *v)
         for (size_t k = 0; k < cp->p->dash->plan->nalerts; k++) {
             const struct plan_limit *l = &cp->p->dash->plan->alerts[k];
             if (!strcmp(l->name, pr[i].name) && pr[i].has_value &&
-                pr[i].value >= (l->warn >= 0 ? l->warn : l->value))
+                plan_limit_reached(pr[i].value, l->warn >= 0 ? l->warn : l->value))
                 alerting = 1;
         }
         if (pr[i].has_value)

@@ -148,6 +148,9 @@ cp out report-stdout.md
 expect "report -o FILE" 0 - - -- "$bin" --plan demo/cutover.ini report -o report.md
 check "report -o writes what standard output shows" "" \
     "$(diff <(grep -v '^Generated' report-stdout.md) <(grep -v '^Generated' report.md))"
+expect "report -o to a folder that does not exist: exit 2, the file named" 2 - \
+    "cutover: no/such/folder/report.md: cannot write: No such file or directory" -- \
+    "$bin" --plan demo/cutover.ini report -o no/such/folder/report.md
 expect "report: a bad format" 2 - "cutover report: --format pdf: the formats are md, html and json
 (see 'cutover report --help')" -- "$bin" --plan demo/cutover.ini report --format pdf
 sed 's|^workspace *=.*|workspace = .cutover/elsewhere.db|' demo/cutover.ini >demo/elsewhere.ini

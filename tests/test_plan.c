@@ -306,6 +306,17 @@ static char *slurp(const char *path)
 /* Edits touch only the lines they must: values keep their column and
  * trailing comment, new keys align with their neighbours, the rest of the
  * file (comments, order, blank lines) is byte for byte the same. */
+/* A limit is reached at or above it; a limit of 0 by anything above 0. */
+static void test_limit_reached(void **state)
+{
+    (void)state;
+    assert_true(plan_limit_reached(5, 5));
+    assert_true(plan_limit_reached(6, 5));
+    assert_false(plan_limit_reached(4.9, 5));
+    assert_false(plan_limit_reached(0, 0));
+    assert_true(plan_limit_reached(0.1, 0));
+}
+
 static void test_edit_in_place(void **state)
 {
     struct err e = { 0 };
@@ -380,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_long_line_and_missing_file),
+        cmocka_unit_test(test_limit_reached),
         cmocka_unit_test(test_edit_in_place),
     };
     return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
