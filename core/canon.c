@@ -300,9 +300,11 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
-void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct sbuf *out,
                  int *null)
 {
+    char num[DB_CELL_TEXT_MAX];
+    const struct db_cell as_text = db_cell_text(cell, num), *c = &as_text;
     const char *p = c->p;
     size_t n = c->len;
     int64_t v;

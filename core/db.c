@@ -1,5 +1,6 @@
 #include "config.h"
 #include "db_int.h"
+#include "dtoa.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -8,6 +9,24 @@
 
 #define BACKOFF_FIRST_MS 500u
 #define BACKOFF_MAX_MS 30000u
+
+_Static_assert(DB_CELL_TEXT_MAX >= DTOA_MAX && DB_CELL_TEXT_MAX > 20, "room for any number");
+
+struct db_cell db_cell_text(const struct db_cell *c, char *buf)
+{
+    int64_t i;
+    double r;
+
+    if (c->type == DB_INT64 && c->p) {
+        memcpy(&i, c->p, sizeof i);
+        return (struct db_cell){ buf, (size_t)int_format(buf, i), DB_INT };
+    }
+    if (c->type == DB_REAL64 && c->p) {
+        memcpy(&r, c->p, sizeof r);
+        return (struct db_cell){ buf, (size_t)dtoa_shortest(buf, r), DB_FLOAT };
+    }
+    return *c;
+}
 
 static void kick(db_t *db);
 static void retry_cb(uv_timer_t *t);

@@ -39,13 +39,17 @@ enum {
 /* What a rows callback returns. */
 enum { DB_CONTINUE = 0, DB_PAUSE = 1 };
 
-/* The kind of one value; PostgreSQL values keep their type OID as well. */
-enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_NUMERIC, DB_BOOL, DB_TEXT, DB_BLOB };
+/* The kind of one value; PostgreSQL values keep their type OID as well.
+ * DB_INT64 and DB_REAL64 come only from SQLite queries run with
+ * db_query_opts.binary: the value's 8 native bytes (int64_t, double). */
+enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_NUMERIC, DB_BOOL, DB_TEXT, DB_BLOB, DB_INT64,
+               DB_REAL64 };
 
 struct db_cell {
     const char *p;      /* NULL for SQL NULL; text (PostgreSQL's text format, bytea as its
-                         * \x hex text) or SQLite BLOB bytes; always followed by a NUL
-                         * byte, not counted in len, so text may be read as a C string */
+                         * \x hex text), SQLite BLOB bytes or a binary number (DB_INT64,
+                         * DB_REAL64, not aligned); always followed by a NUL byte, not
+                         * counted in len, so text may be read as a C string */
     size_t len;
     enum db_type type;
 };
@@ -64,6 +68,12 @@ static inline const struct db_cell *db_cell(const struct db_batch *b, size_t row
     return &b->cells[row * (size_t)b->ncols + (size_t)col];
 }
 
+#define DB_CELL_TEXT_MAX 32
+/* `c` as text: `c` itself, or a DB_INT64 / DB_REAL64 number written into
+ * `buf` (DB_CELL_TEXT_MAX bytes) as a query without `binary` gives it, typed
+ * DB_INT / DB_FLOAT. */
+struct db_cell db_cell_text(const struct db_cell *c, char *buf);
+
 struct db_opts {
     int statement_timeout_ms;   /* server-side limit; 0: 60 s */
     int connect_timeout_ms;     /* 0: 10 s */
@@ -81,6 +91,11 @@ struct db_query_opts {
      * have no column names or type OIDs (NULL) and every value is DB_TEXT.
      * Ignored for queries with parameters and on SQLite. */
     int copy;
+    /* SQLite: INTEGER and REAL values as their 8 native bytes (DB_INT64,
+     * DB_REAL64), not formatted as text: for a consumer that compares two
+     * SQLite databases byte for byte and formats only what differs
+     * (db_cell_text()). Ignored on PostgreSQL. */
+    int binary;
 };
 
 typedef int (*db_rows_cb)(db_query_t *q, const struct db_batch *b, void *arg);

@@ -126,7 +126,7 @@ static void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
     b->alen += n + 1;
 }
 
-static void copy_value(struct lite *l, struct buf *b, int c)
+static void copy_value(struct lite *l, struct buf *b, int c, int binary)
 {
     /* the column's value once, then the value API: each sqlite3_column_*
      * call does its own bookkeeping, several per value otherwise */
@@ -138,14 +138,26 @@ static void copy_value(struct lite *l, struct buf *b, int c)
     case SQLITE_NULL:
         arena_add(b, NULL, 0, DB_NULL);
         break;
-    case SQLITE_INTEGER:
-        n = int_format(buf, sqlite3_value_int64(v));
+    case SQLITE_INTEGER: {
+        sqlite3_int64 i = sqlite3_value_int64(v);
+        if (binary) {
+            arena_add(b, &i, sizeof i, DB_INT64);
+            break;
+        }
+        n = int_format(buf, i);
         arena_add(b, buf, (size_t)n, DB_INT);
         break;
-    case SQLITE_FLOAT:
-        n = dtoa_shortest(buf, sqlite3_value_double(v));
+    }
+    case SQLITE_FLOAT: {
+        double r = sqlite3_value_double(v);
+        if (binary) {
+            arena_add(b, &r, sizeof r, DB_REAL64);
+            break;
+        }
+        n = dtoa_shortest(buf, r);
         arena_add(b, buf, (size_t)n, DB_FLOAT);
         break;
+    }
     case SQLITE_BLOB: {
         const void *p = sqlite3_value_blob(v);
         arena_add(b, p, (size_t)sqlite3_value_bytes(v), DB_BLOB);
@@ -182,7 +194,7 @@ static void do_step(struct lite *l)
     while (b->nrows < q->o.batch_rows && b->alen < BATCH_BYTES &&
            (rc = sqlite3_step(l->stmt)) == SQLITE_ROW) {
         for (int c = 0; c < l->ncols; c++)
-            copy_value(l, b, c);
+            copy_value(l, b, c, q->o.binary);
         b->nrows++;
     }
     if (rc == SQLITE_DONE) {

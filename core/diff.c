@@ -16,12 +16,14 @@
 /* One row held for the merge: the keys in canonical form, the fields as the
  * database gave them (each followed by a NUL). Most rows are the same bytes
  * on both sides; only fields whose bytes differ are put in canonical form,
- * when the two rows are compared. */
+ * when the two rows are compared. A SQLite pair is read with binary numbers
+ * (db_query_opts.binary): same bytes, same number, nothing formatted. */
 struct row {
     struct chunk *chunk;
     int n;
     uint32_t *off, *len;
-    unsigned char *null;        /* 1: NULL; a field's value: 0 text, 2 bytes (DB_BLOB) */
+    unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_BLOB, DB_INT64,
+                                 * DB_REAL64; keys and hashed fields DB_NULL or DB_TEXT */
     char *data;
 };
 
@@ -82,7 +84,7 @@ struct diff {
     struct sbuf scratch;        /* one row's values while it is read */
     struct sbuf canon[2];       /* a field of each side in canonical form, to compare */
     uint32_t *off, *len;        /* … their places in it */
-    unsigned char *null;
+    unsigned char *type;
     char msg[1400];
 };
 
@@ -129,11 +131,11 @@ static struct row *row_new(struct diff *d, struct side *s, int n)
     r->n = n;
     r->off = (uint32_t *)(r + 1);
     r->len = r->off + n;
-    r->null = (unsigned char *)(r->len + n);
-    r->data = (char *)(r->null + n);
+    r->type = (unsigned char *)(r->len + n);
+    r->data = (char *)(r->type + n);
     memcpy(r->off, d->off, (size_t)n * sizeof *r->off);
     memcpy(r->len, d->len, (size_t)n * sizeof *r->len);
-    memcpy(r->null, d->null, (size_t)n);
+    memcpy(r->type, d->type, (size_t)n);
     memcpy(r->data, d->scratch.s, d->scratch.len);
     return r;
 }
@@ -141,6 +143,12 @@ static struct row *row_new(struct diff *d, struct side *s, int n)
 static const char *val(const struct row *r, int i)
 {
     return r->data + r->off[i];
+}
+
+/* Value i of a row as a cell (a binary number stays binary). */
+static struct db_cell row_cell(const struct row *r, int i)
+{
+    return (struct db_cell){ r->type[i] == DB_NULL ? NULL : val(r, i), r->len[i], r->type[i] };
 }
 
 static size_t queued(const struct side *s)
@@ -178,11 +186,14 @@ static void side_reset(struct side *s)
 /* --- reporting ----------------------------------------------------------------- */
 
 /* A value as JSON, typed as its canonical kind says. */
-static json_t *typed(const struct canon_spec *sp, const char *raw, size_t len, int null)
+static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
 {
-    char buf[128];
+    char buf[128], num[DB_CELL_TEXT_MAX];
+    const struct db_cell c = db_cell_text(cell, num);
+    const char *raw = c.p;
+    size_t len = c.len;
 
-    if (null)
+    if (!raw)
         return json_null();
     snprintf(buf, sizeof buf, "%.*s", (int)(len < 127 ? len : 127), raw);
     switch (sp->kind) {
@@ -231,13 +242,19 @@ static json_t *typed(const struct canon_spec *sp, const char *raw, size_t len, i
     }
 }
 
+static json_t *value_json(const struct canon_spec *sp, const struct row *r, int i)
+{
+    struct db_cell c = row_cell(r, i);
+
+    return typed(sp, &c);
+}
+
 static json_t *key_json(const struct job *j, const struct row *r)
 {
     json_t *k = json_object();
 
     for (int i = 0; i < j->nkey; i++)
-        json_object_set_new(k, j->key_names[i], typed(&j->key_spec[i], val(r, i), r->len[i],
-                                                      r->null[i]));
+        json_object_set_new(k, j->key_names[i], value_json(&j->key_spec[i], r, i));
     return k;
 }
 
@@ -320,8 +337,8 @@ static void fail_table(struct diff *d, struct job *j, const char *side)
 static void field_canon(struct diff *d, const struct job *j, const struct row *r, int i,
                         int which)
 {
-    int v = j->nkey + i, null;
-    struct db_cell c = { val(r, v), r->len[v], r->null[v] == 2 ? DB_BLOB : DB_TEXT };
+    int null;
+    struct db_cell c = row_cell(r, j->nkey + i);
 
     d->canon[which].len = 0;
     canon_value(&j->fields[i].spec, &c, &d->canon[which], &null);
@@ -334,10 +351,10 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
 
     for (int i = 0; i < j->nfields; i++) {
         int v = j->nkey + i;
-        if (s->null[v] == t->null[v] && s->len[v] == t->len[v] &&
+        if (s->type[v] == t->type[v] && s->len[v] == t->len[v] &&
             !memcmp(val(s, v), val(t, v), s->len[v]))
             continue;  /* the same bytes (or both NULL): the same canonical value */
-        if (s->null[v] != 1 && t->null[v] != 1) {
+        if (s->type[v] != DB_NULL && t->type[v] != DB_NULL) {
             field_canon(d, j, s, i, 0);
             field_canon(d, j, t, i, 1);
             if (canon_equal(&j->fields[i].spec, d->canon[0].s, d->canon[0].len, 0,
@@ -347,8 +364,7 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         f = xrealloc(f, (nf + 1) * sizeof *f);
         f[nf++] = (struct diff_field){
             j->fields[i].source, j->fields[i].target,
-            typed(&j->fields[i].spec, val(s, v), s->len[v], s->null[v] == 1),
-            typed(&j->fields[i].spec, val(t, v), t->len[v], t->null[v] == 1) };
+            value_json(&j->fields[i].spec, s, v), value_json(&j->fields[i].spec, t, v) };
     }
     if (nf) {
         j->result.changed++;
@@ -489,9 +505,10 @@ static void put_value(struct diff *d, int i, const struct canon_spec *sp, const 
     d->off[i] = (uint32_t)d->scratch.len;
     if (sp) {
         canon_value(sp, c, &d->scratch, &null);
-        d->null[i] = (unsigned char)null;
+        d->type[i] = null ? DB_NULL : DB_TEXT;
     } else {
-        d->null[i] = !c->p ? 1 : c->type == DB_BLOB ? 2 : 0;
+        d->type[i] = !c->p ? DB_NULL : c->type == DB_BLOB || c->type == DB_INT64 ||
+                     c->type == DB_REAL64 ? (unsigned char)c->type : DB_TEXT;
         if (c->p)
             sbuf_add(&d->scratch, c->p, c->len);
     }
@@ -509,9 +526,9 @@ static uint64_t row_hash(const struct diff *d, const struct job *j)
     XXH3_INITSTATE(&h);
     XXH3_64bits_reset(&h);
     for (int i = j->nkey; i < j->nkey + j->nfields; i++) {
-        uint32_t len = d->null[i] ? UINT32_MAX : d->len[i];
+        uint32_t len = d->type[i] == DB_NULL ? UINT32_MAX : d->len[i];
         XXH3_64bits_update(&h, &len, sizeof len);
-        if (!d->null[i])
+        if (d->type[i] != DB_NULL)
             XXH3_64bits_update(&h, d->scratch.s + d->off[i], d->len[i]);
     }
     return XXH3_64bits_digest(&h);
@@ -739,7 +756,10 @@ static void finish(struct diff *d, int status, const char *msg)
 static void next_table(struct diff *d)
 {
     struct job *j;
-    struct db_query_opts o = { .batch_rows = BATCH, .copy = 1 };
+    /* a SQLite pair compares numbers as stored: nothing to format unless they differ */
+    struct db_query_opts o = { .batch_rows = BATCH, .copy = 1,
+                               .binary = db_kind(d->db[0]) == URL_SQLITE &&
+                                         db_kind(d->db[1]) == URL_SQLITE };
 
     if (d->cancelled || d->failed) {
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -763,7 +783,7 @@ static void next_table(struct diff *d)
         size_t nv = (size_t)(j->nkey + j->nfields);
         d->off = xrealloc(d->off, nv * sizeof *d->off);
         d->len = xrealloc(d->len, nv * sizeof *d->len);
-        d->null = xrealloc(d->null, nv);
+        d->type = xrealloc(d->type, nv);
     }
     d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
@@ -1115,7 +1135,7 @@ void diff_free(struct diff *d)
     free(d->jobs);
     sbuf_free(&d->scratch);
     sbuf_free(&d->canon[0]), sbuf_free(&d->canon[1]);
-    free(d->off), free(d->len), free(d->null);
+    free(d->off), free(d->len), free(d->type);
     free(d->tables);
     free(d->checks);
     free(d);

@@ -232,4 +232,34 @@ lines run.ndjson >actual.txt
 same "types: exactly the four changes, bytes shown as hex" expected.txt actual.txt
 cd ..
 
+# --- a SQLite pair, value by value: SQLite pairs compare integers and reals as
+# their 8 stored bytes and format only what differs, so every storage class
+# (INTEGER, REAL, TEXT, BLOB, NULL) meets every other here. An untyped column
+# keeps what it is given; NUMERIC stores 2.0 as INTEGER 2 and 2.5 as REAL.
+sqlite3 kinds.db "CREATE TABLE k (id INTEGER PRIMARY KEY, i INTEGER, r REAL, n NUMERIC, x, b BLOB);
+    INSERT INTO k VALUES (1, 7, 0.1, 2.5, 5, x'00ff'), (2, -9223372036854775808, 0.0, 2, 5, NULL),
+        (3, 9223372036854775807, 1e300, 1.25, 5.5, x''), (4, 0, 2.5e-7, 0.1, 'five', x'0a'),
+        (5, 1, 0.30000000000000004, 3, 5, x'ff'), (6, NULL, NULL, NULL, NULL, NULL),
+        (7, 42, 1.5, 4, 6, x'01'), (8, 3, 3.0, 1.5, -0.0, x'02')"
+cp kinds.db kinds2.db
+clean_pair kinds sqlite:../kinds.db sqlite:../kinds2.db "SQLite pair, every storage class: clean"
+sqlite3 ../kinds2.db "UPDATE k SET r = -0.0 WHERE id = 2; UPDATE k SET x = '5' WHERE id = 1;
+    UPDATE k SET x = 5.0 WHERE id = 2; UPDATE k SET i = 8, r = 0.3 WHERE id = 5;
+    UPDATE k SET i = NULL, b = x'0b' WHERE id = 4; UPDATE k SET n = 2.0, r = 1e-300 WHERE id = 3;
+    UPDATE k SET x = 6.0, b = '01' WHERE id = 7; UPDATE k SET i = 9223372036854775806 WHERE id = 2;
+    UPDATE k SET r = 3 WHERE id = 8; UPDATE k SET x = 0 WHERE id = 8"
+"$bin" diff --ndjson >run.ndjson
+lines run.ndjson >actual.txt
+printf '%s\n' "k changed id=2 i:-9223372036854776000->9223372036854776000" \
+    "k changed id=3 r:1e+300->1e-300;n:1.25->2" \
+    "k changed id=4 i:0->null;b:\\x0a->\\x0b" \
+    "k changed id=5 i:1->8;r:0.30000000000000004->0.3" \
+    "k changed id=7 b:\\x01->\\x3031" >expected.txt
+same "SQLite pair: exactly the changed values (-0.0 = 0.0, 5 = 5.0 = '5' in a number column)" \
+    expected.txt actual.txt
+check "SQLite pair: 64-bit integers exact in the JSON" \
+    '"source":"i","target":"i","source_value":-9223372036854775808,"target_value":9223372036854775806' \
+    "$(grep -o '"source":"i","target":"i","source_value":-92[^}]*' run.ndjson)"
+cd ..
+
 finish

@@ -202,6 +202,66 @@ static void test_int_format(void **state)
     }
 }
 
+/* A SQLite pair's numbers come as their 8 stored bytes (db_query_opts.binary):
+ * written out as the text query would give them, and canonical the same way. */
+static void test_binary_numbers(void **state)
+{
+    static const int64_t ints[] = { 0, -5, INT64_MAX, INT64_MIN };
+    static const char *const int_text[] = { "0", "-5", "9223372036854775807",
+                                            "-9223372036854775808" };
+    static const double reals[] = { 0.1, -0.0, 1e300, 0.30000000000000004, 2.5e-7 };
+    static const char *const real_text[] = { "0.1", "0", "1e+300", "0.30000000000000004",
+                                             "2.5e-07" };
+    char buf[DB_CELL_TEXT_MAX];
+    struct canon_spec sp;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        struct db_cell c = { (const char *)&ints[i], 8, DB_INT64 }, t = db_cell_text(&c, buf);
+        struct sbuf x = { 0 }, y = { 0 };
+        int nx, ny;
+        assert_int_equal(t.type, DB_INT);
+        assert_int_equal(t.len, strlen(int_text[i]));
+        assert_string_equal(t.p, int_text[i]);
+        canon_spec_kind(&sp, CK_INT);
+        canon_value(&sp, &c, &x, &nx);
+        canon_value(&sp, &(struct db_cell){ int_text[i], strlen(int_text[i]), DB_INT }, &y, &ny);
+        assert_true(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+        sbuf_free(&x);
+        sbuf_free(&y);
+    }
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) {
+        struct db_cell c = { (const char *)&reals[i], 8, DB_REAL64 }, t = db_cell_text(&c, buf);
+        assert_int_equal(t.type, DB_FLOAT);
+        assert_string_equal(t.p, real_text[i]);
+    }
+    {   /* binary -0.0 (other bytes than 0.0) is the number 0; 0.1 is not 0.10000001 */
+        double z = -0.0, a = 0.1;
+        int64_t five = 5;
+        struct sbuf x = { 0 }, y = { 0 };
+        int nx, ny;
+        canon_spec_kind(&sp, CK_NUM);
+        canon_value(&sp, &(struct db_cell){ (const char *)&z, 8, DB_REAL64 }, &x, &nx);
+        canon_value(&sp, &(struct db_cell){ "0", 1, DB_TEXT }, &y, &ny);
+        assert_true(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+        x.len = y.len = 0;
+        canon_value(&sp, &(struct db_cell){ (const char *)&a, 8, DB_REAL64 }, &x, &nx);
+        canon_value(&sp, &(struct db_cell){ "0.10000001", 10, DB_TEXT }, &y, &ny);
+        assert_false(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+        x.len = y.len = 0;
+        canon_value(&sp, &(struct db_cell){ (const char *)&five, 8, DB_INT64 }, &x, &nx);
+        canon_value(&sp, &(struct db_cell){ "5.00", 4, DB_NUMERIC }, &y, &ny);
+        assert_true(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+        sbuf_free(&x);
+        sbuf_free(&y);
+    }
+    {   /* text passes through untouched, NULL stays NULL */
+        struct db_cell c = { "abc", 3, DB_TEXT }, n = { NULL, 0, DB_INT64 };
+        assert_ptr_equal(db_cell_text(&c, buf).p, c.p);
+        assert_null(db_cell_text(&n, buf).p);
+    }
+}
+
 /* Keys are ordered as the databases order them. */
 static void test_key_order(void **state)
 {
@@ -227,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_other_types),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_int_format),
+        cmocka_unit_test(test_binary_numbers),
         cmocka_unit_test(test_key_order),
     };
     setlocale(LC_ALL, "C.UTF-8");  /* case folding of non-ASCII text needs UTF-8 */

@@ -141,6 +141,96 @@ static void test_sqlite_streams_in_batches(void **state)
     assert_int_equal(r.first_type[2], DB_FLOAT);
 }
 
+/* With db_query_opts.binary, SQLite's INTEGER and REAL values come as their 8
+ * bytes; text, blobs and NULL as always. PostgreSQL ignores the option. */
+struct first_row {
+    int done, status;
+    size_t ncells;
+    struct db_cell cells[6];
+    char bytes[6][32];
+};
+
+static int keep_first_row(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct first_row *f = arg;
+
+    (void)q;
+    for (int c = 0; !f->ncells && b->nrows && c < b->ncols && c < 6; c++) {
+        const struct db_cell *cell = db_cell(b, 0, c);
+        f->cells[c] = *cell;
+        if (cell->p)
+            memcpy(f->bytes[c], cell->p, cell->len < 32 ? cell->len : 32);
+        f->cells[c].p = cell->p ? f->bytes[c] : NULL;
+        if (c == b->ncols - 1 || c == 5)
+            f->ncells = (size_t)c + 1;
+    }
+    return DB_CONTINUE;
+}
+
+static void first_row_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct first_row *f = arg;
+
+    (void)q, (void)msg;
+    f->done = 1;
+    f->status = status;
+}
+
+static void binary_first_row(const char *url, const char *sql, struct first_row *f)
+{
+    uv_loop_t loop;
+    struct db_query_opts qo = { .binary = 1 };
+    db_t *db;
+
+    uv_loop_init(&loop);
+    *f = (struct first_row){ 0 };
+    db = open_db(&loop, url, NULL);
+    assert_non_null(db_query(db, sql, 0, NULL, &qo, keep_first_row, first_row_done, f));
+    while (!f->done)
+        uv_run(&loop, UV_RUN_ONCE);
+    db_close(db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(f->status, DB_OK);
+}
+
+static void test_sqlite_binary_numbers(void **state)
+{
+    struct first_row f;
+    int64_t i;
+    double r;
+
+    (void)state;
+    binary_first_row(sqlite_url(), "SELECT TrackId, UnitPrice, Name, NULL, x'00ff', "
+                     "-9223372036854775808 FROM Track WHERE TrackId = 2", &f);
+    assert_int_equal(f.ncells, 6);
+    assert_int_equal(f.cells[0].type, DB_INT64);
+    assert_int_equal(f.cells[0].len, 8);
+    memcpy(&i, f.cells[0].p, 8);
+    assert_int_equal(i, 2);
+    assert_int_equal(f.cells[1].type, DB_REAL64);
+    assert_int_equal(f.cells[1].len, 8);
+    memcpy(&r, f.cells[1].p, 8);
+    assert_true(r == 0.99);
+    assert_int_equal(f.cells[2].type, DB_TEXT);
+    assert_int_equal(f.cells[2].len, strlen("Balls to the Wall"));
+    assert_memory_equal(f.cells[2].p, "Balls to the Wall", f.cells[2].len);
+    assert_null(f.cells[3].p);
+    assert_int_equal(f.cells[4].type, DB_BLOB);
+    assert_int_equal(f.cells[4].len, 2);
+    assert_memory_equal(f.cells[4].p, "\x00\xff", 2);
+    memcpy(&i, f.cells[5].p, 8);
+    assert_true(i == INT64_MIN);
+    /* PostgreSQL ignores it: text, as ever */
+    binary_first_row(chinook_pg(), "SELECT track_id, unit_price FROM track "
+                     "WHERE track_id = 2", &f);
+    assert_int_equal(f.cells[0].type, DB_INT);
+    assert_int_equal(f.cells[0].len, 1);
+    assert_memory_equal(f.cells[0].p, "2", 1);
+    assert_int_equal(f.cells[1].type, DB_NUMERIC);
+    assert_memory_equal(f.cells[1].p, "0.99", 4);
+}
+
 static void test_pg_streams_in_batches(void **state)
 {
     struct run r;
@@ -574,6 +664,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite_streams_in_batches),
+        cmocka_unit_test(test_sqlite_binary_numbers),
         cmocka_unit_test(test_pg_streams_in_batches),
         cmocka_unit_test(test_pg_copy),
         cmocka_unit_test(test_parameters),
