@@ -120,23 +120,41 @@ static void row_free(struct side *s, struct row *r)
         free(c);
 }
 
-/* The row read into d->scratch, with its n values' places. */
-static struct row *row_new(struct diff *d, struct side *s, int n)
+/* Row `at` of batch b: its keys, read into d->scratch in canonical form,
+ * then its fields copied from the batch as they are, each followed by a NUL. */
+static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
+                           const struct db_batch *b, size_t at)
 {
+    int n = j->nkey + j->nfields;
     size_t bytes = sizeof(struct row) + (size_t)n * (2 * sizeof(uint32_t) + 1) + d->scratch.len;
+    uint32_t pos = (uint32_t)d->scratch.len;
     struct chunk *c;
-    struct row *r = chunk_take(s, bytes, &c);
+    struct row *r;
 
+    for (int i = 0; i < j->nfields; i++)
+        bytes += db_cell(b, at, j->fields[i].col)->len + 1;
+    r = chunk_take(s, bytes, &c);
     r->chunk = c;
     r->n = n;
     r->off = (uint32_t *)(r + 1);
     r->len = r->off + n;
     r->type = (unsigned char *)(r->len + n);
     r->data = (char *)(r->type + n);
-    memcpy(r->off, d->off, (size_t)n * sizeof *r->off);
-    memcpy(r->len, d->len, (size_t)n * sizeof *r->len);
-    memcpy(r->type, d->type, (size_t)n);
+    memcpy(r->off, d->off, (size_t)j->nkey * sizeof *r->off);
+    memcpy(r->len, d->len, (size_t)j->nkey * sizeof *r->len);
+    memcpy(r->type, d->type, (size_t)j->nkey);
     memcpy(r->data, d->scratch.s, d->scratch.len);
+    for (int i = 0, v = j->nkey; i < j->nfields; i++, v++) {
+        const struct db_cell *f = db_cell(b, at, j->fields[i].col);
+        r->off[v] = pos;
+        r->len[v] = (uint32_t)f->len;
+        r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || f->type == DB_INT64 ||
+                     f->type == DB_REAL64 ? (unsigned char)f->type : DB_TEXT;
+        if (f->p)
+            memcpy(r->data + pos, f->p, f->len);
+        r->data[pos + f->len] = '\0';
+        pos += (uint32_t)f->len + 1;
+    }
     return r;
 }
 
@@ -496,25 +514,16 @@ static void progress(struct diff *d, struct job *j)
     }
 }
 
-/* Appends value i of the row being read to d->scratch: in canonical form
- * under `sp`, or with no spec as the database gave it, followed by a NUL. */
-static void put_value(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
+/* Appends value i of the row being read to d->scratch in canonical form. */
+static void put_canon(struct diff *d, int i, const struct canon_spec *sp,
+                      const struct db_cell *c)
 {
     int null;
 
     d->off[i] = (uint32_t)d->scratch.len;
-    if (sp) {
-        canon_value(sp, c, &d->scratch, &null);
-        d->type[i] = null ? DB_NULL : DB_TEXT;
-    } else {
-        d->type[i] = !c->p ? DB_NULL : c->type == DB_BLOB || c->type == DB_INT64 ||
-                     c->type == DB_REAL64 ? (unsigned char)c->type : DB_TEXT;
-        if (c->p)
-            sbuf_add(&d->scratch, c->p, c->len);
-    }
+    canon_value(sp, c, &d->scratch, &null);
+    d->type[i] = null ? DB_NULL : DB_TEXT;
     d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
-    if (!sp)
-        sbuf_add(&d->scratch, "", 1);
 }
 
 /* A row of a table without key: the hash of its canonical fields, lengths and
@@ -538,17 +547,15 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
 {
     struct job *j = &d->jobs[d->at];
     struct side *s = &d->side[which];
-    int nv = j->nkey + j->nfields;
 
     if (j->result.error)
         return DB_CONTINUE;  /* being stopped: drain */
     for (size_t r = 0; r < b->nrows; r++) {
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
-            put_value(d, i, &j->key_spec[i], db_cell(b, r, i));
-        for (int i = 0; i < j->nfields; i++)  /* hashed when there is no key: canonical */
-            put_value(d, j->nkey + i, j->result.no_key ? &j->fields[i].spec : NULL,
-                      db_cell(b, r, j->fields[i].col));
+            put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
+        for (int i = 0; j->result.no_key && i < j->nfields; i++)  /* hashed: canonical */
+            put_canon(d, j->nkey + i, &j->fields[i].spec, db_cell(b, r, j->fields[i].col));
         if (which == 0)
             j->result.source_rows++;
         else
@@ -557,7 +564,7 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
             s->hashes = xgrow(s->hashes, &s->hcap, s->nhashes + 1, sizeof *s->hashes);
             s->hashes[s->nhashes++] = row_hash(d, j);
         } else {
-            push(s, row_new(d, s, nv));
+            push(s, row_new(d, s, j, b, r));
         }
     }
     if (!j->result.no_key)
