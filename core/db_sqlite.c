@@ -20,9 +20,9 @@
 
 enum job { JOB_OPEN, JOB_STEP, JOB_CLOSE };
 
-struct slot {
-    size_t off, len;
-    enum db_type type;
+struct slot {                   /* a value's place in the arena while the batch grows */
+    uint32_t off, len;          /* a batch stops past 1 MB, a SQLite row holds at most 1 GB */
+    unsigned char type;
 };
 
 struct lite {
@@ -37,19 +37,19 @@ struct lite {
     int rc;
     char *jerr;
     int finished;               /* SQLITE_DONE reached */
-    struct buf {                /* one batch: values in an arena, their places in slots */
-        char *arena;
+    struct buf {                /* one batch: values in an arena, their places in slots, */
+        char *arena;            /* made cells by the job once the batch is complete */
         size_t alen, acap;
         struct slot *slots;
         size_t nslots, slotcap;
+        struct db_cell *cells;
+        size_t cellcap;
         size_t nrows;
     } buf[2];
     int fill;                   /* the buffer the next job steps into */
     int held;                   /* a buffer stepped while paused, to deliver on resume; -1 */
     char **colnames;
     int ncols;
-    struct db_cell *cells;
-    size_t cellcap;
     /* read by the progress handler on the pool thread */
     atomic_int interrupt;
     uint64_t deadline;          /* uv_hrtime() ns; 0 while idle */
@@ -113,11 +113,10 @@ static void do_open(struct lite *l)
     sqlite3_progress_handler(l->conn, 1000, progress, l);
 }
 
-static void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
+/* Appends a value; the row's slots are reserved by copy_row(). */
+static inline void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
 {
-    if (b->nslots == b->slotcap)
-        b->slots = xgrow(b->slots, &b->slotcap, b->nslots + 1, sizeof *b->slots);
-    b->slots[b->nslots++] = (struct slot){ b->alen, n, type };
+    b->slots[b->nslots++] = (struct slot){ (uint32_t)b->alen, (uint32_t)n, (unsigned char)type };
     if (b->alen + n + 1 > b->acap)
         b->arena = xgrow(b->arena, &b->acap, b->alen + n + 1, 1);
     if (n)
@@ -126,7 +125,7 @@ static void arena_add(struct buf *b, const void *p, size_t n, enum db_type type)
     b->alen += n + 1;
 }
 
-static void copy_value(struct lite *l, struct buf *b, int c, int binary)
+static inline void copy_value(struct lite *l, struct buf *b, int c, int binary)
 {
     /* the column's value once, then the value API: each sqlite3_column_*
      * call does its own bookkeeping, several per value otherwise */
@@ -193,9 +192,19 @@ static void do_step(struct lite *l)
     }
     while (b->nrows < q->o.batch_rows && b->alen < BATCH_BYTES &&
            (rc = sqlite3_step(l->stmt)) == SQLITE_ROW) {
+        if (b->nslots + (size_t)l->ncols > b->slotcap)
+            b->slots = xgrow(b->slots, &b->slotcap, b->nslots + (size_t)l->ncols,
+                             sizeof *b->slots);
         for (int c = 0; c < l->ncols; c++)
             copy_value(l, b, c, q->o.binary);
         b->nrows++;
+    }
+    /* the arena has stopped moving: the values' addresses, here on the pool */
+    b->cells = xgrow(b->cells, &b->cellcap, b->nslots, sizeof *b->cells);
+    for (size_t k = 0; k < b->nslots; k++) {
+        const struct slot *s = &b->slots[k];
+        b->cells[k] = (struct db_cell){ s->type == DB_NULL ? NULL : b->arena + s->off, s->len,
+                                        s->type };
     }
     if (rc == SQLITE_DONE) {
         l->finished = 1;
@@ -246,19 +255,12 @@ static int deliver(struct lite *l, db_query_t *q, int i)
 {
     struct buf *f = &l->buf[i];
     struct db_batch b;
-    size_t n = f->nrows * (size_t)l->ncols;
 
     if (!f->nrows)
         return DB_CONTINUE;
-    l->cells = xgrow(l->cells, &l->cellcap, n, sizeof *l->cells);
-    for (size_t k = 0; k < n; k++) {
-        const struct slot *s = &f->slots[k];
-        l->cells[k] = (struct db_cell){ s->type == DB_NULL ? NULL : f->arena + s->off, s->len,
-                                        s->type };
-    }
     b = (struct db_batch){ .nrows = f->nrows, .ncols = l->ncols,
                            .colnames = (const char *const *)l->colnames,
-                           .coltypes = NULL, .cells = l->cells };
+                           .coltypes = NULL, .cells = f->cells };
     f->nrows = f->nslots = f->alen = 0;
     return db__deliver(q, &b);
 }
@@ -414,8 +416,8 @@ static void lite_free(db_t *db)
     for (int i = 0; i < 2; i++) {
         free(l->buf[i].arena);
         free(l->buf[i].slots);
+        free(l->buf[i].cells);
     }
-    free(l->cells);
     free(l);
 }
 
