@@ -782,8 +782,7 @@ static void on_progress(void *arg, const struct diff_table *t)
 
 static void close_dbs(struct diff_run *r)
 {
-    db_close(r->db[0]);
-    db_close(r->db[1]);
+    reh_disconnect(r->db);
     uv_close((uv_handle_t *)&r->sigint, NULL);
 }
 
@@ -857,7 +856,6 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
     struct reh_events ev = { on_disc, on_progress, on_run_done, &r };
-    struct db_opts dbo = { .statement_timeout_ms = 24 * 3600 * 1000 };
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;
@@ -884,8 +882,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     r.listed = json_array();
     uv_signal_init(&loop, &r.sigint);  /* SIGINT cancels the run, which is then so recorded */
     r.sigint.data = &r;
-    if (!ws || db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &r.db[0], &e) < 0 ||
-        db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &r.db[1], &e) < 0 ||
+    if (!ws || reh_connect(&loop, l.plan, r.db, &e) < 0 ||
         !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
                             &(struct diff_opts){ .tables = r.o.tables, .ntables = r.o.ntables }, &ev, &e))) {
         close_dbs(&r);

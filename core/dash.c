@@ -157,7 +157,8 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
                        struct err *e)
 {
     struct dash *d = xcalloc(1, sizeof *d);
-    /* an hour per statement: rehearsal runs read whole tables on these connections */
+    /* an hour per statement: exact counts of big tables (runs and gates read on
+     * connections of their own, reh_connect) */
     struct db_opts o = { .reconnect = 1, .on_state = on_state,
                          .statement_timeout_ms = 3600 * 1000 };
     char *ws;

@@ -153,6 +153,31 @@ static void on_done(void *arg, int status, const char *msg)
         r->ev.done(r->ev.arg, r);
 }
 
+int reh_connect(uv_loop_t *loop, const struct plan *p, db_t *db[2], struct err *e)
+{
+    struct db_opts o = { .statement_timeout_ms = 24 * 3600 * 1000 };
+
+    db[0] = db[1] = NULL;
+    for (int w = 0; w < 2; w++) {
+        const struct plan_endpoint *ep = w ? &p->target : &p->source;
+        struct err ue = { 0 };
+        if (db_open(loop, ep->url, p->dir, &o, &db[w], &ue) < 0) {
+            reh_disconnect(db);
+            return err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", p->path, ep->line,
+                           w ? "target" : "source", ue.msg);
+        }
+    }
+    return 0;
+}
+
+void reh_disconnect(db_t *db[2])
+{
+    for (int w = 0; w < 2; w++) {
+        db_close(db[w]);  /* deferred: safe inside the run's own callbacks */
+        db[w] = NULL;
+    }
+}
+
 struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
                       const struct pairing *pp, const char *src_url, const char *tgt_url,
                       const struct diff_opts *o, const struct reh_events *ev, struct err *e)

@@ -22,6 +22,15 @@ struct reh_events {
     void *arg;
 };
 
+/* Opens the two connections a run reads on, its own: a day per statement
+ * (one statement reads a whole table), no reconnect (a run that loses a side
+ * fails), so a long run neither meets the one-hour limit of the dashboard's
+ * connections nor holds up its polls. Connecting goes on in the background;
+ * a failure fails the run's first query. -1 with `e` for a bad URL, and
+ * nothing left open; reh_disconnect() closes both (and NULLs them). */
+int reh_connect(uv_loop_t *loop, const struct plan *p, db_t *db[2], struct err *e);
+void reh_disconnect(db_t *db[2]);
+
 /* Starts a run on open connections (borrowed, with the plan and pairing,
  * until done); reads the mapping sheet itself. NULL with `e` on bad input. */
 struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,

@@ -29,6 +29,7 @@ struct runbook {
     struct proc *proc;      /* the command running, if any */
     struct diff *gate_diff; /* a checks gate under way */
     struct reh *gate_reh;   /* a diff gate under way */
+    db_t *gate_db[2];       /* … on its own connections (reh_connect) */
     size_t gate_for;        /* the step waiting on the gate */
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];
@@ -84,6 +85,7 @@ void rb_free(struct runbook *rb)
         rb->proc->rb = NULL;
         uv_process_kill(&rb->proc->p, SIGTERM);
     }
+    reh_disconnect(rb->gate_db);
     for (size_t i = 0; i < rb->n; i++)
         sbuf_free(&rb->steps[i].log);
     free(rb->steps);
@@ -305,6 +307,7 @@ static void checks_done(void *arg, int status, const char *msg)
     rb->d->hold--;
     diff_free(rb->gate_diff);  /* safe: this callback is the last thing diff's finish() does */
     rb->gate_diff = NULL;
+    reh_disconnect(rb->gate_db);
     gate_said(rb, rb->gate_for, go, go ? (n ? "all checks pass" : "no checks in the plan") : why);
 }
 
@@ -326,6 +329,7 @@ static void diff_gate_done(void *arg, struct reh *r)
     json_decref(s);
     rb->d->hold--;
     rb->gate_reh = NULL;  /* freed below, once its call chain has returned */
+    reh_disconnect(rb->gate_db);
     dash_reread(rb->d);
     gate_said(rb, rb->gate_for, rc == 0, rc == ERR_DB ? msg : why);
     reh_free(r);
@@ -368,22 +372,22 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
             break;
         }
         d->hold++;
-        if (gate_of->gate == GATE_CHECKS) {
-            struct diff_events ev = { .done = checks_done, .arg = rb };
-            struct diff_opts o = { .checks_only = 1 };
-            if (!(rb->gate_diff = diff_start(d->side[0].db, d->side[1].db, d->plan, &d->pairs,
-                                             NULL, &o, &ev, e))) {
-                d->hold--;
-                gate_said(rb, i, 0, e->msg);
+        if (reh_connect(d->loop, d->plan, rb->gate_db, e) == 0) {
+            if (gate_of->gate == GATE_CHECKS) {
+                struct diff_events ev = { .done = checks_done, .arg = rb };
+                struct diff_opts o = { .checks_only = 1 };
+                rb->gate_diff = diff_start(rb->gate_db[0], rb->gate_db[1], d->plan, &d->pairs,
+                                           NULL, &o, &ev, e);
+            } else {
+                struct reh_events ev = { .done = diff_gate_done, .arg = rb };
+                rb->gate_reh = reh_start(d->ws, rb->gate_db[0], rb->gate_db[1], d->plan,
+                                         &d->pairs, d->masked[0], d->masked[1], NULL, &ev, e);
             }
-        } else {
-            struct reh_events ev = { .done = diff_gate_done, .arg = rb };
-            if (!(rb->gate_reh = reh_start(d->ws, d->side[0].db, d->side[1].db, d->plan,
-                                           &d->pairs, d->masked[0], d->masked[1], NULL, &ev,
-                                           e))) {
-                d->hold--;
-                gate_said(rb, i, 0, e->msg);
-            }
+        }
+        if (!rb->gate_diff && !rb->gate_reh) {
+            reh_disconnect(rb->gate_db);
+            d->hold--;
+            gate_said(rb, i, 0, e->msg);
         }
         break;
     }

@@ -259,6 +259,30 @@ T kill-session -t cx
 check "… recorded as cancelled, with no result for the table cut short" "cancelled 0" \
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 
+# A run reads on connections of its own (a day per statement), not on the
+# dashboard's (an hour, and busy with its polls): the same slow run, on a
+# PostgreSQL target, watched from pg_stat_activity
+createdb screen_run || exit 99
+"$bin" demo runpg --target dbname=screen_run >/dev/null || exit 99
+sed -i 's/^\(invoice_lines\.description,invoice_lines\.description\),,/\1,"description || substr(randomblob(1000000 + 0 * line_no), 1, 0)",/' runpg/mapping.csv
+sessions() {
+    psql -X -At -d screen_run -c "SELECT count(*) FROM pg_stat_activity
+        WHERE datname = 'screen_run' AND application_name = 'cutover'"
+}
+start rp 130 36 "$work/runpg"
+wait_for rp "Mapping 12/42 approved ─"
+keys rp 3 z
+wait_for rp "No rehearsal recorded yet: press r to run one."
+check "before a run: the dashboard's own connection to the target" 1 "$(sessions)"
+keys rp r
+expect_text "a run on a PostgreSQL target shows its progress" rp "running: invoice_lines "
+check "during the run: a connection of its own beside the dashboard's" 2 "$(sessions)"
+keys rp Escape
+expect_text "Esc cancels it" rp "run 1 cancelled:"
+for _ in $(seq 100); do [ "$(sessions)" = 1 ] && break; sleep 0.1; done
+check "after the run: its connection closed, the dashboard's still there" 1 "$(sessions)"
+T kill-session -t rp
+
 # --- the runbook: real shell steps, gates, an overrun, a failure, rollback ---------------
 mkdir rb
 sqlite3 rb/src.db "CREATE TABLE flag (x INTEGER PRIMARY KEY)"
