@@ -30,6 +30,22 @@ struct mon {
 
 static const char *const side_names[2] = { "source", "target" };
 
+static void add_history(const struct ws_history *w, void *arg)
+{
+    if (w->folded)
+        hist_add_bucket(arg, w->at_ms, w->min, w->max, w->sum, w->n);
+    else
+        hist_add(arg, w->at_ms, w->min);
+}
+
+/* A signal met for the first time begins with what o.history recorded of it. */
+static void preload(mon_t *m, struct hist *h, const char *side, const char *object,
+                    const char *metric)
+{
+    if (m->o.ws && m->o.history > 0)
+        ws_session_history(m->o.ws, m->o.history, side, object, metric, add_history, h);
+}
+
 static struct mon_table *table(mon_t *m, const char *name, const char *target)
 {
     struct mon_table *t;
@@ -43,6 +59,7 @@ static struct mon_table *table(mon_t *m, const char *name, const char *target)
     t->name = xstrdup(name);
     t->target = xstrdup(target);
     t->rows[0] = t->rows[1] = t->changed[0] = t->changed[1] = -1;
+    preload(m, &t->h_missing, "both", name, "missing");
     return t;
 }
 
@@ -243,6 +260,7 @@ static struct mon_probe *probe(mon_t *m, const char *name, const char *side)
     memset(p, 0, sizeof *p);
     p->name = xstrdup(name);
     p->side = xstrdup(side);
+    preload(m, &p->h, side, name, "probe");
     return p;
 }
 

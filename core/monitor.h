@@ -67,6 +67,9 @@ struct mon_opts {
     int *hold;                          /* see live_opts */
     int64_t duration_ms;                /* a new session's planned length (0: open-ended) */
     long resume;                        /* a session to go on with instead of a new one */
+    long history;                       /* a session whose recorded history the sparklines
+                                         * begin with (the dashboard: the open hypercare
+                                         * session's); 0 none */
     alert_cb on_alert;                  /* non-NULL: raise the plan's alerts (hypercare;
                                          * the plan must then not be replaced) */
     void *alert_arg;

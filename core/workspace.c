@@ -590,6 +590,32 @@ json_t *ws_sessions_json(ws_t *ws)
     "SELECT side, metric, object, first_at, last_at, n, min, max, sum FROM sample_buckets " \
     "WHERE session = ?1)"
 
+int ws_session_history(ws_t *ws, long session, const char *side, const char *object,
+                       const char *metric, void (*cb)(const struct ws_history *h, void *arg),
+                       void *arg)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+
+    if (sqlite3_prepare_v2(ws->db, "SELECT " EPOCH_MS("at") ", n, min, max, sum, folded FROM "
+                           "(SELECT first_at AS at, n, min, max, sum, 1 AS folded FROM "
+                           "sample_buckets WHERE session = ?1 AND side = ?2 AND object = ?3 AND "
+                           "metric = ?4 UNION ALL SELECT at, 1, value, value, value, 0 FROM "
+                           "samples WHERE session = ?1 AND side = ?2 AND object = ?3 AND "
+                           "metric = ?4) ORDER BY at", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, session);
+    sqlite3_bind_text(st, 2, side, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, object, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, metric, -1, SQLITE_TRANSIENT);
+    for (; sqlite3_step(st) == SQLITE_ROW; n++)
+        cb(&(struct ws_history){ sqlite3_column_int64(st, 0), (long)sqlite3_column_int64(st, 1),
+                                 sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
+                                 sqlite3_column_double(st, 4), sqlite3_column_int(st, 5) }, arg);
+    sqlite3_finalize(st);
+    return n;
+}
+
 json_t *ws_session_summary(ws_t *ws, long session)
 {
     json_t *sum = json_object(), *totals, *findings;

@@ -100,6 +100,19 @@ int ws_session_end(ws_t *ws, long session, const char *status, const char *summa
 /* The hypercare sessions, oldest first: session, kind, status, started_at,
  * ended_at, interval_ms, duration_ms, user, summary (JSON text or null). */
 json_t *ws_sessions_json(ws_t *ws);
+/* The recorded history of one signal (side, object, metric) of a session,
+ * oldest first: the 5-minute buckets ws_compact folded (n values, their min,
+ * max and sum), then the last hour's samples one by one (n 1, not folded).
+ * Returns how many, -1 if the workspace cannot be read. */
+struct ws_history {
+    int64_t at_ms;
+    long n;
+    double min, max, sum;
+    int folded;
+};
+int ws_session_history(ws_t *ws, long session, const char *side, const char *object,
+                       const char *metric, void (*cb)(const struct ws_history *h, void *arg),
+                       void *arg);
 /* polls, failed, tables, first_sample, last_sample and findings (tbl, kind,
  * n) of a session, from what it recorded. Caller decrefs. */
 json_t *ws_session_summary(ws_t *ws, long session);

@@ -359,7 +359,7 @@ static void sync_monitor(struct cut_panel *cp, unsigned what)
 {
     struct dash *d = cp->p->dash;
     struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
-                          .hold = &d->hold };
+                          .hold = &d->hold, .history = d->hypercare ? d->hc.id : 0 };
     struct mon_events ev = { .changed = on_change, .warn = on_warn, .arg = cp };
     struct err e = { 0 };
 

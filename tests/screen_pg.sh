@@ -456,8 +456,26 @@ keys live t
 expect_text "… and back to the last 12 rounds" live "MS 12 ROUNDS"
 keys live Space
 expect_text "Space pauses live polling too" live "live polling paused (Space resumes)"
+sqlite3 live/src.db "UPDATE orders SET amount = '1.00' WHERE id = 2"
 keys live Space
 expect_text "resumed: the figures come back" live "$(row orders 4 4 0 0s)"
+# … and the sparklines begin with the open hypercare session's recorded rounds
+# (watch's: delta 1, one dear order), then the dashboard's own (delta 0, and no
+# dear order since the pause)
+hc_n() {
+    sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "SELECT count(*) FROM samples
+        JOIN sessions ON sessions.id = samples.session WHERE kind = 'hypercare' AND metric = '$1'"
+}
+trend_of() { screen live | grep -E "┃$1 " | grep -oE '[▁▂▃▄▅▆▇█]+' | head -1; }
+expect_trend() {  # expect_trend NAME ROW N: N full cells then low ones (10 s at most)
+    for _ in $(seq 100); do
+        [[ $3 -ge 1 && "$(trend_of "$2")" =~ ^█{$3}▁+$ ]] && { ok "$1"; return; }
+        sleep 0.1
+    done
+    not_ok "$1" "hypercare values: $3" "trend: $(trend_of "$2")"
+}
+expect_trend "after a resume the delta's trend begins with hypercare's rounds" orders "$(hc_n missing)"
+expect_trend "… and the probe's with hypercare's values" dear_orders "$(hc_n probe)"
 live_ws() { sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "$1"; }
 check "the findings are in the workspace with their window" \
     "missing {\"id\":4} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|stale {\"id\":2} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|" \

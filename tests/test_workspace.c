@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "workspace.h"
 
 static void test_create(void **state)
@@ -151,12 +152,81 @@ static void test_sessions(void **state)
     tmpdir_free(dir);
 }
 
+struct seen {
+    struct ws_history h[8];
+    int n;
+};
+
+static void keep(const struct ws_history *h, void *arg)
+{
+    struct seen *s = arg;
+
+    if (s->n < 8)
+        s->h[s->n] = *h;
+    s->n++;
+}
+
+/* A signal's recorded history, for the dashboard's sparklines: what was
+ * folded into buckets, then the samples of the last hour one by one, oldest
+ * first, and nothing of other signals or sessions. */
+static void test_session_history(void **state)
+{
+    char *dir = tmpdir_new(), path[512];
+    struct err e = { 0 };
+    struct seen seen = { 0 };
+    long hc;
+    ws_t *ws;
+    long n = 0;
+    double min = 1e9, max = -1e9, sum = 0;
+    int k;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    hc = ws_session_begin(ws, "hypercare", 1000, 3600000, &e);
+    assert_true(hc > 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ws_sample(ws, hc, "both", "users", "missing", (double[]){ 5, 7, 6 }[i],
+                                   0, &e), 0);
+    assert_int_equal(ws_sample(ws, hc, "source", "users", "rows", 50, 0, &e), 0);
+    assert_int_equal(ws_sample(ws, hc, "both", "orders", "missing", 100, 0, &e), 0);
+    assert_int_equal(ws_compact(ws, hc, wall_ms() + 1, &e), 0);  /* all of them folded */
+    assert_int_equal(ws_sample(ws, hc, "both", "users", "missing", 9, 0, &e), 0);
+    assert_int_equal(ws_sample(ws, hc, "both", "users", "missing", 4, 0, &e), 0);
+    k = ws_session_history(ws, hc, "both", "users", "missing", keep, &seen);
+    assert_int_equal(k, seen.n);
+    assert_true(seen.n >= 3 && seen.n <= 4);  /* one bucket, two if a 5-minute edge fell between */
+    for (k = 0; k < seen.n - 2; k++) {
+        assert_int_equal(seen.h[k].folded, 1);
+        n += seen.h[k].n;
+        min = seen.h[k].min < min ? seen.h[k].min : min;
+        max = seen.h[k].max > max ? seen.h[k].max : max;
+        sum += seen.h[k].sum;
+    }
+    assert_int_equal(n, 3);
+    assert_true(min == 5 && max == 7 && sum == 18);
+    for (int i = 0; i < 2; i++, k++) {
+        assert_int_equal(seen.h[k].folded, 0);
+        assert_int_equal(seen.h[k].n, 1);
+        assert_true(seen.h[k].min == (i ? 4 : 9) && seen.h[k].max == seen.h[k].min);
+        assert_true(seen.h[k].at_ms >= seen.h[k - 1].at_ms);
+    }
+    seen.n = 0;
+    assert_int_equal(ws_session_history(ws, hc + 1, "both", "users", "missing", keep, &seen), 0);
+    assert_int_equal(ws_session_history(ws, hc, "both", "users", "lag_ms", keep, &seen), 0);
+    assert_int_equal(seen.n, 0);
+    ws_close(ws);
+    tmpdir_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create),
         cmocka_unit_test(test_upgrade_and_refusal),
         cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_session_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
