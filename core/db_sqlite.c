@@ -32,6 +32,7 @@ struct lite {
     uv_work_t work;
     enum job job;
     int busy;                   /* a job is on the pool */
+    int ending;                 /* after_cb delivers the last rows, then finishes */
     void (*disconnected)(db_t *db);
     /* filled by the job, read after it */
     int rc;
@@ -314,10 +315,12 @@ static void after_cb(uv_work_t *w, int status)
         l->jerr = NULL;
         close_now(l);
     } else if (l->jerr || l->finished || q->stop) {
+        l->ending = 1;  /* a cancel from these rows' callback: finished just below */
         if (q && l->held >= 0)  /* a pause now is moot: the query is over */
             deliver(l, q, l->held);
         if (q)
             deliver(l, q, got);
+        l->ending = 0;
         err = l->jerr;
         l->jerr = NULL;
         query_reset(l);
@@ -384,7 +387,7 @@ static void lite_cancel(db_t *db, db_query_t *q)
     atomic_store(&l->interrupt, 1);
     if (l->busy)
         sqlite3_interrupt(l->conn);
-    else
+    else if (!l->ending)
         run_job(l, JOB_STEP);  /* a paused query: one job sees the flag and ends it */
 }
 
