@@ -316,8 +316,9 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
         raw(out, p, n);
         return;
     }
-    /* the common cases: the value is already as we want it */
-    if ((sp->kind == CK_INT && canonical_int(p, n)) ||
+    /* the common cases: the value is already as we want it (a binary integer,
+     * just written out, always is) */
+    if ((sp->kind == CK_INT && (cell->type == DB_INT64 || canonical_int(p, n))) ||
         ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
         ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);

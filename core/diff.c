@@ -42,7 +42,7 @@ struct side {
     struct chunk *tail;         /* where new rows go */
     int done, paused, status;
     db_query_t *q;
-    struct sbuf last;           /* the previous key, for order and duplicates */
+    struct row *prev;           /* the row that left before, for order and duplicates */
     uint64_t *hashes;           /* a table without key: one hash per row */
     size_t nhashes, hcap;
     char msg[1400];
@@ -194,9 +194,10 @@ static void side_reset(struct side *s)
 {
     for (size_t i = s->head; i < s->n; i++)
         row_free(s, s->v[i]);
+    if (s->prev)
+        row_free(s, s->prev);
     free(s->v);
     free(s->tail);  /* no row is left in it */
-    sbuf_free(&s->last);
     free(s->hashes);
     memset(s, 0, sizeof *s);
 }
@@ -315,29 +316,21 @@ static int rows_cmp(const struct job *j, const struct row *a, const struct row *
     return key_cmp(j, a, b->data, b->off, b->len);
 }
 
-/* Remembers the key of a row leaving a side; says whether it repeats the last
- * one (1) or comes before it (-1: out of order). */
-static int step_key(struct job *j, struct side *s, const struct row *r)
+/* Whether the row at the head of a side repeats the key of the one that left
+ * before it (1) or comes before it (-1: out of order). */
+static int step_key(const struct job *j, const struct side *s, const struct row *r)
 {
-    int c = 1;
+    int c = s->prev ? rows_cmp(j, r, s->prev) : 1;  /* > 0: r comes after it */
 
-    if (s->last.len) {
-        uint32_t off[64], len[64];
-        size_t at = 0;
-        for (int i = 0; i < j->nkey; i++) {
-            memcpy(&len[i], s->last.s + at, sizeof len[i]);
-            off[i] = (uint32_t)(at + sizeof len[i]);
-            at += sizeof len[i] + len[i];
-        }
-        c = key_cmp(j, r, s->last.s, off, len);  /* > 0: r comes after the last key */
-    }
-    s->last.len = 0;  /* the key again, as length-prefixed parts */
-    for (int i = 0; i < j->nkey; i++) {
-        uint32_t l = r->len[i];
-        sbuf_add(&s->last, (const char *)&l, sizeof l);
-        sbuf_add(&s->last, val(r, i), l);
-    }
     return c == 0 ? 1 : c < 0 ? -1 : 0;
+}
+
+/* The head row leaves its side; it is kept as `prev` until the next one does. */
+static void pop(struct side *s)
+{
+    if (s->prev)
+        row_free(s, s->prev);
+    s->prev = s->v[s->head++];
 }
 
 /* The table cannot be compared: say why and stop reading it (the run goes on). */
@@ -429,28 +422,23 @@ static void merge(struct diff *d)
             if (o == 1) {
                 j->result.duplicates++;
                 emit(d, j, "duplicate", "source", key_json(j, s), NULL, 0);
-                S->head++;
-                row_free(S, s);
+                pop(S);
                 continue;
             }
             if (t && c == 0) {
-                if (step_key(j, T, t) == 1) {  /* the target repeats an earlier key */
-                    j->result.duplicates++;
+                if (step_key(j, T, t) == 1) {  /* the target repeats an earlier key; */
+                    j->result.duplicates++;    /* the source row is still to be matched */
                     emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
-                    T->head++;
-                    row_free(T, t);
-                    S->last.len = 0;  /* the source row is still to be matched */
+                    pop(T);
                     continue;
                 }
                 compare(d, j, s, t);
-                T->head++;
-                row_free(T, t);
+                pop(T);
             } else {
                 j->result.missing++;
                 emit(d, j, "missing", NULL, key_json(j, s), NULL, 0);
             }
-            S->head++;
-            row_free(S, s);
+            pop(S);
         } else {
             if ((o = step_key(j, T, t)) < 0) {
                 fail_table(d, j, "target");
@@ -463,8 +451,7 @@ static void merge(struct diff *d)
                 j->result.extra++;
                 emit(d, j, "extra", NULL, key_json(j, t), NULL, 0);
             }
-            T->head++;
-            row_free(T, t);
+            pop(T);
         }
     }
     resume_sides(d);

@@ -262,4 +262,28 @@ check "SQLite pair: 64-bit integers exact in the JSON" \
     "$(grep -o '"source":"i","target":"i","source_value":-92[^}]*' run.ndjson)"
 cd ..
 
+# --- keys that repeat or come out of order: reported, never hidden -------------------
+sqlite3 dups.db "CREATE TABLE d (k INTEGER, v TEXT);
+    INSERT INTO d VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e');
+    CREATE TABLE o (k TEXT PRIMARY KEY, v TEXT); INSERT INTO o VALUES ('9', 'a'), ('10', 'b')"
+sqlite3 dups2.db "CREATE TABLE d (k INTEGER, v TEXT);
+    INSERT INTO d VALUES (1, 'a'), (2, 'b'), (3, 'c'), (3, 'c'), (4, 'd'), (5, 'E');
+    CREATE TABLE o (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO o VALUES (9, 'a'), (10, 'b')"
+mkdir dups && cd dups
+"$bin" init --source sqlite:../dups.db --target sqlite:../dups2.db >/dev/null || exit 99
+sed -i 's/^; no primary key: add key = .*$/key = k/' cutover.ini  # d's key, by the plan
+"$bin" diff --ndjson >run.ndjson
+check "a key repeated on either side is a duplicate of that side; the rest compares on" \
+    "d duplicate k=2 source|d duplicate k=3 target|d extra k=4|d changed k=5 v:e->E|" \
+    "$(jq -r 'select(.type == "discrepancy" and .table == "d") | [.table, .kind,
+        (.key | to_entries | map("\(.key)=\(.value)") | join(",")), (.side // ""),
+        ((.fields // []) | map("\(.source):\(.source_value)->\(.target_value)") | join(";"))]
+        | map(select(. != "")) | join(" ")' run.ndjson | tr '\n' '|')"
+check "… counted in the table's result" '"duplicates":2' \
+    "$(jq -c '.tables[]? | select(.table == "d") | {duplicates}' run.ndjson | tr -d '{}')"
+check "text keys against integer keys come out of order: the table fails, saying why" \
+    'error: source rows do not come in key order (do the key columns have the same type on both sides?)' \
+    "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
+cd ..
+
 finish
