@@ -132,7 +132,6 @@ static inline void copy_value(struct lite *l, struct buf *b, int c, int binary)
      * call does its own bookkeeping, several per value otherwise */
     sqlite3_value *v = sqlite3_column_value(l->stmt, c);
     char buf[DTOA_MAX];
-    int n;
 
     switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
@@ -140,22 +139,18 @@ static inline void copy_value(struct lite *l, struct buf *b, int c, int binary)
         break;
     case SQLITE_INTEGER: {
         sqlite3_int64 i = sqlite3_value_int64(v);
-        if (binary) {
+        if (binary)
             arena_add(b, &i, sizeof i, DB_INT64);
-            break;
-        }
-        n = int_format(buf, i);
-        arena_add(b, buf, (size_t)n, DB_INT);
+        else
+            arena_add(b, buf, (size_t)int_format(buf, i), DB_INT);
         break;
     }
     case SQLITE_FLOAT: {
         double r = sqlite3_value_double(v);
-        if (binary) {
+        if (binary)
             arena_add(b, &r, sizeof r, DB_REAL64);
-            break;
-        }
-        n = dtoa_shortest(buf, r);
-        arena_add(b, buf, (size_t)n, DB_FLOAT);
+        else
+            arena_add(b, buf, (size_t)dtoa_shortest(buf, r), DB_FLOAT);
         break;
     }
     case SQLITE_BLOB: {

@@ -386,6 +386,22 @@ static void cancel_cb(uv_timer_t *t)
     db_query_cancel(t->data);
 }
 
+/* The query of `r` is done: its connection still answers, then closes, and
+ * nothing is left on the loop. */
+static void usable_then_closed(uv_loop_t *loop, struct run *r)
+{
+    r->done = 0;
+    r->rows = 0;
+    assert_non_null(db_query(r->db, "SELECT 7", 0, NULL, NULL, on_rows, on_done, r));
+    while (!r->done)
+        uv_run(loop, UV_RUN_ONCE);
+    assert_int_equal(r->status, DB_OK);
+    assert_string_equal(r->first[0], "7");
+    db_close(r->db);
+    uv_run(loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(loop), 0);
+}
+
 /* Cancels 200 ms after the query was queued (with `streams`, after its first
  * rows came), or lets the timeout do it. */
 static void cancel_after(const char *url, const char *sql, int timeout_ms, int expect, int copy,
@@ -411,17 +427,7 @@ static void cancel_after(const char *url, const char *sql, int timeout_ms, int e
     assert_int_equal(r.status, expect);
     assert_int_equal(r.rows > 0, streams);
     uv_close((uv_handle_t *)&t, NULL);
-    /* the connection stays usable after a cancel */
-    r.done = 0;
-    r.rows = 0;
-    db_query(r.db, "SELECT 7", 0, NULL, NULL, on_rows, on_done, &r);
-    while (!r.done)
-        uv_run(&loop, UV_RUN_ONCE);
-    assert_int_equal(r.status, DB_OK);
-    assert_string_equal(r.first[0], "7");
-    db_close(r.db);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    usable_then_closed(&loop, &r);  /* the connection stays usable after a cancel */
 }
 
 /* A consumer that cancels from the rows callback of a query's last batch
@@ -454,16 +460,7 @@ static void test_cancel_from_last_rows(void **state)
         assert_int_equal(r.rows, 2);
         uv_sleep(5);  /* room for a stray job on the pool */
         uv_run(&loop, UV_RUN_NOWAIT);
-        r.done = 0;
-        r.rows = 0;
-        assert_non_null(db_query(r.db, "SELECT 7", 0, NULL, NULL, on_rows, on_done, &r));
-        while (!r.done)
-            uv_run(&loop, UV_RUN_ONCE);
-        assert_int_equal(r.status, DB_OK);
-        assert_string_equal(r.first[0], "7");
-        db_close(r.db);
-        uv_run(&loop, UV_RUN_DEFAULT);
-        assert_int_equal(uv_loop_close(&loop), 0);
+        usable_then_closed(&loop, &r);
     }
 }
 
