@@ -745,7 +745,9 @@ struct diff_run {
     db_t *db[2];
     struct reh *reh;
     uv_signal_t sigint;
-    json_t *listed;             /* discrepancies kept for --json and text output */
+    FILE *listed;               /* the discrepancies to list (--json, text), a compact
+                                 * line each in an unlinked temporary file: memory stays
+                                 * flat however many a run finds */
     char table[256];            /* the table the per-table count is for */
     long in_table;
     int tty;
@@ -763,12 +765,48 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
     }
     if (r->in_table++ >= limit)
         return;
-    if (r->o.ndjson) {
-        json_dumpf(o, stdout, JSON_COMPACT);
-        fputc('\n', stdout);
-    } else {
-        json_array_append(r->listed, o);
+    json_dumpf(o, r->o.ndjson ? stdout : r->listed, JSON_COMPACT);
+    fputc('\n', r->o.ndjson ? stdout : r->listed);
+}
+
+/* Each listed discrepancy, parsed back, in the order found. */
+static json_t *next_listed(FILE *f, char **line, size_t *cap)
+{
+    while (getline(line, cap, f) > 0) {
+        json_t *v = json_loads(*line, 0, NULL);
+        if (v)
+            return v;
     }
+    return NULL;
+}
+
+/* --json: the summary with its "discrepancies" array written from the spool,
+ * as json_dumpf would write it, one discrepancy in memory at a time. */
+static void print_json_listed(json_t *summary, FILE *listed)
+{
+    char *head = json_dumps(summary, JSON_INDENT(2)), *line = NULL;
+    size_t n = strlen(head), cap = 0;
+    int first = 1;
+    json_t *v;
+
+    fwrite(head, 1, n - 2, stdout);  /* all but the closing "\n}" */
+    fputs(",\n  \"discrepancies\": [", stdout);
+    rewind(listed);
+    while ((v = next_listed(listed, &line, &cap))) {
+        char *text = json_dumps(v, JSON_INDENT(2));
+        fputs(first ? "\n    " : ",\n    ", stdout);
+        for (const char *p = text; *p; p++) {
+            fputc(*p, stdout);
+            if (*p == '\n')
+                fputs("    ", stdout);
+        }
+        first = 0;
+        free(text);
+        json_decref(v);
+    }
+    fputs(first ? "]\n}\n" : "\n  ]\n}\n", stdout);
+    free(line);
+    free(head);
 }
 
 static void on_progress(void *arg, const struct diff_table *t)
@@ -805,11 +843,12 @@ static void on_sigint(uv_signal_t *h, int signum)
     reh_cancel(r->reh);
 }
 
-static void print_summary(json_t *s, json_t *listed)
+static void print_summary(json_t *s, FILE *listed)
 {
     json_t *v, *prev = json_object_get(s, "previous");
-    size_t i;
-    char d1[32], d2[32];
+    size_t i, cap = 0;
+    char d1[32], d2[32], *line = NULL;
+    ssize_t n;
 
     printf("run %lld: %s in %s\n\n", jint(s, "run"), jstr(s, "status"),
            dur_format(jint(s, "duration_ms"), d1, sizeof d1));
@@ -838,13 +877,10 @@ static void print_summary(json_t *s, json_t *listed)
                jint(prev, "run"), jint(prev, "new"), jint(prev, "fixed"),
                jint(prev, "still_open"), dur_format(jint(prev, "duration_ms"), d1, sizeof d1),
                dur_format(jint(s, "duration_ms"), d2, sizeof d2));
-    if (json_array_size(listed))
-        printf("\n");
-    json_array_foreach(listed, i, v) {
-        char *line = json_dumps(v, JSON_COMPACT);
-        printf("%s\n", line);
-        free(line);
-    }
+    rewind(listed);
+    for (i = 0; (n = getline(&line, &cap, listed)) > 0; i++)
+        printf("%s%.*s", i ? "" : "\n", (int)n, line);
+    free(line);
 }
 
 static int cmd_diff(struct cli *c, int argc, char **argv)
@@ -877,9 +913,14 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     wspath = plan_path(l.plan, l.plan->workspace);
     ws = ws_open(wspath, &e);
     free(wspath);
+    if (!r.o.ndjson && !(r.listed = tmpfile())) {
+        err_set(&e, ERR_INPUT, "cannot create a temporary file for the discrepancies (in "
+                "$TMPDIR or /tmp): %s", strerror(errno));
+        rc = fail(&e);
+        goto out;
+    }
     uv_loop_init(&loop);
     r.tty = isatty(STDERR_FILENO);
-    r.listed = json_array();
     uv_signal_init(&loop, &r.sigint);  /* SIGINT cancels the run, which is then so recorded */
     r.sigint.data = &r;
     if (!ws || reh_connect(&loop, l.plan, r.db, &e) < 0 ||
@@ -899,8 +940,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         json_dumpf(summary, stdout, JSON_COMPACT);
         fputc('\n', stdout);
     } else if (r.o.json) {
-        json_object_set(summary, "discrepancies", r.listed);
-        print_json(json_incref(summary));
+        print_json_listed(summary, r.listed);
     } else {
         print_summary(summary, r.listed);
     }
@@ -911,7 +951,8 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         fail(&e);
     }
 out:
-    json_decref(r.listed);
+    if (r.listed)
+        fclose(r.listed);
     reh_free(r.reh);
     ws_close(ws);
     loaded_free(&l);

@@ -286,4 +286,29 @@ check "text keys against integer keys come out of order: the table fails, saying
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
 cd ..
 
+# --- the three outputs: NDJSON, one JSON document, text with a sample per table -------
+sqlite3 many.db "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY);
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30)
+    INSERT INTO a SELECT i, 'v' || i FROM s; INSERT INTO b VALUES (1), (2), (3), (4), (5)"
+cp many.db many2.db
+sqlite3 many2.db "UPDATE a SET v = v || '!' WHERE id <= 25; DELETE FROM b WHERE id <= 3"
+mkdir many && cd many
+"$bin" init --source sqlite:../many.db --target sqlite:../many2.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+"$bin" diff --json >run.json
+rc=$?
+check "--json: one document, exit 1" "1 1" "$rc $(jq -s length run.json)"
+check "--json: every discrepancy, as --ndjson gave them" \
+    "$(grep '"type":"discrepancy"' run.ndjson | sort)" "$(jq -c '.discrepancies[]' run.json | sort)"
+check "--json: the summary's counts" "25 0 3 28" \
+    "$(jq -r '"\(.changed) \(.extra) \(.missing) \(.discrepancies | length)"' run.json)"
+check "--json --sample 2: two a table, the counts still exact" "2 2 25 3" \
+    "$("$bin" diff --json --sample 2 | jq -r '[(.discrepancies | map(select(.table == "a")) | length),
+        (.discrepancies | map(select(.table == "b")) | length), .changed, .missing] | join(" ")')"
+"$bin" diff >run.txt
+check "text: the tables, the totals, then ten of a's 25 and b's three" \
+    "a a 30 30 0 0 25 fail|b b 5 2 3 0 0 fail|3 missing, 0 extra, 25 changed|10 3" \
+    "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
+cd ..
+
 finish
