@@ -1466,17 +1466,6 @@ static void hypercare_event(struct watch *w, const char *event, const char *deta
         fprintf(stderr, "cutover: warning: not recorded in the workspace: %s\n", e.msg);
 }
 
-/* "T+00:05:12 of 72h" for the session, now. */
-static char *session_clock(const struct watch *w, char *buf, size_t n)
-{
-    char t[32], d[32];
-    int64_t now = wall_ms();
-
-    snprintf(buf, n, "T+%s of %s", dur_clock(now - w->hs.started_ms, t, sizeof t),
-             dur_format(w->hs.duration_ms, d, sizeof d));
-    return buf;
-}
-
 static void watch_stop(struct watch *w, const char *reason)
 {
     int complete = w->completes && !strcmp(reason, "duration");
@@ -1487,7 +1476,7 @@ static void watch_stop(struct watch *w, const char *reason)
         return;
     w->stop_reason = reason;
     mon_counts(w->mon, &w->polls, &w->failed);
-    session_clock(w, at, sizeof at);
+    ws_session_clock(&w->hs, at, sizeof at);
     if (complete && w->ws) {  /* from what the whole session recorded, restarts included */
         sum = ws_session_summary(w->ws, mon_session(w->mon));
         json_object_set_new(sum, "session", json_integer(mon_session(w->mon)));
@@ -1634,7 +1623,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
                                (json_int_t)(now - w.hs.started_ms), "tables",
                                (json_int_t)mon_ntables(w.mon), "interval_ms",
                                (json_int_t)w.interval_ms);
-        session_clock(&w, clock, sizeof clock);
+        ws_session_clock(&w.hs, clock, sizeof clock);
         if (mo.resume > 0) {  /* the gap: nothing was sampled since the last sample */
             json_object_set_new(start, "gap_ms", json_integer(now - last));
             snprintf(detail, sizeof detail, "%s, after a gap of %s with no samples", clock,

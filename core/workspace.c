@@ -590,6 +590,15 @@ json_t *ws_sessions_json(ws_t *ws)
     "SELECT side, metric, object, first_at, last_at, n, min, max, sum FROM sample_buckets " \
     "WHERE session = ?1)"
 
+char *ws_session_clock(const struct ws_session *s, char *buf, size_t n)
+{
+    char t[32], d[32];
+
+    snprintf(buf, n, "T+%s of %s", dur_clock(wall_ms() - s->started_ms, t, sizeof t),
+             dur_format(s->duration_ms, d, sizeof d));
+    return buf;
+}
+
 int ws_session_history(ws_t *ws, long session, const char *side, const char *object,
                        const char *metric, void (*cb)(const struct ws_history *h, void *arg),
                        void *arg)

@@ -91,6 +91,8 @@ struct ws_session {
 };
 long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, long duration_ms,
                       struct err *e);
+/* "T+13:22:05 of 72h": where the session is now. */
+char *ws_session_clock(const struct ws_session *s, char *buf, size_t n);
 /* The latest session of `kind` that has not completed nor run past its end:
  * 1 and `s` filled, 0 none, -1 on error. */
 int ws_session_open(ws_t *ws, const char *kind, struct ws_session *s);

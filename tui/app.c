@@ -225,10 +225,8 @@ static void draw_header(void)
     draw_fill((struct rect){ 0, 0, 1, COLS }, ROLE_HEADER);
     strftime(clock, sizeof clock, "%H:%M:%S", localtime(&now));
     if (d->hypercare) {
-        char t[32], of[32];
-        snprintf(phase, sizeof phase, "HYPERCARE T+%s of %s",
-                 dur_clock(wall_ms() - d->hc.started_ms, t, sizeof t),
-                 dur_format(d->hc.duration_ms, of, sizeof of));
+        char at[64];
+        snprintf(phase, sizeof phase, "HYPERCARE %s", ws_session_clock(&d->hc, at, sizeof at));
     } else if (d->runs)
         snprintf(phase, sizeof phase, "REHEARSAL %ld", d->runs);
     else
