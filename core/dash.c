@@ -12,7 +12,7 @@
 
 static void notify(struct dash *d, unsigned what)
 {
-    if (d->on_change)
+    if (d->on_change && !d->stopped)
         d->on_change(d, what, d->arg);
 }
 
@@ -105,7 +105,7 @@ static void load_side(struct dash *d, int i)
     struct cat_opts o = { .count_rows = 1 };
     struct load *l;
 
-    if (s->loading || s->state != DB_UP || d->hold)
+    if (s->loading || s->state != DB_UP || d->hold || d->stopped)
         return;
     l = xmalloc(sizeof *l);
     *l = (struct load){ d, i };
@@ -205,6 +205,13 @@ static void timer_closed(uv_handle_t *h)
     struct dash *d = h->data;
 
     free(d);
+}
+
+void dash_stop(struct dash *d)
+{
+    d->stopped = 1;
+    if (d->timer.loop)
+        uv_timer_stop(&d->timer);
 }
 
 void dash_close(struct dash *d)

@@ -45,6 +45,7 @@ struct dash {
     json_t *alerts;             /* the open alerts in the workspace, oldest first */
     int64_t interval_ms;
     int paused;
+    int stopped;                /* dash_stop(): closing */
     int hold;                   /* work borrowing the catalogs: refreshes wait */
     uv_timer_t timer;
     char message[1500];
@@ -58,6 +59,9 @@ struct dash {
 struct dash *dash_open(uv_loop_t *loop, const char *plan_path,
                        void (*on_change)(struct dash *, unsigned, void *), void *arg,
                        struct err *e);
+/* The dashboard is closing: no more refreshes, and the panels are told of
+ * no more changes (so none starts work again while the rest ends). */
+void dash_stop(struct dash *d);
 /* Closes the databases and the timer; memory goes once the loop has run. */
 void dash_close(struct dash *d);
 

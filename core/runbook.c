@@ -92,6 +92,14 @@ void rb_free(struct runbook *rb)
     free(rb);
 }
 
+void rb_stop(struct runbook *rb)
+{
+    if (rb->gate_diff)
+        diff_cancel(rb->gate_diff);
+    if (rb->gate_reh)
+        reh_cancel(rb->gate_reh);
+}
+
 void rb_replan(struct runbook *rb)
 {
     const struct plan *p = rb->d->plan;

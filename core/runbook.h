@@ -57,6 +57,9 @@ int rb_skip(struct runbook *rb, size_t i, struct err *e);
 /* Runs the rollback commands of the finished steps, newest first. */
 int rb_rollback(struct runbook *rb, struct err *e);
 int rb_busy(const struct runbook *rb);
+/* Cancels a gate under way (the dashboard is closing); its verdict still
+ * comes, as a no-go. */
+void rb_stop(struct runbook *rb);
 
 /* The latest rehearsal's figures against [rollback]: the first trigger that
  * is breached, as "missing_rows 17 >= 1", or NULL. Lag, latency and error

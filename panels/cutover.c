@@ -138,6 +138,15 @@ static void init(struct panel *p)
     p->priv = cp;
 }
 
+static void stop(struct panel *p)
+{
+    struct cut_panel *cp = PRIV(p);
+
+    mon_stop(cp->mon, "closed", NULL);
+    cp->mon = NULL;
+    rb_stop(cp->rb);
+}
+
 static void done(struct panel *p)
 {
     struct cut_panel *cp = PRIV(p);
@@ -656,6 +665,7 @@ static struct tui_table *table(struct panel *p)
 const struct panel_ops panel_cutover_ops = {
     .name = "Cutover / Hypercare",
     .init = init,
+    .stop = stop,
     .done = done,
     .title = title,
     .draw = draw,

@@ -272,12 +272,18 @@ static void init(struct panel *p)
     load(rp);
 }
 
-static void done(struct panel *p)
+static void stop(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
 
     if (rp->reh)
-        reh_cancel(rp->reh);  /* its callbacks find the panel gone: see on_done */
+        reh_cancel(rp->reh);  /* recorded cancelled; on_done still comes */
+}
+
+static void done(struct panel *p)
+{
+    struct reh_panel *rp = PRIV(p);
+
     reh_disconnect(rp->db);
     reh_free(rp->finished);
     for (int k = 0; k < 3; k++)
@@ -735,6 +741,7 @@ static struct tui_table *table(struct panel *p)
 const struct panel_ops panel_rehearsal_ops = {
     .name = "Rehearsal diff",
     .init = init,
+    .stop = stop,
     .done = done,
     .title = title,
     .draw = draw,

@@ -259,6 +259,24 @@ T kill-session -t cx
 check "… recorded as cancelled, with no result for the table cut short" "cancelled 0" \
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 
+# q during a run: the run is cancelled and recorded so, live polling is closed,
+# and the dashboard exits 0 (it once freed the workspace under the run)
+cp -r pristine quitrun
+cp cancel/mapping.csv quitrun/mapping.csv
+start qr 130 36 "$work/quitrun"
+wait_for qr "Mapping 12/42 approved ─"
+keys qr 3 z
+wait_for qr "No rehearsal recorded yet: press r to run one."
+keys qr r
+wait_for qr "running: invoice_lines "
+keys qr q
+expect_text "q during a run: the dashboard exits 0" qr "EXIT=0"
+check "… the run recorded cancelled, the dashboard's polling session closed" \
+    "cancelled|closed|" \
+    "$(sqlite3 -cmd ".timeout 5000" quitrun/.cutover/state.db "SELECT status FROM runs;
+        SELECT status FROM sessions WHERE kind = 'dashboard'" | tr '\n' '|')"
+T kill-session -t qr
+
 # A run reads on connections of its own (a day per statement), not on the
 # dashboard's (an hour, and busy with its polls): the same slow run, on a
 # PostgreSQL target, watched from pg_stat_activity

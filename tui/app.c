@@ -887,6 +887,19 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
 
     /* tear down: the terminal first, so nothing below can leave it raw */
     endwin();
+    uv_prepare_stop(&A.redraw);
+    uv_poll_stop(&A.input);
+    /* work under way is cancelled and let end on the loop, so that a run is
+     * recorded cancelled and every callback still finds what it uses (10 s at
+     * most; a lint is let finish) */
+    dash_stop(A.dash);
+    for (int i = 0; i < PANEL_COUNT; i++)
+        if (A.panels[i].ops->stop)
+            A.panels[i].ops->stop(&A.panels[i]);
+    for (uint64_t until = uv_now(&loop) + 10000; A.dash->hold > 0 && uv_now(&loop) < until;)
+        uv_run(&loop, UV_RUN_ONCE);  /* the clock's timer wakes it every second */
+    if (A.dash->hold > 0)  /* still reading (a lint): end here, not free what it uses */
+        _exit(0);          /* (the workspace's transactions are SQLite's: nothing is torn) */
     for (int i = 0; i < PANEL_COUNT; i++)
         if (A.panels[i].ops->done)
             A.panels[i].ops->done(&A.panels[i]);
