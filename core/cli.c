@@ -944,6 +944,9 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     } else {
         print_summary(summary, r.listed);
     }
+    if (r.listed && ferror(r.listed))  /* the counts are right; the list is short */
+        fprintf(stderr, "cutover: warning: some discrepancies could not be listed: the "
+                "temporary file (in $TMPDIR or /tmp) could not be written\n");
     json_decref(summary);
     rc = reh_exit(r.reh, &msg);
     if (rc == ERR_DB) {
