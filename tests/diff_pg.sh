@@ -286,6 +286,31 @@ check "text keys against integer keys come out of order: the table fails, saying
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
 cd ..
 
+# --- a table without a key: a multiset of row hashes ----------------------------------
+sqlite3 nokey.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
+    INSERT INTO n VALUES (1, 'x', 0.5), (2, 'y', NULL), (2, 'y', NULL), (3, 'z', 1.5), (4, 'w', 2.0)"
+sqlite3 nokey2.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
+    INSERT INTO n VALUES (4, 'w', 2.0), (2, 'y', NULL), (3, 'z', 1.5), (2, 'y', NULL), (1, 'x', 0.5)"
+clean_pair nokey sqlite:../nokey.db sqlite:../nokey2.db \
+    "no key: the same rows in another order, a repeated row included: clean"
+check "… the table marked no_key" "true 5 5" \
+    "$(jq -r '.tables[0] | "\(.no_key) \(.source_rows) \(.target_rows)"' run.ndjson)"
+sqlite3 ../nokey2.db "DELETE FROM n WHERE rowid = (SELECT max(rowid) FROM n WHERE a = 2);
+    UPDATE n SET b = 'Z' WHERE a = 3; INSERT INTO n VALUES (5, 'v', NULL)"
+"$bin" diff --ndjson >run.ndjson
+check "no key: one copy of a repeated row gone and a row changed are missing, the changed and the new rows extra" \
+    "extra 2|missing 2|" \
+    "$(jq -r 'select(.type == "discrepancy") | .kind' run.ndjson | sort | uniq -c | awk '{ print $2, $1 }' | tr '\n' '|')"
+check "… each named by its row's hash (16 hex digits), four different ones" "4 4" \
+    "$(jq -r 'select(.type == "discrepancy") | .key.row_hash' run.ndjson | grep -cE '^[0-9a-f]{16}$') $(jq -r 'select(.type == "discrepancy") | .key.row_hash' run.ndjson | sort -u | wc -l)"
+cd ..
+createdb nokey
+psql -X -q -d nokey -c "CREATE TABLE n (a integer, b text, c double precision)" \
+    -c "INSERT INTO n VALUES (3, 'z', 1.5), (2, 'y', NULL), (1, 'x', 0.5), (4, 'w', 2), (2, 'y', NULL)"
+clean_pair nokeypg sqlite:../nokey.db dbname=nokey \
+    "no key across engines (REAL and float8, 2.0 and 2): the same hashes, clean"
+cd ..
+
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------
 sqlite3 many.db "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY);
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30)
