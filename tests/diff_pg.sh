@@ -311,6 +311,26 @@ clean_pair nokeypg sqlite:../nokey.db dbname=nokey \
     "no key across engines (REAL and float8, 2.0 and 2): the same hashes, clean"
 cd ..
 
+# --- the plan's `where`: only the source rows it keeps are compared --------------------
+sqlite3 kept.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, deleted_at TEXT);
+    INSERT INTO t VALUES (1, 'a', NULL), (2, 'b', '2026-01-01'), (3, 'c', NULL), (4, 'd', '2026-01-02')"
+sqlite3 kept2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, deleted_at TEXT);
+    INSERT INTO t VALUES (1, 'a', NULL), (3, 'c', NULL)"
+mkdir kept && cd kept
+"$bin" init --source sqlite:../kept.db --target sqlite:../kept2.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "without a where: the rows deleted in the Pilot are missing" "t missing id=2|t missing id=4|" \
+    "$(lines run.ndjson | tr '\n' '|')"
+sed -i '/^\[table t\]/a where    = deleted_at IS NULL' cutover.ini
+"$bin" diff --ndjson >run.ndjson
+rc=$?
+check "with where = deleted_at IS NULL: clean, exit 0" "0 0" "$rc $(lines run.ndjson | wc -l)"
+sqlite3 ../kept2.db "INSERT INTO t VALUES (2, 'b', '2026-01-01')"
+"$bin" diff --ndjson >run.ndjson
+check "… and a row the where leaves out, found in the target, is extra" "t extra id=2" \
+    "$(lines run.ndjson)"
+cd ..
+
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------
 sqlite3 many.db "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY);
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30)
