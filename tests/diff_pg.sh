@@ -181,6 +181,25 @@ mv plain.ini cutover.ini
 "$bin" diff --ndjson >run.ndjson
 check "the next run is compared with the last finished one, not the cancelled one" "3 1 0 0 2" \
     "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' run.ndjson)"
+# kill -9 during a run leaves it running; the next run marks it interrupted
+cp cutover.ini plain.ini
+sed -i '/^\[table playlist_track\]/a where = pg_sleep(0.002 + 0 * playlist_id)::text = '"''" cutover.ini
+"$bin" diff --ndjson >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(sqlite3 .cutover/state.db "SELECT count(*) FROM runs WHERE id = 4" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+done
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+check "kill -9 mid-run: the run is left running" running \
+    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 4")"
+mv plain.ini cutover.ini
+"$bin" diff --ndjson >run.ndjson
+check "… the next run marks it interrupted and is compared with the last finished one" \
+    "interrupted 5 3" \
+    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 4") $(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run)"' run.ndjson)"
 cd ..
 
 # --- text keys in another collation, and non-ASCII text -------------------------------
@@ -329,6 +348,21 @@ sqlite3 ../kept2.db "INSERT INTO t VALUES (2, 'b', '2026-01-01')"
 "$bin" diff --ndjson >run.ndjson
 check "… and a row the where leaves out, found in the target, is extra" "t extra id=2" \
     "$(lines run.ndjson)"
+cd ..
+
+# --- the workspace keeps 10,000 discrepancies of a table a run, the counts all --------
+sqlite3 big.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 10050)
+    INSERT INTO t SELECT i, 'v' FROM s"
+sqlite3 big2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 10050)
+    INSERT INTO t SELECT i, 'w' FROM s"
+mkdir big && cd big
+"$bin" init --source sqlite:../big.db --target sqlite:../big2.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "10,050 changed rows: all in the NDJSON and the summary, 10,000 kept in the workspace" \
+    "10050 10050 10050 10000" \
+    "$(grep -c '"kind":"changed"' run.ndjson) $(tail -n 1 run.ndjson | jq .changed) $(sqlite3 .cutover/state.db "SELECT changed FROM results WHERE run_id = 1 AND kind = 'table'") $(sqlite3 .cutover/state.db "SELECT count(*) FROM discrepancies WHERE run_id = 1")"
 cd ..
 
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------
