@@ -233,6 +233,14 @@ keys rh / 9 9 9 9 9 9 Enter Enter
 expect_text "Enter: one discrepancy" rh "users → app_users id=999999: extra"
 keys rh Escape c 6
 expect_text "c classifies" rh "discrepancy users extra id=999999 (run 1): class accepted_variance, recorded"
+keys rh o
+T send-keys -t rh -l "bob"; sleep 0.2
+keys rh Enter
+expect_text "o sets the owner" rh "discrepancy users extra id=999999 (run 1): owner bob, recorded"
+keys rh n
+T send-keys -t rh -l "a test row of the Pilot"; sleep 0.2
+keys rh Enter
+expect_text "n the decision note" rh "discrepancy users extra id=999999 (run 1): note a test row of the Pilot, recorded"
 keys rh Escape r
 expect_text "a second run" rh "✗ run 2 fail: 17 missing, 1 extra, 35 changed"
 expect_text "the trend compares the runs" rh "run 2 vs 1: 52 → 52 open"
@@ -243,6 +251,11 @@ else not_ok "… as accepted_variance" "$(screen rh | grep 999999)"; fi
 T kill-session -t rh
 [ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
     ok "two runs recorded" || not_ok "two runs recorded"
+check "class, owner and note carried to run 2's copy of the discrepancy, and audited" \
+    "accepted_variance|bob|a test row of the Pilot
+3" \
+    "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT class, owner, decision FROM discrepancies
+        WHERE run_id = 2 AND key_json = '{\"id\":999999}'; SELECT count(*) FROM audit WHERE action = 'discrepancy'")"
 # Esc cancels a run: reading invoice_lines slowed by a transform that makes 1 MB of
 # randomness a row and keeps none of it (only the diff evaluates transforms)
 cp -r pristine cancel
