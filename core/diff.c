@@ -608,8 +608,10 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
         s->status = status;
         snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : "");
         if (status == DB_ELOST || status == DB_ECANCELED) {
-            d->failed = status;
-            snprintf(d->msg, sizeof d->msg, "%s", s->msg);
+            if (!d->failed) {  /* the first reason: the other side is cancelled for it */
+                d->failed = status;
+                snprintf(d->msg, sizeof d->msg, "%s", s->msg);
+            }
         } else if (!j->result.error) {
             j->result.error = xstrdup(s->msg);  /* the table fails; the run goes on */
         }

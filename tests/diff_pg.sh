@@ -390,4 +390,33 @@ check "text: the tables, the totals, then ten of a's 25 and b's three" \
     "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
 cd ..
 
+# --- the target's server goes away mid-run: the run fails, saying why (last: it stops
+# the server). t's source is slowed by a transform (1 MB of randomness a row, none
+# kept); the server stops while it is read, and u's read finds it gone.
+createdb gone
+psql -X -q -d gone -c "CREATE TABLE t (id int PRIMARY KEY, v text)" \
+    -c "INSERT INTO t SELECT i, 'v' FROM generate_series(1, 3000) i" \
+    -c "CREATE TABLE u (id int PRIMARY KEY)" -c "INSERT INTO u VALUES (1)"
+sqlite3 gone.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+    WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 3000)
+    INSERT INTO t SELECT i, 'v' FROM s; CREATE TABLE u (id INTEGER PRIMARY KEY); INSERT INTO u VALUES (1)"
+mkdir gone && cd gone
+"$bin" init --source sqlite:../gone.db --target dbname=gone >/dev/null || exit 99
+sed -i 's/^t\.v,t\.v,,/t.v,t.v,"v || substr(randomblob(1000000 + 0 * id), 1, 0)",/' mapping.csv
+"$bin" diff --ndjson >run.ndjson 2>run.err &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(sqlite3 -cmd ".timeout 5000" .cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+done
+sleep 0.5
+as_pg "$CUTOVER_PG_CTL" -D "$CUTOVER_PGDATA" -m immediate -w stop >/dev/null
+wait "$pid"
+rc=$?
+check "the target's server stopped mid-run: exit 3, the run failed, not cancelled" "3 failed failed" \
+    "$rc $(jq -r 'select(.type == "summary") | .status' run.ndjson) $(sqlite3 .cutover/state.db "SELECT status FROM runs")"
+grep -q "dbname=gone" run.err && ! grep -q "query canceled" run.err &&
+    ok "… saying which database and why" || not_ok "… saying which database and why" "$(cat run.err)"
+cd ..
+
 finish
