@@ -300,20 +300,17 @@ static void emit(struct diff *d, struct job *j, const char *kind, const char *si
 
 /* --- the merge ----------------------------------------------------------------- */
 
-static int key_cmp(const struct job *j, const struct row *a, const char *bdata,
-                   const uint32_t *boff, const uint32_t *blen)
+/* Key order: part by part, a NULL before any value and equal only to NULL. */
+static int rows_cmp(const struct job *j, const struct row *a, const struct row *b)
 {
     for (int i = 0; i < j->nkey; i++) {
-        int c = canon_compare(&j->key_spec[i], val(a, i), a->len[i], bdata + boff[i], blen[i]);
+        int an = a->type[i] == DB_NULL, bn = b->type[i] == DB_NULL;
+        int c = an || bn ? bn - an
+                         : canon_compare(&j->key_spec[i], val(a, i), a->len[i], val(b, i), b->len[i]);
         if (c)
             return c;
     }
     return 0;
-}
-
-static int rows_cmp(const struct job *j, const struct row *a, const struct row *b)
-{
-    return key_cmp(j, a, b->data, b->off, b->len);
 }
 
 /* Whether the row at the head of a side repeats the key of the one that left
@@ -816,12 +813,18 @@ static int text_class(enum cat_class c)
     return c == TC_TEXT || c == TC_OTHER || c == TC_UUID;
 }
 
-static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine, int text)
+/* A key column in the byte order both engines share; a NULL first, as SQLite
+ * puts it (PostgreSQL puts it last unless told: said only where a NULL can
+ * be, so that a primary key's index still gives the order). */
+static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
+                     const struct cat_column *col)
 {
-    if (text)
+    if (text_class(col->tclass))
         sbuf_printf(b, "%s COLLATE %s", quoted, engine == URL_PG ? "\"C\"" : "BINARY");
     else
         sbuf_puts(b, quoted);
+    if (engine == URL_PG && !col->notnull)
+        sbuf_puts(b, " NULLS FIRST");
 }
 
 /* " WHERE (a) AND (c)…" over the conditions that are set; nothing if none is. */
@@ -944,8 +947,8 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             sbuf_puts(&so, ", ");
             sbuf_puts(&to, ", ");
         }
-        order_by(&so, qs, se, text_class(cat_column(st, p->key[k])->tclass));
-        order_by(&to, qt, te, text_class(cat_column(tt, tk)->tclass));
+        order_by(&so, qs, se, cat_column(st, p->key[k]));
+        order_by(&to, qt, te, cat_column(tt, tk));
         free(qs);
         free(qt);
     }

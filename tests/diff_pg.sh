@@ -305,6 +305,24 @@ check "text keys against integer keys come out of order: the table fails, saying
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
 cd ..
 
+# --- a NULL in a key equals only NULL and comes first on both engines ----------------
+sqlite3 nullkey.db "CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES ('x', 'a'), (NULL, 'n'), ('', 'e')"
+createdb nullkey
+psql -X -q -d nullkey -c "CREATE TABLE t (k text, v text)" \
+    -c "INSERT INTO t VALUES ('x', 'a'), (NULL, 'n'), ('', 'e')"
+mkdir nullkey && cd nullkey
+"$bin" init --source sqlite:../nullkey.db --target dbname=nullkey >/dev/null || exit 99
+sed -i 's/^; no primary key: add key = .*$/key = k/' cutover.ini
+"$bin" diff --ndjson >run.ndjson
+rc=$?
+check "a NULL key on both engines (PostgreSQL puts NULL last unless told): clean" "0 1" \
+    "$rc $(wc -l <run.ndjson)"
+psql -X -q -d nullkey -c "DELETE FROM t WHERE k IS NULL" -c "UPDATE t SET v = 'n' WHERE k = ''"
+"$bin" diff --ndjson >run.ndjson
+check "… a NULL key is not the empty one: missing k=null, and '' changed" \
+    't changed k= v:e->n|t missing k=null|' "$(lines run.ndjson | tr '\n' '|')"
+cd ..
+
 # --- a table without a key: a multiset of row hashes ----------------------------------
 sqlite3 nokey.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
     INSERT INTO n VALUES (1, 'x', 0.5), (2, 'y', NULL), (2, 'y', NULL), (3, 'z', 1.5), (4, 'w', 2.0)"
