@@ -464,10 +464,10 @@ static int num_cmp(const char *a, size_t alen, const char *b, size_t blen)
 int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
                   size_t blen)
 {
-    int c;
+    int c, numeric = sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_FLOAT ||
+                     sp->kind == CK_TS;
 
-    if ((sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_TS) && alen && blen &&
-        a[0] != '?' && b[0] != '?')
+    if (numeric && alen && blen && a[0] != '?' && b[0] != '?')
         return num_cmp(a, alen, b, blen);
     c = memcmp(a, b, alen < blen ? alen : blen);
     return c ? c : (alen > blen) - (alen < blen);

@@ -323,6 +323,15 @@ check "… a NULL key is not the empty one: missing k=null, and '' changed" \
     't changed k= v:e->n|t missing k=null|' "$(lines run.ndjson | tr '\n' '|')"
 cd ..
 
+# --- REAL and float8 keys, in numeric order on both engines ---------------------------
+sqlite3 fkey.db "CREATE TABLE t (k REAL PRIMARY KEY, v TEXT);
+    INSERT INTO t VALUES (1.5, 'a'), (10.25, 'b'), (2, 'c'), (-3, 'd'), (0.1, 'e'), (1e20, 'f'), (-0.5, 'g')"
+createdb fkey
+psql -X -q -d fkey -c "CREATE TABLE t (k float8 PRIMARY KEY, v text)" \
+    -c "INSERT INTO t VALUES (1.5, 'a'), (10.25, 'b'), (2, 'c'), (-3, 'd'), (0.1, 'e'), (1e20, 'f'), (-0.5, 'g')"
+clean_pair fkey sqlite:../fkey.db dbname=fkey "float keys (10.25 after 2, -3 before -0.5): clean"
+cd ..
+
 # --- a table without a key: a multiset of row hashes ----------------------------------
 sqlite3 nokey.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
     INSERT INTO n VALUES (1, 'x', 0.5), (2, 'y', NULL), (2, 'y', NULL), (3, 'z', 1.5), (4, 'w', 2.0)"

@@ -276,6 +276,18 @@ static void test_key_order(void **state)
     assert_true(canon_compare(&t, "z", 1, "\xc3\xa9", 2) < 0); /* é after z */
     assert_true(canon_compare(&t, "ab", 2, "abc", 3) < 0);
     assert_int_equal(canon_compare(&t, "ab", 2, "ab", 2), 0);
+    {   /* every numeric kind by value, in its canonical form */
+        static const enum canon_kind kinds[] = { CK_NUM, CK_FLOAT };
+        for (size_t k = 0; k < 2; k++) {
+            struct canon_spec n;
+            canon_spec_kind(&n, kinds[k]);
+            assert_true(canon_compare(&n, "2", 1, "10.25", 5) < 0);
+            assert_true(canon_compare(&n, "-3", 2, "-0.5", 4) < 0);
+            assert_true(canon_compare(&n, "0.1", 3, "1.5", 3) < 0);
+            assert_true(canon_compare(&n, "1.5", 3, "1.25", 4) > 0);
+            assert_int_equal(canon_compare(&n, "1.5", 3, "1.5", 3), 0);
+        }
+    }
 }
 
 int main(void)
