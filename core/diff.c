@@ -808,19 +808,22 @@ static const char *col_of(const char *ref, const char *table)
            ref + n + 1 : NULL;
 }
 
-static int text_class(enum cat_class c)
-{
-    return c == TC_TEXT || c == TC_OTHER || c == TC_UUID;
-}
-
-/* A key column in the byte order both engines share; a NULL first, as SQLite
- * puts it (PostgreSQL puts it last unless told: said only where a NULL can
- * be, so that a primary key's index still gives the order). */
+/* A key column in the byte order of its canonical form on both engines; a
+ * NULL first, as SQLite puts it (PostgreSQL puts it last unless told: said
+ * only where a NULL can be, so that a primary key's index still gives the
+ * order). Numbers, times and uuids are in that order already (a uuid's bytes
+ * sort as its hex); PostgreSQL's other types (enums, inet…) by their text. */
 static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
                      const struct cat_column *col)
 {
-    if (text_class(col->tclass))
-        sbuf_printf(b, "%s COLLATE %s", quoted, engine == URL_PG ? "\"C\"" : "BINARY");
+    int text = col->tclass == TC_TEXT || col->tclass == TC_OTHER || col->tclass == TC_UUID;
+
+    if (engine == URL_SQLITE && text)
+        sbuf_printf(b, "%s COLLATE BINARY", quoted);
+    else if (engine == URL_PG && col->tclass == TC_TEXT)
+        sbuf_printf(b, "%s COLLATE \"C\"", quoted);
+    else if (engine == URL_PG && col->tclass == TC_OTHER)
+        sbuf_printf(b, "(%s)::text COLLATE \"C\"", quoted);
     else
         sbuf_puts(b, quoted);
     if (engine == URL_PG && !col->notnull)

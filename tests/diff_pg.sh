@@ -332,6 +332,21 @@ psql -X -q -d fkey -c "CREATE TABLE t (k float8 PRIMARY KEY, v text)" \
 clean_pair fkey sqlite:../fkey.db dbname=fkey "float keys (10.25 after 2, -3 before -0.5): clean"
 cd ..
 
+# --- uuid and enum keys on PostgreSQL (no collation of their own; an enum's order is
+# its declaration's, not its text's)
+sqlite3 ukey.db "CREATE TABLE u (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE e (k TEXT PRIMARY KEY, v TEXT);
+    INSERT INTO u VALUES ('6f1c0e9a-1b2c-4d5e-8f90-aabbccddeeff', 'a'),
+        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c');
+    INSERT INTO e VALUES ('sad', '1'), ('ok', '2'), ('happy', '3')"
+createdb ukey
+psql -X -q -d ukey -c "CREATE TABLE u (k uuid PRIMARY KEY, v text)" \
+    -c "INSERT INTO u VALUES ('6f1c0e9a-1b2c-4d5e-8f90-aabbccddeeff', 'a'),
+        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c')" \
+    -c "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')" -c "CREATE TABLE e (k mood PRIMARY KEY, v text)" \
+    -c "INSERT INTO e VALUES ('sad', '1'), ('ok', '2'), ('happy', '3')"
+clean_pair ukey sqlite:../ukey.db dbname=ukey "uuid keys and enum keys against text: clean"
+cd ..
+
 # --- a table without a key: a multiset of row hashes ----------------------------------
 sqlite3 nokey.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
     INSERT INTO n VALUES (1, 'x', 0.5), (2, 'y', NULL), (2, 'y', NULL), (3, 'z', 1.5), (4, 'w', 2.0)"
