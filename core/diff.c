@@ -143,7 +143,8 @@ static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
     memcpy(r->off, d->off, (size_t)j->nkey * sizeof *r->off);
     memcpy(r->len, d->len, (size_t)j->nkey * sizeof *r->len);
     memcpy(r->type, d->type, (size_t)j->nkey);
-    memcpy(r->data, d->scratch.s, d->scratch.len);
+    if (d->scratch.len)  /* nothing written (a NULL key) may leave it unallocated */
+        memcpy(r->data, d->scratch.s, d->scratch.len);
     for (int i = 0, v = j->nkey; i < j->nfields; i++, v++) {
         const struct db_cell *f = db_cell(b, at, j->fields[i].col);
         r->off[v] = pos;
