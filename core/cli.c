@@ -745,9 +745,9 @@ struct diff_run {
     db_t *db[2];
     struct reh *reh;
     uv_signal_t sigint;
-    FILE *listed;               /* the discrepancies to list (--json, text), a compact
-                                 * line each in an unlinked temporary file: memory stays
-                                 * flat however many a run finds */
+    FILE *listed;               /* the discrepancies to list (--json: indented as the
+                                 * document wants them; text: a line each) in an unlinked
+                                 * temporary file: memory stays flat however many */
     char table[256];            /* the table the per-table count is for */
     long in_table;
     int tty;
@@ -765,44 +765,28 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
     }
     if (r->in_table++ >= limit)
         return;
-    json_dumpf(o, r->o.ndjson ? stdout : r->listed, JSON_COMPACT);
+    json_dumpf(o, r->o.ndjson ? stdout : r->listed,
+               r->o.json ? JSON_INDENT(2) : JSON_COMPACT);
     fputc('\n', r->o.ndjson ? stdout : r->listed);
 }
 
-/* Each listed discrepancy, parsed back, in the order found. */
-static json_t *next_listed(FILE *f, char **line, size_t *cap)
-{
-    while (getline(line, cap, f) > 0) {
-        json_t *v = json_loads(*line, 0, NULL);
-        if (v)
-            return v;
-    }
-    return NULL;
-}
-
-/* --json: the summary with its "discrepancies" array written from the spool,
- * as json_dumpf would write it, one discrepancy in memory at a time. */
+/* --json: the summary with its "discrepancies" array copied from the spool,
+ * four spaces deeper, as json_dumpf would write it. A line starting with
+ * '{' begins a discrepancy (nested braces are indented). */
 static void print_json_listed(json_t *summary, FILE *listed)
 {
     char *head = json_dumps(summary, JSON_INDENT(2)), *line = NULL;
-    size_t n = strlen(head), cap = 0;
+    size_t cap = 0;
+    ssize_t n;
     int first = 1;
-    json_t *v;
 
-    fwrite(head, 1, n - 2, stdout);  /* all but the closing "\n}" */
+    fwrite(head, 1, strlen(head) - 2, stdout);  /* all but the closing "\n}" */
     fputs(",\n  \"discrepancies\": [", stdout);
     rewind(listed);
-    while ((v = next_listed(listed, &line, &cap))) {
-        char *text = json_dumps(v, JSON_INDENT(2));
-        fputs(first ? "\n    " : ",\n    ", stdout);
-        for (const char *p = text; *p; p++) {
-            fputc(*p, stdout);
-            if (*p == '\n')
-                fputs("    ", stdout);
-        }
+    while ((n = getline(&line, &cap, listed)) > 0) {
+        fputs(line[0] != '{' ? "\n    " : first ? "\n    " : ",\n    ", stdout);
+        fwrite(line, 1, (size_t)n - (line[n - 1] == '\n'), stdout);
         first = 0;
-        free(text);
-        json_decref(v);
     }
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", stdout);
     free(line);
@@ -1604,8 +1588,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         w.completes = 1;
     }
     uv_loop_init(&loop);
-    if (db_open(&loop, l.plan->source.url, l.plan->dir, &dbo, &w.db[0], &e) < 0 ||
-        db_open(&loop, l.plan->target.url, l.plan->dir, &dbo, &w.db[1], &e) < 0 ||
+    if (plan_connect(&loop, l.plan, &dbo, w.db, &e) < 0 ||
         !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, &mo, &mev, &e))) {
         db_close(w.db[0]);
         db_close(w.db[1]);

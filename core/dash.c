@@ -161,6 +161,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
      * connections of their own, reh_connect) */
     struct db_opts o = { .reconnect = 1, .on_state = on_state,
                          .statement_timeout_ms = 3600 * 1000 };
+    db_t *dbs[2];
     char *ws;
 
     d->loop = loop;
@@ -171,18 +172,13 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
         return NULL;
     }
     o.arg = d;
+    if (plan_connect(loop, d->plan, &o, dbs, e) < 0) {
+        dash_close(d);
+        return NULL;
+    }
     for (int i = 0; i < 2; i++) {
-        const struct plan_endpoint *ep = i ? &d->plan->target : &d->plan->source;
-        struct err ue = { 0 };
-        d->masked[i] = url_mask(ep->url);
-        if (db_open(loop, ep->url, d->plan->dir, &o, &d->side[i].db, &ue) < 0) {
-            err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", d->plan->path, ep->line,
-                    i ? "target" : "source", ue.msg);
-            db_close(d->side[0].db);
-            d->side[0].db = NULL;
-            dash_close(d);
-            return NULL;
-        }
+        d->masked[i] = url_mask(i ? d->plan->target.url : d->plan->source.url);
+        d->side[i].db = dbs[i];
         d->side[i].state = DB_CONNECTING;
     }
     ws = plan_path(d->plan, d->plan->workspace);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "plan.h"
+#include "db.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -653,4 +654,21 @@ char *plan_path(const struct plan *p, const char *rel)
     if (rel[0] == '/' || strcmp(p->dir, ".") == 0)
         return xstrdup(rel);
     return xasprintf("%s/%s", p->dir, rel);
+}
+
+int plan_connect(uv_loop_t *loop, const struct plan *p, const struct db_opts *o, db_t *db[2],
+                 struct err *e)
+{
+    db[0] = db[1] = NULL;
+    for (int w = 0; w < 2; w++) {
+        const struct plan_endpoint *ep = w ? &p->target : &p->source;
+        struct err ue = { 0 };
+        if (db_open(loop, ep->url, p->dir, o, &db[w], &ue) < 0) {
+            db_close(db[0]);
+            db[0] = NULL;
+            return err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", p->path, ep->line,
+                           w ? "target" : "source", ue.msg);
+        }
+    }
+    return 0;
 }

@@ -100,6 +100,15 @@ const struct plan_table *plan_table_find(const struct plan *p, const char *name)
  * caller frees. */
 char *plan_path(const struct plan *p, const char *rel);
 
+/* Opens the plan's source (db[0]) and target (db[1]) with `o`; connecting
+ * goes on in the background. -1 with `e` (cutover.ini:LINE: [source] url: …)
+ * for a bad URL, and nothing left open. */
+struct db;
+struct db_opts;
+struct uv_loop_s;
+int plan_connect(struct uv_loop_s *loop, const struct plan *p, const struct db_opts *o,
+                 struct db *db[2], struct err *e);
+
 const char *plan_decision_name(enum plan_decision d);
 /* A limit's unit as events name it: rows, ms or %. */
 const char *plan_unit_name(enum plan_unit u);

@@ -155,19 +155,9 @@ static void on_done(void *arg, int status, const char *msg)
 
 int reh_connect(uv_loop_t *loop, const struct plan *p, db_t *db[2], struct err *e)
 {
-    struct db_opts o = { .statement_timeout_ms = 24 * 3600 * 1000 };
+    static const struct db_opts o = { .statement_timeout_ms = 24 * 3600 * 1000 };
 
-    db[0] = db[1] = NULL;
-    for (int w = 0; w < 2; w++) {
-        const struct plan_endpoint *ep = w ? &p->target : &p->source;
-        struct err ue = { 0 };
-        if (db_open(loop, ep->url, p->dir, &o, &db[w], &ue) < 0) {
-            reh_disconnect(db);
-            return err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", p->path, ep->line,
-                           w ? "target" : "source", ue.msg);
-        }
-    }
-    return 0;
+    return plan_connect(loop, p, &o, db, e);
 }
 
 void reh_disconnect(db_t *db[2])

@@ -582,12 +582,12 @@ json_t *ws_sessions_json(ws_t *ws)
                      " AND ?1 = ?1 AND ?2 = ?2 ORDER BY id", 0, 0);
 }
 
-/* A session's samples, those folded into buckets included, as (metric,
- * object, first_at, last_at, n, min, max, sum). */
+/* A session's samples, those folded into buckets included, as (side, metric,
+ * object, first_at, last_at, n, min, max, sum, folded). */
 #define ALL_SAMPLES \
     "(SELECT side, metric, object, at AS first_at, at AS last_at, 1 AS n, value AS min, " \
-    "value AS max, value AS sum FROM samples WHERE session = ?1 UNION ALL " \
-    "SELECT side, metric, object, first_at, last_at, n, min, max, sum FROM sample_buckets " \
+    "value AS max, value AS sum, 0 AS folded FROM samples WHERE session = ?1 UNION ALL " \
+    "SELECT side, metric, object, first_at, last_at, n, min, max, sum, 1 FROM sample_buckets " \
     "WHERE session = ?1)"
 
 char *ws_session_clock(const struct ws_session *s, char *buf, size_t n)
@@ -606,12 +606,10 @@ int ws_session_history(ws_t *ws, long session, const char *side, const char *obj
     sqlite3_stmt *st;
     int n = 0;
 
-    if (sqlite3_prepare_v2(ws->db, "SELECT " EPOCH_MS("at") ", n, min, max, sum, folded FROM "
-                           "(SELECT first_at AS at, n, min, max, sum, 1 AS folded FROM "
-                           "sample_buckets WHERE session = ?1 AND side = ?2 AND object = ?3 AND "
-                           "metric = ?4 UNION ALL SELECT at, 1, value, value, value, 0 FROM "
-                           "samples WHERE session = ?1 AND side = ?2 AND object = ?3 AND "
-                           "metric = ?4) ORDER BY at", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(ws->db, "SELECT " EPOCH_MS("first_at") ", n, min, max, sum, folded "
+                           "FROM " ALL_SAMPLES " WHERE side = ?2 AND object = ?3 AND "
+                           "metric = ?4 ORDER BY first_at, folded DESC", -1, &st, NULL) !=
+            SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, session);
     sqlite3_bind_text(st, 2, side, -1, SQLITE_TRANSIENT);
