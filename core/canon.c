@@ -1,5 +1,6 @@
 #include "config.h"
 #include "canon.h"
+#include "pgbin.h"
 #include "value.h"
 
 #include <ctype.h>
@@ -300,6 +301,20 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
+/* Microseconds since the epoch in the spec's unit (truncated: floor). */
+static void put_ts(const struct canon_spec *sp, int64_t us, struct sbuf *out)
+{
+    int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
+    char b[24];
+
+    sbuf_add(out, b, (size_t)int_format(b, us / unit - (us % unit < 0)));
+}
+
+/* The microseconds since 2000 (PostgreSQL's epoch) where the years that
+ * canon_timestamp_us() reads begin (0001) and end (after 9999). */
+#define PG_YEAR1_US (INT64_C(-730119) * 86400 * 1000000)
+#define PG_YEAR10000_US (INT64_C(2921940) * 86400 * 1000000)
+
 void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct sbuf *out,
                  int *null)
 {
@@ -315,6 +330,14 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
         raw(out, p, n);
         return;
+    }
+    /* a PostgreSQL timestamp read in binary, in the years the text form reads */
+    if (sp->kind == CK_TS && (cell->type == DB_PGTIMESTAMP || cell->type == DB_PGTIMESTAMPTZ)) {
+        memcpy(&v, cell->p, sizeof v);
+        if (v >= PG_YEAR1_US && v < PG_YEAR10000_US) {
+            put_ts(sp, v + PGBIN_EPOCH_S * INT64_C(1000000), out);
+            return;
+        }
     }
     /* the common cases: the value is already as we want it (a binary integer,
      * just written out, always is) */
@@ -369,10 +392,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
         } else if (sp->kind == CK_DATE) {
             sbuf_add(out, p, 10);
         } else {
-            int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
-            int64_t q = v / unit - (v % unit < 0);  /* floor: truncate to the precision */
-            char b[24];
-            sbuf_add(out, b, (size_t)int_format(b, q));
+            put_ts(sp, v, out);
         }
         break;
     case CK_UUID: {

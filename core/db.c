@@ -1,8 +1,10 @@
 #include "config.h"
 #include "db_int.h"
 #include "dtoa.h"
+#include "pgbin.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +12,39 @@
 #define BACKOFF_FIRST_MS 500u
 #define BACKOFF_MAX_MS 30000u
 
-_Static_assert(DB_CELL_TEXT_MAX >= DTOA_MAX && DB_CELL_TEXT_MAX > 20, "room for any number");
+_Static_assert(DB_CELL_TEXT_MAX >= DTOA_MAX && DB_CELL_TEXT_MAX >= PGBIN_TIME_TEXT_MAX,
+               "room for any number and time");
 
 struct db_cell db_cell_text(const struct db_cell *c, char *buf)
 {
     int64_t i;
     double r;
 
-    if (c->type == DB_INT64 && c->p) {
-        memcpy(&i, c->p, sizeof i);
-        return (struct db_cell){ buf, (size_t)int_format(buf, i), DB_INT };
-    }
-    if (c->type == DB_REAL64 && c->p) {
+    if (!c->p || !db_type_binary(c->type))
+        return *c;
+    if (c->type == DB_PGNUMERIC)  /* db_pg keeps only those that fit */
+        return (struct db_cell){ buf, pgbin_numeric_text(c->p, c->len, buf), DB_NUMERIC };
+    if (c->type == DB_REAL64) {
         memcpy(&r, c->p, sizeof r);
+        if (isnan(r) || isinf(r)) {  /* as PostgreSQL spells them (SQLite has no NaN) */
+            strcpy(buf, isnan(r) ? "NaN" : r < 0 ? "-Infinity" : "Infinity");
+            return (struct db_cell){ buf, strlen(buf), DB_FLOAT };
+        }
         return (struct db_cell){ buf, (size_t)dtoa_shortest(buf, r), DB_FLOAT };
     }
-    return *c;
+    memcpy(&i, c->p, sizeof i);
+    switch (c->type) {
+    case DB_PGTIMESTAMP:
+    case DB_PGTIMESTAMPTZ:
+        return (struct db_cell){ buf, pgbin_timestamp_text(i, c->type == DB_PGTIMESTAMPTZ, buf),
+                                 DB_TEXT };
+    case DB_PGDATE:
+        return (struct db_cell){ buf, pgbin_date_text(i, buf), DB_TEXT };
+    case DB_PGTIME:
+        return (struct db_cell){ buf, pgbin_time_text(i, buf), DB_TEXT };
+    default:
+        return (struct db_cell){ buf, (size_t)int_format(buf, i), DB_INT };
+    }
 }
 
 static void kick(db_t *db);

@@ -40,16 +40,27 @@ enum {
 enum { DB_CONTINUE = 0, DB_PAUSE = 1 };
 
 /* The kind of one value; PostgreSQL values keep their type OID as well.
- * DB_INT64 and DB_REAL64 come only from SQLite queries run with
- * db_query_opts.binary: the value's 8 native bytes (int64_t, double). */
+ * From DB_INT64 on, values are binary and come only from queries run with
+ * db_query_opts.binary: DB_INT64 and DB_REAL64 are 8 native bytes (int64_t,
+ * double); DB_PGNUMERIC is PostgreSQL's binary numeric as sent; DB_PGTIMESTAMP
+ * and DB_PGTIMESTAMPTZ are microseconds since 2000-01-01 (int64_t, the latter
+ * in UTC), DB_PGDATE days since then (int64_t), DB_PGTIME microseconds since
+ * midnight (int64_t). The same value of the same type is the same bytes;
+ * db_cell_text() writes any of them as the engine's text. */
 enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_NUMERIC, DB_BOOL, DB_TEXT, DB_BLOB, DB_INT64,
-               DB_REAL64 };
+               DB_REAL64, DB_PGNUMERIC, DB_PGTIMESTAMP, DB_PGTIMESTAMPTZ, DB_PGDATE, DB_PGTIME };
+
+static inline int db_type_binary(enum db_type t)
+{
+    return t >= DB_INT64;
+}
 
 struct db_cell {
     const char *p;      /* NULL for SQL NULL; text (PostgreSQL's text format, bytea as its
-                         * \x hex text), SQLite BLOB bytes or a binary number (DB_INT64,
-                         * DB_REAL64, not aligned); always followed by a NUL byte, not
-                         * counted in len, so text may be read as a C string */
+                         * \x hex text), BLOB bytes (SQLite, or bytea read in binary) or
+                         * a binary value (db_type_binary(), not aligned); always followed
+                         * by a NUL byte, not counted in len, so text may be read as a C
+                         * string */
     size_t len;
     enum db_type type;
 };
@@ -68,10 +79,10 @@ static inline const struct db_cell *db_cell(const struct db_batch *b, size_t row
     return &b->cells[row * (size_t)b->ncols + (size_t)col];
 }
 
-#define DB_CELL_TEXT_MAX 32
-/* `c` as text: `c` itself, or a DB_INT64 / DB_REAL64 number written into
- * `buf` (DB_CELL_TEXT_MAX bytes) as a query without `binary` gives it, typed
- * DB_INT / DB_FLOAT. */
+#define DB_CELL_TEXT_MAX 64
+/* `c` as text: `c` itself, or a binary value written into `buf`
+ * (DB_CELL_TEXT_MAX bytes) as a query without `binary` gives it, typed
+ * DB_INT, DB_FLOAT, DB_NUMERIC or DB_TEXT. */
 struct db_cell db_cell_text(const struct db_cell *c, char *buf);
 
 struct db_opts {
@@ -88,13 +99,19 @@ struct db_query_opts {
     int timeout_ms;             /* client-side limit, then cancel; 0: none */
     /* PostgreSQL: stream the rows with COPY (sql) TO STDOUT, several times
      * cheaper per row than single-row mode for long reads. The batches then
-     * have no column names or type OIDs (NULL) and every value is DB_TEXT.
+     * have no column names or type OIDs (NULL) and every value is DB_TEXT
+     * (unless `binary`).
      * Ignored for queries with parameters and on SQLite. */
     int copy;
-    /* SQLite: INTEGER and REAL values as their 8 native bytes (DB_INT64,
-     * DB_REAL64), not formatted as text: for a consumer that compares two
-     * SQLite databases byte for byte and formats only what differs
-     * (db_cell_text()). Ignored on PostgreSQL. */
+    /* Values in binary (see enum db_type), not formatted as text: for a
+     * consumer that compares two databases of one engine byte for byte and
+     * formats only what differs (db_cell_text()). SQLite: INTEGER and REAL
+     * as DB_INT64, DB_REAL64. PostgreSQL, with `copy` only: the column types
+     * are asked for first (one round trip), then, when each is one we read
+     * in binary, COPY … (FORMAT binary): integers as DB_INT64, float8 as
+     * DB_REAL64, numeric, timestamps, dates and times as DB_PG*, bytea as
+     * DB_BLOB, booleans, text, json, jsonb and uuid as their usual text.
+     * Otherwise (float4, interval, arrays, enums…) the usual text COPY. */
     int binary;
 };
 

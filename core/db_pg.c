@@ -6,9 +6,15 @@
  *
  * A query asked for with db_query_opts.copy is sent as COPY (…) TO STDOUT
  * and its rows read with PQgetCopyData: one buffer per row instead of one
- * PGresult (libpq 15 has no chunked mode), split and unescaped in place. */
+ * PGresult (libpq 15 has no chunked mode), split and unescaped in place.
+ * With db_query_opts.binary as well, a first query with LIMIT 0 tells the
+ * column types; when we read each of them in binary, the COPY is in binary:
+ * the server formats nothing (its output functions are most of its work on
+ * a long read) and the values are converted in place, or formatted later
+ * and only if someone looks (db_cell_text()). */
 #include "config.h"
 #include "db_int.h"
+#include "pgbin.h"
 #include "util.h"
 
 #include <libpq-fe.h>
@@ -28,6 +34,10 @@ struct pg {
     int cancel_sent;
     /* the active query */
     int copy;           /* sent as COPY … TO STDOUT */
+    int probe;          /* binary asked for: the LIMIT 0 query for the types is running */
+    int binary;         /* the COPY is in binary: one decoder per column in dec */
+    int header;         /* binary COPY: its header has been read */
+    unsigned char *dec;
     int in_copy;        /* its rows are coming */
     PGresult **rows;    /* single-row mode: one result per row */
     char **lines;       /* COPY: one buffer per row, cells already point into them */
@@ -38,9 +48,17 @@ struct pg {
     unsigned *coltypes;
     int ncols;
     char *qerr;
+    /* binary COPY values whose text is longer than their bytes (uuid, long
+     * numerics), for the batch being read; their cells are pointed here on
+     * delivery (the arena may move until then) */
+    char *arena;
+    size_t alen, acap;
+    struct { size_t cell, off; } *fix;
+    size_t nfix, fixcap;
 };
 
 static void pump(struct pg *pg);
+static void send_query(struct pg *pg, db_query_t *q);
 static void conn_step(struct pg *pg, PostgresPollingStatusType st);
 
 static void handle_free_cb(uv_handle_t *h)
@@ -81,6 +99,7 @@ static void batch_clear(struct pg *pg)
         else
             PQclear(pg->rows[i]);
     pg->nrows = 0;
+    pg->alen = pg->nfix = 0;
 }
 
 static void query_reset(struct pg *pg)
@@ -96,7 +115,7 @@ static void query_reset(struct pg *pg)
     free(pg->qerr);
     pg->qerr = NULL;
     pg->cancel_sent = 0;
-    pg->copy = pg->in_copy = 0;
+    pg->copy = pg->in_copy = pg->probe = pg->binary = pg->header = 0;
 }
 
 static void poll_drop(struct pg *pg)
@@ -267,6 +286,8 @@ static int deliver(struct pg *pg, db_query_t *q)
     struct db_batch b;
     int rc;
 
+    for (size_t i = 0; i < pg->nfix; i++)
+        pg->cells[pg->fix[i].cell].p = pg->arena + pg->fix[i].off;
     if (!pg->copy)
         pg->cells = xgrow(pg->cells, &pg->cellcap, pg->nrows * (size_t)pg->ncols,
                           sizeof *pg->cells);
@@ -341,6 +362,203 @@ static void copy_line(struct pg *pg, char *line, int n)
     }
 }
 
+/* --- binary COPY ------------------------------------------------------------------ */
+
+enum dec { DEC_NONE, DEC_INT2, DEC_INT4, DEC_OID, DEC_INT8, DEC_FLOAT8, DEC_BOOL, DEC_TEXT,
+           DEC_JSONB, DEC_BYTEA, DEC_NUMERIC, DEC_TS, DEC_TSTZ, DEC_DATE, DEC_TIME, DEC_UUID };
+
+/* How a column of this type is read in binary; DEC_NONE: not at all. */
+static enum dec dec_of(Oid oid)
+{
+    switch (oid) {
+    case 21: return DEC_INT2;
+    case 23: return DEC_INT4;
+    case 26: return DEC_OID;
+    case 20: return DEC_INT8;
+    case 701: return DEC_FLOAT8;
+    case 16: return DEC_BOOL;
+    case 25: case 1043: case 1042: case 19: case 114: return DEC_TEXT;  /* text varchar
+                                                     * bpchar name json: sent as printed */
+    case 3802: return DEC_JSONB;
+    case 17: return DEC_BYTEA;
+    case 1700: return DEC_NUMERIC;
+    case 1114: return DEC_TS;
+    case 1184: return DEC_TSTZ;
+    case 1082: return DEC_DATE;
+    case 1083: return DEC_TIME;
+    case 2950: return DEC_UUID;
+    default: return DEC_NONE;
+    }
+}
+
+/* After the LIMIT 0 query: binary when every column is read in binary. */
+static void choose_format(struct pg *pg)
+{
+    pg->dec = xrealloc(pg->dec, (size_t)pg->ncols + 1);
+    pg->binary = 1;
+    for (int c = 0; c < pg->ncols; c++)
+        if ((pg->dec[c] = (unsigned char)dec_of(pg->coltypes[c])) == DEC_NONE)
+            pg->binary = 0;
+}
+
+/* Room for `n` bytes of text in the arena for cell `cell`; where to write. */
+static char *arena_take(struct pg *pg, size_t cell, size_t n)
+{
+    char *at;
+
+    pg->arena = xgrow(pg->arena, &pg->acap, pg->alen + n + 1, 1);
+    pg->fix = xgrow(pg->fix, &pg->fixcap, pg->nfix + 1, sizeof *pg->fix);
+    pg->fix[pg->nfix].cell = cell;
+    pg->fix[pg->nfix++].off = pg->alen;
+    at = pg->arena + pg->alen;
+    pg->alen += n + 1;
+    return at;
+}
+
+/* One field: `at` is its length word, `data` its `len` bytes (len >= 0).
+ * Converted within those 4 + len bytes, else written to the arena. -1 when
+ * the bytes are not of the column's type. */
+static int decode(struct pg *pg, int c, size_t cell, char *at, char *data, int32_t len)
+{
+    struct db_cell *out = &pg->cells[cell];
+    uint64_t u;
+    int64_t v;
+
+    switch ((enum dec)pg->dec[c]) {
+    case DEC_INT8: case DEC_FLOAT8: case DEC_TS: case DEC_TSTZ: case DEC_TIME:
+        if (len != 8)
+            return -1;
+        u = pgbin_u64(data);
+        memcpy(data, &u, 8);  /* to the machine's order: int64_t, double */
+        *out = (struct db_cell){ data, 8, pg->dec[c] == DEC_INT8 ? DB_INT64 :
+                                 pg->dec[c] == DEC_FLOAT8 ? DB_REAL64 :
+                                 pg->dec[c] == DEC_TS ? DB_PGTIMESTAMP :
+                                 pg->dec[c] == DEC_TSTZ ? DB_PGTIMESTAMPTZ : DB_PGTIME };
+        return 0;
+    case DEC_INT4: case DEC_OID: case DEC_DATE:  /* widened over the length word */
+        if (len != 4)
+            return -1;
+        u = pgbin_u32(data);
+        v = pg->dec[c] == DEC_OID ? (int64_t)u : (int64_t)(int32_t)u;
+        memcpy(at, &v, 8);
+        *out = (struct db_cell){ at, 8, pg->dec[c] == DEC_DATE ? DB_PGDATE : DB_INT64 };
+        return 0;
+    case DEC_INT2: {  /* "-32768" fits in the 6 bytes */
+        char t[24];
+        int n;
+        if (len != 2)
+            return -1;
+        n = int_format(t, (int16_t)pgbin_u16(data));
+        memcpy(at, t, (size_t)n);
+        at[n] = '\0';
+        *out = (struct db_cell){ at, (size_t)n, DB_INT };
+        return 0;
+    }
+    case DEC_BOOL:
+        if (len != 1)
+            return -1;
+        data[0] = data[0] ? 't' : 'f';
+        *out = (struct db_cell){ data, 1, DB_BOOL };
+        return 0;
+    case DEC_TEXT:
+        *out = (struct db_cell){ data, (size_t)len, DB_TEXT };
+        return 0;
+    case DEC_JSONB:  /* a version byte, then the text */
+        if (len < 1 || data[0] != 1)
+            return -1;
+        *out = (struct db_cell){ data + 1, (size_t)len - 1, DB_TEXT };
+        return 0;
+    case DEC_BYTEA:
+        *out = (struct db_cell){ data, (size_t)len, DB_BLOB };
+        return 0;
+    case DEC_NUMERIC: {
+        long room = pgbin_numeric_room(data, (size_t)len);
+        char *t;
+        if (room < 0)
+            return -1;
+        if (room < DB_CELL_TEXT_MAX) {
+            *out = (struct db_cell){ data, (size_t)len, DB_PGNUMERIC };
+            return 0;
+        }
+        t = arena_take(pg, cell, (size_t)room);
+        *out = (struct db_cell){ NULL, pgbin_numeric_text(data, (size_t)len, t), DB_NUMERIC };
+        return 0;
+    }
+    case DEC_UUID:
+        if (len != 16)
+            return -1;
+        pgbin_uuid_text(data, arena_take(pg, cell, 36));
+        *out = (struct db_cell){ NULL, 36, DB_TEXT };
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* One message of a binary COPY: the header first, then one row (a field
+ * count, each field's length, -1 for NULL, and bytes); the trailer has a
+ * count of -1. Each value is followed by a NUL written over the next field's
+ * length word once that has been read (libpq ends the buffer with one).
+ * Returns whether the message was kept as a row. */
+static int copy_binary(struct pg *pg, char *line, int n)
+{
+    static const char signature[11] = "PGCOPY\n\377\r\n";  /* and a NUL */
+    char *p = line, *end = line + n;
+    size_t base;
+    int32_t len = 0;
+
+    if (pg->qerr)
+        return 0;  /* after a bad row: drained */
+    if (!pg->header) {
+        if (n < 19 || memcmp(p, signature, sizeof signature) ||
+            pgbin_u32(p + 15) > (uint32_t)n - 19)
+            goto bad;
+        p += 19 + pgbin_u32(p + 15);  /* and its extension area */
+        pg->header = 1;
+    }
+    if (end - p < 2)
+        goto bad;
+    if ((int16_t)pgbin_u16(p) == -1)
+        return 0;
+    if ((int16_t)pgbin_u16(p) != pg->ncols)
+        goto bad;
+    p += 2;
+    base = pg->nrows * (size_t)pg->ncols;
+    pg->cells = xgrow(pg->cells, &pg->cellcap, base + (size_t)pg->ncols, sizeof *pg->cells);
+    if (pg->ncols) {
+        if (end - p < 4)
+            goto bad;
+        len = (int32_t)pgbin_u32(p);
+    }
+    for (int c = 0; c < pg->ncols; c++) {
+        char *data = p + 4, *next;
+        int32_t next_len = 0;
+        if (len < -1 || (len > 0 && end - data < len))
+            goto bad;
+        next = data + (len > 0 ? len : 0);
+        if (c + 1 < pg->ncols) {
+            if (end - next < 4)
+                goto bad;
+            next_len = (int32_t)pgbin_u32(next);
+        } else if (next != end) {
+            goto bad;
+        }
+        if (len < 0)
+            pg->cells[base + (size_t)c] = (struct db_cell){ NULL, 0, DB_NULL };
+        else if (decode(pg, c, base + (size_t)c, p, data, len) < 0)
+            goto bad;
+        *next = '\0';
+        p = next;
+        len = next_len;
+    }
+    pg->lines = xgrow(pg->lines, &pg->linecap, pg->nrows + 1, sizeof *pg->lines);
+    pg->lines[pg->nrows++] = line;
+    return 1;
+bad:
+    pg->qerr = xstrdup("the server's binary COPY data could not be read");
+    return 0;
+}
+
 /* Reads COPY rows while libpq has them. Returns 1 when pump() must wait (no
  * data yet, or paused), 0 when the COPY has ended and its result follows. */
 static int copy_rows(struct pg *pg, db_query_t *q)
@@ -350,7 +568,10 @@ static int copy_rows(struct pg *pg, db_query_t *q)
         int n = PQgetCopyData(pg->conn, &line, 1);
 
         if (n > 0) {
-            copy_line(pg, line, n);
+            if (!pg->binary)
+                copy_line(pg, line, n);
+            else if (!copy_binary(pg, line, n))
+                PQfreemem(line);
             if (pg->nrows >= q->o.batch_rows && deliver(pg, q) == DB_PAUSE) {
                 watch(pg, 0);
                 return 1;
@@ -410,6 +631,12 @@ static void pump(struct pg *pg)
         r = PQgetResult(pg->conn);
 
         if (!r) {
+            if (pg->probe && !pg->qerr && !q->stop) {  /* the types are known: now the rows */
+                pg->probe = 0;
+                choose_format(pg);
+                send_query(pg, q);
+                return;
+            }
             if (pg->nrows)
                 deliver(pg, q);  /* a pause now is moot: the query is over */
             end_query(pg, q);
@@ -511,24 +738,25 @@ static void pump_soon(struct pg *pg)
     uv_timer_start(pg->soon, soon_cb, 0, 0);
 }
 
-static void pg_start(db_t *db, db_query_t *q)
+static void send_query(struct pg *pg, db_query_t *q)
 {
-    struct pg *pg = db->impl;
-    char *copy_sql = NULL;
+    char *sql = NULL;
     int rc, sent;
 
-    query_reset(pg);
-    pg->copy = q->o.copy && !q->nparams;
-    if (pg->copy)  /* the line end: a trailing -- comment in the query ends before it */
-        copy_sql = xasprintf("COPY (%s\n) TO STDOUT", q->sql);
-    sent = PQsendQueryParams(pg->conn, pg->copy ? copy_sql : q->sql, q->nparams, NULL,
+    /* the line end: a trailing -- comment in the query ends before it */
+    if (pg->probe)
+        sql = xasprintf("SELECT * FROM (%s\n) AS cutover_types LIMIT 0", q->sql);
+    else if (pg->copy)
+        sql = xasprintf("COPY (%s\n) TO STDOUT%s", q->sql, pg->binary ? " (FORMAT binary)" : "");
+    sent = PQsendQueryParams(pg->conn, sql ? sql : q->sql, q->nparams, NULL,
                              (const char *const *)q->params, NULL, NULL, 0);
-    free(copy_sql);
+    free(sql);
     if (!sent) {
         if (PQstatus(pg->conn) == CONNECTION_BAD) {
             conn_lost(pg, PQerrorMessage(pg->conn));
         } else {
             char *line = one_line(PQerrorMessage(pg->conn));
+            query_reset(pg);
             db__finish(q, DB_EQUERY, line);
             free(line);
         }
@@ -542,6 +770,16 @@ static void pg_start(db_t *db, db_query_t *q)
     }
     pg->flushing = rc == 1;
     watch(pg, UV_READABLE | (pg->flushing ? UV_WRITABLE : 0));
+}
+
+static void pg_start(db_t *db, db_query_t *q)
+{
+    struct pg *pg = db->impl;
+
+    query_reset(pg);
+    pg->copy = q->o.copy && !q->nparams;
+    pg->probe = pg->copy && q->o.binary;
+    send_query(pg, q);
 }
 
 static void pg_resume(db_t *db, db_query_t *q)
@@ -614,6 +852,9 @@ static void pg_free(db_t *db)
     free(pg->rows);
     free(pg->lines);
     free(pg->cells);
+    free(pg->dec);
+    free(pg->arena);
+    free(pg->fix);
     free(pg);
 }
 

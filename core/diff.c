@@ -16,14 +16,15 @@
 /* One row held for the merge: the keys in canonical form, the fields as the
  * database gave them (each followed by a NUL). Most rows are the same bytes
  * on both sides; only fields whose bytes differ are put in canonical form,
- * when the two rows are compared. A SQLite pair is read with binary numbers
- * (db_query_opts.binary): same bytes, same number, nothing formatted. */
+ * when the two rows are compared. A pair of one engine is read in binary
+ * (db_query_opts.binary): same bytes of the same type, same value, nothing
+ * formatted. */
 struct row {
     struct chunk *chunk;
     int n;
     uint32_t *off, *len;
-    unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_BLOB, DB_INT64,
-                                 * DB_REAL64; keys and hashed fields DB_NULL or DB_TEXT */
+    unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_BLOB or a
+                                 * binary type; keys and hashed fields DB_NULL or DB_TEXT */
     char *data;
 };
 
@@ -149,8 +150,8 @@ static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
         const struct db_cell *f = db_cell(b, at, j->fields[i].col);
         r->off[v] = pos;
         r->len[v] = (uint32_t)f->len;
-        r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || f->type == DB_INT64 ||
-                     f->type == DB_REAL64 ? (unsigned char)f->type : DB_TEXT;
+        r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || db_type_binary(f->type) ?
+                     (unsigned char)f->type : DB_TEXT;
         if (f->p)
             memcpy(r->data + pos, f->p, f->len);
         r->data[pos + f->len] = '\0';
@@ -236,14 +237,13 @@ static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
         if (!strcmp(buf, "1") || !strcmp(buf, "0"))
             return json_boolean(buf[0] == '1');
         break;
-    case CK_BYTES:
+    default:
         break;
-    default: {
+    }
+    if (sp->kind != CK_BYTES) {  /* text, or what did not read as its kind ("NaN") */
         json_t *text = json_stringn(raw, len);
         if (text)
-            return text;
-        break;  /* bytes that are not UTF-8 */
-    }
+            return text;  /* else bytes that are not UTF-8 */
     }
     if (len >= 2 && raw[0] == '\\' && raw[1] == 'x')  /* PostgreSQL's bytea text */
         return json_stringn(raw, len);
@@ -750,10 +750,10 @@ static void finish(struct diff *d, int status, const char *msg)
 static void next_table(struct diff *d)
 {
     struct job *j;
-    /* a SQLite pair compares numbers as stored: nothing to format unless they differ */
+    /* a pair of one engine compares values as stored: nothing to format unless
+     * they differ (across engines the text forms are the ones that agree) */
     struct db_query_opts o = { .batch_rows = BATCH, .copy = 1,
-                               .binary = db_kind(d->db[0]) == URL_SQLITE &&
-                                         db_kind(d->db[1]) == URL_SQLITE };
+                               .binary = db_kind(d->db[0]) == db_kind(d->db[1]) };
 
     if (d->cancelled || d->failed) {
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);

@@ -281,6 +281,58 @@ check "SQLite pair: 64-bit integers exact in the JSON" \
     "$(grep -o '"source":"i","target":"i","source_value":-92[^}]*' run.ndjson)"
 cd ..
 
+# --- a PostgreSQL pair, value by value: read with COPY in binary, compared as the
+# server's bytes and formatted only where they differ. The two sides differ in
+# type where that keeps the values equal (int4/int8, numeric scales, timestamp/
+# timestamptz, json/jsonb); w has an interval, so it is read as text instead.
+createdb pga && createdb pgb || exit 99
+gen="SELECT g, g * 7 - 700, round(g / 7.0, 2), g / 3.0::float8, timestamp '2024-01-01' + g * interval '1.5 s',
+    timestamptz '2024-01-01 00:00:00+00' + g * interval '90 min', date '2024-02-27' + g,
+    time '00:00' + g * interval '7 min', md5(g::text)::uuid,
+    decode(lpad(to_hex(g * 2654435761 % 4294967296), 8, '0') || '00ff', 'hex'),
+    ('{\"b\": ' || g || ', \"a\": [1, 2]}')::json, g % 2 = 0, E'tab\\there\\\\ ' || g
+    FROM generate_series(1, 200) g"
+psql -X -q -d pga -c "CREATE TABLE v (id int PRIMARY KEY, i int4, n numeric(12,2), f float8,
+    ts timestamp, tz timestamptz, d date, t time, u uuid, b bytea, j json, ok boolean, s text)" \
+    -c "INSERT INTO v $gen" -c "CREATE TABLE w (id int PRIMARY KEY, iv interval)" \
+    -c "INSERT INTO w SELECT g, g * interval '1 day' FROM generate_series(1, 5) g"
+psql -X -q -d pgb -c "CREATE TABLE v (id bigint PRIMARY KEY, i int8, n numeric(14,4), f float8,
+    ts timestamptz, tz timestamptz, d date, t time, u uuid, b bytea, j jsonb, ok boolean, s text)" \
+    -c "INSERT INTO v $gen" -c "CREATE TABLE w (id int PRIMARY KEY, iv interval)" \
+    -c "INSERT INTO w SELECT g, g * interval '1 day' FROM generate_series(1, 5) g"
+clean_pair pgpair dbname=pga dbname=pgb \
+    "PostgreSQL pair, equal values in other types (int8, numeric(14,4), timestamptz, jsonb): clean"
+psql -X -q -d pgb -c "UPDATE v SET n = n + 0.01 WHERE id = 3; UPDATE v SET ts = ts + interval '1 s' WHERE id = 4;
+    UPDATE v SET tz = tz + interval '1 microsecond' WHERE id = 5; UPDATE v SET d = NULL WHERE id = 6;
+    UPDATE v SET u = md5('x')::uuid WHERE id = 7; UPDATE v SET b = '\\x0aff' WHERE id = 8;
+    UPDATE v SET j = '{\"a\": [2, 1], \"b\": 9}' WHERE id = 9; UPDATE v SET ok = NOT ok WHERE id = 10;
+    UPDATE v SET i = -i WHERE id = 11; UPDATE v SET t = '24:00' WHERE id = 12;
+    UPDATE v SET f = 'NaN' WHERE id = 13; UPDATE v SET s = 'x' WHERE id = 14; DELETE FROM v WHERE id = 15;
+    INSERT INTO v (id, n) VALUES (1000, 1.5); UPDATE v SET j = '{\"a\": [1, 2], \"b\": 18}' WHERE id = 18;
+    UPDATE w SET iv = iv + interval '1 s' WHERE id = 2"
+"$bin" diff --ndjson >run.ndjson
+lines run.ndjson >actual.txt
+{
+    echo "v changed id=10 ok:t->f"
+    echo "v changed id=11 i:-623->623"
+    echo "v changed id=12 t:01:24:00->24:00:00"
+    echo "v changed id=13 f:4.333333333333333->NaN"
+    printf 'v changed id=14 s:tab\there\\ 14->x\n'
+    echo "v changed id=3 n:0.43->0.44"
+    echo "v changed id=4 ts:2024-01-01 00:00:06->2024-01-01 00:00:07+00"
+    echo "v changed id=5 tz:2024-01-01 07:30:00+00->2024-01-01 07:30:00.000001+00"
+    echo "v changed id=6 d:2024-03-04->null"
+    echo "v changed id=7 u:8f14e45f-ceea-167a-5a36-dedd4bea2543->9dd4e461-268c-8034-f5c8-564e155c67a6"
+    echo "v changed id=8 b:\\xf1bbcd8800ff->\\x0aff"
+    echo 'v changed id=9 j:{"b": 9, "a": [1, 2]}->{"a": [2, 1], "b": 9}'
+    echo "v extra id=1000"
+    echo "v missing id=15"
+    echo "w changed id=2 iv:2 days->2 days 00:00:01"
+} >expected.txt
+same "PostgreSQL pair: exactly the changed values, each as the server writes it" \
+    expected.txt actual.txt
+cd ..
+
 # --- keys that repeat or come out of order: reported, never hidden -------------------
 sqlite3 dups.db "CREATE TABLE d (k INTEGER, v TEXT);
     INSERT INTO d VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e');

@@ -231,6 +231,152 @@ static void test_sqlite_binary_numbers(void **state)
     assert_memory_equal(f.cells[1].p, "0.99", 4);
 }
 
+/* Every cell as db_cell_text() writes it, BLOBs as PostgreSQL's \x hex, one
+ * line a row; the types seen (not NULL) as bits of r->types. */
+struct text_run {
+    int done, status;
+    char msg[1200];
+    struct sbuf all;
+    unsigned types;
+    size_t batches;
+};
+
+static int collect_text(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct text_run *r = arg;
+
+    (void)q;
+    r->batches++;
+    for (size_t i = 0; i < b->nrows; i++) {
+        for (int c = 0; c < b->ncols; c++) {
+            char buf[DB_CELL_TEXT_MAX];
+            const struct db_cell *cell = db_cell(b, i, c);
+            struct db_cell t = db_cell_text(cell, buf);
+            if (!cell->p) {
+                sbuf_puts(&r->all, "NULL|");
+                continue;
+            }
+            r->types |= 1u << cell->type;
+            assert_int_equal(cell->p[cell->len], '\0');
+            if (cell->type == DB_BLOB) {
+                sbuf_puts(&r->all, "\\x");
+                for (size_t k = 0; k < t.len; k++)
+                    sbuf_printf(&r->all, "%02x", (unsigned char)t.p[k]);
+            } else {
+                sbuf_add(&r->all, t.p, t.len);
+            }
+            sbuf_puts(&r->all, "|");
+        }
+        sbuf_puts(&r->all, "\n");
+    }
+    return DB_CONTINUE;
+}
+
+static void text_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct text_run *r = arg;
+
+    (void)q;
+    r->done = 1;
+    r->status = status;
+    snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
+}
+
+/* A COPY query, in binary if asked and possible, in batches of three. */
+static void run_text(const char *sql, int binary, struct text_run *r)
+{
+    uv_loop_t loop;
+    struct db_query_opts qo = { .batch_rows = 3, .copy = 1, .binary = binary };
+    db_t *db;
+
+    uv_loop_init(&loop);
+    *r = (struct text_run){ 0 };
+    db = open_db(&loop, chinook_pg(), NULL);
+    assert_non_null(db_query(db, sql, 0, NULL, &qo, collect_text, text_done, r));
+    while (!r->done)
+        uv_run(&loop, UV_RUN_ONCE);
+    db_close(db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* With db_query_opts.binary, a COPY of PostgreSQL's common types comes in
+ * binary and reads, through db_cell_text(), exactly as the server's own text:
+ * edge values of each type, NULLs among them, over several batches. */
+static void test_pg_binary_copy(void **state)
+{
+    static const struct { const char *type, *values; unsigned types; } cases[] = {
+        { "int2", "'-32768', '32767', '0', NULL, '-1'", 1u << DB_INT },
+        { "int4", "'-2147483648', '2147483647', '0', NULL", 1u << DB_INT64 },
+        { "int8", "'-9223372036854775808', '9223372036854775807', '42', NULL", 1u << DB_INT64 },
+        { "oid", "'4294967295', '0', '1', NULL", 1u << DB_INT64 },
+        { "float8", "'0.1', '1e300', '-2.5e-7', '0.30000000000000004', 'NaN', 'Infinity', "
+                    "'-Infinity', '123456789012345680', NULL", 1u << DB_REAL64 },
+        { "numeric", "'0', '1.50', '-1.50', '0.0001', '-0.000001', '10000', '99990000', "
+                     "'100000000.00000001', '123456789012345678901234567890.123456789', "
+                     "'0.00000000000000000001', 'NaN', 'Infinity', '-Infinity', NULL, "
+                     "'1' || repeat('0', 80) || '.5'",
+          1u << DB_PGNUMERIC | 1u << DB_NUMERIC },  /* the last one's text is too long */
+        { "numeric(12,2)", "'7', '0.1', '-3.999', '-0.001'", 1u << DB_PGNUMERIC },
+        { "bool", "'t', 'f', NULL, 'f'", 1u << DB_BOOL },
+        { "text", "E'tab\\there', E'back\\\\slash', E'line\\nend', '', 'Grüße €', NULL",
+          1u << DB_TEXT },
+        { "varchar(20)", "'abc', '', NULL, 'x'", 1u << DB_TEXT },
+        { "char(5)", "'ab', 'abcde', NULL, ''", 1u << DB_TEXT },
+        { "name", "'pg_class', '', NULL, 'x y'", 1u << DB_TEXT },
+        { "json", "'{\"b\": 1, \"a\": [1, 2]}', '\"x\"', NULL, '[]'", 1u << DB_TEXT },
+        { "jsonb", "'{\"b\": 1, \"a\": [1, 2]}', 'null', '3.50', '[{}]'", 1u << DB_TEXT },
+        { "bytea", "'\\x00ff5c0a', '\\x', NULL, '\\x5c'", 1u << DB_BLOB },
+        { "uuid", "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', '00000000-0000-0000-0000-000000000000',"
+                  " 'ffffffff-ffff-ffff-ffff-ffffffffffff', NULL, "
+                  "'12345678-1234-1234-1234-123456789abc'", 1u << DB_TEXT },
+        { "timestamp", "'2000-01-01 00:00:00', '1999-12-31 23:59:59.999999', "
+                       "'2021-03-04 05:06:07.5', '0044-03-15 12:00:00 BC', '1900-02-28 12:00', "
+                       "'2400-02-29 00:00:00.000001', '294276-12-31 23:59:59', "
+                       "'4713-11-24 00:00:00 BC', 'infinity', '-infinity', NULL",
+          1u << DB_PGTIMESTAMP },
+        { "timestamptz", "'2021-03-04 05:06:07.25+02', '1969-12-31 23:59:59+00', "
+                         "'0001-01-01 00:00:00+00 BC', 'infinity'", 1u << DB_PGTIMESTAMPTZ },
+        { "date", "'2000-01-01', '1999-12-31', '0001-01-01', '0001-12-31 BC', '2024-02-29', "
+                  "'5874897-12-31', '4713-01-01 BC', 'infinity', '-infinity'", 1u << DB_PGDATE },
+        { "time", "'00:00', '23:59:59.999999', '24:00:00', '12:34:56.5', NULL", 1u << DB_PGTIME },
+    };
+    struct text_run bin, txt;
+
+    (void)state;
+    setenv("PGTZ", "UTC", 1);  /* timestamptz in binary is written in UTC */
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *sql = xasprintf("SELECT v::%s, i FROM unnest(ARRAY[%s]::text[]) "
+                              "WITH ORDINALITY AS u(v, i) ORDER BY i", cases[i].type,
+                              cases[i].values);
+        run_text(sql, 1, &bin);
+        run_text(sql, 0, &txt);
+        print_message("%s\n", cases[i].type);
+        assert_int_equal(bin.status, DB_OK);
+        assert_int_equal(txt.status, DB_OK);
+        assert_int_equal(bin.types, cases[i].types | 1u << DB_INT64);  /* i is int8 */
+        assert_int_equal(txt.types, 1u << DB_TEXT);
+        assert_string_equal(bin.all.s, txt.all.s);
+        assert_true(bin.batches >= 2);
+        sbuf_free(&bin.all);
+        sbuf_free(&txt.all);
+        free(sql);
+    }
+    /* a type not read in binary: the whole query as text */
+    run_text("SELECT 7::int4, '1 day 02:00'::interval, ARRAY[1, 2]", 1, &bin);
+    assert_int_equal(bin.status, DB_OK);
+    assert_int_equal(bin.types, 1u << DB_TEXT);
+    assert_string_equal(bin.all.s, "7|1 day 02:00:00|{1,2}|\n");
+    sbuf_free(&bin.all);
+    /* a query the server refuses: refused as without binary */
+    run_text("SELECT nosuch FROM track", 1, &bin);
+    assert_int_equal(bin.status, DB_EQUERY);
+    assert_non_null(strstr(bin.msg, "column \"nosuch\" does not exist"));
+    assert_string_equal(bin.all.s ? bin.all.s : "", "");
+    sbuf_free(&bin.all);
+    unsetenv("PGTZ");
+}
+
 static void test_pg_streams_in_batches(void **state)
 {
     struct run r;
@@ -707,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_binary_numbers),
         cmocka_unit_test(test_pg_streams_in_batches),
         cmocka_unit_test(test_pg_copy),
+        cmocka_unit_test(test_pg_binary_copy),
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_sessions_are_read_only),
         cmocka_unit_test(test_backpressure),
