@@ -70,6 +70,8 @@ struct catalog {
 
 struct cat_opts {
     int count_rows;             /* run count(*) per table */
+    int estimate_first;         /* with count_rows: a table with an estimate (PostgreSQL's
+                                 * reltuples, once analyzed) takes it, uncounted */
     int count_timeout_ms;       /* per table; then the estimate (PostgreSQL) or unknown */
 };
 

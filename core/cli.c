@@ -238,10 +238,10 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
 /* Reads both catalogs concurrently on a private loop (the commands here are
  * headless; the dashboard drives cat_load() from its own loop). */
 static int load_catalogs(const char *urls[2], const char *base_dir, const int lines[2],
-                         const char *plan_path, struct catalog *out[2], struct err *e)
+                         const char *plan_path, const struct cat_opts *co,
+                         struct catalog *out[2], struct err *e)
 {
     static const char *const names[2] = { "source", "target" };
-    struct cat_opts co = { .count_rows = 1 };
     struct side sides[2] = { 0 };
     uv_loop_t loop;
     int rc = 0;
@@ -257,7 +257,7 @@ static int load_catalogs(const char *urls[2], const char *base_dir, const int li
             rc = -1;
             break;
         }
-        cat_load(sides[i].db, &co, on_catalog, &sides[i]);
+        cat_load(sides[i].db, co, on_catalog, &sides[i]);
     }
     if (rc < 0)
         for (int i = 0; i < 2; i++)
@@ -296,7 +296,15 @@ static void loaded_free(struct loaded *l)
     memset(l, 0, sizeof *l);
 }
 
-static int load_plan_and_catalogs(const char *path, struct loaded *l, struct err *e)
+/* What the commands need of the row counts: exact ones (inventory, report,
+ * init), an estimate where the engine keeps one (the diff's progress: no
+ * count(*) pass over every table before reading them), none. */
+static const struct cat_opts counts_exact = { .count_rows = 1 };
+static const struct cat_opts counts_cheap = { .count_rows = 1, .estimate_first = 1 };
+static const struct cat_opts counts_none = { 0 };
+
+static int load_plan_and_catalogs(const char *path, const struct cat_opts *co, struct loaded *l,
+                                  struct err *e)
 {
     memset(l, 0, sizeof *l);
     if (!(l->plan = plan_load(path, e)))
@@ -305,7 +313,7 @@ static int load_plan_and_catalogs(const char *path, struct loaded *l, struct err
     l->masked[1] = url_mask(l->plan->target.url);
     if (load_catalogs((const char *[]){ l->plan->source.url, l->plan->target.url }, l->plan->dir,
                       (const int[]){ l->plan->source.line, l->plan->target.line }, l->plan->path,
-                      l->cats, e) < 0 ||
+                      co, l->cats, e) < 0 ||
         pair_tables(l->plan, l->cats[0], l->cats[1], l->masked[0], l->masked[1], &l->pp, e) < 0) {
         loaded_free(l);
         return -1;
@@ -341,7 +349,7 @@ static int show_inventory(const char *path, int json)
     struct loaded l;
     struct inventory inv = { 0 };
 
-    if (load_plan_and_catalogs(path, &l, &e) < 0)
+    if (load_plan_and_catalogs(path, &counts_exact, &l, &e) < 0)
         return fail(&e);
     inv_build(&l.pp, &inv);
     if (json)
@@ -456,7 +464,7 @@ static int cmd_init(struct cli *c, int argc, char **argv)
         fprintf(stderr, "cutover init: %s exists; use --force to overwrite it\n", c->plan_path);
         return ERR_INPUT;
     }
-    if (load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL,
+    if (load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL, &counts_exact,
                       cats, &e) < 0)
         return fail(&e);
     masked[0] = url_mask(o.source);
@@ -570,7 +578,7 @@ static int map_suggest_cmd(struct cli *c, int json)
     struct map_suggestion sg;
     char *path;
 
-    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+    if (load_plan_and_catalogs(c->plan_path, &counts_none, &l, &e) < 0)
         return fail(&e);
     if (suggest_into_sheet(&l, &sg, &e) < 0) {
         loaded_free(&l);
@@ -660,7 +668,7 @@ static int map_lint_cmd(struct cli *c, int json)
     struct lint_report r = { 0 };
     int rc;
 
-    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+    if (load_plan_and_catalogs(c->plan_path, &counts_none, &l, &e) < 0)
         return fail(&e);
     {
         char *path = plan_path(l.plan, l.plan->mapping);
@@ -890,7 +898,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         return rc < 0 ? cmd_help(find_cmd("diff")) : rc ? rc
              : bad_usage("diff", "unexpected argument '%s'", argv[optind]);
     }
-    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0) {
+    if (load_plan_and_catalogs(c->plan_path, &counts_cheap, &l, &e) < 0) {
         free(r.o.tables);
         return fail(&e);
     }
@@ -1066,7 +1074,7 @@ static json_t *gather_report(struct cli *c, ws_t **keep_ws, struct err *e)
     char *path;
     ws_t *ws;
 
-    if (load_plan_and_catalogs(c->plan_path, &l, e) < 0)
+    if (load_plan_and_catalogs(c->plan_path, &counts_exact, &l, e) < 0)
         return NULL;
     if (open_sheet(l.plan, &sheet, e) < 0) {
         loaded_free(&l);
@@ -1560,7 +1568,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     if (rc || optind < argc)
         return rc < 0 ? cmd_help(find_cmd("watch")) : rc ? rc
              : bad_usage("watch", "unexpected argument '%s'", argv[optind]);
-    if (load_plan_and_catalogs(c->plan_path, &l, &e) < 0)
+    if (load_plan_and_catalogs(c->plan_path, &counts_none, &l, &e) < 0)
         return fail(&e);
     {
         char *path = plan_path(l.plan, l.plan->workspace);
