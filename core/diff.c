@@ -81,12 +81,15 @@ struct diff {
     size_t nchecks, check_at;
     int check_pending;
     int cancelled, failed, txn[2], finished;
+    int ending, end_status;     /* snapshots still being ended; then told done with these */
+    int end_has_msg;
     uint64_t last_progress;
     struct sbuf scratch;        /* one row's values while it is read */
     struct sbuf canon[2];       /* a field of each side in canonical form, to compare */
     uint32_t *off, *len;        /* … their places in it */
     unsigned char *type;
     char msg[1400];
+    char end_msg[1400];
 };
 
 /* --- rows and side queues --------------------------------------------------------- */
@@ -734,17 +737,39 @@ static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
     (void)q, (void)status, (void)msg, (void)arg;
 }
 
+static void report_done(struct diff *d)
+{
+    if (d->ev.done)
+        d->ev.done(d->ev.arg, d->end_status, d->end_has_msg ? d->end_msg : NULL);
+}
+
+static void end_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct diff *d = arg;
+
+    (void)q, (void)status, (void)msg;
+    if (--d->ending == 0)
+        report_done(d);
+}
+
+/* Ends the snapshots, then says the run is done: the owner closes the
+ * connections then, after the server has answered (closing while it
+ * answers leaves "connection to client lost" in the server's log). */
 static void finish(struct diff *d, int status, const char *msg)
 {
     if (d->finished)
         return;
     d->finished = 1;
-    for (int w = 0; w < 2; w++)  /* end the snapshots */
-        if (d->txn[w])
-            db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL, ignore_done,
-                     NULL);
-    if (d->ev.done)
-        d->ev.done(d->ev.arg, status, msg);
+    d->end_status = status;
+    d->end_has_msg = msg != NULL;
+    snprintf(d->end_msg, sizeof d->end_msg, "%s", msg ? msg : "");
+    d->ending = 1;  /* until both are asked */
+    for (int w = 0; w < 2; w++)
+        if (d->txn[w] && db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL,
+                                  end_done, d))
+            d->ending++;
+    if (--d->ending == 0)
+        report_done(d);
 }
 
 static void next_table(struct diff *d)

@@ -340,6 +340,8 @@ from=$(wc -l <"$log")
 check "the diff counts no analyzed table's rows, and counts one never analyzed" \
     'SELECT count(*) FROM "public"."w"' \
     "$(tail -n +"$((from + 1))" "$log" | grep -o 'SELECT count(\*) FROM .*')"
+check "… and ends its snapshot before it hangs up: nothing about a lost client in the log" \
+    "COMMIT" "$(tail -n +"$((from + 1))" "$log" | grep -o 'COMMIT\|connection to client lost' | sort -u)"
 from=$(wc -l <"$log")
 "$bin" inventory >/dev/null
 check "… the inventory counts every table exactly" \
