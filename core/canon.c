@@ -319,16 +319,19 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
                  int *null)
 {
     char num[DB_CELL_TEXT_MAX];
-    const struct db_cell as_text = db_cell_text(cell, num), *c = &as_text;
-    const char *p = c->p;
-    size_t n = c->len;
+    struct db_cell as_text;
+    const struct db_cell *c = &as_text;
+    const char *p;
+    size_t n;
     int64_t v;
 
-    *null = !p;
-    if (!p)
+    *null = !cell->p;
+    if (!cell->p)
         return;
-    if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
-        raw(out, p, n);
+    if (sp->kind == CK_INT && cell->type == DB_INT64) {  /* a binary integer: written out */
+        memcpy(&v, cell->p, sizeof v);
+        sbuf_grow(out, 21);
+        out->len += (size_t)int_format(out->s + out->len, v);
         return;
     }
     /* a PostgreSQL timestamp read in binary, in the years the text form reads */
@@ -339,9 +342,15 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
             return;
         }
     }
-    /* the common cases: the value is already as we want it (a binary integer,
-     * just written out, always is) */
-    if ((sp->kind == CK_INT && (cell->type == DB_INT64 || canonical_int(p, n))) ||
+    as_text = db_cell_text(cell, num);
+    p = c->p;
+    n = c->len;
+    if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
+        raw(out, p, n);
+        return;
+    }
+    /* the common cases: the value is already as we want it */
+    if ((sp->kind == CK_INT && canonical_int(p, n)) ||
         ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
         ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);
@@ -487,6 +496,14 @@ int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const
     int c, numeric = sp->kind == CK_INT || sp->kind == CK_NUM || sp->kind == CK_FLOAT ||
                      sp->kind == CK_TS;
 
+    if (sp->kind == CK_INT && alen && blen && a[0] != '?' && b[0] != '?') {
+        /* canonical integers: the sign, then the number of digits, then the digits */
+        int na = a[0] == '-', nb = b[0] == '-';
+        if (na != nb)
+            return na ? -1 : 1;
+        c = alen != blen ? (alen < blen ? -1 : 1) : memcmp(a, b, alen);
+        return na ? -c : c;
+    }
     if (numeric && alen && blen && a[0] != '?' && b[0] != '?')
         return num_cmp(a, alen, b, blen);
     c = memcmp(a, b, alen < blen ? alen : blen);

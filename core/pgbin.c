@@ -32,9 +32,8 @@ long pgbin_numeric_room(const void *p, size_t len)
         return (long)strlen("-Infinity");
     if ((sign != NUMERIC_POS && sign != NUMERIC_NEG) || dscale > 0x3FFF)
         return -1;
-    for (unsigned i = 0; i < ndigits; i++)
-        if (pgbin_u16(b + 8 + 2 * i) > 9999)
-            return -1;
+    /* the digits are not checked: one above 9999 writes a wrong character,
+     * never more of them */
     return 1 + (weight >= 0 ? 4L * (weight + 1) : 1) + (dscale ? 1 + (long)dscale + 3 : 0);
 }
 
