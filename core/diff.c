@@ -36,11 +36,15 @@ struct chunk {
 };
 
 #define CHUNK (256u << 10)
+#define SPARES 4    /* emptied chunks kept for reuse: memory the kernel need not fault in
+                     * and zero again (glibc gives freed ones back) */
 
 struct side {
     struct row **v;
     size_t head, n, cap;
     struct chunk *tail;         /* where new rows go */
+    struct chunk *spare[SPARES];
+    int nspare;
     int done, paused, status;
     db_query_t *q;
     struct row *prev;           /* the row that left before, for order and duplicates */
@@ -94,6 +98,15 @@ struct diff {
 
 /* --- rows and side queues --------------------------------------------------------- */
 
+/* An emptied chunk: kept as a spare if there is room, else freed. */
+static void chunk_drop(struct side *s, struct chunk *c)
+{
+    if (c->cap == CHUNK && s->nspare < SPARES)
+        s->spare[s->nspare++] = c;
+    else
+        free(c);
+}
+
 static void *chunk_take(struct side *s, size_t size, struct chunk **owner)
 {
     struct chunk *c = s->tail;
@@ -101,9 +114,14 @@ static void *chunk_take(struct side *s, size_t size, struct chunk **owner)
     size = (size + 15) & ~(size_t)15;
     if (!c || c->cap - c->used < size) {
         if (c && !c->live)
-            free(c);
-        c = s->tail = xmalloc(sizeof *c + (size > CHUNK ? size : CHUNK));
-        c->cap = size > CHUNK ? size : CHUNK;
+            chunk_drop(s, c);
+        if (size <= CHUNK && s->nspare) {
+            c = s->spare[--s->nspare];
+        } else {
+            c = xmalloc(sizeof *c + (size > CHUNK ? size : CHUNK));
+            c->cap = size > CHUNK ? size : CHUNK;
+        }
+        s->tail = c;
         c->used = c->live = 0;
     }
     c->live++;
@@ -121,7 +139,7 @@ static void row_free(struct side *s, struct row *r)
     if (c == s->tail)
         c->used = 0;
     else
-        free(c);
+        chunk_drop(s, c);
 }
 
 /* Row `at` of batch b: its keys, read into d->scratch in canonical form,
@@ -203,6 +221,8 @@ static void side_reset(struct side *s)
         row_free(s, s->prev);
     free(s->v);
     free(s->tail);  /* no row is left in it */
+    while (s->nspare)
+        free(s->spare[--s->nspare]);
     free(s->hashes);
     memset(s, 0, sizeof *s);
 }
