@@ -68,13 +68,16 @@ pair pg2pg dbname=bench_src dbname=bench_tgt
 measure_cmd() {
     local label=$1 key=$2
     shift 2
-    local best= rss=
+    local best= rss= cpu=
     for _ in 1 2 3; do
-        /usr/bin/time -f "%e %M" -o "$work/t.out" "$@" >/dev/null 2>"$work/err.out" || :
-        read -r s kb < <(tail -n 1 "$work/t.out")  # after "Command exited with …"
-        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then best=$s; rss=$kb; fi
+        /usr/bin/time -f "%e %M %U %S" -o "$work/t.out" "$@" >/dev/null 2>"$work/err.out" || :
+        read -r s kb u k < <(tail -n 1 "$work/t.out")  # after "Command exited with …"
+        if [ -z "$best" ] || awk "BEGIN { exit !($s < $best) }"; then
+            best=$s rss=$kb cpu=$(awk "BEGIN { print $u + $k }")
+        fi
     done
-    printf '  %-44s %7.2f s  %6d MB\n' "$label" "$best" $((rss / 1024))
+    # the CPU time is the command's own (user + system; not a server's)
+    printf '  %-44s %7.2f s  %6d MB  %5.2f CPU-s\n' "$label" "$best" $((rss / 1024)) "$cpu"
     printf -v "t_$key" '%s' "$best"
 }
 q="SELECT * FROM bench ORDER BY id"
