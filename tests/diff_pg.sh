@@ -416,6 +416,25 @@ psql -X -q -d ukey -c "CREATE TABLE u (k uuid PRIMARY KEY, v text)" \
 clean_pair ukey sqlite:../ukey.db dbname=ukey "uuid keys and enum keys against text: clean"
 cd ..
 
+# --- timestamp keys held as text by SQLite in several forms and zones: their text
+# order is not their instants' (09:00 before T09:30Z before T10:00+02:00, which is 08:00)
+sqlite3 tkey.db "CREATE TABLE e (at TIMESTAMP PRIMARY KEY, v INTEGER);
+    INSERT INTO e VALUES ('2024-01-01T10:00:00+02:00', 1), ('2024-01-01 09:00:00', 2),
+        ('2024-01-01T09:30:00.250Z', 3), ('2024-01-01 11:00:00+01:00', 4), ('2024-01-02', 5),
+        ('2023-12-31T23:59:59.999999', 6), ('not a date', 7)"
+createdb tkey
+psql -X -q -d tkey -c "CREATE TABLE e (at timestamptz PRIMARY KEY, v int)" \
+    -c "INSERT INTO e VALUES ('2024-01-01 08:00:00+00', 1), ('2024-01-01 09:00:00+00', 2),
+        ('2024-01-01 10:00:00+00', 4), ('2024-01-02 00:00:00+00', 5), ('2023-12-31 23:59:59.999999+00', 6)"
+mkdir tkey && cd tkey && "$bin" init --source sqlite:../tkey.db --target dbname=tkey >/dev/null
+"$bin" diff --ndjson >run.ndjson
+check "timestamp keys in mixed forms and zones: in instant order; missing, as written, the row
+    the target lacks and the one that is no instant" \
+    "e missing at=2024-01-01T09:30:00.250Z
+e missing at=not a date|" "$(lines run.ndjson)|$(jq -r 'select(.type == "summary") |
+        .tables[0].error // empty' run.ndjson)"
+cd ..
+
 # --- a table without a key: a multiset of row hashes ----------------------------------
 sqlite3 nokey.db "CREATE TABLE n (a INTEGER, b TEXT, c REAL);
     INSERT INTO n VALUES (1, 'x', 0.5), (2, 'y', NULL), (2, 'y', NULL), (3, 'z', 1.5), (4, 'w', 2.0)"
