@@ -394,11 +394,20 @@ static enum dec dec_of(Oid oid)
 /* After the LIMIT 0 query: binary when every column is read in binary. */
 static void choose_format(struct pg *pg)
 {
+    /* a server built without integer datetimes (before PostgreSQL 10) sends
+     * times as float8 seconds: those are read as text */
+    const char *idt = PQparameterStatus(pg->conn, "integer_datetimes");
+    int int_times = idt && !strcmp(idt, "on");
+
     pg->dec = xrealloc(pg->dec, (size_t)pg->ncols + 1);
     pg->binary = 1;
-    for (int c = 0; c < pg->ncols; c++)
-        if ((pg->dec[c] = (unsigned char)dec_of(pg->coltypes[c])) == DEC_NONE)
+    for (int c = 0; c < pg->ncols; c++) {
+        enum dec d = dec_of(pg->coltypes[c]);
+        if (!int_times && (d == DEC_TS || d == DEC_TSTZ || d == DEC_TIME))
+            d = DEC_NONE;
+        if ((pg->dec[c] = (unsigned char)d) == DEC_NONE)
             pg->binary = 0;
+    }
 }
 
 /* Room for `n` bytes of text in the arena for cell `cell`; where to write. */

@@ -368,6 +368,11 @@ static void test_pg_binary_copy(void **state)
     assert_int_equal(bin.types, 1u << DB_TEXT);
     assert_string_equal(bin.all.s, "7|1 day 02:00:00|{1,2}|\n");
     sbuf_free(&bin.all);
+    /* no rows: the header and the trailer in one message */
+    run_text("SELECT 1::int4, now() WHERE false", 1, &bin);
+    assert_int_equal(bin.status, DB_OK);
+    assert_int_equal(bin.batches, 0);
+    assert_null(bin.all.s);
     /* a query the server refuses: refused as without binary */
     run_text("SELECT nosuch FROM track", 1, &bin);
     assert_int_equal(bin.status, DB_EQUERY);
