@@ -758,6 +758,7 @@ struct diff_run {
                                  * temporary file: memory stays flat however many */
     char table[256];            /* the table the per-table count is for */
     long in_table;
+    long table_at;              /* where its discrepancies begin in `listed` */
     int tty;
 };
 
@@ -770,6 +771,7 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
     if (strcmp(r->table, d->table) != 0) {
         snprintf(r->table, sizeof r->table, "%s", d->table);
         r->in_table = 0;
+        r->table_at = r->listed ? ftell(r->listed) : 0;
     }
     if (r->in_table++ >= limit)
         return;
@@ -799,6 +801,17 @@ static void print_json_listed(json_t *summary, FILE *listed)
     fputs(first ? "]\n}\n" : "\n  ]\n}\n", stdout);
     free(line);
     free(head);
+}
+
+/* A table that failed: what it listed is void (NDJSON has printed it). */
+static void on_table_done(void *arg, const struct diff_table *t)
+{
+    struct diff_run *r = arg;
+
+    if (t->error && r->listed && r->table_at >= 0 && !strcmp(r->table, t->table) &&
+        fflush(r->listed) == 0 && ftruncate(fileno(r->listed), r->table_at) == 0)
+        fseek(r->listed, r->table_at, SEEK_SET);
+    r->table[0] = '\0';
 }
 
 static void on_progress(void *arg, const struct diff_table *t)
@@ -883,7 +896,8 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         { "sample", required_argument, NULL, OPT_SAMPLE },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
-    struct reh_events ev = { on_disc, on_progress, on_run_done, &r };
+    struct reh_events ev = { .discrepancy = on_disc, .progress = on_progress,
+                             .table_done = on_table_done, .done = on_run_done, .arg = &r };
     struct err e = { 0 };
     struct loaded l;
     uv_loop_t loop;

@@ -613,6 +613,8 @@ static void table_finished(struct diff *d)
 
     if (j->result.no_key && !j->result.error)
         merge_hashes(d, j);
+    if (j->result.error)  /* what was found before it stopped is not to be trusted */
+        j->result.missing = j->result.extra = j->result.changed = j->result.duplicates = 0;
     j->result.seconds = (double)(uv_hrtime() - j->result.started) / 1e9;
     j->result.done = 1;
     d->tables[d->at] = j->result;

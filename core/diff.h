@@ -57,6 +57,8 @@ int diff_check_pass(const struct plan_check *pc, const char *source, const char 
 struct diff_events {
     void (*discrepancy)(void *arg, const struct diff_disc *d);
     void (*progress)(void *arg, const struct diff_table *t);
+    /* a table with an error has no counts: what was emitted for it before
+     * it failed is void */
     void (*table_done)(void *arg, const struct diff_table *t);
     void (*done)(void *arg, int status, const char *msg);   /* 0, or a DB_E… status */
     void *arg;

@@ -115,6 +115,12 @@ static void on_table(void *arg, const struct diff_table *t)
         ws_commit(r->ws);
         r->batch_open = 0;
     }
+    if (t->error && r->in_table) {  /* its discrepancies so far are void */
+        if (ws_drop_discrepancies(r->ws, r->run, t->table, &e) < 0)
+            fprintf(stderr, "cutover: %s\n", e.msg);
+        r->accepted -= r->accepted_table;
+        r->accepted_table = 0;
+    }
     r->accepted_by_table = xrealloc(r->accepted_by_table,
                                     (r->ntables + 1) * sizeof *r->accepted_by_table);
     r->accepted_by_table[r->ntables++] = r->accepted_table;
@@ -125,6 +131,8 @@ static void on_table(void *arg, const struct diff_table *t)
     r->in_table = 0;
     r->accepted_table = 0;
     r->current = NULL;
+    if (r->ev.table_done)
+        r->ev.table_done(r->ev.arg, t);
 }
 
 static void on_done(void *arg, int status, const char *msg)

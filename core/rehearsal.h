@@ -18,6 +18,8 @@ struct reh_events {
     /* a discrepancy; accepted says its carried class is accepted_variance */
     void (*discrepancy)(void *arg, const struct diff_disc *d, json_t *json, int accepted);
     void (*progress)(void *arg, const struct diff_table *t);
+    /* a table compared; one with an error voids the discrepancies told before */
+    void (*table_done)(void *arg, const struct diff_table *t);
     void (*done)(void *arg, struct reh *r);
     void *arg;
 };

@@ -318,6 +318,12 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
     return (long)sqlite3_last_insert_rowid(ws->db);
 }
 
+int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
+{
+    return exec_bind(ws, e, "DELETE FROM discrepancies WHERE run_id = ? AND tbl = ?", "it", run,
+                     table);
+}
+
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e)
 {
     return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, finished_at = "

@@ -50,6 +50,9 @@ int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
 int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
                           const char *kind, const char *key_json, const char *fields_json,
                           struct err *e);
+/* Forgets a run's discrepancies of one table (one that could not be
+ * compared to the end). */
+int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e);
 /* Classifies a discrepancy of a run (and so every later one with its key). */
 int ws_classify(ws_t *ws, long run, const char *table, const char *kind, const char *key_json,
                 const char *klass, const char *owner, const char *decision, struct err *e);

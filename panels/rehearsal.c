@@ -578,7 +578,7 @@ static void on_done(void *arg, struct reh *r)
 static void start_run(struct reh_panel *rp)
 {
     struct dash *d = rp->p->dash;
-    struct reh_events ev = { NULL, on_progress, on_done, rp };
+    struct reh_events ev = { .progress = on_progress, .done = on_done, .arg = rp };
     struct err e = { 0 };
 
     if (rp->reh) {

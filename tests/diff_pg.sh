@@ -372,6 +372,17 @@ check "… counted in the table's result" '"duplicates":2' \
 check "text keys against integer keys come out of order: the table fails, saying why" \
     'error: source rows do not come in key order (do the key columns have the same type on both sides?)' \
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
+# o's 9 came as an extra before its target's 10 showed the order broken (NDJSON
+# printed it): the table's counts are 0, the workspace keeps none of it, --json
+# and text list none
+"$bin" diff --json >run.json
+check "… what it found before it failed is void: not counted, not kept, not listed" \
+    "extra 0 / kept 0 / listed 0 / d's 4 listed" \
+    "extra $(jq '.tables[] | select(.table == "o") | .extra' run.json) / kept $(sqlite3 \
+    .cutover/state.db "SELECT count(*) FROM discrepancies WHERE tbl = 'o'") / listed $(jq \
+    '[.discrepancies[] | select(.table == "o")] | length' run.json) / d's $(jq \
+    '[.discrepancies[] | select(.table == "d")] | length' run.json) listed"
+check "… and NDJSON had printed it as it came" "o extra k=9" "$(lines run.ndjson | grep '^o ')"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
