@@ -383,6 +383,11 @@ check "… what it found before it failed is void: not counted, not kept, not li
     '[.discrepancies[] | select(.table == "o")] | length' run.json) / d's $(jq \
     '[.discrepancies[] | select(.table == "d")] | length' run.json) listed"
 check "… and NDJSON had printed it as it came" "o extra k=9" "$(lines run.ndjson | grep '^o ')"
+# a run of o alone fixes none of d's four: d was not compared, o failed
+"$bin" diff --table o --ndjson >run-o.ndjson
+check "… a run that left d out (--table) or failed on o fixes nothing of theirs" \
+    "new 0 fixed 0 still open 0" \
+    "$(jq -r 'select(.type == "summary") | .previous | "new \(.new) fixed \(.fixed) still open \(.still_open)"' run-o.ndjson)"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
