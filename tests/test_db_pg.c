@@ -22,7 +22,8 @@ struct run {
     db_query_t *q;
     int order[8], norder;  /* completion order, for the blocking test */
     int tag;
-    struct sbuf all;       /* every cell, when collecting (collect_rows) */
+    struct sbuf all;       /* every cell, when collecting (collect_rows, collect_text) */
+    unsigned types;        /* collect_text: the cell types seen (not NULL), a bit each */
     int all_text, names;   /* every cell DB_TEXT or NULL; batches came with column names */
 };
 
@@ -88,19 +89,24 @@ static db_t *open_db(uv_loop_t *loop, const char *url, const struct db_opts *o)
     return db;
 }
 
-/* Runs one query to completion and closes the db; with `copy`, as
- * db_query_opts.copy; with `collect`, keeping every cell in r->all. */
+enum read { READ_PLAIN, READ_COPY, READ_BINARY };   /* db_query_opts.copy, and .binary */
+enum keep { KEEP_NONE, KEEP_RAW, KEEP_TEXT };       /* r->all: collect_rows, collect_text */
+
+static int collect_text(db_query_t *q, const struct db_batch *b, void *arg);
+
+/* Runs one query to completion and closes the db. */
 static void run_query_with(const char *url, const char *sql, int np, const char *const *params,
-                           size_t batch, int copy, int collect, struct run *r)
+                           size_t batch, enum read read, enum keep keep, struct run *r)
 {
     uv_loop_t loop;
-    struct db_query_opts qo = { .batch_rows = batch, .copy = copy };
+    struct db_query_opts qo = { .batch_rows = batch, .copy = read != READ_PLAIN,
+                                .binary = read == READ_BINARY };
 
     uv_loop_init(&loop);
     *r = (struct run){ .all_text = 1 };
     r->db = open_db(&loop, url, NULL);
-    assert_non_null(db_query(r->db, sql, np, params, &qo, collect ? collect_rows : on_rows,
-                             on_done, r));
+    assert_non_null(db_query(r->db, sql, np, params, &qo, keep == KEEP_RAW ? collect_rows :
+                             keep == KEEP_TEXT ? collect_text : on_rows, on_done, r));
     while (!r->done)
         uv_run(&loop, UV_RUN_ONCE);
     db_close(r->db);
@@ -111,7 +117,7 @@ static void run_query_with(const char *url, const char *sql, int np, const char 
 static void run_query(const char *url, const char *sql, int np, const char *const *params,
                       size_t batch, struct run *r)
 {
-    run_query_with(url, sql, np, params, batch, 0, 0, r);
+    run_query_with(url, sql, np, params, batch, READ_PLAIN, KEEP_NONE, r);
 }
 
 static char *sqlite_url(void)
@@ -232,21 +238,10 @@ static void test_sqlite_binary_numbers(void **state)
 }
 
 /* Every cell as db_cell_text() writes it, BLOBs as PostgreSQL's \x hex, one
- * line a row; the types seen (not NULL) as bits of r->types. */
-struct text_run {
-    int done, status;
-    char msg[1200];
-    struct sbuf all;
-    unsigned types;
-    size_t batches;
-};
-
+ * line a row; the types seen in r->types. */
 static int collect_text(db_query_t *q, const struct db_batch *b, void *arg)
 {
-    struct text_run *r = arg;
-
-    (void)q;
-    r->batches++;
+    struct run *r = arg;
     for (size_t i = 0; i < b->nrows; i++) {
         for (int c = 0; c < b->ncols; c++) {
             char buf[DB_CELL_TEXT_MAX];
@@ -269,35 +264,13 @@ static int collect_text(db_query_t *q, const struct db_batch *b, void *arg)
         }
         sbuf_puts(&r->all, "\n");
     }
-    return DB_CONTINUE;
-}
-
-static void text_done(db_query_t *q, int status, const char *msg, void *arg)
-{
-    struct text_run *r = arg;
-
-    (void)q;
-    r->done = 1;
-    r->status = status;
-    snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
+    return on_rows(q, b, arg);
 }
 
 /* A COPY query, in binary if asked and possible, in batches of three. */
-static void run_text(const char *sql, int binary, struct text_run *r)
+static void run_text(const char *sql, int binary, struct run *r)
 {
-    uv_loop_t loop;
-    struct db_query_opts qo = { .batch_rows = 3, .copy = 1, .binary = binary };
-    db_t *db;
-
-    uv_loop_init(&loop);
-    *r = (struct text_run){ 0 };
-    db = open_db(&loop, chinook_pg(), NULL);
-    assert_non_null(db_query(db, sql, 0, NULL, &qo, collect_text, text_done, r));
-    while (!r->done)
-        uv_run(&loop, UV_RUN_ONCE);
-    db_close(db);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    run_query_with(chinook_pg(), sql, 0, NULL, 3, binary ? READ_BINARY : READ_COPY, KEEP_TEXT, r);
 }
 
 /* With db_query_opts.binary, a COPY of PostgreSQL's common types comes in
@@ -341,7 +314,7 @@ static void test_pg_binary_copy(void **state)
                   "'5874897-12-31', '4713-01-01 BC', 'infinity', '-infinity'", 1u << DB_PGDATE },
         { "time", "'00:00', '23:59:59.999999', '24:00:00', '12:34:56.5', NULL", 1u << DB_PGTIME },
     };
-    struct text_run bin, txt;
+    struct run bin, txt;
 
     (void)state;
     setenv("PGTZ", "UTC", 1);  /* timestamptz in binary is written in UTC */
@@ -411,8 +384,8 @@ static void test_pg_copy(void **state)
     struct run plain, copy;
     (void)state;
 
-    run_query_with(chinook_pg(), sql, 0, NULL, 100, 0, 1, &plain);
-    run_query_with(chinook_pg(), sql, 0, NULL, 100, 1, 1, &copy);
+    run_query_with(chinook_pg(), sql, 0, NULL, 100, READ_PLAIN, KEEP_RAW, &plain);
+    run_query_with(chinook_pg(), sql, 0, NULL, 100, READ_COPY, KEEP_RAW, &copy);
     assert_int_equal(copy.status, DB_OK);
     assert_int_equal(copy.rows, 2500);
     assert_int_equal(copy.max_batch, 100);
@@ -427,9 +400,9 @@ static void test_pg_copy(void **state)
     sbuf_free(&copy.all);
     /* an error in the middle of the stream is the query's error, told as without COPY */
     run_query_with(chinook_pg(), "SELECT 1 / (g - 1500) FROM generate_series(1, 3000) g", 0,
-                   NULL, 100, 0, 0, &plain);
+                   NULL, 100, READ_PLAIN, KEEP_NONE, &plain);
     run_query_with(chinook_pg(), "SELECT 1 / (g - 1500) FROM generate_series(1, 3000) g", 0,
-                   NULL, 100, 1, 0, &copy);
+                   NULL, 100, READ_COPY, KEEP_NONE, &copy);
     assert_int_equal(copy.status, DB_EQUERY);
     assert_string_equal(copy.msg, "dbname=chinook: ERROR:  division by zero (SQLSTATE 22012)");
     assert_string_equal(copy.msg, plain.msg);
