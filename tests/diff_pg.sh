@@ -551,8 +551,17 @@ mkdir gone && cd gone
 sed -i 's/^t\.v,t\.v,,/t.v,t.v,"v || substr(randomblob(1000000 + 0 * id), 1, 0)",/' mapping.csv
 "$bin" diff --ndjson >run.ndjson 2>run.err &
 pid=$!
+# and a PostgreSQL pair on the same server, read in binary, its source slowed by
+# a sleep in the transform (a millisecond a row)
+mkdir ../gone2 && cd ../gone2
+"$bin" init --source dbname=gone --target dbname=gone >/dev/null || exit 99
+sed -i 's/^t\.v,t\.v,,/t.v,t.v,"v || (SELECT '"''"' FROM pg_sleep(0.001 + 0 * id))",/' mapping.csv
+"$bin" diff --ndjson >run.ndjson 2>run.err &
+pid2=$!
+cd ../gone
 for _ in $(seq 100); do
-    [ "$(sqlite3 -cmd ".timeout 5000" .cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
+    [ "$(sqlite3 -cmd ".timeout 5000" .cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] &&
+        [ "$(sqlite3 -cmd ".timeout 5000" ../gone2/.cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
     sleep 0.1
 done
 sleep 0.5
@@ -563,6 +572,12 @@ check "the target's server stopped mid-run: exit 3, the run failed, not cancelle
     "$rc $(jq -r 'select(.type == "summary") | .status' run.ndjson) $(sqlite3 .cutover/state.db "SELECT status FROM runs")"
 grep -q "dbname=gone" run.err && ! grep -q "query canceled" run.err &&
     ok "… saying which database and why" || not_ok "… saying which database and why" "$(cat run.err)"
+wait "$pid2"
+rc=$?
+check "… and a PostgreSQL pair's binary COPY cut short: exit 3, failed, t not compared" \
+    "3 failed failed 0" \
+    "$rc $(jq -r 'select(.type == "summary") | .status' ../gone2/run.ndjson) $(sqlite3 \
+    ../gone2/.cutover/state.db "SELECT status FROM runs") $(grep -c '"discrepancy"' ../gone2/run.ndjson)"
 cd ..
 
 finish
