@@ -1,6 +1,7 @@
 #include "config.h"
 #include "acceptance.h"
 #include "jsonx.h"
+#include "plan.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -114,7 +115,7 @@ static int stability(const json_t *r, json_t *ev)
     const json_t *a;
     size_t i;
     long opened = 0, still = 0;
-    double last = -1, checks = chart_max(r, "failed_checks", &last);
+    double last = -1, checks = chart_max(r, PLAN_FAILED_CHECKS, &last);
 
     json_array_foreach(get(r, "hypercare.alerts"), i, a) {
         opened++;
@@ -130,7 +131,7 @@ static int stability(const json_t *r, json_t *ev)
 
 static int performance(const json_t *r, json_t *ev)
 {
-    static const char *const signals[] = { "lag", "latency", "longest_query" };
+    const char *const signals[] = { "lag", "latency", plan_health[HEALTH_LONGEST_QUERY].name };
     enum { NSIG = sizeof signals / sizeof *signals };
     const json_t *a;
     size_t i;

@@ -37,7 +37,7 @@ struct live_table {
     int off;
 };
 
-#define NSIGNALS 4  /* the probes' signals a trigger may name: see signals[] */
+#define NSIGNALS (1 + NHEALTH)  /* the probes' signals a trigger may name: see signal_find */
 
 struct live {
     uv_loop_t *loop;
@@ -62,14 +62,14 @@ struct live {
     int stopping, running;      /* running: polls, windows and probes in flight */
 };
 
-static const char *const signals[NSIGNALS] = { "failed_checks", "connections", "lock_waits",
-                                               "longest_query" };
-
+/* 0: the business checks failing; 1 + HEALTH_*: PostgreSQL's health. */
 static int signal_find(const char *name)
 {
-    for (int i = 0; i < NSIGNALS; i++)
-        if (!strcmp(name, signals[i]))
-            return i;
+    if (!strcmp(name, PLAN_FAILED_CHECKS))
+        return 0;
+    for (int h = 0; h < NHEALTH; h++)
+        if (!strcmp(name, plan_health[h].name))
+            return 1 + h;
     return -1;
 }
 

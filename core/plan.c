@@ -34,14 +34,19 @@ static const char *const sect_keys[][8] = {
     [S_PROBE] = { "sql", "side", "alert" },
 };
 
-/* Metrics a rollback trigger or a hypercare alert may name, with their unit. */
-static const struct { const char *name; enum plan_unit unit; } metrics[] = {
+const struct plan_metric plan_health[NHEALTH] = {
+    [HEALTH_CONNECTIONS] = { "connections", UNIT_COUNT },
+    [HEALTH_LOCK_WAITS] = { "lock_waits", UNIT_COUNT },
+    [HEALTH_LONGEST_QUERY] = { "longest_query", UNIT_MS },
+};
+
+/* Metrics a rollback trigger or a hypercare alert may name, with their
+ * unit; PostgreSQL's health (plan_health) too. */
+static const struct plan_metric metrics[] = {
     { "missing_rows", UNIT_COUNT }, { "extra_rows", UNIT_COUNT },
     { "changed_rows", UNIT_COUNT }, { "drift_rows", UNIT_COUNT },
-    { "failed_checks", UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
+    { PLAN_FAILED_CHECKS, UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
     { "lag", UNIT_MS }, { "latency", UNIT_MS },
-    /* PostgreSQL's health, either side (hypercare) */
-    { "connections", UNIT_COUNT }, { "lock_waits", UNIT_COUNT }, { "longest_query", UNIT_MS },
 };
 
 static const char *const decision_names[] = {
@@ -163,14 +168,15 @@ static const char *unit_example(enum plan_unit u)
          : u == UNIT_PERCENT ? "a percentage such as 1%" : "a duration such as 60s";
 }
 
-static size_t metric_find(const char *name)
+static const struct plan_metric *metric_find(const char *name)
 {
-    size_t m;
-
-    for (m = 0; m < sizeof metrics / sizeof *metrics; m++)
+    for (size_t m = 0; m < sizeof metrics / sizeof *metrics; m++)
         if (strcmp(metrics[m].name, name) == 0)
-            break;
-    return m;
+            return &metrics[m];
+    for (int h = 0; h < NHEALTH; h++)
+        if (strcmp(plan_health[h].name, name) == 0)
+            return &plan_health[h];
+    return NULL;
 }
 
 /* A trigger or alert on a metric; `probe`: on a [probe]'s value, a number. */
@@ -181,14 +187,14 @@ static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, cons
     const char *comma = strchr(v, ',');
     int two = comma && !strcmp(prefix, "alert.");
     enum plan_unit wu, unit = UNIT_COUNT;
-    size_t m = metric_find(metric);
+    const struct plan_metric *m = metric_find(metric);
 
-    if (m == sizeof metrics / sizeof *metrics && !probe)
+    if (!m && !probe)
         return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
                     "drift_rows, failed_checks, error_rate, lag, latency, connections, "
                     "lock_waits, longest_query, or a [probe NAME])", prefix, metric);
     if (!probe)
-        unit = metrics[m].unit;
+        unit = m->unit;
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*arr)[i].name, metric) == 0)
             return FAIL(st, "duplicate key '%s%s'", prefix, metric);
@@ -466,7 +472,7 @@ static void begin_section(struct pstate *st, char *text)
         FAIL(st, "duplicate section [%s%s%s]", text, *arg ? " " : "", arg);
         return;
     }
-    if (s == S_PROBE && metric_find(arg) < sizeof metrics / sizeof *metrics) {
+    if (s == S_PROBE && metric_find(arg)) {
         FAIL(st, "[probe %s]: '%s' is a metric cutover measures itself: name the probe "
              "differently", arg, arg);
         return;

@@ -12,6 +12,17 @@ enum plan_decision { DEC_UNDECIDED, DEC_MIGRATE, DEC_DELETE, DEC_RETAIN, DEC_TEM
 enum plan_gate { GATE_NONE, GATE_CHECKS, GATE_DIFF, GATE_MANUAL };
 enum plan_unit { UNIT_COUNT, UNIT_PERCENT, UNIT_MS };
 
+/* The signals the hypercare probes measure that a trigger or an alert may
+ * name, beside the plan's own probes: the business checks failing, then
+ * PostgreSQL's health on either side (as read from pg_stat_activity). */
+#define PLAN_FAILED_CHECKS "failed_checks"
+enum plan_health { HEALTH_CONNECTIONS, HEALTH_LOCK_WAITS, HEALTH_LONGEST_QUERY, NHEALTH };
+struct plan_metric {
+    const char *name;
+    enum plan_unit unit;
+};
+extern const struct plan_metric plan_health[NHEALTH];
+
 /* A threshold such as "0", "1%" or "60s". */
 struct plan_limit {
     char *name;         /* missing_rows, error_rate, lag … */

@@ -16,11 +16,7 @@ static const char health_sql[] =
     "count(*) FILTER (WHERE wait_event_type = 'Lock'), "
     "coalesce(round(max(extract(epoch FROM clock_timestamp() - query_start) * 1000) "
     "FILTER (WHERE state = 'active' AND pid <> pg_backend_pid() "
-    "AND backend_type = 'client backend')), 0) FROM pg_stat_activity";
-
-static const struct { const char *name; enum plan_unit unit; } health[3] = {
-    { "connections", UNIT_COUNT }, { "lock_waits", UNIT_COUNT }, { "longest_query", UNIT_MS },
-};
+    "AND backend_type = 'client backend')), 0) FROM pg_stat_activity";  /* as HEALTH_* */
 
 struct pjob {
     probes_t *ps;
@@ -28,7 +24,7 @@ struct pjob {
     size_t index;               /* the plan's probe or check */
     const char *sql;
     db_query_t *q;
-    char *val[3];               /* the first row's cells */
+    char *val[NHEALTH];         /* the first row's cells */
     char *error;                /* why the query failed */
     int got_row;
     uint64_t sent;
@@ -75,7 +71,7 @@ probes_t *probe_new(db_t *src, db_t *tgt, const struct plan *p, const struct pro
 
 static void clear(struct pjob *j)
 {
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < NHEALTH; c++) {
         free(j->val[c]);
         j->val[c] = NULL;
     }
@@ -100,7 +96,7 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
     if (b->nrows < 1 || j->got_row)
         return DB_CONTINUE;
     j->got_row = 1;
-    for (int c = 0; c < b->ncols && c < 3; c++)
+    for (int c = 0; c < b->ncols && c < NHEALTH; c++)
         if (db_cell(b, 0, c)->p)
             j->val[c] = xstrndup(db_cell(b, 0, c)->p, db_cell(b, 0, c)->len);
     return DB_CONTINUE;
@@ -152,7 +148,7 @@ static void checks_done(probes_t *ps)
             note = xasprintf("[check %s]: %s", c->name, why);
         free(why);
     }
-    emit(ps, "failed_checks", "both", UNIT_COUNT, (double)failed, NULL, note, 0);
+    emit(ps, PLAN_FAILED_CHECKS, "both", UNIT_COUNT, (double)failed, NULL, note, 0);
     free(note);
 }
 
@@ -173,8 +169,9 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
             emit_cell(ps, ps->plan->probes[j->index].name, side, UNIT_COUNT, j->val[0],
                       j->error, ms);
         } else if (j->kind == PJ_HEALTH) {
-            for (int c = 0; c < 3; c++)
-                emit_cell(ps, health[c].name, side, health[c].unit, j->val[c], j->error, ms);
+            for (int c = 0; c < NHEALTH; c++)  /* HEALTH_* in the query's order */
+                emit_cell(ps, plan_health[c].name, side, plan_health[c].unit, j->val[c],
+                          j->error, ms);
         } else if (--ps->checks_left == 0) {
             checks_done(ps);
         }

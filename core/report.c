@@ -114,14 +114,15 @@ static void parse_column(json_t *rows, const char *col)
  * 5-minute points (min, max, avg): those with something recorded. */
 static json_t *charts(const struct plan *p, ws_t *ws, const json_t *sessions)
 {
-    static const struct { const char *signal, *metric, *title, *unit; } fixed[] = {
+    const struct { const char *signal, *metric, *title, *unit; } fixed[] = {
         { "missing", "missing", "Source rows − target rows, worst table", "rows" },
         { "lag", "lag_ms", "Sync lag (watermarks), worst table", "ms" },
         { "latency", "latency_ms", "Poll latency, slowest side", "ms" },
-        { "failed_checks", "probe", "Business checks failing", "checks" },
-        { "connections", "probe", "PostgreSQL connections in use", "connections" },
-        { "lock_waits", "probe", "Queries waiting on locks", "queries" },
-        { "longest_query", "probe", "Longest running query", "ms" },
+        { PLAN_FAILED_CHECKS, "probe", "Business checks failing", "checks" },
+        { plan_health[HEALTH_CONNECTIONS].name, "probe", "PostgreSQL connections in use",
+          "connections" },
+        { plan_health[HEALTH_LOCK_WAITS].name, "probe", "Queries waiting on locks", "queries" },
+        { plan_health[HEALTH_LONGEST_QUERY].name, "probe", "Longest running query", "ms" },
     };
     json_t *all = json_array(), *last = json_array_get(sessions, json_array_size(sessions) - 1);
     long session = (long)jint(last, "session");

@@ -494,7 +494,7 @@ const char *rb_advice(struct runbook *rb)
             value = json_integer_value(json_object_get(last, "changed"));
         else if (!strcmp(l->name, "drift_rows"))
             value = json_integer_value(json_object_get(last, "open"));
-        else if (!strcmp(l->name, "failed_checks"))
+        else if (!strcmp(l->name, PLAN_FAILED_CHECKS))
             value = failed_checks;
         else
             continue;  /* lag, latency, error rate: measured by live polling */

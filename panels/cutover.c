@@ -297,7 +297,7 @@ static void probe_lines(struct cut_panel *cp, struct tui_view *v)
         if (pr[i].has_value)
             plan_value_text(pr[i].value, pr[i].unit, value, sizeof value);
         draw_spark(spark, sizeof spark, trend, trend_cells(&pr[i].h, cp->trend, trend));
-        view_add(v, pr[i].error || alerting || (!strcmp(pr[i].name, "failed_checks") &&
+        view_add(v, pr[i].error || alerting || (!strcmp(pr[i].name, PLAN_FAILED_CHECKS) &&
                                                 pr[i].value > 0) ? ROLE_FAIL : ROLE_TEXT,
                  "%-16.16s %-8s %12s %-12s %s", pr[i].name, pr[i].side,
                  pr[i].error ? "down" : pr[i].has_value ? value : "-", spark,
