@@ -1213,8 +1213,9 @@ struct fetch {
     struct job j;
     struct diff_rows rows;
     struct sbuf vals[2];            /* canonical values of each side, NUL-separated */
-    char **params;
+    char **params;                  /* the key's values but NULLs */
     int nparams, pending, status;
+    unsigned char *null;            /* per key column: its value is NULL */
     char msg[1400];
     diff_rows_cb done;
     void *arg;
@@ -1290,6 +1291,7 @@ static void fetch_done(db_query_t *q, int status, const char *msg, void *arg)
     for (int i = 0; i < f->nparams; i++)
         free(f->params[i]);
     free(f->params);
+    free(f->null);
     sbuf_free(&f->vals[0]);
     sbuf_free(&f->vals[1]);
     free(f->j.result.table), free(f->j.result.target_table);
@@ -1310,9 +1312,12 @@ static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int tar
         free(q);
     }
     sbuf_printf(&b, " FROM %s WHERE ", from);
-    for (int k = 0; k < f->j.nkey; k++) {
+    for (int k = 0, n = 0; k < f->j.nkey; k++) {  /* a NULL key part is looked for as such */
         char *q = db_quote_ident(target ? f->j.tkey_names[k] : f->j.key_names[k]);
-        sbuf_printf(&b, "%s%s = %s%d", k ? " AND " : "", q, engine == URL_PG ? "$" : "?", k + 1);
+        if (f->null[k])
+            sbuf_printf(&b, "%s%s IS NULL", k ? " AND " : "", q);
+        else
+            sbuf_printf(&b, "%s%s = %s%d", k ? " AND " : "", q, engine == URL_PG ? "$" : "?", ++n);
         free(q);
     }
     free(from);
@@ -1343,11 +1348,13 @@ int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct she
         f->rows.fields[i].rule = xstrdup(f->j.fields[i].rule);
     }
     f->params = xcalloc((size_t)f->j.nkey + 1, sizeof *f->params);
+    f->null = xcalloc((size_t)f->j.nkey + 1, 1);
     for (int k = 0; k < f->j.nkey; k++) {
         json_t *v = json_object_get(key, f->j.key_names[k]);
-        f->params[k] = json_is_string(v) ? xstrdup(json_string_value(v))
-                     : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY);
-        f->nparams++;
+        if ((f->null[k] = !v || json_is_null(v)))
+            continue;
+        f->params[f->nparams++] = json_is_string(v) ? xstrdup(json_string_value(v))
+                                : json_dumps(v, JSON_ENCODE_ANY);
     }
     sql[0] = fetch_sql(f, p->src, 0, db_kind(src));
     sql[1] = fetch_sql(f, p->tgt, 1, db_kind(tgt));

@@ -272,6 +272,23 @@ T kill-session -t cx
 check "… recorded as cancelled, with no result for the table cut short" "cancelled 0" \
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 
+# The detail of a discrepancy whose key is NULL (a plan key on a nullable column)
+# finds its rows: looked up with IS NULL, not = 'null'
+mkdir nullkey && sqlite3 nullkey/pilot.db "CREATE TABLE t (k TEXT, v TEXT);
+    INSERT INTO t VALUES (NULL, 'n'), ('x', 'a')" &&
+    sqlite3 nullkey/prod.db "CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES (NULL, 'm'), ('x', 'a')" &&
+    (cd nullkey && "$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null &&
+     sed -i 's/^; no primary key: add key = .*$/key = k/' cutover.ini && { "$bin" diff >/dev/null; [ $? = 1 ]; }) ||
+    exit 99
+start nk 130 36 "$work/nullkey"
+wait_for nk "REHEARSAL 1"
+keys nk 3 z G Enter Enter
+expect_text "a NULL key's detail: both rows found, the differing field marked" nk \
+    "┃≠ v → v                        equal            n                              m"
+expect_text "… the key NULL on both sides" nk \
+    "┃  k → k                        equal            NULL                           NULL"
+T kill-session -t nk
+
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
 cp -r pristine quitrun
