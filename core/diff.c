@@ -882,6 +882,11 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
     if (engine == URL_SQLITE && kind == CK_TS)
         sbuf_printf(b, "(%s IS NOT NULL AND strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s) IS NULL), "
                     "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), ", quoted, quoted, quoted);
+    /* Likewise uuids held as text in upper and lower case ('B…' before 'a…'
+     * in bytes): in lower case first, as they compare. With random keys the
+     * sort is no dearer than the index (which costs a row lookup a key). */
+    if (engine == URL_SQLITE && kind == CK_UUID)
+        sbuf_printf(b, "lower(%s), ", quoted);
     if (engine == URL_SQLITE && text)
         sbuf_printf(b, "%s COLLATE BINARY", quoted);
     else if (engine == URL_PG && col->tclass == TC_TEXT)

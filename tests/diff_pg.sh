@@ -421,15 +421,18 @@ cd ..
 # its declaration's, not its text's)
 sqlite3 ukey.db "CREATE TABLE u (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE e (k TEXT PRIMARY KEY, v TEXT);
     INSERT INTO u VALUES ('6f1c0e9a-1b2c-4d5e-8f90-aabbccddeeff', 'a'),
-        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c');
+        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c'),
+        ('B0000000-0000-4000-8000-00000000000D', 'd');
     INSERT INTO e VALUES ('sad', '1'), ('ok', '2'), ('happy', '3')"
 createdb ukey
 psql -X -q -d ukey -c "CREATE TABLE u (k uuid PRIMARY KEY, v text)" \
     -c "INSERT INTO u VALUES ('6f1c0e9a-1b2c-4d5e-8f90-aabbccddeeff', 'a'),
-        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c')" \
+        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c'),
+        ('b0000000-0000-4000-8000-00000000000d', 'd')" \
     -c "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')" -c "CREATE TABLE e (k mood PRIMARY KEY, v text)" \
     -c "INSERT INTO e VALUES ('sad', '1'), ('ok', '2'), ('happy', '3')"
-clean_pair ukey sqlite:../ukey.db dbname=ukey "uuid keys and enum keys against text: clean"
+clean_pair ukey sqlite:../ukey.db dbname=ukey \
+    "uuid keys and enum keys against text (an upper-case uuid among lower-case ones): clean"
 cd ..
 
 # --- timestamp keys held as text by SQLite in several forms and zones: their text
