@@ -566,14 +566,15 @@ static void next(struct loader *L)
             finish(L, DB_ECANCELED, "query canceled");
         return;
     }
-    for (; L->count_at < c->ntables; L->count_at++) {
+    for (; L->count_at < c->ntables; L->count_at++) {  /* the next table to count */
         struct cat_table *t = &c->tables[L->count_at];
-        if (L->o.count_rows && !t->is_view && !(L->o.estimate_first && L->estimates[L->count_at] >= 0))
+        int64_t estimate = L->estimates[L->count_at];
+        if (!L->o.count_rows || t->is_view)
+            continue;
+        if (!L->o.estimate_first || estimate < 0)
             break;
-        if (L->o.count_rows && !t->is_view) {
-            t->rows = L->estimates[L->count_at];
-            t->count = COUNT_ESTIMATE;
-        }
+        t->rows = estimate;
+        t->count = COUNT_ESTIMATE;
     }
     if (L->count_at < c->ntables) {
         struct cat_table *t = &c->tables[L->count_at];

@@ -464,8 +464,8 @@ static int cmd_init(struct cli *c, int argc, char **argv)
         fprintf(stderr, "cutover init: %s exists; use --force to overwrite it\n", c->plan_path);
         return ERR_INPUT;
     }
-    if (load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL, &counts_exact,
-                      cats, &e) < 0)
+    if (load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL,
+                      &counts_exact, cats, &e) < 0)
         return fail(&e);
     masked[0] = url_mask(o.source);
     masked[1] = url_mask(o.target);
