@@ -885,8 +885,10 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
     /* Likewise uuids held as text in upper and lower case ('B…' before 'a…'
      * in bytes): in lower case first, as they compare. With random keys the
      * sort is no dearer than the index (which costs a row lookup a key). */
-    if (engine == URL_SQLITE && kind == CK_UUID)
+    if (kind == CK_UUID && engine == URL_SQLITE)
         sbuf_printf(b, "lower(%s), ", quoted);
+    else if (kind == CK_UUID && col->tclass == TC_TEXT)  /* PostgreSQL text holding uuids */
+        sbuf_printf(b, "lower(%s) COLLATE \"C\", ", quoted);
     if (engine == URL_SQLITE && text)
         sbuf_printf(b, "%s COLLATE BINARY", quoted);
     else if (engine == URL_PG && col->tclass == TC_TEXT)

@@ -434,6 +434,14 @@ psql -X -q -d ukey -c "CREATE TABLE u (k uuid PRIMARY KEY, v text)" \
 clean_pair ukey sqlite:../ukey.db dbname=ukey \
     "uuid keys and enum keys against text (an upper-case uuid among lower-case ones): clean"
 cd ..
+createdb ukeytext
+psql -X -q -d ukeytext -c "CREATE TABLE u (k text PRIMARY KEY, v text)" \
+    -c "INSERT INTO u SELECT k::text, v FROM (VALUES ('6f1c0e9a-1b2c-4d5e-8f90-aabbccddeeff', 'a'),
+        ('00000000-0000-4000-8000-000000000001', 'b'), ('a0000000-0000-4000-8000-000000000002', 'c'),
+        ('B0000000-0000-4000-8000-00000000000D', 'd')) AS x(k, v)"
+clean_pair ukeytext dbname=ukeytext dbname=ukey \
+    "… and PostgreSQL text holding uuids in both cases against uuid: clean"
+cd ..
 
 # --- timestamp keys held as text by SQLite in several forms and zones: their text
 # order is not their instants' (09:00 before T09:30Z before T10:00+02:00, which is 08:00)
