@@ -438,6 +438,8 @@ static int decode(struct pg *pg, int c, size_t cell, char *at, char *data, int32
         if (len != 8)
             return -1;
         u = pgbin_u64(data);
+        if (pg->dec[c] == DEC_TIME && u > UINT64_C(86400000000))
+            return -1;  /* a time of day is 0 to 24:00:00 */
         memcpy(data, &u, 8);  /* to the machine's order: int64_t, double */
         *out = (struct db_cell){ data, 8, pg->dec[c] == DEC_INT8 ? DB_INT64 :
                                  pg->dec[c] == DEC_FLOAT8 ? DB_REAL64 :
