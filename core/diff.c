@@ -87,14 +87,13 @@ struct diff {
     int check_pending;
     int cancelled, failed, txn[2], finished;
     int ending, end_status;     /* snapshots still being ended; then told done with these */
-    int end_has_msg;
+    const char *end_msg;        /* d->msg, a literal or NULL: it outlives the ending */
     uint64_t last_progress;
     struct sbuf scratch;        /* one row's values while it is read */
     struct sbuf canon[2];       /* a field of each side in canonical form, to compare */
     uint32_t *off, *len;        /* … their places in it */
     unsigned char *type;
     char msg[1400];
-    char end_msg[1400];
 };
 
 /* --- rows and side queues --------------------------------------------------------- */
@@ -771,7 +770,7 @@ static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
 static void report_done(struct diff *d)
 {
     if (d->ev.done)
-        d->ev.done(d->ev.arg, d->end_status, d->end_has_msg ? d->end_msg : NULL);
+        d->ev.done(d->ev.arg, d->end_status, d->end_msg);
 }
 
 static void end_done(db_query_t *q, int status, const char *msg, void *arg)
@@ -792,8 +791,7 @@ static void finish(struct diff *d, int status, const char *msg)
         return;
     d->finished = 1;
     d->end_status = status;
-    d->end_has_msg = msg != NULL;
-    snprintf(d->end_msg, sizeof d->end_msg, "%s", msg ? msg : "");
+    d->end_msg = msg;
     d->ending = 1;  /* until both are asked */
     for (int w = 0; w < 2; w++)
         if (d->txn[w] && db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL,
@@ -902,8 +900,7 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
         sbuf_printf(b, "(%s IS NOT NULL AND strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s) IS NULL), "
                     "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), ", quoted, quoted, quoted);
     /* Likewise uuids held as text in upper and lower case ('B…' before 'a…'
-     * in bytes): in lower case first, as they compare. With random keys the
-     * sort is no dearer than the index (which costs a row lookup a key). */
+     * in bytes): in lower case first, as they compare. */
     if (kind == CK_UUID && engine == URL_SQLITE)
         sbuf_printf(b, "lower(%s), ", quoted);
     else if (kind == CK_UUID && col->tclass == TC_TEXT)  /* PostgreSQL text holding uuids */

@@ -422,13 +422,14 @@ static long scalar(ws_t *ws, const char *sql, long a, long b)
     return v;
 }
 
+/* run ?1's discrepancies that run ?2 does not have */
+#define IN_NOT_IN \
+    "SELECT count(*) FROM discrepancies a WHERE a.run_id = ?1 AND NOT EXISTS (SELECT 1 FROM " \
+    "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND " \
+    "b.key_json = a.key_json)"
+
 int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
 {
-    static const char *const in_not_in =
-        "SELECT count(*) FROM discrepancies a WHERE a.run_id = ?1 AND NOT EXISTS (SELECT 1 FROM "
-        "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND "
-        "b.key_json = a.key_json)";
-
     memset(c, 0, sizeof *c);
     c->previous = scalar(ws, "SELECT coalesce(max(id), 0) FROM runs WHERE id < ?1 AND kind = "
                          "(SELECT kind FROM runs WHERE id = ?1) AND status IN ('done', 'failed')"
@@ -439,14 +440,12 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
         return 0;
     c->previous_duration_ms = scalar(ws, "SELECT coalesce(duration_ms, 0) FROM runs WHERE id = "
                                      "?1 AND ?2 = ?2", c->previous, 0);
-    c->fresh = scalar(ws, in_not_in, run, c->previous);
+    c->fresh = scalar(ws, IN_NOT_IN, run, c->previous);
     /* fixed: gone from a table this run compared to the end (not one it
      * left out with --table, nor one that failed) */
-    c->fixed = scalar(ws, "SELECT count(*) FROM discrepancies a WHERE a.run_id = ?1 AND NOT "
-                      "EXISTS (SELECT 1 FROM discrepancies b WHERE b.run_id = ?2 AND b.tbl = "
-                      "a.tbl AND b.kind = a.kind AND b.key_json = a.key_json) AND EXISTS (SELECT "
-                      "1 FROM results r WHERE r.run_id = ?2 AND r.kind = 'table' AND r.object = "
-                      "a.tbl AND r.status <> 'error')", c->previous, run);
+    c->fixed = scalar(ws, IN_NOT_IN " AND EXISTS (SELECT 1 FROM results r WHERE r.run_id = ?2 "
+                      "AND r.kind = 'table' AND r.object = a.tbl AND r.status <> 'error')",
+                      c->previous, run);
     c->still_open = scalar(ws, "SELECT count(*) FROM discrepancies WHERE run_id = ?1 AND ?2 = ?2",
                            run, 0) - c->fresh;
     return 0;
