@@ -323,7 +323,8 @@ json_t *diff_fields_json(const struct diff_disc *d)
 static void emit(struct diff *d, struct job *j, const char *kind, const char *side,
                  json_t *key, struct diff_field *f, size_t nf)
 {
-    struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key, f, nf };
+    struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key, NULL,
+                              f, nf };
 
     if (d->ev.discrepancy)
         d->ev.discrepancy(d->ev.arg, &disc);
@@ -407,8 +408,16 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
             value_json(&j->fields[i].spec, s, v), value_json(&j->fields[i].spec, t, v) };
     }
     if (nf) {
+        /* the target's key as it reads it too, when it is written otherwise: the
+         * row is looked up by it on that side */
+        json_t *sk = key_json(j, s), *tk = key_json(j, t);
+        struct diff_disc disc = { j->result.table, j->result.target_table, "changed", NULL, sk,
+                                  json_equal(sk, tk) ? NULL : tk, f, nf };
         j->result.changed++;
-        emit(d, j, "changed", NULL, key_json(j, s), f, nf);
+        if (d->ev.discrepancy)
+            d->ev.discrepancy(d->ev.arg, &disc);
+        json_decref(sk);
+        json_decref(tk);
         for (size_t i = 0; i < nf; i++) {
             json_decref(f[i].source_value);
             json_decref(f[i].target_value);
@@ -1243,9 +1252,12 @@ struct fetch {
     struct job j;
     struct diff_rows rows;
     struct sbuf vals[2];            /* canonical values of each side, NUL-separated */
-    char **params;                  /* the key's values but NULLs */
-    int nparams, pending, status;
-    unsigned char *null;            /* per key column: its value is NULL */
+    struct {
+        char **params;              /* the key's values but NULLs */
+        int nparams;
+        unsigned char *null;        /* per key column: its value is NULL */
+    } k[2];                         /* as each side writes the key */
+    int pending, status;
     char msg[1400];
     diff_rows_cb done;
     void *arg;
@@ -1318,15 +1330,31 @@ static void fetch_done(db_query_t *q, int status, const char *msg, void *arg)
         free(rf->source_value), free(rf->target_value);
     }
     free(f->rows.fields);
-    for (int i = 0; i < f->nparams; i++)
-        free(f->params[i]);
-    free(f->params);
-    free(f->null);
+    for (int w = 0; w < 2; w++) {
+        for (int i = 0; i < f->k[w].nparams; i++)
+            free(f->k[w].params[i]);
+        free(f->k[w].params);
+        free(f->k[w].null);
+    }
     sbuf_free(&f->vals[0]);
     sbuf_free(&f->vals[1]);
     free(f->j.result.table), free(f->j.result.target_table);
     job_free(&f->j);
     free(f);
+}
+
+/* The key's values as one side looks them up: NULLs apart, text. */
+static void fetch_key(struct fetch *f, int which, json_t *key)
+{
+    f->k[which].params = xcalloc((size_t)f->j.nkey + 1, sizeof *f->k[which].params);
+    f->k[which].null = xcalloc((size_t)f->j.nkey + 1, 1);
+    for (int k = 0; k < f->j.nkey; k++) {
+        json_t *v = json_object_get(key, f->j.key_names[k]);
+        if ((f->k[which].null[k] = !v || json_is_null(v)))
+            continue;
+        f->k[which].params[f->k[which].nparams++] =
+            json_is_string(v) ? xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+    }
 }
 
 static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int target,
@@ -1344,7 +1372,7 @@ static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int tar
     sbuf_printf(&b, " FROM %s WHERE ", from);
     for (int k = 0, n = 0; k < f->j.nkey; k++) {  /* a NULL key part is looked for as such */
         char *q = db_quote_ident(target ? f->j.tkey_names[k] : f->j.key_names[k]);
-        if (f->null[k])
+        if (f->k[target].null[k])
             sbuf_printf(&b, "%s%s IS NULL", k ? " AND " : "", q);
         else
             sbuf_printf(&b, "%s%s = %s%d", k ? " AND " : "", q, engine == URL_PG ? "$" : "?", ++n);
@@ -1355,7 +1383,8 @@ static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int tar
 }
 
 int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct sheet *s,
-                    json_t *key, diff_rows_cb done, void *arg, struct err *e)
+                    json_t *key, json_t *target_key, diff_rows_cb done, void *arg,
+                    struct err *e)
 {
     struct fetch *f = xcalloc(1, sizeof *f);
     char *sql[2];
@@ -1377,23 +1406,16 @@ int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct she
         f->rows.fields[i].target = xstrdup(f->j.fields[i].target);
         f->rows.fields[i].rule = xstrdup(f->j.fields[i].rule);
     }
-    f->params = xcalloc((size_t)f->j.nkey + 1, sizeof *f->params);
-    f->null = xcalloc((size_t)f->j.nkey + 1, 1);
-    for (int k = 0; k < f->j.nkey; k++) {
-        json_t *v = json_object_get(key, f->j.key_names[k]);
-        if ((f->null[k] = !v || json_is_null(v)))
-            continue;
-        f->params[f->nparams++] = json_is_string(v) ? xstrdup(json_string_value(v))
-                                : json_dumps(v, JSON_ENCODE_ANY);
-    }
+    fetch_key(f, 0, key);
+    fetch_key(f, 1, target_key ? target_key : key);
     sql[0] = fetch_sql(f, p->src, 0, db_kind(src));
     sql[1] = fetch_sql(f, p->tgt, 1, db_kind(tgt));
     f->pending = 2;
-    if (!db_query(src, sql[0], f->nparams, (const char *const *)f->params, NULL, fetched_src,
-                  fetch_done, f))
+    if (!db_query(src, sql[0], f->k[0].nparams, (const char *const *)f->k[0].params, NULL,
+                  fetched_src, fetch_done, f))
         f->pending--, f->status = DB_ECANCELED;
-    if (!db_query(tgt, sql[1], f->nparams, (const char *const *)f->params, NULL, fetched_tgt,
-                  fetch_done, f))
+    if (!db_query(tgt, sql[1], f->k[1].nparams, (const char *const *)f->k[1].params, NULL,
+                  fetched_tgt, fetch_done, f))
         f->pending--, f->status = DB_ECANCELED;
     free(sql[0]);
     free(sql[1]);

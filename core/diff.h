@@ -25,6 +25,8 @@ struct diff_disc {
     const char *kind;                   /* missing, extra, changed, duplicate */
     const char *side;                   /* for duplicate: source or target */
     json_t *key;                        /* {"id": 42}; for a table without key {"row_hash": …} */
+    json_t *target_key;                 /* for changed: the key as the target writes it, when
+                                         * that is not as the source does; else NULL */
     struct diff_field *fields;          /* for changed */
     size_t nfields;
 };
@@ -108,10 +110,12 @@ struct diff_rows {
 
 typedef void (*diff_rows_cb)(void *arg, struct diff_rows *rows, int status, const char *msg);
 
-/* Fetches the row with `key` (the discrepancy's key object) from both sides.
- * `done` gets the rows (the callee frees them after the call) or a status.
- * -1 with `e` when the pair has no usable key mapping. */
+/* Fetches the row with `key` (the discrepancy's key object) from both sides,
+ * the target's by `target_key` if not NULL (a changed row's key as the target
+ * writes it). `done` gets the rows (the callee frees them after the call) or a
+ * status. -1 with `e` when the pair has no usable key mapping. */
 int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct sheet *s,
-                    json_t *key, diff_rows_cb done, void *arg, struct err *e);
+                    json_t *key, json_t *target_key, diff_rows_cb done, void *arg,
+                    struct err *e);
 
 #endif

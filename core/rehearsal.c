@@ -63,11 +63,13 @@ static void on_disc(void *arg, const struct diff_disc *d)
 
     if (r->in_table < REH_CAP) {
         char *key = json_dumps(d->key, JSON_COMPACT | JSON_SORT_KEYS);
+        char *tkey = d->target_key ? json_dumps(d->target_key, JSON_COMPACT | JSON_SORT_KEYS)
+                                   : NULL;
         char *fields = d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
         if (!r->batch_open)
             r->batch_open = ws_begin(r->ws) == 0;
         acc = ws_record_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key,
-                                    fields, &e);
+                                    tkey, fields, &e);
         if (acc < 0) {
             fprintf(stderr, "cutover: %s\n", e.msg);
             acc = 0;
@@ -82,6 +84,7 @@ static void on_disc(void *arg, const struct diff_disc *d)
             r->batch_open = 0;
         }
         free(key);
+        free(tkey);
         free(fields);
     }
     r->in_table++;

@@ -164,6 +164,8 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
         disc = ws_discrepancies_json(ws, last, 1000);
         parse_column(disc, "key");
         parse_column(disc, "fields");
+        json_array_foreach(disc, i, e)
+            json_object_del(e, "target_key");  /* the dashboard's, to find the row */
     }
     json_array_foreach(timeline, i, e)
         json_object_del(e, "id");

@@ -87,6 +87,8 @@ static const char *const migrations[] = {
     "CREATE INDEX discrepancies_by_key ON discrepancies(tbl, kind, key_json, run_id);"
     "CREATE INDEX discrepancies_decided ON discrepancies(tbl, kind, key_json, run_id)"
     "  WHERE class IS NOT NULL OR owner IS NOT NULL OR decision IS NOT NULL;",
+    /* 5 → 6: a changed row's key as the target writes it, when not as the source */
+    "ALTER TABLE discrepancies ADD COLUMN target_key_json TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -359,8 +361,8 @@ int ws_class_valid(const char *klass)
 }
 
 int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
-                          const char *kind, const char *key_json, const char *fields_json,
-                          struct err *e)
+                          const char *kind, const char *key_json, const char *target_key_json,
+                          const char *fields_json, struct err *e)
 {
     sqlite3_stmt *st;
     char *klass = NULL, *owner = NULL, *decision = NULL;
@@ -387,9 +389,9 @@ int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *tar
     sqlite3_clear_bindings(st);  /* they pointed at the caller's strings */
     accepted = klass && !strcmp(klass, "accepted_variance");
     rc = exec_kept(ws, e, &ws->put_disc, "INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json, "
-                   "fields_json, class, owner, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "itttttttt", run, table, target_table, kind, key_json, fields_json, klass,
-                   owner, decision);
+                   "target_key_json, fields_json, class, owner, decision) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ittttttttt", run, table, target_table, kind,
+                   key_json, target_key_json, fields_json, klass, owner, decision);
     free(klass), free(owner), free(decision);
     return rc < 0 ? -1 : accepted;
 }
@@ -522,7 +524,8 @@ json_t *ws_results_json(ws_t *ws, long run)
 
 json_t *ws_discrepancies_json(ws_t *ws, long run, long limit)
 {
-    return rows_json(ws, "SELECT tbl, target_tbl, kind, key_json AS key, fields_json AS fields,"
+    return rows_json(ws, "SELECT tbl, target_tbl, kind, key_json AS key,"
+                     " target_key_json AS target_key, fields_json AS fields,"
                      " class, owner, decision FROM discrepancies WHERE run_id = ?1 ORDER BY id"
                      " LIMIT ?2", run, limit);
 }

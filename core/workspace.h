@@ -13,7 +13,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 5
+#define WS_VERSION 6
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -48,8 +48,8 @@ int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
  * latest earlier record of the same (table, kind, key). Returns 1 when that
  * class is accepted_variance, 0 otherwise, -1 on error. */
 int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
-                          const char *kind, const char *key_json, const char *fields_json,
-                          struct err *e);
+                          const char *kind, const char *key_json, const char *target_key_json,
+                          const char *fields_json, struct err *e);
 /* Forgets a run's discrepancies of one table (one that could not be
  * compared to the end). */
 int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e);

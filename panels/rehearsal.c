@@ -400,7 +400,7 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
     const struct pair *pair = NULL;
     struct ticket *t;
     struct err e = { 0 };
-    json_t *key;
+    json_t *key, *tkey;
 
     free_row(rp);
     for (size_t i = 0; i < dash->pairs.n; i++)
@@ -411,10 +411,11 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
         return;  /* only the recorded fields can be shown */
     }
     key = json_loads(jtext(d, "key"), 0, NULL);
+    tkey = *jtext(d, "target_key") ? json_loads(jtext(d, "target_key"), 0, NULL) : NULL;
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
-    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, rows_came, t,
-                        &e) < 0) {
+    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, tkey,
+                        rows_came, t, &e) < 0) {
         free(t);
         rp->row_state = 3;
         snprintf(rp->row_msg, sizeof rp->row_msg, "%s", e.msg);
@@ -423,6 +424,7 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
         rp->row_state = 1;
     }
     json_decref(key);
+    json_decref(tkey);
 }
 
 /* --- drawing ----------------------------------------------------------------------- */

@@ -289,6 +289,23 @@ expect_text "… the key NULL on both sides" nk \
     "┃  k → k                        equal            NULL                           NULL"
 T kill-session -t nk
 
+# … and of a changed row whose timestamp key each side writes its own way: the
+# target's row is looked up by the target's key, not the source's text
+mkdir tskey && sqlite3 tskey/pilot.db "CREATE TABLE e (at TIMESTAMP PRIMARY KEY, v INTEGER);
+    INSERT INTO e VALUES ('2024-01-01T10:00:00+02:00', 1)" &&
+    sqlite3 tskey/prod.db "CREATE TABLE e (at TIMESTAMP PRIMARY KEY, v INTEGER);
+    INSERT INTO e VALUES ('2024-01-01 08:00:00', 2)" &&
+    (cd tskey && "$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null &&
+     { "$bin" diff >/dev/null; [ $? = 1 ]; }) || exit 99
+start tk 130 36 "$work/tskey"
+wait_for tk "REHEARSAL 1"
+keys tk 3 z G Enter Enter
+expect_text "a changed row's detail by each side's own key: the target's row found" tk \
+    "┃≠ v → v                        equal            1                              2"
+expect_text "… its key as each side writes it" tk \
+    "┃  at → at                      equal            2024-01-01T10:00:00+02:00      2024-01-01 08:00:00"
+T kill-session -t tk
+
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
 cp -r pristine quitrun
