@@ -138,7 +138,7 @@ static void usage(FILE *f)
                "diffs, live cutover and hypercare, from Pilot to Production.\n\n"
                "commands:\n");
     for (size_t i = 0; i < NCMDS; i++)
-        fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+        fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
     fprintf(f, "\noptions:\n"
                "  --plan FILE    the plan (default ./cutover.ini)\n"
                "  --theme NAME   the dashboard's colours (see 'cutover tui --help')\n"
