@@ -225,6 +225,7 @@ static void kick(db_t *db)
             db->tail = NULL;
         q->next = NULL;
         db->active = q;
+        q->started = uv_hrtime();
         if (q->o.timeout_ms > 0) {
             q->timer = xmalloc(sizeof *q->timer);
             uv_timer_init(db->loop, q->timer);
@@ -343,6 +344,11 @@ void db_query_resume(db_query_t *q)
     q->paused = 0;
     if (q->db->active == q)
         q->db->ops->resume(q->db, q);
+}
+
+uint64_t db_query_runtime_ns(const db_query_t *q)
+{
+    return q->started ? uv_hrtime() - q->started : 0;
 }
 
 void db_query_cancel(db_query_t *q)

@@ -145,6 +145,9 @@ db_query_t *db_query(db_t *db, const char *sql, int nparams, const char *const *
 
 /* The db a query runs on. */
 db_t *db_query_db(const db_query_t *q);
+/* Nanoseconds the query has run on its connection, its wait behind the
+ * queries queued before it not counted; 0 while it waits. */
+uint64_t db_query_runtime_ns(const db_query_t *q);
 
 /* Resumes a query whose rows callback returned DB_PAUSE. */
 void db_query_resume(db_query_t *q);

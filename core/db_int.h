@@ -34,6 +34,7 @@ struct db_query {
     int paused;
     int stop;           /* 0, or the status to report once the engine stops */
     uv_timer_t *timer;  /* timeout, when o.timeout_ms > 0 */
+    uint64_t started;   /* uv_hrtime() when it became the active query, else 0 */
 };
 
 struct db {

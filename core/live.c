@@ -19,7 +19,6 @@ struct live_side {
     int64_t latency_ms;
     char *error;
     db_query_t *q;              /* the poll running; the next round skips this side */
-    uint64_t sent;
     long long tick;             /* the round of the poll running, or last sent */
     long long answered;         /* the round of the last poll that ended */
 };
@@ -253,7 +252,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
 {
     struct live_side *s = arg;
     live_t *lv = s->t->lv;
-    (void)q;
+
     lv->running--;
     free(s->error);
     s->error = NULL;
@@ -265,7 +264,8 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
             lv->failed++;
             s->error = xstrdup(msg ? msg : "the poll failed");
         } else {
-            s->latency_ms = (int64_t)((uv_hrtime() - s->sent) / 1000000);
+            /* its own time on the connection, not its wait behind the other polls */
+            s->latency_ms = (int64_t)(db_query_runtime_ns(q) / 1000000);
             s->rows_est = s->est_sent;
             if (s->est_sql && s->rows > lv->plan->hc_exact_rows)
                 s->estimating = 1;  /* from the next poll on */
@@ -288,7 +288,6 @@ static void poll_side(live_t *lv, struct live_side *s)
         return;
     }
     s->tick = lv->tick;
-    s->sent = uv_hrtime();
     s->est_sent = s->estimating && (param || !s->delta_sql);
     s->q = db_query(lv->db[s->side], s->est_sent ? s->est_sql : delta ? s->delta_sql : s->count_sql,
                     s->est_sent ? !!param : delta, &param, NULL, on_rows, on_done, s);

@@ -27,7 +27,6 @@ struct pjob {
     char *val[NHEALTH];         /* the first row's cells */
     char *error;                /* why the query failed */
     int got_row;
-    uint64_t sent;
 };
 
 struct probes {
@@ -156,9 +155,8 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
 {
     struct pjob *j = arg;
     probes_t *ps = j->ps;
-    int64_t ms = (int64_t)((uv_hrtime() - j->sent) / 1000000);
+    int64_t ms = (int64_t)(db_query_runtime_ns(q) / 1000000);  /* not its wait in the queue */
     const char *side = side_names[j->side];
-    (void)q;
 
     j->q = NULL;
     ps->running--;
@@ -186,7 +184,6 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
 static int start(probes_t *ps, struct pjob *j)
 {
     clear(j);
-    j->sent = uv_hrtime();
     if (!(j->q = db_query(ps->db[j->side], j->sql, 0, NULL, NULL, on_rows, on_done, j)))
         return 0;
     ps->running++;

@@ -77,6 +77,23 @@ check "a bad exact_rows names the file and line (exit 2)" \
     "2 cutover: bad.ini:$(grep -n '^exact_rows' bad.ini | cut -d: -f1): exact_rows 'many': expected a number of rows such as 1000000" \
     "$rc $(cat err.txt)"
 
+# --- latency is a poll's own time: the polls of one side share a connection, and
+# one queued behind a poll waiting on a lock does not inherit that wait (customers
+# is polled before orders; once polling runs, another session locks customers 3 s)
+sed 's|^workspace *=.*|workspace = .cutover/lock.db|' cutover.ini >lock.ini
+"$bin" --plan lock.ini watch --headless --for 8s --interval 1s >lock.ndjson 2>watch.err &
+lw=$!
+for _ in $(seq 100); do grep -q '"type":"poll"' lock.ndjson && break; sleep 0.1; done
+psql -q -X -d pilot -c "BEGIN" -c "LOCK TABLE customers IN ACCESS EXCLUSIVE MODE" \
+    -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null
+wait "$lw"
+check "a poll behind a locked table's: its latency its own, below the locked one's wait" \
+    "true true" \
+    "$(jq -r -s 'map(select(.type == "poll" and .side == "source" and .latency_ms != null)) |
+        (map(select(.table == "customers")) | max_by(.latency_ms)) as $locked |
+        map(select(.table == "orders" and .tick == $locked.tick)) | .[0] |
+        "\($locked.latency_ms >= 1000) \(.latency_ms < $locked.latency_ms)"' lock.ndjson)"
+
 # --- a writer keeps changing the source while watch polls -----------------------------------
 # alerts: drift with a warning and a critical level, lag critical only; each
 # change handed to on_alert as JSON on its stdin
