@@ -11,12 +11,15 @@ enum { PJ_PROBE, PJ_HEALTH, PJ_CHECK };
 
 static const char *const side_names[2] = { "source", "target" };
 
+/* Connections count cutover's own; lock waits and the longest query are the
+ * application's: cutover's reads (a diff's, a poll behind a lock) show as
+ * their latency, not as the database's health. */
 static const char health_sql[] =
     "SELECT count(*) FILTER (WHERE backend_type = 'client backend'), "
-    "count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+    "count(*) FILTER (WHERE wait_event_type = 'Lock' AND application_name <> 'cutover'), "
     "coalesce(round(max(extract(epoch FROM clock_timestamp() - query_start) * 1000) "
-    "FILTER (WHERE state = 'active' AND pid <> pg_backend_pid() "
-    "AND backend_type = 'client backend')), 0) FROM pg_stat_activity";  /* as HEALTH_* */
+    "FILTER (WHERE state = 'active' AND backend_type = 'client backend' "
+    "AND application_name <> 'cutover')), 0) FROM pg_stat_activity";  /* as HEALTH_* */
 
 struct pjob {
     probes_t *ps;

@@ -94,6 +94,35 @@ check "a poll behind a locked table's: its latency its own, below the locked one
         map(select(.table == "orders" and .tick == $locked.tick)) | .[0] |
         "\($locked.latency_ms >= 1000) \(.latency_ms < $locked.latency_ms)"' lock.ndjson)"
 
+# --- the health signals are the application's: a session named cutover (as all of
+# cutover's are) running 3 s is no longest query, and waiting on a lock no lock
+# wait; the application's own waiter is one. `other` is in no plan: no poll waits.
+psql -q -X -d pilot -c "CREATE TABLE other (id int)" || exit 99
+sed 's|^workspace *=.*|workspace = .cutover/health.db|' cutover.ini >health.ini
+"$bin" --plan health.ini watch --headless --for 9s --interval 1s >health.ndjson 2>watch.err &
+hw=$!
+for _ in $(seq 100); do grep -q '"name":"longest_query"' health.ndjson && break; sleep 0.1; done
+PGAPPNAME=cutover psql -q -X -d pilot -c "SELECT pg_sleep(3)" >/dev/null
+seen=$(jq -s 'map(select(.type == "probe" and .side == "source")) | length' health.ndjson)
+psql -q -X -d pilot -c "BEGIN" -c "LOCK TABLE other IN ACCESS EXCLUSIVE MODE" \
+    -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
+locker=$!
+for _ in $(seq 100); do
+    [ "$(psql -X -At -d pilot -c "SELECT count(*) FROM pg_locks WHERE granted AND
+        relation = 'other'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] && break
+    sleep 0.1
+done
+PGAPPNAME=cutover psql -q -X -d pilot -c "SELECT count(*) FROM other" >/dev/null &
+PGAPPNAME=app psql -q -X -d pilot -c "SELECT count(*) FROM other" >/dev/null
+wait "$locker"
+wait "$hw"
+psql -q -X -d pilot -c "DROP TABLE other" || exit 99
+check "health: a cutover session's 3 s query is no longest query (0 every round)" "0" \
+    "$(jq -s --argjson n "$seen" '[map(select(.type == "probe" and .side == "source"))[:$n][] |
+        select(.name == "longest_query") | .value] | max' health.ndjson)"
+check "… and of two sessions waiting on a lock, only the application's counts" "1" \
+    "$(jq -s 'map(select(.type == "probe" and .side == "source" and .name == "lock_waits") | .value) | max' health.ndjson)"
+
 # --- a writer keeps changing the source while watch polls -----------------------------------
 # alerts: drift with a warning and a critical level, lag critical only; each
 # change handed to on_alert as JSON on its stdin
