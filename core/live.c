@@ -38,6 +38,9 @@ struct live_table {
 
 #define NSIGNALS (1 + NHEALTH)  /* the probes' signals a trigger may name: see signal_find */
 
+#define ERROR_WINDOW_MS (5 * 60 * 1000)
+#define ERROR_ROUNDS 1024
+
 struct live {
     uv_loop_t *loop;
     db_t *db[2];
@@ -51,6 +54,10 @@ struct live {
     int *hold;
     int *breached;              /* per plan trigger */
     long long tick, polls, failed;
+    /* the counts as each round began, to measure error_rate over the last
+     * ERROR_WINDOW_MS (as much of it as the ring holds at short intervals) */
+    struct { int64_t at_ms; long long polls, failed; } rounds[ERROR_ROUNDS];
+    int nrounds, round_at;      /* ring: how many, the oldest */
     long long ended;            /* the last round whose polls and windows have all ended */
     int64_t interval_ms;
     probes_t *probes;
@@ -159,6 +166,26 @@ static void emit(struct live_side *s)
     t->lv->ev.on_sample(&x, t->lv->ev.arg);
 }
 
+/* Failed polls of the polls answered since the first round that began in the
+ * last ERROR_WINDOW_MS (at longer intervals, the latest round), in percent: an
+ * outage shows while it lasts and for the window after, neither diluted by
+ * the hours before nor kept for the rest of the session. */
+static double error_rate(const live_t *lv)
+{
+    int64_t since = wall_ms() - ERROR_WINDOW_MS;
+    int i = 0, k;
+    long long polls, failed;
+
+    if (!lv->nrounds)
+        return 0;
+    while (i < lv->nrounds - 1 && lv->rounds[(lv->round_at + i) % ERROR_ROUNDS].at_ms < since)
+        i++;
+    k = (lv->round_at + i) % ERROR_ROUNDS;
+    polls = lv->polls - lv->rounds[k].polls;
+    failed = lv->failed - lv->rounds[k].failed;
+    return polls > 0 ? 100.0 * (double)failed / (double)polls : 0;
+}
+
 /* The figure a trigger names, from the latest poll of every table or the
  * latest probe; -1: not measured (yet), or a metric live polling does not
  * measure (a rehearsal's, see rb_advice). */
@@ -169,7 +196,7 @@ double live_measure(const live_t *lv, const char *metric)
     double v = 0;
 
     if (!strcmp(metric, "error_rate"))
-        return lv->polls ? 100.0 * (double)lv->failed / (double)lv->polls : 0;
+        return error_rate(lv);
     if ((k = signal_find(metric)) >= 0)
         return lv->signal[k][0] > lv->signal[k][1] ? lv->signal[k][0] : lv->signal[k][1];
     if (!missing && !drift && !lag && strcmp(metric, "latency"))
@@ -367,6 +394,16 @@ static void on_tick(uv_timer_t *h)
     live_t *lv = h->data;
 
     lv->tick++;
+    {
+        int k = (lv->round_at + lv->nrounds) % ERROR_ROUNDS;
+        if (lv->nrounds < ERROR_ROUNDS)
+            lv->nrounds++;
+        else
+            lv->round_at = (lv->round_at + 1) % ERROR_ROUNDS;
+        lv->rounds[k].at_ms = wall_ms();
+        lv->rounds[k].polls = lv->polls;
+        lv->rounds[k].failed = lv->failed;
+    }
     for (size_t i = 0; i < lv->n; i++) {
         validate(lv, &lv->t[i]);
         for (int side = 0; side < 2; side++)
@@ -382,6 +419,9 @@ static void adopt(live_t *lv, const live_t *old)
     lv->tick = old->tick;
     lv->polls = old->polls;
     lv->failed = old->failed;
+    memcpy(lv->rounds, old->rounds, sizeof lv->rounds);
+    lv->nrounds = old->nrounds;
+    lv->round_at = old->round_at;
     memcpy(lv->signal, old->signal, sizeof lv->signal);
     for (size_t i = 0; i < lv->plan->ntriggers; i++)
         for (size_t k = 0; k < old->plan->ntriggers; k++)

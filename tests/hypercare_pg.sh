@@ -237,6 +237,41 @@ check "both triggers breached once, judged from the probes: failed_checks at 1" 
 check "… and on the timeline" "2" \
     "$(sqlite3 trig/state.db "SELECT count(*) FROM runbook_log WHERE step = 'trigger' AND event = 'breached'")"
 
+# --- error_rate: the failed polls of the last 5 minutes, not of the whole session ---------
+# The target's jobs table is renamed away from round 60 to round 70 of a 2-hour
+# session: its polls fail. A 10 % trigger is breached in the outage and cleared
+# within the 5 minutes (10 rounds) after it. Counted over the whole session, the
+# failed polls stay under 10 % at every round: never breached.
+sed -e 's|^workspace *=.*|workspace = err/state.db|' -e 's|^duration = 72h|duration = 2h|' \
+    cutover.ini >err.ini
+printf '%s\n' '[rollback]' 'trigger.error_rate = 10%' 'authority = carol' >>err.ini
+mkfifo err.fifo
+CUTOVER_SIMULATED_CLOCK=2026-03-01T00:00:00Z "$bin" --plan err.ini watch --headless >err.fifo 2>err.err &
+pid=$!
+awk '
+function psql(sql) { system("psql -q -X -d prod -c \"" sql "\" >/dev/null") }
+{ print > "err.ndjson" }
+/"type":"poll"/ && match($0, /"tick":[0-9]+/) {
+    tick = substr($0, RSTART + 7, RLENGTH - 7) + 0
+    if (tick >= 60 && phase == 0) { psql("ALTER TABLE jobs RENAME TO jobs_away"); phase = 1 }
+    if (tick >= 70 && phase == 1) { psql("ALTER TABLE jobs_away RENAME TO jobs"); phase = 2 }
+}' err.fifo
+wait "$pid"
+check "a 2-hour session with an outage of one table ran (exit 0)" "0" "$?"
+check "the failed polls: the target's jobs only, from round 60 on, for 5 rounds or more" \
+    "jobs target true" \
+    "$(jq -r -s 'map(select(.type == "poll" and .error != null)) |
+        "\(map(.table) | unique | join(",")) \(map(.side) | unique | join(",")) \((map(.tick) | min) >= 60 and length >= 5)"' err.ndjson)"
+# the round of each trigger change: the poll event just before it
+changes=$(jq -r -s '[foreach .[] as $e ({tick: 0}; if $e.type == "poll" then .tick = $e.tick else . end;
+    if $e.type == "trigger" and $e.trigger == "error_rate" then "\($e.state) \(.tick)" else empty end)] | join("|")' err.ndjson)
+last_failed=$(jq -s 'map(select(.type == "poll" and .error != null) | .tick) | max' err.ndjson)
+check "error_rate breached in the outage and cleared within 12 rounds of its last failed poll" \
+    "breached true|cleared true" \
+    "$(awk -v lf="$last_failed" -F'|' '{ split($1, b, " "); split($2, c, " ");
+        printf "%s %s|%s %s", b[1], (b[2] >= 60 && b[2] <= lf) ? "true" : "false",
+                             c[1], (c[2] > lf && c[2] <= lf + 12) ? "true" : "false" }' <<<"$changes")"
+
 # bounded: memory between round 1000 and the end, and the workspace's size
 wal_size=$(($(stat -c %s .cutover/state.db) + $(stat -c %s .cutover/state.db-wal 2>/dev/null || echo 0)))
 sqlite3 .cutover/state.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
