@@ -320,15 +320,17 @@ json_t *diff_fields_json(const struct diff_disc *d)
     return fields;
 }
 
+/* Hands a discrepancy on; takes the keys' references (target_key may be NULL). */
 static void emit(struct diff *d, struct job *j, const char *kind, const char *side,
-                 json_t *key, struct diff_field *f, size_t nf)
+                 json_t *key, json_t *target_key, struct diff_field *f, size_t nf)
 {
-    struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key, NULL,
-                              f, nf };
+    struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key,
+                              target_key, f, nf };
 
     if (d->ev.discrepancy)
         d->ev.discrepancy(d->ev.arg, &disc);
     json_decref(key);
+    json_decref(target_key);
 }
 
 /* --- the merge ----------------------------------------------------------------- */
@@ -411,13 +413,12 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         /* the target's key as it reads it too, when it is written otherwise: the
          * row is looked up by it on that side */
         json_t *sk = key_json(j, s), *tk = key_json(j, t);
-        struct diff_disc disc = { j->result.table, j->result.target_table, "changed", NULL, sk,
-                                  json_equal(sk, tk) ? NULL : tk, f, nf };
+        if (json_equal(sk, tk)) {
+            json_decref(tk);
+            tk = NULL;
+        }
         j->result.changed++;
-        if (d->ev.discrepancy)
-            d->ev.discrepancy(d->ev.arg, &disc);
-        json_decref(sk);
-        json_decref(tk);
+        emit(d, j, "changed", NULL, sk, tk, f, nf);
         for (size_t i = 0; i < nf; i++) {
             json_decref(f[i].source_value);
             json_decref(f[i].target_value);
@@ -459,14 +460,14 @@ static void merge(struct diff *d)
             }
             if (o == 1) {
                 j->result.duplicates++;
-                emit(d, j, "duplicate", "source", key_json(j, s), NULL, 0);
+                emit(d, j, "duplicate", "source", key_json(j, s), NULL, NULL, 0);
                 pop(S);
                 continue;
             }
             if (t && c == 0) {
                 if (step_key(j, T, t) == 1) {  /* the target repeats an earlier key; */
                     j->result.duplicates++;    /* the source row is still to be matched */
-                    emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
+                    emit(d, j, "duplicate", "target", key_json(j, t), NULL, NULL, 0);
                     pop(T);
                     continue;
                 }
@@ -474,7 +475,7 @@ static void merge(struct diff *d)
                 pop(T);
             } else {
                 j->result.missing++;
-                emit(d, j, "missing", NULL, key_json(j, s), NULL, 0);
+                emit(d, j, "missing", NULL, key_json(j, s), NULL, NULL, 0);
             }
             pop(S);
         } else {
@@ -484,10 +485,10 @@ static void merge(struct diff *d)
             }
             if (o == 1) {
                 j->result.duplicates++;
-                emit(d, j, "duplicate", "target", key_json(j, t), NULL, 0);
+                emit(d, j, "duplicate", "target", key_json(j, t), NULL, NULL, 0);
             } else {
                 j->result.extra++;
-                emit(d, j, "extra", NULL, key_json(j, t), NULL, 0);
+                emit(d, j, "extra", NULL, key_json(j, t), NULL, NULL, 0);
             }
             pop(T);
         }
@@ -515,11 +516,11 @@ static void merge_hashes(struct diff *d, struct job *j)
         if (b >= T->nhashes || (a < S->nhashes && S->hashes[a] < T->hashes[b])) {
             snprintf(hex, sizeof hex, "%016llx", (unsigned long long)S->hashes[a++]);
             j->result.missing++;
-            emit(d, j, "missing", NULL, json_pack("{s:s}", "row_hash", hex), NULL, 0);
+            emit(d, j, "missing", NULL, json_pack("{s:s}", "row_hash", hex), NULL, NULL, 0);
         } else if (a >= S->nhashes || T->hashes[b] < S->hashes[a]) {
             snprintf(hex, sizeof hex, "%016llx", (unsigned long long)T->hashes[b++]);
             j->result.extra++;
-            emit(d, j, "extra", NULL, json_pack("{s:s}", "row_hash", hex), NULL, 0);
+            emit(d, j, "extra", NULL, json_pack("{s:s}", "row_hash", hex), NULL, NULL, 0);
         } else {
             a++, b++;
         }

@@ -186,6 +186,20 @@ static double error_rate(const live_t *lv)
     return polls > 0 ? 100.0 * (double)failed / (double)polls : 0;
 }
 
+/* A round begins: the counts so far go into the ring error_rate reads. */
+static void round_begins(live_t *lv)
+{
+    int k = (lv->round_at + lv->nrounds) % ERROR_ROUNDS;
+
+    if (lv->nrounds < ERROR_ROUNDS)
+        lv->nrounds++;
+    else
+        lv->round_at = (lv->round_at + 1) % ERROR_ROUNDS;
+    lv->rounds[k].at_ms = wall_ms();
+    lv->rounds[k].polls = lv->polls;
+    lv->rounds[k].failed = lv->failed;
+}
+
 /* The figure a trigger names, from the latest poll of every table or the
  * latest probe; -1: not measured (yet), or a metric live polling does not
  * measure (a rehearsal's, see rb_advice). */
@@ -394,16 +408,7 @@ static void on_tick(uv_timer_t *h)
     live_t *lv = h->data;
 
     lv->tick++;
-    {
-        int k = (lv->round_at + lv->nrounds) % ERROR_ROUNDS;
-        if (lv->nrounds < ERROR_ROUNDS)
-            lv->nrounds++;
-        else
-            lv->round_at = (lv->round_at + 1) % ERROR_ROUNDS;
-        lv->rounds[k].at_ms = wall_ms();
-        lv->rounds[k].polls = lv->polls;
-        lv->rounds[k].failed = lv->failed;
-    }
+    round_begins(lv);
     for (size_t i = 0; i < lv->n; i++) {
         validate(lv, &lv->t[i]);
         for (int side = 0; side < 2; side++)
