@@ -41,6 +41,12 @@ struct live_table {
 #define ERROR_WINDOW_MS (5 * 60 * 1000)
 #define ERROR_ROUNDS 1024
 
+/* A ring of the poll counts as each round began (error_rate). */
+struct rounds {
+    struct { int64_t at_ms; long long polls, failed; } at[ERROR_ROUNDS];
+    int n, oldest;
+};
+
 struct live {
     uv_loop_t *loop;
     db_t *db[2];
@@ -56,8 +62,7 @@ struct live {
     long long tick, polls, failed;
     /* the counts as each round began, to measure error_rate over the last
      * ERROR_WINDOW_MS (as much of it as the ring holds at short intervals) */
-    struct { int64_t at_ms; long long polls, failed; } rounds[ERROR_ROUNDS];
-    int nrounds, round_at;      /* ring: how many, the oldest */
+    struct rounds rounds;
     long long ended;            /* the last round whose polls and windows have all ended */
     int64_t interval_ms;
     probes_t *probes;
@@ -172,32 +177,34 @@ static void emit(struct live_side *s)
  * the hours before nor kept for the rest of the session. */
 static double error_rate(const live_t *lv)
 {
+    const struct rounds *r = &lv->rounds;
     int64_t since = wall_ms() - ERROR_WINDOW_MS;
     int i = 0, k;
     long long polls, failed;
 
-    if (!lv->nrounds)
+    if (!r->n)
         return 0;
-    while (i < lv->nrounds - 1 && lv->rounds[(lv->round_at + i) % ERROR_ROUNDS].at_ms < since)
+    while (i < r->n - 1 && r->at[(r->oldest + i) % ERROR_ROUNDS].at_ms < since)
         i++;
-    k = (lv->round_at + i) % ERROR_ROUNDS;
-    polls = lv->polls - lv->rounds[k].polls;
-    failed = lv->failed - lv->rounds[k].failed;
+    k = (r->oldest + i) % ERROR_ROUNDS;
+    polls = lv->polls - r->at[k].polls;
+    failed = lv->failed - r->at[k].failed;
     return polls > 0 ? 100.0 * (double)failed / (double)polls : 0;
 }
 
 /* A round begins: the counts so far go into the ring error_rate reads. */
 static void round_begins(live_t *lv)
 {
-    int k = (lv->round_at + lv->nrounds) % ERROR_ROUNDS;
+    struct rounds *r = &lv->rounds;
+    int k = (r->oldest + r->n) % ERROR_ROUNDS;
 
-    if (lv->nrounds < ERROR_ROUNDS)
-        lv->nrounds++;
+    if (r->n < ERROR_ROUNDS)
+        r->n++;
     else
-        lv->round_at = (lv->round_at + 1) % ERROR_ROUNDS;
-    lv->rounds[k].at_ms = wall_ms();
-    lv->rounds[k].polls = lv->polls;
-    lv->rounds[k].failed = lv->failed;
+        r->oldest = (r->oldest + 1) % ERROR_ROUNDS;
+    r->at[k].at_ms = wall_ms();
+    r->at[k].polls = lv->polls;
+    r->at[k].failed = lv->failed;
 }
 
 /* The figure a trigger names, from the latest poll of every table or the
@@ -424,9 +431,7 @@ static void adopt(live_t *lv, const live_t *old)
     lv->tick = old->tick;
     lv->polls = old->polls;
     lv->failed = old->failed;
-    memcpy(lv->rounds, old->rounds, sizeof lv->rounds);
-    lv->nrounds = old->nrounds;
-    lv->round_at = old->round_at;
+    lv->rounds = old->rounds;
     memcpy(lv->signal, old->signal, sizeof lv->signal);
     for (size_t i = 0; i < lv->plan->ntriggers; i++)
         for (size_t k = 0; k < old->plan->ntriggers; k++)
