@@ -1,5 +1,6 @@
 #include "config.h"
 #include "canon.h"
+#include "dtoa.h"
 #include "pgbin.h"
 #include "value.h"
 
@@ -29,12 +30,14 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
         [TC_OTHER] = CK_TEXT, [TC_INT] = CK_INT, [TC_FLOAT] = CK_FLOAT, [TC_NUMERIC] = CK_NUM,
         [TC_BOOL] = CK_BOOL, [TC_TEXT] = CK_TEXT, [TC_BLOB] = CK_BYTES, [TC_DATE] = CK_DATE,
         [TC_TIME] = CK_TIME, [TC_TIMESTAMP] = CK_TS, [TC_TIMESTAMPTZ] = CK_TS,
-        [TC_UUID] = CK_UUID, [TC_JSON] = CK_JSON,
+        [TC_UUID] = CK_UUID, [TC_JSON] = CK_JSON, [TC_ARRAY] = CK_ARRAY,
     };
     char low[64];
     size_t i;
 
     canon_spec_kind(sp, target ? by_class[target->tclass] : CK_TEXT);
+    if (target && target->tclass == TC_ARRAY)
+        sp->elem = by_class[target->elem];
     if (target) {
         for (i = 0; target->type[i] && i < sizeof low - 1; i++)
             low[i] = (char)tolower((unsigned char)target->type[i]);
@@ -70,10 +73,11 @@ static int canonical_int(const char *p, size_t n)
     return 1;
 }
 
-static void raw(struct sbuf *out, const char *p, size_t n)
+static int raw(struct sbuf *out, const char *p, size_t n)
 {
     sbuf_puts(out, "?");
     sbuf_add(out, p, n);
+    return -1;
 }
 
 /* Decimal text → sign, integer digits, fraction digits, without the zeros
@@ -310,12 +314,203 @@ static void put_ts(const struct canon_spec *sp, int64_t us, struct sbuf *out)
     sbuf_add(out, b, (size_t)int_format(b, us / unit - (us % unit < 0)));
 }
 
+/* --- arrays ------------------------------------------------------------------------ */
+
+struct array {
+    const struct canon_spec *el;    /* the elements' spec */
+    const char *p, *end;
+    struct sbuf *out;
+    struct sbuf text, val;          /* the element being read; its canonical form */
+    int depth, bad;                 /* bad: an element did not read as its kind */
+};
+
+/* `s` as a JSON string: what is not printable ASCII stays as it is (bytes
+ * that are not UTF-8 too: the form is compared, not parsed). */
+static void json_str(struct sbuf *out, const char *s, size_t n)
+{
+    sbuf_add(out, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            sbuf_add(out, (char[]){ '\\', (char)ch }, 2);
+        else if (ch < 0x20)
+            sbuf_printf(out, "\\u%04x", ch);
+        else
+            sbuf_add(out, s + i, 1);
+    }
+    sbuf_add(out, "\"", 1);
+}
+
+static void element(struct array *a, const char *p, size_t n)
+{
+    int null;
+
+    a->val.len = 0;
+    if (canon_value(a->el, &(struct db_cell){ p, n, DB_TEXT }, &a->val, &null) < 0)
+        a->bad = 1;
+    json_str(a->out, a->val.s ? a->val.s : "", a->val.len);
+}
+
+static void skip_space(struct array *a)
+{
+    while (a->p < a->end && isspace((unsigned char)*a->p))
+        a->p++;
+}
+
+/* One unquoted or quoted element of a PostgreSQL array literal into a->text;
+ * returns 1 when it is NULL, -1 when it is malformed. */
+static int pg_element(struct array *a)
+{
+    size_t keep = 0;    /* unquoted: up to its last character that is not a space */
+    int quoted = *a->p == '"', escaped = 0;
+
+    a->text.len = 0;
+    sbuf_add(&a->text, "", 0);
+    for (a->p += quoted; a->p < a->end; a->p++) {
+        if (quoted ? *a->p == '"' : (*a->p == ',' || *a->p == '}'))
+            break;
+        if (!quoted && (*a->p == '"' || *a->p == '{'))
+            return -1;
+        if (*a->p == '\\') {
+            if (++a->p == a->end)
+                return -1;
+            escaped = 1;
+        } else if (!quoted && isspace((unsigned char)*a->p)) {
+            sbuf_add(&a->text, a->p, 1);
+            continue;
+        }
+        sbuf_add(&a->text, a->p, 1);
+        keep = a->text.len;
+    }
+    if (quoted) {
+        if (a->p == a->end)
+            return -1;
+        a->p++;
+        return 0;
+    }
+    a->text.len = keep;
+    a->text.s[keep] = '\0';
+    if (!keep)
+        return -1;
+    return !escaped && keep == 4 && !strcasecmp(a->text.s, "NULL");
+}
+
+/* {…}, nested to PostgreSQL's 6 dimensions at most */
+static int from_literal(struct array *a)
+{
+    if (a->p == a->end || *a->p != '{' || ++a->depth > 6)
+        return -1;
+    a->p++;
+    sbuf_add(a->out, "[", 1);
+    skip_space(a);
+    for (int first = 1; a->p < a->end && *a->p != '}'; first = 0) {
+        int null = 0;
+        if (!first && *a->p++ != ',')
+            return -1;
+        skip_space(a);
+        if (a->p == a->end)
+            return -1;
+        if (!first)
+            sbuf_add(a->out, ",", 1);
+        if (*a->p == '{') {
+            if (from_literal(a) < 0)
+                return -1;
+        } else if ((null = pg_element(a)) < 0) {
+            return -1;
+        } else if (null) {
+            sbuf_puts(a->out, "null");
+        } else {
+            element(a, a->text.s, a->text.len);
+        }
+        skip_space(a);
+    }
+    if (a->p == a->end)
+        return -1;
+    a->p++;
+    a->depth--;
+    sbuf_add(a->out, "]", 1);
+    return 0;
+}
+
+static int from_json(struct array *a, const json_t *j)
+{
+    size_t i;
+    const json_t *v;
+
+    sbuf_add(a->out, "[", 1);
+    json_array_foreach(j, i, v) {
+        char num[DTOA_MAX];
+        if (i)
+            sbuf_add(a->out, ",", 1);
+        switch (json_typeof(v)) {
+        case JSON_NULL: sbuf_puts(a->out, "null"); break;
+        case JSON_ARRAY: from_json(a, v); break;
+        case JSON_STRING: element(a, json_string_value(v), json_string_length(v)); break;
+        case JSON_INTEGER:
+            element(a, num, (size_t)int_format(num, json_integer_value(v)));
+            break;
+        case JSON_REAL: element(a, num, (size_t)dtoa_shortest(num, json_real_value(v))); break;
+        case JSON_TRUE: element(a, "true", 4); break;
+        case JSON_FALSE: element(a, "false", 5); break;
+        default: {  /* an object: a json[] element */
+            char *dump = json_dumps(v, JSON_COMPACT);
+            element(a, dump, strlen(dump));
+            free(dump);
+        }
+        }
+    }
+    sbuf_add(a->out, "]", 1);
+    return 0;
+}
+
+/* The array's canonical form into out; -1 (out as it was) when `p` is no array. */
+static int array(const struct canon_spec *sp, const char *p, size_t n, struct sbuf *out)
+{
+    struct canon_spec el = *sp;
+    struct array a = { &el, p, p + n, out, { 0 }, { 0 }, 0, 0 };
+    size_t start = out->len;
+    int rc;
+
+    el.kind = sp->elem;
+    skip_space(&a);
+    if (a.p < a.end && *a.p == '[') {
+        /* PostgreSQL's bounds, [0:1]={…} or [1:2][1:1]={…}: part of the value */
+        const char *eq = memchr(a.p, '=', (size_t)(a.end - a.p));
+        if (eq && strspn(a.p, "[]:-0123456789") == (size_t)(eq - a.p)) {
+            sbuf_add(out, a.p, (size_t)(eq - a.p + 1));
+            a.p = eq + 1;
+            skip_space(&a);
+            if (a.p == a.end || *a.p != '{')
+                goto not_array;
+        }
+    }
+    if (a.p < a.end && *a.p == '[') {
+        json_error_t je;
+        json_t *j = json_loadb(a.p, (size_t)(a.end - a.p), 0, &je);
+        rc = json_is_array(j) ? from_json(&a, j) : -1;
+        json_decref(j);
+    } else {
+        rc = from_literal(&a);
+        skip_space(&a);
+        rc = rc < 0 || a.p != a.end ? -1 : 0;
+    }
+    sbuf_free(&a.text);
+    sbuf_free(&a.val);
+    if (rc == 0)
+        return a.bad ? -1 : 0;
+not_array:
+    out->len = start;
+    if (out->s)
+        out->s[start] = '\0';
+    return raw(out, p, n);
+}
+
 /* The microseconds since 2000 (PostgreSQL's epoch) where the years that
  * canon_timestamp_us() reads begin (0001) and end (after 9999). */
 #define PG_YEAR1_US (INT64_C(-730119) * 86400 * 1000000)
 #define PG_YEAR10000_US (INT64_C(2921940) * 86400 * 1000000)
 
-void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct sbuf *out,
+int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct sbuf *out,
                  int *null)
 {
     char num[DB_CELL_TEXT_MAX];
@@ -324,44 +519,41 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
     const char *p;
     size_t n;
     int64_t v;
+    int bad = 0;
 
     *null = !cell->p;
     if (!cell->p)
-        return;
+        return 0;
     if (sp->kind == CK_INT && cell->type == DB_INT64) {  /* a binary integer: written out */
         memcpy(&v, cell->p, sizeof v);
         sbuf_grow(out, 21);
         out->len += (size_t)int_format(out->s + out->len, v);
-        return;
+        return 0;
     }
     /* a PostgreSQL timestamp read in binary, in the years the text form reads */
     if (sp->kind == CK_TS && (cell->type == DB_PGTIMESTAMP || cell->type == DB_PGTIMESTAMPTZ)) {
         memcpy(&v, cell->p, sizeof v);
         if (v >= PG_YEAR1_US && v < PG_YEAR10000_US) {
             put_ts(sp, v + PGBIN_EPOCH_S * INT64_C(1000000), out);
-            return;
+            return 0;
         }
     }
     as_text = db_cell_text(cell, num);
     p = c->p;
     n = c->len;
-    if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT) {
-        raw(out, p, n);
-        return;
-    }
+    if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT)
+        return raw(out, p, n);
     /* the common cases: the value is already as we want it */
     if ((sp->kind == CK_INT && canonical_int(p, n)) ||
         ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
         ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);
-        return;
+        return 0;
     }
     /* the parsers below read C strings: text with a NUL inside is no number */
     if (sp->kind != CK_TEXT && sp->kind != CK_TIME && sp->kind != CK_BYTES &&
-        sp->kind != CK_JSON && memchr(p, '\0', n)) {
-        raw(out, p, n);
-        return;
-    }
+        sp->kind != CK_JSON && memchr(p, '\0', n))
+        return raw(out, p, n);
     switch (sp->kind) {
     case CK_INT:
         if (val_int(p, &v)) {
@@ -372,7 +564,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
             if (decimal(p, &d, -1) == 0 && !strchr(d.s, '.'))
                 sbuf_add(out, d.s, d.len);
             else
-                raw(out, p, n);
+                bad = raw(out, p, n);
             sbuf_free(&d);
         }
         break;
@@ -384,20 +576,20 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
             sbuf_puts(out, p[0] == 'N' || p[0] == 'n' ? "NaN"  /* NaN equals NaN here */
                            : p[0] == '-' ? "-Infinity" : "Infinity");
         else if (decimal(p, out, sp->round) < 0)
-            raw(out, p, n);
+            bad = raw(out, p, n);
         break;
     case CK_BOOL:
         if (n == 1 && strchr("tf10", p[0]))  /* as PostgreSQL and SQLite write them */
             sbuf_add(out, p[0] == 't' || p[0] == '1' ? "1" : "0", 1);
         else if (!val_bool(p))
-            raw(out, p, n);
+            bad = raw(out, p, n);
         else
             sbuf_puts(out, strchr("tTyY1", p[0]) || !strcasecmp(p, "on") ? "1" : "0");
         break;
     case CK_DATE:
     case CK_TS:
         if (canon_timestamp_us(p, &v) < 0) {
-            raw(out, p, n);
+            bad = raw(out, p, n);
         } else if (sp->kind == CK_DATE) {
             sbuf_add(out, p, 10);
         } else {
@@ -412,7 +604,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
         if (u.len == 32)
             sbuf_add(out, u.s, u.len);
         else
-            raw(out, p, n);
+            bad = raw(out, p, n);
         sbuf_free(&u);
         break;
     }
@@ -423,7 +615,7 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
         if (dump)
             sbuf_puts(out, dump);
         else
-            raw(out, p, n);
+            bad = raw(out, p, n);
         free(dump);
         json_decref(j);
         break;
@@ -436,12 +628,16 @@ void canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct
             hex(out, (const unsigned char *)p, n);
         }
         break;
+    case CK_ARRAY:
+        bad = array(sp, p, n, out);
+        break;
     case CK_TIME:
     case CK_TEXT:
     default:
         text(sp, p, n, out);
         break;
     }
+    return bad;
 }
 
 int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,

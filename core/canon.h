@@ -14,10 +14,11 @@
 #include "util.h"
 
 enum canon_kind { CK_TEXT, CK_INT, CK_NUM, CK_FLOAT, CK_BOOL, CK_DATE, CK_TS, CK_TIME,
-                  CK_UUID, CK_JSON, CK_BYTES };
+                  CK_UUID, CK_JSON, CK_BYTES, CK_ARRAY };
 
 struct canon_spec {
     enum canon_kind kind;
+    enum canon_kind elem;   /* CK_ARRAY: its elements' kind (the rules apply to each) */
     int pad;            /* char(n): trailing spaces do not count */
     int ci, trim, ignore;
     int round;          /* decimals to round to; -1: none */
@@ -32,8 +33,13 @@ void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind);
 
 /* Appends the canonical form of `c` to `out`. NULL gives *null = 1 and
  * nothing. A value that does not read as the kind keeps its bytes behind a
- * '?' (so it still equals only the same bytes). */
-void canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
+ * '?' (so it still equals only the same bytes) and returns -1, as does an
+ * array with such an element; else 0.
+ *
+ * An array (PostgreSQL's literal `{1,"a b",NULL,{2}}`, `[0:1]={…}` with its
+ * bounds, or a JSON array `[1, "a b", null]` as text) is written as a JSON
+ * array of its elements' canonical forms: ["1","a b",null,["2"]]. */
+int canon_value(const struct canon_spec *sp, const struct db_cell *c, struct sbuf *out,
                  int *null);
 /* Equal under the spec: same bytes, or within the tolerance. */
 int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anull,

@@ -192,6 +192,11 @@ static void add_column(struct cat_table *t, const char *name, const char *type, 
     col->name = xstrdup(name);
     col->type = xstrdup(type ? type : "");
     col->tclass = cat_classify(col->type);
+    if (col->tclass == TC_ARRAY) {
+        char *elem = xstrndup(col->type, strcspn(col->type, "["));
+        col->elem = cat_classify(elem);
+        free(elem);
+    }
     col->notnull = notnull;
     col->dflt = dup_or_null(dflt);
     col->pk = pk;
@@ -213,8 +218,10 @@ static void pg_column_row(struct loader *L, const struct db_batch *b, size_t r)
 {
     struct cat_table *t = table_of(L, cell(b, r, 0), cell(b, r, 1));
 
-    if (t)
-        add_column(t, cell(b, r, 2), cell(b, r, 3), truthy(cell(b, r, 4)), cell(b, r, 5), 0);
+    if (!t)
+        return;
+    add_column(t, cell(b, r, 2), cell(b, r, 3), truthy(cell(b, r, 4)), cell(b, r, 5), 0);
+    t->cols[t->ncols - 1].money = !strcmp(t->cols[t->ncols - 1].type, "money");
 }
 
 static struct cat_fk *fk_for(struct cat_table *t, const char *name, int *fresh)
@@ -689,8 +696,9 @@ const struct cat_column *cat_column(const struct cat_table *t, const char *name)
 enum cat_class cat_classify(const char *type)
 {
     static const struct { const char *word; enum cat_class c; } rules[] = {
-        /* most specific first: "timestamp with time zone" before "time" */
-        { "uuid", TC_UUID }, { "json", TC_JSON }, { "bool", TC_BOOL },
+        /* most specific first: "timestamp with time zone" before "time",
+         * int4range and daterange (text) before int and date */
+        { "range", TC_OTHER }, { "uuid", TC_UUID }, { "json", TC_JSON }, { "bool", TC_BOOL },
         { "interval", TC_OTHER }, { "point", TC_OTHER },
         { "timestamptz", TC_TIMESTAMPTZ }, { "timestamp with time zone", TC_TIMESTAMPTZ },
         { "timestamp", TC_TIMESTAMP }, { "datetime", TC_TIMESTAMP }, { "date", TC_DATE },
@@ -706,19 +714,21 @@ enum cat_class cat_classify(const char *type)
     for (i = 0; type[i] && i < sizeof low - 1; i++)
         low[i] = (char)tolower((unsigned char)type[i]);
     low[i] = '\0';
+    if (i >= 2 && low[i - 2] == '[' && low[i - 1] == ']')
+        return TC_ARRAY;
     for (i = 0; i < sizeof rules / sizeof *rules; i++)
         if (strstr(low, rules[i].word))
             return rules[i].c;
     return TC_OTHER;
 }
 
-const char *cat_class_name(enum cat_class c)
+char *cat_read_expr(const struct cat_column *c)
 {
-    static const char *const names[] = {
-        [TC_OTHER] = "other", [TC_INT] = "integer", [TC_FLOAT] = "float",
-        [TC_NUMERIC] = "numeric", [TC_BOOL] = "boolean", [TC_TEXT] = "text", [TC_BLOB] = "bytes",
-        [TC_DATE] = "date", [TC_TIME] = "time", [TC_TIMESTAMP] = "timestamp",
-        [TC_TIMESTAMPTZ] = "timestamptz", [TC_UUID] = "uuid", [TC_JSON] = "json",
-    };
-    return names[c];
+    char *q = db_quote_ident(c->name), *cast;
+
+    if (!c->money)
+        return q;
+    cast = xasprintf("%s::numeric", q);
+    free(q);
+    return cast;
 }

@@ -13,13 +13,15 @@
 
 /* A normalised type class, for comparing types across engines. */
 enum cat_class { TC_OTHER, TC_INT, TC_FLOAT, TC_NUMERIC, TC_BOOL, TC_TEXT, TC_BLOB, TC_DATE,
-                 TC_TIME, TC_TIMESTAMP, TC_TIMESTAMPTZ, TC_UUID, TC_JSON };
+                 TC_TIME, TC_TIMESTAMP, TC_TIMESTAMPTZ, TC_UUID, TC_JSON, TC_ARRAY };
 
 enum cat_count { COUNT_UNKNOWN, COUNT_EXACT, COUNT_ESTIMATE };
 
 struct cat_column {
     char *name, *type, *dflt;   /* type as declared; dflt NULL when none */
     enum cat_class tclass;
+    enum cat_class elem;        /* TC_ARRAY (PostgreSQL's "integer[]"): its elements' class */
+    int money;                  /* PostgreSQL's money: read as numeric (see cat_read_expr) */
     int notnull;
     int pk;                     /* position in the primary key, 1-based; 0 if not in it */
     char **allowed;             /* values an enum type or a CHECK (… IN …) accepts; */
@@ -88,7 +90,13 @@ const struct cat_table *cat_find(const struct catalog *c, const char *name);
 char *cat_sql_name(const struct cat_table *t);
 const struct cat_column *cat_column(const struct cat_table *t, const char *name);
 /* The class of a declared type, by SQLite's affinity rules and PostgreSQL names. */
+/* The class of a declared type: SQLite's affinity words ("INT", "CHAR"…) or
+ * PostgreSQL's format_type() names; "…[]" is TC_ARRAY (cat_classify of the
+ * rest is its elements'), ranges and anything unknown TC_OTHER. */
 enum cat_class cat_classify(const char *type);
-const char *cat_class_name(enum cat_class c);
+/* The column as a query reads it: its quoted name, and a PostgreSQL money
+ * value as the number it holds ("1234.50", not lc_monetary's "$1,234.50").
+ * The caller frees it. */
+char *cat_read_expr(const struct cat_column *c);
 
 #endif

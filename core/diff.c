@@ -56,7 +56,8 @@ struct side {
 
 struct field {
     char *source, *target;
-    char *expr;                 /* the transform, or the quoted column */
+    char *expr;                 /* the transform, or the column (cat_read_expr) */
+    char *texpr;                /* the target column (cat_read_expr) */
     int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
     struct canon_spec spec;
@@ -1017,7 +1018,8 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         f->target = xstrdup(tc);
         f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
         tf = sheet_get(s, i, SC_TRANSFORM);
-        f->expr = *tf ? xasprintf("(%s)", tf) : db_quote_ident(sc);
+        f->expr = *tf ? xasprintf("(%s)", tf) : cat_read_expr(scol);
+        f->texpr = cat_read_expr(tcol);
         j->nfields++;
     }
     /* the key, and the target column each key column is mapped to */
@@ -1042,10 +1044,14 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         j->key_names[k] = xstrdup(p->key[k]);
         j->tkey_names[k] = xstrdup(tk);
         canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
-        qs = db_quote_ident(p->key[k]);
-        qt = db_quote_ident(tk);
+        qs = cat_read_expr(cat_column(st, p->key[k]));
+        qt = cat_read_expr(cat_column(tt, tk));
         sbuf_printf(&ss, "%s%s", k ? ", " : "", qs);
         sbuf_printf(&ts, "%s%s", k ? ", " : "", qt);
+        free(qs);
+        free(qt);
+        qs = db_quote_ident(p->key[k]);
+        qt = db_quote_ident(tk);
         if (k) {
             sbuf_puts(&so, ", ");
             sbuf_puts(&to, ", ");
@@ -1066,21 +1072,18 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     }
     for (int i = 0, ncols = j->nkey; i < j->nfields; i++) {
         struct field *f = &j->fields[i];
-        char *qt;
         f->col = -1;
         for (int k = 0; k < j->nkey && f->col < 0; k++) {
-            char *qk = db_quote_ident(j->key_names[k]);
+            char *qk = cat_read_expr(cat_column(st, j->key_names[k]));
             if (!strcmp(f->expr, qk) && !strcmp(f->target, j->tkey_names[k]))
                 f->col = k;  /* the key column itself, untransformed: read it once */
             free(qk);
         }
         if (f->col >= 0)
             continue;
-        qt = db_quote_ident(f->target);
         sbuf_printf(&ss, "%s%s", ncols ? ", " : "", f->expr);
-        sbuf_printf(&ts, "%s%s", ncols ? ", " : "", qt);
+        sbuf_printf(&ts, "%s%s", ncols ? ", " : "", f->texpr);
         f->col = ncols++;
-        free(qt);
     }
     sbuf_printf(&ss, " FROM %s", sfrom);
     sbuf_printf(&ts, " FROM %s", tfrom);
@@ -1113,6 +1116,7 @@ static void job_free(struct job *j)
 {
     for (int i = 0; i < j->nfields; i++) {
         free(j->fields[i].source), free(j->fields[i].target), free(j->fields[i].expr);
+        free(j->fields[i].texpr);
         free(j->fields[i].rule);
     }
     free(j->fields);
@@ -1365,11 +1369,8 @@ static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int tar
     char *from = cat_sql_name(t);
 
     sbuf_puts(&b, "SELECT ");
-    for (int i = 0; i < f->j.nfields; i++) {
-        char *q = target ? db_quote_ident(f->j.fields[i].target) : NULL;
-        sbuf_printf(&b, "%s%s", i ? ", " : "", target ? q : f->j.fields[i].expr);
-        free(q);
-    }
+    for (int i = 0; i < f->j.nfields; i++)
+        sbuf_printf(&b, "%s%s", i ? ", " : "", target ? f->j.fields[i].texpr : f->j.fields[i].expr);
     sbuf_printf(&b, " FROM %s WHERE ", from);
     for (int k = 0, n = 0; k < f->j.nkey; k++) {  /* a NULL key part is looked for as such */
         char *q = db_quote_ident(target ? f->j.tkey_names[k] : f->j.key_names[k]);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "lint.h"
+#include "canon.h"
 #include "rule.h"
 #include "util.h"
 #include "value.h"
@@ -241,6 +242,8 @@ static void target_limits(struct check *k, enum url_kind engine)
         low[i] = (char)tolower((unsigned char)t[i]);
     low[i] = '\0';
     paren = strchr(low, '(');
+    if (k->tc->tclass == TC_ARRAY)  /* varchar(10)[]: the limits are its elements' */
+        return;
     if (strstr(low, "char") && paren)
         k->maxlen = strtol(paren + 1, NULL, 10);
     if (k->tc->tclass == TC_INT) {
@@ -271,6 +274,13 @@ static void keep(char **slot, const char *v, size_t len)
         *slot = example(v, len);
 }
 
+static void unparsed(struct check *k, const char *v, size_t len)
+{
+    if (k->nunparsed < 3)
+        k->unparsed_ex[k->nunparsed++] = example(v, len);
+    k->unparsed++;
+}
+
 static void measure(struct check *k, const struct db_cell *c)
 {
     const char *v = c->p;
@@ -297,9 +307,7 @@ static void measure(struct check *k, const struct db_cell *c)
     switch (k->tc->tclass) {
     case TC_INT:
         if (!val_int(v, &n)) {
-            if (k->nunparsed < 3)
-                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
-            k->unparsed++;
+            unparsed(k, v, c->len);
         } else if (n < k->lo || n > k->hi) {
             k->range++;
             keep(&k->range_example, v, c->len);
@@ -308,9 +316,7 @@ static void measure(struct check *k, const struct db_cell *c)
     case TC_NUMERIC:
     case TC_FLOAT:
         if (!val_decimal(v, &ints, &frac)) {
-            if (k->nunparsed < 3)
-                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
-            k->unparsed++;
+            unparsed(k, v, c->len);
         } else if (k->prec && ints > k->prec - k->scale) {
             k->range++;
             keep(&k->range_example, v, c->len);
@@ -321,23 +327,29 @@ static void measure(struct check *k, const struct db_cell *c)
         break;
     case TC_BOOL:
         if (!val_bool(v)) {
-            if (k->nunparsed < 3)
-                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
-            k->unparsed++;
+            unparsed(k, v, c->len);
         }
         break;
     case TC_DATE:
     case TC_TIMESTAMP:
     case TC_TIMESTAMPTZ:
         if (!(k->tc->tclass == TC_DATE ? val_date(v) : val_timestamp(v, &offset))) {
-            if (k->nunparsed < 3)
-                k->unparsed_ex[k->nunparsed++] = example(v, c->len);
-            k->unparsed++;
+            unparsed(k, v, c->len);
         } else if (k->tc->tclass == TC_TIMESTAMP && offset) {
             k->tz++;
             keep(&k->tz_example, v, c->len);
         }
         break;
+    case TC_ARRAY: {  /* an array whose elements read as theirs, as the diff reads it */
+        struct canon_spec sp;
+        struct sbuf out = { 0 };
+        int null;
+        canon_spec_for(&sp, k->tc, NULL);
+        if (canon_value(&sp, c, &out, &null) < 0)
+            unparsed(k, v, c->len);
+        sbuf_free(&out);
+        break;
+    }
     default:
         break;
     }
@@ -360,7 +372,8 @@ static void measure(struct check *k, const struct db_cell *c)
 static const char *type_word(enum cat_class c)
 {
     return c == TC_INT ? "an integer" : c == TC_BOOL ? "a boolean" : c == TC_DATE ? "a date"
-         : c == TC_TIMESTAMP || c == TC_TIMESTAMPTZ ? "a timestamp" : "a number";
+         : c == TC_TIMESTAMP || c == TC_TIMESTAMPTZ ? "a timestamp"
+         : c == TC_ARRAY ? "an array of its type" : "a number";
 }
 
 static void examples(struct lint_finding *f, char **ex, int n)
@@ -619,7 +632,7 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             k->sc = a.c;
             k->tc = b.c;
             k->has_transform = *tf != '\0';
-            k->expr = *tf ? xasprintf("(%s)", tf) : db_quote_ident(a.c->name);
+            k->expr = *tf ? xasprintf("(%s)", tf) : cat_read_expr(a.c);
             target_limits(k, tgt->kind);
         }
         if (j.n) {

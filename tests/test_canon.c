@@ -41,6 +41,25 @@ static int same(enum canon_kind kind, const char *rules_text, const char *a, enu
 
 #define EQ(k, r, a, ta, b, tb) assert_true(same(k, r, a, ta, b, tb))
 #define NE(k, r, a, ta, b, tb) assert_false(same(k, r, a, ta, b, tb))
+/* numeric[] arrays */
+#define EQA(a, b) assert_true(same_array(a, b))
+#define NEA(a, b) assert_false(same_array(a, b))
+
+static int same_array(const char *a, const char *b)
+{
+    struct canon_spec sp;
+    struct sbuf x = { 0 }, y = { 0 };
+    int nx, ny, eq;
+
+    canon_spec_kind(&sp, CK_ARRAY);
+    sp.elem = CK_NUM;
+    canon_value(&sp, &(struct db_cell){ a, strlen(a), DB_TEXT }, &x, &nx);
+    canon_value(&sp, &(struct db_cell){ b, strlen(b), DB_TEXT }, &y, &ny);
+    eq = canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny);
+    sbuf_free(&x);
+    sbuf_free(&y);
+    return eq;
+}
 
 static void test_numbers(void **state)
 {
@@ -183,6 +202,65 @@ static void test_forms(void **state)
     form_is(CK_INT, "", "7\0", 2, "?7\0", 3);
 }
 
+/* An array's form: a JSON array of its elements' forms, whether it came as
+ * PostgreSQL's literal or as JSON text; what is no array keeps its bytes. */
+static void array_is(enum canon_kind elem, const char *rules_text, const char *text,
+                     const char *expect, int rc)
+{
+    struct canon_spec sp;
+    struct rules rules;
+    struct sbuf out = { 0 };
+    char err[200];
+    int null;
+
+    assert_int_equal(rules_parse(rules_text, &rules, err, sizeof err), 0);
+    canon_spec_for(&sp, NULL, &rules);
+    rules_free(&rules);
+    sp.kind = CK_ARRAY;
+    sp.elem = elem;
+    assert_int_equal(canon_value(&sp, &(struct db_cell){ text, strlen(text), DB_TEXT }, &out, &null), rc);
+    assert_string_equal(out.s, expect);
+    sbuf_free(&out);
+}
+
+static void test_arrays(void **state)
+{
+    (void)state;
+    array_is(CK_NUM, "", "{1.10,2,NULL}", "[\"1.1\",\"2\",null]", 0);
+    array_is(CK_NUM, "", "[1.1, 2, null]", "[\"1.1\",\"2\",null]", 0);
+    array_is(CK_NUM, "", "{}", "[]", 0);
+    array_is(CK_NUM, "", " [ ] ", "[]", 0);
+    array_is(CK_INT, "", "{{1,2},{3,4}}", "[[\"1\",\"2\"],[\"3\",\"4\"]]", 0);
+    array_is(CK_INT, "", "[0:1]={1,2}", "[0:1]=[\"1\",\"2\"]", 0);  /* bounds count */
+    /* quoted elements, escapes, spaces, and "NULL" the text beside NULL the value */
+    array_is(CK_TEXT, "", "{\"a b\",\"c,d\",\"e\\\"f\",\" g \", h i ,\"NULL\",NULL,n\\ULL}",
+             "[\"a b\",\"c,d\",\"e\\\"f\",\" g \",\"h i\",\"NULL\",null,\"nULL\"]", 0);
+    array_is(CK_TEXT, "", "[\"a b\", \"c,d\", \"x=[1:2]\"]", "[\"a b\",\"c,d\",\"x=[1:2]\"]", 0);
+    array_is(CK_TEXT, "ci", "{ABC,Déjà}", "[\"abc\",\"déjà\"]", 0);  /* rules apply to each */
+    array_is(CK_TS, "", "{\"2021-01-01 00:00:00+00\",\"2021-01-01T02:00:00+02:00\"}",
+             "[\"1609459200000000\",\"1609459200000000\"]", 0);
+    array_is(CK_BOOL, "", "[true,false]", "[\"1\",\"0\"]", 0);
+    array_is(CK_BOOL, "", "{t,f}", "[\"1\",\"0\"]", 0);
+    /* an element that does not read as its kind: kept, and said */
+    array_is(CK_INT, "", "{1,x}", "[\"1\",\"?x\"]", -1);
+    /* no array at all: its bytes */
+    array_is(CK_INT, "", "1,2", "?1,2", -1);
+    array_is(CK_INT, "", "{1,2", "?{1,2", -1);
+    array_is(CK_INT, "", "{1,,2}", "?{1,,2}", -1);
+    array_is(CK_INT, "", "{1,2}x", "?{1,2}x", -1);
+    array_is(CK_INT, "", "[1,2", "?[1,2", -1);
+    array_is(CK_INT, "", "{\"1}", "?{\"1}", -1);
+    array_is(CK_INT, "", "{{{{{{{1}}}}}}}", "?{{{{{{{1}}}}}}}", -1);  /* 7 dimensions */
+    array_is(CK_INT, "", "[a:1]={1}", "?[a:1]={1}", -1);
+    array_is(CK_INT, "", "[0:1]=[1,2]", "?[0:1]=[1,2]", -1);
+    /* the same values, the forms of two engines; no element runs into another */
+    EQA("{1.10,2}", "[1.1,2.0]");
+    NEA("{1.1,2}", "{1.12}");
+    NEA("{\"1,2\"}", "{1,2}");
+    NEA("{NULL}", "{\"NULL\"}");
+    NEA("{1,2}", "{2,1}");
+}
+
 /* Canonical integers, as int_format writes them (SQLite's integers too). */
 static void test_int_format(void **state)
 {
@@ -298,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_other_types),
         cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_int_format),
         cmocka_unit_test(test_binary_numbers),
         cmocka_unit_test(test_key_order),
