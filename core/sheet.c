@@ -53,12 +53,15 @@ static int parse_record(const struct sheet *s, const char *rec, size_t len, int 
         csv_fini(&p, on_field, NULL, f) != 0) {
         size_t at = f->n;  /* fields parsed before the bad one */
         const char *col = s->header && (int)at < s->ncols ? s->header[at] : NULL;
+        /* libcsv's "error parsing data while strict checking enabled" */
+        const char *why = csv_error(&p) == CSV_EPARSE ?
+            "a quote inside a field that is not quoted, or text after a quoted field's closing "
+            "quote: quote the whole field and double each quote inside it (\"x\"\"y\")" :
+            csv_strerror(csv_error(&p));
         if (col)
-            rc = err_set(e, ERR_INPUT, "%s:%d: column %s: %s", s->path, line, col,
-                         csv_strerror(csv_error(&p)));
+            rc = err_set(e, ERR_INPUT, "%s:%d: column %s: %s", s->path, line, col, why);
         else
-            rc = err_set(e, ERR_INPUT, "%s:%d: field %zu: %s", s->path, line, at + 1,
-                         csv_strerror(csv_error(&p)));
+            rc = err_set(e, ERR_INPUT, "%s:%d: field %zu: %s", s->path, line, at + 1, why);
     }
     csv_free(&p);
     return rc;
@@ -190,8 +193,11 @@ int sheet_load(const char *path, struct sheet *s, struct err *e)
             s->raw_header = xstrndup(text + start, end - start);
             map_columns(s);
             if (s->col[SC_SOURCE] < 0 || s->col[SC_TARGET] < 0) {
+                const char *h = s->ncols ? s->header[0] : "nothing";
                 err_set(e, ERR_INPUT, "%s:%d: the header row must name the columns source and "
-                        "target (it has: %s…)", path, rline, s->ncols ? s->header[0] : "nothing");
+                        "target (it has: %s…)%s", path, rline, h,
+                        s->ncols == 1 && strchr(h, ';') ? "; its fields are separated by ';' "
+                        "(a spreadsheet's export in some locales): save it as comma-separated" : "");
                 goto bad;
             }
             first = 0;

@@ -119,10 +119,17 @@ static const struct { const char *text, *msg; } bad[] = {
     { "source,target\na.b,c.d\n\"open,x\n", "3: a quoted field is not closed before the end of "
       "the file" },
     { "source,target,note\na.b,c.d\n", "2: 2 fields, but the header has 3" },
-    { "source,target,note\na.b,c.d,x\"y\n", "2: column note: error parsing data while strict "
-      "checking enabled" },
+    { "source,target,note\na.b,c.d,x\"y\n", "2: column note: a quote inside a field that is "
+      "not quoted, or text after a quoted field's closing quote: quote the whole field and "
+      "double each quote inside it (\"x\"\"y\")" },
+    { "source,target,note\na.b,\"c.d\"x,y\n", "2: column target: a quote inside a field that is "
+      "not quoted, or text after a quoted field's closing quote: quote the whole field and "
+      "double each quote inside it (\"x\"\"y\")" },
     { "src,tgt\na,b\n", "1: the header row must name the columns source and target (it has: "
       "src…)" },
+    { "source;target;note\na.b;c.d;x\n", "1: the header row must name the columns source and "
+      "target (it has: source;target;note…); its fields are separated by ';' (a spreadsheet's "
+      "export in some locales): save it as comma-separated" },
     { "", "1: the sheet is empty: it needs a header row "
       "(source,target,transform,owner,rule,status,reviewer,reviewed_at,note)" },
 };
