@@ -198,44 +198,74 @@ static int digits_at(const char *s, int n)
     return v;
 }
 
+/* HH:MM[:SS[.ffffff]] at p (checked by val_time or val_timestamp): the
+ * microseconds since midnight (digits past the sixth of a second cut);
+ * *end points after it. */
+static int64_t time_us(const char *p, const char **end)
+{
+    int64_t frac = 0;
+    int h = digits_at(p, 2), mi = digits_at(p + 3, 2), sec = 0;
+
+    p += 5;
+    if (*p == ':') {
+        sec = digits_at(p + 1, 2);
+        p += 3;
+        if (*p == '.') {
+            int n = 0;
+            for (p++; isdigit((unsigned char)*p); p++, n++)
+                if (n < 6)
+                    frac = frac * 10 + (*p - '0');
+            for (; n < 6; n++)
+                frac *= 10;
+        }
+    }
+    *end = p;
+    return (h * INT64_C(3600) + mi * 60 + sec) * INT64_C(1000000) + frac;
+}
+
+/* The zone at p (checked): Z, ±HH[[:]MM] or nothing, in minutes east of UTC. */
+static int zone_minutes(const char *p)
+{
+    const char *z = p + 3;
+
+    if (*p != '+' && *p != '-')
+        return 0;
+    if (*z == ':')
+        z++;
+    return (*p == '-' ? -1 : 1) * (digits_at(p + 1, 2) * 60 + (*z ? digits_at(z, 2) : 0));
+}
+
 /* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC); canon.h. */
 int canon_timestamp_us(const char *s, int64_t *out)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, offset;
-    int64_t frac = 0;
-    const char *p;
+    int64_t us = 0;
+    const char *p = s + 10;
+    int offset;
 
     if (!val_timestamp(s, &offset))
         return -1;
-    y = digits_at(s, 4);
-    mo = digits_at(s + 5, 2);
-    d = digits_at(s + 8, 2);
-    p = s + 10;
-    if (*p == ' ' || *p == 'T') {
-        h = digits_at(p + 1, 2);
-        mi = digits_at(p + 4, 2);
-        p += 6;
-        if (*p == ':') {
-            sec = digits_at(p + 1, 2);
-            p += 3;
-            if (*p == '.') {
-                int n = 0;
-                for (p++; isdigit((unsigned char)*p); p++, n++)
-                    if (n < 6)
-                        frac = frac * 10 + (*p - '0');
-                for (; n < 6; n++)
-                    frac *= 10;
-            }
-        }
-    }
-    if (*p == '+' || *p == '-') {  /* ±HH[[:]MM], checked by val_timestamp */
-        const char *z = p + 3;
-        if (*z == ':')
-            z++;
-        off = (*p == '-' ? -1 : 1) * (digits_at(p + 1, 2) * 60 + (*z ? digits_at(z, 2) : 0));
-    }
-    *out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off * 60) *
-           INT64_C(1000000) + frac;
+    if (*p == ' ' || *p == 'T')
+        us = time_us(p + 1, &p);
+    *out = (days_from_civil(digits_at(s, 4), digits_at(s + 5, 2), digits_at(s + 8, 2)) * 86400 -
+            zone_minutes(p) * 60) * INT64_C(1000000) + us;
+    return 0;
+}
+
+/* A time of day: its microseconds since midnight in 11 digits (so that the
+ * bytes sort as the times), in the spec's unit, then its zone when it has
+ * one other than UTC (+0200): 10:00 = 10:00:00.000 = 10:00:00Z; 12:00+02 is
+ * not 10:00, as PostgreSQL's timetz says. */
+static int time_form(const struct canon_spec *sp, const char *p, struct sbuf *out)
+{
+    int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1, us;
+    int offset, z;
+
+    if (!val_time(p, &offset))
+        return -1;
+    us = time_us(p, &p);
+    sbuf_printf(out, "%011lld", (long long)(us - us % unit));
+    if ((z = zone_minutes(p)))
+        sbuf_printf(out, "%c%02d%02d", z < 0 ? '-' : '+', abs(z) / 60, abs(z) % 60);
     return 0;
 }
 
@@ -546,12 +576,12 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     /* the common cases: the value is already as we want it */
     if ((sp->kind == CK_INT && canonical_int(p, n)) ||
         ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
-        ((sp->kind == CK_TEXT || sp->kind == CK_TIME) && !sp->ci && !sp->trim && !sp->pad)) {
+        (sp->kind == CK_TEXT && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);
         return 0;
     }
     /* the parsers below read C strings: text with a NUL inside is no number */
-    if (sp->kind != CK_TEXT && sp->kind != CK_TIME && sp->kind != CK_BYTES &&
+    if (sp->kind != CK_TEXT && sp->kind != CK_BYTES &&
         sp->kind != CK_JSON && memchr(p, '\0', n))
         return raw(out, p, n);
     switch (sp->kind) {
@@ -632,6 +662,9 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         bad = array(sp, p, n, out);
         break;
     case CK_TIME:
+        if (time_form(sp, p, out) < 0)
+            bad = raw(out, p, n);
+        break;
     case CK_TEXT:
     default:
         text(sp, p, n, out);

@@ -340,6 +340,10 @@ static void measure(struct check *k, const struct db_cell *c)
             keep(&k->tz_example, v, c->len);
         }
         break;
+    case TC_TIME:
+        if (!val_time(v, &offset))
+            unparsed(k, v, c->len);
+        break;
     case TC_ARRAY: {  /* an array whose elements read as theirs, as the diff reads it */
         struct canon_spec sp;
         struct sbuf out = { 0 };
@@ -373,7 +377,7 @@ static const char *type_word(enum cat_class c)
 {
     return c == TC_INT ? "an integer" : c == TC_BOOL ? "a boolean" : c == TC_DATE ? "a date"
          : c == TC_TIMESTAMP || c == TC_TIMESTAMPTZ ? "a timestamp"
-         : c == TC_ARRAY ? "an array of its type" : "a number";
+         : c == TC_TIME ? "a time" : c == TC_ARRAY ? "an array of its type" : "a number";
 }
 
 static void examples(struct lint_finding *f, char **ex, int n)

@@ -87,31 +87,31 @@ int val_date(const char *s)
     return strlen(s) == 10 && date_at(s);
 }
 
-int val_timestamp(const char *s, int *offset)
+/* HH:MM[:SS[.fff]][Z|±HH[:MM]] at p, to the end of the string (24:00:00 is
+ * the end of a day, as PostgreSQL writes it). */
+static int time_at(const char *p, int *offset)
 {
-    const char *p = s + 10;
+    int h, m, sec = 0, frac = 0;
 
-    *offset = 0;
-    if (!date_at(s))  /* stops at the first character that does not fit */
+    if (!digits(p, 2) || p[2] != ':' || !digits(p + 3, 2))
         return 0;
-    if (!*p)
-        return 1;
-    if ((*p != ' ' && *p != 'T') || !digits(p + 1, 2) || p[3] != ':' || !digits(p + 4, 2))
-        return 0;
-    if (p[1] > '2' || (p[4] > '5'))
-        return 0;
-    p += 6;
+    h = (p[0] - '0') * 10 + p[1] - '0';
+    m = (p[3] - '0') * 10 + p[4] - '0';
+    p += 5;
     if (*p == ':') {
-        if (!digits(p + 1, 2) || p[1] > '6')
+        if (!digits(p + 1, 2))
             return 0;
+        sec = (p[1] - '0') * 10 + p[2] - '0';
         p += 3;
         if (*p == '.') {
             if (!isdigit((unsigned char)p[1]))
                 return 0;
             for (p++; isdigit((unsigned char)*p); p++)
-                ;
+                frac |= *p != '0';
         }
     }
+    if (h > 24 || m > 59 || sec > 60 || (h == 24 && (m || sec || frac)))
+        return 0;
     if (*p == 'Z')
         return p[1] == '\0';
     if (*p == '+' || *p == '-') {
@@ -127,6 +127,24 @@ int val_timestamp(const char *s, int *offset)
         return 1;
     }
     return *p == '\0';
+}
+
+int val_timestamp(const char *s, int *offset)
+{
+    const char *p = s + 10;
+
+    *offset = 0;
+    if (!date_at(s))  /* stops at the first character that does not fit */
+        return 0;
+    if (!*p)
+        return 1;
+    return (*p == ' ' || *p == 'T') && time_at(p + 1, offset);
+}
+
+int val_time(const char *s, int *offset)
+{
+    *offset = 0;
+    return time_at(s, offset);
 }
 
 size_t val_chars(const char *s, size_t len)

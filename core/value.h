@@ -18,6 +18,8 @@ int val_date(const char *s);
 /* YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|±HH[:MM]]; *offset says whether a zone
  * other than UTC was given. */
 int val_timestamp(const char *s, int *offset);
+/* HH:MM[:SS[.fff]][Z|±HH[:MM]] (24:00:00 the end of a day); *offset as above. */
+int val_time(const char *s, int *offset);
 /* Characters in UTF-8 text. */
 size_t val_chars(const char *s, size_t len);
 

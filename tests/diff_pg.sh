@@ -408,6 +408,28 @@ check "… an element that is no integer, and text that is no array: lint names 
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
 cd ..
 
+# --- times of day: SQLite's text in its forms ('10:00', '10:00:00.500', 'Z') against
+# PostgreSQL's time and timetz, as times, not as text
+createdb times || exit 99
+psql -X -q -d times -c "CREATE TABLE t (id int PRIMARY KEY, opens time, closes time(3), local timetz)" \
+    -c "INSERT INTO t VALUES (1, '10:00', '18:30:00.5', '09:00+02'), (2, '00:00', '24:00', '23:59:59.999999+05:30'),
+        (3, '07:15:30', '12:00', '12:00+00')"
+sqlite3 times.db "CREATE TABLE t (id INTEGER PRIMARY KEY, opens TEXT, closes TEXT, local TEXT);
+    INSERT INTO t VALUES (1, '10:00', '18:30:00.500', '09:00:00+02:00'), (2, '00:00:00', '24:00:00',
+        '23:59:59.999999+0530'), (3, '07:15:30.000', '12:00:00', '12:00Z')"
+clean_pair times sqlite:../times.db dbname=times "SQLite → PostgreSQL times of day in other forms: clean"
+psql -X -q -d times -c "UPDATE t SET opens = '10:00:01' WHERE id = 1; UPDATE t SET local = '12:00+01' WHERE id = 3"
+sqlite3 ../times.db "UPDATE t SET closes = '9:00' WHERE id = 2"
+"$bin" diff --ndjson >run.ndjson
+lines run.ndjson >actual.txt
+printf '%s\n' "t changed id=1 opens:10:00->10:00:01" "t changed id=2 closes:9:00->24:00:00" \
+    "t changed id=3 local:12:00Z->12:00:00+01" >expected.txt
+same "… then exactly a second later, another zone, and text that is no time" expected.txt actual.txt
+"$bin" map lint --json >lint.json
+check "… which lint names" "not_parsable t.closes 1 rows will not read as a time for t.closes (time(3) without time zone)" \
+    "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
+cd ..
+
 # --- keys that repeat or come out of order: reported, never hidden -------------------
 sqlite3 dups.db "CREATE TABLE d (k INTEGER, v TEXT);
     INSERT INTO d VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e');

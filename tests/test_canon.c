@@ -128,6 +128,21 @@ static void test_times(void **state)
     NE(CK_DATE, "", "2021-03-04", DB_TEXT, "2021-03-05", DB_TEXT);
     NE(CK_TS, "", "yesterday", DB_TEXT, "2021-01-01", DB_TEXT);
     EQ(CK_TS, "", "yesterday", DB_TEXT, "yesterday", DB_TEXT);  /* unreadable: its bytes */
+    NE(CK_TS, "", "2021-01-01 25:00:00", DB_TEXT, "2021-01-02 01:00:00", DB_TEXT);  /* no hour 25 */
+    /* times of day: SQLite's text in its forms against PostgreSQL's time and timetz */
+    EQ(CK_TIME, "", "10:00", DB_TEXT, "10:00:00", DB_TEXT);
+    EQ(CK_TIME, "", "10:00:00.500", DB_TEXT, "10:00:00.5", DB_TEXT);
+    EQ(CK_TIME, "", "10:00:00Z", DB_TEXT, "10:00:00+00", DB_TEXT);
+    EQ(CK_TIME, "", "10:00:00", DB_TEXT, "10:00:00+00:00", DB_TEXT);   /* no zone is UTC */
+    EQ(CK_TIME, "", "12:30:00+05:30", DB_TEXT, "12:30:00+0530", DB_TEXT);
+    EQ(CK_TIME, "", "24:00:00", DB_TEXT, "24:00", DB_TEXT);
+    NE(CK_TIME, "", "12:00:00+02", DB_TEXT, "10:00:00", DB_TEXT);   /* as timetz: not equal */
+    NE(CK_TIME, "", "10:00:00.5", DB_TEXT, "10:00:00", DB_TEXT);
+    NE(CK_TIME, "", "10:00:00", DB_TEXT, "10:00:01", DB_TEXT);
+    EQ(CK_TIME, "ts:s", "10:00:00.999", DB_TEXT, "10:00:00", DB_TEXT);
+    NE(CK_TIME, "ts:ms", "10:00:00.001", DB_TEXT, "10:00:00", DB_TEXT);
+    NE(CK_TIME, "", "24:00:01", DB_TEXT, "00:00:01", DB_TEXT);
+    NE(CK_TIME, "", "9:00", DB_TEXT, "09:00", DB_TEXT);  /* no time: its bytes */
 }
 
 static void test_other_types(void **state)
@@ -197,6 +212,12 @@ static void test_forms(void **state)
     FORM(CK_TS, "", "1970-01-01 00:00:00-0130", "5400000000");
     FORM(CK_TS, "", "2021", "?2021");                        /* too short: its bytes */
     FORM(CK_DATE, "", "2021-03-04 10:00", "2021-03-04");
+    FORM(CK_TIME, "", "10:00", "36000000000");
+    FORM(CK_TIME, "", "00:00:00.000001", "00000000001");
+    FORM(CK_TIME, "", "24:00:00", "86400000000");
+    FORM(CK_TIME, "", "10:00:00-05:30", "36000000000-0530");
+    FORM(CK_TIME, "", "10:00:00+00", "36000000000");
+    FORM(CK_TIME, "", "25:00", "?25:00");
     /* a NUL inside is no number, even when the bytes before it are one */
     form_is(CK_NUM, "", "12\0x", 4, "?12\0x", 5);
     form_is(CK_INT, "", "7\0", 2, "?7\0", 3);
@@ -354,6 +375,17 @@ static void test_key_order(void **state)
     assert_true(canon_compare(&t, "z", 1, "\xc3\xa9", 2) < 0); /* é after z */
     assert_true(canon_compare(&t, "ab", 2, "abc", 3) < 0);
     assert_int_equal(canon_compare(&t, "ab", 2, "ab", 2), 0);
+    {   /* times: in 11 digits, their bytes sort as they do */
+        struct canon_spec tm;
+        struct sbuf a = { 0 }, b = { 0 };
+        int na, nb;
+        canon_spec_kind(&tm, CK_TIME);
+        canon_value(&tm, &(struct db_cell){ "09:59:59.9", 10, DB_TEXT }, &a, &na);
+        canon_value(&tm, &(struct db_cell){ "10:00", 5, DB_TEXT }, &b, &nb);
+        assert_true(canon_compare(&tm, a.s, a.len, b.s, b.len) < 0);
+        sbuf_free(&a);
+        sbuf_free(&b);
+    }
     {   /* every numeric kind by value, in its canonical form */
         static const enum canon_kind kinds[] = { CK_NUM, CK_FLOAT };
         for (size_t k = 0; k < 2; k++) {
