@@ -344,6 +344,29 @@ static void put_ts(const struct canon_spec *sp, int64_t us, struct sbuf *out)
     sbuf_add(out, b, (size_t)int_format(b, us / unit - (us % unit < 0)));
 }
 
+/* JSON with every number that is whole written as an integer (jsonb's
+ * equality: {"a": 1.0} = {"a": 1}, 1e2 = 100); takes `j` and returns it or
+ * its replacement. */
+static json_t *json_whole_numbers(json_t *j)
+{
+    if (json_is_real(j)) {
+        double r = json_real_value(j);
+        if (r == floor(r) && fabs(r) < 9.2e18) {
+            json_decref(j);
+            return json_integer((json_int_t)r);
+        }
+    } else if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++)
+            json_array_set_new(j, i, json_whole_numbers(json_incref(json_array_get(j, i))));
+    } else if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v)
+            json_object_set_new(j, k, json_whole_numbers(json_incref(v)));
+    }
+    return j;
+}
+
 /* --- arrays ------------------------------------------------------------------------ */
 
 struct array {
@@ -640,7 +663,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     }
     case CK_JSON: {
         json_error_t je;
-        json_t *j = json_loadb(p, n, JSON_DECODE_ANY, &je);
+        json_t *j = json_whole_numbers(json_loadb(p, n, JSON_DECODE_ANY, &je));
         char *dump = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         if (dump)
             sbuf_puts(out, dump);

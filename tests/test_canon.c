@@ -154,6 +154,12 @@ static void test_other_types(void **state)
        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12", DB_TEXT);
     EQ(CK_JSON, "", "{\"b\": 1, \"a\": [1, 2]}", DB_TEXT, "{\"a\":[1,2],\"b\":1}", DB_TEXT);
     NE(CK_JSON, "", "{\"a\":[1,2]}", DB_TEXT, "{\"a\":[2,1]}", DB_TEXT);
+    /* numbers by value, as jsonb compares them */
+    EQ(CK_JSON, "", "{\"a\": 1.0, \"b\": [1e2, -0.0]}", DB_TEXT, "{\"b\":[100,0],\"a\":1}", DB_TEXT);
+    EQ(CK_JSON, "", "{\"a\": 0.10}", DB_TEXT, "{\"a\": 0.1}", DB_TEXT);
+    EQ(CK_JSON, "", "2.0", DB_TEXT, "2", DB_TEXT);
+    NE(CK_JSON, "", "{\"a\": 1.5}", DB_TEXT, "{\"a\": 1}", DB_TEXT);
+    NE(CK_JSON, "", "{\"a\": \"1\"}", DB_TEXT, "{\"a\": 1}", DB_TEXT);
     EQ(CK_BYTES, "", "\\x0aff", DB_TEXT,
        "\x0a\xff", DB_BLOB);  /* PostgreSQL bytea text vs SQLite BLOB */
     NE(CK_BYTES, "", "\\x0afe", DB_TEXT, "\x0a\xff", DB_BLOB);
