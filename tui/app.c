@@ -236,8 +236,12 @@ static void draw_header(void)
              phase, every, g0, g1, clock);
     rw = draw_width(right);
     x = COLS - rw > 0 ? COLS - rw : 0;
-    draw_textf(0, 0, x - 1, ROLE_HEADER, " cutover %s %s %s %s %s %s", tui_g->dot, d->plan->name,
-               tui_g->dot, d->masked[0], tui_g->arrow, d->masked[1]);
+    {
+        char left[1024];
+        snprintf(left, sizeof left, " cutover %s %s %s %s %s %s", tui_g->dot, d->plan->name,
+                 tui_g->dot, d->masked[0], tui_g->arrow, d->masked[1]);
+        draw_clip(0, 0, x - 1, ROLE_HEADER, left);
+    }
     /* pieces of the right side in their own styles */
     if (d->paused)
         x += draw_text(0, x, COLS - x, ROLE_BANNER, "PAUSED") + 2;

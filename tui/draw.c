@@ -149,6 +149,18 @@ int draw_text(int y, int x, int w, enum theme_role r, const char *s)
     return cols;
 }
 
+int draw_clip(int y, int x, int w, enum theme_role r, const char *s)
+{
+    int ew = draw_width(tui_g->ellipsis), used;
+
+    if (w > COLS - x)
+        w = COLS - x;
+    if (w <= ew || draw_width(s) <= w)
+        return draw_text(y, x, w, r, s);
+    used = draw_text(y, x, w - ew, r, s);
+    return used + draw_text(y, x + used, ew, r, tui_g->ellipsis);
+}
+
 int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
 {
     char buf[1024];

@@ -53,6 +53,9 @@ attr_t draw_attr(enum theme_role r);
 int draw_text(int y, int x, int w, enum theme_role r, const char *s);
 int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* As draw_text, but text cut short ends in the ellipsis glyph: a value, a
+ * name or a URL is never shown cut without a sign of it. */
+int draw_clip(int y, int x, int w, enum theme_role r, const char *s);
 /* Display width of UTF-8 text (invalid bytes count as one column). */
 int draw_width(const char *s);
 /* Copies `s` into buf cut or padded with spaces to exactly `w` display

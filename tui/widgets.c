@@ -261,9 +261,9 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
             cell_of(t, row, c, buf, sizeof buf);
             if (t->cols[c].right) {
                 int bw = draw_width(buf);
-                draw_text(y, x + (bw < w - 1 ? w - 1 - bw : 0), w - 1, role, buf);
+                draw_clip(y, x + (bw < w - 1 ? w - 1 - bw : 0), w - 1, role, buf);
             } else {
-                draw_text(y, x, w - 1, role, buf);
+                draw_clip(y, x, w - 1, role, buf);
             }
             x += w;
         }
@@ -311,7 +311,7 @@ void view_draw(struct tui_view *v, struct rect r)
     if (v->top > (int)v->n - r.h)
         v->top = (int)v->n - r.h > 0 ? (int)v->n - r.h : 0;
     for (int i = 0; i < r.h && v->top + i < (int)v->n; i++)
-        draw_text(r.y + i, r.x, r.w, v->roles[v->top + i], v->lines[v->top + i]);
+        draw_clip(r.y + i, r.x, r.w, v->roles[v->top + i], v->lines[v->top + i]);
 }
 
 int view_key(struct tui_view *v, int key, int page)
