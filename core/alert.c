@@ -123,7 +123,7 @@ static void announce(alerter_t *a, const struct plan_limit *l, const struct rule
                           (json_int_t)s->id, "state", state, "metric", l->name, "level",
                           level_names[level], "value", value, "threshold", threshold, "unit",
                           plan_unit_name(l->unit), "session", (json_int_t)a->session);
-    char *text = json_dumps(j, JSON_COMPACT), detail[200], hv[32], ht[32];
+    char *text = jsonx_dumps(j, JSON_COMPACT), detail[200], hv[32], ht[32];
     struct err e = { 0 };
 
     snprintf(detail, sizeof detail, "%s %s %s: %s (level %s)", l->name, level_names[level],

@@ -20,6 +20,7 @@ void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind)
     memset(sp, 0, sizeof *sp);
     sp->kind = kind;
     sp->round = -1;
+    sp->scale = -1;
     sp->tolerance = -1;
 }
 
@@ -39,6 +40,8 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
     if (target && target->tclass == TC_ARRAY)
         sp->elem = by_class[target->elem];
     if (target) {
+        sp->scale = target->scale;
+        sp->single = target->single;
         for (i = 0; target->type[i] && i < sizeof low - 1; i++)
             low[i] = (char)tolower((unsigned char)target->type[i]);
         low[i] = '\0';
@@ -558,6 +561,25 @@ not_array:
     return raw(out, p, n);
 }
 
+/* The number `p` as PostgreSQL writes a real holding it: the fewest digits
+ * that read back as the same float ("3.1415927" for 3.14159265358979), into
+ * buf (DB_CELL_TEXT_MAX); 0 when `p` is no number. */
+static int single_precision(const char *p, char *buf)
+{
+    char *end;
+    double d = strtod(p, &end);
+    float f = (float)d;
+
+    if (end == p || *end || isnan(d) || isinf(f))
+        return 0;
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, DB_CELL_TEXT_MAX, "%.*g", digits, (double)f);
+        if (strtof(buf, NULL) == f)
+            return 1;
+    }
+    return 1;
+}
+
 /* The microseconds since 2000 (PostgreSQL's epoch) where the years that
  * canon_timestamp_us() reads begin (0001) and end (after 9999). */
 #define PG_YEAR1_US (INT64_C(-730119) * 86400 * 1000000)
@@ -572,7 +594,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     const char *p;
     size_t n;
     int64_t v;
-    int bad = 0;
+    int bad = 0, round = sp->round;
 
     *null = !cell->p;
     if (!cell->p)
@@ -596,9 +618,17 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     n = c->len;
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT)
         return raw(out, p, n);
+    if (sp->kind == CK_NUM || sp->kind == CK_FLOAT) {
+        /* a float has digits past what it holds (0.1 + 0.2): the target's
+         * numeric(p,s) rounds it to its scale, and its real to single precision */
+        if (sp->round < 0 && sp->scale >= 0 && (cell->type == DB_FLOAT || cell->type == DB_REAL64))
+            round = sp->scale;
+        if (sp->single && single_precision(p, num))
+            p = num, n = strlen(num);
+    }
     /* the common cases: the value is already as we want it */
     if ((sp->kind == CK_INT && canonical_int(p, n)) ||
-        ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, sp->round)) ||
+        ((sp->kind == CK_NUM || sp->kind == CK_FLOAT) && canonical_decimal(p, n, round)) ||
         (sp->kind == CK_TEXT && !sp->ci && !sp->trim && !sp->pad)) {
         sbuf_add(out, p, n);
         return 0;
@@ -628,7 +658,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
              !strcasecmp(p, "-infinity") || !strcasecmp(p, "inf") || !strcasecmp(p, "-inf")))
             sbuf_puts(out, p[0] == 'N' || p[0] == 'n' ? "NaN"  /* NaN equals NaN here */
                            : p[0] == '-' ? "-Infinity" : "Infinity");
-        else if (decimal(p, out, sp->round) < 0)
+        else if (decimal(p, out, round) < 0)
             bad = raw(out, p, n);
         break;
     case CK_BOOL:

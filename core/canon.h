@@ -22,6 +22,8 @@ struct canon_spec {
     int pad;            /* char(n): trailing spaces do not count */
     int ci, trim, ignore;
     int round;          /* decimals to round to; -1: none */
+    int scale;          /* a float is rounded to the target's numeric(p,s) scale; -1: none */
+    int single;         /* numbers at single precision (the target is PostgreSQL's real) */
     double tolerance;   /* numbers closer than this are equal; < 0: none */
     int ts_unit;        /* timestamps compared to 1 (s) or 1000 (ms) per second; 0: µs */
 };

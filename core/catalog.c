@@ -192,6 +192,7 @@ static void add_column(struct cat_table *t, const char *name, const char *type, 
     col->name = xstrdup(name);
     col->type = xstrdup(type ? type : "");
     col->tclass = cat_classify(col->type);
+    col->scale = -1;
     if (col->tclass == TC_ARRAY) {
         char *elem = xstrndup(col->type, strcspn(col->type, "["));
         col->elem = cat_classify(elem);
@@ -217,11 +218,16 @@ static void pg_table_row(struct loader *L, const struct db_batch *b, size_t r)
 static void pg_column_row(struct loader *L, const struct db_batch *b, size_t r)
 {
     struct cat_table *t = table_of(L, cell(b, r, 0), cell(b, r, 1));
+    struct cat_column *c;
 
     if (!t)
         return;
     add_column(t, cell(b, r, 2), cell(b, r, 3), truthy(cell(b, r, 4)), cell(b, r, 5), 0);
-    t->cols[t->ncols - 1].money = !strcmp(t->cols[t->ncols - 1].type, "money");
+    c = &t->cols[t->ncols - 1];
+    c->money = !strcmp(c->type, "money");
+    c->single = !strcmp(c->type, "real");
+    if (!strncmp(c->type, "numeric(", 8) && strchr(c->type, ','))  /* format_type's numeric(10,2) */
+        c->scale = atoi(strchr(c->type, ',') + 1);
 }
 
 static struct cat_fk *fk_for(struct cat_table *t, const char *name, int *fresh)

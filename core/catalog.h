@@ -22,6 +22,8 @@ struct cat_column {
     enum cat_class tclass;
     enum cat_class elem;        /* TC_ARRAY (PostgreSQL's "integer[]"): its elements' class */
     int money;                  /* PostgreSQL's money: read as numeric (see cat_read_expr) */
+    int scale;                  /* PostgreSQL's numeric(p,s): s, which it rounds to; else -1 */
+    int single;                 /* PostgreSQL's real (float4): single precision */
     int notnull;
     int pk;                     /* position in the primary key, 1-based; 0 if not in it */
     char **allowed;             /* values an enum type or a CHECK (… IN …) accepts; */

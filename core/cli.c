@@ -323,7 +323,7 @@ static int load_plan_and_catalogs(const char *path, const struct cat_opts *co, s
 
 static void print_json(json_t *doc)
 {
-    json_dumpf(doc, stdout, JSON_INDENT(2));
+    jsonx_dumpf(doc, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
     json_decref(doc);
 }
@@ -775,7 +775,7 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
     }
     if (r->in_table++ >= limit)
         return;
-    json_dumpf(o, r->o.ndjson ? stdout : r->listed,
+    jsonx_dumpf(o, r->o.ndjson ? stdout : r->listed,
                r->o.json ? JSON_INDENT(2) : JSON_COMPACT);
     fputc('\n', r->o.ndjson ? stdout : r->listed);
 }
@@ -785,7 +785,7 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
  * '{' begins a discrepancy (nested braces are indented). */
 static void print_json_listed(json_t *summary, FILE *listed)
 {
-    char *head = json_dumps(summary, JSON_INDENT(2)), *line = NULL;
+    char *head = jsonx_dumps(summary, JSON_INDENT(2)), *line = NULL;
     size_t cap = 0;
     ssize_t n;
     int first = 1;
@@ -865,8 +865,8 @@ static void print_summary(json_t *s, FILE *listed)
                jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
                jstr(v, "error") ? ": " : "", jstr(v, "error") ? jstr(v, "error") : "");
     json_array_foreach(json_object_get(s, "checks"), i, v) {
-        char *a = json_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
-        char *b = json_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
+        char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
+        char *b = jsonx_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
         printf("check %-20s source %s, target %s: %s\n", jstr(v, "name"), a, b,
                jstr(v, "status"));
         free(a);
@@ -943,7 +943,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     uv_loop_close(&loop);
     summary = reh_summary(r.reh);
     if (r.o.ndjson) {
-        json_dumpf(summary, stdout, JSON_COMPACT);
+        jsonx_dumpf(summary, stdout, JSON_COMPACT);
         fputc('\n', stdout);
     } else if (r.o.json) {
         print_json_listed(summary, r.listed);
@@ -1128,7 +1128,7 @@ static int cmd_report(struct cli *c, int argc, char **argv)
              : bad_usage("report", "unexpected argument '%s'", argv[optind]);
     if (!(report = gather_report(c, NULL, &e)))
         return fail(&e);
-    text = o.json ? json_dumps(report, JSON_INDENT(2))
+    text = o.json ? jsonx_dumps(report, JSON_INDENT(2))
          : o.html ? report_html(report) : report_markdown(report);
     if (o.json) {  /* a final line end, like every text file */
         char *t = xasprintf("%s\n", text);
@@ -1275,7 +1275,7 @@ static void watch_emit(struct watch *w, json_t *ev)
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     json_object_set_new(ev, "time", json_string(ts));
     if (w->headless) {
-        json_dumpf(ev, stdout, JSON_COMPACT);
+        jsonx_dumpf(ev, stdout, JSON_COMPACT);
         fputc('\n', stdout);
     } else {
         const char *type = jstr(ev, "type");
@@ -1314,7 +1314,7 @@ static void watch_emit(struct watch *w, json_t *ev)
                    jint(ev, "missing"), jint(ev, "stale"), jint(ev, "duplicate"),
                    jint(ev, "unchecked") ? ", more rows than checked" : "");
         else if (!strcmp(type, "discrepancy")) {
-            char *key = json_dumps(json_object_get(ev, "key"), JSON_COMPACT);
+            char *key = jsonx_dumps(json_object_get(ev, "key"), JSON_COMPACT);
             printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
             free(key);
         }
@@ -1491,7 +1491,7 @@ static void watch_stop(struct watch *w, const char *reason)
         json_object_set_new(sum, "session", json_integer(mon_session(w->mon)));
         json_object_set_new(sum, "started_at", json_string(w->hs.started_at));
         json_object_set_new(sum, "duration_ms", json_integer(w->hs.duration_ms));
-        text = json_dumps(sum, JSON_COMPACT);
+        text = jsonx_dumps(sum, JSON_COMPACT);
     }
     mon_stop(w->mon, complete ? "completed" : "interrupted", text);
     if (complete) {

@@ -1,8 +1,12 @@
 #include "config.h"
 #include "diff.h"
 #include "canon.h"
+#include "dtoa.h"
+#include "jsonx.h"
 #include "util.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +28,9 @@ struct row {
     struct chunk *chunk;
     int n;
     uint32_t *off, *len;
-    unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_BLOB or a
-                                 * binary type; keys and hashed fields DB_NULL or DB_TEXT */
+    unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_FLOAT (a
+                                 * float's text), DB_BLOB or a binary type; keys and hashed
+                                 * fields DB_NULL or DB_TEXT */
     char *data;
 };
 
@@ -172,8 +177,8 @@ static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
         const struct db_cell *f = db_cell(b, at, j->fields[i].col);
         r->off[v] = pos;
         r->len[v] = (uint32_t)f->len;
-        r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || db_type_binary(f->type) ?
-                     (unsigned char)f->type : DB_TEXT;
+        r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || f->type == DB_FLOAT ||
+                     db_type_binary(f->type) ? (unsigned char)f->type : DB_TEXT;
         if (f->p)
             memcpy(r->data + pos, f->p, f->len);
         r->data[pos + f->len] = '\0';
@@ -230,6 +235,20 @@ static void side_reset(struct side *s)
 
 /* --- reporting ----------------------------------------------------------------- */
 
+/* Digits of a decimal's text from its first non-zero one (a double holds
+ * any decimal of 15). */
+static int significant_digits(const char *s)
+{
+    int n = 0;
+
+    for (; *s && *s != 'e' && *s != 'E'; s++)
+        if (*s >= '1' && *s <= '9')
+            n++;
+        else if (*s == '0' && n)
+            n++;
+    return n;
+}
+
 /* A value as JSON, typed as its canonical kind says. */
 static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
 {
@@ -244,16 +263,20 @@ static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
     switch (sp->kind) {
     case CK_INT: {
         char *end;
-        long long v = strtoll(buf, &end, 10);
-        if (!*end && len < 127)
+        long long v;
+        errno = 0;
+        v = strtoll(buf, &end, 10);
+        if (!*end && len < 127 && !errno)
             return json_integer(v);
         break;
     }
     case CK_NUM:
-    case CK_FLOAT: {
-        char *end;
+    case CK_FLOAT: {  /* a number a double holds exactly; else its text, not rounded */
+        char *end, shortest[DTOA_MAX];
         double v = strtod(buf, &end);
-        if (!*end && len < 127 && v == v)
+        if (!*end && len < 127 && v == v && !isinf(v) &&
+            (significant_digits(buf) <= 15 || (dtoa_shortest(shortest, v),
+                                               !strcmp(shortest, buf))))
             return json_real(v);
         break;
     }
@@ -1358,7 +1381,7 @@ static void fetch_key(struct fetch *f, int which, json_t *key)
         if ((f->k[which].null[k] = !v || json_is_null(v)))
             continue;
         f->k[which].params[f->k[which].nparams++] =
-            json_is_string(v) ? xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+            json_is_string(v) ? xstrdup(json_string_value(v)) : jsonx_dumps(v, 0);
     }
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "monitor.h"
+#include "jsonx.h"
 #include "sheet.h"
 #include "util.h"
 
@@ -218,8 +219,8 @@ static void on_finding(long long tick, const struct win_result *w, const struct 
     t->found[kind]++;
     if (m->o.ws) {
         json_t *f = diff_fields_json(d);
-        char *key = json_dumps(d->key, JSON_COMPACT);
-        char *fields = f ? json_dumps(f, JSON_COMPACT) : NULL;
+        char *key = jsonx_dumps(d->key, JSON_COMPACT);
+        char *fields = f ? jsonx_dumps(f, JSON_COMPACT) : NULL;
 
         json_decref(f);
         if (ws_finding(m->o.ws, m->session, d->table, d->target_table, d->kind, key, fields,

@@ -245,11 +245,8 @@ static void para(struct out *o, int item, const char *fmt, ...)
 
 static void cell(struct out *o, const json_t *v, int th)
 {
-    double r = json_real_value(v);
-    char *t = json_is_real(v) && r == (double)(long long)r ? xasprintf("%lld", (long long)r)
-            : json_is_real(v) ? xasprintf("%g", r)
-            : json_is_string(v) ? xstrdup(json_string_value(v))
-            : v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("");
+    char *t = json_is_string(v) ? xstrdup(json_string_value(v))  /* numbers in their fewest digits */
+            : v && !json_is_null(v) ? jsonx_dumps(v, JSON_COMPACT) : xstrdup("");
     sbuf_puts(&o->b, o->html ? (th ? "<th>" : "<td>") : " ");
     text(o, t, 1);
     sbuf_puts(&o->b, o->html ? (th ? "</th>" : "</td>") : " |");

@@ -430,6 +430,33 @@ check "… which lint names" "not_parsable t.closes 1 rows will not read as a ti
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
 cd ..
 
+# --- floats into numeric(p,s) and real: the target rounds them (0.1 + 0.2 into
+# numeric(10,2) is 0.30; 2.675 is 2.68, half away from zero from its shortest form) and
+# holds a real in single precision; an exact decimal is not rounded. The NDJSON writes
+# each number in its fewest digits, and a decimal no double holds as its text.
+createdb floats || exit 99
+psql -X -q -d floats -c "CREATE TABLE t (id int PRIMARY KEY, amount numeric(10,2), ratio real,
+    exact numeric(10,2), big numeric(30,2))" \
+    -c "INSERT INTO t VALUES (1, 0.30000000000000004, 3.14159265358979, 0.31, 12345678901234567.89),
+        (2, 2.675, 0.1, 1.5, 1)"
+sqlite3 floats.db "CREATE TABLE t (id INTEGER PRIMARY KEY, amount REAL, ratio REAL, exact TEXT, big TEXT);
+    INSERT INTO t VALUES (1, 0.1 + 0.2, 3.14159265358979, '0.305', '12345678901234567.89'),
+        (2, 2.675, 0.1, '1.50', '1.00')"
+mkdir floats && cd floats && "$bin" init --source sqlite:../floats.db --target dbname=floats >/dev/null
+"$bin" diff --ndjson >run.ndjson
+check "SQLite REALs into numeric(10,2) and real: equal at the target's precision; 0.305 is not 0.31" \
+    '{"type":"discrepancy","table":"t","target_table":"t","kind":"changed","key":{"id":1},"fields":[{"source":"exact","target":"exact","source_value":0.305,"target_value":0.31}]}' \
+    "$(grep discrepancy run.ndjson)"
+psql -X -q -d floats -c "UPDATE t SET amount = 2.67, big = 12345678901234567.88 WHERE id IN (1, 2)"
+"$bin" diff --ndjson >run.ndjson
+check "… a cent off is found; numbers in their fewest digits, a decimal no double holds as text" \
+    "$(printf '%s\n' '{"source":"amount","target":"amount","source_value":0.30000000000000004,"target_value":2.67}' \
+        '{"source":"big","target":"big","source_value":"12345678901234567.89","target_value":"12345678901234567.88"}' \
+        '{"source":"amount","target":"amount","source_value":2.675,"target_value":2.67}' \
+        '{"source":"big","target":"big","source_value":1,"target_value":"12345678901234567.88"}')" \
+    "$(grep -o '{"source":"\(amount\|big\)"[^}]*}' run.ndjson)"
+cd ..
+
 # --- keys that repeat or come out of order: reported, never hidden -------------------
 sqlite3 dups.db "CREATE TABLE d (k INTEGER, v TEXT);
     INSERT INTO d VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e');

@@ -88,6 +88,58 @@ static void test_numbers(void **state)
     EQ(CK_INT, "", "9223372036854775807", DB_INT, "9223372036854775807", DB_INT);
 }
 
+/* Whether a and b are equal in a column of PostgreSQL's numeric(p,`scale`)
+ * (scale -1: plain numeric) or, with `single`, of its real. */
+static int same_target(int scale, int single, const char *a, enum db_type ta, const char *b,
+                       enum db_type tb)
+{
+    struct canon_spec sp;
+    struct sbuf x = { 0 }, y = { 0 };
+    int nx, ny, eq;
+
+    canon_spec_kind(&sp, single ? CK_FLOAT : CK_NUM);
+    sp.scale = scale;
+    sp.single = single;
+    canon_value(&sp, &(struct db_cell){ a, strlen(a), ta }, &x, &nx);
+    canon_value(&sp, &(struct db_cell){ b, strlen(b), tb }, &y, &ny);
+    eq = canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny);
+    sbuf_free(&x);
+    sbuf_free(&y);
+    return eq;
+}
+
+/* A float into numeric(10,2) is rounded to 2 places by the target, half away
+ * from zero from its shortest form; into real, to single precision. An exact
+ * decimal is not: 0.305 in a numeric(10,2) column was not copied as it is. */
+static void test_target_precision(void **state)
+{
+    double sum = 0.1 + 0.2;
+
+    (void)state;
+    assert_true(same_target(2, 0, "0.30000000000000004", DB_FLOAT, "0.30", DB_NUMERIC));
+    assert_true(same_target(2, 0, "2.675", DB_FLOAT, "2.68", DB_NUMERIC));
+    assert_true(same_target(2, 0, "-2.675", DB_FLOAT, "-2.68", DB_NUMERIC));
+    assert_false(same_target(2, 0, "0.30000000000000004", DB_FLOAT, "0.31", DB_NUMERIC));
+    assert_false(same_target(2, 0, "0.305", DB_TEXT, "0.31", DB_NUMERIC));
+    assert_false(same_target(2, 0, "0.305", DB_NUMERIC, "0.31", DB_NUMERIC));
+    assert_false(same_target(-1, 0, "0.30000000000000004", DB_FLOAT, "0.30", DB_NUMERIC));
+    assert_true(same_target(-1, 1, "3.14159265358979", DB_FLOAT, "3.1415927", DB_FLOAT));
+    assert_true(same_target(-1, 1, "0.1", DB_TEXT, "0.1", DB_FLOAT));
+    assert_true(same_target(-1, 1, "16777217", DB_FLOAT, "1.6777216e+07", DB_FLOAT));
+    assert_false(same_target(-1, 1, "3.14", DB_FLOAT, "3.1415927", DB_FLOAT));
+    assert_false(same_target(-1, 0, "3.14159265358979", DB_FLOAT, "3.1415927", DB_FLOAT));
+    {   /* a SQLite pair's REAL, read as its 8 bytes */
+        struct canon_spec sp;
+        struct sbuf x = { 0 };
+        int null;
+        canon_spec_kind(&sp, CK_NUM);
+        sp.scale = 2;
+        canon_value(&sp, &(struct db_cell){ (const char *)&sum, sizeof sum, DB_REAL64 }, &x, &null);
+        assert_string_equal(x.s, "0.3");
+        sbuf_free(&x);
+    }
+}
+
 static void test_booleans_and_text(void **state)
 {
     (void)state;
@@ -414,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_other_types),
         cmocka_unit_test(test_forms),
+        cmocka_unit_test(test_target_precision),
         cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_int_format),
         cmocka_unit_test(test_binary_numbers),
