@@ -616,6 +616,10 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     as_text = db_cell_text(cell, num);
     p = c->p;
     n = c->len;
+    if (c->type == DB_BLOB && sp->kind == CK_UUID && n == 16) {
+        hex(out, (const unsigned char *)p, n);  /* a uuid kept as its 16 bytes (SQLite) */
+        return 0;
+    }
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT)
         return raw(out, p, n);
     if (sp->kind == CK_NUM || sp->kind == CK_FLOAT) {

@@ -934,9 +934,10 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
         sbuf_printf(b, "(%s IS NOT NULL AND strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s) IS NULL), "
                     "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), ", quoted, quoted, quoted);
     /* Likewise uuids held as text in upper and lower case ('B…' before 'a…'
-     * in bytes): in lower case first, as they compare. */
+     * in bytes): in lower case first, as they compare; as 16 bytes, in hex. */
     if (kind == CK_UUID && engine == URL_SQLITE)
-        sbuf_printf(b, "lower(%s), ", quoted);
+        sbuf_printf(b, "lower(CASE WHEN typeof(%s) = 'blob' THEN hex(%s) ELSE %s END), ", quoted,
+                    quoted, quoted);
     else if (kind == CK_UUID && col->tclass == TC_TEXT)  /* PostgreSQL text holding uuids */
         sbuf_printf(b, "lower(%s) COLLATE \"C\", ", quoted);
     if (engine == URL_SQLITE && sort)

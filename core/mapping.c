@@ -20,7 +20,8 @@ char *map_ref(const struct cat_table *t, const struct cat_column *c)
 }
 
 /* Text can carry any value (SQLite keeps timestamps as text: lint measures
- * whether they parse); numbers go with numbers; the rest with their own kind. */
+ * whether they parse); numbers go with numbers; a uuid with 16 bytes; the rest
+ * with their own kind. */
 static int compatible(enum cat_class a, enum cat_class b)
 {
     static const unsigned numbers = 1u << TC_INT | 1u << TC_FLOAT | 1u << TC_NUMERIC |
@@ -28,7 +29,8 @@ static int compatible(enum cat_class a, enum cat_class b)
 
     return a == b || a == TC_OTHER || b == TC_OTHER || a == TC_TEXT || b == TC_TEXT ||
            ((numbers >> a & 1) && (numbers >> b & 1)) ||
-           (a >= TC_DATE && a <= TC_TIMESTAMPTZ && b >= TC_DATE && b <= TC_TIMESTAMPTZ);
+           (a >= TC_DATE && a <= TC_TIMESTAMPTZ && b >= TC_DATE && b <= TC_TIMESTAMPTZ) ||
+           (a == TC_BLOB && b == TC_UUID) || (a == TC_UUID && b == TC_BLOB);
 }
 
 /* "subscriptions" → "subscription", "api_keys" → "apikey" (normalised). */

@@ -549,6 +549,17 @@ psql -X -q -d ukeytext -c "CREATE TABLE u (k text PRIMARY KEY, v text)" \
 clean_pair ukeytext dbname=ukeytext dbname=ukey \
     "… and PostgreSQL text holding uuids in both cases against uuid: clean"
 cd ..
+# … and SQLite keeping uuids as their 16 bytes, key and field: bytes 0x41–0x5A are
+# letters to lower(), which must not reorder them (0x5a… before 0x60…)
+sqlite3 ublob.db "CREATE TABLE u (k BLOB PRIMARY KEY, v TEXT, ref BLOB);
+    INSERT INTO u VALUES (x'5a000000000040008000000000000001', 'a', x'00112233445566778899aabbccddeeff'),
+        (x'60000000000040008000000000000002', 'b', NULL), (x'41000000000040008000000000000003', 'c', NULL)"
+createdb ublob
+psql -X -q -d ublob -c "CREATE TABLE u (k uuid PRIMARY KEY, v text, ref uuid)" \
+    -c "INSERT INTO u VALUES ('5a000000-0000-4000-8000-000000000001', 'a', '00112233-4455-6677-8899-aabbccddeeff'),
+        ('60000000-0000-4000-8000-000000000002', 'b', NULL), ('41000000-0000-4000-8000-000000000003', 'c', NULL)"
+clean_pair ublob sqlite:../ublob.db dbname=ublob "… and uuids as SQLite's 16-byte BLOBs, key and field: clean"
+cd ..
 
 # --- timestamp keys held as text by SQLite in several forms and zones: their text
 # order is not their instants' (09:00 before T09:30Z before T10:00+02:00, which is 08:00)

@@ -204,6 +204,18 @@ static void test_other_types(void **state)
        "a0eebc999c0b4ef8bb6d6bb9bd380a11", DB_TEXT);
     NE(CK_UUID, "", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", DB_TEXT,
        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12", DB_TEXT);
+    {   /* SQLite keeping a uuid as its 16 bytes */
+        static const char bytes[] = "\xa0\xee\xbc\x99\x9c\x0b\x4e\xf8\xbb\x6d\x6b\xb9\xbd\x38\x0a\x11";
+        struct canon_spec sp;
+        struct sbuf x = { 0 };
+        int null;
+        canon_spec_kind(&sp, CK_UUID);
+        assert_int_equal(canon_value(&sp, &(struct db_cell){ bytes, 16, DB_BLOB }, &x, &null), 0);
+        assert_string_equal(x.s, "a0eebc999c0b4ef8bb6d6bb9bd380a11");
+        x.len = 0;
+        assert_int_equal(canon_value(&sp, &(struct db_cell){ bytes, 15, DB_BLOB }, &x, &null), -1);
+        sbuf_free(&x);
+    }
     EQ(CK_JSON, "", "{\"b\": 1, \"a\": [1, 2]}", DB_TEXT, "{\"a\":[1,2],\"b\":1}", DB_TEXT);
     NE(CK_JSON, "", "{\"a\":[1,2]}", DB_TEXT, "{\"a\":[2,1]}", DB_TEXT);
     /* numbers by value, as jsonb compares them */
