@@ -205,6 +205,7 @@ struct check {
     int prec, scale, is_int;
     /* what the data showed */
     long nulls, too_long, range, unparsed, tz, precision, outside;
+    long epoch_s, epoch_ms, julian;     /* of the unparsed times: what they look like */
     size_t longest;
     char *long_example, *range_example, *tz_example, *prec_example;
     char *unparsed_ex[3];
@@ -334,7 +335,14 @@ static void measure(struct check *k, const struct db_cell *c)
     case TC_TIMESTAMP:
     case TC_TIMESTAMPTZ:
         if (!(k->tc->tclass == TC_DATE ? val_date(v) : val_timestamp(v, &offset))) {
+            double d = strtod(v, NULL);
             unparsed(k, v, c->len);
+            if (val_int(v, &n) && n >= 100000000 && n < 10000000000)
+                k->epoch_s++;       /* 1973 to 2286 in seconds */
+            else if (val_int(v, &n) && n >= 100000000000 && n < 10000000000000)
+                k->epoch_ms++;      /* … in milliseconds */
+            else if (val_decimal(v, &ints, &frac) && d >= 2000000 && d < 3000000)
+                k->julian++;        /* SQLite's julianday(): 763 to 3501 */
         } else if (k->tc->tclass == TC_TIMESTAMP && offset) {
             k->tz++;
             keep(&k->tz_example, v, c->len);
@@ -392,6 +400,34 @@ static int row_line(const struct sheet *s, size_t row)
     return row < s->n ? s->rows[row].line : 0;
 }
 
+/* How to convert what a time column holds instead of ISO 8601 text: Unix
+ * times and Julian days, when every value that does not read is one. */
+static void time_hint(const struct lint_run *L, const struct check *k, struct lint_finding *f)
+{
+    int lite = db_kind(L->db) == URL_SQLITE, date = k->tc->tclass == TC_DATE;
+    const char *e = k->expr, *as = "they look like", *fn = date ? "date" : "datetime";
+
+    if (k->has_transform)
+        hint(f, "convert them in the transform, or filter them out");
+    else if (k->epoch_s == k->unparsed && lite)
+        hint(f, "%s Unix times in seconds: transform with %s(%s, 'unixepoch')", as, fn, e);
+    else if (k->epoch_s == k->unparsed)
+        hint(f, "%s Unix times in seconds: transform with to_timestamp(%s)%s", as, e,
+             date ? "::date" : "");
+    else if (k->epoch_ms == k->unparsed && lite && date)
+        hint(f, "%s Unix times in milliseconds: transform with date(%s / 1000, 'unixepoch')", as, e);
+    else if (k->epoch_ms == k->unparsed && lite)
+        hint(f, "%s Unix times in milliseconds: transform with "
+             "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s / 1000.0, 'unixepoch')", as, e);
+    else if (k->epoch_ms == k->unparsed)
+        hint(f, "%s Unix times in milliseconds: transform with to_timestamp(%s / 1000.0)%s", as,
+             e, date ? "::date" : "");
+    else if (k->julian == k->unparsed && lite)
+        hint(f, "%s Julian day numbers: transform with %s(%s)", as, fn, e);
+    else
+        hint(f, "convert them in the transform, or filter them out");
+}
+
 static void report_check(struct lint_run *L, const struct check *k)
 {
     const struct sheet *s = L->s;
@@ -424,7 +460,7 @@ static void report_check(struct lint_run *L, const struct check *k)
                 "for %s (%s)", k->unparsed, type_word(k->tc->tclass), tr, k->tc->type);
         f->count = k->unparsed;
         examples(f, (char **)k->unparsed_ex, k->nunparsed);
-        hint(f, "convert them in the transform, or filter them out");
+        time_hint(L, k, f);
     }
     if (k->tz) {
         f = add(L->r, LINT_WARNING, "timezone_loss", sr, tr, line, "%ld rows have a time zone "

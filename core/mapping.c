@@ -20,17 +20,17 @@ char *map_ref(const struct cat_table *t, const struct cat_column *c)
 }
 
 /* Text can carry any value (SQLite keeps timestamps as text: lint measures
- * whether they parse); numbers go with numbers; a uuid with 16 bytes; the rest
- * with their own kind. */
+ * whether they parse); numbers go with numbers, and with dates and times (Unix
+ * times, Julian days: lint says how to convert them); a uuid with 16 bytes;
+ * the rest with their own kind. */
 static int compatible(enum cat_class a, enum cat_class b)
 {
-    static const unsigned numbers = 1u << TC_INT | 1u << TC_FLOAT | 1u << TC_NUMERIC |
-                                    1u << TC_BOOL;
+    static const unsigned numbers_and_times = 1u << TC_INT | 1u << TC_FLOAT | 1u << TC_NUMERIC |
+        1u << TC_BOOL | 1u << TC_DATE | 1u << TC_TIMESTAMP | 1u << TC_TIMESTAMPTZ;
+    unsigned both = 1u << a | 1u << b;
 
     return a == b || a == TC_OTHER || b == TC_OTHER || a == TC_TEXT || b == TC_TEXT ||
-           ((numbers >> a & 1) && (numbers >> b & 1)) ||
-           (a >= TC_DATE && a <= TC_TIMESTAMPTZ && b >= TC_DATE && b <= TC_TIMESTAMPTZ) ||
-           (a == TC_BLOB && b == TC_UUID) || (a == TC_UUID && b == TC_BLOB);
+           !(both & ~numbers_and_times) || both == (1u << TC_BLOB | 1u << TC_UUID);
 }
 
 /* "subscriptions" → "subscription", "api_keys" → "apikey" (normalised). */

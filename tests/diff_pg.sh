@@ -430,6 +430,51 @@ check "… which lint names" "not_parsable t.closes 1 rows will not read as a ti
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
 cd ..
 
+# --- a pilot keeping times as Unix times and Julian days: init pairs the columns by
+# name (numbers fit times), lint says which conversion each needs, and with the
+# transforms it names the diff is clean
+createdb epochs || exit 99
+psql -X -q -d epochs -c "CREATE TABLE t (id int PRIMARY KEY, created timestamptz, seen timestamp,
+    jd timestamp, born date)" \
+    -c "INSERT INTO t VALUES (1, to_timestamp(1700000000), timestamp '2023-11-14 22:13:20.123',
+        timestamp '2023-02-25 00:00', date '2023-11-14'),
+        (2, to_timestamp(1600000000), timestamp '2020-09-13 12:26:40', timestamp '2020-05-30 18:00',
+        date '2020-09-13')"
+sqlite3 epochs.db "CREATE TABLE t (id INTEGER PRIMARY KEY, created INTEGER, seen INTEGER, jd REAL, born INTEGER);
+    INSERT INTO t VALUES (1, 1700000000, 1700000000123, 2460000.5, 1700000000),
+        (2, 1600000000, 1600000000000, 2459000.25, 1600000000)"
+mkdir epochs && cd epochs && "$bin" init --source sqlite:../epochs.db --target dbname=epochs >/dev/null
+"$bin" map lint --json >lint.json
+check "Unix times and Julian days paired by name; lint names the conversion of each" \
+    "$(printf '%s\n' "t.created they look like Unix times in seconds: transform with datetime(\"created\", 'unixepoch')" \
+        "t.seen they look like Unix times in milliseconds: transform with strftime('%Y-%m-%d %H:%M:%f', \"seen\" / 1000.0, 'unixepoch')" \
+        't.jd they look like Julian day numbers: transform with datetime("jd")' \
+        "t.born they look like Unix times in seconds: transform with date(\"born\", 'unixepoch')")" \
+    "$(jq -r '.findings[] | select(.code == "not_parsable") | "\(.target) \(.hint)"' lint.json)"
+jq -r '.findings[] | select(.code == "not_parsable") | "\(.source)\t\(.hint | sub(".*transform with "; ""))"' \
+    lint.json >transforms.tsv
+awk 'NR == FNR { split($0, a, "\t"); t[a[1]] = a[2]; next }
+    { n = split($0, f, ",")
+      if (FNR > 1 && (f[1] in t)) { v = t[f[1]]; gsub(/"/, "\"\"", v); f[3] = "\"" v "\"" }
+      line = f[1]; for (i = 2; i <= n; i++) line = line "," f[i]; print line }' \
+    transforms.tsv mapping.csv >mapping.new && mv mapping.new mapping.csv
+"$bin" diff --ndjson >run.ndjson
+check "… and with those transforms the diff is clean" "0 0" \
+    "$(jq -r 'select(.type == "summary") | "\(.changed) \(.missing)"' run.ndjson)"
+cd ..
+createdb epochsrc
+psql -X -q -d epochsrc -c "CREATE TABLE t (id int PRIMARY KEY, created bigint, seen bigint, jd float8, born bigint)" \
+    -c "INSERT INTO t VALUES (1, 1700000000, 1700000000123, 2460000.5, 1700000000)"
+mkdir epochs-pg && cd epochs-pg && "$bin" init --source dbname=epochsrc --target dbname=epochs >/dev/null
+"$bin" map lint --json >lint.json
+check "… from PostgreSQL, in its own functions" \
+    "$(printf '%s\n' 't.created they look like Unix times in seconds: transform with to_timestamp("created")' \
+        't.seen they look like Unix times in milliseconds: transform with to_timestamp("seen" / 1000.0)' \
+        't.jd convert them in the transform, or filter them out' \
+        't.born they look like Unix times in seconds: transform with to_timestamp("born")::date')" \
+    "$(jq -r '.findings[] | select(.code == "not_parsable") | "\(.target) \(.hint)"' lint.json)"
+cd ..
+
 # --- floats into numeric(p,s) and real: the target rounds them (0.1 + 0.2 into
 # numeric(10,2) is 0.30; 2.675 is 2.68, half away from zero from its shortest form) and
 # holds a real in single precision; an exact decimal is not rounded. The NDJSON writes
