@@ -148,6 +148,8 @@ static void on_sample(const struct live_sample *s, void *arg)
     if (s->error) {
         record(m, side_names[side], t->name, "error", 1, 0);
     } else {
+        t->has_net[side] = t->rows[side] >= 0 && !t->estimated[side] && !s->estimated;
+        t->net[side] = s->rows - t->rows[side];
         t->rows[side] = s->rows;
         t->estimated[side] = s->estimated;
         t->changed[side] = s->changed;

@@ -17,6 +17,9 @@
 struct mon_table {
     char *name, *target;
     long long rows[2], changed[2];      /* -1: not known yet */
+    long long net[2];                   /* rows − rows at the side's last poll, both exact
+                                         * counts; valid when has_net */
+    int has_net[2];
     int estimated[2];                   /* rows is the planner's estimate */
     int64_t latency_ms[2];
     char *watermark[2];

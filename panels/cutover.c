@@ -342,7 +342,10 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
             dur_human(t[i].lag_ms, lag, sizeof lag);
         else
             snprintf(lag, sizeof lag, "-");
-        snprintf(rate, sizeof rate, t[i].changed[0] >= 0 ? "%lld" : "-", t[i].changed[0]);
+        if (t[i].changed[0] >= 0)  /* rows past the watermark; without one, the net rows */
+            snprintf(rate, sizeof rate, "%lld", t[i].changed[0]);
+        else
+            snprintf(rate, sizeof rate, t[i].has_net[0] ? "%+lld" : "-", t[i].net[0]);
         snprintf(ms, sizeof ms, "%lld", (long long)(t[i].latency_ms[0] > t[i].latency_ms[1]
                                                     ? t[i].latency_ms[0] : t[i].latency_ms[1]));
         found_text(&t[i], found, sizeof found);

@@ -574,6 +574,24 @@ check "the polling sessions are recorded: the dashboard's, paused and resumed, a
     "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
 T kill-session -t live
 
+# --- a table without a watermark: WRITES is the net change of its count, signed ---------
+mkdir nowm
+sqlite3 nowm/src.db "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a')"
+cp nowm/src.db nowm/tgt.db
+(cd nowm && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+sed -i 's/^decision = undecided/decision = migrate/' nowm/cutover.ini
+printf '[hypercare]\ninterval = 1s\n' >>nowm/cutover.ini
+start nowm 130 30 "$work/nowm"
+wait_for nowm "src ● tgt ●"
+keys nowm 4 z
+writes_row() { printf '%-16s %8s %8s %6s %7s %6s' "$@"; }  # … LAG WRITES, as drawn
+expect_text "no watermark: no writes yet" nowm "$(writes_row notes 1 1 0 - +0)"
+sqlite3 nowm/src.db "INSERT INTO notes VALUES (2, 'b'), (3, 'c'), (4, 'd')"
+expect_text "… three rows inserted on the source: +3" nowm "$(writes_row notes 4 1 3 - +3)"
+sqlite3 nowm/src.db "DELETE FROM notes WHERE id > 2"
+expect_text "… two deleted: -2" nowm "$(writes_row notes 2 1 1 - -2)"
+T kill-session -t nowm
+
 # --- polling: pause, interval, refresh; the selection survives a refresh -------------
 keys main Space
 expect_text "Space: PAUSED in the header" main "PAUSED  PLANNING"
