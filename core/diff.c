@@ -411,6 +411,14 @@ static void field_canon(struct diff *d, const struct job *j, const struct row *r
     canon_value(&j->fields[i].spec, &c, &d->canon[which], &null);
 }
 
+/* Whether the same bytes of two fields are the same value: text is text,
+ * whether or not it is a float's (a float and a numeric(p,s) written alike
+ * are equal at its scale too). */
+static int same_kind(unsigned char a, unsigned char b)
+{
+    return a == b || ((a == DB_TEXT || a == DB_FLOAT) && (b == DB_TEXT || b == DB_FLOAT));
+}
+
 static void compare(struct diff *d, struct job *j, const struct row *s, const struct row *t)
 {
     struct diff_field *f = NULL;
@@ -418,7 +426,7 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
 
     for (int i = 0; i < j->nfields; i++) {
         int v = j->nkey + i;
-        if (s->type[v] == t->type[v] && s->len[v] == t->len[v] &&
+        if (same_kind(s->type[v], t->type[v]) && s->len[v] == t->len[v] &&
             !memcmp(val(s, v), val(t, v), s->len[v]))
             continue;  /* the same bytes (or both NULL): the same canonical value */
         if (s->type[v] != DB_NULL && t->type[v] != DB_NULL) {
@@ -1068,13 +1076,13 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         j->key_names[k] = xstrdup(p->key[k]);
         j->tkey_names[k] = xstrdup(tk);
         canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
-        qs = cat_read_expr(cat_column(st, p->key[k]));
+        qs = cat_read_expr(cat_column(st, p->key[k]));  /* what is read … */
         qt = cat_read_expr(cat_column(tt, tk));
         sbuf_printf(&ss, "%s%s", k ? ", " : "", qs);
         sbuf_printf(&ts, "%s%s", k ? ", " : "", qt);
         free(qs);
         free(qt);
-        qs = db_quote_ident(p->key[k]);
+        qs = db_quote_ident(p->key[k]);                  /* … and what orders */
         qt = db_quote_ident(tk);
         if (k) {
             sbuf_puts(&so, ", ");

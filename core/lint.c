@@ -327,9 +327,8 @@ static void measure(struct check *k, const struct db_cell *c)
         }
         break;
     case TC_BOOL:
-        if (!val_bool(v)) {
+        if (!val_bool(v))
             unparsed(k, v, c->len);
-        }
         break;
     case TC_DATE:
     case TC_TIMESTAMP:
