@@ -208,7 +208,7 @@ static void pg_connect(db_t *db)
         pg->db = db;
     }
     snprintf(opts, sizeof opts, "-c default_transaction_read_only=on -c statement_timeout=%d "
-             "-c standard_conforming_strings=on", db->o.statement_timeout_ms);
+             "-c standard_conforming_strings=on -c lc_monetary=C", db->o.statement_timeout_ms);
     pg->conn = PQconnectStartParams(keys, vals, 1);
     pg->connecting = 1;
     if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {

@@ -4,6 +4,7 @@
 #include "dtoa.h"
 #include "jsonx.h"
 #include "util.h"
+#include "value.h"
 
 #include <errno.h>
 #include <math.h>
@@ -723,9 +724,11 @@ static void tgt_done(db_query_t *q, int status, const char *msg, void *arg)
 int diff_check_pass(const struct plan_check *pc, const char *source, const char *target,
                     char **error)
 {
-    char *e1, *e2;
-    long double s = source ? strtold(source, &e1) : 0;
-    long double t = target ? strtold(target, &e2) : 0;
+    char *e1, *e2, m1[64], m2[64];
+    const char *sv = source && val_money(source, m1, sizeof m1) ? m1 : source;
+    const char *tv = target && val_money(target, m2, sizeof m2) ? m2 : target;
+    long double s = sv ? strtold(sv, &e1) : 0;
+    long double t = tv ? strtold(tv, &e2) : 0;
     long double tol = pc->tolerance_pct ? (s < 0 ? -s : s) * pc->tolerance / 100 : pc->tolerance;
 
     if (!source || !target || *e1 || *e2) {

@@ -2,6 +2,7 @@
 #include "probe.h"
 #include "diff.h"
 #include "util.h"
+#include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +118,8 @@ static void emit(probes_t *ps, const char *name, const char *side, enum plan_uni
 static void emit_cell(probes_t *ps, const char *name, const char *side, enum plan_unit unit,
                       const char *text, const char *error, int64_t latency_ms)
 {
-    char *end = NULL, *why = NULL;
-    double v = text ? strtod(text, &end) : 0;
+    char *end = NULL, *why = NULL, money[64];
+    double v = text ? strtod(val_money(text, money, sizeof money) ? money : text, &end) : 0;
 
     if (!error && (!text || end == text || *end))
         error = why = xasprintf("the query must return one number (got %s)",

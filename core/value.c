@@ -147,6 +147,25 @@ int val_time(const char *s, int *offset)
     return time_at(s, offset);
 }
 
+char *val_money(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+
+    if (*s == '-' && o + 1 < n)
+        buf[o++] = *s++;
+    if (*s++ != '$' || !isdigit((unsigned char)*s))
+        return NULL;
+    for (; *s && o + 1 < n; s++)
+        if (isdigit((unsigned char)*s) || *s == '.')
+            buf[o++] = *s;
+        else if (*s != ',')
+            return NULL;
+    if (*s)
+        return NULL;
+    buf[o] = '\0';
+    return buf;
+}
+
 size_t val_chars(const char *s, size_t len)
 {
     size_t n = 0;

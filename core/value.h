@@ -20,6 +20,10 @@ int val_date(const char *s);
 int val_timestamp(const char *s, int *offset);
 /* HH:MM[:SS[.fff]][Z|±HH[:MM]] (24:00:00 the end of a day); *offset as above. */
 int val_time(const char *s, int *offset);
+/* PostgreSQL's money as it prints under lc_monetary C, which cutover's
+ * sessions set ("$1,234.50", "-$0.05"), as a plain number ("1234.50",
+ * "-0.05") in buf; NULL when `s` is not one. */
+char *val_money(const char *s, char *buf, size_t n);
 /* Characters in UTF-8 text. */
 size_t val_chars(const char *s, size_t len);
 

@@ -406,6 +406,17 @@ check "… an element that is no integer, and text that is no array: lint names 
     "$(printf '%s\n' 'not_parsable a.grid 1 rows will not read as an array of its type for a.grid (bigint[])' \
         'not_parsable a.codes 1 rows will not read as an array of its type for a.codes (character varying(3)[])')" \
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
+# a business check summing money on the target: PostgreSQL writes "$1,000.50" (cutover's
+# sessions fix lc_monetary to C), which is the number 1000.5
+printf '[check revenue]\nsource = SELECT sum(price) FROM a\ntarget = SELECT sum(price) FROM a\ntolerance = 0\n' \
+    >>cutover.ini
+"$bin" diff --ndjson >run.ndjson
+check "… a check summing money against a REAL passes" '{"name":"revenue","source":1000.5,"target":"$1,000.50","status":"pass"}' \
+    "$(jq -c 'select(.type == "summary") | .checks[0]' run.ndjson)"
+psql -X -q -d arrb -c "UPDATE a SET price = price + 0.01::money"
+"$bin" diff --ndjson >run.ndjson
+check "… and fails a cent off" '{"name":"revenue","source":1000.5,"target":"$1,000.51","status":"fail"}' \
+    "$(jq -c 'select(.type == "summary") | .checks[0]' run.ndjson)"
 cd ..
 
 # --- times of day: SQLite's text in its forms ('10:00', '10:00:00.500', 'Z') against

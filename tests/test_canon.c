@@ -6,6 +6,7 @@
 #include <locale.h>
 
 #include "canon.h"
+#include "value.h"
 
 static struct db_cell cell(const char *s, enum db_type t)
 {
@@ -341,6 +342,22 @@ static void test_arrays(void **state)
     NEA("{1,2}", "{2,1}");
 }
 
+/* PostgreSQL's money as lc_monetary C writes it, read as a number by the
+ * business checks and probes. */
+static void test_money_text(void **state)
+{
+    char buf[64];
+
+    (void)state;
+    assert_string_equal(val_money("$1,234.50", buf, sizeof buf), "1234.50");
+    assert_string_equal(val_money("-$0.05", buf, sizeof buf), "-0.05");
+    assert_string_equal(val_money("$1,000,000.00", buf, sizeof buf), "1000000.00");
+    assert_null(val_money("1234.50", buf, sizeof buf));
+    assert_null(val_money("$", buf, sizeof buf));
+    assert_null(val_money("$1,234.50 ", buf, sizeof buf));
+    assert_null(val_money("€1.234,50", buf, sizeof buf));
+}
+
 /* Canonical integers, as int_format writes them (SQLite's integers too). */
 static void test_int_format(void **state)
 {
@@ -469,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_target_precision),
         cmocka_unit_test(test_arrays),
+        cmocka_unit_test(test_money_text),
         cmocka_unit_test(test_int_format),
         cmocka_unit_test(test_binary_numbers),
         cmocka_unit_test(test_key_order),
