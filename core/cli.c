@@ -559,7 +559,8 @@ static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struc
         return -1;
     map_suggest(&l->pp, sg);
     map_apply(sg, &s);
-    if (sg->added && sheet_save(&s, e) < 0) {
+    /* a sheet with no pair yet is still written: the header the user fills in */
+    if ((sg->added || access(s.path, F_OK) != 0) && sheet_save(&s, e) < 0) {
         sheet_free(&s);
         return -1;
     }

@@ -27,11 +27,13 @@ static void add(struct pairing *pp, const struct cat_table *s, const struct cat_
 }
 
 /* The one free target table whose normalised name matches, or NULL when
- * none or several do. */
-static const struct cat_table *by_normal_name(const struct catalog *tgt, const char *name,
-                                              const char *taken)
+ * none or several do; with `bare`, its name without the schema (a SQLite
+ * pilot's users against production's app.users). */
+static const struct cat_table *by_normal_name(const struct catalog *tgt,
+                                              const struct cat_table *s, const char *taken,
+                                              int bare)
 {
-    char *want = name_normalize(name);
+    char *want = name_normalize(bare ? s->relname : s->name);
     const struct cat_table *hit = NULL;
     int hits = 0;
 
@@ -39,7 +41,7 @@ static const struct cat_table *by_normal_name(const struct catalog *tgt, const c
         char *have;
         if (taken[i] || tgt->tables[i].is_view)
             continue;
-        have = name_normalize(tgt->tables[i].name);
+        have = name_normalize(bare ? tgt->tables[i].relname : tgt->tables[i].name);
         if (strcmp(have, want) == 0) {
             hit = &tgt->tables[i];
             hits++;
@@ -91,16 +93,17 @@ int pair_tables(const struct plan *p, const struct catalog *src, const struct ca
         how[index_of(src, s)] = PAIR_PLAN;
         taken[index_of(tgt, t)] = 1;
     }
-    /* Exact names, then normalised names, each over all tables, so an exact
-     * match is never taken by another table's normalised one. */
-    for (int pass = 0; pass < 2; pass++)
+    /* Exact names, then normalised names, then normalised names without their
+     * schemas, each over all tables, so an exact match is never taken by
+     * another table's normalised one. */
+    for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < src->ntables; i++) {
             const struct cat_table *s = &src->tables[i], *t;
             const struct plan_table *pt = p ? plan_table_find(p, s->name) : NULL;
 
             if (s->is_view || match[i] || (pt && pt->target))
                 continue;
-            t = pass == 0 ? cat_find(tgt, s->name) : by_normal_name(tgt, s->name, taken);
+            t = pass == 0 ? cat_find(tgt, s->name) : by_normal_name(tgt, s, taken, pass == 2);
             if (t && !t->is_view && !taken[index_of(tgt, t)]) {
                 match[i] = t;
                 how[i] = pass == 0 ? PAIR_EXACT : PAIR_NORMALIZED;

@@ -194,4 +194,27 @@ decision = undecided"
     expect "inventory of Chinook" 0 expected - -- "$bin" inventory
 fi
 
+# --- init against production tables in their own schema ---------------------------
+if [ -n "${PGHOST:-}" ]; then
+    mkdir schemas && cd schemas || exit 99
+    createdb appschema
+    psql -X -q -d appschema -c "CREATE SCHEMA app; CREATE SCHEMA audit;
+        CREATE TABLE app.users (id int PRIMARY KEY, email text); CREATE TABLE app.orders (id int PRIMARY KEY);
+        CREATE TABLE app.events (id int PRIMARY KEY); CREATE TABLE audit.events (id int PRIMARY KEY)"
+    sqlite3 pilot.db "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+        CREATE TABLE orders (id INTEGER PRIMARY KEY); CREATE TABLE events (id INTEGER PRIMARY KEY)"
+    expect "init: tables found in another schema by their bare name" 0 - - -- \
+        "$bin" init --source sqlite:pilot.db --target dbname=appschema
+    check "… paired, except the one two schemas both have" "events - orders app.orders users app.users " \
+        "$(awk '/^\[table / { t = substr($2, 1, length($2) - 1); g = "-" }
+                /^target/ { g = $3 } /^decision/ { printf "%s %s ", t, g }' cutover.ini)"
+    cd ..
+    mkdir nopairs && cd nopairs || exit 99
+    sqlite3 pilot.db "CREATE TABLE zzz (id INTEGER PRIMARY KEY)"
+    expect "init with nothing to pair" 0 - - -- "$bin" init --source sqlite:pilot.db --target dbname=appschema
+    check "… still writes the sheet it says it wrote: its header" \
+        "source,target,transform,owner,rule,status,reviewer,reviewed_at,note" "$(cat mapping.csv)"
+    cd ..
+fi
+
 finish
