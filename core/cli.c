@@ -395,6 +395,23 @@ static int init_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
+/* A table's first unique constraint whose columns are all NOT NULL: a key
+ * as good as a primary key (a nullable one may hold several NULLs). */
+static const struct cat_cols *unique_not_null(const struct cat_table *t)
+{
+    for (size_t u = 0; u < t->nuniques; u++) {
+        size_t k = 0;
+        for (; k < t->uniques[u].n; k++) {
+            const struct cat_column *c = cat_column(t, t->uniques[u].names[k]);
+            if (!c || !c->notnull)
+                break;
+        }
+        if (k && k == t->uniques[u].n)
+            return &t->uniques[u];
+    }
+    return NULL;
+}
+
 static void write_plan(FILE *f, const char *src_url, const char *tgt_url,
                        const struct pairing *pp)
 {
@@ -416,6 +433,7 @@ static void write_plan(FILE *f, const char *src_url, const char *tgt_url,
                                : "", t);
     for (size_t i = 0; i < pp->n; i++) {
         const struct pair *pr = &pp->pairs[i];
+        const struct cat_cols *u;
 
         if (!pr->src)
             continue;
@@ -428,6 +446,12 @@ static void write_plan(FILE *f, const char *src_url, const char *tgt_url,
             fprintf(f, "key      = ");
             for (size_t k = 0; k < pr->nkey; k++)
                 fprintf(f, "%s%s", k ? ", " : "", pr->key[k]);
+            fputc('\n', f);
+        } else if ((u = unique_not_null(pr->src))) {
+            fprintf(f, "; no primary key: the key is a unique constraint whose columns are "
+                       "NOT NULL\nkey      = ");
+            for (size_t k = 0; k < u->n; k++)
+                fprintf(f, "%s%s", k ? ", " : "", u->names[k]);
             fputc('\n', f);
         } else {
             fprintf(f, "; no primary key: add key = COLUMN[, COLUMN] or rows compare as a "

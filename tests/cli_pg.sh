@@ -194,6 +194,18 @@ decision = undecided"
     expect "inventory of Chinook" 0 expected - -- "$bin" inventory
 fi
 
+# --- init: a table without a primary key takes a unique NOT NULL key -----------------
+mkdir uniquekey && cd uniquekey || exit 99
+sqlite3 a.db "CREATE TABLE t (code TEXT NOT NULL UNIQUE, v INT); CREATE TABLE n (code TEXT UNIQUE, v INT);
+    CREATE TABLE c (a TEXT UNIQUE, b INT NOT NULL, c INT NOT NULL, UNIQUE (b, c))"
+cp a.db b.db
+expect "init on tables without a primary key" 0 - - -- "$bin" init --source sqlite:a.db --target sqlite:b.db
+check "… the unique NOT NULL columns are the key; a nullable unique column is not" \
+    "c:b, c|n:-|t:code|" \
+    "$(awk '/^\[table / { t = substr($2, 1, length($2) - 1); k = "-" } /^key/ { sub(/^key *= */, ""); k = $0 }
+            /^decision/ { printf "%s:%s|", t, k }' cutover.ini)"
+cd ..
+
 # --- init against production tables in their own schema ---------------------------
 if [ -n "${PGHOST:-}" ]; then
     mkdir schemas && cd schemas || exit 99
