@@ -1350,11 +1350,14 @@ static void watch_emit(struct watch *w, json_t *ev)
         else if (!strcmp(type, "step"))
             printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"),
                    jstr(ev, "detail") ? ": " : "", jstr(ev, "detail") ? jstr(ev, "detail") : "");
-        else if (!strcmp(type, "start"))
-            printf(" hypercare session %lld %s: %lld tables every %lld ms, for %lld ms from %s",
+        else if (!strcmp(type, "start")) {
+            char every[32], span[32];
+            printf(" hypercare session %lld %s: %lld tables every %s, for %s from %s",
                    jint(ev, "session"), json_is_true(json_object_get(ev, "resumed")) ? "resumed"
-                   : "started", jint(ev, "tables"), jint(ev, "interval_ms"),
-                   jint(ev, "duration_ms"), jstr(ev, "started_at"));
+                   : "started", jint(ev, "tables"),
+                   dur_format(jint(ev, "interval_ms"), every, sizeof every),
+                   dur_format(jint(ev, "duration_ms"), span, sizeof span), jstr(ev, "started_at"));
+        }
         else if (!strcmp(type, "summary"))
             printf(" hypercare session %lld complete: %lld polls, %lld failed; the summary is in "
                    "the workspace", jint(ev, "session"), jint(ev, "polls"), jint(ev, "failed"));

@@ -50,6 +50,15 @@ sed 's/^watermark = updated_at/watermark = changed_on/' cutover.ini >bad.ini
 check "a watermark column that does not exist names the table (exit 2)" \
     "2 cutover: table orders: watermark column 'changed_on' is not in the source table" "$? $(cat err.txt)"
 
+# --- the text form, for a person: durations as people write them ----------------------------
+sed 's|^workspace *=.*|workspace = .cutover/text.db|' cutover.ini >text.ini
+"$bin" --plan text.ini watch --for 1500ms --interval 1s >text.out 2>watch.err
+check "watch without --headless: the session's start line, in human units" \
+    "start      hypercare session 1 started: 2 tables every 1s, for 1.5s from" \
+    "$(sed -n 1p text.out | cut -d' ' -f2- | sed 's/ [0-9T:.-]*Z$//')"
+check "… and a poll line per table and side" "poll       customers source: 10 rows in" \
+    "$(grep -m1 'customers source' text.out | cut -d' ' -f2- | sed 's/ [0-9]* ms$//')"
+
 # --- a table above exact_rows: counted exactly once, then from the planner's estimate -------
 for db in pilot prod; do psql -q -X -d "$db" -c "ANALYZE orders" || exit 99; done
 sed 's|^workspace *=.*|workspace = .cutover/large.db|' cutover.ini >large.ini
