@@ -1343,10 +1343,15 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
             free(key);
         }
-        else if (!strcmp(type, "alert"))
-            printf(" %s %s %s: %g %s (level %g)", jstr(ev, "metric"), jstr(ev, "level"),
-                   jstr(ev, "state"), json_real_value(json_object_get(ev, "value")),
-                   jstr(ev, "unit"), json_real_value(json_object_get(ev, "threshold")));
+        else if (!strcmp(type, "alert")) {
+            const char *u = jtext(ev, "unit");
+            enum plan_unit unit = !strcmp(u, "ms") ? UNIT_MS : !strcmp(u, "%") ? UNIT_PERCENT
+                                : UNIT_COUNT;
+            char v[32], l[32];
+            printf(" %s %s %s: %s (level %s)", jstr(ev, "metric"), jstr(ev, "level"),
+                   jstr(ev, "state"), plan_value_text(jnum(ev, "value"), unit, v, sizeof v),
+                   plan_value_text(jnum(ev, "threshold"), unit, l, sizeof l));
+        }
         else if (!strcmp(type, "step"))
             printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"),
                    jstr(ev, "detail") ? ": " : "", jstr(ev, "detail") ? jstr(ev, "detail") : "");

@@ -112,7 +112,7 @@ char *plan_value_text(double v, enum plan_unit u, char *buf, size_t n)
 {
     if (u == UNIT_MS)
         return dur_human((int64_t)v, buf, n);
-    snprintf(buf, n, u == UNIT_PERCENT ? "%g%%" : "%g", v);
+    snprintf(buf, n, u == UNIT_PERCENT ? "%g%%" : "%.15g", v);  /* 1234567 rows, not 1.23457e+06 */
     return buf;
 }
 
