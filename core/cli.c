@@ -1292,9 +1292,18 @@ static int watch_opt(int opt, const char *arg, void *ctx)
 }
 
 /* One event: NDJSON headless, else a line for a person. Takes `ev`. */
+/* An event's value in its unit, as people read it: 1234567, 30m20s, 2.5%. */
+static const char *ev_value(const json_t *ev, const char *key, char *buf, size_t n)
+{
+    const char *u = jtext(ev, "unit");
+
+    return plan_value_text(jnum(ev, key), !strcmp(u, "ms") ? UNIT_MS
+                           : !strcmp(u, "%") ? UNIT_PERCENT : UNIT_COUNT, buf, n);
+}
+
 static void watch_emit(struct watch *w, json_t *ev)
 {
-    char ts[32];
+    char ts[32], v[32], l[32];
     time_t now = (time_t)(wall_ms() / 1000);
 
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -1325,9 +1334,8 @@ static void watch_emit(struct watch *w, json_t *ev)
                 printf(", lag %lld ms", jint(ev, "lag_ms"));
         }
         else if (!strcmp(type, "trigger"))
-            printf(" %s %s: %g %s (limit %g)%s%s", jstr(ev, "trigger"), jstr(ev, "state"),
-                   json_real_value(json_object_get(ev, "value")), jstr(ev, "unit"),
-                   json_real_value(json_object_get(ev, "limit")),
+            printf(" %s %s: %s (limit %s)%s%s", jstr(ev, "trigger"), jstr(ev, "state"),
+                   ev_value(ev, "value", v, sizeof v), ev_value(ev, "limit", l, sizeof l),
                    jstr(ev, "advice") ? ", ROLLBACK ADVISED, authority " : "",
                    jstr(ev, "advice") ? (jstr(ev, "authority") ? jstr(ev, "authority") : "not named") : "");
         else if (!strcmp(type, "window") && jstr(ev, "error"))
@@ -1343,15 +1351,10 @@ static void watch_emit(struct watch *w, json_t *ev)
             printf(" %s %s %s", jstr(ev, "table"), jstr(ev, "kind"), key);
             free(key);
         }
-        else if (!strcmp(type, "alert")) {
-            const char *u = jtext(ev, "unit");
-            enum plan_unit unit = !strcmp(u, "ms") ? UNIT_MS : !strcmp(u, "%") ? UNIT_PERCENT
-                                : UNIT_COUNT;
-            char v[32], l[32];
+        else if (!strcmp(type, "alert"))
             printf(" %s %s %s: %s (level %s)", jstr(ev, "metric"), jstr(ev, "level"),
-                   jstr(ev, "state"), plan_value_text(jnum(ev, "value"), unit, v, sizeof v),
-                   plan_value_text(jnum(ev, "threshold"), unit, l, sizeof l));
-        }
+                   jstr(ev, "state"), ev_value(ev, "value", v, sizeof v),
+                   ev_value(ev, "threshold", l, sizeof l));
         else if (!strcmp(type, "step"))
             printf(" %s %s%s%s", jstr(ev, "step"), jstr(ev, "event"),
                    jstr(ev, "detail") ? ": " : "", jstr(ev, "detail") ? jstr(ev, "detail") : "");

@@ -192,7 +192,8 @@ static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, cons
     if (!m && !probe)
         return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
                     "drift_rows, failed_checks, error_rate, lag, latency, connections, "
-                    "lock_waits, longest_query, or a [probe NAME])", prefix, metric);
+                    "lock_waits, longest_query; a [probe NAME]'s alert goes in its own section "
+                    "as alert = LEVEL)", prefix, metric);
     if (!probe)
         unit = m->unit;
     for (size_t i = 0; i < *n; i++)

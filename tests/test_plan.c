@@ -226,7 +226,8 @@ static const struct { const char *text, *msg; } bad[] = {
     { ENDS "[rollback]\ntrigger.missing = 1\n",
       "plan.ini:6: unknown metric 'trigger.missing' (known: missing_rows, extra_rows, "
       "changed_rows, drift_rows, failed_checks, error_rate, lag, latency, connections, "
-      "lock_waits, longest_query, or a [probe NAME])" },
+      "lock_waits, longest_query; a [probe NAME]'s alert goes in its own section as "
+      "alert = LEVEL)" },
     { ENDS "[probe p]\nside = both\nsql = SELECT 1\n",
       "plan.ini:6: side 'both': expected source or target" },
     { ENDS "[probe p]\nsql = SELECT 1\nalert = 5m\n",

@@ -51,17 +51,24 @@ check "a watermark column that does not exist names the table (exit 2)" \
     "2 cutover: table orders: watermark column 'changed_on' is not in the source table" "$? $(cat err.txt)"
 
 # --- the text form, for a person: durations as people write them ----------------------------
-sed 's|^workspace *=.*|workspace = .cutover/text.db|' cutover.ini >text.ini
+# against a target whose tables are still empty (110 rows missing, the trigger's limit 10)
+createdb emptyprod && pg_dump -s -d prod | psql -q -X -d emptyprod >/dev/null || exit 99
+sed 's|^workspace *=.*|workspace = .cutover/text.db|; s|^url *= dbname=prod|url = dbname=emptyprod|' \
+    cutover.ini >text.ini
 printf '[probe backlog]\nsql = SELECT 1234567\nalert = 1000000\n' >>text.ini
 "$bin" --plan text.ini watch --for 1500ms --interval 1s >text.out 2>watch.err
 check "watch without --headless: the session's start line, in human units" \
     "start      hypercare session 1 started: 2 tables every 1s, for 1.5s from" \
     "$(sed -n 1p text.out | cut -d' ' -f2- | sed 's/ [0-9T:.-]*Z$//')"
-check "… and a poll line per table and side" "poll       customers source: 10 rows in" \
-    "$(grep -m1 'customers source' text.out | cut -d' ' -f2- | sed 's/ [0-9]* ms$//')"
+check "… and a poll line per table and side (the second round knows the delta)" \
+    "poll       customers source: 10 rows in N ms, 10 missing" \
+    "$(grep 'customers source' text.out | tail -1 | cut -d' ' -f2- | sed -E 's/ in [0-9]+ ms/ in N ms/')"
 check "… an alert with its value and level in full" \
     "alert      backlog critical opened: 1234567 (level 1000000)" \
     "$(grep -m1 'alert ' text.out | cut -d' ' -f2-)"
+check "… and a trigger likewise" \
+    "trigger    missing_rows breached: 110 (limit 10), ROLLBACK ADVISED, authority carol" \
+    "$(grep -m1 'trigger ' text.out | cut -d' ' -f2-)"
 
 # --- a table above exact_rows: counted exactly once, then from the planner's estimate -------
 for db in pilot prod; do psql -q -X -d "$db" -c "ANALYZE orders" || exit 99; done
