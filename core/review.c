@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,38 @@ static char *sheet_file(const struct dash *d)
     return plan_path(d->plan, d->plan->mapping);
 }
 
+static void lint_stat(struct review *r);
+
+static struct file_stamp stamp_of(const char *path)
+{
+    struct stat st;
+    struct file_stamp f = { 0 };
+
+    if (stat(path, &st) == 0)
+        f = (struct file_stamp){ st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                                 st.st_ino, 1 };
+    return f;
+}
+
+static int stamp_same(struct file_stamp a, struct file_stamp b)
+{
+    return a.exists == b.exists && a.size == b.size && a.mtime_ns == b.mtime_ns && a.ino == b.ino;
+}
+
+/* The sheet as the file holds it now (a missing file: an empty sheet). */
+static int load(struct review *r, const char *path, struct err *e)
+{
+    int rc = 0;
+
+    r->disk = stamp_of(path);
+    if (!r->disk.exists)
+        sheet_init(&r->sheet, path);
+    else
+        rc = sheet_load(path, &r->sheet, e);
+    r->have_sheet = rc == 0;
+    return rc;
+}
+
 int review_open(struct review *r, struct dash *d, struct err *e)
 {
     char *path = sheet_file(d);
@@ -28,12 +61,38 @@ int review_open(struct review *r, struct dash *d, struct err *e)
 
     memset(r, 0, sizeof *r);
     r->d = d;
-    if (access(path, F_OK) != 0)
-        sheet_init(&r->sheet, path);
-    else
-        rc = sheet_load(path, &r->sheet, e);
-    r->have_sheet = rc == 0;
+    rc = load(r, path, e);
     free(path);
+    return rc;
+}
+
+/* Reads the sheet again if something else rewrote the file since it was
+ * read, so that a change made here keeps theirs; `row` (may be NULL) is
+ * followed to where its pair is now. 1: read again; 0: unchanged; -1 with
+ * `e`: it cannot be read, or no longer has the row. */
+static int reread(struct review *r, size_t *row, struct err *e)
+{
+    char *path, *src = NULL, *tgt = NULL;
+    long at;
+    int rc;
+
+    if (stamp_same(r->disk, stamp_of(r->sheet.path)))
+        return 0;
+    if (row && *row < r->sheet.n && r->sheet.rows[*row].f) {
+        src = xstrdup(sheet_get(&r->sheet, *row, SC_SOURCE));
+        tgt = xstrdup(sheet_get(&r->sheet, *row, SC_TARGET));
+    }
+    path = xstrdup(r->sheet.path);
+    sheet_free(&r->sheet);
+    rc = load(r, path, e) < 0 ? -1 : 1;
+    if (rc > 0 && src && (at = sheet_find(&r->sheet, src, tgt)) >= 0)
+        *row = (size_t)at;
+    else if (rc > 0 && src)
+        rc = err_set(e, ERR_INPUT, "%s was changed by something else and no longer has %s -> "
+                     "%s; nothing was changed", path, src, *tgt ? tgt : "(not migrated)");
+    free(path), free(src), free(tgt);
+    lint_stat(r);
+    changed(r);
     return rc;
 }
 
@@ -146,8 +205,10 @@ void review_lint(struct review *r)
 
 void review_update(struct review *r)
 {
-    if (!r->lint_ran && !r->linting && ready(r))
-        review_lint(r);
+    struct err e = { 0 };
+
+    if (reread(r, NULL, &e) > 0 || (!r->lint_ran && !r->linting && ready(r)))
+        review_lint(r);  /* read again: what it says may have changed */
     else
         lint_stat(r);
 }
@@ -216,7 +277,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
     free(object);
     path = xstrdup(r->sheet.path);
     sheet_free(&r->sheet);
-    r->have_sheet = sheet_load(path, &r->sheet, e) == 0;
+    load(r, path, e);
     free(path);
     lint_stat(r);
     changed(r);
@@ -236,6 +297,8 @@ static int review_set(struct review *r, size_t row, const char *status, const ch
     char when[32], *old, *new;
     int rc;
 
+    if (reread(r, &row, e) < 0)
+        return -1;
     if (row >= r->sheet.n || !r->sheet.rows[row].f)
         return err_set(e, ERR_INPUT, "no such row");
     old = xasprintf("%s", *sheet_get(&r->sheet, row, SC_STATUS) ? sheet_get(&r->sheet, row,
@@ -281,6 +344,8 @@ int review_edit(struct review *r, size_t row, enum sheet_col c, const char *valu
     struct rules rules;
     int rc, back_to_draft;
 
+    if (reread(r, &row, e) < 0)
+        return -1;
     if (row >= r->sheet.n || !r->sheet.rows[row].f)
         return err_set(e, ERR_INPUT, "no such row");
     if (c == SC_RULE) {
@@ -320,6 +385,8 @@ int review_undo(struct review *r, struct err *e)
 
     if (!r->nundo)
         return err_set(e, ERR_INPUT, "nothing to undo");
+    if (reread(r, NULL, e) < 0)
+        return -1;
     c = &r->undo[r->nundo - 1];
     if ((row = sheet_find(&r->sheet, c->source, c->target)) < 0) {
         rc = err_set(e, ERR_INPUT, "%s -> %s is no longer in the sheet", c->source, c->target);

@@ -36,9 +36,18 @@ struct review_change {          /* one step of the undo history */
     char *what;
 };
 
+/* What a file was when it was read: anything that rewrites it (an editor, a
+ * spreadsheet, map import) changes one of these. */
+struct file_stamp {
+    long long size, mtime_ns;
+    unsigned long long ino;
+    int exists;
+};
+
 struct review {
     struct dash *d;
     struct sheet sheet;
+    struct file_stamp disk;     /* mapping.csv as the sheet was read from it */
     int have_sheet;
     struct lint_report stat, data;  /* findings from the catalogs, and from the data */
     int linting, lint_again, lint_ran, closed;
@@ -57,6 +66,9 @@ struct review {
 /* Loads the plan's sheet (a missing one is an empty sheet; a broken one is an
  * error, -1 with `e`). */
 int review_open(struct review *r, struct dash *d, struct err *e);
+/* Every change below first reads the sheet again if something else has
+ * rewritten it since (so that change is kept), then finds its row there by
+ * its pair; review_update does so too, and lints again. */
 void review_close(struct review *r);
 /* The catalogs changed: static lint again; data lint on the first call. */
 void review_update(struct review *r);

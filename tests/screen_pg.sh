@@ -213,6 +213,26 @@ if [ "$audit" = "$expected_audit" ]; then ok "the audit log has exactly those ch
 else not_ok "the audit log has exactly those changes" "$audit"; fi
 T kill-session -t rv
 
+# --- the sheet edited by something else while the dashboard is open: its edit is kept ------
+cp -r pristine extedit
+start ext 140 36 "$work/extedit"
+wait_for ext "Mapping 12/42 approved ─"
+keys ext 2 / a c c o u n t s . c r e a t e d Enter
+sed -i 's/^accounts\.country,accounts\.country,,alice,/accounts.country,accounts.country,,dana,/' extedit/mapping.csv
+keys ext a y
+expect_text "a row approved after an editor changed another" ext \
+    "accounts.created → accounts.created_at approved, written to the sheet and the audit log"
+check "… the sheet has both: the editor's owner and the dashboard's approval" \
+    "accounts.country,accounts.country,,dana,,draft|accounts.created,accounts.created_at,,alice,ts:s,approved|" \
+    "$(tr -d '\r' <extedit/mapping.csv | grep -E '^accounts\.(country|created),' | cut -d, -f1-6 | tr '\n' '|')"
+keys ext / u s e r s . c r e a t e d _ a t Enter
+sed -i '/^users\.created_at,/d' extedit/mapping.csv
+keys ext a y
+expect_text "a row the editor deleted is not approved, saying why" ext \
+    "no longer has users.created_at -> app_users.created_at; nothing was changed"
+check "… and the sheet stays without it" 0 "$(grep -c '^users\.created_at,' extedit/mapping.csv)"
+T kill-session -t ext
+
 # --- the rehearsal panel: a run from the dashboard, its tables and discrepancies ---------
 cp -r pristine rehearse
 start rh 130 36 "$work/rehearse"
