@@ -118,8 +118,11 @@ static void load_side(struct dash *d, int i)
     notify(d, DASH_DB);
 }
 
+static void reread_plan(struct dash *d);
+
 void dash_refresh(struct dash *d)
 {
+    reread_plan(d);
     load_side(d, SIDE_SOURCE);
     load_side(d, SIDE_TARGET);
 }
@@ -144,11 +147,53 @@ static void on_state(db_t *db, enum db_state st, void *arg)
         load_side(d, i);  /* a fresh connection: catch up at once */
 }
 
+/* The plan in use is now `p`, read from the file as `stamp` says. */
+static void adopt_plan(struct dash *d, struct plan *p, struct file_stamp stamp)
+{
+    struct plan *old = d->plan;
+
+    d->plan = p;
+    d->plan_disk = stamp;
+    rebuild(d);
+    notify(d, DASH_PLAN);  /* listeners re-point from the old plan to the new */
+    plan_free(old);
+}
+
+/* cutover.ini rewritten by something else (a step added, a trigger changed):
+ * read again and used, unless it does not parse now (the message says why
+ * and the plan in use stays until the file changes again) or it names other
+ * databases or another workspace, which take a restart. */
+static void reread_plan(struct dash *d)
+{
+    struct file_stamp now = file_stamp(d->plan_path);
+    struct err e = { 0 };
+    struct plan *p;
+
+    if (file_stamp_same(now, d->plan_disk) || d->hold)
+        return;
+    d->plan_disk = now;
+    if (!(p = plan_load(d->plan_path, &e))) {
+        say(d, 1, "%s changed and is not used until it is mended: %s", d->plan_path, e.msg);
+        return;
+    }
+    if (strcmp(p->source.url, d->plan->source.url) || strcmp(p->target.url, d->plan->target.url) ||
+        strcmp(p->workspace, d->plan->workspace)) {
+        say(d, 1, "%s changed its databases or workspace: restart the dashboard to use them",
+            d->plan_path);
+        plan_free(p);
+        return;
+    }
+    adopt_plan(d, p, now);
+    say(d, 0, "%s changed: read again", d->plan_path);
+}
+
 static void tick(uv_timer_t *t)
 {
     struct dash *d = t->data;
 
-    if (!d->paused)
+    if (d->paused)
+        reread_plan(d);  /* paused polls nothing, but the plan still follows its file */
+    else
         dash_refresh(d);
 }
 
@@ -166,6 +211,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
 
     d->loop = loop;
     d->plan_path = xstrdup(path);
+    d->plan_disk = file_stamp(path);
     if (!(d->plan = plan_load(path, e))) {
         free(d->plan_path);
         free(d);
@@ -278,6 +324,7 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
                   struct err *e)
 {
     struct plan *p;
+    struct file_stamp stamp;
     char *object;
 
     if (!d->ws)
@@ -288,6 +335,7 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
                        "change it when that has ended");
     if (plan_edit_table(d->plan_path, table, kvs, n, e) < 0)
         return -1;
+    stamp = file_stamp(d->plan_path);
     if (!(p = plan_load(d->plan_path, e)))
         return -1;
     object = xasprintf("table %s", table);
@@ -297,13 +345,7 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
         return -1;
     }
     free(object);
-    {
-        struct plan *old = d->plan;
-        d->plan = p;
-        rebuild(d);
-        notify(d, DASH_PLAN);  /* listeners re-point from the old plan to the new */
-        plan_free(old);
-    }
+    adopt_plan(d, p, stamp);
     return 0;
 }
 

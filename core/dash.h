@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "inventory.h"
+#include "util.h"
 #include "workspace.h"
 
 enum { SIDE_SOURCE, SIDE_TARGET };
@@ -33,6 +34,7 @@ struct dash {
     uv_loop_t *loop;
     char *plan_path;
     struct plan *plan;
+    struct file_stamp plan_disk;    /* cutover.ini as the plan in use was read from it */
     char *masked[2];
     struct dash_side side[2];
     struct pairing pairs;

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,28 +23,12 @@ static char *sheet_file(const struct dash *d)
 
 static void lint_stat(struct review *r);
 
-static struct file_stamp stamp_of(const char *path)
-{
-    struct stat st;
-    struct file_stamp f = { 0 };
-
-    if (stat(path, &st) == 0)
-        f = (struct file_stamp){ st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
-                                 st.st_ino, 1 };
-    return f;
-}
-
-static int stamp_same(struct file_stamp a, struct file_stamp b)
-{
-    return a.exists == b.exists && a.size == b.size && a.mtime_ns == b.mtime_ns && a.ino == b.ino;
-}
-
 /* The sheet as the file holds it now (a missing file: an empty sheet). */
 static int load(struct review *r, const char *path, struct err *e)
 {
     int rc = 0;
 
-    r->disk = stamp_of(path);
+    r->disk = file_stamp(path);
     if (!r->disk.exists)
         sheet_init(&r->sheet, path);
     else
@@ -76,7 +59,7 @@ static int reread(struct review *r, size_t *row, struct err *e)
     long at;
     int rc;
 
-    if (stamp_same(r->disk, stamp_of(r->sheet.path)))
+    if (file_stamp_same(r->disk, file_stamp(r->sheet.path)))
         return 0;
     if (row && *row < r->sheet.n && r->sheet.rows[*row].f) {
         src = xstrdup(sheet_get(&r->sheet, *row, SC_SOURCE));

@@ -10,6 +10,7 @@
 #include "dash.h"
 #include "lint.h"
 #include "sheet.h"
+#include "util.h"
 
 #define PREVIEW_ROWS 20
 
@@ -34,14 +35,6 @@ struct review_change {          /* one step of the undo history */
     char *source, *target;      /* which row (by its pair, which edits never change) */
     char *old[SC_NKNOWN];
     char *what;
-};
-
-/* What a file was when it was read: anything that rewrites it (an editor, a
- * spreadsheet, map import) changes one of these. */
-struct file_stamp {
-    long long size, mtime_ns;
-    unsigned long long ino;
-    int exists;
 };
 
 struct review {

@@ -63,6 +63,31 @@ static void record(struct runbook *rb, size_t i, const char *event, long status,
         snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
 }
 
+static struct plan_step *step_dup(const struct plan_step *ps)
+{
+    struct plan_step *c = xmalloc(sizeof *c);
+
+    *c = *ps;
+    c->name = xstrdup(ps->name);
+    c->title = xstrdup(ps->title);
+    c->owner = ps->owner ? xstrdup(ps->owner) : NULL;
+    c->run = ps->run ? xstrdup(ps->run) : NULL;
+    c->rollback = ps->rollback ? xstrdup(ps->rollback) : NULL;
+    return c;
+}
+
+static void step_free(struct rb_step *s)
+{
+    struct plan_step *c = (struct plan_step *)s->plan;
+
+    if (c) {
+        free(c->name), free(c->title), free(c->owner), free(c->run), free(c->rollback);
+        free(c);
+    }
+    s->plan = NULL;
+    sbuf_free(&s->log);
+}
+
 struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
 {
     struct runbook *rb = xcalloc(1, sizeof *rb);
@@ -72,7 +97,7 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
     rb->n = d->plan->nsteps;
     rb->steps = xcalloc(rb->n + 1, sizeof *rb->steps);
     for (size_t i = 0; i < rb->n; i++)
-        rb->steps[i].plan = &d->plan->steps[i];
+        rb->steps[i].plan = step_dup(&d->plan->steps[i]);
     rb->rollback_at = -1;
     return rb;
 }
@@ -87,7 +112,7 @@ void rb_free(struct runbook *rb)
     }
     reh_disconnect(rb->gate_db);
     for (size_t i = 0; i < rb->n; i++)
-        sbuf_free(&rb->steps[i].log);
+        step_free(&rb->steps[i]);
     free(rb->steps);
     free(rb);
 }
@@ -100,18 +125,50 @@ void rb_stop(struct runbook *rb)
         reh_cancel(rb->gate_reh);
 }
 
+/* Whether step i's command, gate or rollback is under way. */
+static int busy_with(const struct runbook *rb, size_t i)
+{
+    return (rb->proc && rb->proc->i == i) ||
+           ((rb->gate_diff || rb->gate_reh) && rb->gate_for == i) ||
+           (rb->rollback_at >= 0 && (size_t)rb->rollback_at == i);
+}
+
 void rb_replan(struct runbook *rb)
 {
     const struct plan *p = rb->d->plan;
+    struct rb_step *now = xcalloc(p->nsteps + rb->n + 1, sizeof *now);
+    size_t *to = xcalloc(rb->n + 1, sizeof *to), n = 0;   /* old index → new */
+    char *kept = xcalloc(rb->n + 1, 1);
 
-    for (size_t i = 0; i < rb->n; i++) {
-        const char *name = rb->steps[i].plan->name;  /* still valid: freed after this */
-        for (size_t k = 0; k < p->nsteps; k++)
-            if (!strcmp(p->steps[k].name, name)) {
-                rb->steps[i].plan = &p->steps[k];
+    for (size_t k = 0; k < p->nsteps; k++, n++) {
+        for (size_t i = 0; i < rb->n; i++)
+            if (!kept[i] && !strcmp(rb->steps[i].plan->name, p->steps[k].name)) {
+                now[n] = rb->steps[i];   /* its state, times and log */
+                kept[i] = 1;
+                to[i] = n;
+                step_free(&(struct rb_step){ .plan = now[n].plan });
                 break;
             }
+        now[n].plan = step_dup(&p->steps[k]);
     }
+    for (size_t i = 0; i < rb->n; i++)
+        if (kept[i])
+            continue;
+        else if (busy_with(rb, i))
+            now[to[i] = n++] = rb->steps[i];
+        else
+            step_free(&rb->steps[i]);
+    if (rb->proc)
+        rb->proc->i = to[rb->proc->i];
+    if (rb->gate_diff || rb->gate_reh)
+        rb->gate_for = to[rb->gate_for];
+    if (rb->rollback_at >= 0)
+        rb->rollback_at = (long)to[rb->rollback_at];
+    free(rb->steps);
+    rb->steps = now;
+    rb->n = n;
+    free(to);
+    free(kept);
 }
 
 size_t rb_count(const struct runbook *rb) { return rb->n; }

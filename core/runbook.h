@@ -20,7 +20,8 @@ enum rb_state { RB_PENDING, RB_CHECKING, RB_RUNNING, RB_DONE, RB_FAILED, RB_SKIP
                 RB_BLOCKED, RB_ROLLING_BACK, RB_ROLLED_BACK };
 
 struct rb_step {
-    const struct plan_step *plan;
+    const struct plan_step *plan;   /* the runbook's own copy: a step it runs outlives a
+                                     * plan read again without it */
     enum rb_state state;
     uint64_t started, ended;        /* uv_now() */
     int exit_status;
@@ -38,7 +39,11 @@ struct rb_events {
 /* A runbook for the dashboard's plan and connections (borrowed). */
 struct runbook *rb_new(struct dash *d, const struct rb_events *ev);
 void rb_free(struct runbook *rb);
-/* The dashboard reloaded the plan (a decision changed): steps follow it by name. */
+/* The dashboard reloaded the plan (a decision changed, or an editor rewrote
+ * it): the steps become the plan's, in its order, each keeping its state,
+ * times and log by name; a new one is pending; one that is gone is dropped,
+ * unless its command, gate or rollback is under way (then it stays, last,
+ * until the dashboard closes). */
 void rb_replan(struct runbook *rb);
 
 size_t rb_count(const struct runbook *rb);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,6 +247,22 @@ int file_write_atomic(const char *path, const char *text, size_t len, struct err
     unlink(tmp);
     free(tmp);
     return -1;
+}
+
+struct file_stamp file_stamp(const char *path)
+{
+    struct stat st;
+    struct file_stamp f = { 0 };
+
+    if (stat(path, &st) == 0)
+        f = (struct file_stamp){ st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                                 st.st_ino, 1 };
+    return f;
+}
+
+int file_stamp_same(struct file_stamp a, struct file_stamp b)
+{
+    return a.exists == b.exists && a.size == b.size && a.mtime_ns == b.mtime_ns && a.ino == b.ino;
 }
 
 static int64_t sim_ms = -1;  /* -1: not looked up yet; 0: the wall clock */

@@ -51,6 +51,15 @@ char *dur_human(int64_t ms, char *buf, size_t n);
  * sees the old or the new file, never half of one. -1 with `e` filled. */
 struct err;
 int file_write_atomic(const char *path, const char *text, size_t len, struct err *e);
+/* What a file was when it was read: anything that rewrites it (an editor, a
+ * spreadsheet, a rename over it) changes one of these. */
+struct file_stamp {
+    long long size, mtime_ns;
+    unsigned long long ino;
+    int exists;
+};
+struct file_stamp file_stamp(const char *path);
+int file_stamp_same(struct file_stamp a, struct file_stamp b);
 /* The clock every recorded time comes from, in milliseconds since the
  * epoch: the wall clock, or, for tests only, a simulated one. With
  * CUTOVER_SIMULATED_CLOCK=2026-01-01T00:00:00Z in the environment it starts

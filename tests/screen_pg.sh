@@ -213,6 +213,25 @@ if [ "$audit" = "$expected_audit" ]; then ok "the audit log has exactly those ch
 else not_ok "the audit log has exactly those changes" "$audit"; fi
 T kill-session -t rv
 
+# --- cutover.ini edited by something else: read again at the refresh (R here) -----------
+cp -r pristine extplan
+start xp 140 36 "$work/extplan"
+wait_for xp "Mapping 12/42 approved ─"  # the lint, which holds the plan, is done
+printf '\n[step smoke]\ntitle = Smoke test added outside\nowner = erin\n' >>extplan/cutover.ini
+keys xp R
+expect_text "a step added to the plan in an editor appears" xp "Cutover / Hypercare 0/5 steps done"
+expect_text "… saying the plan was read again" xp "cutover.ini changed: read again"
+printf 'colour = blue\n' >>extplan/cutover.ini
+keys xp R
+expect_text "a plan that no longer parses is not used, saying where it is wrong" xp \
+    "cutover.ini changed and is not used until it is mended: cutover.ini:$(wc -l <extplan/cutover.ini): unknown key 'colour' in [step smoke]"
+expect_text "… the plan in use stays" xp "Cutover / Hypercare 0/5 steps done"
+sed -i '/^colour = blue$/d; /^\[step open\]$/,/^$/d' extplan/cutover.ini  # mended, and a step gone
+keys xp R
+expect_text "a step removed in the editor goes, the one added stays" xp "Cutover / Hypercare 0/4 steps done"
+expect_text "… in the plan's order" xp " 4 · pending       smoke     Smoke test added outside"
+T kill-session -t xp
+
 # --- the sheet edited by something else while the dashboard is open: its edit is kept ------
 cp -r pristine extedit
 start ext 140 36 "$work/extedit"

@@ -656,9 +656,9 @@ static int global_key(int key)
         dash_set_interval(d, key == '-' ? d->interval_ms * 2 : d->interval_ms / 2);
         tui_message(0, "polling every %s", dur_format(d->interval_ms, buf, sizeof buf));
         break;
-    case A_REFRESH:
-        dash_refresh(d);
+    case A_REFRESH:  /* what reading the plan again says comes after */
         tui_message(0, "refreshing both databases");
+        dash_refresh(d);
         break;
     case A_REDRAW:
         clearok(curscr, TRUE);
