@@ -162,7 +162,7 @@ void rb_replan(struct runbook *rb)
         rb->proc->i = to[rb->proc->i];
     if (rb->gate_diff || rb->gate_reh)
         rb->gate_for = to[rb->gate_for];
-    if (rb->rollback_at >= 0)
+    if (rb->rollback_at >= 0 && (size_t)rb->rollback_at < rb->n)
         rb->rollback_at = (long)to[rb->rollback_at];
     free(rb->steps);
     rb->steps = now;
