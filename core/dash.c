@@ -159,6 +159,11 @@ static void adopt_plan(struct dash *d, struct plan *p, struct file_stamp stamp)
     plan_free(old);
 }
 
+static void replan_later(uv_timer_t *t)
+{
+    reread_plan(t->data);
+}
+
 /* cutover.ini rewritten by something else (a step added, a trigger changed):
  * read again and used, unless it does not parse now (the message says why
  * and the plan in use stays until the file changes again) or it names other
@@ -169,8 +174,13 @@ static void reread_plan(struct dash *d)
     struct err e = { 0 };
     struct plan *p;
 
-    if (file_stamp_same(now, d->plan_disk) || d->hold)
+    if (file_stamp_same(now, d->plan_disk))
         return;
+    if (d->hold) {  /* a run, a gate, a lint or a window reads it: soon, when it has ended */
+        if (!d->stopped)
+            uv_timer_start(&d->replan, replan_later, 500, 0);
+        return;
+    }
     d->plan_disk = now;
     if (!(p = plan_load(d->plan_path, &e))) {
         say(d, 1, "%s changed and is not used until it is mended: %s", d->plan_path, e.msg);
@@ -234,7 +244,9 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
     free(ws);
     d->interval_ms = d->plan->hc_interval_ms;
     uv_timer_init(loop, &d->timer);
-    d->timer.data = d;
+    uv_timer_init(loop, &d->replan);
+    d->timer.data = d->replan.data = d;
+    d->open_handles = 2;
     uv_timer_start(&d->timer, tick, (uint64_t)d->interval_ms, (uint64_t)d->interval_ms);
     read_facts(d);
     d->on_change = on_change;
@@ -246,14 +258,17 @@ static void timer_closed(uv_handle_t *h)
 {
     struct dash *d = h->data;
 
-    free(d);
+    if (--d->open_handles == 0)
+        free(d);
 }
 
 void dash_stop(struct dash *d)
 {
     d->stopped = 1;
-    if (d->timer.loop)
+    if (d->timer.loop) {
         uv_timer_stop(&d->timer);
+        uv_timer_stop(&d->replan);
+    }
 }
 
 void dash_close(struct dash *d)
@@ -275,6 +290,7 @@ void dash_close(struct dash *d)
     free(d->plan_path);
     if (d->timer.loop) {
         uv_close((uv_handle_t *)&d->timer, timer_closed);
+        uv_close((uv_handle_t *)&d->replan, timer_closed);
         return;
     }
     free(d);

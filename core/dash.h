@@ -50,6 +50,8 @@ struct dash {
     int stopped;                /* dash_stop(): closing */
     int hold;                   /* work borrowing the catalogs: refreshes wait */
     uv_timer_t timer;
+    uv_timer_t replan;          /* reads a changed plan again once what held it has ended */
+    int open_handles;           /* timers still to close before the struct is freed */
     char message[1500];
     int message_error;
     void (*on_change)(struct dash *d, unsigned what, void *arg);
