@@ -206,6 +206,8 @@ struct check {
     /* what the data showed */
     long nulls, too_long, range, unparsed, tz, precision, outside;
     long epoch_s, epoch_ms, julian;     /* of the unparsed times: what they look like */
+    long time_dropped;                  /* timestamps into a date, not at midnight */
+    char *time_example;
     size_t longest;
     char *long_example, *range_example, *tz_example, *prec_example;
     char *unparsed_ex[3];
@@ -333,7 +335,14 @@ static void measure(struct check *k, const struct db_cell *c)
     case TC_DATE:
     case TC_TIMESTAMP:
     case TC_TIMESTAMPTZ:
-        if (!(k->tc->tclass == TC_DATE ? val_date(v) : val_timestamp(v, &offset))) {
+        if (k->tc->tclass == TC_DATE && !val_date(v) && val_timestamp(v, &offset)) {
+            /* a date takes a timestamp's date; it drops a time of day that is not 0 */
+            const char *t = v + 11 + strspn(v + 11, "0:.");
+            if (*t && !strchr("Z+-", *t)) {
+                k->time_dropped++;
+                keep(&k->time_example, v, c->len);
+            }
+        } else if (!(k->tc->tclass == TC_DATE ? val_date(v) : val_timestamp(v, &offset))) {
             double d = strtod(v, NULL);
             unparsed(k, v, c->len);
             if (val_int(v, &n) && n >= 100000000 && n < 10000000000)
@@ -461,6 +470,16 @@ static void report_check(struct lint_run *L, const struct check *k)
         examples(f, (char **)k->unparsed_ex, k->nunparsed);
         time_hint(L, k, f);
     }
+    if (k->time_dropped) {
+        f = add(L->r, LINT_WARNING, "time_loss", sr, tr, line, "%ld rows have a time of day that "
+                "%s (%s) drops", k->time_dropped, tr, k->tc->type);
+        f->count = k->time_dropped;
+        examples(f, (char *[]){ k->time_example }, 1);
+        if (db_kind(L->db) == URL_SQLITE)
+            hint(f, "if that is intended, say so in the transform: date(%s)", k->expr);
+        else
+            hint(f, "if that is intended, say so in the transform: (%s)::date", k->expr);
+    }
     if (k->tz) {
         f = add(L->r, LINT_WARNING, "timezone_loss", sr, tr, line, "%ld rows have a time zone "
                 "that %s (%s) drops", k->tz, tr, k->tc->type);
@@ -492,6 +511,7 @@ static void report_check(struct lint_run *L, const struct check *k)
 static void check_free(struct check *k)
 {
     free(k->expr), free(k->long_example), free(k->range_example), free(k->tz_example);
+    free(k->time_example);
     free(k->prec_example);
     for (int i = 0; i < k->nunparsed; i++)
         free(k->unparsed_ex[i]);

@@ -441,6 +441,20 @@ check "… which lint names" "not_parsable t.closes 1 rows will not read as a ti
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
 cd ..
 
+# --- timestamps into a date column: PostgreSQL takes their date; lint warns of a time of
+# day dropped (not of midnight), and the diff compares the dates
+createdb dates || exit 99
+psql -X -q -d dates -c "CREATE TABLE t (id int PRIMARY KEY, born date)" \
+    -c "INSERT INTO t VALUES (1, '2023-11-14'), (2, '2023-11-15'), (3, '2023-11-16')"
+sqlite3 dates.db "CREATE TABLE t (id INTEGER PRIMARY KEY, born DATE);
+    INSERT INTO t VALUES (1, '2023-11-14 22:13:20'), (2, '2023-11-15 00:00:00'), (3, '2023-11-16')"
+clean_pair dates sqlite:../dates.db dbname=dates "timestamps into a date column: clean"
+"$bin" map lint --json >lint.json
+check "… lint: no error, a warning for the one time of day dropped" \
+    "0 time_loss 1 1 rows have a time of day that t.born (date) drops; if that is intended, say so in the transform: date(\"born\")" \
+    "$(jq -r '"\(.errors) \(.findings[0].code) \(.findings[0].count) \(.findings[0].message); \(.findings[0].hint)"' lint.json)"
+cd ..
+
 # --- a pilot keeping times as Unix times and Julian days: init pairs the columns by
 # name (numbers fit times), lint says which conversion each needs, and with the
 # transforms it names the diff is clean
