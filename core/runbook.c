@@ -78,7 +78,7 @@ static struct plan_step *step_dup(const struct plan_step *ps)
 
 static void step_free(struct rb_step *s)
 {
-    struct plan_step *c = (struct plan_step *)s->plan;
+    struct plan_step *c = s->plan;
 
     if (c) {
         free(c->name), free(c->title), free(c->owner), free(c->run), free(c->rollback);

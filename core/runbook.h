@@ -20,7 +20,7 @@ enum rb_state { RB_PENDING, RB_CHECKING, RB_RUNNING, RB_DONE, RB_FAILED, RB_SKIP
                 RB_BLOCKED, RB_ROLLING_BACK, RB_ROLLED_BACK };
 
 struct rb_step {
-    const struct plan_step *plan;   /* the runbook's own copy: a step it runs outlives a
+    struct plan_step *plan;         /* the runbook's own copy: a step it runs outlives a
                                      * plan read again without it */
     enum rb_state state;
     uint64_t started, ended;        /* uv_now() */
