@@ -6,6 +6,7 @@
 #include "value.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,7 @@ struct check {
     int has_transform, bad;
     /* what the target takes */
     long maxlen;
+    int elements;                   /* maxlen is an array's elements' (varchar(3)[]) */
     int64_t lo, hi;
     int prec, scale, is_int;
     /* what the data showed */
@@ -245,10 +247,10 @@ static void target_limits(struct check *k, enum url_kind engine)
         low[i] = (char)tolower((unsigned char)t[i]);
     low[i] = '\0';
     paren = strchr(low, '(');
-    if (k->tc->tclass == TC_ARRAY)  /* varchar(10)[]: the limits are its elements' */
-        return;
     if (strstr(low, "char") && paren)
         k->maxlen = strtol(paren + 1, NULL, 10);
+    if ((k->elements = k->tc->tclass == TC_ARRAY))  /* varchar(10)[]: its elements' limit */
+        return;
     if (k->tc->tclass == TC_INT) {
         k->is_int = 1;
         k->lo = INT64_MIN, k->hi = INT64_MAX;  /* SQLite's integers are all 64-bit */
@@ -284,6 +286,35 @@ static void unparsed(struct check *k, const char *v, size_t len)
     k->unparsed++;
 }
 
+/* Whether text is longer than the target's varchar(n), keeping the longest. */
+static int too_long(struct check *k, const char *v, size_t len)
+{
+    size_t chars = val_chars(v, len);
+
+    if (chars <= (size_t)k->maxlen)
+        return 0;
+    if (chars > k->longest) {
+        k->longest = chars;
+        free(k->long_example);
+        k->long_example = example(v, len);
+    }
+    return 1;
+}
+
+/* Whether an element of an array's canonical form (a JSON array of strings,
+ * nested) is longer than the elements' varchar(n). */
+static int element_too_long(struct check *k, const json_t *a)
+{
+    size_t i;
+    const json_t *v;
+    int over = 0;
+
+    json_array_foreach(a, i, v)
+        over |= json_is_array(v) ? element_too_long(k, v)
+              : json_is_string(v) && too_long(k, json_string_value(v), json_string_length(v));
+    return over;
+}
+
 static void measure(struct check *k, const struct db_cell *c)
 {
     const char *v = c->p;
@@ -296,17 +327,8 @@ static void measure(struct check *k, const struct db_cell *c)
     }
     if (c->type == DB_BLOB)
         return;
-    if (k->maxlen > 0) {
-        size_t chars = val_chars(v, c->len);
-        if (chars > (size_t)k->maxlen) {
-            k->too_long++;
-            if (chars > k->longest) {
-                k->longest = chars;
-                free(k->long_example);
-                k->long_example = example(v, c->len);
-            }
-        }
-    }
+    if (k->maxlen > 0 && !k->elements && too_long(k, v, c->len))
+        k->too_long++;
     switch (k->tc->tclass) {
     case TC_INT:
         if (!val_int(v, &n)) {
@@ -365,8 +387,15 @@ static void measure(struct check *k, const struct db_cell *c)
         struct sbuf out = { 0 };
         int null;
         canon_spec_for(&sp, k->tc, NULL);
-        if (canon_value(&sp, c, &out, &null) < 0)
+        if (canon_value(&sp, c, &out, &null) < 0) {
             unparsed(k, v, c->len);
+        } else if (k->maxlen > 0) {
+            const char *j = isdigit((unsigned char)out.s[1]) || out.s[1] == '-'
+                          ? strchr(out.s, '=') + 1 : out.s;   /* past [0:1]= bounds */
+            json_t *a = json_loads(j, 0, NULL);
+            k->too_long += a && element_too_long(k, a);
+            json_decref(a);
+        }
         sbuf_free(&out);
         break;
     }
@@ -450,8 +479,9 @@ static void report_check(struct lint_run *L, const struct check *k)
         hint(f, "filter them out with the plan's where, or coalesce() them in the transform");
     }
     if (k->too_long) {
-        f = add(L->r, LINT_ERROR, "too_long", sr, tr, line, "%ld rows are longer than %s's "
-                "%ld characters (longest %zu)", k->too_long, tr, k->maxlen, k->longest);
+        f = add(L->r, LINT_ERROR, "too_long", sr, tr, line, "%ld rows %s longer than %s's "
+                "%ld characters (longest %zu)", k->too_long, k->elements ? "have elements" : "are",
+                tr, k->maxlen, k->longest);
         f->count = k->too_long;
         examples(f, (char *[]){ k->long_example }, 1);
         hint(f, "widen %s to %zu, or shorten the value in the transform", tr, k->longest);

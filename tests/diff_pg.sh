@@ -406,6 +406,11 @@ check "… an element that is no integer, and text that is no array: lint names 
     "$(printf '%s\n' 'not_parsable a.grid 1 rows will not read as an array of its type for a.grid (bigint[])' \
         'not_parsable a.codes 1 rows will not read as an array of its type for a.codes (character varying(3)[])')" \
     "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
+sqlite3 ../arrays.db "UPDATE a SET grid = '{{1,2},{3,4}}', codes = '[0:1]={abc,défi}'"
+"$bin" map lint --json >lint.json
+check "… an element longer than varchar(3) (in characters, not bytes), bounds or not" \
+    "too_long a.codes 1 rows have elements longer than a.codes's 3 characters (longest 4) défi" \
+    "$(jq -r '.findings[] | "\(.code) \(.target) \(.message) \(.examples[0])"' lint.json)"
 # a business check summing money on the target: PostgreSQL writes "$1,000.50" (cutover's
 # sessions fix lc_monetary to C), which is the number 1000.5
 printf '[check revenue]\nsource = SELECT sum(price) FROM a\ntarget = SELECT sum(price) FROM a\ntolerance = 0\n' \
