@@ -488,7 +488,7 @@ static int from_literal(struct array *a)
     return 0;
 }
 
-static int from_json(struct array *a, const json_t *j)
+static void from_json(struct array *a, const json_t *j)
 {
     size_t i;
     const json_t *v;
@@ -516,7 +516,6 @@ static int from_json(struct array *a, const json_t *j)
         }
     }
     sbuf_add(a->out, "]", 1);
-    return 0;
 }
 
 /* The array's canonical form into out; -1 (out as it was) when `p` is no array. */
@@ -543,7 +542,9 @@ static int array(const struct canon_spec *sp, const char *p, size_t n, struct sb
     if (a.p < a.end && *a.p == '[') {
         json_error_t je;
         json_t *j = json_loadb(a.p, (size_t)(a.end - a.p), 0, &je);
-        rc = json_is_array(j) ? from_json(&a, j) : -1;
+        rc = json_is_array(j) ? 0 : -1;
+        if (rc == 0)
+            from_json(&a, j);
         json_decref(j);
     } else {
         rc = from_literal(&a);

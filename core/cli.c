@@ -1295,10 +1295,7 @@ static int watch_opt(int opt, const char *arg, void *ctx)
 /* An event's value in its unit, as people read it: 1234567, 30m20s, 2.5%. */
 static const char *ev_value(const json_t *ev, const char *key, char *buf, size_t n)
 {
-    const char *u = jtext(ev, "unit");
-
-    return plan_value_text(jnum(ev, key), !strcmp(u, "ms") ? UNIT_MS
-                           : !strcmp(u, "%") ? UNIT_PERCENT : UNIT_COUNT, buf, n);
+    return plan_value_text(jnum(ev, key), plan_unit_of(jtext(ev, "unit")), buf, n);
 }
 
 static void watch_emit(struct watch *w, json_t *ev)

@@ -203,6 +203,7 @@ struct check {
     /* what the target takes */
     long maxlen;
     int elements;                   /* maxlen is an array's elements' (varchar(3)[]) */
+    struct canon_spec array;        /* an array target: how the diff reads it */
     int64_t lo, hi;
     int prec, scale, is_int;
     /* what the data showed */
@@ -249,8 +250,10 @@ static void target_limits(struct check *k, enum url_kind engine)
     paren = strchr(low, '(');
     if (strstr(low, "char") && paren)
         k->maxlen = strtol(paren + 1, NULL, 10);
-    if ((k->elements = k->tc->tclass == TC_ARRAY))  /* varchar(10)[]: its elements' limit */
+    if ((k->elements = k->tc->tclass == TC_ARRAY)) {  /* varchar(10)[]: its elements' limit */
+        canon_spec_for(&k->array, k->tc, NULL);
         return;
+    }
     if (k->tc->tclass == TC_INT) {
         k->is_int = 1;
         k->lo = INT64_MIN, k->hi = INT64_MAX;  /* SQLite's integers are all 64-bit */
@@ -383,11 +386,9 @@ static void measure(struct check *k, const struct db_cell *c)
             unparsed(k, v, c->len);
         break;
     case TC_ARRAY: {  /* an array whose elements read as theirs, as the diff reads it */
-        struct canon_spec sp;
         struct sbuf out = { 0 };
         int null;
-        canon_spec_for(&sp, k->tc, NULL);
-        if (canon_value(&sp, c, &out, &null) < 0) {
+        if (canon_value(&k->array, c, &out, &null) < 0) {
             unparsed(k, v, c->len);
         } else if (k->maxlen > 0) {
             const char *j = isdigit((unsigned char)out.s[1]) || out.s[1] == '-'

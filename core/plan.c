@@ -108,6 +108,11 @@ const char *plan_unit_name(enum plan_unit u)
     return u == UNIT_MS ? "ms" : u == UNIT_PERCENT ? "%" : "rows";
 }
 
+enum plan_unit plan_unit_of(const char *name)
+{
+    return !strcmp(name, "ms") ? UNIT_MS : !strcmp(name, "%") ? UNIT_PERCENT : UNIT_COUNT;
+}
+
 char *plan_value_text(double v, enum plan_unit u, char *buf, size_t n)
 {
     if (u == UNIT_MS)

@@ -123,6 +123,8 @@ int plan_connect(struct uv_loop_s *loop, const struct plan *p, const struct db_o
 const char *plan_decision_name(enum plan_decision d);
 /* A limit's unit as events name it: rows, ms or %. */
 const char *plan_unit_name(enum plan_unit u);
+/* plan_unit_name read back ("ms", "%", anything else: a count). */
+enum plan_unit plan_unit_of(const char *name);
 /* Whether a value reaches a limit: at or above it; a limit of 0, above 0. */
 int plan_limit_reached(double value, double limit);
 /* A value in its unit as a person reads it: 17, 2.5%, 30m20s. */

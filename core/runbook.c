@@ -76,14 +76,16 @@ static struct plan_step *step_dup(const struct plan_step *ps)
     return c;
 }
 
+static void step_copy_free(struct plan_step *c)
+{
+    if (c)
+        free(c->name), free(c->title), free(c->owner), free(c->run), free(c->rollback);
+    free(c);
+}
+
 static void step_free(struct rb_step *s)
 {
-    struct plan_step *c = s->plan;
-
-    if (c) {
-        free(c->name), free(c->title), free(c->owner), free(c->run), free(c->rollback);
-        free(c);
-    }
+    step_copy_free(s->plan);
     s->plan = NULL;
     sbuf_free(&s->log);
 }
@@ -146,7 +148,7 @@ void rb_replan(struct runbook *rb)
                 now[n] = rb->steps[i];   /* its state, times and log */
                 kept[i] = 1;
                 to[i] = n;
-                step_free(&(struct rb_step){ .plan = now[n].plan });
+                step_copy_free(now[n].plan);
                 break;
             }
         now[n].plan = step_dup(&p->steps[k]);
