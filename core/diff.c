@@ -63,6 +63,7 @@ struct side {
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the column (cat_read_expr) */
+    int xf;                     /* expr is the sheet's transform */
     char *texpr;                /* the target column (cat_read_expr) */
     int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
@@ -75,6 +76,8 @@ struct job {
     char *src_sql, *tgt_sql;
     int nkey;
     char **key_names;           /* source key columns */
+    char **key_expr;            /* … as read: their transform in the sheet, or themselves */
+    unsigned char *key_xf;      /* … key_expr is a transform */
     char **tkey_names;          /* the target columns they are mapped to */
     struct canon_spec *key_spec;
     struct field *fields;
@@ -318,8 +321,8 @@ static json_t *value_json(const struct canon_spec *sp, const struct row *r, int 
 }
 
 /* The key as the row's side holds it: the key column's value as read (the
- * field it is mapped to), typed by its canonical kind; the canonical form
- * itself (a timestamp's microseconds) only for a transformed key. */
+ * field it is mapped to, the sheet's transform applied), typed by its
+ * canonical kind. */
 static json_t *key_json(const struct job *j, const struct row *r)
 {
     json_t *k = json_object();
@@ -390,12 +393,20 @@ static void pop(struct side *s)
     s->prev = s->v[s->head++];
 }
 
-/* The table cannot be compared: say why and stop reading it (the run goes on). */
-static void fail_table(struct diff *d, struct job *j, const char *side)
+/* The table cannot be compared: a side's row `r` came after `prev`, whose key
+ * is greater. Say which and why, and stop reading it (the run goes on). */
+static void fail_table(struct diff *d, struct job *j, const char *side, const struct row *r,
+                       const struct row *prev)
 {
-    if (!j->result.error)
-        j->result.error = xasprintf("%s rows do not come in key order (do the key columns have "
-                                    "the same type on both sides?)", side);
+    if (!j->result.error) {
+        json_t *k[2] = { key_json(j, r), key_json(j, prev) };
+        char *t[2] = { jsonx_dumps(k[0], JSON_COMPACT), jsonx_dumps(k[1], JSON_COMPACT) };
+        j->result.error = xasprintf("%s rows do not come in key order: %s after %s (a key value "
+                                    "that does not read as the target key's type? see cutover "
+                                    "map lint)", side, t[0], t[1]);
+        for (int i = 0; i < 2; i++)
+            free(t[i]), json_decref(k[i]);
+    }
     for (int w = 0; w < 2; w++)
         if (d->side[w].q)
             db_query_cancel(d->side[w].q);
@@ -488,7 +499,7 @@ static void merge(struct diff *d)
         c = !s ? 1 : !t ? -1 : rows_cmp(j, s, t);
         if (c <= 0) {
             if ((o = step_key(j, S, s)) < 0) {
-                fail_table(d, j, "source");
+                fail_table(d, j, "source", s, S->prev);
                 break;
             }
             if (o == 1) {
@@ -513,7 +524,7 @@ static void merge(struct diff *d)
             pop(S);
         } else {
             if ((o = step_key(j, T, t)) < 0) {
-                fail_table(d, j, "target");
+                fail_table(d, j, "target", t, T->prev);
                 break;
             }
             if (o == 1) {
@@ -925,17 +936,38 @@ static int lite_sorts(const struct cat_table *t, const char *first_key, size_t n
              !strcasecmp(c->type, "INTEGER"));  /* the rowid itself */
 }
 
+static int numeric_class(enum cat_class c)
+{
+    return c == TC_INT || c == TC_FLOAT || c == TC_NUMERIC;
+}
+
 /* A key column in the byte order of its canonical form on both engines; a
  * NULL first, as SQLite puts it (PostgreSQL puts it last unless told: said
  * only where a NULL can be, so that a primary key's index still gives the
  * order). Numbers, times and uuids are in that order already (a uuid's bytes
  * sort as its hex); PostgreSQL's other types (enums, inet…) by their text.
+ * `expr` is the column quoted, or with `xf` the sheet's transform of it.
  * `sort`: SQLite is to sort rather than use an index (lite_sorts). */
-static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
-                     const struct cat_column *col, enum canon_kind kind, int sort)
+static void order_by(struct sbuf *b, const char *expr, enum url_kind engine,
+                     const struct cat_column *col, enum canon_kind kind, int sort, int xf)
 {
-    int text = col->tclass == TC_TEXT || col->tclass == TC_OTHER || col->tclass == TC_UUID;
+    int text = !xf && (col->tclass == TC_TEXT || col->tclass == TC_OTHER ||
+                       col->tclass == TC_UUID);
+    int number = kind == CK_INT || kind == CK_NUM || kind == CK_FLOAT;
 
+    /* A key of another type than the target's (text holding the numbers of an
+     * integer key, an integer going into a text key) or transformed by the
+     * sheet is ordered as the target's kind, which its canonical form is:
+     * numbers by value, text by its bytes. */
+    if ((number && (xf || !numeric_class(col->tclass))) || (kind == CK_TEXT && !text)) {
+        if (engine == URL_SQLITE)
+            sbuf_printf(b, number ? "CAST((%s) AS NUMERIC)" : "CAST((%s) AS TEXT) COLLATE BINARY",
+                        expr);
+        else
+            sbuf_printf(b, number ? "(%s)::numeric NULLS FIRST" : "(%s)::text COLLATE \"C\" NULLS FIRST",
+                        expr);
+        return;
+    }
     /* Timestamps compare as instants, but SQLite holds them as text whose
      * order is the instants' only when every value has one form and zone
      * ('T' or a space, Z or +02:00): in UTC to the millisecond then, the
@@ -943,25 +975,25 @@ static void order_by(struct sbuf *b, const char *quoted, enum url_kind engine,
      * puts it. A sort, not the index: said only for such keys. */
     if (engine == URL_SQLITE && kind == CK_TS)
         sbuf_printf(b, "(%s IS NOT NULL AND strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s) IS NULL), "
-                    "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), ", quoted, quoted, quoted);
+                    "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s), ", expr, expr, expr);
     /* Likewise uuids held as text in upper and lower case ('B…' before 'a…'
      * in bytes): in lower case first, as they compare; as 16 bytes, in hex. */
     if (kind == CK_UUID && engine == URL_SQLITE)
-        sbuf_printf(b, "lower(CASE WHEN typeof(%s) = 'blob' THEN hex(%s) ELSE %s END), ", quoted,
-                    quoted, quoted);
-    else if (kind == CK_UUID && col->tclass == TC_TEXT)  /* PostgreSQL text holding uuids */
-        sbuf_printf(b, "lower(%s) COLLATE \"C\", ", quoted);
+        sbuf_printf(b, "lower(CASE WHEN typeof(%s) = 'blob' THEN hex(%s) ELSE %s END), ", expr,
+                    expr, expr);
+    else if (kind == CK_UUID && (xf || col->tclass == TC_TEXT))  /* PostgreSQL text holding uuids */
+        sbuf_printf(b, "lower((%s)::text) COLLATE \"C\", ", expr);
     if (engine == URL_SQLITE && sort)
         sbuf_puts(b, "+");  /* an expression, which no index serves */
     if (engine == URL_SQLITE && text)
-        sbuf_printf(b, "%s COLLATE BINARY", quoted);
-    else if (engine == URL_PG && col->tclass == TC_TEXT)
-        sbuf_printf(b, "%s COLLATE \"C\"", quoted);
-    else if (engine == URL_PG && col->tclass == TC_OTHER)
-        sbuf_printf(b, "(%s)::text COLLATE \"C\"", quoted);
+        sbuf_printf(b, "%s COLLATE BINARY", expr);
+    else if (engine == URL_PG && !xf && col->tclass == TC_TEXT)
+        sbuf_printf(b, "%s COLLATE \"C\"", expr);
+    else if (engine == URL_PG && !xf && col->tclass == TC_OTHER)
+        sbuf_printf(b, "(%s)::text COLLATE \"C\"", expr);
     else
-        sbuf_puts(b, quoted);
-    if (engine == URL_PG && !col->notnull)
+        sbuf_puts(b, expr);
+    if (engine == URL_PG && (xf || !col->notnull))
         sbuf_puts(b, " NULLS FIRST");
 }
 
@@ -977,17 +1009,28 @@ static void where_all(struct sbuf *b, const char *const *cond, int n)
         }
 }
 
+/* Key column k of one side as compared with a key's text: the column, or on
+ * the source its transform's value as text. */
+static char *key_match(const struct job *j, int k, int target, enum url_kind engine)
+{
+    if (target || !j->key_xf[k])
+        return db_quote_ident(target ? j->tkey_names[k] : j->key_names[k]);
+    return xasprintf(engine == URL_SQLITE ? "CAST(%s AS TEXT)" : "%s::text", j->key_expr[k]);
+}
+
 /* `col IN (1, 'b', …)`, or for a composite key `(a = 1 AND b = 'x') OR …`:
- * the live window's keys on one side. Integers go bare, everything else as
- * a literal the column's type reads (both engines convert it on compare). */
-static char *keys_in(const struct cat_table *t, char *const *names, int nkey,
-                     const struct diff_opts *o)
+ * the live window's keys on one side. Integers go bare into an integer
+ * column, everything else as a literal the column's type reads (both engines
+ * convert it on compare). */
+static char *keys_in(const struct job *j, const struct cat_table *t, int target,
+                     enum url_kind engine, const struct diff_opts *o)
 {
     struct sbuf b = { 0 };
+    int nkey = j->nkey;
     char **q = xcalloc((size_t)nkey, sizeof *q);
 
     for (int k = 0; k < nkey; k++)
-        q[k] = db_quote_ident(names[k]);
+        q[k] = key_match(j, k, target, engine);
     if (nkey == 1)
         sbuf_printf(&b, "%s IN (", q[0]);
     for (size_t r = 0; r < o->nkeys; r++) {
@@ -995,9 +1038,10 @@ static char *keys_in(const struct cat_table *t, char *const *names, int nkey,
         for (int k = 0; k < nkey; k++) {
             const char *v = o->keys[r * (size_t)nkey + (size_t)k];
             const char *digits = v + (*v == '-');
+            const char *name = target ? j->tkey_names[k] : j->key_names[k];
             if (nkey > 1)
                 sbuf_printf(&b, "%s%s = ", k ? " AND " : "(", q[k]);
-            if (cat_column(t, names[k])->tclass == TC_INT && *digits &&
+            if ((target || !j->key_xf[k]) && cat_column(t, name)->tclass == TC_INT && *digits &&
                 strspn(digits, "0123456789") == strlen(digits))
                 sbuf_puts(&b, v);
             else
@@ -1053,7 +1097,8 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         f->target = xstrdup(tc);
         f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
         tf = sheet_get(s, i, SC_TRANSFORM);
-        f->expr = *tf ? xasprintf("(%s)", tf) : cat_read_expr(scol);
+        f->xf = *tf != 0;
+        f->expr = f->xf ? xasprintf("(%s)", tf) : cat_read_expr(scol);
         f->texpr = cat_read_expr(tcol);
         j->nfields++;
     }
@@ -1061,32 +1106,33 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     j->nkey = (int)p->nkey;
     j->result.no_key = !p->nkey;
     j->key_names = xcalloc(p->nkey + 1, sizeof *j->key_names);
+    j->key_expr = xcalloc(p->nkey + 1, sizeof *j->key_expr);
+    j->key_xf = xcalloc(p->nkey + 1, 1);
     j->tkey_names = xcalloc(p->nkey + 1, sizeof *j->tkey_names);
     j->key_spec = xcalloc(p->nkey + 1, sizeof *j->key_spec);
     sbuf_puts(&ss, "SELECT ");
     sbuf_puts(&ts, "SELECT ");
     for (size_t k = 0; k < p->nkey; k++) {
         const char *tk = NULL;
-        char *qs, *qt;
+        char *qt;
+        const struct field *kf = NULL;
         for (int i = 0; i < j->nfields && !tk; i++)
             if (!strcmp(j->fields[i].source, p->key[k]))
-                tk = j->fields[i].target;
+                tk = (kf = &j->fields[i])->target;
         if (!tk) {
             err_set(e, ERR_INPUT, "table %s: the key column %s is not mapped to a column of %s "
                     "in the sheet", st->name, p->key[k], tt->name);
             goto bad;
         }
         j->key_names[k] = xstrdup(p->key[k]);
+        j->key_expr[k] = xstrdup(kf->expr);  /* what is read: the transform, if any */
+        j->key_xf[k] = (unsigned char)kf->xf;
         j->tkey_names[k] = xstrdup(tk);
         canon_spec_for(&j->key_spec[k], cat_column(tt, tk), NULL);
-        qs = cat_read_expr(cat_column(st, p->key[k]));  /* what is read … */
         qt = cat_read_expr(cat_column(tt, tk));
-        sbuf_printf(&ss, "%s%s", k ? ", " : "", qs);
+        sbuf_printf(&ss, "%s%s", k ? ", " : "", kf->expr);
         sbuf_printf(&ts, "%s%s", k ? ", " : "", qt);
-        free(qs);
         free(qt);
-        qs = db_quote_ident(p->key[k]);                  /* … and what orders */
-        qt = db_quote_ident(tk);
         if (k) {
             sbuf_puts(&so, ", ");
             sbuf_puts(&to, ", ");
@@ -1095,10 +1141,14 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             ssort = se == URL_SQLITE && lite_sorts(st, p->key[0], p->nkey);
             tsort = te == URL_SQLITE && lite_sorts(tt, tk, p->nkey);
         }
-        order_by(&so, qs, se, cat_column(st, p->key[k]), j->key_spec[k].kind, ssort);
-        order_by(&to, qt, te, cat_column(tt, tk), j->key_spec[k].kind, tsort);
-        free(qs);
-        free(qt);
+        {  /* … and what orders */
+            char *qs = kf->xf ? xstrdup(kf->expr) : db_quote_ident(p->key[k]);
+            qt = db_quote_ident(tk);
+            order_by(&so, qs, se, cat_column(st, p->key[k]), j->key_spec[k].kind, ssort, kf->xf);
+            order_by(&to, qt, te, cat_column(tt, tk), j->key_spec[k].kind, tsort, 0);
+            free(qs);
+            free(qt);
+        }
     }
     if (!j->nfields) {
         err_set(e, ERR_INPUT, "table %s: no column is mapped to %s in the sheet", st->name,
@@ -1108,12 +1158,9 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     for (int i = 0, ncols = j->nkey; i < j->nfields; i++) {
         struct field *f = &j->fields[i];
         f->col = -1;
-        for (int k = 0; k < j->nkey && f->col < 0; k++) {
-            char *qk = cat_read_expr(cat_column(st, j->key_names[k]));
-            if (!strcmp(f->expr, qk) && !strcmp(f->target, j->tkey_names[k]))
-                f->col = k;  /* the key column itself, untransformed: read it once */
-            free(qk);
-        }
+        for (int k = 0; k < j->nkey && f->col < 0; k++)
+            if (!strcmp(f->expr, j->key_expr[k]) && !strcmp(f->target, j->tkey_names[k]))
+                f->col = k;  /* the key column itself: read it once */
         if (f->col >= 0)
             continue;
         sbuf_printf(&ss, "%s%s", ncols ? ", " : "", f->expr);
@@ -1124,8 +1171,8 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     sbuf_printf(&ts, " FROM %s", tfrom);
     {
         int live = o && o->nkeys && p->nkey;
-        char *sk = live ? keys_in(st, j->key_names, j->nkey, o) : NULL;
-        char *tk = live ? keys_in(tt, j->tkey_names, j->nkey, o) : NULL;
+        char *sk = live ? keys_in(j, st, 0, se, o) : NULL;
+        char *tk = live ? keys_in(j, tt, 1, te, o) : NULL;
         where_all(&ss, (const char *[]){ p->plan ? p->plan->where : NULL,
                                          o ? o->source_filter : NULL, sk }, 3);
         where_all(&ts, (const char *[]){ tk }, 1);
@@ -1157,13 +1204,34 @@ static void job_free(struct job *j)
     free(j->fields);
     for (int k = 0; k < j->nkey; k++) {
         free(j->key_names[k]);
+        free(j->key_expr ? j->key_expr[k] : NULL);
         free(j->tkey_names ? j->tkey_names[k] : NULL);
     }
     free(j->key_names);
+    free(j->key_expr);
+    free(j->key_xf);
     free(j->tkey_names);
     free(j->key_spec);
     free(j->src_sql);
     free(j->tgt_sql);
+}
+
+char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind se,
+                      enum url_kind te, struct err *e)
+{
+    struct job j;
+    struct sbuf b = { 0 };
+
+    if (plan_job(&j, p, s, NULL, se, te, e) < 0) {
+        free(j.result.table), free(j.result.target_table);
+        job_free(&j);
+        return NULL;
+    }
+    for (int k = 0; k < j.nkey; k++)
+        sbuf_printf(&b, "%s%s", k ? ", " : "", j.key_expr[k]);
+    free(j.result.table), free(j.result.target_table);
+    job_free(&j);
+    return sbuf_take(&b);
 }
 
 static int wanted(const struct pair *p, const struct diff_opts *o)
@@ -1408,7 +1476,7 @@ static char *fetch_sql(const struct fetch *f, const struct cat_table *t, int tar
         sbuf_printf(&b, "%s%s", i ? ", " : "", target ? f->j.fields[i].texpr : f->j.fields[i].expr);
     sbuf_printf(&b, " FROM %s WHERE ", from);
     for (int k = 0, n = 0; k < f->j.nkey; k++) {  /* a NULL key part is looked for as such */
-        char *q = db_quote_ident(target ? f->j.tkey_names[k] : f->j.key_names[k]);
+        char *q = key_match(&f->j, k, target, engine);
         if (f->k[target].null[k])
             sbuf_printf(&b, "%s%s IS NULL", k ? " AND " : "", q);
         else

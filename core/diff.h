@@ -74,14 +74,20 @@ struct diff_opts {
     size_t ntables;
     int checks_only;            /* no tables: the business checks alone */
     /* live validation (see window.h): only the rows with these keys (`nkeys`
-     * × the pair's key columns, the source's text, row-major), the source's
-     * further narrowed by `source_filter`; no snapshot transaction and no
-     * business checks, as the connections are shared with live polls */
+     * × the pair's key columns, as diff_key_select reads them, row-major), the
+     * source's further narrowed by `source_filter`; no snapshot transaction and
+     * no business checks, as the connections are shared with live polls */
     const char *source_filter;
     char *const *keys;
     size_t nkeys;
     int live;
 };
+
+/* The select list of the pair's source key columns as a run reads them: each
+ * the sheet's transform of it, if any. NULL with `e` (ERR_INPUT) when the key
+ * is not mapped. */
+char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind se,
+                      enum url_kind te, struct err *e);
 
 /* Prepares and starts a run. Returns NULL with `e` (ERR_INPUT) when a table
  * is unknown or has no usable key mapping. Everything passed is borrowed

@@ -14,7 +14,7 @@ struct win {
     struct win_events ev;
     struct win_result r;
     char *lo, *hi, *filter;     /* filter: the window as an SQL condition on the source */
-    char **keys;                /* nkeys rows × nkey columns, the source's text */
+    char **keys;                /* nkeys rows × nkey columns, as diff_key_select reads them */
     size_t nkey;
     char *table, *target;       /* own copies: a cancelled window outlives the pairing */
     size_t nkeys, cap, at;      /* at: the next chunk's first row */
@@ -152,7 +152,8 @@ win_t *win_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairin
 {
     win_t *w = xcalloc(1, sizeof *w);
     struct sbuf sql = { 0 }, f = { 0 };
-    char *wm = db_quote_ident(pair->plan->watermark), *from = cat_sql_name(pair->src);
+    struct err e = { 0 };
+    char *wm = db_quote_ident(pair->plan->watermark), *from = cat_sql_name(pair->src), *keys;
 
     w->db[0] = src;
     w->db[1] = tgt;
@@ -171,25 +172,21 @@ win_t *win_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairin
     sbuf_printf(&f, " AND %s <= ", wm);
     db_quote_literal(&f, hi);
     w->filter = sbuf_take(&f);
-    sbuf_puts(&sql, "SELECT ");
-    for (size_t k = 0; k < pair->nkey; k++) {
-        char *q = db_quote_ident(pair->key[k]);
-        sbuf_printf(&sql, "%s%s", k ? ", " : "", q);
-        free(q);
-    }
-    sbuf_printf(&sql, " FROM %s WHERE ", from);
+    keys = pair->nkey ? diff_key_select(pair, s, db_kind(src), db_kind(tgt), &e) : NULL;
+    sbuf_printf(&sql, "SELECT %s FROM %s WHERE ", keys ? keys : "", from);
     if (pair->plan->where)
         sbuf_printf(&sql, "(%s) AND ", pair->plan->where);
     sbuf_printf(&sql, "(%s)", w->filter);
-    if (pair->nkey)
+    if (keys)
         w->q = db_query(src, sql.s, 0, NULL, NULL, key_rows, keys_done, w);
     sbuf_free(&sql);
+    free(keys);
     free(wm);
     free(from);
     if (!w->q) {  /* reported from the loop, like every other end */
-        set_error(w, pair->nkey ? "the source connection is closing"
-                                : "the table has no key: it is compared by full diffs only",
-                  !pair->nkey);
+        set_error(w, !pair->nkey ? "the table has no key: it is compared by full diffs only"
+                     : !keys ? e.msg : "the source connection is closing",
+                  !pair->nkey || !keys);
         w->cancelled = 1;
         if (!(w->q = db_query(tgt, "SELECT 1", 0, NULL, NULL, NULL, keys_done, w))) {
             finish(w, NULL);

@@ -535,7 +535,7 @@ cd ..
 # --- keys that repeat or come out of order: reported, never hidden -------------------
 sqlite3 dups.db "CREATE TABLE d (k INTEGER, v TEXT);
     INSERT INTO d VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c'), (5, 'e');
-    CREATE TABLE o (k TEXT PRIMARY KEY, v TEXT); INSERT INTO o VALUES ('9', 'a'), ('10', 'b')"
+    CREATE TABLE o (k TEXT PRIMARY KEY, v TEXT); INSERT INTO o VALUES ('9', 'a'), ('10', 'b'), ('x', 'c')"
 sqlite3 dups2.db "CREATE TABLE d (k INTEGER, v TEXT);
     INSERT INTO d VALUES (1, 'a'), (2, 'b'), (3, 'c'), (3, 'c'), (4, 'd'), (5, 'E');
     CREATE TABLE o (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO o VALUES (9, 'a'), (10, 'b')"
@@ -551,12 +551,12 @@ check "a key repeated on either side is a duplicate of that side; the rest compa
         | map(select(. != "")) | join(" ")' run.ndjson | tr '\n' '|')"
 check "… counted in the table's result" '"duplicates":2' \
     "$(jq -c '.tables[]? | select(.table == "d") | {duplicates}' run.ndjson | tr -d '{}')"
-check "text keys against integer keys come out of order: the table fails, saying why" \
-    'error: source rows do not come in key order (do the key columns have the same type on both sides?)' \
+check "a text key holding a value that is no integer, against an integer key, comes out of order: the table fails, saying where and why" \
+    'error: source rows do not come in key order: {"k":9} after {"k":"x"} (a key value that does not read as the target key'"'"'s type? see cutover map lint)' \
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
-# o's 9 came as an extra before its target's 10 showed the order broken (NDJSON
-# printed it): the table's counts are 0, the workspace keeps none of it, --json
-# and text list none
+# x came first (CAST('x' AS NUMERIC) is 0), after it the target's 9 and 10 as extras and x as
+# missing (NDJSON printed them) before the source's 9 showed the order broken: the table's
+# counts are 0, the workspace keeps none of it, --json and text list none
 "$bin" diff --json >run.json
 check "… what it found before it failed is void: not counted, not kept, not listed" \
     "extra 0 / kept 0 / listed 0 / d's 4 listed" \
@@ -564,12 +564,45 @@ check "… what it found before it failed is void: not counted, not kept, not li
     .cutover/state.db "SELECT count(*) FROM discrepancies WHERE tbl = 'o'") / listed $(jq \
     '[.discrepancies[] | select(.table == "o")] | length' run.json) / d's $(jq \
     '[.discrepancies[] | select(.table == "d")] | length' run.json) listed"
-check "… and NDJSON had printed it as it came" "o extra k=9" "$(lines run.ndjson | grep '^o ')"
+check "… and NDJSON had printed them as they came" "o extra k=10|o extra k=9|o missing k=x|" \
+    "$(lines run.ndjson | grep '^o ' | tr '\n' '|')"
 # a run of o alone fixes none of d's four: d was not compared, o failed
 "$bin" diff --table o --ndjson >run-o.ndjson
 check "… a run that left d out (--table) or failed on o fixes nothing of theirs" \
     "new 0 fixed 0 still open 0" \
     "$(jq -r 'select(.type == "summary") | .previous | "new \(.new) fixed \(.fixed) still open \(.still_open)"' run-o.ndjson)"
+cd ..
+
+# --- keys of another type on each side, or transformed by the sheet: the source is read
+# and ordered as the target's key (text holding numbers as numbers, numbers into text as
+# text), and a transform of a key column is the key
+sqlite3 rekey.db "CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT);
+    INSERT INTO t VALUES ('1', 'a'), ('2', 'b'), ('10', 'c'), ('9', 'd'), ('100', 'e');
+    CREATE TABLE n (id INTEGER PRIMARY KEY, name TEXT);
+    INSERT INTO n VALUES (1, 'a'), (2, 'b'), (10, 'c'), (9, 'd');
+    CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT);
+    INSERT INTO c VALUES ('a1', 'x'), ('b2', 'y'), ('Z9', 'z'), ('a10', 'w');
+    CREATE TABLE o (id INTEGER PRIMARY KEY, v TEXT);
+    INSERT INTO o VALUES (1, 'a'), (2, 'b'), (10, 'c'), (9, 'd')"
+createdb rekey
+psql -X -q -d rekey -c "CREATE TABLE t (id bigint PRIMARY KEY, name text)" \
+    -c "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (10, 'c'), (9, 'd'), (100, 'e')" \
+    -c "CREATE TABLE n (id text PRIMARY KEY, name text)" \
+    -c "INSERT INTO n VALUES ('1', 'a'), ('2', 'b'), ('10', 'c'), ('9', 'd')" \
+    -c "CREATE TABLE c (code text PRIMARY KEY, name text)" \
+    -c "INSERT INTO c VALUES ('A1', 'x'), ('B2', 'y'), ('Z9', 'zz'), ('A10', 'w')" \
+    -c "CREATE TABLE o (ref text PRIMARY KEY, v text)" \
+    -c "INSERT INTO o VALUES ('O-1', 'a'), ('O-2', 'b'), ('O-10', 'c'), ('O-9', 'd'), ('O-11', 'e')"
+mkdir rekey && cd rekey
+"$bin" init --source sqlite:../rekey.db --target dbname=rekey >/dev/null || exit 99
+check "init pairs o's key with the target's key" "o.id,o.ref" "$(grep -o '^o\.id,o\.ref' mapping.csv)"
+sed -i "s/^c\.code,c\.code,,/c.code,c.code,upper(code),/; s/^o\.id,o\.ref,,/o.id,o.ref,'O-' || id,/" mapping.csv
+psql -X -q -d rekey -c "UPDATE t SET name = 'C' WHERE id = 10"
+"$bin" diff --ndjson >run.ndjson
+check "text keys against bigint ones and integers against text ones compare in one order; transformed keys by their new values" \
+    "c changed code=Z9 name:z->zz|o extra id=O-11|t changed id=10 name:c->C|" "$(lines run.ndjson | tr '\n' '|')"
+check "… every row of each table met its other side" "c 4 4|n 4 4|o 4 5|t 5 5|" \
+    "$(jq -r 'select(.type == "summary") | .tables[] | "\(.table) \(.source_rows) \(.target_rows)"' run.ndjson | sort | tr '\n' '|')"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------

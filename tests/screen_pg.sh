@@ -345,6 +345,24 @@ expect_text "… its key as each side writes it" tk \
     "┃  at → at                      equal            2024-01-01T10:00:00+02:00      2024-01-01 08:00:00"
 T kill-session -t tk
 
+# … and of a row whose key the sheet transforms: the source's row is looked up by the
+# transform's value (upper(code) = 'Z9' for the pilot's z9)
+mkdir xfkey && sqlite3 xfkey/pilot.db "CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT);
+    INSERT INTO c VALUES ('a1', 'x'), ('z9', 'z')" &&
+    sqlite3 xfkey/prod.db "CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT);
+    INSERT INTO c VALUES ('A1', 'x'), ('Z9', 'zz')" &&
+    (cd xfkey && "$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null &&
+     sed -i 's/^c\.code,c\.code,,/c.code,c.code,upper(code),/' mapping.csv &&
+     { "$bin" diff >/dev/null; [ $? = 1 ]; }) || exit 99
+start xk 130 36 "$work/xfkey"
+wait_for xk "REHEARSAL 1"
+keys xk 3 z G Enter Enter
+expect_text "a transformed key's detail: the source's row found by its new key" xk \
+    "┃≠ name → name                  equal            z                              zz"
+expect_text "… the key as the transform gives it" xk \
+    "┃  code → code                  equal            Z9                             Z9"
+T kill-session -t xk
+
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
 cp -r pristine quitrun

@@ -340,4 +340,31 @@ check "report: the migrated tables agree once the sync caught up, but for the 5 
 "$bin" report >report.md
 check "report in Markdown: the alert log's rows" 2 "$(grep -cE '^\| [^|]+ \| (drift_rows|lag) \| critical \|' report.md)"
 
+# --- a key the sheet transforms (the pilot's codes in lower case, production's in upper):
+# the window reads the keys as the diff does, so a row copied under its new key is found
+# and only the one left behind is missing, under the key production would give it
+mkdir xfkey && cd xfkey || exit 99
+sqlite3 pilot.db "CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT, updated_at TEXT);
+    INSERT INTO c VALUES ('a1', 'x', '2026-01-01 00:00:01')"
+sqlite3 prod.db "CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT, updated_at TEXT);
+    INSERT INTO c VALUES ('A1', 'x', '2026-01-01 00:00:01')"
+"$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null || exit 99
+sed -i 's/^c\.code,c\.code,,/c.code,c.code,upper(code),/' mapping.csv
+sed -i 's/^decision = undecided/decision = migrate\nwatermark = updated_at/' cutover.ini
+"$bin" watch --headless --interval 1s --for 1h >out.ndjson 2>watch.err &
+watch_pid=$!
+wait_for 20 'map(select(.type == "poll" and .tick == 2)) | length == 2' ||
+    not_ok "xfkey: the first two rounds arrive" "$(cat out.ndjson watch.err)"
+sqlite3 prod.db "INSERT INTO c VALUES ('Q7', 'q', '2026-01-01 00:01:00')"  # copied first
+sqlite3 pilot.db "INSERT INTO c VALUES ('q7', 'q', '2026-01-01 00:01:00'), ('r8', 'r', '2026-01-01 00:01:01')"
+wait_for 20 'map(select(.type == "window")) | length >= 1' ||
+    not_ok "xfkey: a window is checked" "$(cat out.ndjson watch.err)"
+kill -TERM "$watch_pid" && wait "$watch_pid"
+watch_pid=
+check "a transformed key in a live window: q7 found as Q7; r8 missing as R8" \
+    "window 2 1 null|missing R8|" \
+    "$({ jq -r 'select(.type == "window") | "window \(.rows) \(.missing) \(.error)"' out.ndjson
+         jq -r 'select(.type == "discrepancy") | "\(.kind) \(.key.code)"' out.ndjson; } | tr '\n' '|')"
+cd ..
+
 finish
