@@ -1,5 +1,6 @@
 #include "config.h"
 #include "review.h"
+#include "diff.h"
 #include "rule.h"
 #include "util.h"
 #include "value.h"
@@ -638,7 +639,8 @@ void review_preview(struct review *r, size_t row)
     const struct pair *p = pair_of(r, sheet_get(&r->sheet, row, SC_SOURCE), &col);
     struct preview_job *j;
     struct sbuf sql = { 0 };
-    char *from, *qc;
+    struct err e = { 0 };
+    char *from, *qc, *keys;
 
     review_preview_cancel(r);
     preview_clear(&r->preview);
@@ -657,11 +659,18 @@ void review_preview(struct review *r, size_t row)
     from = cat_sql_name(p->src);
     qc = db_quote_ident(col);
     sbuf_puts(&sql, "SELECT ");
-    for (size_t k = 0; k < p->nkey; k++) {
+    /* the keys as the diff reads them (transformed, if the sheet says so),
+     * which are the target's */
+    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(r->d->side[0].db),
+                                     db_kind(r->d->side[1].db), &e) : NULL;
+    if (keys)
+        sbuf_printf(&sql, "%s, ", keys);
+    for (size_t k = 0; !keys && k < p->nkey; k++) {
         char *qk = db_quote_ident(p->key[k]);
         sbuf_printf(&sql, "%s, ", qk);
         free(qk);
     }
+    free(keys);
     sbuf_printf(&sql, "%s, %s%s%s FROM %s", qc, *tf ? "(" : "", *tf ? tf : qc, *tf ? ")" : "",
                 from);
     if (p->plan && p->plan->where)

@@ -362,6 +362,14 @@ expect_text "a transformed key's detail: the source's row found by its new key" 
 expect_text "… the key as the transform gives it" xk \
     "┃  code → code                  equal            Z9                             Z9"
 T kill-session -t xk
+# … and the mapping's preview finds the target's rows by the transformed key too
+start xp 130 36 "$work/xfkey"
+wait_for xp "Mapping 0/2 approved"
+keys xp 2 z / c . n a m e Enter Enter
+expect_text "a transformed key's preview: the target's value beside the source's" xp \
+    "┃≠ Z9                             z                              z                              zz"
+expect_text "… counted" xp "✗ 1 of 2 rows differ from the target"
+T kill-session -t xp
 
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
