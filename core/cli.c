@@ -892,8 +892,8 @@ static void print_summary(json_t *s, FILE *listed)
     json_array_foreach(json_object_get(s, "checks"), i, v) {
         char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
         char *b = jsonx_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
-        printf("check %-20s source %s, target %s: %s\n", jstr(v, "name"), a, b,
-               jstr(v, "status"));
+        printf("check %-20s source %s, target %s: %s%s%s\n", jstr(v, "name"), a, b,
+               jstr(v, "status"), jstr(v, "error") ? ": " : "", jstr(v, "error") ? jstr(v, "error") : "");
         free(a);
         free(b);
     }

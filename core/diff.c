@@ -63,7 +63,8 @@ struct side {
 struct field {
     char *source, *target;
     char *expr;                 /* the transform, or the column (cat_read_expr) */
-    int xf;                     /* expr is the sheet's transform */
+    int xf;                     /* expr is the sheet's transform … */
+    int line;                   /* … on this line of the sheet */
     char *texpr;                /* the target column (cat_read_expr) */
     int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
@@ -87,6 +88,7 @@ struct job {
 struct diff {
     db_t *db[2];
     const struct plan *plan;
+    const struct sheet *sheet;
     struct diff_events ev;
     struct job *jobs;
     size_t njobs, at;
@@ -680,6 +682,46 @@ static void table_finished(struct diff *d)
     next_table(d);
 }
 
+static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    (void)q, (void)status, (void)msg, (void)arg;
+}
+
+/* A PostgreSQL side's snapshot outlives a table or check whose query fails
+ * or is cancelled: each runs behind a savepoint, rolled back to after an
+ * error (an aborted transaction refuses every query after it). */
+static void savepoint(struct diff *d, int w, int rollback)
+{
+    if (d->txn[w])
+        db_query(d->db[w], rollback ? "ROLLBACK TO SAVEPOINT cutover" : "SAVEPOINT cutover", 0,
+                 NULL, NULL, NULL, ignore_done, NULL);
+}
+
+/* The source refused a table's query: what of the user's went into it (the
+ * plan's where, the sheet's transforms) is named beside the database's word. */
+static char *source_error(const struct diff *d, const struct job *j, const char *msg)
+{
+    const struct plan_table *pt = j->pair->plan;
+    struct sbuf b = { 0 }, lines = { 0 };
+    int nxf = 0;
+
+    for (int i = 0; i < j->nfields; i++)
+        if (j->fields[i].xf)
+            sbuf_printf(&lines, "%s%d", nxf++ ? ", " : "", j->fields[i].line);
+    sbuf_puts(&b, msg);
+    if ((pt && pt->where) || nxf) {
+        sbuf_printf(&b, " (in the source's query for %s: ", j->result.table);
+        if (pt && pt->where)
+            sbuf_printf(&b, "its where, %s:%d%s", d->plan->path, pt->where_line, nxf ? "; " : "");
+        if (nxf)
+            sbuf_printf(&b, "%s, %s line%s %s", nxf > 1 ? "its transforms" : "its transform",
+                        d->sheet->path, nxf > 1 ? "s" : "", lines.s);
+        sbuf_puts(&b, ")");
+    }
+    sbuf_free(&lines);
+    return sbuf_take(&b);
+}
+
 static void side_done(struct diff *d, int which, int status, const char *msg)
 {
     struct side *s = &d->side[which], *other = &d->side[!which];
@@ -687,6 +729,8 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
 
     s->q = NULL;
     s->done = 1;
+    if (status && !d->cancelled && !d->failed && status != DB_ELOST)
+        savepoint(d, which, 1);
     if (status == DB_ECANCELED && j->result.error && !d->cancelled)
         status = 0;  /* stopped by fail_table() */
     if (status && !d->cancelled) {
@@ -697,8 +741,9 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
                 d->failed = status;
                 snprintf(d->msg, sizeof d->msg, "%s", s->msg);
             }
-        } else if (!j->result.error) {
-            j->result.error = xstrdup(s->msg);  /* the table fails; the run goes on */
+        } else if (!j->result.error) {  /* the table fails; the run goes on */
+            j->result.error = which == 0 && status == DB_EQUERY ? source_error(d, j, s->msg)
+                                                                : xstrdup(s->msg);
         }
         if (other->q)
             db_query_cancel(other->q);
@@ -778,7 +823,10 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
 
     (void)q;
     if (status && !k->error)
-        k->error = xasprintf("%s query: %s", c->which ? "target" : "source", msg);
+        k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
+                             d->plan->path, d->plan->checks[c->i].line, msg);
+    if (status && !d->cancelled && !d->failed && status != DB_ELOST)
+        savepoint(d, c->which, 1);
     free(c);
     if (--d->check_pending)
         return;
@@ -806,6 +854,7 @@ static void run_checks(struct diff *d)
     for (int w = 0; w < 2; w++) {
         struct check_job *c = xmalloc(sizeof *c);
         *c = (struct check_job){ d, d->check_at, w };
+        savepoint(d, w, 0);
         if (!db_query(d->db[w], w ? pc->target : pc->source, 0, NULL, NULL, check_rows,
                       check_done, c)) {
             free(c);
@@ -817,11 +866,6 @@ static void run_checks(struct diff *d)
 /* --- running --------------------------------------------------------------------------- */
 
 static void begin(db_query_t *q, int status, const char *msg, void *arg);
-
-static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
-{
-    (void)q, (void)status, (void)msg, (void)arg;
-}
 
 static void report_done(struct diff *d)
 {
@@ -889,6 +933,8 @@ static void next_table(struct diff *d)
         d->len = xrealloc(d->len, nv * sizeof *d->len);
         d->type = xrealloc(d->type, nv);
     }
+    savepoint(d, 0, 0);
+    savepoint(d, 1, 0);
     d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
     if (!d->side[0].q || !d->side[1].q) {
@@ -1098,6 +1144,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
         tf = sheet_get(s, i, SC_TRANSFORM);
         f->xf = *tf != 0;
+        f->line = s->rows[i].line;
         f->expr = f->xf ? xasprintf("(%s)", tf) : cat_read_expr(scol);
         f->texpr = cat_read_expr(tcol);
         j->nfields++;
@@ -1256,6 +1303,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
     d->db[0] = src;
     d->db[1] = tgt;
     d->plan = p;
+    d->sheet = s;
     d->ev = *ev;
     for (size_t i = 0; o && i < o->ntables; i++) {
         size_t k;

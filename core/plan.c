@@ -273,7 +273,7 @@ static int set_table(struct pstate *st, struct plan_table *t, int k, const char 
         return 1;
     case 3: return set_str(st, &t->owner, v);
     case 4: return set_str(st, &t->watermark, v);
-    case 5: return set_str(st, &t->where, v);
+    case 5: t->where_line = st->line; return set_str(st, &t->where, v);
     default:
         if (!valid_date(v))
             return FAIL(st, "expires '%s': expected a date YYYY-MM-DD", v);

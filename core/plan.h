@@ -40,7 +40,7 @@ struct plan_table {
     size_t nkey;
     enum plan_decision decision;
     char *owner, *watermark, *where, *expires;
-    int target_line, key_line, expires_line;
+    int target_line, key_line, expires_line, where_line;
 };
 
 struct plan_check {

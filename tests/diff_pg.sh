@@ -573,6 +573,44 @@ check "… a run that left d out (--table) or failed on o fixes nothing of their
     "$(jq -r 'select(.type == "summary") | .previous | "new \(.new) fixed \(.fixed) still open \(.still_open)"' run-o.ndjson)"
 cd ..
 
+# --- a PostgreSQL side whose query fails or is cancelled keeps its snapshot for the tables
+# and checks after it (each behind a savepoint): a's keys are text in two forms, so its
+# source breaks key order mid-read and is cancelled; b's transform divides by zero; c, and
+# the check after the one that fails, still compare. Errors name what of the user's is in
+# the failed query: the plan's where and the sheet's transforms, a check's section.
+for db in errsrc errtgt; do
+    createdb $db
+    psql -X -q -d $db -c "CREATE TABLE b (id int PRIMARY KEY, name text)" \
+        -c "INSERT INTO b VALUES (1, 'x'), (2, 'yy')" \
+        -c "CREATE TABLE c (id int PRIMARY KEY, name text)" -c "INSERT INTO c VALUES (1, 'x')"
+done
+psql -X -q -d errsrc -c "CREATE TABLE a (k text PRIMARY KEY, v text)" \
+    -c "INSERT INTO a SELECT to_char(timestamp '2024-01-01' + g * interval '1 minute',
+        'YYYY-MM-DD HH24:MI:SS'), 'v' FROM generate_series(1, 20000) g" \
+    -c "UPDATE a SET k = '2024-01-01T00:01:00' WHERE k = '2024-01-01 00:01:00'"
+psql -X -q -d errtgt -c "CREATE TABLE a (k timestamp PRIMARY KEY, v text)" \
+    -c "INSERT INTO a SELECT timestamp '2024-01-01' + g * interval '1 minute', 'v'
+        FROM generate_series(1, 20000) g"
+mkdir errs && cd errs
+"$bin" init --source dbname=errsrc --target dbname=errtgt >/dev/null || exit 99
+sed -i 's/^b\.name,b\.name,,/b.name,b.name,(1 \/ (length(name) - 1))::text,/' mapping.csv
+sed -i '/^\[table b\]/a where = id > 0' cutover.ini
+printf '\n[check bad]\nsource = SELECT 1 / 0\ntarget = SELECT 1\n\n[check good]\nsource = SELECT count(*) FROM c\ntarget = SELECT count(*) FROM c\n' >>cutover.ini
+"$bin" diff --json >run.json
+check "after a table cancelled and a table refused, the next table and check still run" \
+    "a error|b error|c pass|check bad error|check good pass|" \
+    "$(jq -r '(.tables[] | "\(.table) \(.status)"), (.checks[] | "check \(.name) \(.status)")' run.json | tr '\n' '|')"
+check "… the refused table's error names its where and its transform" \
+    "dbname=errsrc: ERROR:  division by zero (SQLSTATE 22012) (in the source's query for b: its where, cutover.ini:$(grep -n '^where = id > 0' cutover.ini | cut -d: -f1); its transform, mapping.csv line $(grep -n '^b\.name' mapping.csv | cut -d: -f1))" \
+    "$(jq -r '.tables[] | select(.table == "b") | .error' run.json)"
+check "… the check's error names its section" \
+    "source query (cutover.ini:$(grep -n '^\[check bad\]' cutover.ini | cut -d: -f1)): dbname=errsrc: ERROR:  division by zero (SQLSTATE 22012)" \
+    "$(jq -r '.checks[] | select(.name == "bad") | .error' run.json)"
+"$bin" diff >run.txt
+check "… and the text form shows it" "check bad                  source null, target 1: error: source query (cutover.ini:" \
+    "$(grep -o '^check bad .*: error: source query (cutover.ini:' run.txt)"
+cd ..
+
 # --- keys of another type on each side, or transformed by the sheet: the source is read
 # and ordered as the target's key (text holding numbers as numbers, numbers into text as
 # text), and a transform of a key column is the key
