@@ -403,9 +403,10 @@ static void fail_table(struct diff *d, struct job *j, const char *side, const st
     if (!j->result.error) {
         json_t *k[2] = { key_json(j, r), key_json(j, prev) };
         char *t[2] = { jsonx_dumps(k[0], JSON_COMPACT), jsonx_dumps(k[1], JSON_COMPACT) };
-        j->result.error = xasprintf("%s rows do not come in key order: %s after %s (a key value "
-                                    "that does not read as the target key's type? see cutover "
-                                    "map lint)", side, t[0], t[1]);
+        j->result.error = xasprintf("%s rows do not come in key order: %s after %s (key values "
+                                    "of another type or form than the target key's: cutover map "
+                                    "lint names those that do not read as its type; a transform "
+                                    "of the key can convert them)", side, t[0], t[1]);
         for (int i = 0; i < 2; i++)
             free(t[i]), json_decref(k[i]);
     }

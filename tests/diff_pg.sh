@@ -552,7 +552,7 @@ check "a key repeated on either side is a duplicate of that side; the rest compa
 check "… counted in the table's result" '"duplicates":2' \
     "$(jq -c '.tables[]? | select(.table == "d") | {duplicates}' run.ndjson | tr -d '{}')"
 check "a text key holding a value that is no integer, against an integer key, comes out of order: the table fails, saying where and why" \
-    'error: source rows do not come in key order: {"k":9} after {"k":"x"} (a key value that does not read as the target key'"'"'s type? see cutover map lint)' \
+    'error: source rows do not come in key order: {"k":9} after {"k":"x"} (key values of another type or form than the target key'"'"'s: cutover map lint names those that do not read as its type; a transform of the key can convert them)' \
     "$(jq -r '.tables[]? | select(.table == "o") | "\(.status): \(.error)"' run.ndjson)"
 # x came first (CAST('x' AS NUMERIC) is 0), after it the target's 9 and 10 as extras and x as
 # missing (NDJSON printed them) before the source's 9 showed the order broken: the table's
@@ -600,6 +600,9 @@ printf '\n[check bad]\nsource = SELECT 1 / 0\ntarget = SELECT 1\n\n[check good]\
 check "after a table cancelled and a table refused, the next table and check still run" \
     "a error|b error|c pass|check bad error|check good pass|" \
     "$(jq -r '(.tables[] | "\(.table) \(.status)"), (.checks[] | "check \(.name) \(.status)")' run.json | tr '\n' '|')"
+check "… the cancelled one names the two keys out of order (one text form sorts before another)" \
+    'source rows do not come in key order: {"k":"2024-01-01T00:01:00"} after {"k":"2024-01-01 23:59:00"}' \
+    "$(jq -r '.tables[] | select(.table == "a") | .error' run.json | sed 's/ (key values.*//')"
 check "… the refused table's error names its where and its transform" \
     "dbname=errsrc: ERROR:  division by zero (SQLSTATE 22012) (in the source's query for b: its where, cutover.ini:$(grep -n '^where = id > 0' cutover.ini | cut -d: -f1); its transform, mapping.csv line $(grep -n '^b\.name' mapping.csv | cut -d: -f1))" \
     "$(jq -r '.tables[] | select(.table == "b") | .error' run.json)"
