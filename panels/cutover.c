@@ -323,8 +323,11 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     t = mon_tables(cp->mon, &n);
     mon_counts(cp->mon, &polls, &failed);
     trigger_line(cp, v);
-    view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %7s %6s %5s %-12s %s", "LIVE", "SOURCE", "TARGET",
-             "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
+    if (n)
+        view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %7s %6s %5s %-12s %s", "LIVE", "SOURCE",
+                 "TARGET", "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
+    else
+        view_add(v, ROLE_MUTED, "no table is polled: none is decided migrate (d in 1 Inventory)");
     for (size_t i = 0; i < n; i++) {
         char src[24], tgt[24], delta[24], lag[24], rate[24], ms[24], found[160], spark[128];
         double trend[12];

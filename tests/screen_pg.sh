@@ -365,6 +365,8 @@ T kill-session -t xk
 # … and the mapping's preview finds the target's rows by the transformed key too
 start xp 130 36 "$work/xfkey"
 wait_for xp "Mapping 0/2 approved"
+expect_text "no table decided migrate: the live panel says why nothing is polled" xp \
+    "no table is polled: none is decided migrate (d in 1 Inventory)"
 keys xp 2 z / c . n a m e Enter Enter
 expect_text "a transformed key's preview: the target's value beside the source's" xp \
     "┃≠ Z9                             z                              z                              zz"
