@@ -1109,6 +1109,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     const struct cat_table *st = p->src, *tt = p->tgt;
     struct sbuf ss = { 0 }, ts = { 0 }, so = { 0 }, to = { 0 };
     int ssort = 0, tsort = 0;   /* SQLite sides that sort rather than use the key's index */
+    int rc = -1;
     char *sfrom = cat_sql_name(st), *tfrom = cat_sql_name(tt);
 
     memset(j, 0, sizeof *j);
@@ -1132,8 +1133,12 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             continue;
         if (!(scol = cat_column(st, sc)) || !(tcol = cat_column(tt, tc)))
             continue;  /* lint reports it */
-        if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0)
-            continue;
+        if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0) {
+            /* never a field left out unsaid: the run would pass without it */
+            err_set(e, ERR_INPUT, "%s:%d: %s", s->path, s->rows[i].line, why);
+            rc = -2;
+            goto bad;
+        }
         j->fields = xrealloc(j->fields, (size_t)(j->nfields + 1) * sizeof *j->fields);
         f = &j->fields[j->nfields];
         canon_spec_for(&f->spec, tcol, &rules);
@@ -1239,7 +1244,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
 bad:
     sbuf_free(&ss), sbuf_free(&ts), sbuf_free(&so), sbuf_free(&to);
     free(sfrom), free(tfrom);
-    return -1;
+    return rc;
 }
 
 static void job_free(struct job *j)
@@ -1300,6 +1305,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
                         const struct diff_events *ev, struct err *e)
 {
     struct diff *d = xcalloc(1, sizeof *d);
+    int rc;
 
     d->db[0] = src;
     d->db[1] = tgt;
@@ -1323,9 +1329,15 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
         if (!wanted(&pp->pairs[i], o))
             continue;
         d->jobs = xrealloc(d->jobs, (d->njobs + 1) * sizeof *d->jobs);
-        if (plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, o, db_kind(src), db_kind(tgt), &je) < 0)
+        rc = plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, o, db_kind(src), db_kind(tgt), &je);
+        if (rc < 0)
             d->jobs[d->njobs].result.error = xstrdup(je.msg);
         d->njobs++;
+        if (rc == -2) {  /* a malformed sheet: no run */
+            *e = je;
+            diff_free(d);
+            return NULL;
+        }
     }
     d->tables = xcalloc(d->njobs + 1, sizeof *d->tables);
     d->nchecks = o && o->live ? 0 : p->nchecks;

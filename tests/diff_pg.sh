@@ -644,6 +644,14 @@ check "text keys against bigint ones and integers against text ones compare in o
     "c changed code=Z9 name:z->zz|o extra id=O-11|t changed id=10 name:c->C|" "$(lines run.ndjson | tr '\n' '|')"
 check "… every row of each table met its other side" "c 4 4|n 4 4|o 4 5|t 5 5|" \
     "$(jq -r 'select(.type == "summary") | .tables[] | "\(.table) \(.source_rows) \(.target_rows)"' run.ndjson | sort | tr '\n' '|')"
+# a rule that does not parse (a typo) is a malformed sheet: no run, rather than one that
+# passes without comparing the field
+sed -i 's/^\(t\.name,t\.name,,,\),/\1tolerence:1,/' mapping.csv
+"$bin" diff >bad.out 2>bad.err
+rc=$?
+check "a misspelt rule refuses the run (exit 2), naming the sheet's line and the rules" \
+    "2 cutover: mapping.csv:$(grep -n '^t\.name' mapping.csv | cut -d: -f1): unknown rule 'tolerence' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)" \
+    "$rc $(cat bad.out bad.err)"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
