@@ -1131,8 +1131,13 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         if (!(sc = col_of(sheet_get(s, i, SC_SOURCE), st->name)) ||
             !(tc = col_of(sheet_get(s, i, SC_TARGET), tt->name)))
             continue;
-        if (!(scol = cat_column(st, sc)) || !(tcol = cat_column(tt, tc)))
-            continue;  /* lint reports it */
+        if (!(scol = cat_column(st, sc)) || !(tcol = cat_column(tt, tc))) {
+            /* the table fails, rather than pass without the field */
+            err_set(e, ERR_INPUT, "%s:%d: %s: no such column in the %s", s->path,
+                    s->rows[i].line, sheet_get(s, i, scol ? SC_TARGET : SC_SOURCE),
+                    scol ? "target" : "source");
+            goto bad;
+        }
         if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0) {
             /* never a field left out unsaid: the run would pass without it */
             err_set(e, ERR_INPUT, "%s:%d: %s", s->path, s->rows[i].line, why);

@@ -652,6 +652,13 @@ rc=$?
 check "a misspelt rule refuses the run (exit 2), naming the sheet's line and the rules" \
     "2 cutover: mapping.csv:$(grep -n '^t\.name' mapping.csv | cut -d: -f1): unknown rule 'tolerence' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)" \
     "$rc $(cat bad.out bad.err)"
+# a column the catalog does not have fails its table (the others are compared), rather than
+# pass it without the field
+sed -i 's/tolerence:1//; s/^t\.name,/t.nme,/' mapping.csv
+"$bin" diff --json >bad.json
+check "a misspelt column fails its table, naming the sheet's line; the other tables compare" \
+    "c fail|n pass|o fail|t error mapping.csv:$(grep -n '^t\.nme' mapping.csv | cut -d: -f1): t.nme: no such column in the source|" \
+    "$(jq -r '.tables[] | "\(.table) \(.status)\(if .error then " " + .error else "" end)"' bad.json | sort | tr '\n' '|')"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
