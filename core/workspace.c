@@ -430,12 +430,18 @@ static long scalar(ws_t *ws, const char *sql, long a, long b)
     "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND " \
     "b.key_json = a.key_json)"
 
+/* The run a run ?1 is compared with: the one before it of its kind that
+ * ended or failed having compared something (not one cancelled, nor one
+ * refused at the start by a malformed sheet or a database down). */
+#define PREVIOUS_RUN(run) \
+    "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
+    "(SELECT kind FROM runs WHERE id = " run ") AND p.status IN ('done', 'failed') AND " \
+    "EXISTS (SELECT 1 FROM results x WHERE x.run_id = p.id))"
+
 int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
 {
     memset(c, 0, sizeof *c);
-    c->previous = scalar(ws, "SELECT coalesce(max(id), 0) FROM runs WHERE id < ?1 AND kind = "
-                         "(SELECT kind FROM runs WHERE id = ?1) AND status IN ('done', 'failed')"
-                         " AND ?2 = ?2", run, 0);
+    c->previous = scalar(ws, "SELECT " PREVIOUS_RUN("?1") " WHERE ?2 = ?2", run, 0);
     c->duration_ms = scalar(ws, "SELECT coalesce(duration_ms, 0) FROM runs WHERE id = ?1 AND "
                             "?2 = ?2", run, 0);
     if (c->previous <= 0)
@@ -464,11 +470,13 @@ json_t *ws_runs_json(ws_t *ws)
             " (SELECT coalesce(sum(extra), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
             " (SELECT coalesce(sum(changed), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
             " (SELECT count(*) FROM discrepancies WHERE run_id = r.id AND"
-            "   coalesce(class, '') <> 'accepted_variance')"
+            "   coalesce(class, '') <> 'accepted_variance'),"
+            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table'), "
+            PREVIOUS_RUN("r.id")
             " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+        json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
             "run", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", (const char *)sqlite3_column_text(st, 1),
             "status", (const char *)sqlite3_column_text(st, 2),
@@ -477,7 +485,10 @@ json_t *ws_runs_json(ws_t *ws)
             "missing", (json_int_t)sqlite3_column_int64(st, 5),
             "extra", (json_int_t)sqlite3_column_int64(st, 6),
             "changed", (json_int_t)sqlite3_column_int64(st, 7),
-            "open", (json_int_t)sqlite3_column_int64(st, 8)));
+            "open", (json_int_t)sqlite3_column_int64(st, 8),
+            "tables", (json_int_t)sqlite3_column_int64(st, 9),
+            "previous", sqlite3_column_int64(st, 10) ? json_integer(sqlite3_column_int64(st, 10))
+                                                      : json_null()));
     sqlite3_finalize(st);
     return runs;
 }

@@ -429,20 +429,41 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
 
 /* --- drawing ----------------------------------------------------------------------- */
 
+/* The runs that compared something (not one cancelled, or refused at the
+ * start): the ones a trend and a comparison are made of. */
+static int compared(json_t *run)
+{
+    const char *st = jstr(run, "status");
+
+    return st && (!strcmp(st, "done") || !strcmp(st, "failed")) && jint(run, "tables") > 0;
+}
+
 static void trend(struct reh_panel *rp, int y, int x, int w)
 {
-    size_t n = json_array_size(rp->runs), from = n > 30 ? n - 30 : 0;
     double open[30];
+    json_t *a = NULL, *b = NULL;
     char line[512], d1[32], d2[32];
-    int at;
+    int at, n = 0;
 
-    for (size_t i = from; i < n; i++)
-        open[i - from] = (double)jint(item(rp->runs, (int)i), "open");
-    draw_spark(line, sizeof line, open, (int)(n - from));
+    for (int i = (int)json_array_size(rp->runs) - 1; i >= 0 && n < 30; i--) {
+        json_t *r = item(rp->runs, i);
+        if (!compared(r))
+            continue;
+        if (!b)
+            b = r;
+        else if (!a && jint(r, "run") == jint(b, "previous"))
+            a = r;
+        open[n++] = (double)jint(r, "open");
+    }
+    for (int i = 0; i < n / 2; i++) {  /* oldest first */
+        double t = open[i];
+        open[i] = open[n - 1 - i];
+        open[n - 1 - i] = t;
+    }
+    draw_spark(line, sizeof line, open, n);
     at = draw_textf(y, x, w, ROLE_MUTED, "open per run ");
     at += draw_text(y, x + at, w - at, ROLE_SPARKLINE, line);
-    if (n >= 2) {
-        json_t *a = item(rp->runs, (int)n - 2), *b = item(rp->runs, (int)n - 1);
+    if (a && b) {
         draw_textf(y, x + at, w - at, ROLE_TEXT, "  run %lld vs %lld: %lld %s %lld open, %s %s %s",
                    jint(b, "run"), jint(a, "run"), jint(a, "open"), tui_g->arrow, jint(b, "open"),
                    dur_format(jint(a, "duration_ms"), d1, sizeof d1), tui_g->arrow,
