@@ -100,9 +100,9 @@ static void load(struct reh_panel *rp)
     rp->runs = ws ? ws_runs_json(ws) : json_array();
     if (!rp->run && json_array_size(rp->runs))
         rp->run = jint(item(rp->runs, (int)json_array_size(rp->runs) - 1), "run");
-    json_array_foreach(rp->runs, i, v)
-        if (jint(v, "run") < rp->run && strcmp(jtext(v, "status"), "running"))
-            prev = jint(v, "run");
+    json_array_foreach(rp->runs, i, v)  /* the run the selected one is compared with */
+        if (jint(v, "run") == rp->run)
+            prev = jint(v, "previous");
     all = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
     rp->results = table_results(all);
     json_decref(all);

@@ -373,16 +373,21 @@ expect_text "a transformed key's preview: the target's value beside the source's
 expect_text "… counted" xp "✗ 1 of 2 rows differ from the target"
 T kill-session -t xp
 # a run refused by a misspelt rule (recorded failed, nothing compared) is not the run the
-# next one is compared with, in the CLI or the panel's trend
-(cd xfkey && sed -i 's/^\(c\.name,c\.name,,,\),/\1tolerence:1,/' mapping.csv &&
+# next one is compared with, in the CLI or the panel (trend, header, per-table change):
+# run 2 finds A1 changed too, run 3 is refused, run 4 (A1 put back) is compared with run 2
+(cd xfkey && sqlite3 prod.db "UPDATE c SET name = 'xx' WHERE code = 'A1'" &&
+ { "$bin" diff >/dev/null; [ $? = 1 ]; } && sqlite3 prod.db "UPDATE c SET name = 'x' WHERE code = 'A1'" &&
+ sed -i 's/^\(c\.name,c\.name,,,\),/\1tolerence:1,/' mapping.csv &&
  { "$bin" diff >/dev/null 2>&1; [ $? = 2 ]; } && sed -i 's/tolerence:1//' mapping.csv &&
- { "$bin" diff --ndjson >run3.ndjson; [ $? = 1 ]; }) || exit 99
-check "a refused run is not the previous one: run 3 is compared with run 1" "3 1 0 0 1" \
-    "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' xfkey/run3.ndjson)"
+ { "$bin" diff --ndjson >run4.ndjson; [ $? = 1 ]; }) || exit 99
+check "a refused run is not the previous one: run 4 is compared with run 2" "4 2 0 1 1" \
+    "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' xfkey/run4.ndjson)"
 start xr 130 36 "$work/xfkey"
-wait_for xr "REHEARSAL 3"
+wait_for xr "REHEARSAL 4"
 keys xr 3 z
-expect_text "… nor in the panel's trend" xr "┃open per run ██  run 3 vs 1: 1 → 1 open"
+expect_text "… nor in the panel's trend" xr "┃open per run ▅█▅  run 4 vs 2: 2 → 1 open"
+expect_text "… nor in its tables' change" xr \
+    "┃c               c                        0         0     1 (-1)        2        2 ✗ fail"
 T kill-session -t xr
 
 # q during a run: the run is cancelled and recorded so, live polling is closed,
