@@ -18,6 +18,10 @@ struct db_ops {
     void (*free_impl)(db_t *db);
 };
 
+/* A batch is delivered early past this many bytes of values: rows of large
+ * values (documents, images) come a few at a time. */
+#define DB_BATCH_BYTES (1u << 20)
+
 extern const struct db_ops db_pg_ops;
 extern const struct db_ops db_sqlite_ops;
 

@@ -42,6 +42,7 @@ struct pg {
     PGresult **rows;    /* single-row mode: one result per row */
     char **lines;       /* COPY: one buffer per row, cells already point into them */
     size_t nrows, rowcap, linecap;
+    size_t bytes;       /* COPY: the batch's bytes (DB_BATCH_BYTES) */
     struct db_cell *cells;
     size_t cellcap;
     char **colnames;
@@ -98,7 +99,7 @@ static void batch_clear(struct pg *pg)
             PQfreemem(pg->lines[i]);
         else
             PQclear(pg->rows[i]);
-    pg->nrows = 0;
+    pg->nrows = pg->bytes = 0;
     pg->alen = pg->nfix = 0;
 }
 
@@ -583,7 +584,9 @@ static int copy_rows(struct pg *pg, db_query_t *q)
                 copy_line(pg, line, n);
             else if (!copy_binary(pg, line, n))
                 PQfreemem(line);
-            if (pg->nrows >= q->o.batch_rows && deliver(pg, q) == DB_PAUSE) {
+            pg->bytes += (size_t)n;
+            if ((pg->nrows >= q->o.batch_rows || pg->bytes >= DB_BATCH_BYTES) &&
+                deliver(pg, q) == DB_PAUSE) {
                 watch(pg, 0);
                 return 1;
             }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define BATCH_BYTES (1u << 20)  /* a batch stops early past this many value bytes */
 
 enum job { JOB_OPEN, JOB_STEP, JOB_CLOSE };
 
@@ -186,7 +185,7 @@ static void do_step(struct lite *l)
         for (int c = 0; c < l->ncols; c++)
             l->colnames[c] = xstrdup(sqlite3_column_name(l->stmt, c));
     }
-    while (b->nrows < q->o.batch_rows && b->alen < BATCH_BYTES &&
+    while (b->nrows < q->o.batch_rows && b->alen < DB_BATCH_BYTES &&
            (rc = sqlite3_step(l->stmt)) == SQLITE_ROW) {
         if (b->nslots + (size_t)l->ncols > b->slotcap)
             b->slots = xgrow(b->slots, &b->slotcap, b->nslots + (size_t)l->ncols,

@@ -18,6 +18,8 @@
 #define BATCH 1000
 #define HIGH (4 * BATCH)    /* a side this far ahead is paused … */
 #define LOW (2 * BATCH)     /* … and resumed below this */
+#define HIGH_BYTES (8u << 20)   /* likewise in bytes, for rows of large values */
+#define LOW_BYTES (4u << 20)
 
 /* One row held for the merge: the keys in canonical form, the fields as the
  * database gave them (each followed by a NUL). Most rows are the same bytes
@@ -28,6 +30,7 @@
 struct row {
     struct chunk *chunk;
     int n;
+    uint32_t size;              /* bytes taken in its chunk */
     uint32_t *off, *len;
     unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_FLOAT (a
                                  * float's text), DB_BLOB or a binary type; keys and hashed
@@ -49,6 +52,7 @@ struct chunk {
 struct side {
     struct row **v;
     size_t head, n, cap;
+    size_t bytes;               /* of the rows queued (head to n) */
     struct chunk *tail;         /* where new rows go */
     struct chunk *spare[SPARES];
     int nspare;
@@ -170,6 +174,7 @@ static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
     r = chunk_take(s, bytes, &c);
     r->chunk = c;
     r->n = n;
+    r->size = (uint32_t)bytes;
     r->off = (uint32_t *)(r + 1);
     r->len = r->off + n;
     r->type = (unsigned char *)(r->len + n);
@@ -218,6 +223,19 @@ static void push(struct side *s, struct row *r)
     }
     s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
     s->v[s->n++] = r;
+    s->bytes += r->size;
+}
+
+/* A side far enough ahead of the other to wait (in rows, or in bytes when
+ * its values are large), and one back low enough to read on. */
+static int side_full(const struct side *s)
+{
+    return queued(s) >= HIGH || s->bytes >= HIGH_BYTES;
+}
+
+static int side_low(const struct side *s)
+{
+    return queued(s) < LOW && s->bytes < LOW_BYTES;
 }
 
 static struct row *peek(struct side *s)
@@ -393,6 +411,7 @@ static void pop(struct side *s)
     if (s->prev)
         row_free(s, s->prev);
     s->prev = s->v[s->head++];
+    s->bytes -= s->prev->size;
 }
 
 /* The table cannot be compared: a side's row `r` came after `prev`, whose key
@@ -478,7 +497,7 @@ static void resume_sides(struct diff *d)
 {
     for (int i = 0; i < 2; i++) {
         struct side *s = &d->side[i];
-        if (s->paused && queued(s) < LOW && s->q) {
+        if (s->paused && side_low(s) && s->q) {
             s->paused = 0;
             db_query_resume(s->q);
         }
@@ -643,7 +662,7 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
     if (!j->result.no_key)
         merge(d);
     progress(d, j);
-    if (!j->result.no_key && queued(s) >= HIGH && !d->side[!which].done) {
+    if (!j->result.no_key && side_full(s) && !d->side[!which].done) {
         s->paused = 1;  /* backpressure: wait for the other side to catch up */
         return DB_PAUSE;
     }
