@@ -361,11 +361,40 @@ json_t *diff_fields_json(const struct diff_disc *d)
 {
     json_t *fields = d->nfields ? json_array() : NULL;
 
-    for (size_t i = 0; i < d->nfields; i++)
-        json_array_append_new(fields, json_pack("{s:s, s:s, s:O, s:O}", "source",
-            d->fields[i].source, "target", d->fields[i].target, "source_value",
-            d->fields[i].source_value, "target_value", d->fields[i].target_value));
+    for (size_t i = 0; i < d->nfields; i++) {
+        const struct diff_field *f = &d->fields[i];
+        json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "source", f->source, "target", f->target,
+                              "source_value", f->source_value, "target_value", f->target_value);
+        if (f->source_length)
+            json_object_set_new(o, "source_length", json_integer(f->source_length));
+        if (f->target_length)
+            json_object_set_new(o, "target_length", json_integer(f->target_length));
+        json_array_append_new(fields, o);
+    }
     return fields;
+}
+
+/* A reported value: its text cut at DIFF_VALUE_MAX bytes (a document or an
+ * image changed would otherwise be written whole into the workspace and
+ * every output), *len its whole length then. */
+static json_t *report_value(json_t *v, long long *len)
+{
+    const char *s = json_string_value(v);
+    size_t n = DIFF_VALUE_MAX;
+    char *cut;
+    json_t *c;
+
+    *len = 0;
+    if (!s || json_string_length(v) <= DIFF_VALUE_MAX)
+        return v;
+    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)  /* not inside a character */
+        n--;
+    cut = xasprintf("%.*s…", (int)n, s);
+    c = json_stringn_nocheck(cut, strlen(cut));
+    *len = (long long)json_string_length(v);
+    free(cut);
+    json_decref(v);
+    return c;
 }
 
 /* Hands a discrepancy on; takes the keys' references (target_key may be NULL). */
@@ -455,7 +484,7 @@ static int same_kind(unsigned char a, unsigned char b)
 
 static void compare(struct diff *d, struct job *j, const struct row *s, const struct row *t)
 {
-    struct diff_field *f = NULL;
+    struct diff_field *f = NULL, *fd;
     size_t nf = 0;
 
     for (int i = 0; i < j->nfields; i++) {
@@ -471,9 +500,10 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
                 continue;
         }
         f = xrealloc(f, (nf + 1) * sizeof *f);
-        f[nf++] = (struct diff_field){
-            j->fields[i].source, j->fields[i].target,
-            value_json(&j->fields[i].spec, s, v), value_json(&j->fields[i].spec, t, v) };
+        fd = &f[nf++];
+        *fd = (struct diff_field){ j->fields[i].source, j->fields[i].target, NULL, NULL, 0, 0 };
+        fd->source_value = report_value(value_json(&j->fields[i].spec, s, v), &fd->source_length);
+        fd->target_value = report_value(value_json(&j->fields[i].spec, t, v), &fd->target_length);
     }
     if (nf) {
         /* the target's key as it reads it too, when it is written otherwise: the

@@ -15,9 +15,14 @@
 #include "pairing.h"
 #include "sheet.h"
 
+/* A value whose text is longer than this is reported cut there (at a
+ * character's start), ending in "…", with its whole length beside it. */
+#define DIFF_VALUE_MAX 1024
+
 struct diff_field {
     const char *source, *target;        /* column names */
     json_t *source_value, *target_value;
+    long long source_length, target_length; /* bytes, when the value was cut; else 0 */
 };
 
 struct diff_disc {
@@ -32,7 +37,8 @@ struct diff_disc {
 };
 
 /* A discrepancy's fields as JSON: [{source, target, source_value,
- * target_value}], or NULL when it has none. Caller decrefs. */
+ * target_value}] (and source_length or target_length for a value cut), or
+ * NULL when it has none. Caller decrefs. */
 json_t *diff_fields_json(const struct diff_disc *d);
 
 struct diff_table {

@@ -614,6 +614,22 @@ check "… and the text form shows it" "check bad                  source null, 
     "$(grep -o '^check bad .*: error: source query (cutover.ini:' run.txt)"
 cd ..
 
+# --- a long value that differs is reported cut at 1 KiB (at a character's start, ending
+# in "…") with its whole length, in the NDJSON and the workspace alike; a short one whole
+sqlite3 long.db "CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT, v TEXT);
+    INSERT INTO t VALUES (1, replace(hex(zeroblob(600)), '00', 'é') || 'a', 'x')"
+sqlite3 long2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT, v TEXT);
+    INSERT INTO t VALUES (1, replace(hex(zeroblob(600)), '00', 'é') || 'b', 'y')"
+mkdir long && cd long
+"$bin" init --source sqlite:../long.db --target sqlite:../long2.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "a 1,201-byte value cut after 512 é (1,024 bytes), its length beside it; v whole" \
+    "doc $(printf 'é%.0s' $(seq 512))… $(printf 'é%.0s' $(seq 512))… 1201 1201|v x y null null|" \
+    "$(jq -r 'select(.type == "discrepancy") | .fields[] | "\(.source) \(.source_value) \(.target_value) \(.source_length) \(.target_length)"' run.ndjson | tr '\n' '|')"
+check "… kept so in the workspace (1,024 bytes and the 3 of …)" "1027 1201" \
+    "$(sqlite3 .cutover/state.db "SELECT fields_json FROM discrepancies" | jq -r '.[0] | "\(.source_value | utf8bytelength) \(.source_length)"')"
+cd ..
+
 # --- keys of another type on each side, or transformed by the sheet: the source is read
 # and ordered as the target's key (text holding numbers as numbers, numbers into text as
 # text), and a transform of a key column is the key
