@@ -87,7 +87,8 @@ static const struct cmd cmds[] = {
       "  --ndjson       print one JSON object per discrepancy, then the summary\n"
       "  --sample N     list at most N discrepancies per table (counts stay exact;\n"
       "                 default 10 in text, all in JSON)\n"
-      "exit 1 when a discrepancy is not an accepted variance, a check or a table failed\n" },
+      "exit 1 when a discrepancy is not an accepted variance, a check or a table failed;\n"
+      "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
     { "runs", cmd_runs, "[--json]", "recorded runs with their totals and durations",
       "  --json         print them as JSON\n" },
     { "timeline", cmd_timeline, "[--json]",
