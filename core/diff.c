@@ -1152,6 +1152,30 @@ static char *keys_in(const struct job *j, const struct cat_table *t, int target,
     return sbuf_take(&b);
 }
 
+/* Why a key column is not among a table's fields: not in the sheet, or its
+ * row rejected or ignored (rows are matched by the key: another is needed). */
+static void key_unmapped(const struct pair *p, const struct sheet *s, const char *key,
+                         struct err *e)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const char *sc, *tc, *why;
+        if (!s->rows[i].f || !(sc = col_of(sheet_get(s, i, SC_SOURCE), p->src->name)) ||
+            strcmp(sc, key) || !(tc = col_of(sheet_get(s, i, SC_TARGET), p->tgt->name)))
+            continue;
+        why = !strcmp(sheet_get(s, i, SC_STATUS), "rejected") ? "is rejected"
+            : strstr(sheet_get(s, i, SC_RULE), "ignore") ? "has the rule ignore" : NULL;
+        if (why) {
+            err_set(e, ERR_INPUT, "table %s: the row of its key column %s %s (%s:%d): rows are "
+                    "matched by their key, so give the table one that is compared (key = … in "
+                    "[table %s])", p->src->name, key, why, s->path, s->rows[i].line,
+                    p->src->name);
+            return;
+        }
+    }
+    err_set(e, ERR_INPUT, "table %s: the key column %s is not mapped to a column of %s in the "
+            "sheet", p->src->name, key, p->tgt->name);
+}
+
 static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
                     const struct diff_opts *o, enum url_kind se, enum url_kind te, struct err *e)
 {
@@ -1227,8 +1251,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             if (!strcmp(j->fields[i].source, p->key[k]))
                 tk = (kf = &j->fields[i])->target;
         if (!tk) {
-            err_set(e, ERR_INPUT, "table %s: the key column %s is not mapped to a column of %s "
-                    "in the sheet", st->name, p->key[k], tt->name);
+            key_unmapped(p, s, p->key[k], e);
             goto bad;
         }
         j->key_names[k] = xstrdup(p->key[k]);

@@ -675,6 +675,12 @@ sed -i 's/tolerence:1//; s/^t\.name,/t.nme,/' mapping.csv
 check "a misspelt column fails its table, naming the sheet's line; the other tables compare" \
     "c fail|n pass|o fail|t error mapping.csv:$(grep -n '^t\.nme' mapping.csv | cut -d: -f1): t.nme: no such column in the source|" \
     "$(jq -r '.tables[] | "\(.table) \(.status)\(if .error then " " + .error else "" end)"' bad.json | sort | tr '\n' '|')"
+# the key's row ignored (the Pilot's ids are not Production's): the table needs another key
+sed -i 's/^t\.nme,/t.name,/; s/^\(t\.id,t\.id,,,\),/\1ignore,/' mapping.csv
+"$bin" diff --table t --json >bad.json
+check "an ignored key column says the table needs a key that is compared" \
+    "table t: the row of its key column id has the rule ignore (mapping.csv:$(grep -n '^t\.id' mapping.csv | cut -d: -f1)): rows are matched by their key, so give the table one that is compared (key = … in [table t])" \
+    "$(jq -r '.tables[0].error' bad.json)"
 cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
