@@ -889,12 +889,12 @@ static void print_summary(json_t *s, FILE *listed)
         printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s\n", jstr(v, "table"),
                jstr(v, "target_table"), jint(v, "source_rows"), jint(v, "target_rows"),
                jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
-               jstr(v, "error") ? ": " : "", jstr(v, "error") ? jstr(v, "error") : "");
+               jstr(v, "error") ? ": " : "", jtext(v, "error"));
     json_array_foreach(json_object_get(s, "checks"), i, v) {
         char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
         char *b = jsonx_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
         printf("check %-20s source %s, target %s: %s%s%s\n", jstr(v, "name"), a, b,
-               jstr(v, "status"), jstr(v, "error") ? ": " : "", jstr(v, "error") ? jstr(v, "error") : "");
+               jstr(v, "status"), jstr(v, "error") ? ": " : "", jtext(v, "error"));
         free(a);
         free(b);
     }

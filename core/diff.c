@@ -1060,8 +1060,8 @@ static void order_by(struct sbuf *b, const char *expr, enum url_kind engine,
             sbuf_printf(b, number ? "CAST((%s) AS NUMERIC)" : "CAST((%s) AS TEXT) COLLATE BINARY",
                         expr);
         else
-            sbuf_printf(b, number ? "(%s)::numeric NULLS FIRST" : "(%s)::text COLLATE \"C\" NULLS FIRST",
-                        expr);
+            sbuf_printf(b, number ? "(%s)::numeric NULLS FIRST"
+                                  : "(%s)::text COLLATE \"C\" NULLS FIRST", expr);
         return;
     }
     /* Timestamps compare as instants, but SQLite holds them as text whose

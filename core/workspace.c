@@ -476,7 +476,8 @@ json_t *ws_runs_json(ws_t *ws)
             " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+        json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
+                                              " s:o}",
             "run", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", (const char *)sqlite3_column_text(st, 1),
             "status", (const char *)sqlite3_column_text(st, 2),
