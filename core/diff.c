@@ -1346,6 +1346,13 @@ static void job_free(struct job *j)
     free(j->tgt_sql);
 }
 
+/* A job planned for a look, never run: its result's names go with it. */
+static void job_discard(struct job *j)
+{
+    free(j->result.table), free(j->result.target_table);
+    job_free(j);
+}
+
 char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind se,
                       enum url_kind te, struct err *e)
 {
@@ -1353,14 +1360,12 @@ char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind
     struct sbuf b = { 0 };
 
     if (plan_job(&j, p, s, NULL, se, te, e) < 0) {
-        free(j.result.table), free(j.result.target_table);
-        job_free(&j);
+        job_discard(&j);
         return NULL;
     }
     for (int k = 0; k < j.nkey; k++)
         sbuf_printf(&b, "%s%s", k ? ", " : "", j.key_expr[k]);
-    free(j.result.table), free(j.result.target_table);
-    job_free(&j);
+    job_discard(&j);
     return sbuf_take(&b);
 }
 
@@ -1584,8 +1589,7 @@ static void fetch_done(db_query_t *q, int status, const char *msg, void *arg)
     }
     sbuf_free(&f->vals[0]);
     sbuf_free(&f->vals[1]);
-    free(f->j.result.table), free(f->j.result.target_table);
-    job_free(&f->j);
+    job_discard(&f->j);
     free(f);
 }
 
@@ -1635,8 +1639,7 @@ int diff_fetch_rows(db_t *src, db_t *tgt, const struct pair *p, const struct she
     if (plan_job(&f->j, p, s, NULL, db_kind(src), db_kind(tgt), e) < 0 || !f->j.nkey) {
         if (!f->j.nkey && !e->msg[0])
             err_set(e, ERR_INPUT, "table %s has no key to find the row by", p->src->name);
-        free(f->j.result.table), free(f->j.result.target_table);
-        job_free(&f->j);
+        job_discard(&f->j);
         free(f);
         return -1;
     }
