@@ -80,10 +80,18 @@ static double chart_max(const json_t *report, const char *signal, double *last)
     return m;
 }
 
+const json_t *acc_last_run(const json_t *runs)
+{
+    for (size_t i = json_array_size(runs); i-- > 0;)
+        if (!strcmp(jtext(json_array_get(runs, i), "status"), "done"))
+            return json_array_get(runs, i);
+    return NULL;
+}
+
 static int completeness(const json_t *r, json_t *ev)
 {
-    const json_t *t, *runs = get(r, "rehearsals"), *sessions = get(r, "hypercare.sessions");
-    const json_t *last = json_array_get(runs, json_array_size(runs) - 1);
+    const json_t *t, *sessions = get(r, "hypercare.sessions");
+    const json_t *last = acc_last_run(get(r, "rehearsals"));
     const json_t *sum = json_object_get(json_array_get(sessions, json_array_size(sessions) - 1),
                                         "summary");
     long agree = 0, total = 0, found = 0;
@@ -99,7 +107,7 @@ static int completeness(const json_t *r, json_t *ev)
     if (last)
         say(ev, "rehearsal run %lld: %lld open discrepancies", num(last, "run"), open);
     else
-        say(ev, "no rehearsal run recorded");
+        say(ev, "no rehearsal run completed");
     json_array_foreach(json_object_get(sum, "findings"), i, t)
         found += (long)num(t, "n");
     if (json_is_object(sum))

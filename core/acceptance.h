@@ -21,6 +21,10 @@ struct acc_item {
 #define ACC_NCHECKLIST 5
 extern const struct acc_item acc_areas[ACC_NAREAS], acc_checklist[ACC_NCHECKLIST];
 
+/* The last rehearsal run (of `cutover runs --json`) that ran to its end, or
+ * NULL: the evidence of a report, never one cancelled, refused or failed. */
+const json_t *acc_last_run(const json_t *runs);
+
 /* The acceptance part of a report, from the report's other parts
  * (pilot_data, mapping, rehearsals, hypercare): {"areas": [{area, title,
  * asks, evidence: [text], evidence_ok, status, signed_by, signed_at, note}],

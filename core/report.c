@@ -154,12 +154,11 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     json_t *timeline = ws ? ws_runbook_json(ws, 0, 0) : json_array();
     json_t *sessions = ws ? ws_sessions_json(ws) : json_array();
     json_t *alerts = ws ? ws_alerts_json(ws, 0, 0) : json_array(), *e, *report;
-    long last = 0;
+    long last = acc_last_run(runs) ? (long)jint(acc_last_run(runs), "run") : 0;
     size_t i;
 
     clock_iso(now, sizeof now);
-    if (json_array_size(runs)) {
-        last = (long)jint(json_array_get(runs, json_array_size(runs) - 1), "run");
+    if (last) {  /* the log of the last run that ran to its end */
         json_decref(disc);
         disc = ws_discrepancies_json(ws, last, 1000);
         parse_column(disc, "key");

@@ -183,7 +183,7 @@ check "five areas, all pending; the evidence measured from the session" \
     "completeness pending false|stability pending true|performance pending true|support pending false|compliance pending false|" \
     "$(jq -r '.[] | "\(.area) \(.status) \(.evidence_ok)"' areas.json | tr '\n' '|')"
 check "completeness: every table as decided, no rehearsal run, nothing found live" \
-    "4 of 4 tables: the target agrees with the decision on their Pilot data|no rehearsal run recorded|hypercare: 0 rows found missing, stale or duplicated by live validation|" \
+    "4 of 4 tables: the target agrees with the decision on their Pilot data|no rehearsal run completed|hypercare: 0 rows found missing, stale or duplicated by live validation|" \
     "$(jq -r '.[] | select(.area == "completeness") | .evidence[]' areas.json | tr '\n' '|')"
 check "stability and support: the checks held, the one alert closed but never acknowledged" \
     "business checks failing: 0 at the last run, 0 at most|0 of 1 alerts acknowledged with a note|1 alerts during hypercare, 0 still open|" \

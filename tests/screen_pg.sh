@@ -389,6 +389,14 @@ expect_text "… nor in the panel's trend" xr "┃open per run ▅█▅  run 4 
 expect_text "… nor in its tables' change" xr \
     "┃c               c                        0         0     1 (-1)        2        2 ✗ fail"
 T kill-session -t xr
+# … nor the report's discrepancy log or the acceptance's evidence, when it is the last run
+(cd xfkey && sed -i 's/^\(c\.name,c\.name,,,\),/\1tolerence:1,/' mapping.csv &&
+ { "$bin" diff >/dev/null 2>&1; [ $? = 2 ]; } && "$bin" report --format json >report.json &&
+ "$bin" accept --json >accept.json) || exit 99
+check "… the report's log is run 4's, the last that ran to its end (run 5 was refused)" "4 1 Z9" \
+    "$(jq -r '.discrepancies | "\(.run) \(.items | length) \(.items[0].key.code)"' xfkey/report.json)"
+check "… and so is completeness's evidence" "rehearsal run 4: 1 open discrepancies" \
+    "$(jq -r '.[] | select(.area == "completeness") | .evidence[1]' xfkey/accept.json)"
 
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
