@@ -74,11 +74,34 @@ static void close_handle(void *h)
 }
 
 /* libpq's messages end in newlines and may span lines: make them one line. */
+/* The query's text the server quotes under an error ("LINE 1: SELECT …"),
+ * and the caret under it: a line to leave out of a one-line message. */
+static int quoted_query(const char *line)
+{
+    const char *p = line;
+
+    if (!strncmp(p, "LINE ", 5)) {
+        for (p += 5; *p >= '0' && *p <= '9'; p++)
+            ;
+        return p > line + 5 && *p == ':';
+    }
+    p += strspn(p, " \t");
+    return *p == '^' && (p[1] == '\n' || !p[1]);
+}
+
 static char *one_line(const char *s)
 {
     char *d = xstrdup(s ? s : "unknown error"), *w = d;
+    int bol = 1;        /* r is at a line's start (d is written over as it is read) */
 
     for (const char *r = d; *r; r++) {
+        if (bol && quoted_query(r)) {
+            r += strcspn(r, "\n");  /* to its line end */
+            if (!*r)
+                break;
+            continue;
+        }
+        bol = *r == '\n';
         if (*r == '\n' || *r == '\t' || *r == '\r') {
             if (w > d && w[-1] != ' ' && r[1])
                 *w++ = ' ';

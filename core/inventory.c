@@ -133,6 +133,13 @@ json_t *inv_to_json(const struct inventory *inv, const struct plan *p, const cha
             "target_count", r->target ? count_name(r->tgt_count) : "none",
             "delta", both ? json_integer(r->tgt_rows - r->src_rows) : json_null(),
             "key", key, "flags", flags));
+        for (int side = 0; side < 2; side++) {  /* why a count is an estimate or missing */
+            const struct cat_table *t = side ? r->pair->tgt : r->pair->src;
+            if (t && t->count_error)
+                json_object_set_new(json_array_get(tables, json_array_size(tables) - 1),
+                                    side ? "target_count_error" : "source_count_error",
+                                    json_string(t->count_error));
+        }
     }
     json_object_set_new(totals, "tables", json_integer((json_int_t)inv->n));
     json_object_set_new(totals, "source_rows", json_integer(src_total));
@@ -224,4 +231,11 @@ void inv_print(FILE *f, const struct inventory *inv, const struct plan *p, const
                 fprintf(f, "\n  %-20s %s", flag_names[b], flag_texts[b]);
     }
     fputc('\n', f);
+    for (size_t i = 0, n = 0; i < inv->n; i++)
+        for (int side = 0; side < 2; side++) {
+            const struct cat_table *t = side ? inv->rows[i].pair->tgt : inv->rows[i].pair->src;
+            if (t && t->count_error)
+                fprintf(f, "%s  %s (%s): %s\n", n++ ? "" : "counts that failed:\n", t->name,
+                        side ? "target" : "source", t->count_error);
+        }
 }

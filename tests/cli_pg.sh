@@ -220,6 +220,17 @@ if [ -n "${PGHOST:-}" ]; then
     check "… paired, except the one two schemas both have" "events - orders app.orders users app.users " \
         "$(awk '/^\[table / { t = substr($2, 1, length($2) - 1); g = "-" }
                 /^target/ { g = $3 } /^decision/ { printf "%s %s ", t, g }' cutover.ini)"
+    # a role that may read app.users only: the counts it cannot take say why
+    psql -X -q -d appschema -c "CREATE ROLE cutover_ro LOGIN" -c "GRANT USAGE ON SCHEMA app TO cutover_ro" \
+        -c "GRANT SELECT ON app.users TO cutover_ro"
+    sed -i 's|^url *= *dbname=appschema$|url = dbname=appschema user=cutover_ro|' cutover.ini
+    "$bin" inventory >inv.txt
+    check "inventory: a count refused names the table, the side and the server's reason (without the query it quotes)" \
+        "counts that failed:|  app.orders (target): dbname=appschema user=cutover_ro: ERROR:  permission denied for table orders (SQLSTATE 42501)|  app.events (target): dbname=appschema user=cutover_ro: ERROR:  permission denied for table events (SQLSTATE 42501)|  audit.events (target): dbname=appschema user=cutover_ro: ERROR:  permission denied for schema audit (SQLSTATE 42501)|" \
+        "$(sed -n '/^counts that failed:/,$p' inv.txt | tr '\n' '|')"
+    check "… in the JSON too; app.users counted" "orders uncounted permission denied for table orders|users exact null|" \
+        "$("$bin" inventory --json | jq -r '.tables[] | select(.target_table == "app.orders" or .target_table == "app.users")
+            | "\(.source_table) \(if .target_count == "unknown" then "uncounted" else .target_count end) \(.target_count_error | if . then sub(".*ERROR:  "; "") | sub(" \\(SQLSTATE.*"; "") else . end)"' | tr '\n' '|')"
     cd ..
     mkdir nopairs && cd nopairs || exit 99
     sqlite3 pilot.db "CREATE TABLE zzz (id INTEGER PRIMARY KEY)"
