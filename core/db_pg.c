@@ -32,6 +32,14 @@ struct pg {
     int connecting;
     int flushing;
     int cancel_sent;
+    /* Cancel requests still on their way (sent from the thread pool). The
+     * server cancels whatever statement runs when one arrives: a query
+     * started before it has arrived could be the one cancelled, so the next
+     * query is held until none is on its way. */
+    int cancels;
+    db_query_t *held;   /* the active query, not sent yet */
+    int held_cancel;    /* … and cancelled before it was */
+    void (*disconnected)(db_t *db);    /* waiting for the cancels to end */
     /* the active query */
     int copy;           /* sent as COPY … TO STDOUT */
     int probe;          /* binary asked for: the LIMIT 0 query for the types is running */
@@ -162,6 +170,7 @@ static void conn_drop(struct pg *pg)
         PQfinish(pg->conn);
     pg->conn = NULL;
     pg->connecting = pg->flushing = 0;
+    pg->held = NULL;    /* failed by the caller with the rest */
     query_reset(pg);
 }
 
@@ -644,7 +653,7 @@ static void pump(struct pg *pg)
     db_t *db = pg->db;
     db_query_t *q = db->active;
 
-    if (!pg->conn || pg->connecting)
+    if (!pg->conn || pg->connecting || pg->held)  /* held: not sent yet */
         return;
     if (!q) {  /* idle: nothing is expected, but notice a closed connection */
         PGresult *r;
@@ -813,6 +822,11 @@ static void pg_start(db_t *db, db_query_t *q)
 {
     struct pg *pg = db->impl;
 
+    if (pg->cancels) {  /* sent once they have arrived (cancel_after) */
+        pg->held = q;
+        pg->held_cancel = 0;
+        return;
+    }
     query_reset(pg);
     pg->copy = q->o.copy && !q->nparams;
     pg->probe = pg->copy && q->o.binary;
@@ -827,6 +841,7 @@ static void pg_resume(db_t *db, db_query_t *q)
 
 struct cancel_work {
     uv_work_t w;
+    struct pg *pg;
     PGcancel *c;
     char errbuf[256];
 };
@@ -841,10 +856,25 @@ static void cancel_run(uv_work_t *w)
 static void cancel_after(uv_work_t *w, int status)
 {
     struct cancel_work *cw = (struct cancel_work *)w;
+    struct pg *pg = cw->pg;
+    db_query_t *q = pg->held;
 
     (void)status;
     PQfreeCancel(cw->c);
     free(cw);
+    if (--pg->cancels)
+        return;
+    if (pg->disconnected) {  /* closed meanwhile: its memory may go now */
+        pg->disconnected(pg->db);
+        return;
+    }
+    pg->held = NULL;
+    if (!q || q != pg->db->active)
+        return;
+    if (pg->held_cancel)
+        db__finish(q, DB_ECANCELED, NULL);
+    else
+        pg_start(pg->db, q);
 }
 
 static void pg_cancel(db_t *db, db_query_t *q)
@@ -852,12 +882,18 @@ static void pg_cancel(db_t *db, db_query_t *q)
     struct pg *pg = db->impl;
     struct cancel_work *cw;
 
-    (void)q;
+    if (pg->held == q) {  /* never sent: ends as cancelled once it would be */
+        pg->held_cancel = 1;
+        return;
+    }
     if (!pg->cancel_sent && (pg->cancel_sent = 1)) {
         cw = xcalloc(1, sizeof *cw);
+        cw->pg = pg;
         if ((cw->c = PQgetCancel(pg->conn)) &&
-            uv_queue_work(db->loop, &cw->w, cancel_run, cancel_after) == 0)
+            uv_queue_work(db->loop, &cw->w, cancel_run, cancel_after) == 0) {
             cw = NULL;
+            pg->cancels++;
+        }
         if (cw) {
             PQfreeCancel(cw->c);
             free(cw);
@@ -877,7 +913,10 @@ static void pg_disconnect(db_t *db, void (*done)(db_t *db))
     }
     if (db->active)
         db__finish(db->active, DB_ECANCELED, NULL);
-    done(db);
+    if (pg && pg->cancels)
+        pg->disconnected = done;  /* once they end: they point at pg */
+    else
+        done(db);
 }
 
 static void pg_free(db_t *db)

@@ -772,6 +772,37 @@ static void test_close_cancels_pending(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A cancel request reaches the server on its own connection, later: the
+ * server cancels whatever runs when it arrives. Here it is asked for while
+ * SELECT 1 is about to end, with a sleep queued behind it: the sleep is not
+ * sent before the request has arrived, so it is never the one cancelled. */
+static void test_cancel_spares_the_next_query(void **state)
+{
+    uv_loop_t loop;
+    db_t *db;
+    int spared = 0;
+
+    (void)state;
+    uv_loop_init(&loop);
+    db = open_db(&loop, chinook_pg(), NULL);
+    while (db_state(db) != DB_UP)
+        uv_run(&loop, UV_RUN_ONCE);
+    for (int i = 0; i < 10; i++) {
+        struct run a = { 0 }, b = { 0 };
+        db_query_t *q = db_query(db, "SELECT 1", 0, NULL, NULL, on_rows, on_done, &a);
+        assert_non_null(q);
+        db_query_cancel(q);
+        assert_non_null(db_query(db, "SELECT pg_sleep(0.05)", 0, NULL, NULL, on_rows, on_done, &b));
+        while (!a.done || !b.done)
+            uv_run(&loop, UV_RUN_ONCE);
+        spared += b.status == DB_OK;
+    }
+    assert_int_equal(spared, 10);
+    db_close(db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 struct retry {
     db_t *db;
     int attempts;
@@ -841,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_refused_connection),
         cmocka_unit_test(test_lost_connection_reconnects),
         cmocka_unit_test(test_close_cancels_pending),
+        cmocka_unit_test(test_cancel_spares_the_next_query),
         cmocka_unit_test(test_requeue_while_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
