@@ -224,6 +224,12 @@ static void build_detail(struct inv_panel *ip, int width)
     else
         snprintf(ht, sizeof ht, "TARGET: none");
     view_add(v, ROLE_TEXT, "%s %s %s", draw_fit(a, sizeof a, hs, half), tui_g->v, ht);
+    for (int side = 0; side < 2; side++) {  /* why a count is an estimate or missing */
+        const struct cat_table *ct = side ? t : s;
+        if (ct && ct->count_error)
+            view_add(v, ROLE_FAIL, "%s %s count failed: %s", tui_g->fail,
+                     side ? "target" : "source", ct->count_error);
+    }
     snprintf(a, sizeof a, "%-*.*s %-*.*s %-4s %-4s", half / 3, half / 3, "COLUMN",
              half - half / 3 - 11, half - half / 3 - 11, "TYPE", "NULL", "KEY");
     view_add(v, ROLE_TITLE, "%s %s %s", a, tui_g->v, a);

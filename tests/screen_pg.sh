@@ -398,6 +398,19 @@ check "… the report's log is run 4's, the last that ran to its end (run 5 was 
 check "… and so is completeness's evidence" "rehearsal run 4: 1 open discrepancies" \
     "$(jq -r '.[] | select(.area == "completeness") | .evidence[1]' xfkey/accept.json)"
 
+# a count the target refuses (a role without SELECT on it): the pair's detail says why
+createdb screen_ro || exit 99
+psql -X -q -d screen_ro -c "CREATE TABLE t (id int PRIMARY KEY)" -c "CREATE ROLE screen_ro LOGIN" || exit 99
+mkdir rocount && sqlite3 rocount/pilot.db "CREATE TABLE t (id INTEGER PRIMARY KEY)" &&
+    (cd rocount && "$bin" init --source sqlite:pilot.db --target "dbname=screen_ro user=screen_ro" >/dev/null) ||
+    exit 99
+start ro 130 36 "$work/rocount"
+wait_for ro "Inventory 0/1 decided"
+keys ro 1 Enter
+expect_text "a count refused: the pair's detail says why" ro \
+    "┃✗ target count failed: dbname=screen_ro user=screen_ro: ERROR:  permission denied for table t (SQLSTATE 42501)"
+T kill-session -t ro
+
 # q during a run: the run is cancelled and recorded so, live polling is closed,
 # and the dashboard exits 0 (it once freed the workspace under the run)
 cp -r pristine quitrun
