@@ -682,6 +682,13 @@ check "an ignored key column says the table needs a key that is compared" \
     "table t: the row of its key column id has the rule ignore (mapping.csv:$(grep -n '^t\.id' mapping.csv | cut -d: -f1)): rows are matched by their key, so give the table one that is compared (key = … in [table t])" \
     "$(jq -r '.tables[0].error' bad.json)"
 cd ..
+# the other way, PostgreSQL → SQLite: the bigint key read as text, the text key as numbers
+mkdir rekey-back && cd rekey-back
+"$bin" init --source dbname=rekey --target sqlite:../rekey.db >/dev/null || exit 99
+"$bin" diff --table t --table n --ndjson >run.ndjson
+check "PostgreSQL keys ordered as SQLite's of another type: only the row changed" \
+    "t changed id=10 name:C->c|" "$(lines run.ndjson | tr '\n' '|')"
+cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
 sqlite3 nullkey.db "CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES ('x', 'a'), (NULL, 'n'), ('', 'e')"
