@@ -37,8 +37,11 @@ struct pg {
      * started before it has arrived could be the one cancelled, so the next
      * query is held until none is on its way. */
     int cancels;
+    int stuck;          /* of them, those a query stopped waiting for (HOLD_MS) */
     db_query_t *held;   /* the active query, not sent yet */
     int held_cancel;    /* … and cancelled before it was */
+    uv_timer_t *hold;   /* … sent anyway past HOLD_MS: a request that cannot reach
+                         * the server must not stall the session */
     void (*disconnected)(db_t *db);    /* waiting for the cancels to end */
     /* the active query */
     int copy;           /* sent as COPY … TO STDOUT */
@@ -67,6 +70,8 @@ struct pg {
 };
 
 static void pump(struct pg *pg);
+
+#define HOLD_MS 2000    /* the longest a query waits for a cancel request to arrive */
 static void send_query(struct pg *pg, db_query_t *q);
 static void conn_step(struct pg *pg, PostgresPollingStatusType st);
 
@@ -81,7 +86,6 @@ static void close_handle(void *h)
         uv_close((uv_handle_t *)h, handle_free_cb);
 }
 
-/* libpq's messages end in newlines and may span lines: make them one line. */
 /* The query's text the server quotes under an error ("LINE 1: SELECT …"),
  * and the caret under it: a line to leave out of a one-line message. */
 static int quoted_query(const char *line)
@@ -97,6 +101,7 @@ static int quoted_query(const char *line)
     return *p == '^' && (p[1] == '\n' || !p[1]);
 }
 
+/* libpq's messages end in newlines and may span lines: make them one line. */
 static char *one_line(const char *s)
 {
     char *d = xstrdup(s ? s : "unknown error"), *w = d;
@@ -171,6 +176,8 @@ static void conn_drop(struct pg *pg)
     pg->conn = NULL;
     pg->connecting = pg->flushing = 0;
     pg->held = NULL;    /* failed by the caller with the rest */
+    close_handle(pg->hold);
+    pg->hold = NULL;
     query_reset(pg);
 }
 
@@ -818,19 +825,55 @@ static void send_query(struct pg *pg, db_query_t *q)
     watch(pg, UV_READABLE | (pg->flushing ? UV_WRITABLE : 0));
 }
 
-static void pg_start(db_t *db, db_query_t *q)
+static void start_now(struct pg *pg, db_query_t *q)
 {
-    struct pg *pg = db->impl;
-
-    if (pg->cancels) {  /* sent once they have arrived (cancel_after) */
-        pg->held = q;
-        pg->held_cancel = 0;
-        return;
-    }
     query_reset(pg);
     pg->copy = q->o.copy && !q->nparams;
     pg->probe = pg->copy && q->o.binary;
     send_query(pg, q);
+}
+
+/* The held query goes (or ends, cancelled) once the cancels have arrived, or
+ * past HOLD_MS. */
+static void release_held(struct pg *pg)
+{
+    db_query_t *q = pg->held;
+
+    close_handle(pg->hold);
+    pg->hold = NULL;
+    pg->held = NULL;
+    if (!q || q != pg->db->active)
+        return;
+    if (pg->held_cancel)
+        db__finish(q, DB_ECANCELED, NULL);
+    else
+        start_now(pg, q);
+}
+
+static void hold_cb(uv_timer_t *t)
+{
+    struct pg *pg = t->data;
+
+    pg->stuck = pg->cancels;  /* not waited for again */
+    release_held(pg);
+}
+
+static void pg_start(db_t *db, db_query_t *q)
+{
+    struct pg *pg = db->impl;
+
+    if (pg->cancels > pg->stuck) {  /* sent once they have arrived (cancel_after) */
+        pg->held = q;
+        pg->held_cancel = 0;
+        if (!pg->hold) {
+            pg->hold = xmalloc(sizeof *pg->hold);
+            uv_timer_init(db->loop, pg->hold);
+            pg->hold->data = pg;
+            uv_timer_start(pg->hold, hold_cb, HOLD_MS, 0);
+        }
+        return;
+    }
+    start_now(pg, q);
 }
 
 static void pg_resume(db_t *db, db_query_t *q)
@@ -857,24 +900,21 @@ static void cancel_after(uv_work_t *w, int status)
 {
     struct cancel_work *cw = (struct cancel_work *)w;
     struct pg *pg = cw->pg;
-    db_query_t *q = pg->held;
 
     (void)status;
     PQfreeCancel(cw->c);
     free(cw);
-    if (--pg->cancels)
+    pg->cancels--;
+    if (pg->stuck > pg->cancels)
+        pg->stuck = pg->cancels;
+    if (pg->cancels > pg->stuck)
         return;
     if (pg->disconnected) {  /* closed meanwhile: its memory may go now */
-        pg->disconnected(pg->db);
+        if (!pg->cancels)
+            pg->disconnected(pg->db);
         return;
     }
-    pg->held = NULL;
-    if (!q || q != pg->db->active)
-        return;
-    if (pg->held_cancel)
-        db__finish(q, DB_ECANCELED, NULL);
-    else
-        pg_start(pg->db, q);
+    release_held(pg);
 }
 
 static void pg_cancel(db_t *db, db_query_t *q)
