@@ -433,10 +433,12 @@ static long scalar(ws_t *ws, const char *sql, long a, long b)
 /* The run a run ?1 is compared with: the one before it of its kind that
  * ended or failed having compared something (not one cancelled, nor one
  * refused at the start by a malformed sheet or a database down). */
+#define COMPARED(r) \
+    "(" r ".status IN ('done', 'failed') AND EXISTS (SELECT 1 FROM results x WHERE " \
+    "x.run_id = " r ".id))"
 #define PREVIOUS_RUN(run) \
     "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
-    "(SELECT kind FROM runs WHERE id = " run ") AND p.status IN ('done', 'failed') AND " \
-    "EXISTS (SELECT 1 FROM results x WHERE x.run_id = p.id))"
+    "(SELECT kind FROM runs WHERE id = " run ") AND " COMPARED("p") ")"
 
 int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
 {
@@ -472,12 +474,12 @@ json_t *ws_runs_json(ws_t *ws)
             " (SELECT count(*) FROM discrepancies WHERE run_id = r.id AND"
             "   coalesce(class, '') <> 'accepted_variance'),"
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table'), "
-            PREVIOUS_RUN("r.id")
+            PREVIOUS_RUN("r.id") ", " COMPARED("r")
             " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
-                                              " s:o}",
+                                              " s:o, s:b}",
             "run", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", (const char *)sqlite3_column_text(st, 1),
             "status", (const char *)sqlite3_column_text(st, 2),
@@ -489,7 +491,8 @@ json_t *ws_runs_json(ws_t *ws)
             "open", (json_int_t)sqlite3_column_int64(st, 8),
             "tables", (json_int_t)sqlite3_column_int64(st, 9),
             "previous", sqlite3_column_int64(st, 10) ? json_integer(sqlite3_column_int64(st, 10))
-                                                      : json_null()));
+                                                      : json_null(),
+            "compared", sqlite3_column_int(st, 11)));
     sqlite3_finalize(st);
     return runs;
 }

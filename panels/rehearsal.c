@@ -429,15 +429,6 @@ static void fetch_row(struct reh_panel *rp, json_t *d)
 
 /* --- drawing ----------------------------------------------------------------------- */
 
-/* The runs that compared something (not one cancelled, or refused at the
- * start): the ones a trend and a comparison are made of. */
-static int compared(json_t *run)
-{
-    const char *st = jstr(run, "status");
-
-    return st && (!strcmp(st, "done") || !strcmp(st, "failed")) && jint(run, "tables") > 0;
-}
-
 static void trend(struct reh_panel *rp, int y, int x, int w)
 {
     double open[30];
@@ -447,8 +438,8 @@ static void trend(struct reh_panel *rp, int y, int x, int w)
 
     for (int i = (int)json_array_size(rp->runs) - 1; i >= 0 && n < 30; i--) {
         json_t *r = item(rp->runs, i);
-        if (!compared(r))
-            continue;
+        if (!json_is_true(json_object_get(r, "compared")))
+            continue;  /* cancelled, or refused at the start: no trend, no comparison */
         if (!b)
             b = r;
         else if (!a && jint(r, "run") == jint(b, "previous"))
