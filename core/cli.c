@@ -1292,13 +1292,13 @@ static int watch_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
-/* One event: NDJSON headless, else a line for a person. Takes `ev`. */
 /* An event's value in its unit, as people read it: 1234567, 30m20s, 2.5%. */
 static const char *ev_value(const json_t *ev, const char *key, char *buf, size_t n)
 {
     return plan_value_text(jnum(ev, key), plan_unit_of(jtext(ev, "unit")), buf, n);
 }
 
+/* One event: NDJSON headless, else a line for a person. Takes `ev`. */
 static void watch_emit(struct watch *w, json_t *ev)
 {
     char ts[32], v[32], l[32];

@@ -37,6 +37,7 @@ struct pg {
      * started before it has arrived could be the one cancelled, so the next
      * query is held until none is on its way. */
     int cancels;
+#define HOLD_MS 2000    /* the longest a query waits for them */
     int stuck;          /* of them, those a query stopped waiting for (HOLD_MS) */
     db_query_t *held;   /* the active query, not sent yet */
     int held_cancel;    /* … and cancelled before it was */
@@ -70,8 +71,6 @@ struct pg {
 };
 
 static void pump(struct pg *pg);
-
-#define HOLD_MS 2000    /* the longest a query waits for a cancel request to arrive */
 static void send_query(struct pg *pg, db_query_t *q);
 static void conn_step(struct pg *pg, PostgresPollingStatusType st);
 
@@ -781,14 +780,21 @@ static void soon_cb(uv_timer_t *t)
 
 /* Results may already sit in libpq's buffer with nothing more to come on the
  * socket, so a resumed or canceled query is pumped from a timer, not a poll. */
+/* A timer of its own allocation (closed with close_handle), once after ms. */
+static uv_timer_t *one_shot(struct pg *pg, uv_timer_cb cb, uint64_t ms)
+{
+    uv_timer_t *t = xmalloc(sizeof *t);
+
+    uv_timer_init(pg->db->loop, t);
+    t->data = pg;
+    uv_timer_start(t, cb, ms, 0);
+    return t;
+}
+
 static void pump_soon(struct pg *pg)
 {
-    if (pg->soon)
-        return;
-    pg->soon = xmalloc(sizeof *pg->soon);
-    uv_timer_init(pg->db->loop, pg->soon);
-    pg->soon->data = pg;
-    uv_timer_start(pg->soon, soon_cb, 0, 0);
+    if (!pg->soon)
+        pg->soon = one_shot(pg, soon_cb, 0);
 }
 
 static void send_query(struct pg *pg, db_query_t *q)
@@ -865,12 +871,8 @@ static void pg_start(db_t *db, db_query_t *q)
     if (pg->cancels > pg->stuck) {  /* sent once they have arrived (cancel_after) */
         pg->held = q;
         pg->held_cancel = 0;
-        if (!pg->hold) {
-            pg->hold = xmalloc(sizeof *pg->hold);
-            uv_timer_init(db->loop, pg->hold);
-            pg->hold->data = pg;
-            uv_timer_start(pg->hold, hold_cb, HOLD_MS, 0);
-        }
+        if (!pg->hold)
+            pg->hold = one_shot(pg, hold_cb, HOLD_MS);
         return;
     }
     start_now(pg, q);

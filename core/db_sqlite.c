@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-
 enum job { JOB_OPEN, JOB_STEP, JOB_CLOSE };
 
 struct slot {                   /* a value's place in the arena while the batch grows */

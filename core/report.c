@@ -154,7 +154,7 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
     json_t *timeline = ws ? ws_runbook_json(ws, 0, 0) : json_array();
     json_t *sessions = ws ? ws_sessions_json(ws) : json_array();
     json_t *alerts = ws ? ws_alerts_json(ws, 0, 0) : json_array(), *e, *report;
-    long last = acc_last_run(runs) ? (long)jint(acc_last_run(runs), "run") : 0;
+    long last = (long)jint(acc_last_run(runs), "run");  /* 0: none ran to its end */
     size_t i;
 
     clock_iso(now, sizeof now);

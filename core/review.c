@@ -54,9 +54,23 @@ int review_open(struct review *r, struct dash *d, struct err *e)
  * read, so that a change made here keeps theirs; `row` (may be NULL) is
  * followed to where its pair is now. 1: read again; 0: unchanged; -1 with
  * `e`: it cannot be read, or no longer has the row. */
+/* The sheet read again from its file, in place of the one held. */
+static int reload(struct review *r, struct err *e)
+{
+    char *path = xstrdup(r->sheet.path);
+    int rc;
+
+    sheet_free(&r->sheet);
+    rc = load(r, path, e);
+    free(path);
+    lint_stat(r);
+    changed(r);
+    return rc;
+}
+
 static int reread(struct review *r, size_t *row, struct err *e)
 {
-    char *path, *src = NULL, *tgt = NULL;
+    char *src = NULL, *tgt = NULL;
     long at;
     int rc;
 
@@ -66,17 +80,14 @@ static int reread(struct review *r, size_t *row, struct err *e)
         src = xstrdup(sheet_get(&r->sheet, *row, SC_SOURCE));
         tgt = xstrdup(sheet_get(&r->sheet, *row, SC_TARGET));
     }
-    path = xstrdup(r->sheet.path);
-    sheet_free(&r->sheet);
-    rc = load(r, path, e) < 0 ? -1 : 1;
+    rc = reload(r, e) < 0 ? -1 : 1;
     if (rc > 0 && src && (at = sheet_find(&r->sheet, src, tgt)) >= 0)
         *row = (size_t)at;
     else if (rc > 0 && src)
         rc = err_set(e, ERR_INPUT, "%s was changed by something else and no longer has %s -> "
-                     "%s; nothing was changed", path, src, *tgt ? tgt : "(not migrated)");
-    free(path), free(src), free(tgt);
-    lint_stat(r);
-    changed(r);
+                     "%s; nothing was changed", r->sheet.path, src,
+                     *tgt ? tgt : "(not migrated)");
+    free(src), free(tgt);
     return rc;
 }
 
@@ -245,7 +256,7 @@ static char *row_name(const struct review *r, size_t row)
 static int commit(struct review *r, size_t row, const char *action, const char *old_value,
                   const char *new_value, struct err *e)
 {
-    char *object = row_name(r, row), *path;
+    char *object = row_name(r, row);
     int rc;
 
     if (!r->d->ws) {
@@ -259,12 +270,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
     }
     rc = ws_audit(r->d->ws, action, object, old_value, new_value, e);
     free(object);
-    path = xstrdup(r->sheet.path);
-    sheet_free(&r->sheet);
-    load(r, path, e);
-    free(path);
-    lint_stat(r);
-    changed(r);
+    reload(r, e);
     return rc < 0 || !r->have_sheet ? -1 : 0;
 }
 

@@ -59,9 +59,6 @@ struct review {
 /* Loads the plan's sheet (a missing one is an empty sheet; a broken one is an
  * error, -1 with `e`). */
 int review_open(struct review *r, struct dash *d, struct err *e);
-/* Every change below first reads the sheet again if something else has
- * rewritten it since (so that change is kept), then finds its row there by
- * its pair; review_update does so too, and lints again. */
 void review_close(struct review *r);
 /* The catalogs changed: static lint again; data lint on the first call. */
 void review_update(struct review *r);
@@ -70,6 +67,9 @@ void review_lint(struct review *r);
 /* The worst finding of a row: -1 none, else LINT_ERROR / LINT_WARNING; n counts them. */
 int review_severity(const struct review *r, size_t row, int *n);
 
+/* Every change below first reads the sheet again if something else has
+ * rewritten it since (so that change is kept), then finds its row there by
+ * its pair; review_update does so too, and lints again. */
 int review_approve(struct review *r, size_t row, struct err *e);
 int review_reject(struct review *r, size_t row, const char *note, struct err *e);
 /* Sets transform, rule, owner or note. A changed transform or rule sends an

@@ -430,12 +430,12 @@ static long scalar(ws_t *ws, const char *sql, long a, long b)
     "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND " \
     "b.key_json = a.key_json)"
 
-/* The run a run ?1 is compared with: the one before it of its kind that
- * ended or failed having compared something (not one cancelled, nor one
- * refused at the start by a malformed sheet or a database down). */
+/* A run that ended or failed having compared something (not one cancelled,
+ * nor one refused at the start by a malformed sheet or a database down)… */
 #define COMPARED(r) \
     "(" r ".status IN ('done', 'failed') AND EXISTS (SELECT 1 FROM results x WHERE " \
     "x.run_id = " r ".id))"
+/* … and the one before `run` of its kind that did: what `run` is compared with. */
 #define PREVIOUS_RUN(run) \
     "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
     "(SELECT kind FROM runs WHERE id = " run ") AND " COMPARED("p") ")"
