@@ -829,14 +829,22 @@ static void print_json_listed(json_t *summary, FILE *listed)
     free(head);
 }
 
-/* A table that failed: what it listed is void (NDJSON has printed it). */
+/* A table that failed, or that the run stopped in: what it listed is void
+ * (NDJSON has printed it; its summary says the table failed or the run did). */
+static void unlist_table(struct diff_run *r)
+{
+    if (r->table[0] && r->listed && r->table_at >= 0 && fflush(r->listed) == 0 &&
+        ftruncate(fileno(r->listed), r->table_at) == 0)
+        fseek(r->listed, r->table_at, SEEK_SET);
+    r->table[0] = '\0';
+}
+
 static void on_table_done(void *arg, const struct diff_table *t)
 {
     struct diff_run *r = arg;
 
-    if (t->error && r->listed && r->table_at >= 0 && !strcmp(r->table, t->table) &&
-        fflush(r->listed) == 0 && ftruncate(fileno(r->listed), r->table_at) == 0)
-        fseek(r->listed, r->table_at, SEEK_SET);
+    if (t->error && !strcmp(r->table, t->table))
+        unlist_table(r);
     r->table[0] = '\0';
 }
 
@@ -860,6 +868,7 @@ static void on_run_done(void *arg, struct reh *reh)
     struct diff_run *r = arg;
 
     (void)reh;
+    unlist_table(r);  /* listed for a table the run did not finish */
     if (r->tty)
         fprintf(stderr, "\r%-76s\r", "");
     close_dbs(r);
@@ -883,8 +892,11 @@ static void print_summary(json_t *s, FILE *listed)
 
     printf("run %lld: %s in %s\n\n", jint(s, "run"), jstr(s, "status"),
            dur_format(jint(s, "duration_ms"), d1, sizeof d1));
-    printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS", "TGT ROWS",
-           "MISSING", "EXTRA", "CHANGED", "STATUS");
+    if (!json_array_size(json_object_get(s, "tables")))
+        printf("no table was compared to its end\n");  /* a run that stopped in its first */
+    else
+        printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS",
+               "TGT ROWS", "MISSING", "EXTRA", "CHANGED", "STATUS");
     json_array_foreach(json_object_get(s, "tables"), i, v)
         printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s\n", jstr(v, "table"),
                jstr(v, "target_table"), jint(v, "source_rows"), jint(v, "target_rows"),
@@ -903,7 +915,7 @@ static void print_summary(json_t *s, FILE *listed)
     if (jint(s, "accepted"))
         printf(" (%lld accepted variances)", jint(s, "accepted"));
     printf("\n");
-    if (prev)
+    if (prev && json_array_size(json_object_get(s, "tables")))
         printf("vs run %lld: %lld new, %lld fixed, %lld still open; %s -> %s\n",
                jint(prev, "run"), jint(prev, "new"), jint(prev, "fixed"),
                jint(prev, "still_open"), dur_format(jint(prev, "duration_ms"), d1, sizeof d1),

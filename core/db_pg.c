@@ -100,13 +100,17 @@ static int quoted_query(const char *line)
     return *p == '^' && (p[1] == '\n' || !p[1]);
 }
 
-/* libpq's messages end in newlines and may span lines: make them one line. */
+/* libpq's messages end in newlines and may span lines: make them one line.
+ * A line indented with a tab goes on the message above it ("server closed
+ * the connection unexpectedly\n\tThis probably means …"); one that is not
+ * is another message ("FATAL: …\nserver closed …"): each gets its stop. */
 static char *one_line(const char *s)
 {
-    char *d = xstrdup(s ? s : "unknown error"), *w = d;
-    int bol = 1;        /* r is at a line's start (d is written over as it is read) */
+    const char *in = s ? s : "unknown error";
+    char *d = xmalloc(2 * strlen(in) + 1), *w = d;  /* a stop may add one to a newline */
+    int bol = 1;        /* r is at a line's start */
 
-    for (const char *r = d; *r; r++) {
+    for (const char *r = in; *r; r++) {
         if (bol && quoted_query(r)) {
             r += strcspn(r, "\n");  /* to its line end */
             if (!*r)
@@ -115,7 +119,13 @@ static char *one_line(const char *s)
         }
         bol = *r == '\n';
         if (*r == '\n' || *r == '\t' || *r == '\r') {
-            if (w > d && w[-1] != ' ' && r[1])
+            int more = r[1] == '\t' || r[1] == ' ';
+            const char *next = r + 1 + strspn(r + 1, " \t\r");
+            int stop = w > d && strchr(".:;!?", w[-1]) != NULL;
+
+            if (*r == '\n' && *next && *next != '\n' && w > d && !stop && !quoted_query(next))
+                *w++ = !more ? ';' : *next >= 'A' && *next <= 'Z' ? '.' : ' ';
+            if (w > d && w[-1] != ' ' && *next)
                 *w++ = ' ';
         } else {
             *w++ = *r;

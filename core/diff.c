@@ -789,7 +789,8 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
         if (status == DB_ELOST || status == DB_ECANCELED) {
             if (!d->failed) {  /* the first reason: the other side is cancelled for it */
                 d->failed = status;
-                snprintf(d->msg, sizeof d->msg, "%s", s->msg);
+                snprintf(d->msg, sizeof d->msg, "%s (while comparing %s)", s->msg,
+                         j->result.table);
             }
         } else if (!j->result.error) {  /* the table fails; the run goes on */
             j->result.error = which == 0 && status == DB_EQUERY ? source_error(d, j, s->msg)
@@ -875,6 +876,11 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     if (status && !k->error)
         k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
                              d->plan->path, d->plan->checks[c->i].line, msg);
+    if (status == DB_ELOST && !d->failed) {  /* no later check can run on it */
+        d->failed = status;
+        snprintf(d->msg, sizeof d->msg, "%s (while running check %s)", msg ? msg : "",
+                 d->plan->checks[c->i].name);
+    }
     if (status && !d->cancelled && !d->failed && status != DB_ELOST)
         savepoint(d, c->which, 1);
     free(c);

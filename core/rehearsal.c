@@ -109,6 +109,20 @@ static const char *table_status(const struct diff_table *t, long accepted)
     return t->missing + t->extra + t->changed + t->duplicates - accepted > 0 ? "fail" : "pass";
 }
 
+/* A table that failed, or that the run stopped in: what it found so far is void. */
+static void drop_table(struct reh *r, const char *table)
+{
+    struct err e = { 0 };
+
+    if (!r->in_table)
+        return;
+    if (ws_drop_discrepancies(r->ws, r->run, table, &e) < 0)
+        fprintf(stderr, "cutover: %s\n", e.msg);
+    r->accepted -= r->accepted_table;
+    r->accepted_table = 0;
+    r->in_table = 0;
+}
+
 static void on_table(void *arg, const struct diff_table *t)
 {
     struct reh *r = arg;
@@ -118,12 +132,8 @@ static void on_table(void *arg, const struct diff_table *t)
         ws_commit(r->ws);
         r->batch_open = 0;
     }
-    if (t->error && r->in_table) {  /* its discrepancies so far are void */
-        if (ws_drop_discrepancies(r->ws, r->run, t->table, &e) < 0)
-            fprintf(stderr, "cutover: %s\n", e.msg);
-        r->accepted -= r->accepted_table;
-        r->accepted_table = 0;
-    }
+    if (t->error)
+        drop_table(r, t->table);
     r->accepted_by_table = xrealloc(r->accepted_by_table,
                                     (r->ntables + 1) * sizeof *r->accepted_by_table);
     r->accepted_by_table[r->ntables++] = r->accepted_table;
@@ -148,6 +158,8 @@ static void on_done(void *arg, int status, const char *msg)
     if (r->batch_open)
         ws_commit(r->ws);
     r->batch_open = 0;
+    if (r->current)  /* cancelled or failed in the middle of a table */
+        drop_table(r, r->current->table);
     r->status = status;
     snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
     checks = diff_checks(r->diff, &nc);

@@ -865,6 +865,8 @@ createdb gone
 psql -X -q -d gone -c "CREATE TABLE t (id int PRIMARY KEY, v text)" \
     -c "INSERT INTO t SELECT i, 'v' FROM generate_series(1, 3000) i" \
     -c "CREATE TABLE u (id int PRIMARY KEY)" -c "INSERT INTO u VALUES (1)"
+createdb -T gone gone_src
+psql -X -q -d gone_src -c "UPDATE t SET v = 'w' WHERE id <= 20"
 sqlite3 gone.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 3000)
     INSERT INTO t SELECT i, 'v' FROM s; CREATE TABLE u (id INTEGER PRIMARY KEY); INSERT INTO u VALUES (1)"
@@ -874,16 +876,24 @@ sed -i 's/^t\.v,t\.v,,/t.v,t.v,"v || substr(randomblob(1000000 + 0 * id), 1, 0)"
 "$bin" diff --ndjson >run.ndjson 2>run.err &
 pid=$!
 # and a PostgreSQL pair on the same server, read in binary, its source slowed by
-# a sleep in the transform (a millisecond a row)
+# a sleep in the transform (a millisecond a row); its first 20 rows differ: found
+# before the stop, and void with the table cut short
 mkdir ../gone2 && cd ../gone2
-"$bin" init --source dbname=gone --target dbname=gone >/dev/null || exit 99
+"$bin" init --source dbname=gone_src --target dbname=gone >/dev/null || exit 99
 sed -i 's/^t\.v,t\.v,,/t.v,t.v,"v || (SELECT '"''"' FROM pg_sleep(0.001 + 0 * id))",/' mapping.csv
 "$bin" diff --ndjson >run.ndjson 2>run.err &
 pid2=$!
+# and a run whose tables are done when the server stops, in a check's five seconds
+mkdir ../gone3 && cd ../gone3
+"$bin" init --source sqlite:../gone.db --target dbname=gone >/dev/null || exit 99
+printf '[check slow]\nsource = SELECT 1\ntarget = SELECT 1 FROM pg_sleep(5)\n' >>cutover.ini
+"$bin" diff --table u --json >run.json 2>run.err &
+pid3=$!
 cd ../gone
 for _ in $(seq 100); do
     [ "$(sqlite3 -cmd ".timeout 5000" .cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] &&
-        [ "$(sqlite3 -cmd ".timeout 5000" ../gone2/.cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
+        [ "$(sqlite3 -cmd ".timeout 5000" ../gone2/.cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] &&
+        [ "$(sqlite3 -cmd ".timeout 5000" ../gone3/.cutover/state.db "SELECT count(*) FROM results" 2>/dev/null)" = 1 ] && break
     sleep 0.1
 done
 sleep 0.5
@@ -894,12 +904,24 @@ check "the target's server stopped mid-run: exit 3, the run failed, not cancelle
     "$rc $(jq -r 'select(.type == "summary") | .status' run.ndjson) $(sqlite3 .cutover/state.db "SELECT status FROM runs")"
 grep -q "dbname=gone" run.err && ! grep -q "query canceled" run.err &&
     ok "… saying which database and why" || not_ok "… saying which database and why" "$(cat run.err)"
+check "… and in which table (t had been read to its end: it is in the summary)" \
+    "(while comparing u)|t pass" \
+    "$(jq -r 'select(.type == "summary") | "\(.error | capture("(?<w>\\(while [^)]*\\))$").w)|\(.tables | map("\(.table) \(.status)") | join(","))"' run.ndjson)"
 wait "$pid2"
 rc=$?
-check "… and a PostgreSQL pair's binary COPY cut short: exit 3, failed, t not compared" \
-    "3 failed failed 0" \
+check "… and a PostgreSQL pair's binary COPY cut short: exit 3, failed, in t, which is not in the summary" \
+    "3 failed failed (while comparing t) 0" \
     "$rc $(jq -r 'select(.type == "summary") | .status' ../gone2/run.ndjson) $(sqlite3 \
-    ../gone2/.cutover/state.db "SELECT status FROM runs") $(grep -c '"discrepancy"' ../gone2/run.ndjson)"
+    ../gone2/.cutover/state.db "SELECT status FROM runs") $(jq -r 'select(.type == "summary") |
+    "\(.error | capture("(?<w>\\(while [^)]*\\))$").w) \(.tables | length)"' ../gone2/run.ndjson)"
+check "… the differences streamed before the stop are not kept in the workspace (t was cut short)" \
+    "yes 0" "$([ "$(grep -c '"discrepancy"' ../gone2/run.ndjson)" -gt 0 ] && echo yes) $(
+    sqlite3 ../gone2/.cutover/state.db "SELECT count(*) FROM discrepancies")"
+wait "$pid3"
+rc=$?
+check "… and during a check: exit 3, failed (not a check that failed), saying which check" \
+    "3 failed u pass|(while running check slow)" \
+    "$rc $(jq -r '"\(.status) \(.tables[0].table) \(.tables[0].status)|\(.error | capture("(?<w>\\(while [^)]*\\))$").w)"' ../gone3/run.json)"
 cd ..
 
 finish
