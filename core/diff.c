@@ -837,7 +837,10 @@ int diff_check_pass(const struct plan_check *pc, const char *source, const char 
     long double s = sv ? strtold(sv, &e1) : 0;
     long double t = tv ? strtold(tv, &e2) : 0;
     long double tol = pc->tolerance_pct ? (s < 0 ? -s : s) * pc->tolerance / 100 : pc->tolerance;
+    int sn = source && !strcmp(source, DIFF_NULL), tn = target && !strcmp(target, DIFF_NULL);
 
+    if ((sn || tn) && source && target)  /* NULL equals only NULL: sum() of no rows on both */
+        return sn && tn;
     if (!source || !target || *e1 || *e2) {
         *error = xasprintf("each query must return one number (got %s and %s)",
                            source ? source : "no row", target ? target : "no row");
@@ -860,7 +863,7 @@ static int check_rows(db_query_t *q, const struct db_batch *b, void *arg)
 
     (void)q;
     if (b->nrows && !*v && b->ncols)
-        *v = xstrdup(db_cell(b, 0, 0)->p ? db_cell(b, 0, 0)->p : "NULL");
+        *v = xstrdup(db_cell(b, 0, 0)->p ? db_cell(b, 0, 0)->p : DIFF_NULL);
     return DB_CONTINUE;
 }
 

@@ -56,9 +56,13 @@ struct diff_check {
     int pass;
 };
 
+/* A check's value that is SQL NULL (sum() of no rows), as the text of the
+ * values below, and as the workspace keeps it. */
+#define DIFF_NULL "NULL"
+
 /* A business check's two values (the queries' text; NULL: no row) agree
  * within its tolerance: 1, or 0 — with `error` (caller frees) when either
- * is not one number. */
+ * is not one number. NULL (DIFF_NULL) equals only NULL. */
 int diff_check_pass(const struct plan_check *pc, const char *source, const char *target,
                     char **error);
 

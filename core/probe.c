@@ -100,8 +100,8 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
         return DB_CONTINUE;
     j->got_row = 1;
     for (int c = 0; c < b->ncols && c < NHEALTH; c++)
-        if (db_cell(b, 0, c)->p)
-            j->val[c] = xstrndup(db_cell(b, 0, c)->p, db_cell(b, 0, c)->len);
+        j->val[c] = db_cell(b, 0, c)->p ? xstrndup(db_cell(b, 0, c)->p, db_cell(b, 0, c)->len)
+                                        : xstrdup(DIFF_NULL);
     return DB_CONTINUE;
 }
 

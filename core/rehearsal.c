@@ -248,15 +248,18 @@ const struct diff_table *reh_current(const struct reh *r)
     return r->done ? NULL : r->current;
 }
 
-/* A check's value as JSON: an integer, another number, or the text. */
+/* A check's value as JSON: an integer, another number, null (SQL NULL, or no
+ * row: the error says which), or the text. */
 static json_t *number_or_text(const char *v)
 {
     char *end;
     long long i;
     double d;
 
-    if (!v || !*v)
-        return v ? json_string(v) : json_null();
+    if (!v || !strcmp(v, DIFF_NULL))
+        return json_null();
+    if (!*v)
+        return json_string(v);
     errno = 0;
     i = strtoll(v, &end, 10);
     if (!*end && !errno)

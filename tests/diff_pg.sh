@@ -140,13 +140,15 @@ sqlite3 copy.db "UPDATE Track SET Name = 'Balls to the Wall!' WHERE TrackId = 2;
 "$bin" init --source "sqlite:$sqlite_chinook" --target sqlite:copy.db >/dev/null || exit 99
 printf '%s\n' '[check tracks]' 'source = SELECT count(*) FROM Track' 'target = SELECT count(*) FROM Track' \
     '[check invoiced]' 'source = SELECT sum(Total) FROM Invoice' 'target = SELECT sum(Total) + 1 FROM Invoice' \
-    'tolerance = 0.5' >>cutover.ini
+    'tolerance = 0.5' '[check refunded]' 'source = SELECT sum(Total) FROM Invoice WHERE Total < 0' \
+    'target = SELECT sum(Total) FROM Invoice WHERE Total < 0' '[check refunded_or_zero]' \
+    'source = SELECT sum(Total) FROM Invoice WHERE Total < 0' 'target = SELECT 0' >>cutover.ini
 "$bin" diff --ndjson >run.ndjson
 printf '%s\n' "PlaylistTrack missing PlaylistId=1,TrackId=3402" "Track changed TrackId=2 Name:Balls to the Wall->Balls to the Wall!" >expected.txt
 lines run.ndjson >actual.txt
 same "SQLite → SQLite: exactly the two changes" expected.txt actual.txt
-check "the checks in the summary: counts as integers, sums as numbers, each judged" \
-    '"checks":[{"name":"tracks","source":3503,"target":3503,"status":"pass"},{"name":"invoiced","source":2328.600000000004,"target":2329.600000000004,"status":"fail"}]' \
+check "the checks in the summary: counts as integers, sums as numbers, each judged; NULL (a sum of no rows) equals only NULL" \
+    '"checks":[{"name":"tracks","source":3503,"target":3503,"status":"pass"},{"name":"invoiced","source":2328.600000000004,"target":2329.600000000004,"status":"fail"},{"name":"refunded","source":null,"target":null,"status":"pass"},{"name":"refunded_or_zero","source":null,"target":0,"status":"fail"}]' \
     "$(grep -o '"checks":\[[^]]*\]' run.ndjson)"
 cd ..
 # PostgreSQL → PostgreSQL: prod still lacks one playlist track and one invoice line

@@ -223,11 +223,13 @@ check "… each area with its sign-off and statement" \
 
 # --- rollback triggers on what probes measure, judged live ------------------------------
 # A check that cannot agree (the target counts one job more) and a limit of one
-# connection: both cross at once and stay crossed, each reported exactly once.
+# connection: both cross at once and stay crossed, each reported exactly once. A
+# check whose sums are of no rows on both sides (NULL and NULL) agrees: not counted.
 sed -e 's|^workspace *=.*|workspace = trig/state.db|' -e 's|^duration = 72h|duration = 5m\nchecks_every = 1|' \
     cutover.ini >trig.ini
 printf '%s\n' '[check jobs_off_by_one]' 'source = SELECT count(*) FROM jobs' \
-    'target = SELECT count(*) + 1 FROM jobs' 'tolerance = 0' '[rollback]' \
+    'target = SELECT count(*) + 1 FROM jobs' 'tolerance = 0' '[check no_negative_jobs]' \
+    'source = SELECT sum(id) FROM jobs WHERE id < 0' 'target = SELECT sum(id) FROM jobs WHERE id < 0' '[rollback]' \
     'trigger.failed_checks = 1' 'trigger.connections = 1' 'authority = carol' >>trig.ini
 CUTOVER_SIMULATED_CLOCK=2026-02-01T00:00:00Z "$bin" --plan trig.ini watch --headless >trig.ndjson 2>trig.err
 check "a 5-minute session with triggers on failed_checks and connections ran (exit 0)" "0" "$?"
