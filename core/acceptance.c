@@ -104,10 +104,18 @@ static int completeness(const json_t *r, json_t *ev)
     }
     say(ev, "%ld of %ld tables: the target agrees with the decision on their Pilot data", agree,
         total);
-    if (last)
-        say(ev, "rehearsal run %lld: %lld open discrepancies", num(last, "run"), open);
-    else
+    if (last) {
+        char errors[64] = "", checks[64] = "";
+        if (num(last, "errors"))
+            snprintf(errors, sizeof errors, ", %lld tables in error", num(last, "errors"));
+        if (num(last, "failed_checks"))
+            snprintf(checks, sizeof checks, ", %lld of %lld business checks failed",
+                     num(last, "failed_checks"), num(last, "checks"));
+        say(ev, "rehearsal run %lld: %lld open discrepancies%s%s", num(last, "run"), open, errors,
+            checks);
+    } else {
         say(ev, "no rehearsal run completed");
+    }
     json_array_foreach(json_object_get(sum, "findings"), i, t)
         found += (long)num(t, "n");
     if (json_is_object(sum))
@@ -115,7 +123,8 @@ static int completeness(const json_t *r, json_t *ev)
             found);
     else
         say(ev, "no completed hypercare session");
-    return agree == total && open == 0 && found == 0 && json_is_object(sum);
+    return agree == total && last && !strcmp(jtext(last, "result"), "pass") && found == 0 &&
+           json_is_object(sum);
 }
 
 static int stability(const json_t *r, json_t *ev)

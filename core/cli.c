@@ -1044,13 +1044,24 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
         size_t i;
         json_t *v;
         char d[32];
-        printf("%-5s %-10s %-11s %-24s %10s %8s %8s %8s %8s\n", "RUN", "KIND", "STATUS",
-               "STARTED", "DURATION", "MISSING", "EXTRA", "CHANGED", "OPEN");
-        json_array_foreach(runs, i, v)
-            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld\n", jint(v, "run"),
-                   jstr(v, "kind"), jstr(v, "status"), jstr(v, "started_at"),
+        char checks[48];
+        printf("%-5s %-10s %-11s %-24s %10s %8s %8s %8s %8s %7s  %-14s %s\n", "RUN", "KIND",
+               "STATUS", "STARTED", "DURATION", "MISSING", "EXTRA", "CHANGED", "OPEN", "ERRORS",
+               "CHECKS", "RESULT");
+        json_array_foreach(runs, i, v) {
+            if (!jint(v, "checks"))
+                snprintf(checks, sizeof checks, "-");
+            else if (jint(v, "failed_checks"))
+                snprintf(checks, sizeof checks, "%lld of %lld failed", jint(v, "failed_checks"),
+                         jint(v, "checks"));
+            else
+                snprintf(checks, sizeof checks, "%lld passed", jint(v, "checks"));
+            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld %7lld  %-14s %s\n",
+                   jint(v, "run"), jstr(v, "kind"), jstr(v, "status"), jstr(v, "started_at"),
                    dur_format(jint(v, "duration_ms"), d, sizeof d), jint(v, "missing"),
-                   jint(v, "extra"), jint(v, "changed"), jint(v, "open"));
+                   jint(v, "extra"), jint(v, "changed"), jint(v, "open"), jint(v, "errors"),
+                   checks, jstr(v, "result") ? jstr(v, "result") : "-");
+        }
         json_decref(runs);
     }
     ws_close(ws);

@@ -425,9 +425,11 @@ static char *render(const json_t *r, int html)
     heading(&o, 2, "Rehearsals");
     rows_out(&o, json_object_get(r, "rehearsals"),
              (const char *const[]){ "run", "kind", "status", "started", "duration (ms)", "missing",
-                                    "extra", "changed", "open", NULL },
+                                    "extra", "changed", "open", "tables in error", "checks",
+                                    "checks failed", "result", NULL },
              (const char *const[]){ "run", "kind", "status", "started_at", "duration_ms",
-                                    "missing", "extra", "changed", "open", NULL },
+                                    "missing", "extra", "changed", "open", "errors", "checks",
+                                    "failed_checks", "result", NULL },
              "No run recorded.");
 
     if (jint(d, "run"))

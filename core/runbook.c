@@ -522,9 +522,8 @@ int rb_rollback(struct runbook *rb, struct err *e)
 const char *rb_advice(struct runbook *rb)
 {
     const struct plan *p = rb->d->plan;
-    json_t *runs, *last = NULL, *v, *res;
+    json_t *runs, *last = NULL, *v;
     size_t i;
-    long long failed_checks = 0;
 
     if (!rb->d->ws || !p->ntriggers)
         return NULL;
@@ -536,11 +535,6 @@ const char *rb_advice(struct runbook *rb)
         json_decref(runs);
         return NULL;
     }
-    res = ws_results_json(rb->d->ws, (long)json_integer_value(json_object_get(last, "run")));
-    json_array_foreach(res, i, v)
-        failed_checks += !strcmp(json_string_value(json_object_get(v, "kind")), "check") &&
-                         strcmp(json_string_value(json_object_get(v, "status")), "pass");
-    json_decref(res);
     rb->advice[0] = '\0';
     for (size_t t = 0; t < p->ntriggers && !rb->advice[0]; t++) {
         const struct plan_limit *l = &p->triggers[t];
@@ -554,7 +548,7 @@ const char *rb_advice(struct runbook *rb)
         else if (!strcmp(l->name, "drift_rows"))
             value = json_integer_value(json_object_get(last, "open"));
         else if (!strcmp(l->name, PLAN_FAILED_CHECKS))
-            value = failed_checks;
+            value = json_integer_value(json_object_get(last, "failed_checks"));
         else
             continue;  /* lag, latency, error rate: measured by live polling */
         if (plan_limit_reached((double)value, l->value))

@@ -474,12 +474,22 @@ json_t *ws_runs_json(ws_t *ws)
             " (SELECT count(*) FROM discrepancies WHERE run_id = r.id AND"
             "   coalesce(class, '') <> 'accepted_variance'),"
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table'), "
-            PREVIOUS_RUN("r.id") ", " COMPARED("r")
+            PREVIOUS_RUN("r.id") ", " COMPARED("r") ","
+            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table' AND"
+            "   status = 'error'),"
+            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check'),"
+            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check' AND"
+            "   status <> 'pass')"
             " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int done = !strcmp((const char *)sqlite3_column_text(st, 2), "done");
+        /* a run that ended passes with nothing open (its discrepancies as
+         * classified since), no table in error and every check passed */
+        int pass = !sqlite3_column_int64(st, 8) && !sqlite3_column_int64(st, 12) &&
+                   !sqlite3_column_int64(st, 14);
         json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
-                                              " s:o, s:b}",
+                                              " s:o, s:b, s:I, s:I, s:I, s:o}",
             "run", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", (const char *)sqlite3_column_text(st, 1),
             "status", (const char *)sqlite3_column_text(st, 2),
@@ -492,7 +502,12 @@ json_t *ws_runs_json(ws_t *ws)
             "tables", (json_int_t)sqlite3_column_int64(st, 9),
             "previous", sqlite3_column_int64(st, 10) ? json_integer(sqlite3_column_int64(st, 10))
                                                       : json_null(),
-            "compared", sqlite3_column_int(st, 11)));
+            "compared", sqlite3_column_int(st, 11),
+            "errors", (json_int_t)sqlite3_column_int64(st, 12),
+            "checks", (json_int_t)sqlite3_column_int64(st, 13),
+            "failed_checks", (json_int_t)sqlite3_column_int64(st, 14),
+            "result", done ? json_string(pass ? "pass" : "fail") : json_null()));
+    }
     sqlite3_finalize(st);
     return runs;
 }

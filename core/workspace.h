@@ -66,8 +66,9 @@ struct ws_comparison {
 /* Compares a run's discrepancies with the previous run's, by (table, kind, key). */
 int ws_compare(ws_t *ws, long run, struct ws_comparison *c);
 /* Every run, newest last: number, kind, status, started_at, duration_ms, the
- * missing/extra/changed totals of its tables, and its open discrepancies
- * (not accepted variances). Caller decrefs. */
+ * missing/extra/changed totals of its tables, its open discrepancies (not
+ * accepted variances), its tables in error, its checks and those that did not
+ * pass, and for a run that ended its result: pass or fail. Caller decrefs. */
 json_t *ws_runs_json(ws_t *ws);
 /* A run's table and check results: kind, object, target_object, source_rows,
  * target_rows, missing, extra, changed, source_value, target_value, status,

@@ -77,21 +77,15 @@ static json_t *item(json_t *arr, int i)
 
 /* --- data ----------------------------------------------------------------------- */
 
-static json_t *table_results(json_t *results)
+static int is_check(json_t *result)
 {
-    json_t *t = json_array(), *v;
-    size_t i;
-
-    json_array_foreach(results, i, v)
-        if (!strcmp(jtext(v, "kind"), "table"))
-            json_array_append(t, v);
-    return t;
+    return !strcmp(jtext(result, "kind"), "check");
 }
 
 static void load(struct reh_panel *rp)
 {
     ws_t *ws = rp->p->dash->ws;
-    json_t *all, *v;
+    json_t *v;
     size_t i;
     long prev = 0;
 
@@ -103,12 +97,9 @@ static void load(struct reh_panel *rp)
     json_array_foreach(rp->runs, i, v)  /* the run the selected one is compared with */
         if (jint(v, "run") == rp->run)
             prev = jint(v, "previous");
-    all = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
-    rp->results = table_results(all);
-    json_decref(all);
-    all = ws && prev ? ws_results_json(ws, prev) : json_array();
-    rp->prev = table_results(all);
-    json_decref(all);
+    /* its tables, then its checks */
+    rp->results = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
+    rp->prev = ws && prev ? ws_results_json(ws, prev) : json_array();
     rp->discs = json_array();
     if (ws && rp->run) {
         json_t *d = ws_discrepancies_json(ws, rp->run, 100000);
@@ -131,15 +122,14 @@ static int n_discs(void *ctx) { return (int)json_array_size(((struct reh_panel *
 static void run_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     json_t *r = item(((struct reh_panel *)ctx)->runs, i);
-    const char *st = jtext(r, "status");
+    const char *result = jstr(r, "result");  /* NULL: it did not end */
     char d[32];
 
     switch (col) {
     case 0: snprintf(buf, n, "%lld", jint(r, "run")); break;
     case 1:
-        snprintf(buf, n, "%s %s", !strcmp(st, "done") && !jint(r, "open") ? tui_g->ok
-                 : !strcmp(st, "done") ? tui_g->fail : tui_g->warn,
-                 !strcmp(st, "done") ? (jint(r, "open") ? "fail" : "pass") : st);
+        snprintf(buf, n, "%s %s", !result ? tui_g->warn : !strcmp(result, "pass") ? tui_g->ok
+                 : tui_g->fail, result ? result : jtext(r, "status"));
         break;
     case 2: snprintf(buf, n, "%.19s", jtext(r, "started_at")); break;
     case 3: snprintf(buf, n, "%s", dur_format(jint(r, "duration_ms"), d, sizeof d)); break;
@@ -156,9 +146,27 @@ static json_t *prev_of(struct reh_panel *rp, const char *table)
     size_t i;
 
     json_array_foreach(rp->prev, i, v)
-        if (!strcmp(jtext(v, "object"), table))
+        if (!is_check(v) && !strcmp(jtext(v, "object"), table))
             return v;
     return NULL;
+}
+
+/* A check's line: its name, both values and its verdict. */
+static void check_cell(json_t *c, int col, char *buf, size_t n)
+{
+    const char *st = jtext(c, "status");
+
+    switch (col) {
+    case 0: snprintf(buf, n, "check %s", jtext(c, "object")); break;
+    case 7:
+        snprintf(buf, n, "%s %s: source %s, target %s%s%s",
+                 !strcmp(st, "pass") ? tui_g->ok : tui_g->fail, st,
+                 jstr(c, "source_value") ? jstr(c, "source_value") : "(no row)",
+                 jstr(c, "target_value") ? jstr(c, "target_value") : "(no row)",
+                 *jtext(c, "detail") ? "; " : "", jtext(c, "detail"));
+        break;
+    default: buf[0] = '\0'; break;
+    }
 }
 
 /* "12 (-3)": this run's count and its change from the run before */
@@ -176,6 +184,10 @@ static void table_cell(void *ctx, int i, int col, char *buf, size_t n)
     json_t *t = item(rp->results, i), *b = prev_of(rp, jtext(t, "object"));
     static const char *const counts[] = { "missing", "extra", "changed" };
 
+    if (is_check(t)) {
+        check_cell(t, col, buf, n);
+        return;
+    }
     switch (col) {
     case 0: snprintf(buf, n, "%s", jtext(t, "object")); break;
     case 1: snprintf(buf, n, "%s", jtext(t, "target_object")); break;
@@ -239,7 +251,8 @@ static enum theme_role run_role(void *ctx, int i)
 {
     json_t *r = item(((struct reh_panel *)ctx)->runs, i);
 
-    return strcmp(jtext(r, "status"), "done") ? ROLE_WARN : jint(r, "open") ? ROLE_FAIL : ROLE_OK;
+    return !jstr(r, "result") ? ROLE_WARN : strcmp(jstr(r, "result"), "pass") ? ROLE_FAIL
+                                                                             : ROLE_OK;
 }
 
 static enum theme_role table_role(void *ctx, int i)
@@ -303,12 +316,20 @@ static void title(struct panel *p, char *buf, size_t n)
     struct reh_panel *rp = PRIV(p);
     json_t *last = item(rp->runs, (int)json_array_size(rp->runs) - 1);
 
-    if (rp->reh)
+    if (rp->reh) {
         snprintf(buf, n, "Rehearsal diff: running");
-    else if (last)
-        snprintf(buf, n, "Rehearsal diff run %lld: %lld open", jint(last, "run"), jint(last, "open"));
-    else
+    } else if (last) {
+        long long errors = jint(last, "errors"), failed = jint(last, "failed_checks");
+        int at = snprintf(buf, n, "Rehearsal diff run %lld: %lld open", jint(last, "run"),
+                          jint(last, "open"));
+        if (errors && at >= 0 && (size_t)at < n)
+            at += snprintf(buf + at, n - (size_t)at, ", %lld in error", errors);
+        if (failed && at >= 0 && (size_t)at < n)
+            snprintf(buf + at, n - (size_t)at, ", %lld check%s failed", failed,
+                     failed > 1 ? "s" : "");
+    } else {
         snprintf(buf, n, "Rehearsal diff");
+    }
 }
 
 /* The rule a field is compared with, from the mapping sheet. */
@@ -692,6 +713,13 @@ static int key(struct panel *p, int k)
             rp->run = jint(item(rp->runs, i), "run");
             rp->view = V_TABLES;
         } else if (rp->view == V_TABLES) {
+            if (is_check(item(rp->results, i))) {
+                char line[512];
+                check_cell(item(rp->results, i), 7, line, sizeof line);
+                tui_message(strcmp(jtext(item(rp->results, i), "status"), "pass") != 0,
+                            "check %s: %s", jtext(item(rp->results, i), "object"), line);
+                return 1;
+            }
             snprintf(rp->table, sizeof rp->table, "%s", jtext(item(rp->results, i), "object"));
             rp->view = V_DISCS;
         } else {

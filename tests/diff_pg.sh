@@ -614,6 +614,9 @@ check "… the check's error names its section" \
 "$bin" diff >run.txt
 check "… and the text form shows it" "check bad                  source null, target 1: error: source query (cutover.ini:" \
     "$(grep -o '^check bad .*: error: source query (cutover.ini:' run.txt)"
+check "runs: its tables in error and its checks failed, and it fails with nothing open" \
+    "0 2 2 1 fail" \
+    "$("$bin" runs --json | jq -r '.[-1] | "\(.open) \(.errors) \(.checks) \(.failed_checks) \(.result)"')"
 cd ..
 
 # --- a long value that differs is reported cut at 1 KiB (at a character's start, ending

@@ -328,6 +328,29 @@ expect_text "… the key NULL on both sides" nk \
     "┃  k → k                        equal            NULL                           NULL"
 T kill-session -t nk
 
+# A run whose rows all agree but whose business check does not fails: in the
+# panel's title, its run list and its tables, where the checks are listed too
+mkdir checks && sqlite3 checks/pilot.db "CREATE TABLE t (id INTEGER PRIMARY KEY, paid INTEGER);
+    INSERT INTO t VALUES (1, 10), (2, 20)" && cp checks/pilot.db checks/prod.db &&
+    (cd checks && "$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null &&
+     printf '%s\n' '[check paid]' 'source = SELECT sum(paid) FROM t' 'target = SELECT sum(paid) + 1 FROM t' \
+         '[check refunds]' 'source = SELECT sum(paid) FROM t WHERE paid < 0' \
+         'target = SELECT sum(paid) FROM t WHERE paid < 0' >>cutover.ini &&
+     { "$bin" diff >/dev/null; [ $? = 1 ]; } && "$bin" runs >runs.txt) || exit 99
+check "runs: the run fails on its check alone" "1 done 0 0 1 of 2 failed fail" \
+    "$(awk 'NR == 2 { print $1, $3, $9, $10, $11, $12, $13, $14, $15 }' checks/runs.txt)"
+start ck 130 36 "$work/checks"
+wait_for ck "REHEARSAL 1"
+keys ck 3 z
+expect_text "the panel's title says a check failed" ck "Rehearsal diff run 1: 0 open, 1 check failed"
+expect_text "… its tables list the checks with both values" ck \
+    "┃check paid                                                                        ✗ fail: source 30, target 31"
+expect_text "… a sum of no rows on both sides passes" ck \
+    "┃check refunds                                                                     ✓ pass: source NULL, target NULL"
+keys ck v v
+expect_text "… and the run list marks the run failed" ck "┃   1 ✗ fail"
+T kill-session -t ck
+
 # … and of a changed row whose timestamp key each side writes its own way: the
 # target's row is looked up by the target's key, not the source's text
 mkdir tskey && sqlite3 tskey/pilot.db "CREATE TABLE e (at TIMESTAMP PRIMARY KEY, v INTEGER);
