@@ -897,11 +897,15 @@ static void print_summary(json_t *s, FILE *listed)
     else
         printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS",
                "TGT ROWS", "MISSING", "EXTRA", "CHANGED", "STATUS");
-    json_array_foreach(json_object_get(s, "tables"), i, v)
-        printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s\n", jstr(v, "table"),
+    json_array_foreach(json_object_get(s, "tables"), i, v) {
+        char invalid[40] = "";
+        if (jint(v, "invalid"))
+            snprintf(invalid, sizeof invalid, " (%lld invalid)", jint(v, "invalid"));
+        printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s%s\n", jstr(v, "table"),
                jstr(v, "target_table"), jint(v, "source_rows"), jint(v, "target_rows"),
                jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
-               jstr(v, "error") ? ": " : "", jtext(v, "error"));
+               invalid, jstr(v, "error") ? ": " : "", jtext(v, "error"));
+    }
     json_array_foreach(json_object_get(s, "checks"), i, v) {
         char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
         char *b = jsonx_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
@@ -912,6 +916,8 @@ static void print_summary(json_t *s, FILE *listed)
     }
     printf("\n%lld missing, %lld extra, %lld changed", jint(s, "missing"), jint(s, "extra"),
            jint(s, "changed"));
+    if (jint(s, "invalid"))
+        printf(", %lld invalid", jint(s, "invalid"));
     if (jint(s, "accepted"))
         printf(" (%lld accepted variances)", jint(s, "accepted"));
     printf("\n");

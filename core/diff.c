@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,11 @@ struct field {
     int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
     struct canon_spec spec;
+    /* validation rules, judged on the target's value */
+    int not_null;
+    regex_t *re;                /* regex:RE … */
+    char *re_rule;              /* … as the sheet says it */
+    char *uniq_sql;             /* unique: the target rows whose value another also holds */
 };
 
 struct job {
@@ -87,6 +93,8 @@ struct job {
     struct canon_spec *key_spec;
     struct field *fields;
     int nfields;
+    int validates;              /* a field has not_null or regex */
+    int uniq_at;                /* the next field whose unique rule is to be checked */
 };
 
 struct diff {
@@ -363,8 +371,12 @@ json_t *diff_fields_json(const struct diff_disc *d)
 
     for (size_t i = 0; i < d->nfields; i++) {
         const struct diff_field *f = &d->fields[i];
-        json_t *o = json_pack("{s:s, s:s, s:O, s:O}", "source", f->source, "target", f->target,
-                              "source_value", f->source_value, "target_value", f->target_value);
+        json_t *o = json_pack("{s:s, s:s}", "source", f->source, "target", f->target);
+        if (f->source_value)
+            json_object_set(o, "source_value", f->source_value);
+        json_object_set(o, "target_value", f->target_value);
+        if (f->rule)
+            json_object_set_new(o, "rule", json_string(f->rule));
         if (f->source_length)
             json_object_set_new(o, "source_length", json_integer(f->source_length));
         if (f->target_length)
@@ -501,7 +513,7 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         }
         f = xrealloc(f, (nf + 1) * sizeof *f);
         fd = &f[nf++];
-        *fd = (struct diff_field){ j->fields[i].source, j->fields[i].target, NULL, NULL, 0, 0 };
+        *fd = (struct diff_field){ j->fields[i].source, j->fields[i].target, NULL, NULL, 0, 0, NULL };
         fd->source_value = report_value(value_json(&j->fields[i].spec, s, v), &fd->source_length);
         fd->target_value = report_value(value_json(&j->fields[i].spec, t, v), &fd->target_length);
     }
@@ -521,6 +533,44 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         }
         free(f);
     }
+}
+
+/* The text a regex rule reads: text as it is, any other value in canonical form. */
+static const char *rule_text(struct diff *d, const struct job *j, const struct row *r, int i)
+{
+    if (r->type[j->nkey + i] == DB_TEXT)
+        return val(r, j->nkey + i);
+    field_canon(d, j, r, i, 1);
+    return d->canon[1].s ? d->canon[1].s : "";
+}
+
+/* A target row's values judged by the validation rules of their fields
+ * (not_null, regex): one `invalid` discrepancy names every value refused. */
+static void validate(struct diff *d, struct job *j, const struct row *t)
+{
+    struct diff_field *f = NULL, *fd;
+    size_t nf = 0;
+
+    for (int i = 0; i < j->nfields; i++) {
+        const struct field *fl = &j->fields[i];
+        int v = j->nkey + i;
+        const char *broken = t->type[v] == DB_NULL ? (fl->not_null ? "not_null" : NULL)
+                           : fl->re && regexec(fl->re, rule_text(d, j, t, i), 0, NULL, 0)
+                           ? fl->re_rule : NULL;
+        if (!broken)
+            continue;
+        f = xrealloc(f, (nf + 1) * sizeof *f);
+        fd = &f[nf++];
+        *fd = (struct diff_field){ fl->source, fl->target, NULL, NULL, 0, 0, broken };
+        fd->target_value = report_value(value_json(&fl->spec, t, v), &fd->target_length);
+    }
+    if (!nf)
+        return;
+    j->result.invalid++;
+    emit(d, j, "invalid", NULL, key_json(j, t), NULL, f, nf);
+    for (size_t i = 0; i < nf; i++)
+        json_decref(f[i].target_value);
+    free(f);
 }
 
 static void resume_sides(struct diff *d)
@@ -687,6 +737,8 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
             s->hashes[s->nhashes++] = row_hash(d, j);
         } else {
             push(s, row_new(d, s, j, b, r));
+            if (which == 1 && j->validates)
+                validate(d, j, s->v[s->n - 1]);
         }
     }
     if (!j->result.no_key)
@@ -713,14 +765,84 @@ static int tgt_rows(db_query_t *q, const struct db_batch *b, void *arg)
 
 static void finish(struct diff *d, int status, const char *msg);
 
+static void savepoint(struct diff *d, int w, int rollback);
+static struct db_query_opts read_opts(const struct diff *d);
+static void table_finished(struct diff *d);
+
+/* Rows of the target whose value of a `unique` field another row holds too. */
+static int uniq_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct diff *d = arg;
+    struct job *j = &d->jobs[d->at];
+    const struct field *fl = &j->fields[j->uniq_at];
+
+    (void)q;
+    for (size_t r = 0; r < b->nrows; r++) {
+        struct diff_field f = { fl->source, fl->target, NULL, NULL, 0, 0, "unique" };
+        struct row *t;
+        d->scratch.len = 0;
+        for (int i = 0; i < j->nkey; i++)
+            put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
+        t = row_new(d, &d->side[1], j, b, r);
+        f.target_value = report_value(value_json(&fl->spec, t, j->nkey + j->uniq_at),
+                                      &f.target_length);
+        j->result.invalid++;
+        emit(d, j, "not_unique", NULL, key_json(j, t), NULL, &f, 1);
+        json_decref(f.target_value);
+        row_free(&d->side[1], t);
+    }
+    return DB_CONTINUE;
+}
+
+static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct diff *d = arg;
+    struct job *j = &d->jobs[d->at];
+
+    (void)q;
+    d->side[1].q = NULL;
+    if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
+        if (!d->failed) {
+            d->failed = status;
+            snprintf(d->msg, sizeof d->msg, "%s (while comparing %s)", msg ? msg : "",
+                     j->result.table);
+        }
+    } else if (status && !d->cancelled) {  /* the table fails; the run goes on */
+        savepoint(d, 1, 1);
+        j->result.error = xasprintf("the target's query for the unique rule of %s (%s:%d): %s",
+                                    j->fields[j->uniq_at].target, d->sheet->path,
+                                    j->fields[j->uniq_at].line, msg ? msg : "");
+    }
+    if (d->cancelled || d->failed) {  /* cut short, as a table is */
+        finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
+        return;
+    }
+    j->uniq_at++;
+    table_finished(d);
+}
+
+/* Its unique rules judged, one query each, the table is done. */
 static void table_finished(struct diff *d)
 {
     struct job *j = &d->jobs[d->at];
 
+    while (!j->result.error && j->uniq_at < j->nfields && !j->fields[j->uniq_at].uniq_sql)
+        j->uniq_at++;
+    if (!j->result.error && j->uniq_at < j->nfields) {
+        struct db_query_opts o = read_opts(d);
+        savepoint(d, 1, 0);
+        d->side[1].q = db_query(d->db[1], j->fields[j->uniq_at].uniq_sql, 0, NULL, &o,
+                                uniq_rows, uniq_done, d);
+        if (d->side[1].q)
+            return;
+        finish(d, DB_ECANCELED, "the connections are closing");
+        return;
+    }
     if (j->result.no_key && !j->result.error)
         merge_hashes(d, j);
     if (j->result.error)  /* what was found before it stopped is not to be trusted */
-        j->result.missing = j->result.extra = j->result.changed = j->result.duplicates = 0;
+        j->result.missing = j->result.extra = j->result.changed = j->result.duplicates =
+            j->result.invalid = 0;
     j->result.seconds = (double)(uv_hrtime() - j->result.started) / 1e9;
     j->result.done = 1;
     d->tables[d->at] = j->result;
@@ -960,13 +1082,19 @@ static void finish(struct diff *d, int status, const char *msg)
         report_done(d);
 }
 
+/* How a table's rows are read: a pair of one engine compares values as
+ * stored, nothing to format unless they differ (across engines the text
+ * forms are the ones that agree). */
+static struct db_query_opts read_opts(const struct diff *d)
+{
+    return (struct db_query_opts){ .batch_rows = BATCH, .copy = 1,
+                                   .binary = db_kind(d->db[0]) == db_kind(d->db[1]) };
+}
+
 static void next_table(struct diff *d)
 {
     struct job *j;
-    /* a pair of one engine compares values as stored: nothing to format unless
-     * they differ (across engines the text forms are the ones that agree) */
-    struct db_query_opts o = { .batch_rows = BATCH, .copy = 1,
-                               .binary = db_kind(d->db[0]) == db_kind(d->db[1]) };
+    struct db_query_opts o = read_opts(d);
 
     if (d->cancelled || d->failed) {
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -1228,10 +1356,23 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         }
         j->fields = xrealloc(j->fields, (size_t)(j->nfields + 1) * sizeof *j->fields);
         f = &j->fields[j->nfields];
+        memset(f, 0, sizeof *f);
         canon_spec_for(&f->spec, tcol, &rules);
+        for (size_t r = 0; !f->spec.ignore && r < rules.n; r++) {
+            const struct rule *ru = &rules.v[r];
+            f->not_null |= ru->kind == R_NOT_NULL;
+            if (ru->kind == R_UNIQUE && !f->uniq_sql)
+                f->uniq_sql = xstrdup("");  /* written below */
+            if (ru->kind == R_REGEX && !f->re) {  /* it parsed: it compiles */
+                f->re = xmalloc(sizeof *f->re);
+                regcomp(f->re, ru->regex, REG_EXTENDED | REG_NOSUB);
+                f->re_rule = xasprintf("regex:%s", ru->regex);
+            }
+        }
         rules_free(&rules);
         if (f->spec.ignore)
             continue;
+        j->validates |= f->not_null || f->re;
         f->source = xstrdup(sc);
         f->target = xstrdup(tc);
         f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
@@ -1306,6 +1447,20 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         sbuf_printf(&ts, "%s%s", ncols ? ", " : "", f->texpr);
         f->col = ncols++;
     }
+    if (o && o->nkeys)
+        j->validates = 0;  /* a look at some keys (live windows): for missing and stale rows */
+    /* unique: the target's rows whose value another row holds too, read as
+     * the target's rows are (not in a look at some keys, nor without key) */
+    for (int i = 0; i < j->nfields; i++) {
+        struct field *f = &j->fields[i];
+        if (!f->uniq_sql)
+            continue;
+        free(f->uniq_sql);
+        f->uniq_sql = o && o->nkeys ? NULL : !p->nkey ? NULL
+            : xasprintf("%s FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NOT NULL GROUP "
+                        "BY 1 HAVING count(*) > 1) ORDER BY %s", ts.s, tfrom, f->texpr,
+                        f->texpr, tfrom, f->texpr, to.s);
+    }
     sbuf_printf(&ss, " FROM %s", sfrom);
     sbuf_printf(&ts, " FROM %s", tfrom);
     {
@@ -1339,6 +1494,11 @@ static void job_free(struct job *j)
         free(j->fields[i].source), free(j->fields[i].target), free(j->fields[i].expr);
         free(j->fields[i].texpr);
         free(j->fields[i].rule);
+        free(j->fields[i].uniq_sql);
+        free(j->fields[i].re_rule);
+        if (j->fields[i].re)
+            regfree(j->fields[i].re);
+        free(j->fields[i].re);
     }
     free(j->fields);
     for (int k = 0; k < j->nkey; k++) {

@@ -21,13 +21,15 @@
 
 struct diff_field {
     const char *source, *target;        /* column names */
-    json_t *source_value, *target_value;
+    json_t *source_value, *target_value;  /* source_value NULL: a rule's finding, of the target */
     long long source_length, target_length; /* bytes, when the value was cut; else 0 */
+    const char *rule;                   /* invalid, not_unique: the rule the value breaks */
 };
 
 struct diff_disc {
     const char *table, *target_table;
-    const char *kind;                   /* missing, extra, changed, duplicate */
+    const char *kind;                   /* missing, extra, changed, duplicate, invalid,
+                                         * not_unique */
     const char *side;                   /* for duplicate: source or target */
     json_t *key;                        /* {"id": 42}; for a table without key {"row_hash": …} */
     json_t *target_key;                 /* for changed: the key as the target writes it, when
@@ -37,13 +39,15 @@ struct diff_disc {
 };
 
 /* A discrepancy's fields as JSON: [{source, target, source_value,
- * target_value}] (and source_length or target_length for a value cut), or
- * NULL when it has none. Caller decrefs. */
+ * target_value}] (and source_length or target_length for a value cut; for a
+ * rule's finding {source, target, target_value, rule}), or NULL when it has
+ * none. Caller decrefs. */
 json_t *diff_fields_json(const struct diff_disc *d);
 
 struct diff_table {
     char *table, *target_table;
     long source_rows, target_rows, missing, extra, changed, duplicates;
+    long invalid;                       /* target rows a validation rule refuses */
     long source_total, target_total;    /* expected, from the catalog (for progress) */
     int no_key, done;
     char *error;                        /* why the table could not be compared */

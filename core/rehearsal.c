@@ -106,7 +106,8 @@ static const char *table_status(const struct diff_table *t, long accepted)
 {
     if (t->error)
         return "error";
-    return t->missing + t->extra + t->changed + t->duplicates - accepted > 0 ? "fail" : "pass";
+    return t->missing + t->extra + t->changed + t->duplicates + t->invalid - accepted > 0
+           ? "fail" : "pass";
 }
 
 /* A table that failed, or that the run stopped in: what it found so far is void. */
@@ -274,7 +275,7 @@ json_t *reh_summary(const struct reh *r)
     const struct diff_table *tables = diff_tables(r->diff, &nt);
     const struct diff_check *checks = diff_checks(r->diff, &nc);
     json_t *jt = json_array(), *jc = json_array(), *s;
-    long missing = 0, extra = 0, changed = 0, duplicates = 0, failures = 0;
+    long missing = 0, extra = 0, changed = 0, duplicates = 0, invalid = 0, failures = 0;
     struct ws_comparison cmp;
 
     for (size_t i = 0; i < nt; i++) {
@@ -287,13 +288,15 @@ json_t *reh_summary(const struct reh *r)
                               "changed", (json_int_t)t->changed, "status", table_status(t, acc));
         if (t->duplicates)
             json_object_set_new(o, "duplicates", json_integer(t->duplicates));
+        if (t->invalid)
+            json_object_set_new(o, "invalid", json_integer(t->invalid));
         if (t->no_key)
             json_object_set_new(o, "no_key", json_true());
         if (t->error)
             json_object_set_new(o, "error", json_string(t->error));
         json_array_append_new(jt, o);
         missing += t->missing, extra += t->extra, changed += t->changed;
-        duplicates += t->duplicates;
+        duplicates += t->duplicates, invalid += t->invalid;
         failures += strcmp(table_status(t, acc), "pass") != 0;
     }
     for (size_t i = 0; i < nc; i++) {
@@ -311,13 +314,16 @@ json_t *reh_summary(const struct reh *r)
     s = json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}", "type", "summary", "run",
                   (json_int_t)r->run, "status",
                   r->status == DB_ECANCELED ? "cancelled" : r->status ? "failed"
-                  : failures || missing + extra + changed + duplicates - r->accepted > 0 ? "fail"
+                  : failures || missing + extra + changed + duplicates + invalid - r->accepted > 0
+                  ? "fail"
                   : "pass",
                   "duration_ms", (json_int_t)r->duration_ms, "tables", jt, "checks", jc,
                   "missing", (json_int_t)missing, "extra", (json_int_t)extra, "changed",
                   (json_int_t)changed);
     if (duplicates)
         json_object_set_new(s, "duplicates", json_integer(duplicates));
+    if (invalid)
+        json_object_set_new(s, "invalid", json_integer(invalid));
     json_object_set_new(s, "accepted", json_integer(r->accepted));
     if (cmp.previous)
         json_object_set_new(s, "previous", json_pack("{s:I, s:I, s:I, s:I, s:I}",

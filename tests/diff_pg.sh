@@ -863,6 +863,41 @@ check "text: the tables, the totals, then ten of a's 25 and b's three" \
     "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
 cd ..
 
+# --- validation rules judge the target's values: not_null and regex each row,
+# unique the whole column (one query); the expected keys come from psql. A copy of
+# Chinook's customers with one email broken, one company emptied.
+createdb rules && pg_dump -d chinook -t customer | psql -X -q -d rules >/dev/null 2>&1 || exit 99
+psql -X -q -d rules -c "UPDATE customer SET email = 'no-at-sign' WHERE customer_id = 7" \
+    -c "UPDATE customer SET company = NULL WHERE customer_id = 1"
+mkdir rules && cd rules
+"$bin" init --source "sqlite:$sqlite_chinook" --target dbname=rules >/dev/null || exit 99
+sed -i -e 's/^\(Customer\.Email,customer\.email,,,\),/\1"regex:^[^@ ]+@[^@ ]+\\.[a-z]+$",/' \
+    -e 's/^\(Customer\.Company,customer\.company,,,\),/\1not_null,/' \
+    -e 's/^\(Customer\.Country,customer\.country,,,\),/\1unique,/' mapping.csv
+"$bin" diff --table Customer --ndjson >run.ndjson
+rc=$?
+{ psql -X -At -d rules -c "SELECT 'invalid ' || customer_id || ' ' || concat_ws(',',
+        CASE WHEN company IS NULL THEN 'company:not_null' END,
+        CASE WHEN email !~ '^[^@ ]+@[^@ ]+\.[a-z]+$' THEN 'email:regex' END) FROM customer
+      WHERE company IS NULL OR email !~ '^[^@ ]+@[^@ ]+\.[a-z]+$'
+    UNION ALL SELECT 'not_unique ' || customer_id || ' country:unique' FROM customer
+      WHERE country IN (SELECT country FROM customer GROUP BY 1 HAVING count(*) > 1)"
+  # and what differs from the source: the two rows changed, Edinburgh's trailing space
+  printf '%s\n' "changed 1 company:" "changed 7 email:" "changed 54 city:"; } | sort >expected.txt
+jq -r 'select(.type == "discrepancy") | "\(.kind) \(.key.CustomerId) \([.fields[] | "\(.target):\(.rule // "" | sub(":.*"; ""))"] | join(","))"' \
+    run.ndjson | sort >actual.txt
+same "rules: exactly the rows each rule refuses, by key, with the rules named" expected.txt actual.txt
+invalid=$(grep -c '^invalid\|^not_unique' expected.txt)
+check "… counted as invalid, failing the table (exit 1)" "1 fail $invalid 3" \
+    "$rc $(jq -r 'select(.type == "summary") | "\(.tables[0].status) \(.invalid) \(.changed)"' run.ndjson)"
+check "… a refused value shown with its rule, the source's value not given" \
+    '{"source":"Email","target":"email","target_value":"no-at-sign","rule":"regex:^[^@ ]+@[^@ ]+\\.[a-z]+$"}' \
+    "$(jq -c 'select(.kind == "invalid" and .key.CustomerId == 7) | .fields[] | select(.target == "email")' run.ndjson)"
+"$bin" diff --table Customer --sample 0 >run.txt
+check "… and in the text form" "Customer customer 59 59 0 0 3 fail ($invalid invalid)" \
+    "$(grep '^Customer ' run.txt | tr -s ' ')"
+cd ..
+
 # --- the target's server goes away mid-run: the run fails, saying why (last: it stops
 # the server). t's source is slowed by a transform (1 MB of randomness a row, none
 # kept); the server stops while it is read, and u's read finds it gone.
