@@ -128,6 +128,7 @@ static void on_table(void *arg, const struct diff_table *t)
 {
     struct reh *r = arg;
     struct err e = { 0 };
+    char detail[48] = "";
 
     if (r->batch_open) {
         ws_commit(r->ws);
@@ -138,9 +139,12 @@ static void on_table(void *arg, const struct diff_table *t)
     r->accepted_by_table = xrealloc(r->accepted_by_table,
                                     (r->ntables + 1) * sizeof *r->accepted_by_table);
     r->accepted_by_table[r->ntables++] = r->accepted_table;
+    if (!t->error && t->invalid)  /* the counts the results have no column for */
+        snprintf(detail, sizeof detail, "%ld invalid", t->invalid);
     if (ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
-                         table_status(t, r->accepted_table), t->error, &e) < 0)
+                         table_status(t, r->accepted_table), t->error ? t->error : detail[0]
+                         ? detail : NULL, &e) < 0)
         fprintf(stderr, "cutover: %s\n", e.msg);
     r->in_table = 0;
     r->accepted_table = 0;

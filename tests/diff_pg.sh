@@ -896,6 +896,8 @@ check "… a refused value shown with its rule, the source's value not given" \
 "$bin" diff --table Customer --sample 0 >run.txt
 check "… and in the text form" "Customer customer 59 59 0 0 3 fail ($invalid invalid)" \
     "$(grep '^Customer ' run.txt | tr -s ' ')"
+check "… and beside the table's result in the workspace (the dashboard shows it)" "fail|$invalid invalid" \
+    "$(sqlite3 .cutover/state.db "SELECT status, detail FROM results WHERE run_id = 2 AND object = 'Customer'")"
 cd ..
 
 # --- the target's server goes away mid-run: the run fails, saying why (last: it stops
