@@ -110,6 +110,8 @@ struct diff {
     size_t nchecks, check_at;
     int check_pending;
     int cancelled, failed, txn[2], finished;
+    int setup, began;           /* SQLite sides still being asked their journal mode; begun */
+    struct snap { struct diff *d; int w, wal; } snap[2];
     int ending, end_status;     /* snapshots still being ended; then told done with these */
     const char *end_msg;        /* d->msg, a literal or NULL: it outlives the ending */
     uint64_t last_progress;
@@ -1047,6 +1049,8 @@ static void run_checks(struct diff *d)
 /* --- running --------------------------------------------------------------------------- */
 
 static void begin(db_query_t *q, int status, const char *msg, void *arg);
+static int wal_rows(db_query_t *q, const struct db_batch *b, void *arg);
+static void wal_done(db_query_t *q, int status, const char *msg, void *arg);
 
 static void report_done(struct diff *d)
 {
@@ -1600,6 +1604,16 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
             db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
                      NULL, ignore_done, NULL))
             d->txn[w] = 1;
+    /* … and per SQLite side in WAL mode, where a read transaction holds one
+     * snapshot without keeping the pilot's writers out (in rollback-journal
+     * mode it would, for the whole run: each table is its own read there) */
+    for (int w = 0; w < 2; w++) {
+        d->snap[w] = (struct snap){ d, w, 0 };
+        if (db_kind(d->db[w]) == URL_SQLITE && !(o && o->live) &&
+            db_query(d->db[w], "PRAGMA journal_mode", 0, NULL, NULL, wal_rows, wal_done,
+                     &d->snap[w]))
+            d->setup++;
+    }
     /* begin from the loop, never inside this call: a run with nothing to do
      * would otherwise end (and be freed by its owner) before we return it */
     if (!db_query(d->db[0], "SELECT 1", 0, NULL, NULL, NULL, begin, d)) {
@@ -1619,7 +1633,35 @@ static void begin(db_query_t *q, int status, const char *msg, void *arg)
         d->failed = status;
         snprintf(d->msg, sizeof d->msg, "%s", msg ? msg : "");
     }
-    next_table(d);
+    d->began = 1;
+    if (!d->setup)
+        next_table(d);
+}
+
+static int wal_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct snap *s = arg;
+
+    (void)q;
+    s->wal = b->nrows && b->ncols && db_cell(b, 0, 0)->p &&
+             !strcasecmp(db_cell(b, 0, 0)->p, "wal");
+    return DB_CONTINUE;
+}
+
+static void wal_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct snap *s = arg;
+    struct diff *d = s->d;
+
+    (void)q, (void)msg;
+    /* queued before any table's query: the snapshot is taken by its first read */
+    if (!status && s->wal &&
+        db_query(d->db[s->w], "BEGIN", 0, NULL, NULL, NULL, ignore_done, NULL) &&
+        db_query(d->db[s->w], "SELECT count(*) FROM sqlite_schema", 0, NULL, NULL, NULL,
+                 ignore_done, NULL))
+        d->txn[s->w] = 1;
+    if (--d->setup == 0 && d->began)
+        next_table(d);
 }
 
 const struct diff_table *diff_tables(const struct diff *d, size_t *n)

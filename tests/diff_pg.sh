@@ -863,6 +863,36 @@ check "text: the tables, the totals, then ten of a's 25 and b's three" \
     "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
 cd ..
 
+# --- a SQLite pilot in WAL mode is read in one snapshot, as a PostgreSQL side is: b
+# changed while a (slowed by its transform) is read is compared as it was when the
+# run began, and the pilot's writer is not kept out meanwhile
+mkdir wal && cd wal
+for db in pilot prod; do
+    sqlite3 $db.db "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
+        WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 2000)
+        INSERT INTO a SELECT i, 'v' FROM s; CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);
+        INSERT INTO b VALUES (1, 'old')" || exit 99
+done
+sqlite3 pilot.db "PRAGMA journal_mode = wal" >/dev/null || exit 99
+"$bin" init --source sqlite:pilot.db --target sqlite:prod.db >/dev/null || exit 99
+sed -i 's/^a\.v,a\.v,,/a.v,a.v,"v || substr(randomblob(1000000 + 0 * id), 1, 0)",/' mapping.csv
+"$bin" diff --ndjson >run1.ndjson &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(sqlite3 -cmd ".timeout 5000" .cutover/state.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+done
+sqlite3 -cmd ".timeout 1000" pilot.db "UPDATE b SET v = 'new' WHERE id = 1"
+written=$?
+wait "$pid"
+rc=$?
+"$bin" diff --ndjson >run2.ndjson
+check "WAL pilot: the write during the run went through; the run saw b as it began, the next one sees it changed" \
+    "0 0 pass 1 changed" \
+    "$written $rc $(jq -r 'select(.type == "summary") | .tables[] | select(.table == "b") | .status' run1.ndjson) $(
+    jq -r 'select(.type == "summary") | .changed' run2.ndjson) $(jq -r 'select(.type == "discrepancy") | .kind' run2.ndjson)"
+cd ..
+
 # --- validation rules judge the target's values: not_null and regex each row,
 # unique the whole column (one query); the expected keys come from psql. A copy of
 # Chinook's customers with one email broken, one company emptied.
