@@ -94,6 +94,7 @@ struct job {
     struct field *fields;
     int nfields;
     int validates;              /* a field has not_null or regex */
+    const char *key_cast;       /* a source key column read as a number (one of key_names) */
     int uniq_at;                /* the next field whose unique rule is to be checked */
 };
 
@@ -883,6 +884,10 @@ static char *source_error(const struct diff *d, const struct job *j, const char 
         if (j->fields[i].xf)
             sbuf_printf(&lines, "%s%d", nxf++ ? ", " : "", j->fields[i].line);
     sbuf_puts(&b, msg);
+    if (j->key_cast && strstr(msg, "(SQLSTATE 22P02)"))  /* invalid_text_representation */
+        sbuf_printf(&b, " (%s's key %s is read as a number, the target's key type: it holds "
+                    "text that is not one; cutover map lint names such values, and a transform "
+                    "of the key can convert them)", j->result.table, j->key_cast);
     if ((pt && pt->where) || nxf) {
         sbuf_printf(&b, " (in the source's query for %s: ", j->result.table);
         if (pt && pt->where)
@@ -1184,8 +1189,9 @@ static int numeric_class(enum cat_class c)
  * order). Numbers, times and uuids are in that order already (a uuid's bytes
  * sort as its hex); PostgreSQL's other types (enums, inet…) by their text.
  * `expr` is the column quoted, or with `xf` the sheet's transform of it.
- * `sort`: SQLite is to sort rather than use an index (lite_sorts). */
-static void order_by(struct sbuf *b, const char *expr, enum url_kind engine,
+ * `sort`: SQLite is to sort rather than use an index (lite_sorts). Returns 1
+ * when the key is read as a number of another type (a cast that can fail). */
+static int order_by(struct sbuf *b, const char *expr, enum url_kind engine,
                      const struct cat_column *col, enum canon_kind kind, int sort, int xf)
 {
     int text = !xf && (col->tclass == TC_TEXT || col->tclass == TC_OTHER ||
@@ -1203,7 +1209,7 @@ static void order_by(struct sbuf *b, const char *expr, enum url_kind engine,
         else
             sbuf_printf(b, number ? "(%s)::numeric NULLS FIRST"
                                   : "(%s)::text COLLATE \"C\" NULLS FIRST", expr);
-        return;
+        return number;
     }
     /* Timestamps compare as instants, but SQLite holds them as text whose
      * order is the instants' only when every value has one form and zone
@@ -1232,6 +1238,7 @@ static void order_by(struct sbuf *b, const char *expr, enum url_kind engine,
         sbuf_puts(b, expr);
     if (engine == URL_PG && (xf || !col->notnull))
         sbuf_puts(b, " NULLS FIRST");
+    return 0;
 }
 
 /* " WHERE (a) AND (c)…" over the conditions that are set; nothing if none is. */
@@ -1428,7 +1435,9 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         {  /* … and what orders */
             char *qs = kf->xf ? xstrdup(kf->expr) : db_quote_ident(p->key[k]);
             qt = db_quote_ident(tk);
-            order_by(&so, qs, se, cat_column(st, p->key[k]), j->key_spec[k].kind, ssort, kf->xf);
+            if (order_by(&so, qs, se, cat_column(st, p->key[k]), j->key_spec[k].kind, ssort,
+                         kf->xf))
+                j->key_cast = j->key_names[k];
             order_by(&to, qt, te, cat_column(tt, tk), j->key_spec[k].kind, tsort, 0);
             free(qs);
             free(qt);

@@ -694,6 +694,18 @@ mkdir rekey-back && cd rekey-back
 check "PostgreSQL keys ordered as SQLite's of another type: only the row changed" \
     "t changed id=10 name:C->c|" "$(lines run.ndjson | tr '\n' '|')"
 cd ..
+# a PostgreSQL text key holding a value that is no number, against an integer key: its
+# cast fails the table's query, which says it is the key's
+createdb textkey && psql -X -q -d textkey -c "CREATE TABLE o (k text PRIMARY KEY, v text)" \
+    -c "INSERT INTO o VALUES ('9', 'a'), ('x', 'b')" || exit 99
+sqlite3 textkey.db "CREATE TABLE o (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO o VALUES (9, 'a')"
+mkdir textkey && cd textkey
+"$bin" init --source dbname=textkey --target sqlite:../textkey.db >/dev/null || exit 99
+"$bin" diff --json >run.json
+check "a PostgreSQL text key that is no number, against an integer key: the table fails, naming the key" \
+    'error: dbname=textkey: ERROR:  invalid input syntax for type numeric: "x" (SQLSTATE 22P02) (o'"'"'s key k is read as a number, the target'"'"'s key type: it holds text that is not one; cutover map lint names such values, and a transform of the key can convert them)' \
+    "$(jq -r '.tables[] | select(.table == "o") | "\(.status): \(.error)"' run.json)"
+cd ..
 
 # --- a NULL in a key equals only NULL and comes first on both engines ----------------
 sqlite3 nullkey.db "CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES ('x', 'a'), (NULL, 'n'), ('', 'e')"
