@@ -384,27 +384,37 @@ json_t *diff_fields_json(const struct diff_disc *d)
             json_object_set_new(o, "source_length", json_integer(f->source_length));
         if (f->target_length)
             json_object_set_new(o, "target_length", json_integer(f->target_length));
+        if (f->from)
+            json_object_set_new(o, "from", json_integer((json_int_t)f->from));
         json_array_append_new(fields, o);
     }
     return fields;
 }
 
-/* A reported value: its text cut at DIFF_VALUE_MAX bytes (a document or an
- * image changed would otherwise be written whole into the workspace and
- * every output), *len its whole length then. */
-static json_t *report_value(json_t *v, long long *len)
+static int utf8_inside(const char *s, size_t at)
+{
+    return ((unsigned char)s[at] & 0xC0) == 0x80;
+}
+
+/* A reported value: DIFF_VALUE_MAX bytes of its text from byte `from` (a
+ * character's start), "…" where it is cut (a document or an image changed
+ * would otherwise be written whole into the workspace and every output),
+ * *len its whole length then. */
+static json_t *report_value(json_t *v, size_t from, long long *len)
 {
     const char *s = json_string_value(v);
-    size_t n = DIFF_VALUE_MAX;
+    size_t total = s ? json_string_length(v) : 0, n;
     char *cut;
     json_t *c;
 
     *len = 0;
-    if (!s || json_string_length(v) <= DIFF_VALUE_MAX)
+    if (!s || total <= DIFF_VALUE_MAX)
         return v;
-    while (n && ((unsigned char)s[n] & 0xC0) == 0x80)  /* not inside a character */
+    from = from < total ? from : 0;
+    n = total - from < DIFF_VALUE_MAX ? total - from : DIFF_VALUE_MAX;
+    while (n && from + n < total && utf8_inside(s, from + n))  /* not inside a character */
         n--;
-    cut = xasprintf("%.*s…", (int)n, s);
+    cut = xasprintf("%s%.*s%s", from ? "…" : "", (int)n, s + from, from + n < total ? "…" : "");
     c = json_stringn_nocheck(cut, strlen(cut));
     *len = (long long)json_string_length(v);
     free(cut);
@@ -497,6 +507,26 @@ static int same_kind(unsigned char a, unsigned char b)
     return a == b || ((a == DB_TEXT || a == DB_FLOAT) && (b == DB_TEXT || b == DB_FLOAT));
 }
 
+/* Where two long values are shown from: a little before their first
+ * difference, when it lies past what is shown of them (two documents that
+ * differ in their last line would otherwise show the same first kilobyte). */
+static size_t cut_from(json_t *a, json_t *b)
+{
+    const char *x = json_string_value(a), *y = json_string_value(b);
+    size_t nx = x ? json_string_length(a) : 0, ny = y ? json_string_length(b) : 0, at = 0;
+
+    if (!x || !y || (nx <= DIFF_VALUE_MAX && ny <= DIFF_VALUE_MAX))
+        return 0;
+    while (at < nx && at < ny && x[at] == y[at])
+        at++;
+    if (at + DIFF_VALUE_CONTEXT <= DIFF_VALUE_MAX)
+        return 0;
+    at -= DIFF_VALUE_CONTEXT;
+    while (at && utf8_inside(x, at))  /* the same bytes in both up to the difference */
+        at--;
+    return at;
+}
+
 static void compare(struct diff *d, struct job *j, const struct row *s, const struct row *t)
 {
     struct diff_field *f = NULL, *fd;
@@ -516,9 +546,13 @@ static void compare(struct diff *d, struct job *j, const struct row *s, const st
         }
         f = xrealloc(f, (nf + 1) * sizeof *f);
         fd = &f[nf++];
-        *fd = (struct diff_field){ j->fields[i].source, j->fields[i].target, NULL, NULL, 0, 0, NULL };
-        fd->source_value = report_value(value_json(&j->fields[i].spec, s, v), &fd->source_length);
-        fd->target_value = report_value(value_json(&j->fields[i].spec, t, v), &fd->target_length);
+        *fd = (struct diff_field){ j->fields[i].source, j->fields[i].target, NULL, NULL, 0, 0,
+                                   NULL, 0 };
+        fd->source_value = value_json(&j->fields[i].spec, s, v);
+        fd->target_value = value_json(&j->fields[i].spec, t, v);
+        fd->from = cut_from(fd->source_value, fd->target_value);
+        fd->source_value = report_value(fd->source_value, fd->from, &fd->source_length);
+        fd->target_value = report_value(fd->target_value, fd->from, &fd->target_length);
     }
     if (nf) {
         /* the target's key as it reads it too, when it is written otherwise: the
@@ -564,8 +598,8 @@ static void validate(struct diff *d, struct job *j, const struct row *t)
             continue;
         f = xrealloc(f, (nf + 1) * sizeof *f);
         fd = &f[nf++];
-        *fd = (struct diff_field){ fl->source, fl->target, NULL, NULL, 0, 0, broken };
-        fd->target_value = report_value(value_json(&fl->spec, t, v), &fd->target_length);
+        *fd = (struct diff_field){ fl->source, fl->target, NULL, NULL, 0, 0, broken, 0 };
+        fd->target_value = report_value(value_json(&fl->spec, t, v), 0, &fd->target_length);
     }
     if (!nf)
         return;
@@ -781,13 +815,13 @@ static int uniq_rows(db_query_t *q, const struct db_batch *b, void *arg)
 
     (void)q;
     for (size_t r = 0; r < b->nrows; r++) {
-        struct diff_field f = { fl->source, fl->target, NULL, NULL, 0, 0, "unique" };
+        struct diff_field f = { fl->source, fl->target, NULL, NULL, 0, 0, "unique", 0 };
         struct row *t;
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
             put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
         t = row_new(d, &d->side[1], j, b, r);
-        f.target_value = report_value(value_json(&fl->spec, t, j->nkey + j->uniq_at),
+        f.target_value = report_value(value_json(&fl->spec, t, j->nkey + j->uniq_at), 0,
                                       &f.target_length);
         j->result.invalid++;
         emit(d, j, "not_unique", NULL, key_json(j, t), NULL, &f, 1);

@@ -18,12 +18,15 @@
 /* A value whose text is longer than this is reported cut there (at a
  * character's start), ending in "…", with its whole length beside it. */
 #define DIFF_VALUE_MAX 1024
+/* … shown from this many bytes before two long values' first difference */
+#define DIFF_VALUE_CONTEXT 64
 
 struct diff_field {
     const char *source, *target;        /* column names */
     json_t *source_value, *target_value;  /* source_value NULL: a rule's finding, of the target */
     long long source_length, target_length; /* bytes, when the value was cut; else 0 */
     const char *rule;                   /* invalid, not_unique: the rule the value breaks */
+    size_t from;                        /* the byte both cut values are shown from; 0: start */
 };
 
 struct diff_disc {
@@ -39,7 +42,8 @@ struct diff_disc {
 };
 
 /* A discrepancy's fields as JSON: [{source, target, source_value,
- * target_value}] (and source_length or target_length for a value cut; for a
+ * target_value}] (and source_length or target_length for a value cut, from
+ * when it is shown from there; for a
  * rule's finding {source, target, target_value, rule}), or NULL when it has
  * none. Caller decrefs. */
 json_t *diff_fields_json(const struct diff_disc *d);

@@ -620,7 +620,8 @@ check "runs: its tables in error and its checks failed, and it fails with nothin
 cd ..
 
 # --- a long value that differs is reported cut at 1 KiB (at a character's start, ending
-# in "…") with its whole length, in the NDJSON and the workspace alike; a short one whole
+# in "…") with its whole length, in the NDJSON and the workspace alike; a short one whole.
+# Two that differ past the first KiB are shown from 64 bytes before their difference
 sqlite3 long.db "CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT, v TEXT);
     INSERT INTO t VALUES (1, replace(hex(zeroblob(600)), '00', 'é') || 'a', 'x')"
 sqlite3 long2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT, v TEXT);
@@ -628,11 +629,17 @@ sqlite3 long2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT, v TEXT);
 mkdir long && cd long
 "$bin" init --source sqlite:../long.db --target sqlite:../long2.db >/dev/null || exit 99
 "$bin" diff --ndjson >run.ndjson
-check "a 1,201-byte value cut after 512 é (1,024 bytes), its length beside it; v whole" \
-    "doc $(printf 'é%.0s' $(seq 512))… $(printf 'é%.0s' $(seq 512))… 1201 1201|v x y null null|" \
-    "$(jq -r 'select(.type == "discrepancy") | .fields[] | "\(.source) \(.source_value) \(.target_value) \(.source_length) \(.target_length)"' run.ndjson | tr '\n' '|')"
-check "… kept so in the workspace (1,024 bytes and the 3 of …)" "1027 1201" \
-    "$(sqlite3 .cutover/state.db "SELECT fields_json FROM discrepancies" | jq -r '.[0] | "\(.source_value | utf8bytelength) \(.source_length)"')"
+check "two 1,201-byte values differing in their last byte: shown from byte 1,136 (32 é before it), their lengths beside them; v whole" \
+    "doc …$(printf 'é%.0s' $(seq 32))a …$(printf 'é%.0s' $(seq 32))b 1201 1201 1136|v x y null null null|" \
+    "$(jq -r 'select(.type == "discrepancy") | .fields[] | "\(.source) \(.source_value) \(.target_value) \(.source_length) \(.target_length) \(.from)"' run.ndjson | tr '\n' '|')"
+check "… kept so in the workspace (65 bytes and the 3 of …)" "68 1201 1136" \
+    "$(sqlite3 .cutover/state.db "SELECT fields_json FROM discrepancies" | jq -r '.[0] | "\(.source_value | utf8bytelength) \(.source_length) \(.from)"')"
+# … and one differing early is cut after 512 é, from its start
+sqlite3 ../long2.db "UPDATE t SET doc = 'x' || substr(doc, 2)"
+"$bin" diff --ndjson >run.ndjson
+check "a 1,201-byte value differing in its first character: its first 1,024 bytes" \
+    "$(printf 'é%.0s' $(seq 512))… x$(printf 'é%.0s' $(seq 511))… 1201 1200 null" \
+    "$(jq -r 'select(.type == "discrepancy") | .fields[] | select(.source == "doc") | "\(.source_value) \(.target_value) \(.source_length) \(.target_length) \(.from)"' run.ndjson)"
 cd ..
 
 # --- keys of another type on each side, or transformed by the sheet: the source is read
