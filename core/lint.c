@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,12 @@ struct check {
     int nunparsed;
     char *outside_values[10];
     int noutside;
+    /* the sheet's validation rules, judged on the source's values as they will go */
+    int not_null;
+    regex_t *re;
+    char *re_text;
+    long rule_nulls, rule_unmatched;
+    char *unmatched_example;
 };
 
 struct job {
@@ -326,10 +333,15 @@ static void measure(struct check *k, const struct db_cell *c)
 
     if (!v) {
         k->nulls += k->tc->notnull;
+        k->rule_nulls += k->not_null;
         return;
     }
     if (c->type == DB_BLOB)
         return;
+    if (k->re && regexec(k->re, v, 0, NULL, 0)) {
+        k->rule_unmatched++;
+        keep(&k->unmatched_example, v, c->len);
+    }
     if (k->maxlen > 0 && !k->elements && too_long(k, v, c->len))
         k->too_long++;
     switch (k->tc->tclass) {
@@ -479,6 +491,19 @@ static void report_check(struct lint_run *L, const struct check *k)
         f->count = k->nulls;
         hint(f, "filter them out with the plan's where, or coalesce() them in the transform");
     }
+    if (k->rule_nulls) {
+        f = add(L->r, LINT_ERROR, "rule_not_null", sr, tr, line, "%ld rows carry NULL into %s, "
+                "which its rule not_null refuses", k->rule_nulls, tr);
+        f->count = k->rule_nulls;
+        hint(f, "filter them out with the plan's where, or coalesce() them in the transform");
+    }
+    if (k->rule_unmatched) {
+        f = add(L->r, LINT_ERROR, "rule_regex", sr, tr, line, "%ld rows carry values into %s "
+                "that its rule regex:%s refuses", k->rule_unmatched, tr, k->re_text);
+        f->count = k->rule_unmatched;
+        examples(f, (char *[]){ k->unmatched_example }, 1);
+        hint(f, "mend them in the transform, or in the Pilot before the migration");
+    }
     if (k->too_long) {
         f = add(L->r, LINT_ERROR, "too_long", sr, tr, line, "%ld rows %s longer than %s's "
                 "%ld characters (longest %zu)", k->too_long, k->elements ? "have elements" : "are",
@@ -548,6 +573,11 @@ static void check_free(struct check *k)
         free(k->unparsed_ex[i]);
     for (int i = 0; i < k->noutside; i++)
         free(k->outside_values[i]);
+    free(k->unmatched_example);
+    free(k->re_text);
+    if (k->re)
+        regfree(k->re);
+    free(k->re);
 }
 
 static void run_free(struct lint_run *L)
@@ -696,7 +726,8 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             struct ref a, b;
             struct rules rules;
             char why[200];
-            int ignore = 0;
+            int ignore = 0, not_null = 0;
+            char *re = NULL;
             struct check *k;
 
             if (!s->rows[i].f || !*sr || !*tr || !strcmp(sheet_get(s, i, SC_STATUS), "rejected"))
@@ -709,12 +740,18 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             if (!a.c || resolve(tgt, tr, &b) < 0)
                 continue;  /* reported by lint_static */
             if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) == 0) {
-                for (size_t x = 0; x < rules.n; x++)
+                for (size_t x = 0; x < rules.n; x++) {
                     ignore |= rules.v[x].kind == R_IGNORE;
+                    not_null |= rules.v[x].kind == R_NOT_NULL;
+                    if (rules.v[x].kind == R_REGEX && !re)
+                        re = xstrdup(rules.v[x].regex);
+                }
                 rules_free(&rules);
             }
-            if (ignore)
+            if (ignore) {
+                free(re);
                 continue;
+            }
             j.checks = xrealloc(j.checks, (j.n + 1) * sizeof *j.checks);
             k = &j.checks[j.n++];
             memset(k, 0, sizeof *k);
@@ -723,6 +760,11 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             k->tc = b.c;
             k->has_transform = *tf != '\0';
             k->expr = *tf ? xasprintf("(%s)", tf) : cat_read_expr(a.c);
+            k->not_null = not_null;
+            if ((k->re_text = re)) {  /* it parsed: it compiles */
+                k->re = xmalloc(sizeof *k->re);
+                regcomp(k->re, re, REG_EXTENDED | REG_NOSUB);
+            }
             target_limits(k, tgt->kind);
         }
         if (j.n) {

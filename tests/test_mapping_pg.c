@@ -171,13 +171,13 @@ static const char target_sql[] =
 static const char sheet_csv[] =
     "source,target,transform,owner,rule,status\n"
     "people.id,people.id,,,,approved\n"
-    "people.name,people.name,,,,draft\n"
+    "people.name,people.name,,,not_null,draft\n"
     "people.age,people.age,,,,draft\n"
     "people.score,people.score,,,,draft\n"
     "people.active,people.active,,,,draft\n"
     "people.born,people.born,,,,draft\n"
     "people.seen,people.seen,,,,draft\n"
-    "people.status,people.status,,,,draft\n"
+    "people.status,people.status,,,regex:^[a-z]+$,draft\n"
     "people.note,people.note,lower(,,,draft\n"
     "people.nope,people.note,,,,draft\n"
     "people.id,people.nope,,,equals,aproved\n";
@@ -192,6 +192,7 @@ static const struct { int line; const char *code; long count; enum lint_sev sev;
     { 0, "not_null_unfilled", -1, LINT_ERROR },
     { 10, "transform_error", -1, LINT_ERROR },
     { 3, "null_into_not_null", 1, LINT_ERROR },
+    { 3, "rule_not_null", 1, LINT_ERROR },
     { 3, "too_long", 2, LINT_ERROR },
     { 4, "out_of_range", 1, LINT_ERROR },
     { 4, "not_parsable", 1, LINT_ERROR },
@@ -202,6 +203,7 @@ static const struct { int line; const char *code; long count; enum lint_sev sev;
     { 7, "not_parsable", 1, LINT_ERROR },
     { 8, "not_parsable", 1, LINT_ERROR },
     { 8, "timezone_loss", 1, LINT_WARNING },
+    { 9, "rule_regex", 1, LINT_ERROR },
     { 9, "enum_coverage", 2, LINT_ERROR },
 };
 
@@ -255,7 +257,7 @@ static void expect_findings(const struct lint_report *r)
         assert_int_equal(f->sev, expected[i].sev);
     }
     assert_int_equal(r->n, n);
-    assert_int_equal(r->errors, 18);
+    assert_int_equal(r->errors, 20);
     assert_int_equal(r->warnings, 2);
 }
 
@@ -290,6 +292,11 @@ static void test_lint_planted_problems(void **state)
         /* characters, not bytes: 'Élodie-Anne Mé' is 14 characters, 16 bytes */
         find_text(&r, "too_long", "(longest 14)");
         find_text(&r, "enum_coverage", "'NEW', 'archived'");
+        /* the validation rules, on the values as they will go */
+        find_text(&r, "rule_not_null", "1 rows carry NULL into people.name, which its rule "
+                  "not_null refuses");
+        find_text(&r, "rule_regex", "1 rows carry values into people.status that its rule "
+                  "regex:^[a-z]+$ refuses");
         find_text(&r, "unmapped_source", "people.extra is not mapped");
         find_text(&r, "not_null_unfilled", "people.code is NOT NULL");
         find_text(&r, "mapped_twice", "people.note is also filled by line 10");
