@@ -806,6 +806,17 @@ static void savepoint(struct diff *d, int w, int rollback);
 static struct db_query_opts read_opts(const struct diff *d);
 static void table_finished(struct diff *d);
 
+/* A database went away or stopped answering: the run fails for the first
+ * such reason, which says where it stood ("while comparing t"). */
+static void fail_run(struct diff *d, int status, const char *msg, const char *doing,
+                     const char *what)
+{
+    if (d->failed)
+        return;
+    d->failed = status;
+    snprintf(d->msg, sizeof d->msg, "%s (while %s %s)", msg ? msg : "", doing, what);
+}
+
 /* Rows of the target whose value of a `unique` field another row holds too. */
 static int uniq_rows(db_query_t *q, const struct db_batch *b, void *arg)
 {
@@ -839,11 +850,7 @@ static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
     (void)q;
     d->side[1].q = NULL;
     if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
-        if (!d->failed) {
-            d->failed = status;
-            snprintf(d->msg, sizeof d->msg, "%s (while comparing %s)", msg ? msg : "",
-                     j->result.table);
-        }
+        fail_run(d, status, msg, "comparing", j->result.table);
     } else if (status && !d->cancelled) {  /* the table fails; the run goes on */
         savepoint(d, 1, 1);
         j->result.error = xasprintf("the target's query for the unique rule of %s (%s:%d): %s",
@@ -949,16 +956,11 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
     if (status && !d->cancelled) {
         s->status = status;
         snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : "");
-        if (status == DB_ELOST || status == DB_ECANCELED) {
-            if (!d->failed) {  /* the first reason: the other side is cancelled for it */
-                d->failed = status;
-                snprintf(d->msg, sizeof d->msg, "%s (while comparing %s)", s->msg,
-                         j->result.table);
-            }
-        } else if (!j->result.error) {  /* the table fails; the run goes on */
+        if (status == DB_ELOST || status == DB_ECANCELED)  /* the other side is cancelled */
+            fail_run(d, status, s->msg, "comparing", j->result.table);
+        else if (!j->result.error)  /* the table fails; the run goes on */
             j->result.error = which == 0 && status == DB_EQUERY ? source_error(d, j, s->msg)
                                                                 : xstrdup(s->msg);
-        }
         if (other->q)
             db_query_cancel(other->q);
     }
@@ -1042,11 +1044,8 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     if (status && !k->error)
         k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
                              d->plan->path, d->plan->checks[c->i].line, msg);
-    if (status == DB_ELOST && !d->failed) {  /* no later check can run on it */
-        d->failed = status;
-        snprintf(d->msg, sizeof d->msg, "%s (while running check %s)", msg ? msg : "",
-                 d->plan->checks[c->i].name);
-    }
+    if (status == DB_ELOST)  /* no later check can run on it */
+        fail_run(d, status, msg, "running check", d->plan->checks[c->i].name);
     if (status && !d->cancelled && !d->failed && status != DB_ELOST)
         savepoint(d, c->which, 1);
     free(c);
