@@ -887,7 +887,7 @@ static void print_summary(json_t *s, FILE *listed)
 {
     json_t *v, *prev = json_object_get(s, "previous");
     size_t i, cap = 0;
-    char d1[32], d2[32], *line = NULL;
+    char d1[32], d2[32], totals[256], *line = NULL;
     ssize_t n;
 
     printf("run %lld: %s in %s\n\n", jint(s, "run"), jstr(s, "status"),
@@ -914,10 +914,7 @@ static void print_summary(json_t *s, FILE *listed)
         free(a);
         free(b);
     }
-    printf("\n%lld missing, %lld extra, %lld changed", jint(s, "missing"), jint(s, "extra"),
-           jint(s, "changed"));
-    if (jint(s, "invalid"))
-        printf(", %lld invalid", jint(s, "invalid"));
+    printf("\n%s", reh_totals(s, totals, sizeof totals));
     if (jint(s, "accepted"))
         printf(" (%lld accepted variances)", jint(s, "accepted"));
     printf("\n");

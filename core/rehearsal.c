@@ -1,5 +1,6 @@
 #include "config.h"
 #include "rehearsal.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <errno.h>
@@ -337,6 +338,30 @@ json_t *reh_summary(const struct reh *r)
     if (r->status)
         json_object_set_new(s, "error", json_string(r->msg));
     return s;
+}
+
+char *reh_totals(const json_t *s, char *buf, size_t n)
+{
+    long long errors = 0, failed = 0;
+    size_t i, at;
+    json_t *v;
+
+    json_array_foreach(json_object_get(s, "tables"), i, v)
+        errors += jstr(v, "error") != NULL;
+    json_array_foreach(json_object_get(s, "checks"), i, v)
+        failed += strcmp(jtext(v, "status"), "pass") != 0;
+    snprintf(buf, n, "%lld missing, %lld extra, %lld changed", jint(s, "missing"),
+             jint(s, "extra"), jint(s, "changed"));
+    if (jint(s, "invalid") && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld invalid", jint(s, "invalid"));
+    if (jint(s, "duplicates") && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld duplicates", jint(s, "duplicates"));
+    if (errors && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld table%s in error", errors, errors > 1 ? "s" : "");
+    if (failed && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld of %zu checks failed", failed,
+                 json_array_size(json_object_get(s, "checks")));
+    return buf;
 }
 
 int reh_exit(const struct reh *r, const char **msg)

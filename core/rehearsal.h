@@ -44,6 +44,10 @@ void reh_free(struct reh *r);
 long reh_run(const struct reh *r);
 /* After done: the summary object ({"type":"summary", …}); caller decrefs. */
 json_t *reh_summary(const struct reh *r);
+/* A summary's totals in words: "17 missing, 1 extra, 35 changed", then what
+ * else fails it when there is any (", 3 invalid, 2 duplicates, 1 table in
+ * error, 1 of 2 checks failed"). Returns buf. */
+char *reh_totals(const json_t *summary, char *buf, size_t n);
 /* After done: 0 clean (or only accepted variances), 1 found, 3 failed (msg). */
 int reh_exit(const struct reh *r, const char **msg);
 /* While running: the table being compared, or NULL. */

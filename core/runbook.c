@@ -384,13 +384,11 @@ static void diff_gate_done(void *arg, struct reh *r)
     const char *msg;
     int rc = reh_exit(r, &msg);
     json_t *s = reh_summary(r);
-    char why[1100];
+    char why[1100], totals[256];
 
-    snprintf(why, sizeof why, "run %lld: %lld missing, %lld extra, %lld changed%s",
+    snprintf(why, sizeof why, "run %lld: %s%s",
              (long long)json_integer_value(json_object_get(s, "run")),
-             (long long)json_integer_value(json_object_get(s, "missing")),
-             (long long)json_integer_value(json_object_get(s, "extra")),
-             (long long)json_integer_value(json_object_get(s, "changed")),
+             reh_totals(s, totals, sizeof totals),
              json_integer_value(json_object_get(s, "accepted")) ? " (accepted variances aside)"
                                                                  : "");
     json_decref(s);

@@ -591,15 +591,11 @@ static void on_done(void *arg, struct reh *r)
 {
     struct reh_panel *rp = arg;
     json_t *s = reh_summary(r);
+    char totals[256];
 
     rp->p->dash->hold--;
-    tui_message(strcmp(json_string_value(json_object_get(s, "status")), "pass") != 0,
-                "run %lld %s: %lld missing, %lld extra, %lld changed",
-                (long long)json_integer_value(json_object_get(s, "run")),
-                json_string_value(json_object_get(s, "status")),
-                (long long)json_integer_value(json_object_get(s, "missing")),
-                (long long)json_integer_value(json_object_get(s, "extra")),
-                (long long)json_integer_value(json_object_get(s, "changed")));
+    tui_message(strcmp(jtext(s, "status"), "pass") != 0, "run %lld %s: %s", jint(s, "run"),
+                jtext(s, "status"), reh_totals(s, totals, sizeof totals));
     json_decref(s);
     rp->run = reh_run(r);
     rp->finished = r;  /* freed later: we are inside its call chain */

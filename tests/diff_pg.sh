@@ -614,6 +614,9 @@ check "… the check's error names its section" \
 "$bin" diff >run.txt
 check "… and the text form shows it" "check bad                  source null, target 1: error: source query (cutover.ini:" \
     "$(grep -o '^check bad .*: error: source query (cutover.ini:' run.txt)"
+check "… and its totals say why it fails with nothing missing, extra or changed" \
+    "0 missing, 0 extra, 0 changed, 2 tables in error, 1 of 2 checks failed" \
+    "$(grep '^0 missing' run.txt)"
 check "runs: its tables in error and its checks failed, and it fails with nothing open" \
     "0 2 2 1 fail" \
     "$("$bin" runs --json | jq -r '.[-1] | "\(.open) \(.errors) \(.checks) \(.failed_checks) \(.result)"')"

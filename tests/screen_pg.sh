@@ -349,6 +349,9 @@ expect_text "… a sum of no rows on both sides passes" ck \
     "┃check refunds                                                                     ✓ pass: source NULL, target NULL"
 keys ck v v
 expect_text "… and the run list marks the run failed" ck "┃   1 ✗ fail"
+keys ck r
+expect_text "a run from the panel says what fails it" ck \
+    "✗ run 2 fail: 0 missing, 0 extra, 0 changed, 1 of 2 checks failed"
 T kill-session -t ck
 
 # … and of a changed row whose timestamp key each side writes its own way: the
