@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_CAP (1 << 20)   /* a step's log kept in memory; all of it goes to the workspace */
+#define LOG_CAP (1 << 20)   /* a step's log kept in memory, its last bytes; all of it goes
+                             * to the workspace */
 
 struct proc {
     struct runbook *rb;
@@ -255,6 +256,24 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = suggested;
 }
 
+/* Output appended to a step's log in memory, which keeps its end: past
+ * LOG_CAP the older half goes, from a line's start (a loader printing 100 MB
+ * would otherwise leave the panel showing its first megabyte for good). */
+static void log_add(struct sbuf *log, const char *p, size_t n)
+{
+    size_t drop;
+    const char *nl;
+
+    sbuf_add(log, p, n);
+    if (log->len <= LOG_CAP)
+        return;
+    drop = log->len - LOG_CAP / 2;
+    if ((nl = memchr(log->s + drop, '\n', log->len - drop)) && nl + 1 < log->s + log->len)
+        drop = (size_t)(nl + 1 - log->s);
+    memmove(log->s, log->s + drop, log->len - drop + 1);
+    log->len -= drop;
+}
+
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct proc *pr = s->data;
@@ -262,8 +281,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (n > 0 && pr->rb) {
         struct rb_step *st = &pr->rb->steps[pr->i];
         char *chunk = xstrndup(buf->base, (size_t)n);
-        if (st->log.len < LOG_CAP)
-            sbuf_add(&st->log, buf->base, (size_t)n);
+        log_add(&st->log, buf->base, (size_t)n);
         record(pr->rb, pr->i, "output", 0, 0, chunk);  /* kept as it comes */
         free(chunk);
         changed(pr->rb);

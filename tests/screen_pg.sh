@@ -596,6 +596,19 @@ check "the gate's runs are recorded like any other" "1 done 1|2 done 0|" \
     "$(sqlite3 -cmd ".timeout 5000" rbd/.cutover/state.db "SELECT id, status, (SELECT sum(missing) FROM results
         WHERE run_id = runs.id AND kind = 'table') FROM runs ORDER BY id" | tr '|' ' ' | tr '\n' '|')"
 
+# a step printing more than the megabyte the panel keeps of its log: the panel shows
+# its end, not its first megabyte, and the workspace holds all of it
+mkdir biglog && cp rbd/src.db rbd/tgt.db biglog/ &&
+    (cd biglog && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+printf '[step load]\ntitle = Load\nowner = alice\nrun = seq 1 300000; echo LAST LINE\n' >>biglog/cutover.ini
+start bl 130 36 "$work/biglog"
+wait_for bl "src ● tgt ●"
+keys bl 4 z g y
+expect_text "a step's 2 MB of output: its log shows the end" bl "┃  LAST LINE"
+check "… and the workspace has every byte" "$(( $(seq 1 300000 | wc -c) + 10 ))" \
+    "$(sqlite3 -cmd ".timeout 5000" biglog/.cutover/state.db "SELECT sum(length(output)) FROM runbook_log WHERE event = 'output'")"
+T kill-session -t bl
+
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live
 sqlite3 live/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT, updated_at TEXT);
