@@ -1,12 +1,16 @@
 #include "config.h"
 #include "runbook.h"
 #include "diff.h"
+#include "jsonx.h"
 #include "rehearsal.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define LOG_CAP (1 << 20)   /* a step's log kept in memory, its last bytes; all of it goes
                              * to the workspace */
@@ -34,6 +38,7 @@ struct runbook {
     size_t gate_for;        /* the step waiting on the gate */
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];
+    int lock;               /* the workspace's runbook lock, held: this dashboard drives */
 };
 
 static const char *const state_names[] = {
@@ -91,6 +96,122 @@ static void step_free(struct rb_step *s)
     sbuf_free(&s->log);
 }
 
+/* One dashboard on a workspace drives its runbook: the one holding this
+ * lock (flock: it goes with the process however it ends; close-on-exec, so
+ * a step's command does not keep it). Others show the runbook as the log
+ * says and drive nothing. */
+static int take_lock(struct runbook *rb)
+{
+    char *ws, *path;
+    int fd;
+
+    if (rb->lock >= 0 || !rb->d->ws)
+        return rb->lock >= 0;
+    ws = plan_path(rb->d->plan, rb->d->plan->workspace);
+    path = xasprintf("%s.runbook-lock", ws);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    free(path);
+    free(ws);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return (rb->lock = fd) >= 0;
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+static void restore(struct runbook *rb);
+
+/* Whether this dashboard may change the runbook: it holds the lock, or takes
+ * it now that the one holding it has closed (then it reads the log again
+ * first, which another dashboard wrote). */
+static int driving(struct runbook *rb, struct err *e)
+{
+    if (rb->lock >= 0)
+        return 1;
+    if (!take_lock(rb)) {
+        err_set(e, ERR_INPUT, "another dashboard on this workspace drives the runbook: this "
+                "one only shows it (close that one to drive it from here)");
+        return 0;
+    }
+    restore(rb);
+    changed(rb);
+    return 1;
+}
+
+static size_t step_named(const struct runbook *rb, const char *name)
+{
+    for (size_t i = 0; i < rb->n; i++)
+        if (!strcmp(rb->steps[i].plan->name, name))
+            return i;
+    return SIZE_MAX;
+}
+
+/* The steps as the workspace's runbook log left them: a dashboard opened
+ * again mid-cutover (a lost terminal, a crash, a reboot) shows what was done,
+ * never the first step pending again to be run twice. A step the log leaves
+ * running ran when the dashboard that drove it stopped: its outcome is
+ * unknown, so it is failed, for a person to check before going again or
+ * skipping it. (While that dashboard runs, it holds the lock: the step runs.) */
+static void restore(struct runbook *rb)
+{
+    json_t *log = ws_runbook_json(rb->d->ws, 0, 0), *ev;
+    uint64_t now = uv_now(rb->d->loop);
+    const char **from = xcalloc(rb->n + 1, sizeof *from);  /* when each last started */
+    size_t i, k;
+
+    for (k = 0; k < rb->n; k++) {
+        rb->steps[k].state = RB_PENDING;
+        rb->steps[k].reason[0] = '\0';
+    }
+
+    json_array_foreach(log, i, ev) {
+        const char *e = jtext(ev, "event");
+        struct rb_step *s;
+        if ((k = step_named(rb, jtext(ev, "step"))) == SIZE_MAX)
+            continue;
+        s = &rb->steps[k];
+        if (!strcmp(e, "start") || !strcmp(e, "rollback")) {
+            s->state = *e == 's' ? RB_RUNNING : RB_ROLLING_BACK;
+            s->reason[0] = '\0';
+            from[k] = jtext(ev, "at");
+        } else if (!strcmp(e, "done") || !strcmp(e, "rolled back")) {
+            s->state = *e == 'd' ? RB_DONE : RB_ROLLED_BACK;
+            s->exit_status = 0;
+            s->ended = now;
+            s->started = now - (uint64_t)jint(ev, "duration_ms");
+            s->reason[0] = '\0';
+        } else if (!strcmp(e, "failed") || !strcmp(e, "rollback failed") ||
+                   !strcmp(e, "gate no-go")) {
+            s->state = *e == 'g' ? RB_BLOCKED : RB_FAILED;
+            s->exit_status = (int)jint(ev, "exit_status");
+            s->ended = now;
+            s->started = now - (uint64_t)jint(ev, "duration_ms");
+            snprintf(s->reason, sizeof s->reason, "%s", jtext(ev, "output"));
+        } else if (!strcmp(e, "skipped")) {
+            s->state = RB_SKIPPED;
+        }
+    }
+    for (k = 0; k < rb->n; k++) {
+        struct rb_step *s = &rb->steps[k];
+        if (s->state != RB_RUNNING && s->state != RB_ROLLING_BACK)
+            continue;
+        s->ended = s->started = now;
+        if (rb->lock < 0) {
+            snprintf(s->reason, sizeof s->reason, "run by the dashboard that drives the "
+                     "runbook (from %s)", from[k]);
+            continue;
+        }
+        snprintf(s->reason, sizeof s->reason, "interrupted: the dashboard stopped while its "
+                 "%s ran (from %s); check what it did, then go again or skip it",
+                 s->state == RB_RUNNING ? "command" : "rollback", from[k]);
+        s->state = RB_FAILED;
+        s->exit_status = -1;
+        record(rb, k, "interrupted", -1, 0, s->reason);
+    }
+    free(from);
+    json_decref(log);
+}
+
 struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
 {
     struct runbook *rb = xcalloc(1, sizeof *rb);
@@ -102,6 +223,11 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
     for (size_t i = 0; i < rb->n; i++)
         rb->steps[i].plan = step_dup(&d->plan->steps[i]);
     rb->rollback_at = -1;
+    rb->lock = -1;
+    if (d->ws) {
+        take_lock(rb);
+        restore(rb);
+    }
     return rb;
 }
 
@@ -117,6 +243,8 @@ void rb_free(struct runbook *rb)
     for (size_t i = 0; i < rb->n; i++)
         step_free(&rb->steps[i]);
     free(rb->steps);
+    if (rb->lock >= 0)
+        close(rb->lock);
     free(rb);
 }
 
@@ -423,6 +551,8 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
     struct dash *d = rb->d;
     const struct plan_step *gate_of;
 
+    if (!driving(rb, e))
+        return -1;
     if (i >= rb->n || i != rb_next(rb))
         return err_set(e, ERR_INPUT, "step %zu is not the next one (that is %zu)", i + 1,
                        rb_next(rb) == SIZE_MAX ? 0 : rb_next(rb) + 1);
@@ -489,6 +619,8 @@ int rb_abort(struct runbook *rb, struct err *e)
 
 int rb_skip(struct runbook *rb, size_t i, struct err *e)
 {
+    if (!driving(rb, e))
+        return -1;
     if (i >= rb->n || i != rb_next(rb) || rb_busy(rb))
         return err_set(e, ERR_INPUT, "only the next step can be skipped, when nothing runs");
     rb->steps[i].state = RB_SKIPPED;
@@ -524,6 +656,8 @@ static void next_rollback(struct runbook *rb)
 
 int rb_rollback(struct runbook *rb, struct err *e)
 {
+    if (!driving(rb, e))
+        return -1;
     if (rb_busy(rb) || rb->rollback_at >= 0)
         return err_set(e, ERR_INPUT, "wait for the running step or gate to end (or abort it)");
     record(rb, SIZE_MAX, "rollback started", 0, 0, NULL);

@@ -609,6 +609,47 @@ check "… and the workspace has every byte" "$(( $(seq 1 300000 | wc -c) + 10 )
     "$(sqlite3 -cmd ".timeout 5000" biglog/.cutover/state.db "SELECT sum(length(output)) FROM runbook_log WHERE event = 'output'")"
 T kill-session -t bl
 
+# The runbook as the workspace left it. A second dashboard on the workspace shows the
+# steps done and the one running, and drives nothing; the first killed while its step
+# runs, a dashboard opened again shows that step failed, interrupted (its outcome is
+# unknown), and the steps before it done: never pending, to be run twice
+mkdir reopen && cp rbd/src.db rbd/tgt.db reopen/ &&
+    (cd reopen && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+printf '%s\n' '[step load]' 'title = Load' 'owner = alice' 'run = echo loaded' '[step copy]' \
+    'title = Copy' 'owner = bob' 'run = sleep 29.5' '[step open]' 'title = Open' 'owner = carol' \
+    'run = echo opened' >>reopen/cutover.ini
+start re1 130 36 "$work/reopen"
+wait_for re1 "src ● tgt ●"
+keys re1 4 z g y
+expect_text "the first dashboard runs step 1" re1 "┃ 1 ✓ done          load"
+keys re1 g y
+expect_text "… and step 2" re1 "┃ 2 ◐ running       copy"
+start re2 130 36 "$work/reopen"
+wait_for re2 "src ● tgt ●"
+keys re2 4 z
+expect_text "a second dashboard shows step 1 done" re2 "┃ 1 ✓ done          load"
+expect_text "… and step 2 running in the first" re2 "┃ 2 ◐ running       copy"
+keys re2 s y
+expect_text "… and drives nothing" re2 "another dashboard on this workspace drives the runbook"
+T kill-session -t re2
+pkill -9 -P "$(T list-panes -t re1 -F '#{pane_pid}')" -x cutover
+expect_text "(the first dashboard killed)" re1 "EXIT=137"
+T kill-session -t re1
+pkill -f 'sleep 29.5'
+start re3 130 36 "$work/reopen"
+wait_for re3 "src ● tgt ●"
+keys re3 4 z
+expect_text "opened again: step 1 done" re3 "┃ 1 ✓ done          load"
+expect_text "… step 2 failed, interrupted" re3 "┃ 2 ✗ failed        copy"
+keys re3 Down
+expect_text "… saying why" re3 "✗ copy: interrupted: the dashboard stopped while its command ran (from "
+keys re3 g y
+expect_text "… and it drives the runbook: step 2 goes again when asked" re3 "┃ 2 ◐ running       copy"
+T kill-session -t re3
+pkill -f 'sleep 29.5'
+check "the interruption is on the timeline" "1" \
+    "$(sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE step = 'copy' AND event = 'interrupted'")"
+
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live
 sqlite3 live/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT, updated_at TEXT);
