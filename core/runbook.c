@@ -53,6 +53,15 @@ const char *rb_state_name(enum rb_state s)
     return state_names[s];
 }
 
+/* A step's command and whatever it started: its process group (a shell's
+ * `sleep`, a loader's workers keep the output pipes open, so stopping the
+ * shell alone would leave the step running until they end). */
+static void stop_proc(struct proc *pr)
+{
+    if (kill(-pr->p.pid, SIGTERM) < 0)
+        uv_process_kill(&pr->p, SIGTERM);
+}
+
 static void changed(struct runbook *rb)
 {
     if (rb->ev.changed)
@@ -167,6 +176,13 @@ static void restore(struct runbook *rb)
     json_array_foreach(log, i, ev) {
         const char *e = jtext(ev, "event");
         struct rb_step *s;
+        if (!strcmp(e, RB_NEW_ATTEMPT)) {  /* the runbook started over: from here on */
+            for (k = 0; k < rb->n; k++) {
+                rb->steps[k].state = RB_PENDING;
+                rb->steps[k].reason[0] = '\0';
+            }
+            continue;
+        }
         if ((k = step_named(rb, jtext(ev, "step"))) == SIZE_MAX)
             continue;
         s = &rb->steps[k];
@@ -237,7 +253,7 @@ void rb_free(struct runbook *rb)
         return;
     if (rb->proc) {  /* the process is left to finish; its handles no longer report */
         rb->proc->rb = NULL;
-        uv_process_kill(&rb->proc->p, SIGTERM);
+        stop_proc(rb->proc);
     }
     reh_disconnect(rb->gate_db);
     for (size_t i = 0; i < rb->n; i++)
@@ -444,6 +460,7 @@ static int spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, st
     o.stdio = io;
     o.stdio_count = 3;
     o.exit_cb = on_exit_cb;
+    o.flags = UV_PROCESS_DETACHED;  /* a process group of its own, to stop as one */
     if ((rc = uv_spawn(rb->d->loop, &pr->p, &o)) < 0) {
         pr->open = 2;
         pr->rb = NULL;  /* nothing to report: the caller says why */
@@ -613,7 +630,7 @@ int rb_abort(struct runbook *rb, struct err *e)
     if (!rb->proc)
         return err_set(e, ERR_INPUT, "no command is running");
     record(rb, rb->proc->i, "abort", 0, 0, NULL);
-    uv_process_kill(&rb->proc->p, SIGTERM);
+    stop_proc(rb->proc);
     return 0;
 }
 
@@ -652,6 +669,26 @@ static void next_rollback(struct runbook *rb)
     }
     rb->rollback_at = -1;
     record(rb, SIZE_MAX, "rollback complete", 0, 0, NULL);
+}
+
+int rb_new_attempt(struct runbook *rb, struct err *e)
+{
+    if (!driving(rb, e))
+        return -1;
+    if (rb_busy(rb) || rb->rollback_at >= 0)
+        return err_set(e, ERR_INPUT, "wait for the running step, gate or rollback to end (or "
+                       "abort it)");
+    record(rb, SIZE_MAX, RB_NEW_ATTEMPT, 0, 0, NULL);
+    for (size_t i = 0; i < rb->n; i++) {
+        struct rb_step *s = &rb->steps[i];
+        s->state = RB_PENDING;
+        s->reason[0] = '\0';
+        s->started = s->ended = 0;
+        s->exit_status = 0;
+        sbuf_free(&s->log);
+    }
+    changed(rb);
+    return 0;
 }
 
 int rb_rollback(struct runbook *rb, struct err *e)

@@ -61,6 +61,10 @@ int rb_abort(struct runbook *rb, struct err *e);
 int rb_skip(struct runbook *rb, size_t i, struct err *e);
 /* Runs the rollback commands of the finished steps, newest first. */
 int rb_rollback(struct runbook *rb, struct err *e);
+/* Starts the runbook over (after a rollback, say): every step pending again,
+ * recorded as RB_NEW_ATTEMPT on the timeline, which keeps what came before. */
+#define RB_NEW_ATTEMPT "new attempt"
+int rb_new_attempt(struct runbook *rb, struct err *e);
 int rb_busy(const struct runbook *rb);
 /* Cancels a gate under way (the dashboard is closing); its verdict still
  * comes, as a no-go. */

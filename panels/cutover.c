@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_ACK, K_EXPORT, K_TREND };
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, K_TREND };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
@@ -30,6 +30,8 @@ static const struct tui_key keys[] = {
     { 's', 0, "s", NULL, "skip the next step (confirmed)", K_SKIP },
     { 'B', 0, "B", "rollback", "run the rollback commands of the done steps, newest first "
       "(confirmed)", K_ROLLBACK },
+    { 'A', 0, "A", NULL, "a new attempt: every step pending again, after a rollback say "
+      "(confirmed; the timeline keeps the one before)", K_AGAIN },
     { 0 },
 };
 
@@ -503,10 +505,14 @@ static void confirmed(void *ctx, int yes)
         rc = rb_skip(cp->rb, cp->step, &e);
     else if (cp->action == K_ROLLBACK)
         rc = rb_rollback(cp->rb, &e);
+    else if (cp->action == K_AGAIN)
+        rc = rb_new_attempt(cp->rb, &e);
     else
         rc = rb_go(cp->rb, cp->step, cp->name, &e);
     if (rc < 0)
         tui_message(1, "%s", e.msg);
+    else if (cp->action == K_AGAIN)
+        tui_message(0, "a new attempt: every step is pending again");
     else if (cp->action != K_ROLLBACK && cp->action != K_ABORT)
         table_select(&cp->table, (int)cp->step);  /* show the log of the step acted on */
 }
@@ -632,6 +638,10 @@ static int key(struct panel *p, int k)
     case K_ROLLBACK:
         cp->action = K_ROLLBACK;
         ask(cp, "Roll back: run the rollback commands of the done steps, newest first?");
+        break;
+    case K_AGAIN:
+        cp->action = K_AGAIN;
+        ask(cp, "A new attempt: every step pending again (the timeline keeps this one)?");
         break;
     default:
         return 0;

@@ -645,10 +645,25 @@ keys re3 Down
 expect_text "… saying why" re3 "✗ copy: interrupted: the dashboard stopped while its command ran (from "
 keys re3 g y
 expect_text "… and it drives the runbook: step 2 goes again when asked" re3 "┃ 2 ◐ running       copy"
+keys re3 x y
+expect_text "x aborts it at once, the shell's sleep with it (its process group)" re3 \
+    "┃ 2 ✗ failed        copy"
+check "… none of its processes left" "" "$(pgrep -f 'sleep 29.5')"
+keys re3 A y
+expect_text "A starts a new attempt: every step pending again" re3 "┃ 1 · pending       load"
+keys re3 q
+expect_text "(closed)" re3 "EXIT=0"
 T kill-session -t re3
 pkill -f 'sleep 29.5'
-check "the interruption is on the timeline" "1" \
-    "$(sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE step = 'copy' AND event = 'interrupted'")"
+check "the interruption and the new attempt are on the timeline" "1 1" \
+    "$(sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE step = 'copy' AND event = 'interrupted'") $(
+    sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'new attempt'")"
+start re4 130 36 "$work/reopen"
+wait_for re4 "src ● tgt ●"
+keys re4 4 z
+expect_text "opened again after the new attempt: every step pending" re4 "┃ 3 · pending       open"
+expect_no_text "… step 1 among them" re4 "┃ 1 ✓ done          load"
+T kill-session -t re4
 
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live
