@@ -596,34 +596,37 @@ check "the gate's runs are recorded like any other" "1 done 1|2 done 0|" \
     "$(sqlite3 -cmd ".timeout 5000" rbd/.cutover/state.db "SELECT id, status, (SELECT sum(missing) FROM results
         WHERE run_id = runs.id AND kind = 'table') FROM runs ORDER BY id" | tr '|' ' ' | tr '\n' '|')"
 
+runbook_dir() {  # runbook_dir DIR LINE…: rbd's pair in DIR, these lines added to its plan
+    local dir=$1
+    shift
+    mkdir "$dir" && cp rbd/src.db rbd/tgt.db "$dir/" &&
+        (cd "$dir" && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null &&
+         printf '%s\n' "$@" >>cutover.ini) || exit 99
+    start "$dir" 130 36 "$work/$dir"
+    wait_for "$dir" "src ● tgt ●"
+    keys "$dir" 4 z
+}
+
 # a step printing more than the megabyte the panel keeps of its log: the panel shows
 # its end, not its first megabyte, and the workspace holds all of it
-mkdir biglog && cp rbd/src.db rbd/tgt.db biglog/ &&
-    (cd biglog && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
-printf '[step load]\ntitle = Load\nowner = alice\nrun = seq 1 300000; echo LAST LINE\n' >>biglog/cutover.ini
-start bl 130 36 "$work/biglog"
-wait_for bl "src ● tgt ●"
-keys bl 4 z g y
-expect_text "a step's 2 MB of output: its log shows the end" bl "┃  LAST LINE"
+runbook_dir biglog '[step load]' 'title = Load' 'owner = alice' 'run = seq 1 300000; echo LAST LINE'
+keys biglog g y
+expect_text "a step's 2 MB of output: its log shows the end" biglog "┃  LAST LINE"
 check "… and the workspace has every byte" "$(( $(seq 1 300000 | wc -c) + 10 ))" \
     "$(sqlite3 -cmd ".timeout 5000" biglog/.cutover/state.db "SELECT sum(length(output)) FROM runbook_log WHERE event = 'output'")"
-T kill-session -t bl
+T kill-session -t biglog
 
 # The runbook as the workspace left it. A second dashboard on the workspace shows the
 # steps done and the one running, and drives nothing; the first killed while its step
 # runs, a dashboard opened again shows that step failed, interrupted (its outcome is
 # unknown), and the steps before it done: never pending, to be run twice
-mkdir reopen && cp rbd/src.db rbd/tgt.db reopen/ &&
-    (cd reopen && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
-printf '%s\n' '[step load]' 'title = Load' 'owner = alice' 'run = echo loaded' '[step copy]' \
+runbook_dir reopen '[step load]' 'title = Load' 'owner = alice' 'run = echo loaded' '[step copy]' \
     'title = Copy' 'owner = bob' 'run = sleep 29.5' '[step open]' 'title = Open' 'owner = carol' \
-    'run = echo opened' >>reopen/cutover.ini
-start re1 130 36 "$work/reopen"
-wait_for re1 "src ● tgt ●"
-keys re1 4 z g y
-expect_text "the first dashboard runs step 1" re1 "┃ 1 ✓ done          load"
-keys re1 g y
-expect_text "… and step 2" re1 "┃ 2 ◐ running       copy"
+    'run = echo opened'
+keys reopen g y
+expect_text "the first dashboard runs step 1" reopen "┃ 1 ✓ done          load"
+keys reopen g y
+expect_text "… and step 2" reopen "┃ 2 ◐ running       copy"
 start re2 130 36 "$work/reopen"
 wait_for re2 "src ● tgt ●"
 keys re2 4 z
@@ -632,9 +635,9 @@ expect_text "… and step 2 running in the first" re2 "┃ 2 ◐ running       c
 keys re2 s y
 expect_text "… and drives nothing" re2 "another dashboard on this workspace drives the runbook"
 T kill-session -t re2
-pkill -9 -P "$(T list-panes -t re1 -F '#{pane_pid}')" -x cutover
-expect_text "(the first dashboard killed)" re1 "EXIT=137"
-T kill-session -t re1
+pkill -9 -P "$(T list-panes -t reopen -F '#{pane_pid}')" -x cutover
+expect_text "(the first dashboard killed)" reopen "EXIT=137"
+T kill-session -t reopen
 pkill -f 'sleep 29.5'
 start re3 130 36 "$work/reopen"
 wait_for re3 "src ● tgt ●"
