@@ -247,11 +247,23 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
     return rb;
 }
 
+int rb_running(const struct runbook *rb, char *what, size_t n)
+{
+    if (!rb->proc)
+        return 0;
+    snprintf(what, n, "step %s's %s", rb->steps[rb->proc->i].plan->name,
+             rb->proc->rollback ? "rollback" : "command");
+    return 1;
+}
+
 void rb_free(struct runbook *rb)
 {
     if (!rb)
         return;
-    if (rb->proc) {  /* the process is left to finish; its handles no longer report */
+    if (rb->proc) {  /* stopped; its handles no longer report, so it is said here */
+        record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed", -SIGTERM,
+               (long)(uv_now(rb->d->loop) - rb->steps[rb->proc->i].started),
+               "stopped: the dashboard quit while it ran");
         rb->proc->rb = NULL;
         stop_proc(rb->proc);
     }

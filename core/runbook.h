@@ -66,6 +66,8 @@ int rb_rollback(struct runbook *rb, struct err *e);
 #define RB_NEW_ATTEMPT "new attempt"
 int rb_new_attempt(struct runbook *rb, struct err *e);
 int rb_busy(const struct runbook *rb);
+/* A step's command or rollback runs: 1, with "step load's command" in `what`. */
+int rb_running(const struct runbook *rb, char *what, size_t n);
 /* Cancels a gate under way (the dashboard is closing); its verdict still
  * comes, as a no-go. */
 void rb_stop(struct runbook *rb);

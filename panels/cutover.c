@@ -678,6 +678,11 @@ static struct tui_table *table(struct panel *p)
     return &PRIV(p)->table;
 }
 
+static int busy(struct panel *p, char *what, size_t n)
+{
+    return rb_running(PRIV(p)->rb, what, n);
+}
+
 const struct panel_ops panel_cutover_ops = {
     .name = "Cutover / Hypercare",
     .init = init,
@@ -687,6 +692,7 @@ const struct panel_ops panel_cutover_ops = {
     .draw = draw,
     .key = key,
     .update = update,
+    .busy = busy,
     .table = table,
     .keys = keys,
 };

@@ -27,6 +27,10 @@ struct panel_ops {
     int (*back)(struct panel *p);
     /* The model changed (DASH_* bits). */
     void (*update)(struct panel *p, unsigned what);
+    /* What quitting would stop that cannot be had back by starting it again
+     * (a runbook step's command), in words for the question: 1, or 0 when
+     * nothing is. May be NULL. */
+    int (*busy)(struct panel *p, char *what, size_t n);
     /* Its table, for search, filter and sort; NULL if it has none. Not
      * asked while a detail view is open. */
     struct tui_table *(*table)(struct panel *p);

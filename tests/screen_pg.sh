@@ -648,6 +648,10 @@ keys re3 Down
 expect_text "… saying why" re3 "✗ copy: interrupted: the dashboard stopped while its command ran (from "
 keys re3 g y
 expect_text "… and it drives the runbook: step 2 goes again when asked" re3 "┃ 2 ◐ running       copy"
+keys re3 q
+expect_text "q while a step's command runs asks first" re3 "Quit? It stops step copy's command, which is running."
+keys re3 n
+expect_text "… and n stays" re3 "still here"
 keys re3 x y
 expect_text "x aborts it at once, the shell's sleep with it (its process group)" re3 \
     "┃ 2 ✗ failed        copy"
@@ -666,7 +670,16 @@ wait_for re4 "src ● tgt ●"
 keys re4 4 z
 expect_text "opened again after the new attempt: every step pending" re4 "┃ 3 · pending       open"
 expect_no_text "… step 1 among them" re4 "┃ 1 ✓ done          load"
+keys re4 g y
+expect_text "(step 1 again)" re4 "┃ 1 ✓ done          load"
+keys re4 g y
+expect_text "(step 2 again)" re4 "┃ 2 ◐ running       copy"
+keys re4 q y
+expect_text "q, confirmed, quits" re4 "EXIT=0"
 T kill-session -t re4
+check "… stopping the step, recorded failed for that reason, nothing of it left running" \
+    "failed|-15|stopped: the dashboard quit while it ran|" \
+    "$(sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT event, exit_status, output FROM runbook_log WHERE step = 'copy' ORDER BY id DESC LIMIT 1")|$(pgrep -f 'sleep 29.5')"
 
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live

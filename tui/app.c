@@ -610,6 +610,33 @@ static void focus(int i)
     tui_dirty();
 }
 
+static void quit_confirmed(void *ctx, int yes)
+{
+    (void)ctx;
+    if (!yes) {
+        tui_message(0, "still here");
+        return;
+    }
+    A.quit = 1;
+    uv_stop(A.loop);
+}
+
+/* q: at once, unless it would stop what a panel cannot start again as it was
+ * (a runbook step's command): then asked first. */
+static void quit(void)
+{
+    char what[160];
+
+    for (int i = 0; i < PANEL_COUNT; i++)
+        if (A.panels[i].ops->busy && A.panels[i].ops->busy(&A.panels[i], what, sizeof what)) {
+            char q[200];
+            snprintf(q, sizeof q, "Quit? It stops %s, which is running.", what);
+            tui_confirm(q, quit_confirmed, NULL);
+            return;
+        }
+    quit_confirmed(NULL, 1);
+}
+
 static int global_key(int key)
 {
     struct tui_table *t = focused_table();
@@ -618,7 +645,7 @@ static int global_key(int key)
 
     switch (tui_key_action(global_keys, key)) {
     case A_HELP: memset(&A.m, 0, sizeof A.m); A.m.kind = M_HELP; break;
-    case A_QUIT: A.quit = 1; uv_stop(A.loop); break;
+    case A_QUIT: quit(); break;
     case A_NEXT: focus((A.focus + 1) % PANEL_COUNT); break;
     case A_PREV: focus((A.focus + PANEL_COUNT - 1) % PANEL_COUNT); break;
     case A_P1: case A_P2: case A_P3: case A_P4: focus(key - '1'); break;
