@@ -20,7 +20,8 @@
 enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, K_TREND };
 
 static const struct tui_key keys[] = {
-    { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's whole log and the timeline", K_OPEN },
+    { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's log (its last megabyte) and the "
+      "timeline", K_OPEN },
     { 'g', 0, "g", "go", "start the next step once the gate before it says go (confirmed)", K_GO },
     { 'x', 0, "x", "abort", "stop the running command (confirmed)", K_ABORT },
     { 'a', 0, "a", "ack", "acknowledge the oldest open alert, with a note", K_ACK },
