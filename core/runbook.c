@@ -39,6 +39,7 @@ struct runbook {
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];
     int lock;               /* the workspace's runbook lock, held: this dashboard drives */
+    int quitting;           /* the dashboard closes: a command under way is being stopped */
 };
 
 static const char *const state_names[] = {
@@ -260,7 +261,7 @@ void rb_free(struct runbook *rb)
 {
     if (!rb)
         return;
-    if (rb->proc) {  /* stopped; its handles no longer report, so it is said here */
+    if (rb->proc) {  /* still running after rb_stop's wait: said here, left to end */
         record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed", -SIGTERM,
                (long)(uv_now(rb->d->loop) - rb->steps[rb->proc->i].started),
                "stopped: the dashboard quit while it ran");
@@ -282,6 +283,11 @@ void rb_stop(struct runbook *rb)
         diff_cancel(rb->gate_diff);
     if (rb->gate_reh)
         reh_cancel(rb->gate_reh);
+    if (rb->proc && !rb->quitting) {  /* stopped, and let end on the loop to be recorded */
+        rb->quitting = 1;
+        rb->d->hold++;
+        stop_proc(rb->proc);
+    }
 }
 
 /* Whether step i's command, gate or rollback is under way. */
@@ -371,7 +377,9 @@ static void proc_finished(struct proc *pr)
         record(rb, pr->i, pr->rollback ? "rolled back" : "done", 0, ms, NULL);
     } else {
         s->state = RB_FAILED;
-        if (pr->signal)
+        if (rb->quitting)
+            snprintf(s->reason, sizeof s->reason, "stopped: the dashboard quit while it ran");
+        else if (pr->signal)
             snprintf(s->reason, sizeof s->reason, "%s by signal %d",
                      pr->rollback ? "rollback stopped" : "stopped", pr->signal);
         else
@@ -380,10 +388,15 @@ static void proc_finished(struct proc *pr)
         record(rb, pr->i, pr->rollback ? "rollback failed" : "failed",
                pr->signal ? -pr->signal : (long)pr->status, ms, s->reason);
     }
-    if (pr->rollback && s->state == RB_ROLLED_BACK)
+    if (rb->quitting) {
+        rb->quitting = 0;
+        rb->rollback_at = -1;
+        rb->d->hold--;
+    } else if (pr->rollback && s->state == RB_ROLLED_BACK) {
         next_rollback(rb);
-    else if (pr->rollback)
+    } else if (pr->rollback) {
         rb->rollback_at = -1;  /* a failed rollback needs a person: stop there */
+    }
     free(pr);
     changed(rb);
 }
