@@ -122,8 +122,10 @@ static int take_lock(struct runbook *rb)
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     free(path);
     free(ws);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return (rb->lock = fd) >= 0;
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        rb->lock = fd;
+        return 1;
+    }
     if (fd >= 0)
         close(fd);
     return 0;
@@ -148,6 +150,19 @@ static int driving(struct runbook *rb, struct err *e)
     return 1;
 }
 
+/* Every step pending, as at the start of an attempt. */
+static void all_pending(struct runbook *rb)
+{
+    for (size_t i = 0; i < rb->n; i++) {
+        struct rb_step *s = &rb->steps[i];
+        s->state = RB_PENDING;
+        s->reason[0] = '\0';
+        s->started = s->ended = 0;
+        s->exit_status = 0;
+        sbuf_free(&s->log);
+    }
+}
+
 static size_t step_named(const struct runbook *rb, const char *name)
 {
     for (size_t i = 0; i < rb->n; i++)
@@ -169,19 +184,12 @@ static void restore(struct runbook *rb)
     const char **from = xcalloc(rb->n + 1, sizeof *from);  /* when each last started */
     size_t i, k;
 
-    for (k = 0; k < rb->n; k++) {
-        rb->steps[k].state = RB_PENDING;
-        rb->steps[k].reason[0] = '\0';
-    }
-
+    all_pending(rb);
     json_array_foreach(log, i, ev) {
         const char *e = jtext(ev, "event");
         struct rb_step *s;
         if (!strcmp(e, RB_NEW_ATTEMPT)) {  /* the runbook started over: from here on */
-            for (k = 0; k < rb->n; k++) {
-                rb->steps[k].state = RB_PENDING;
-                rb->steps[k].reason[0] = '\0';
-            }
+            all_pending(rb);
             continue;
         }
         if ((k = step_named(rb, jtext(ev, "step"))) == SIZE_MAX)
@@ -704,14 +712,7 @@ int rb_new_attempt(struct runbook *rb, struct err *e)
         return err_set(e, ERR_INPUT, "wait for the running step, gate or rollback to end (or "
                        "abort it)");
     record(rb, SIZE_MAX, RB_NEW_ATTEMPT, 0, 0, NULL);
-    for (size_t i = 0; i < rb->n; i++) {
-        struct rb_step *s = &rb->steps[i];
-        s->state = RB_PENDING;
-        s->reason[0] = '\0';
-        s->started = s->ended = 0;
-        s->exit_status = 0;
-        sbuf_free(&s->log);
-    }
+    all_pending(rb);
     changed(rb);
     return 0;
 }
