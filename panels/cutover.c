@@ -198,6 +198,17 @@ static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
     return NULL;
 }
 
+/* Steps rolled back and nothing under way: going again is a new attempt. */
+static int rolled_back(const struct runbook *rb)
+{
+    if (rb_busy(rb))
+        return 0;
+    for (size_t i = 0; i < rb_count(rb); i++)
+        if (rb_step(rb, i)->state == RB_ROLLED_BACK)
+            return 1;
+    return 0;
+}
+
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
@@ -475,6 +486,9 @@ static void draw(struct panel *p, struct rect r, int focused)
     table_draw(&cp->table, (struct rect){ r.y, r.x, th, r.w }, focused);
     advice_line(cp, r.y + th, r.x, r.w);
     if (r.h - th - 1 > 0) {
+        if (rolled_back(cp->rb))
+            view_add(&v, ROLE_MUTED, "rolled back: A starts a new attempt, every step pending "
+                     "again");
         live_lines(cp, &v);
         if (s && s->reason[0])
             view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);

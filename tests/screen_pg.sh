@@ -543,6 +543,7 @@ expect_text "B asks first" rbk "Roll back: run the rollback commands of the done
 keys rbk y
 expect_text "rollback, newest first" rbk "┃ 1 ✓ rolled back   prep"
 expect_text "… both steps" rbk "┃ 2 ✓ rolled back   copy"
+expect_text "… and the panel says how to go again" rbk "┃rolled back: A starts a new attempt, every step pending again"
 if [ "$(cat rb/rollback.log 2>/dev/null)" = "$(printf 'undo-copy\nundo-prep')" ]; then
     ok "rollback commands ran in reverse order"
 else
