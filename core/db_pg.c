@@ -788,8 +788,6 @@ static void soon_cb(uv_timer_t *t)
     pump(pg);
 }
 
-/* Results may already sit in libpq's buffer with nothing more to come on the
- * socket, so a resumed or canceled query is pumped from a timer, not a poll. */
 /* A timer of its own allocation (closed with close_handle), once after ms. */
 static uv_timer_t *one_shot(struct pg *pg, uv_timer_cb cb, uint64_t ms)
 {
@@ -801,6 +799,8 @@ static uv_timer_t *one_shot(struct pg *pg, uv_timer_cb cb, uint64_t ms)
     return t;
 }
 
+/* Results may already sit in libpq's buffer with nothing more to come on the
+ * socket, so a resumed or canceled query is pumped from a timer, not a poll. */
 static void pump_soon(struct pg *pg)
 {
     if (!pg->soon)

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +73,7 @@ struct field {
     int col;                    /* its column in the rows read (a key column is read once) */
     char *rule;
     struct canon_spec spec;
-    /* validation rules, judged on the target's value */
-    int not_null;
-    regex_t *re;                /* regex:RE … */
-    char *re_rule;              /* … as the sheet says it */
+    struct rule_checks check;   /* validation rules, judged on the target's value */
     char *uniq_sql;             /* unique: the target rows whose value another also holds */
 };
 
@@ -591,9 +587,8 @@ static void validate(struct diff *d, struct job *j, const struct row *t)
     for (int i = 0; i < j->nfields; i++) {
         const struct field *fl = &j->fields[i];
         int v = j->nkey + i;
-        const char *broken = t->type[v] == DB_NULL ? (fl->not_null ? "not_null" : NULL)
-                           : fl->re && regexec(fl->re, rule_text(d, j, t, i), 0, NULL, 0)
-                           ? fl->re_rule : NULL;
+        const char *broken = rule_checks_refuse(&fl->check, t->type[v] == DB_NULL ? NULL
+                                                : fl->check.re ? rule_text(d, j, t, i) : "");
         if (!broken)
             continue;
         f = xrealloc(f, (nf + 1) * sizeof *f);
@@ -1333,6 +1328,16 @@ static char *keys_in(const struct job *j, const struct cat_table *t, int target,
     return sbuf_take(&b);
 }
 
+static int rule_ignored(const char *text)
+{
+    struct rules r;
+    char why[200];
+    int ignored = rules_parse(text, &r, why, sizeof why) == 0 && rules_have(&r, R_IGNORE);
+
+    rules_free(&r);
+    return ignored;
+}
+
 /* Why a key column is not among a table's fields: not in the sheet, or its
  * row rejected or ignored (rows are matched by the key: another is needed). */
 static void key_unmapped(const struct pair *p, const struct sheet *s, const char *key,
@@ -1344,7 +1349,7 @@ static void key_unmapped(const struct pair *p, const struct sheet *s, const char
             strcmp(sc, key) || !(tc = col_of(sheet_get(s, i, SC_TARGET), p->tgt->name)))
             continue;
         why = !strcmp(sheet_get(s, i, SC_STATUS), "rejected") ? "is rejected"
-            : strstr(sheet_get(s, i, SC_RULE), "ignore") ? "has the rule ignore" : NULL;
+            : rule_ignored(sheet_get(s, i, SC_RULE)) ? "has the rule ignore" : NULL;
         if (why) {
             err_set(e, ERR_INPUT, "table %s: the row of its key column %s %s (%s:%d): rows are "
                     "matched by their key, so give the table one that is compared (key = … in "
@@ -1402,21 +1407,12 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         f = &j->fields[j->nfields];
         memset(f, 0, sizeof *f);
         canon_spec_for(&f->spec, tcol, &rules);
-        for (size_t r = 0; !f->spec.ignore && r < rules.n; r++) {
-            const struct rule *ru = &rules.v[r];
-            f->not_null |= ru->kind == R_NOT_NULL;
-            if (ru->kind == R_UNIQUE && !f->uniq_sql)
-                f->uniq_sql = xstrdup("");  /* written below */
-            if (ru->kind == R_REGEX && !f->re) {  /* it parsed: it compiles */
-                f->re = xmalloc(sizeof *f->re);
-                regcomp(f->re, ru->regex, REG_EXTENDED | REG_NOSUB);
-                f->re_rule = xasprintf("regex:%s", ru->regex);
-            }
-        }
+        if (!f->spec.ignore)
+            rule_checks_of(&rules, &f->check);
         rules_free(&rules);
         if (f->spec.ignore)
             continue;
-        j->validates |= f->not_null || f->re;
+        j->validates |= f->check.not_null || f->check.re;
         f->source = xstrdup(sc);
         f->target = xstrdup(tc);
         f->rule = xstrdup(*sheet_get(s, i, SC_RULE) ? sheet_get(s, i, SC_RULE) : "equal");
@@ -1497,15 +1493,12 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         j->validates = 0;  /* a look at some keys (live windows): for missing and stale rows */
     /* unique: the target's rows whose value another row holds too, read as
      * the target's rows are (not in a look at some keys, nor without key) */
-    for (int i = 0; i < j->nfields; i++) {
+    for (int i = 0; i < j->nfields && !(o && o->nkeys) && p->nkey; i++) {
         struct field *f = &j->fields[i];
-        if (!f->uniq_sql)
-            continue;
-        free(f->uniq_sql);
-        f->uniq_sql = o && o->nkeys ? NULL : !p->nkey ? NULL
-            : xasprintf("%s FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NOT NULL GROUP "
-                        "BY 1 HAVING count(*) > 1) ORDER BY %s", ts.s, tfrom, f->texpr,
-                        f->texpr, tfrom, f->texpr, to.s);
+        if (f->check.unique)
+            f->uniq_sql = xasprintf("%s FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NOT "
+                                    "NULL GROUP BY 1 HAVING count(*) > 1) ORDER BY %s", ts.s,
+                                    tfrom, f->texpr, f->texpr, tfrom, f->texpr, to.s);
     }
     sbuf_printf(&ss, " FROM %s", sfrom);
     sbuf_printf(&ts, " FROM %s", tfrom);
@@ -1541,10 +1534,7 @@ static void job_free(struct job *j)
         free(j->fields[i].texpr);
         free(j->fields[i].rule);
         free(j->fields[i].uniq_sql);
-        free(j->fields[i].re_rule);
-        if (j->fields[i].re)
-            regfree(j->fields[i].re);
-        free(j->fields[i].re);
+        rule_checks_free(&j->fields[i].check);
     }
     free(j->fields);
     for (int k = 0; k < j->nkey; k++) {

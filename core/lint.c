@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <jansson.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,10 +217,7 @@ struct check {
     int nunparsed;
     char *outside_values[10];
     int noutside;
-    /* the sheet's validation rules, judged on the source's values as they will go */
-    int not_null;
-    regex_t *re;
-    char *re_text;
+    struct rule_checks rules;       /* the sheet's validation rules, on the values as they go */
     long rule_nulls, rule_unmatched;
     char *unmatched_example;
 };
@@ -333,12 +329,12 @@ static void measure(struct check *k, const struct db_cell *c)
 
     if (!v) {
         k->nulls += k->tc->notnull;
-        k->rule_nulls += k->not_null;
+        k->rule_nulls += rule_checks_refuse(&k->rules, NULL) != NULL;
         return;
     }
     if (c->type == DB_BLOB)
         return;
-    if (k->re && regexec(k->re, v, 0, NULL, 0)) {
+    if (rule_checks_refuse(&k->rules, v)) {
         k->rule_unmatched++;
         keep(&k->unmatched_example, v, c->len);
     }
@@ -499,7 +495,7 @@ static void report_check(struct lint_run *L, const struct check *k)
     }
     if (k->rule_unmatched) {
         f = add(L->r, LINT_ERROR, "rule_regex", sr, tr, line, "%ld rows carry values into %s "
-                "that its rule regex:%s refuses", k->rule_unmatched, tr, k->re_text);
+                "that its rule %s refuses", k->rule_unmatched, tr, k->rules.re_rule);
         f->count = k->rule_unmatched;
         examples(f, (char *[]){ k->unmatched_example }, 1);
         hint(f, "mend them in the transform, or in the Pilot before the migration");
@@ -574,10 +570,7 @@ static void check_free(struct check *k)
     for (int i = 0; i < k->noutside; i++)
         free(k->outside_values[i]);
     free(k->unmatched_example);
-    free(k->re_text);
-    if (k->re)
-        regfree(k->re);
-    free(k->re);
+    rule_checks_free(&k->rules);
 }
 
 static void run_free(struct lint_run *L)
@@ -726,8 +719,8 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             struct ref a, b;
             struct rules rules;
             char why[200];
-            int ignore = 0, not_null = 0;
-            char *re = NULL;
+            struct rule_checks checks = { 0 };
+            int ignore = 0;
             struct check *k;
 
             if (!s->rows[i].f || !*sr || !*tr || !strcmp(sheet_get(s, i, SC_STATUS), "rejected"))
@@ -740,18 +733,13 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             if (!a.c || resolve(tgt, tr, &b) < 0)
                 continue;  /* reported by lint_static */
             if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) == 0) {
-                for (size_t x = 0; x < rules.n; x++) {
-                    ignore |= rules.v[x].kind == R_IGNORE;
-                    not_null |= rules.v[x].kind == R_NOT_NULL;
-                    if (rules.v[x].kind == R_REGEX && !re)
-                        re = xstrdup(rules.v[x].regex);
-                }
+                ignore = rules_have(&rules, R_IGNORE);
+                if (!ignore)
+                    rule_checks_of(&rules, &checks);
                 rules_free(&rules);
             }
-            if (ignore) {
-                free(re);
+            if (ignore)
                 continue;
-            }
             j.checks = xrealloc(j.checks, (j.n + 1) * sizeof *j.checks);
             k = &j.checks[j.n++];
             memset(k, 0, sizeof *k);
@@ -760,11 +748,7 @@ void lint_data(db_t *src, const struct sheet *s, const struct pairing *pp,
             k->tc = b.c;
             k->has_transform = *tf != '\0';
             k->expr = *tf ? xasprintf("(%s)", tf) : cat_read_expr(a.c);
-            k->not_null = not_null;
-            if ((k->re_text = re)) {  /* it parsed: it compiles */
-                k->re = xmalloc(sizeof *k->re);
-                regcomp(k->re, re, REG_EXTENDED | REG_NOSUB);
-            }
+            k->rules = checks;
             target_limits(k, tgt->kind);
         }
         if (j.n) {

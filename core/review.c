@@ -50,10 +50,6 @@ int review_open(struct review *r, struct dash *d, struct err *e)
     return rc;
 }
 
-/* Reads the sheet again if something else rewrote the file since it was
- * read, so that a change made here keeps theirs; `row` (may be NULL) is
- * followed to where its pair is now. 1: read again; 0: unchanged; -1 with
- * `e`: it cannot be read, or no longer has the row. */
 /* The sheet read again from its file, in place of the one held. */
 static int reload(struct review *r, struct err *e)
 {
@@ -68,6 +64,10 @@ static int reload(struct review *r, struct err *e)
     return rc;
 }
 
+/* Reads the sheet again if something else rewrote the file since it was
+ * read, so that a change made here keeps theirs; `row` (may be NULL) is
+ * followed to where its pair is now. 1: read again; 0: unchanged; -1 with
+ * `e`: it cannot be read, or no longer has the row. */
 static int reread(struct review *r, size_t *row, struct err *e)
 {
     char *src = NULL, *tgt = NULL;

@@ -124,3 +124,40 @@ void rules_free(struct rules *r)
     free(r->v);
     memset(r, 0, sizeof *r);
 }
+
+int rules_have(const struct rules *r, enum rule_kind kind)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].kind == kind)
+            return 1;
+    return 0;
+}
+
+void rule_checks_of(const struct rules *r, struct rule_checks *c)
+{
+    memset(c, 0, sizeof *c);
+    c->not_null = rules_have(r, R_NOT_NULL);
+    c->unique = rules_have(r, R_UNIQUE);
+    for (size_t i = 0; i < r->n && !c->re; i++)
+        if (r->v[i].kind == R_REGEX) {  /* it parsed: it compiles */
+            c->re = xmalloc(sizeof *c->re);
+            regcomp(c->re, r->v[i].regex, REG_EXTENDED | REG_NOSUB);
+            c->re_rule = xasprintf("regex:%s", r->v[i].regex);
+        }
+}
+
+const char *rule_checks_refuse(const struct rule_checks *c, const char *text)
+{
+    if (!text)
+        return c->not_null ? "not_null" : NULL;
+    return c->re && regexec(c->re, text, 0, NULL, 0) ? c->re_rule : NULL;
+}
+
+void rule_checks_free(struct rule_checks *c)
+{
+    if (c->re)
+        regfree(c->re);
+    free(c->re);
+    free(c->re_rule);
+    memset(c, 0, sizeof *c);
+}

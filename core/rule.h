@@ -4,6 +4,7 @@
 #ifndef CUTOVER_RULE_H
 #define CUTOVER_RULE_H
 
+#include <regex.h>
 #include <stddef.h>
 
 enum rule_kind { R_EQUAL, R_IGNORE, R_CI, R_TRIM, R_TOLERANCE, R_ROUND, R_TS, R_NOT_NULL,
@@ -24,5 +25,21 @@ struct rules {
  * naming the part that does not parse. */
 int rules_parse(const char *text, struct rules *out, char *err, size_t errlen);
 void rules_free(struct rules *r);
+/* Whether the rules have one of this kind. */
+int rules_have(const struct rules *r, enum rule_kind kind);
+
+/* The validation rules among them (not_null, unique, regex:RE), ready to
+ * judge values: the diff judges the target's, lint the source's as they will
+ * go. */
+struct rule_checks {
+    int not_null, unique;
+    regex_t *re;
+    char *re_rule;      /* "regex:RE", as the sheet says it */
+};
+void rule_checks_of(const struct rules *r, struct rule_checks *c);
+/* The rule a value breaks ("not_null", or re_rule), or NULL; `text` NULL is
+ * SQL NULL (unique is judged over a whole column, not here). */
+const char *rule_checks_refuse(const struct rule_checks *c, const char *text);
+void rule_checks_free(struct rule_checks *c);
 
 #endif
