@@ -14,10 +14,10 @@ struct reh {
     struct diff *diff;
     struct sheet sheet;
     struct reh_events ev;
-    long in_table, stored, accepted, accepted_table, *accepted_by_table;
+    long in_table, accepted, accepted_table, *accepted_by_table;
     size_t ntables;
     const struct diff_table *current;
-    int batch_open, status, done;
+    int status, done;
     long duration_ms;
     uint64_t started;
     char msg[1400];
@@ -67,10 +67,8 @@ static void on_disc(void *arg, const struct diff_disc *d)
         char *tkey = d->target_key ? json_dumps(d->target_key, JSON_COMPACT | JSON_SORT_KEYS)
                                    : NULL;
         char *fields = d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
-        if (!r->batch_open)
-            r->batch_open = ws_begin(r->ws) == 0;
-        acc = ws_record_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key,
-                                    tkey, fields, &e);
+        acc = ws_queue_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key, tkey,
+                                   fields, &e);
         if (acc < 0) {
             fprintf(stderr, "cutover: %s\n", e.msg);
             acc = 0;
@@ -79,10 +77,6 @@ static void on_disc(void *arg, const struct diff_disc *d)
             r->accepted++;
             r->accepted_table++;
             json_object_set_new(o, "class", json_string("accepted_variance"));
-        }
-        if (++r->stored % 1000 == 0 && r->batch_open) {  /* one transaction per 1,000 */
-            ws_commit(r->ws);
-            r->batch_open = 0;
         }
         free(key);
         free(tkey);
@@ -111,6 +105,14 @@ static const char *table_status(const struct diff_table *t, long accepted)
            ? "fail" : "pass";
 }
 
+static void flush(struct reh *r)
+{
+    struct err e = { 0 };
+
+    if (ws_flush(r->ws, &e) < 0)
+        fprintf(stderr, "cutover: %s\n", e.msg);
+}
+
 /* A table that failed, or that the run stopped in: what it found so far is void. */
 static void drop_table(struct reh *r, const char *table)
 {
@@ -131,12 +133,10 @@ static void on_table(void *arg, const struct diff_table *t)
     struct err e = { 0 };
     char detail[48] = "";
 
-    if (r->batch_open) {
-        ws_commit(r->ws);
-        r->batch_open = 0;
-    }
     if (t->error)
         drop_table(r, t->table);
+    else
+        flush(r);
     r->accepted_by_table = xrealloc(r->accepted_by_table,
                                     (r->ntables + 1) * sizeof *r->accepted_by_table);
     r->accepted_by_table[r->ntables++] = r->accepted_table;
@@ -161,11 +161,9 @@ static void on_done(void *arg, int status, const char *msg)
     const struct diff_check *checks;
     size_t nc;
 
-    if (r->batch_open)
-        ws_commit(r->ws);
-    r->batch_open = 0;
     if (r->current)  /* cancelled or failed in the middle of a table */
         drop_table(r, r->current->table);
+    flush(r);
     r->status = status;
     snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
     checks = diff_checks(r->diff, &nc);

@@ -13,12 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A discrepancy waiting to be written (ws_queue_discrepancy): table,
+ * target table, kind, key, target key, fields, class, owner, decision. */
+struct queued {
+    long run;
+    char *v[9];
+};
+
+#define BUSY_MS 5000         /* how long a write waits for another process's */
+#define QUEUE_ROWS 1000         /* written when this many are queued … */
+#define QUEUE_BYTES (1u << 20)  /* … or this much of their text */
+
 struct ws {
     sqlite3 *db;
     char *path;
     /* kept prepared: a rehearsal records up to REH_CAP discrepancies a
      * table, live polling several samples every round */
     sqlite3_stmt *carry, *put_disc, *put_sample;
+    struct queued *queue;
+    size_t nqueued, qcap, qbytes;
 };
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
@@ -91,12 +104,17 @@ static const char *const migrations[] = {
     "ALTER TABLE discrepancies ADD COLUMN target_key_json TEXT;",
 };
 
+static void unqueue(struct queued *q);
+
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
 _Static_assert(NMIGRATIONS == WS_VERSION, "one migration per schema version");
 
 static int fail(ws_t *ws, struct err *e, const char *what)
 {
+    if (sqlite3_errcode(ws->db) == SQLITE_BUSY)
+        return err_set(e, ERR_INPUT, "%s: %s: another process has kept the workspace locked for "
+                       "more than %d s", ws->path, what, BUSY_MS / 1000);
     return err_set(e, ERR_INPUT, "%s: %s: %s", ws->path, what, sqlite3_errmsg(ws->db));
 }
 
@@ -167,7 +185,7 @@ ws_t *ws_open(const char *path, struct err *e)
         fail(ws, e, "cannot open the workspace");
         goto bad;
     }
-    sqlite3_busy_timeout(ws->db, 5000);
+    sqlite3_busy_timeout(ws->db, BUSY_MS);
     /* every recorded time comes from cutover's clock (see wall_ms) */
     sqlite3_create_function(ws->db, "cutover_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
     if (sqlite3_exec(ws->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
@@ -187,6 +205,10 @@ void ws_close(ws_t *ws)
 {
     if (!ws)
         return;
+    ws_flush(ws, &(struct err){ 0 });
+    for (size_t i = 0; i < ws->nqueued; i++)  /* what could not be written */
+        unqueue(&ws->queue[i]);
+    free(ws->queue);
     sqlite3_finalize(ws->carry);
     sqlite3_finalize(ws->put_disc);
     sqlite3_finalize(ws->put_sample);
@@ -312,8 +334,11 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
                   struct err *e)
 {
     if (sqlite3_exec(ws->db, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        exec_bind(ws, e, "INSERT INTO runs (kind, status, started_at, source_url, target_url, "
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        fail(ws, e, "cannot record the run");
+        return -1;
+    }
+    if (exec_bind(ws, e, "INSERT INTO runs (kind, status, started_at, source_url, target_url, "
                   "user) VALUES (?, 'running', cutover_now(), ?, ?, ?)",
                   "tttt", kind, source, target, user_name()) < 0)
         return -1;
@@ -322,6 +347,16 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
 
 int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
 {
+    size_t kept = 0;
+
+    for (size_t i = 0; i < ws->nqueued; i++) {
+        struct queued *q = &ws->queue[i];
+        if (q->run == run && !strcmp(q->v[0], table))
+            unqueue(q);
+        else
+            ws->queue[kept++] = *q;
+    }
+    ws->nqueued = kept;
     return exec_bind(ws, e, "DELETE FROM discrepancies WHERE run_id = ? AND tbl = ?", "it", run,
                      table);
 }
@@ -360,13 +395,14 @@ int ws_class_valid(const char *klass)
     return 0;
 }
 
-int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
-                          const char *kind, const char *key_json, const char *target_key_json,
-                          const char *fields_json, struct err *e)
+int ws_queue_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
+                         const char *kind, const char *key_json, const char *target_key_json,
+                         const char *fields_json, struct err *e)
 {
+    const char *in[6] = { table, target_table, kind, key_json, target_key_json, fields_json };
+    struct queued *q;
     sqlite3_stmt *st;
-    char *klass = NULL, *owner = NULL, *decision = NULL;
-    int accepted, rc;
+    int accepted;
 
     if (!ws->carry &&
         sqlite3_prepare_v3(ws->db, "SELECT class, owner, decision FROM discrepancies WHERE "
@@ -375,25 +411,64 @@ int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *tar
                            "LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT, &ws->carry, NULL) !=
             SQLITE_OK)
         return fail(ws, e, "cannot read earlier discrepancies");
+    ws->queue = xgrow(ws->queue, &ws->qcap, ws->nqueued + 1, sizeof *ws->queue);
+    q = &ws->queue[ws->nqueued++];
+    q->run = run;
+    for (int i = 0; i < 6; i++) {
+        q->v[i] = in[i] ? xstrdup(in[i]) : NULL;
+        ws->qbytes += in[i] ? strlen(in[i]) : 0;
+    }
+    q->v[6] = q->v[7] = q->v[8] = NULL;
     st = ws->carry;
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key_json, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *v;
-        klass = (v = (const char *)sqlite3_column_text(st, 0)) ? xstrdup(v) : NULL;
-        owner = (v = (const char *)sqlite3_column_text(st, 1)) ? xstrdup(v) : NULL;
-        decision = (v = (const char *)sqlite3_column_text(st, 2)) ? xstrdup(v) : NULL;
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < 3; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            q->v[6 + i] = v ? xstrdup(v) : NULL;
+        }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);  /* they pointed at the caller's strings */
-    accepted = klass && !strcmp(klass, "accepted_variance");
-    rc = exec_kept(ws, e, &ws->put_disc, "INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json, "
-                   "target_key_json, fields_json, class, owner, decision) VALUES "
-                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ittttttttt", run, table, target_table, kind,
-                   key_json, target_key_json, fields_json, klass, owner, decision);
-    free(klass), free(owner), free(decision);
-    return rc < 0 ? -1 : accepted;
+    accepted = q->v[6] && !strcmp(q->v[6], "accepted_variance");
+    if (ws->nqueued >= QUEUE_ROWS || ws->qbytes >= QUEUE_BYTES)
+        return ws_flush(ws, e) < 0 ? -1 : accepted;
+    return accepted;
+}
+
+static void unqueue(struct queued *q)
+{
+    for (int i = 0; i < 9; i++)
+        free(q->v[i]);
+}
+
+int ws_flush(ws_t *ws, struct err *e)
+{
+    size_t i;
+
+    if (!ws->nqueued)
+        return 0;
+    if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(ws, e, "cannot record the discrepancies");
+    for (i = 0; i < ws->nqueued; i++) {
+        struct queued *q = &ws->queue[i];
+        if (exec_kept(ws, e, &ws->put_disc, "INSERT INTO discrepancies (run_id, tbl, "
+                      "target_tbl, kind, key_json, target_key_json, fields_json, class, owner, "
+                      "decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ittttttttt", q->run,
+                      q->v[0], q->v[1], q->v[2], q->v[3], q->v[4], q->v[5], q->v[6], q->v[7],
+                      q->v[8]) < 0)
+            break;
+    }
+    if (i < ws->nqueued || sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        if (i == ws->nqueued)
+            fail(ws, e, "cannot record the discrepancies");
+        sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;  /* kept queued: the next flush tries again */
+    }
+    for (i = 0; i < ws->nqueued; i++)
+        unqueue(&ws->queue[i]);
+    ws->nqueued = ws->qbytes = 0;
+    return 0;
 }
 
 int ws_classify(ws_t *ws, long run, const char *table, const char *kind, const char *key_json,

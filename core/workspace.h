@@ -31,7 +31,7 @@ int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_v
 /* Number of rows in a workspace table (for tests and reports); -1 on error. */
 long ws_count(ws_t *ws, const char *table);
 
-/* Runs. One transaction per recorded event; a batch of discrepancies goes
+/* Runs. One transaction per recorded event; a round of samples goes
  * between ws_begin() and ws_commit(). A run still "running" when the next one
  * begins was interrupted (kill -9, power) and is marked so. */
 int ws_begin(ws_t *ws);
@@ -44,12 +44,18 @@ int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
                      long extra, long changed, const char *source_value,
                      const char *target_value, const char *status, const char *detail,
                      struct err *e);
-/* Records a discrepancy, carrying class, owner and decision over from the
+/* Queues a discrepancy, carrying class, owner and decision over from the
  * latest earlier record of the same (table, kind, key). Returns 1 when that
- * class is accepted_variance, 0 otherwise, -1 on error. */
-int ws_record_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
-                          const char *kind, const char *key_json, const char *target_key_json,
-                          const char *fields_json, struct err *e);
+ * class is accepted_variance, 0 otherwise, -1 on error. The queue is written
+ * in one short transaction when it holds 1,000 of them or 1 MB, and by
+ * ws_flush(): a run holds no lock on the workspace while it waits on its
+ * databases, so other cutover processes write to it meanwhile. */
+int ws_queue_discrepancy(ws_t *ws, long run, const char *table, const char *target_table,
+                         const char *kind, const char *key_json, const char *target_key_json,
+                         const char *fields_json, struct err *e);
+/* Writes the queued discrepancies. On error (another process holding the
+ * workspace too long) they stay queued for the next flush; ws_close() flushes. */
+int ws_flush(ws_t *ws, struct err *e);
 /* Forgets a run's discrepancies of one table (one that could not be
  * compared to the end). */
 int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e);

@@ -860,6 +860,41 @@ check "10,050 changed rows: all in the NDJSON and the summary, 10,000 kept in th
     "$(grep -c '"kind":"changed"' run.ndjson) $(tail -n 1 run.ndjson | jq .changed) $(sqlite3 .cutover/state.db "SELECT changed FROM results WHERE run_id = 1 AND kind = 'table'") $(sqlite3 .cutover/state.db "SELECT count(*) FROM discrepancies WHERE run_id = 1")"
 cd ..
 
+# --- a run holds no lock on the workspace while it waits on its databases: a run
+# that found a discrepancy, then waits 10 s on its source (pg_sleep in the plan's
+# where, past the first rows), lets another cutover record a run meanwhile
+createdb held && createdb held2 || exit 99
+for db in held held2; do
+    psql -X -q -d $db -c "CREATE TABLE t (id int PRIMARY KEY, v text); CREATE TABLE s (id int PRIMARY KEY);
+        INSERT INTO t SELECT i, 'row ' || i FROM generate_series(1, 5000) i; INSERT INTO s VALUES (1)"
+done
+psql -X -q -d held2 -c "UPDATE t SET v = 'changed' WHERE id = 1"
+mkdir held && cd held
+"$bin" init --source dbname=held --target dbname=held2 >/dev/null || exit 99
+sed -i '/^\[table t\]/a where    = id <> 4000 OR pg_sleep(10) IS NOT NULL' cutover.ini
+"$bin" diff --table t --ndjson >slow.ndjson &
+slow=$!
+for _ in $(seq 100); do  # until the source's server sleeps on row 4000
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event = 'PgSleep'")" = 1 ] && break
+    sleep 0.2
+done
+"$bin" diff --table s >other.txt 2>&1
+check "another run while the first waits on its source: recorded, clean" "0|run 2: pass" \
+    "$?|$(head -n 1 other.txt | cut -d' ' -f1-3)"
+wait $slow
+check "… and the first ends with its discrepancy recorded" "1|t changed id=1 v:row 1->changed|1" \
+    "$?|$(lines slow.ndjson)|$(sqlite3 .cutover/state.db "SELECT count(*) FROM discrepancies WHERE run_id = 1")"
+python3 -c "import sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(30)" >holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+"$bin" diff --table s >/dev/null 2>err.txt
+check "a workspace another process keeps locked past 5 s: exit 2, saying so" \
+    "2|cutover: .cutover/state.db: cannot record the run: another process has kept the workspace locked for more than 5 s" \
+    "$?|$(cat err.txt)"
+kill $holder; wait $holder 2>/dev/null
+cd ..
+
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------
 sqlite3 many.db "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY);
     WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30)
