@@ -181,12 +181,34 @@ static void on_sample(const struct live_sample *s, void *arg)
         m->ev.changed(m->ev.arg);
 }
 
+/* A trigger crossing on the timeline: with the advice, when the rollback is
+ * advised now (hypercare always; the dashboard once the target is meant to
+ * hold the data, see mon_events.advising). */
+static void record_trigger(mon_t *m, const char *name, double value, double limit,
+                           enum plan_unit unit, int breached)
+{
+    struct err e = { 0 };
+    char out[300], v[32], lim[32], said[160] = "";
+    const char *after = m->plan->advise_after;
+
+    if (breached && (!m->ev.advising || m->ev.advising(m->ev.arg)))
+        snprintf(said, sizeof said, ": ROLLBACK ADVISED, the call is %s's",
+                 m->plan->authority ? m->plan->authority : "(no authority named)");
+    else if (breached)
+        snprintf(said, sizeof said, "; no advice before %s%s", after ? after : "the first step",
+                 after ? " is done" : "");
+    snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s", name,
+             plan_value_text(value, unit, v, sizeof v), plan_value_text(limit, unit, lim, sizeof lim),
+             m->o.kind, said);
+    if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", breached ? "breached" : "cleared", NULL,
+                                    0, 0, out, &e) < 0)
+        warn_ws(m, &e);
+}
+
 static void on_trigger(const struct live_trigger *lt, void *arg)
 {
     mon_t *m = arg;
     const struct plan_limit *l = lt->limit;
-    struct err e = { 0 };
-    char out[300], v[32], lim[32];
 
     if (m->fw.on_trigger)
         m->fw.on_trigger(lt, m->fw.arg);
@@ -195,16 +217,18 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
             m->trig[i].breached = lt->breached;
             m->trig[i].value = lt->value;
         }
-    snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s%s%s", l->name,
-             plan_value_text(lt->value, l->unit, v, sizeof v),
-             plan_value_text(l->value, l->unit, lim, sizeof lim), m->o.kind, lt->breached ? ": ROLLBACK ADVISED, the call is " : "",
-             lt->breached ? (m->plan->authority ? m->plan->authority : "(no authority named)") : "",
-             lt->breached ? "'s" : "");
-    if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", lt->breached ? "breached" : "cleared",
-                                    NULL, 0, 0, out, &e) < 0)
-        warn_ws(m, &e);
+    record_trigger(m, l->name, lt->value, l->value, l->unit, lt->breached);
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);
+}
+
+void mon_advise(mon_t *m)
+{
+    for (size_t i = 0; m && i < m->ntrig; i++) {
+        const struct mon_trigger *t = &m->trig[i];
+        if (t->breached && t->value >= 0)
+            record_trigger(m, t->name, t->value, t->limit, t->unit, 1);
+    }
 }
 
 static void on_finding(long long tick, const struct win_result *w, const struct diff_disc *d,

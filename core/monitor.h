@@ -60,7 +60,9 @@ struct mon_events {
     void (*changed)(void *arg);         /* figures moved: redraw */
     void (*warn)(const char *msg, void *arg);  /* the workspace refused a record (once) */
     const struct live_events *forward;  /* every live event as it comes (may be NULL) */
-    void *arg;                          /* for changed; forward has its own */
+    int (*advising)(void *arg);         /* a breached trigger advises rollback now (NULL:
+                                         * always); the timeline says which */
+    void *arg;                          /* for changed and advising; forward has its own */
 };
 
 struct mon_opts {
@@ -88,6 +90,9 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
  * when a new plan cannot be polled (monitoring stops). Only while nothing
  * holds (see live_opts.hold). */
 int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
+/* Advising began (the dashboard's [rollback] after step is done): the
+ * triggers breached now go on the timeline again, advising rollback. */
+void mon_advise(mon_t *m);
 /* Polls every `ms` from now on. */
 void mon_set_interval(mon_t *m, int64_t ms);
 int64_t mon_interval(const mon_t *m);

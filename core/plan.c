@@ -29,7 +29,7 @@ static const char *const sect_keys[][8] = {
     [S_TABLE] = { "target", "key", "decision", "owner", "watermark", "where", "expires" },
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
     [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
-    [S_ROLLBACK] = { "authority" },
+    [S_ROLLBACK] = { "authority", "after" },
     [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows", "bell", "checks_every" },
     [S_PROBE] = { "sql", "side", "alert" },
 };
@@ -377,7 +377,10 @@ static int handler(void *user, const char *section, const char *name, const char
     case S_TABLE: return set_table(st, &p->tables[p->ntables - 1], k, value);
     case S_CHECK: return set_check(st, &p->checks[p->nchecks - 1], k, value);
     case S_STEP: return set_step(st, &p->steps[p->nsteps - 1], k, value);
-    case S_ROLLBACK: return set_str(st, &p->authority, value);
+    case S_ROLLBACK:
+        if (k == 1)
+            p->advise_after_line = st->line;
+        return set_str(st, k == 0 ? &p->authority : &p->advise_after, value);
     case S_PROBE: {
         struct plan_probe *pr = &p->probes[p->nprobes - 1];
         if (k == 0)
@@ -569,7 +572,7 @@ void plan_free(struct plan *p)
     free_limits(p->alerts, p->nalerts);
     free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
     free(p->source.url), free(p->source.label), free(p->target.url), free(p->target.label);
-    free(p->authority), free(p->on_alert);
+    free(p->authority), free(p->advise_after), free(p->on_alert);
     free(p);
 }
 
@@ -599,6 +602,10 @@ static int validate(struct pstate *st)
     for (size_t i = 0; i < p->nsteps; i++)
         if (!p->steps[i].title)
             return fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);
+    if (p->advise_after && !plan_step_find(p, p->advise_after))
+        return fail_at(st, p->advise_after_line, "[rollback] after = %s: no [step %s] in the "
+                       "plan (the step after which live triggers advise rollback)",
+                       p->advise_after, p->advise_after);
     for (size_t i = 0; i < p->nprobes; i++)
         if (!p->probes[i].sql)
             return fail_at(st, p->probes[i].line, "[probe %s] needs its 'sql': a read-only "
@@ -658,6 +665,14 @@ const struct plan_table *plan_table_find(const struct plan *p, const char *name)
     for (size_t i = 0; i < p->ntables; i++)
         if (strcmp(p->tables[i].name, name) == 0)
             return &p->tables[i];
+    return NULL;
+}
+
+const struct plan_step *plan_step_find(const struct plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (strcmp(p->steps[i].name, name) == 0)
+            return &p->steps[i];
     return NULL;
 }
 

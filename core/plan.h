@@ -88,6 +88,9 @@ struct plan {
     struct plan_limit *triggers;
     size_t ntriggers;
     char *authority;
+    char *advise_after;             /* [rollback] after: live triggers advise once this step is
+                                     * done (NULL: once the first step has gone) */
+    int advise_after_line;
     int64_t hc_duration_ms, hc_interval_ms;
     long long hc_exact_rows;        /* PostgreSQL tables above it: counted once, then estimated */
     int hc_bell;                    /* ring the terminal's bell when an alert opens */
@@ -106,6 +109,8 @@ void plan_free(struct plan *p);
 
 /* The [table] entry for a source table, or NULL. */
 const struct plan_table *plan_table_find(const struct plan *p, const char *name);
+/* The [step] of that name, or NULL. */
+const struct plan_step *plan_step_find(const struct plan *p, const char *name);
 
 /* Resolves a path from the plan (mapping, workspace) against its directory;
  * caller frees. */

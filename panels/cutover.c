@@ -56,6 +56,7 @@ struct cut_panel {
     long last_alert;            /* the newest alert seen, for the bell */
     long ack_id;                /* the alert being acknowledged */
     int trend;                  /* the span of the delta trend: see trends[] */
+    int advised;                /* live triggers advise rollback (see advising()) */
 };
 
 static const char *const trends[] = { "12 ROUNDS", "HOUR", "SESSION" };
@@ -122,9 +123,38 @@ static enum theme_role role(void *ctx, int i)
     return s->state == RB_DONE || s->state == RB_ROLLED_BACK ? ROLE_OK : ROLE_TEXT;
 }
 
+/* Live triggers advise rollback once the target is meant to hold the data:
+ * once the plan's [rollback] after step is done (or skipped), or without
+ * one once the first step has gone. Before, it is still being filled. */
+static int advising(const struct cut_panel *cp)
+{
+    const char *after = cp->p->dash->plan->advise_after;
+    int begun = 0;
+
+    for (size_t i = 0; i < rb_count(cp->rb); i++) {
+        const struct rb_step *s = rb_step(cp->rb, i);
+        if (after && !strcmp(s->plan->name, after))
+            return s->state == RB_DONE || s->state == RB_SKIPPED;
+        begun |= s->state != RB_PENDING;
+    }
+    return begun;
+}
+
+static int advising_now(void *arg)
+{
+    return advising(arg);
+}
+
+/* The runbook or the live figures moved. When the step the triggers wait
+ * for is done, those breached go on the timeline again, advising. */
 static void on_change(void *arg)
 {
-    (void)arg;
+    struct cut_panel *cp = arg;
+    int now = cp->rb && advising(cp);
+
+    if (now && !cp->advised)
+        mon_advise(cp->mon);
+    cp->advised = now;
     tui_dirty();
 }
 
@@ -135,6 +165,7 @@ static void init(struct panel *p)
 
     cp->p = p;
     cp->rb = rb_new(p->dash, &ev);
+    cp->advised = advising(cp);
     cp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
                                     .role = role, .ctx = cp, .sort_col = 0 };
     table_reload(&cp->table);
@@ -171,21 +202,11 @@ static void title(struct panel *p, char *buf, size_t n)
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
 }
 
-/* Live triggers advise rollback once the cutover has begun: before its
- * first step the target is still being filled. */
-static int begun(const struct cut_panel *cp)
-{
-    for (size_t i = 0; i < rb_count(cp->rb); i++)
-        if (rb_step(cp->rb, i)->state != RB_PENDING)
-            return 1;
-    return 0;
-}
-
 /* The first live trigger breached, as "lag 30m20s >= 1m (live)", or NULL. */
 static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
 {
     size_t nt;
-    const struct mon_trigger *t = cp->mon && begun(cp) ? mon_triggers(cp->mon, &nt) : NULL;
+    const struct mon_trigger *t = cp->mon && advising(cp) ? mon_triggers(cp->mon, &nt) : NULL;
 
     for (size_t i = 0; t && i < nt; i++)
         if (t[i].breached) {
@@ -233,7 +254,8 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 {
     size_t nt, at = 0;
     const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
-    char line[600] = "", a[32], b[32];
+    const char *after = cp->p->dash->plan->advise_after;
+    char line[600] = "", a[32], b[32], when[160] = "";
 
     for (size_t i = 0; i < nt; i++) {
         if (t[i].value < 0)
@@ -245,8 +267,11 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
         if (at >= sizeof line)
             break;
     }
-    view_add(v, ROLE_TEXT, "triggers%s: %s", begun(cp) ? "" : " (advise from the first step)",
-             at ? line : "none measured live");
+    if (!advising(cp) && after)
+        snprintf(when, sizeof when, " (advise once %s is done)", after);
+    else if (!advising(cp))
+        snprintf(when, sizeof when, " (advise from the first step)");
+    view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
 }
 
 /* The open alerts hypercare (cutover watch) raised, from the workspace. */
@@ -389,7 +414,8 @@ static void sync_monitor(struct cut_panel *cp, unsigned what)
     struct dash *d = cp->p->dash;
     struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
                           .hold = &d->hold, .history = d->hypercare ? d->hc.id : 0 };
-    struct mon_events ev = { .changed = on_change, .warn = on_warn, .arg = cp };
+    struct mon_events ev = { .changed = on_change, .warn = on_warn, .advising = advising_now,
+                             .arg = cp };
     struct err e = { 0 };
 
     if (d->paused || !d->have_inventory) {  /* paused, or the pairing it polls is gone */

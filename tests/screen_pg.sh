@@ -713,7 +713,11 @@ expect_text "the delta's trend rises" live "▁█"
 expect_text "the probe follows the source" live "$(probe_row dear_orders source 1)"
 (cd live && exec "$bin" watch --headless --interval 1s >watch.ndjson 2>watch.err) &
 watch_pid=$!
-for _ in $(seq 100); do grep -q '"type":"poll"' live/watch.ndjson 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do  # until hypercare has seen the breach, before the dashboard advises
+    [ "$(sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "SELECT count(*) FROM runbook_log
+        WHERE step = 'trigger' AND output LIKE '%seen by hypercare%'")" = 1 ] && break
+    sleep 0.1
+done
 keys live g y
 expect_text "after the first step, live triggers advise rollback" live \
     "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
@@ -782,14 +786,44 @@ live_ws() { sqlite3 -cmd ".timeout 5000" live/.cutover/state.db "$1"; }
 check "the findings are in the workspace with their window" \
     "missing {\"id\":4} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|stale {\"id\":2} 2026-01-01T00:00:03Z 2026-01-01T00:00:05Z|" \
     "$(live_ws "SELECT kind, key_json, window_from, window_to FROM live_findings ORDER BY kind" | tr '|' ' ' | tr '\n' '|')"
-check "the trigger's crossings are on the timeline, with who saw them" \
-    "trigger breached dashboard|trigger breached hypercare|trigger cleared dashboard|" \
+check "the trigger's crossings are on the timeline, with who saw them and whether they advised" \
+    "trigger breached dashboard not advised|trigger breached hypercare advised|trigger breached dashboard advised|trigger cleared dashboard not advised|" \
     "$(live_ws "SELECT step || ' ' || event || ' ' || CASE WHEN output LIKE '%seen by hypercare%' THEN 'hypercare'
-        WHEN output LIKE '%seen by dashboard%' THEN 'dashboard' END FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
+        WHEN output LIKE '%seen by dashboard%' THEN 'dashboard' END || CASE WHEN output LIKE '%ROLLBACK ADVISED%'
+        THEN ' advised' ELSE ' not advised' END FROM runbook_log WHERE step = 'trigger' ORDER BY id" | tr '\n' '|')"
 check "the polling sessions are recorded: the dashboard's, paused and resumed, and watch's" \
     "dashboard paused|hypercare interrupted|dashboard running|" \
     "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
 T kill-session -t live
+
+# --- [rollback] after = load: live triggers advise once the step that fills the target
+# is done, not from the freeze before it
+mkdir after
+sqlite3 after/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT); INSERT INTO orders VALUES (1, '1.50'), (2, '2.50')"
+sqlite3 after/tgt.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT)"
+(cd after && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+sed -i 's/^decision = undecided/decision = migrate/' after/cutover.ini
+printf '[step freeze]\ntitle = Freeze the pilot\n[step load]\ntitle = Load production\n[step open]\ntitle = Open\n' >>after/cutover.ini
+printf '[rollback]\ntrigger.missing_rows = 1\nauthority = carol\nafter = load\n[hypercare]\ninterval = 1s\n' >>after/cutover.ini
+start after 130 36 "$work/after"
+wait_for after "src ● tgt ●"
+keys after 4 z
+expect_text "before load: the triggers say from when they advise" after \
+    "triggers (advise once load is done): ✗ missing_rows 2/1"
+keys after g y
+expect_text "freeze done …" after "┃ 1 ✓ done          freeze"
+expect_text "… the target still being filled: no advice yet" after \
+    "triggers (advise once load is done): ✗ missing_rows 2/1"
+expect_no_text "… no ROLLBACK ADVISED" after "ROLLBACK ADVISED"
+keys after g y
+expect_text "load done: the breached trigger advises rollback" after \
+    "ROLLBACK ADVISED: missing_rows 2 >= 1 (live); the call is carol's"
+expect_text "… and the trigger line no longer waits" after "triggers: ✗ missing_rows 2/1"
+check "the timeline: breached without advice while the target was filled, then advised" \
+    "breached missing_rows 2 (limit 1), seen by dashboard; no advice before load is done|freeze go|freeze start|freeze done|load go|load gate go|load start|load done|breached missing_rows 2 (limit 1), seen by dashboard: ROLLBACK ADVISED, the call is carol's|" \
+    "$(sqlite3 -cmd ".timeout 5000" after/.cutover/state.db "SELECT CASE step WHEN 'trigger' THEN event || ' ' || output
+        ELSE step || ' ' || event END FROM runbook_log ORDER BY id" | tr '\n' '|')"
+T kill-session -t after
 
 # --- a table without a watermark: WRITES is the net change of its count, signed ---------
 mkdir nowm

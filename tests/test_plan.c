@@ -72,6 +72,7 @@ static const char design_plan[] =
     "trigger.missing_rows = 1           ; any of these breached => rollback is advised\n"
     "trigger.error_rate   = 1%\n"
     "authority            = carol       ; who makes the call\n"
+    "after                = open        ; live triggers advise once it is done\n"
     "\n"
     "[hypercare]\n"
     "duration = 72h\n"
@@ -151,6 +152,7 @@ static void test_design_plan(void **state)
     assert_string_equal(p->triggers[1].name, "error_rate");
     assert_true(p->triggers[1].value == 1 && p->triggers[1].unit == UNIT_PERCENT);
     assert_string_equal(p->authority, "carol");
+    assert_string_equal(p->advise_after, "open");
     assert_int_equal(p->hc_duration_ms, 72LL * 3600 * 1000);
     assert_int_equal(p->hc_interval_ms, 30000);
     assert_int_equal(p->nalerts, 5);
@@ -223,6 +225,9 @@ static const struct { const char *text, *msg; } bad[] = {
     { ENDS "[check c]\nsource = SELECT 1\n",
       "plan.ini:5: [check c] needs both 'source' and 'target' queries" },
     { ENDS "[step a]\nowner = x\n", "plan.ini:5: [step a] needs a 'title'" },
+    { ENDS "[step load]\ntitle = x\n[rollback]\nafter = lod\n",
+      "plan.ini:8: [rollback] after = lod: no [step lod] in the plan (the step after which live "
+      "triggers advise rollback)" },
     { ENDS "[rollback]\ntrigger.missing = 1\n",
       "plan.ini:6: unknown metric 'trigger.missing' (known: missing_rows, extra_rows, "
       "changed_rows, drift_rows, failed_checks, error_rate, lag, latency, connections, "
