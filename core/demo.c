@@ -511,7 +511,8 @@ static const char plan_text[] =
     "expect   = 15m\ngate     = diff\n\n"
     "[step open]\ntitle    = Open Production to customers\nowner    = carol\n"
     "expect   = 5m\ngate     = manual\n\n"
-    "[rollback]\ntrigger.missing_rows = 1\ntrigger.error_rate   = 1%%\nauthority            = carol\n\n"
+    "[rollback]\ntrigger.missing_rows = 1\ntrigger.error_rate   = 1%%\nauthority            = carol\n"
+    "after                = copy        ; live triggers advise once Production is filled\n\n"
     "[hypercare]\nduration         = 72h\ninterval         = 30s\nalert.drift_rows = 0\n"
     "alert.lag        = 60s\nalert.latency    = 500ms\n";
 

@@ -250,6 +250,22 @@ int live_settled(const live_t *lv)
     return 1;
 }
 
+long long live_tick(const live_t *lv)
+{
+    return lv->tick;
+}
+
+long long live_answered(const live_t *lv)
+{
+    long long at = lv->n ? LLONG_MAX : 0;
+
+    for (size_t i = 0; i < lv->n; i++)
+        for (int w = 0; w < 2; w++)
+            if (lv->t[i].side[w].answered < at)
+                at = lv->t[i].side[w].answered;
+    return at;
+}
+
 static void evaluate(live_t *lv)
 {
     if (!live_settled(lv))  /* half a round would breach and clear triggers */
@@ -265,6 +281,8 @@ static void evaluate(live_t *lv)
             lv->ev.on_trigger(&t, lv->ev.arg);
         }
     }
+    if (lv->ev.on_judged)
+        lv->ev.on_judged(lv->ev.arg);
 }
 
 static void maybe_free(live_t *lv);

@@ -56,6 +56,8 @@ struct live_trigger {
 struct live_events {
     void (*on_sample)(const struct live_sample *s, void *arg);
     void (*on_trigger)(const struct live_trigger *t, void *arg);  /* may be NULL */
+    /* the triggers were judged on a settled round (may be NULL) */
+    void (*on_judged)(void *arg);
     /* incremental validation (may be NULL): findings as they are found, then
      * the window's totals; `tick` is the round the window was started in */
     void (*on_finding)(long long tick, const struct win_result *w, const struct diff_disc *d,
@@ -105,6 +107,10 @@ size_t live_ntables(const live_t *lv);
 /* Every table's two sides have answered the same round, so figures that
  * combine them agree. Triggers are evaluated only then. */
 int live_settled(const live_t *lv);
+/* The round last begun; the latest round every table's sides have both
+ * answered (0: none yet). */
+long long live_tick(const live_t *lv);
+long long live_answered(const live_t *lv);
 /* The figure a trigger or alert names from the latest polls: missing_rows
  * and drift_rows (rows; Σ of source − target, of its absolute value), lag
  * and latency (ms), error_rate (%); from the latest probes: failed_checks,

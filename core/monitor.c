@@ -27,6 +27,10 @@ struct mon {
     struct live_events fw;      /* forwarded to */
     alerter_t *alerts;
     int64_t compacted;          /* samples before this are in buckets */
+    /* advising began (mon_advise) after round advise_tick had begun: the
+     * triggers advise from the first round every side answered after it */
+    int advise_pending;
+    long long advise_tick;
 };
 
 static const char *const side_names[2] = { "source", "target" };
@@ -191,7 +195,7 @@ static void record_trigger(mon_t *m, const char *name, double value, double limi
     char out[300], v[32], lim[32], said[160] = "";
     const char *after = m->plan->advise_after;
 
-    if (breached && (!m->ev.advising || m->ev.advising(m->ev.arg)))
+    if (breached && !m->advise_pending && (!m->ev.advising || m->ev.advising(m->ev.arg)))
         snprintf(said, sizeof said, ": ROLLBACK ADVISED, the call is %s's",
                  m->plan->authority ? m->plan->authority : "(no authority named)");
     else if (breached)
@@ -224,11 +228,34 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
 
 void mon_advise(mon_t *m)
 {
-    for (size_t i = 0; m && i < m->ntrig; i++) {
+    if (!m || !m->live)
+        return;
+    m->advise_pending = 1;
+    m->advise_tick = live_tick(m->live);
+}
+
+int mon_advice_ready(const mon_t *m)
+{
+    return m && !m->advise_pending;
+}
+
+/* A round polled wholly after advising began has been judged: the triggers
+ * it leaves breached advise rollback. */
+static void on_judged(void *arg)
+{
+    mon_t *m = arg;
+
+    if (!m->advise_pending || live_answered(m->live) <= m->advise_tick)
+        return;
+    m->advise_pending = 0;
+    for (size_t i = 0; i < m->ntrig; i++) {
         const struct mon_trigger *t = &m->trig[i];
-        if (t->breached && t->value >= 0)
-            record_trigger(m, t->name, t->value, t->limit, t->unit, 1);
+        double v = live_measure(m->live, t->name);
+        if (t->breached && v >= 0)
+            record_trigger(m, t->name, v, t->limit, t->unit, 1);
     }
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
 }
 
 static void on_finding(long long tick, const struct win_result *w, const struct diff_disc *d,
@@ -346,8 +373,10 @@ static void set_triggers(mon_t *m)
 static live_t *start_live(mon_t *m, const struct pairing *pp, const live_t *adopt,
                           struct err *e)
 {
-    struct live_events ev = { on_sample, on_trigger, on_finding, on_window, on_round, on_probe,
-                              m };
+    struct live_events ev = { .on_sample = on_sample, .on_trigger = on_trigger,
+                              .on_judged = on_judged, .on_finding = on_finding,
+                              .on_window = on_window, .on_round = on_round, .on_probe = on_probe,
+                              .arg = m };
     struct live_opts lo = { m->o.interval_ms, m->have_sheet ? &m->sheet : NULL, m->o.hold, adopt };
     live_t *lv = live_start(m->loop, m->db[0], m->db[1], m->plan, pp, &lo, &ev, e);
 

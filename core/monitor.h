@@ -90,9 +90,13 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
  * when a new plan cannot be polled (monitoring stops). Only while nothing
  * holds (see live_opts.hold). */
 int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
-/* Advising began (the dashboard's [rollback] after step is done): the
- * triggers breached now go on the timeline again, advising rollback. */
+/* Advising began (the dashboard's [rollback] after step is done). The
+ * latest figures may predate it (a round polled while the load ended): the
+ * triggers advise from the first round polled wholly after it, and those it
+ * leaves breached go on the timeline again, advising rollback. Until then
+ * mon_advice_ready() is 0. */
 void mon_advise(mon_t *m);
+int mon_advice_ready(const mon_t *m);
 /* Polls every `ms` from now on. */
 void mon_set_interval(mon_t *m, int64_t ms);
 int64_t mon_interval(const mon_t *m);

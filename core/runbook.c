@@ -74,6 +74,8 @@ static void record(struct runbook *rb, size_t i, const char *event, long status,
 {
     struct err e = { 0 };
 
+    if (i < rb->n && (!strcmp(event, "done") || !strcmp(event, "skipped")))
+        clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
     if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
                                       event, user_name(), status, ms, output, &e) < 0)
         snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
@@ -215,6 +217,8 @@ static void restore(struct runbook *rb)
         } else if (!strcmp(e, "skipped")) {
             s->state = RB_SKIPPED;
         }
+        if (!strcmp(e, "done") || !strcmp(e, "skipped"))
+            snprintf(s->ended_at, sizeof s->ended_at, "%s", jtext(ev, "at"));
     }
     for (k = 0; k < rb->n; k++) {
         struct rb_step *s = &rb->steps[k];
@@ -732,17 +736,35 @@ int rb_rollback(struct runbook *rb, struct err *e)
 
 /* --- triggers and timeline --------------------------------------------------------------- */
 
+const char *rb_advising_since(const struct runbook *rb)
+{
+    const char *after = rb->d->plan->advise_after;
+
+    if (!rb->n)
+        return "";  /* no runbook says when Production is filled: always, as hypercare */
+    for (size_t i = 0; i < rb->n; i++) {
+        const struct rb_step *s = &rb->steps[i];
+        if (!after || !strcmp(s->plan->name, after))
+            return s->state == RB_DONE || s->state == RB_SKIPPED ? s->ended_at : NULL;
+    }
+    return NULL;
+}
+
+/* The rehearsal triggers against the latest run begun since rollback is
+ * advised (one begun before read a target still being filled). */
 const char *rb_advice(struct runbook *rb)
 {
     const struct plan *p = rb->d->plan;
+    const char *since = rb_advising_since(rb);
     json_t *runs, *last = NULL, *v;
     size_t i;
 
-    if (!rb->d->ws || !p->ntriggers)
+    if (!rb->d->ws || !p->ntriggers || !since)
         return NULL;
     runs = ws_runs_json(rb->d->ws);
     json_array_foreach(runs, i, v)
-        if (!strcmp(json_string_value(json_object_get(v, "status")), "done"))
+        if (!strcmp(json_string_value(json_object_get(v, "status")), "done") &&
+            strcmp(json_string_value(json_object_get(v, "started_at")), since) >= 0)
             last = v;
     if (!last) {
         json_decref(runs);

@@ -24,6 +24,8 @@ struct rb_step {
                                      * plan read again without it */
     enum rb_state state;
     uint64_t started, ended;        /* uv_now() */
+    char ended_at[32];              /* when it was last done or skipped, as the workspace
+                                     * records times */
     int exit_status;
     struct sbuf log;                /* what the command printed, as it came */
     char reason[1100];              /* why it is blocked or failed */
@@ -49,6 +51,12 @@ void rb_replan(struct runbook *rb);
 size_t rb_count(const struct runbook *rb);
 const struct rb_step *rb_step(const struct runbook *rb, size_t i);
 const char *rb_state_name(enum rb_state s);
+/* Rollback is advised once Production is meant to hold the data: once the
+ * plan's [rollback] after step (without one, the first step) is done or
+ * skipped; without steps, always. Returns when that was (as the workspace
+ * records times; "" without steps), or NULL while it is not so: the target
+ * is still being filled. */
+const char *rb_advising_since(const struct runbook *rb);
 /* The step that may go next (SIZE_MAX when none). */
 size_t rb_next(const struct runbook *rb);
 

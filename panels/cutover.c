@@ -123,21 +123,11 @@ static enum theme_role role(void *ctx, int i)
     return s->state == RB_DONE || s->state == RB_ROLLED_BACK ? ROLE_OK : ROLE_TEXT;
 }
 
-/* Live triggers advise rollback once the target is meant to hold the data:
- * once the plan's [rollback] after step is done (or skipped), or without
- * one once the first step has gone. Before, it is still being filled. */
+/* Triggers advise rollback once the target is meant to hold the data
+ * (rb_advising_since). */
 static int advising(const struct cut_panel *cp)
 {
-    const char *after = cp->p->dash->plan->advise_after;
-    int begun = 0;
-
-    for (size_t i = 0; i < rb_count(cp->rb); i++) {
-        const struct rb_step *s = rb_step(cp->rb, i);
-        if (after && !strcmp(s->plan->name, after))
-            return s->state == RB_DONE || s->state == RB_SKIPPED;
-        begun |= s->state != RB_PENDING;
-    }
-    return begun;
+    return rb_advising_since(cp->rb) != NULL;
 }
 
 static int advising_now(void *arg)
@@ -206,7 +196,8 @@ static void title(struct panel *p, char *buf, size_t n)
 static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
 {
     size_t nt;
-    const struct mon_trigger *t = cp->mon && advising(cp) ? mon_triggers(cp->mon, &nt) : NULL;
+    int ready = advising(cp) && mon_advice_ready(cp->mon);
+    const struct mon_trigger *t = ready ? mon_triggers(cp->mon, &nt) : NULL;
 
     for (size_t i = 0; t && i < nt; i++)
         if (t[i].breached) {
@@ -230,22 +221,38 @@ static int rolled_back(const struct runbook *rb)
     return 0;
 }
 
+/* The rollback advice: cut short, it ends in the ellipsis (never an
+ * authority's name or a value cut without a sign). */
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
-    char live[160];
+    const char *after = pl->advise_after ? pl->advise_after
+                        : rb_count(cp->rb) ? rb_step(cp->rb, 0)->plan->name : NULL;
+    char live[160], line[600];
     const char *adv = live_advice(cp, live, sizeof live);
+    enum theme_role role = ROLE_OK;
 
     if (!adv)
         adv = rb_advice(cp->rb);
-    if (adv)
-        draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
-                   tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
-    else if (pl->ntriggers)
-        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached by the last run%s",
-                   tui_g->ok, cp->p->dash->runs ? "" : " (no run yet)");
-    else
-        draw_text(y, x, w, ROLE_MUTED, "no rollback triggers in the plan");
+    if (adv) {
+        role = ROLE_BANNER;
+        snprintf(line, sizeof line, " %s ROLLBACK ADVISED: %s; the call is %s's ", tui_g->warn,
+                 adv, pl->authority ? pl->authority : "(no authority named)");
+    } else if (!pl->ntriggers) {
+        role = ROLE_MUTED;
+        snprintf(line, sizeof line, "no rollback triggers in the plan");
+    } else if (!advising(cp)) {
+        role = ROLE_MUTED;
+        snprintf(line, sizeof line, "rollback triggers advise once %s is done: until then "
+                 "Production is being filled", after);
+    } else if (after) {
+        snprintf(line, sizeof line, "%s no rollback trigger breached, live or by a run since %s "
+                 "was done", tui_g->ok, after);
+    } else {
+        snprintf(line, sizeof line, "%s no rollback trigger breached, live or by the last run",
+                 tui_g->ok);
+    }
+    draw_clip(y, x, w, role, line);
 }
 
 /* --- live figures ------------------------------------------------------------------ */
@@ -267,10 +274,11 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
         if (at >= sizeof line)
             break;
     }
-    if (!advising(cp) && after)
-        snprintf(when, sizeof when, " (advise once %s is done)", after);
-    else if (!advising(cp))
-        snprintf(when, sizeof when, " (advise from the first step)");
+    if (!advising(cp) && (after || rb_count(cp->rb)))
+        snprintf(when, sizeof when, " (advise once %s is done)",
+                 after ? after : rb_step(cp->rb, 0)->plan->name);
+    else if (!mon_advice_ready(cp->mon))
+        snprintf(when, sizeof when, " (advise from the next round)");
     view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
 }
 

@@ -702,8 +702,8 @@ probe_row() { printf '%-16s %-8s %12s' "$@"; }  # SIGNAL SIDE VALUE, as drawn
 expect_text "a probe of the plan, polled every round" live "$(probe_row dear_orders source 0)"
 expect_no_text "no business checks in the plan: no failed_checks signal" live "failed_checks"
 check "no bell while no alert is open" 0 "$(T display -p -t live '#{window_bell_flag}')"
-expect_text "the triggers measured live, not advising before the first step" live \
-    "triggers (advise from the first step): ✓ missing_rows 0/1"
+expect_text "the triggers measured live, not advising before the first step is done" live \
+    "triggers (advise once open is done): ✓ missing_rows 0/1"
 # the source moves on: one row inserted, one updated, neither copied
 sqlite3 live/src.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
     UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
@@ -796,33 +796,42 @@ check "the polling sessions are recorded: the dashboard's, paused and resumed, a
     "$(live_ws "SELECT kind || ' ' || status FROM sessions ORDER BY id" | tr '\n' '|')"
 T kill-session -t live
 
-# --- [rollback] after = load: live triggers advise once the step that fills the target
-# is done, not from the freeze before it
+# --- [rollback] after = load: triggers advise once the step that fills the target is
+# done, not from the freeze before it, nor from a rehearsal run before it, nor from a
+# round polled while the load ended
 mkdir after
 sqlite3 after/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT); INSERT INTO orders VALUES (1, '1.50'), (2, '2.50')"
 sqlite3 after/tgt.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT)"
 (cd after && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
 sed -i 's/^decision = undecided/decision = migrate/' after/cutover.ini
-printf '[step freeze]\ntitle = Freeze the pilot\n[step load]\ntitle = Load production\n[step open]\ntitle = Open\n' >>after/cutover.ini
+printf '[step freeze]\ntitle = Freeze the pilot\n[step load]\ntitle = Load production\nrun = sqlite3 tgt.db "INSERT INTO orders VALUES (1, %s)"\n[step open]\ntitle = Open\n' "'1.50'" >>after/cutover.ini
 printf '[rollback]\ntrigger.missing_rows = 1\nauthority = carol\nafter = load\n[hypercare]\ninterval = 1s\n' >>after/cutover.ini
 start after 130 36 "$work/after"
 wait_for after "src ● tgt ●"
+keys after 3 r
+expect_text "a rehearsal before the cutover: 2 missing" after "run 1 fail: 2 missing"
 keys after 4 z
 expect_text "before load: the triggers say from when they advise" after \
     "triggers (advise once load is done): ✗ missing_rows 2/1"
+expect_text "… the run before it advises nothing either" after \
+    "rollback triggers advise once load is done: until then Production is being filled"
 keys after g y
 expect_text "freeze done …" after "┃ 1 ✓ done          freeze"
 expect_text "… the target still being filled: no advice yet" after \
     "triggers (advise once load is done): ✗ missing_rows 2/1"
 expect_no_text "… no ROLLBACK ADVISED" after "ROLLBACK ADVISED"
 keys after g y
-expect_text "load done: the breached trigger advises rollback" after \
-    "ROLLBACK ADVISED: missing_rows 2 >= 1 (live); the call is carol's"
-expect_text "… and the trigger line no longer waits" after "triggers: ✗ missing_rows 2/1"
-check "the timeline: breached without advice while the target was filled, then advised" \
-    "breached missing_rows 2 (limit 1), seen by dashboard; no advice before load is done|freeze go|freeze start|freeze done|load go|load gate go|load start|load done|breached missing_rows 2 (limit 1), seen by dashboard: ROLLBACK ADVISED, the call is carol's|" \
+expect_text "load done: the trigger still breached advises rollback, at its value after the load" \
+    after "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
+expect_text "… and the trigger line no longer waits" after "triggers: ✗ missing_rows 1/1"
+check "the timeline: breached without advice while the target was filled, then advised from a round after the load" \
+    "breached missing_rows 2 (limit 1), seen by dashboard; no advice before load is done|freeze go|freeze start|freeze done|load go|load gate go|load start|load done|breached missing_rows 1 (limit 1), seen by dashboard: ROLLBACK ADVISED, the call is carol's|" \
     "$(sqlite3 -cmd ".timeout 5000" after/.cutover/state.db "SELECT CASE step WHEN 'trigger' THEN event || ' ' || output
         ELSE step || ' ' || event END FROM runbook_log ORDER BY id" | tr '\n' '|')"
+sqlite3 after/tgt.db "INSERT INTO orders VALUES (2, '2.50')"
+expect_text "the last row loaded: the trigger clears" after "triggers: ✓ missing_rows 0/1"
+expect_text "… and nothing advises: the run before the load does not count" after \
+    "✓ no rollback trigger breached, live or by a run since load was done"
 T kill-session -t after
 
 # --- a table without a watermark: WRITES is the net change of its count, signed ---------
