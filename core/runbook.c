@@ -3,6 +3,7 @@
 #include "diff.h"
 #include "jsonx.h"
 #include "rehearsal.h"
+#include "url.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -69,16 +70,20 @@ static void changed(struct runbook *rb)
         rb->ev.changed(rb->ev.arg);
 }
 
+/* An event on the runbook's log, the timeline; its text (a command, its
+ * output, a reason) with any password masked. */
 static void record(struct runbook *rb, size_t i, const char *event, long status, long ms,
                    const char *output)
 {
     struct err e = { 0 };
+    char *masked = output ? url_mask_text(output) : NULL;
 
     if (i < rb->n && (!strcmp(event, "done") || !strcmp(event, "skipped")))
         clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
     if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
-                                      event, user_name(), status, ms, output, &e) < 0)
+                                      event, user_name(), status, ms, masked, &e) < 0)
         snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
+    free(masked);
 }
 
 static struct plan_step *step_dup(const struct plan_step *ps)
@@ -461,10 +466,11 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
     if (n > 0 && pr->rb) {
         struct rb_step *st = &pr->rb->steps[pr->i];
-        char *chunk = xstrndup(buf->base, (size_t)n);
-        log_add(&st->log, buf->base, (size_t)n);
+        char *chunk = xstrndup(buf->base, (size_t)n), *masked = url_mask_text(chunk);
+        log_add(&st->log, masked, strlen(masked));
         record(pr->rb, pr->i, "output", 0, 0, chunk);  /* kept as it comes */
         free(chunk);
+        free(masked);
         changed(pr->rb);
     }
     free(buf->base);

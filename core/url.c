@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int has_prefix(const char *s, const char *p)
 {
@@ -144,6 +145,77 @@ char *url_mask(const char *s)
 char *url_strip_password(const char *s)
 {
     return rewrite(s, NULL);
+}
+
+/* The end of a value in free text: quoted ('…' or "…", with \ escapes), or
+ * up to a blank, '&', ';' or a quote. */
+static const char *value_end(const char *v)
+{
+    if (*v == '\'' || *v == '"') {
+        const char *q = v + 1;
+        while (*q && *q != *v)
+            q += q[0] == '\\' && q[1] ? 2 : 1;
+        return *q ? q + 1 : q;
+    }
+    return v + strcspn(v, " \t\r\n&;'\"");
+}
+
+/* At `q`, NAME=VALUE with NAME ending in "password" (blanks around '=' as
+ * conninfo allows): where its value starts, or NULL. */
+static const char *password_value(const char *q)
+{
+    if (strncasecmp(q, "password", 8))
+        return NULL;
+    q += 8;
+    q += strspn(q, " \t");
+    if (*q != '=')
+        return NULL;
+    q++;
+    return q + strspn(q, " \t");
+}
+
+/* At `q`, a URI's "://user:password@": sets where the password starts and
+ * ends (the last '@' before the host ends the user info). */
+static int uri_password(const char *q, const char **from, const char **to)
+{
+    const char *auth = q + 3, *end, *at = NULL, *colon;
+
+    if (strncmp(q, "://", 3))
+        return 0;
+    end = auth + strcspn(auth, "/?# \t\r\n'\"");
+    for (const char *c = auth; c < end; c++)
+        if (*c == '@')
+            at = c;
+    if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth))))
+        return 0;
+    *from = colon + 1;
+    *to = at;
+    return 1;
+}
+
+char *url_mask_text(const char *s)
+{
+    struct sbuf b = { 0 };
+    const char *p = s;
+
+    while (*p) {
+        const char *from = NULL, *to = NULL;
+
+        for (const char *q = p; *q && !from; q++)
+            if ((from = password_value(q)))
+                to = value_end(from);
+            else
+                uri_password(q, &from, &to);
+        if (!from) {
+            sbuf_puts(&b, p);
+            break;
+        }
+        sbuf_add(&b, p, (size_t)(from - p));
+        if (to > from)
+            sbuf_puts(&b, "***");
+        p = to;
+    }
+    return b.s ? sbuf_take(&b) : xstrdup("");
 }
 
 int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)

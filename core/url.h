@@ -23,6 +23,11 @@ void url_free(struct url *u);
 /* Returns a newly allocated copy of `s` with passwords shown as "***", in
  * URIs (user:pw@, ?password=) and conninfo strings (password=...). */
 char *url_mask(const char *s);
+/* Returns a newly allocated copy of free text (a runbook step's command, its
+ * output) with the passwords it may hold shown as "***": a URI's
+ * user:password@ and any NAME=VALUE whose NAME ends in "password", in any
+ * case (password=, PGPASSWORD=, --password=). */
+char *url_mask_text(const char *s);
 /* The same with the password left out, for files a user keeps (cutover.ini):
  * libpq then takes it from PGPASSWORD or ~/.pgpass. */
 char *url_strip_password(const char *s);

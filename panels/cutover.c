@@ -9,6 +9,7 @@
 #include "monitor.h"
 #include "jsonx.h"
 #include "panel.h"
+#include "url.h"
 #include "runbook.h"
 #include "util.h"
 
@@ -501,9 +502,12 @@ static void draw(struct panel *p, struct rect r, int focused)
     if (p->detail && s) {
         view_add(&cp->view, ROLE_TITLE, "%s: %s (%s)", s->plan->name, s->plan->title,
                  rb_state_name(s->state));
-        view_add(&cp->view, ROLE_TEXT, "command: %s", s->plan->run ? s->plan->run : "(none)");
-        view_add(&cp->view, ROLE_TEXT, "rollback: %s",
-                 s->plan->rollback ? s->plan->rollback : "(none)");
+        char *run = url_mask_text(s->plan->run ? s->plan->run : "(none)");
+        char *back = url_mask_text(s->plan->rollback ? s->plan->rollback : "(none)");
+        view_add(&cp->view, ROLE_TEXT, "command: %s", run);
+        view_add(&cp->view, ROLE_TEXT, "rollback: %s", back);
+        free(run);
+        free(back);
         if (s->reason[0])
             view_add(&cp->view, ROLE_FAIL, "%s %s", tui_g->fail, s->reason);
         view_add(&cp->view, ROLE_TITLE, "log:");

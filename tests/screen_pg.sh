@@ -834,6 +834,32 @@ expect_text "… and nothing advises: the run before the load does not count" af
     "✓ no rollback trigger breached, live or by a run since load was done"
 T kill-session -t after
 
+# --- a step's command and output holding a password: masked on screen, on the timeline,
+# in the workspace and the report
+mkdir secret
+sqlite3 secret/src.db "CREATE TABLE t (id INTEGER PRIMARY KEY)"
+cp secret/src.db secret/tgt.db
+(cd secret && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
+cat >>secret/cutover.ini <<'EOF'
+[step load]
+title = Load
+run = PGPASSWORD=hunter2 sh -c 'echo "loading into postgresql://app:hunter2@db1/prod"'
+rollback = psql "host=db1 password=hunter2" -c 'TRUNCATE t'
+EOF
+start secret 130 36 "$work/secret"
+wait_for secret "src ● tgt ●"
+keys secret 4 z g y
+expect_text "the step ran …" secret "┃ 1 ✓ done          load"
+keys secret Enter
+expect_text "… its command masked" secret "command: PGPASSWORD=*** sh -c 'echo \"loading into postgresql://app:***@db1/prod\"'"
+expect_text "… its rollback masked" secret "rollback: psql \"host=db1 password=***\" -c 'TRUNCATE t'"
+expect_text "… its output masked" secret "loading into postgresql://app:***@db1/prod"
+expect_no_text "… the password nowhere on screen" secret "hunter2"
+T kill-session -t secret
+(cd secret && "$bin" report -o report.md && "$bin" timeline >timeline.txt) || exit 99
+check "nor in the workspace, the timeline or the report: masked there too" "0 0 0 1 2" \
+    "$(sqlite3 secret/.cutover/state.db .dump | grep -c hunter2) $(grep -c hunter2 secret/timeline.txt) $(grep -c hunter2 secret/report.md) $(grep -c 'app:\*\*\*@db1' secret/timeline.txt) $(sqlite3 secret/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE output LIKE '%app:***@db1%'")"
+
 # --- a table without a watermark: WRITES is the net change of its count, signed ---------
 mkdir nowm
 sqlite3 nowm/src.db "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'a')"

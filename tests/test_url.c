@@ -35,6 +35,35 @@ static void test_mask(void **state)
     expect_mask("sqlite:pilot.db", "sqlite:pilot.db", "sqlite:pilot.db");
 }
 
+static void expect_text(const char *in, const char *masked)
+{
+    char *m = url_mask_text(in);
+
+    assert_string_equal(m, masked);
+    free(m);
+}
+
+/* Free text: a runbook step's command and its output. */
+static void test_mask_text(void **state)
+{
+    (void)state;
+    expect_text("pg_dump postgresql://app:s3cret@db1/pilot | psql 'postgres://u:a@b@h/prod?sslmode=require'",
+                "pg_dump postgresql://app:***@db1/pilot | psql 'postgres://u:***@h/prod?sslmode=require'");
+    expect_text("PGPASSWORD=hunter2 psql -h db1 -c 'select 1'; echo done",
+                "PGPASSWORD=*** psql -h db1 -c 'select 1'; echo done");
+    expect_text("psql \"host=db1 password='se cr\\'et' dbname=prod\"",
+                "psql \"host=db1 password=*** dbname=prod\"");
+    expect_text("load --db-password = x1&y --Password=\"a b\" DB_PASSWORD=z;",
+                "load --db-password = ***&y --Password=*** DB_PASSWORD=***;");
+    expect_text("psql postgresql://app@db1/x?password=pw&sslmode=require",
+                "psql postgresql://app@db1/x?password=***&sslmode=require");
+    /* nothing to mask: prose, a URI without a password, an empty value */
+    expect_text("reset the password by hand; see https://wiki/x:y and a@b:c",
+                "reset the password by hand; see https://wiki/x:y and a@b:c");
+    expect_text("password=; ://", "password=; ://");
+    expect_text("", "");
+}
+
 static void test_parse(void **state)
 {
     struct url u;
@@ -79,6 +108,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_mask_text),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
