@@ -1,6 +1,7 @@
 #include "config.h"
 #include "alert.h"
 #include "jsonx.h"
+#include "url.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -105,7 +106,9 @@ static void run_next(alerter_t *a)
     uv_pipe_init(a->loop, &c->in, 0);
     c->in.data = c->p.data = c->w.data = c;
     if ((rc = uv_spawn(a->loop, &c->p, &o)) < 0) {
-        fprintf(stderr, "cutover: cannot run on_alert '%s': %s\n", a->on_alert, uv_strerror(rc));
+        char *cmd = url_mask_text(a->on_alert);
+        fprintf(stderr, "cutover: cannot run on_alert '%s': %s\n", cmd, uv_strerror(rc));
+        free(cmd);
         c->open = 1;
         uv_close((uv_handle_t *)&c->in, child_closed);
         return;
