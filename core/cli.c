@@ -996,9 +996,13 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
                 "temporary file (in $TMPDIR or /tmp) could not be written\n");
     json_decref(summary);
     rc = reh_exit(r.reh, &msg);
-    if (rc == ERR_DB) {
+    if (*msg) {  /* the run failed */
         err_set(&e, ERR_DB, "%s", msg);
         fail(&e);
+    } else if (rc == ERR_INPUT || rc == ERR_DB) {
+        fprintf(stderr, "cutover: %s: %s\n", rc == ERR_DB ? "a database refused a table's or a "
+                "check's query" : "a table or check could not be compared as the plan and sheet "
+                "say", "its error is in the output");
     }
 out:
     if (r.listed)

@@ -472,6 +472,7 @@ static void fail_table(struct diff *d, struct job *j, const char *side, const st
     if (!j->result.error) {
         json_t *k[2] = { key_json(j, r), key_json(j, prev) };
         char *t[2] = { jsonx_dumps(k[0], JSON_COMPACT), jsonx_dumps(k[1], JSON_COMPACT) };
+        j->result.error_code = ERR_INPUT;
         j->result.error = xasprintf("%s rows do not come in key order: %s after %s (key values "
                                     "of another type or form than the target key's: cutover map "
                                     "lint names those that do not read as its type; a transform "
@@ -848,6 +849,7 @@ static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
         fail_run(d, status, msg, "comparing", j->result.table);
     } else if (status && !d->cancelled) {  /* the table fails; the run goes on */
         savepoint(d, 1, 1);
+        j->result.error_code = ERR_DB;
         j->result.error = xasprintf("the target's query for the unique rule of %s (%s:%d): %s",
                                     j->fields[j->uniq_at].target, d->sheet->path,
                                     j->fields[j->uniq_at].line, msg ? msg : "");
@@ -953,9 +955,11 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
         snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : "");
         if (status == DB_ELOST || status == DB_ECANCELED)  /* the other side is cancelled */
             fail_run(d, status, s->msg, "comparing", j->result.table);
-        else if (!j->result.error)  /* the table fails; the run goes on */
+        else if (!j->result.error) {  /* the table fails; the run goes on */
             j->result.error = which == 0 && status == DB_EQUERY ? source_error(d, j, s->msg)
                                                                 : xstrdup(s->msg);
+            j->result.error_code = ERR_DB;
+        }
         if (other->q)
             db_query_cancel(other->q);
     }
@@ -1036,9 +1040,11 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     struct diff_check *k = &d->checks[c->i];
 
     (void)q;
-    if (status && !k->error)
+    if (status && !k->error) {
         k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
                              d->plan->path, d->plan->checks[c->i].line, msg);
+        k->error_code = ERR_DB;
+    }
     if (status == DB_ELOST)  /* no later check can run on it */
         fail_run(d, status, msg, "running check", d->plan->checks[c->i].name);
     if (status && !d->cancelled && !d->failed && status != DB_ELOST)
@@ -1046,9 +1052,12 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     free(c);
     if (--d->check_pending)
         return;
-    if (!k->error)
+    if (!k->error) {
         k->pass = diff_check_pass(&d->plan->checks[d->check_at], k->source_value,
                                   k->target_value, &k->error);
+        if (k->error)
+            k->error_code = ERR_INPUT;
+    }
     d->check_at++;
     if (d->cancelled || d->failed)
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -1617,8 +1626,10 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
             continue;
         d->jobs = xrealloc(d->jobs, (d->njobs + 1) * sizeof *d->jobs);
         rc = plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, o, db_kind(src), db_kind(tgt), &je);
-        if (rc < 0)
+        if (rc < 0) {
             d->jobs[d->njobs].result.error = xstrdup(je.msg);
+            d->jobs[d->njobs].result.error_code = je.kind == ERR_DB ? ERR_DB : ERR_INPUT;
+        }
         d->njobs++;
         if (rc == -2) {  /* a malformed sheet: no run */
             *e = je;

@@ -55,12 +55,17 @@ struct diff_table {
     long source_total, target_total;    /* expected, from the catalog (for progress) */
     int no_key, done;
     char *error;                        /* why the table could not be compared */
+    int error_code;                     /* … ERR_INPUT: the plan or sheet (an unknown
+                                         * column, keys that cannot be ordered); ERR_DB:
+                                         * a database refused its query */
     double seconds;                     /* since the table's reading began */
     uint64_t started;                   /* uv_hrtime() then */
 };
 
 struct diff_check {
     char *name, *source_value, *target_value, *error;
+    int error_code;                     /* ERR_DB: a query refused; ERR_INPUT: a value
+                                         * that is not one number */
     int pass;
 };
 

@@ -364,12 +364,27 @@ char *reh_totals(const json_t *s, char *buf, size_t n)
 
 int reh_exit(const struct reh *r, const char **msg)
 {
+    size_t nt, nc;
+    const struct diff_table *t = diff_tables(r->diff, &nt);
+    const struct diff_check *c = diff_checks(r->diff, &nc);
+    int worst = 0, rc;
     json_t *s;
-    int rc;
 
-    *msg = r->msg;
-    if (r->status && r->status != DB_ECANCELED)
+    *msg = "";
+    if (r->status && r->status != DB_ECANCELED) {
+        *msg = r->msg;
         return ERR_DB;
+    }
+    /* a table or check that could not be compared: not a finding but the
+     * validation's own failure, for a script to tell apart */
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].error && t[i].error_code > worst)
+            worst = t[i].error_code;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].error && c[i].error_code > worst)
+            worst = c[i].error_code;
+    if (worst && r->status != DB_ECANCELED)
+        return worst;
     s = reh_summary(r);
     rc = strcmp(json_string_value(json_object_get(s, "status")), "pass") ? ERR_FOUND : 0;
     json_decref(s);

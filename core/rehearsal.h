@@ -48,7 +48,11 @@ json_t *reh_summary(const struct reh *r);
  * else fails it when there is any (", 3 invalid, 2 duplicates, 1 table in
  * error, 1 of 2 checks failed"). Returns buf. */
 char *reh_totals(const json_t *summary, char *buf, size_t n);
-/* After done: 0 clean (or only accepted variances), 1 found, 3 failed (msg). */
+/* After done: 0 clean (or only accepted variances), 1 found; 3 the run
+ * failed (msg says why; "" otherwise) or a database refused a table's or a
+ * check's query; 2 a table or check could not be compared as the plan and
+ * sheet say (an unknown column, keys that cannot be ordered, a check's value
+ * that is no number). 3 before 2. */
 int reh_exit(const struct reh *r, const char **msg);
 /* While running: the table being compared, or NULL. */
 const struct diff_table *reh_current(const struct reh *r);

@@ -602,7 +602,7 @@ static void diff_gate_done(void *arg, struct reh *r)
     rb->gate_reh = NULL;  /* freed below, once its call chain has returned */
     reh_disconnect(rb->gate_db);
     dash_reread(rb->d);
-    gate_said(rb, rb->gate_for, rc == 0, rc == ERR_DB ? msg : why);
+    gate_said(rb, rb->gate_for, rc == 0, *msg ? msg : why);  /* msg: the run failed */
     reh_free(r);
 }
 

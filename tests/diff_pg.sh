@@ -598,7 +598,10 @@ mkdir errs && cd errs
 sed -i 's/^b\.name,b\.name,,/b.name,b.name,(1 \/ (length(name) - 1))::text,/' mapping.csv
 sed -i '/^\[table b\]/a where = id > 0' cutover.ini
 printf '\n[check bad]\nsource = SELECT 1 / 0\ntarget = SELECT 1\n\n[check good]\nsource = SELECT count(*) FROM c\ntarget = SELECT count(*) FROM c\n' >>cutover.ini
-"$bin" diff --json >run.json
+"$bin" diff --json >run.json 2>run.err
+check "a table and a check whose queries the database refused: exit 3, saying so" \
+    "3 cutover: a database refused a table's or a check's query: its error is in the output" \
+    "$? $(cat run.err)"
 check "after a table cancelled and a table refused, the next table and check still run" \
     "a error|b error|c pass|check bad error|check good pass|" \
     "$(jq -r '(.tables[] | "\(.table) \(.status)"), (.checks[] | "check \(.name) \(.status)")' run.json | tr '\n' '|')"
@@ -686,10 +689,11 @@ check "a misspelt rule refuses the run (exit 2), naming the sheet's line and the
 # a column the catalog does not have fails its table (the others are compared), rather than
 # pass it without the field
 sed -i 's/tolerence:1//; s/^t\.name,/t.nme,/' mapping.csv
-"$bin" diff --json >bad.json
-check "a misspelt column fails its table, naming the sheet's line; the other tables compare" \
-    "c fail|n pass|o fail|t error mapping.csv:$(grep -n '^t\.nme' mapping.csv | cut -d: -f1): t.nme: no such column in the source|" \
-    "$(jq -r '.tables[] | "\(.table) \(.status)\(if .error then " " + .error else "" end)"' bad.json | sort | tr '\n' '|')"
+"$bin" diff --json >bad.json 2>bad.err
+rc=$?
+check "a misspelt column fails its table, naming the sheet's line; the other tables compare; exit 2" \
+    "c fail|n pass|o fail|t error mapping.csv:$(grep -n '^t\.nme' mapping.csv | cut -d: -f1): t.nme: no such column in the source|2 cutover: a table or check could not be compared as the plan and sheet say: its error is in the output" \
+    "$(jq -r '.tables[] | "\(.table) \(.status)\(if .error then " " + .error else "" end)"' bad.json | sort | tr '\n' '|')$rc $(cat bad.err)"
 # the key's row ignored (the Pilot's ids are not Production's): the table needs another key
 sed -i 's/^t\.nme,/t.name,/; s/^\(t\.id,t\.id,,,\),/\1ignore,/' mapping.csv
 "$bin" diff --table t --json >bad.json
