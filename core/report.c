@@ -286,6 +286,49 @@ static void rows_out(struct out *o, const json_t *rows, const char *const *title
         sbuf_puts(&o->b, "</table>\n");
 }
 
+#define VALUE_SHOWN 60  /* bytes of a differing value the report shows */
+
+/* A value as JSON (strings quoted: a blank at the end shows), cut short at
+ * a character's start with "…". */
+static void value_words(struct sbuf *b, const json_t *v)
+{
+    char *t = jsonx_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t n = strlen(t);
+
+    if (n > VALUE_SHOWN) {
+        n = VALUE_SHOWN;
+        while (n && ((unsigned char)t[n] & 0xc0) == 0x80)
+            n--;
+    }
+    sbuf_add(b, t, n);
+    if (n < strlen(t))
+        sbuf_puts(b, "…");
+    free(t);
+}
+
+/* The discrepancies, each with "differs": its fields in words, `Name:
+ * "AC/DC" → "AC/DC!"; …`, for the tables of Markdown and HTML. */
+static json_t *with_differs(const json_t *items)
+{
+    json_t *out = json_array(), *d, *f;
+    size_t i, k;
+
+    json_array_foreach(items, i, d) {
+        json_t *c = json_copy(d);
+        struct sbuf b = { 0 };
+        json_array_foreach(json_object_get(d, "fields"), k, f) {
+            sbuf_printf(&b, "%s%s: ", k ? "; " : "", jtext(f, "source"));
+            value_words(&b, json_object_get(f, "source_value"));
+            sbuf_puts(&b, " → ");
+            value_words(&b, json_object_get(f, "target_value"));
+        }
+        json_object_set_new(c, "differs", json_string(b.s ? b.s : ""));
+        sbuf_free(&b);
+        json_array_append_new(out, c);
+    }
+    return out;
+}
+
 /* Point j of n at value v, in a w × h plot whose top is `top`. */
 static void svg_point(struct out *o, size_t j, size_t n, double v, double top, double w, double h)
 {
@@ -383,6 +426,7 @@ static char *render(const json_t *r, int html)
     const json_t *m = json_object_get(r, "mapping"), *d = json_object_get(r, "discrepancies");
     const json_t *hc = json_object_get(r, "hypercare"), *v;
     const char *q = html ? "" : "`";  /* Markdown's code quotes */
+    json_t *items;
     size_t i;
 
     if (html) {
@@ -437,10 +481,14 @@ static char *render(const json_t *r, int html)
                 jint(d, "run"));
     else
         heading(&o, 2, "Discrepancies");
-    rows_out(&o, json_object_get(d, "items"),
-             (const char *const[]){ "table", "kind", "key", "class", "owner", "decision", NULL },
-             (const char *const[]){ "tbl", "kind", "key", "class", "owner", "decision", NULL },
+    items = with_differs(json_object_get(d, "items"));
+    rows_out(&o, items,
+             (const char *const[]){ "table", "kind", "key", "differs (source → target)", "class",
+                                    "owner", "decision", NULL },
+             (const char *const[]){ "tbl", "kind", "key", "differs", "class", "owner", "decision",
+                                    NULL },
              jint(d, "run") ? "None." : "No run recorded.");
+    json_decref(items);
 
     heading(&o, 2, "Cutover timeline");
     rows_out(&o, json_object_get(r, "timeline"),
