@@ -778,7 +778,7 @@ struct diff_run {
     struct diff_cli o;
     db_t *db[2];
     struct reh *reh;
-    uv_signal_t sigint;
+    uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: cancel the run */
     FILE *listed;               /* the discrepancies to list (--json: indented as the
                                  * document wants them; text: a line each) in an unlinked
                                  * temporary file: memory stays flat however many */
@@ -860,7 +860,8 @@ static void on_progress(void *arg, const struct diff_table *t)
 static void close_dbs(struct diff_run *r)
 {
     reh_disconnect(r->db);
-    uv_close((uv_handle_t *)&r->sigint, NULL);
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&r->sig[i], NULL);
 }
 
 static void on_run_done(void *arg, struct reh *reh)
@@ -874,12 +875,14 @@ static void on_run_done(void *arg, struct reh *reh)
     close_dbs(r);
 }
 
-static void on_sigint(uv_signal_t *h, int signum)
+/* Ctrl-C, a CI job's timeout (SIGTERM) or a lost terminal (SIGHUP) cancels
+ * the run, recorded so. */
+static void on_signal(uv_signal_t *h, int signum)
 {
     struct diff_run *r = h->data;
 
-    (void)signum;
-    fprintf(stderr, "\ncutover: cancelling the run…\n");
+    fprintf(stderr, "\ncutover: %s: cancelling the run…\n", signum == SIGINT ? "SIGINT"
+            : signum == SIGTERM ? "SIGTERM" : "SIGHUP");
     reh_cancel(r->reh);
 }
 
@@ -968,8 +971,10 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     }
     uv_loop_init(&loop);
     r.tty = isatty(STDERR_FILENO);
-    uv_signal_init(&loop, &r.sigint);  /* SIGINT cancels the run, which is then so recorded */
-    r.sigint.data = &r;
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(&loop, &r.sig[i]);
+        r.sig[i].data = &r;
+    }
     if (!ws || reh_connect(&loop, l.plan, r.db, &e) < 0 ||
         !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
                             &(struct diff_opts){ .tables = r.o.tables, .ntables = r.o.ntables }, &ev, &e))) {
@@ -979,7 +984,9 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         rc = fail(&e);
         goto out;
     }
-    uv_signal_start(&r.sigint, on_sigint, SIGINT);
+    uv_signal_start(&r.sig[0], on_signal, SIGINT);
+    uv_signal_start(&r.sig[1], on_signal, SIGTERM);
+    uv_signal_start(&r.sig[2], on_signal, SIGHUP);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     summary = reh_summary(r.reh);

@@ -175,13 +175,30 @@ wait "$pid"
 rc=$?
 check "SIGINT cancels the run: exit 1, the summary says cancelled" "1 cancelled" \
     "$rc $(jq -r 'select(.type == "summary") | .status' cancel.ndjson)"
-check "… and says so on stderr" "cutover: cancelling the run…" "$(grep -o 'cutover: cancelling the run…' cancel.err)"
+check "… and says so on stderr" "cutover: SIGINT: cancelling the run…" "$(grep -o 'cutover: .*: cancelling the run…' cancel.err)"
 check "the workspace has the run cancelled, with its duration, and no result for the table cut short" \
     "cancelled 1 0" \
     "$(sqlite3 -separator ' ' .cutover/state.db "SELECT status, duration_ms > 0, (SELECT count(*) FROM results WHERE run_id = 2 AND object = 'playlist_track') FROM runs WHERE id = 2")"
+# SIGTERM (a CI job's timeout) and SIGHUP (a lost terminal) cancel it as well
+for sig in TERM HUP; do
+    n=$(sqlite3 .cutover/state.db "SELECT max(id) + 1 FROM runs")
+    "$bin" diff --ndjson >cancel.ndjson 2>cancel.err &
+    pid=$!
+    for _ in $(seq 100); do
+        [ "$(sqlite3 .cutover/state.db "SELECT count(*) FROM runs WHERE id = $n" 2>/dev/null)" = 1 ] && break
+        sleep 0.1
+    done
+    sleep 1
+    kill -$sig "$pid"
+    wait "$pid"
+    rc=$?
+    check "SIG$sig cancels the run too: exit 1, recorded cancelled, said on stderr" \
+        "1 cancelled cancelled cutover: SIG$sig: cancelling the run…" \
+        "$rc $(jq -r 'select(.type == "summary") | .status' cancel.ndjson) $(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = $n") $(grep -o 'cutover: .*: cancelling the run…' cancel.err)"
+done
 mv plain.ini cutover.ini
 "$bin" diff --ndjson >run.ndjson
-check "the next run is compared with the last finished one, not the cancelled one" "3 1 0 0 2" \
+check "the next run is compared with the last finished one, not the cancelled one" "5 1 0 0 2" \
     "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' run.ndjson)"
 # kill -9 during a run leaves it running; the next run marks it interrupted
 cp cutover.ini plain.ini
@@ -189,19 +206,19 @@ sed -i '/^\[table playlist_track\]/a where = pg_sleep(0.002 + 0 * playlist_id)::
 "$bin" diff --ndjson >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do
-    [ "$(sqlite3 .cutover/state.db "SELECT count(*) FROM runs WHERE id = 4" 2>/dev/null)" = 1 ] && break
+    [ "$(sqlite3 .cutover/state.db "SELECT count(*) FROM runs WHERE id = 6" 2>/dev/null)" = 1 ] && break
     sleep 0.1
 done
 sleep 0.5
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 check "kill -9 mid-run: the run is left running" running \
-    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 4")"
+    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 6")"
 mv plain.ini cutover.ini
 "$bin" diff --ndjson >run.ndjson
 check "… the next run marks it interrupted and is compared with the last finished one" \
-    "interrupted 5 3" \
-    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 4") $(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run)"' run.ndjson)"
+    "interrupted 7 5" \
+    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 6") $(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run)"' run.ndjson)"
 cd ..
 
 # --- text keys in another collation, and non-ASCII text -------------------------------
