@@ -267,6 +267,12 @@ static enum theme_role disc_role(void *ctx, int i)
            ? ROLE_MUTED : ROLE_TEXT;
 }
 
+/* A run's checks after its tables, however the tables are sorted. */
+static int table_group(void *ctx, int i)
+{
+    return is_check(item(((struct reh_panel *)ctx)->results, i));
+}
+
 static void init(struct panel *p)
 {
     struct reh_panel *rp = xcalloc(1, sizeof *rp);
@@ -276,7 +282,8 @@ static void init(struct panel *p)
                                         .cell = run_cell, .role = run_role, .ctx = rp,
                                         .sort_desc = 1 };
     rp->t[V_TABLES] = (struct tui_table){ .cols = table_cols, .ncols = 8, .nrows = n_tables,
-                                          .cell = table_cell, .role = table_role, .ctx = rp };
+                                          .cell = table_cell, .role = table_role,
+                                          .group = table_group, .ctx = rp };
     rp->t[V_DISCS] = (struct tui_table){ .cols = disc_cols, .ncols = 7, .nrows = n_discs,
                                          .cell = disc_cell, .role = disc_role, .key = disc_key,
                                          .ctx = rp };

@@ -169,7 +169,7 @@ int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return draw_text(y, x, w, r, buf);
+    return draw_clip(y, x, w, r, buf);
 }
 
 char *draw_fit(char *buf, size_t n, const char *s, int w)

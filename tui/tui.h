@@ -51,11 +51,12 @@ void draw_init(const struct theme *t, int utf8, int color);
 attr_t draw_attr(enum theme_role r);
 /* Draws UTF-8 text at y, x clipped to w columns; returns the columns used. */
 int draw_text(int y, int x, int w, enum theme_role r, const char *s);
-int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
 /* As draw_text, but text cut short ends in the ellipsis glyph: a value, a
  * name or a URL is never shown cut without a sign of it. */
 int draw_clip(int y, int x, int w, enum theme_role r, const char *s);
+/* draw_clip of a formatted line (a message, a title, a status). */
+int draw_textf(int y, int x, int w, enum theme_role r, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Display width of UTF-8 text (invalid bytes count as one column). */
 int draw_width(const char *s);
 /* Copies `s` into buf cut or padded with spaces to exactly `w` display
@@ -86,6 +87,9 @@ struct tui_table {
     enum theme_role (*role)(void *ctx, int row);   /* NULL: ROLE_TEXT */
     /* a row's identity, kept by the selection across reloads; NULL: column 0 */
     void (*key)(void *ctx, int row, char *buf, size_t n);
+    /* rows of a lower group come first whatever the sort (a run's tables
+     * before its checks); NULL: one group */
+    int (*group)(void *ctx, int row);
     void *ctx;
     /* state */
     int *order, norder;             /* visible rows (filtered, sorted) */

@@ -39,6 +39,8 @@ static int compare(const void *pa, const void *pb)
     char x[256], y[256];
     double dx, dy;
 
+    if (t->group && (c = t->group(t->ctx, a) - t->group(t->ctx, b)))
+        return c;
     cell_of(t, a, t->sort_col, x, sizeof x);
     cell_of(t, b, t->sort_col, y, sizeof y);
     if (as_number(x, &dx) && as_number(y, &dy))
