@@ -1596,6 +1596,19 @@ static int wanted(const struct pair *p, const struct diff_opts *o)
     return !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
 }
 
+/* The source table a --table naming no source table likely meant: the one
+ * paired with a target of that name, or of that name in another case. */
+static const char *source_named_like(const struct pairing *pp, const char *name)
+{
+    for (size_t k = 0; k < pp->n; k++)
+        if (pp->pairs[k].src && pp->pairs[k].tgt && !strcmp(pp->pairs[k].tgt->name, name))
+            return pp->pairs[k].src->name;
+    for (size_t k = 0; k < pp->n; k++)
+        if (pp->pairs[k].src && !strcasecmp(pp->pairs[k].src->name, name))
+            return pp->pairs[k].src->name;
+    return NULL;
+}
+
 struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct pairing *pp,
                         const struct sheet *s, const struct diff_opts *o,
                         const struct diff_events *ev, struct err *e)
@@ -1614,8 +1627,11 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
             if (pp->pairs[k].src && !strcmp(pp->pairs[k].src->name, o->tables[i]))
                 break;
         if (k == pp->n || !pp->pairs[k].tgt) {
-            err_set(e, ERR_INPUT, "--table %s: %s", o->tables[i], k == pp->n
-                    ? "no such table in the source" : "it has no table in the target");
+            const char *like = k == pp->n ? source_named_like(pp, o->tables[i]) : NULL;
+            err_set(e, ERR_INPUT, "--table %s: %s%s%s%s", o->tables[i], k == pp->n
+                    ? "no such table in the source" : "it has no table in the target",
+                    like ? " (--table takes the source's name: " : "", like ? like : "",
+                    like ? "?)" : "");
             diff_free(d);
             return NULL;
         }

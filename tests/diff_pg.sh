@@ -123,6 +123,10 @@ rc=$?
 rc=$?
 [ $rc = 2 ] && grep -qx "cutover: --table Nope: no such table in the source" err.txt && ok "--table: unknown table" ||
     not_ok "--table: unknown table" "exit $rc: $(cat err.txt)"
+"$bin" diff --table invoice_line >/dev/null 2>err.txt
+check "--table naming the target's table: exit 2, naming the source's" \
+    "2 cutover: --table invoice_line: no such table in the source (--table takes the source's name: InvoiceLine?)" \
+    "$? $(cat err.txt)"
 
 # --- the other engine pairs ------------------------------------------------------------
 # PostgreSQL → SQLite: the same genuine differences, seen from the other side
