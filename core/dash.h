@@ -43,6 +43,7 @@ struct dash {
     ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
     long runs, runbook_events;
     int hypercare;              /* a hypercare session is open (hc says which) */
+    int runbook_begun;          /* a step of the runbook's attempt has gone (set by it) */
     struct ws_session hc;
     json_t *alerts;             /* the open alerts in the workspace, oldest first */
     int64_t interval_ms;

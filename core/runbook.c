@@ -66,6 +66,9 @@ static void stop_proc(struct proc *pr)
 
 static void changed(struct runbook *rb)
 {
+    rb->d->runbook_begun = 0;  /* for the header's phase */
+    for (size_t i = 0; i < rb->n; i++)
+        rb->d->runbook_begun |= rb->steps[i].state != RB_PENDING;
     if (rb->ev.changed)
         rb->ev.changed(rb->ev.arg);
 }
@@ -262,6 +265,7 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
         take_lock(rb);
         restore(rb);
     }
+    changed(rb);
     return rb;
 }
 

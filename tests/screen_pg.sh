@@ -820,8 +820,10 @@ expect_text "before load: the triggers say from when they advise" after \
     "triggers (advise once load is done): ✗ missing_rows 2/1"
 expect_text "… the run before it advises nothing either" after \
     "rollback triggers advise once load is done: until then Production is being filled"
+expect_text "the header's phase before the runbook" after "REHEARSAL 1  every 1s"
 keys after g y
 expect_text "freeze done …" after "┃ 1 ✓ done          freeze"
+expect_text "… the header's phase: the cutover has begun" after "CUTOVER  every 1s"
 expect_text "… the target still being filled: no advice yet" after \
     "triggers (advise once load is done): ✗ missing_rows 2/1"
 expect_no_text "… no ROLLBACK ADVISED" after "ROLLBACK ADVISED"

@@ -227,7 +227,9 @@ static void draw_header(void)
     if (d->hypercare) {
         char at[64];
         snprintf(phase, sizeof phase, "HYPERCARE %s", ws_session_clock(&d->hc, at, sizeof at));
-    } else if (d->runs)
+    } else if (d->runbook_begun)
+        snprintf(phase, sizeof phase, "CUTOVER");
+    else if (d->runs)
         snprintf(phase, sizeof phase, "REHEARSAL %ld", d->runs);
     else
         snprintf(phase, sizeof phase, "PLANNING");
