@@ -76,6 +76,37 @@ static void set_jerr(struct lite *l, const char *msg)
     l->jerr = xstrdup(msg);
 }
 
+#define BUSY_MS 5000    /* a read waits this long for a writer's lock */
+
+/* SQLite's message for the connection's last error, saying what "locked" means. */
+static void set_sqlite_err(struct lite *l)
+{
+    free(l->jerr);
+    if (sqlite3_errcode(l->conn) == SQLITE_BUSY)
+        l->jerr = xasprintf("%s (a writer has kept it locked for more than %d s)",
+                            sqlite3_errmsg(l->conn), BUSY_MS / 1000);
+    else
+        l->jerr = xstrdup(sqlite3_errmsg(l->conn));
+}
+
+/* The connection could not be opened or read (by `st`, if any): why, and
+ * it is closed. */
+static void open_failed(struct lite *l, sqlite3_stmt *st, const char *what, const char *path)
+{
+    char *why;
+
+    if (l->conn)
+        set_sqlite_err(l);
+    else
+        set_jerr(l, "out of memory");
+    why = l->jerr;
+    l->jerr = xasprintf("%s '%s': %s", what, path, why);
+    free(why);
+    sqlite3_finalize(st);
+    sqlite3_close_v2(l->conn);
+    l->conn = NULL;
+}
+
 static void do_open(struct lite *l)
 {
     const char *path = l->db->url.path;
@@ -86,29 +117,25 @@ static void do_open(struct lite *l)
         l->jerr = xasprintf("cannot open '%s': %s", path, strerror(errno));
         return;
     }
-    /* Read-only twice over: the open flag and query_only for this session. */
-    /* NOMUTEX: a connection runs one job at a time, so SQLite's own locking
-     * would only cost (sqlite3_interrupt stays safe from any thread) */
+    /* Read-only twice over: the open flag and query_only for this session.
+     * NOMUTEX: a connection runs one job at a time, so SQLite's own locking
+     * would only cost (sqlite3_interrupt stays safe from any thread). A
+     * pilot application's write (its lock, in rollback-journal mode) is
+     * waited for, up to BUSY_MS, from the first read on. */
     if (sqlite3_open_v2(path, &l->conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
+        sqlite3_busy_timeout(l->conn, BUSY_MS) != SQLITE_OK ||
         sqlite3_exec(l->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->conn, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL)
             != SQLITE_OK) {
-        l->jerr = xasprintf("cannot open '%s': %s", path,
-                            l->conn ? sqlite3_errmsg(l->conn) : "out of memory");
-        sqlite3_close_v2(l->conn);
-        l->conn = NULL;
+        open_failed(l, NULL, "cannot open", path);
         return;
     }
     if (sqlite3_step(s) != SQLITE_ROW) {
-        l->jerr = xasprintf("cannot read '%s': %s", path, sqlite3_errmsg(l->conn));
-        sqlite3_finalize(s);
-        sqlite3_close_v2(l->conn);
-        l->conn = NULL;
+        open_failed(l, s, "cannot read", path);
         return;
     }
     sqlite3_finalize(s);
-    sqlite3_busy_timeout(l->conn, 5000);
     sqlite3_progress_handler(l->conn, 1000, progress, l);
 }
 
@@ -174,7 +201,7 @@ static void do_step(struct lite *l)
         return;
     if (!l->stmt) {
         if (sqlite3_prepare_v2(l->conn, q->sql, -1, &l->stmt, NULL) != SQLITE_OK) {
-            set_jerr(l, sqlite3_errmsg(l->conn));
+            set_sqlite_err(l);
             return;
         }
         for (int i = 0; i < q->nparams; i++)
@@ -206,7 +233,7 @@ static void do_step(struct lite *l)
         if (l->timed_out)
             set_jerr(l, "canceling statement due to statement timeout");
         else
-            set_jerr(l, sqlite3_errmsg(l->conn));
+            set_sqlite_err(l);
     }
 }
 

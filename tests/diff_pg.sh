@@ -948,6 +948,31 @@ check "text: the tables, the totals, then ten of a's 25 and b's three" \
     "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
 cd ..
 
+# --- a pilot application writing to its SQLite file (rollback journal: its lock keeps
+# readers out) is waited for, up to 5 s; longer, the run fails saying why
+sqlite3 busy.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a')"
+cp busy.db busy2.db
+mkdir busy && cd busy
+"$bin" init --source sqlite:../busy.db --target sqlite:../busy2.db >/dev/null || exit 99
+hold() {  # hold SECONDS: a writer's exclusive lock on the pilot, from when it prints
+    python3 -c "import sqlite3, time; c = sqlite3.connect('../busy.db', isolation_level=None)
+c.execute('BEGIN EXCLUSIVE'); c.execute(\"UPDATE t SET v = 'b'\"); print('held', flush=True)
+time.sleep($1)" >holder.out &
+    holder=$!
+    for _ in $(seq 100); do grep -q held holder.out 2>/dev/null && break; sleep 0.1; done
+}
+hold 1.5
+"$bin" diff >/dev/null 2>err.txt
+check "a writer's lock held 1.5 s: waited for, the run clean" "0 " "$? $(cat err.txt)"
+wait $holder
+hold 8
+"$bin" diff >/dev/null 2>err.txt
+check "… held 8 s: exit 3, saying a writer kept it locked" \
+    "3 cutover: sqlite:../busy.db: cannot open '../busy.db': database is locked (a writer has kept it locked for more than 5 s)" \
+    "$? $(cat err.txt)"
+kill $holder; wait $holder 2>/dev/null
+cd ..
+
 # --- a SQLite pilot in WAL mode is read in one snapshot, as a PostgreSQL side is: b
 # changed while a (slowed by its transform) is read is compared as it was when the
 # run began, and the pilot's writer is not kept out meanwhile
