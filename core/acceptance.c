@@ -190,13 +190,16 @@ static int compliance(const json_t *r, json_t *ev)
     const json_t *t;
     size_t i;
     long undecided = 0, draft = num(r, "mapping.draft"), rejected = num(r, "mapping.rejected");
+    long unsigned_ = num(r, "mapping.approved_unsigned");
 
     json_array_foreach(get(r, "pilot_data"), i, t)
         undecided += !strcmp(jtext(t, "decision"), "undecided");
     say(ev, "mapping: %lld approved, %ld rejected, %ld still draft",
         num(r, "mapping.approved"), rejected, draft);
+    say(ev, "%ld approved without a reviewer named (who approved them is not on record)",
+        unsigned_);
     say(ev, "%ld tables without a decision on their Pilot data", undecided);
-    return draft == 0 && undecided == 0;
+    return draft == 0 && unsigned_ == 0 && undecided == 0;
 }
 
 static int (*const measure[ACC_NAREAS])(const json_t *, json_t *) = {

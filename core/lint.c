@@ -121,6 +121,11 @@ void lint_static(const struct sheet *s, const struct pairing *pp, const struct c
         if (!is_status(st))
             hint(add(r, LINT_ERROR, "bad_status", sr, tr, line, "status '%s' is not draft, "
                      "approved or rejected", st), "set status to draft, approved or rejected");
+        else if (!strcmp(st, "approved") && !*sheet_get(s, i, SC_REVIEWER))
+            hint(add(r, LINT_WARNING, "unsigned_approval", sr, tr, line, "approved, but no "
+                     "reviewer is named: who approved it is not on record"),
+                 "approve it in the dashboard's Mapping panel (a), which records you and the "
+                 "time, or fill reviewer and reviewed_at");
         if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0)
             hint(add(r, LINT_ERROR, "bad_rule", sr, tr, line, "rule '%s': %s",
                      sheet_get(s, i, SC_RULE), why), "fix the rule (see README: rules)");

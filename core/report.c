@@ -91,9 +91,11 @@ static json_t *mapping(const struct sheet *s)
     json_object_foreach(by, name, v)
         json_array_append_new(reviewers, json_pack("{s:s, s:O}", "reviewer", name, "rows", v));
     json_decref(by);
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "sheet", s->path, "rows", (json_int_t)st.rows,
-                     "approved", (json_int_t)st.approved, "rejected", (json_int_t)st.rejected,
-                     "draft", (json_int_t)st.draft, "reviewers", reviewers);
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "sheet", s->path, "rows",
+                     (json_int_t)st.rows, "approved", (json_int_t)st.approved,
+                     "approved_unsigned", (json_int_t)st.unsigned_approved, "rejected",
+                     (json_int_t)st.rejected, "draft", (json_int_t)st.draft, "reviewers",
+                     reviewers);
 }
 
 /* A column holding JSON text, parsed in place (keys, fields, summaries). */

@@ -391,8 +391,10 @@ void sheet_count(const struct sheet *s, struct sheet_stats *st)
             continue;
         st->rows++;
         v = sheet_get(s, i, SC_STATUS);
-        if (strcmp(v, "approved") == 0)
+        if (strcmp(v, "approved") == 0) {
             st->approved++;
+            st->unsigned_approved += !*sheet_get(s, i, SC_REVIEWER);
+        }
         else if (strcmp(v, "rejected") == 0)
             st->rejected++;
         else if (strcmp(v, "draft") == 0 || !*v)

@@ -44,6 +44,7 @@ struct sheet {
 struct sheet_stats {
     int exists;
     long rows, draft, approved, rejected, other;
+    long unsigned_approved;     /* approved rows that name no reviewer */
 };
 
 /* Reads a sheet. CSV errors name the file, the line and the column

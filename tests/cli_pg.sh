@@ -160,6 +160,20 @@ sed 's|^workspace *=.*|workspace = .cutover/elsewhere.db|' demo/cutover.ini >dem
 expect "report on a plan whose workspace does not exist yet" 0 - - -- "$bin" --plan demo/elsewhere.ini report
 [ ! -e demo/.cutover/elsewhere.db ] && ok "report does not create a workspace" ||
     not_ok "report does not create a workspace"
+# an approval that names no reviewer (a sheet edited by hand): lint warns, the report
+# counts it and compliance does not hold on it
+cp demo/mapping.csv demo/mapping.keep
+sed -i 's/^\(accounts\.id,accounts\.account_id,[^,]*,[^,]*,[^,]*,approved\),[^,]*,[^,]*,/\1,,,/' demo/mapping.csv
+grep -q '^accounts\.id,accounts\.account_id,[^,]*,[^,]*,[^,]*,approved,,,' demo/mapping.csv || exit 99
+"$bin" --plan demo/cutover.ini map lint --json >lint.json
+check "lint: an approval without a reviewer is a warning at its line" \
+    "unsigned_approval warning 2 approved, but no reviewer is named: who approved it is not on record" \
+    "$(jq -r '.findings[] | select(.code == "unsigned_approval") | "\(.code) \(.severity) \(.line) \(.message)"' lint.json)"
+"$bin" --plan demo/cutover.ini report --format json >unsigned.json
+check "report: counted, and named in compliance's evidence" \
+    "1|1 approved without a reviewer named (who approved them is not on record)" \
+    "$(jq -r '.mapping.approved_unsigned' unsigned.json)|$(jq -r '.acceptance.areas[] | select(.area == "compliance") | .evidence[1]' unsigned.json)"
+mv demo/mapping.keep demo/mapping.csv
 
 # --- the demo, PostgreSQL target: the same inventory ---------------------------------
 if [ -n "${PGHOST:-}" ]; then

@@ -183,6 +183,7 @@ static const char sheet_csv[] =
     "people.id,people.nope,,,equals,aproved\n";
 
 static const struct { int line; const char *code; long count; enum lint_sev sev; } expected[] = {
+    { 2, "unsigned_approval", -1, LINT_WARNING },
     { 11, "unknown_column", -1, LINT_ERROR },
     { 11, "mapped_twice", -1, LINT_ERROR },
     { 12, "bad_status", -1, LINT_ERROR },
@@ -258,7 +259,7 @@ static void expect_findings(const struct lint_report *r)
     }
     assert_int_equal(r->n, n);
     assert_int_equal(r->errors, 20);
-    assert_int_equal(r->warnings, 2);
+    assert_int_equal(r->warnings, 3);
 }
 
 static void find_text(const struct lint_report *r, const char *code, const char *text)
@@ -300,6 +301,7 @@ static void test_lint_planted_problems(void **state)
         find_text(&r, "unmapped_source", "people.extra is not mapped");
         find_text(&r, "not_null_unfilled", "people.code is NOT NULL");
         find_text(&r, "mapped_twice", "people.note is also filled by line 10");
+        find_text(&r, "unsigned_approval", "approved, but no reviewer is named");
         lint_free(&r);
     }
     tmpdir_free(dir);
