@@ -198,9 +198,11 @@ static void record_trigger(mon_t *m, const char *name, double value, double limi
     if (breached && !m->advise_pending && (!m->ev.advising || m->ev.advising(m->ev.arg)))
         snprintf(said, sizeof said, ": ROLLBACK ADVISED, the call is %s's",
                  m->plan->authority ? m->plan->authority : "(no authority named)");
+    else if (breached && m->advise_pending)
+        snprintf(said, sizeof said, "; no advice before the next round");
     else if (breached)
-        snprintf(said, sizeof said, "; no advice before %s%s", after ? after : "the first step",
-                 after ? " is done" : "");
+        snprintf(said, sizeof said, "; no advice before %s is done",
+                 after ? after : m->plan->nsteps ? m->plan->steps[0].name : "the first step");
     snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s", name,
              plan_value_text(value, unit, v, sizeof v), plan_value_text(limit, unit, lim, sizeof lim),
              m->o.kind, said);

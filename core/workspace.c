@@ -20,9 +20,22 @@ struct queued {
     char *v[9];
 };
 
-#define BUSY_MS 5000         /* how long a write waits for another process's */
+#define BUSY_MS 5000            /* how long a write waits for another process's */
 #define QUEUE_ROWS 1000         /* written when this many are queued … */
 #define QUEUE_BYTES (1u << 20)  /* … or this much of their text */
+
+/* The text a queued discrepancy holds (of what QUEUE_BYTES counts), then
+ * freed. */
+static size_t unqueue(struct queued *q)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < 9; i++) {
+        n += i < 6 && q->v[i] ? strlen(q->v[i]) : 0;
+        free(q->v[i]);
+    }
+    return n;
+}
 
 struct ws {
     sqlite3 *db;
@@ -103,8 +116,6 @@ static const char *const migrations[] = {
     /* 5 → 6: a changed row's key as the target writes it, when not as the source */
     "ALTER TABLE discrepancies ADD COLUMN target_key_json TEXT;",
 };
-
-static void unqueue(struct queued *q);
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
@@ -352,7 +363,7 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
     for (size_t i = 0; i < ws->nqueued; i++) {
         struct queued *q = &ws->queue[i];
         if (q->run == run && !strcmp(q->v[0], table))
-            unqueue(q);
+            ws->qbytes -= unqueue(q);
         else
             ws->queue[kept++] = *q;
     }
@@ -434,12 +445,6 @@ int ws_queue_discrepancy(ws_t *ws, long run, const char *table, const char *targ
     if (ws->nqueued >= QUEUE_ROWS || ws->qbytes >= QUEUE_BYTES)
         return ws_flush(ws, e) < 0 ? -1 : accepted;
     return accepted;
-}
-
-static void unqueue(struct queued *q)
-{
-    for (int i = 0; i < 9; i++)
-        free(q->v[i]);
 }
 
 int ws_flush(ws_t *ws, struct err *e)

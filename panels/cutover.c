@@ -131,6 +131,15 @@ static int advising(const struct cut_panel *cp)
     return rb_advising_since(cp->rb) != NULL;
 }
 
+/* The step whose end starts the advice: [rollback] after, else the first;
+ * NULL without steps. */
+static const char *advice_step(const struct cut_panel *cp)
+{
+    const char *after = cp->p->dash->plan->advise_after;
+
+    return after ? after : rb_count(cp->rb) ? rb_step(cp->rb, 0)->plan->name : NULL;
+}
+
 static int advising_now(void *arg)
 {
     return advising(arg);
@@ -222,38 +231,29 @@ static int rolled_back(const struct runbook *rb)
     return 0;
 }
 
-/* The rollback advice: cut short, it ends in the ellipsis (never an
- * authority's name or a value cut without a sign). */
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
-    const char *after = pl->advise_after ? pl->advise_after
-                        : rb_count(cp->rb) ? rb_step(cp->rb, 0)->plan->name : NULL;
-    char live[160], line[600];
+    const char *after = advice_step(cp);
+    char live[160];
     const char *adv = live_advice(cp, live, sizeof live);
-    enum theme_role role = ROLE_OK;
 
     if (!adv)
         adv = rb_advice(cp->rb);
-    if (adv) {
-        role = ROLE_BANNER;
-        snprintf(line, sizeof line, " %s ROLLBACK ADVISED: %s; the call is %s's ", tui_g->warn,
-                 adv, pl->authority ? pl->authority : "(no authority named)");
-    } else if (!pl->ntriggers) {
-        role = ROLE_MUTED;
-        snprintf(line, sizeof line, "no rollback triggers in the plan");
-    } else if (!advising(cp)) {
-        role = ROLE_MUTED;
-        snprintf(line, sizeof line, "rollback triggers advise once %s is done: until then "
-                 "Production is being filled", after);
-    } else if (after) {
-        snprintf(line, sizeof line, "%s no rollback trigger breached, live or by a run since %s "
-                 "was done", tui_g->ok, after);
-    } else {
-        snprintf(line, sizeof line, "%s no rollback trigger breached, live or by the last run",
-                 tui_g->ok);
-    }
-    draw_clip(y, x, w, role, line);
+    if (adv)
+        draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
+                   tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
+    else if (!pl->ntriggers)
+        draw_textf(y, x, w, ROLE_MUTED, "no rollback triggers in the plan");
+    else if (!advising(cp))
+        draw_textf(y, x, w, ROLE_MUTED, "rollback triggers advise once %s is done: until then "
+                   "Production is being filled", after);
+    else if (after)
+        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached, live or by a run since "
+                   "%s was done", tui_g->ok, after);
+    else
+        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached, live or by the last run",
+                   tui_g->ok);
 }
 
 /* --- live figures ------------------------------------------------------------------ */
@@ -262,7 +262,7 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 {
     size_t nt, at = 0;
     const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
-    const char *after = cp->p->dash->plan->advise_after;
+    const char *after = advice_step(cp);
     char line[600] = "", a[32], b[32], when[160] = "";
 
     for (size_t i = 0; i < nt; i++) {
@@ -275,9 +275,8 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
         if (at >= sizeof line)
             break;
     }
-    if (!advising(cp) && (after || rb_count(cp->rb)))
-        snprintf(when, sizeof when, " (advise once %s is done)",
-                 after ? after : rb_step(cp->rb, 0)->plan->name);
+    if (!advising(cp) && after)
+        snprintf(when, sizeof when, " (advise once %s is done)", after);
     else if (!mon_advice_ready(cp->mon))
         snprintf(when, sizeof when, " (advise from the next round)");
     view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
