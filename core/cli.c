@@ -1308,7 +1308,7 @@ struct watch {
     int completes;              /* this run reaches the session's end */
     int64_t until_ms;           /* when this run stops, on cutover's clock */
     uv_timer_t stop_timer, step_timer;
-    uv_signal_t sig[2];
+    uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: stop, the session interrupted */
     long long polls, failed;    /* at the stop */
     const char *stop_reason, *authority;
 };
@@ -1591,15 +1591,15 @@ static void watch_stop(struct watch *w, const char *reason)
     w->mon = NULL;
     uv_close((uv_handle_t *)&w->stop_timer, NULL);
     uv_close((uv_handle_t *)&w->step_timer, NULL);
-    uv_close((uv_handle_t *)&w->sig[0], NULL);
-    uv_close((uv_handle_t *)&w->sig[1], NULL);
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&w->sig[i], NULL);
     db_close(w->db[0]);
     db_close(w->db[1]);
 }
 
 static void watch_on_signal(uv_signal_t *h, int signum)
 {
-    watch_stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
+    watch_stop(h->data, signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "SIGHUP");
 }
 
 static void watch_on_timer(uv_timer_t *h)
@@ -1726,10 +1726,10 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     w.until_ms = wall_ms() + (run_ms > 0 ? run_ms : 0);
     if (!clock_simulated())
         uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         uv_signal_init(&loop, &w.sig[i]);
         w.sig[i].data = &w;
-        uv_signal_start(&w.sig[i], watch_on_signal, i ? SIGTERM : SIGINT);
+        uv_signal_start(&w.sig[i], watch_on_signal, (int[]){ SIGINT, SIGTERM, SIGHUP }[i]);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,

@@ -302,7 +302,10 @@ sleep 1.5
 watch_pid=$!
 wait_for_file resume2.ndjson 'map(select(.type == "poll" and .tick == 1)) | length == 4' ||
     not_ok "the watch after kill -9 polls" "$(cat resume2.ndjson watch.err)"
-kill -TERM "$watch_pid"; wait "$watch_pid"; watch_pid=
+kill -HUP "$watch_pid"; wait "$watch_pid"
+check "SIGHUP (a lost terminal) ends watch cleanly too: exit 0, a stop event" "0 SIGHUP" \
+    "$? $(jq -r 'select(.type == "stop") | .reason' resume2.ndjson)"
+watch_pid=
 check "after kill -9 the same session goes on, the gap at least the time it was dead" "1 true true" \
     "$(jq -r 'select(.type == "start") | "\(.session) \(.resumed) \(.gap_ms >= 1500)"' resume2.ndjson)"
 check "the timeline shows the session's life, kill -9 as a resume without an interruption" \
