@@ -875,14 +875,30 @@ static void on_run_done(void *arg, struct reh *reh)
     close_dbs(r);
 }
 
-/* Ctrl-C, a CI job's timeout (SIGTERM) or a lost terminal (SIGHUP) cancels
- * the run, recorded so. */
+/* The signals that end diff and watch cleanly: Ctrl-C, a CI job's timeout
+ * or systemd (SIGTERM), a lost terminal (SIGHUP). */
+static const int stop_signals[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static const char *signal_name(int signum)
+{
+    return signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
+static void catch_stop_signals(uv_loop_t *loop, uv_signal_t sig[3], uv_signal_cb cb, void *data)
+{
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(loop, &sig[i]);
+        sig[i].data = data;
+        uv_signal_start(&sig[i], cb, stop_signals[i]);
+    }
+}
+
+/* A stop signal cancels the run, recorded so. */
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct diff_run *r = h->data;
 
-    fprintf(stderr, "\ncutover: %s: cancelling the run…\n", signum == SIGINT ? "SIGINT"
-            : signum == SIGTERM ? "SIGTERM" : "SIGHUP");
+    fprintf(stderr, "\ncutover: %s: cancelling the run…\n", signal_name(signum));
     reh_cancel(r->reh);
 }
 
@@ -971,10 +987,7 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
     }
     uv_loop_init(&loop);
     r.tty = isatty(STDERR_FILENO);
-    for (int i = 0; i < 3; i++) {
-        uv_signal_init(&loop, &r.sig[i]);
-        r.sig[i].data = &r;
-    }
+    catch_stop_signals(&loop, r.sig, on_signal, &r);
     if (!ws || reh_connect(&loop, l.plan, r.db, &e) < 0 ||
         !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
                             &(struct diff_opts){ .tables = r.o.tables, .ntables = r.o.ntables }, &ev, &e))) {
@@ -984,9 +997,6 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
         rc = fail(&e);
         goto out;
     }
-    uv_signal_start(&r.sig[0], on_signal, SIGINT);
-    uv_signal_start(&r.sig[1], on_signal, SIGTERM);
-    uv_signal_start(&r.sig[2], on_signal, SIGHUP);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     summary = reh_summary(r.reh);
@@ -1599,7 +1609,7 @@ static void watch_stop(struct watch *w, const char *reason)
 
 static void watch_on_signal(uv_signal_t *h, int signum)
 {
-    watch_stop(h->data, signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "SIGHUP");
+    watch_stop(h->data, signal_name(signum));
 }
 
 static void watch_on_timer(uv_timer_t *h)
@@ -1726,11 +1736,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     w.until_ms = wall_ms() + (run_ms > 0 ? run_ms : 0);
     if (!clock_simulated())
         uv_timer_start(&w.stop_timer, watch_on_timer, (uint64_t)(run_ms > 0 ? run_ms : 0), 0);
-    for (int i = 0; i < 3; i++) {
-        uv_signal_init(&loop, &w.sig[i]);
-        w.sig[i].data = &w;
-        uv_signal_start(&w.sig[i], watch_on_signal, (int[]){ SIGINT, SIGTERM, SIGHUP }[i]);
-    }
+    catch_stop_signals(&loop, w.sig, watch_on_signal, &w);
     uv_run(&loop, UV_RUN_DEFAULT);
     watch_emit(&w, json_pack("{s:s, s:s, s:I, s:I}", "type", "stop", "reason", w.stop_reason,
                              "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
