@@ -387,11 +387,6 @@ json_t *diff_fields_json(const struct diff_disc *d)
     return fields;
 }
 
-static int utf8_inside(const char *s, size_t at)
-{
-    return ((unsigned char)s[at] & 0xC0) == 0x80;
-}
-
 /* A reported value: DIFF_VALUE_MAX bytes of its text from byte `from` (a
  * character's start), "…" where it is cut (a document or an image changed
  * would otherwise be written whole into the workspace and every output),

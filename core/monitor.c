@@ -193,7 +193,7 @@ static void record_trigger(mon_t *m, const char *name, double value, double limi
 {
     struct err e = { 0 };
     char out[300], v[32], lim[32], said[160] = "";
-    const char *after = m->plan->advise_after;
+    const char *after = plan_advice_step(m->plan);
 
     if (breached && !m->advise_pending && (!m->ev.advising || m->ev.advising(m->ev.arg)))
         snprintf(said, sizeof said, ": ROLLBACK ADVISED, the call is %s's",
@@ -201,8 +201,7 @@ static void record_trigger(mon_t *m, const char *name, double value, double limi
     else if (breached && m->advise_pending)
         snprintf(said, sizeof said, "; no advice before the next round");
     else if (breached)
-        snprintf(said, sizeof said, "; no advice before %s is done",
-                 after ? after : m->plan->nsteps ? m->plan->steps[0].name : "the first step");
+        snprintf(said, sizeof said, "; no advice before %s is done", after);
     snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s", name,
              plan_value_text(value, unit, v, sizeof v), plan_value_text(limit, unit, lim, sizeof lim),
              m->o.kind, said);

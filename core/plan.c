@@ -676,6 +676,11 @@ const struct plan_step *plan_step_find(const struct plan *p, const char *name)
     return NULL;
 }
 
+const char *plan_advice_step(const struct plan *p)
+{
+    return p->advise_after ? p->advise_after : p->nsteps ? p->steps[0].name : NULL;
+}
+
 char *plan_path(const struct plan *p, const char *rel)
 {
     if (rel[0] == '/' || strcmp(p->dir, ".") == 0)

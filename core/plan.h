@@ -111,6 +111,9 @@ void plan_free(struct plan *p);
 const struct plan_table *plan_table_find(const struct plan *p, const char *name);
 /* The [step] of that name, or NULL. */
 const struct plan_step *plan_step_find(const struct plan *p, const char *name);
+/* The step once done the rollback triggers advise: [rollback] after, else
+ * the first step; NULL without steps. */
+const char *plan_advice_step(const struct plan *p);
 
 /* Resolves a path from the plan (mapping, workspace) against its directory;
  * caller frees. */

@@ -299,7 +299,7 @@ static void value_words(struct sbuf *b, const json_t *v)
 
     if (n > VALUE_SHOWN) {
         n = VALUE_SHOWN;
-        while (n && ((unsigned char)t[n] & 0xc0) == 0x80)
+        while (n && utf8_inside(t, n))
             n--;
     }
     sbuf_add(b, t, n);

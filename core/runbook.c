@@ -73,19 +73,33 @@ static void changed(struct runbook *rb)
         rb->ev.changed(rb->ev.arg);
 }
 
-/* An event on the runbook's log, the timeline; its text (a command, its
- * output, a reason) with any password masked. */
-static void record(struct runbook *rb, size_t i, const char *event, long status, long ms,
-                   const char *output)
+/* An event that ends a step as advice counts it (see rb_advising_since). */
+static int ends_step(const char *event)
+{
+    return !strcmp(event, "done") || !strcmp(event, "skipped");
+}
+
+/* An event on the runbook's log, the timeline, its text already masked. */
+static void record_masked(struct runbook *rb, size_t i, const char *event, long status,
+                          long ms, const char *masked)
 {
     struct err e = { 0 };
-    char *masked = output ? url_mask_text(output) : NULL;
 
-    if (i < rb->n && (!strcmp(event, "done") || !strcmp(event, "skipped")))
+    if (i < rb->n && ends_step(event))
         clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
     if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
                                       event, user_name(), status, ms, masked, &e) < 0)
         snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
+}
+
+/* An event on the runbook's log; its text (a command, its output, a reason)
+ * with any password masked. */
+static void record(struct runbook *rb, size_t i, const char *event, long status, long ms,
+                   const char *output)
+{
+    char *masked = output ? url_mask_text(output) : NULL;
+
+    record_masked(rb, i, event, status, ms, masked);
     free(masked);
 }
 
@@ -225,7 +239,7 @@ static void restore(struct runbook *rb)
         } else if (!strcmp(e, "skipped")) {
             s->state = RB_SKIPPED;
         }
-        if (!strcmp(e, "done") || !strcmp(e, "skipped"))
+        if (ends_step(e))
             snprintf(s->ended_at, sizeof s->ended_at, "%s", jtext(ev, "at"));
     }
     for (k = 0; k < rb->n; k++) {
@@ -472,7 +486,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         struct rb_step *st = &pr->rb->steps[pr->i];
         char *chunk = xstrndup(buf->base, (size_t)n), *masked = url_mask_text(chunk);
         log_add(&st->log, masked, strlen(masked));
-        record(pr->rb, pr->i, "output", 0, 0, chunk);  /* kept as it comes */
+        record_masked(pr->rb, pr->i, "output", 0, 0, masked);  /* kept as it comes */
         free(chunk);
         free(masked);
         changed(pr->rb);
@@ -748,16 +762,15 @@ int rb_rollback(struct runbook *rb, struct err *e)
 
 const char *rb_advising_since(const struct runbook *rb)
 {
-    const char *after = rb->d->plan->advise_after;
+    const char *after = plan_advice_step(rb->d->plan);
+    size_t i;
 
-    if (!rb->n)
+    if (!after)
         return "";  /* no runbook says when Production is filled: always, as hypercare */
-    for (size_t i = 0; i < rb->n; i++) {
-        const struct rb_step *s = &rb->steps[i];
-        if (!after || !strcmp(s->plan->name, after))
-            return s->state == RB_DONE || s->state == RB_SKIPPED ? s->ended_at : NULL;
-    }
-    return NULL;
+    if ((i = step_named(rb, after)) == SIZE_MAX)
+        return NULL;
+    return rb->steps[i].state == RB_DONE || rb->steps[i].state == RB_SKIPPED
+           ? rb->steps[i].ended_at : NULL;
 }
 
 /* The rehearsal triggers against the latest run begun since rollback is

@@ -43,24 +43,39 @@ static void mask_query(struct sbuf *b, const char *q, const char *repl)
     }
 }
 
+/* At `q`, a URI's "://user:password@" (in a URL, or in free text up to a
+ * blank or a quote): sets where the password starts and ends (the last '@'
+ * before the host ends the user info). */
+static int uri_password(const char *q, const char **from, const char **to)
+{
+    const char *auth = q + 3, *end, *at = NULL, *colon;
+
+    if (strncmp(q, "://", 3))
+        return 0;
+    end = auth + strcspn(auth, "/? \t\r\n'\"");
+    for (const char *c = auth; c < end; c++)
+        if (*c == '@')
+            at = c;
+    if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth))))
+        return 0;
+    *from = colon + 1;
+    *to = at;
+    return 1;
+}
+
 static char *mask_uri(const char *s, const char *repl)
 {
     struct sbuf b = { 0 }, q2 = { 0 };
-    const char *auth = strstr(s, "://") + 3;
-    const char *end = auth + strcspn(auth, "/?");
-    const char *at = NULL, *colon, *q;
+    const char *sep = strstr(s, "://"), *from, *to, *q;
+    const char *end = sep + 3 + strcspn(sep + 3, "/?");
 
-    for (const char *p = auth; p < end; p++)
-        if (*p == '@')
-            at = p;  /* the last '@' ends the userinfo */
-    sbuf_add(&b, s, (size_t)(auth - s));
-    if (at && (colon = memchr(auth, ':', (size_t)(at - auth)))) {
-        sbuf_add(&b, auth, (size_t)(colon - auth));
+    if (uri_password(sep, &from, &to)) {
+        sbuf_add(&b, s, (size_t)(from - 1 - s));  /* up to the ':' before it */
         if (repl)
             sbuf_printf(&b, ":%s", repl);
-        sbuf_add(&b, at, (size_t)(end - at));
+        sbuf_add(&b, to, (size_t)(end - to));
     } else {
-        sbuf_add(&b, auth, (size_t)(end - auth));
+        sbuf_add(&b, s, (size_t)(end - s));
     }
     q = strchr(end, '?');
     if (!q) {
@@ -172,25 +187,6 @@ static const char *password_value(const char *q)
         return NULL;
     q++;
     return q + strspn(q, " \t");
-}
-
-/* At `q`, a URI's "://user:password@": sets where the password starts and
- * ends (the last '@' before the host ends the user info). */
-static int uri_password(const char *q, const char **from, const char **to)
-{
-    const char *auth = q + 3, *end, *at = NULL, *colon;
-
-    if (strncmp(q, "://", 3))
-        return 0;
-    end = auth + strcspn(auth, "/?# \t\r\n'\"");
-    for (const char *c = auth; c < end; c++)
-        if (*c == '@')
-            at = c;
-    if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth))))
-        return 0;
-    *from = colon + 1;
-    *to = at;
-    return 1;
 }
 
 char *url_mask_text(const char *s)

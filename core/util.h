@@ -82,6 +82,13 @@ char *name_normalize(const char *s);
 /* Trims ASCII whitespace in place at both ends; returns s. */
 char *str_trim(char *s);
 
+/* Byte `at` of UTF-8 text is inside a character (a continuation byte): a
+ * cut there would split it. */
+static inline int utf8_inside(const char *s, size_t at)
+{
+    return ((unsigned char)s[at] & 0xC0) == 0x80;
+}
+
 /* Current user for the audit log: $USER, else the passwd entry, else "unknown". */
 const char *user_name(void);
 

@@ -131,15 +131,6 @@ static int advising(const struct cut_panel *cp)
     return rb_advising_since(cp->rb) != NULL;
 }
 
-/* The step whose end starts the advice: [rollback] after, else the first;
- * NULL without steps. */
-static const char *advice_step(const struct cut_panel *cp)
-{
-    const char *after = cp->p->dash->plan->advise_after;
-
-    return after ? after : rb_count(cp->rb) ? rb_step(cp->rb, 0)->plan->name : NULL;
-}
-
 static int advising_now(void *arg)
 {
     return advising(arg);
@@ -234,7 +225,7 @@ static int rolled_back(const struct runbook *rb)
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
-    const char *after = advice_step(cp);
+    const char *after = plan_advice_step(cp->p->dash->plan);
     char live[160];
     const char *adv = live_advice(cp, live, sizeof live);
 
@@ -262,7 +253,7 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 {
     size_t nt, at = 0;
     const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
-    const char *after = advice_step(cp);
+    const char *after = plan_advice_step(cp->p->dash->plan);
     char line[600] = "", a[32], b[32], when[160] = "";
 
     for (size_t i = 0; i < nt; i++) {
