@@ -1021,6 +1021,12 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
                 "check's query" : "a table or check could not be compared as the plan and sheet "
                 "say", "its error is in the output");
     }
+    if (reh_unrecorded(r.reh)) {  /* the output is whole; the workspace's record is not */
+        fprintf(stderr, "cutover: run %ld is recorded incomplete: %s\n", reh_run(r.reh),
+                reh_unrecorded(r.reh));
+        if (rc != ERR_DB)
+            rc = ERR_INPUT;
+    }
 out:
     if (r.listed)
         fclose(r.listed);
@@ -1080,11 +1086,12 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
                          jint(v, "checks"));
             else
                 snprintf(checks, sizeof checks, "%lld passed", jint(v, "checks"));
-            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld %7lld  %-14s %s\n",
+            printf("%-5lld %-10s %-11s %-24s %10s %8lld %8lld %8lld %8lld %7lld  %-14s %s%s%s\n",
                    jint(v, "run"), jstr(v, "kind"), jstr(v, "status"), jstr(v, "started_at"),
                    dur_format(jint(v, "duration_ms"), d, sizeof d), jint(v, "missing"),
                    jint(v, "extra"), jint(v, "changed"), jint(v, "open"), jint(v, "errors"),
-                   checks, jstr(v, "result") ? jstr(v, "result") : "-");
+                   checks, jstr(v, "result") ? jstr(v, "result") : "-",
+                   jstr(v, "note") ? "  " : "", jtext(v, "note"));
         }
         json_decref(runs);
     }

@@ -16,8 +16,7 @@ static void notify(struct dash *d, unsigned what)
         d->on_change(d, what, d->arg);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void say(struct dash *d, int error, const char *fmt, ...)
+void dash_say(struct dash *d, int error, const char *fmt, ...)
 {
     va_list ap;
 
@@ -39,7 +38,7 @@ static void rebuild(struct dash *d)
     if (d->side[0].cat && d->side[1].cat) {
         if (pair_tables(d->plan, d->side[0].cat, d->side[1].cat, d->masked[0], d->masked[1],
                         &d->pairs, &e) < 0) {
-            say(d, 1, "%s", e.msg);
+            dash_say(d, 1, "%s", e.msg);
         } else {
             inv_build(&d->pairs, &d->inv);
             d->have_inventory = 1;
@@ -138,7 +137,7 @@ static void on_state(db_t *db, enum db_state st, void *arg)
         d->side[i].was_down = st == DB_DOWN;
         if (d->ws && ws_connection_event(d->ws, i ? "target" : "source", st == DB_UP,
                                          db_errmsg(db), &e) < 0)
-            say(d, 1, "%s", e.msg);
+            dash_say(d, 1, "%s", e.msg);
     }
     if (st == DB_DOWN)
         snprintf(d->side[i].error, sizeof d->side[i].error, "%s", db_errmsg(db));
@@ -183,18 +182,18 @@ static void reread_plan(struct dash *d)
     }
     d->plan_disk = now;
     if (!(p = plan_load(d->plan_path, &e))) {
-        say(d, 1, "%s changed and is not used until it is mended: %s", d->plan_path, e.msg);
+        dash_say(d, 1, "%s changed and is not used until it is mended: %s", d->plan_path, e.msg);
         return;
     }
     if (strcmp(p->source.url, d->plan->source.url) || strcmp(p->target.url, d->plan->target.url) ||
         strcmp(p->workspace, d->plan->workspace)) {
-        say(d, 1, "%s changed its databases or workspace: restart the dashboard to use them",
+        dash_say(d, 1, "%s changed its databases or workspace: restart the dashboard to use them",
             d->plan_path);
         plan_free(p);
         return;
     }
     adopt_plan(d, p, now);
-    say(d, 0, "%s changed: read again", d->plan_path);
+    dash_say(d, 0, "%s changed: read again", d->plan_path);
 }
 
 static void tick(uv_timer_t *t)
@@ -378,7 +377,7 @@ int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const
     int rc = change(d, table, kvs, 2, "decide", oldv, newv, e);
 
     if (rc == 0)
-        say(d, 0, "%s: decision %s → %s, written to %s", table, oldv, newv, d->plan_path);
+        dash_say(d, 0, "%s: decision %s → %s, written to %s", table, oldv, newv, d->plan_path);
     free(oldv);
     free(newv);
     return rc;
@@ -392,7 +391,7 @@ int dash_set_owner(struct dash *d, const char *table, const char *owner, struct 
     int rc = change(d, table, &kv, 1, "owner", old, owner, e);
 
     if (rc == 0)
-        say(d, 0, "%s: owner %s → %s, written to %s", table, *old ? old : "(none)",
+        dash_say(d, 0, "%s: owner %s → %s, written to %s", table, *old ? old : "(none)",
             *owner ? owner : "(none)", d->plan_path);
     free(old);
     return rc;
@@ -413,7 +412,7 @@ int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e)
          ? -1 : 0;
     free(detail);
     if (rc == 0)
-        say(d, 0, "%s acknowledged, recorded in the workspace", object);
+        dash_say(d, 0, "%s acknowledged, recorded in the workspace", object);
     dash_reread(d);
     return rc;
 }

@@ -70,6 +70,9 @@ void dash_stop(struct dash *d);
 /* Closes the databases and the timer; memory goes once the loop has run. */
 void dash_close(struct dash *d);
 
+/* Puts a message on the dashboard's message line (error: in the error colour). */
+void dash_say(struct dash *d, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Reads again what the workspace knows (runs, runbook events). */
 void dash_reread(struct dash *d);
 /* Reloads both catalogs now (a side already loading is left to finish). */

@@ -21,7 +21,22 @@ struct reh {
     long duration_ms;
     uint64_t started;
     char msg[1400];
+    char unrecorded[1100];  /* the first workspace write lost, "" while none is */
 };
+
+/* A workspace write failed (another process kept it locked, a full disk):
+ * told now, through ev.warning or on stderr. `lost`: what it held is gone
+ * (a flush mid-run keeps its queue for the next one), so the run is not
+ * fully recorded, which its end says. */
+static void ws_trouble(struct reh *r, const struct err *e, int lost)
+{
+    if (lost && !r->unrecorded[0])
+        snprintf(r->unrecorded, sizeof r->unrecorded, "%s", e->msg);
+    if (r->ev.warning)
+        r->ev.warning(r->ev.arg, e->msg);
+    else
+        fprintf(stderr, "cutover: %s\n", e->msg);
+}
 
 char *reh_progress(const struct diff_table *t, char *buf, size_t n)
 {
@@ -70,7 +85,7 @@ static void on_disc(void *arg, const struct diff_disc *d)
         acc = ws_queue_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key, tkey,
                                    fields, &e);
         if (acc < 0) {
-            fprintf(stderr, "cutover: %s\n", e.msg);
+            ws_trouble(r, &e, 0);  /* still queued */
             acc = 0;
         }
         if (acc) {
@@ -105,12 +120,14 @@ static const char *table_status(const struct diff_table *t, long accepted)
            ? "fail" : "pass";
 }
 
-static void flush(struct reh *r)
+/* Writes the queued discrepancies; those of a failed flush stay queued for
+ * the next, unless this is the run's last. */
+static void flush(struct reh *r, int last)
 {
     struct err e = { 0 };
 
     if (ws_flush(r->ws, &e) < 0)
-        fprintf(stderr, "cutover: %s\n", e.msg);
+        ws_trouble(r, &e, last);
 }
 
 /* The run's verdict: cancelled, failed (it could not end), or fail when a
@@ -141,7 +158,7 @@ static void drop_table(struct reh *r, const char *table)
     if (!r->in_table)
         return;
     if (ws_drop_discrepancies(r->ws, r->run, table, &e) < 0)
-        fprintf(stderr, "cutover: %s\n", e.msg);
+        ws_trouble(r, &e, 1);
     r->accepted -= r->accepted_table;
     r->accepted_table = 0;
     r->in_table = 0;
@@ -156,7 +173,7 @@ static void on_table(void *arg, const struct diff_table *t)
     if (t->error)
         drop_table(r, t->table);
     else
-        flush(r);
+        flush(r, 0);
     r->accepted_by_table = xrealloc(r->accepted_by_table,
                                     (r->ntables + 1) * sizeof *r->accepted_by_table);
     r->accepted_by_table[r->ntables++] = r->accepted_table;
@@ -166,7 +183,7 @@ static void on_table(void *arg, const struct diff_table *t)
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
                          table_status(t, r->accepted_table), t->error ? t->error : detail[0]
                          ? detail : NULL, &e) < 0)
-        fprintf(stderr, "cutover: %s\n", e.msg);
+        ws_trouble(r, &e, 1);
     r->in_table = 0;
     r->accepted_table = 0;
     r->current = NULL;
@@ -183,18 +200,22 @@ static void on_done(void *arg, int status, const char *msg)
 
     if (r->current)  /* cancelled or failed in the middle of a table */
         drop_table(r, r->current->table);
-    flush(r);
+    flush(r, 1);
     r->status = status;
     snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
     checks = diff_checks(r->diff, &nc);
     for (size_t i = 0; i < nc; i++)
-        ws_record_result(r->ws, r->run, "check", checks[i].name, NULL, 0, 0, 0, 0, 0,
-                         checks[i].source_value, checks[i].target_value,
-                         checks[i].error ? "error" : checks[i].pass ? "pass" : "fail",
-                         checks[i].error, &e);
+        if (ws_record_result(r->ws, r->run, "check", checks[i].name, NULL, 0, 0, 0, 0, 0,
+                             checks[i].source_value, checks[i].target_value,
+                             checks[i].error ? "error" : checks[i].pass ? "pass" : "fail",
+                             checks[i].error, &e) < 0)
+            ws_trouble(r, &e, 1);
     r->duration_ms = (long)((uv_hrtime() - r->started) / 1000000u);
-    ws_run_end(r->ws, r->run, status == DB_ECANCELED ? "cancelled" : status ? "failed" : "done",
-               r->duration_ms, &e);
+    /* incomplete: no baseline for the next run, whatever it found */
+    if (ws_run_end(r->ws, r->run, status == DB_ECANCELED ? "cancelled" : status ? "failed"
+                   : r->unrecorded[0] ? "incomplete" : "done", r->duration_ms,
+                   r->unrecorded[0] ? r->unrecorded : NULL, &e) < 0)
+        ws_trouble(r, &e, 1);
     r->done = 1;
     if (r->ev.done)
         r->ev.done(r->ev.arg, r);
@@ -238,7 +259,7 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
         return NULL;
     }
     if (!(r->diff = diff_start(src, tgt, p, pp, &r->sheet, o, &dev, e))) {
-        ws_run_end(ws, r->run, "failed", 0, &(struct err){ 0 });
+        ws_run_end(ws, r->run, "failed", 0, NULL, &(struct err){ 0 });
         sheet_free(&r->sheet);
         free(r);
         return NULL;
@@ -265,6 +286,11 @@ void reh_free(struct reh *r)
 long reh_run(const struct reh *r)
 {
     return r->run;
+}
+
+const char *reh_unrecorded(const struct reh *r)
+{
+    return r->unrecorded[0] ? r->unrecorded : NULL;
 }
 
 const struct diff_table *reh_current(const struct reh *r)
@@ -348,6 +374,8 @@ json_t *reh_summary(const struct reh *r)
             "duration_ms", (json_int_t)cmp.previous_duration_ms));
     if (r->status)
         json_object_set_new(s, "error", json_string(r->msg));
+    if (r->unrecorded[0])
+        json_object_set_new(s, "unrecorded", json_string(r->unrecorded));
     return s;
 }
 

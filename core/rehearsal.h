@@ -21,6 +21,9 @@ struct reh_events {
     /* a table compared; one with an error voids the discrepancies told before */
     void (*table_done)(void *arg, const struct diff_table *t);
     void (*done)(void *arg, struct reh *r);
+    /* a workspace write failed (the message names the workspace and why);
+     * without this, the message goes to stderr */
+    void (*warning)(void *arg, const char *msg);
     void *arg;
 };
 
@@ -42,6 +45,9 @@ void reh_cancel(struct reh *r);
 void reh_free(struct reh *r);
 
 long reh_run(const struct reh *r);
+/* After done: why the workspace does not hold all of the run (its first lost
+ * write; the run is recorded "incomplete"), or NULL when it does. */
+const char *reh_unrecorded(const struct reh *r);
 /* After done: the summary object ({"type":"summary", …}); caller decrefs. */
 json_t *reh_summary(const struct reh *r);
 /* A summary's totals in words: "17 missing, 1 extra, 35 changed", then what

@@ -161,8 +161,7 @@ static void lint_done(void *arg, int status, const char *msg)
         return;
     }
     if (status) {
-        snprintf(r->d->message, sizeof r->d->message, "lint stopped: %s", msg ? msg : "");
-        r->d->message_error = 1;
+        dash_say(r->d, 1, "lint stopped: %s", msg ? msg : "");
         lint_free(&j->rep);
     } else {
         lint_free(&r->data);

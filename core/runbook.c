@@ -89,7 +89,7 @@ static void record_masked(struct runbook *rb, size_t i, const char *event, long 
         clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
     if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
                                       event, user_name(), status, ms, masked, &e) < 0)
-        snprintf(rb->d->message, sizeof rb->d->message, "%s", e.msg);
+        dash_say(rb->d, 1, "%s", e.msg);
 }
 
 /* An event on the runbook's log; its text (a command, its output, a reason)
@@ -620,8 +620,20 @@ static void diff_gate_done(void *arg, struct reh *r)
     rb->gate_reh = NULL;  /* freed below, once its call chain has returned */
     reh_disconnect(rb->gate_db);
     dash_reread(rb->d);
+    if (!*msg && reh_unrecorded(r)) {  /* no go on evidence the workspace does not hold */
+        snprintf(why, sizeof why, "run %ld is recorded incomplete: %s", reh_run(r),
+                 reh_unrecorded(r));
+        rc = ERR_INPUT;
+    }
     gate_said(rb, rb->gate_for, rc == 0, *msg ? msg : why);  /* msg: the run failed */
     reh_free(r);
+}
+
+static void diff_gate_warning(void *arg, const char *msg)
+{
+    struct runbook *rb = arg;
+
+    dash_say(rb->d, 1, "%s", msg);
 }
 
 int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
@@ -670,7 +682,8 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
                 rb->gate_diff = diff_start(rb->gate_db[0], rb->gate_db[1], d->plan, &d->pairs,
                                            NULL, &o, &ev, e);
             } else {
-                struct reh_events ev = { .done = diff_gate_done, .arg = rb };
+                struct reh_events ev = { .done = diff_gate_done,
+                                         .warning = diff_gate_warning, .arg = rb };
                 rb->gate_reh = reh_start(d->ws, rb->gate_db[0], rb->gate_db[1], d->plan,
                                          &d->pairs, d->masked[0], d->masked[1], NULL, &ev, e);
             }

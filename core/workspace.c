@@ -372,11 +372,12 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
                      table);
 }
 
-int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e)
+int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
+               struct err *e)
 {
-    return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, finished_at = "
-                     "cutover_now() WHERE id = ?", "tii", status,
-                     duration_ms, run);
+    return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
+                     "finished_at = cutover_now() WHERE id = ?", "titi", status, duration_ms,
+                     note, run);
 }
 
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
@@ -559,7 +560,7 @@ json_t *ws_runs_json(ws_t *ws)
             "   status = 'error'),"
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check'),"
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check' AND"
-            "   status <> 'pass')"
+            "   status <> 'pass'), r.note"
             " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -569,7 +570,7 @@ json_t *ws_runs_json(ws_t *ws)
         int pass = !sqlite3_column_int64(st, 8) && !sqlite3_column_int64(st, 12) &&
                    !sqlite3_column_int64(st, 14);
         json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
-                                              " s:o, s:b, s:I, s:I, s:I, s:o}",
+                                              " s:o, s:b, s:I, s:I, s:I, s:o, s:o}",
             "run", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", (const char *)sqlite3_column_text(st, 1),
             "status", (const char *)sqlite3_column_text(st, 2),
@@ -586,7 +587,9 @@ json_t *ws_runs_json(ws_t *ws)
             "errors", (json_int_t)sqlite3_column_int64(st, 12),
             "checks", (json_int_t)sqlite3_column_int64(st, 13),
             "failed_checks", (json_int_t)sqlite3_column_int64(st, 14),
-            "result", done ? json_string(pass ? "pass" : "fail") : json_null()));
+            "result", done ? json_string(pass ? "pass" : "fail") : json_null(),
+            "note", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null()
+                    : json_string((const char *)sqlite3_column_text(st, 15))));
     }
     sqlite3_finalize(st);
     return runs;

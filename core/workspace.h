@@ -38,7 +38,10 @@ int ws_begin(ws_t *ws);
 int ws_commit(ws_t *ws);
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
                   struct err *e);
-int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, struct err *e);
+/* status: done, cancelled, failed (it could not end), or incomplete (it
+ * ended, but some of what it found could not be written: note says why). */
+int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
+               struct err *e);
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
                      const char *target_object, long source_rows, long target_rows, long missing,
                      long extra, long changed, const char *source_value,

@@ -601,8 +601,13 @@ static void on_done(void *arg, struct reh *r)
     char totals[256];
 
     rp->p->dash->hold--;
-    tui_message(strcmp(jtext(s, "status"), "pass") != 0, "run %lld %s: %s", jint(s, "run"),
-                jtext(s, "status"), reh_totals(s, totals, sizeof totals));
+    if (reh_unrecorded(r))
+        tui_message(1, "run %lld %s: %s — recorded incomplete: %s", jint(s, "run"),
+                    jtext(s, "status"), reh_totals(s, totals, sizeof totals),
+                    reh_unrecorded(r));
+    else
+        tui_message(strcmp(jtext(s, "status"), "pass") != 0, "run %lld %s: %s", jint(s, "run"),
+                    jtext(s, "status"), reh_totals(s, totals, sizeof totals));
     json_decref(s);
     rp->run = reh_run(r);
     rp->finished = r;  /* freed later: we are inside its call chain */
@@ -613,10 +618,17 @@ static void on_done(void *arg, struct reh *r)
     load(rp);
 }
 
+static void on_warning(void *arg, const char *msg)
+{
+    (void)arg;
+    tui_message(1, "%s", msg);
+}
+
 static void start_run(struct reh_panel *rp)
 {
     struct dash *d = rp->p->dash;
-    struct reh_events ev = { .progress = on_progress, .done = on_done, .arg = rp };
+    struct reh_events ev = { .progress = on_progress, .done = on_done, .warning = on_warning,
+                             .arg = rp };
     struct err e = { 0 };
 
     if (rp->reh) {

@@ -921,6 +921,46 @@ check "a workspace another process keeps locked past 5 s: exit 2, saying so" \
     "2|cutover: .cutover/state.db: cannot record the run: another process has kept the workspace locked for more than 5 s" \
     "$?|$(cat err.txt)"
 kill $holder; wait $holder 2>/dev/null
+# … and one locked past 5 s while a run writes: the run is told at once, keeps
+# what a failed write held for the next, and says what it could not record.
+# The source waits on an advisory lock the test holds until the workspace is
+# locked; the workspace is let go after the second failed write.
+sed -i 's/OR pg_sleep(10) IS NOT NULL/OR pg_advisory_xact_lock_shared(7)::text IS NOT NULL/' cutover.ini
+rm -f go-pg go-ws holder.out
+printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
+    psql -X -q -d held >/dev/null &
+pglock=$!
+for _ in $(seq 100); do
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+    sleep 0.1
+done
+"$bin" diff --table t --ndjson >locked.ndjson 2>locked.err &
+run=$!
+for _ in $(seq 100); do  # until the run waits on the lock, its discrepancy found
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
+    sleep 0.1
+done
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+touch go-pg
+for _ in $(seq 300); do [ "$(grep -c 'locked for more' locked.err)" -ge 2 ] && break; sleep 0.1; done
+touch go-ws
+wait $run
+rc=$?
+wait $holder $pglock
+why=".cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+check "a workspace locked past 5 s mid-run: each failed write told at once, the run recorded incomplete, exit 2" \
+    "2|cutover: .cutover/state.db: cannot record the discrepancies: another process has kept the workspace locked for more than 5 s|cutover: $why|cutover: run 3 is recorded incomplete: $why|" \
+    "$rc|$(tr '\n' '|' <locked.err)"
+check "… the output whole, its summary saying what the workspace lacks" \
+    "t changed id=1 v:row 1->changed|$why" "$(lines locked.ndjson)|$(tail -n 1 locked.ndjson | jq -r .unrecorded)"
+check "… the discrepancy the failed write held written by the next, the table's result lost" "1 0" \
+    "$(sqlite3 .cutover/state.db "SELECT (SELECT count(*) FROM discrepancies WHERE run_id = 3) || ' ' || (SELECT count(*) FROM results WHERE run_id = 3)")"
+check "… cutover runs: incomplete, saying why" "incomplete|$why|incomplete $why" \
+    "$("$bin" runs --json | jq -r '.[2] | .status + "|" + .note')|$("$bin" runs | awk '$1 == 3 { $1 = $2 = $4 = $5 = $6 = $7 = $8 = $9 = $10 = $11 = $12 = ""; print }' | sed 's/^ *//; s/  */ /g')"
 cd ..
 
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------

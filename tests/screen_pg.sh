@@ -310,6 +310,34 @@ expect_text "Esc cancels it" cx "run 1 cancelled:"
 T kill-session -t cx
 check "… recorded as cancelled, with no result for the table cut short" "cancelled 0" \
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
+# The workspace locked by another process past 5 s while a run writes: each
+# failed write on the message line (not on stderr, over the screen), the run
+# recorded incomplete, saying why
+cp -r pristine wslock
+cp cancel/mapping.csv wslock/mapping.csv
+start wl 200 36 "$work/wslock"
+wait_for wl "Mapping 12/42 approved ─"
+keys wl 3 z
+wait_for wl "No rehearsal recorded yet: press r to run one."
+keys wl r
+wait_for wl "running: invoice_lines "
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('wslock/.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('wslock/go'): time.sleep(0.1)" >wslock/holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held wslock/holder.out && break; sleep 0.1; done
+expect_text "a failed workspace write: said on the message line" wl \
+    " .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
+touch wslock/go
+wait $holder
+expect_text "… the run's end saying it is recorded incomplete, and why" wl \
+    " — recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+expect_no_text "… nothing written over the screen" wl "cutover: .cutover/state.db"
+T kill-session -t wl
+check "… the run recorded incomplete, its note saying why" \
+    "incomplete|.cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" \
+    "$(sqlite3 -cmd ".timeout 5000" wslock/.cutover/state.db "SELECT status || '|' || note FROM runs")"
 
 # The detail of a discrepancy whose key is NULL (a plan key on a nullable column)
 # finds its rows: looked up with IS NULL, not = 'null'
