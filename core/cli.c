@@ -1665,7 +1665,7 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
     struct loaded l;
     uv_loop_t loop;
     int64_t run_ms;
-    int rc = parse_opts("watch", argc, argv, lo, watch_opt, &w);
+    int lock = -1, rc = parse_opts("watch", argc, argv, lo, watch_opt, &w);
 
     if (rc || optind < argc)
         return rc < 0 ? cmd_help(find_cmd("watch")) : rc ? rc
@@ -1676,7 +1676,17 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         char *path = plan_path(l.plan, l.plan->workspace);
         if (!(w.ws = ws_open(path, &e)))
             fprintf(stderr, "cutover: warning: nothing will be recorded: %s\n", e.msg);
+        else if ((lock = ws_take_lock(w.ws, "watch")) < 0)  /* one session, one watcher */
+            err_set(&e, ERR_INPUT, lock == -1 ? "%s: another cutover watch records hypercare "
+                    "on this workspace; one at a time: stop that one first (the dashboard "
+                    "shows what it records)" : "%s.watch-lock: cannot open it: %s", path,
+                    strerror(errno));
         free(path);
+        if (w.ws && lock < 0) {
+            ws_close(w.ws);
+            loaded_free(&l);
+            return fail(&e);
+        }
         e = (struct err){ 0 };
     }
     w.authority = l.plan->authority;
@@ -1705,6 +1715,8 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
         ws_close(w.ws);
+        if (lock >= 0)
+            close(lock);
         loaded_free(&l);
         return fail(&e);
     }
@@ -1749,6 +1761,8 @@ static int cmd_watch(struct cli *c, int argc, char **argv)
                              "polls", (json_int_t)w.polls, "failed", (json_int_t)w.failed));
     uv_loop_close(&loop);
     ws_close(w.ws);
+    if (lock >= 0)
+        close(lock);
     loaded_free(&l);
     return 0;
 }

@@ -5,12 +5,10 @@
 #include "rehearsal.h"
 #include "url.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define LOG_CAP (1 << 20)   /* a step's log kept in memory, its last bytes; all of it goes
@@ -130,29 +128,19 @@ static void step_free(struct rb_step *s)
     sbuf_free(&s->log);
 }
 
-/* One dashboard on a workspace drives its runbook: the one holding this
- * lock (flock: it goes with the process however it ends; close-on-exec, so
- * a step's command does not keep it). Others show the runbook as the log
- * says and drive nothing. */
+/* One dashboard on a workspace drives its runbook: the one holding its
+ * runbook lock (ws_take_lock). Others show the runbook as the log says and
+ * drive nothing. */
 static int take_lock(struct runbook *rb)
 {
-    char *ws, *path;
     int fd;
 
     if (rb->lock >= 0 || !rb->d->ws)
         return rb->lock >= 0;
-    ws = plan_path(rb->d->plan, rb->d->plan->workspace);
-    path = xasprintf("%s.runbook-lock", ws);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    free(path);
-    free(ws);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        rb->lock = fd;
-        return 1;
-    }
-    if (fd >= 0)
-        close(fd);
-    return 0;
+    if ((fd = ws_take_lock(rb->d->ws, "runbook")) < 0)
+        return 0;
+    rb->lock = fd;
+    return 1;
 }
 
 static void restore(struct runbook *rb);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ struct ws {
     sqlite3_stmt *carry, *put_disc, *put_sample;
     struct queued *queue;
     size_t nqueued, qcap, qbytes;
+    int runs_fd;            /* PATH.runs-lock, holding the runs this process has under way */
 };
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
@@ -183,6 +185,7 @@ ws_t *ws_open(const char *path, struct err *e)
     ws_t *ws = xcalloc(1, sizeof *ws);
     int fd;
 
+    ws->runs_fd = -1;
     ws->path = xstrdup(path);
     if (mkdir_parent(path, e) < 0)
         goto bad;
@@ -224,9 +227,26 @@ void ws_close(ws_t *ws)
     sqlite3_finalize(ws->put_disc);
     sqlite3_finalize(ws->put_sample);
     sqlite3_close_v2(ws->db);
+    if (ws->runs_fd >= 0)
+        close(ws->runs_fd);
     free(ws->path);
     free(ws);
 }
+
+int ws_take_lock(ws_t *ws, const char *role)
+{
+    char *path = xasprintf("%s.%s-lock", ws->path, role);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    free(path);
+    if (fd < 0)
+        return -2;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    close(fd);
+    return -1;
+}
+
 
 int ws_version(ws_t *ws)
 {
@@ -341,19 +361,89 @@ static int exec_kept(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *s
     return rc;
 }
 
+/* A run under way holds a lock on its byte of PATH.runs-lock: an open file
+ * description lock, so it goes with the process however it ends, and two
+ * runs of one process (the dashboard's rehearsal and a runbook gate) are each
+ * seen by the other. The next run tells a run still going from one a crash
+ * left `running` by it. */
+static int runs_lock(int fd, int cmd, short type, long run)
+{
+    struct flock l = { .l_type = type, .l_whence = SEEK_SET, .l_start = run, .l_len = 1 };
+
+    if (fcntl(fd, cmd, &l) < 0)
+        return -1;
+    return cmd == F_OFD_GETLK ? l.l_type != F_UNLCK : 0;
+}
+
+/* Marks the runs left `running` by a process that is gone `interrupted`; a
+ * fresh description asks, so this process's own runs count as held too. */
+static int mark_interrupted(ws_t *ws)
+{
+    char *path = xasprintf("%s.runs-lock", ws->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), rc = 0;
+    sqlite3_stmt *st;
+
+    free(path);
+    if (sqlite3_prepare_v2(ws->db, "SELECT id FROM runs WHERE status = 'running'", -1, &st,
+                           NULL) != SQLITE_OK) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        long id = (long)sqlite3_column_int64(st, 0);
+        if (fd < 0 || runs_lock(fd, F_OFD_GETLK, F_WRLCK, id) == 0)
+            rc = exec_bind(ws, &(struct err){ 0 }, "UPDATE runs SET status = 'interrupted' "
+                           "WHERE id = ?", "i", id);
+    }
+    sqlite3_finalize(st);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
                   struct err *e)
 {
-    if (sqlite3_exec(ws->db, "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    long run;
+
+    if (ws->runs_fd < 0) {
+        char *path = xasprintf("%s.runs-lock", ws->path);
+        ws->runs_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (ws->runs_fd < 0)
+            err_set(e, ERR_INPUT, "%s: cannot open it: %s", path, strerror(errno));
+        free(path);
+        if (ws->runs_fd < 0)
+            return -1;
+    }
+    /* one transaction: another process's run begins before or after, held */
+    if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         fail(ws, e, "cannot record the run");
         return -1;
+    }
+    if (mark_interrupted(ws) < 0) {
+        fail(ws, e, "cannot record the run");
+        goto bad;
     }
     if (exec_bind(ws, e, "INSERT INTO runs (kind, status, started_at, source_url, target_url, "
                   "user) VALUES (?, 'running', cutover_now(), ?, ?, ?)",
                   "tttt", kind, source, target, user_name()) < 0)
-        return -1;
-    return (long)sqlite3_last_insert_rowid(ws->db);
+        goto bad;
+    run = (long)sqlite3_last_insert_rowid(ws->db);
+    if (runs_lock(ws->runs_fd, F_OFD_SETLK, F_WRLCK, run) < 0) {
+        err_set(e, ERR_INPUT, "%s.runs-lock: cannot lock run %ld's byte: %s", ws->path, run,
+                strerror(errno));
+        goto bad;
+    }
+    if (sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(ws, e, "cannot record the run");
+        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
+        goto bad;
+    }
+    return run;
+bad:
+    sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
 }
 
 int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
@@ -375,9 +465,13 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e)
 {
-    return exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
-                     "finished_at = cutover_now() WHERE id = ?", "titi", status, duration_ms,
-                     note, run);
+    int rc = exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
+                       "finished_at = cutover_now() WHERE id = ?", "titi", status, duration_ms,
+                       note, run);
+
+    if (rc == 0 && ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
+        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
+    return rc;
 }
 
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,

@@ -31,9 +31,17 @@ int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_v
 /* Number of rows in a workspace table (for tests and reports); -1 on error. */
 long ws_count(ws_t *ws, const char *table);
 
+/* One process at a time in a role (the runbook's driver, the hypercare
+ * watcher): takes PATH.ROLE-lock (flock: it goes with the process however it
+ * ends; close-on-exec, so a child does not keep it). The fd to keep (closing
+ * it lets go), -1 when another process holds it, -2 when it cannot be opened
+ * (errno says why). */
+int ws_take_lock(ws_t *ws, const char *role);
+
 /* Runs. One transaction per recorded event; a round of samples goes
  * between ws_begin() and ws_commit(). A run still "running" when the next one
- * begins was interrupted (kill -9, power) and is marked so. */
+ * begins is marked "interrupted" if the process that ran it is gone (kill -9,
+ * power): a run under way holds a lock until it ends (PATH.runs-lock). */
 int ws_begin(ws_t *ws);
 int ws_commit(ws_t *ws);
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,

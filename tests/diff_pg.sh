@@ -909,6 +909,8 @@ done
 "$bin" diff --table s >other.txt 2>&1
 check "another run while the first waits on its source: recorded, clean" "0|run 2: pass" \
     "$?|$(head -n 1 other.txt | cut -d' ' -f1-3)"
+check "… the first still running, not marked interrupted by it" running \
+    "$(sqlite3 .cutover/state.db "SELECT status FROM runs WHERE id = 1")"
 wait $slow
 check "… and the first ends with its discrepancy recorded" "1|t changed id=1 v:row 1->changed|1" \
     "$?|$(lines slow.ndjson)|$(sqlite3 .cutover/state.db "SELECT count(*) FROM discrepancies WHERE run_id = 1")"

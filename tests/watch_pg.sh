@@ -296,6 +296,10 @@ wait_for_file resume1.ndjson 'map(select(.type == "alert" and .state == "closed"
     not_ok "the alerts close" "$(grep alert resume1.ndjson)"
 check "a new watch resumes the interrupted session: same session, its start, a gap" "1 true true true" \
     "$(jq -r 'select(.type == "start") | "\(.session) \(.resumed) \(.started_at == "'"$(sql "SELECT started_at FROM sessions")"'") \(.gap_ms > 0)"' resume1.ndjson)"
+"$bin" watch --headless --interval 1s --for 5s >second.ndjson 2>second.err  # (--for: never hangs)
+check "a second watch while one records the session: refused, exit 2, nothing polled or recorded" \
+    "2|cutover: .cutover/state.db: another cutover watch records hypercare on this workspace; one at a time: stop that one first (the dashboard shows what it records)|0|started interrupted resumed" \
+    "$?|$(cat second.err)|$(wc -c <second.ndjson)|$(sql "SELECT event FROM runbook_log WHERE step = 'hypercare' ORDER BY id" | tr '\n' ' ' | sed 's/ $//')"
 kill -KILL "$watch_pid"; wait "$watch_pid" 2>/dev/null
 sleep 1.5
 "$bin" watch --headless --interval 1s >resume2.ndjson 2>watch.err &
