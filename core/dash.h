@@ -50,6 +50,7 @@ struct dash {
     int paused;
     int stopped;                /* dash_stop(): closing */
     int hold;                   /* work borrowing the catalogs: refreshes wait */
+    int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
     uv_timer_t timer;
     uv_timer_t replan;          /* reads a changed plan again once what held it has ended */
     int open_handles;           /* timers still to close before the struct is freed */

@@ -39,6 +39,7 @@ struct runbook {
     char advice[256];
     int lock;               /* the workspace's runbook lock, held: this dashboard drives */
     int quitting;           /* the dashboard closes: a command under way is being stopped */
+    int kept;               /* … or let run to its end (dash->keep_commands) */
 };
 
 static const char *const state_names[] = {
@@ -306,11 +307,22 @@ void rb_stop(struct runbook *rb)
         diff_cancel(rb->gate_diff);
     if (rb->gate_reh)
         reh_cancel(rb->gate_reh);
-    if (rb->proc && !rb->quitting) {  /* stopped, and let end on the loop to be recorded */
+    if (!rb->proc || (rb->quitting && !rb->kept))
+        return;
+    if (!rb->quitting) {  /* let end on the loop, to be recorded */
         rb->quitting = 1;
         rb->d->hold++;
-        stop_proc(rb->proc);
     }
+    if (rb->d->keep_commands) {
+        if (!rb->kept)
+            record(rb, rb->proc->i, "detached", -1, 0, "the dashboard's terminal was lost "
+                   "(SIGHUP): the command runs on to its end without a screen, recorded as "
+                   "usual; the runbook stays with this dashboard until then");
+        rb->kept = 1;
+        return;
+    }
+    rb->kept = 0;
+    stop_proc(rb->proc);
 }
 
 /* Whether step i's command, gate or rollback is under way. */
@@ -400,7 +412,7 @@ static void proc_finished(struct proc *pr)
         record(rb, pr->i, pr->rollback ? "rolled back" : "done", 0, ms, NULL);
     } else {
         s->state = RB_FAILED;
-        if (rb->quitting)
+        if (rb->quitting && !rb->kept)
             snprintf(s->reason, sizeof s->reason, "stopped: the dashboard quit while it ran");
         else if (pr->signal)
             snprintf(s->reason, sizeof s->reason, "%s by signal %d",
@@ -412,7 +424,7 @@ static void proc_finished(struct proc *pr)
                pr->signal ? -pr->signal : (long)pr->status, ms, s->reason);
     }
     if (rb->quitting) {
-        rb->quitting = 0;
+        rb->quitting = rb->kept = 0;
         rb->rollback_at = -1;
         rb->d->hold--;
     } else if (pr->rollback && s->state == RB_ROLLED_BACK) {

@@ -715,6 +715,56 @@ check "… stopping the step, recorded failed for that reason, nothing of it lef
     "failed|-15|stopped: the dashboard quit while it ran|" \
     "$(sqlite3 -cmd ".timeout 5000" reopen/.cutover/state.db "SELECT event, exit_status, output FROM runbook_log WHERE step = 'copy' ORDER BY id DESC LIMIT 1")|$(pgrep -f 'sleep 29.5')"
 
+# The terminal lost (tmux kills the session: SIGHUP, as a dropped SSH connection)
+# while a step's command runs: the command runs on to its end, recorded as
+# usual, then cutover exits; a dashboard opened meanwhile only shows the
+# runbook. A SIGTERM while it waits stops the command.
+hup_pid() {  # the dashboard left running in DIR
+    local p
+    for p in $(pgrep -x cutover); do
+        [ "$(readlink "/proc/$p/cwd")" = "$work/$1" ] && echo "$p"
+    done
+}
+runbook_dir hup '[step load]' 'title = Load' 'owner = alice' \
+    'run = echo begun; while [ ! -e released ]; do sleep 0.1; done; echo loaded' \
+    '[step copy]' 'title = Copy' 'owner = bob' 'run = while :; do sleep 0.1; done'
+keys hup g y
+expect_text "(step 1 runs)" hup "┃ 1 ◐ running       load"
+T kill-session -t hup
+for _ in $(seq 100); do
+    [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 1 ] && break
+    sleep 0.1
+done
+pid=$(hup_pid hup)
+check "SIGHUP while a step runs: cutover goes on without a screen, saying so on the timeline" \
+    "1|detached|the dashboard's terminal was lost (SIGHUP): the command runs on to its end without a screen, recorded as usual; the runbook stays with this dashboard until then" \
+    "$(echo "$pid" | grep -c .)|$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
+start hup2 130 36 "$work/hup"
+wait_for hup2 "src ● tgt ●"
+keys hup2 4 z
+expect_text "a dashboard opened meanwhile shows the step running" hup2 "┃ 1 ◐ running       load"
+touch hup/released
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+hup_ws() { sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "$1"; }
+check "… the command ends: recorded done with its output, and cutover exits" \
+    "go|start|detached|done|begun loaded|gone" \
+    "$(hup_ws "SELECT group_concat(event, '|') FROM (SELECT event FROM runbook_log WHERE step = 'load' AND event <> 'output' ORDER BY id)")|$(hup_ws "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'load' AND event = 'output'" | tr '\n' ' ' | sed 's/ *$//')|$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
+T kill-session -t hup2
+start hup3 130 36 "$work/hup"
+wait_for hup3 "src ● tgt ●"
+keys hup3 4 z
+expect_text "opened again: step 1 done" hup3 "┃ 1 ✓ done          load"
+keys hup3 g y
+expect_text "… and it drives the runbook: step 2 runs" hup3 "┃ 2 ◐ running       copy"
+T kill-session -t hup3
+for _ in $(seq 100); do [ -n "$(hup_pid hup)" ] && break; sleep 0.1; done
+pid=$(hup_pid hup)
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM while it waits: the command stopped, recorded failed, cutover gone, nothing left running" \
+    "failed|-15|stopped: the dashboard quit while it ran|gone|" \
+    "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, exit_status, output FROM runbook_log WHERE step = 'copy' ORDER BY id DESC LIMIT 1")|$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)|$(pgrep -f 'while :; do sleep 0.1')"
+
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live
 sqlite3 live/src.db "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount TEXT, updated_at TEXT);

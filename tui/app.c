@@ -623,20 +623,38 @@ static void quit_confirmed(void *ctx, int yes)
     uv_stop(A.loop);
 }
 
-/* q: at once, unless it would stop what a panel cannot start again as it was
- * (a runbook step's command): then asked first. */
+/* Whether a panel runs what it cannot start again as it was (a runbook
+ * step's command); `what` says what. */
+static int busy(char *what, size_t n)
+{
+    for (int i = 0; i < PANEL_COUNT; i++)
+        if (A.panels[i].ops->busy && A.panels[i].ops->busy(&A.panels[i], what, n))
+            return 1;
+    return 0;
+}
+
+/* q: at once, unless it would stop what a panel cannot start again as it was:
+ * then asked first. */
 static void quit(void)
 {
     char what[160];
 
-    for (int i = 0; i < PANEL_COUNT; i++)
-        if (A.panels[i].ops->busy && A.panels[i].ops->busy(&A.panels[i], what, sizeof what)) {
-            char q[200];
-            snprintf(q, sizeof q, "Quit? It stops %s, which is running.", what);
-            tui_confirm(q, quit_confirmed, NULL);
-            return;
-        }
+    if (busy(what, sizeof what)) {
+        char q[200];
+        snprintf(q, sizeof q, "Quit? It stops %s, which is running.", what);
+        tui_confirm(q, quit_confirmed, NULL);
+        return;
+    }
     quit_confirmed(NULL, 1);
+}
+
+/* The panels stop their work (the dashboard closes); a step's command is let
+ * run on while dash->keep_commands says so. */
+static void stop_panels(void)
+{
+    for (int i = 0; i < PANEL_COUNT; i++)
+        if (A.panels[i].ops->stop)
+            A.panels[i].ops->stop(&A.panels[i]);
 }
 
 static int global_key(int key)
@@ -764,7 +782,9 @@ static void input_cb(uv_poll_t *h, int status, int events)
     int rc;
 
     (void)h, (void)events;
-    if (status < 0) {
+    if (status < 0) {  /* the terminal is gone, as with SIGHUP */
+        if (!A.quit)
+            A.dash->keep_commands = 1;
         A.quit = 1;
         uv_stop(A.loop);
         return;
@@ -783,13 +803,26 @@ static void resize(void)
     tui_dirty();
 }
 
+/* SIGTERM and SIGINT close the dashboard as q does, without asking. SIGHUP
+ * (the terminal is gone: a dropped SSH session) closes it too, but a step's
+ * command under way runs on to its end, recorded as usual, before cutover
+ * exits: a lost connection must not kill a load half done. A SIGTERM or
+ * SIGINT while it waits stops the command. */
 static void signal_cb(uv_signal_t *h, int signum)
 {
     (void)h;
     if (signum == SIGWINCH) {
-        resize();
+        if (!A.quit)
+            resize();
         return;
     }
+    if (A.quit && A.dash->keep_commands && signum != SIGHUP) {
+        A.dash->keep_commands = 0;
+        stop_panels();
+        return;
+    }
+    if (!A.quit && signum == SIGHUP)
+        A.dash->keep_commands = 1;
     A.quit = 1;
     uv_stop(A.loop);
 }
@@ -926,10 +959,9 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
      * recorded cancelled and every callback still finds what it uses (10 s at
      * most; a lint is let finish) */
     dash_stop(A.dash);
-    for (int i = 0; i < PANEL_COUNT; i++)
-        if (A.panels[i].ops->stop)
-            A.panels[i].ops->stop(&A.panels[i]);
-    for (uint64_t until = uv_now(&loop) + 10000; A.dash->hold > 0 && uv_now(&loop) < until;)
+    stop_panels();
+    for (uint64_t until = uv_now(&loop) + 10000; A.dash->hold > 0 &&
+         (uv_now(&loop) < until || (A.dash->keep_commands && busy(NULL, 0)));)
         uv_run(&loop, UV_RUN_ONCE);  /* the clock's timer wakes it every second */
     if (A.dash->hold > 0)  /* still reading (a lint): end here, not free what it uses */
         _exit(0);          /* (the workspace's transactions are SQLite's: nothing is torn) */
