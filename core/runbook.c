@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PEND_CAP (64 << 10) /* a line longer than this is masked and kept in pieces */
 #define LOG_CAP (1 << 20)   /* a step's log kept in memory, its last bytes; all of it goes
                              * to the workspace */
 
@@ -23,6 +24,7 @@ struct proc {
     int open;               /* handles still open: the step ends when none is */
     int64_t status;
     int signal;
+    struct sbuf pend[2];    /* stdout's and stderr's line begun, not yet masked */
 };
 
 struct runbook {
@@ -478,22 +480,45 @@ static void log_add(struct sbuf *log, const char *p, size_t n)
     log->len -= drop;
 }
 
+/* The first `n` bytes of a stream's pending output, masked, to the step's
+ * log and the workspace. */
+static void emit(struct proc *pr, struct sbuf *pend, size_t n)
+{
+    struct rb_step *st = &pr->rb->steps[pr->i];
+    char *chunk = xstrndup(pend->s, n), *masked = url_mask_text(chunk);
+
+    log_add(&st->log, masked, strlen(masked));
+    record_masked(pr->rb, pr->i, "output", 0, 0, masked);
+    free(chunk);
+    free(masked);
+    memmove(pend->s, pend->s + n, pend->len - n + 1);
+    pend->len -= n;
+    changed(pr->rb);
+}
+
+/* Output is masked a whole line at a time (\n or a progress bar's \r), so a
+ * password the pipe delivers in two reads is masked all the same; a line
+ * longer than PEND_CAP goes in pieces. */
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct proc *pr = s->data;
+    struct sbuf *pend = &pr->pend[s == (uv_stream_t *)&pr->err];
 
     if (n > 0 && pr->rb) {
-        struct rb_step *st = &pr->rb->steps[pr->i];
-        char *chunk = xstrndup(buf->base, (size_t)n), *masked = url_mask_text(chunk);
-        log_add(&st->log, masked, strlen(masked));
-        record_masked(pr->rb, pr->i, "output", 0, 0, masked);  /* kept as it comes */
-        free(chunk);
-        free(masked);
-        changed(pr->rb);
+        size_t end = pend->len + (size_t)n;
+        sbuf_add(pend, buf->base, (size_t)n);
+        while (end > 0 && pend->s[end - 1] != '\n' && pend->s[end - 1] != '\r')
+            end--;
+        if (end || pend->len > PEND_CAP)
+            emit(pr, pend, end ? end : pend->len);
     }
     free(buf->base);
-    if (n < 0)
+    if (n < 0) {
+        if (pend->len && pr->rb)  /* a last line without its end */
+            emit(pr, pend, pend->len);
+        sbuf_free(pend);
         uv_close((uv_handle_t *)s, handle_closed);
+    }
 }
 
 static int spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, struct err *e)

@@ -26,15 +26,15 @@ start() {
 screen() {  # the screen of a session, the clock masked
     T capture-pane -p -t "$1" | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2} *$/hh:mm:ss/'
 }
-wait_for() {  # wait_for SESSION TEXT: until the screen shows TEXT (20 s at most)
-    for _ in $(seq 200); do
+wait_for() {  # wait_for SESSION TEXT [SECONDS]: until the screen shows TEXT (20 s at most)
+    for _ in $(seq $((${3:-20} * 10))); do
         screen "$1" | grep -qF -- "$2" && return 0
         sleep 0.1
     done
     return 1
 }
-expect_text() {  # expect_text NAME SESSION TEXT
-    if wait_for "$2" "$3"; then ok "$1"; else not_ok "$1" "screen lacks: $3" "$(screen "$2")"; fi
+expect_text() {  # expect_text NAME SESSION TEXT [SECONDS]
+    if wait_for "$2" "$3" "${4:-20}"; then ok "$1"; else not_ok "$1" "screen lacks: $3" "$(screen "$2")"; fi
 }
 expect_no_text() {
     if screen "$2" | grep -qF -- "$3"; then not_ok "$1" "screen shows: $3"; else ok "$1"; fi
@@ -326,13 +326,14 @@ c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
 while not os.path.exists('wslock/go'): time.sleep(0.1)" >wslock/holder.out &
 holder=$!
 for _ in $(seq 100); do grep -q held wslock/holder.out && break; sleep 0.1; done
+# (the slow table's end, then 5 s for each write that waits: a minute at most)
 expect_text "a failed workspace write: said on the message line" wl \
-    " .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+    " .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
 expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
 touch wslock/go
 wait $holder
 expect_text "… the run's end saying it is recorded incomplete, and why" wl \
-    " — recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+    " — recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
 expect_no_text "… nothing written over the screen" wl "cutover: .cutover/state.db"
 T kill-session -t wl
 check "… the run recorded incomplete, its note saying why" \
@@ -928,7 +929,7 @@ cp secret/src.db secret/tgt.db
 cat >>secret/cutover.ini <<'EOF'
 [step load]
 title = Load
-run = PGPASSWORD=hunter2 sh -c 'echo "loading into postgresql://app:hunter2@db1/prod"'
+run = PGPASSWORD=hunter2 sh -c 'echo "loading into postgresql://app:hunter2@db1/prod"; printf "retry postgresql://app:hun"; sleep 0.5; echo "ter2@db1/prod"'
 rollback = psql "host=db1 password=hunter2" -c 'TRUNCATE t'
 EOF
 start secret 130 36 "$work/secret"
@@ -936,14 +937,15 @@ wait_for secret "src ● tgt ●"
 keys secret 4 z g y
 expect_text "the step ran …" secret "┃ 1 ✓ done          load"
 keys secret Enter
-expect_text "… its command masked" secret "command: PGPASSWORD=*** sh -c 'echo \"loading into postgresql://app:***@db1/prod\"'"
+expect_text "… its command masked" secret "command: PGPASSWORD=*** sh -c 'echo \"loading into postgresql://app:***@db1/prod\"; printf"
 expect_text "… its rollback masked" secret "rollback: psql \"host=db1 password=***\" -c 'TRUNCATE t'"
 expect_text "… its output masked" secret "loading into postgresql://app:***@db1/prod"
+expect_text "… a password the pipe gave in two reads too" secret "retry postgresql://app:***@db1/prod"
 expect_no_text "… the password nowhere on screen" secret "hunter2"
 T kill-session -t secret
 (cd secret && "$bin" report -o report.md && "$bin" timeline >timeline.txt) || exit 99
-check "nor in the workspace, the timeline or the report: masked there too" "0 0 0 1 2" \
-    "$(sqlite3 secret/.cutover/state.db .dump | grep -c hunter2) $(grep -c hunter2 secret/timeline.txt) $(grep -c hunter2 secret/report.md) $(grep -c 'app:\*\*\*@db1' secret/timeline.txt) $(sqlite3 secret/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE output LIKE '%app:***@db1%'")"
+check "nor in the workspace, the timeline or the report: masked there too" "0 0 0 0 1 3" \
+    "$(sqlite3 secret/.cutover/state.db .dump | grep -c hunter2) $(sqlite3 secret/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'output' AND output LIKE '%app:hun%'") $(grep -c hunter2 secret/timeline.txt) $(grep -c hunter2 secret/report.md) $(grep -c 'app:\*\*\*@db1' secret/timeline.txt) $(sqlite3 secret/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE output LIKE '%app:***@db1%'")"
 
 # --- a table without a watermark: WRITES is the net change of its count, signed ---------
 mkdir nowm
