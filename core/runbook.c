@@ -817,20 +817,11 @@ const char *rb_advice(struct runbook *rb)
 {
     const struct plan *p = rb->d->plan;
     const char *since = rb_advising_since(rb);
-    json_t *runs, *last = NULL, *v;
-    size_t i;
+    json_t *last;
 
-    if (!rb->d->ws || !p->ntriggers || !since)
+    if (!rb->d->ws || !p->ntriggers || !since ||
+        !(last = ws_last_done_run_json(rb->d->ws, since)))
         return NULL;
-    runs = ws_runs_json(rb->d->ws);
-    json_array_foreach(runs, i, v)
-        if (!strcmp(json_string_value(json_object_get(v, "status")), "done") &&
-            strcmp(json_string_value(json_object_get(v, "started_at")), since) >= 0)
-            last = v;
-    if (!last) {
-        json_decref(runs);
-        return NULL;
-    }
     rb->advice[0] = '\0';
     for (size_t t = 0; t < p->ntriggers && !rb->advice[0]; t++) {
         const struct plan_limit *l = &p->triggers[t];
@@ -852,7 +843,7 @@ const char *rb_advice(struct runbook *rb)
                      l->value > 0 ? ">=" : ">", l->value,
                      (long long)json_integer_value(json_object_get(last, "run")));
     }
-    json_decref(runs);
+    json_decref(last);
     return rb->advice[0] ? rb->advice : NULL;
 }
 

@@ -117,6 +117,10 @@ static const char *const migrations[] = {
     "  WHERE class IS NOT NULL OR owner IS NOT NULL OR decision IS NOT NULL;",
     /* 5 → 6: a changed row's key as the target writes it, when not as the source */
     "ALTER TABLE discrepancies ADD COLUMN target_key_json TEXT;",
+    /* 6 → 7: a run's open discrepancies counted from the index alone (not
+     * every row of the table: seconds in a workspace of millions) */
+    "CREATE INDEX discrepancies_by_run_class ON discrepancies(run_id, class);"
+    "DROP INDEX discrepancies_by_run;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -636,7 +640,9 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
     return 0;
 }
 
-json_t *ws_runs_json(ws_t *ws)
+/* Every run, oldest first; with `since`, only the newest that is done and
+ * began since then. */
+static json_t *runs_json(ws_t *ws, const char *since)
 {
     json_t *runs = json_array();
     sqlite3_stmt *st;
@@ -655,8 +661,12 @@ json_t *ws_runs_json(ws_t *ws)
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check'),"
             " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check' AND"
             "   status <> 'pass'), r.note"
-            " FROM runs r ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
+            " FROM runs r WHERE ?1 IS NULL OR r.id = (SELECT max(id) FROM runs WHERE"
+            "   status = 'done' AND started_at >= ?1)"
+            " ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
         return runs;
+    if (since)
+        sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         int done = !strcmp((const char *)sqlite3_column_text(st, 2), "done");
         /* a run that ended passes with nothing open (its discrepancies as
@@ -687,6 +697,19 @@ json_t *ws_runs_json(ws_t *ws)
     }
     sqlite3_finalize(st);
     return runs;
+}
+
+json_t *ws_runs_json(ws_t *ws)
+{
+    return runs_json(ws, NULL);
+}
+
+json_t *ws_last_done_run_json(ws_t *ws, const char *since)
+{
+    json_t *runs = runs_json(ws, since), *last = json_incref(json_array_get(runs, 0));
+
+    json_decref(runs);
+    return last;
 }
 
 /* Rows of a query as JSON objects named by its columns (integers stay numbers). */

@@ -13,7 +13,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 6
+#define WS_VERSION 7
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -87,6 +87,9 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c);
  * accepted variances), its tables in error, its checks and those that did not
  * pass, and for a run that ended its result: pass or fail. Caller decrefs. */
 json_t *ws_runs_json(ws_t *ws);
+/* The newest run that is done and began at `since` or later (times as the
+ * workspace writes them), as one of ws_runs_json's, or NULL. */
+json_t *ws_last_done_run_json(ws_t *ws, const char *since);
 /* A run's table and check results: kind, object, target_object, source_rows,
  * target_rows, missing, extra, changed, source_value, target_value, status,
  * detail. Caller decrefs. */

@@ -107,6 +107,24 @@ printf '  %-24s %5sx the slower bare read  %5sx both read at once\n' \
     "PostgreSQL → PostgreSQL:" "$(ratio "$t_p2p" "$t_pg")" "$(ratio "$t_p2p" "$t_both_p2p")"
 printf '  %-24s %5sx sqldiff\n' "SQLite → SQLite:" "$(ratio "$t_l2l" "$t_sqldiff")"
 
+# --- a workspace after months of rehearsals: cutover runs, and the dashboard's --------
+# rollback advice (it reads the latest run at every redraw), stay quick
+echo
+echo "cutover runs on a workspace of 200 runs with 10,000 discrepancies each:"
+mkdir ws200 && (cd ws200 && "$bin" init --source "sqlite:$work/src.db" --target "sqlite:$work/tgt.db" >/dev/null &&
+    "$bin" runs >/dev/null && sqlite3 .cutover/state.db "
+    WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 200)
+    INSERT INTO runs (kind, status, started_at, duration_ms)
+        SELECT 'rehearsal', 'done', '2026-11-01T00:00:00Z', 1000 FROM r;
+    INSERT INTO results (run_id, object, kind, source_rows, target_rows, missing, extra, changed, status)
+        SELECT id, 'bench', 'table', $n, $n, 0, 0, 10000, 'fail' FROM runs;
+    WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 10000)
+    INSERT INTO discrepancies (run_id, tbl, target_tbl, kind, key_json)
+        SELECT runs.id, 'bench', 'bench', 'changed', '{\"id\":' || k.i || '}' FROM runs, k;")
+printf '  %-44s %7s s\n' "cutover runs:" "$(cd ws200 && best "$bin" runs)"
+printf '  %-44s %7s s\n' "baseline: sqlite3 count(*) of the 2M rows:" \
+    "$(best sqlite3 ws200/.cutover/state.db "SELECT count(*) FROM discrepancies")"
+
 # --- rows of large values: the memory held does not grow with them ------------------------
 # SQLite reads 2 MB blobs faster than PostgreSQL sends its bytea, so the source runs
 # ahead of the target: it is paused past 8 MB queued (as past 4,000 rows)

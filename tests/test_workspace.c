@@ -71,10 +71,11 @@ static void test_upgrade_and_refusal(void **state)
     assert_int_equal(ws_version(ws), WS_VERSION);
     assert_int_equal(ws_count(ws, "runs"), 0);
     ws_close(ws);
-    {   /* version 5: discrepancies found by run and by key, decisions by a partial index */
+    {   /* discrepancies found by key, decisions by a partial index (version 5), a
+         * run's open ones counted from an index alone (version 7) */
         sqlite3 *db;
         sqlite3_stmt *st;
-        char names[200] = "";
+        char names[200] = "", plan[200] = "";
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(name, ' ') FROM (SELECT "
                          "name FROM sqlite_schema WHERE type = 'index' AND tbl_name = "
@@ -83,9 +84,17 @@ static void test_upgrade_and_refusal(void **state)
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         snprintf(names, sizeof names, "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT count(*) FROM "
+                         "discrepancies WHERE run_id = 1 AND coalesce(class, '') <> "
+                         "'accepted_variance'", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(plan, sizeof plan, "%s", (const char *)sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
         sqlite3_close(db);
-        assert_string_equal(names, "discrepancies_by_key discrepancies_by_run "
+        assert_string_equal(names, "discrepancies_by_key discrepancies_by_run_class "
                                    "discrepancies_decided");
+        assert_string_equal(plan, "SEARCH discrepancies USING COVERING INDEX "
+                                  "discrepancies_by_run_class (run_id=?)");
     }
     /* a workspace from a newer cutover is refused, and left alone */
     set_version(path, WS_VERSION + 1);
