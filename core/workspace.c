@@ -251,7 +251,6 @@ int ws_take_lock(ws_t *ws, const char *role)
     return -1;
 }
 
-
 int ws_version(ws_t *ws)
 {
     sqlite3_stmt *st;
@@ -379,28 +378,37 @@ static int runs_lock(int fd, int cmd, short type, long run)
     return cmd == F_OFD_GETLK ? l.l_type != F_UNLCK : 0;
 }
 
+static int open_runs_lock(const ws_t *ws)
+{
+    char *path = xasprintf("%s.runs-lock", ws->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    free(path);
+    return fd;
+}
+
 /* Marks the runs left `running` by a process that is gone `interrupted`; a
  * fresh description asks, so this process's own runs count as held too. */
 static int mark_interrupted(ws_t *ws)
 {
-    char *path = xasprintf("%s.runs-lock", ws->path);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), rc = 0;
+    int fd = open_runs_lock(ws), rc = 0;
+    long *ids = NULL;
+    size_t n = 0, cap = 0;
     sqlite3_stmt *st;
 
-    free(path);
     if (sqlite3_prepare_v2(ws->db, "SELECT id FROM runs WHERE status = 'running'", -1, &st,
-                           NULL) != SQLITE_OK) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
+                           NULL) != SQLITE_OK)
+        rc = -1;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        long id = (long)sqlite3_column_int64(st, 0);
-        if (fd < 0 || runs_lock(fd, F_OFD_GETLK, F_WRLCK, id) == 0)
-            rc = exec_bind(ws, &(struct err){ 0 }, "UPDATE runs SET status = 'interrupted' "
-                           "WHERE id = ?", "i", id);
+        ids = xgrow(ids, &cap, n + 1, sizeof *ids);
+        ids[n++] = (long)sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (fd < 0 || runs_lock(fd, F_OFD_GETLK, F_WRLCK, ids[i]) == 0)
+            rc = exec_bind(ws, &(struct err){ 0 }, "UPDATE runs SET status = 'interrupted' "
+                           "WHERE id = ?", "i", ids[i]);
+    free(ids);
     if (fd >= 0)
         close(fd);
     return rc;
@@ -411,14 +419,9 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
 {
     long run;
 
-    if (ws->runs_fd < 0) {
-        char *path = xasprintf("%s.runs-lock", ws->path);
-        ws->runs_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (ws->runs_fd < 0)
-            err_set(e, ERR_INPUT, "%s: cannot open it: %s", path, strerror(errno));
-        free(path);
-        if (ws->runs_fd < 0)
-            return -1;
+    if (ws->runs_fd < 0 && (ws->runs_fd = open_runs_lock(ws)) < 0) {
+        err_set(e, ERR_INPUT, "%s.runs-lock: cannot open it: %s", ws->path, strerror(errno));
+        return -1;
     }
     /* one transaction: another process's run begins before or after, held */
     if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
