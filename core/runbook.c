@@ -658,7 +658,8 @@ static void diff_gate_warning(void *arg, const char *msg)
 {
     struct runbook *rb = arg;
 
-    dash_say(rb->d, 1, "%s", msg);
+    dash_say(rb->d, 1, "the diff gate's run %ld: %s", rb->gate_reh ? reh_run(rb->gate_reh) : 0L,
+             msg);
 }
 
 int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)

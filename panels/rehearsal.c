@@ -620,8 +620,9 @@ static void on_done(void *arg, struct reh *r)
 
 static void on_warning(void *arg, const char *msg)
 {
-    (void)arg;
-    tui_message(1, "%s", msg);
+    struct reh_panel *rp = arg;
+
+    tui_message(1, "run %ld: %s", rp->reh ? reh_run(rp->reh) : 0L, msg);
 }
 
 static void start_run(struct reh_panel *rp)

@@ -312,7 +312,8 @@ check "… recorded as cancelled, with no result for the table cut short" "cance
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 # The workspace locked by another process past 5 s while a run writes: each
 # failed write on the message line (not on stderr, over the screen), the run
-# recorded incomplete, saying why
+# recorded incomplete, saying why. (Live polling's writes fail too meanwhile:
+# the test waits for the run's own.)
 cp -r pristine wslock
 cp cancel/mapping.csv wslock/mapping.csv
 start wl 200 36 "$work/wslock"
@@ -327,8 +328,8 @@ while not os.path.exists('wslock/go'): time.sleep(0.1)" >wslock/holder.out &
 holder=$!
 for _ in $(seq 100); do grep -q held wslock/holder.out && break; sleep 0.1; done
 # (the slow table's end, then 5 s for each write that waits: a minute at most)
-expect_text "a failed workspace write: said on the message line" wl \
-    " .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
+expect_text "a failed workspace write: said on the message line, naming the run" wl \
+    " run 1: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
 expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
 touch wslock/go
 wait $holder
