@@ -237,12 +237,20 @@ void ws_close(ws_t *ws)
     free(ws);
 }
 
-int ws_take_lock(ws_t *ws, const char *role)
+/* Opens PATH.ROLE-lock, the file a role's lock is taken on. */
+static int open_lock(const ws_t *ws, const char *role)
 {
     char *path = xasprintf("%s.%s-lock", ws->path, role);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
     free(path);
+    return fd;
+}
+
+int ws_take_lock(ws_t *ws, const char *role)
+{
+    int fd = open_lock(ws, role);
+
     if (fd < 0)
         return -2;
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -378,20 +386,11 @@ static int runs_lock(int fd, int cmd, short type, long run)
     return cmd == F_OFD_GETLK ? l.l_type != F_UNLCK : 0;
 }
 
-static int open_runs_lock(const ws_t *ws)
-{
-    char *path = xasprintf("%s.runs-lock", ws->path);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-    free(path);
-    return fd;
-}
-
 /* Marks the runs left `running` by a process that is gone `interrupted`; a
  * fresh description asks, so this process's own runs count as held too. */
 static int mark_interrupted(ws_t *ws)
 {
-    int fd = open_runs_lock(ws), rc = 0;
+    int fd = open_lock(ws, "runs"), rc = 0;
     long *ids = NULL;
     size_t n = 0, cap = 0;
     sqlite3_stmt *st;
@@ -419,7 +418,7 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
 {
     long run;
 
-    if (ws->runs_fd < 0 && (ws->runs_fd = open_runs_lock(ws)) < 0) {
+    if (ws->runs_fd < 0 && (ws->runs_fd = open_lock(ws, "runs")) < 0) {
         err_set(e, ERR_INPUT, "%s.runs-lock: cannot open it: %s", ws->path, strerror(errno));
         return -1;
     }

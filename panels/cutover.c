@@ -225,7 +225,7 @@ static int rolled_back(const struct runbook *rb)
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
     const struct plan *pl = cp->p->dash->plan;
-    const char *after = plan_advice_step(cp->p->dash->plan);
+    const char *after = plan_advice_step(pl);
     char live[160];
     const char *adv = live_advice(cp, live, sizeof live);
 
