@@ -40,6 +40,8 @@ struct runbook {
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];
     int lock;               /* the workspace's runbook lock, held: this dashboard drives */
+    uv_timer_t *follow;     /* while it does not: the log read again as it grows */
+    long seen;              /* … up to this event (restore) */
     int quitting;           /* the dashboard closes: a command under way is being stopped */
     int kept;               /* … or let run to its end (dash->keep_commands) */
 };
@@ -143,6 +145,8 @@ static int take_lock(struct runbook *rb)
     if ((fd = ws_take_lock(rb->d->ws, "runbook")) < 0)
         return 0;
     rb->lock = fd;
+    if (rb->follow)  /* the log is this one's to write now */
+        uv_timer_stop(rb->follow);
     return 1;
 }
 
@@ -203,6 +207,7 @@ static void restore(struct runbook *rb)
     json_array_foreach(log, i, ev) {
         const char *e = jtext(ev, "event");
         struct rb_step *s;
+        rb->seen = (long)jint(ev, "id");
         if (!strcmp(e, RB_NEW_ATTEMPT)) {  /* the runbook started over: from here on */
             all_pending(rb);
             continue;
@@ -221,7 +226,7 @@ static void restore(struct runbook *rb)
             s->started = now - (uint64_t)jint(ev, "duration_ms");
             s->reason[0] = '\0';
         } else if (!strcmp(e, "failed") || !strcmp(e, "rollback failed") ||
-                   !strcmp(e, "gate no-go")) {
+                   !strcmp(e, "gate no-go") || !strcmp(e, "interrupted")) {
             s->state = *e == 'g' ? RB_BLOCKED : RB_FAILED;
             s->exit_status = (int)jint(ev, "exit_status");
             s->ended = now;
@@ -254,6 +259,35 @@ static void restore(struct runbook *rb)
     json_decref(log);
 }
 
+/* A dashboard that only shows the runbook follows the log another writes,
+ * every second: the steps it runs, from start to end. Once that one has
+ * closed (or was killed, or its lost terminal's command has ended), this
+ * one drives the runbook, as it would at its next key. */
+static void follow(uv_timer_t *t)
+{
+    struct runbook *rb = t->data;
+    json_t *news;
+
+    if (take_lock(rb)) {
+        restore(rb);
+        dash_say(rb->d, 0, "the dashboard that drove the runbook has closed: this one drives "
+                 "it now");
+        changed(rb);
+        return;
+    }
+    news = ws_runbook_json(rb->d->ws, 0, rb->seen);
+    if (json_array_size(news)) {
+        restore(rb);
+        changed(rb);
+    }
+    json_decref(news);
+}
+
+static void timer_free(uv_handle_t *h)
+{
+    free(h);
+}
+
 struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
 {
     struct runbook *rb = xcalloc(1, sizeof *rb);
@@ -267,7 +301,12 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
     rb->rollback_at = -1;
     rb->lock = -1;
     if (d->ws) {
-        take_lock(rb);
+        if (!take_lock(rb)) {
+            rb->follow = xmalloc(sizeof *rb->follow);
+            uv_timer_init(d->loop, rb->follow);
+            rb->follow->data = rb;
+            uv_timer_start(rb->follow, follow, 1000, 1000);
+        }
         restore(rb);
     }
     changed(rb);
@@ -294,6 +333,8 @@ void rb_free(struct runbook *rb)
         rb->proc->rb = NULL;
         stop_proc(rb->proc);
     }
+    if (rb->follow)
+        uv_close((uv_handle_t *)rb->follow, timer_free);
     reh_disconnect(rb->gate_db);
     for (size_t i = 0; i < rb->n; i++)
         step_free(&rb->steps[i]);
@@ -305,6 +346,8 @@ void rb_free(struct runbook *rb)
 
 void rb_stop(struct runbook *rb)
 {
+    if (rb->follow)
+        uv_timer_stop(rb->follow);
     if (rb->gate_diff)
         diff_cancel(rb->gate_diff);
     if (rb->gate_reh)

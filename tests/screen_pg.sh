@@ -685,9 +685,12 @@ expect_text "a second dashboard shows step 1 done" re2 "┃ 1 ✓ done          
 expect_text "… and step 2 running in the first" re2 "┃ 2 ◐ running       copy"
 keys re2 s y
 expect_text "… and drives nothing" re2 "another dashboard on this workspace drives the runbook"
-T kill-session -t re2
 pkill -9 -P "$(T list-panes -t reopen -F '#{pane_pid}')" -x cutover
 expect_text "(the first dashboard killed)" reopen "EXIT=137"
+expect_text "the second sees the first gone: step 2 failed, interrupted" re2 "┃ 2 ✗ failed        copy"
+expect_text "… and drives the runbook from then on" re2 \
+    "the dashboard that drove the runbook has closed: this one drives it now"
+T kill-session -t re2
 T kill-session -t reopen
 pkill -f 'sleep 29.5'
 start re3 130 36 "$work/reopen"
@@ -766,6 +769,9 @@ hup_ws() { sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "$1"; }
 check "… the command ends: recorded done with its output, and cutover exits" \
     "go|start|detached|done|begun loaded|gone" \
     "$(hup_ws "SELECT group_concat(event, '|') FROM (SELECT event FROM runbook_log WHERE step = 'load' AND event <> 'output' ORDER BY id)")|$(hup_ws "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'load' AND event = 'output'" | tr '\n' ' ' | sed 's/ *$//')|$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
+expect_text "the dashboard opened meanwhile follows the log: the step done" hup2 "┃ 1 ✓ done          load"
+expect_text "… and drives the runbook once the other has gone" hup2 \
+    "the dashboard that drove the runbook has closed: this one drives it now"
 T kill-session -t hup2
 start hup3 130 36 "$work/hup"
 wait_for hup3 "src ● tgt ●"
