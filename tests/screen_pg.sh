@@ -647,6 +647,44 @@ check "the gate's runs are recorded like any other" "1 done 1|2 done 0|" \
     "$(sqlite3 -cmd ".timeout 5000" rbd/.cutover/state.db "SELECT id, status, (SELECT sum(missing) FROM results
         WHERE run_id = runs.id AND kind = 'table') FROM runs ORDER BY id" | tr '|' ' ' | tr '\n' '|')"
 
+# … and says no go on a run the workspace could not record whole, saying why:
+# another process holds the workspace past 5 s while the gate's run ends its
+# first table, and lets it go before the second ends. (Each table is read
+# slowly, a transform making 1 MB of randomness a row, to keep the run going.)
+mkdir rbi
+for t in a b; do
+    sqlite3 rbi/src.db "CREATE TABLE $t (id INTEGER PRIMARY KEY, v TEXT);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+        INSERT INTO $t SELECT i, 'v' || i FROM n"
+done
+cp rbi/src.db rbi/tgt.db
+(cd rbi && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null &&
+ sed -i 's/^\([ab]\.v,[ab]\.v\),,/\1,"v || substr(randomblob(1000000 + 0 * id), 1, 0)",/' mapping.csv &&
+ [ "$(grep -c randomblob mapping.csv)" = 2 ]) || exit 99
+printf '[step load]\ntitle = Load\nowner = alice\nrun = echo loaded\ngate = diff\n[step open]\ntitle = Open\nowner = bob\nrun = echo opened\n' >>rbi/cutover.ini
+start rbi 200 36 "$work/rbi"
+wait_for rbi "src ● tgt ●"
+keys rbi 4 z g y
+wait_for rbi "┃ 1 ✓ done          load"
+keys rbi g y
+wait_for rbi "┃ 2 ◐ checking gate open"
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('rbi/.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('rbi/go'): time.sleep(0.1)" >rbi/holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held rbi/holder.out && break; sleep 0.1; done
+expect_text "a diff gate's run whose write fails: said on the message line" rbi \
+    " the diff gate's run 1: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
+touch rbi/go
+wait $holder
+expect_text "… and the gate says no go, the run being recorded incomplete" rbi "┃ 2 ✗ blocked       open" 60
+expect_text "… saying why" rbi \
+    "✗ open: run 1 is recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+T kill-session -t rbi
+check "… the run recorded incomplete, the gate's no-go on the timeline" "incomplete|gate no-go" \
+    "$(sqlite3 -cmd ".timeout 5000" rbi/.cutover/state.db "SELECT status FROM runs; SELECT event FROM runbook_log
+        WHERE step = 'open' ORDER BY id DESC LIMIT 1" | tr '\n' '|' | sed 's/|$//')"
+
 runbook_dir() {  # runbook_dir DIR LINE…: rbd's pair in DIR, these lines added to its plan
     local dir=$1
     shift
