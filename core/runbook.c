@@ -243,7 +243,10 @@ static void restore(struct runbook *rb)
         if (s->state != RB_RUNNING && s->state != RB_ROLLING_BACK)
             continue;
         s->ended = s->started = now;
-        if (rb->lock < 0) {
+        if (rb->lock < 0) {  /* running for as long as the log says */
+            int64_t at = iso_ms(from[k]), ran = wall_ms() - at;
+            if (at >= 0 && ran > 0)
+                s->started = (uint64_t)ran < now ? now - (uint64_t)ran : 0;
             snprintf(s->reason, sizeof s->reason, "run by the dashboard that drives the "
                      "runbook (from %s)", from[k]);
             continue;

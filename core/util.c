@@ -317,6 +317,25 @@ char *ms_iso(int64_t ms, char *buf, size_t n)
     return buf;
 }
 
+int64_t iso_ms(const char *iso)
+{
+    struct tm tm = { 0 };
+    const char *end = iso ? strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    int frac = 0, digits = 0;
+
+    if (!end)
+        return -1;
+    if (*end == '.')
+        for (end++; isdigit((unsigned char)*end); end++, digits++)
+            if (digits < 3)
+                frac = frac * 10 + (*end - '0');
+    for (; digits > 0 && digits < 3; digits++)
+        frac *= 10;
+    if (strcmp(end, "Z"))
+        return -1;
+    return (int64_t)timegm(&tm) * 1000 + frac;
+}
+
 char *dur_clock(int64_t ms, char *buf, size_t n)
 {
     long long s = ms > 0 ? (long long)ms / 1000 : 0;

@@ -73,6 +73,8 @@ void clock_advance(int64_t ms);
  * form the workspace records; clock_iso: wall_ms() so. */
 char *ms_iso(int64_t ms, char *buf, size_t n);
 char *clock_iso(char *buf, size_t n);
+/* ms_iso's time read back (its milliseconds optional); -1 if it is not one. */
+int64_t iso_ms(const char *iso);
 /* Elapsed time as a clock: 13:22:05, 75:02:10 (hours do not wrap). */
 char *dur_clock(int64_t ms, char *buf, size_t n);
 

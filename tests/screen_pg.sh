@@ -716,11 +716,19 @@ keys reopen g y
 expect_text "the first dashboard runs step 1" reopen "┃ 1 ✓ done          load"
 keys reopen g y
 expect_text "… and step 2" reopen "┃ 2 ◐ running       copy"
+sleep 3
 start re2 130 36 "$work/reopen"
 wait_for re2 "src ● tgt ●"
 keys re2 4 z
 expect_text "a second dashboard shows step 1 done" re2 "┃ 1 ✓ done          load"
 expect_text "… and step 2 running in the first" re2 "┃ 2 ◐ running       copy"
+running_secs() { screen "$1" | grep -F "┃ 2 ◐ running       copy" | grep -oE ' [0-9]+s/' | tr -dc 0-9; }
+first=$(running_secs reopen) second=$(running_secs re2)
+if [ "${second:-0}" -ge 3 ] && [ $((first - second)) -ge -2 ] && [ $((first - second)) -le 2 ]; then
+    ok "… for as long as it has run, not since the second opened"
+else
+    not_ok "… for as long as it has run, not since the second opened" "first: ${first}s, second: ${second}s"
+fi
 keys re2 s y
 expect_text "… and drives nothing" re2 "another dashboard on this workspace drives the runbook"
 pkill -9 -P "$(T list-panes -t reopen -F '#{pane_pid}')" -x cutover

@@ -229,6 +229,23 @@ static void test_session_history(void **state)
     tmpdir_free(dir);
 }
 
+/* Recorded times read back: the runbook's running step counts from its start. */
+static void test_iso_times(void **state)
+{
+    char buf[32];
+
+    (void)state;
+    assert_int_equal(iso_ms("2026-01-01T00:00:00Z"), 1767225600000LL);
+    assert_int_equal(iso_ms("2026-01-01T00:00:00.5Z"), 1767225600500LL);
+    assert_int_equal(iso_ms("2026-01-01T00:00:00.123456Z"), 1767225600123LL);
+    assert_int_equal(iso_ms(ms_iso(1767225600042LL, buf, sizeof buf)), 1767225600042LL);
+    assert_string_equal(buf, "2026-01-01T00:00:00.042Z");
+    assert_int_equal(iso_ms("2026-01-01T00:00:00"), -1);    /* no zone: not one recorded */
+    assert_int_equal(iso_ms("2026-01-01T00:00:00+01:00"), -1);
+    assert_int_equal(iso_ms("yesterday"), -1);
+    assert_int_equal(iso_ms(NULL), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_and_refusal),
         cmocka_unit_test(test_sessions),
         cmocka_unit_test(test_session_history),
+        cmocka_unit_test(test_iso_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
