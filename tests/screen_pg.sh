@@ -60,6 +60,12 @@ expect_screen() {  # expect_screen NAME SESSION FIXTURE
     else not_ok "$1" "screen differs from $3:" "$(head -60 diff.out)"; fi
 }
 keys() { T send-keys -t "$@"; sleep 0.2; }
+dash_pid() {  # dash_pid DIR: the pid of each dashboard running in DIR
+    local p
+    for p in $(pgrep -x cutover); do
+        [ "$(readlink "/proc/$p/cwd")" = "$work/$1" ] && echo "$p"
+    done
+}
 
 "$bin" demo demo >/dev/null || exit 99
 cp -r demo pristine
@@ -752,6 +758,18 @@ keys re3 q
 expect_text "q while a step's command runs asks first" re3 "Quit? It stops step copy's command, which is running."
 keys re3 n
 expect_text "… and n stays" re3 "still here"
+# Ctrl-C: the terminal sends cutover SIGINT (sent here to it alone: tmux's pane
+# shell would take the terminal's too)
+kill -INT "$(dash_pid reopen)"
+expect_text "Ctrl-C while a step's command runs asks first too" re3 \
+    "Quit? It stops step copy's command, which is running."
+kill -INT "$(dash_pid reopen)"
+expect_text "… another while it asks only says so" re3 \
+    "Ctrl-C: step copy's command is running; answer the question first, then q quits (asking first)"
+keys re3 n
+expect_text "… and n stays" re3 "still here"
+check "… the command still running" "1|running" \
+    "$(screen re3 | grep -c '┃ 2 ◐ running       copy')|$(pgrep -f 'sleep 29.5' >/dev/null && echo running)"
 keys re3 x y
 expect_text "x aborts it at once, the shell's sleep with it (its process group)" re3 \
     "┃ 2 ✗ failed        copy"
@@ -785,12 +803,6 @@ check "… stopping the step, recorded failed for that reason, nothing of it lef
 # while a step's command runs: the command runs on to its end, recorded as
 # usual, then cutover exits; a dashboard opened meanwhile only shows the
 # runbook. A SIGTERM while it waits stops the command.
-hup_pid() {  # the dashboard left running in DIR
-    local p
-    for p in $(pgrep -x cutover); do
-        [ "$(readlink "/proc/$p/cwd")" = "$work/$1" ] && echo "$p"
-    done
-}
 runbook_dir hup '[step load]' 'title = Load' 'owner = alice' \
     'run = echo begun; while [ ! -e released ]; do sleep 0.1; done; echo loaded' \
     '[step copy]' 'title = Copy' 'owner = bob' 'run = while :; do sleep 0.1; done'
@@ -801,7 +813,7 @@ for _ in $(seq 100); do
     [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 1 ] && break
     sleep 0.1
 done
-pid=$(hup_pid hup)
+pid=$(dash_pid hup)
 check "SIGHUP while a step runs: cutover goes on without a screen, saying so on the timeline" \
     "1|detached|the dashboard's terminal was lost (SIGHUP): the command runs on to its end without a screen, recorded as usual; the runbook stays with this dashboard until then" \
     "$(echo "$pid" | grep -c .)|$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
@@ -826,8 +838,8 @@ expect_text "opened again: step 1 done" hup3 "┃ 1 ✓ done          load"
 keys hup3 g y
 expect_text "… and it drives the runbook: step 2 runs" hup3 "┃ 2 ◐ running       copy"
 T kill-session -t hup3
-for _ in $(seq 100); do [ -n "$(hup_pid hup)" ] && break; sleep 0.1; done
-pid=$(hup_pid hup)
+for _ in $(seq 100); do [ -n "$(dash_pid hup)" ] && break; sleep 0.1; done
+pid=$(dash_pid hup)
 kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM while it waits: the command stopped, recorded failed, cutover gone, nothing left running" \

@@ -803,17 +803,30 @@ static void resize(void)
     tui_dirty();
 }
 
-/* SIGTERM and SIGINT close the dashboard as q does, without asking. SIGHUP
- * (the terminal is gone: a dropped SSH session) closes it too, but a step's
- * command under way runs on to its end, recorded as usual, before cutover
- * exits: a lost connection must not kill a load half done. A SIGTERM or
- * SIGINT while it waits stops the command. */
+/* SIGTERM closes the dashboard as q does, without asking; so does SIGINT,
+ * unless a step's command runs: Ctrl-C is a reflex, and the command may be
+ * Production's load, so it is q then, asking first (with a question already
+ * open, it only says so). SIGHUP (the terminal is gone: a dropped SSH
+ * session) closes the dashboard too, but a step's command under way runs on
+ * to its end, recorded as usual, before cutover exits: a lost connection must
+ * not kill a load half done. A SIGTERM or SIGINT while it waits stops the
+ * command. */
 static void signal_cb(uv_signal_t *h, int signum)
 {
+    char what[160];
+
     (void)h;
     if (signum == SIGWINCH) {
         if (!A.quit)
             resize();
+        return;
+    }
+    if (signum == SIGINT && !A.quit && busy(what, sizeof what)) {
+        if (A.m.kind == M_NONE)
+            quit();
+        else
+            tui_message(1, "Ctrl-C: %s is running; answer the question first, then q quits "
+                        "(asking first)", what);
         return;
     }
     if (A.quit && A.dash->keep_commands && signum != SIGHUP) {
