@@ -190,76 +190,109 @@ static size_t step_named(const struct runbook *rb, const char *name)
     return SIZE_MAX;
 }
 
+static void log_add(struct sbuf *log, const char *p, size_t n);
+
+struct replay {
+    struct runbook *rb;
+    uint64_t now;
+    char (*from)[32];   /* when each step last started */
+};
+
+/* One event of the log applied to the steps (restore). */
+static int replay_event(void *arg, const struct ws_rb_event *ev)
+{
+    struct replay *r = arg;
+    struct runbook *rb = r->rb;
+    const char *e = ev->event;
+    struct rb_step *s;
+    size_t k;
+
+    rb->seen = ev->id;
+    if (!strcmp(e, RB_NEW_ATTEMPT)) {  /* the runbook started over: from here on */
+        all_pending(rb);
+        return 0;
+    }
+    if ((k = step_named(rb, ev->step)) == SIZE_MAX)
+        return 0;
+    s = &rb->steps[k];
+    if (!strcmp(e, "output")) {
+        log_add(&s->log, ev->output, strlen(ev->output));
+    } else if (!strcmp(e, "start") || !strcmp(e, "rollback")) {
+        s->state = *e == 's' ? RB_RUNNING : RB_ROLLING_BACK;
+        s->reason[0] = '\0';
+        sbuf_free(&s->log);  /* as start_step and next_rollback do */
+        snprintf(r->from[k], sizeof r->from[k], "%s", ev->at);
+    } else if (!strcmp(e, "done") || !strcmp(e, "rolled back")) {
+        s->state = *e == 'd' ? RB_DONE : RB_ROLLED_BACK;
+        s->exit_status = 0;
+        s->ended = r->now;
+        s->started = r->now - (uint64_t)ev->duration_ms;
+        s->reason[0] = '\0';
+    } else if (!strcmp(e, "failed") || !strcmp(e, "rollback failed") ||
+               !strcmp(e, "gate no-go") || !strcmp(e, "interrupted")) {
+        s->state = *e == 'g' ? RB_BLOCKED : RB_FAILED;
+        s->exit_status = (int)ev->exit_status;
+        s->ended = r->now;
+        s->started = r->now - (uint64_t)ev->duration_ms;
+        snprintf(s->reason, sizeof s->reason, "%s", ev->output);
+    } else if (!strcmp(e, "skipped")) {
+        s->state = RB_SKIPPED;
+    }
+    if (ends_step(e))
+        snprintf(s->ended_at, sizeof s->ended_at, "%s", ev->at);
+    return 0;
+}
+
 /* The steps as the workspace's runbook log left them: a dashboard opened
  * again mid-cutover (a lost terminal, a crash, a reboot) shows what was done,
  * never the first step pending again to be run twice. A step the log leaves
  * running ran when the dashboard that drove it stopped: its outcome is
  * unknown, so it is failed, for a person to check before going again or
- * skipping it. (While that dashboard runs, it holds the lock: the step runs.) */
+ * skipping it. (While that dashboard runs, it holds the lock: the step runs.)
+ * Each step's log comes back too: what its command printed since it last
+ * started, its last LOG_CAP bytes (the log is read an event at a time). */
 static void restore(struct runbook *rb)
 {
-    json_t *log = ws_runbook_json(rb->d->ws, 0, 0), *ev;
-    uint64_t now = uv_now(rb->d->loop);
-    const char **from = xcalloc(rb->n + 1, sizeof *from);  /* when each last started */
-    size_t i, k;
+    struct replay r = { rb, uv_now(rb->d->loop), xcalloc(rb->n + 1, sizeof *r.from) };
 
     all_pending(rb);
-    json_array_foreach(log, i, ev) {
-        const char *e = jtext(ev, "event");
-        struct rb_step *s;
-        rb->seen = (long)jint(ev, "id");
-        if (!strcmp(e, RB_NEW_ATTEMPT)) {  /* the runbook started over: from here on */
-            all_pending(rb);
-            continue;
-        }
-        if ((k = step_named(rb, jtext(ev, "step"))) == SIZE_MAX)
-            continue;
-        s = &rb->steps[k];
-        if (!strcmp(e, "start") || !strcmp(e, "rollback")) {
-            s->state = *e == 's' ? RB_RUNNING : RB_ROLLING_BACK;
-            s->reason[0] = '\0';
-            from[k] = jtext(ev, "at");
-        } else if (!strcmp(e, "done") || !strcmp(e, "rolled back")) {
-            s->state = *e == 'd' ? RB_DONE : RB_ROLLED_BACK;
-            s->exit_status = 0;
-            s->ended = now;
-            s->started = now - (uint64_t)jint(ev, "duration_ms");
-            s->reason[0] = '\0';
-        } else if (!strcmp(e, "failed") || !strcmp(e, "rollback failed") ||
-                   !strcmp(e, "gate no-go") || !strcmp(e, "interrupted")) {
-            s->state = *e == 'g' ? RB_BLOCKED : RB_FAILED;
-            s->exit_status = (int)jint(ev, "exit_status");
-            s->ended = now;
-            s->started = now - (uint64_t)jint(ev, "duration_ms");
-            snprintf(s->reason, sizeof s->reason, "%s", jtext(ev, "output"));
-        } else if (!strcmp(e, "skipped")) {
-            s->state = RB_SKIPPED;
-        }
-        if (ends_step(e))
-            snprintf(s->ended_at, sizeof s->ended_at, "%s", jtext(ev, "at"));
-    }
-    for (k = 0; k < rb->n; k++) {
+    ws_runbook_each(rb->d->ws, 0, 1, replay_event, &r);
+    for (size_t k = 0; k < rb->n; k++) {
         struct rb_step *s = &rb->steps[k];
         if (s->state != RB_RUNNING && s->state != RB_ROLLING_BACK)
             continue;
-        s->ended = s->started = now;
+        s->ended = s->started = r.now;
         if (rb->lock < 0) {  /* running for as long as the log says */
-            int64_t at = iso_ms(from[k]), ran = wall_ms() - at;
+            int64_t at = iso_ms(r.from[k]), ran = wall_ms() - at;
             if (at >= 0 && ran > 0)
-                s->started = (uint64_t)ran < now ? now - (uint64_t)ran : 0;
+                s->started = (uint64_t)ran < r.now ? r.now - (uint64_t)ran : 0;
             snprintf(s->reason, sizeof s->reason, "run by the dashboard that drives the "
-                     "runbook (from %s)", from[k]);
+                     "runbook (from %s)", r.from[k]);
             continue;
         }
         snprintf(s->reason, sizeof s->reason, "interrupted: the dashboard stopped while its "
                  "%s ran (from %s); check what it did, then go again or skip it",
-                 s->state == RB_RUNNING ? "command" : "rollback", from[k]);
+                 s->state == RB_RUNNING ? "command" : "rollback", r.from[k]);
         s->state = RB_FAILED;
         s->exit_status = -1;
         record(rb, k, "interrupted", -1, 0, s->reason);
     }
-    free(from);
-    json_decref(log);
+    free(r.from);
+}
+
+/* What a command printed since the log was last read, to its step's log;
+ * any other event stops the reading: the steps are read again whole. */
+static int follow_output(void *arg, const struct ws_rb_event *ev)
+{
+    struct runbook *rb = arg;
+    size_t k;
+
+    if (strcmp(ev->event, "output"))
+        return 1;
+    rb->seen = ev->id;
+    if ((k = step_named(rb, ev->step)) != SIZE_MAX)
+        log_add(&rb->steps[k].log, ev->output, strlen(ev->output));
+    return 0;
 }
 
 /* A dashboard that only shows the runbook follows the log another writes,
@@ -269,7 +302,7 @@ static void restore(struct runbook *rb)
 static void follow(uv_timer_t *t)
 {
     struct runbook *rb = t->data;
-    json_t *news;
+    long before;
 
     if (take_lock(rb)) {
         restore(rb);
@@ -278,12 +311,11 @@ static void follow(uv_timer_t *t)
         changed(rb);
         return;
     }
-    news = ws_runbook_json(rb->d->ws, 0, rb->seen);
-    if (json_array_size(news)) {
+    before = rb->seen;
+    if (ws_runbook_each(rb->d->ws, rb->seen, 1, follow_output, rb) > 0)
         restore(rb);
+    if (rb->seen != before)
         changed(rb);
-    }
-    json_decref(news);
 }
 
 static void timer_free(uv_handle_t *h)

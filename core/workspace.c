@@ -1024,6 +1024,37 @@ long ws_runbook_last(ws_t *ws)
                   0, 0);
 }
 
+int ws_runbook_each(ws_t *ws, long after, int with_output,
+                    int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(ws->db, with_output
+                           ? "SELECT id, at, step, event, exit_status, duration_ms, output FROM "
+                             "runbook_log WHERE id > ?1 ORDER BY id"
+                           : "SELECT id, at, step, event, exit_status, duration_ms, output FROM "
+                             "runbook_log WHERE event <> 'output' AND id > ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, after);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        const char *out = (const char *)sqlite3_column_text(st, 6);
+        struct ws_rb_event ev = {
+            .id = (long)sqlite3_column_int64(st, 0),
+            .at = (const char *)sqlite3_column_text(st, 1),
+            .step = (const char *)sqlite3_column_text(st, 2),
+            .event = (const char *)sqlite3_column_text(st, 3),
+            .exit_status = (long)sqlite3_column_int64(st, 4),
+            .duration_ms = (long)sqlite3_column_int64(st, 5),
+            .output = out ? out : "",
+        };
+        rc = fn(arg, &ev);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 json_t *ws_runbook_json(ws_t *ws, int with_output, long after)
 {
     return rows_json(ws, with_output

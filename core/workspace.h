@@ -177,6 +177,18 @@ int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e);
 json_t *ws_alerts_json(ws_t *ws, long session, int open_only);
 /* The id of the runbook log's newest event (0: none). */
 long ws_runbook_last(ws_t *ws);
+/* One event of the runbook log, as ws_runbook_each gives it (valid during the call). */
+struct ws_rb_event {
+    long id;
+    const char *at, *step, *event, *output;    /* output: "" when none */
+    long exit_status, duration_ms;
+};
+/* The runbook log after event `after`, oldest first, each event to fn until
+ * fn returns non-zero; `with_output` includes the events that carry command
+ * output. Returns what fn last returned (0: all were read), -1 if the log
+ * cannot be read. Memory: one event at a time, whatever the log's size. */
+int ws_runbook_each(ws_t *ws, long after, int with_output,
+                    int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg);
 /* The runbook log after event `after` (0: all), oldest first: id, at, step,
  * event, user, exit_status, duration_ms, output; `with_output` includes the
  * events that carry command output. Caller decrefs. */

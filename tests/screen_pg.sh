@@ -749,6 +749,7 @@ start re3 130 36 "$work/reopen"
 wait_for re3 "src ● tgt ●"
 keys re3 4 z
 expect_text "opened again: step 1 done" re3 "┃ 1 ✓ done          load"
+expect_text "… its log back" re3 "┃  loaded"
 expect_text "… step 2 failed, interrupted" re3 "┃ 2 ✗ failed        copy"
 keys re3 Down
 expect_text "… saying why" re3 "✗ copy: interrupted: the dashboard stopped while its command ran (from "
@@ -804,7 +805,7 @@ check "… stopping the step, recorded failed for that reason, nothing of it lef
 # usual, then cutover exits; a dashboard opened meanwhile only shows the
 # runbook. A SIGTERM while it waits stops the command.
 runbook_dir hup '[step load]' 'title = Load' 'owner = alice' \
-    'run = echo begun; while [ ! -e released ]; do sleep 0.1; done; echo loaded' \
+    'run = echo begun; while [ ! -e released ]; do sleep 0.1; done; echo loaded; while [ ! -e finished ]; do sleep 0.1; done' \
     '[step copy]' 'title = Copy' 'owner = bob' 'run = while :; do sleep 0.1; done'
 keys hup g y
 expect_text "(step 1 runs)" hup "┃ 1 ◐ running       load"
@@ -821,7 +822,11 @@ start hup2 130 36 "$work/hup"
 wait_for hup2 "src ● tgt ●"
 keys hup2 4 z
 expect_text "a dashboard opened meanwhile shows the step running" hup2 "┃ 1 ◐ running       load"
+expect_text "… with what its command has printed" hup2 "┃  begun"
 touch hup/released
+expect_text "… and what it prints next, as it comes" hup2 "┃  loaded"
+expect_text "… (still running)" hup2 "┃ 1 ◐ running       load"
+touch hup/finished
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 hup_ws() { sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "$1"; }
 check "… the command ends: recorded done with its output, and cutover exits" \

@@ -229,6 +229,51 @@ static void test_session_history(void **state)
     tmpdir_free(dir);
 }
 
+/* The runbook log read an event at a time, from an event on, outputs or not,
+ * until the reader stops (a dashboard showing another's runbook follows it so). */
+struct rb_seen { char got[256]; int stop_at; };
+
+static int rb_collect(void *arg, const struct ws_rb_event *ev)
+{
+    struct rb_seen *r = arg;
+    size_t n = strlen(r->got);
+
+    snprintf(r->got + n, sizeof r->got - n, "%ld %s %s %ld %s|", ev->id, ev->step, ev->event,
+             ev->exit_status, ev->output);
+    return r->stop_at && ev->id == r->stop_at ? 7 : 0;
+}
+
+static void test_runbook_each(void **state)
+{
+    char *dir = tmpdir_new(), path[512];
+    struct err e = { 0 };
+    struct rb_seen r = { "", 0 };
+    ws_t *ws;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    assert_int_equal(ws_runbook_event(ws, "load", "start", "alice", 0, 0, "run.sh", &e), 0);
+    assert_int_equal(ws_runbook_event(ws, "load", "output", "alice", 0, 0, "a\n", &e), 0);
+    assert_int_equal(ws_runbook_event(ws, "load", "output", "alice", 0, 0, "b\n", &e), 0);
+    assert_int_equal(ws_runbook_event(ws, "load", "failed", "alice", 2, 10, NULL, &e), 0);
+    assert_int_equal(ws_runbook_each(ws, 0, 1, rb_collect, &r), 0);
+    assert_string_equal(r.got, "1 load start 0 run.sh|2 load output 0 a\n|3 load output 0 b\n|"
+                               "4 load failed 2 |");
+    r.got[0] = '\0';
+    assert_int_equal(ws_runbook_each(ws, 1, 0, rb_collect, &r), 0);  /* no outputs, after 1 */
+    assert_string_equal(r.got, "4 load failed 2 |");
+    r = (struct rb_seen){ "", 2 };
+    assert_int_equal(ws_runbook_each(ws, 0, 1, rb_collect, &r), 7);   /* stopped at 2 */
+    assert_string_equal(r.got, "1 load start 0 run.sh|2 load output 0 a\n|");
+    r.got[0] = '\0';
+    assert_int_equal(ws_runbook_each(ws, 4, 1, rb_collect, &r), 0);
+    assert_string_equal(r.got, "");
+    ws_close(ws);
+    tmpdir_free(dir);
+}
+
 /* Recorded times read back: the runbook's running step counts from its start. */
 static void test_iso_times(void **state)
 {
@@ -253,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_and_refusal),
         cmocka_unit_test(test_sessions),
         cmocka_unit_test(test_session_history),
+        cmocka_unit_test(test_runbook_each),
         cmocka_unit_test(test_iso_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
