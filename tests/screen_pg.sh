@@ -60,11 +60,8 @@ expect_screen() {  # expect_screen NAME SESSION FIXTURE
     else not_ok "$1" "screen differs from $3:" "$(head -60 diff.out)"; fi
 }
 keys() { T send-keys -t "$@"; sleep 0.2; }
-dash_pid() {  # dash_pid DIR: the pid of each dashboard running in DIR
-    local p
-    for p in $(pgrep -x cutover); do
-        [ "$(readlink "/proc/$p/cwd")" = "$work/$1" ] && echo "$p"
-    done
+dash_pid() {  # dash_pid SESSION: the pid of the dashboard in a session (its pane's shell's child)
+    pgrep -P "$(T list-panes -t "$1" -F '#{pane_pid}')" -x cutover
 }
 
 "$bin" demo demo >/dev/null || exit 99
@@ -761,10 +758,10 @@ keys re3 n
 expect_text "… and n stays" re3 "still here"
 # Ctrl-C: the terminal sends cutover SIGINT (sent here to it alone: tmux's pane
 # shell would take the terminal's too)
-kill -INT "$(dash_pid reopen)"
+kill -INT "$(dash_pid re3)"
 expect_text "Ctrl-C while a step's command runs asks first too" re3 \
     "Quit? It stops step copy's command, which is running."
-kill -INT "$(dash_pid reopen)"
+kill -INT "$(dash_pid re3)"
 expect_text "… another while it asks only says so" re3 \
     "Ctrl-C: step copy's command is running; answer the question first, then q quits (asking first)"
 keys re3 n
@@ -809,15 +806,15 @@ runbook_dir hup '[step load]' 'title = Load' 'owner = alice' \
     '[step copy]' 'title = Copy' 'owner = bob' 'run = while :; do sleep 0.1; done'
 keys hup g y
 expect_text "(step 1 runs)" hup "┃ 1 ◐ running       load"
+pid=$(dash_pid hup)
 T kill-session -t hup
 for _ in $(seq 100); do
     [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 1 ] && break
     sleep 0.1
 done
-pid=$(dash_pid hup)
 check "SIGHUP while a step runs: cutover goes on without a screen, saying so on the timeline" \
-    "1|detached|the dashboard's terminal was lost (SIGHUP): the command runs on to its end without a screen, recorded as usual; the runbook stays with this dashboard until then" \
-    "$(echo "$pid" | grep -c .)|$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
+    "alive|detached|the dashboard's terminal was lost (SIGHUP): the command runs on to its end without a screen, recorded as usual; the runbook stays with this dashboard until then" \
+    "$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)|$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
 start hup2 130 36 "$work/hup"
 wait_for hup2 "src ● tgt ●"
 keys hup2 4 z
@@ -842,9 +839,12 @@ keys hup3 4 z
 expect_text "opened again: step 1 done" hup3 "┃ 1 ✓ done          load"
 keys hup3 g y
 expect_text "… and it drives the runbook: step 2 runs" hup3 "┃ 2 ◐ running       copy"
+pid=$(dash_pid hup3)
 T kill-session -t hup3
-for _ in $(seq 100); do [ -n "$(dash_pid hup)" ] && break; sleep 0.1; done
-pid=$(dash_pid hup)
+for _ in $(seq 100); do
+    [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 2 ] && break
+    sleep 0.1
+done
 kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM while it waits: the command stopped, recorded failed, cutover gone, nothing left running" \
