@@ -312,8 +312,11 @@ check "class, owner and note carried to run 2's copy of the discrepancy, and aud
         WHERE run_id = 2 AND key_json = '{\"id\":999999}'; SELECT count(*) FROM audit WHERE action = 'discrepancy'")"
 # Esc cancels a run: reading invoice_lines slowed by a transform that makes 1 MB of
 # randomness a row and keeps none of it (only the diff evaluates transforms)
+slow_sheet() {  # slow_sheet SHEET: the demo's sheet, invoice_lines read so
+    sed -i 's/^\(invoice_lines\.description,invoice_lines\.description\),,/\1,"description || substr(randomblob(1000000 + 0 * line_no), 1, 0)",/' "$1"
+}
 cp -r pristine cancel
-sed -i 's/^\(invoice_lines\.description,invoice_lines\.description\),,/\1,"description || substr(randomblob(1000000 + 0 * line_no), 1, 0)",/' cancel/mapping.csv
+slow_sheet cancel/mapping.csv
 start cx 130 36 "$work/cancel"
 wait_for cx "Mapping 12/42 approved ─"
 keys cx 3 z
@@ -332,6 +335,15 @@ check "… recorded as cancelled, with no result for the table cut short" "cance
 # (The lock is taken once the run has begun; invoice_lines, read slowly again but
 # a fifth as slowly as above, keeps the run going meanwhile: the budgets below
 # are the time its writes may wait, not the slow table's.)
+hold_workspace() {  # hold_workspace DIR: another process holds DIR's workspace until release_workspace
+    python3 -c "import os, sqlite3, time; c = sqlite3.connect('$1/.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('$1/go'): time.sleep(0.1)" >"$1/holder.out" &
+    holder=$!
+    for _ in $(seq 100); do grep -q held "$1/holder.out" && break; sleep 0.1; done
+}
+release_workspace() { touch "$1/go"; wait "$holder"; }
+locked=".cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
 cp -r pristine wslock
 sed 's/randomblob(1000000 /randomblob(200000 /' cancel/mapping.csv >wslock/mapping.csv
 start wl 200 36 "$work/wslock"
@@ -340,23 +352,18 @@ keys wl 3 z
 wait_for wl "No rehearsal recorded yet: press r to run one."
 keys wl r
 wait_for wl "running: "
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('wslock/.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('wslock/go'): time.sleep(0.1)" >wslock/holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held wslock/holder.out && break; sleep 0.1; done
+hold_workspace wslock
 # (5 s for each write that waits, the slow table's end at most between two)
 expect_text "a failed workspace write: said on the message line, naming the run" wl \
-    " run 1: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
+    " run 1: $locked" 60
 expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
-touch wslock/go
-wait $holder
+release_workspace wslock
 expect_text "… the run's end saying it is recorded incomplete, and why" wl \
-    " — recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
+    " — recorded incomplete: $locked" 60
 expect_no_text "… nothing written over the screen" wl "cutover: .cutover/state.db"
 T kill-session -t wl
 check "… the run recorded incomplete, its note saying why" \
-    "incomplete|.cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" \
+    "incomplete|$locked" \
     "$(sqlite3 -cmd ".timeout 5000" wslock/.cutover/state.db "SELECT status || '|' || note FROM runs")"
 
 # The detail of a discrepancy whose key is NULL (a plan key on a nullable column)
@@ -513,7 +520,7 @@ T kill-session -t qr
 # PostgreSQL target, watched from pg_stat_activity
 createdb screen_run || exit 99
 "$bin" demo runpg --target dbname=screen_run >/dev/null || exit 99
-sed -i 's/^\(invoice_lines\.description,invoice_lines\.description\),,/\1,"description || substr(randomblob(1000000 + 0 * line_no), 1, 0)",/' runpg/mapping.csv
+slow_sheet runpg/mapping.csv
 sessions() {
     psql -X -At -d screen_run -c "SELECT count(*) FROM pg_stat_activity
         WHERE datname = 'screen_run' AND application_name = 'cutover'"
@@ -671,18 +678,13 @@ keys rbi 4 z g y
 wait_for rbi "┃ 1 ✓ done          load"
 keys rbi g y
 wait_for rbi "┃ 2 ◐ checking gate open"
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('rbi/.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('rbi/go'): time.sleep(0.1)" >rbi/holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held rbi/holder.out && break; sleep 0.1; done
+hold_workspace rbi
 expect_text "a diff gate's run whose write fails: said on the message line" rbi \
-    " the diff gate's run 1: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s" 60
-touch rbi/go
-wait $holder
+    " the diff gate's run 1: $locked" 60
+release_workspace rbi
 expect_text "… and the gate says no go, the run being recorded incomplete" rbi "┃ 2 ✗ blocked       open" 60
 expect_text "… saying why" rbi \
-    "✗ open: run 1 is recorded incomplete: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
+    "✗ open: run 1 is recorded incomplete: $locked"
 T kill-session -t rbi
 check "… the run recorded incomplete, the gate's no-go on the timeline" "incomplete|gate no-go" \
     "$(sqlite3 -cmd ".timeout 5000" rbi/.cutover/state.db "SELECT status FROM runs; SELECT event FROM runbook_log
