@@ -359,7 +359,8 @@ json_t *reh_summary(const struct reh *r)
     }
     ws_compare(r->ws, r->run, &cmp);
     s = json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}", "type", "summary", "run",
-                  (json_int_t)r->run, "status", run_status(r), "duration_ms", (json_int_t)r->duration_ms, "tables", jt, "checks", jc,
+                  (json_int_t)r->run, "status", run_status(r), "duration_ms",
+                  (json_int_t)r->duration_ms, "tables", jt, "checks", jc,
                   "missing", (json_int_t)missing, "extra", (json_int_t)extra, "changed",
                   (json_int_t)changed);
     if (duplicates)

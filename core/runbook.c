@@ -190,7 +190,23 @@ static size_t step_named(const struct runbook *rb, const char *name)
     return SIZE_MAX;
 }
 
-static void log_add(struct sbuf *log, const char *p, size_t n);
+/* Output appended to a step's log in memory, which keeps its end: past
+ * LOG_CAP the older half goes, from a line's start (a loader printing 100 MB
+ * would otherwise leave the panel showing its first megabyte for good). */
+static void log_add(struct sbuf *log, const char *p, size_t n)
+{
+    size_t drop;
+    const char *nl;
+
+    sbuf_add(log, p, n);
+    if (log->len <= LOG_CAP)
+        return;
+    drop = log->len - LOG_CAP / 2;
+    if ((nl = memchr(log->s + drop, '\n', log->len - drop)) && nl + 1 < log->s + log->len)
+        drop = (size_t)(nl + 1 - log->s);
+    memmove(log->s, log->s + drop, log->len - drop + 1);
+    log->len -= drop;
+}
 
 struct replay {
     struct runbook *rb;
@@ -538,24 +554,6 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     (void)h;
     buf->base = xmalloc(suggested);
     buf->len = suggested;
-}
-
-/* Output appended to a step's log in memory, which keeps its end: past
- * LOG_CAP the older half goes, from a line's start (a loader printing 100 MB
- * would otherwise leave the panel showing its first megabyte for good). */
-static void log_add(struct sbuf *log, const char *p, size_t n)
-{
-    size_t drop;
-    const char *nl;
-
-    sbuf_add(log, p, n);
-    if (log->len <= LOG_CAP)
-        return;
-    drop = log->len - LOG_CAP / 2;
-    if ((nl = memchr(log->s + drop, '\n', log->len - drop)) && nl + 1 < log->s + log->len)
-        drop = (size_t)(nl + 1 - log->s);
-    memmove(log->s, log->s + drop, log->len - drop + 1);
-    log->len -= drop;
 }
 
 /* The first `n` bytes of a stream's pending output, masked, to the step's

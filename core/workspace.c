@@ -1024,29 +1024,35 @@ long ws_runbook_last(ws_t *ws)
                   0, 0);
 }
 
+/* The runbook log after event ?1 (?2: rows_json's second parameter, unused). */
+static const char *runbook_sql(int with_output)
+{
+    return with_output
+           ? "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
+             "runbook_log WHERE id > ?1 AND ?2 = ?2 ORDER BY id"
+           : "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
+             "runbook_log WHERE event <> 'output' AND id > ?1 AND ?2 = ?2 ORDER BY id";
+}
+
 int ws_runbook_each(ws_t *ws, long after, int with_output,
                     int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg)
 {
     sqlite3_stmt *st;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(ws->db, with_output
-                           ? "SELECT id, at, step, event, exit_status, duration_ms, output FROM "
-                             "runbook_log WHERE id > ?1 ORDER BY id"
-                           : "SELECT id, at, step, event, exit_status, duration_ms, output FROM "
-                             "runbook_log WHERE event <> 'output' AND id > ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(ws->db, runbook_sql(with_output), -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, 0);
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-        const char *out = (const char *)sqlite3_column_text(st, 6);
+        const char *out = (const char *)sqlite3_column_text(st, 7);
         struct ws_rb_event ev = {
             .id = (long)sqlite3_column_int64(st, 0),
             .at = (const char *)sqlite3_column_text(st, 1),
             .step = (const char *)sqlite3_column_text(st, 2),
             .event = (const char *)sqlite3_column_text(st, 3),
-            .exit_status = (long)sqlite3_column_int64(st, 4),
-            .duration_ms = (long)sqlite3_column_int64(st, 5),
+            .exit_status = (long)sqlite3_column_int64(st, 5),
+            .duration_ms = (long)sqlite3_column_int64(st, 6),
             .output = out ? out : "",
         };
         rc = fn(arg, &ev);
@@ -1057,10 +1063,5 @@ int ws_runbook_each(ws_t *ws, long after, int with_output,
 
 json_t *ws_runbook_json(ws_t *ws, int with_output, long after)
 {
-    return rows_json(ws, with_output
-                     ? "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
-                       "runbook_log WHERE id > ?1 AND ?2 = ?2 ORDER BY id"
-                     : "SELECT id, at, step, event, user, exit_status, duration_ms, output FROM "
-                       "runbook_log WHERE event <> 'output' AND id > ?1 AND ?2 = ?2 ORDER BY id",
-                     after, 0);
+    return rows_json(ws, runbook_sql(with_output), after, 0);
 }

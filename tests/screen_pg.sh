@@ -806,17 +806,22 @@ check "… stopping the step, recorded failed for that reason, nothing of it lef
 runbook_dir hup '[step load]' 'title = Load' 'owner = alice' \
     'run = echo begun; while [ ! -e released ]; do sleep 0.1; done; echo loaded; while [ ! -e finished ]; do sleep 0.1; done' \
     '[step copy]' 'title = Copy' 'owner = bob' 'run = while :; do sleep 0.1; done'
+hup_ws() { sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "$1"; }
+life() { kill -0 "$pid" 2>/dev/null && echo alive || echo gone; }  # of the dashboard $pid
+hang_up() {  # hang_up SESSION N: its terminal lost, until the timeline has N detached events
+    pid=$(dash_pid "$1")
+    T kill-session -t "$1"
+    for _ in $(seq 100); do
+        [ "$(hup_ws "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = "$2" ] && break
+        sleep 0.1
+    done
+}
 keys hup g y
 expect_text "(step 1 runs)" hup "┃ 1 ◐ running       load"
-pid=$(dash_pid hup)
-T kill-session -t hup
-for _ in $(seq 100); do
-    [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 1 ] && break
-    sleep 0.1
-done
+hang_up hup 1
 check "SIGHUP while a step runs: cutover goes on without a screen, saying so on the timeline" \
     "alive|detached|the dashboard's terminal was lost (SIGHUP): the command runs on to its end without a screen, recorded as usual; the runbook stays with this dashboard until then" \
-    "$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)|$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
+    "$(life)|$(hup_ws "SELECT event, output FROM runbook_log WHERE step = 'load' ORDER BY id DESC LIMIT 1")"
 start hup2 130 36 "$work/hup"
 wait_for hup2 "src ● tgt ●"
 keys hup2 4 z
@@ -826,11 +831,10 @@ touch hup/released
 expect_text "… and what it prints next, as it comes" hup2 "┃  loaded"
 expect_text "… (still running)" hup2 "┃ 1 ◐ running       load"
 touch hup/finished
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-hup_ws() { sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "$1"; }
+for _ in $(seq 100); do [ "$(life)" = gone ] && break; sleep 0.1; done
 check "… the command ends: recorded done with its output, and cutover exits" \
     "go|start|detached|done|begun loaded|gone" \
-    "$(hup_ws "SELECT group_concat(event, '|') FROM (SELECT event FROM runbook_log WHERE step = 'load' AND event <> 'output' ORDER BY id)")|$(hup_ws "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'load' AND event = 'output'" | tr '\n' ' ' | sed 's/ *$//')|$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
+    "$(hup_ws "SELECT group_concat(event, '|') FROM (SELECT event FROM runbook_log WHERE step = 'load' AND event <> 'output' ORDER BY id)")|$(hup_ws "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'load' AND event = 'output'" | tr '\n' ' ' | sed 's/ *$//')|$(life)"
 expect_text "the dashboard opened meanwhile follows the log: the step done" hup2 "┃ 1 ✓ done          load"
 expect_text "… and drives the runbook once the other has gone" hup2 \
     "the dashboard that drove the runbook has closed: this one drives it now"
@@ -841,17 +845,12 @@ keys hup3 4 z
 expect_text "opened again: step 1 done" hup3 "┃ 1 ✓ done          load"
 keys hup3 g y
 expect_text "… and it drives the runbook: step 2 runs" hup3 "┃ 2 ◐ running       copy"
-pid=$(dash_pid hup3)
-T kill-session -t hup3
-for _ in $(seq 100); do
-    [ "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT count(*) FROM runbook_log WHERE event = 'detached'")" = 2 ] && break
-    sleep 0.1
-done
+hang_up hup3 2
 kill -TERM "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(life)" = gone ] && break; sleep 0.1; done
 check "SIGTERM while it waits: the command stopped, recorded failed, cutover gone, nothing left running" \
     "failed|-15|stopped: the dashboard quit while it ran|gone|" \
-    "$(sqlite3 -cmd ".timeout 5000" hup/.cutover/state.db "SELECT event, exit_status, output FROM runbook_log WHERE step = 'copy' ORDER BY id DESC LIMIT 1")|$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)|$(pgrep -f 'while :; do sleep 0.1')"
+    "$(hup_ws "SELECT event, exit_status, output FROM runbook_log WHERE step = 'copy' ORDER BY id DESC LIMIT 1")|$(life)|$(pgrep -f 'while :; do sleep 0.1')"
 
 # --- live figures: counts, delta, validation of each watermark window, triggers ---------
 mkdir live

@@ -648,6 +648,16 @@ static void quit(void)
     quit_confirmed(NULL, 1);
 }
 
+/* The loop ends: the dashboard closes. With its terminal lost (SIGHUP, input
+ * gone) a step's command under way is let run to its end (keep_commands). */
+static void close_dashboard(int terminal_lost)
+{
+    if (!A.quit && terminal_lost)
+        A.dash->keep_commands = 1;
+    A.quit = 1;
+    uv_stop(A.loop);
+}
+
 /* The panels stop their work (the dashboard closes); a step's command is let
  * run on while dash->keep_commands says so. */
 static void stop_panels(void)
@@ -783,10 +793,7 @@ static void input_cb(uv_poll_t *h, int status, int events)
 
     (void)h, (void)events;
     if (status < 0) {  /* the terminal is gone, as with SIGHUP */
-        if (!A.quit)
-            A.dash->keep_commands = 1;
-        A.quit = 1;
-        uv_stop(A.loop);
+        close_dashboard(1);
         return;
     }
     /* drain every key that is waiting, then let the loop redraw once */
@@ -834,10 +841,7 @@ static void signal_cb(uv_signal_t *h, int signum)
         stop_panels();
         return;
     }
-    if (!A.quit && signum == SIGHUP)
-        A.dash->keep_commands = 1;
-    A.quit = 1;
-    uv_stop(A.loop);
+    close_dashboard(signum == SIGHUP);
 }
 
 static void clock_cb(uv_timer_t *h)
