@@ -20,6 +20,9 @@
 #define LOW (2 * BATCH)     /* … and resumed below this */
 #define HIGH_BYTES (8u << 20)   /* likewise in bytes, for rows of large values */
 #define LOW_BYTES (4u << 20)
+#define CAND_MAX 20000          /* keys whose row hashes differ, verified by key … */
+#define CAND_BYTES (4u << 20)   /* … (or in bytes): beyond, the table is read again */
+#define VERIFY_BATCH 500        /* keys per verifying query */
 
 /* One row held for the merge: the keys in canonical form, the fields as the
  * database gave them (each followed by a NUL). Most rows are the same bytes
@@ -92,6 +95,17 @@ struct job {
     int validates;              /* a field has not_null or regex */
     const char *key_cast;       /* a source key column read as a number (one of key_names) */
     int uniq_at;                /* the next field whose unique rule is to be checked */
+    /* A PostgreSQL pair whose fields are all `equal` on the same types is read
+     * first as keys and a hash of each row's fields, which the servers compute
+     * (probe_sql); the keys whose hashes differ are then read in full and
+     * compared as any other (verify: base_sql with a key list, batch by batch),
+     * or the table is read again in full when too many differ (rescan). */
+    enum { PH_FULL, PH_PROBE, PH_VERIFY, PH_RESCAN } phase;
+    char *probe_sql[2];         /* source, target */
+    char *base_sql[2], *order_sql[2];   /* SELECT … FROM …, the ORDER BY list */
+    char **cand;                /* the keys to verify, nkey strings each, row-major */
+    size_t ncand, cand_cap, cand_bytes, verified;
+    int overflow;               /* more than CAND_MAX: read again in full instead */
 };
 
 struct diff {
@@ -165,19 +179,30 @@ static void row_free(struct side *s, struct row *r)
         chunk_drop(s, c);
 }
 
+/* The fields of a row as read: a probe reads one, the row's hash, after its keys. */
+static int row_fields(const struct job *j)
+{
+    return j->phase == PH_PROBE ? 1 : j->nfields;
+}
+
+static int row_col(const struct job *j, int i)
+{
+    return j->phase == PH_PROBE ? j->nkey : j->fields[i].col;
+}
+
 /* Row `at` of batch b: its keys, read into d->scratch in canonical form,
  * then its fields copied from the batch as they are, each followed by a NUL. */
 static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
                            const struct db_batch *b, size_t at)
 {
-    int n = j->nkey + j->nfields;
+    int nf = row_fields(j), n = j->nkey + nf;
     size_t bytes = sizeof(struct row) + (size_t)n * (2 * sizeof(uint32_t) + 1) + d->scratch.len;
     uint32_t pos = (uint32_t)d->scratch.len;
     struct chunk *c;
     struct row *r;
 
-    for (int i = 0; i < j->nfields; i++)
-        bytes += db_cell(b, at, j->fields[i].col)->len + 1;
+    for (int i = 0; i < nf; i++)
+        bytes += db_cell(b, at, row_col(j, i))->len + 1;
     r = chunk_take(s, bytes, &c);
     r->chunk = c;
     r->n = n;
@@ -191,8 +216,8 @@ static struct row *row_new(struct diff *d, struct side *s, const struct job *j,
     memcpy(r->type, d->type, (size_t)j->nkey);
     if (d->scratch.len)  /* nothing written (a NULL key) may leave it unallocated */
         memcpy(r->data, d->scratch.s, d->scratch.len);
-    for (int i = 0, v = j->nkey; i < j->nfields; i++, v++) {
-        const struct db_cell *f = db_cell(b, at, j->fields[i].col);
+    for (int i = 0, v = j->nkey; i < nf; i++, v++) {
+        const struct db_cell *f = db_cell(b, at, row_col(j, i));
         r->off[v] = pos;
         r->len[v] = (uint32_t)f->len;
         r->type[v] = !f->p ? DB_NULL : f->type == DB_BLOB || f->type == DB_FLOAT ||
@@ -348,15 +373,16 @@ static json_t *value_json(const struct canon_spec *sp, const struct row *r, int 
 }
 
 /* The key as the row's side holds it: the key column's value as read (the
- * field it is mapped to, the sheet's transform applied), typed by its
- * canonical kind. */
+ * field it is mapped to, the sheet's transform applied; a probe's row has
+ * only the key's canonical form, the same value), typed by its canonical
+ * kind. */
 static json_t *key_json(const struct job *j, const struct row *r)
 {
     json_t *k = json_object();
 
     for (int i = 0; i < j->nkey; i++) {
         int v = i;
-        for (int f = 0; f < j->nfields && v == i; f++)
+        for (int f = 0; f < j->nfields && v == i && j->phase != PH_PROBE; f++)
             if (j->fields[f].col == i)
                 v = j->nkey + f;
         json_object_set_new(k, j->key_names[i], value_json(&j->key_spec[i], r, v));
@@ -612,6 +638,49 @@ static void resume_sides(struct diff *d)
     }
 }
 
+/* A key on one side only, or repeated: counted and said, but once: not again
+ * when the keys a probe found are read in full. */
+static void found(struct diff *d, struct job *j, long *count, const char *kind,
+                  const char *side, const struct row *r)
+{
+    if (j->phase >= PH_VERIFY)
+        return;
+    (*count)++;
+    emit(d, j, kind, side, key_json(j, r), NULL, NULL, 0);
+}
+
+static void cand_free(struct job *j)
+{
+    for (size_t i = 0; i < j->ncand * (size_t)j->nkey; i++)
+        free(j->cand[i]);
+    free(j->cand);
+    j->cand = NULL;
+    j->ncand = j->cand_cap = j->cand_bytes = j->verified = 0;
+}
+
+/* The rows of one key in a probe: if their hashes differ, the key is to be
+ * verified (its source key values kept as text, as keys_in takes them). */
+static void probe(struct job *j, const struct row *s, const struct row *t)
+{
+    int v = j->nkey;
+    size_t at;
+
+    if ((s->type[v] == t->type[v] && s->len[v] == t->len[v] &&
+         !memcmp(val(s, v), val(t, v), s->len[v])) || j->overflow)
+        return;
+    if (j->ncand >= CAND_MAX || j->cand_bytes >= CAND_BYTES) {
+        cand_free(j);
+        j->overflow = 1;
+        return;
+    }
+    at = j->ncand++ * (size_t)j->nkey;
+    j->cand = xgrow(j->cand, &j->cand_cap, at + (size_t)j->nkey, sizeof *j->cand);
+    for (int k = 0; k < j->nkey; k++) {
+        j->cand[at + (size_t)k] = xstrndup(val(s, k), s->len[k]);
+        j->cand_bytes += s->len[k] + sizeof *j->cand + 1;
+    }
+}
+
 static void next_table(struct diff *d);
 
 static void merge(struct diff *d)
@@ -633,23 +702,24 @@ static void merge(struct diff *d)
                 break;
             }
             if (o == 1) {
-                j->result.duplicates++;
-                emit(d, j, "duplicate", "source", key_json(j, s), NULL, NULL, 0);
+                found(d, j, &j->result.duplicates, "duplicate", "source", s);
                 pop(S);
                 continue;
             }
             if (t && c == 0) {
                 if (step_key(j, T, t) == 1) {  /* the target repeats an earlier key; */
-                    j->result.duplicates++;    /* the source row is still to be matched */
-                    emit(d, j, "duplicate", "target", key_json(j, t), NULL, NULL, 0);
+                                               /* the source row is still to be matched */
+                    found(d, j, &j->result.duplicates, "duplicate", "target", t);
                     pop(T);
                     continue;
                 }
-                compare(d, j, s, t);
+                if (j->phase == PH_PROBE)
+                    probe(j, s, t);
+                else
+                    compare(d, j, s, t);
                 pop(T);
             } else {
-                j->result.missing++;
-                emit(d, j, "missing", NULL, key_json(j, s), NULL, NULL, 0);
+                found(d, j, &j->result.missing, "missing", NULL, s);
             }
             pop(S);
         } else {
@@ -657,13 +727,10 @@ static void merge(struct diff *d)
                 fail_table(d, j, "target", t, T->prev);
                 break;
             }
-            if (o == 1) {
-                j->result.duplicates++;
-                emit(d, j, "duplicate", "target", key_json(j, t), NULL, NULL, 0);
-            } else {
-                j->result.extra++;
-                emit(d, j, "extra", NULL, key_json(j, t), NULL, NULL, 0);
-            }
+            if (o == 1)
+                found(d, j, &j->result.duplicates, "duplicate", "target", t);
+            else
+                found(d, j, &j->result.extra, "extra", NULL, t);
             pop(T);
         }
     }
@@ -756,9 +823,9 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
             put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
         for (int i = 0; j->result.no_key && i < j->nfields; i++)  /* hashed: canonical */
             put_canon(d, j->nkey + i, &j->fields[i].spec, db_cell(b, r, j->fields[i].col));
-        if (which == 0)
+        if (j->phase < PH_VERIFY && which == 0)  /* a row read again: counted by its probe */
             j->result.source_rows++;
-        else
+        else if (j->phase < PH_VERIFY)
             j->result.target_rows++;
         if (j->result.no_key) {
             s->hashes = xgrow(s->hashes, &s->hcap, s->nhashes + 1, sizeof *s->hashes);
@@ -792,6 +859,9 @@ static int tgt_rows(db_query_t *q, const struct db_batch *b, void *arg)
 }
 
 static void finish(struct diff *d, int status, const char *msg);
+static char *verify_sql(const struct job *j, int target, char *const *keys, size_t nkeys);
+static void src_done(db_query_t *q, int status, const char *msg, void *arg);
+static void tgt_done(db_query_t *q, int status, const char *msg, void *arg);
 
 static void savepoint(struct diff *d, int w, int rollback);
 static struct db_query_opts read_opts(const struct diff *d);
@@ -857,11 +927,60 @@ static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
     table_finished(d);
 }
 
+/* Reads rows of the table from both sides, each behind a savepoint. */
+static void read_both(struct diff *d, const char *src_sql, const char *tgt_sql)
+{
+    struct db_query_opts o = read_opts(d);
+
+    savepoint(d, 0, 0);
+    savepoint(d, 1, 0);
+    d->side[0].q = db_query(d->db[0], src_sql, 0, NULL, &o, src_rows, src_done, d);
+    d->side[1].q = db_query(d->db[1], tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
+    if (!d->side[0].q || !d->side[1].q)
+        finish(d, DB_ECANCELED, "the connections are closing");
+}
+
+/* After a probe: the keys whose hashes differ read in full, a batch at a
+ * time, or the whole table again if they were too many. Returns 1 while
+ * rows are being read. */
+static int next_phase(struct diff *d, struct job *j)
+{
+    size_t n;
+    char *sql[2];
+
+    if (j->result.error || j->phase == PH_FULL || j->phase == PH_RESCAN)
+        return 0;
+    if (j->phase == PH_VERIFY && j->verified >= j->ncand) {
+        cand_free(j);
+        return 0;
+    }
+    side_reset(&d->side[0]);
+    side_reset(&d->side[1]);
+    if (j->phase == PH_PROBE && j->overflow) {
+        j->phase = PH_RESCAN;
+        read_both(d, j->src_sql, j->tgt_sql);
+        return 1;
+    }
+    j->phase = PH_VERIFY;
+    if (!j->ncand)
+        return 0;
+    n = j->ncand - j->verified < VERIFY_BATCH ? j->ncand - j->verified : VERIFY_BATCH;
+    for (int w = 0; w < 2; w++)
+        sql[w] = verify_sql(j, w, j->cand + j->verified * (size_t)j->nkey, n);
+    j->verified += n;
+    read_both(d, sql[0], sql[1]);
+    free(sql[0]);
+    free(sql[1]);
+    return 1;
+}
+
 /* Its unique rules judged, one query each, the table is done. */
 static void table_finished(struct diff *d)
 {
     struct job *j = &d->jobs[d->at];
 
+    if (next_phase(d, j))
+        return;
     while (!j->result.error && j->uniq_at < j->nfields && !j->fields[j->uniq_at].uniq_sql)
         j->uniq_at++;
     if (!j->result.error && j->uniq_at < j->nfields) {
@@ -1135,7 +1254,6 @@ static struct db_query_opts read_opts(const struct diff *d)
 static void next_table(struct diff *d)
 {
     struct job *j;
-    struct db_query_opts o = read_opts(d);
 
     if (d->cancelled || d->failed) {
         finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -1161,14 +1279,12 @@ static void next_table(struct diff *d)
         d->len = xrealloc(d->len, nv * sizeof *d->len);
         d->type = xrealloc(d->type, nv);
     }
-    savepoint(d, 0, 0);
-    savepoint(d, 1, 0);
-    d->side[0].q = db_query(d->db[0], j->src_sql, 0, NULL, &o, src_rows, src_done, d);
-    d->side[1].q = db_query(d->db[1], j->tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
-    if (!d->side[0].q || !d->side[1].q) {
-        finish(d, DB_ECANCELED, "the connections are closing");
+    if (j->phase == PH_PROBE)
+        read_both(d, j->probe_sql[0], j->probe_sql[1]);
+    else
+        read_both(d, j->src_sql, j->tgt_sql);
+    if (d->finished)
         return;
-    }
     d->last_progress = 0;  /* say which table is being read before its first rows come */
     progress(d, j);
 }
@@ -1330,6 +1446,132 @@ static char *keys_in(const struct job *j, const struct cat_table *t, int target,
         free(q[k]);
     free(q);
     return sbuf_take(&b);
+}
+
+/* `SELECT … FROM t [WHERE … AND] keys IN (…) ORDER BY …`: one side's rows of
+ * some of a probe's keys, read in full. */
+static char *verify_sql(const struct job *j, int target, char *const *keys, size_t nkeys)
+{
+    const struct pair *p = j->pair;
+    struct diff_opts o = { .keys = keys, .nkeys = nkeys };
+    char *in = keys_in(j, target ? p->tgt : p->src, target, URL_PG, &o);
+    struct sbuf b = { 0 };
+
+    sbuf_puts(&b, j->base_sql[target]);
+    where_all(&b, (const char *[]){ !target && p->plan ? p->plan->where : NULL, in }, 2);
+    sbuf_printf(&b, " ORDER BY %s", j->order_sql[target]);
+    free(in);
+    return sbuf_take(&b);
+}
+
+/* A PostgreSQL column's value hashed by the server into a bigint, seeded by
+ * the field's place, with the hash function of the type's own hash opclass:
+ * values equal as the type compares them hash alike (1.10 and 1.1, -0 and 0,
+ * one instant in any zone), which the diff's canonical forms hold equal too.
+ * NULL for a type without one that does (char(n), json, arrays, bytea…). */
+static char *pg_hash(const struct cat_column *c, const char *expr, int seed)
+{
+    static const struct { const char *type, *fn, *cast; } fn[] = {
+        { "smallint", "hashint2extended", "" },
+        { "integer", "hashint4extended", "" },
+        { "bigint", "hashint8extended", "" },
+        { "text", "hashtextextended", "::text COLLATE \"C\"" },
+        { "character varying", "hashtextextended", "::text COLLATE \"C\"" },
+        { "numeric", "hash_numeric_extended", "" },
+        { "double precision", "hashfloat8extended", "" },
+        { "real", "hashfloat4extended", "" },
+        { "boolean", "hashint4extended", "::int" },
+        { "date", "timestamp_hash_extended", "::timestamp" },
+        { "timestamp with time zone", "timestamp_hash_extended", " AT TIME ZONE 'UTC'" },
+        { "timestamp without time zone", "timestamp_hash_extended", "" },
+        { "uuid", "uuid_hash_extended", "" },
+    };
+    const char *t = c->type ? c->type : "";
+    char plain[64];
+
+    if (c->money)
+        return NULL;
+    /* timestamp(3) with time zone: as timestamp with time zone */
+    if (!strncmp(t, "timestamp(", 10) && strchr(t, ')') &&
+        snprintf(plain, sizeof plain, "timestamp%s", strchr(t, ')') + 1) < (int)sizeof plain)
+        t = plain;
+    for (size_t i = 0; i < sizeof fn / sizeof *fn; i++) {
+        size_t n = strlen(fn[i].type);
+        if (!strncmp(t, fn[i].type, n) && (!t[n] || t[n] == '('))
+            return xasprintf("%s((%s)%s, %d)", fn[i].fn, expr, fn[i].cast, seed);
+    }
+    return NULL;
+}
+
+/* A PostgreSQL pair whose fields are all compared `equal`, between columns
+ * of one type with a hash, keyed on non-null integers or text: each side is
+ * read first as its keys and one bigint, the XOR of its fields' hashes (a
+ * NULL hashing to a constant of its own). Two rows whose fields differ hash
+ * alike once in 2^64; `CUTOVER_DIFF_HASH=0` reads every row in full. */
+static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind se,
+                       enum url_kind te, const char *const base[2], const char *const order[2],
+                       const char *const where[2])
+{
+    const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
+    const char *env = getenv("CUTOVER_DIFF_HASH");
+    struct sbuf sel[2] = { { 0 }, { 0 } };
+    int nhashed = 0;
+
+    if (se != URL_PG || te != URL_PG || !j->nkey || j->validates || (env && !strcmp(env, "0")) ||
+        (o && (o->nkeys || o->source_filter || o->live)))
+        return;
+    for (int k = 0; k < j->nkey; k++) {
+        const struct cat_column *c[2] = { cat_column(t[0], j->key_names[k]),
+                                          cat_column(t[1], j->tkey_names[k]) };
+        if (j->key_xf[k] || (j->key_spec[k].kind != CK_INT && j->key_spec[k].kind != CK_TEXT) ||
+            !c[0] || !c[1] || !c[0]->notnull || !c[1]->notnull || c[0]->tclass != c[1]->tclass ||
+            (c[0]->tclass != TC_INT && c[0]->tclass != TC_TEXT))
+            return;
+        for (int w = 0; w < 2; w++) {
+            char *q = db_quote_ident(c[w]->name);
+            sbuf_printf(&sel[w], "%s%s", k ? ", " : "SELECT ", q);
+            free(q);
+        }
+    }
+    for (int i = 0; i < j->nfields; i++) {
+        const struct field *f = &j->fields[i];
+        const struct cat_column *c[2] = { cat_column(t[0], f->source),
+                                          cat_column(t[1], f->target) };
+        char *h[2];
+        if (f->col < j->nkey)
+            continue;  /* a key column: compared by the merge */
+        if (f->xf || strcmp(f->rule, "equal") || !c[0] || !c[1] || !c[0]->type || !c[1]->type ||
+            strcmp(c[0]->type, c[1]->type))
+            goto none;
+        h[0] = pg_hash(c[0], f->expr, i + 1);
+        h[1] = pg_hash(c[1], f->texpr, i + 1);
+        for (int w = 0; w < 2; w++)
+            if (h[w])
+                sbuf_printf(&sel[w], "%scoalesce(%s, %lld)", nhashed ? " # " : ", ", h[w],
+                            (long long)(0x9E3779B97F4A7C15ull * (unsigned)(i + 1)));
+        free(h[0]);
+        if (!h[1])
+            goto none;
+        free(h[1]);
+        nhashed++;
+    }
+    if (!nhashed)
+        goto none;
+    for (int w = 0; w < 2; w++) {
+        char *from = cat_sql_name(t[w]);
+        sbuf_printf(&sel[w], " FROM %s", from);
+        free(from);
+        where_all(&sel[w], &where[w], 1);
+        sbuf_printf(&sel[w], " ORDER BY %s", order[w]);
+        j->probe_sql[w] = sbuf_take(&sel[w]);
+        j->base_sql[w] = xstrdup(base[w]);
+        j->order_sql[w] = xstrdup(order[w]);
+    }
+    j->phase = PH_PROBE;
+    return;
+none:
+    sbuf_free(&sel[0]);
+    sbuf_free(&sel[1]);
 }
 
 static int rule_ignored(const char *text)
@@ -1506,6 +1748,10 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     }
     sbuf_printf(&ss, " FROM %s", sfrom);
     sbuf_printf(&ts, " FROM %s", tfrom);
+    if (p->nkey)
+        plan_probe(j, o, se, te, (const char *const[]){ ss.s, ts.s },
+                   (const char *const[]){ so.s, to.s },
+                   (const char *const[]){ p->plan ? p->plan->where : NULL, NULL });
     {
         int live = o && o->nkeys && p->nkey;
         char *sk = live ? keys_in(j, st, 0, se, o) : NULL;
@@ -1553,6 +1799,12 @@ static void job_free(struct job *j)
     free(j->key_spec);
     free(j->src_sql);
     free(j->tgt_sql);
+    for (int w = 0; w < 2; w++) {
+        free(j->probe_sql[w]);
+        free(j->base_sql[w]);
+        free(j->order_sql[w]);
+    }
+    cand_free(j);
 }
 
 /* A job planned for a look, never run: its result's names go with it. */
