@@ -95,6 +95,10 @@ found() {  # found DIR [ENV…]: whether the diff in DIR finds exactly the chang
 }
 echo " baseline (this machine):"
 measure_cmd "sqlite3: read the table ordered by key" sqlite sqlite3 src.db "$q"
+# a shared machine's cores need not run alike (a neighbour on one): the same read on each
+for c in $(seq 0 $(($(nproc) - 1))); do
+    measure_cmd "sqlite3: the same, on core $c alone" "core$c" taskset -c "$c" sqlite3 src.db "$q"
+done
 bare pg_tgt bench_tgt
 measure_cmd "sqldiff on the SQLite pair" sqldiff sqldiff src.db tgt.db
 # the diff reads both sides at once: on a machine with few cores they compete
