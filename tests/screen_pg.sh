@@ -330,11 +330,11 @@ check "… recorded as cancelled, with no result for the table cut short" "cance
     "$(sqlite3 -cmd ".timeout 5000" -separator ' ' cancel/.cutover/state.db "SELECT status, (SELECT count(*) FROM results WHERE object = 'invoice_lines') FROM runs")"
 # The workspace locked by another process past 5 s while a run writes: each
 # failed write on the message line (not on stderr, over the screen), the run
-# recorded incomplete, saying why. (Live polling's writes fail too meanwhile:
-# the test waits for the run's own.)
-# (The lock is taken once the run has begun; invoice_lines, read slowly again but
-# a fifth as slowly as above, keeps the run going meanwhile: the budgets below
-# are the time its writes may wait, not the slow table's.)
+# recorded incomplete, saying why. Gated, not timed: the target is PostgreSQL
+# and two of its tables are locked by psql sessions, so the run waits on
+# invoices until the workspace is held, then on app_users (the source's users)
+# until it is released again. Live polling is set to once an hour so that only
+# the run writes meanwhile.
 hold_workspace() {  # hold_workspace DIR: another process holds DIR's workspace until release_workspace
     python3 -c "import os, sqlite3, time; c = sqlite3.connect('$1/.cutover/state.db', isolation_level=None)
 c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
@@ -343,21 +343,33 @@ while not os.path.exists('$1/go'): time.sleep(0.1)" >"$1/holder.out" &
     for _ in $(seq 100); do grep -q held "$1/holder.out" && break; sleep 0.1; done
 }
 release_workspace() { touch "$1/go"; wait "$holder"; }
+lock_table() {  # lock_table FD TABLE: a psql session on fd FD holds TABLE of screen_wsl until unlock FD
+    mkfifo "wslock/$2.fifo" || exit 99
+    psql -X -At -d screen_wsl <"wslock/$2.fifo" >"wslock/$2.out" 2>&1 &
+    eval "exec $1>wslock/$2.fifo"
+    echo "BEGIN; LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE; SELECT 'held';" >&"$1"
+    for _ in $(seq 100); do grep -q held "wslock/$2.out" && break; sleep 0.1; done
+}
+unlock() { echo "COMMIT;" >&"$1"; eval "exec $1>&-"; }
 locked=".cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
-cp -r pristine wslock
-sed 's/randomblob(1000000 /randomblob(200000 /' cancel/mapping.csv >wslock/mapping.csv
+createdb screen_wsl || exit 99
+"$bin" demo wslock --target dbname=screen_wsl >/dev/null || exit 99
+sed -i 's/^interval *= 30s/interval         = 1h/' wslock/cutover.ini
 start wl 200 36 "$work/wslock"
 wait_for wl "Mapping 12/42 approved ─"
 keys wl 3 z
 wait_for wl "No rehearsal recorded yet: press r to run one."
+lock_table 7 invoices
+lock_table 8 app_users
 keys wl r
-wait_for wl "running: "
+wait_for wl "running: invoices "
 hold_workspace wslock
-# (5 s for each write that waits, the slow table's end at most between two)
+unlock 7
 expect_text "a failed workspace write: said on the message line, naming the run" wl \
     " run 1: $locked" 60
 expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
 release_workspace wslock
+unlock 8
 expect_text "… the run's end saying it is recorded incomplete, and why" wl \
     " — recorded incomplete: $locked" 60
 expect_no_text "… nothing written over the screen" wl "cutover: .cutover/state.db"
