@@ -47,7 +47,15 @@ struct ws {
     struct queued *queue;
     size_t nqueued, qcap, qbytes;
     int runs_fd;            /* PATH.runs-lock, holding the runs this process has under way */
+    struct run_end {        /* ends that could not be written: written after the next */
+        long run, duration_ms;  /* write that is, or on closing; the run stays held */
+        char *status, *note, *finished_at;
+    } *ends;
+    size_t nends, endcap;
+    int writing_ends;
 };
+
+static void write_ends(ws_t *ws);
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
  * new version appends a step; released steps never change. */
@@ -224,9 +232,16 @@ void ws_close(ws_t *ws)
     if (!ws)
         return;
     ws_flush(ws, &(struct err){ 0 });
+    write_ends(ws);
     for (size_t i = 0; i < ws->nqueued; i++)  /* what could not be written */
         unqueue(&ws->queue[i]);
     free(ws->queue);
+    for (size_t i = 0; i < ws->nends; i++) {  /* left `running`: marked interrupted later */
+        free(ws->ends[i].status);
+        free(ws->ends[i].note);
+        free(ws->ends[i].finished_at);
+    }
+    free(ws->ends);
     sqlite3_finalize(ws->carry);
     sqlite3_finalize(ws->put_disc);
     sqlite3_finalize(ws->put_sample);
@@ -289,7 +304,10 @@ int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_v
     sqlite3_bind_text(st, 5, new_value, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(ws, e, "cannot record to the audit log");
+    if (rc != SQLITE_DONE)
+        return fail(ws, e, "cannot record to the audit log");
+    write_ends(ws);
+    return 0;
 }
 
 long ws_count(ws_t *ws, const char *table)
@@ -313,7 +331,10 @@ int ws_begin(ws_t *ws)
 
 int ws_commit(ws_t *ws)
 {
-    return sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    write_ends(ws);
+    return 0;
 }
 
 /* Binds the arguments `types` says ('i' long, 'r' double, 't' text or NULL),
@@ -338,7 +359,11 @@ static int bind_step(ws_t *ws, struct err *e, sqlite3_stmt *st, const char *type
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : fail(ws, e, "cannot record");
+    if (rc != SQLITE_DONE)
+        return fail(ws, e, "cannot record");
+    if (sqlite3_get_autocommit(ws->db))  /* written for good: the workspace takes writes */
+        write_ends(ws);
+    return 0;
 }
 
 static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
@@ -446,6 +471,7 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
         runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
         goto bad;
     }
+    write_ends(ws);
     return run;
 bad:
     sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
@@ -468,16 +494,56 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
                      table);
 }
 
+static int write_end(ws_t *ws, const struct run_end *r, struct err *e)
+{
+    int rc = exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
+                       "finished_at = coalesce(?, cutover_now()) WHERE id = ?", "titti",
+                       r->status, r->duration_ms, r->note, r->finished_at, r->run);
+
+    if (rc == 0 && ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
+        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, r->run);
+    return rc;
+}
+
+/* The run ends kept by ws_run_end, oldest first, until one fails again. */
+static void write_ends(ws_t *ws)
+{
+    size_t done = 0;
+
+    if (ws->writing_ends || !ws->nends)
+        return;
+    ws->writing_ends = 1;
+    while (done < ws->nends && write_end(ws, &ws->ends[done], &(struct err){ 0 }) == 0) {
+        free(ws->ends[done].status);
+        free(ws->ends[done].note);
+        free(ws->ends[done].finished_at);
+        done++;
+    }
+    memmove(ws->ends, ws->ends + done, (ws->nends - done) * sizeof *ws->ends);
+    ws->nends -= done;
+    ws->writing_ends = 0;
+}
+
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e)
 {
-    int rc = exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
-                       "finished_at = cutover_now() WHERE id = ?", "titi", status, duration_ms,
-                       note, run);
+    struct run_end r = { run, duration_ms, (char *)status, (char *)note, NULL };
+    sqlite3_stmt *st;
 
-    if (rc == 0 && ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
-        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
-    return rc;
+    if (write_end(ws, &r, e) == 0)
+        return 0;
+    /* kept, with the time it ended (a read: the lock that stopped the write
+     * does not stop it) */
+    if (sqlite3_prepare_v2(ws->db, "SELECT cutover_now()", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        r.finished_at = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    /* a run done is recorded incomplete: its record was not whole when it ended */
+    r.status = xstrdup(strcmp(status, "done") ? status : "incomplete");
+    r.note = xstrdup(note ? note : e->msg);
+    ws->ends = xgrow(ws->ends, &ws->endcap, ws->nends + 1, sizeof *ws->ends);
+    ws->ends[ws->nends++] = r;
+    return -1;
 }
 
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
@@ -574,6 +640,7 @@ int ws_flush(ws_t *ws, struct err *e)
     for (i = 0; i < ws->nqueued; i++)
         unqueue(&ws->queue[i]);
     ws->nqueued = ws->qbytes = 0;
+    write_ends(ws);
     return 0;
 }
 

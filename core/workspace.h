@@ -47,7 +47,11 @@ int ws_commit(ws_t *ws);
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
                   struct err *e);
 /* status: done, cancelled, failed (it could not end), or incomplete (it
- * ended, but some of what it found could not be written: note says why). */
+ * ended, but some of what it found could not be written: note says why).
+ * An end that cannot be written (-1, e says why) is kept, with its time, and
+ * written after the next write that succeeds or by ws_close, `done` then
+ * being `incomplete` with e's message for note; until then the run stays
+ * `running`, held by this process. */
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e);
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,

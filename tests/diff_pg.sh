@@ -1039,6 +1039,42 @@ check "… the discrepancy the failed write held written by the next, the table'
     "$(sqlite3 .cutover/state.db "SELECT (SELECT count(*) FROM discrepancies WHERE run_id = 3) || ' ' || (SELECT count(*) FROM results WHERE run_id = 3)")"
 check "… cutover runs: incomplete, saying why" "incomplete|$why|incomplete $why" \
     "$("$bin" runs --json | jq -r '.[2] | .status + "|" + .note')|$("$bin" runs | awk '$1 == 3 { $1 = $2 = $4 = $5 = $6 = $7 = $8 = $9 = $10 = $11 = $12 = ""; print }' | sed 's/^ *//; s/  */ /g')"
+# … and still locked when the run ends: its end is kept, and written when the
+# workspace is let go (here as the command closes it), not left `running`
+rm -f go-pg go-ws holder.out
+printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
+    psql -X -q -d held >/dev/null &
+pglock=$!
+for _ in $(seq 100); do
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+    sleep 0.1
+done
+"$bin" diff --table t --ndjson >locked.ndjson 2>locked.err &
+run=$!
+for _ in $(seq 100); do
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
+    sleep 0.1
+done
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+touch go-pg
+for _ in $(seq 600); do grep -q 'is recorded incomplete' locked.err && break; sleep 0.1; done
+check "… locked at the run's end too: its end not written yet" "running" \
+    "$(sqlite3 -readonly .cutover/state.db "SELECT status FROM runs WHERE id = 4")"
+touch go-ws
+wait $run
+rc=$?
+wait $holder $pglock
+disc_why=".cutover/state.db: cannot record the discrepancies: another process has kept the workspace locked for more than 5 s"
+check "… each failed write told (the discrepancies twice, the table's result, the end), exit 2" \
+    "2|cutover: $disc_why|cutover: $why|cutover: $disc_why|cutover: $why|cutover: run 4 is recorded incomplete: $why|" \
+    "$rc|$(tr '\n' '|' <locked.err)"
+check "… the end written once the workspace was let go: incomplete, saying why, its duration kept" \
+    "incomplete|$why|1" \
+    "$(sqlite3 .cutover/state.db "SELECT status || '|' || note || '|' || (duration_ms > 0 AND finished_at IS NOT NULL) FROM runs WHERE id = 4")"
 cd ..
 
 # --- the three outputs: NDJSON, one JSON document, text with a sample per table -------

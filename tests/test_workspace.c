@@ -275,6 +275,80 @@ static void test_runbook_each(void **state)
 }
 
 /* Recorded times read back: the runbook's running step counts from its start. */
+/* The first text of a query on its own connection (the workspace's may be held). */
+static char *query1(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *v;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = strdup(sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL"
+                                                         : (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void expect_query(const char *path, const char *sql, const char *want)
+{
+    char *v = query1(path, sql);
+
+    assert_string_equal(v, want);
+    free(v);
+}
+
+/* A run's end that cannot be written, another process holding the workspace,
+ * is kept: written with the time it ended after the next write that succeeds,
+ * or on closing. */
+static void test_run_end_kept(void **state)
+{
+    char *dir = tmpdir_new(), path[512], msg[700], want[800];
+    struct err e = { 0 };
+    sqlite3 *holder;
+    long run;
+    ws_t *ws;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    assert_int_equal(run, 1);
+    assert_int_equal(sqlite3_open(path, &holder), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(ws_run_end(ws, run, "done", 1234, NULL, &e), -1);
+    snprintf(msg, sizeof msg, "%s: cannot record: another process has kept the workspace "
+             "locked for more than 5 s", path);
+    assert_string_equal(e.msg, msg);
+    expect_query(path, "SELECT status || '|' || coalesce(finished_at, '-') FROM runs", "running|-");
+    sleep(2);  /* the end's time is kept: before the write that lets it through */
+    assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(ws_audit(ws, "decide", "table users", "undecided", "migrate", &e), 0);
+    /* (a run done, its end late: recorded incomplete, saying why) */
+    snprintf(want, sizeof want, "incomplete|1234|%s|1", msg);
+    expect_query(path, "SELECT status || '|' || duration_ms || '|' || coalesce(note, '-') || '|' "
+                 "|| (finished_at < (SELECT at FROM audit)) FROM runs", want);
+    /* kept again, and written by ws_close */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    assert_int_equal(run, 2);
+    assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(ws_run_end(ws, run, "incomplete", 99, "why", &e), -1);
+    assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(holder);
+    ws_close(ws);
+    expect_query(path, "SELECT group_concat(status || '|' || duration_ms || '|' || "
+                 "coalesce(note, '-'), ' ') FROM runs WHERE id = 2", "incomplete|99|why");
+    /* and opened again, neither is taken for one a crash left running */
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+    ws_close(ws);
+    expect_query(path, "SELECT group_concat(status, ' ') FROM runs", "incomplete incomplete");
+    tmpdir_free(dir);
+}
+
 static void test_iso_times(void **state)
 {
     char buf[32];
@@ -300,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_session_history),
         cmocka_unit_test(test_runbook_each),
         cmocka_unit_test(test_iso_times),
+        cmocka_unit_test(test_run_end_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
