@@ -57,6 +57,13 @@ struct ws {
 
 static void write_ends(ws_t *ws);
 
+static void end_free(struct run_end *r)
+{
+    free(r->status);
+    free(r->note);
+    free(r->finished_at);
+}
+
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
  * new version appends a step; released steps never change. */
 static const char *const migrations[] = {
@@ -236,11 +243,8 @@ void ws_close(ws_t *ws)
     for (size_t i = 0; i < ws->nqueued; i++)  /* what could not be written */
         unqueue(&ws->queue[i]);
     free(ws->queue);
-    for (size_t i = 0; i < ws->nends; i++) {  /* left `running`: marked interrupted later */
-        free(ws->ends[i].status);
-        free(ws->ends[i].note);
-        free(ws->ends[i].finished_at);
-    }
+    for (size_t i = 0; i < ws->nends; i++)  /* left `running`: marked interrupted later */
+        end_free(&ws->ends[i]);
     free(ws->ends);
     sqlite3_finalize(ws->carry);
     sqlite3_finalize(ws->put_disc);
@@ -513,12 +517,8 @@ static void write_ends(ws_t *ws)
     if (ws->writing_ends || !ws->nends)
         return;
     ws->writing_ends = 1;
-    while (done < ws->nends && write_end(ws, &ws->ends[done], &(struct err){ 0 }) == 0) {
-        free(ws->ends[done].status);
-        free(ws->ends[done].note);
-        free(ws->ends[done].finished_at);
-        done++;
-    }
+    while (done < ws->nends && write_end(ws, &ws->ends[done], &(struct err){ 0 }) == 0)
+        end_free(&ws->ends[done++]);
     memmove(ws->ends, ws->ends + done, (ws->nends - done) * sizeof *ws->ends);
     ws->nends -= done;
     ws->writing_ends = 0;

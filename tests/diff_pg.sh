@@ -1004,26 +1004,30 @@ kill $holder; wait $holder 2>/dev/null
 # The source waits on an advisory lock the test holds until the workspace is
 # locked; the workspace is let go after the second failed write.
 sed -i 's/OR pg_sleep(10) IS NOT NULL/OR pg_advisory_xact_lock_shared(7)::text IS NOT NULL/' cutover.ini
-rm -f go-pg go-ws holder.out
-printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
-    psql -X -q -d held >/dev/null &
-pglock=$!
-for _ in $(seq 100); do
-    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
-    sleep 0.1
-done
-"$bin" diff --table t --ndjson >locked.ndjson 2>locked.err &
-run=$!
-for _ in $(seq 100); do  # until the run waits on the lock, its discrepancy found
-    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
-    sleep 0.1
-done
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
+locked_run() {  # a run waiting on its source, the advisory lock 7 held, until the
+    # workspace is held by another process (until go-ws); then the source lets go
+    rm -f go-pg go-ws holder.out
+    printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
+        psql -X -q -d held >/dev/null &
+    pglock=$!
+    for _ in $(seq 100); do
+        [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+        sleep 0.1
+    done
+    "$bin" diff --table t --ndjson >locked.ndjson 2>locked.err &
+    run=$!
+    for _ in $(seq 100); do  # until the run waits on the lock, its discrepancy found
+        [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
+        sleep 0.1
+    done
+    python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
 c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
 while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
-touch go-pg
+    holder=$!
+    for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+    touch go-pg
+}
+locked_run
 for _ in $(seq 300); do [ "$(grep -c 'locked for more' locked.err)" -ge 2 ] && break; sleep 0.1; done
 touch go-ws
 wait $run
@@ -1041,26 +1045,7 @@ check "… cutover runs: incomplete, saying why" "incomplete|$why|incomplete $wh
     "$("$bin" runs --json | jq -r '.[2] | .status + "|" + .note')|$("$bin" runs | awk '$1 == 3 { $1 = $2 = $4 = $5 = $6 = $7 = $8 = $9 = $10 = $11 = $12 = ""; print }' | sed 's/^ *//; s/  */ /g')"
 # … and still locked when the run ends: its end is kept, and written when the
 # workspace is let go (here as the command closes it), not left `running`
-rm -f go-pg go-ws holder.out
-printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
-    psql -X -q -d held >/dev/null &
-pglock=$!
-for _ in $(seq 100); do
-    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
-    sleep 0.1
-done
-"$bin" diff --table t --ndjson >locked.ndjson 2>locked.err &
-run=$!
-for _ in $(seq 100); do
-    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
-    sleep 0.1
-done
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
-touch go-pg
+locked_run
 for _ in $(seq 600); do grep -q 'is recorded incomplete' locked.err && break; sleep 0.1; done
 check "… locked at the run's end too: its end not written yet" "running" \
     "$(sqlite3 -readonly .cutover/state.db "SELECT status FROM runs WHERE id = 4")"
