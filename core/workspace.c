@@ -470,12 +470,11 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
                 strerror(errno));
         goto bad;
     }
-    if (sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (ws_commit(ws) < 0) {
         fail(ws, e, "cannot record the run");
         runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
         goto bad;
     }
-    write_ends(ws);
     return run;
 bad:
     sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
@@ -498,14 +497,16 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
                      table);
 }
 
-static int write_end(ws_t *ws, const struct run_end *r, struct err *e)
+/* finished_at NULL: now */
+static int write_end(ws_t *ws, long run, const char *status, long duration_ms,
+                     const char *note, const char *finished_at, struct err *e)
 {
     int rc = exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
                        "finished_at = coalesce(?, cutover_now()) WHERE id = ?", "titti",
-                       r->status, r->duration_ms, r->note, r->finished_at, r->run);
+                       status, duration_ms, note, finished_at, run);
 
     if (rc == 0 && ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
-        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, r->run);
+        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
     return rc;
 }
 
@@ -517,8 +518,14 @@ static void write_ends(ws_t *ws)
     if (ws->writing_ends || !ws->nends)
         return;
     ws->writing_ends = 1;
-    while (done < ws->nends && write_end(ws, &ws->ends[done], &(struct err){ 0 }) == 0)
-        end_free(&ws->ends[done++]);
+    while (done < ws->nends) {
+        struct run_end *r = &ws->ends[done];
+        if (write_end(ws, r->run, r->status, r->duration_ms, r->note, r->finished_at,
+                      &(struct err){ 0 }) < 0)
+            break;
+        end_free(r);
+        done++;
+    }
     memmove(ws->ends, ws->ends + done, (ws->nends - done) * sizeof *ws->ends);
     ws->nends -= done;
     ws->writing_ends = 0;
@@ -527,22 +534,16 @@ static void write_ends(ws_t *ws)
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e)
 {
-    struct run_end r = { run, duration_ms, (char *)status, (char *)note, NULL };
-    sqlite3_stmt *st;
+    char at[32];
 
-    if (write_end(ws, &r, e) == 0)
+    if (write_end(ws, run, status, duration_ms, note, NULL, e) == 0)
         return 0;
-    /* kept, with the time it ended (a read: the lock that stopped the write
-     * does not stop it) */
-    if (sqlite3_prepare_v2(ws->db, "SELECT cutover_now()", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        r.finished_at = xstrdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    /* a run done is recorded incomplete: its record was not whole when it ended */
-    r.status = xstrdup(strcmp(status, "done") ? status : "incomplete");
-    r.note = xstrdup(note ? note : e->msg);
+    /* kept, with the time it ended; a run done is recorded incomplete: its
+     * record was not whole when it ended */
     ws->ends = xgrow(ws->ends, &ws->endcap, ws->nends + 1, sizeof *ws->ends);
-    ws->ends[ws->nends++] = r;
+    ws->ends[ws->nends++] = (struct run_end){
+        run, duration_ms, xstrdup(strcmp(status, "done") ? status : "incomplete"),
+        xstrdup(note ? note : e->msg), xstrdup(clock_iso(at, sizeof at)) };
     return -1;
 }
 
@@ -631,7 +632,7 @@ int ws_flush(ws_t *ws, struct err *e)
                       q->v[8]) < 0)
             break;
     }
-    if (i < ws->nqueued || sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (i < ws->nqueued || ws_commit(ws) < 0) {
         if (i == ws->nqueued)
             fail(ws, e, "cannot record the discrepancies");
         sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
@@ -640,7 +641,6 @@ int ws_flush(ws_t *ws, struct err *e)
     for (i = 0; i < ws->nqueued; i++)
         unqueue(&ws->queue[i]);
     ws->nqueued = ws->qbytes = 0;
-    write_ends(ws);
     return 0;
 }
 
