@@ -1565,7 +1565,7 @@ static void hypercare_event(struct watch *w, const char *event, const char *deta
     struct err e = { 0 };
 
     if (w->ws && ws_runbook_event(w->ws, "hypercare", event, user_name(), 0, 0, detail, &e) < 0)
-        fprintf(stderr, "cutover: warning: not recorded in the workspace: %s\n", e.msg);
+        fprintf(stderr, "cutover: warning: %s\n", e.msg);
 }
 
 static void watch_stop(struct watch *w, const char *reason)
@@ -1579,6 +1579,7 @@ static void watch_stop(struct watch *w, const char *reason)
     w->stop_reason = reason;
     mon_counts(w->mon, &w->polls, &w->failed);
     ws_session_clock(&w->hs, at, sizeof at);
+    ws_settle(w->ws);  /* the summary is of what the workspace holds */
     if (complete && w->ws) {  /* from what the whole session recorded, restarts included */
         sum = ws_session_summary(w->ws, mon_session(w->mon));
         json_object_set_new(sum, "session", json_integer(mon_session(w->mon)));

@@ -284,6 +284,7 @@ void dash_close(struct dash *d)
     inv_free(&d->inv);
     pair_free(&d->pairs);
     json_decref(d->alerts);
+    ws_settle(d->ws);  /* the terminal is restored: it can say it waits */
     ws_close(d->ws);
     plan_free(d->plan);
     free(d->plan_path);

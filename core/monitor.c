@@ -27,6 +27,7 @@ struct mon {
     struct live_events fw;      /* forwarded to */
     alerter_t *alerts;
     int64_t compacted;          /* samples before this are in buckets */
+    int ws_waiting;             /* told that writes wait for the workspace */
     /* advising began (mon_advise) after round advise_tick had begun: the
      * triggers advise from the first round every side answered after it */
     int advise_pending;
@@ -74,14 +75,32 @@ static void set_str(char **dst, const char *v)
     *dst = v ? xstrdup(v) : NULL;
 }
 
-static void warn_ws(mon_t *m, const struct err *e)
+static void warn(mon_t *m, const char *what, const char *why)
 {
-    char msg[1200];
+    char msg[1300];
 
-    snprintf(msg, sizeof msg, "not recorded in the workspace: %s", e->msg);
+    snprintf(msg, sizeof msg, "%s%s", what, why);
     if (m->ev.warn)
         m->ev.warn(msg, m->ev.arg);
-    m->o.ws = NULL;  /* once: the monitor goes on without recording */
+}
+
+/* A write that failed: what monitoring records as it goes is kept and
+ * written later (workspace.h), so this is told once until it is. */
+static void warn_ws(mon_t *m, const struct err *e)
+{
+    if (m->ws_waiting)
+        return;
+    m->ws_waiting = 1;
+    warn(m, "", e->msg);
+}
+
+/* … and once the workspace has taken what waited. */
+static void ws_caught_up(mon_t *m)
+{
+    if (m->ws_waiting && m->o.ws && !ws_kept(m->o.ws)) {
+        m->ws_waiting = 0;
+        warn(m, "the workspace takes writes again: what was kept is recorded", "");
+    }
 }
 
 /* A probe signal's latest value, the largest of its sides; -1: none yet. */
@@ -177,8 +196,8 @@ static void on_sample(const struct live_sample *s, void *arg)
         if (t->has_lag)
             record(m, "both", t->name, "lag_ms", (double)t->lag_ms, 0);
     }
-    if (m->o.ws)
-        ws_commit(m->o.ws);
+    if (m->o.ws && ws_commit(m->o.ws) == 0)
+        ws_caught_up(m);
     compact(m);
     measure_limits(m);
     if (m->ev.changed)
@@ -429,7 +448,8 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
             warn_ws(m, &we);
     } else if (m->o.ws && (m->session = ws_session_begin(m->o.ws, o->kind, (long)o->interval_ms,
                                                          (long)o->duration_ms, &we)) < 0) {
-        warn_ws(m, &we);
+        warn(m, "not recorded in the workspace: ", we.msg);
+        m->o.ws = NULL;  /* no session to record to: the monitor goes on without */
     }
     if (o->on_alert)
         m->alerts = alert_new(loop, p, m->o.ws, m->session, o->on_alert, o->alert_arg);
@@ -470,8 +490,9 @@ void mon_stop(mon_t *m, const char *status, const char *summary)
     if (!m)
         return;
     live_stop(m->live);
-    if (m->o.ws && m->session > 0 && status)
-        ws_session_end(m->o.ws, m->session, status, summary, &e);
+    if (m->o.ws && m->session > 0 && status &&
+        ws_session_end(m->o.ws, m->session, status, summary, &e) < 0)
+        warn(m, "the session's end: ", e.msg);
     for (size_t i = 0; i < m->n; i++) {
         struct mon_table *t = &m->t[i];
         free(t->name), free(t->target), free(t->window_error);

@@ -22,6 +22,9 @@ struct queued {
 };
 
 #define BUSY_MS 5000            /* how long a write waits for another process's */
+#define CLOSE_BUSY_MS 30000     /* … and closing, with something left to write */
+#define KEPT_MAX 100000         /* writes kept while the workspace is locked, at most */
+#define KEPT_SAID " (kept: written once it is let go)"
 #define QUEUE_ROWS 1000         /* written when this many are queued … */
 #define QUEUE_BYTES (1u << 20)  /* … or this much of their text */
 
@@ -47,22 +50,34 @@ struct ws {
     struct queued *queue;
     size_t nqueued, qcap, qbytes;
     int runs_fd;            /* PATH.runs-lock, holding the runs this process has under way */
-    struct run_end {        /* ends that could not be written: written after the next */
-        long run, duration_ms;  /* write that is, or on closing; the run stays held */
-        char *status, *note, *finished_at;
-    } *ends;
-    size_t nends, endcap;
-    int writing_ends;
+    struct kept {           /* writes that could not be made: see keep() */
+        const char *sql;    /* a literal */
+        struct arg *args;   /* its values, text copied */
+        int nargs;
+        long unlock_run;    /* a run's end: the run's lock byte goes once it is written */
+        char at[32];        /* when it was made: cutover_now() while it is written */
+    } *kept;
+    size_t nkept, keptcap;
+    int replaying;
+    const char *now;        /* cutover_now() while a kept write is written; NULL: the clock */
+    int busy_ms;            /* how long a write waits now: BUSY_MS, or CLOSE_BUSY_MS */
+    int skip;               /* ws_begin failed: until ws_commit, writes fail at once */
+    char begin_msg[1024];   /* … saying what ws_begin said */
 };
 
-static void write_ends(ws_t *ws);
+/* A value bound to a statement: 'i' long, 'r' double, 't' text or NULL. */
+struct arg {
+    char type;
+    long i;
+    double r;
+    const char *t;
+    char *own;              /* a kept write's copy of t */
+};
 
-static void end_free(struct run_end *r)
-{
-    free(r->status);
-    free(r->note);
-    free(r->finished_at);
-}
+#define MAX_ARGS 16
+
+static int replay(ws_t *ws, struct err *e, const char *what);
+static void kept_free(struct kept *k);
 
 /* Schema steps: migrations[i] takes a workspace from version i to i + 1. A
  * new version appends a step; released steps never change. */
@@ -146,8 +161,21 @@ static int fail(ws_t *ws, struct err *e, const char *what)
 {
     if (sqlite3_errcode(ws->db) == SQLITE_BUSY)
         return err_set(e, ERR_INPUT, "%s: %s: another process has kept the workspace locked for "
-                       "more than %d s", ws->path, what, BUSY_MS / 1000);
+                       "more than %d s", ws->path, what, ws->busy_ms / 1000);
     return err_set(e, ERR_INPUT, "%s: %s: %s", ws->path, what, sqlite3_errmsg(ws->db));
+}
+
+static void set_busy(ws_t *ws, int ms)
+{
+    ws->busy_ms = ms;
+    sqlite3_busy_timeout(ws->db, ms);
+}
+
+static int begin_immediate(ws_t *ws, struct err *e, const char *what)
+{
+    if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(ws, e, what);
+    return 0;
 }
 
 static int mkdir_parent(const char *path, struct err *e)
@@ -193,10 +221,11 @@ static int upgrade(ws_t *ws, struct err *e)
 
 static void sql_now(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
+    const ws_t *ws = sqlite3_user_data(c);
     char at[32];
 
     (void)argc, (void)argv;
-    sqlite3_result_text(c, clock_iso(at, sizeof at), -1, SQLITE_TRANSIENT);
+    sqlite3_result_text(c, ws->now ? ws->now : clock_iso(at, sizeof at), -1, SQLITE_TRANSIENT);
 }
 
 ws_t *ws_open(const char *path, struct err *e)
@@ -218,9 +247,9 @@ ws_t *ws_open(const char *path, struct err *e)
         fail(ws, e, "cannot open the workspace");
         goto bad;
     }
-    sqlite3_busy_timeout(ws->db, BUSY_MS);
+    set_busy(ws, BUSY_MS);
     /* every recorded time comes from cutover's clock (see wall_ms) */
-    sqlite3_create_function(ws->db, "cutover_now", 0, SQLITE_UTF8, NULL, sql_now, NULL, NULL);
+    sqlite3_create_function(ws->db, "cutover_now", 0, SQLITE_UTF8, ws, sql_now, NULL, NULL);
     if (sqlite3_exec(ws->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                      "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
         fail(ws, e, "cannot set up the workspace");
@@ -238,14 +267,17 @@ void ws_close(ws_t *ws)
 {
     if (!ws)
         return;
+    ws->skip = 0;
+    if (ws->nqueued || ws->nkept)  /* the last chance to write them: wait longer */
+        set_busy(ws, CLOSE_BUSY_MS);
     ws_flush(ws, &(struct err){ 0 });
-    write_ends(ws);
+    replay(ws, &(struct err){ 0 }, "cannot record");
     for (size_t i = 0; i < ws->nqueued; i++)  /* what could not be written */
         unqueue(&ws->queue[i]);
     free(ws->queue);
-    for (size_t i = 0; i < ws->nends; i++)  /* left `running`: marked interrupted later */
-        end_free(&ws->ends[i]);
-    free(ws->ends);
+    for (size_t i = 0; i < ws->nkept; i++)  /* lost: a run left `running` is marked */
+        kept_free(&ws->kept[i]);            /* interrupted by the next one */
+    free(ws->kept);
     sqlite3_finalize(ws->carry);
     sqlite3_finalize(ws->put_disc);
     sqlite3_finalize(ws->put_sample);
@@ -290,28 +322,19 @@ int ws_version(ws_t *ws)
     return v;
 }
 
+static int exec_args(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *what,
+                     const char *sql, const struct arg *a, int n);
+static int args_of(struct arg *a, const char *types, va_list ap);
+
 int ws_audit(ws_t *ws, const char *action, const char *object, const char *old_value,
              const char *new_value, struct err *e)
 {
-    sqlite3_stmt *st;
-    int rc;
+    struct arg a[] = { { 't', .t = user_name() }, { 't', .t = action }, { 't', .t = object },
+                       { 't', .t = old_value }, { 't', .t = new_value } };
 
-    if (sqlite3_prepare_v2(ws->db,
-                           "INSERT INTO audit (at, user, action, object, old_value, new_value) "
-                           "VALUES (cutover_now(), ?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(ws, e, "cannot record to the audit log");
-    sqlite3_bind_text(st, 1, user_name(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, object, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, old_value, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, new_value, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail(ws, e, "cannot record to the audit log");
-    write_ends(ws);
-    return 0;
+    return exec_args(ws, e, NULL, "cannot record to the audit log", "INSERT INTO audit (at, "
+                     "user, action, object, old_value, new_value) VALUES (cutover_now(), ?, ?, "
+                     "?, ?, ?)", a, 5);
 }
 
 long ws_count(ws_t *ws, const char *table)
@@ -330,75 +353,246 @@ long ws_count(ws_t *ws, const char *table)
 
 int ws_begin(ws_t *ws)
 {
-    return sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    struct err e = { 0 };
+
+    if (ws->skip || begin_immediate(ws, &e, "cannot record") == 0)
+        return ws->skip ? -1 : 0;
+    ws->skip = 1;  /* the writes up to ws_commit would each wait as long again */
+    snprintf(ws->begin_msg, sizeof ws->begin_msg, "%s", e.msg);
+    return -1;
 }
 
 int ws_commit(ws_t *ws)
 {
+    if (ws->skip) {
+        ws->skip = 0;
+        return -1;
+    }
     if (sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return -1;
-    write_ends(ws);
+    replay(ws, &(struct err){ 0 }, "cannot record");
     return 0;
 }
 
-/* Binds the arguments `types` says ('i' long, 'r' double, 't' text or NULL),
- * steps once and resets the statement for its next use. */
-static int bind_step(ws_t *ws, struct err *e, sqlite3_stmt *st, const char *types, va_list ap)
+/* The arguments `types` says ('i' long, 'r' double, 't' text or NULL). */
+static int args_of(struct arg *a, const char *types, va_list ap)
+{
+    int n = 0;
+
+    for (; types[n]; n++) {
+        a[n] = (struct arg){ .type = types[n] };
+        if (types[n] == 'i')
+            a[n].i = va_arg(ap, long);
+        else if (types[n] == 'r')
+            a[n].r = va_arg(ap, double);
+        else
+            a[n].t = va_arg(ap, const char *);
+    }
+    return n;
+}
+
+/* Binds, steps once and resets the statement for its next use. */
+static int step_args(ws_t *ws, struct err *e, sqlite3_stmt *st, const char *what,
+                     const struct arg *a, int n)
 {
     int rc;
 
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 'i') {
-            sqlite3_bind_int64(st, i + 1, va_arg(ap, long));
-        } else if (types[i] == 'r') {
-            sqlite3_bind_double(st, i + 1, va_arg(ap, double));
-        } else {
-            const char *v = va_arg(ap, const char *);
-            if (v)
-                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(st, i + 1);
-        }
+    for (int i = 0; i < n; i++) {
+        if (a[i].type == 'i')
+            sqlite3_bind_int64(st, i + 1, a[i].i);
+        else if (a[i].type == 'r')
+            sqlite3_bind_double(st, i + 1, a[i].r);
+        else if (a[i].t)
+            sqlite3_bind_text(st, i + 1, a[i].t, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(st, i + 1);
     }
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
-        return fail(ws, e, "cannot record");
-    if (sqlite3_get_autocommit(ws->db))  /* written for good: the workspace takes writes */
-        write_ends(ws);
-    return 0;
+    return rc == SQLITE_DONE ? 0 : fail(ws, e, what);
+}
+
+/* One statement (prepared again, or kept prepared in *slot). */
+static int run_sql(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *what,
+                   const char *sql, const struct arg *a, int n)
+{
+    sqlite3_stmt *st = slot ? *slot : NULL;
+    int rc;
+
+    if (!st && sqlite3_prepare_v3(ws->db, sql, -1, slot ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                                  NULL) != SQLITE_OK)
+        return fail(ws, e, what);
+    rc = step_args(ws, e, st, what, a, n);
+    if (slot)
+        *slot = st;
+    else
+        sqlite3_finalize(st);
+    return rc;
+}
+
+/* A write. Outside a transaction the writes kept earlier go first, in
+ * order; between a ws_begin that failed and its ws_commit none is tried. */
+static int exec_args(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *what,
+                     const char *sql, const struct arg *a, int n)
+{
+    if (ws->skip)
+        return err_set(e, ERR_INPUT, "%s", ws->begin_msg);
+    if (sqlite3_get_autocommit(ws->db) && !ws->replaying && replay(ws, e, what) < 0)
+        return -1;
+    return run_sql(ws, e, slot, what, sql, a, n);
 }
 
 static int exec_bind(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *st;
+    struct arg a[MAX_ARGS];
     va_list ap;
-    int rc;
+    int n;
 
-    if (sqlite3_prepare_v2(ws->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(ws, e, "cannot record");
     va_start(ap, types);
-    rc = bind_step(ws, e, st, types, ap);
+    n = args_of(a, types, ap);
     va_end(ap);
-    sqlite3_finalize(st);
-    return rc;
+    return exec_args(ws, e, NULL, "cannot record", sql, a, n);
 }
 
 /* exec_bind() through a statement kept prepared in *slot. */
 static int exec_kept(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *sql,
                      const char *types, ...)
 {
+    struct arg a[MAX_ARGS];
     va_list ap;
-    int rc;
+    int n;
 
-    if (!*slot && sqlite3_prepare_v3(ws->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
-                      SQLITE_OK)
-        return fail(ws, e, "cannot record");
     va_start(ap, types);
-    rc = bind_step(ws, e, *slot, types, ap);
+    n = args_of(a, types, ap);
     va_end(ap);
+    return exec_args(ws, e, slot, "cannot record", sql, a, n);
+}
+
+/* --- writes kept while the workspace is locked --------------------------------- */
+
+static void kept_free(struct kept *k)
+{
+    for (int i = 0; i < k->nargs; i++)
+        free(k->args[i].own);
+    free(k->args);
+}
+
+/* A write that could not be made, kept with the time it was asked for: it
+ * is made before the next write outside a transaction, after the next
+ * commit, or by ws_close, in order, in one transaction. What a reader sees
+ * is then as if it had been written on time, only later. */
+static void keep(ws_t *ws, struct err *e, const char *at, const char *sql, const struct arg *a,
+                 int n, long unlock_run)
+{
+    struct kept *k;
+
+    if (ws->nkept >= KEPT_MAX) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        err_set(e, e->kind, "%s (and lost: %d writes wait already)", why, KEPT_MAX);
+        return;
+    }
+    ws->kept = xgrow(ws->kept, &ws->keptcap, ws->nkept + 1, sizeof *ws->kept);
+    k = &ws->kept[ws->nkept++];
+    *k = (struct kept){ sql, xcalloc((size_t)n + 1, sizeof *k->args), n, unlock_run, "" };
+    snprintf(k->at, sizeof k->at, "%s", at);
+    for (int i = 0; i < n; i++) {
+        k->args[i] = a[i];
+        if (a[i].type == 't' && a[i].t)
+            k->args[i].t = k->args[i].own = xstrdup(a[i].t);
+    }
+    if (strlen(e->msg) + sizeof KEPT_SAID <= sizeof e->msg)
+        strcat(e->msg, KEPT_SAID);
+}
+
+/* A write made now, or kept with the time it was asked for (-1 all the
+ * same, e saying why). */
+static int exec_or_keep(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *sql,
+                        const struct arg *a, int n)
+{
+    char at[32];
+
+    clock_iso(at, sizeof at);
+    if (exec_args(ws, e, slot, "cannot record", sql, a, n) == 0)
+        return 0;
+    keep(ws, e, at, sql, a, n, 0);
+    return -1;
+}
+
+static int exec_keep(ws_t *ws, struct err *e, const char *sql, const char *types, ...)
+{
+    struct arg a[MAX_ARGS];
+    va_list ap;
+    int n;
+
+    va_start(ap, types);
+    n = args_of(a, types, ap);
+    va_end(ap);
+    return exec_or_keep(ws, e, NULL, sql, a, n);
+}
+
+static int runs_lock(int fd, int cmd, short type, long run);
+
+/* Makes the kept writes, oldest first, in one transaction. One the
+ * workspace refuses for good (not for a lock, a full disk or an I/O error) is
+ * dropped rather than holding back the rest. */
+static int replay(ws_t *ws, struct err *e, const char *what)
+{
+    size_t done = 0;
+    int rc = 0;
+
+    if (ws->replaying || !ws->nkept || !sqlite3_get_autocommit(ws->db))
+        return 0;
+    if (begin_immediate(ws, e, what) < 0)
+        return -1;
+    ws->replaying = 1;
+    for (; done < ws->nkept; done++) {
+        struct kept *k = &ws->kept[done];
+        ws->now = k->at;
+        rc = run_sql(ws, e, NULL, what, k->sql, k->args, k->nargs);
+        ws->now = NULL;
+        if (rc < 0) {
+            int code = sqlite3_errcode(ws->db);
+            if (code == SQLITE_BUSY || code == SQLITE_FULL || code == SQLITE_IOERR)
+                break;
+            rc = 0;
+        }
+    }
+    ws->replaying = 0;
+    if (sqlite3_exec(ws->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = fail(ws, e, what);
+        sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    for (size_t i = 0; i < done; i++) {
+        if (ws->kept[i].unlock_run && ws->runs_fd >= 0)
+            runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, ws->kept[i].unlock_run);
+        kept_free(&ws->kept[i]);
+    }
+    memmove(ws->kept, ws->kept + done, (ws->nkept - done) * sizeof *ws->kept);
+    ws->nkept -= done;
     return rc;
+}
+
+size_t ws_kept(const ws_t *ws)
+{
+    return ws->nkept;
+}
+
+void ws_settle(ws_t *ws)
+{
+    struct err e = { 0 };
+
+    if (!ws || !ws->nkept)
+        return;
+    fprintf(stderr, "cutover: waiting up to %d s for the workspace to take the %zu writes kept\n",
+            CLOSE_BUSY_MS / 1000, ws->nkept);
+    ws->skip = 0;
+    set_busy(ws, CLOSE_BUSY_MS);
+    if (replay(ws, &e, "cannot record") < 0)
+        fprintf(stderr, "cutover: warning: %s\n", e.msg);
+    set_busy(ws, BUSY_MS);
 }
 
 /* A run under way holds a lock on its byte of PATH.runs-lock: an open file
@@ -452,10 +646,8 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
         return -1;
     }
     /* one transaction: another process's run begins before or after, held */
-    if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        fail(ws, e, "cannot record the run");
+    if (begin_immediate(ws, e, "cannot record the run") < 0)
         return -1;
-    }
     if (mark_interrupted(ws) < 0) {
         fail(ws, e, "cannot record the run");
         goto bad;
@@ -497,53 +689,26 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e)
                      table);
 }
 
-/* finished_at NULL: now */
-static int write_end(ws_t *ws, long run, const char *status, long duration_ms,
-                     const char *note, const char *finished_at, struct err *e)
-{
-    int rc = exec_bind(ws, e, "UPDATE runs SET status = ?, duration_ms = ?, note = ?, "
-                       "finished_at = coalesce(?, cutover_now()) WHERE id = ?", "titti",
-                       status, duration_ms, note, finished_at, run);
-
-    if (rc == 0 && ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
-        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
-    return rc;
-}
-
-/* The run ends kept by ws_run_end, oldest first, until one fails again. */
-static void write_ends(ws_t *ws)
-{
-    size_t done = 0;
-
-    if (ws->writing_ends || !ws->nends)
-        return;
-    ws->writing_ends = 1;
-    while (done < ws->nends) {
-        struct run_end *r = &ws->ends[done];
-        if (write_end(ws, r->run, r->status, r->duration_ms, r->note, r->finished_at,
-                      &(struct err){ 0 }) < 0)
-            break;
-        end_free(r);
-        done++;
-    }
-    memmove(ws->ends, ws->ends + done, (ws->nends - done) * sizeof *ws->ends);
-    ws->nends -= done;
-    ws->writing_ends = 0;
-}
+#define RUN_END "UPDATE runs SET status = ?, duration_ms = ?, note = ?, finished_at = " \
+    "cutover_now() WHERE id = ?"
 
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e)
 {
+    struct arg a[] = { { 't', .t = status }, { 'i', .i = duration_ms }, { 't', .t = note },
+                       { 'i', .i = run } };
     char at[32];
 
-    if (write_end(ws, run, status, duration_ms, note, NULL, e) == 0)
+    clock_iso(at, sizeof at);
+    if (exec_args(ws, e, NULL, "cannot record", RUN_END, a, 4) == 0) {
+        if (ws->runs_fd >= 0)  /* not before: a run still `running` stays held */
+            runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
         return 0;
-    /* kept, with the time it ended; a run done is recorded incomplete: its
-     * record was not whole when it ended */
-    ws->ends = xgrow(ws->ends, &ws->endcap, ws->nends + 1, sizeof *ws->ends);
-    ws->ends[ws->nends++] = (struct run_end){
-        run, duration_ms, xstrdup(strcmp(status, "done") ? status : "incomplete"),
-        xstrdup(note ? note : e->msg), xstrdup(clock_iso(at, sizeof at)) };
+    }
+    /* a run done is recorded incomplete: its record was not whole when it ended */
+    a[0].t = strcmp(status, "done") ? status : "incomplete";
+    a[2].t = note ? note : e->msg;
+    keep(ws, e, at, RUN_END, a, 4, run);
     return -1;
 }
 
@@ -621,8 +786,8 @@ int ws_flush(ws_t *ws, struct err *e)
 
     if (!ws->nqueued)
         return 0;
-    if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(ws, e, "cannot record the discrepancies");
+    if (begin_immediate(ws, e, "cannot record the discrepancies") < 0)
+        return -1;
     for (i = 0; i < ws->nqueued; i++) {
         struct queued *q = &ws->queue[i];
         if (exec_kept(ws, e, &ws->put_disc, "INSERT INTO discrepancies (run_id, tbl, "
@@ -832,7 +997,7 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit)
 int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
                      long exit_status, long duration_ms, const char *output, struct err *e)
 {
-    return exec_bind(ws, e, "INSERT INTO runbook_log (at, step, event, user, exit_status, "
+    return exec_keep(ws, e, "INSERT INTO runbook_log (at, step, event, user, exit_status, "
                      "duration_ms, output) VALUES (cutover_now(), ?, ?, "
                      "?, ?, ?, ?)", "tttiit", step, event, user, exit_status, duration_ms, output);
 }
@@ -848,16 +1013,15 @@ long ws_session_begin(ws_t *ws, const char *kind, long interval_ms, long duratio
 
 int ws_session_resume(ws_t *ws, long session, struct err *e)
 {
-    return exec_bind(ws, e, "UPDATE sessions SET status = 'running', ended_at = NULL "
+    return exec_keep(ws, e, "UPDATE sessions SET status = 'running', ended_at = NULL "
                      "WHERE id = ?", "i", session);
 }
 
 int ws_session_end(ws_t *ws, long session, const char *status, const char *summary,
                    struct err *e)
 {
-    return exec_bind(ws, e, "UPDATE sessions SET status = ?, summary = ?, ended_at = "
-                     "cutover_now() WHERE id = ?", "tti", status, summary,
-                     session);
+    return exec_keep(ws, e, "UPDATE sessions SET status = ?, summary = ?, ended_at = "
+                     "cutover_now() WHERE id = ?", "tti", status, summary, session);
 }
 
 #define EPOCH_MS(col) "CAST(round((julianday(" col ") - 2440587.5) * 86400000) AS INTEGER)"
@@ -954,12 +1118,16 @@ json_t *ws_session_summary(ws_t *ws, long session)
     return sum;
 }
 
+#define SAMPLE "INSERT INTO samples (at, session, side, object, metric, value, estimated) " \
+    "VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)"
+
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e)
 {
-    return exec_kept(ws, e, &ws->put_sample, "INSERT INTO samples (at, session, side, object, "
-                     "metric, value, estimated) VALUES (cutover_now(), ?, ?, ?, ?, ?, ?)",
-                     "itttri", session, side, object, metric, value, (long)estimated);
+    struct arg a[] = { { 'i', .i = session }, { 't', .t = side }, { 't', .t = object },
+                       { 't', .t = metric }, { 'r', .r = value }, { 'i', .i = estimated } };
+
+    return exec_or_keep(ws, e, &ws->put_sample, SAMPLE, a, 6);
 }
 
 int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
@@ -986,7 +1154,8 @@ int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e)
     int rc;
 
     ms_iso(before_ms, before, sizeof before);
-    ws_begin(ws);
+    if (begin_immediate(ws, e, "cannot fold the samples") < 0)
+        return -1;
     rc = exec_bind(ws, e, "INSERT INTO sample_buckets (session, side, object, metric, bucket, "
                    "first_at, last_at, n, min, max, sum, estimated) SELECT session, side, object, "
                    "metric, " BUCKET_OF("at") ", min(at), max(at), count(*), min(value), "
@@ -1034,7 +1203,7 @@ int ws_finding(ws_t *ws, long session, const char *table, const char *target_tab
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e)
 {
-    return exec_bind(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
+    return exec_keep(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
                      "key_json, fields_json, window_from, window_to) VALUES "
                      "(cutover_now(), ?, ?, ?, ?, ?, ?, ?, ?)",
                      "ittttttt", session, table, target_table, kind, key_json, fields_json,

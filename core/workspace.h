@@ -1,7 +1,15 @@
 /* ws: the workspace, .cutover/state.db — SQLite in WAL mode, mode 0600,
  * versioned with PRAGMA user_version. It is cutover's own file, written
  * with one transaction per recorded event so it survives kill -9. Writes are
- * small local transactions done on the calling thread. */
+ * small local transactions done on the calling thread.
+ *
+ * Another process may hold it (a sqlite3 shell, a backup): a write waits
+ * 5 s, then fails with a message saying so, and for a second after that
+ * writes fail at once rather than each waiting. What a run or live
+ * monitoring records as it goes (samples, findings, the timeline, run and
+ * session ends) is then kept in memory, with the time it happened, and
+ * written before the next write, after the next commit, or by ws_close,
+ * which waits up to 30 s for it: the record ends up whole, only later. */
 #ifndef CUTOVER_WORKSPACE_H
 #define CUTOVER_WORKSPACE_H
 
@@ -48,10 +56,9 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
                   struct err *e);
 /* status: done, cancelled, failed (it could not end), or incomplete (it
  * ended, but some of what it found could not be written: note says why).
- * An end that cannot be written (-1, e says why) is kept, with its time, and
- * written after the next write that succeeds or by ws_close, `done` then
- * being `incomplete` with e's message for note; until then the run stays
- * `running`, held by this process. */
+ * An end that cannot be written (-1, e says why) is kept (see above), `done`
+ * then being `incomplete` with e's message for note; until it is written the
+ * run stays `running`, held by this process. */
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e);
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
@@ -71,6 +78,12 @@ int ws_queue_discrepancy(ws_t *ws, long run, const char *table, const char *targ
 /* Writes the queued discrepancies. On error (another process holding the
  * workspace too long) they stay queued for the next flush; ws_close() flushes. */
 int ws_flush(ws_t *ws, struct err *e);
+/* How many writes are kept, waiting for the workspace (see above). */
+size_t ws_kept(const ws_t *ws);
+/* A process about to end (before it sums up what it recorded): writes them,
+ * waiting up to 30 s for the workspace, saying so on stderr, and why if it
+ * could not. NULL or nothing kept: a no-op. */
+void ws_settle(ws_t *ws);
 /* Forgets a run's discrepancies of one table (one that could not be
  * compared to the end). */
 int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e);
@@ -101,7 +114,8 @@ json_t *ws_results_json(ws_t *ws, long run);
 /* A run's recorded discrepancies (at most `limit`): tbl, target_tbl, kind,
  * key (the JSON text), fields (JSON text or null), class, owner, decision. */
 json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
-/* Appends to the runbook log, the cutover's timeline (one transaction). */
+/* Appends to the runbook log, the cutover's timeline (one transaction; kept
+ * when it cannot be written, as the writes below marked "kept"). */
 int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,
                      long exit_status, long duration_ms, const char *output, struct err *e);
 /* Live monitoring: a session (kind hypercare, from `cutover watch`, or
@@ -124,6 +138,7 @@ char *ws_session_clock(const struct ws_session *s, char *buf, size_t n);
 /* The latest session of `kind` that has not completed nor run past its end:
  * 1 and `s` filled, 0 none, -1 on error. */
 int ws_session_open(ws_t *ws, const char *kind, struct ws_session *s);
+/* Both kept (see above). */
 int ws_session_resume(ws_t *ws, long session, struct err *e);
 int ws_session_end(ws_t *ws, long session, const char *status, const char *summary,
                    struct err *e);
@@ -146,6 +161,7 @@ int ws_session_history(ws_t *ws, long session, const char *side, const char *obj
 /* polls, failed, tables, first_sample, last_sample and findings (tbl, kind,
  * n) of a session, from what it recorded. Caller decrefs. */
 json_t *ws_session_summary(ws_t *ws, long session);
+/* Kept (see above). */
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e);
 /* Acceptance and decommission sign-offs (acceptance.h), appended with the
@@ -163,6 +179,7 @@ int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e);
  * oldest first: t (the bucket's start), min, max, avg, across its objects
  * (object NULL) or of one. Caller decrefs. */
 json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *object);
+/* Kept (see above). */
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e);

@@ -1055,7 +1055,7 @@ rc=$?
 wait $holder $pglock
 disc_why=".cutover/state.db: cannot record the discrepancies: another process has kept the workspace locked for more than 5 s"
 check "… each failed write told (the discrepancies twice, the table's result, the end), exit 2" \
-    "2|cutover: $disc_why|cutover: $why|cutover: $disc_why|cutover: $why|cutover: run 4 is recorded incomplete: $why|" \
+    "2|cutover: $disc_why|cutover: $why|cutover: $disc_why|cutover: $why (kept: written once it is let go)|cutover: run 4 is recorded incomplete: $why|" \
     "$rc|$(tr '\n' '|' <locked.err)"
 check "… the end written once the workspace was let go: incomplete, saying why, its duration kept" \
     "incomplete|$why|1" \

@@ -97,6 +97,37 @@ check "a bad exact_rows names the file and line (exit 2)" \
     "2 cutover: bad.ini:$(grep -n '^exact_rows' bad.ini | cut -d: -f1): exact_rows 'many': expected a number of rows such as 1000000" \
     "$rc $(cat err.txt)"
 
+# --- the workspace held by another process mid-session: what polling records is
+# kept with its time and written once it is let go; the session still ends
+# completed, its summary of every poll (written before it is summed up)
+sed 's|^workspace *=.*|workspace = .cutover/held.db|' cutover.ini >held.ini
+rm -f go-ws holder.out
+"$bin" --plan held.ini watch --headless --for 4s --interval 1s >held.ndjson 2>held.err &
+hw=$!
+for _ in $(seq 100); do grep -q '"type":"poll"' held.ndjson && break; sleep 0.1; done
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/held.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'waiting up to 30 s' held.err && break; sleep 0.1; done
+held_rows=$(sqlite3 -readonly .cutover/held.db "SELECT count(*) FROM samples WHERE metric = 'rows'")
+touch go-ws
+wait "$hw"
+rc=$?
+wait "$holder"
+why=".cutover/held.db: cannot record: another process has kept the workspace locked for more than 5 s"
+check "held: told once, then that it waits for the workspace at the end; exit 0" \
+    "0|cutover: warning: $why (kept: written once it is let go)|cutover: waiting up to 30 s for the workspace to take the N writes kept|" \
+    "$rc|$(sed -E 's/take the [0-9]+ writes/take the N writes/' held.err | tr '\n' '|')"
+polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' held.ndjson)
+check "… no sample lost: one per poll in the workspace, fewer while it was held" "$polls 1" \
+    "$(sqlite3 -separator " " .cutover/held.db "SELECT count(*), count(*) > $held_rows FROM samples WHERE metric = 'rows'")"
+check "… each at the time it was taken, in order" "0" \
+    "$(sqlite3 .cutover/held.db "SELECT count(*) FROM samples a JOIN samples b ON a.object = b.object AND a.side = b.side AND a.metric = b.metric AND a.id < b.id AND a.at > b.at WHERE a.metric = 'rows'")"
+check "… the session completed, its summary counting every poll" "completed $polls" \
+    "$(sqlite3 -separator ' ' .cutover/held.db "SELECT status, summary ->> '$.polls' FROM sessions")"
+
 # --- latency is a poll's own time: the polls of one side share a connection, and
 # one queued behind a poll waiting on a lock does not inherit that wait (customers
 # is polled before orders; once polling runs, another session locks customers 3 s)
