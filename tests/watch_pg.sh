@@ -128,6 +128,31 @@ check "… each at the time it was taken, in order" "0" \
 check "… the session completed, its summary counting every poll" "completed $polls" \
     "$(sqlite3 -separator ' ' .cutover/held.db "SELECT status, summary ->> '$.polls' FROM sessions")"
 
+# … and let go mid-session: said once when held, once when written
+sed 's|^workspace *=.*|workspace = .cutover/held2.db|' cutover.ini >held2.ini
+rm -f go-ws holder.out
+"$bin" --plan held2.ini watch --headless --for 15s --interval 1s >held2.ndjson 2>held2.err &
+hw=$!
+for _ in $(seq 100); do grep -q '"type":"poll"' held2.ndjson && break; sleep 0.1; done
+python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/held2.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
+while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
+holder=$!
+for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'locked for more' held2.err && break; sleep 0.1; done
+touch go-ws
+wait "$hw"
+rc=$?
+wait "$holder"
+why=".cutover/held2.db: cannot record: another process has kept the workspace locked for more than 5 s"
+check "let go mid-session: told once when held, once when what was kept is written; exit 0" \
+    "0|cutover: warning: $why (kept: written once it is let go)|cutover: warning: the workspace takes writes again: what was kept is recorded|" \
+    "$rc|$(tr '\n' '|' <held2.err)"
+polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' held2.ndjson)
+check "… every poll's sample in the workspace, the session completed counting them" \
+    "$polls completed $polls" \
+    "$(sqlite3 -separator ' ' .cutover/held2.db "SELECT (SELECT count(*) FROM samples WHERE metric = 'rows'), status, summary ->> '$.polls' FROM sessions")"
+
 # --- latency is a poll's own time: the polls of one side share a connection, and
 # one queued behind a poll waiting on a lock does not inherit that wait (customers
 # is polled before orders; once polling runs, another session locks customers 3 s)
