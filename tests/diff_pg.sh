@@ -990,23 +990,20 @@ check "… the first still running, not marked interrupted by it" running \
 wait $slow
 check "… and the first ends with its discrepancy recorded" "1|t changed id=1 v:row 1->changed|1" \
     "$?|$(lines slow.ndjson)|$(sqlite3 .cutover/state.db "SELECT count(*) FROM discrepancies WHERE run_id = 1")"
-python3 -c "import sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(30)" >holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+hold_workspace .cutover/state.db
 "$bin" diff --table s >/dev/null 2>err.txt
 check "a workspace another process keeps locked past 5 s: exit 2, saying so" \
     "2|cutover: .cutover/state.db: cannot record the run: another process has kept the workspace locked for more than 5 s" \
     "$?|$(cat err.txt)"
-kill $holder; wait $holder 2>/dev/null
+release_workspace .cutover/state.db
 # … and one locked past 5 s while a run writes: the run is told at once, keeps
 # what a failed write held for the next, and says what it could not record.
 # The source waits on an advisory lock the test holds until the workspace is
 # locked; the workspace is let go after the second failed write.
 sed -i 's/OR pg_sleep(10) IS NOT NULL/OR pg_advisory_xact_lock_shared(7)::text IS NOT NULL/' cutover.ini
 locked_run() {  # a run waiting on its source, the advisory lock 7 held, until the
-    # workspace is held by another process (until go-ws); then the source lets go
-    rm -f go-pg go-ws holder.out
+    # workspace is held by another process (until released); then the source lets go
+    rm -f go-pg
     printf 'SELECT pg_advisory_lock(7);\n\\! while [ ! -e go-pg ]; do sleep 0.1; done\n' |
         psql -X -q -d held >/dev/null &
     pglock=$!
@@ -1020,19 +1017,15 @@ locked_run() {  # a run waiting on its source, the advisory lock 7 held, until t
         [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND wait_event_type = 'Lock' AND application_name = 'cutover'")" = 1 ] && break
         sleep 0.1
     done
-    python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
-    holder=$!
-    for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
+    hold_workspace .cutover/state.db
     touch go-pg
 }
 locked_run
 for _ in $(seq 300); do [ "$(grep -c 'locked for more' locked.err)" -ge 2 ] && break; sleep 0.1; done
-touch go-ws
+release_workspace .cutover/state.db
 wait $run
 rc=$?
-wait $holder $pglock
+wait $pglock
 why=".cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s"
 check "a workspace locked past 5 s mid-run: each failed write told at once, the run recorded incomplete, exit 2" \
     "2|cutover: .cutover/state.db: cannot record the discrepancies: another process has kept the workspace locked for more than 5 s|cutover: $why|cutover: run 3 is recorded incomplete: $why|" \
@@ -1049,10 +1042,10 @@ locked_run
 for _ in $(seq 600); do grep -q 'is recorded incomplete' locked.err && break; sleep 0.1; done
 check "… locked at the run's end too: its end not written yet" "running" \
     "$(sqlite3 -readonly .cutover/state.db "SELECT status FROM runs WHERE id = 4")"
-touch go-ws
+release_workspace .cutover/state.db
 wait $run
 rc=$?
-wait $holder $pglock
+wait $pglock
 disc_why=".cutover/state.db: cannot record the discrepancies: another process has kept the workspace locked for more than 5 s"
 check "… each failed write told (the discrepancies twice, the table's result, the end), exit 2" \
     "2|cutover: $disc_why|cutover: $why|cutover: $disc_why|cutover: $why (kept: written once it is let go)|cutover: run 4 is recorded incomplete: $why|" \

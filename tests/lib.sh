@@ -11,6 +11,18 @@ same() {  # same NAME EXPECTED-FILE ACTUAL-FILE
 }
 # as_pg COMMAND…: as the postgres user when root (the harness's server runs as it)
 as_pg() { (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi); }
+# hold_workspace DB: another process holds the SQLite database DB (BEGIN
+# IMMEDIATE) from when this returns until release_workspace DB
+hold_workspace() {
+    rm -f "$1.go" "$1.held"
+    python3 -c "import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN IMMEDIATE'); open(sys.argv[1] + '.held', 'w').close()
+while not os.path.exists(sys.argv[1] + '.go'): time.sleep(0.1)" "$1" &
+    holder=$!
+    for _ in $(seq 100); do [ -e "$1.held" ] && break; sleep 0.1; done
+}
+release_workspace() { touch "$1.go"; wait "$holder"; }
 # the last line of a test: the totals, and its exit status
 finish() {
     echo "$pass passed, $fail failed"

@@ -342,14 +342,6 @@ check "… recorded as cancelled, with no result for the table cut short" "cance
 # invoices until the workspace is held, then on app_users (the source's users)
 # until it is released again. Live polling is set to once an hour so that only
 # the run writes meanwhile.
-hold_workspace() {  # hold_workspace DIR: another process holds DIR's workspace until release_workspace
-    python3 -c "import os, sqlite3, time; c = sqlite3.connect('$1/.cutover/state.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('$1/go'): time.sleep(0.1)" >"$1/holder.out" &
-    holder=$!
-    for _ in $(seq 100); do grep -q held "$1/holder.out" && break; sleep 0.1; done
-}
-release_workspace() { touch "$1/go"; wait "$holder"; }
 lock_table() {  # lock_table FD TABLE: a psql session on fd FD holds TABLE of screen_wsl until unlock FD
     mkfifo "wslock/$2.fifo" || exit 99
     psql -X -At -d screen_wsl <"wslock/$2.fifo" >"wslock/$2.out" 2>&1 &
@@ -370,12 +362,12 @@ lock_table 7 invoices
 lock_table 8 app_users
 keys wl r
 wait_for wl "running: invoices "
-hold_workspace wslock
+hold_workspace wslock/.cutover/state.db
 unlock 7
 expect_text "a failed workspace write: said on the message line, naming the run" wl \
     " run 1: $locked" 60
 expect_no_text "… not written over the screen" wl "cutover: .cutover/state.db"
-release_workspace wslock
+release_workspace wslock/.cutover/state.db
 unlock 8
 expect_text "… the run's end saying it is recorded incomplete, and why" wl \
     " — recorded incomplete: $locked" 60
@@ -699,10 +691,10 @@ keys rbi 4 z g y
 wait_for rbi "┃ 1 ✓ done          load"
 keys rbi g y
 wait_for rbi "┃ 2 ◐ checking gate open"
-hold_workspace rbi
+hold_workspace rbi/.cutover/state.db
 expect_text "a diff gate's run whose write fails: said on the message line" rbi \
     " the diff gate's run 1: $locked" 60
-release_workspace rbi
+release_workspace rbi/.cutover/state.db
 expect_text "… and the gate says no go, the run being recorded incomplete" rbi "┃ 2 ✗ blocked       open" 60
 expect_text "… saying why" rbi \
     "✗ open: run 1 is recorded incomplete: $locked"

@@ -99,56 +99,40 @@ check "a bad exact_rows names the file and line (exit 2)" \
 
 # --- the workspace held by another process mid-session: what polling records is
 # kept with its time and written once it is let go; the session still ends
-# completed, its summary of every poll (written before it is summed up)
-sed 's|^workspace *=.*|workspace = .cutover/held.db|' cutover.ini >held.ini
-rm -f go-ws holder.out
-"$bin" --plan held.ini watch --headless --for 4s --interval 1s >held.ndjson 2>held.err &
-hw=$!
-for _ in $(seq 100); do grep -q '"type":"poll"' held.ndjson && break; sleep 0.1; done
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/held.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
-for _ in $(seq 300); do grep -q 'waiting up to 30 s' held.err && break; sleep 0.1; done
-held_rows=$(sqlite3 -readonly .cutover/held.db "SELECT count(*) FROM samples WHERE metric = 'rows'")
-touch go-ws
-wait "$hw"
-rc=$?
-wait "$holder"
+# completed, its summary of every poll (written before it is summed up).
+# held_watch NAME FOR PATTERN: a watch of FOR on .cutover/NAME.db, held from its
+# first poll until its stderr matches PATTERN; sets rc, polls (those with a
+# count) and held_rows (the counts in the workspace just before it is let go)
+held_watch() {
+    local w
+    sed "s|^workspace *=.*|workspace = .cutover/$1.db|" cutover.ini >"$1.ini"
+    "$bin" --plan "$1.ini" watch --headless --for "$2" --interval 1s >"$1.ndjson" 2>"$1.err" &
+    w=$!
+    for _ in $(seq 100); do grep -q '"type":"poll"' "$1.ndjson" && break; sleep 0.1; done
+    hold_workspace ".cutover/$1.db"
+    for _ in $(seq 300); do grep -q "$3" "$1.err" && break; sleep 0.1; done
+    held_rows=$(sqlite3 -readonly ".cutover/$1.db" "SELECT count(*) FROM samples WHERE metric = 'rows'")
+    release_workspace ".cutover/$1.db"
+    wait "$w"
+    rc=$?
+    polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' "$1.ndjson")
+}
+held_watch held 4s 'waiting up to 30 s'
 why=".cutover/held.db: cannot record: another process has kept the workspace locked for more than 5 s"
 check "held: told once, then that it waits for the workspace at the end; exit 0" \
     "0|cutover: warning: $why (kept: written once it is let go)|cutover: waiting up to 30 s for the workspace to take the N writes kept|" \
     "$rc|$(sed -E 's/take the [0-9]+ writes/take the N writes/' held.err | tr '\n' '|')"
-polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' held.ndjson)
 check "… no sample lost: one per poll in the workspace, fewer while it was held" "$polls 1" \
     "$(sqlite3 -separator " " .cutover/held.db "SELECT count(*), count(*) > $held_rows FROM samples WHERE metric = 'rows'")"
 check "… each at the time it was taken, in order" "0" \
     "$(sqlite3 .cutover/held.db "SELECT count(*) FROM samples a JOIN samples b ON a.object = b.object AND a.side = b.side AND a.metric = b.metric AND a.id < b.id AND a.at > b.at WHERE a.metric = 'rows'")"
 check "… the session completed, its summary counting every poll" "completed $polls" \
     "$(sqlite3 -separator ' ' .cutover/held.db "SELECT status, summary ->> '$.polls' FROM sessions")"
-
 # … and let go mid-session: said once when held, once when written
-sed 's|^workspace *=.*|workspace = .cutover/held2.db|' cutover.ini >held2.ini
-rm -f go-ws holder.out
-"$bin" --plan held2.ini watch --headless --for 15s --interval 1s >held2.ndjson 2>held2.err &
-hw=$!
-for _ in $(seq 100); do grep -q '"type":"poll"' held2.ndjson && break; sleep 0.1; done
-python3 -c "import os, sqlite3, time; c = sqlite3.connect('.cutover/held2.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE'); print('held', flush=True)
-while not os.path.exists('go-ws'): time.sleep(0.1)" >holder.out &
-holder=$!
-for _ in $(seq 100); do grep -q held holder.out && break; sleep 0.1; done
-for _ in $(seq 300); do grep -q 'locked for more' held2.err && break; sleep 0.1; done
-touch go-ws
-wait "$hw"
-rc=$?
-wait "$holder"
-why=".cutover/held2.db: cannot record: another process has kept the workspace locked for more than 5 s"
+held_watch held2 15s 'locked for more'
 check "let go mid-session: told once when held, once when what was kept is written; exit 0" \
-    "0|cutover: warning: $why (kept: written once it is let go)|cutover: warning: the workspace takes writes again: what was kept is recorded|" \
+    "0|cutover: warning: ${why/held.db/held2.db} (kept: written once it is let go)|cutover: warning: the workspace takes writes again: what was kept is recorded|" \
     "$rc|$(tr '\n' '|' <held2.err)"
-polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' held2.ndjson)
 check "… every poll's sample in the workspace, the session completed counting them" \
     "$polls completed $polls" \
     "$(sqlite3 -separator ' ' .cutover/held2.db "SELECT (SELECT count(*) FROM samples WHERE metric = 'rows'), status, summary ->> '$.polls' FROM sessions")"
