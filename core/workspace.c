@@ -23,6 +23,7 @@ struct queued {
 
 #define BUSY_MS 5000            /* how long a write waits for another process's */
 #define CLOSE_BUSY_MS 30000     /* … and closing, with something left to write */
+#define ROUND_BUSY_MS 250       /* … and a round of live samples (ws_begin): they are kept */
 #define KEPT_MAX 100000         /* writes kept while the workspace is locked, at most */
 #define KEPT_SAID " (kept: written once it is let go)"
 #define QUEUE_ROWS 1000         /* written when this many are queued … */
@@ -161,7 +162,8 @@ static int fail(ws_t *ws, struct err *e, const char *what)
 {
     if (sqlite3_errcode(ws->db) == SQLITE_BUSY)
         return err_set(e, ERR_INPUT, "%s: %s: another process has kept the workspace locked for "
-                       "more than %d s", ws->path, what, ws->busy_ms / 1000);
+                       "more than %d %s", ws->path, what, ws->busy_ms % 1000 ? ws->busy_ms
+                       : ws->busy_ms / 1000, ws->busy_ms % 1000 ? "ms" : "s");
     return err_set(e, ERR_INPUT, "%s: %s: %s", ws->path, what, sqlite3_errmsg(ws->db));
 }
 
@@ -354,9 +356,15 @@ long ws_count(ws_t *ws, const char *table)
 int ws_begin(ws_t *ws)
 {
     struct err e = { 0 };
+    int rc;
 
-    if (ws->skip || begin_immediate(ws, &e, "cannot record") == 0)
-        return ws->skip ? -1 : 0;
+    if (ws->skip)
+        return -1;
+    set_busy(ws, ROUND_BUSY_MS);  /* what the round records is kept if need be: */
+    rc = begin_immediate(ws, &e, "cannot record");  /* not worth a frozen screen */
+    set_busy(ws, BUSY_MS);
+    if (rc == 0)
+        return 0;
     ws->skip = 1;  /* the writes up to ws_commit would each wait as long again */
     snprintf(ws->begin_msg, sizeof ws->begin_msg, "%s", e.msg);
     return -1;

@@ -118,7 +118,7 @@ held_watch() {
     polls=$(jq -s 'map(select(.type == "poll" and .skipped != true and .rows != null)) | length' "$1.ndjson")
 }
 held_watch held 4s 'waiting up to 30 s'
-why=".cutover/held.db: cannot record: another process has kept the workspace locked for more than 5 s"
+why=".cutover/held.db: cannot record: another process has kept the workspace locked for more than 250 ms"
 check "held: told once, then that it waits for the workspace at the end; exit 0" \
     "0|cutover: warning: $why (kept: written once it is let go)|cutover: waiting up to 30 s for the workspace to take the N writes kept|" \
     "$rc|$(sed -E 's/take the [0-9]+ writes/take the N writes/' held.err | tr '\n' '|')"
