@@ -23,7 +23,9 @@ struct queued {
 
 #define BUSY_MS 5000            /* how long a write waits for another process's */
 #define CLOSE_BUSY_MS 30000     /* … and closing, with something left to write */
-#define ROUND_BUSY_MS 250       /* … and a round of live samples (ws_begin): they are kept */
+#define HELD_BUSY_MS 250        /* … and a round of live samples (ws_begin), or a write kept
+                                 * if need be behind writes kept already: the workspace is
+                                 * known to be held, and what they record is kept */
 #define KEPT_MAX 100000         /* writes kept while the workspace is locked, at most */
 #define KEPT_SAID " (kept: written once it is let go)"
 #define QUEUE_ROWS 1000         /* written when this many are queued … */
@@ -360,7 +362,7 @@ int ws_begin(ws_t *ws)
 
     if (ws->skip)
         return -1;
-    set_busy(ws, ROUND_BUSY_MS);  /* what the round records is kept if need be: */
+    set_busy(ws, HELD_BUSY_MS);  /* what the round records is kept if need be: */
     rc = begin_immediate(ws, &e, "cannot record");  /* not worth a frozen screen */
     set_busy(ws, BUSY_MS);
     if (rc == 0)
@@ -515,14 +517,22 @@ static void keep(ws_t *ws, struct err *e, const char *at, const char *sql, const
 }
 
 /* A write made now, or kept with the time it was asked for (-1 all the
- * same, e saying why). */
+ * same, e saying why). Behind writes kept already it waits HELD_BUSY_MS:
+ * a trigger crossing or a finding would otherwise freeze the dashboard for
+ * BUSY_MS each while the workspace stays held. */
 static int exec_or_keep(ws_t *ws, struct err *e, sqlite3_stmt **slot, const char *sql,
                         const struct arg *a, int n)
 {
     char at[32];
+    int busy = ws->busy_ms, rc;
 
     clock_iso(at, sizeof at);
-    if (exec_args(ws, e, slot, "cannot record", sql, a, n) == 0)
+    if (ws->nkept)
+        set_busy(ws, HELD_BUSY_MS);
+    rc = exec_args(ws, e, slot, "cannot record", sql, a, n);
+    if (ws->busy_ms != busy)
+        set_busy(ws, busy);
+    if (rc == 0)
         return 0;
     keep(ws, e, at, sql, a, n, 0);
     return -1;

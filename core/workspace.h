@@ -4,9 +4,11 @@
  * small local transactions done on the calling thread.
  *
  * Another process may hold it (a sqlite3 shell, a backup): a write waits
- * 5 s (a round begun with ws_begin 250 ms), then fails with a message saying
- * so; after a ws_begin that failed, the writes up to ws_commit fail at once
- * rather than each waiting. What a run or live monitoring records as it
+ * 5 s, then fails with a message saying so. A round begun with ws_begin
+ * waits 250 ms, and so does, while writes are kept, any other that can be
+ * kept but a run's end (it decides a command's exit status). After a
+ * ws_begin that failed, the writes up to ws_commit fail at once rather than
+ * each waiting. What a run or live monitoring records as it
  * goes (samples, findings, the timeline, run and session ends) is then kept
  * in memory, with the time it happened, and written before the next write,
  * after the next commit, or by ws_close, which waits up to 30 s for it: the

@@ -395,7 +395,13 @@ static void test_kept_writes(void **state)
     assert_int_equal(s, 1);
     assert_int_equal(sqlite3_open(path, &holder), SQLITE_OK);
     assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(ws_begin(ws), -1);  /* a round waits 250 ms: what it records is kept */
+    /* the first write kept waits 5 s; a round, and any write behind it, 250 ms */
+    assert_int_equal(ws_runbook_event(ws, "trigger", "breached", NULL, 0, 0, "lag", &e), -1);
+    snprintf(msg, sizeof msg, "%s: cannot record: another process has kept the workspace "
+             "locked for more than 5 s (kept: written once it is let go)", path);
+    assert_string_equal(e.msg, msg);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(ws_begin(ws), -1);
     snprintf(msg, sizeof msg, "%s: cannot record: another process has kept the workspace "
              "locked for more than 250 ms (kept: written once it is let go)", path);
     assert_int_equal(ws_sample(ws, s, "source", "users", "rows", 10, 0, &e), -1);
@@ -405,18 +411,21 @@ static void test_kept_writes(void **state)
     assert_string_equal(e.msg, msg);
     assert_int_equal(ws_commit(ws), -1);
     memset(&e, 0, sizeof e);
+    assert_int_equal(ws_finding(ws, s, "users", "users", "changed", "{\"id\":7}", NULL, "a",
+                                "b", &e), -1);
+    assert_string_equal(e.msg, msg);
+    memset(&e, 0, sizeof e);
     assert_int_equal(ws_session_end(ws, s, "completed", "{\"polls\":3}", &e), -1);
-    snprintf(msg, sizeof msg, "%s: cannot record: another process has kept the workspace "
-             "locked for more than 5 s (kept: written once it is let go)", path);
     assert_string_equal(e.msg, msg);
     memset(&e, 0, sizeof e);
     assert_int_equal(ws_audit(ws, "decide", "table users", "undecided", "migrate", &e), -1);
     snprintf(msg, sizeof msg, "%s: cannot record to the audit log: another process has kept "
              "the workspace locked for more than 5 s", path);
     assert_string_equal(e.msg, msg);  /* not kept: the user is told, and tries again */
-    assert_int_equal(ws_kept(ws), 3);
-    expect_query(path, "SELECT (SELECT count(*) FROM samples) || '|' || status || '|' || "
-                 "coalesce(ended_at, '-') FROM sessions", "0|running|-");
+    assert_int_equal(ws_kept(ws), 5);
+    expect_query(path, "SELECT (SELECT count(*) FROM samples) || '|' || (SELECT count(*) FROM "
+                 "runbook_log) || '|' || (SELECT count(*) FROM live_findings) || '|' || status "
+                 "|| '|' || coalesce(ended_at, '-') FROM sessions", "0|0|0|running|-");
     assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(ws_audit(ws, "decide", "table users", "undecided", "migrate", &e), 0);
     assert_int_equal(ws_kept(ws), 0);
@@ -424,6 +433,13 @@ static void test_kept_writes(void **state)
                  "audit)) || '|' || (SELECT group_concat(metric || ' ' || value || ' ' || "
                  "(samples.at <= sessions.ended_at), ', ') FROM samples) FROM sessions",
                  "completed|{\"polls\":3}|1|rows 10.0 1, latency_ms 3.0 1");
+    /* in the order they happened, each with its own time */
+    expect_query(path, "SELECT (SELECT step || ' ' || event || ' ' || output FROM runbook_log) "
+                 "|| '|' || (SELECT kind || ' ' || key_json FROM live_findings) || '|' || "
+                 "((SELECT at FROM runbook_log) <= (SELECT min(at) FROM samples)) || "
+                 "((SELECT max(at) FROM samples) <= (SELECT at FROM live_findings)) || "
+                 "((SELECT at FROM live_findings) <= (SELECT ended_at FROM sessions))",
+                 "trigger breached lag|changed {\"id\":7}|111");
     /* kept in order: an end, then the session resumed (watch restarted) */
     assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(ws_session_end(ws, s, "interrupted", NULL, &e), -1);
