@@ -10,7 +10,11 @@
  * Safety (DESIGN.md): every session is read-only. PostgreSQL sessions set
  * default_transaction_read_only=on, statement_timeout and
  * application_name=cutover; SQLite files are opened read-only with
- * query_only. Only db_url_masked() is ever shown. */
+ * query_only. Only db_url_masked() is ever shown.
+ *
+ * A SQLite connection has one SQL function of ours, cutover_row_hash(v, …):
+ * a 64-bit hash of its arguments' types and bytes, alike for values of one
+ * type and the same bytes (the diff's probe of a SQLite pair). */
 #ifndef CUTOVER_DB_H
 #define CUTOVER_DB_H
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 enum job { JOB_OPEN, JOB_STEP, JOB_CLOSE };
 
@@ -107,6 +108,50 @@ static void open_failed(struct lite *l, sqlite3_stmt *st, const char *what, cons
     l->conn = NULL;
 }
 
+/* cutover_row_hash(v, …): a 64-bit hash of its arguments' types and bytes
+ * (an integer or real as its 8 bytes, text and blobs as theirs), for a diff
+ * that compares the rows of two SQLite files by hash first. Each value is
+ * hashed on its own (XXH3, whose lengths are part of it), seeded by the hash
+ * of those before and its type: values of one type and the same bytes hash
+ * alike, anything else almost never does, ("12","3") no more like ("1","23")
+ * than any other pair. */
+static void sql_row_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    XXH64_hash_t h = 0;
+
+    for (int i = 0; i < argc; i++) {
+        sqlite3_value *v = argv[i];
+        int type = sqlite3_value_type(v);
+        XXH64_hash_t seed = h ^ (0x9E3779B97F4A7C15ull * (unsigned)(type + 1));
+        switch (type) {
+        case SQLITE_NULL:
+            h = XXH3_64bits_withSeed(NULL, 0, seed);
+            break;
+        case SQLITE_INTEGER: {
+            sqlite3_int64 x = sqlite3_value_int64(v);
+            h = XXH3_64bits_withSeed(&x, sizeof x, seed);
+            break;
+        }
+        case SQLITE_FLOAT: {
+            double x = sqlite3_value_double(v);
+            h = XXH3_64bits_withSeed(&x, sizeof x, seed);
+            break;
+        }
+        case SQLITE_BLOB: {
+            const void *p = sqlite3_value_blob(v);
+            h = XXH3_64bits_withSeed(p, (size_t)sqlite3_value_bytes(v), seed);
+            break;
+        }
+        default: {
+            const unsigned char *p = sqlite3_value_text(v);
+            h = XXH3_64bits_withSeed(p, (size_t)sqlite3_value_bytes(v), seed);
+            break;
+        }
+        }
+    }
+    sqlite3_result_int64(cx, (sqlite3_int64)h);
+}
+
 static void do_open(struct lite *l)
 {
     const char *path = l->db->url.path;
@@ -126,6 +171,9 @@ static void do_open(struct lite *l)
             SQLITE_OK ||
         sqlite3_busy_timeout(l->conn, BUSY_MS) != SQLITE_OK ||
         sqlite3_exec(l->conn, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function(l->conn, "cutover_row_hash", -1,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                sql_row_hash, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->conn, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL)
             != SQLITE_OK) {
         open_failed(l, NULL, "cannot open", path);

@@ -121,6 +121,7 @@ struct diff {
     size_t nchecks, check_at;
     int check_pending;
     int cancelled, failed, txn[2], finished;
+    int table_txn[2];           /* a SQLite side's read transaction for one table's probe */
     int setup, began;           /* SQLite sides still being asked their journal mode; begun */
     struct snap { struct diff *d; int w, wal; } snap[2];
     int ending, end_status;     /* snapshots still being ended; then told done with these */
@@ -859,11 +860,13 @@ static int tgt_rows(db_query_t *q, const struct db_batch *b, void *arg)
 }
 
 static void finish(struct diff *d, int status, const char *msg);
-static char *verify_sql(const struct job *j, int target, char *const *keys, size_t nkeys);
+static char *verify_sql(const struct job *j, int target, enum url_kind engine,
+                        char *const *keys, size_t nkeys);
 static void src_done(db_query_t *q, int status, const char *msg, void *arg);
 static void tgt_done(db_query_t *q, int status, const char *msg, void *arg);
 
 static void savepoint(struct diff *d, int w, int rollback);
+static void table_snapshot(struct diff *d, int begin);
 static struct db_query_opts read_opts(const struct diff *d);
 static void table_finished(struct diff *d);
 
@@ -966,7 +969,8 @@ static int next_phase(struct diff *d, struct job *j)
         return 0;
     n = j->ncand - j->verified < VERIFY_BATCH ? j->ncand - j->verified : VERIFY_BATCH;
     for (int w = 0; w < 2; w++)
-        sql[w] = verify_sql(j, w, j->cand + j->verified * (size_t)j->nkey, n);
+        sql[w] = verify_sql(j, w, db_kind(d->db[w]), j->cand + j->verified * (size_t)j->nkey,
+                            n);
     j->verified += n;
     read_both(d, sql[0], sql[1]);
     free(sql[0]);
@@ -981,6 +985,7 @@ static void table_finished(struct diff *d)
 
     if (next_phase(d, j))
         return;
+    table_snapshot(d, 0);
     while (!j->result.error && j->uniq_at < j->nfields && !j->fields[j->uniq_at].uniq_sql)
         j->uniq_at++;
     if (!j->result.error && j->uniq_at < j->nfields) {
@@ -1235,11 +1240,25 @@ static void finish(struct diff *d, int status, const char *msg)
     d->end_msg = msg;
     d->ending = 1;  /* until both are asked */
     for (int w = 0; w < 2; w++)
-        if (d->txn[w] && db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL,
-                                  end_done, d))
+        if ((d->txn[w] || d->table_txn[w]) &&
+            db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL, end_done, d))
             d->ending++;
     if (--d->ending == 0)
         report_done(d);
+}
+
+/* A probe and the reads that verify it see one state of the data: a SQLite
+ * side without the run's snapshot (rollback-journal mode) reads the table
+ * in a transaction of its own, as long as one full read would hold its lock. */
+static void table_snapshot(struct diff *d, int begin)
+{
+    for (int w = 0; w < 2; w++) {
+        if (db_kind(d->db[w]) != URL_SQLITE || d->txn[w] || d->table_txn[w] != !begin)
+            continue;
+        if (db_query(d->db[w], begin ? "BEGIN" : "COMMIT", 0, NULL, NULL, NULL, ignore_done,
+                     NULL) || !begin)
+            d->table_txn[w] = begin;
+    }
 }
 
 /* How a table's rows are read: a pair of one engine compares values as
@@ -1279,9 +1298,10 @@ static void next_table(struct diff *d)
         d->len = xrealloc(d->len, nv * sizeof *d->len);
         d->type = xrealloc(d->type, nv);
     }
-    if (j->phase == PH_PROBE)
+    if (j->phase == PH_PROBE) {
+        table_snapshot(d, 1);
         read_both(d, j->probe_sql[0], j->probe_sql[1]);
-    else
+    } else
         read_both(d, j->src_sql, j->tgt_sql);
     if (d->finished)
         return;
@@ -1450,11 +1470,12 @@ static char *keys_in(const struct job *j, const struct cat_table *t, int target,
 
 /* `SELECT … FROM t [WHERE … AND] keys IN (…) ORDER BY …`: one side's rows of
  * some of a probe's keys, read in full. */
-static char *verify_sql(const struct job *j, int target, char *const *keys, size_t nkeys)
+static char *verify_sql(const struct job *j, int target, enum url_kind engine,
+                        char *const *keys, size_t nkeys)
 {
     const struct pair *p = j->pair;
     struct diff_opts o = { .keys = keys, .nkeys = nkeys };
-    char *in = keys_in(j, target ? p->tgt : p->src, target, URL_PG, &o);
+    char *in = keys_in(j, target ? p->tgt : p->src, target, engine, &o);
     struct sbuf b = { 0 };
 
     sbuf_puts(&b, j->base_sql[target]);
@@ -1503,36 +1524,24 @@ static char *pg_hash(const struct cat_column *c, const char *expr, int seed)
     return NULL;
 }
 
-/* A PostgreSQL pair whose fields are all compared `equal`, between columns
- * of one type with a hash, keyed on non-null integers or text: each side is
- * read first as its keys and one bigint, the XOR of its fields' hashes (a
- * NULL hashing to a constant of its own). Two rows whose fields differ hash
- * alike once in 2^64; `CUTOVER_DIFF_HASH=0` reads every row in full. */
-static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind se,
-                       enum url_kind te, const char *const base[2], const char *const order[2],
-                       const char *const where[2])
+/* A SQLite column that never holds NULL: NOT NULL, a primary key column of
+ * a WITHOUT ROWID table, or the INTEGER PRIMARY KEY (the rowid); any other
+ * primary key column of SQLite may be NULL. */
+static int never_null(const struct cat_table *t, const struct cat_column *c)
 {
-    const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
-    const char *env = getenv("CUTOVER_DIFF_HASH");
-    struct sbuf sel[2] = { { 0 }, { 0 } };
+    return c->notnull || (c->pk && t->without_rowid) ||
+           (c->pk && t->pk.n == 1 && c->type && !strcasecmp(c->type, "integer"));
+}
+
+/* The probe's hash of a PostgreSQL side: the XOR of its fields' hashes,
+ * each seeded by its place (a NULL hashing to a constant of its own), for
+ * fields all compared `equal` between columns of one type with a hash.
+ * -1 if a field is not such. */
+static int pg_probe_fields(const struct job *j, const struct cat_table *const t[2],
+                           struct sbuf sel[2])
+{
     int nhashed = 0;
 
-    if (se != URL_PG || te != URL_PG || !j->nkey || j->validates || (env && !strcmp(env, "0")) ||
-        (o && (o->nkeys || o->source_filter || o->live)))
-        return;
-    for (int k = 0; k < j->nkey; k++) {
-        const struct cat_column *c[2] = { cat_column(t[0], j->key_names[k]),
-                                          cat_column(t[1], j->tkey_names[k]) };
-        if (j->key_xf[k] || (j->key_spec[k].kind != CK_INT && j->key_spec[k].kind != CK_TEXT) ||
-            !c[0] || !c[1] || !c[0]->notnull || !c[1]->notnull || c[0]->tclass != c[1]->tclass ||
-            (c[0]->tclass != TC_INT && c[0]->tclass != TC_TEXT))
-            return;
-        for (int w = 0; w < 2; w++) {
-            char *q = db_quote_ident(c[w]->name);
-            sbuf_printf(&sel[w], "%s%s", k ? ", " : "SELECT ", q);
-            free(q);
-        }
-    }
     for (int i = 0; i < j->nfields; i++) {
         const struct field *f = &j->fields[i];
         const struct cat_column *c[2] = { cat_column(t[0], f->source),
@@ -1542,7 +1551,7 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
             continue;  /* a key column: compared by the merge */
         if (f->xf || strcmp(f->rule, "equal") || !c[0] || !c[1] || !c[0]->type || !c[1]->type ||
             strcmp(c[0]->type, c[1]->type))
-            goto none;
+            return -1;
         h[0] = pg_hash(c[0], f->expr, i + 1);
         h[1] = pg_hash(c[1], f->texpr, i + 1);
         for (int w = 0; w < 2; w++)
@@ -1551,12 +1560,73 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
                             (long long)(0x9E3779B97F4A7C15ull * (unsigned)(i + 1)));
         free(h[0]);
         if (!h[1])
-            goto none;
+            return -1;
         free(h[1]);
         nhashed++;
     }
+    return nhashed ? 0 : -1;
+}
+
+/* … of a SQLite side: cutover_row_hash() of its fields as read (transform
+ * or column), whatever their rules: values of one type and the same bytes
+ * compare equal under any rule. */
+static int lite_probe_fields(const struct job *j, struct sbuf sel[2])
+{
+    int nhashed = 0;
+
+    for (int i = 0; i < j->nfields; i++) {
+        const struct field *f = &j->fields[i];
+        if (f->col < j->nkey)
+            continue;
+        sbuf_printf(&sel[0], "%s%s", nhashed ? ", " : ", cutover_row_hash(", f->expr);
+        sbuf_printf(&sel[1], "%s%s", nhashed ? ", " : ", cutover_row_hash(", f->texpr);
+        nhashed++;
+    }
     if (!nhashed)
-        goto none;
+        return -1;
+    sbuf_puts(&sel[0], ")");
+    sbuf_puts(&sel[1], ")");
+    return 0;
+}
+
+/* A pair of one engine keyed on non-null integers or text is read first as
+ * its keys and one hash of each row's fields (PostgreSQL: for fields all
+ * compared `equal`, between columns of one type with a hash; SQLite: any).
+ * The database computes it, and no row need be copied whose hashes agree.
+ * Two rows whose fields differ hash alike once in 2^64;
+ * `CUTOVER_DIFF_HASH=0` reads every row in full. */
+static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind se,
+                       enum url_kind te, const char *const base[2], const char *const order[2],
+                       const char *const where[2])
+{
+    const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
+    const char *env = getenv("CUTOVER_DIFF_HASH");
+    struct sbuf sel[2] = { { 0 }, { 0 } };
+
+    if (se != te || (se != URL_PG && se != URL_SQLITE) || !j->nkey || j->validates ||
+        (env && !strcmp(env, "0")) || (o && (o->nkeys || o->source_filter || o->live)))
+        return;
+    for (int k = 0; k < j->nkey; k++) {
+        const struct cat_column *c[2] = { cat_column(t[0], j->key_names[k]),
+                                          cat_column(t[1], j->tkey_names[k]) };
+        if (j->key_xf[k] || (j->key_spec[k].kind != CK_INT && j->key_spec[k].kind != CK_TEXT) ||
+            !c[0] || !c[1] || c[0]->tclass != c[1]->tclass ||
+            (c[0]->tclass != TC_INT && c[0]->tclass != TC_TEXT))
+            return;
+        for (int w = 0; w < 2; w++)
+            if (se == URL_PG ? !c[w]->notnull : !never_null(t[w], c[w]))
+                return;
+        for (int w = 0; w < 2; w++) {
+            char *q = db_quote_ident(c[w]->name);
+            sbuf_printf(&sel[w], "%s%s", k ? ", " : "SELECT ", q);
+            free(q);
+        }
+    }
+    if ((se == URL_PG ? pg_probe_fields(j, t, sel) : lite_probe_fields(j, sel)) < 0) {
+        sbuf_free(&sel[0]);
+        sbuf_free(&sel[1]);
+        return;
+    }
     for (int w = 0; w < 2; w++) {
         char *from = cat_sql_name(t[w]);
         sbuf_printf(&sel[w], " FROM %s", from);
@@ -1568,10 +1638,6 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
         j->order_sql[w] = xstrdup(order[w]);
     }
     j->phase = PH_PROBE;
-    return;
-none:
-    sbuf_free(&sel[0]);
-    sbuf_free(&sel[1]);
 }
 
 static int rule_ignored(const char *text)
