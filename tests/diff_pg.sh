@@ -316,9 +316,9 @@ cd ..
 # when more than 20,000 differ. A nullable key (z) is read in full. The expected set
 # is this test's own SQL (the files attached, each column IS NOT the other), and
 # CUTOVER_DIFF_HASH=0 must say the same. 5 and 5.0 in an untyped column hash apart
-# but compare equal: read again, not reported. In rollback-journal mode each probed table is read in
-# a transaction of its own; in WAL mode the run's snapshot serves. The statements
-# are seen through tests/sqlite_log.c, preloaded.
+# but compare equal: read again, not reported. In rollback-journal mode each probed
+# table is read in a transaction of its own; in WAL mode the run's snapshot serves.
+# The statements are seen through tests/sqlite_log.c, preloaded.
 mkdir lite-hash && cd lite-hash || exit 99
 ${CC:-cc} -Wall -Wextra -Werror -shared -fPIC -o sqlite_log.so "$CUTOVER_SRCDIR/tests/sqlite_log.c" -ldl || exit 99
 for db in hs.db ht.db; do
@@ -373,7 +373,7 @@ lite_diff() {  # lite_diff OUT [ENV…]: cutover diff --ndjson >OUT, its SQLite 
     env "$@" CUTOVER_TEST_SQLITE_LOG="$PWD/$out.sql" LD_PRELOAD="$PWD/sqlite_log.so" \
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$bin" diff --ndjson >"$out"
 }
-# statements count SIDE PATTERN: how many of SIDE's statements match PATTERN (grep -E)
+# statements LOG FILE PATTERN: how many of FILE's statements in LOG match PATTERN (grep -E)
 statements() { grep -E "^$2 $3" "$1" | wc -l; }
 lite_diff run.ndjson
 rc=$?
