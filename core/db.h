@@ -13,8 +13,8 @@
  * query_only. Only db_url_masked() is ever shown.
  *
  * A SQLite connection has one SQL function of ours, cutover_row_hash(v, …):
- * a 64-bit hash of its arguments' types and bytes, alike for values of one
- * type and the same bytes (the diff's probe of a SQLite pair). */
+ * a 64-bit hash of its arguments' storage classes and bytes, alike for
+ * values of one class and the same bytes (the diff's probe of a SQLite pair). */
 #ifndef CUTOVER_DB_H
 #define CUTOVER_DB_H
 

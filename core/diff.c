@@ -1253,8 +1253,9 @@ static void finish(struct diff *d, int status, const char *msg)
 static void table_snapshot(struct diff *d, int begin)
 {
     for (int w = 0; w < 2; w++) {
-        if (db_kind(d->db[w]) != URL_SQLITE || d->txn[w] || d->table_txn[w] != !begin)
+        if (db_kind(d->db[w]) != URL_SQLITE || d->txn[w] || d->table_txn[w] == begin)
             continue;
+        /* a COMMIT that cannot be queued leaves nothing open: the connection is closing */
         if (db_query(d->db[w], begin ? "BEGIN" : "COMMIT", 0, NULL, NULL, NULL, ignore_done,
                      NULL) || !begin)
             d->table_txn[w] = begin;

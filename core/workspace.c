@@ -358,13 +358,13 @@ long ws_count(ws_t *ws, const char *table)
 int ws_begin(ws_t *ws)
 {
     struct err e = { 0 };
-    int rc;
+    int busy = ws->busy_ms, rc;
 
     if (ws->skip)
         return -1;
     set_busy(ws, HELD_BUSY_MS);  /* what the round records is kept if need be: */
     rc = begin_immediate(ws, &e, "cannot record");  /* not worth a frozen screen */
-    set_busy(ws, BUSY_MS);
+    set_busy(ws, busy);
     if (rc == 0)
         return 0;
     ws->skip = 1;  /* the writes up to ws_commit would each wait as long again */
