@@ -37,7 +37,7 @@ struct row {
     uint32_t *off, *len;
     unsigned char *type;        /* enum db_type: DB_NULL, DB_TEXT (any text), DB_FLOAT (a
                                  * float's text), DB_BLOB or a binary type; keys and hashed
-                                 * fields DB_NULL or DB_TEXT */
+                                 * fields DB_NULL or DB_TEXT, an integer key DB_INT64 */
     char *data;
 };
 
@@ -455,13 +455,40 @@ static void emit(struct diff *d, struct job *j, const char *kind, const char *si
 
 /* --- the merge ----------------------------------------------------------------- */
 
-/* Key order: part by part, a NULL before any value and equal only to NULL. */
+/* Key value i of a row in canonical form: its text, or an integer key's
+ * 8 bytes (put_key) written out into `buf` (21 bytes). */
+static const char *key_text(const struct row *r, int i, char *buf, size_t *len)
+{
+    int64_t v;
+
+    if (r->type[i] != DB_INT64) {
+        *len = r->len[i];
+        return val(r, i);
+    }
+    memcpy(&v, val(r, i), sizeof v);
+    *len = (size_t)int_format(buf, v);
+    return buf;
+}
+
+/* Key order: part by part, a NULL before any value and equal only to NULL;
+ * two integer keys as numbers, the order their canonical text has. */
 static int rows_cmp(const struct job *j, const struct row *a, const struct row *b)
 {
     for (int i = 0; i < j->nkey; i++) {
-        int an = a->type[i] == DB_NULL, bn = b->type[i] == DB_NULL;
-        int c = an || bn ? bn - an
-                         : canon_compare(&j->key_spec[i], val(a, i), a->len[i], val(b, i), b->len[i]);
+        int an = a->type[i] == DB_NULL, bn = b->type[i] == DB_NULL, c;
+        if (an || bn) {
+            c = bn - an;
+        } else if (a->type[i] == DB_INT64 && b->type[i] == DB_INT64) {
+            int64_t x, y;
+            memcpy(&x, val(a, i), sizeof x);
+            memcpy(&y, val(b, i), sizeof y);
+            c = (x > y) - (x < y);
+        } else {  /* text, or an integer beside a key that did not read as one */
+            char bx[21], by[21];
+            size_t nx, ny;
+            const char *x = key_text(a, i, bx, &nx), *y = key_text(b, i, by, &ny);
+            c = canon_compare(&j->key_spec[i], x, nx, y, ny);
+        }
         if (c)
             return c;
     }
@@ -677,8 +704,11 @@ static void probe(struct job *j, const struct row *s, const struct row *t)
     at = j->ncand++ * (size_t)j->nkey;
     j->cand = xgrow(j->cand, &j->cand_cap, at + (size_t)j->nkey, sizeof *j->cand);
     for (int k = 0; k < j->nkey; k++) {
-        j->cand[at + (size_t)k] = xstrndup(val(s, k), s->len[k]);
-        j->cand_bytes += s->len[k] + sizeof *j->cand + 1;
+        char buf[21];
+        size_t n;
+        const char *text = key_text(s, k, buf, &n);
+        j->cand[at + (size_t)k] = xstrndup(text, n);
+        j->cand_bytes += n + sizeof *j->cand + 1;
     }
 }
 
@@ -794,6 +824,21 @@ static void put_canon(struct diff *d, int i, const struct canon_spec *sp,
     d->len[i] = (uint32_t)(d->scratch.len - d->off[i]);
 }
 
+/* Appends key value i of the row being read: an integer key read in binary
+ * as its 8 bytes (DB_INT64; compared as a number, written out only when it
+ * is reported), any other in canonical form. */
+static void put_key(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
+{
+    if (sp->kind != CK_INT || !c->p || c->type != DB_INT64) {
+        put_canon(d, i, sp, c);
+        return;
+    }
+    d->off[i] = (uint32_t)d->scratch.len;
+    sbuf_add(&d->scratch, c->p, sizeof(int64_t));
+    d->type[i] = DB_INT64;
+    d->len[i] = sizeof(int64_t);
+}
+
 /* A row of a table without key: the hash of its canonical fields, lengths and
  * NULLs included. */
 static uint64_t row_hash(const struct diff *d, const struct job *j)
@@ -821,7 +866,7 @@ static int on_rows(struct diff *d, int which, const struct db_batch *b)
     for (size_t r = 0; r < b->nrows; r++) {
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
-            put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
+            put_key(d, i, &j->key_spec[i], db_cell(b, r, i));
         for (int i = 0; j->result.no_key && i < j->nfields; i++)  /* hashed: canonical */
             put_canon(d, j->nkey + i, &j->fields[i].spec, db_cell(b, r, j->fields[i].col));
         if (j->phase < PH_VERIFY && which == 0)  /* a row read again: counted by its probe */
@@ -894,7 +939,7 @@ static int uniq_rows(db_query_t *q, const struct db_batch *b, void *arg)
         struct row *t;
         d->scratch.len = 0;
         for (int i = 0; i < j->nkey; i++)
-            put_canon(d, i, &j->key_spec[i], db_cell(b, r, i));
+            put_key(d, i, &j->key_spec[i], db_cell(b, r, i));
         t = row_new(d, &d->side[1], j, b, r);
         f.target_value = report_value(value_json(&fl->spec, t, j->nkey + j->uniq_at), 0,
                                       &f.target_length);
