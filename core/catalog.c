@@ -15,6 +15,7 @@ struct step {
     const char *sql;
     row_fn row;
     int optional;       /* a failure leaves the data unknown instead of failing the load */
+    int sizes;          /* run only with cat_opts.sizes */
 };
 
 struct loader {
@@ -117,7 +118,7 @@ static const struct step lite_steps[] = {
     /* dbstat is optional in SQLite builds: without it sizes stay unknown. */
     { "SELECT s.tbl_name, sum(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name"
       " GROUP BY s.tbl_name",
-      lite_size_row, 1 },
+      lite_size_row, 1, 1 },
 };
 
 static const char *cell(const struct db_batch *b, size_t r, int c)
@@ -574,6 +575,8 @@ static void next(struct loader *L)
 {
     struct catalog *c = L->cat;
 
+    while (L->step < L->nsteps && L->steps[L->step].sizes && !L->o.sizes)
+        L->step++;
     if (L->step < L->nsteps) {
         if (!db_query(L->db, L->steps[L->step].sql, 0, NULL, NULL, on_rows, on_step_done, L))
             finish(L, DB_ECANCELED, "query canceled");

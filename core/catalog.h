@@ -77,6 +77,9 @@ struct cat_opts {
     int estimate_first;         /* with count_rows: a table with an estimate (PostgreSQL's
                                  * reltuples, once analyzed) takes it, uncounted */
     int count_timeout_ms;       /* per table; then the estimate (PostgreSQL) or unknown */
+    int sizes;                  /* measure SQLite tables too (dbstat reads every page of the
+                                 * file: a second pass over it); PostgreSQL's size comes with
+                                 * its table list either way. Else size_bytes stays -1. */
 };
 
 /* Called once; on failure `cat` is NULL and `msg` says why. The callee owns

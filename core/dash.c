@@ -101,7 +101,7 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
 static void load_side(struct dash *d, int i)
 {
     struct dash_side *s = &d->side[i];
-    struct cat_opts o = { .count_rows = 1 };
+    struct cat_opts o = { .count_rows = 1, .sizes = 1 };  /* the inventory shows them */
     struct load *l;
 
     if (s->loading || s->state != DB_UP || d->hold || d->stopped)

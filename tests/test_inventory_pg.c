@@ -30,12 +30,13 @@ static void on_cat(struct catalog *cat, int status, const char *msg, void *arg)
     db_close(l->db);
 }
 
-static struct catalog *load(const char *url, int count_timeout_ms)
+static struct catalog *load(const char *url, int count_timeout_ms, int sizes)
 {
     uv_loop_t loop;
     struct loaded l = { 0 };
     struct err e = { 0 };
-    struct cat_opts o = { .count_rows = 1, .count_timeout_ms = count_timeout_ms };
+    struct cat_opts o = { .count_rows = 1, .count_timeout_ms = count_timeout_ms,
+                          .sizes = sizes };
 
     uv_loop_init(&loop);
     assert_int_equal(db_open(&loop, url, NULL, NULL, &l.db, &e), 0);
@@ -113,8 +114,8 @@ static void test_chinook_inventory(void **state)
     (void)state;
     chinook_pg();
     snprintf(url, sizeof url, "sqlite:%s", path);
-    src = load(url, 0);
-    tgt = load("dbname=chinook", 0);
+    src = load(url, 0, 1);
+    tgt = load("dbname=chinook", 0, 0);  /* PostgreSQL: sized either way */
     assert_int_equal(src->ntables, 11);
     assert_int_equal(tgt->ntables, 11);
     assert_int_equal(pair_tables(NULL, src, tgt, url, "dbname=chinook", &pp, &e), 0);
@@ -203,7 +204,7 @@ static void test_schemas_views_and_estimates(void **state)
         "CREATE VIEW public.big_orders AS SELECT * FROM sales.orders WHERE total > 100;"
         "CREATE TABLE public.big AS SELECT g AS id FROM generate_series(1, 2000000) g;"
         "ANALYZE"));
-    c = load("dbname=extras", 1);
+    c = load("dbname=extras", 1, 1);
     assert_int_equal(c->ntables, 4);
     t = cat_find(c, "sales.orders");
     assert_non_null(t);
@@ -238,8 +239,17 @@ static void test_schemas_views_and_estimates(void **state)
         "INSERT INTO kv VALUES ('a', '1'), ('b', '2');", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     snprintf(url, sizeof url, "sqlite:%s", path);
-    c = load(url, 0);
+    c = load(url, 0, 0);  /* not sized: no dbstat pass over the file (cutover diff) */
+    for (size_t i = 0; i < c->ntables; i++)
+        assert_int_equal(c->tables[i].size_bytes, -1);
+    assert_int_equal(cat_find(c, "kv")->rows, 2);
+    cat_free(c);
+    c = load(url, 0, 1);
     assert_int_equal(c->ntables, 3);
+    /* 4 KiB pages: kv's b-tree, then child's and its UNIQUE index's */
+    assert_int_equal(cat_find(c, "kv")->size_bytes, 4096);
+    assert_int_equal(cat_find(c, "child")->size_bytes, 8192);
+    assert_int_equal(cat_find(c, "kv_view")->size_bytes, -1);
     t = cat_find(c, "kv");
     assert_int_equal(t->without_rowid, 1);
     assert_int_equal(t->rows, 2);
