@@ -128,6 +128,14 @@ expect_text "/ shows the prompt" main "/page"
 keys main Enter Enter
 expect_text "search selected page_views" main "page_views → page_views   decision delete, owner erin"
 expect_text "detail: no key warning" main "No key: rows can only be compared as a multiset"
+# the dashboard measures SQLite tables (dbstat; headless commands do not): each side's
+# size as sqlite3 itself sums the table's pages
+for side in SOURCE:pilot TARGET:production; do
+    kb=$(sqlite3 "$work/demo/${side#*:}.db" "SELECT sum(d.pgsize) / 1024 FROM dbstat d
+        JOIN sqlite_schema s ON s.name = d.name WHERE s.tbl_name = 'page_views'")
+    expect_match "detail: the ${side#*:} table's size, as its pages sum" main \
+        "${side%%:*} page_views: [0-9,]+ rows, $kb kB"
+done
 keys main Escape
 expect_text "Esc leaves the detail" main "┌ 2 Mapping 12/42 approved"
 
