@@ -310,6 +310,26 @@ check "SQLite pair: 64-bit integers exact in the JSON" \
     "$(grep -o '"source":"i","target":"i","source_value":-92[^}]*' run.ndjson)"
 cd ..
 
+# --- integer keys read in binary are compared as numbers: the 64-bit extremes, negatives
+# and zero must merge in the order SQLite gives them (a signed or width mistake breaks it)
+sqlite3 ikeys.db "CREATE TABLE e (id INTEGER PRIMARY KEY, v TEXT);
+    INSERT INTO e VALUES (-9223372036854775808, 'lo'), (-5, 'a'), (-1, 'b'), (0, 'c'), (1, 'd'),
+        (4611686018427387904, 'e'), (9223372036854775807, 'hi')"
+cp ikeys.db ikeys2.db
+sqlite3 ikeys2.db "DELETE FROM e WHERE id IN (-1, 9223372036854775807);
+    INSERT INTO e VALUES (-9223372036854775807, 'lo2'), (3, 'x');
+    UPDATE e SET v = 'LO' WHERE id = -9223372036854775808; UPDATE e SET v = 'E' WHERE id = 4611686018427387904"
+mkdir ikeys && cd ikeys
+"$bin" init --source sqlite:../ikeys.db --target sqlite:../ikeys2.db >/dev/null || exit 99
+for hash in 1 0; do  # probed (keys, then the changed rows verified) and read in full
+    CUTOVER_DIFF_HASH=$hash "$bin" diff --ndjson >run.ndjson
+    check "SQLite pair, 64-bit integer keys (CUTOVER_DIFF_HASH=$hash): each discrepancy in key order, keys exact" \
+        "$([ $hash = 1 ] && echo 'extra -9223372036854775807|missing -1|extra 3|missing 9223372036854775807|changed -9223372036854775808|changed 4611686018427387904|' \
+          || echo 'changed -9223372036854775808|extra -9223372036854775807|missing -1|extra 3|changed 4611686018427387904|missing 9223372036854775807|')" \
+        "$(grep '"type":"discrepancy"' run.ndjson | sed -n 's/.*"kind":"\([a-z]*\)".*"key":{"id":\(-\{0,1\}[0-9]*\)}.*/\1 \2/p' | tr '\n' '|')"
+done
+cd ..
+
 # --- a SQLite pair keyed on non-null integers or text: each side is read as its
 # keys and cutover_row_hash() of the row's fields, which SQLite computes; only the
 # keys whose hashes differ are read in full, 500 a query, or the whole table again
