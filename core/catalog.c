@@ -14,9 +14,11 @@ typedef void (*row_fn)(struct loader *L, const struct db_batch *b, size_t r);
 struct step {
     const char *sql;
     row_fn row;
-    int optional;       /* a failure leaves the data unknown instead of failing the load */
-    int sizes;          /* run only with cat_opts.sizes */
+    unsigned flags;     /* STEP_OPTIONAL: a failure leaves the data unknown instead of
+                         * failing the load; STEP_SIZES: run only with cat_opts.sizes */
 };
+
+enum { STEP_OPTIONAL = 1, STEP_SIZES = 2 };
 
 struct loader {
     db_t *db;
@@ -118,7 +120,7 @@ static const struct step lite_steps[] = {
     /* dbstat is optional in SQLite builds: without it sizes stay unknown. */
     { "SELECT s.tbl_name, sum(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name"
       " GROUP BY s.tbl_name",
-      lite_size_row, 1, 1 },
+      lite_size_row, STEP_OPTIONAL | STEP_SIZES },
 };
 
 static const char *cell(const struct db_batch *b, size_t r, int c)
@@ -506,7 +508,7 @@ static void on_step_done(db_query_t *q, int status, const char *msg, void *arg)
     struct loader *L = arg;
 
     (void)q;
-    if (status && !L->steps[L->step].optional) {
+    if (status && !(L->steps[L->step].flags & STEP_OPTIONAL)) {
         finish(L, status, msg);
         return;
     }
@@ -575,7 +577,7 @@ static void next(struct loader *L)
 {
     struct catalog *c = L->cat;
 
-    while (L->step < L->nsteps && L->steps[L->step].sizes && !L->o.sizes)
+    while (L->step < L->nsteps && (L->steps[L->step].flags & STEP_SIZES) && !L->o.sizes)
         L->step++;
     if (L->step < L->nsteps) {
         if (!db_query(L->db, L->steps[L->step].sql, 0, NULL, NULL, on_rows, on_step_done, L))

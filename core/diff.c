@@ -456,7 +456,7 @@ static void emit(struct diff *d, struct job *j, const char *kind, const char *si
 /* --- the merge ----------------------------------------------------------------- */
 
 /* Key value i of a row in canonical form: its text, or an integer key's
- * 8 bytes (put_key) written out into `buf` (21 bytes). */
+ * 8 bytes (put_key) written out into `buf` (INT_TEXT_MAX bytes). */
 static const char *key_text(const struct row *r, int i, char *buf, size_t *len)
 {
     int64_t v;
@@ -484,7 +484,7 @@ static int rows_cmp(const struct job *j, const struct row *a, const struct row *
             memcpy(&y, val(b, i), sizeof y);
             c = (x > y) - (x < y);
         } else {  /* text, or an integer beside a key that did not read as one */
-            char bx[21], by[21];
+            char bx[INT_TEXT_MAX], by[INT_TEXT_MAX];
             size_t nx, ny;
             const char *x = key_text(a, i, bx, &nx), *y = key_text(b, i, by, &ny);
             c = canon_compare(&j->key_spec[i], x, nx, y, ny);
@@ -704,7 +704,7 @@ static void probe(struct job *j, const struct row *s, const struct row *t)
     at = j->ncand++ * (size_t)j->nkey;
     j->cand = xgrow(j->cand, &j->cand_cap, at + (size_t)j->nkey, sizeof *j->cand);
     for (int k = 0; k < j->nkey; k++) {
-        char buf[21];
+        char buf[INT_TEXT_MAX];
         size_t n;
         const char *text = key_text(s, k, buf, &n);
         j->cand[at + (size_t)k] = xstrndup(text, n);

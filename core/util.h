@@ -37,7 +37,8 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 char *sbuf_take(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
 
-/* Writes v in decimal into buf (at least 21 bytes); returns its length. */
+#define INT_TEXT_MAX 21  /* "-9223372036854775808" and its NUL */
+/* Writes v in decimal into buf (INT_TEXT_MAX bytes at least); returns its length. */
 int int_format(char *buf, int64_t v);
 
 /* "30s", "500ms", "5m", "72h", "2d" → milliseconds. Returns -1 on bad input. */
