@@ -455,18 +455,24 @@ static void emit(struct diff *d, struct job *j, const char *kind, const char *si
 
 /* --- the merge ----------------------------------------------------------------- */
 
-/* Key value i of a row in canonical form: its text, or an integer key's
- * 8 bytes (put_key) written out into `buf` (INT_TEXT_MAX bytes). */
-static const char *key_text(const struct row *r, int i, char *buf, size_t *len)
+/* An integer key's value, kept as its 8 bytes (put_key: DB_INT64). */
+static int64_t key_int(const struct row *r, int i)
 {
     int64_t v;
 
+    memcpy(&v, val(r, i), sizeof v);
+    return v;
+}
+
+/* Key value i of a row in canonical form: its text, or an integer key
+ * written out into `buf` (INT_TEXT_MAX bytes). */
+static const char *key_text(const struct row *r, int i, char *buf, size_t *len)
+{
     if (r->type[i] != DB_INT64) {
         *len = r->len[i];
         return val(r, i);
     }
-    memcpy(&v, val(r, i), sizeof v);
-    *len = (size_t)int_format(buf, v);
+    *len = (size_t)int_format(buf, key_int(r, i));
     return buf;
 }
 
@@ -479,9 +485,7 @@ static int rows_cmp(const struct job *j, const struct row *a, const struct row *
         if (an || bn) {
             c = bn - an;
         } else if (a->type[i] == DB_INT64 && b->type[i] == DB_INT64) {
-            int64_t x, y;
-            memcpy(&x, val(a, i), sizeof x);
-            memcpy(&y, val(b, i), sizeof y);
+            int64_t x = key_int(a, i), y = key_int(b, i);
             c = (x > y) - (x < y);
         } else {  /* text, or an integer beside a key that did not read as one */
             char bx[INT_TEXT_MAX], by[INT_TEXT_MAX];
@@ -826,7 +830,7 @@ static void put_canon(struct diff *d, int i, const struct canon_spec *sp,
 
 /* Appends key value i of the row being read: an integer key read in binary
  * as its 8 bytes (DB_INT64; compared as a number, written out only when it
- * is reported), any other in canonical form. */
+ * is reported or kept to be verified), any other in canonical form. */
 static void put_key(struct diff *d, int i, const struct canon_spec *sp, const struct db_cell *c)
 {
     if (sp->kind != CK_INT || !c->p || c->type != DB_INT64) {
