@@ -9,7 +9,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
 sqlite_chinook=${CUTOVER_CHINOOK_SQLITE:-}
-if [ -z "$sqlite_chinook" ] || [ -z "${PGHOST:-}" ]; then echo "skipped: no Chinook or no PostgreSQL"; exit 77; fi
+if [ -z "$sqlite_chinook" ] || [ -z "${PGHOST:-}" ]; then echo "no Chinook or no PostgreSQL: run me through tests/harness.sh" >&2; exit 99; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99

@@ -3,7 +3,7 @@
 # Tests whose name ends in _pg get a throwaway PostgreSQL cluster of their own:
 # initdb into a temporary directory (as the postgres user when run as root),
 # listening only on a private unix-socket directory and a free 127.0.0.1 port,
-# with Chinook loaded as database "chinook" when ../shared is present. PGHOST,
+# with Chinook (tests/data/chinook) loaded as database "chinook". PGHOST,
 # PGPORT, PGUSER and PGDATABASE point at it; it is stopped on exit, pass or fail.
 set -u
 test=$1
@@ -11,14 +11,14 @@ shift
 name=$(basename "$test" .sh)
 
 srcdir=${CUTOVER_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-shared=${CUTOVER_SHARED:-$srcdir/../shared}
-if [ -f "$shared/data/chinook/Chinook_Sqlite.sqlite" ]; then
-    export CUTOVER_CHINOOK_SQLITE="$shared/data/chinook/Chinook_Sqlite.sqlite"
-    export CUTOVER_CHINOOK_PGSQL="$shared/data/chinook/Chinook_PostgreSql.sql"
-elif [ "${CI:-}" = true ]; then
-    echo "harness: $shared/data/chinook is missing; CI needs shared/ beside the clone" >&2
+# The test data ships with the project: a test that cannot run fails (99).
+chinook=$srcdir/tests/data/chinook
+if [ ! -f "$chinook/Chinook_Sqlite.sqlite" ] || [ ! -f "$chinook/Chinook_PostgreSql.sql" ]; then
+    echo "harness: $chinook is incomplete (Chinook_Sqlite.sqlite, Chinook_PostgreSql.sql)" >&2
     exit 99
 fi
+export CUTOVER_CHINOOK_SQLITE="$chinook/Chinook_Sqlite.sqlite"
+export CUTOVER_CHINOOK_PGSQL="$chinook/Chinook_PostgreSql.sql"
 
 pgdir=
 as_pg() {
@@ -33,9 +33,8 @@ start_pg() {
     pgbin=$(pg_config --bindir 2>/dev/null)
     [ -x "$pgbin/initdb" ] || pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     if [ ! -x "$pgbin/initdb" ]; then
-        echo "harness: PostgreSQL server not installed (Debian package postgresql-15)" >&2
-        [ "${CI:-}" = true ] && exit 99
-        exit 77
+        echo "harness: PostgreSQL server not installed (Debian package postgresql-15: .ci/install)" >&2
+        exit 99
     fi
     pgdir=$(mktemp -d "${TMPDIR:-/tmp}/cutover-pg.XXXXXX")
     trap stop_pg EXIT

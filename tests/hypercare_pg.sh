@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
-if [ -z "${PGHOST:-}" ]; then echo "skipped: no PostgreSQL"; exit 77; fi
+if [ -z "${PGHOST:-}" ]; then echo "no PostgreSQL: run me through tests/harness.sh" >&2; exit 99; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-hypercare.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin=${CUTOVER_BIN:?}
-if [ -z "${PGHOST:-}" ] || [ -z "${CUTOVER_PG_CTL:-}" ]; then echo "skipped: no PostgreSQL"; exit 77; fi
+if [ -z "${PGHOST:-}" ] || [ -z "${CUTOVER_PG_CTL:-}" ]; then echo "no PostgreSQL: run me through tests/harness.sh" >&2; exit 99; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-watch.XXXXXX")
 watch_pid=
 trap '[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null; rm -rf "$work"' EXIT
