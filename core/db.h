@@ -9,8 +9,11 @@
  *
  * Safety (DESIGN.md): every session is read-only. PostgreSQL sessions set
  * default_transaction_read_only=on, statement_timeout and
- * application_name=cutover; SQLite files are opened read-only with
- * query_only. Only db_url_masked() is ever shown.
+ * application_name=cutover, and pin what shapes values (DateStyle ISO, YMD,
+ * TimeZone UTC, IntervalStyle postgres, extra_float_digits 3, bytea_output
+ * hex, client_encoding UTF8, standard_conforming_strings on) whatever the
+ * database, the role or PGOPTIONS, PGDATESTYLE and PGTZ say; SQLite files are
+ * opened read-only with query_only. Only db_url_masked() is ever shown.
  *
  * A SQLite connection has one SQL function of ours, cutover_row_hash(v, …):
  * a 64-bit hash of its arguments' storage classes and bytes, alike for

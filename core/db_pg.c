@@ -30,6 +30,7 @@ struct pg {
     uv_timer_t *timer;  /* connect timeout */
     uv_timer_t *soon;   /* runs pump() on the next loop turn */
     int connecting;
+    int pinning;        /* connected; the SET that pins the settings is running */
     int flushing;
     int cancel_sent;
     /* Cancel requests still on their way (sent from the thread pool). The
@@ -183,7 +184,7 @@ static void conn_drop(struct pg *pg)
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = NULL;
-    pg->connecting = pg->flushing = 0;
+    pg->connecting = pg->pinning = pg->flushing = 0;
     pg->held = NULL;    /* failed by the caller with the rest */
     close_handle(pg->hold);
     pg->hold = NULL;
@@ -193,7 +194,7 @@ static void conn_drop(struct pg *pg)
 static void conn_lost(struct pg *pg, const char *why)
 {
     char *line = one_line(why);
-    char *msg = xasprintf(pg->connecting ? "%s" : "connection lost: %s", line);
+    char *msg = xasprintf(pg->connecting || pg->pinning ? "%s" : "connection lost: %s", line);
 
     conn_drop(pg);
     db__failed(pg->db, msg);
@@ -245,10 +246,43 @@ static void connect_timeout_cb(uv_timer_t *t)
     conn_lost(pg, msg);
 }
 
+/* What shapes values, pinned on every session whatever the database, the role,
+ * PGOPTIONS or the server's defaults say (DESIGN.md, "Safety rules"). The
+ * startup options outrank ALTER DATABASE/ROLE … SET; PGDATESTYLE and PGTZ
+ * are sent after them and win, so a session the server reports otherwise is
+ * SET once connected (pin_needed). */
+#define PINS(X) /* name, value as the server reports it, as an option (no spaces) */ \
+    X("DateStyle", "ISO, YMD", "ISO,YMD", 1) X("TimeZone", "UTC", "UTC", 1) \
+    X("IntervalStyle", "postgres", "postgres", 1) X("extra_float_digits", "3", "3", 0) \
+    X("bytea_output", "hex", "hex", 0) X("client_encoding", "UTF8", "UTF8", 1) \
+    X("standard_conforming_strings", "on", "on", 1)
+#define PIN_OPT(name, value, opt, reported) " -c " name "=" opt
+#define PINNED_OPTS PINS(PIN_OPT)
+
+/* The SET for the settings the server reports otherwise than pinned (those it
+ * reports: the others cannot be changed but by the startup options); NULL when
+ * none. Caller frees. */
+static char *pin_needed(PGconn *conn)
+{
+    static const struct { const char *name, *value; int reported; } pins[] = {
+#define PIN_ROW(name, value, opt, reported) { name, value, reported },
+        PINS(PIN_ROW)
+#undef PIN_ROW
+    };
+    struct sbuf b = { 0 };
+
+    for (size_t i = 0; i < sizeof pins / sizeof *pins; i++) {
+        const char *now = pins[i].reported ? PQparameterStatus(conn, pins[i].name) : NULL;
+        if (pins[i].reported && (!now || strcmp(now, pins[i].value)))
+            sbuf_printf(&b, "SET %s = '%s';", pins[i].name, pins[i].value);
+    }
+    return b.len ? b.s : NULL;
+}
+
 static void pg_connect(db_t *db)
 {
     struct pg *pg = db->impl;
-    char opts[200];
+    char opts[400];
     const char *keys[] = { "dbname", "application_name", "options", NULL };
     const char *vals[] = { db->url.conninfo, "cutover", opts, NULL };
 
@@ -257,7 +291,7 @@ static void pg_connect(db_t *db)
         pg->db = db;
     }
     snprintf(opts, sizeof opts, "-c default_transaction_read_only=on -c statement_timeout=%d "
-             "-c standard_conforming_strings=on -c lc_monetary=C", db->o.statement_timeout_ms);
+             "-c lc_monetary=C%s", db->o.statement_timeout_ms, PINNED_OPTS);
     pg->conn = PQconnectStartParams(keys, vals, 1);
     pg->connecting = 1;
     if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
@@ -277,22 +311,78 @@ static void ignore_notice(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
+static void connected(struct pg *pg)
+{
+    close_handle(pg->timer);
+    pg->timer = NULL;
+    if (watch(pg, UV_READABLE) == 0)
+        db__connected(pg->db);
+}
+
+/* The pinning SET's results; connected when they are all in and none failed. */
+static void pin_step(struct pg *pg, int events)
+{
+    PGresult *r;
+    char *err = NULL;
+    int rc;
+
+    if ((events & UV_WRITABLE) && (rc = PQflush(pg->conn)) != 0) {
+        if (rc < 0)
+            conn_lost(pg, PQerrorMessage(pg->conn));
+        return;
+    }
+    if (!PQconsumeInput(pg->conn)) {
+        conn_lost(pg, PQerrorMessage(pg->conn));
+        return;
+    }
+    while (!PQisBusy(pg->conn) && (r = PQgetResult(pg->conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !err)
+            err = one_line(PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    if (PQisBusy(pg->conn)) {
+        free(err);
+        watch(pg, UV_READABLE);
+        return;
+    }
+    if (err) {
+        char *msg = xasprintf("the session's settings could not be pinned: %s", err);
+        conn_lost(pg, msg);
+        free(msg);
+        free(err);
+        return;
+    }
+    pg->pinning = 0;
+    connected(pg);
+}
+
 static void conn_step(struct pg *pg, PostgresPollingStatusType st)
 {
     switch (st) {
-    case PGRES_POLLING_OK:
+    case PGRES_POLLING_OK: {
+        char *pin;
         PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
-        close_handle(pg->timer);
-        pg->timer = NULL;
-        pg->connecting = 0;
         if (PQsetnonblocking(pg->conn, 1) != 0) {
             conn_lost(pg, PQerrorMessage(pg->conn));
             return;
         }
         poll_drop(pg);
-        if (watch(pg, UV_READABLE) == 0)
-            db__connected(pg->db);
+        if ((pin = pin_needed(pg->conn))) {  /* connected once the SET is through */
+            int sent = PQsendQuery(pg->conn, pin);
+            free(pin);
+            if (!sent || PQflush(pg->conn) < 0) {
+                conn_lost(pg, PQerrorMessage(pg->conn));
+                return;
+            }
+            pg->pinning = 1;
+            pg->connecting = 0;
+            watch(pg, UV_READABLE | UV_WRITABLE);
+            return;
+        }
+        pg->connecting = 0;
+        connected(pg);
         return;
+    }
     case PGRES_POLLING_FAILED:
         conn_lost(pg, PQerrorMessage(pg->conn));
         return;
@@ -669,7 +759,7 @@ static void pump(struct pg *pg)
     db_t *db = pg->db;
     db_query_t *q = db->active;
 
-    if (!pg->conn || pg->connecting || pg->held)  /* held: not sent yet */
+    if (!pg->conn || pg->connecting || pg->pinning || pg->held)  /* held: not sent yet */
         return;
     if (!q) {  /* idle: nothing is expected, but notice a closed connection */
         PGresult *r;
@@ -758,6 +848,10 @@ static void poll_cb(uv_poll_t *h, int status, int events)
      * (connection refused, reset …), so let it look at the socket first. */
     if (pg->connecting) {
         conn_step(pg, PQconnectPoll(pg->conn));
+        return;
+    }
+    if (pg->pinning) {
+        pin_step(pg, status < 0 ? UV_READABLE : events);
         return;
     }
     if (status < 0) {

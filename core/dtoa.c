@@ -18,17 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* printf's form, outside the window: the first precision that round-trips. */
+/* printf's form, outside the window: the fewest digits that round-trip
+ * (5e-324, not 4.94065645841247e-324). More digits of a correctly rounded
+ * %g only come closer, so the least precision is found by bisection. */
 static int slow(char *buf, double v)
 {
-    int len = 0;
+    int lo = 1, hi = 17;
 
-    for (int prec = 15; prec <= 17; prec++) {
-        len = snprintf(buf, DTOA_MAX, "%.*g", prec, v);
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(buf, DTOA_MAX, "%.*g", mid, v);
         if (strtod(buf, NULL) == v)
-            break;
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    return len;
+    return snprintf(buf, DTOA_MAX, "%.*g", lo, v);
 }
 
 #ifdef __SIZEOF_INT128__

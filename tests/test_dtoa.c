@@ -17,9 +17,11 @@ static void test_values(void **state)
         { 2.675, "2.675" }, { 0.99, "0.99" }, { 100, "100" }, { 1e14, "100000000000000" },
         { 123456789012345.6, "123456789012345.6" }, { 999999999999999.9, "999999999999999.9" },
         { 1e-4, "0.0001" }, { 0.00012345, "0.00012345" }, { 4503599627370497.0 / 8, "562949953421312.1" },
-        /* outside the window: printf's form */
+        /* outside the window: printf's form, with the fewest digits that round-trip */
         { 1e15, "1e+15" }, { 1e20, "1e+20" }, { 1.5e-7, "1.5e-07" }, { 1e-5, "1e-05" },
-        { 1.7976931348623157e308, "1.7976931348623157e+308" }, { 5e-324, "4.94065645841247e-324" },
+        { 1.7976931348623157e308, "1.7976931348623157e+308" }, { 5e-324, "5e-324" },
+        { 1e-310, "1e-310" }, { 2.2250738585072014e-308, "2.2250738585072014e-308" },
+        { 1e23, "1e+23" }, { 9007199254740993.0, "9007199254740992" }, { 1e300, "1e+300" },
     };
     char buf[DTOA_MAX];
     (void)state;
@@ -94,6 +96,18 @@ static void test_against_printf(void **state)
         }
         }
         check(v);
+    }
+    /* every exponent, subnormals included: outside the window */
+    for (long i = 0; i < 200000; i++) {
+        uint64_t bits;
+        double v;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        bits = x & UINT64_C(0x7fffffffffffffff);
+        if (i % 2)
+            bits &= UINT64_C(0x000fffffffffffff);  /* a subnormal */
+        memcpy(&v, &bits, sizeof v);
+        if (isfinite(v))
+            check(v);
     }
 }
 
