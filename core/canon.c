@@ -24,6 +24,55 @@ void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind)
     sp->tolerance = -1;
 }
 
+/* char(n) (bpchar): its trailing spaces do not count. */
+static int blank_padded(const struct cat_column *c)
+{
+    char low[64];
+    size_t i;
+
+    for (i = 0; c->type[i] && i < sizeof low - 1; i++)
+        low[i] = (char)tolower((unsigned char)c->type[i]);
+    low[i] = '\0';
+    return (strncmp(low, "char", 4) == 0 || strncmp(low, "character(", 10) == 0 ||
+            strcmp(low, "character") == 0 || strncmp(low, "bpchar", 6) == 0) &&
+           !strstr(low, "varying");
+}
+
+/* A SQLite column declared only with an affinity (TEXT, INTEGER, NUMERIC,
+ * REAL, BLOB or nothing), as ORMs declare them: it says little of what its
+ * values are. */
+static int loose(const struct cat_column *c, int sqlite)
+{
+    return sqlite && (c->tclass == TC_OTHER || c->tclass == TC_TEXT || c->tclass == TC_INT ||
+                      c->tclass == TC_NUMERIC || c->tclass == TC_FLOAT || c->tclass == TC_BLOB);
+}
+
+/* A type that says what a value is beyond an affinity. */
+static int typed(const struct cat_column *c, int sqlite)
+{
+    switch (c->tclass) {
+    case TC_BOOL: case TC_UUID: case TC_TIMESTAMP: case TC_TIMESTAMPTZ: case TC_DATE:
+    case TC_TIME: case TC_JSON:
+        return 1;
+    case TC_NUMERIC: case TC_FLOAT:
+        return !sqlite;
+    default:
+        return 0;
+    }
+}
+
+void canon_spec_for_pair(struct canon_spec *sp, const struct cat_column *source, int source_sqlite,
+                         const struct cat_column *target, int target_sqlite,
+                         const struct rules *rules)
+{
+    int by_source = source && target && loose(target, target_sqlite) &&
+                    typed(source, source_sqlite);
+
+    canon_spec_for(sp, by_source ? source : target, rules);
+    if (source && target && !sp->pad && source->tclass == TC_TEXT && target->tclass == TC_TEXT)
+        sp->pad = blank_padded(source);  /* char(n) against text: as PostgreSQL casts it */
+}
+
 void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
                     const struct rules *rules)
 {
@@ -33,8 +82,6 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
         [TC_TIME] = CK_TIME, [TC_TIMESTAMP] = CK_TS, [TC_TIMESTAMPTZ] = CK_TS,
         [TC_UUID] = CK_UUID, [TC_JSON] = CK_JSON, [TC_ARRAY] = CK_ARRAY,
     };
-    char low[64];
-    size_t i;
 
     canon_spec_kind(sp, target ? by_class[target->tclass] : CK_TEXT);
     if (target && target->tclass == TC_ARRAY)
@@ -42,12 +89,7 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
     if (target) {
         sp->scale = target->scale;
         sp->single = target->single;
-        for (i = 0; target->type[i] && i < sizeof low - 1; i++)
-            low[i] = (char)tolower((unsigned char)target->type[i]);
-        low[i] = '\0';
-        sp->pad = (strncmp(low, "char", 4) == 0 || strncmp(low, "character(", 10) == 0 ||
-                   strcmp(low, "character") == 0 || strncmp(low, "bpchar", 6) == 0) &&
-                  !strstr(low, "varying");
+        sp->pad = blank_padded(target);
     }
     for (size_t k = 0; rules && k < rules->n; k++) {
         const struct rule *r = &rules->v[k];

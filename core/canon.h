@@ -32,6 +32,15 @@ struct canon_spec {
 void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
                     const struct rules *rules);
 void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind);
+/* The form for a mapped pair of columns: the typed side decides. The target's
+ * type, unless it is a SQLite column declared only with an affinity (TEXT,
+ * INTEGER, NUMERIC, REAL, BLOB, none) and the source's has a real type
+ * (boolean, uuid, date, time, timestamp[tz], json[b]; on PostgreSQL numeric and
+ * floats too): then both values are read as the source's type. char(n) on
+ * either side compares without its padding. `*_sqlite`: the side is SQLite. */
+void canon_spec_for_pair(struct canon_spec *sp, const struct cat_column *source, int source_sqlite,
+                         const struct cat_column *target, int target_sqlite,
+                         const struct rules *rules);
 
 /* Appends the canonical form of `c` to `out`. NULL gives *null = 1 and
  * nothing. A value that does not read as the kind keeps its bytes behind a

@@ -1768,7 +1768,7 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         j->fields = xrealloc(j->fields, (size_t)(j->nfields + 1) * sizeof *j->fields);
         f = &j->fields[j->nfields];
         memset(f, 0, sizeof *f);
-        canon_spec_for(&f->spec, tcol, &rules);
+        canon_spec_for_pair(&f->spec, scol, se == URL_SQLITE, tcol, te == URL_SQLITE, &rules);
         if (!f->spec.ignore)
             rule_checks_of(&rules, &f->check);
         rules_free(&rules);
