@@ -1,5 +1,6 @@
 #include "config.h"
 #include "canon.h"
+#include "cjson.h"
 #include "dtoa.h"
 #include "pgbin.h"
 #include "value.h"
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <wchar.h>
-#include <wctype.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
 
 void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind)
 {
@@ -21,7 +22,19 @@ void canon_spec_kind(struct canon_spec *sp, enum canon_kind kind)
     sp->kind = kind;
     sp->round = -1;
     sp->scale = -1;
+    sp->ts_digits = -1;
     sp->tolerance = -1;
+}
+
+/* timestamp(p), time(p): p, the fractional digits the column keeps; else -1. */
+static int time_precision(const struct cat_column *c)
+{
+    const char *paren = strchr(c->type, '(');
+
+    if ((c->tclass != TC_TIMESTAMP && c->tclass != TC_TIMESTAMPTZ) || !paren ||
+        paren[1] < '0' || paren[1] > '6' || paren[2] != ')')
+        return -1;
+    return paren[1] - '0';
 }
 
 /* char(n) (bpchar): its trailing spaces do not count. */
@@ -69,8 +82,16 @@ void canon_spec_for_pair(struct canon_spec *sp, const struct cat_column *source,
                     typed(source, source_sqlite);
 
     canon_spec_for(sp, by_source ? source : target, rules);
-    if (source && target && !sp->pad && source->tclass == TC_TEXT && target->tclass == TC_TEXT)
+    if (!source || !target)
+        return;
+    if (!sp->pad && source->tclass == TC_TEXT && target->tclass == TC_TEXT)
         sp->pad = blank_padded(source);  /* char(n) against text: as PostgreSQL casts it */
+    /* precision is the coarser side's: a real against a double is a real */
+    if (source->single && (target->tclass == TC_FLOAT || target->tclass == TC_NUMERIC))
+        sp->single = 1;
+    if (sp->kind == CK_TS && (sp->ts_digits < 0 || (time_precision(source) >= 0 &&
+                                                    time_precision(source) < sp->ts_digits)))
+        sp->ts_digits = time_precision(source);
 }
 
 void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
@@ -90,6 +111,7 @@ void canon_spec_for(struct canon_spec *sp, const struct cat_column *target,
         sp->scale = target->scale;
         sp->single = target->single;
         sp->pad = blank_padded(target);
+        sp->ts_digits = time_precision(target);
     }
     for (size_t k = 0; rules && k < rules->n; k++) {
         const struct rule *r = &rules->v[k];
@@ -157,7 +179,9 @@ static int decimal(const char *s, struct sbuf *out, int round)
     }
     while (isspace((unsigned char)*p))
         p++;
-    if (*p || exp > 300 || exp < -300)
+    /* ±400 holds every double (1.7976931348623157e308, 5e-324) and keeps
+     * the digits within buf below */
+    if (*p || exp > 400 || exp < -400)
         return -1;
     if (point < 0)
         point = nd;
@@ -220,6 +244,11 @@ static int decimal(const char *s, struct sbuf *out, int round)
     return 0;
 }
 
+int canon_decimal(const char *s, struct sbuf *out, int round)
+{
+    return decimal(s, out, round);
+}
+
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
@@ -244,8 +273,8 @@ static int digits_at(const char *s, int n)
 }
 
 /* HH:MM[:SS[.ffffff]] at p (checked by val_time or val_timestamp): the
- * microseconds since midnight (digits past the sixth of a second cut);
- * *end points after it. */
+ * microseconds since midnight (7 to 9 digits of a second rounded to 6, as
+ * PostgreSQL stores them); *end points after it. */
 static int64_t time_us(const char *p, const char **end)
 {
     int64_t frac = 0;
@@ -256,10 +285,13 @@ static int64_t time_us(const char *p, const char **end)
         sec = digits_at(p + 1, 2);
         p += 3;
         if (*p == '.') {
+            const char *dot = p;
             int n = 0;
             for (p++; isdigit((unsigned char)*p); p++, n++)
                 if (n < 6)
                     frac = frac * 10 + (*p - '0');
+            if (n > 6)  /* to the microsecond as PostgreSQL rounds (ParseFractionalSecond) */
+                frac = (int64_t)rint(strtod(dot, NULL) * 1000000);
             for (; n < 6; n++)
                 frac *= 10;
         }
@@ -314,40 +346,70 @@ static int time_form(const struct canon_spec *sp, const char *p, struct sbuf *ou
     return 0;
 }
 
+/* What `trim` takes off both ends, in every locale: ASCII's white space
+ * (space, tab, LF, VT, FF, CR). Unicode's other spaces (U+00A0 …) are data. */
+static int trim_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* `ci`: Unicode's default case folding (ICU), never the process's locale:
+ * ÉCOLE = école, ΣΊΣΥΦΟΣ = σίσυφος, Straße = STRASSE. Text that is not
+ * UTF-8 is kept as its bytes. */
+static void fold_case(const char *p, size_t n, struct sbuf *out)
+{
+    UChar stack[256], fstack[256 * 3], *u = stack, *f = fstack;
+    int32_t ulen = 0, flen = 0, olen = 0;
+    UErrorCode ue = U_ZERO_ERROR;
+
+    if (n > INT32_MAX / 4) {
+        sbuf_add(out, p, n);
+        return;
+    }
+    u_strFromUTF8(u, 256, &ulen, p, (int32_t)n, &ue);
+    if (ue == U_BUFFER_OVERFLOW_ERROR) {
+        ue = U_ZERO_ERROR;
+        u = xmalloc(((size_t)ulen + 1) * sizeof *u);
+        u_strFromUTF8(u, ulen + 1, &ulen, p, (int32_t)n, &ue);
+    }
+    if (U_SUCCESS(ue)) {
+        flen = u_strFoldCase(f, 256 * 3, u, ulen, U_FOLD_CASE_DEFAULT, &ue);
+        if (ue == U_BUFFER_OVERFLOW_ERROR) {
+            ue = U_ZERO_ERROR;
+            f = xmalloc(((size_t)flen + 1) * sizeof *f);
+            flen = u_strFoldCase(f, flen + 1, u, ulen, U_FOLD_CASE_DEFAULT, &ue);
+        }
+    }
+    if (U_SUCCESS(ue)) {
+        u_strToUTF8(NULL, 0, &olen, f, flen, &ue);  /* the length (overflow expected) */
+        ue = U_ZERO_ERROR;
+        sbuf_grow(out, (size_t)olen);
+        u_strToUTF8(out->s + out->len, olen + 1, &olen, f, flen, &ue);
+    }
+    if (U_SUCCESS(ue))
+        out->len += (size_t)olen;
+    else
+        sbuf_add(out, p, n);  /* not UTF-8: its bytes as they are */
+    if (u != stack)
+        free(u);
+    if (f != fstack)
+        free(f);
+}
+
 static void text(const struct canon_spec *sp, const char *p, size_t n, struct sbuf *out)
 {
     size_t start = 0, end = n;
 
     if (sp->trim)
-        while (start < end && isspace((unsigned char)p[start]))
+        while (start < end && trim_space(p[start]))
             start++;
     if (sp->trim || sp->pad)
-        while (end > start && (p[end - 1] == ' ' || (sp->trim && isspace((unsigned char)p[end - 1]))))
+        while (end > start && (p[end - 1] == ' ' || (sp->trim && trim_space(p[end - 1]))))
             end--;
-    if (!sp->ci) {
+    if (sp->ci)
+        fold_case(p + start, end - start, out);
+    else
         sbuf_add(out, p + start, end - start);
-        return;
-    }
-    {   /* case-insensitive: fold each character (UTF-8 aware) */
-        mbstate_t st = { 0 };
-        for (size_t i = start; i < end;) {
-            wchar_t wc;
-            char mb[8];
-            size_t len = mbrtowc(&wc, p + i, end - i, &st), w;
-            if (len == (size_t)-1 || len == (size_t)-2 || len == 0) {
-                memset(&st, 0, sizeof st);
-                sbuf_add(out, p + i, 1);
-                i++;
-                continue;
-            }
-            w = wcrtomb(mb, (wchar_t)towlower((wint_t)wc), &(mbstate_t){ 0 });
-            if (w == (size_t)-1)
-                sbuf_add(out, p + i, len);
-            else
-                sbuf_add(out, mb, w);
-            i += len;
-        }
-    }
 }
 
 static void hex(struct sbuf *out, const unsigned char *p, size_t n)
@@ -380,36 +442,21 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
-/* Microseconds since the epoch in the spec's unit (truncated: floor). */
+/* Microseconds since the epoch, rounded to the column's precision as
+ * PostgreSQL rounds a timestamp(p): half away from zero from its epoch, 2000
+ * (AdjustTimestampForTypmod). The `ts` rule is a tolerance (canon_equal). */
 static void put_ts(const struct canon_spec *sp, int64_t us, struct sbuf *out)
 {
-    int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1;
     char b[24];
 
-    sbuf_add(out, b, (size_t)int_format(b, us / unit - (us % unit < 0)));
-}
-
-/* JSON with every number that is whole written as an integer (jsonb's
- * equality: {"a": 1.0} = {"a": 1}, 1e2 = 100); takes `j` and returns it or
- * its replacement. */
-static json_t *json_whole_numbers(json_t *j)
-{
-    if (json_is_real(j)) {
-        double r = json_real_value(j);
-        if (r == floor(r) && fabs(r) < 9.2e18) {
-            json_decref(j);
-            return json_integer((json_int_t)r);
-        }
-    } else if (json_is_array(j)) {
-        for (size_t i = 0; i < json_array_size(j); i++)
-            json_array_set_new(j, i, json_whole_numbers(json_incref(json_array_get(j, i))));
-    } else if (json_is_object(j)) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(j, k, v)
-            json_object_set_new(j, k, json_whole_numbers(json_incref(v)));
+    if (sp->ts_digits >= 0 && sp->ts_digits < 6) {
+        static const int64_t scale[] = { 1000000, 100000, 10000, 1000, 100, 10 };
+        int64_t unit = scale[sp->ts_digits], half = unit / 2;
+        int64_t t = us - PGBIN_EPOCH_S * INT64_C(1000000);
+        t = t >= 0 ? (t + half) / unit * unit : -((-t + half) / unit * unit);
+        us = t + PGBIN_EPOCH_S * INT64_C(1000000);
     }
-    return j;
+    sbuf_add(out, b, (size_t)int_format(b, us));
 }
 
 /* --- arrays ------------------------------------------------------------------------ */
@@ -623,6 +670,37 @@ static int single_precision(const char *p, char *buf)
     return 1;
 }
 
+/* Whether a float's text may not be its double's shortest form: it has an
+ * exponent or more than 15 significant digits (up to 15 a decimal is its
+ * double's, DBL_DIG). */
+static int past_double(const char *p, size_t n)
+{
+    int digits = 0, started = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == 'e' || p[i] == 'E')
+            return 1;
+        if (p[i] >= '1' && p[i] <= '9')
+            started = 1;
+        if (started && p[i] >= '0' && p[i] <= '9' && ++digits > 15)
+            return 1;
+    }
+    return 0;
+}
+
+/* The double `p` reads as, in its shortest form, into buf (DB_CELL_TEXT_MAX);
+ * 0 when `p` is no finite double. */
+static int shortest_double(const char *p, char *buf)
+{
+    char *end;
+    double d = strtod(p, &end);
+
+    if (end == p || *end || !isfinite(d))
+        return 0;
+    dtoa_shortest(buf, d);
+    return 1;
+}
+
 /* The microseconds since 2000 (PostgreSQL's epoch) where the years that
  * canon_timestamp_us() reads begin (0001) and end (after 9999). */
 #define PG_YEAR1_US (INT64_C(-730119) * 86400 * 1000000)
@@ -671,6 +749,8 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         if (sp->round < 0 && sp->scale >= 0 && (cell->type == DB_FLOAT || cell->type == DB_REAL64))
             round = sp->scale;
         if (sp->single && single_precision(p, num))
+            p = num, n = strlen(num);
+        else if (sp->kind == CK_FLOAT && past_double(p, n) && shortest_double(p, num))
             p = num, n = strlen(num);
     }
     /* the common cases: the value is already as we want it */
@@ -738,18 +818,10 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         sbuf_free(&u);
         break;
     }
-    case CK_JSON: {
-        json_error_t je;
-        json_t *j = json_whole_numbers(json_loadb(p, n, JSON_DECODE_ANY, &je));
-        char *dump = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        if (dump)
-            sbuf_puts(out, dump);
-        else
+    case CK_JSON:
+        if (cjson_canon(p, n, out) < 0)
             bad = raw(out, p, n);
-        free(dump);
-        json_decref(j);
         break;
-    }
     case CK_BYTES:
         if (c->type != DB_BLOB && n >= 2 && p[0] == '\\' && p[1] == 'x') {
             for (size_t i = 2; i < n; i++)  /* PostgreSQL's bytea: already hex */
@@ -780,6 +852,16 @@ int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anu
         return anull && bnull;
     if (alen == blen && memcmp(a, b, alen) == 0)
         return 1;
+    if (sp->kind == CK_TS && sp->ts_unit && alen && blen && a[0] != '?' && b[0] != '?') {
+        /* ts:s, ts:ms: a copy rounded or truncated to the unit is equal; a whole
+         * unit apart is not */
+        int64_t x, y, unit = INT64_C(1000000) / sp->ts_unit;
+        char tx[24], ty[24];
+        snprintf(tx, sizeof tx, "%.*s", (int)(alen < 23 ? alen : 23), a);
+        snprintf(ty, sizeof ty, "%.*s", (int)(blen < 23 ? blen : 23), b);
+        x = strtoll(tx, NULL, 10), y = strtoll(ty, NULL, 10);
+        return (x > y ? (uint64_t)x - (uint64_t)y : (uint64_t)y - (uint64_t)x) < (uint64_t)unit;
+    }
     if (sp->tolerance >= 0 && (sp->kind == CK_NUM || sp->kind == CK_FLOAT || sp->kind == CK_INT) &&
         a[0] != '?' && b[0] != '?') {
         char x[128], y[128];

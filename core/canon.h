@@ -25,7 +25,9 @@ struct canon_spec {
     int scale;          /* a float is rounded to the target's numeric(p,s) scale; -1: none */
     int single;         /* numbers at single precision (the target is PostgreSQL's real) */
     double tolerance;   /* numbers closer than this are equal; < 0: none */
-    int ts_unit;        /* timestamps compared to 1 (s) or 1000 (ms) per second; 0: µs */
+    int ts_unit;        /* the ts rule: timestamps less than 1 s (1) or 1 ms (1000)
+                         * apart are equal; 0: none */
+    int ts_digits;      /* timestamp(p): rounded to p fractional digits; -1: 6 */
 };
 
 /* The form for a target column with the row's rules (rules may be NULL). */
@@ -59,6 +61,13 @@ int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anu
  * rest by bytes, as COLLATE "C" and SQLite's BINARY do). */
 int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
                   size_t blen);
+
+/* Appends the exact decimal `s` ("-0012.3400", "1e3", "5e-324") in canonical
+ * form ("-12.34", "1000"; no exponent, no zeros that do not count, "0" for
+ * -0), rounded half away from zero to `round` places (-1: none). Returns 0,
+ * or -1 with nothing appended when `s` is no decimal (or its exponent is
+ * beyond ±400). */
+int canon_decimal(const char *s, struct sbuf *out, int round);
 
 /* An ISO 8601 timestamp as microseconds since the epoch (no zone: UTC);
  * -1 when `s` is not one. */

@@ -192,6 +192,200 @@ static void test_times(void **state)
     NE(CK_TIME, "", "9:00", DB_TEXT, "09:00", DB_TEXT);  /* no time: its bytes */
 }
 
+/* A column of the catalog, for the pair tests: its declared type and class. */
+static struct cat_column col(const char *type, enum cat_class tclass)
+{
+    return (struct cat_column){ .name = (char *)"c", .type = (char *)type, .tclass = tclass,
+                                .scale = -1 };
+}
+
+/* Whether a (the source's) and b (the target's) are the same value for the
+ * pair of columns, each side SQLite or not, under `rules_text`. */
+static int same_pair(struct cat_column s, int s_sqlite, struct cat_column t, int t_sqlite,
+                     const char *rules_text, const char *a, enum db_type ta, const char *b,
+                     enum db_type tb)
+{
+    struct canon_spec sp;
+    struct rules rules;
+    char err[200];
+    int eq;
+
+    assert_int_equal(rules_parse(rules_text, &rules, err, sizeof err), 0);
+    canon_spec_for_pair(&sp, &s, s_sqlite, &t, t_sqlite, &rules);
+    rules_free(&rules);
+    eq = same_as(&sp, a, ta, b, tb);
+    return eq;
+}
+
+#define PG 0
+#define LITE 1
+
+/* #30 §2: the typed side says what a value is, in both directions. */
+static void test_typed_side(void **state)
+{
+    struct cat_column pgbool = col("boolean", TC_BOOL), pgnum = col("numeric(10,2)", TC_NUMERIC),
+                      pguuid = col("uuid", TC_UUID), pgts = col("timestamp without time zone",
+                                                                 TC_TIMESTAMP),
+                      pgtz = col("timestamp with time zone", TC_TIMESTAMPTZ),
+                      pgdate = col("date", TC_DATE), pgjson = col("jsonb", TC_JSON),
+                      pgchar = col("character(8)", TC_TEXT), pgtext = col("text", TC_TEXT),
+                      pgreal = col("real", TC_FLOAT), pgdouble = col("double precision", TC_FLOAT),
+                      lint = col("INTEGER", TC_INT), ltext = col("TEXT", TC_TEXT),
+                      lblob = col("BLOB", TC_BLOB), lnone = col("", TC_OTHER),
+                      lnum = col("NUMERIC", TC_NUMERIC), lreal = col("REAL", TC_FLOAT);
+    static const unsigned char ubytes[16] = { 0xc4, 0xca, 0x42, 0x38, 0xa0, 0xb9, 0x23, 0x82,
+                                              0x0d, 0xcc, 0x50, 0x9a, 0x6f, 0x75, 0x84, 0x9b };
+    struct canon_spec sp;
+    struct sbuf x = { 0 }, y = { 0 };
+    int nx, ny;
+
+    (void)state;
+    pgreal.single = 1;
+    /* PostgreSQL → SQLite declared loosely */
+    assert_true(same_pair(pgbool, PG, lint, LITE, "", "t", DB_BOOL, "1", DB_INT));
+    assert_true(same_pair(pgbool, PG, lint, LITE, "", "f", DB_BOOL, "0", DB_INT));
+    assert_false(same_pair(pgbool, PG, lint, LITE, "", "t", DB_BOOL, "0", DB_INT));
+    assert_true(same_pair(pgnum, PG, ltext, LITE, "", "12.50", DB_NUMERIC, "12.5", DB_TEXT));
+    assert_true(same_pair(pgnum, PG, lnum, LITE, "", "12.50", DB_NUMERIC, "12.5", DB_FLOAT));
+    assert_false(same_pair(pgnum, PG, ltext, LITE, "", "12.50", DB_NUMERIC, "12.51", DB_TEXT));
+    assert_true(same_pair(pguuid, PG, ltext, LITE, "", "c4ca4238-a0b9-2382-0dcc-509a6f75849b",
+                          DB_TEXT, "C4CA4238-A0B9-2382-0DCC-509A6F75849B", DB_TEXT));
+    assert_true(same_pair(pgts, PG, ltext, LITE, "", "2024-05-01 10:00:00", DB_TEXT,
+                          "2024-05-01T10:00:00Z", DB_TEXT));
+    assert_true(same_pair(pgtz, PG, lnone, LITE, "", "2024-05-01 10:00:00+00", DB_TEXT,
+                          "2024-05-01T12:00:00+02:00", DB_TEXT));
+    assert_true(same_pair(pgdate, PG, ltext, LITE, "", "2024-05-01", DB_TEXT, "2024-05-01", DB_TEXT));
+    assert_true(same_pair(pgjson, PG, ltext, LITE, "", "{\"a\": 1, \"b\": [1.50]}", DB_TEXT,
+                          "{\"b\":[1.5],\"a\":1.0}", DB_TEXT));
+    assert_true(same_pair(pgreal, PG, lreal, LITE, "", "9.8", DB_FLOAT, "9.800000190734863",
+                          DB_FLOAT));
+    /* … and the other way: the typed side is the target */
+    assert_true(same_pair(lint, LITE, pgbool, PG, "", "1", DB_INT, "t", DB_BOOL));
+    assert_true(same_pair(ltext, LITE, pguuid, PG, "", "C4CA4238-A0B9-2382-0DCC-509A6F75849B",
+                          DB_TEXT, "c4ca4238-a0b9-2382-0dcc-509a6f75849b", DB_TEXT));
+    assert_true(same_pair(ltext, LITE, pgts, PG, "", "2024-05-01T10:00:00.000Z", DB_TEXT,
+                          "2024-05-01 10:00:00", DB_TEXT));
+    /* a uuid equals its 16 bytes in a BLOB, both ways */
+    canon_spec_for_pair(&sp, &pguuid, PG, &lblob, LITE, NULL);
+    canon_value(&sp, &(struct db_cell){ "c4ca4238-a0b9-2382-0dcc-509a6f75849b", 36, DB_TEXT }, &x, &nx);
+    canon_value(&sp, &(struct db_cell){ (const char *)ubytes, 16, DB_BLOB }, &y, &ny);
+    assert_true(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+    sbuf_free(&x), sbuf_free(&y);
+    canon_spec_for_pair(&sp, &lblob, LITE, &pguuid, PG, NULL);
+    canon_value(&sp, &(struct db_cell){ (const char *)ubytes, 16, DB_BLOB }, &x, &nx);
+    canon_value(&sp, &(struct db_cell){ "C4CA4238A0B923820DCC509A6F75849B", 32, DB_TEXT }, &y, &ny);
+    assert_true(canon_equal(&sp, x.s, x.len, nx, y.s, y.len, ny));
+    sbuf_free(&x), sbuf_free(&y);
+    /* char(n) without its padding against text and varchar, either side */
+    assert_true(same_pair(pgchar, PG, pgtext, PG, "", "ab      ", DB_TEXT, "ab", DB_TEXT));
+    assert_true(same_pair(pgtext, PG, pgchar, PG, "", "ab", DB_TEXT, "ab      ", DB_TEXT));
+    assert_true(same_pair(pgchar, PG, ltext, LITE, "", "ab      ", DB_TEXT, "ab", DB_TEXT));
+    assert_false(same_pair(pgtext, PG, pgtext, PG, "", "ab ", DB_TEXT, "ab", DB_TEXT));
+    /* a real against a double holding it widened: the coarser side's precision */
+    assert_true(same_pair(pgreal, PG, pgdouble, PG, "", "9.8", DB_FLOAT, "9.800000190734863",
+                          DB_FLOAT));
+    assert_false(same_pair(pgreal, PG, pgdouble, PG, "", "9.8", DB_FLOAT, "9.81", DB_FLOAT));
+    /* a SQLite TEXT against a SQLite INTEGER: no side is typed, the target decides */
+    assert_false(same_pair(ltext, LITE, lint, LITE, "", "t", DB_TEXT, "1", DB_INT));
+}
+
+/* #30 §3: precision is the coarser side's, rounded as that side rounds. */
+static void test_precision(void **state)
+{
+    struct cat_column ts0 = col("timestamp(0) without time zone", TC_TIMESTAMP),
+                      ts3 = col("timestamp(3) with time zone", TC_TIMESTAMPTZ),
+                      ts = col("timestamp without time zone", TC_TIMESTAMP),
+                      ltext = col("TEXT", TC_TEXT);
+    char big[400], tiny[400];
+
+    (void)state;
+    /* 7 to 9 digits of a second, rounded to the microsecond as PostgreSQL stores them */
+    EQ(CK_TS, "", "2024-05-01 10:00:00.1234567", DB_TEXT, "2024-05-01 10:00:00.123457", DB_TEXT);
+    EQ(CK_TS, "", "2024-05-01T10:00:00.123456789Z", DB_TEXT, "2024-05-01 10:00:00.123457", DB_TEXT);
+    EQ(CK_TS, "", "2024-05-01 10:00:00.1234564", DB_TEXT, "2024-05-01 10:00:00.123456", DB_TEXT);
+    EQ(CK_TS, "", "2024-05-01 10:00:00.1234565", DB_TEXT, "2024-05-01 10:00:00.123456", DB_TEXT);
+    NE(CK_TS, "", "2024-05-01 10:00:00.1234567", DB_TEXT, "2024-05-01 10:00:00.123456", DB_TEXT);
+    EQ(CK_TS, "", "2024-12-31 23:59:59.9999996", DB_TEXT, "2025-01-01 00:00:00", DB_TEXT);
+    /* ts:s and ts:ms: rounded or truncated to the unit is equal; a whole unit apart is not */
+    EQ(CK_TS, "ts:s", "2024-05-01 10:00:05.5", DB_TEXT, "2024-05-01 10:00:06", DB_TEXT);
+    EQ(CK_TS, "ts:s", "2024-05-01 10:00:05.5", DB_TEXT, "2024-05-01 10:00:05", DB_TEXT);
+    NE(CK_TS, "ts:s", "2024-05-01 10:00:05", DB_TEXT, "2024-05-01 10:00:06", DB_TEXT);
+    NE(CK_TS, "ts:s", "2024-05-01 10:00:04.5", DB_TEXT, "2024-05-01 10:00:06", DB_TEXT);
+    EQ(CK_TS, "ts:ms", "2024-05-01 10:00:05.0005", DB_TEXT, "2024-05-01 10:00:05.001", DB_TEXT);
+    EQ(CK_TS, "ts:ms", "2024-05-01 10:00:05.0005", DB_TEXT, "2024-05-01 10:00:05", DB_TEXT);
+    NE(CK_TS, "ts:ms", "2024-05-01 10:00:05.000", DB_TEXT, "2024-05-01 10:00:05.001", DB_TEXT);
+    /* a timestamp(p) column rounds what is copied into it, half away from zero */
+    assert_true(same_pair(ts, PG, ts0, PG, "", "2024-05-01 10:00:05.5", DB_TEXT,
+                          "2024-05-01 10:00:06", DB_TEXT));
+    assert_false(same_pair(ts, PG, ts0, PG, "", "2024-05-01 10:00:05.4", DB_TEXT,
+                           "2024-05-01 10:00:06", DB_TEXT));
+    assert_true(same_pair(ltext, LITE, ts3, PG, "", "2024-05-01T10:00:05.1234Z", DB_TEXT,
+                          "2024-05-01 10:00:05.123+00", DB_TEXT));
+    assert_true(same_pair(ts0, PG, ts, PG, "", "1999-12-31 23:59:58", DB_TEXT,
+                          "1999-12-31 23:59:58.5", DB_TEXT));  /* before 2000: away from it */
+    assert_false(same_pair(ts0, PG, ts, PG, "", "1999-12-31 23:59:59", DB_TEXT,
+                           "1999-12-31 23:59:58.5", DB_TEXT));
+    /* doubles at their extremes, also against a numeric holding their digits */
+    snprintf(big, sizeof big, "17976931348623157%0292d", 0);
+    snprintf(tiny, sizeof tiny, "0.%0323d5", 0);
+    EQ(CK_NUM, "", "1.7976931348623157e+308", DB_FLOAT, big, DB_NUMERIC);
+    EQ(CK_NUM, "", "5e-324", DB_FLOAT, tiny, DB_NUMERIC);
+    EQ(CK_FLOAT, "", "4.94065645841247e-324", DB_FLOAT, "5e-324", DB_FLOAT);
+    EQ(CK_FLOAT, "", "1e-310", DB_FLOAT, "1.00000000000000e-310", DB_FLOAT);
+    NE(CK_NUM, "", "1.7976931348623157e+308", DB_FLOAT, "1.7976931348623155e+308", DB_FLOAT);
+}
+
+/* #30 §3: rules never depend on the process's locale. */
+static void test_locale_free(void **state)
+{
+    (void)state;
+    setlocale(LC_ALL, "C");
+    EQ(CK_TEXT, "ci", "ÉCOLE", DB_TEXT, "école", DB_TEXT);
+    EQ(CK_TEXT, "ci", "ПРИВЕТ Мир", DB_TEXT, "привет мир", DB_TEXT);
+    EQ(CK_TEXT, "ci", "ΣΊΣΥΦΟΣ", DB_TEXT, "σίσυφος", DB_TEXT);
+    EQ(CK_TEXT, "ci", "Straße", DB_TEXT, "STRASSE", DB_TEXT);
+    NE(CK_TEXT, "ci", "école", DB_TEXT, "ecole", DB_TEXT);
+    EQ(CK_TEXT, "ci", "\xff\xfe" "AB", DB_TEXT, "\xff\xfe" "AB", DB_TEXT);  /* not UTF-8: bytes */
+    NE(CK_TEXT, "ci", "\xff\xfe" "AB", DB_TEXT, "\xff\xfe" "ab", DB_TEXT);
+    /* trim: ASCII's white space at both ends, in every locale; other spaces are data */
+    EQ(CK_TEXT, "trim", " \t\r\n\v\fa b \t", DB_TEXT, "a b", DB_TEXT);
+    NE(CK_TEXT, "trim", "\xc2\xa0" "a", DB_TEXT, "a", DB_TEXT);
+    setlocale(LC_ALL, "C.UTF-8");
+}
+
+/* #30 §3: what stays different, deliberately. */
+static void test_still_different(void **state)
+{
+    (void)state;
+    NE(CK_TS, "", "2024-05-01 10:00:00.000001", DB_TEXT, "2024-05-01 10:00:00", DB_TEXT);
+    NE(CK_NUM, "", "12.3456", DB_NUMERIC, "12.3457", DB_NUMERIC);
+    NE(CK_TEXT, "", NULL, DB_NULL, "", DB_TEXT);
+    NE(CK_TEXT, "", "a ", DB_TEXT, "a", DB_TEXT);
+    NE(CK_TEXT, "ci", "\xc3\xa9", DB_TEXT, "e\xcc\x81", DB_TEXT);  /* composed, decomposed é */
+    NE(CK_BYTES, "", "\\x00ff", DB_TEXT, "\\x00fe", DB_TEXT);
+    EQ(CK_TEXT, "", NULL, DB_NULL, NULL, DB_NULL);
+}
+
+/* #30 §2: JSON as jsonb compares it; numbers as exact decimals. */
+static void test_json_exact(void **state)
+{
+    (void)state;
+    NE(CK_JSON, "", "0.1", DB_TEXT, "0.10000000000000001", DB_TEXT);
+    EQ(CK_JSON, "", "12345678901234567890", DB_TEXT, "12345678901234567890.0", DB_TEXT);
+    NE(CK_JSON, "", "12345678901234567890", DB_TEXT, "12345678901234567891", DB_TEXT);
+    EQ(CK_JSON, "", "{\"n\": 1e400}", DB_TEXT, "{\"n\": 1e400}", DB_TEXT);  /* unread: bytes */
+    EQ(CK_JSON, "", " { \"a\" : [ 1 , {\"y\":2,\"x\":1} ] } ", DB_TEXT,
+       "{\"a\":[1,{\"x\":1,\"y\":2}]}", DB_TEXT);
+    EQ(CK_JSON, "", "{\"a\": 1, \"a\": 2}", DB_TEXT, "{\"a\": 2}", DB_TEXT);  /* the last key */
+    EQ(CK_JSON, "", "\"\\u00e9\\n\\/\"", DB_TEXT, "\"é\\u000a/\"", DB_TEXT);
+    EQ(CK_JSON, "", "\"\\ud83d\\ude00\"", DB_TEXT, "\"\xf0\x9f\x98\x80\"", DB_TEXT);
+    NE(CK_JSON, "", "\"\\u00e9\"", DB_TEXT, "\"e\\u0301\"", DB_TEXT);
+    NE(CK_JSON, "", "[1, 2]", DB_TEXT, "[2, 1]", DB_TEXT);
+    NE(CK_JSON, "", "{\"a\": null}", DB_TEXT, "{}", DB_TEXT);
+    NE(CK_JSON, "", "{\"a\": 1", DB_TEXT, "{\"a\": 1}", DB_TEXT);  /* not JSON */
+    EQ(CK_JSON, "", "-0.0", DB_TEXT, "0", DB_TEXT);
+}
+
 static void test_other_types(void **state)
 {
     (void)state;
@@ -490,6 +684,11 @@ int main(void)
         cmocka_unit_test(test_int_format),
         cmocka_unit_test(test_binary_numbers),
         cmocka_unit_test(test_key_order),
+        cmocka_unit_test(test_typed_side),
+        cmocka_unit_test(test_precision),
+        cmocka_unit_test(test_locale_free),
+        cmocka_unit_test(test_still_different),
+        cmocka_unit_test(test_json_exact),
     };
     setlocale(LC_ALL, "C.UTF-8");  /* case folding of non-ASCII text needs UTF-8 */
     return cmocka_run_group_tests(tests, NULL, NULL);
