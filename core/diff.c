@@ -101,6 +101,9 @@ struct job {
      * compared as any other (verify: base_sql with a key list, batch by batch),
      * or the table is read again in full when too many differ (rescan). */
     enum { PH_FULL, PH_PROBE, PH_VERIFY, PH_RESCAN } phase;
+    enum { JOB_COMPARE, JOB_NO_TARGET, JOB_LISTED } what;
+    char **unmapped;            /* source columns the sheet does not cover */
+    int nunmapped;
     char *probe_sql[2];         /* source, target */
     char *base_sql[2], *order_sql[2];   /* SELECT … FROM …, the ORDER BY list */
     char **cand;                /* the keys to verify, nkey strings each, row-major */
@@ -785,8 +788,10 @@ static void merge_hashes(struct diff *d, struct job *j)
     struct side *S = &d->side[0], *T = &d->side[1];
     size_t a = 0, b = 0;
 
-    qsort(S->hashes, S->nhashes, sizeof *S->hashes, hash_cmp);
-    qsort(T->hashes, T->nhashes, sizeof *T->hashes, hash_cmp);
+    if (S->nhashes)  /* an empty side has no array: qsort(NULL, 0) is undefined */
+        qsort(S->hashes, S->nhashes, sizeof *S->hashes, hash_cmp);
+    if (T->nhashes)
+        qsort(T->hashes, T->nhashes, sizeof *T->hashes, hash_cmp);
     while (a < S->nhashes || b < T->nhashes) {
         char hex[20];
         if (b >= T->nhashes || (a < S->nhashes && S->hashes[a] < T->hashes[b])) {
@@ -1333,7 +1338,12 @@ static void next_table(struct diff *d)
         return;
     }
     j = &d->jobs[d->at];
-    if (j->result.error) {  /* could not even be set up: reported, skipped */
+    if (j->what == JOB_NO_TARGET)
+        emit(d, j, "no_target", NULL, json_object(), NULL, NULL, 0);
+    for (int i = 0; !j->result.error && i < j->nunmapped; i++)
+        emit(d, j, "unmapped", NULL, json_pack("{s:s}", "column", j->unmapped[i]), NULL, NULL, 0);
+    j->result.findings = (j->what == JOB_NO_TARGET) + (j->result.error ? 0 : j->nunmapped);
+    if (j->result.error || j->what != JOB_COMPARE) {  /* reported, not read */
         d->tables[d->at] = j->result;
         if (d->ev.table_done)
             d->ev.table_done(d->ev.arg, &j->result);
@@ -1785,6 +1795,15 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         f->texpr = cat_read_expr(tcol);
         j->nfields++;
     }
+    /* nothing left out in silence: a source column with no row in the sheet */
+    for (size_t c = 0; c < st->ncols; c++) {
+        char *ref = xasprintf("%s.%s", st->name, st->cols[c].name);
+        if (sheet_cover(s, ref, NULL) == SHEET_UNCOVERED) {
+            j->unmapped = xrealloc(j->unmapped, (size_t)(j->nunmapped + 1) * sizeof *j->unmapped);
+            j->unmapped[j->nunmapped++] = xstrdup(st->cols[c].name);
+        }
+        free(ref);
+    }
     /* the key, and the target column each key column is mapped to */
     j->nkey = (int)p->nkey;
     j->result.no_key = !p->nkey;
@@ -1920,6 +1939,9 @@ static void job_free(struct job *j)
         free(j->base_sql[w]);
         free(j->order_sql[w]);
     }
+    for (int i = 0; i < j->nunmapped; i++)
+        free(j->unmapped[i]);
+    free(j->unmapped);
     cand_free(j);
 }
 
@@ -1946,17 +1968,20 @@ char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind
     return sbuf_take(&b);
 }
 
+/* What a run does with a pair: compares it, reports that its data moves
+ * without a target table, lists it as not validated (undecided, no target
+ * table), or leaves it out (-1: delete, retain, not asked for, target only). */
 static int wanted(const struct pair *p, const struct diff_opts *o)
 {
-    if (!p->src || !p->tgt || (o && o->checks_only))
-        return 0;
-    if (o && o->ntables) {
-        for (size_t i = 0; i < o->ntables; i++)
-            if (!strcmp(o->tables[i], p->src->name))
-                return 1;
-        return 0;
-    }
-    return !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
+    int asked = !(o && o->ntables);
+
+    if (!p->src || (o && o->checks_only))
+        return -1;
+    for (size_t i = 0; o && i < o->ntables; i++)
+        asked |= !strcmp(o->tables[i], p->src->name);
+    if (!asked || !(o && o->ntables ? p->tgt || pair_must_move(p) : pair_moves(p)))
+        return -1;
+    return p->tgt ? JOB_COMPARE : pair_must_move(p) ? JOB_NO_TARGET : JOB_LISTED;
 }
 
 /* The source table a --table naming no source table likely meant: the one
@@ -1989,7 +2014,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
         for (k = 0; k < pp->n; k++)
             if (pp->pairs[k].src && !strcmp(pp->pairs[k].src->name, o->tables[i]))
                 break;
-        if (k == pp->n || !pp->pairs[k].tgt) {
+        if (k == pp->n || (!pp->pairs[k].tgt && !pair_must_move(&pp->pairs[k]))) {
             const char *like = k == pp->n ? source_named_like(pp, o->tables[i]) : NULL;
             err_set(e, ERR_INPUT, "--table %s: %s%s%s%s", o->tables[i], k == pp->n
                     ? "no such table in the source" : "it has no table in the target",
@@ -2001,9 +2026,25 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
     }
     for (size_t i = 0; i < pp->n; i++) {
         struct err je = { 0 };
-        if (!wanted(&pp->pairs[i], o))
+        int what = wanted(&pp->pairs[i], o);
+        if (what < 0)
             continue;
         d->jobs = xrealloc(d->jobs, (d->njobs + 1) * sizeof *d->jobs);
+        if (what != JOB_COMPARE) {
+            struct job *j = &d->jobs[d->njobs++];
+            const struct pair *pr = &pp->pairs[i];
+            memset(j, 0, sizeof *j);
+            j->pair = pr;
+            j->what = what;
+            j->result.table = xstrdup(pr->src->name);
+            j->result.target_table = xstrdup(pr->plan && pr->plan->target ? pr->plan->target
+                                                                          : pr->src->name);
+            j->result.source_rows = j->result.source_total =
+                pr->src->count == COUNT_EXACT ? pr->src->rows : -1;
+            j->result.target_total = -1;
+            j->result.not_validated = what == JOB_LISTED;
+            continue;
+        }
         rc = plan_job(&d->jobs[d->njobs], &pp->pairs[i], s, o, db_kind(src), db_kind(tgt), &je);
         if (rc < 0) {
             d->jobs[d->njobs].result.error = xstrdup(je.msg);

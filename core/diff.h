@@ -32,9 +32,10 @@ struct diff_field {
 struct diff_disc {
     const char *table, *target_table;
     const char *kind;                   /* missing, extra, changed, duplicate, invalid,
-                                         * not_unique */
+                                         * not_unique; table-level: no_target, unmapped */
     const char *side;                   /* for duplicate: source or target */
-    json_t *key;                        /* {"id": 42}; for a table without key {"row_hash": …} */
+    json_t *key;                        /* {"id": 42}; for a table without key {"row_hash": …};
+                                         * no_target {}; unmapped {"column": "email"} */
     json_t *target_key;                 /* for changed: the key as the target writes it, when
                                          * that is not as the source does; else NULL */
     struct diff_field *fields;          /* for changed */
@@ -54,6 +55,11 @@ struct diff_table {
     long invalid;                       /* target rows a validation rule refuses */
     long source_total, target_total;    /* expected, from the catalog (for progress) */
     int no_key, done;
+    /* Nothing left out in silence: table-level findings (a table whose data
+     * moves without a target table: "no_target"; a source column the sheet
+     * does not cover: "unmapped", keyed {"column": …}), each a discrepancy */
+    long findings;
+    int not_validated;                  /* listed, not compared: undecided, no target */
     char *error;                        /* why the table could not be compared */
     int error_code;                     /* … ERR_INPUT: the plan or sheet (an unknown
                                          * column, keys that cannot be ordered); ERR_DB:

@@ -135,3 +135,15 @@ void pair_free(struct pairing *pp)
     pp->pairs = NULL;
     pp->n = 0;
 }
+
+int pair_moves(const struct pair *p)
+{
+    return p && p->src &&
+           !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
+}
+
+int pair_must_move(const struct pair *p)
+{
+    return pair_moves(p) && p->plan &&
+           (p->plan->decision == DEC_MIGRATE || p->plan->decision == DEC_TEMPORARY);
+}

@@ -29,4 +29,11 @@ int pair_tables(const struct plan *p, const struct catalog *src, const struct ca
                 const char *src_url, const char *tgt_url, struct pairing *out, struct err *e);
 void pair_free(struct pairing *pp);
 
+/* The pair's Pilot data moves, so it is validated: a source table not decided
+ * delete or retain (undecided ones are compared where they can be). */
+int pair_moves(const struct pair *p);
+/* … and the plan says so (migrate or temporary): without a target table
+ * that is a finding, not a table left out. */
+int pair_must_move(const struct pair *p);
+
 #endif

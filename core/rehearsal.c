@@ -116,8 +116,10 @@ static const char *table_status(const struct diff_table *t, long accepted)
 {
     if (t->error)
         return "error";
-    return t->missing + t->extra + t->changed + t->duplicates + t->invalid - accepted > 0
-           ? "fail" : "pass";
+    if (t->not_validated)
+        return "not_validated";
+    return t->missing + t->extra + t->changed + t->duplicates + t->invalid + t->findings -
+           accepted > 0 ? "fail" : "pass";
 }
 
 /* Writes the queued discrepancies; those of a failed flush stay queued for
@@ -142,7 +144,8 @@ static const char *run_status(const struct reh *r)
     if (r->status)
         return r->status == DB_ECANCELED ? "cancelled" : "failed";
     for (size_t i = 0; i < nt; i++)
-        if (strcmp(table_status(&t[i], i < r->ntables ? r->accepted_by_table[i] : 0), "pass"))
+        if (!t[i].not_validated &&
+            strcmp(table_status(&t[i], i < r->ntables ? r->accepted_by_table[i] : 0), "pass"))
             return "fail";
     for (size_t i = 0; i < nc; i++)
         if (!c[i].pass)
@@ -179,6 +182,9 @@ static void on_table(void *arg, const struct diff_table *t)
     r->accepted_by_table[r->ntables++] = r->accepted_table;
     if (!t->error && t->invalid)  /* the counts the results have no column for */
         snprintf(detail, sizeof detail, "%ld invalid", t->invalid);
+    else if (!t->error && t->findings)
+        snprintf(detail, sizeof detail, "%ld table finding%s", t->findings,
+                 t->findings > 1 ? "s" : "");
     if (ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
                          table_status(t, r->accepted_table), t->error ? t->error : detail[0]
@@ -259,7 +265,9 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
         return NULL;
     }
     if (!(r->diff = diff_start(src, tgt, p, pp, &r->sheet, o, &dev, e))) {
-        ws_run_end(ws, r->run, "failed", 0, NULL, &(struct err){ 0 });
+        /* it could not start: nothing to record (ended failed if it cannot go) */
+        if (ws_run_discard(ws, r->run, &(struct err){ 0 }) < 0)
+            ws_run_end(ws, r->run, "failed", 0, NULL, &(struct err){ 0 });
         sheet_free(&r->sheet);
         free(r);
         return NULL;
@@ -324,7 +332,8 @@ json_t *reh_summary(const struct reh *r)
     const struct diff_table *tables = diff_tables(r->diff, &nt);
     const struct diff_check *checks = diff_checks(r->diff, &nc);
     json_t *jt = json_array(), *jc = json_array(), *s;
-    long missing = 0, extra = 0, changed = 0, duplicates = 0, invalid = 0;
+    long missing = 0, extra = 0, changed = 0, duplicates = 0, invalid = 0, findings = 0;
+    long not_validated = 0;
     struct ws_comparison cmp;
 
     for (size_t i = 0; i < nt; i++) {
@@ -341,11 +350,19 @@ json_t *reh_summary(const struct reh *r)
             json_object_set_new(o, "invalid", json_integer(t->invalid));
         if (t->no_key)
             json_object_set_new(o, "no_key", json_true());
+        if (t->findings)
+            json_object_set_new(o, "findings", json_integer(t->findings));
+        if (t->not_validated) {  /* not read: what the catalog counted, and no target */
+            json_object_set_new(o, "source_rows", t->source_total >= 0
+                                ? json_integer(t->source_total) : json_null());
+            json_object_set_new(o, "target_rows", json_null());
+        }
         if (t->error)
             json_object_set_new(o, "error", json_string(t->error));
         json_array_append_new(jt, o);
         missing += t->missing, extra += t->extra, changed += t->changed;
-        duplicates += t->duplicates, invalid += t->invalid;
+        duplicates += t->duplicates, invalid += t->invalid, findings += t->findings;
+        not_validated += t->not_validated;
     }
     for (size_t i = 0; i < nc; i++) {
         const struct diff_check *k = &checks[i];
@@ -367,6 +384,10 @@ json_t *reh_summary(const struct reh *r)
         json_object_set_new(s, "duplicates", json_integer(duplicates));
     if (invalid)
         json_object_set_new(s, "invalid", json_integer(invalid));
+    if (findings)
+        json_object_set_new(s, "findings", json_integer(findings));
+    if (not_validated)
+        json_object_set_new(s, "not_validated", json_integer(not_validated));
     json_object_set_new(s, "accepted", json_integer(r->accepted));
     if (cmp.previous)
         json_object_set_new(s, "previous", json_pack("{s:I, s:I, s:I, s:I, s:I}",
@@ -396,6 +417,11 @@ char *reh_totals(const json_t *s, char *buf, size_t n)
         snprintf(buf + at, n - at, ", %lld invalid", jint(s, "invalid"));
     if (jint(s, "duplicates") && (at = strlen(buf)) < n)
         snprintf(buf + at, n - at, ", %lld duplicates", jint(s, "duplicates"));
+    if (jint(s, "findings") && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld table finding%s", jint(s, "findings"),
+                 jint(s, "findings") > 1 ? "s" : "");
+    if (jint(s, "not_validated") && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld not validated", jint(s, "not_validated"));
     if (errors && (at = strlen(buf)) < n)
         snprintf(buf + at, n - at, ", %lld table%s in error", errors, errors > 1 ? "s" : "");
     if (failed && (at = strlen(buf)) < n)

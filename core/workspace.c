@@ -730,6 +730,17 @@ int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const c
     return -1;
 }
 
+int ws_run_discard(ws_t *ws, long run, struct err *e)
+{
+    if (exec_bind(ws, e, "DELETE FROM runs WHERE id = ? AND status = 'running' AND NOT EXISTS "
+                  "(SELECT 1 FROM results WHERE run_id = runs.id) AND NOT EXISTS "
+                  "(SELECT 1 FROM discrepancies WHERE run_id = runs.id)", "i", run) < 0)
+        return -1;
+    if (ws->runs_fd >= 0)
+        runs_lock(ws->runs_fd, F_OFD_SETLK, F_UNLCK, run);
+    return 0;
+}
+
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
                      const char *target_object, long source_rows, long target_rows, long missing,
                      long extra, long changed, const char *source_value,
@@ -861,15 +872,21 @@ static long scalar(ws_t *ws, const char *sql, long a, long b)
     "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND " \
     "b.key_json = a.key_json)"
 
-/* A run that ended or failed having compared something (not one cancelled,
- * nor one refused at the start by a malformed sheet or a database down)… */
+/* A run that ended having compared something (not one that failed midway,
+ * whose findings stop where it did, nor one cancelled or incomplete)… */
 #define COMPARED(r) \
-    "(" r ".status IN ('done', 'failed') AND EXISTS (SELECT 1 FROM results x WHERE " \
+    "(" r ".status = 'done' AND EXISTS (SELECT 1 FROM results x WHERE " \
     "x.run_id = " r ".id))"
 /* … and the one before `run` of its kind that did: what `run` is compared with. */
 #define PREVIOUS_RUN(run) \
     "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
     "(SELECT kind FROM runs WHERE id = " run ") AND " COMPARED("p") ")"
+
+/* a.tbl is a table runs `x` and `y` both compared to the end */
+#define TABLE_COMPARED(run) \
+    "EXISTS (SELECT 1 FROM results r WHERE r.run_id = " run " AND r.kind = 'table' AND " \
+    "r.object = a.tbl AND r.status NOT IN ('error', 'not_validated'))"
+#define BOTH_COMPARED(x, y) TABLE_COMPARED(x) " AND " TABLE_COMPARED(y)
 
 int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
 {
@@ -881,14 +898,15 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
         return 0;
     c->previous_duration_ms = scalar(ws, "SELECT coalesce(duration_ms, 0) FROM runs WHERE id = "
                                      "?1 AND ?2 = ?2", c->previous, 0);
-    c->fresh = scalar(ws, IN_NOT_IN, run, c->previous);
-    /* fixed: gone from a table this run compared to the end (not one it
-     * left out with --table, nor one that failed) */
-    c->fixed = scalar(ws, IN_NOT_IN " AND EXISTS (SELECT 1 FROM results r WHERE r.run_id = ?2 "
-                      "AND r.kind = 'table' AND r.object = a.tbl AND r.status <> 'error')",
-                      c->previous, run);
-    c->still_open = scalar(ws, "SELECT count(*) FROM discrepancies WHERE run_id = ?1 AND ?2 = ?2",
-                           run, 0) - c->fresh;
+    /* only the tables both runs compared to the end count (not one left out
+     * with --table, nor one that failed): new in them, fixed in them … */
+    c->fresh = scalar(ws, IN_NOT_IN " AND " BOTH_COMPARED("?2", "?1"), run, c->previous);
+    c->fixed = scalar(ws, IN_NOT_IN " AND " BOTH_COMPARED("?2", "?1"), c->previous, run);
+    /* … and still open: in both */
+    c->still_open = scalar(ws, "SELECT count(*) FROM discrepancies a WHERE a.run_id = ?1 AND "
+                           "EXISTS (SELECT 1 FROM discrepancies b WHERE b.run_id = ?2 AND "
+                           "b.tbl = a.tbl AND b.kind = a.kind AND b.key_json = a.key_json)",
+                           run, c->previous);
     return 0;
 }
 

@@ -64,6 +64,10 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
  * run stays `running`, held by this process. */
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e);
+/* Takes back a run that could not start (a --table naming no table, a
+ * malformed sheet): it recorded nothing, so it leaves no trace and never
+ * becomes the current rehearsal. -1 with e when it cannot be deleted. */
+int ws_run_discard(ws_t *ws, long run, struct err *e);
 int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
                      const char *target_object, long source_rows, long target_rows, long missing,
                      long extra, long changed, const char *source_value,

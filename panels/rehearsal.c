@@ -195,8 +195,12 @@ static void table_cell(void *ctx, int i, int col, char *buf, size_t n)
     case 5: snprintf(buf, n, "%lld", jint(t, "source_rows")); break;
     case 6: snprintf(buf, n, "%lld", jint(t, "target_rows")); break;
     default:
-        snprintf(buf, n, "%s %s%s%s", !strcmp(jtext(t, "status"), "pass") ? tui_g->ok : tui_g->fail,
-                 jtext(t, "status"), *jtext(t, "detail") ? ": " : "", jtext(t, "detail"));
+        if (!strcmp(jtext(t, "status"), "not_validated"))  /* undecided, no target table */
+            snprintf(buf, n, "%s not validated (undecided)", tui_g->dot);
+        else
+            snprintf(buf, n, "%s %s%s%s", !strcmp(jtext(t, "status"), "pass") ? tui_g->ok
+                     : tui_g->fail, jtext(t, "status"), *jtext(t, "detail") ? ": " : "",
+                     jtext(t, "detail"));
         break;
     }
 }
@@ -257,8 +261,9 @@ static enum theme_role run_role(void *ctx, int i)
 
 static enum theme_role table_role(void *ctx, int i)
 {
-    return strcmp(jtext(item(((struct reh_panel *)ctx)->results, i), "status"), "pass")
-           ? ROLE_FAIL : ROLE_OK;
+    const char *st = jtext(item(((struct reh_panel *)ctx)->results, i), "status");
+
+    return !strcmp(st, "pass") ? ROLE_OK : !strcmp(st, "not_validated") ? ROLE_MUTED : ROLE_FAIL;
 }
 
 static enum theme_role disc_role(void *ctx, int i)

@@ -312,7 +312,7 @@ keys rh Enter
 expect_text "n the decision note" rh "discrepancy users extra id=999999 (run 1): note a test row of the Pilot, recorded"
 keys rh Escape r
 expect_text "a second run" rh "✗ run 2 fail: 17 missing, 1 extra, 35 changed"
-expect_text "the trend compares the runs" rh "run 2 vs 1: 52 → 52 open"
+expect_text "the trend compares the runs" rh "run 2 vs 1: 53 → 53 open"
 keys rh z G k k Enter / 9 9 9 9 9 9 Enter
 expect_text "the class is carried to run 2" rh "┃users         extra    id=999999       "
 row_999999() { screen rh | grep -oE "id=999999 +[a-z_]+" | tr -s ' '; }
@@ -477,20 +477,20 @@ expect_text "a transformed key's preview: the target's value beside the source's
     "┃≠ Z9                             z                              z                              zz"
 expect_text "… counted" xp "✗ 1 of 2 rows differ from the target"
 T kill-session -t xp
-# a run refused by a misspelt rule (recorded failed, nothing compared) is not the run the
-# next one is compared with, in the CLI or the panel (trend, header, per-table change):
-# run 2 finds A1 changed too, run 3 is refused, run 4 (A1 put back) is compared with run 2
+# a run refused by a misspelt rule records nothing, so it is not the run the next one is
+# compared with, in the CLI or the panel (trend, header, per-table change): run 2 finds
+# A1 changed too, the next is refused, run 3 (A1 put back) is compared with run 2
 (cd xfkey && sqlite3 prod.db "UPDATE c SET name = 'xx' WHERE code = 'A1'" &&
  { "$bin" diff >/dev/null; [ $? = 1 ]; } && sqlite3 prod.db "UPDATE c SET name = 'x' WHERE code = 'A1'" &&
  sed -i 's/^\(c\.name,c\.name,,,\),/\1tolerence:1,/' mapping.csv &&
  { "$bin" diff >/dev/null 2>&1; [ $? = 2 ]; } && sed -i 's/tolerence:1//' mapping.csv &&
  { "$bin" diff --ndjson >run4.ndjson; [ $? = 1 ]; }) || exit 99
-check "a refused run is not the previous one: run 4 is compared with run 2" "4 2 0 1 1" \
+check "a refused run is not the previous one: run 3 is compared with run 2" "3 2 0 1 1" \
     "$(jq -r 'select(.type == "summary") | "\(.run) \(.previous.run) \(.previous.new) \(.previous.fixed) \(.previous.still_open)"' xfkey/run4.ndjson)"
 start xr 130 36 "$work/xfkey"
-wait_for xr "REHEARSAL 4"
+wait_for xr "REHEARSAL 3"
 keys xr 3 z
-expect_text "… nor in the panel's trend" xr "┃open per run ▅█▅  run 4 vs 2: 2 → 1 open"
+expect_text "… nor in the panel's trend" xr "┃open per run ▅█▅  run 3 vs 2: 2 → 1 open"
 expect_text "… nor in its tables' change" xr \
     "┃c               c                        0         0     1 (-1)        2        2 ✗ fail"
 T kill-session -t xr
@@ -498,9 +498,9 @@ T kill-session -t xr
 (cd xfkey && sed -i 's/^\(c\.name,c\.name,,,\),/\1tolerence:1,/' mapping.csv &&
  { "$bin" diff >/dev/null 2>&1; [ $? = 2 ]; } && "$bin" report --format json >report.json &&
  "$bin" accept --json >accept.json) || exit 99
-check "… the report's log is run 4's, the last that ran to its end (run 5 was refused)" "4 1 Z9" \
+check "… the report's log is run 3's, the last that ran to its end (the next was refused)" "3 1 Z9" \
     "$(jq -r '.discrepancies | "\(.run) \(.items | length) \(.items[0].key.code)"' xfkey/report.json)"
-check "… and so is completeness's evidence" "rehearsal run 4: 1 open discrepancies" \
+check "… and so is completeness's evidence" "rehearsal run 3: 1 open discrepancies" \
     "$(jq -r '.[] | select(.area == "completeness") | .evidence[1]' xfkey/accept.json)"
 
 # a count the target refuses (a role without SELECT on it): the pair's detail says why

@@ -376,6 +376,78 @@ static void test_run_end_kept(void **state)
     tmpdir_free(dir);
 }
 
+/* A run compared with the one before it of its kind: only one that ended
+ * (never one that failed midway), only in the tables both compared (a
+ * --table run with the same tables of its predecessor); a run that could not
+ * start leaves no trace (#30 §4). */
+static void test_run_comparison(void **state)
+{
+    char *dir = tmpdir_new(), path[512];
+    struct err e = { 0 };
+    struct ws_comparison c;
+    ws_t *ws;
+    long run;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    ws = ws_open(path, &e);
+    assert_non_null(ws);
+#define DISC(table, key) \
+    assert_true(ws_queue_discrepancy(ws, run, table, table, "missing", key, NULL, NULL, &e) >= 0)
+#define TABLE(table) \
+    assert_int_equal(ws_record_result(ws, run, "table", table, table, 1, 1, 1, 0, 0, NULL, NULL, \
+                                      "fail", NULL, &e), 0)
+    /* 1: both tables */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    DISC("a", "{\"id\":1}"), DISC("b", "{\"id\":1}"), DISC("b", "{\"id\":2}"), DISC("b", "{\"id\":3}");
+    assert_int_equal(ws_flush(ws, &e), 0);
+    TABLE("a"), TABLE("b");
+    assert_int_equal(ws_run_end(ws, run, "done", 10, NULL, &e), 0);
+    /* 2: failed in b, having compared a */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    DISC("a", "{\"id\":1}");
+    assert_int_equal(ws_flush(ws, &e), 0);
+    TABLE("a");
+    assert_int_equal(ws_run_end(ws, run, "failed", 5, NULL, &e), 0);
+    /* 3: both again: b's 3 fixed, b's 4 new, the rest still open, against 1 */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    DISC("a", "{\"id\":1}"), DISC("b", "{\"id\":1}"), DISC("b", "{\"id\":2}"), DISC("b", "{\"id\":4}");
+    assert_int_equal(ws_flush(ws, &e), 0);
+    TABLE("a"), TABLE("b");
+    assert_int_equal(ws_run_end(ws, run, "done", 10, NULL, &e), 0);
+    assert_int_equal(ws_compare(ws, run, &c), 0);
+    assert_int_equal(c.previous, 1);
+    assert_int_equal(c.fresh, 1);
+    assert_int_equal(c.fixed, 1);
+    assert_int_equal(c.still_open, 3);
+    /* 4: --table a: compared with a of run 3 only; b's are neither fixed nor open */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    DISC("a", "{\"id\":1}"), DISC("a", "{\"id\":2}");
+    assert_int_equal(ws_flush(ws, &e), 0);
+    TABLE("a");
+    assert_int_equal(ws_run_end(ws, run, "done", 10, NULL, &e), 0);
+    assert_int_equal(ws_compare(ws, run, &c), 0);
+    assert_int_equal(c.previous, 3);
+    assert_int_equal(c.fresh, 1);
+    assert_int_equal(c.fixed, 0);
+    assert_int_equal(c.still_open, 1);
+    /* 5: could not start: discarded, no trace; the next run is 5 again */
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    assert_int_equal(run, 5);
+    assert_int_equal(ws_run_discard(ws, run, &e), 0);
+    expect_query(path, "SELECT group_concat(id || ':' || status, ' ') FROM runs",
+                 "1:done 2:failed 3:done 4:done");
+    run = ws_run_begin(ws, "rehearsal", "sqlite:a.db", "sqlite:b.db", &e);
+    assert_int_equal(run, 5);
+    TABLE("a");
+    assert_int_equal(ws_run_discard(ws, run, &e), 0);  /* it recorded something: kept */
+    expect_query(path, "SELECT count(*) FROM runs", "5");
+#undef DISC
+#undef TABLE
+    ws_close(ws);
+    tmpdir_free(dir);
+}
+
 /* What live monitoring records, with the workspace held by another process:
  * kept with its time, written in order by the next write that goes through;
  * in a round whose ws_begin failed, at once. */
@@ -480,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_iso_times),
         cmocka_unit_test(test_run_end_kept),
         cmocka_unit_test(test_kept_writes),
+        cmocka_unit_test(test_run_comparison),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
