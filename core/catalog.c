@@ -607,7 +607,8 @@ static void next(struct loader *L)
         return;
     }
     resolve_fk_refs(c);
-    qsort(c->tables, c->ntables, sizeof *c->tables, by_name);
+    if (c->ntables)  /* none: qsort(NULL, 0) is undefined */
+        qsort(c->tables, c->ntables, sizeof *c->tables, by_name);
     finish(L, 0, NULL);
 }
 

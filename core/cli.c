@@ -66,6 +66,8 @@ static const struct cmd cmds[] = {
       "write cutover.ini from both catalogs",
       "  --source URL   the database the data comes from (sqlite:FILE, postgresql://…)\n"
       "  --target URL   the database it goes to\n"
+      "                 (no password in a URL: give it with PGPASSWORD, ~/.pgpass or a\n"
+      "                 service file; one given here is left out of the plan)\n"
       "  --force        overwrite an existing plan\n" },
     { "inventory", cmd_inventory, "[--json]",
       "tables on both sides: rows, keys, decision, owner, flags",
@@ -489,6 +491,16 @@ static int cmd_init(struct cli *c, int argc, char **argv)
         fprintf(stderr, "cutover init: %s exists; use --force to overwrite it\n", c->plan_path);
         return ERR_INPUT;
     }
+    for (int w = 0; w < 2; w++) {  /* ps and the shell's history show it to others */
+        const char *url = w ? o.target : o.source;
+        char *m = url_mask(url);
+        if (strcmp(m, url))
+            fprintf(stderr, "cutover init: warning: --%s holds a password, which other users "
+                    "can see on this machine's process list and which your shell's history "
+                    "keeps; it is left out of %s: give it with PGPASSWORD, ~/.pgpass or a "
+                    "service file\n", w ? "target" : "source", c->plan_path);
+        free(m);
+    }
     if (load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL,
                       &counts_exact, cats, &e) < 0)
         return fail(&e);
@@ -713,7 +725,7 @@ static int map_lint_cmd(struct cli *c, int json)
             print_json(lint_json(&r, s.path));
         else
             lint_print(stdout, &r, s.path);
-        rc = r.errors ? ERR_FOUND : 0;
+        rc = lint_exit(&r);
     }
     lint_free(&r);
     sheet_free(&s);
@@ -917,11 +929,19 @@ static void print_summary(json_t *s, FILE *listed)
         printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS",
                "TGT ROWS", "MISSING", "EXTRA", "CHANGED", "STATUS");
     json_array_foreach(json_object_get(s, "tables"), i, v) {
-        char invalid[40] = "";
+        char invalid[40] = "", rows[2][24];
         if (jint(v, "invalid"))
             snprintf(invalid, sizeof invalid, " (%lld invalid)", jint(v, "invalid"));
-        printf("%-24s %-24s %10lld %10lld %8lld %8lld %8lld  %s%s%s%s\n", jstr(v, "table"),
-               jstr(v, "target_table"), jint(v, "source_rows"), jint(v, "target_rows"),
+        else if (jint(v, "findings"))
+            snprintf(invalid, sizeof invalid, " (%lld table finding%s)", jint(v, "findings"),
+                     jint(v, "findings") > 1 ? "s" : "");
+        for (int w = 0; w < 2; w++) {  /* null: not read (a table not validated) */
+            json_t *count = json_object_get(v, w ? "target_rows" : "source_rows");
+            snprintf(rows[w], sizeof rows[w], json_is_integer(count) ? "%lld" : "-",
+                     (long long)json_integer_value(count));
+        }
+        printf("%-24s %-24s %10s %10s %8lld %8lld %8lld  %s%s%s%s\n", jstr(v, "table"),
+               jstr(v, "target_table"), rows[0], rows[1],
                jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
                invalid, jstr(v, "error") ? ": " : "", jtext(v, "error"));
     }
@@ -972,10 +992,11 @@ static int cmd_diff(struct cli *c, int argc, char **argv)
      * batches from thread to thread, which slows a SQLite pair measurably
      * (make bench). A value the user set stands. */
     setenv("UV_THREADPOOL_SIZE", "2", 0);
-    if (rc || optind < argc) {
+    if (rc || optind < argc || (r.o.json && r.o.ndjson)) {
         free(r.o.tables);
         return rc < 0 ? cmd_help(find_cmd("diff")) : rc ? rc
-             : bad_usage("diff", "unexpected argument '%s'", argv[optind]);
+             : optind < argc ? bad_usage("diff", "unexpected argument '%s'", argv[optind])
+             : bad_usage("diff", "--json and --ndjson: choose one");
     }
     if (load_plan_and_catalogs(c->plan_path, &counts_cheap, &l, &e) < 0) {
         free(r.o.tables);
@@ -1068,8 +1089,9 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
     json_t *runs;
     int rc = parse_opts("runs", argc, argv, lo, inv_opt, &o);
 
-    if (rc)
-        return rc < 0 ? cmd_help(find_cmd("runs")) : rc;
+    if (rc || optind < argc)
+        return rc < 0 ? cmd_help(find_cmd("runs")) : rc ? rc
+             : bad_usage("runs", "unexpected argument '%s'", argv[optind]);
     if (!(ws = plan_workspace(c, &e)))
         return fail(&e);
     runs = ws_runs_json(ws);
@@ -1852,9 +1874,16 @@ int cli_main(int argc, char **argv, cli_tui_fn tui)
     }
     if (i == argc)
         return cmd_tui(&c, 1, (char *[]){ "tui", NULL });
-    for (size_t k = 0; k < NCMDS; k++)
-        if (strcmp(argv[i], cmds[k].name) == 0)
-            return cmds[k].run(&c, argc - i, argv + i);
+    for (size_t k = 0; k < NCMDS; k++) {
+        if (strcmp(argv[i], cmds[k].name) != 0)
+            continue;
+        if (c.theme && cmds[k].run != cmd_tui && cmds[k].run != cmd_demo) {
+            fprintf(stderr, "cutover: --theme is for the dashboard (tui, demo), not for '%s'\n",
+                    argv[i]);
+            return ERR_INPUT;
+        }
+        return cmds[k].run(&c, argc - i, argv + i);
+    }
     fprintf(stderr, "cutover: unknown command '%s' (see 'cutover --help')\n", argv[i]);
     return ERR_INPUT;
 }

@@ -109,7 +109,7 @@ static void timer_free_cb(uv_handle_t *h)
 /* Takes q off the queue or the active slot, reports it, frees it. */
 static void finish(db_t *db, db_query_t *q, int status, const char *why)
 {
-    char msg[1400];
+    char msg[1400], *safe = NULL;
     const char *m = NULL;
 
     if (db->active == q) {
@@ -126,6 +126,8 @@ static void finish(db_t *db, db_query_t *q, int status, const char *why)
     }
     if (q->stop)
         status = q->stop;
+    if (why && db->url.kind == URL_PG)  /* a password libpq quoted is never shown */
+        why = safe = url_mask_secrets(db->url.conninfo, why);
     if (status == DB_ECANCELED)
         m = "query canceled";
     else if (status == DB_ETIMEDOUT)
@@ -142,6 +144,7 @@ static void finish(db_t *db, db_query_t *q, int status, const char *why)
     }
     q->done(q, status, m, q->arg);
     query_free(q);
+    free(safe);
 }
 
 void db__finish(db_query_t *q, int status, const char *msg)
@@ -190,8 +193,11 @@ void db__connected(db_t *db)
 void db__failed(db_t *db, const char *why)
 {
     enum db_state prev = db->state;
+    /* libpq's own message may quote the URL it was given, password and all */
+    char *safe = db->url.kind == URL_PG ? url_mask_secrets(db->url.conninfo, why) : NULL;
 
-    snprintf(db->errmsg, sizeof db->errmsg, "%s: %s", db->url.masked, why);
+    snprintf(db->errmsg, sizeof db->errmsg, "%s: %s", db->url.masked, safe ? safe : why);
+    free(safe);
     db->state = DB_DOWN;  /* before failing queries: kick() must start nothing */
     fail_queued(db, 1, DB_ELOST, db->errmsg);
     if (prev != DB_DOWN && db->o.on_state && !db->closing)

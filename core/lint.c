@@ -90,13 +90,33 @@ static int resolve(const struct catalog *cat, const char *ref, struct ref *out)
 
 static int moves(const struct pair *p)
 {
-    return p && p->src && p->tgt &&
-           !(p->plan && (p->plan->decision == DEC_DELETE || p->plan->decision == DEC_RETAIN));
+    return pair_moves(p) && p->tgt;
 }
 
 static int is_status(const char *s)
 {
     return !*s || !strcmp(s, "draft") || !strcmp(s, "approved") || !strcmp(s, "rejected");
+}
+
+/* Errors that make the sheet malformed (bad usage, plan or sheet: exit 2, as
+ * diff says of the same sheet); the other errors are findings (exit 1). */
+static int malformed(const char *code)
+{
+    static const char *const codes[] = { "empty_row", "bad_status", "bad_rule", "bad_reviewed_at",
+                                         "unknown_column" };
+
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        if (!strcmp(code, codes[i]))
+            return 1;
+    return 0;
+}
+
+int lint_exit(const struct lint_report *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].sev == LINT_ERROR && malformed(r->v[i].code))
+            return ERR_INPUT;
+    return r->errors ? ERR_FOUND : 0;
 }
 
 /* --- static checks ----------------------------------------------------------- */
@@ -118,6 +138,11 @@ void lint_static(const struct sheet *s, const struct pairing *pp, const struct c
             hint(add(r, LINT_ERROR, "empty_row", NULL, NULL, line,
                      "the row names neither a source nor a target column"),
                  "fill source and/or target, or delete the row");
+        if (*sheet_get(s, i, SC_REVIEWED_AT) &&
+            !val_timestamp(sheet_get(s, i, SC_REVIEWED_AT), &(int){ 0 }))
+            hint(add(r, LINT_ERROR, "bad_reviewed_at", sr, tr, line, "reviewed_at '%s' is not "
+                     "an ISO 8601 time", sheet_get(s, i, SC_REVIEWED_AT)),
+                 "write it as 2026-11-02T09:15:00Z, or review the row in the Mapping panel");
         if (!is_status(st))
             hint(add(r, LINT_ERROR, "bad_status", sr, tr, line, "status '%s' is not draft, "
                      "approved or rejected", st), "set status to draft, approved or rejected");
@@ -154,25 +179,25 @@ void lint_static(const struct sheet *s, const struct pairing *pp, const struct c
     /* every source column of a table whose data moves needs a row */
     for (size_t p = 0; p < pp->n; p++) {
         const struct pair *pr = &pp->pairs[p];
+        if (pair_must_move(pr) && !pr->tgt) {
+            hint(add(r, LINT_ERROR, "no_target_table", pr->src->name, NULL, 0,
+                     "%s is decided %s, but the target has no table %s", pr->src->name,
+                     plan_decision_name(pr->plan->decision),
+                     pr->plan->target ? pr->plan->target : pr->src->name),
+                 "create the table in the target, or name it with target = in the plan");
+            continue;
+        }
         if (!moves(pr))
             continue;
         for (size_t c = 0; c < pr->src->ncols; c++) {
             char *ref = xasprintf("%s.%s", pr->src->name, pr->src->cols[c].name);
-            long row = -1;
-            int mapped = 0;
-            for (size_t i = 0; i < s->n && !mapped; i++)
-                if (s->rows[i].f && strcmp(sheet_get(s, i, SC_SOURCE), ref) == 0 &&
-                    strcmp(sheet_get(s, i, SC_STATUS), "rejected") != 0) {
-                    if (*sheet_get(s, i, SC_TARGET))
-                        mapped = 1;
-                    else
-                        row = (long)i;
-                }
-            if (!mapped && row < 0)
+            size_t row = 0;
+            enum sheet_cover cover = sheet_cover(s, ref, &row);
+            if (cover == SHEET_UNCOVERED)
                 hint(add(r, LINT_ERROR, "unmapped_source", ref, NULL, 0, "%s is not mapped",
                          ref), "add a row for it, or one with an empty target (approved) to "
                      "leave it out on purpose");
-            else if (!mapped && strcmp(sheet_get(s, (size_t)row, SC_STATUS), "approved") != 0)
+            else if (cover == SHEET_LEFT_OUT && strcmp(sheet_get(s, row, SC_STATUS), "approved"))
                 hint(add(r, LINT_WARNING, "unmapped_source", ref, NULL, s->rows[row].line,
                          "%s is left out, but that is not approved yet", ref),
                      "approve the row that leaves it out, or map it");

@@ -29,6 +29,12 @@ struct lint_report {
     size_t n, errors, warnings;
 };
 
+/* The exit code a lint gives: ERR_INPUT (2) when the sheet is malformed (a
+ * row naming nothing, a bad status, rule or reviewed_at, an unknown column:
+ * what makes diff refuse the sheet too), else ERR_FOUND (1) for any other
+ * error, else 0. */
+int lint_exit(const struct lint_report *r);
+
 /* Checks that need no data: unknown tables and columns, statuses, rules,
  * target columns mapped twice, unmapped source columns, NOT NULL target
  * columns nobody fills. */

@@ -522,11 +522,21 @@ static char *reader(char *str, int num, void *stream)
              num - 2);
         return NULL;
     }
+    if (utf8_check(str, n) < n) {  /* every name and value goes into JSON as UTF-8 */
+        size_t at = utf8_check(str, n);
+        FAIL(st, "not UTF-8: byte 0x%02x at column %zu (save the plan as UTF-8)",
+             (unsigned char)str[at], at + 1);
+        return NULL;
+    }
     t = str;
     while (isspace((unsigned char)*t))
         t++;
     /* inih's rule: an indented, non-comment line after a key continues it */
     st->cont = t > str && *t && *t != ';' && *t != '#' && st->have_key;
+    if (*t == '[' && t > str) {  /* inih would take it for the key above, continued */
+        FAIL(st, "an indented section header: write it at the start of the line");
+        return NULL;
+    }
     if (*t == '[') {
         char copy[512];
         snprintf(copy, sizeof copy, "%s", t);

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,8 +56,9 @@ static int one(struct rules *r, char *part, char *err, size_t n)
         switch (x.kind) {
         case R_TOLERANCE:
             x.num = strtod(arg, &end);
-            if (!*arg || *end || x.num < 0)
-                return fail(err, n, "tolerance '%s': expected a number >= 0", arg);
+            /* nan and infinity (1e999) would hide every difference */
+            if (!*arg || *end || !isfinite(x.num) || x.num < 0)
+                return fail(err, n, "tolerance '%s': expected a finite number >= 0", arg);
             break;
         case R_ROUND:
             x.num = strtol(arg, &end, 10);
@@ -68,6 +70,8 @@ static int one(struct rules *r, char *part, char *err, size_t n)
                 return fail(err, n, "ts '%s': expected ts:s or ts:ms", arg);
             x.num = strcmp(arg, "s") == 0 ? 1 : 1000;
             break;
+        case R_REGEX:  /* rules_parse takes it whole, as the last rule */
+            return fail(err, n, "regex: write it as regex:RE, after any other rule");
         default:
             break;
         }
@@ -87,18 +91,20 @@ int rules_parse(const char *text, struct rules *out, char *err, size_t n)
         char *semi, *q = p;
         while (isspace((unsigned char)*q))
             q++;
-        if (strncmp(q, "regex:", 6) == 0) {  /* the rest is the expression */
+        if (strncmp(q, "regex", 5) == 0 && q[5 + strspn(q + 5, " \t")] == ':') {
+            /* the rest is the expression, ';' and all ("regex :^A" too) */
+            const char *expr = q + 5 + strspn(q + 5, " \t") + 1;
             regex_t re;
-            int rrc = regcomp(&re, q + 6, REG_EXTENDED | REG_NOSUB);
+            int rrc = regcomp(&re, expr, REG_EXTENDED | REG_NOSUB);
             if (rrc != 0) {
                 char why[200];
                 regerror(rrc, &re, why, sizeof why);
-                snprintf(err, n, "regex '%s': %s", q + 6, why);
+                snprintf(err, n, "regex '%s': %s", expr, why);
                 rc = -1;
                 break;
             }
             regfree(&re);
-            add(out, (struct rule){ .kind = R_REGEX, .regex = xstrdup(q + 6) });
+            add(out, (struct rule){ .kind = R_REGEX, .regex = xstrdup(expr) });
             break;
         }
         semi = strchr(p, ';');

@@ -134,6 +134,24 @@ int sheet_load(const char *path, struct sheet *s, struct err *e)
         s->bom = 1;
         at = 3;
     }
+    {   /* UTF-8 without NUL bytes, or said where it is not (a NUL would cut a field
+         * short, and the rest of its record would be lost when the sheet is saved) */
+        const char *nul = memchr(text + at, '\0', len - at);
+        size_t bad = utf8_check(text + at, (nul ? (size_t)(nul - text) : len) - at) + at;
+        size_t col = 1;
+        if (bad < len) {
+            for (size_t i = at; i < bad; i++, col++)
+                if (text[i] == '\n')
+                    line++, col = 0;
+            if (text[bad] == '\0')
+                err_set(e, ERR_INPUT, "%s:%d: a NUL byte at column %zu: remove it", path, line,
+                        col);
+            else
+                err_set(e, ERR_INPUT, "%s:%d: not UTF-8: byte 0x%02x at column %zu (save the "
+                        "sheet as UTF-8)", path, line, (unsigned char)text[bad], col);
+            goto bad;
+        }
+    }
     while (at < len) {
         /* a record ends at a line end outside quotes */
         size_t start = at, end;
@@ -379,6 +397,23 @@ long sheet_find(const struct sheet *s, const char *source, const char *target)
             strcmp(sheet_get(s, i, SC_TARGET), target) == 0)
             return (long)i;
     return -1;
+}
+
+enum sheet_cover sheet_cover(const struct sheet *s, const char *ref, size_t *row)
+{
+    enum sheet_cover c = SHEET_UNCOVERED;
+
+    for (size_t i = 0; i < s->n; i++) {
+        if (!s->rows[i].f || strcmp(sheet_get(s, i, SC_SOURCE), ref) != 0 ||
+            strcmp(sheet_get(s, i, SC_STATUS), "rejected") == 0)
+            continue;
+        if (*sheet_get(s, i, SC_TARGET))
+            return SHEET_MAPPED;
+        if (c == SHEET_UNCOVERED && row)
+            *row = i;
+        c = SHEET_LEFT_OUT;
+    }
+    return c;
 }
 
 void sheet_count(const struct sheet *s, struct sheet_stats *st)

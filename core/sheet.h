@@ -65,6 +65,13 @@ void sheet_set(struct sheet *s, size_t row, enum sheet_col c, const char *value)
 size_t sheet_add(struct sheet *s);
 /* The data row mapping source to target, or -1. */
 long sheet_find(const struct sheet *s, const char *source, const char *target);
+/* How the sheet covers a source column (`ref`: "table.column"). */
+enum sheet_cover {
+    SHEET_UNCOVERED,    /* no row but rejected ones names it */
+    SHEET_LEFT_OUT,     /* a row not rejected leaves it out (empty target); *row is it */
+    SHEET_MAPPED,       /* a row not rejected maps it to a target column */
+};
+enum sheet_cover sheet_cover(const struct sheet *s, const char *ref, size_t *row);
 /* Counts the data rows and their review status. */
 void sheet_count(const struct sheet *s, struct sheet_stats *st);
 const char *sheet_col_name(enum sheet_col c);

@@ -17,6 +17,14 @@ static int is_pg_uri(const char *s)
     return has_prefix(s, "postgresql://") || has_prefix(s, "postgres://");
 }
 
+/* A key whose value is a password, spelt right or not (password, passwd,
+ * passwor, pwd, PGPASSWORD): its value is never shown. */
+static int secret_key(const char *k, size_t n)
+{
+    return (n >= 4 && !strncasecmp(k, "pass", 4)) || (n == 3 && !strncasecmp(k, "pwd", 3)) ||
+           (n >= 8 && !strncasecmp(k + n - 8, "password", 8));
+}
+
 /* A password becomes "***" (mask) or is left out (strip, repl == NULL). */
 
 static void mask_query(struct sbuf *b, const char *q, const char *repl)
@@ -24,17 +32,19 @@ static void mask_query(struct sbuf *b, const char *q, const char *repl)
     int first = 1;
 
     while (*q) {
-        const char *amp = strchr(q, '&');
+        const char *amp = strchr(q, '&'), *eq;
         size_t n = amp ? (size_t)(amp - q) : strlen(q);
-        int pw = n >= 9 && strncmp(q, "password=", 9) == 0;
+        int pw = (eq = memchr(q, '=', n)) && secret_key(q, (size_t)(eq - q));
 
         if (!pw || repl) {
             if (!first)
                 sbuf_puts(b, "&");
-            if (pw)
-                sbuf_printf(b, "password=%s", repl);
-            else
+            if (pw) {
+                sbuf_add(b, q, (size_t)(eq - q));
+                sbuf_printf(b, "=%s", repl);
+            } else {
                 sbuf_add(b, q, n);
+            }
             first = 0;
         }
         q += n;
@@ -125,9 +135,11 @@ static char *mask_conninfo(const char *s, const char *repl)
             while (*p && !isspace((unsigned char)*p))
                 p++;
         }
-        if (klen == 8 && strncmp(k, "password", 8) == 0) {
-            if (repl)
-                sbuf_printf(&b, "password=%s", repl);
+        if (secret_key(k, klen)) {
+            if (repl) {
+                sbuf_add(&b, k, klen);
+                sbuf_printf(&b, "=%s", repl);
+            }
         } else {
             sbuf_add(&b, k, klen);
             sbuf_puts(&b, "=");
@@ -236,9 +248,11 @@ int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)
         u->kind = URL_PG;
         u->conninfo = xstrdup(s);
     } else {
-        return err_set(e, ERR_INPUT,
-                       "'%s': unknown database URL (use sqlite:FILE, postgresql://… or a "
-                       "libpq 'key=value' string)", s);
+        char *shown = url_mask_text(s);
+        err_set(e, ERR_INPUT, "'%s': unknown database URL (use sqlite:FILE, postgresql://… or "
+                "a libpq 'key=value' string)", shown);
+        free(shown);
+        return -1;
     }
     u->masked = url_mask(s);
     return 0;
@@ -252,4 +266,71 @@ void url_free(struct url *u)
     free(u->conninfo);
     free(u->masked);
     memset(u, 0, sizeof *u);
+}
+
+/* Adds the secret [from, to) to the list (quotes around it left out). */
+static void add_secret(char ***v, size_t *n, const char *from, const char *to)
+{
+    if (to > from && (*from == '\'' || *from == '"') && to[-1] == *from && to - from >= 2)
+        from++, to--;
+    if (to <= from)
+        return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrndup(from, (size_t)(to - from));
+}
+
+char *url_mask_secrets(const char *url, const char *text)
+{
+    char **secrets = NULL, *masked = url_mask(url), *out;
+    size_t n = 0;
+    struct sbuf b = { 0 };
+    const char *p;
+
+    /* the secrets the URL holds, however malformed it is */
+    for (const char *q = url; *q; q++) {
+        const char *from, *to;
+        if (uri_password(q, &from, &to)) {
+            add_secret(&secrets, &n, from, to);
+        } else if ((q == url || strchr(" \t&?;", q[-1])) && isalpha((unsigned char)*q)) {
+            size_t k = strcspn(q, "= \t&");
+            const char *v = q + k;
+            v += strspn(v, " \t");
+            if (*v == '=' && secret_key(q, k)) {
+                v++;
+                v += strspn(v, " \t");
+                add_secret(&secrets, &n, v, value_end(v));
+            }
+        }
+    }
+    /* the URL itself, as libpq may quote it, then each secret anywhere */
+    for (p = text; *p;) {
+        const char *hit = strstr(p, url);
+        if (!hit || !*url) {
+            sbuf_puts(&b, p);
+            break;
+        }
+        sbuf_add(&b, p, (size_t)(hit - p));
+        sbuf_puts(&b, masked);
+        p = hit + strlen(url);
+    }
+    out = b.s ? sbuf_take(&b) : xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        struct sbuf r = { 0 };
+        for (p = out; *p;) {
+            const char *hit = strstr(p, secrets[i]);
+            if (!hit) {
+                sbuf_puts(&r, p);
+                break;
+            }
+            sbuf_add(&r, p, (size_t)(hit - p));
+            sbuf_puts(&r, "***");
+            p = hit + strlen(secrets[i]);
+        }
+        free(out);
+        out = r.s ? sbuf_take(&r) : xstrdup("");
+        free(secrets[i]);
+    }
+    free(secrets);
+    free(masked);
+    return out;
 }

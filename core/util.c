@@ -377,3 +377,32 @@ const char *user_name(void)
     pw = getpwuid(getuid());
     return pw ? pw->pw_name : "unknown";
 }
+
+size_t utf8_check(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = p[i], cp;
+        size_t len;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? (c < 0xf0 ? 3 : 0) : c >= 0xc2 ? 2 : 0;
+        if (!len || i + len > n)
+            return i;
+        cp = c & (0x7f >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = cp << 6 | (p[i + k] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return i;
+        i += len;
+    }
+    return n;
+}

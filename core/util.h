@@ -92,6 +92,11 @@ static inline int utf8_inside(const char *s, size_t at)
     return ((unsigned char)s[at] & 0xC0) == 0x80;
 }
 
+/* The offset of the first byte of `s` (n bytes) that is not well-formed
+ * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are not),
+ * or n when all are. */
+size_t utf8_check(const char *s, size_t n);
+
 /* Current user for the audit log: $USER, else the passwd entry, else "unknown". */
 const char *user_name(void);
 

@@ -264,6 +264,12 @@ static const struct { const char *text, *msg; } bad[] = {
       "plan.ini:7: indented line continues 'decision', which takes a single-line value" },
     { ENDS "[table t]\nkey = a, , b\n",
       "plan.ini:6: key 'a, , b': expected column names separated by commas" },
+    { ENDS "[table t]\ndecision = migrate\n  [table u]\n",
+      "plan.ini:7: an indented section header: write it at the start of the line" },
+    { ENDS "[migration]\nname = Caf\xe9\n",
+      "plan.ini:6: not UTF-8: byte 0xe9 at column 11 (save the plan as UTF-8)" },
+    { ENDS "[migration]\nname = \xc3\xa9\xed\xa0\x80\n",
+      "plan.ini:6: not UTF-8: byte 0xed at column 10 (save the plan as UTF-8)" },
 };
 
 static void test_errors(void **state)

@@ -132,6 +132,10 @@ static const struct { const char *text, *msg; } bad[] = {
       "export in some locales): save it as comma-separated" },
     { "", "1: the sheet is empty: it needs a header row "
       "(source,target,transform,owner,rule,status,reviewer,reviewed_at,note)" },
+    { "source,target\na.b,caf\xe9\n", "2: not UTF-8: byte 0xe9 at column 8 (save the sheet as "
+      "UTF-8)" },
+    { "\xef\xbb\xbfsource,target\r\na.b,c.d\r\n\"x\ny\",\xc0\xaf\r\n",
+      "4: not UTF-8: byte 0xc0 at column 4 (save the sheet as UTF-8)" },
 };
 
 static void test_errors(void **state)
@@ -146,6 +150,16 @@ static void test_errors(void **state)
         assert_int_equal(sheet_load(path, &s, &e), -1);
         assert_int_equal(e.kind, ERR_INPUT);
         snprintf(want, sizeof want, "%s:%s", path, bad[i].msg);
+        assert_string_equal(e.msg, want);
+        free(path);
+    }
+    {   /* a NUL byte: said, never a row cut short (and merged with the next on saving) */
+        static const char nul[] = "source,target\na.b,c\0d\nx.y,z.w\n";
+        char *path = write_file("bad.csv", nul, sizeof nul - 1);
+        struct sheet s;
+        struct err e = { 0 };
+        assert_int_equal(sheet_load(path, &s, &e), -1);
+        snprintf(want, sizeof want, "%s:2: a NUL byte at column 6: remove it", path);
         assert_string_equal(e.msg, want);
         free(path);
     }
@@ -176,7 +190,19 @@ static void test_rules(void **state)
     assert_string_equal(err, "unknown rule 'equals' (equal, ignore, ci, trim, tolerance:X, "
                              "round:N, ts:s, ts:ms, not_null, unique, regex:RE)");
     assert_int_equal(rules_parse("tolerance:abc", &r, err, sizeof err), -1);
-    assert_string_equal(err, "tolerance 'abc': expected a number >= 0");
+    assert_string_equal(err, "tolerance 'abc': expected a finite number >= 0");
+    /* a tolerance that would hide every difference */
+    assert_int_equal(rules_parse("tolerance:nan", &r, err, sizeof err), -1);
+    assert_string_equal(err, "tolerance 'nan': expected a finite number >= 0");
+    assert_int_equal(rules_parse("tolerance:1e999", &r, err, sizeof err), -1);
+    assert_string_equal(err, "tolerance '1e999': expected a finite number >= 0");
+    assert_int_equal(rules_parse("tolerance:-inf", &r, err, sizeof err), -1);
+    /* a space before regex's colon: still the expression (it once crashed) */
+    assert_int_equal(rules_parse("trim; regex :^A", &r, err, sizeof err), 0);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.v[1].kind, R_REGEX);
+    assert_string_equal(r.v[1].regex, "^A");
+    rules_free(&r);
     assert_int_equal(rules_parse("round", &r, err, sizeof err), -1);
     assert_string_equal(err, "rule 'round' needs a value ('tolerance:0.01', 'round:2', 'ts:s', "
                              "'regex:…')");

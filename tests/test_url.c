@@ -33,6 +33,37 @@ static void test_mask(void **state)
                 "host=db1 dbname=prod");
     expect_mask("host=db1 password = hunter2", "host=db1 password=***", "host=db1");
     expect_mask("sqlite:pilot.db", "sqlite:pilot.db", "sqlite:pilot.db");
+    /* a key misspelt, or named otherwise, is still a password */
+    expect_mask("host=db1 passwor=s3cret dbname=p", "host=db1 passwor=*** dbname=p",
+                "host=db1 dbname=p");
+    expect_mask("postgresql://h/d?passwd=s3cret&pwd=x", "postgresql://h/d?passwd=***&pwd=***",
+                "postgresql://h/d");
+}
+
+static void expect_secrets(const char *url, const char *msg, const char *masked)
+{
+    char *m = url_mask_secrets(url, msg);
+
+    assert_string_equal(m, masked);
+    free(m);
+}
+
+/* libpq's messages quote what it was given: its passwords never get through. */
+static void test_mask_secrets(void **state)
+{
+    (void)state;
+    expect_secrets("postgresql://app:pw55@[::1/db",
+                   "missing \"]\" in IPv6 host address in URI: \"postgresql://app:pw55@[::1/db\"",
+                   "missing \"]\" in IPv6 host address in URI: \"postgresql://app:***@[::1/db\"");
+    expect_secrets("host=db1 passwor=s3cret dbname=p", "invalid connection option \"passwor\"",
+                   "invalid connection option \"passwor\"");
+    expect_secrets("host=db1 passwor='s3 cret' x=1", "echo: s3 cret, again s3 cret",
+                   "echo: ***, again ***");
+    expect_secrets("postgresql://u@h/d?password=hunter2&sslmode=x",
+                   "invalid sslmode value: \"x\" (password hunter2)",
+                   "invalid sslmode value: \"x\" (password ***)");
+    expect_secrets("dbname=prod", "FATAL: database \"prod\" does not exist",
+                   "FATAL: database \"prod\" does not exist");
 }
 
 static void expect_text(const char *in, const char *masked)
@@ -109,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_mask_text),
+        cmocka_unit_test(test_mask_secrets),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
