@@ -1,5 +1,6 @@
 #include "config.h"
 #include "cli.h"
+#include "doctor.h"
 #include "jsonx.h"
 #include "acceptance.h"
 #include "catalog.h"
@@ -56,6 +57,7 @@ struct loaded;
 struct map_suggestion;
 static int suggest_into_sheet(struct loaded *l, struct map_suggestion *sg, struct err *e);
 static int cmd_tui(struct cli *c, int argc, char **argv);
+static int cmd_doctor(struct cli *c, int argc, char **argv);
 
 static const struct cmd cmds[] = {
     { "tui", cmd_tui, "[--theme NAME]", "open the dashboard (the default command)",
@@ -69,6 +71,11 @@ static const struct cmd cmds[] = {
       "                 (no password in a URL: give it with PGPASSWORD, ~/.pgpass or a\n"
       "                 service file; one given here is left out of the plan)\n"
       "  --force        overwrite an existing plan\n" },
+    { "doctor", cmd_doctor, "[--json]",
+      "check both sides before a cutover: reached, version, pinned settings, a role that "
+      "could write, clock skew, latency, the workspace",
+      "  --json         print the checks as JSON\n"
+      "                 exit 0 all good, 1 warnings, 3 a side not reached\n" },
     { "inventory", cmd_inventory, "[--json]",
       "tables on both sides: rows, keys, decision, owner, flags",
       "  --json         print the inventory as JSON (format in README.md)\n" },
@@ -746,14 +753,20 @@ static int cmd_map(struct cli *c, int argc, char **argv)
     if (optind >= argc)
         return bad_usage("map", "%s", "which one: suggest, lint, import FILE or export FILE?");
     sub = argv[optind++];
-    if (strcmp(sub, "suggest") == 0 && optind == argc)
+    if (strcmp(sub, "suggest") && strcmp(sub, "lint") && strcmp(sub, "import") &&
+        strcmp(sub, "export"))
+        return bad_usage("map", "'%s': expected suggest, lint, import FILE or export FILE", sub);
+    if ((sub[0] == 'i' || sub[0] == 'e') && optind == argc)
+        return bad_usage("map", "%s: FILE is needed", sub);
+    if (optind + (sub[0] == 'i' || sub[0] == 'e') < argc)
+        return bad_usage("map", "%s: unexpected argument '%s'", sub,
+                         argv[optind + (sub[0] == 'i' || sub[0] == 'e')]);
+    if (strcmp(sub, "suggest") == 0)
         return map_suggest_cmd(c, o.json);
-    if (strcmp(sub, "lint") == 0 && optind == argc)
+    if (strcmp(sub, "lint") == 0)
         return map_lint_cmd(c, o.json);
-    if ((strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) && optind + 1 == argc)
-        return sub[0] == 'i' ? map_copy(c, argv[optind], NULL, o.json)
-                             : map_copy(c, NULL, argv[optind], o.json);
-    return bad_usage("map", "'%s': expected suggest, lint, import FILE or export FILE", sub);
+    return sub[0] == 'i' ? map_copy(c, argv[optind], NULL, o.json)
+                         : map_copy(c, NULL, argv[optind], o.json);
 }
 
 /* --- diff and runs ----------------------------------------------------------- */
@@ -1839,6 +1852,32 @@ static int cmd_demo(struct cli *c, int argc, char **argv)
     return rc;
 }
 
+static int cmd_doctor(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "json", no_argument, NULL, OPT_JSON }, { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct inv_opts o = { 0 };
+    struct doctor_report r;
+    struct err e = { 0 };
+    struct plan *p;
+    int rc = parse_opts("doctor", argc, argv, lo, inv_opt, &o);
+
+    if (rc || optind < argc)
+        return rc < 0 ? cmd_help(find_cmd("doctor")) : rc ? rc
+             : bad_usage("doctor", "unexpected argument '%s'", argv[optind]);
+    if (!(p = plan_load(c->plan_path, &e)))
+        return fail(&e);
+    doctor_run(p, &r);
+    if (o.json)
+        print_json(doctor_json(&r));
+    else
+        doctor_print(stdout, &r);
+    rc = doctor_exit(&r);
+    doctor_free(&r);
+    plan_free(p);
+    return rc;
+}
+
 static int cmd_tui(struct cli *c, int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
@@ -1856,6 +1895,10 @@ int cli_main(int argc, char **argv, cli_tui_fn tui)
             usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
+            if (i + 1 < argc) {
+                fprintf(stderr, "cutover: --version: unexpected argument '%s'\n", argv[i + 1]);
+                return ERR_INPUT;
+            }
             printf("cutover %s\n", PACKAGE_VERSION);
             return 0;
         } else if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) {
@@ -1866,6 +1909,10 @@ int cli_main(int argc, char **argv, cli_tui_fn tui)
             c.theme = argv[++i];
         } else if (strncmp(argv[i], "--theme=", 8) == 0) {
             c.theme = argv[i] + 8;
+        } else if (strcmp(argv[i], "--plan") == 0 || strcmp(argv[i], "--theme") == 0) {
+            fprintf(stderr, "cutover: %s needs a %s\n", argv[i], argv[i][2] == 'p' ? "FILE"
+                    : "NAME");
+            return ERR_INPUT;
         } else {
             fprintf(stderr, "cutover: unknown option '%s'\n\n", argv[i]);
             usage(stderr);

@@ -120,6 +120,12 @@ struct db_query_opts {
      * DB_BLOB, booleans, text, json, jsonb and uuid as their usual text.
      * Otherwise (float4, interval, arrays, enums…) the usual text COPY. */
     int binary;
+    /* PostgreSQL: cutover's own transaction control (BEGIN … READ ONLY,
+     * SAVEPOINT, ROLLBACK), sent as it is. Every other statement that comes
+     * outside a transaction runs in one of its own, opened READ ONLY and
+     * ended by ROLLBACK, whatever the statement managed to do (a large
+     * object, a setting): nothing a session of cutover's does is committed. */
+    int control;
 };
 
 typedef int (*db_rows_cb)(db_query_t *q, const struct db_batch *b, void *arg);

@@ -31,6 +31,13 @@ struct pg {
     uv_timer_t *soon;   /* runs pump() on the next loop turn */
     int connecting;
     int pinning;        /* connected; the SET that pins the settings is running */
+    /* Every statement runs in a transaction opened READ ONLY that ends in
+     * ROLLBACK: one outside any (a poll, a probe, a catalog query) is wrapped
+     * in its own. WRAP_BEGIN: its BEGIN is running; WRAP_QUERY: the query;
+     * WRAP_END: the ROLLBACK, after which the query is reported as it ended. */
+    enum { WRAP_NONE, WRAP_BEGIN, WRAP_QUERY, WRAP_END } wrap;
+    int wrap_status;
+    char *wrap_err;
     int flushing;
     int cancel_sent;
     /* Cancel requests still on their way (sent from the thread pool). The
@@ -185,6 +192,9 @@ static void conn_drop(struct pg *pg)
         PQfinish(pg->conn);
     pg->conn = NULL;
     pg->connecting = pg->pinning = pg->flushing = 0;
+    pg->wrap = WRAP_NONE;
+    free(pg->wrap_err);
+    pg->wrap_err = NULL;
     pg->held = NULL;    /* failed by the caller with the rest */
     close_handle(pg->hold);
     pg->hold = NULL;
@@ -743,6 +753,8 @@ static int copy_rows(struct pg *pg, db_query_t *q)
     }
 }
 
+static int send_control(struct pg *pg, const char *sql);
+
 static void end_query(struct pg *pg, db_query_t *q)
 {
     char *err = pg->qerr;
@@ -750,8 +762,41 @@ static void end_query(struct pg *pg, db_query_t *q)
 
     pg->qerr = NULL;
     query_reset(pg);
+    if (pg->wrap == WRAP_QUERY || pg->wrap == WRAP_BEGIN) {
+        /* undone, whatever the statement managed to do: reported once it is */
+        if (pg->wrap == WRAP_QUERY && send_control(pg, "ROLLBACK") == 0) {
+            pg->wrap = WRAP_END;
+            pg->wrap_status = status;
+            pg->wrap_err = err;
+            return;
+        }
+        pg->wrap = WRAP_NONE;
+    }
     db__finish(q, status, err);  /* may start the next query */
     free(err);
+}
+
+/* The wrapper's BEGIN or ROLLBACK answered: the query goes, or is reported. */
+static void wrap_done(struct pg *pg, db_query_t *q)
+{
+    if (pg->wrap == WRAP_BEGIN) {
+        if (pg->qerr || q->stop) {  /* not begun: nothing to roll back */
+            end_query(pg, q);
+            return;
+        }
+        pg->wrap = WRAP_QUERY;
+        send_query(pg, q);
+        return;
+    }
+    {
+        char *err = pg->wrap_err;
+        int status = pg->wrap_status;
+        pg->wrap = WRAP_NONE;
+        pg->wrap_err = NULL;
+        query_reset(pg);
+        db__finish(q, status, err);
+        free(err);
+    }
 }
 
 static void pump(struct pg *pg)
@@ -782,6 +827,10 @@ static void pump(struct pg *pg)
             break;
         r = PQgetResult(pg->conn);
 
+        if (!r && (pg->wrap == WRAP_BEGIN || pg->wrap == WRAP_END)) {
+            wrap_done(pg, q);
+            return;
+        }
         if (!r) {
             if (pg->probe && !pg->qerr && !q->stop) {  /* the types are known: now the rows */
                 pg->probe = 0;
@@ -935,11 +984,35 @@ static void send_query(struct pg *pg, db_query_t *q)
     watch(pg, UV_READABLE | (pg->flushing ? UV_WRITABLE : 0));
 }
 
+/* A statement of cutover's own (BEGIN, ROLLBACK), its results read by pump(). */
+static int send_control(struct pg *pg, const char *sql)
+{
+    int rc;
+
+    if (!PQsendQuery(pg->conn, sql)) {
+        conn_lost(pg, PQerrorMessage(pg->conn));
+        return -1;
+    }
+    if ((rc = PQflush(pg->conn)) < 0) {
+        conn_lost(pg, PQerrorMessage(pg->conn));
+        return -1;
+    }
+    pg->flushing = rc == 1;
+    watch(pg, UV_READABLE | (pg->flushing ? UV_WRITABLE : 0));
+    return 0;
+}
+
 static void start_now(struct pg *pg, db_query_t *q)
 {
     query_reset(pg);
     pg->copy = q->o.copy && !q->nparams;
     pg->probe = pg->copy && q->o.binary;
+    if (!q->o.control && PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
+        pg->wrap = WRAP_BEGIN;  /* its own transaction, read-only, rolled back */
+        send_control(pg, "BEGIN READ ONLY");
+        return;
+    }
+    pg->wrap = WRAP_NONE;
     send_query(pg, q);
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <xxhash.h>
 
@@ -83,7 +84,10 @@ static void set_jerr(struct lite *l, const char *msg)
 static void set_sqlite_err(struct lite *l)
 {
     free(l->jerr);
-    if (sqlite3_errcode(l->conn) == SQLITE_BUSY)
+    if (sqlite3_errcode(l->conn) == SQLITE_AUTH)
+        l->jerr = xstrdup("refused: cutover only reads (no write, ATTACH or pragma that sets "
+                          "anything)");
+    else if (sqlite3_errcode(l->conn) == SQLITE_BUSY)
         l->jerr = xasprintf("%s (a writer has kept it locked for more than %d s)",
                             sqlite3_errmsg(l->conn), BUSY_MS / 1000);
     else
@@ -162,6 +166,51 @@ static void sql_row_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
     sqlite3_result_int64(cx, (sqlite3_int64)h);
 }
 
+/* Reads only, whatever the SQL: no ATTACH (a file of the user's choosing),
+ * no write, no pragma that sets anything. Transactions and savepoints are
+ * ours (a read snapshot); a read-only open could not write anyway, but VACUUM
+ * INTO could leave a file behind (sqlite3_stmt_readonly() catches it). */
+static int authorize(void *arg, int action, const char *a3, const char *a4, const char *db,
+                     const char *trigger)
+{
+    (void)arg, (void)a3, (void)db, (void)trigger;
+    switch (action) {
+    case SQLITE_SELECT: case SQLITE_READ: case SQLITE_FUNCTION: case SQLITE_RECURSIVE:
+    case SQLITE_TRANSACTION: case SQLITE_SAVEPOINT:
+        return SQLITE_OK;
+    case SQLITE_UPDATE:  /* pragma_table_list() asks so of the schema table it reads */
+        return a3 && !strcmp(a3, "sqlite_master") ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_PRAGMA: {  /* reading one, never setting one nor one that does work */
+        static const char *const with_arg[] = { "table_info", "table_xinfo", "table_list",
+            "index_list", "index_info", "index_xinfo", "foreign_key_list", "foreign_key_check",
+            "integrity_check", "quick_check" };
+        if (!a3)
+            return SQLITE_DENY;
+        for (size_t i = 0; a4 && i < sizeof with_arg / sizeof *with_arg; i++)
+            if (!strcasecmp(a3, with_arg[i]))
+                return SQLITE_OK;
+        return !a4 && strcasecmp(a3, "optimize") && strcasecmp(a3, "wal_checkpoint") &&
+               strcasecmp(a3, "incremental_vacuum") ? SQLITE_OK : SQLITE_DENY;
+    }
+    default:
+        return SQLITE_DENY;
+    }
+}
+
+/* After a statement's end: only blanks and comments (one statement a text). */
+static int only_comments(const char *p)
+{
+    for (;;) {
+        p += strspn(p, " \t\r\n\f\v;");
+        if (p[0] == '-' && p[1] == '-')
+            p += strcspn(p, "\n");
+        else if (p[0] == '/' && p[1] == '*' && strstr(p + 2, "*/"))
+            p = strstr(p + 2, "*/") + 2;
+        else
+            return !*p;
+    }
+}
+
 static void do_open(struct lite *l)
 {
     const char *path = l->db->url.path;
@@ -195,6 +244,7 @@ static void do_open(struct lite *l)
     }
     sqlite3_finalize(s);
     sqlite3_progress_handler(l->conn, 1000, progress, l);
+    sqlite3_set_authorizer(l->conn, authorize, NULL);
 }
 
 /* Appends a value; the row's slots are reserved by copy_row(). */
@@ -258,8 +308,22 @@ static void do_step(struct lite *l)
     if (atomic_load(&l->interrupt))
         return;
     if (!l->stmt) {
-        if (sqlite3_prepare_v2(l->conn, q->sql, -1, &l->stmt, NULL) != SQLITE_OK) {
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(l->conn, q->sql, -1, &l->stmt, &tail) != SQLITE_OK) {
             set_sqlite_err(l);
+            return;
+        }
+        /* (a pragma is never "read-only" to SQLite: the authorizer lets reading ones by) */
+        int pragma = !strncasecmp(q->sql + strspn(q->sql, " \t\r\n"), "PRAGMA", 6);
+        if (!l->stmt || (!pragma && !sqlite3_stmt_readonly(l->stmt)) ||
+            (tail && !only_comments(tail))) {
+            free(l->jerr);
+            l->jerr = xstrdup(!l->stmt ? "no statement to run"
+                              : !pragma && !sqlite3_stmt_readonly(l->stmt)
+                              ? "refused: the statement would write (cutover only reads)"
+                              : "refused: more than one statement (cutover runs one a text)");
+            sqlite3_finalize(l->stmt);
+            l->stmt = NULL;
             return;
         }
         for (int i = 0; i < q->nparams; i++)

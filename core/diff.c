@@ -1073,6 +1073,9 @@ static void ignore_done(db_query_t *q, int status, const char *msg, void *arg)
     (void)q, (void)status, (void)msg, (void)arg;
 }
 
+/* cutover's own transaction control (db_query_opts.control) */
+static const struct db_query_opts control = { .control = 1 };
+
 /* A PostgreSQL side's snapshot outlives a table or check whose query fails
  * or is cancelled: each runs behind a savepoint, rolled back to after an
  * error (an aborted transaction refuses every query after it). */
@@ -1080,7 +1083,7 @@ static void savepoint(struct diff *d, int w, int rollback)
 {
     if (d->txn[w])
         db_query(d->db[w], rollback ? "ROLLBACK TO SAVEPOINT cutover" : "SAVEPOINT cutover", 0,
-                 NULL, NULL, NULL, ignore_done, NULL);
+                 NULL, &control, NULL, ignore_done, NULL);
 }
 
 /* The source refused a table's query: what of the user's went into it (the
@@ -1190,6 +1193,8 @@ struct check_job {
     struct diff *d;
     size_t i;
     int which;
+    size_t rows;
+    int cols;
 };
 
 static int check_rows(db_query_t *q, const struct db_batch *b, void *arg)
@@ -1199,6 +1204,8 @@ static int check_rows(db_query_t *q, const struct db_batch *b, void *arg)
     char **v = c->which ? &k->target_value : &k->source_value;
 
     (void)q;
+    c->rows += b->nrows;
+    c->cols = b->ncols;
     if (b->nrows && !*v && b->ncols)
         *v = xstrdup(db_cell(b, 0, 0)->p ? db_cell(b, 0, 0)->p : DIFF_NULL);
     return DB_CONTINUE;
@@ -1217,6 +1224,13 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
         k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
                              d->plan->path, d->plan->checks[c->i].line, msg);
         k->error_code = ERR_DB;
+    } else if (!status && !k->error && (c->rows > 1 || (c->rows && c->cols != 1))) {
+        /* one number: never the first of several, taken in silence */
+        k->error = xasprintf("%s query (%s:%d): must return one number, got %zu row%s of %d "
+                             "column%s", c->which ? "target" : "source", d->plan->path,
+                             d->plan->checks[c->i].line, c->rows, c->rows > 1 ? "s" : "",
+                             c->cols, c->cols > 1 ? "s" : "");
+        k->error_code = ERR_INPUT;
     }
     if (status == DB_ELOST)  /* no later check can run on it */
         fail_run(d, status, msg, "running check", d->plan->checks[c->i].name);
@@ -1251,7 +1265,7 @@ static void run_checks(struct diff *d)
     d->check_pending = 2;
     for (int w = 0; w < 2; w++) {
         struct check_job *c = xmalloc(sizeof *c);
-        *c = (struct check_job){ d, d->check_at, w };
+        *c = (struct check_job){ d, d->check_at, w, 0, 0 };
         savepoint(d, w, 0);
         if (!db_query(d->db[w], w ? pc->target : pc->source, 0, NULL, NULL, check_rows,
                       check_done, c)) {
@@ -1293,9 +1307,9 @@ static void finish(struct diff *d, int status, const char *msg)
     d->end_status = status;
     d->end_msg = msg;
     d->ending = 1;  /* until both are asked */
-    for (int w = 0; w < 2; w++)
+    for (int w = 0; w < 2; w++)  /* a reader's transaction: never committed */
         if ((d->txn[w] || d->table_txn[w]) &&
-            db_query(d->db[w], status ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL, end_done, d))
+            db_query(d->db[w], "ROLLBACK", 0, NULL, &control, NULL, end_done, d))
             d->ending++;
     if (--d->ending == 0)
         report_done(d);
@@ -1310,8 +1324,8 @@ static void table_snapshot(struct diff *d, int begin)
         if (db_kind(d->db[w]) != URL_SQLITE || d->txn[w] || d->table_txn[w] == begin)
             continue;
         /* a COMMIT that cannot be queued leaves nothing open: the connection is closing */
-        if (db_query(d->db[w], begin ? "BEGIN" : "COMMIT", 0, NULL, NULL, NULL, ignore_done,
-                     NULL) || !begin)
+        if (db_query(d->db[w], begin ? "BEGIN" : "ROLLBACK", 0, NULL, &control, NULL,
+                     ignore_done, NULL) || !begin)
             d->table_txn[w] = begin;
     }
 }
@@ -1762,6 +1776,11 @@ static int plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         if (!(sc = col_of(sheet_get(s, i, SC_SOURCE), st->name)) ||
             !(tc = col_of(sheet_get(s, i, SC_TARGET), tt->name)))
             continue;
+        if (sheet_row_malformed(s, i, why, sizeof why)) {  /* a malformed sheet: no run */
+            err_set(e, ERR_INPUT, "%s:%d: %s", s->path, s->rows[i].line, why);
+            rc = -2;
+            goto bad;
+        }
         if (!(scol = cat_column(st, sc)) || !(tcol = cat_column(tt, tc))) {
             /* the table fails, rather than pass without the field */
             err_set(e, ERR_INPUT, "%s:%d: %s: no such column in the %s", s->path,
@@ -2064,7 +2083,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
      * shares its connections with polls, which must see the present) */
     for (int w = 0; w < 2; w++)
         if (db_kind(d->db[w]) == URL_PG && !(o && o->live) &&
-            db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+            db_query(d->db[w], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, &control,
                      NULL, ignore_done, NULL))
             d->txn[w] = 1;
     /* … and per SQLite side in WAL mode, where a read transaction holds one
@@ -2119,7 +2138,7 @@ static void wal_done(db_query_t *q, int status, const char *msg, void *arg)
     (void)q, (void)msg;
     /* queued before any table's query: the snapshot is taken by its first read */
     if (!status && s->wal &&
-        db_query(d->db[s->w], "BEGIN", 0, NULL, NULL, NULL, ignore_done, NULL) &&
+        db_query(d->db[s->w], "BEGIN", 0, NULL, &control, NULL, ignore_done, NULL) &&
         db_query(d->db[s->w], "SELECT count(*) FROM sqlite_schema", 0, NULL, NULL, NULL,
                  ignore_done, NULL))
         d->txn[s->w] = 1;

@@ -103,7 +103,7 @@ static int is_status(const char *s)
 static int malformed(const char *code)
 {
     static const char *const codes[] = { "empty_row", "bad_status", "bad_rule", "bad_reviewed_at",
-                                         "unknown_column" };
+                                         "bad_transform", "unknown_column" };
 
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         if (!strcmp(code, codes[i]))
@@ -146,6 +146,9 @@ void lint_static(const struct sheet *s, const struct pairing *pp, const struct c
         if (!is_status(st))
             hint(add(r, LINT_ERROR, "bad_status", sr, tr, line, "status '%s' is not draft, "
                      "approved or rejected", st), "set status to draft, approved or rejected");
+        else if (sheet_row_malformed(s, i, why, sizeof why))
+            hint(add(r, LINT_ERROR, "bad_transform", sr, tr, line, "%s", why),
+                 "write the transform as one SQL expression over the source row's columns");
         else if (!strcmp(st, "approved") && !*sheet_get(s, i, SC_REVIEWER))
             hint(add(r, LINT_WARNING, "unsigned_approval", sr, tr, line, "approved, but no "
                      "reviewer is named: who approved it is not on record"),

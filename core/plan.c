@@ -1,5 +1,6 @@
 #include "config.h"
 #include "plan.h"
+#include "sqltext.h"
 #include "db.h"
 #include "util.h"
 
@@ -73,6 +74,7 @@ struct pstate {
     int last_key;       /* index of the key set last, for continuations */
     int have_key;       /* a key was set since the section began */
     unsigned sects_seen;
+    int side_line[2];   /* where [source] and [target] begin; 0: nowhere */
 };
 
 #define FAIL(st, ...) fail_at(st, st->line, __VA_ARGS__)
@@ -136,8 +138,12 @@ static int valid_date(const char *s)
     int y, m, d;
     char tail;
 
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
-           s[4] == '-' && s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
+        s[7] != '-' || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
 }
 
 /* "12", "0.5", "1%", "60s" → value and unit; -1 when it is none of these. */
@@ -488,6 +494,8 @@ static void begin_section(struct pstate *st, char *text)
     }
     st->sects_seen |= 1u << s;
     st->sect = s;
+    if (s == S_SOURCE || s == S_TARGET)
+        st->side_line[s == S_TARGET] = st->line;
     snprintf(st->sect_text, sizeof st->sect_text, "%s%s%s", text, *arg ? " " : "", arg);
     if (s == S_TABLE) {
         p->tables = xrealloc(p->tables, (p->ntables + 1) * sizeof *p->tables);
@@ -586,16 +594,33 @@ void plan_free(struct plan *p)
     free(p);
 }
 
+/* A query of the user's: one statement, and a query (SELECT, WITH, VALUES,
+ * TABLE), not a command; else the plan fails at `line`. */
+static int user_query(struct pstate *st, int line, const char *sect, const char *name,
+                      const char *key, const char *sql)
+{
+    const char *why = sqltext_one(sql);
+
+    if (why)
+        return fail_at(st, line, "[%s %s] %s: %s", sect, name, key, why), 0;
+    if (!sqltext_is_query(sql))
+        return fail_at(st, line, "[%s %s] %s: a query is expected (SELECT, WITH, VALUES or "
+                       "TABLE): cutover only reads", sect, name, key), 0;
+    return 1;
+}
+
 /* What the grammar cannot say: required keys and cross-key rules. */
 static int validate(struct pstate *st)
 {
     struct plan *p = st->p;
 
     if (!p->source.url)
-        return fail_at(st, st->line, "no [source] url: add [source] with url = sqlite:FILE or "
+        return fail_at(st, st->side_line[0] ? st->side_line[0] : st->line,
+                       "no [source] url: add [source] with url = sqlite:FILE or "
                        "postgresql://…");
     if (!p->target.url)
-        return fail_at(st, st->line, "no [target] url: add [target] with url = sqlite:FILE or "
+        return fail_at(st, st->side_line[1] ? st->side_line[1] : st->line,
+                       "no [target] url: add [target] with url = sqlite:FILE or "
                        "postgresql://…");
     for (size_t i = 0; i < p->ntables; i++) {
         struct plan_table *t = &p->tables[i];
@@ -608,6 +633,16 @@ static int validate(struct pstate *st)
         if (!c->source || !c->target)
             return fail_at(st, c->line, "[check %s] needs both 'source' and 'target' queries",
                            c->name);
+        for (int w = 0; w < 2; w++)
+            if (!user_query(st, c->line, "check", c->name, w ? "target" : "source",
+                            w ? c->target : c->source))
+                return 0;
+    }
+    for (size_t i = 0; i < p->ntables; i++) {
+        const char *why = p->tables[i].where ? sqltext_expression(p->tables[i].where) : NULL;
+        if (why)
+            return fail_at(st, p->tables[i].where_line, "[table %s] where: %s",
+                           p->tables[i].name, why);
     }
     for (size_t i = 0; i < p->nsteps; i++)
         if (!p->steps[i].title)
@@ -616,10 +651,14 @@ static int validate(struct pstate *st)
         return fail_at(st, p->advise_after_line, "[rollback] after = %s: no [step %s] in the "
                        "plan (the step after which live triggers advise rollback)",
                        p->advise_after, p->advise_after);
-    for (size_t i = 0; i < p->nprobes; i++)
+    for (size_t i = 0; i < p->nprobes; i++) {
         if (!p->probes[i].sql)
             return fail_at(st, p->probes[i].line, "[probe %s] needs its 'sql': a read-only "
                            "query returning one number", p->probes[i].name);
+        if (!user_query(st, p->probes[i].line, "probe", p->probes[i].name, "sql",
+                        p->probes[i].sql))
+            return 0;
+    }
     return 1;
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "sheet.h"
+#include "sqltext.h"
 #include "util.h"
 
 #include <csv.h>
@@ -218,6 +219,13 @@ int sheet_load(const char *path, struct sheet *s, struct err *e)
                         "(a spreadsheet's export in some locales): save it as comma-separated" : "");
                 goto bad;
             }
+            for (int a = 0; a < s->ncols; a++)  /* a second one would win in silence */
+                for (int b = 0; b < a; b++)
+                    if (s->header[a] && s->header[b] && !strcmp(s->header[a], s->header[b])) {
+                        err_set(e, ERR_INPUT, "%s:%d: column '%s' appears twice in the header",
+                                path, rline, s->header[a]);
+                        goto bad;
+                    }
             first = 0;
             continue;
         }
@@ -315,7 +323,7 @@ int sheet_save(struct sheet *s, struct err *e)
     }
     if (!(f = fopen(tmp, "wb")) || fwrite(b.s ? b.s : "", 1, b.len, f) != b.len ||
         fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = err_set(e, ERR_INPUT, "%s: cannot write: %s", tmp, strerror(errno));
+        rc = err_set(e, ERR_INPUT, "%s: cannot write: %s", s->path, strerror(errno));
         if (f)
             fclose(f);
         unlink(tmp);
@@ -414,6 +422,21 @@ enum sheet_cover sheet_cover(const struct sheet *s, const char *ref, size_t *row
         c = SHEET_LEFT_OUT;
     }
     return c;
+}
+
+int sheet_row_malformed(const struct sheet *s, size_t row, char *why, size_t n)
+{
+    const char *st = sheet_get(s, row, SC_STATUS), *bad;
+
+    if (*st && strcmp(st, "draft") && strcmp(st, "approved") && strcmp(st, "rejected")) {
+        snprintf(why, n, "status '%s' is not draft, approved or rejected", st);
+        return 1;
+    }
+    if ((bad = sqltext_expression(sheet_get(s, row, SC_TRANSFORM)))) {
+        snprintf(why, n, "transform: %s", bad);
+        return 1;
+    }
+    return 0;
 }
 
 void sheet_count(const struct sheet *s, struct sheet_stats *st)

@@ -72,6 +72,10 @@ enum sheet_cover {
     SHEET_MAPPED,       /* a row not rejected maps it to a target column */
 };
 enum sheet_cover sheet_cover(const struct sheet *s, const char *ref, size_t *row);
+/* Whether data row `row` cannot be used as written: a status other than
+ * draft, approved or rejected (or empty), or a transform that is not one
+ * expression (sqltext_expression). 1 with why in `why`, else 0. */
+int sheet_row_malformed(const struct sheet *s, size_t row, char *why, size_t n);
 /* Counts the data rows and their review status. */
 void sheet_count(const struct sheet *s, struct sheet_stats *st);
 const char *sheet_col_name(enum sheet_col c);

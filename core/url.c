@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -245,6 +246,19 @@ int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)
         else
             u->path = xasprintf("%s/%s", base_dir, p);
     } else if (is_pg_uri(s) || strchr(s, '=')) {
+        /* what libpq cannot parse is a bad URL (exit 2), not a database down */
+        char *why = NULL;
+        PQconninfoOption *opts = PQconninfoParse(s, &why);
+        if (!opts) {
+            char *line = url_mask_secrets(s, why ? why : "out of memory"), *nl;
+            while ((nl = strchr(line, '\n')))
+                *nl = nl[1] ? ' ' : '\0';
+            err_set(e, ERR_INPUT, "%s", line);
+            free(line);
+            PQfreemem(why);
+            return -1;
+        }
+        PQconninfoFree(opts);
         u->kind = URL_PG;
         u->conninfo = xstrdup(s);
     } else {

@@ -56,6 +56,7 @@ char *xstrndup(const char *s, size_t n)
     return d;
 }
 
+__attribute__((format(printf, 1, 0)))
 static char *xvasprintf(const char *fmt, va_list ap, int *len)
 {
     char *s;

@@ -152,8 +152,8 @@ static const char *const migrations[] = {
     "ALTER TABLE discrepancies ADD COLUMN target_key_json TEXT;",
     /* 6 → 7: a run's open discrepancies counted from the index alone (not
      * every row of the table: seconds in a workspace of millions) */
-    "CREATE INDEX discrepancies_by_run_class ON discrepancies(run_id, class);"
-    "DROP INDEX discrepancies_by_run;",
+    ("CREATE INDEX discrepancies_by_run_class ON discrepancies(run_id, class);"
+     "DROP INDEX discrepancies_by_run;"),
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

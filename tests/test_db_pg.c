@@ -443,12 +443,71 @@ static void test_sessions_are_read_only(void **state)
     assert_string_equal(r.first[0], "on");
     assert_string_equal(r.first[1], "cutover");
     assert_string_equal(r.first[2], "1min");
-    run_query(sqlite_url(), "CREATE TABLE intruder (a)", 0, NULL, 0, &r);
+    /* SQLite: reads only, by the authorizer, whatever the SQL */
+    {
+        static const char *const refused[] = {
+            "CREATE TABLE intruder (a)", "DELETE FROM Track", "ATTACH '/tmp/cutover-x.db' AS x",
+            "PRAGMA query_only = 0", "PRAGMA user_version = 7", "PRAGMA wal_checkpoint",
+        };
+        for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+            run_query(sqlite_url(), refused[i], 0, NULL, 0, &r);
+            assert_int_equal(r.status, DB_EQUERY);
+            assert_non_null(strstr(r.msg, ": refused: cutover only reads (no write, ATTACH or "
+                                          "pragma that sets anything)"));
+        }
+        run_query(sqlite_url(), "VACUUM INTO '/tmp/cutover-vacuum-into.db'", 0, NULL, 0, &r);
+        assert_int_equal(r.status, DB_EQUERY);
+        assert_int_equal(access("/tmp/cutover-vacuum-into.db", F_OK), -1);  /* no stray file */
+        run_query(sqlite_url(), "SELECT 1; DELETE FROM Track", 0, NULL, 0, &r);
+        assert_int_equal(r.status, DB_EQUERY);
+        assert_non_null(strstr(r.msg, "refused: more than one statement"));
+        run_query(sqlite_url(), "SELECT count(*) FROM Track; -- done", 0, NULL, 0, &r);
+        assert_int_equal(r.status, DB_OK);
+        assert_string_equal(r.first[0], "3503");
+        run_query(sqlite_url(), "PRAGMA journal_mode", 0, NULL, 0, &r);  /* reading one */
+        assert_int_equal(r.status, DB_OK);
+    }
+}
+
+static void second_query(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct run *r = arg;
+
+    (void)q, (void)msg;
+    r->status = status;
+}
+
+/* Every PostgreSQL statement runs in a transaction opened READ ONLY and rolled
+ * back: what a function manages to do (a large object, a setting changed for
+ * the session) is undone before the next statement on the same connection. */
+static void test_statements_are_rolled_back(void **state)
+{
+    uv_loop_t loop;
+    struct run r = { .all_text = 1 }, before, after;
+
+    (void)state;
+    run_query(chinook_pg(), "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL, 0, &before);
+    uv_loop_init(&loop);
+    r.db = open_db(&loop, chinook_pg(), NULL);
+    assert_non_null(db_query(r.db, "SELECT lo_create(0)", 0, NULL, NULL, NULL, second_query, &r));
+    assert_non_null(db_query(r.db, "SELECT set_config('default_transaction_read_only', 'off', "
+                             "false)", 0, NULL, NULL, NULL, second_query, &r));
+    assert_non_null(db_query(r.db, "SELECT current_setting('default_transaction_read_only'), "
+                             "current_setting('transaction_read_only')", 0, NULL, NULL, on_rows,
+                             on_done, &r));
+    while (!r.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(r.status, DB_OK);
+    assert_string_equal(r.first[0], "on");
+    assert_string_equal(r.first[1], "on");
+    db_close(r.db);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    run_query(chinook_pg(), "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL, 0, &after);
+    assert_string_equal(after.first[0], before.first[0]);
+    run_query(chinook_pg(), "SELECT 1; DELETE FROM track", 0, NULL, 0, &r);
     assert_int_equal(r.status, DB_EQUERY);
-    assert_non_null(strstr(r.msg, "attempt to write a readonly database"));
-    run_query(sqlite_url(), "DELETE FROM Track", 0, NULL, 0, &r);
-    assert_int_equal(r.status, DB_EQUERY);
-    assert_non_null(strstr(r.msg, "attempt to write a readonly database"));
+    assert_non_null(strstr(r.msg, "cannot insert multiple commands into a prepared statement"));
 }
 
 struct pause_ctx {
@@ -869,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_pg_binary_copy),
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_sessions_are_read_only),
+        cmocka_unit_test(test_statements_are_rolled_back),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_cancel_and_timeout),
         cmocka_unit_test(test_cancel_from_last_rows),

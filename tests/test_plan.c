@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "plan.h"
+#include "sqltext.h"
 #include "plan_edit.h"
 
 TMPDIR_GROUP(dir)
@@ -264,6 +265,26 @@ static const struct { const char *text, *msg; } bad[] = {
       "plan.ini:7: indented line continues 'decision', which takes a single-line value" },
     { ENDS "[table t]\nkey = a, , b\n",
       "plan.ini:6: key 'a, , b': expected column names separated by commas" },
+    { ENDS "[check c]\nsource = SELECT 1; DELETE FROM t\ntarget = SELECT 1\n",
+      "plan.ini:5: [check c] source: more than one statement (cutover runs one: a second one is "
+      "refused)" },
+    { ENDS "[check c]\nsource = SELECT 1\ntarget = COMMIT\n",
+      "plan.ini:5: [check c] target: a query is expected (SELECT, WITH, VALUES or TABLE): "
+      "cutover only reads" },
+    { ENDS "[probe p]\nsql = SELECT 'a;b' /*;*/;SELECT 2\n",
+      "plan.ini:5: [probe p] sql: more than one statement (cutover runs one: a second one is "
+      "refused)" },
+    { ENDS "[probe p]\nsql = SELECT 'open\n",
+      "plan.ini:5: [probe p] sql: a quote or comment is not closed" },
+    { ENDS "[table t]\nwhere = id > 0; DELETE FROM t\n",
+      "plan.ini:6: [table t] where: a ';' ends the statement it goes into (one expression is "
+      "expected)" },
+    { ENDS "[table t]\ndecision = temporary\nexpires = 2027-02-29\n",
+      "plan.ini:7: expires '2027-02-29': expected a date YYYY-MM-DD" },
+    { ENDS "[table t]\ndecision = temporary\nexpires = 2027-04-31\n",
+      "plan.ini:7: expires '2027-04-31': expected a date YYYY-MM-DD" },
+    { "[migration]\nname = x\n[source]\nlabel = Pilot\n[target]\nurl = sqlite:b.db\n",
+      "plan.ini:3: no [source] url: add [source] with url = sqlite:FILE or postgresql://…" },
     { ENDS "[table t]\ndecision = migrate\n  [table u]\n",
       "plan.ini:7: an indented section header: write it at the start of the line" },
     { ENDS "[migration]\nname = Caf\xe9\n",
@@ -285,6 +306,31 @@ static void test_errors(void **state)
         assert_non_null(msg);
         assert_string_equal(msg, bad[i].msg);
     }
+}
+
+/* User SQL read lexically: one statement, a query, an expression. */
+static void test_sql_text(void **state)
+{
+    (void)state;
+    assert_null(sqltext_one("SELECT count(*) FROM t"));
+    assert_null(sqltext_one(" SELECT ';' AS \"a;b\" -- x; y\n ; "));
+    assert_null(sqltext_one("SELECT $q$ ; $q$, $$;$$, E'\\';', /* /* ; */ */ 1"));
+    assert_string_equal(sqltext_one("SELECT 1; DELETE FROM t"),
+                        "more than one statement (cutover runs one: a second one is refused)");
+    assert_string_equal(sqltext_one("COMMIT; BEGIN READ WRITE; DELETE FROM t"),
+                        "more than one statement (cutover runs one: a second one is refused)");
+    assert_string_equal(sqltext_one(" ; -- nothing"), "no statement");
+    assert_string_equal(sqltext_one("SELECT $x$ ;"), "a quote or comment is not closed");
+    assert_string_equal(sqltext_one("SELECT /* /* */ 1"), "a quote or comment is not closed");
+    assert_true(sqltext_is_query("select 1"));
+    assert_true(sqltext_is_query("-- c\n (WITH a AS (SELECT 1) SELECT * FROM a)"));
+    assert_true(sqltext_is_query("VALUES (1)"));
+    assert_false(sqltext_is_query("SELECTx"));
+    assert_false(sqltext_is_query("DELETE FROM t RETURNING 1"));
+    assert_false(sqltext_is_query("SET default_transaction_read_only = off"));
+    assert_null(sqltext_expression("lower(trim(email)) || ';'"));
+    assert_null(sqltext_expression("status <> 'x' -- no ;"));
+    assert_non_null(sqltext_expression("1) ; DELETE FROM t; SELECT (1"));
 }
 
 static void test_long_line_and_missing_file(void **state)
@@ -402,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_design_plan),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_sql_text),
         cmocka_unit_test(test_long_line_and_missing_file),
         cmocka_unit_test(test_limit_reached),
         cmocka_unit_test(test_edit_in_place),

@@ -132,6 +132,8 @@ static const struct { const char *text, *msg; } bad[] = {
       "export in some locales): save it as comma-separated" },
     { "", "1: the sheet is empty: it needs a header row "
       "(source,target,transform,owner,rule,status,reviewer,reviewed_at,note)" },
+    { "source,target,note,source\na.b,c.d,,x.y\n", "1: column 'source' appears twice in the "
+      "header" },
     { "source,target\na.b,caf\xe9\n", "2: not UTF-8: byte 0xe9 at column 8 (save the sheet as "
       "UTF-8)" },
     { "\xef\xbb\xbfsource,target\r\na.b,c.d\r\n\"x\ny\",\xc0\xaf\r\n",

@@ -20,7 +20,8 @@ for db in sa sb; do psql -X -q -d $db -c "CREATE TABLE t (id int PRIMARY KEY, v 
     -c "INSERT INTO t VALUES (1, 'a')" || exit 99; done
 
 # each URL with a password, malformed or misspelt: init warns of the password on its
-# command line (but for a URL it cannot read) and fails, saying why without it
+# command line (but for a URL it cannot read) and refuses the URL as bad usage (exit 2),
+# saying why without the password
 while IFS='|' read -r label url want_rc want; do
     "$bin" init --force --source "$url" --target dbname=sb >out.txt 2>&1
     rc=$?
@@ -28,9 +29,9 @@ while IFS='|' read -r label url want_rc want; do
         "$rc $(grep -c . out.txt) $(leaks out.txt | wc -l)"
     [ -z "$(leaks out.txt)" ] || cat out.txt
 done <<E
-a malformed URI that libpq quotes|postgresql://app:$secret@[::1/db|3|2 0
-a misspelt password key|host=$PGHOST port=$PGPORT passwor=$secret dbname=sa|3|2 0
-a quoted misspelt key|host=$PGHOST passwd='$secret x' dbname=sa|3|2 0
+a malformed URI that libpq quotes|postgresql://app:$secret@[::1/db|2|2 0
+a misspelt password key|host=$PGHOST port=$PGPORT passwor=$secret dbname=sa|2|2 0
+a quoted misspelt key|host=$PGHOST passwd='$secret x' dbname=sa|2|2 0
 an unknown scheme|postgresq://app:$secret@h/db|2|1 0
 E
 
@@ -45,7 +46,7 @@ sed -i "s|^url *= *postgresql://postgres@|url = postgresql://postgres:$secret@|;
 check "(the plan now holds it twice)" 2 "$(leaks cutover.ini | wc -l)"
 {
     "$bin" inventory; "$bin" inventory --json; "$bin" diff; "$bin" diff --ndjson; "$bin" runs --json
-    "$bin" map lint; "$bin" report --format md; "$bin" report --format json
+    "$bin" map lint; "$bin" report --format md; "$bin" report --format json; "$bin" doctor --json
     "$bin" watch --headless --for 2s --interval 1s
 } >all.txt 2>&1
 check "every command with a password in the URLs: the password nowhere in their output" \
