@@ -300,7 +300,20 @@ char *url_mask_secrets(const char *url, const char *text)
     struct sbuf b = { 0 };
     const char *p;
 
-    /* the secrets the URL holds, however malformed it is */
+    /* the secrets the URL holds, however malformed it is: a URI's user info read
+     * loosely (blanks and quotes in it, where a well-formed one has none) … */
+    {
+        const char *sep = strstr(url, "://"), *end, *at = NULL, *colon;
+        if (sep) {
+            end = sep + 3 + strcspn(sep + 3, "/?");
+            for (const char *c = sep + 3; c < end; c++)
+                if (*c == '@')
+                    at = c;
+            if (at && (colon = memchr(sep + 3, ':', (size_t)(at - sep - 3))))
+                add_secret(&secrets, &n, colon + 1, at);
+        }
+    }
+    /* … and as the masking of text finds them */
     for (const char *q = url; *q; q++) {
         const char *from, *to;
         if (uri_password(q, &from, &to)) {
@@ -328,22 +341,27 @@ char *url_mask_secrets(const char *url, const char *text)
         p = hit + strlen(url);
     }
     out = b.s ? sbuf_take(&b) : xstrdup("");
-    for (size_t i = 0; i < n; i++) {
+    if (n) {  /* one pass, the longest secret at each place: a mask is never masked again */
         struct sbuf r = { 0 };
         for (p = out; *p;) {
-            const char *hit = strstr(p, secrets[i]);
-            if (!hit) {
-                sbuf_puts(&r, p);
-                break;
+            size_t best = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(secrets[i]);
+                if (len > best && !strncmp(p, secrets[i], len))
+                    best = len;
             }
-            sbuf_add(&r, p, (size_t)(hit - p));
-            sbuf_puts(&r, "***");
-            p = hit + strlen(secrets[i]);
+            if (best) {
+                sbuf_puts(&r, "***");
+                p += best;
+            } else {
+                sbuf_add(&r, p++, 1);
+            }
         }
         free(out);
         out = r.s ? sbuf_take(&r) : xstrdup("");
-        free(secrets[i]);
     }
+    for (size_t i = 0; i < n; i++)
+        free(secrets[i]);
     free(secrets);
     free(masked);
     return out;

@@ -3,6 +3,7 @@
 #include "err.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -182,8 +183,11 @@ int64_t dur_parse_ms(const char *s)
         return -1;
     v = strtod(s, &end);
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcmp(end, units[i].unit) == 0)
-            return (int64_t)(v * (double)units[i].ms + 0.5);
+        if (strcmp(end, units[i].unit) == 0) {
+            double ms = v * (double)units[i].ms + 0.5;
+            /* a century at most: past int64's range the cast is undefined */
+            return isfinite(ms) && ms < 100.0 * 366 * 86400000 ? (int64_t)ms : -1;
+        }
     return -1;
 }
 

@@ -255,6 +255,8 @@ static const struct { const char *text, *msg; } bad[] = {
       "lower, each a number such as 0 or 10" },
     { ENDS "[hypercare]\ninterval = soon\n",
       "plan.ini:6: interval 'soon': expected a duration such as 30s (units ms, s, m, h, d)" },
+    { ENDS "[hypercare]\ninterval = 26e112d\n",  /* past int64 (found by fuzz_plan) */
+      "plan.ini:6: interval '26e112d': expected a duration such as 30s (units ms, s, m, h, d)" },
     { ENDS "[table]\n", "plan.ini:5: section [table] needs a name: [table NAME]" },
     { ENDS "[rollback now]\n", "plan.ini:5: section [rollback] takes no name" },
     { "name = x\n", "plan.ini:1: 'name' is outside any section (start with [migration])" },

@@ -62,6 +62,9 @@ static void test_mask_secrets(void **state)
     expect_secrets("postgresql://u@h/d?password=hunter2&sslmode=x",
                    "invalid sslmode value: \"x\" (password hunter2)",
                    "invalid sslmode value: \"x\" (password ***)");
+    /* a URI with blanks in its user info (found by fuzz_url): still its password */
+    expect_secrets("postgres://h x:pw55pw55@[::1 y///", "bad URI: \"postgres://h x:pw55pw55@[::1\"",
+                   "bad URI: \"postgres://h x:***@[::1\"");
     expect_secrets("dbname=prod", "FATAL: database \"prod\" does not exist",
                    "FATAL: database \"prod\" does not exist");
 }
