@@ -78,7 +78,7 @@ static const struct cmd cmds[] = {
       "                 exit 0 all good, 1 warnings, 3 a side not reached\n" },
     { "inventory", cmd_inventory, "[--json]",
       "tables on both sides: rows, keys, decision, owner, flags",
-      "  --json         print the inventory as JSON (format in README.md)\n" },
+      "  --json         print the inventory as JSON (format in docs/inventory.md)\n" },
     { "map", cmd_map, "suggest|lint|import FILE|export FILE [--json]",
       "the mapping sheet: suggest pairs, lint against the data, spreadsheet round trips",
       "  suggest        pair the columns of every table pair and add new pairs to the\n"
@@ -422,6 +422,46 @@ static const struct cat_cols *unique_not_null(const struct cat_table *t)
     return NULL;
 }
 
+static int key_unwritable(char *const *key, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (plan_name_unwritable(key[k]))
+            return 1;
+    return 0;
+}
+
+/* The names init leaves out of the plan and the sheet, each told once: the
+ * plan is always one it can read back (nothing written that cannot be). */
+static size_t say_unwritable(const struct catalog *cats[2])
+{
+    size_t n = 0;
+
+    for (int w = 0; w < 2; w++)
+        for (size_t i = 0; i < cats[w]->ntables; i++) {
+            const struct cat_table *t = &cats[w]->tables[i];
+            const char *why = plan_name_unwritable(t->relname);
+            if (t->is_view)
+                continue;
+            if (why) {
+                fprintf(stderr, "cutover init: warning: the %s table \"%s\" is left out of the "
+                        "plan and the sheet: its name cannot be written there (%s); rename it "
+                        "to compare it\n",
+                        w ? "target" : "source", t->name, why);
+                n++;
+                continue;
+            }
+            for (size_t c = 0; c < t->ncols; c++)
+                if ((why = plan_name_unwritable(t->cols[c].name))) {
+                    fprintf(stderr, "cutover init: warning: the %s column %s.\"%s\" is left out "
+                            "of the sheet: its name cannot be written there (%s); rename it to "
+                            "compare it\n",
+                            w ? "target" : "source", t->name, t->cols[c].name, why);
+                    n++;
+                }
+        }
+    return n;
+}
+
 static void write_plan(FILE *f, const char *src_url, const char *tgt_url,
                        const struct pairing *pp)
 {
@@ -447,12 +487,22 @@ static void write_plan(FILE *f, const char *src_url, const char *tgt_url,
 
         if (!pr->src)
             continue;
+        if (plan_name_unwritable(pr->src->relname)) {  /* said on stderr by cmd_init */
+            fprintf(f, "\n; a source table left out: its name cannot be written here (%s)\n",
+                    plan_name_unwritable(pr->src->relname));
+            continue;
+        }
         fprintf(f, "\n[table %s]\n", pr->src->name);
-        if (pr->tgt)
+        if (pr->tgt && !plan_name_unwritable(pr->tgt->relname))
             fprintf(f, "target   = %s\n", pr->tgt->name);
+        else if (pr->tgt)
+            fprintf(f, "; its target table's name cannot be written here (%s)\n",
+                    plan_name_unwritable(pr->tgt->relname));
         else
             fprintf(f, "; no table of that name in the target: add target = TABLE\n");
-        if (pr->nkey) {
+        if (pr->nkey && key_unwritable(pr->key, pr->nkey)) {
+            fprintf(f, "; its key has a column whose name cannot be written here\n");
+        } else if (pr->nkey) {
             fprintf(f, "key      = ");
             for (size_t k = 0; k < pr->nkey; k++)
                 fprintf(f, "%s%s", k ? ", " : "", pr->key[k]);
@@ -514,6 +564,7 @@ static int cmd_init(struct cli *c, int argc, char **argv)
     masked[0] = url_mask(o.source);
     masked[1] = url_mask(o.target);
     pair_tables(NULL, cats[0], cats[1], masked[0], masked[1], &pp, &e);
+    say_unwritable((const struct catalog *[]){ cats[0], cats[1] });
     tmp = xasprintf("%s.tmp.%ld", c->plan_path, (long)getpid());
     if (!(f = fopen(tmp, "w"))) {
         rc = err_set(&e, ERR_INPUT, "%s: cannot write: %s", tmp, strerror(errno));

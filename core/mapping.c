@@ -156,10 +156,12 @@ static void suggest_table(const struct pair *p, struct map_table *mt)
 
     memset(mt, 0, sizeof *mt);
     mt->pair = p;
-    for (size_t i = 0; i < ns; i++)
-        sc[i].c = &p->src->cols[i];
+    for (size_t i = 0; i < ns; i++)  /* a name the sheet cannot hold is never paired */
+        sc[i] = (struct cand){ .c = &p->src->cols[i],
+                               .taken = !!plan_name_unwritable(p->src->cols[i].name) };
     for (size_t j = 0; j < nt; j++)
-        tc[j].c = &p->tgt->cols[j];
+        tc[j] = (struct cand){ .c = &p->tgt->cols[j],
+                               .taken = !!plan_name_unwritable(p->tgt->cols[j].name) };
     pass(mt, sc, ns, tc, nt, HOW_EXACT, m_exact);
     pass(mt, sc, ns, tc, nt, HOW_NAME, m_name);
     pass(mt, sc, ns, tc, nt, HOW_KEY, m_key);
@@ -185,8 +187,9 @@ void map_suggest(const struct pairing *pp, struct map_suggestion *out)
     for (size_t i = 0; i < pp->n; i++) {
         const struct pair *p = &pp->pairs[i];
         if (!p->src || !p->tgt || (p->plan && (p->plan->decision == DEC_DELETE ||
-                                               p->plan->decision == DEC_RETAIN)))
-            continue;
+                                               p->plan->decision == DEC_RETAIN)) ||
+            plan_name_unwritable(p->src->relname) || plan_name_unwritable(p->tgt->relname))
+            continue;  /* (a name the sheet cannot hold: cutover init says which) */
         out->tables = xrealloc(out->tables, (out->n + 1) * sizeof *out->tables);
         suggest_table(p, &out->tables[out->n++]);
     }

@@ -709,6 +709,29 @@ struct plan *plan_load(const char *path, struct err *e)
     return p;
 }
 
+const char *plan_name_unwritable(const char *name)
+{
+    static const struct { char c; const char *why; } bad[] = {
+        { ']', "']' would close its section header" }, { '[', "'[' would open a section" },
+        { ';', "';' would start a comment" }, { '#', "'#' would start a comment" },
+        { '.', "'.' would split the sheet's table.column" },
+        { ',', "',' would split a key's columns" }, { '"', "a quote" }, { '=', "'='" },
+    };
+    size_t n = strlen(name);
+
+    if (!n)
+        return "it is empty";
+    if (isspace((unsigned char)name[0]) || isspace((unsigned char)name[n - 1]))
+        return "blanks at its ends would be trimmed";
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            return "a control character (a line end, a tab)";
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (strchr(name, bad[i].c))
+            return bad[i].why;
+    return NULL;
+}
+
 const struct plan_table *plan_table_find(const struct plan *p, const char *name)
 {
     for (size_t i = 0; i < p->ntables; i++)

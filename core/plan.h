@@ -109,6 +109,11 @@ void plan_free(struct plan *p);
 
 /* The [table] entry for a source table, or NULL. */
 const struct plan_table *plan_table_find(const struct plan *p, const char *name);
+/* Why a table's or a column's name cannot be written in cutover.ini or
+ * mapping.csv and read back as it is (']' closes a section, ';' and '#'
+ * start a comment, '.' splits a sheet's table.column, ',' a key list, a
+ * quote, a line end, blanks at its ends); NULL when it can. */
+const char *plan_name_unwritable(const char *name);
 /* The [step] of that name, or NULL. */
 const struct plan_step *plan_step_find(const struct plan *p, const char *name);
 /* The step once done the rollback triggers advise: [rollback] after, else

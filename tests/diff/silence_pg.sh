@@ -60,6 +60,24 @@ echo "users.name,users.name,,,,draft,,," >>mapping.csv
 check "… mapped again: its change is found" '1 [{"source":"name","target":"name","source_value":"Bob","target_value":"Robert"}]' \
     "$? $(jq -c 'select(.type == "discrepancy") | .fields' run.ndjson)"
 
+# names a plan or a sheet cannot hold: init leaves them out, says which, and writes a
+# plan it reads back; lint and diff name the tables then (never a silent pass)
+mkdir names && cd names || exit 99
+sqlite3 n.db 'CREATE TABLE "dot.ted" (id INTEGER PRIMARY KEY, "c.d" TEXT); INSERT INTO "dot.ted" VALUES (1, "a");
+    CREATE TABLE "br]x" (id INTEGER PRIMARY KEY); CREATE TABLE "sp ;c" (id INTEGER PRIMARY KEY, v TEXT);
+    CREATE TABLE ok (id INTEGER PRIMARY KEY, "w.x" TEXT);' || exit 99
+"$bin" init --source sqlite:n.db --target sqlite:n.db >init.txt 2>&1
+check "init: exit 0, every name it leaves out said (tables of both sides, a column)" \
+    "0 8 ok" "$? $(grep -c 'cutover init: warning: the .* is left out' init.txt) $(
+    grep -q "the source column ok.\"w.x\" is left out of the sheet: its name cannot be written there ('.' would split the sheet's table.column)" init.txt && echo ok)"
+"$bin" inventory >/dev/null
+check "… and the plan it wrote reads back" 0 $?
+"$bin" diff >run.txt 2>&1
+check "diff: the tables it cannot compare are errors naming them (exit 2)" \
+    "2 3 1" "$? $(grep -c -E '^(br\]x|dot\.ted|sp ;c) .*error: table .*: the key column id is not mapped' run.txt) $(
+    grep -c '^ok .*fail' run.txt)"
+cd ..
+
 # a run that cannot start records nothing
 runs=$("$bin" runs --json | jq length)
 "$bin" diff --table Nope >/dev/null 2>err.txt
