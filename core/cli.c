@@ -228,12 +228,50 @@ static int parse_opts(const char *name, int argc, char **argv, const struct opti
 
 /* --- loading both catalogs --------------------------------------------------- */
 
+static const int stop_signals[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static const char *signal_name(int signum)
+{
+    return signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
+static void catch_stop_signals(uv_loop_t *loop, uv_signal_t sig[3], uv_signal_cb cb, void *data)
+{
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(loop, &sig[i]);
+        sig[i].data = data;
+        uv_signal_start(&sig[i], cb, stop_signals[i]);
+    }
+}
+
+/* Closes the loop's signal handles (uv_loop_close needs them closed). */
+static void release_stop_signals(uv_signal_t sig[3])
+{
+    for (int i = 0; i < 3; i++)
+        uv_close((uv_handle_t *)&sig[i], NULL);
+}
+
 struct side {
     struct catalog *cat;
     db_t *db;
     int status;
     char msg[1400];
+    int *stopped;       /* the signal that stopped the load, shared by both sides */
 };
+
+/* A stop signal while the catalogs load: both connections closed, which
+ * cancels their queries on the servers (one blocked by a lock would wait
+ * there until its statement_timeout, and hold up the queries behind it). */
+static void on_load_signal(uv_signal_t *h, int signum)
+{
+    struct side *sides = h->data;
+
+    *sides[0].stopped = signum;
+    for (int i = 0; i < 2; i++) {
+        db_close(sides[i].db);
+        sides[i].db = NULL;
+    }
+}
 
 static void on_catalog(struct catalog *cat, int status, const char *msg, void *arg)
 {
@@ -243,6 +281,7 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
     s->status = status;
     snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : "");
     db_close(s->db);
+    s->db = NULL;
 }
 
 /* Reads both catalogs concurrently on a private loop (the commands here are
@@ -253,11 +292,14 @@ static int load_catalogs(const char *urls[2], const char *base_dir, const int li
 {
     static const char *const names[2] = { "source", "target" };
     struct side sides[2] = { 0 };
+    uv_signal_t sig[3];
     uv_loop_t loop;
-    int rc = 0;
+    int rc = 0, stopped = 0;
 
     uv_loop_init(&loop);
+    catch_stop_signals(&loop, sig, on_load_signal, sides);
     for (int i = 0; i < 2; i++) {
+        sides[i].stopped = &stopped;
         struct err ue = { 0 };
         if (db_open(&loop, urls[i], base_dir, NULL, &sides[i].db, &ue) < 0) {
             if (plan_path)
@@ -270,10 +312,24 @@ static int load_catalogs(const char *urls[2], const char *base_dir, const int li
         cat_load(sides[i].db, co, on_catalog, &sides[i]);
     }
     if (rc < 0)
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 2; i++) {
             db_close(sides[i].db);
+            sides[i].db = NULL;
+        }
+    while (uv_run(&loop, UV_RUN_ONCE) && (sides[0].db || sides[1].db))
+        ;  /* until both are closed; then the signals' handles go */
+    release_stop_signals(sig);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    if (stopped) {  /* the queries are cancelled on the servers: now die of the signal */
+        fprintf(stderr, "cutover: %s: stopped while reading the catalogs\n",
+                signal_name(stopped));
+        for (int i = 0; i < 2; i++)
+            cat_free(sides[i].cat);
+        signal(stopped, SIG_DFL);
+        raise(stopped);
+        exit(128 + stopped);
+    }
     for (int i = 0; i < 2 && rc == 0; i++)
         if (sides[i].status)
             rc = err_set(e, ERR_DB, "%s", sides[i].msg);
@@ -953,21 +1009,6 @@ static void on_run_done(void *arg, struct reh *reh)
 
 /* The signals that end diff and watch cleanly: Ctrl-C, a CI job's timeout
  * or systemd (SIGTERM), a lost terminal (SIGHUP). */
-static const int stop_signals[3] = { SIGINT, SIGTERM, SIGHUP };
-
-static const char *signal_name(int signum)
-{
-    return signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "SIGHUP";
-}
-
-static void catch_stop_signals(uv_loop_t *loop, uv_signal_t sig[3], uv_signal_cb cb, void *data)
-{
-    for (int i = 0; i < 3; i++) {
-        uv_signal_init(loop, &sig[i]);
-        sig[i].data = data;
-        uv_signal_start(&sig[i], cb, stop_signals[i]);
-    }
-}
 
 /* A stop signal cancels the run, recorded so. */
 static void on_signal(uv_signal_t *h, int signum)

@@ -1096,28 +1096,37 @@ static void cancel_after(uv_work_t *w, int status)
     release_held(pg);
 }
 
+/* Asks the server to cancel what the session runs (once per query), from the
+ * thread pool: PQcancel blocks. */
+static void send_cancel(struct pg *pg)
+{
+    struct cancel_work *cw;
+
+    if (pg->cancel_sent || !pg->conn)
+        return;
+    pg->cancel_sent = 1;
+    cw = xcalloc(1, sizeof *cw);
+    cw->pg = pg;
+    if ((cw->c = PQgetCancel(pg->conn)) &&
+        uv_queue_work(pg->db->loop, &cw->w, cancel_run, cancel_after) == 0) {
+        cw = NULL;
+        pg->cancels++;
+    }
+    if (cw) {
+        PQfreeCancel(cw->c);
+        free(cw);
+    }
+}
+
 static void pg_cancel(db_t *db, db_query_t *q)
 {
     struct pg *pg = db->impl;
-    struct cancel_work *cw;
 
     if (pg->held == q) {  /* never sent: ends as cancelled once it would be */
         pg->held_cancel = 1;
         return;
     }
-    if (!pg->cancel_sent && (pg->cancel_sent = 1)) {
-        cw = xcalloc(1, sizeof *cw);
-        cw->pg = pg;
-        if ((cw->c = PQgetCancel(pg->conn)) &&
-            uv_queue_work(db->loop, &cw->w, cancel_run, cancel_after) == 0) {
-            cw = NULL;
-            pg->cancels++;
-        }
-        if (cw) {
-            PQfreeCancel(cw->c);
-            free(cw);
-        }
-    }
+    send_cancel(pg);
     pump_soon(pg);  /* a paused query must drain to see the cancel */
 }
 
@@ -1126,6 +1135,11 @@ static void pg_disconnect(db_t *db, void (*done)(db_t *db))
     struct pg *pg = db->impl;
 
     if (pg) {
+        /* a query still running is cancelled on the server too: hung up on, it
+         * would go on waiting (for a lock, say, and the queries queued behind
+         * it) until its statement_timeout */
+        if (db->active && db->active != pg->held && !pg->connecting && !pg->pinning)
+            send_cancel(pg);
         close_handle(pg->soon);
         pg->soon = NULL;
         conn_drop(pg);
