@@ -22,20 +22,42 @@ struct reh {
     uint64_t started;
     char msg[1400];
     char unrecorded[1100];  /* the first workspace write lost, "" while none is */
+    int not_recording;      /* the disk is full: nothing more is written for this run */
 };
 
 /* A workspace write failed (another process kept it locked, a full disk):
  * told now, through ev.warning or on stderr. `lost`: what it held is gone
  * (a flush mid-run keeps its queue for the next one), so the run is not
  * fully recorded, which its end says. */
+static void tell(struct reh *r, const char *msg)
+{
+    if (r->ev.warning)
+        r->ev.warning(r->ev.arg, msg);
+    else
+        fprintf(stderr, "cutover: %s\n", msg);
+}
+
 static void ws_trouble(struct reh *r, const struct err *e, int lost)
 {
+    if (r->not_recording)  /* said once already; nothing more is tried */
+        return;
     if (lost && !r->unrecorded[0])
         snprintf(r->unrecorded, sizeof r->unrecorded, "%s", e->msg);
-    if (r->ev.warning)
-        r->ev.warning(r->ev.arg, e->msg);
-    else
-        fprintf(stderr, "cutover: %s\n", e->msg);
+    if (ws_cannot_write(r->ws)) {
+        /* a full disk: waiting will not mend it, and every retry would fail the
+         * same (once thousands of times, a minute long): said once, the run goes
+         * on unrecorded and ends incomplete */
+        char msg[1300];
+        r->not_recording = 1;
+        ws_forget_queue(r->ws);
+        if (!r->unrecorded[0])
+            snprintf(r->unrecorded, sizeof r->unrecorded, "%s", e->msg);
+        snprintf(msg, sizeof msg, "%s: run %ld stops recording: what it finds is still "
+                 "shown, not kept", e->msg, r->run);
+        tell(r, msg);
+        return;
+    }
+    tell(r, e->msg);
 }
 
 char *reh_progress(const struct diff_table *t, char *buf, size_t n)
@@ -77,7 +99,7 @@ static void on_disc(void *arg, const struct diff_disc *d)
     struct err e = { 0 };
     int acc = 0;
 
-    if (r->in_table < REH_CAP) {
+    if (r->in_table < REH_CAP && !r->not_recording) {
         char *key = json_dumps(d->key, JSON_COMPACT | JSON_SORT_KEYS);
         char *tkey = d->target_key ? json_dumps(d->target_key, JSON_COMPACT | JSON_SORT_KEYS)
                                    : NULL;
@@ -128,7 +150,7 @@ static void flush(struct reh *r, int last)
 {
     struct err e = { 0 };
 
-    if (ws_flush(r->ws, &e) < 0)
+    if (!r->not_recording && ws_flush(r->ws, &e) < 0)
         ws_trouble(r, &e, last);
 }
 
@@ -160,7 +182,7 @@ static void drop_table(struct reh *r, const char *table)
 
     if (!r->in_table)
         return;
-    if (ws_drop_discrepancies(r->ws, r->run, table, &e) < 0)
+    if (!r->not_recording && ws_drop_discrepancies(r->ws, r->run, table, &e) < 0)
         ws_trouble(r, &e, 1);
     r->accepted -= r->accepted_table;
     r->accepted_table = 0;
@@ -185,7 +207,8 @@ static void on_table(void *arg, const struct diff_table *t)
     else if (!t->error && t->findings)
         snprintf(detail, sizeof detail, "%ld table finding%s", t->findings,
                  t->findings > 1 ? "s" : "");
-    if (ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
+    if (!r->not_recording &&
+        ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
                          table_status(t, r->accepted_table), t->error ? t->error : detail[0]
                          ? detail : NULL, &e) < 0)
@@ -211,7 +234,8 @@ static void on_done(void *arg, int status, const char *msg)
     snprintf(r->msg, sizeof r->msg, "%s", msg ? msg : "");
     checks = diff_checks(r->diff, &nc);
     for (size_t i = 0; i < nc; i++)
-        if (ws_record_result(r->ws, r->run, "check", checks[i].name, NULL, 0, 0, 0, 0, 0,
+        if (!r->not_recording &&
+            ws_record_result(r->ws, r->run, "check", checks[i].name, NULL, 0, 0, 0, 0, 0,
                              checks[i].source_value, checks[i].target_value,
                              checks[i].error ? "error" : checks[i].pass ? "pass" : "fail",
                              checks[i].error, &e) < 0)

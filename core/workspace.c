@@ -66,6 +66,7 @@ struct ws {
     int busy_ms;            /* how long a write waits now: BUSY_MS, or CLOSE_BUSY_MS */
     int skip;               /* ws_begin failed: until ws_commit, writes fail at once */
     char begin_msg[1024];   /* … saying what ws_begin said */
+    int cannot_write;       /* the last failure was the disk (full, an I/O error) */
 };
 
 /* A value bound to a statement: 'i' long, 'r' double, 't' text or NULL. */
@@ -162,7 +163,10 @@ _Static_assert(NMIGRATIONS == WS_VERSION, "one migration per schema version");
 
 static int fail(ws_t *ws, struct err *e, const char *what)
 {
-    if (sqlite3_errcode(ws->db) == SQLITE_BUSY)
+    int code = sqlite3_errcode(ws->db);
+
+    ws->cannot_write = code == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR;
+    if (code == SQLITE_BUSY)
         return err_set(e, ERR_INPUT, "%s: %s: another process has kept the workspace locked for "
                        "more than %d %s", ws->path, what, ws->busy_ms % 1000 ? ws->busy_ms
                        : ws->busy_ms / 1000, ws->busy_ms % 1000 ? "ms" : "s");
@@ -179,7 +183,20 @@ static int begin_immediate(ws_t *ws, struct err *e, const char *what)
 {
     if (sqlite3_exec(ws->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(ws, e, what);
+    ws->cannot_write = 0;
     return 0;
+}
+
+int ws_cannot_write(const ws_t *ws)
+{
+    return ws->cannot_write;
+}
+
+void ws_forget_queue(ws_t *ws)
+{
+    for (size_t i = 0; i < ws->nqueued; i++)
+        unqueue(&ws->queue[i]);
+    ws->nqueued = ws->qbytes = 0;
 }
 
 static int mkdir_parent(const char *path, struct err *e)

@@ -64,6 +64,12 @@ long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *ta
  * run stays `running`, held by this process. */
 int ws_run_end(ws_t *ws, long run, const char *status, long duration_ms, const char *note,
                struct err *e);
+/* Whether the last write failed for want of disk (full, an I/O error): one
+ * that waiting will not mend, unlike a lock another process holds. */
+int ws_cannot_write(const ws_t *ws);
+/* Drops the discrepancies queued and not written yet (a run that stops
+ * recording). */
+void ws_forget_queue(ws_t *ws);
 /* Takes back a run that could not start (a --table naming no table, a
  * malformed sheet): it recorded nothing, so it leaves no trace and never
  * becomes the current rehearsal. -1 with e when it cannot be deleted. */
