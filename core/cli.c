@@ -316,8 +316,8 @@ static int load_catalogs(const char *urls[2], const char *base_dir, const int li
             db_close(sides[i].db);
             sides[i].db = NULL;
         }
-    while (uv_run(&loop, UV_RUN_ONCE) && (sides[0].db || sides[1].db))
-        ;  /* until both are closed; then the signals' handles go */
+    while ((sides[0].db || sides[1].db) && uv_run(&loop, UV_RUN_ONCE))
+        ;  /* until both are closed (or never opened); then the signals' handles go */
     release_stop_signals(sig);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

@@ -91,4 +91,50 @@ check "planted differences: exit 1" 1 $rc
 same "… each reported once, with its key, kind and field" expected.txt actual.txt
 cd ..
 
+# --- PostgreSQL → PostgreSQL across types: the coarser side's precision, the
+# padding of char(n), a uuid or json read back as text, a real widened to double
+createdb xa && createdb xb || exit 99
+psql -X -q -v ON_ERROR_STOP=1 -d xa -c "CREATE TABLE t (id int PRIMARY KEY, r real, c char(6), u uuid,
+    j jsonb, ts timestamp, n numeric(8,3))" \
+    -c "INSERT INTO t SELECT g, g / 10.0, 'c' || g, md5(g::text)::uuid, jsonb_build_object('k', g, 'v', g / 4.0),
+        timestamp '2024-05-01 10:00:00' + g * interval '1.5 s', g / 8.0 FROM generate_series(1, 50) g" || exit 99
+psql -X -q -v ON_ERROR_STOP=1 -d xb -c "CREATE TABLE t (id bigint PRIMARY KEY, r float8, c text, u text,
+    j text, ts timestamp(0), n float8)" || exit 99
+psql -X -q -d xa -c "COPY (SELECT id, r::float8, c::text, u::text, j::text, ts, n FROM t) TO STDOUT" |
+    psql -X -q -v ON_ERROR_STOP=1 -d xb -c "COPY t FROM STDIN" || exit 99
+check "the copy: a real widened, char(n) cut, uuids as text, timestamp(0) rounded" \
+    "0.30000001192092896|c3|eccbc87e-4b5c-e2fe-2830-8fd9f2a7baf3|2024-05-01 10:00:05" \
+    "$(psql -X -At -d xb -c "SELECT r, c, u, ts FROM t WHERE id = 3")"
+mkdir pgpg && cd pgpg || exit 99
+"$bin" init --source dbname=xa --target dbname=xb >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "PostgreSQL → PostgreSQL across types (real/float8, char/text, uuid/text, jsonb/text, timestamp/timestamp(0), numeric/float8): clean" \
+    "0 1" "$? $(wc -l <run.ndjson)"
+psql -X -q -d xb -c "UPDATE t SET r = 0.31 WHERE id = 3; UPDATE t SET c = 'c4x' WHERE id = 4;
+    UPDATE t SET ts = ts + interval '1 s' WHERE id = 5; UPDATE t SET j = '{\"k\": 6, \"v\": 1.51}' WHERE id = 6;
+    UPDATE t SET n = n + 0.001 WHERE id = 7" || exit 99
+"$bin" diff --ndjson >run.ndjson
+lines run.ndjson | cut -d' ' -f1-4 | sed 's/:.*//' >actual.txt
+printf '%s\n' "t changed id=3 r" "t changed id=4 c" "t changed id=5 ts" "t changed id=6 j" "t changed id=7 n" >expected.txt
+same "… planted differences: each reported with its key and field" expected.txt actual.txt
+cd ..
+
+# --- SQLite → SQLite: a source declared with real types (BOOLEAN, DATETIME, UUID,
+# JSON), a copy declared by affinity only
+sqlite3 typed.db "CREATE TABLE t (id INTEGER PRIMARY KEY, ok BOOLEAN, at DATETIME, u UUID, j JSON);
+    INSERT INTO t VALUES (1, 'true', '2024-05-01 10:00:00', 'c4ca4238-a0b9-2382-0dcc-509a6f75849b', '{\"b\": 1, \"a\": 2}'),
+        (2, 'f', '2024-05-01T11:00:00.5Z', 'c81e728d-9d4c-2f63-6f06-7f89cc14862c', '[1.50]');" || exit 99
+sqlite3 loose2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, ok INTEGER, at TEXT, u BLOB, j TEXT);
+    INSERT INTO t VALUES (1, 1, '2024-05-01T10:00:00.000Z', x'c4ca4238a0b923820dcc509a6f75849b', '{\"a\":2,\"b\":1}'),
+        (2, 0, '2024-05-01 11:00:00.500', x'c81e728d9d4c2f636f067f89cc14862c', '[1.5]');" || exit 99
+mkdir litelite && cd litelite || exit 99
+"$bin" init --source sqlite:../typed.db --target sqlite:../loose2.db >/dev/null || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "SQLite → SQLite, typed declarations into affinities: clean" "0 1" "$? $(wc -l <run.ndjson)"
+sqlite3 ../loose2.db "UPDATE t SET ok = 1, j = '[1.51]' WHERE id = 2" || exit 99
+"$bin" diff --ndjson >run.ndjson
+check "… a planted difference: its key and fields" "t changed id=2 ok,j" \
+    "$(jq -r 'select(.type == "discrepancy") | "\(.table) \(.kind) id=\(.key.id) \(.fields | map(.source) | join(","))"' run.ndjson)"
+cd ..
+
 finish
