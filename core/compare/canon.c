@@ -1,5 +1,6 @@
 #include "config.h"
 #include "canon.h"
+#include "canon_int.h"
 #include "cjson.h"
 #include "dtoa.h"
 #include "pgbin.h"
@@ -140,7 +141,7 @@ static int canonical_int(const char *p, size_t n)
     return 1;
 }
 
-static int raw(struct sbuf *out, const char *p, size_t n)
+int canon__raw(struct sbuf *out, const char *p, size_t n)
 {
     sbuf_puts(out, "?");
     sbuf_add(out, p, n);
@@ -249,103 +250,6 @@ int canon_decimal(const char *s, struct sbuf *out, int round)
     return decimal(s, out, round);
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    {
-        int64_t era = (y >= 0 ? y : y - 399) / 400;
-        int64_t yoe = y - era * 400;
-        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-    }
-}
-
-/* n digits at s as a number (the caller has checked they are digits). */
-static int digits_at(const char *s, int n)
-{
-    int v = 0;
-
-    while (n--)
-        v = v * 10 + (*s++ - '0');
-    return v;
-}
-
-/* HH:MM[:SS[.ffffff]] at p (checked by val_time or val_timestamp): the
- * microseconds since midnight (7 to 9 digits of a second rounded to 6, as
- * PostgreSQL stores them); *end points after it. */
-static int64_t time_us(const char *p, const char **end)
-{
-    int64_t frac = 0;
-    int h = digits_at(p, 2), mi = digits_at(p + 3, 2), sec = 0;
-
-    p += 5;
-    if (*p == ':') {
-        sec = digits_at(p + 1, 2);
-        p += 3;
-        if (*p == '.') {
-            const char *dot = p;
-            int n = 0;
-            for (p++; isdigit((unsigned char)*p); p++, n++)
-                if (n < 6)
-                    frac = frac * 10 + (*p - '0');
-            if (n > 6)  /* to the microsecond as PostgreSQL rounds (ParseFractionalSecond) */
-                frac = (int64_t)rint(strtod(dot, NULL) * 1000000);
-            for (; n < 6; n++)
-                frac *= 10;
-        }
-    }
-    *end = p;
-    return (h * INT64_C(3600) + mi * 60 + sec) * INT64_C(1000000) + frac;
-}
-
-/* The zone at p (checked): Z, ±HH[[:]MM] or nothing, in minutes east of UTC. */
-static int zone_minutes(const char *p)
-{
-    const char *z = p + 3;
-
-    if (*p != '+' && *p != '-')
-        return 0;
-    if (*z == ':')
-        z++;
-    return (*p == '-' ? -1 : 1) * (digits_at(p + 1, 2) * 60 + (*z ? digits_at(z, 2) : 0));
-}
-
-/* ISO 8601 → microseconds since the epoch, UTC (no zone: UTC); canon.h. */
-int canon_timestamp_us(const char *s, int64_t *out)
-{
-    int64_t us = 0;
-    const char *p = s + 10;
-    int offset;
-
-    if (!val_timestamp(s, &offset))
-        return -1;
-    if (*p == ' ' || *p == 'T')
-        us = time_us(p + 1, &p);
-    *out = (days_from_civil(digits_at(s, 4), digits_at(s + 5, 2), digits_at(s + 8, 2)) * 86400 -
-            zone_minutes(p) * 60) * INT64_C(1000000) + us;
-    return 0;
-}
-
-/* A time of day: its microseconds since midnight in 11 digits (so that the
- * bytes sort as the times), in the spec's unit, then its zone when it has
- * one other than UTC (+0200): 10:00 = 10:00:00.000 = 10:00:00Z; 12:00+02 is
- * not 10:00, as PostgreSQL's timetz says. */
-static int time_form(const struct canon_spec *sp, const char *p, struct sbuf *out)
-{
-    int64_t unit = sp->ts_unit ? INT64_C(1000000) / sp->ts_unit : 1, us;
-    int offset, z;
-
-    if (!val_time(p, &offset))
-        return -1;
-    us = time_us(p, &p);
-    sbuf_printf(out, "%011lld", (long long)(us - us % unit));
-    if ((z = zone_minutes(p)))
-        sbuf_printf(out, "%c%02d%02d", z < 0 ? '-' : '+', abs(z) / 60, abs(z) % 60);
-    return 0;
-}
-
 /* What `trim` takes off both ends, in every locale: ASCII's white space
  * (space, tab, LF, VT, FF, CR). Unicode's other spaces (U+00A0 …) are data. */
 static int trim_space(char c)
@@ -442,214 +346,6 @@ static int canonical_decimal(const char *p, size_t n, int round)
     return !(p[start] == '0' && start);  /* "-0" is 0 */
 }
 
-/* Microseconds since the epoch, rounded to the column's precision as
- * PostgreSQL rounds a timestamp(p): half away from zero from its epoch, 2000
- * (AdjustTimestampForTypmod). The `ts` rule is a tolerance (canon_equal). */
-static void put_ts(const struct canon_spec *sp, int64_t us, struct sbuf *out)
-{
-    char b[24];
-
-    if (sp->ts_digits >= 0 && sp->ts_digits < 6) {
-        static const int64_t scale[] = { 1000000, 100000, 10000, 1000, 100, 10 };
-        int64_t unit = scale[sp->ts_digits], half = unit / 2;
-        int64_t t = us - PGBIN_EPOCH_S * INT64_C(1000000);
-        t = t >= 0 ? (t + half) / unit * unit : -((-t + half) / unit * unit);
-        us = t + PGBIN_EPOCH_S * INT64_C(1000000);
-    }
-    sbuf_add(out, b, (size_t)int_format(b, us));
-}
-
-/* --- arrays ------------------------------------------------------------------------ */
-
-struct array {
-    const struct canon_spec *el;    /* the elements' spec */
-    const char *p, *end;
-    struct sbuf *out;
-    struct sbuf text, val;          /* the element being read; its canonical form */
-    int depth, bad;                 /* bad: an element did not read as its kind */
-};
-
-/* `s` as a JSON string: what is not printable ASCII stays as it is (bytes
- * that are not UTF-8 too: the form is compared, not parsed). */
-static void json_str(struct sbuf *out, const char *s, size_t n)
-{
-    sbuf_add(out, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            sbuf_add(out, (char[]){ '\\', (char)ch }, 2);
-        else if (ch < 0x20)
-            sbuf_printf(out, "\\u%04x", ch);
-        else
-            sbuf_add(out, s + i, 1);
-    }
-    sbuf_add(out, "\"", 1);
-}
-
-static void element(struct array *a, const char *p, size_t n)
-{
-    int null;
-
-    a->val.len = 0;
-    if (canon_value(a->el, &(struct db_cell){ p, n, DB_TEXT }, &a->val, &null) < 0)
-        a->bad = 1;
-    json_str(a->out, a->val.s ? a->val.s : "", a->val.len);
-}
-
-static void skip_space(struct array *a)
-{
-    while (a->p < a->end && isspace((unsigned char)*a->p))
-        a->p++;
-}
-
-/* One unquoted or quoted element of a PostgreSQL array literal into a->text;
- * returns 1 when it is NULL, -1 when it is malformed. */
-static int pg_element(struct array *a)
-{
-    size_t keep = 0;    /* unquoted: up to its last character that is not a space */
-    int quoted = *a->p == '"', escaped = 0;
-
-    a->text.len = 0;
-    sbuf_add(&a->text, "", 0);
-    for (a->p += quoted; a->p < a->end; a->p++) {
-        if (quoted ? *a->p == '"' : (*a->p == ',' || *a->p == '}'))
-            break;
-        if (!quoted && (*a->p == '"' || *a->p == '{'))
-            return -1;
-        if (*a->p == '\\') {
-            if (++a->p == a->end)
-                return -1;
-            escaped = 1;
-        } else if (!quoted && isspace((unsigned char)*a->p)) {
-            sbuf_add(&a->text, a->p, 1);
-            continue;
-        }
-        sbuf_add(&a->text, a->p, 1);
-        keep = a->text.len;
-    }
-    if (quoted) {
-        if (a->p == a->end)
-            return -1;
-        a->p++;
-        return 0;
-    }
-    a->text.len = keep;
-    a->text.s[keep] = '\0';
-    if (!keep)
-        return -1;
-    return !escaped && keep == 4 && !strcasecmp(a->text.s, "NULL");
-}
-
-/* {…}, nested to PostgreSQL's 6 dimensions at most */
-static int from_literal(struct array *a)
-{
-    if (a->p == a->end || *a->p != '{' || ++a->depth > 6)
-        return -1;
-    a->p++;
-    sbuf_add(a->out, "[", 1);
-    skip_space(a);
-    for (int first = 1; a->p < a->end && *a->p != '}'; first = 0) {
-        int null = 0;
-        if (!first && *a->p++ != ',')
-            return -1;
-        skip_space(a);
-        if (a->p == a->end)
-            return -1;
-        if (!first)
-            sbuf_add(a->out, ",", 1);
-        if (*a->p == '{') {
-            if (from_literal(a) < 0)
-                return -1;
-        } else if ((null = pg_element(a)) < 0) {
-            return -1;
-        } else if (null) {
-            sbuf_puts(a->out, "null");
-        } else {
-            element(a, a->text.s, a->text.len);
-        }
-        skip_space(a);
-    }
-    if (a->p == a->end)
-        return -1;
-    a->p++;
-    a->depth--;
-    sbuf_add(a->out, "]", 1);
-    return 0;
-}
-
-static void from_json(struct array *a, const json_t *j)
-{
-    size_t i;
-    const json_t *v;
-
-    sbuf_add(a->out, "[", 1);
-    json_array_foreach(j, i, v) {
-        char num[DTOA_MAX];
-        if (i)
-            sbuf_add(a->out, ",", 1);
-        switch (json_typeof(v)) {
-        case JSON_NULL: sbuf_puts(a->out, "null"); break;
-        case JSON_ARRAY: from_json(a, v); break;
-        case JSON_STRING: element(a, json_string_value(v), json_string_length(v)); break;
-        case JSON_INTEGER:
-            element(a, num, (size_t)int_format(num, json_integer_value(v)));
-            break;
-        case JSON_REAL: element(a, num, (size_t)dtoa_shortest(num, json_real_value(v))); break;
-        case JSON_TRUE: element(a, "true", 4); break;
-        case JSON_FALSE: element(a, "false", 5); break;
-        default: {  /* an object: a json[] element */
-            char *dump = json_dumps(v, JSON_COMPACT);
-            element(a, dump, strlen(dump));
-            free(dump);
-        }
-        }
-    }
-    sbuf_add(a->out, "]", 1);
-}
-
-/* The array's canonical form into out; -1 (out as it was) when `p` is no array. */
-static int array(const struct canon_spec *sp, const char *p, size_t n, struct sbuf *out)
-{
-    struct canon_spec el = *sp;
-    struct array a = { &el, p, p + n, out, { 0 }, { 0 }, 0, 0 };
-    size_t start = out->len;
-    int rc;
-
-    el.kind = sp->elem;
-    skip_space(&a);
-    if (a.p < a.end && *a.p == '[') {
-        /* PostgreSQL's bounds, [0:1]={…} or [1:2][1:1]={…}: part of the value */
-        const char *eq = memchr(a.p, '=', (size_t)(a.end - a.p));
-        if (eq && strspn(a.p, "[]:-0123456789") == (size_t)(eq - a.p)) {
-            sbuf_add(out, a.p, (size_t)(eq - a.p + 1));
-            a.p = eq + 1;
-            skip_space(&a);
-            if (a.p == a.end || *a.p != '{')
-                goto not_array;
-        }
-    }
-    if (a.p < a.end && *a.p == '[') {
-        json_error_t je;
-        json_t *j = json_loadb(a.p, (size_t)(a.end - a.p), 0, &je);
-        rc = json_is_array(j) ? 0 : -1;
-        if (rc == 0)
-            from_json(&a, j);
-        json_decref(j);
-    } else {
-        rc = from_literal(&a);
-        skip_space(&a);
-        rc = rc < 0 || a.p != a.end ? -1 : 0;
-    }
-    sbuf_free(&a.text);
-    sbuf_free(&a.val);
-    if (rc == 0)
-        return a.bad ? -1 : 0;
-not_array:
-    out->len = start;
-    if (out->s)
-        out->s[start] = '\0';
-    return raw(out, p, n);
-}
 
 /* The number `p` as PostgreSQL writes a real holding it: the fewest digits
  * that read back as the same float ("3.1415927" for 3.14159265358979), into
@@ -730,7 +426,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     if (sp->kind == CK_TS && (cell->type == DB_PGTIMESTAMP || cell->type == DB_PGTIMESTAMPTZ)) {
         memcpy(&v, cell->p, sizeof v);
         if (v >= PG_YEAR1_US && v < PG_YEAR10000_US) {
-            put_ts(sp, v + PGBIN_EPOCH_S * INT64_C(1000000), out);
+            canon__put_ts(sp, v + PGBIN_EPOCH_S * INT64_C(1000000), out);
             return 0;
         }
     }
@@ -742,7 +438,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         return 0;
     }
     if (c->type == DB_BLOB && sp->kind != CK_BYTES && sp->kind != CK_TEXT)
-        return raw(out, p, n);
+        return canon__raw(out, p, n);
     if (sp->kind == CK_NUM || sp->kind == CK_FLOAT) {
         /* a float has digits past what it holds (0.1 + 0.2): the target's
          * numeric(p,s) rounds it to its scale, and its real to single precision */
@@ -763,7 +459,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
     /* the parsers below read C strings: text with a NUL inside is no number */
     if (sp->kind != CK_TEXT && sp->kind != CK_BYTES &&
         sp->kind != CK_JSON && memchr(p, '\0', n))
-        return raw(out, p, n);
+        return canon__raw(out, p, n);
     switch (sp->kind) {
     case CK_INT:
         if (val_int(p, &v)) {
@@ -774,7 +470,7 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
             if (decimal(p, &d, -1) == 0 && !strchr(d.s, '.'))
                 sbuf_add(out, d.s, d.len);
             else
-                bad = raw(out, p, n);
+                bad = canon__raw(out, p, n);
             sbuf_free(&d);
         }
         break;
@@ -786,24 +482,24 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
             sbuf_puts(out, p[0] == 'N' || p[0] == 'n' ? "NaN"  /* NaN equals NaN here */
                            : p[0] == '-' ? "-Infinity" : "Infinity");
         else if (decimal(p, out, round) < 0)
-            bad = raw(out, p, n);
+            bad = canon__raw(out, p, n);
         break;
     case CK_BOOL:
         if (n == 1 && strchr("tf10", p[0]))  /* as PostgreSQL and SQLite write them */
             sbuf_add(out, p[0] == 't' || p[0] == '1' ? "1" : "0", 1);
         else if (!val_bool(p))
-            bad = raw(out, p, n);
+            bad = canon__raw(out, p, n);
         else
             sbuf_puts(out, strchr("tTyY1", p[0]) || !strcasecmp(p, "on") ? "1" : "0");
         break;
     case CK_DATE:
     case CK_TS:
         if (canon_timestamp_us(p, &v) < 0) {
-            bad = raw(out, p, n);
+            bad = canon__raw(out, p, n);
         } else if (sp->kind == CK_DATE) {
             sbuf_add(out, p, 10);
         } else {
-            put_ts(sp, v, out);
+            canon__put_ts(sp, v, out);
         }
         break;
     case CK_UUID: {
@@ -814,13 +510,13 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         if (u.len == 32)
             sbuf_add(out, u.s, u.len);
         else
-            bad = raw(out, p, n);
+            bad = canon__raw(out, p, n);
         sbuf_free(&u);
         break;
     }
     case CK_JSON:
         if (cjson_canon(p, n, out) < 0)
-            bad = raw(out, p, n);
+            bad = canon__raw(out, p, n);
         break;
     case CK_BYTES:
         if (c->type != DB_BLOB && n >= 2 && p[0] == '\\' && p[1] == 'x') {
@@ -831,11 +527,11 @@ int canon_value(const struct canon_spec *sp, const struct db_cell *cell, struct 
         }
         break;
     case CK_ARRAY:
-        bad = array(sp, p, n, out);
+        bad = canon__array(sp, p, n, out);
         break;
     case CK_TIME:
-        if (time_form(sp, p, out) < 0)
-            bad = raw(out, p, n);
+        if (canon__time_form(sp, p, out) < 0)
+            bad = canon__raw(out, p, n);
         break;
     case CK_TEXT:
     default:
