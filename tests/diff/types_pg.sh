@@ -20,6 +20,16 @@ lines() {
            | join(" ")' "$1" | sed 's/ $//' | sort
 }
 
+# clean_settled LABEL: the plan in . diffs clean with the session settings of
+# DESIGN.md's "Safety rules" set otherwise in the environment (#30 §1 and §5)
+clean_settled() {
+    env PGDATESTYLE='SQL, DMY' PGTZ=Asia/Kolkata \
+        PGOPTIONS='-c extra_float_digits=0 -c bytea_output=escape -c intervalstyle=sql_standard' \
+        "$bin" diff --ndjson >settled.ndjson
+    check "$1: clean with DateStyle, TimeZone, extra_float_digits, bytea_output, IntervalStyle set otherwise" \
+        "0 1" "$? $(wc -l <settled.ndjson)"
+}
+
 createdb typed || exit 99
 psql -X -q -v ON_ERROR_STOP=1 -d typed -c "CREATE TABLE t (id int PRIMARY KEY, ok boolean, amount numeric(10,2),
     u uuid, ub uuid, at timestamp, atz timestamptz, d date, r real, j jsonb, c char(8))" \
@@ -54,6 +64,7 @@ mkdir to-sqlite && cd to-sqlite || exit 99
 rc=$?
 check "PostgreSQL → SQLite declared INTEGER, TEXT, BLOB, REAL: clean" "0 1" "$rc $(wc -l <run.ndjson)"
 [ $rc = 0 ] || head -3 run.ndjson
+clean_settled "… PostgreSQL → SQLite"
 cd ..
 
 mkdir to-pg && cd to-pg || exit 99
@@ -62,6 +73,7 @@ mkdir to-pg && cd to-pg || exit 99
 rc=$?
 check "… and SQLite → PostgreSQL, the other way: clean" "0 1" "$rc $(wc -l <run.ndjson)"
 [ $rc = 0 ] || head -3 run.ndjson
+clean_settled "… SQLite → PostgreSQL"
 cd ..
 
 # true differences stay differences, each in its field
@@ -110,6 +122,8 @@ mkdir pgpg && cd pgpg || exit 99
 "$bin" diff --ndjson >run.ndjson
 check "PostgreSQL → PostgreSQL across types (real/float8, char/text, uuid/text, jsonb/text, timestamp/timestamp(0), numeric/float8): clean" \
     "0 1" "$? $(wc -l <run.ndjson)"
+psql -X -q -d xb -c "ALTER DATABASE xb SET datestyle = 'German, DMY'" -c "ALTER DATABASE xb SET timezone = 'America/St_Johns'" || exit 99
+clean_settled "… PostgreSQL → PostgreSQL, the target database set otherwise too"
 psql -X -q -d xb -c "UPDATE t SET r = 0.31 WHERE id = 3; UPDATE t SET c = 'c4x' WHERE id = 4;
     UPDATE t SET ts = ts + interval '1 s' WHERE id = 5; UPDATE t SET j = '{\"k\": 6, \"v\": 1.51}' WHERE id = 6;
     UPDATE t SET n = n + 0.001 WHERE id = 7" || exit 99
