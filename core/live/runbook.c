@@ -1,5 +1,7 @@
+
 #include "config.h"
 #include "runbook.h"
+#include "runbook_int.h"
 #include "diff.h"
 #include "jsonx.h"
 #include "rehearsal.h"
@@ -10,41 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define PEND_CAP (64 << 10) /* a line longer than this is masked and kept in pieces */
-#define LOG_CAP (1 << 20)   /* a step's log kept in memory, its last bytes; all of it goes
-                             * to the workspace */
-
-struct proc {
-    struct runbook *rb;
-    size_t i;
-    int rollback;
-    uv_process_t p;
-    uv_pipe_t out, err;
-    int open;               /* handles still open: the step ends when none is */
-    int64_t status;
-    int signal;
-    struct sbuf pend[2];    /* stdout's and stderr's line begun, not yet masked */
-};
-
-struct runbook {
-    struct dash *d;
-    struct rb_events ev;
-    struct rb_step *steps;
-    size_t n;
-    struct proc *proc;      /* the command running, if any */
-    struct diff *gate_diff; /* a checks gate under way */
-    struct reh *gate_reh;   /* a diff gate under way */
-    db_t *gate_db[2];       /* … on its own connections (reh_connect) */
-    size_t gate_for;        /* the step waiting on the gate */
-    long rollback_at;       /* the step being rolled back, or -1 */
-    char advice[256];
-    int lock;               /* the workspace's runbook lock, held: this dashboard drives */
-    uv_timer_t *follow;     /* while it does not: the log read again as it grows */
-    long seen;              /* … up to this event (restore) */
-    int quitting;           /* the dashboard closes: a command under way is being stopped */
-    int kept;               /* … or let run to its end (dash->keep_commands) */
-};
 
 static const char *const state_names[] = {
     [RB_PENDING] = "pending", [RB_CHECKING] = "checking gate", [RB_RUNNING] = "running",
@@ -67,7 +34,7 @@ static void stop_proc(struct proc *pr)
         uv_process_kill(&pr->p, SIGTERM);
 }
 
-static void changed(struct runbook *rb)
+void runbook__changed(struct runbook *rb)
 {
     rb->d->runbook_begun = 0;  /* for the header's phase */
     for (size_t i = 0; i < rb->n; i++)
@@ -83,7 +50,7 @@ static int ends_step(const char *event)
 }
 
 /* An event on the runbook's log, the timeline, its text already masked. */
-static void record_masked(struct runbook *rb, size_t i, const char *event, long status,
+void runbook__record_masked(struct runbook *rb, size_t i, const char *event, long status,
                           long ms, const char *masked)
 {
     struct err e = { 0 };
@@ -97,12 +64,12 @@ static void record_masked(struct runbook *rb, size_t i, const char *event, long 
 
 /* An event on the runbook's log; its text (a command, its output, a reason)
  * with any password masked. */
-static void record(struct runbook *rb, size_t i, const char *event, long status, long ms,
+void runbook__record(struct runbook *rb, size_t i, const char *event, long status, long ms,
                    const char *output)
 {
     char *masked = output ? url_mask_text(output) : NULL;
 
-    record_masked(rb, i, event, status, ms, masked);
+    runbook__record_masked(rb, i, event, status, ms, masked);
     free(masked);
 }
 
@@ -165,7 +132,7 @@ static int driving(struct runbook *rb, struct err *e)
         return 0;
     }
     restore(rb);
-    changed(rb);
+    runbook__changed(rb);
     return 1;
 }
 
@@ -193,7 +160,7 @@ static size_t step_named(const struct runbook *rb, const char *name)
 /* Output appended to a step's log in memory, which keeps its end: past
  * LOG_CAP the older half goes, from a line's start (a loader printing 100 MB
  * would otherwise leave the panel showing its first megabyte for good). */
-static void log_add(struct sbuf *log, const char *p, size_t n)
+void runbook__log_add(struct sbuf *log, const char *p, size_t n)
 {
     size_t drop;
     const char *nl;
@@ -232,7 +199,7 @@ static int replay_event(void *arg, const struct ws_rb_event *ev)
         return 0;
     s = &rb->steps[k];
     if (!strcmp(e, "output")) {
-        log_add(&s->log, ev->output, strlen(ev->output));
+        runbook__log_add(&s->log, ev->output, strlen(ev->output));
     } else if (!strcmp(e, "start") || !strcmp(e, "rollback")) {
         s->state = *e == 's' ? RB_RUNNING : RB_ROLLING_BACK;
         s->reason[0] = '\0';
@@ -291,7 +258,7 @@ static void restore(struct runbook *rb)
                  s->state == RB_RUNNING ? "command" : "rollback", r.from[k]);
         s->state = RB_FAILED;
         s->exit_status = -1;
-        record(rb, k, "interrupted", -1, 0, s->reason);
+        runbook__record(rb, k, "interrupted", -1, 0, s->reason);
     }
     free(r.from);
 }
@@ -307,7 +274,7 @@ static int follow_output(void *arg, const struct ws_rb_event *ev)
         return 1;
     rb->seen = ev->id;
     if ((k = step_named(rb, ev->step)) != SIZE_MAX)
-        log_add(&rb->steps[k].log, ev->output, strlen(ev->output));
+        runbook__log_add(&rb->steps[k].log, ev->output, strlen(ev->output));
     return 0;
 }
 
@@ -324,14 +291,14 @@ static void follow(uv_timer_t *t)
         restore(rb);
         dash_say(rb->d, 0, "the dashboard that drove the runbook has closed: this one drives "
                  "it now");
-        changed(rb);
+        runbook__changed(rb);
         return;
     }
     before = rb->seen;
     if (ws_runbook_each(rb->d->ws, rb->seen, 1, follow_output, rb) > 0)
         restore(rb);
     if (rb->seen != before)
-        changed(rb);
+        runbook__changed(rb);
 }
 
 static void timer_free(uv_handle_t *h)
@@ -360,7 +327,7 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
         }
         restore(rb);
     }
-    changed(rb);
+    runbook__changed(rb);
     return rb;
 }
 
@@ -378,7 +345,8 @@ void rb_free(struct runbook *rb)
     if (!rb)
         return;
     if (rb->proc) {  /* still running after rb_stop's wait: said here, left to end */
-        record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed", -SIGTERM,
+        runbook__record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed",
+               -SIGTERM,
                (long)(uv_now(rb->d->loop) - rb->steps[rb->proc->i].started),
                "stopped: the dashboard quit while it ran");
         rb->proc->rb = NULL;
@@ -411,7 +379,7 @@ void rb_stop(struct runbook *rb)
     }
     if (rb->d->keep_commands) {
         if (!rb->kept)
-            record(rb, rb->proc->i, "detached", -1, 0, "the dashboard's terminal was lost "
+            runbook__record(rb, rb->proc->i, "detached", -1, 0, "the dashboard's terminal was lost "
                    "(SIGHUP): the command runs on to its end without a screen, recorded as "
                    "usual; the runbook stays with this dashboard until then");
         rb->kept = 1;
@@ -484,159 +452,6 @@ size_t rb_next(const struct runbook *rb)
     return SIZE_MAX;
 }
 
-/* --- processes --------------------------------------------------------------------- */
-
-static void next_rollback(struct runbook *rb);
-
-static void proc_finished(struct proc *pr)
-{
-    struct runbook *rb = pr->rb;
-    struct rb_step *s;
-    long ms;
-
-    if (!rb) {
-        free(pr);
-        return;
-    }
-    s = &rb->steps[pr->i];
-    s->ended = uv_now(rb->d->loop);
-    s->exit_status = (int)pr->status;
-    ms = (long)(s->ended - s->started);
-    rb->proc = NULL;
-    if (pr->status == 0 && !pr->signal) {
-        s->state = pr->rollback ? RB_ROLLED_BACK : RB_DONE;
-        record(rb, pr->i, pr->rollback ? "rolled back" : "done", 0, ms, NULL);
-    } else {
-        s->state = RB_FAILED;
-        if (rb->quitting && !rb->kept)
-            snprintf(s->reason, sizeof s->reason, "stopped: the dashboard quit while it ran");
-        else if (pr->signal)
-            snprintf(s->reason, sizeof s->reason, "%s by signal %d",
-                     pr->rollback ? "rollback stopped" : "stopped", pr->signal);
-        else
-            snprintf(s->reason, sizeof s->reason, "%s exited with status %ld",
-                     pr->rollback ? "the rollback command" : "the command", (long)pr->status);
-        record(rb, pr->i, pr->rollback ? "rollback failed" : "failed",
-               pr->signal ? -pr->signal : (long)pr->status, ms, s->reason);
-    }
-    if (rb->quitting) {
-        rb->quitting = rb->kept = 0;
-        rb->rollback_at = -1;
-        rb->d->hold--;
-    } else if (pr->rollback && s->state == RB_ROLLED_BACK) {
-        next_rollback(rb);
-    } else if (pr->rollback) {
-        rb->rollback_at = -1;  /* a failed rollback needs a person: stop there */
-    }
-    free(pr);
-    changed(rb);
-}
-
-static void handle_closed(uv_handle_t *h)
-{
-    struct proc *pr = h->data;
-
-    if (--pr->open == 0)
-        proc_finished(pr);
-}
-
-static void on_exit_cb(uv_process_t *p, int64_t status, int signal)
-{
-    struct proc *pr = p->data;
-
-    pr->status = status;
-    pr->signal = signal;
-    uv_close((uv_handle_t *)p, handle_closed);
-}
-
-static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    (void)h;
-    buf->base = xmalloc(suggested);
-    buf->len = suggested;
-}
-
-/* The first `n` bytes of a stream's pending output, masked, to the step's
- * log and the workspace. */
-static void emit(struct proc *pr, struct sbuf *pend, size_t n)
-{
-    struct rb_step *st = &pr->rb->steps[pr->i];
-    char *chunk = xstrndup(pend->s, n), *masked = url_mask_text(chunk);
-
-    log_add(&st->log, masked, strlen(masked));
-    record_masked(pr->rb, pr->i, "output", 0, 0, masked);
-    free(chunk);
-    free(masked);
-    memmove(pend->s, pend->s + n, pend->len - n + 1);
-    pend->len -= n;
-    changed(pr->rb);
-}
-
-/* Output is masked a whole line at a time (\n or a progress bar's \r), so a
- * password the pipe delivers in two reads is masked all the same; a line
- * longer than PEND_CAP goes in pieces. */
-static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-    struct proc *pr = s->data;
-    struct sbuf *pend = &pr->pend[s == (uv_stream_t *)&pr->err];
-
-    if (n > 0 && pr->rb) {
-        size_t end = pend->len + (size_t)n;
-        sbuf_add(pend, buf->base, (size_t)n);
-        while (end > 0 && pend->s[end - 1] != '\n' && pend->s[end - 1] != '\r')
-            end--;
-        if (end || pend->len > PEND_CAP)
-            emit(pr, pend, end ? end : pend->len);
-    }
-    free(buf->base);
-    if (n < 0) {
-        if (pend->len && pr->rb)  /* a last line without its end */
-            emit(pr, pend, pend->len);
-        sbuf_free(pend);
-        uv_close((uv_handle_t *)s, handle_closed);
-    }
-}
-
-static int spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, struct err *e)
-{
-    struct proc *pr = xcalloc(1, sizeof *pr);
-    uv_stdio_container_t io[3];
-    uv_process_options_t o = { 0 };
-    char *args[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-    int rc;
-
-    pr->rb = rb;
-    pr->i = i;
-    pr->rollback = rollback;
-    uv_pipe_init(rb->d->loop, &pr->out, 0);
-    uv_pipe_init(rb->d->loop, &pr->err, 0);
-    pr->out.data = pr->err.data = pr->p.data = pr;
-    io[0].flags = UV_IGNORE;
-    io[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    io[1].data.stream = (uv_stream_t *)&pr->out;
-    io[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    io[2].data.stream = (uv_stream_t *)&pr->err;
-    o.file = "/bin/sh";
-    o.args = args;
-    o.cwd = rb->d->plan->dir;
-    o.stdio = io;
-    o.stdio_count = 3;
-    o.exit_cb = on_exit_cb;
-    o.flags = UV_PROCESS_DETACHED;  /* a process group of its own, to stop as one */
-    if ((rc = uv_spawn(rb->d->loop, &pr->p, &o)) < 0) {
-        pr->open = 2;
-        pr->rb = NULL;  /* nothing to report: the caller says why */
-        uv_close((uv_handle_t *)&pr->out, handle_closed);
-        uv_close((uv_handle_t *)&pr->err, handle_closed);
-        return err_set(e, ERR_INPUT, "cannot run '%s': %s", cmd, uv_strerror(rc));
-    }
-    pr->open = 3;
-    uv_read_start((uv_stream_t *)&pr->out, alloc_cb, read_cb);
-    uv_read_start((uv_stream_t *)&pr->err, alloc_cb, read_cb);
-    rb->proc = pr;
-    return 0;
-}
-
 /* --- steps ---------------------------------------------------------------------------- */
 
 static void start_step(struct runbook *rb, size_t i)
@@ -647,33 +462,33 @@ static void start_step(struct runbook *rb, size_t i)
     s->started = uv_now(rb->d->loop);
     s->reason[0] = '\0';
     sbuf_free(&s->log);
-    record(rb, i, "start", 0, 0, s->plan->run);
+    runbook__record(rb, i, "start", 0, 0, s->plan->run);
     if (!s->plan->run) {  /* a step without a command: done when its owner says go */
         s->state = RB_DONE;
         s->ended = s->started;
-        record(rb, i, "done", 0, 0, NULL);
-    } else if (spawn(rb, i, s->plan->run, 0, &e) < 0) {
+        runbook__record(rb, i, "done", 0, 0, NULL);
+    } else if (runbook__spawn(rb, i, s->plan->run, 0, &e) < 0) {
         s->state = RB_FAILED;
         snprintf(s->reason, sizeof s->reason, "%s", e.msg);
-        record(rb, i, "failed", -1, 0, e.msg);
+        runbook__record(rb, i, "failed", -1, 0, e.msg);
     } else {
         s->state = RB_RUNNING;
     }
-    changed(rb);
+    runbook__changed(rb);
 }
 
 static void gate_said(struct runbook *rb, size_t i, int go, const char *why)
 {
     struct rb_step *s = &rb->steps[i];
 
-    record(rb, i, go ? "gate go" : "gate no-go", 0, 0, why);
+    runbook__record(rb, i, go ? "gate go" : "gate no-go", 0, 0, why);
     if (go) {
         start_step(rb, i);
         return;
     }
     s->state = RB_BLOCKED;
     snprintf(s->reason, sizeof s->reason, "%s", why);
-    changed(rb);
+    runbook__changed(rb);
 }
 
 static void checks_done(void *arg, int status, const char *msg)
@@ -750,7 +565,7 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
                        rb_next(rb) == SIZE_MAX ? 0 : rb_next(rb) + 1);
     if (rb_busy(rb) || rb->rollback_at >= 0)
         return err_set(e, ERR_INPUT, "a step, a gate or the rollback is still running");
-    record(rb, i, "go", 0, 0, NULL);
+    runbook__record(rb, i, "go", 0, 0, NULL);
     if (i == 0) {
         start_step(rb, i);
         return 0;
@@ -797,7 +612,7 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
         }
         break;
     }
-    changed(rb);
+    runbook__changed(rb);
     return 0;
 }
 
@@ -805,7 +620,7 @@ int rb_abort(struct runbook *rb, struct err *e)
 {
     if (!rb->proc)
         return err_set(e, ERR_INPUT, "no command is running");
-    record(rb, rb->proc->i, "abort", 0, 0, NULL);
+    runbook__record(rb, rb->proc->i, "abort", 0, 0, NULL);
     stop_proc(rb->proc);
     return 0;
 }
@@ -817,12 +632,12 @@ int rb_skip(struct runbook *rb, size_t i, struct err *e)
     if (i >= rb->n || i != rb_next(rb) || rb_busy(rb))
         return err_set(e, ERR_INPUT, "only the next step can be skipped, when nothing runs");
     rb->steps[i].state = RB_SKIPPED;
-    record(rb, i, "skipped", 0, 0, NULL);
-    changed(rb);
+    runbook__record(rb, i, "skipped", 0, 0, NULL);
+    runbook__changed(rb);
     return 0;
 }
 
-static void next_rollback(struct runbook *rb)
+void runbook__next_rollback(struct runbook *rb)
 {
     struct err e = { 0 };
 
@@ -834,17 +649,17 @@ static void next_rollback(struct runbook *rb)
         s->state = RB_ROLLING_BACK;
         s->started = uv_now(rb->d->loop);
         sbuf_free(&s->log);
-        record(rb, (size_t)i, "rollback", 0, 0, s->plan->rollback);
-        if (spawn(rb, (size_t)i, s->plan->rollback, 1, &e) < 0) {
+        runbook__record(rb, (size_t)i, "rollback", 0, 0, s->plan->rollback);
+        if (runbook__spawn(rb, (size_t)i, s->plan->rollback, 1, &e) < 0) {
             s->state = RB_FAILED;
             snprintf(s->reason, sizeof s->reason, "%s", e.msg);
-            record(rb, (size_t)i, "rollback failed", -1, 0, e.msg);
+            runbook__record(rb, (size_t)i, "rollback failed", -1, 0, e.msg);
             rb->rollback_at = -1;
         }
         return;
     }
     rb->rollback_at = -1;
-    record(rb, SIZE_MAX, "rollback complete", 0, 0, NULL);
+    runbook__record(rb, SIZE_MAX, "rollback complete", 0, 0, NULL);
 }
 
 int rb_new_attempt(struct runbook *rb, struct err *e)
@@ -854,9 +669,9 @@ int rb_new_attempt(struct runbook *rb, struct err *e)
     if (rb_busy(rb) || rb->rollback_at >= 0)
         return err_set(e, ERR_INPUT, "wait for the running step, gate or rollback to end (or "
                        "abort it)");
-    record(rb, SIZE_MAX, RB_NEW_ATTEMPT, 0, 0, NULL);
+    runbook__record(rb, SIZE_MAX, RB_NEW_ATTEMPT, 0, 0, NULL);
     all_pending(rb);
-    changed(rb);
+    runbook__changed(rb);
     return 0;
 }
 
@@ -866,10 +681,10 @@ int rb_rollback(struct runbook *rb, struct err *e)
         return -1;
     if (rb_busy(rb) || rb->rollback_at >= 0)
         return err_set(e, ERR_INPUT, "wait for the running step or gate to end (or abort it)");
-    record(rb, SIZE_MAX, "rollback started", 0, 0, NULL);
+    runbook__record(rb, SIZE_MAX, "rollback started", 0, 0, NULL);
     rb->rollback_at = (long)rb->n;
-    next_rollback(rb);
-    changed(rb);
+    runbook__next_rollback(rb);
+    runbook__changed(rb);
     return 0;
 }
 

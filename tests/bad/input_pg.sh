@@ -283,7 +283,7 @@ case_ "[table]: unknown key" 2 "cutover: $P:$T_dec: unknown key 'gatte' in [tabl
     pl "$T_dec" 'gatte = diff' -- $B inventory
 case_ "[table]: duplicate key" 2 "cutover: $P:$((T_dec + 1)): duplicate key 'decision' in [table orders]" \
     pl "$T_dec" 'decision = migrate' 'decision = delete' -- $B inventory
-case_ "[table]: where over an unknown column (the source refuses it)" 3 "~orders                   orders                            0          0        0        0        0  error: sqlite:src.db: no such column: nosuch (in the source's query for orders: its where, $P:$((T_dec + 1)))" \
+case_ "[table]: where over an unknown column (the source refuses it)" 3 "~error: sqlite:src.db: no such column: nosuch (in the source's query for orders: its where, $P:$((T_dec + 1)))" \
     pl "$T_dec" 'decision = migrate' 'where = nosuch = 1' -- $B diff
 case_ "[table]: where with a second statement" 2 "cutover: $P:$((T_dec + 1)): [table orders] where: a ';' ends the statement it goes into (one expression is expected)" \
     pl "$T_dec" 'decision = migrate' 'where = 1; DELETE FROM orders' -- $B diff

@@ -1,0 +1,303 @@
+/* chrome: the dashboard's layout and what surrounds the panels: the header,
+ * the tabs, the footer's keys, the message line, the help and the dialogs. */
+#include "config.h"
+#include "panel.h"
+#include "tui.h"
+#include "app_int.h"
+#include "util.h"
+
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+/* --- layout and drawing ------------------------------------------------------ */
+
+int tui__grid_fits(void)
+{
+    return COLS >= GRID_W && LINES >= GRID_H;
+}
+
+static void layout(void)
+{
+    struct rect body = { 1, 0, LINES - 3, COLS };
+
+    memset(tui__app.rects, 0, sizeof tui__app.rects);
+    if (tui__app.zoom || !tui__grid_fits()) {
+        if (!tui__grid_fits() && !tui__app.zoom) {  /* a tab strip takes the first line */
+            body.y++;
+            body.h--;
+        }
+        tui__app.rects[tui__app.focus] = body;
+        return;
+    }
+    {
+        int h1 = body.h / 2, w1 = body.w / 2;
+        tui__app.rects[0] = (struct rect){ body.y, 0, h1, w1 };
+        tui__app.rects[1] = (struct rect){ body.y, w1, h1, body.w - w1 };
+        tui__app.rects[2] = (struct rect){ body.y + h1, 0, body.h - h1, w1 };
+        tui__app.rects[3] = (struct rect){ body.y + h1, w1, body.h - h1, body.w - w1 };
+    }
+}
+
+static const char *side_glyph(const struct dash_side *s, enum theme_role *role)
+{
+    if (s->state == DB_DOWN) {
+        *role = ROLE_FAIL;
+        return tui_g->down;
+    }
+    if (s->state == DB_CONNECTING || s->loading) {
+        *role = ROLE_WARN;
+        return tui_g->connecting;
+    }
+    *role = ROLE_OK;
+    return tui_g->up;
+}
+
+static void draw_header(void)
+{
+    struct dash *d = tui__app.dash;
+    char right[200], phase[64], clock[16], every[16];
+    time_t now = time(NULL);
+    enum theme_role r0, r1;
+    const char *g0 = side_glyph(&d->side[0], &r0), *g1 = side_glyph(&d->side[1], &r1);
+    int rw, x;
+
+    draw_fill((struct rect){ 0, 0, 1, COLS }, ROLE_HEADER);
+    strftime(clock, sizeof clock, "%H:%M:%S", localtime(&now));
+    if (d->hypercare) {
+        char at[64];
+        snprintf(phase, sizeof phase, "HYPERCARE %s", ws_session_clock(&d->hc, at, sizeof at));
+    } else if (d->runbook_begun)
+        snprintf(phase, sizeof phase, "CUTOVER");
+    else if (d->runs)
+        snprintf(phase, sizeof phase, "REHEARSAL %ld", d->runs);
+    else
+        snprintf(phase, sizeof phase, "PLANNING");
+    dur_format(d->interval_ms, every, sizeof every);
+    snprintf(right, sizeof right, "%s%s  every %s  src %s tgt %s  %s ", d->paused ? "PAUSED  " : "",
+             phase, every, g0, g1, clock);
+    rw = draw_width(right);
+    x = COLS - rw > 0 ? COLS - rw : 0;
+    {
+        char left[1024];
+        snprintf(left, sizeof left, " cutover %s %s %s %s %s %s", tui_g->dot, d->plan->name,
+                 tui_g->dot, d->masked[0], tui_g->arrow, d->masked[1]);
+        draw_clip(0, 0, x - 1, ROLE_HEADER, left);
+    }
+    /* pieces of the right side in their own styles */
+    if (d->paused)
+        x += draw_text(0, x, COLS - x, ROLE_BANNER, "PAUSED") + 2;
+    x += draw_textf(0, x, COLS - x, ROLE_HEADER, "%s  every %s  src ", phase, every);
+    x += draw_text(0, x, COLS - x, r0, g0);
+    x += draw_text(0, x, COLS - x, ROLE_HEADER, " tgt ");
+    x += draw_text(0, x, COLS - x, r1, g1);
+    draw_textf(0, x, COLS - x, ROLE_HEADER, "  %s ", clock);
+}
+
+static void panel_title(int i, char *buf, size_t n)
+{
+    char t[200];
+
+    tui__app.panels[i].ops->title(&tui__app.panels[i], t, sizeof t);
+    snprintf(buf, n, "%d %s", i + 1, t);
+}
+
+static void draw_tabs(void)
+{
+    int x = 0;
+
+    draw_fill((struct rect){ 1, 0, 1, COLS }, ROLE_TEXT);
+    for (int i = 0; i < PANEL_COUNT && x < COLS; i++) {
+        char t[64];
+        snprintf(t, sizeof t, " %d %s ", i + 1, tui__app.panels[i].ops->name);
+        x += draw_text(1, x, COLS - x, i == tui__app.focus ? ROLE_SELECTION : ROLE_MUTED, t);
+    }
+}
+
+static int footer_item(int x, int limit, const struct tui_key *k)
+{
+    x += draw_text(LINES - 1, x, limit - x, ROLE_FOOTER, " ");
+    x += draw_text(LINES - 1, x, limit - x, ROLE_FOOTER_KEY, k->label);
+    return x + draw_textf(LINES - 1, x, limit - x, ROLE_FOOTER, " %s ", k->word);
+}
+
+static void draw_footer(void)
+{
+    const struct tui_key *sets[2] = { tui__focused()->ops->keys, tui__global_keys };
+    const struct tui_key *tui__quit = NULL;
+    int x = 0, limit;
+
+    draw_fill((struct rect){ LINES - 1, 0, 1, COLS }, ROLE_FOOTER);
+    for (const struct tui_key *k = tui__global_keys; k->action; k++)
+        if (k->action == A_QUIT)
+            tui__quit = k;
+    /* quit keeps its place at the right end, whatever else must go */
+    limit = COLS - draw_width(tui__quit->label) - draw_width(tui__quit->word) - 3;
+    footer_item(limit > 0 ? limit : 0, COLS, tui__quit);
+    for (int s = 0; s < 2; s++)
+        for (const struct tui_key *k = sets[s]; k->action && x < limit; k++)
+            if (k->word && k != tui__quit) {
+                int w = draw_width(k->label) + draw_width(k->word) + 3;
+                if (x + w > limit)
+                    return;
+                x = footer_item(x, limit, k);
+            }
+}
+
+static void draw_message(void)
+{
+    int y = LINES - 2;
+    char line[300];
+
+    draw_fill((struct rect){ y, 0, 1, COLS }, ROLE_TEXT);
+    if (tui__app.m.kind == M_PROMPT) {
+        int x = draw_textf(y, 0, COLS, ROLE_TEXT, "%s", tui__app.m.title);
+        wcstombs(line, tui__app.m.buf, sizeof line - 1);
+        line[sizeof line - 1] = '\0';
+        {
+            int w = draw_text(y, x, COLS - x, ROLE_SEARCH, line);
+            if (tui__app.m.status[0])
+                draw_textf(y, x + w + 2, COLS - x - w - 2,
+                           tui__app.m.status_error ? ROLE_FAIL : ROLE_OK, "%s %s",
+                           tui__app.m.status_error ? tui_g->fail : tui_g->ok, tui__app.m.status);
+        }
+        {   /* the cursor sits after the text before it */
+            char pre[300];
+            wchar_t save = tui__app.m.buf[tui__app.m.cur];
+            tui__app.m.buf[tui__app.m.cur] = L'\0';
+            wcstombs(pre, tui__app.m.buf, sizeof pre - 1);
+            pre[sizeof pre - 1] = '\0';
+            tui__app.m.buf[tui__app.m.cur] = save;
+            move(y, x + draw_width(pre) < COLS ? x + draw_width(pre) : COLS - 1);
+        }
+        return;
+    }
+    if (tui__app.msg[0])
+        draw_textf(y, 0, COLS, tui__app.msg_error ? ROLE_FAIL : ROLE_MUTED, "%s%s%s",
+                   tui__app.msg_error ? tui_g->fail : "", tui__app.msg_error ? " " : "",
+                       tui__app.msg);
+    else if (!tui__grid_fits())
+        draw_textf(y, 0, COLS, ROLE_MUTED, "%dx%d: a terminal of %dx%d shows all four panels",
+                   COLS, LINES, GRID_W, GRID_H);
+}
+
+static struct rect centered(int h, int w)
+{
+    if (w > COLS - 2)
+        w = COLS - 2;
+    if (h > LINES - 2)
+        h = LINES - 2;
+    return (struct rect){ (LINES - h) / 2, (COLS - w) / 2, h, w };
+}
+
+static int help_line(int y, struct rect in, const struct tui_key *k)
+{
+    if (!k->label || y >= in.y + in.h)
+        return y;
+    draw_text(y, in.x, 12, ROLE_FOOTER_KEY, k->label);
+    draw_text(y, in.x + 13, in.w - 13, ROLE_DIALOG, k->help);
+    return y + 1;
+}
+
+static void draw_help(void)
+{
+    struct panel *p = tui__focused();
+    struct rect r = centered(40, 76), in;
+    int y;
+
+    draw_fill(r, ROLE_DIALOG);
+    in = draw_box(r, "Help: Esc closes", 1);
+    y = in.y;
+    draw_textf(y++, in.x, in.w, ROLE_TITLE, "%s panel", p->ops->name);
+    for (const struct tui_key *k = p->ops->keys; k->action; k++)
+        y = help_line(y, in, k);
+    if (tui__panel_table(p)) {
+        for (const struct tui_key *k = tui_table_keys; k->action; k++)
+            y = help_line(y, in, k);
+    }
+    if (y < in.y + in.h)
+        draw_text(y++, in.x, in.w, ROLE_TITLE, "Everywhere");
+    for (const struct tui_key *k = tui__global_keys; k->action; k++)
+        y = help_line(y, in, k);
+}
+
+static void draw_modal(void)
+{
+    struct rect r, in;
+    int w;
+
+    switch (tui__app.m.kind) {
+    case M_HELP:
+        draw_help();
+        break;
+    case M_CONFIRM:
+        w = draw_width(tui__app.m.title) + 6;
+        r = centered(5, w < 30 ? 30 : w);
+        draw_fill(r, ROLE_DIALOG);
+        in = draw_box(r, "Confirm", 1);
+        draw_text(in.y, in.x + 1, in.w - 2, ROLE_DIALOG, tui__app.m.title);
+        draw_text(in.y + 2, in.x + 1, in.w - 2, ROLE_DIALOG, "y: yes   n, Esc: no");
+        break;
+    case M_MENU:
+        w = draw_width(tui__app.m.title) + 6;
+        for (int i = 0; i < tui__app.m.n; i++)
+            if (draw_width(tui__app.m.items[i]) + 8 > w)
+                w = draw_width(tui__app.m.items[i]) + 8;
+        r = centered(tui__app.m.n + 2, w);
+        draw_fill(r, ROLE_DIALOG);
+        in = draw_box(r, tui__app.m.title, 1);
+        for (int i = 0; i < tui__app.m.n && i < in.h; i++)
+            draw_textf(in.y + i, in.x, in.w, i == tui__app.m.sel ? ROLE_SELECTION : ROLE_DIALOG,
+                       " %d %s ", i + 1, tui__app.m.items[i]);
+        break;
+    default:
+        break;
+    }
+}
+
+static void draw(void)
+{
+    erase();
+    curs_set(0);
+    if (COLS < MIN_W || LINES < MIN_H) {
+        draw_textf(0, 0, COLS, ROLE_WARN, "cutover needs %dx%d", MIN_W, MIN_H);
+        draw_textf(1, 0, COLS, ROLE_TEXT, "(now %dx%d)", COLS, LINES);
+        return;
+    }
+    layout();
+    draw_header();
+    if (!tui__grid_fits() && !tui__app.zoom)
+        draw_tabs();
+    for (int i = 0; i < PANEL_COUNT; i++) {
+        char title[256];
+        struct rect in;
+        if (!tui__app.rects[i].h)
+            continue;
+        panel_title(i, title, sizeof title);
+        in = draw_box(tui__app.rects[i], title, i == tui__app.focus);
+        if (in.h > 0 && in.w > 0)
+            tui__app.panels[i].ops->draw(&tui__app.panels[i], in, i == tui__app.focus);
+    }
+    draw_message();
+    draw_footer();
+    draw_modal();
+    if (tui__app.m.kind == M_PROMPT)
+        curs_set(1), draw_message();  /* leaves the cursor in the prompt */
+}
+
+void tui__redraw_cb(uv_prepare_t *h)
+{
+    (void)h;
+    if (!tui__app.dirty)
+        return;
+    tui__app.dirty = 0;
+    draw();
+    wnoutrefresh(stdscr);
+    doupdate();
+}
