@@ -13,13 +13,6 @@ if [ -z "$sqlite_chinook" ] || [ -z "${PGHOST:-}" ]; then echo "no Chinook or no
 work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
-# discrepancies as lines: table kind key [fields]
-lines() {
-    jq -r 'select(.type == "discrepancy") |
-           [.table, .kind, (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
-            ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
-           | join(" ")' "$1" | sed 's/ $//' | sort
-}
 
 keyed() {  # discrepancies as lines: table kind key [source fields]
     jq -r 'select(.type == "discrepancy") | [.table, .kind,

@@ -23,6 +23,14 @@ while not os.path.exists(sys.argv[1] + '.go'): time.sleep(0.1)" "$1" &
     for _ in $(seq 100); do [ -e "$1.held" ] && break; sleep 0.1; done
 }
 release_workspace() { touch "$1.go"; wait "$holder"; }
+# lines NDJSON: a diff's discrepancies a line each, sorted: table kind key
+# field:source->target;…
+lines() {
+    jq -r 'select(.type == "discrepancy") |
+           [.table, .kind, (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
+            ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
+           | join(" ")' "$1" | sed 's/ $//' | sort
+}
 # the last line of a test: the totals, and its exit status
 finish() {
     echo "$pass passed, $fail failed"

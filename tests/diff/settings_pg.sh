@@ -11,13 +11,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-settings.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-# lines: table kind key field:source->target, sorted
-lines() {
-    jq -r 'select(.type == "discrepancy") |
-           [.table, .kind, (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
-            ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
-           | join(" ")' "$1" | sed 's/ $//' | sort
-}
 # clean NAME [ENV…]: the plan in . diffs clean, hashed by the servers and read in full
 clean() {
     local name=$1 rc1 rc2

@@ -13,12 +13,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-types.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-lines() {
-    jq -r 'select(.type == "discrepancy") |
-           [.table, .kind, (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
-            ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
-           | join(" ")' "$1" | sed 's/ $//' | sort
-}
 
 # clean_settled LABEL: the plan in . diffs clean with the session settings of
 # DESIGN.md's "Safety rules" set otherwise in the environment (#30 §1 and §5)
