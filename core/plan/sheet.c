@@ -269,12 +269,14 @@ void sheet_free(struct sheet *s)
 }
 
 /* RFC 4180: quoted when it holds a comma, a quote or a line end, or has
- * spaces at either end (spreadsheets trim those otherwise). */
+ * spaces or tabs at either end (libcsv and spreadsheets trim those otherwise:
+ * found by fuzz_sheet). */
 static void put_field(struct sbuf *b, const char *v)
 {
     size_t n = strlen(v);
 
-    if (!strpbrk(v, ",\"\r\n") && !(n && (v[0] == ' ' || v[n - 1] == ' '))) {
+    if (!strpbrk(v, ",\"\r\n") &&
+        !(n && (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t'))) {
         sbuf_add(b, v, n);
         return;
     }
