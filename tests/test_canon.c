@@ -384,6 +384,22 @@ static void test_json_exact(void **state)
     NE(CK_JSON, "", "{\"a\": null}", DB_TEXT, "{}", DB_TEXT);
     NE(CK_JSON, "", "{\"a\": 1", DB_TEXT, "{\"a\": 1}", DB_TEXT);  /* not JSON */
     EQ(CK_JSON, "", "-0.0", DB_TEXT, "0", DB_TEXT);
+    {   /* a canonical form reads back as itself, 400 places deep too (found by
+         * fuzz_canon: 5e-400's 399 leading zeros overflowed the digits kept) */
+        struct canon_spec sp;
+        struct sbuf x = { 0 }, y = { 0 };
+        int null;
+        canon_spec_kind(&sp, CK_JSON);
+        assert_int_equal(canon_value(&sp, &(struct db_cell){ " 5e-400", 7, DB_TEXT }, &x, &null), 0);
+        assert_int_equal((int)x.len, 402);
+        assert_int_equal(canon_value(&sp, &(struct db_cell){ x.s, x.len, DB_TEXT }, &y, &null), 0);
+        assert_string_equal(x.s, y.s);
+        sbuf_free(&x);
+        sbuf_free(&y);
+    }
+    EQ(CK_NUM, "", "0.000000000000000000000000000000000000000000000000012", DB_TEXT, "1.2e-50",
+       DB_FLOAT);
+    EQ(CK_NUM, "", "000000.000", DB_TEXT, "-0", DB_TEXT);
 }
 
 static void test_other_types(void **state)

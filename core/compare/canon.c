@@ -153,7 +153,7 @@ int canon__raw(struct sbuf *out, const char *p, size_t n)
 static int decimal(const char *s, struct sbuf *out, int round)
 {
     char digits[400];
-    int nd = 0, point = -1, neg = 0, exp = 0;
+    int nd = 0, point = -1, neg = 0, exp = 0, any = 0, shift = 0;
     const char *p = s;
 
     while (isspace((unsigned char)*p))
@@ -162,6 +162,11 @@ static int decimal(const char *s, struct sbuf *out, int round)
         neg = *p++ == '-';
     for (; *p; p++) {
         if (isdigit((unsigned char)*p)) {
+            any = 1;
+            if (!nd && *p == '0') {  /* a leading zero counts for nothing, but after the */
+                shift += point >= 0; /* point it moves the point (0.000123: 123, 3 left) */
+                continue;
+            }
             if (nd >= (int)sizeof digits - 2)
                 return -1;
             digits[nd++] = *p;
@@ -171,7 +176,7 @@ static int decimal(const char *s, struct sbuf *out, int round)
             break;
         }
     }
-    if (!nd)
+    if (!any)
         return -1;
     if (*p == 'e' || *p == 'E') {
         char *end;
@@ -184,9 +189,15 @@ static int decimal(const char *s, struct sbuf *out, int round)
      * the digits within buf below */
     if (*p || exp > 400 || exp < -400)
         return -1;
+    if (!nd) {  /* zeros only: 0, whatever its sign, places or exponent */
+        sbuf_puts(out, "0");
+        return 0;
+    }
     if (point < 0)
         point = nd;
-    point += exp;
+    point += exp - shift;
+    if (point > 900 || (point < 0 && nd - point > 900))
+        return -1;  /* past what buf below holds (far beyond any double) */
     /* digits[] with the point at `point` (may lie outside [0, nd]) */
     {
         char buf[1000];
