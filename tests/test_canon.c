@@ -390,12 +390,19 @@ static void test_json_exact(void **state)
         struct sbuf x = { 0 }, y = { 0 };
         int null;
         canon_spec_kind(&sp, CK_JSON);
-        assert_int_equal(canon_value(&sp, &(struct db_cell){ " 5e-400", 7, DB_TEXT }, &x, &null), 0);
-        assert_int_equal((int)x.len, 402);
-        assert_int_equal(canon_value(&sp, &(struct db_cell){ x.s, x.len, DB_TEXT }, &y, &null), 0);
-        assert_string_equal(x.s, y.s);
-        sbuf_free(&x);
-        sbuf_free(&y);
+        static const struct { const char *in; int len; } deep[] = {
+            { " 5e-400", 402 }, { " 5e0400", 401 }, { "1.5e400", 401 }, { "-25e-399", 402 },
+        };
+        for (size_t i = 0; i < sizeof deep / sizeof *deep; i++) {
+            assert_int_equal(canon_value(&sp, &(struct db_cell){ deep[i].in, strlen(deep[i].in),
+                                                                 DB_TEXT }, &x, &null), 0);
+            assert_int_equal((int)x.len, deep[i].len);
+            assert_int_equal(canon_value(&sp, &(struct db_cell){ x.s, x.len, DB_TEXT }, &y, &null),
+                             0);
+            assert_string_equal(x.s, y.s);
+            sbuf_free(&x);
+            sbuf_free(&y);
+        }
     }
     EQ(CK_NUM, "", "0.000000000000000000000000000000000000000000000000012", DB_TEXT, "1.2e-50",
        DB_FLOAT);

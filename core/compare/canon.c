@@ -153,7 +153,7 @@ int canon__raw(struct sbuf *out, const char *p, size_t n)
 static int decimal(const char *s, struct sbuf *out, int round)
 {
     char digits[400];
-    int nd = 0, point = -1, neg = 0, exp = 0, any = 0, shift = 0;
+    int nd = 0, point = -1, neg = 0, exp = 0, any = 0, shift = 0, pend = 0;
     const char *p = s;
 
     while (isspace((unsigned char)*p))
@@ -167,11 +167,18 @@ static int decimal(const char *s, struct sbuf *out, int round)
                 shift += point >= 0; /* point it moves the point (0.000123: 123, 3 left) */
                 continue;
             }
-            if (nd >= (int)sizeof digits - 2)
+            if (*p == '0') {  /* kept only if a digit other than 0 follows (5e400: 5) */
+                pend++;
+                continue;
+            }
+            if (nd + pend >= (int)sizeof digits - 2)
                 return -1;
+            memset(digits + nd, '0', (size_t)pend);
+            nd += pend;
+            pend = 0;
             digits[nd++] = *p;
         } else if (*p == '.' && point < 0) {
-            point = nd;
+            point = nd + pend;
         } else {
             break;
         }
@@ -194,7 +201,7 @@ static int decimal(const char *s, struct sbuf *out, int round)
         return 0;
     }
     if (point < 0)
-        point = nd;
+        point = nd + pend;  /* the zeros not kept end the integer part */
     point += exp - shift;
     if (point > 900 || (point < 0 && nd - point > 900))
         return -1;  /* past what buf below holds (far beyond any double) */

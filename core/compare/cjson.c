@@ -133,7 +133,7 @@ static void put_string(struct sbuf *out, const char *s, size_t n)
 static int number(struct parser *j, struct sbuf *out)
 {
     const char *s = j->p;
-    char buf[420];
+    char buf[1000];  /* every canonical number fits (canon_decimal's widest) */
     size_t n;
 
     if (j->p < j->end && *j->p == '-')
