@@ -52,7 +52,6 @@ struct reh_panel {
     long run;                   /* the run shown; 0: none yet */
     char table[256];            /* discrepancies of this table only ("" all) */
     struct reh *reh, *finished; /* the run under way; one to free */
-    db_t *db[2];                /* the run's own connections (reh_connect) */
     char progress[256];
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
@@ -309,7 +308,6 @@ static void done(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
 
-    reh_disconnect(rp->db);
     reh_free(rp->finished);
     for (int k = 0; k < 3; k++)
         table_free(&rp->t[k]);
@@ -617,7 +615,6 @@ static void on_done(void *arg, struct reh *r)
     rp->run = reh_run(r);
     rp->finished = r;  /* freed later: we are inside its call chain */
     rp->reh = NULL;
-    reh_disconnect(rp->db);
     rp->progress[0] = '\0';
     dash_reread(rp->p->dash);
     load(rp);
@@ -648,10 +645,8 @@ static void start_run(struct reh_panel *rp)
     reh_free(rp->finished);
     rp->finished = NULL;
     d->hold++;  /* the catalogs stay as they are while the run reads them */
-    if (reh_connect(d->loop, d->plan, rp->db, &e) < 0 ||
-        !(rp->reh = reh_start(d->ws, rp->db[0], rp->db[1], d->plan, &d->pairs, d->masked[0],
-                              d->masked[1], NULL, &ev, &e))) {
-        reh_disconnect(rp->db);
+    if (!(rp->reh = reh_open(d->loop, d->ws, d->plan, &d->pairs, d->masked[0], d->masked[1],
+                             NULL, &ev, &e))) {
         d->hold--;
         tui_message(1, "%s", e.msg);
         return;

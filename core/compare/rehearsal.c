@@ -14,6 +14,7 @@ struct reh {
     struct diff *diff;
     struct sheet sheet;
     struct reh_events ev;
+    db_t *own[2];           /* its own connections when reh_open made them */
     long in_table, accepted, accepted_table, *accepted_by_table;
     size_t ntables;
     const struct diff_table *current;
@@ -247,6 +248,7 @@ static void on_done(void *arg, int status, const char *msg)
                    r->unrecorded[0] ? r->unrecorded : NULL, &e) < 0)
         ws_trouble(r, &e, 1);
     r->done = 1;
+    reh_disconnect(r->own);  /* nothing more is read */
     if (r->ev.done)
         r->ev.done(r->ev.arg, r);
 }
@@ -299,6 +301,23 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
     return r;
 }
 
+struct reh *reh_open(uv_loop_t *loop, ws_t *ws, const struct plan *p, const struct pairing *pp,
+                     const char *src_url, const char *tgt_url, const struct diff_opts *o,
+                     const struct reh_events *ev, struct err *e)
+{
+    db_t *db[2] = { NULL, NULL };
+    struct reh *r;
+
+    if (reh_connect(loop, p, db, e) < 0)
+        return NULL;
+    if (!(r = reh_start(ws, db[0], db[1], p, pp, src_url, tgt_url, o, ev, e))) {
+        reh_disconnect(db);
+        return NULL;
+    }
+    r->own[0] = db[0], r->own[1] = db[1];
+    return r;
+}
+
 void reh_cancel(struct reh *r)
 {
     if (r && !r->done)
@@ -310,6 +329,7 @@ void reh_free(struct reh *r)
     if (!r)
         return;
     diff_free(r->diff);
+    reh_disconnect(r->own);
     sheet_free(&r->sheet);
     free(r->accepted_by_table);
     free(r);

@@ -41,6 +41,12 @@ void reh_disconnect(db_t *db[2]);
 struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
                       const struct pairing *pp, const char *src_url, const char *tgt_url,
                       const struct diff_opts *o, const struct reh_events *ev, struct err *e);
+/* reh_connect() then reh_start() on those connections, which the run owns:
+ * closed when it is done (before ev->done) or freed. What a caller that has
+ * no connections of its own to lend calls. */
+struct reh *reh_open(uv_loop_t *loop, ws_t *ws, const struct plan *p, const struct pairing *pp,
+                     const char *src_url, const char *tgt_url, const struct diff_opts *o,
+                     const struct reh_events *ev, struct err *e);
 void reh_cancel(struct reh *r);
 void reh_free(struct reh *r);
 
