@@ -7,6 +7,7 @@
 #include "jsonx.h"
 #include "panel.h"
 #include "rehearsal.h"
+#include "rehearsal_int.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 
 enum { K_OPEN = 1, K_RUN, K_VIEW, K_CLASS, K_OWNER, K_NOTE };
-enum view { V_RUNS, V_TABLES, V_DISCS };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "runs → the run's tables → their discrepancies "
@@ -44,30 +44,7 @@ static const struct tui_col disc_cols[] = {
     { "CLASS", 19, 0 }, { "OWNER", 8, 0 }, { "NOTE", 0, 0 },
 };
 
-struct reh_panel {
-    struct panel *p;
-    enum view view;
-    struct tui_table t[3];
-    json_t *runs, *results, *prev, *discs;
-    long run;                   /* the run shown; 0: none yet */
-    char table[256];            /* discrepancies of this table only ("" all) */
-    struct reh *reh, *finished; /* the run under way; one to free */
-    char progress[256];
-    struct tui_view dview;
-    struct sheet sheet;         /* read when a discrepancy opens: its rules */
-    int have_sheet;
-    struct ticket *fetching;    /* both rows of the open discrepancy, on their way */
-    struct diff_row_field *row; /* … and once they came */
-    int nrow, row_state;        /* 0 none, 1 reading, 2 here, 3 failed */
-    int src_found, tgt_found;
-    char row_msg[1100];
-    long disc;                  /* the discrepancy being changed */
-    char *klass;
-};
 
-#define PRIV(p) ((struct reh_panel *)(p)->priv)
-
-static void free_row(struct reh_panel *rp);
 
 static json_t *item(json_t *arr, int i)
 {
@@ -314,7 +291,7 @@ static void done(struct panel *p)
     json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
     json_decref(rp->discs);
     view_clear(&rp->dview);
-    free_row(rp);
+    rehp_free_row(rp);
     if (rp->have_sheet)
         sheet_free(&rp->sheet);
     free(rp->klass);
@@ -340,122 +317,6 @@ static void title(struct panel *p, char *buf, size_t n)
     } else {
         snprintf(buf, n, "Rehearsal diff");
     }
-}
-
-/* The rule a field is compared with, from the mapping sheet. */
-static const char *rule_of(struct reh_panel *rp, json_t *d, json_t *field)
-{
-    char *src, *tgt;
-    long row;
-
-    if (!rp->have_sheet)
-        return "?";
-    src = xasprintf("%s.%s", jtext(d, "tbl"), jtext(field, "source"));
-    tgt = xasprintf("%s.%s", jtext(d, "target_tbl"), jtext(field, "target"));
-    row = sheet_find(&rp->sheet, src, tgt);
-    free(src);
-    free(tgt);
-    return row < 0 ? "?" : *sheet_get(&rp->sheet, (size_t)row, SC_RULE)
-                           ? sheet_get(&rp->sheet, (size_t)row, SC_RULE) : "equal";
-}
-
-static void read_sheet(struct reh_panel *rp)
-{
-    char *path = plan_path(rp->p->dash->plan, rp->p->dash->plan->mapping);
-    struct err e = { 0 };
-
-    if (rp->have_sheet)
-        sheet_free(&rp->sheet);
-    rp->have_sheet = sheet_load(path, &rp->sheet, &e) == 0;
-    free(path);
-}
-
-/* --- both rows of a discrepancy ------------------------------------------------------- */
-
-struct ticket {
-    struct reh_panel *rp;       /* NULL once the panel or the detail went away */
-};
-
-static void free_row(struct reh_panel *rp)
-{
-    for (int i = 0; i < rp->nrow; i++) {
-        free(rp->row[i].source), free(rp->row[i].target), free(rp->row[i].rule);
-        free(rp->row[i].source_value), free(rp->row[i].target_value);
-    }
-    free(rp->row);
-    rp->row = NULL;
-    rp->nrow = 0;
-    rp->row_state = 0;
-    if (rp->fetching)
-        rp->fetching->rp = NULL;
-    rp->fetching = NULL;
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
-static void rows_came(void *arg, struct diff_rows *rows, int status, const char *msg)
-{
-    struct ticket *t = arg;
-    struct reh_panel *rp = t->rp;
-
-    free(t);
-    if (!rp)
-        return;
-    rp->fetching = NULL;
-    if (status) {
-        rp->row_state = 3;
-        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", msg ? msg : "");
-        tui_dirty();
-        return;
-    }
-    rp->row = xcalloc((size_t)rows->nfields + 1, sizeof *rp->row);
-    for (int i = 0; i < rows->nfields; i++) {
-        const struct diff_row_field *f = &rows->fields[i];
-        rp->row[i] = (struct diff_row_field){ xstrdup(f->source), xstrdup(f->target),
-                                              xstrdup(f->rule), dup_or_null(f->source_value),
-                                              dup_or_null(f->target_value), f->differs };
-    }
-    rp->nrow = rows->nfields;
-    rp->src_found = rows->source_found;
-    rp->tgt_found = rows->target_found;
-    rp->row_state = 2;
-    tui_dirty();
-}
-
-static void fetch_row(struct reh_panel *rp, json_t *d)
-{
-    struct dash *dash = rp->p->dash;
-    const struct pair *pair = NULL;
-    struct ticket *t;
-    struct err e = { 0 };
-    json_t *key, *tkey;
-
-    free_row(rp);
-    for (size_t i = 0; i < dash->pairs.n; i++)
-        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, jtext(d, "tbl")))
-            pair = &dash->pairs.pairs[i];
-    if (!pair || !pair->tgt || !rp->have_sheet || dash->side[0].state != DB_UP ||
-        dash->side[1].state != DB_UP || strstr(jtext(d, "key"), "\"row_hash\"")) {
-        return;  /* only the recorded fields can be shown */
-    }
-    key = json_loads(jtext(d, "key"), 0, NULL);
-    tkey = *jtext(d, "target_key") ? json_loads(jtext(d, "target_key"), 0, NULL) : NULL;
-    t = xcalloc(1, sizeof *t);
-    t->rp = rp;
-    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, tkey,
-                        rows_came, t, &e) < 0) {
-        free(t);
-        rp->row_state = 3;
-        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", e.msg);
-    } else {
-        rp->fetching = t;
-        rp->row_state = 1;
-    }
-    json_decref(key);
-    json_decref(tkey);
 }
 
 /* --- drawing ----------------------------------------------------------------------- */
@@ -554,7 +415,7 @@ static void build_detail(struct reh_panel *rp)
         char *field = xasprintf("%s %s %s", jtext(v, "source"), tui_g->arrow, jtext(v, "target"));
         char a[256], b[256], c[256];
         view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s %s", draw_fit(a, sizeof a, field, 28),
-                 draw_fit(b, sizeof b, rule_of(rp, d, v), 16), draw_fit(c, sizeof c, s, 30), t);
+                 draw_fit(b, sizeof b, rehp_rule_of(rp, d, v), 16), draw_fit(c, sizeof c, s, 30), t);
         free(s), free(t), free(field);
     }
     json_decref(f);
@@ -740,8 +601,8 @@ static int key(struct panel *p, int k)
             rp->view = V_DISCS;
         } else {
             rp->dview.top = 0;
-            read_sheet(rp);
-            fetch_row(rp, item(rp->discs, table_selected(&rp->t[V_DISCS])));
+            rehp_read_sheet(rp);
+            rehp_fetch_row(rp, item(rp->discs, table_selected(&rp->t[V_DISCS])));
             panel_detail_open(p);
         }
         load(rp);
@@ -778,7 +639,7 @@ static int back(struct panel *p)
         return 1;
     }
     if (p->detail) {
-        free_row(rp);
+        rehp_free_row(rp);
         panel_detail_close(p);
         return 1;
     }

@@ -1,0 +1,127 @@
+/* rehearsal_row: a discrepancy's detail in the rehearsal panel — the rule of
+ * each field from the mapping sheet, and both rows read again, by key, on
+ * the dashboard's connections (core's diff_fetch_rows), on demand. */
+#include "config.h"
+#include "jsonx.h"
+#include "rehearsal_int.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The rule a field is compared with, from the mapping sheet. */
+const char *rehp_rule_of(struct reh_panel *rp, json_t *d, json_t *field)
+{
+    char *src, *tgt;
+    long row;
+
+    if (!rp->have_sheet)
+        return "?";
+    src = xasprintf("%s.%s", jtext(d, "tbl"), jtext(field, "source"));
+    tgt = xasprintf("%s.%s", jtext(d, "target_tbl"), jtext(field, "target"));
+    row = sheet_find(&rp->sheet, src, tgt);
+    free(src);
+    free(tgt);
+    return row < 0 ? "?" : *sheet_get(&rp->sheet, (size_t)row, SC_RULE)
+                           ? sheet_get(&rp->sheet, (size_t)row, SC_RULE) : "equal";
+}
+
+void rehp_read_sheet(struct reh_panel *rp)
+{
+    char *path = plan_path(rp->p->dash->plan, rp->p->dash->plan->mapping);
+    struct err e = { 0 };
+
+    if (rp->have_sheet)
+        sheet_free(&rp->sheet);
+    rp->have_sheet = sheet_load(path, &rp->sheet, &e) == 0;
+    free(path);
+}
+
+/* --- both rows of a discrepancy ------------------------------------------------------- */
+
+struct ticket {
+    struct reh_panel *rp;       /* NULL once the panel or the detail went away */
+};
+
+void rehp_free_row(struct reh_panel *rp)
+{
+    for (int i = 0; i < rp->nrow; i++) {
+        free(rp->row[i].source), free(rp->row[i].target), free(rp->row[i].rule);
+        free(rp->row[i].source_value), free(rp->row[i].target_value);
+    }
+    free(rp->row);
+    rp->row = NULL;
+    rp->nrow = 0;
+    rp->row_state = 0;
+    if (rp->fetching)
+        rp->fetching->rp = NULL;
+    rp->fetching = NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void rows_came(void *arg, struct diff_rows *rows, int status, const char *msg)
+{
+    struct ticket *t = arg;
+    struct reh_panel *rp = t->rp;
+
+    free(t);
+    if (!rp)
+        return;
+    rp->fetching = NULL;
+    if (status) {
+        rp->row_state = 3;
+        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", msg ? msg : "");
+        tui_dirty();
+        return;
+    }
+    rp->row = xcalloc((size_t)rows->nfields + 1, sizeof *rp->row);
+    for (int i = 0; i < rows->nfields; i++) {
+        const struct diff_row_field *f = &rows->fields[i];
+        rp->row[i] = (struct diff_row_field){ xstrdup(f->source), xstrdup(f->target),
+                                              xstrdup(f->rule), dup_or_null(f->source_value),
+                                              dup_or_null(f->target_value), f->differs };
+    }
+    rp->nrow = rows->nfields;
+    rp->src_found = rows->source_found;
+    rp->tgt_found = rows->target_found;
+    rp->row_state = 2;
+    tui_dirty();
+}
+
+void rehp_fetch_row(struct reh_panel *rp, json_t *d)
+{
+    struct dash *dash = rp->p->dash;
+    const struct pair *pair = NULL;
+    struct ticket *t;
+    struct err e = { 0 };
+    json_t *key, *tkey;
+
+    rehp_free_row(rp);
+    for (size_t i = 0; i < dash->pairs.n; i++)
+        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, jtext(d, "tbl")))
+            pair = &dash->pairs.pairs[i];
+    if (!pair || !pair->tgt || !rp->have_sheet || dash->side[0].state != DB_UP ||
+        dash->side[1].state != DB_UP || strstr(jtext(d, "key"), "\"row_hash\"")) {
+        return;  /* only the recorded fields can be shown */
+    }
+    key = json_loads(jtext(d, "key"), 0, NULL);
+    tkey = *jtext(d, "target_key") ? json_loads(jtext(d, "target_key"), 0, NULL) : NULL;
+    t = xcalloc(1, sizeof *t);
+    t->rp = rp;
+    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, tkey,
+                        rows_came, t, &e) < 0) {
+        free(t);
+        rp->row_state = 3;
+        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", e.msg);
+    } else {
+        rp->fetching = t;
+        rp->row_state = 1;
+    }
+    json_decref(key);
+    json_decref(tkey);
+}
