@@ -23,7 +23,7 @@ enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's log (its last megabyte) and the "
       "timeline", K_OPEN },
-    { 'g', 0, "g", "go", "start the next step once the gate before it says go (confirmed)", K_GO },
+    { 'r', 0, "r", "run", "run the next step once the gate before it says go (confirmed)", K_GO },
     { 'x', 0, "x", "abort", "stop the running command (confirmed)", K_ABORT },
     { 'a', 0, "a", "ack", "acknowledge the oldest open alert, with a note", K_ACK },
     { 'e', 0, "e", "export", "write the acceptance report (Markdown) beside the plan", K_EXPORT },
@@ -689,8 +689,7 @@ static int key(struct panel *p, int k)
     default:
         return 0;
     }
-    tui_dirty();
-    return 1;
+    return TUI_HANDLED | TUI_REDRAW;
 }
 
 /* A new alert rings the bell once, when the plan asks for it. */

@@ -406,7 +406,7 @@ static int key(struct panel *p, int k)
         return 0;
     if (!(name = selected_name(ip))) {
         tui_message(0, "no table selected yet");
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     r = dash_row(p->dash, name);
     snprintf(ip->name, sizeof ip->name, "%s", name);
@@ -436,8 +436,7 @@ static int key(struct panel *p, int k)
         }
         break;
     }
-    tui_dirty();
-    return 1;
+    return TUI_HANDLED | TUI_REDRAW;
 }
 
 static void update(struct panel *p, unsigned what)

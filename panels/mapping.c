@@ -512,23 +512,23 @@ static int key(struct panel *p, int k)
     if (action == K_LINT) {
         review_lint(&mp->rv);
         tui_message(0, "linting %s against both catalogs and the source data", p->dash->plan->mapping);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     if (action == K_UNDO) {
         const char *u = review_undo_what(&mp->rv);
         if (!u) {
             tui_message(0, "nothing to undo");
-            return 1;
+            return TUI_HANDLED | TUI_REDRAW;
         }
         q = xasprintf("Undo '%s'?", u);
         tui_confirm(q, confirmed_undo, mp);
         free(q);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     row = p->detail ? mp->row : selected_row(mp, &ok);
     if (!p->detail && !ok) {
         tui_message(0, "no row selected");
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     mp->row = row;
     what = describe(mp, row);
@@ -553,8 +553,7 @@ static int key(struct panel *p, int k)
         break;
     }
     free(what);
-    tui_dirty();
-    return 1;
+    return TUI_HANDLED | TUI_REDRAW;
 }
 
 static int back(struct panel *p)
@@ -564,7 +563,7 @@ static int back(struct panel *p)
     if (!p->detail || mp->rv.preview.state != PREVIEW_RUNNING)
         return 0;
     review_preview_cancel(&mp->rv);
-    return 1;  /* a first Esc stops the preview, a second one leaves */
+    return TUI_HANDLED | TUI_REDRAW;  /* a first Esc stops the preview, a second one leaves */
 }
 
 static void update(struct panel *p, unsigned what)

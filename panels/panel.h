@@ -20,10 +20,11 @@ struct panel_ops {
     /* The title, with progress: "Inventory 9/11 decided". */
     void (*title)(struct panel *p, char *buf, size_t n);
     void (*draw)(struct panel *p, struct rect r, int focused);
-    /* A key for this panel: 1 if handled. */
+    /* A key for this panel: TUI_IGNORED, or TUI_HANDLED with TUI_REDRAW
+     * when the screen changed. */
     int (*key)(struct panel *p, int key);
-    /* Esc, before the dashboard closes an open detail view: 1 if the panel
-     * handled it (stopped a preview, left a sub-list …). May be NULL. */
+    /* Esc, before the dashboard closes an open detail view: TUI_* flags as
+     * key, handled if the panel stopped a preview, left a sub-list … May be NULL. */
     int (*back)(struct panel *p);
     /* The model changed (DASH_* bits). */
     void (*update)(struct panel *p, unsigned what);

@@ -1,4 +1,4 @@
-/* Every panel of the dashboard, in the order of their numbers, and what they share. */
+/* Every panel of the dashboard, in the order of their numbers. */
 #include "config.h"
 #include "panel.h"
 
@@ -11,15 +11,3 @@ const struct panel_ops *const panel_registry[PANEL_COUNT] = {
     &panel_rehearsal_ops,
     &panel_cutover_ops,
 };
-
-void panel_detail_open(struct panel *p)
-{
-    p->detail = 1;
-    tui_zoom(1);
-}
-
-void panel_detail_close(struct panel *p)
-{
-    p->detail = 0;
-    tui_zoom(0);
-}

@@ -23,7 +23,7 @@ static const struct tui_key keys[] = {
     { 'v', 0, "v", "view", "switch between runs, tables and discrepancies", K_VIEW },
     { 'c', 0, "c", "classify", "classify the discrepancy (carried to later runs)", K_CLASS },
     { 'o', 0, "o", NULL, "set the discrepancy's owner", K_OWNER },
-    { 'n', 0, "n", NULL, "set the discrepancy's decision note", K_NOTE },
+    { 'e', 0, "e", NULL, "edit the discrepancy's decision note", K_NOTE },
     { 0 },
 };
 
@@ -573,19 +573,18 @@ static int key(struct panel *p, int k)
     switch (action) {
     case K_RUN:
         start_run(rp);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     case K_VIEW:
         rp->view = (rp->view + 1) % 3;
         if (rp->view == V_DISCS && rp->table[0]) {
             rp->table[0] = '\0';
             load(rp);
         }
-        tui_dirty();
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     case K_OPEN:
         i = table_selected(&rp->t[rp->view]);
         if (i < 0)
-            return 1;
+            return TUI_HANDLED | TUI_REDRAW;
         if (rp->view == V_RUNS) {
             rp->run = jint(item(rp->runs, i), "run");
             rp->view = V_TABLES;
@@ -595,7 +594,7 @@ static int key(struct panel *p, int k)
                 check_cell(item(rp->results, i), 7, line, sizeof line);
                 tui_message(strcmp(jtext(item(rp->results, i), "status"), "pass") != 0,
                             "check %s: %s", jtext(item(rp->results, i), "object"), line);
-                return 1;
+                return TUI_HANDLED | TUI_REDRAW;
             }
             snprintf(rp->table, sizeof rp->table, "%s", jtext(item(rp->results, i), "object"));
             rp->view = V_DISCS;
@@ -606,24 +605,24 @@ static int key(struct panel *p, int k)
             panel_detail_open(p);
         }
         load(rp);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     case K_CLASS:
     case K_OWNER:
     case K_NOTE:
         if (rp->view != V_DISCS && !p->detail) {
             tui_message(0, "choose a discrepancy first (v or Enter to its list)");
-            return 1;
+            return TUI_HANDLED | TUI_REDRAW;
         }
         rp->disc = table_selected(&rp->t[V_DISCS]);
         if (!(d = item(rp->discs, (int)rp->disc)))
-            return 1;
+            return TUI_HANDLED | TUI_REDRAW;
         if (action == K_CLASS)
             tui_menu("Class", classes, 6, 0, chose_class, rp);
         else if (action == K_OWNER)
             tui_prompt("owner: ", jtext(d, "owner"), NULL, got_owner, rp);
         else
             tui_prompt("note: ", jtext(d, "decision"), NULL, got_note, rp);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     default:
         return 0;
     }
@@ -636,18 +635,18 @@ static int back(struct panel *p)
     if (rp->reh) {
         reh_cancel(rp->reh);
         tui_message(0, "cancelling the run…");
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     if (p->detail) {
         rehp_free_row(rp);
         panel_detail_close(p);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     if (rp->view != V_RUNS) {
         rp->view = rp->view == V_DISCS ? V_TABLES : V_RUNS;
         rp->table[0] = '\0';
         load(rp);
-        return 1;
+        return TUI_HANDLED | TUI_REDRAW;
     }
     return 0;
 }

@@ -25,7 +25,7 @@ check "… and the page has as many commands as the binary" \
 
 # every key label of the key tables: rows that start with a key, not a string
 # (those are column tables); the label is the first string of the row
-labels=$(grep -ho '^    { [^"][^"]*"[^"]*"' "$src"/tui/app.c "$src"/tui/widgets.c "$src"/panels/*.c |
+labels=$(grep -ho '^    { [^"][^"]*"[^"]*"' "$src"/tui/*.c "$src"/panels/*.c |
          sed -E 's/.*"([^"]*)"$/\1/' | sort -u)
 missing=
 while IFS= read -r k; do

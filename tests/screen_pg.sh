@@ -306,10 +306,10 @@ keys rh o
 T send-keys -t rh -l "bob"; sleep 0.2
 keys rh Enter
 expect_text "o sets the owner" rh "discrepancy users extra id=999999 (run 1): owner bob, recorded"
-keys rh n
+keys rh e
 T send-keys -t rh -l "a test row of the Pilot"; sleep 0.2
 keys rh Enter
-expect_text "n the decision note" rh "discrepancy users extra id=999999 (run 1): note a test row of the Pilot, recorded"
+expect_text "e the decision note" rh "discrepancy users extra id=999999 (run 1): note a test row of the Pilot, recorded"
 keys rh Escape r
 expect_text "a second run" rh "✗ run 2 fail: 17 missing, 1 extra, 35 changed"
 expect_text "the trend compares the runs" rh "run 2 vs 1: 53 → 53 open"
@@ -593,27 +593,27 @@ authority = carol
 PLAN
 start rbk 130 36 "$work/rb"
 wait_for rbk "src ● tgt ●"
-keys rbk 4 z g
-expect_text "g asks first" rbk "Go: prep (Prepare)?"
+keys rbk 4 z r
+expect_text "r asks first" rbk "Go: prep (Prepare)?"
 keys rbk y
 expect_text "a step that succeeds" rbk "┃ 1 ✓ done          prep"
 expect_text "its output in the log" rbk "  prepared"
-keys rbk g y
+keys rbk r y
 expect_text "a checks gate that blocks" rbk "┃ 2 ✗ blocked       copy"
 expect_text "… with its reason" rbk "✗ copy: check flag: source 0, target 1"
 sqlite3 rb/src.db "INSERT INTO flag VALUES (1)"
-keys rbk g y
+keys rbk r y
 expect_text "the gate passes once the check does" rbk "┃ 2 ◐ running       copy"
 # (the step runs until the test lets it end: its overrun is on screen until then)
 expect_match "an overrun stands out" rbk '┃ 2 ◐ running +copy +Copy +dave +▲ [1-9][0-9]*s/1s manual'
 touch rb/copy.go
 expect_text "the slow step ends" rbk "┃ 2 ✓ done          copy"
-keys rbk g
+keys rbk r
 expect_text "a manual gate asks its owner" rbk "manual gate of copy: dave types their name:"
 T send-keys -t rbk -l "mallory"; sleep 0.2
 keys rbk Enter y
 expect_text "someone else's name is a no-go" rbk "✗ verify: the manual gate needs its owner to type their name"
-keys rbk g
+keys rbk r
 T send-keys -t rbk -l "dave"; sleep 0.2
 keys rbk Enter y
 expect_text "a step that fails" rbk "┃ 3 ✗ failed        verify"
@@ -665,13 +665,13 @@ sqlite3 rbd/tgt.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO
 printf '[step load]\ntitle = Load\nowner = alice\nrun = echo loaded\ngate = diff\n[step open]\ntitle = Open\nowner = bob\nrun = echo opened\n' >>rbd/cutover.ini
 start rbd 130 36 "$work/rbd"
 wait_for rbd "src ● tgt ●"
-keys rbd 4 z g y
+keys rbd 4 z r y
 expect_text "the step before the diff gate" rbd "┃ 1 ✓ done          load"
-keys rbd g y
+keys rbd r y
 expect_text "a diff gate blocks on a discrepancy, saying what the run found" rbd \
     "✗ open: run 1: 1 missing, 0 extra, 0 changed"
 sqlite3 rbd/tgt.db "INSERT INTO t VALUES (2, 'b')"
-keys rbd g y
+keys rbd r y
 expect_text "… and passes once the target is whole" rbd "┃ 2 ✓ done          open"
 T kill-session -t rbd
 check "the gate's runs are recorded like any other" "1 done 1|2 done 0|" \
@@ -695,9 +695,9 @@ cp rbi/src.db rbi/tgt.db
 printf '[step load]\ntitle = Load\nowner = alice\nrun = echo loaded\ngate = diff\n[step open]\ntitle = Open\nowner = bob\nrun = echo opened\n' >>rbi/cutover.ini
 start rbi 200 36 "$work/rbi"
 wait_for rbi "src ● tgt ●"
-keys rbi 4 z g y
+keys rbi 4 z r y
 wait_for rbi "┃ 1 ✓ done          load"
-keys rbi g y
+keys rbi r y
 wait_for rbi "┃ 2 ◐ checking gate open"
 hold_workspace rbi/.cutover/state.db
 expect_text "a diff gate's run whose write fails: said on the message line" rbi \
@@ -725,7 +725,7 @@ runbook_dir() {  # runbook_dir DIR LINE…: rbd's pair in DIR, these lines added
 # a step printing more than the megabyte the panel keeps of its log: the panel shows
 # its end, not its first megabyte, and the workspace holds all of it
 runbook_dir biglog '[step load]' 'title = Load' 'owner = alice' 'run = seq 1 300000; echo LAST LINE'
-keys biglog g y
+keys biglog r y
 expect_text "a step's 2 MB of output: its log shows the end" biglog "┃  LAST LINE"
 check "… and the workspace has every byte" "$(( $(seq 1 300000 | wc -c) + 10 ))" \
     "$(sqlite3 -cmd ".timeout 5000" biglog/.cutover/state.db "SELECT sum(length(output)) FROM runbook_log WHERE event = 'output'")"
@@ -738,9 +738,9 @@ T kill-session -t biglog
 runbook_dir reopen '[step load]' 'title = Load' 'owner = alice' 'run = echo loaded' '[step copy]' \
     'title = Copy' 'owner = bob' 'run = sleep 29.5' '[step open]' 'title = Open' 'owner = carol' \
     'run = echo opened'
-keys reopen g y
+keys reopen r y
 expect_text "the first dashboard runs step 1" reopen "┃ 1 ✓ done          load"
-keys reopen g y
+keys reopen r y
 expect_text "… and step 2" reopen "┃ 2 ◐ running       copy"
 sleep 3
 start re2 130 36 "$work/reopen"
@@ -773,7 +773,7 @@ expect_text "… its log back" re3 "┃  loaded"
 expect_text "… step 2 failed, interrupted" re3 "┃ 2 ✗ failed        copy"
 keys re3 Down
 expect_text "… saying why" re3 "✗ copy: interrupted: the dashboard stopped while its command ran (from "
-keys re3 g y
+keys re3 r y
 expect_text "… and it drives the runbook: step 2 goes again when asked" re3 "┃ 2 ◐ running       copy"
 keys re3 q
 expect_text "q while a step's command runs asks first" re3 "Quit? It stops step copy's command, which is running."
@@ -809,9 +809,9 @@ wait_for re4 "src ● tgt ●"
 keys re4 4 z
 expect_text "opened again after the new attempt: every step pending" re4 "┃ 3 · pending       open"
 expect_no_text "… step 1 among them" re4 "┃ 1 ✓ done          load"
-keys re4 g y
+keys re4 r y
 expect_text "(step 1 again)" re4 "┃ 1 ✓ done          load"
-keys re4 g y
+keys re4 r y
 expect_text "(step 2 again)" re4 "┃ 2 ◐ running       copy"
 keys re4 q y
 expect_text "q, confirmed, quits" re4 "EXIT=0"
@@ -837,7 +837,7 @@ hang_up() {  # hang_up SESSION N: its terminal lost, until the timeline has N de
         sleep 0.1
     done
 }
-keys hup g y
+keys hup r y
 expect_text "(step 1 runs)" hup "┃ 1 ◐ running       load"
 hang_up hup 1
 check "SIGHUP while a step runs: cutover goes on without a screen, saying so on the timeline" \
@@ -864,7 +864,7 @@ start hup3 130 36 "$work/hup"
 wait_for hup3 "src ● tgt ●"
 keys hup3 4 z
 expect_text "opened again: step 1 done" hup3 "┃ 1 ✓ done          load"
-keys hup3 g y
+keys hup3 r y
 expect_text "… and it drives the runbook: step 2 runs" hup3 "┃ 2 ◐ running       copy"
 hang_up hup3 2
 kill -TERM "$pid"
@@ -909,7 +909,7 @@ for _ in $(seq 100); do  # until hypercare has seen the breach, before the dashb
         WHERE step = 'trigger' AND output LIKE '%seen by hypercare%'")" = 1 ] && break
     sleep 0.1
 done
-keys live g y
+keys live r y
 expect_text "after the first step, live triggers advise rollback" live \
     "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
 expect_text "the trigger status line marks it" live "triggers: ✗ missing_rows 1/1"
@@ -1007,13 +1007,13 @@ expect_text "before load: the triggers say from when they advise" after \
 expect_text "… the run before it advises nothing either" after \
     "rollback triggers advise once load is done: until then Production is being filled"
 expect_text "the header's phase before the runbook" after "REHEARSAL 1  every 1s"
-keys after g y
+keys after r y
 expect_text "freeze done …" after "┃ 1 ✓ done          freeze"
 expect_text "… the header's phase: the cutover has begun" after "CUTOVER  every 1s"
 expect_text "… the target still being filled: no advice yet" after \
     "triggers (advise once load is done): ✗ missing_rows 2/1"
 expect_no_text "… no ROLLBACK ADVISED" after "ROLLBACK ADVISED"
-keys after g y
+keys after r y
 expect_text "load done: the trigger still breached advises rollback, at its value after the load" \
     after "ROLLBACK ADVISED: missing_rows 1 >= 1 (live); the call is carol's"
 expect_text "… and the trigger line no longer waits" after "triggers: ✗ missing_rows 1/1"
@@ -1041,7 +1041,7 @@ rollback = psql "host=db1 password=hunter2" -c 'TRUNCATE t'
 EOF
 start secret 130 36 "$work/secret"
 wait_for secret "src ● tgt ●"
-keys secret 4 z g y
+keys secret 4 z r y
 expect_text "the step ran …" secret "┃ 1 ✓ done          load"
 keys secret Enter
 expect_text "… its command masked" secret "command: PGPASSWORD=*** sh -c 'echo \"loading into postgresql://app:***@db1/prod\"; printf"

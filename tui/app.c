@@ -18,225 +18,11 @@
 #include <unistd.h>
 #include <wchar.h>
 
-const struct tui_key tui__global_keys[] = {
-    { '?', TUI_FN(KEY_F(1)), "F1/?", "help", "this help", A_HELP },
-    { '/', 0, "/", "search", "search the focused table (n/N: next/previous match)", A_SEARCH },
-    { 'f', 0, "f", "filter", "show only rows of the focused table that contain a text", A_FILTER },
-    { '\t', 0, "Tab", "panel", "next panel", A_NEXT },
-    { TUI_FN(KEY_BTAB), 0, "S-Tab", NULL, "previous panel", A_PREV },
-    { '1', 0, "1-4", "jump", "focus panel 1, 2, 3 or 4 (or click it)", A_P1 },
-    { '2', 0, NULL, NULL, NULL, A_P2 },
-    { '3', 0, NULL, NULL, NULL, A_P3 },
-    { '4', 0, NULL, NULL, NULL, A_P4 },
-    { 'z', 0, "z", "zoom", "zoom the focused panel to the full screen, and back", A_ZOOM },
-    { TUI_ESC, 0, "Esc", "back", "close a detail view or a dialog", A_BACK },
-    { ' ', 0, "Space", "pause", "pause or resume polling the databases", A_PAUSE },
-    { '+', '=', "+/-", NULL, "poll more often / less often", A_FASTER },
-    { '-', 0, NULL, NULL, NULL, A_SLOWER },
-    { 'R', 0, "R", NULL, "refresh now", A_REFRESH },
-    { TUI_CTRL('l'), 0, "^L", NULL, "redraw the screen", A_REDRAW },
-    { 'q', 0, "q", "quit", "quit", A_QUIT },
-    { 0 },
-};
-
 struct app tui__app;
-
-void tui_bell(void)
-{
-    beep();
-}
-
-void tui_dirty(void)
-{
-    tui__app.dirty = 1;
-}
-
-void tui_message(int error, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(tui__app.msg, sizeof tui__app.msg, fmt, ap);
-    va_end(ap);
-    tui__app.msg_error = error;
-    tui_dirty();
-}
-
-void tui_confirm(const char *question, void (*done)(void *ctx, int yes), void *ctx)
-{
-    memset(&tui__app.m, 0, sizeof tui__app.m);
-    tui__app.m.kind = M_CONFIRM;
-    snprintf(tui__app.m.title, sizeof tui__app.m.title, "%s", question);
-    tui__app.m.done_int = done;
-    tui__app.m.ctx = ctx;
-    tui_dirty();
-}
-
-void tui_menu(const char *title, const char *const *items, int n, int sel,
-              void (*done)(void *ctx, int choice), void *ctx)
-{
-    memset(&tui__app.m, 0, sizeof tui__app.m);
-    tui__app.m.kind = M_MENU;
-    snprintf(tui__app.m.title, sizeof tui__app.m.title, "%s", title);
-    tui__app.m.items = items;
-    tui__app.m.n = n;
-    tui__app.m.sel = sel >= 0 && sel < n ? sel : 0;
-    tui__app.m.done_int = done;
-    tui__app.m.ctx = ctx;
-    tui_dirty();
-}
-
-void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx, const char *s),
-                void (*done)(void *ctx, const char *s), void *ctx)
-{
-    memset(&tui__app.m, 0, sizeof tui__app.m);
-    tui__app.m.kind = M_PROMPT;
-    snprintf(tui__app.m.title, sizeof tui__app.m.title, "%s", label);
-    tui__app.m.len = (int)mbstowcs(tui__app.m.buf, initial ? initial : "", 255);
-    if (tui__app.m.len < 0)
-        tui__app.m.len = 0;
-    tui__app.m.buf[tui__app.m.len] = L'\0';
-    tui__app.m.cur = tui__app.m.len;
-    tui__app.m.change = change;
-    tui__app.m.done_str = done;
-    tui__app.m.ctx = ctx;
-    tui_dirty();
-}
-
-void tui_prompt_status(int error, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(tui__app.m.status, sizeof tui__app.m.status, fmt, ap);
-    va_end(ap);
-    tui__app.m.status_error = error;
-    tui_dirty();
-}
-
-void tui_zoom(int on)
-{
-    tui__app.zoom = on < 0 ? !tui__app.zoom : on;
-    tui_dirty();
-}
-
-struct panel *tui__focused(void)
-{
-    return &tui__app.panels[tui__app.focus];
-}
-
-/* The panel's table, unless it has none or its detail view hides it. */
-struct tui_table *tui__panel_table(struct panel *p)
-{
-    return !p->detail && p->ops->table ? p->ops->table(p) : NULL;
-}
-
-/* --- input ------------------------------------------------------------------- */
-
-static void finish_modal_int(int v)
-{
-    struct modal m = tui__app.m;
-
-    tui__app.m.kind = M_NONE;
-    tui_dirty();
-    if (m.done_int)
-        m.done_int(m.ctx, v);
-}
-
-static void prompt_text(char *out, size_t n)
-{
-    size_t r = wcstombs(out, tui__app.m.buf, n - 1);
-
-    out[r == (size_t)-1 ? 0 : r] = '\0';
-}
-
-static void prompt_key(int key)
-{
-    char text[1024];
-    struct modal m;
-
-    switch (key) {
-    case '\r': case '\n': case TUI_FN(KEY_ENTER):
-    case TUI_ESC:
-        m = tui__app.m;
-        prompt_text(text, sizeof text);
-        tui__app.m.kind = M_NONE;
-        tui_dirty();
-        m.done_str(m.ctx, key == TUI_ESC ? NULL : text);
-        return;
-    case TUI_FN(KEY_BACKSPACE): case 127: case 8:
-        if (tui__app.m.cur > 0) {
-            wmemmove(tui__app.m.buf + tui__app.m.cur - 1, tui__app.m.buf + tui__app.m.cur,
-                (size_t)(tui__app.m.len - tui__app.m.cur + 1));
-            tui__app.m.cur--;
-            tui__app.m.len--;
-        }
-        break;
-    case TUI_FN(KEY_DC):
-        if (tui__app.m.cur < tui__app.m.len) {
-            wmemmove(tui__app.m.buf + tui__app.m.cur, tui__app.m.buf + tui__app.m.cur + 1,
-                (size_t)(tui__app.m.len - tui__app.m.cur));
-            tui__app.m.len--;
-        }
-        break;
-    case TUI_FN(KEY_LEFT): if (tui__app.m.cur > 0) tui__app.m.cur--; break;
-    case TUI_FN(KEY_RIGHT): if (tui__app.m.cur < tui__app.m.len) tui__app.m.cur++; break;
-    case TUI_FN(KEY_HOME): case TUI_CTRL('a'): tui__app.m.cur = 0; break;
-    case TUI_FN(KEY_END): case TUI_CTRL('e'): tui__app.m.cur = tui__app.m.len; break;
-    case TUI_CTRL('u'): tui__app.m.len = tui__app.m.cur = 0; tui__app.m.buf[0] = L'\0'; break;
-    default:
-        if (key < ' ' || key >= TUI_FN(0) || tui__app.m.len >= 254)
-            return;
-        wmemmove(tui__app.m.buf + tui__app.m.cur + 1, tui__app.m.buf + tui__app.m.cur,
-            (size_t)(tui__app.m.len - tui__app.m.cur + 1));
-        tui__app.m.buf[tui__app.m.cur++] = (wchar_t)key;
-        tui__app.m.len++;
-        break;
-    }
-    tui_dirty();
-    if (tui__app.m.change) {
-        prompt_text(text, sizeof text);
-        tui__app.m.change(tui__app.m.ctx, text);
-    }
-}
-
-static void modal_key(int key)
-{
-    switch (tui__app.m.kind) {
-    case M_HELP:
-        if (key == TUI_ESC || key == 'q' || key == '?' || key == '\r' || key == TUI_FN(KEY_F(1)))
-            tui__app.m.kind = M_NONE, tui_dirty();
-        return;
-    case M_CONFIRM:
-        if (key == 'y' || key == 'Y')
-            finish_modal_int(1);
-        else if (key == 'n' || key == 'N' || key == TUI_ESC || key == '\r' || key == 'q')
-            finish_modal_int(0);
-        return;
-    case M_MENU:
-        if (key == TUI_FN(KEY_DOWN) || key == 'j')
-            tui__app.m.sel = (tui__app.m.sel + 1) % tui__app.m.n;
-        else if (key == TUI_FN(KEY_UP) || key == 'k')
-            tui__app.m.sel = (tui__app.m.sel + tui__app.m.n - 1) % tui__app.m.n;
-        else if (key >= '1' && key < '1' + tui__app.m.n)
-            finish_modal_int(key - '1');
-        else if (key == '\r' || key == '\n' || key == TUI_FN(KEY_ENTER))
-            finish_modal_int(tui__app.m.sel);
-        else if (key == TUI_ESC || key == 'q')
-            finish_modal_int(-1);
-        tui_dirty();
-        return;
-    case M_PROMPT:
-        prompt_key(key);
-        return;
-    default:
-        return;
-    }
-}
 
 static struct tui_table *focused_table(void)
 {
-    return tui__panel_table(tui__focused());
+    return app_panel_table(app_focused(&tui__app));
 }
 
 static void search_change(void *ctx, const char *s)
@@ -248,7 +34,7 @@ static void search_change(void *ctx, const char *s)
     if (*s && !table_find(t, s, 1, 1))
         tui_message(1, "no row matches '%s'", s);
     else
-        tui__app.msg[0] = '\0';
+        tui__ui.msg[0] = '\0';
 }
 
 static void search_done(void *ctx, const char *s)
@@ -315,7 +101,7 @@ static int busy(char *what, size_t n)
 
 /* q: at once, unless it would stop what a panel cannot start again as it was:
  * then asked first. */
-void tui__quit(void)
+static void quit(void)
 {
     char what[160];
 
@@ -349,13 +135,14 @@ static void stop_panels(void)
 
 static int global_key(int key)
 {
+    struct panel *p = app_focused(&tui__app);
     struct tui_table *t = focused_table();
     struct dash *d = tui__app.dash;
     char buf[16];
 
-    switch (tui_key_action(tui__global_keys, key)) {
-    case A_HELP: memset(&tui__app.m, 0, sizeof tui__app.m); tui__app.m.kind = M_HELP; break;
-    case A_QUIT: tui__quit(); break;
+    switch (tui_key_action(tui_global_keys, key)) {
+    case A_HELP: dialog_help(); break;
+    case A_QUIT: quit(); break;
     case A_NEXT: focus((tui__app.focus + 1) % PANEL_COUNT); break;
     case A_PREV: focus((tui__app.focus + PANEL_COUNT - 1) % PANEL_COUNT); break;
     case A_P1: case A_P2: case A_P3: case A_P4: focus(key - '1'); break;
@@ -363,7 +150,7 @@ static int global_key(int key)
     case A_SEARCH:
     case A_FILTER:
         if (!t) {
-            tui_message(0, "%s has no table to %s", tui__focused()->ops->name,
+            tui_message(0, "%s has no table to %s", p->ops->name,
                         key == '/' ? "search" : "filter");
             break;
         }
@@ -375,14 +162,14 @@ static int global_key(int key)
             tui_prompt("filter: ", t->filter, filter_change, filter_done, t);
         break;
     case A_BACK:
-        if (tui__focused()->ops->back && tui__focused()->ops->back(tui__focused()))
+        if (p->ops->back && p->ops->back(p))
             break;
-        if (tui__focused()->detail)
-            panel_detail_close(tui__focused());
-        else if (tui__app.zoom)
+        if (p->detail)
+            panel_detail_close(p);
+        else if (tui__ui.zoom)
             tui_zoom(0);
         else
-            tui__app.msg[0] = '\0';
+            tui__ui.msg[0] = '\0';
         break;
     case A_PAUSE:
         dash_pause(d, !d->paused);
@@ -397,14 +184,22 @@ static int global_key(int key)
         tui_message(0, "refreshing both databases");
         dash_refresh(d);
         break;
+    case A_MATCH_NEXT:
+    case A_MATCH_PREV:
+        if (!t)
+            return TUI_IGNORED;
+        if (!t->search[0])
+            tui_message(0, "no search yet: press / to search");
+        else if (!table_find(t, t->search, key == 'n' ? 1 : -1, 0))
+            tui_message(1, "no row matches '%s'", t->search);
+        break;
     case A_REDRAW:
         clearok(curscr, TRUE);
         break;
     default:
-        return 0;
+        return TUI_IGNORED;
     }
-    tui_dirty();
-    return 1;
+    return TUI_HANDLED | TUI_REDRAW;
 }
 
 static void mouse(void)
@@ -412,20 +207,22 @@ static void mouse(void)
     MEVENT ev;
     struct tui_table *t;
 
-    if (getmouse(&ev) != OK || tui__app.m.kind != M_NONE)
+    if (getmouse(&ev) != OK || tui__ui.m.kind != M_NONE)
         return;
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         if ((t = focused_table()))
             table_key(t, ev.bstate & BUTTON4_PRESSED ? TUI_FN(KEY_UP) : TUI_FN(KEY_DOWN));
+        tui_dirty();
         return;
     }
-    if (tui__grid_fits() || tui__app.zoom) {
+    if (chrome_grid_fits() || tui__ui.zoom) {
         for (int i = 0; i < PANEL_COUNT; i++) {
             struct rect r = tui__app.rects[i];
             if (r.h && ev.y >= r.y && ev.y < r.y + r.h && ev.x >= r.x && ev.x < r.x + r.w) {
                 focus(i);
                 if ((t = focused_table()))
                     table_click(t, ev.y, ev.x);
+                tui_dirty();
             }
         }
     } else if (ev.y == 1) {  /* the tab strip: each tab is its name and padding */
@@ -441,8 +238,9 @@ static void mouse(void)
 
 static void handle_key(int key)
 {
-    struct panel *p = tui__focused();
+    struct panel *p = app_focused(&tui__app);
     struct tui_table *t;
+    int r = TUI_IGNORED;
 
     if (key == TUI_FN(KEY_RESIZE)) {
         tui_dirty();
@@ -452,18 +250,21 @@ static void handle_key(int key)
         mouse();
         return;
     }
-    if (tui__app.m.kind != M_NONE) {
-        modal_key(key);
+    if (tui__ui.m.kind != M_NONE) {
+        dialog_key(key);
         return;
     }
-    if (tui__app.msg_error && key != TUI_ESC)
-        tui__app.msg[0] = '\0', tui__app.msg_error = 0;  /* an error stays until the next key */
-    if (p->ops->key && p->ops->key(p, key))
-        return;
-    if (global_key(key))
-        return;
-    if ((t = focused_table()) && table_key(t, key))
-        return;
+    if (tui__ui.msg_error && key != TUI_ESC)  /* an error stays until the next key */
+        tui__ui.msg[0] = '\0', tui__ui.msg_error = 0, tui_dirty();
+    /* the panel first, then the dashboard's keys, then the focused table */
+    if (p->ops->key)
+        r = p->ops->key(p, key);
+    if (!r)
+        r = global_key(key);
+    if (!r && (t = focused_table()))
+        r = table_key(t, key);
+    if (r & TUI_REDRAW)
+        tui_dirty();
 }
 
 static void input_cb(uv_poll_t *h, int status, int events)
@@ -509,8 +310,8 @@ static void signal_cb(uv_signal_t *h, int signum)
         return;
     }
     if (signum == SIGINT && !tui__app.quit && busy(what, sizeof what)) {
-        if (tui__app.m.kind == M_NONE)
-            tui__quit();
+        if (tui__ui.m.kind == M_NONE)
+            quit();
         else
             tui_message(1, "Ctrl-C: %s is running; answer the question first, then q quits "
                         "(asking first)", what);
@@ -534,8 +335,8 @@ static void on_dash(struct dash *d, unsigned what, void *arg)
 {
     (void)arg;
     if (what & DASH_MESSAGE) {
-        snprintf(tui__app.msg, sizeof tui__app.msg, "%s", d->message);
-        tui__app.msg_error = d->message_error;
+        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", d->message);
+        tui__ui.msg_error = d->message_error;
     }
     for (int i = 0; i < PANEL_COUNT; i++)
         if (tui__app.panels[i].ops->update)
@@ -565,6 +366,18 @@ static int load_theme(const char *cli_theme, struct theme *t)
     }
     free(path);
     return 0;
+}
+
+/* The loop is about to wait: the screen is drawn if anything asked for it. */
+static void redraw_cb(uv_prepare_t *h)
+{
+    (void)h;
+    if (!tui__ui.dirty)
+        return;
+    tui__ui.dirty = 0;
+    chrome_draw(&tui__app);
+    wnoutrefresh(stdscr);
+    doupdate();
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -612,8 +425,8 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
         return e.kind ? (int)e.kind : ERR_INPUT;
     }
     if (tui__app.dash->message[0])
-        snprintf(tui__app.msg, sizeof tui__app.msg, "%s", tui__app.dash->message),
-            tui__app.msg_error = 1;
+        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", tui__app.dash->message),
+            tui__ui.msg_error = 1;
     tui__app.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     set_escdelay(25);
     initscr();
@@ -644,7 +457,7 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
     uv_timer_init(&loop, &tui__app.clock);
     uv_timer_start(&tui__app.clock, clock_cb, 1000, 1000);
     uv_prepare_init(&loop, &tui__app.redraw);
-    uv_prepare_start(&tui__app.redraw, tui__redraw_cb);
+    uv_prepare_start(&tui__app.redraw, redraw_cb);
     resize();
     dash_refresh(tui__app.dash);
     uv_run(&loop, UV_RUN_DEFAULT);

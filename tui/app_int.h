@@ -1,40 +1,19 @@
-/* app_int: what app.c (the loop, input, dialogs) and chrome.c (layout, header,
- * tabs, footer, message line, help and dialogs drawn) share: the dashboard's
- * state. Not for outside tui/. */
+/* app_int: what app.c (the loop, input, focus, quitting) and chrome.c
+ * (layout and drawing) share. Dependencies run one way: these two use
+ * dialog.c, keys.c, widgets.c and the panels; the panels use dialog.c and
+ * widgets.c, never these two (tests/layers.sh checks it). */
 #ifndef CUTOVER_APP_INT_H
 #define CUTOVER_APP_INT_H
 
 #include <uv.h>
 #include <wchar.h>
 
+#include "dialog.h"
+#include "keys.h"
 #include "panel.h"
 #include "tui.h"
 
 enum { MIN_W = 20, MIN_H = 6, GRID_W = 80, GRID_H = 24 };
-
-enum action {
-    A_HELP = 1, A_SEARCH, A_FILTER, A_NEXT, A_PREV, A_P1, A_P2, A_P3, A_P4, A_ZOOM, A_BACK,
-    A_PAUSE, A_FASTER, A_SLOWER, A_REFRESH, A_REDRAW, A_QUIT,
-};
-
-extern const struct tui_key tui__global_keys[];
-
-enum modal_kind { M_NONE, M_HELP, M_CONFIRM, M_MENU, M_PROMPT };
-
-struct modal {
-    enum modal_kind kind;
-    char title[256];
-    const char *const *items;
-    int n, sel;
-    wchar_t buf[256];
-    int len, cur;
-    char status[600];
-    int status_error;
-    void (*done_int)(void *ctx, int v);
-    void (*done_str)(void *ctx, const char *s);
-    void (*change)(void *ctx, const char *s);
-    void *ctx;
-};
 
 struct app {
     uv_loop_t *loop;
@@ -44,21 +23,26 @@ struct app {
     uv_prepare_t redraw;
     struct dash *dash;
     struct panel panels[PANEL_COUNT];
-    int focus, zoom, dirty, quit, utf8;
-    struct modal m;
-    char msg[1600];
-    int msg_error;
+    int focus, quit, utf8;
     struct rect rects[PANEL_COUNT];
     /* search and filter edit the focused table; this restores on Esc */
     char saved[128];
     int saved_sel;
 };
-extern struct app tui__app;  /* the dashboard: one per process */
 
-struct panel *tui__focused(void);
-int tui__grid_fits(void);
-struct tui_table *tui__panel_table(struct panel *p);
-void tui__quit(void);
-void tui__redraw_cb(uv_prepare_t *h);
+static inline struct panel *app_focused(struct app *a)
+{
+    return &a->panels[a->focus];
+}
+
+/* The panel's table, unless it has none or its detail view hides it. */
+static inline struct tui_table *app_panel_table(struct panel *p)
+{
+    return !p->detail && p->ops->table ? p->ops->table(p) : NULL;
+}
+
+/* chrome.c: whether the four panels fit side by side, and the whole screen. */
+int chrome_grid_fits(void);
+void chrome_draw(struct app *a);
 
 #endif

@@ -18,7 +18,9 @@
 
 /* --- layout and drawing ------------------------------------------------------ */
 
-int tui__grid_fits(void)
+static struct app *app;  /* the dashboard being drawn (chrome_draw) */
+
+int chrome_grid_fits(void)
 {
     return COLS >= GRID_W && LINES >= GRID_H;
 }
@@ -27,21 +29,21 @@ static void layout(void)
 {
     struct rect body = { 1, 0, LINES - 3, COLS };
 
-    memset(tui__app.rects, 0, sizeof tui__app.rects);
-    if (tui__app.zoom || !tui__grid_fits()) {
-        if (!tui__grid_fits() && !tui__app.zoom) {  /* a tab strip takes the first line */
+    memset(app->rects, 0, sizeof app->rects);
+    if (tui__ui.zoom || !chrome_grid_fits()) {
+        if (!chrome_grid_fits() && !tui__ui.zoom) {  /* a tab strip takes the first line */
             body.y++;
             body.h--;
         }
-        tui__app.rects[tui__app.focus] = body;
+        app->rects[app->focus] = body;
         return;
     }
     {
         int h1 = body.h / 2, w1 = body.w / 2;
-        tui__app.rects[0] = (struct rect){ body.y, 0, h1, w1 };
-        tui__app.rects[1] = (struct rect){ body.y, w1, h1, body.w - w1 };
-        tui__app.rects[2] = (struct rect){ body.y + h1, 0, body.h - h1, w1 };
-        tui__app.rects[3] = (struct rect){ body.y + h1, w1, body.h - h1, body.w - w1 };
+        app->rects[0] = (struct rect){ body.y, 0, h1, w1 };
+        app->rects[1] = (struct rect){ body.y, w1, h1, body.w - w1 };
+        app->rects[2] = (struct rect){ body.y + h1, 0, body.h - h1, w1 };
+        app->rects[3] = (struct rect){ body.y + h1, w1, body.h - h1, body.w - w1 };
     }
 }
 
@@ -61,7 +63,7 @@ static const char *side_glyph(const struct dash_side *s, enum theme_role *role)
 
 static void draw_header(void)
 {
-    struct dash *d = tui__app.dash;
+    struct dash *d = app->dash;
     char right[200], phase[64], clock[16], every[16];
     time_t now = time(NULL);
     enum theme_role r0, r1;
@@ -104,7 +106,7 @@ static void panel_title(int i, char *buf, size_t n)
 {
     char t[200];
 
-    tui__app.panels[i].ops->title(&tui__app.panels[i], t, sizeof t);
+    app->panels[i].ops->title(&app->panels[i], t, sizeof t);
     snprintf(buf, n, "%d %s", i + 1, t);
 }
 
@@ -115,8 +117,8 @@ static void draw_tabs(void)
     draw_fill((struct rect){ 1, 0, 1, COLS }, ROLE_TEXT);
     for (int i = 0; i < PANEL_COUNT && x < COLS; i++) {
         char t[64];
-        snprintf(t, sizeof t, " %d %s ", i + 1, tui__app.panels[i].ops->name);
-        x += draw_text(1, x, COLS - x, i == tui__app.focus ? ROLE_SELECTION : ROLE_MUTED, t);
+        snprintf(t, sizeof t, " %d %s ", i + 1, app->panels[i].ops->name);
+        x += draw_text(1, x, COLS - x, i == app->focus ? ROLE_SELECTION : ROLE_MUTED, t);
     }
 }
 
@@ -129,20 +131,20 @@ static int footer_item(int x, int limit, const struct tui_key *k)
 
 static void draw_footer(void)
 {
-    const struct tui_key *sets[2] = { tui__focused()->ops->keys, tui__global_keys };
-    const struct tui_key *tui__quit = NULL;
+    const struct tui_key *sets[2] = { app_focused(app)->ops->keys, tui_global_keys };
+    const struct tui_key *quit = NULL;
     int x = 0, limit;
 
     draw_fill((struct rect){ LINES - 1, 0, 1, COLS }, ROLE_FOOTER);
-    for (const struct tui_key *k = tui__global_keys; k->action; k++)
+    for (const struct tui_key *k = tui_global_keys; k->action; k++)
         if (k->action == A_QUIT)
-            tui__quit = k;
+            quit = k;
     /* quit keeps its place at the right end, whatever else must go */
-    limit = COLS - draw_width(tui__quit->label) - draw_width(tui__quit->word) - 3;
-    footer_item(limit > 0 ? limit : 0, COLS, tui__quit);
+    limit = COLS - draw_width(quit->label) - draw_width(quit->word) - 3;
+    footer_item(limit > 0 ? limit : 0, COLS, quit);
     for (int s = 0; s < 2; s++)
         for (const struct tui_key *k = sets[s]; k->action && x < limit; k++)
-            if (k->word && k != tui__quit) {
+            if (k->word && k != quit) {
                 int w = draw_width(k->label) + draw_width(k->word) + 3;
                 if (x + w > limit)
                     return;
@@ -156,33 +158,33 @@ static void draw_message(void)
     char line[300];
 
     draw_fill((struct rect){ y, 0, 1, COLS }, ROLE_TEXT);
-    if (tui__app.m.kind == M_PROMPT) {
-        int x = draw_textf(y, 0, COLS, ROLE_TEXT, "%s", tui__app.m.title);
-        wcstombs(line, tui__app.m.buf, sizeof line - 1);
+    if (tui__ui.m.kind == M_PROMPT) {
+        int x = draw_textf(y, 0, COLS, ROLE_TEXT, "%s", tui__ui.m.title);
+        wcstombs(line, tui__ui.m.buf, sizeof line - 1);
         line[sizeof line - 1] = '\0';
         {
             int w = draw_text(y, x, COLS - x, ROLE_SEARCH, line);
-            if (tui__app.m.status[0])
+            if (tui__ui.m.status[0])
                 draw_textf(y, x + w + 2, COLS - x - w - 2,
-                           tui__app.m.status_error ? ROLE_FAIL : ROLE_OK, "%s %s",
-                           tui__app.m.status_error ? tui_g->fail : tui_g->ok, tui__app.m.status);
+                           tui__ui.m.status_error ? ROLE_FAIL : ROLE_OK, "%s %s",
+                           tui__ui.m.status_error ? tui_g->fail : tui_g->ok, tui__ui.m.status);
         }
         {   /* the cursor sits after the text before it */
             char pre[300];
-            wchar_t save = tui__app.m.buf[tui__app.m.cur];
-            tui__app.m.buf[tui__app.m.cur] = L'\0';
-            wcstombs(pre, tui__app.m.buf, sizeof pre - 1);
+            wchar_t save = tui__ui.m.buf[tui__ui.m.cur];
+            tui__ui.m.buf[tui__ui.m.cur] = L'\0';
+            wcstombs(pre, tui__ui.m.buf, sizeof pre - 1);
             pre[sizeof pre - 1] = '\0';
-            tui__app.m.buf[tui__app.m.cur] = save;
+            tui__ui.m.buf[tui__ui.m.cur] = save;
             move(y, x + draw_width(pre) < COLS ? x + draw_width(pre) : COLS - 1);
         }
         return;
     }
-    if (tui__app.msg[0])
-        draw_textf(y, 0, COLS, tui__app.msg_error ? ROLE_FAIL : ROLE_MUTED, "%s%s%s",
-                   tui__app.msg_error ? tui_g->fail : "", tui__app.msg_error ? " " : "",
-                       tui__app.msg);
-    else if (!tui__grid_fits())
+    if (tui__ui.msg[0])
+        draw_textf(y, 0, COLS, tui__ui.msg_error ? ROLE_FAIL : ROLE_MUTED, "%s%s%s",
+                   tui__ui.msg_error ? tui_g->fail : "", tui__ui.msg_error ? " " : "",
+                       tui__ui.msg);
+    else if (!chrome_grid_fits())
         draw_textf(y, 0, COLS, ROLE_MUTED, "%dx%d: a terminal of %dx%d shows all four panels",
                    COLS, LINES, GRID_W, GRID_H);
 }
@@ -207,7 +209,7 @@ static int help_line(int y, struct rect in, const struct tui_key *k)
 
 static void draw_help(void)
 {
-    struct panel *p = tui__focused();
+    struct panel *p = app_focused(app);
     struct rect r = centered(40, 76), in;
     int y;
 
@@ -217,13 +219,13 @@ static void draw_help(void)
     draw_textf(y++, in.x, in.w, ROLE_TITLE, "%s panel", p->ops->name);
     for (const struct tui_key *k = p->ops->keys; k->action; k++)
         y = help_line(y, in, k);
-    if (tui__panel_table(p)) {
+    if (app_panel_table(p)) {
         for (const struct tui_key *k = tui_table_keys; k->action; k++)
             y = help_line(y, in, k);
     }
     if (y < in.y + in.h)
         draw_text(y++, in.x, in.w, ROLE_TITLE, "Everywhere");
-    for (const struct tui_key *k = tui__global_keys; k->action; k++)
+    for (const struct tui_key *k = tui_global_keys; k->action; k++)
         y = help_line(y, in, k);
 }
 
@@ -232,29 +234,29 @@ static void draw_modal(void)
     struct rect r, in;
     int w;
 
-    switch (tui__app.m.kind) {
+    switch (tui__ui.m.kind) {
     case M_HELP:
         draw_help();
         break;
     case M_CONFIRM:
-        w = draw_width(tui__app.m.title) + 6;
+        w = draw_width(tui__ui.m.title) + 6;
         r = centered(5, w < 30 ? 30 : w);
         draw_fill(r, ROLE_DIALOG);
         in = draw_box(r, "Confirm", 1);
-        draw_text(in.y, in.x + 1, in.w - 2, ROLE_DIALOG, tui__app.m.title);
+        draw_text(in.y, in.x + 1, in.w - 2, ROLE_DIALOG, tui__ui.m.title);
         draw_text(in.y + 2, in.x + 1, in.w - 2, ROLE_DIALOG, "y: yes   n, Esc: no");
         break;
     case M_MENU:
-        w = draw_width(tui__app.m.title) + 6;
-        for (int i = 0; i < tui__app.m.n; i++)
-            if (draw_width(tui__app.m.items[i]) + 8 > w)
-                w = draw_width(tui__app.m.items[i]) + 8;
-        r = centered(tui__app.m.n + 2, w);
+        w = draw_width(tui__ui.m.title) + 6;
+        for (int i = 0; i < tui__ui.m.n; i++)
+            if (draw_width(tui__ui.m.items[i]) + 8 > w)
+                w = draw_width(tui__ui.m.items[i]) + 8;
+        r = centered(tui__ui.m.n + 2, w);
         draw_fill(r, ROLE_DIALOG);
-        in = draw_box(r, tui__app.m.title, 1);
-        for (int i = 0; i < tui__app.m.n && i < in.h; i++)
-            draw_textf(in.y + i, in.x, in.w, i == tui__app.m.sel ? ROLE_SELECTION : ROLE_DIALOG,
-                       " %d %s ", i + 1, tui__app.m.items[i]);
+        in = draw_box(r, tui__ui.m.title, 1);
+        for (int i = 0; i < tui__ui.m.n && i < in.h; i++)
+            draw_textf(in.y + i, in.x, in.w, i == tui__ui.m.sel ? ROLE_SELECTION : ROLE_DIALOG,
+                       " %d %s ", i + 1, tui__ui.m.items[i]);
         break;
     default:
         break;
@@ -272,32 +274,27 @@ static void draw(void)
     }
     layout();
     draw_header();
-    if (!tui__grid_fits() && !tui__app.zoom)
+    if (!chrome_grid_fits() && !tui__ui.zoom)
         draw_tabs();
     for (int i = 0; i < PANEL_COUNT; i++) {
         char title[256];
         struct rect in;
-        if (!tui__app.rects[i].h)
+        if (!app->rects[i].h)
             continue;
         panel_title(i, title, sizeof title);
-        in = draw_box(tui__app.rects[i], title, i == tui__app.focus);
+        in = draw_box(app->rects[i], title, i == app->focus);
         if (in.h > 0 && in.w > 0)
-            tui__app.panels[i].ops->draw(&tui__app.panels[i], in, i == tui__app.focus);
+            app->panels[i].ops->draw(&app->panels[i], in, i == app->focus);
     }
     draw_message();
     draw_footer();
     draw_modal();
-    if (tui__app.m.kind == M_PROMPT)
+    if (tui__ui.m.kind == M_PROMPT)
         curs_set(1), draw_message();  /* leaves the cursor in the prompt */
 }
 
-void tui__redraw_cb(uv_prepare_t *h)
+void chrome_draw(struct app *a)
 {
-    (void)h;
-    if (!tui__app.dirty)
-        return;
-    tui__app.dirty = 0;
+    app = a;
     draw();
-    wnoutrefresh(stdscr);
-    doupdate();
 }

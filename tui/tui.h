@@ -1,7 +1,9 @@
 /* tui: the screen. draw.c draws cells (styles from the theme, text clipped to
  * display width, boxes in UTF-8 or ASCII); widgets.c holds the table and text
- * view every panel uses; app.c owns ncurses, the libuv loop, input, layout,
- * modal dialogs and the message line. Panels (panels/) draw through these. */
+ * view every panel uses; dialog.c the message line and modal dialogs; keys.c
+ * the key tables' lookup. app.c owns ncurses, the libuv loop and input, and
+ * chrome.c draws around the panels. Panels (panels/) draw through these and
+ * never call app.c: what a key changed is the handler's return value. */
 #ifndef CUTOVER_TUI_H
 #define CUTOVER_TUI_H
 
@@ -31,8 +33,13 @@ struct tui_key {
     int action;
 };
 
-/* The action a key has in a table ending with { 0 }, or 0. */
+/* The action a key has in a table ending with { 0 }, or 0 (keys.c). */
 int tui_key_action(const struct tui_key *keys, int key);
+
+/* What a key handler did, as htop's HandlerResult: the loop acts on it and
+ * decides what to draw. A handler returns TUI_IGNORED (the next handler is
+ * asked) or TUI_HANDLED, with TUI_REDRAW when the screen changed. */
+enum { TUI_IGNORED = 0, TUI_HANDLED = 1, TUI_REDRAW = 2 };
 
 /* --- draw.c ------------------------------------------------------------------ */
 
@@ -102,7 +109,7 @@ struct tui_table {
 
 void table_reload(struct tui_table *t);
 void table_draw(struct tui_table *t, struct rect r, int focused);
-/* Navigation, sort and next/previous match, by tui_table_keys: 1 if handled. */
+/* Navigation and sort, by tui_table_keys: TUI_* flags. */
 int table_key(struct tui_table *t, int key);
 extern const struct tui_key tui_table_keys[];
 /* Selects the next row (dir 1) or previous (-1) from the selection whose
@@ -126,10 +133,14 @@ void view_clear(struct tui_view *v);
 void view_add(struct tui_view *v, enum theme_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void view_draw(struct tui_view *v, struct rect r);
+/* Scrolling, by tui_view_keys: TUI_* flags. */
 int view_key(struct tui_view *v, int key, int page);
+extern const struct tui_key tui_view_keys[];
 
-/* --- app.c ------------------------------------------------------------------- */
+/* --- dialog.c ---------------------------------------------------------------- */
 
+/* The screen is drawn again before the loop next waits (for changes that
+ * come from the loop: a job's progress, a reply). */
 void tui_dirty(void);
 void tui_bell(void);
 void tui_message(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -146,6 +157,8 @@ void tui_prompt(const char *label, const char *initial, void (*change)(void *ctx
 void tui_prompt_status(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Zooms the focused panel (on = 1) or restores the grid (0); -1 toggles. */
 void tui_zoom(int on);
+
+/* --- app.c ------------------------------------------------------------------- */
 
 /* Opens the dashboard on a plan: cutover's cli_tui_fn. */
 int tui_run(const char *plan_path, const char *theme, int argc, char **argv);

@@ -123,7 +123,6 @@ static void move_to(struct tui_table *t, int sel)
         sel = 0;
     t->sel = sel;
     remember(t);
-    tui_dirty();
 }
 
 void table_select(struct tui_table *t, int row)
@@ -149,8 +148,7 @@ int table_find(struct tui_table *t, const char *text, int dir, int here)
     return 0;
 }
 
-enum { T_DOWN = 1, T_UP, T_PGDN, T_PGUP, T_HOME, T_END, T_SORT_NEXT, T_SORT_PREV, T_INVERT,
-       T_NEXT, T_PREV };
+enum { T_DOWN = 1, T_UP, T_PGDN, T_PGUP, T_HOME, T_END, T_SORT_NEXT, T_SORT_PREV, T_INVERT };
 
 const struct tui_key tui_table_keys[] = {
     { TUI_FN(KEY_DOWN), 'j', "Down/j", NULL, "next row", T_DOWN },
@@ -162,51 +160,43 @@ const struct tui_key tui_table_keys[] = {
     { '>', 0, ">", NULL, "sort by the next column", T_SORT_NEXT },
     { '<', 0, "<", NULL, "sort by the previous column", T_SORT_PREV },
     { 'I', 0, "I", NULL, "invert the sort order", T_INVERT },
-    { 'n', 0, "n", NULL, "next match of the search", T_NEXT },
-    { 'N', 0, "N", NULL, "previous match of the search", T_PREV },
     { 0 },
 };
 
-int tui_key_action(const struct tui_key *keys, int key)
-{
-    for (; keys->action; keys++)
-        if (key && (keys->key == key || keys->key2 == key))
-            return keys->action;
-    return 0;
-}
+const struct tui_key tui_view_keys[] = {
+    { TUI_FN(KEY_DOWN), 'j', "Down/j", NULL, "scroll down", T_DOWN },
+    { TUI_FN(KEY_UP), 'k', "Up/k", NULL, "scroll up", T_UP },
+    { TUI_FN(KEY_NPAGE), 0, "PgDn", NULL, "next page", T_PGDN },
+    { TUI_FN(KEY_PPAGE), 0, "PgUp", NULL, "previous page", T_PGUP },
+    { TUI_FN(KEY_HOME), 'g', "Home/g", NULL, "top", T_HOME },
+    { TUI_FN(KEY_END), 'G', "End/G", NULL, "bottom", T_END },
+    { 0 },
+};
 
 int table_key(struct tui_table *t, int key)
 {
     int page = t->last.h > 2 ? t->last.h - 2 : 1;
 
     switch (tui_key_action(tui_table_keys, key)) {
-    case T_DOWN: move_to(t, t->sel + 1); return 1;
-    case T_UP: move_to(t, t->sel - 1); return 1;
-    case T_PGDN: move_to(t, t->sel + page); return 1;
-    case T_PGUP: move_to(t, t->sel - page); return 1;
-    case T_HOME: move_to(t, 0); return 1;
-    case T_END: move_to(t, t->norder - 1); return 1;
+    case T_DOWN: move_to(t, t->sel + 1); break;
+    case T_UP: move_to(t, t->sel - 1); break;
+    case T_PGDN: move_to(t, t->sel + page); break;
+    case T_PGUP: move_to(t, t->sel - page); break;
+    case T_HOME: move_to(t, 0); break;
+    case T_END: move_to(t, t->norder - 1); break;
     case T_SORT_NEXT:
     case T_SORT_PREV:
         t->sort_col = (t->sort_col + (key == '>' ? 1 : t->ncols - 1)) % t->ncols;
         table_reload(t);
-        tui_dirty();
-        return 1;
+        break;
     case T_INVERT:
         t->sort_desc = !t->sort_desc;
         table_reload(t);
-        tui_dirty();
-        return 1;
-    case T_NEXT:
-    case T_PREV:
-        if (!t->search[0])
-            tui_message(0, "no search yet: press / to search");
-        else if (!table_find(t, t->search, key == 'n' ? 1 : -1, 0))
-            tui_message(1, "no row matches '%s'", t->search);
-        return 1;
+        break;
     default:
-        return 0;
+        return TUI_IGNORED;
     }
+    return TUI_HANDLED | TUI_REDRAW;
 }
 
 int table_click(struct tui_table *t, int y, int x)
@@ -320,16 +310,15 @@ int view_key(struct tui_view *v, int key, int page)
 {
     int top = v->top;
 
-    switch (key) {
-    case TUI_FN(KEY_DOWN): case 'j': top++; break;
-    case TUI_FN(KEY_UP): case 'k': top--; break;
-    case TUI_FN(KEY_NPAGE): case ' ': top += page; break;
-    case TUI_FN(KEY_PPAGE): top -= page; break;
-    case TUI_FN(KEY_HOME): case 'g': top = 0; break;
-    case TUI_FN(KEY_END): case 'G': top = (int)v->n; break;
-    default: return 0;
+    switch (tui_key_action(tui_view_keys, key)) {
+    case T_DOWN: top++; break;
+    case T_UP: top--; break;
+    case T_PGDN: top += page; break;
+    case T_PGUP: top -= page; break;
+    case T_HOME: top = 0; break;
+    case T_END: top = (int)v->n; break;
+    default: return TUI_IGNORED;
     }
     v->top = top < 0 ? 0 : top;
-    tui_dirty();
-    return 1;
+    return TUI_HANDLED | TUI_REDRAW;
 }

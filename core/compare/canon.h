@@ -62,13 +62,6 @@ int canon_equal(const struct canon_spec *sp, const char *a, size_t alen, int anu
 int canon_compare(const struct canon_spec *sp, const char *a, size_t alen, const char *b,
                   size_t blen);
 
-/* Appends the exact decimal `s` ("-0012.3400", "1e3", "5e-324") in canonical
- * form ("-12.34", "1000"; no exponent, no zeros that do not count, "0" for
- * -0), rounded half away from zero to `round` places (-1: none). Returns 0,
- * or -1 with nothing appended when `s` is no decimal (or its exponent is
- * beyond ±400). */
-int canon_decimal(const char *s, struct sbuf *out, int round);
-
 /* An ISO 8601 timestamp as microseconds since the epoch (no zone: UTC);
  * -1 when `s` is not one. */
 int canon_timestamp_us(const char *s, int64_t *out);

@@ -2,7 +2,7 @@
  * object's members are canonicalised one by one, then sorted. */
 #include "config.h"
 #include "cjson.h"
-#include "canon.h"
+#include "decimal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -133,7 +133,7 @@ static void put_string(struct sbuf *out, const char *s, size_t n)
 static int number(struct parser *j, struct sbuf *out)
 {
     const char *s = j->p;
-    char buf[1000];  /* every canonical number fits (canon_decimal's widest) */
+    char buf[1000];  /* every canonical number fits (decimal_canon's widest) */
     size_t n;
 
     if (j->p < j->end && *j->p == '-')
@@ -167,7 +167,7 @@ static int number(struct parser *j, struct sbuf *out)
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    return canon_decimal(buf, out, -1);
+    return decimal_canon(buf, out, -1);
 }
 
 struct member {

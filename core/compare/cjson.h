@@ -12,7 +12,7 @@
 
 /* Appends the canonical form of the JSON text `p` (`n` bytes; one value, any
  * kind) to `out`: compact, object keys sorted by their bytes, strings with
- * only '"', '\\' and control characters escaped, numbers as canon_decimal()
+ * only '"', '\\' and control characters escaped, numbers as decimal_canon()
  * writes them. Returns 0, or -1 when `p` is not JSON (or nests deeper than
  * 512, or holds a number of more than 400 digits or exponent): `out` is then
  * as it was. */
