@@ -198,7 +198,7 @@ static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
         long long v;
         errno = 0;
         v = strtoll(buf, &end, 10);
-        if (!*end && len < 127 && !errno)
+        if (end != buf && !*end && len < 127 && !errno)  /* "" is text, not 0 */
             return json_integer(v);
         break;
     }
@@ -206,7 +206,7 @@ static json_t *typed(const struct canon_spec *sp, const struct db_cell *cell)
     case CK_FLOAT: {  /* a number a double holds exactly; else its text, not rounded */
         char *end, shortest[DTOA_MAX];
         double v = strtod(buf, &end);
-        if (!*end && len < 127 && v == v && !isinf(v) &&
+        if (end != buf && !*end && len < 127 && v == v && !isinf(v) &&
             (significant_digits(buf) <= 15 || (dtoa_shortest(shortest, v),
                                                !strcmp(shortest, buf))))
             return json_real(v);

@@ -242,11 +242,17 @@ double live_measure(const live_t *lv, const char *metric)
     return v;
 }
 
+/* Every side has answered the round under way, or skips it (its poll of an
+ * older round still runs, which the round's samples say): then no figure
+ * is of another round than the rest, but for a side too slow to keep up. */
 int live_settled(const live_t *lv)
 {
     for (size_t i = 0; i < lv->n; i++)
-        if (lv->t[i].side[0].answered != lv->t[i].side[1].answered || !lv->t[i].side[0].answered)
-            return 0;
+        for (int w = 0; w < 2; w++) {
+            const struct live_side *s = &lv->t[i].side[w];
+            if (s->answered != lv->tick && !(s->q && s->tick < lv->tick))
+                return 0;
+        }
     return 1;
 }
 

@@ -104,8 +104,9 @@ void live_set_interval(live_t *lv, int64_t ms);
 void live_stop(live_t *lv);
 /* Tables polled; polls finished so far and how many of them failed. */
 size_t live_ntables(const live_t *lv);
-/* Every table's two sides have answered the same round, so figures that
- * combine them agree. Triggers are evaluated only then. */
+/* Every table's two sides have answered the round under way (or skip it,
+ * still busy with an older one), so figures that combine them agree.
+ * Triggers are evaluated only then. */
 int live_settled(const live_t *lv);
 /* The round last begun; the latest round every table's sides have both
  * answered (0: none yet). */
