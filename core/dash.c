@@ -1,5 +1,6 @@
 #include "config.h"
 #include "dash.h"
+#include "snap.h"
 #include "plan_edit.h"
 #include "report.h"
 #include "util.h"
@@ -9,6 +10,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The dashboard's model (dash.h): opaque outside this file. */
+struct dash {
+    uv_loop_t *loop;
+    char *plan_path;
+    struct plan *plan;
+    struct file_stamp plan_disk;    /* cutover.ini as the plan in use was read from it */
+    char *masked[2];
+    struct dash_side side[2];
+    struct snap *snap;          /* the plan and catalogs in use, paired (NULL until both
+                                 * catalogs are read, or when they do not pair) */
+    struct inventory inv;
+    int have_inventory;
+    ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
+    long runs, runbook_events;
+    int hypercare;              /* a hypercare session is open (hc says which) */
+    int runbook_begun;          /* a step of the runbook's attempt has gone (set by it) */
+    struct ws_session hc;
+    json_t *alerts;             /* the open alerts in the workspace, oldest first */
+    int64_t interval_ms;
+    int paused;
+    int stopped;                /* dash_stop(): closing */
+    int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
+    uv_timer_t timer;
+    char message[1500];
+    int message_error;
+    void (*on_change)(struct dash *d, unsigned what, void *arg);
+    void *arg;
+};
 
 static void notify(struct dash *d, unsigned what)
 {
@@ -27,24 +57,32 @@ void dash_say(struct dash *d, int error, const char *fmt, ...)
     notify(d, DASH_MESSAGE);
 }
 
-/* Pairing needs both catalogs; until then the inventory stays empty. */
+/* A new snapshot of the plan and catalogs in use, and the inventory of its
+ * pairing. Pairing needs both catalogs; until then the inventory stays
+ * empty. Jobs keep the snapshot they started with (dash_snap). */
 static void rebuild(struct dash *d)
 {
     struct err e = { 0 };
 
     inv_free(&d->inv);
-    pair_free(&d->pairs);
+    snap_unref(d->snap);
+    d->snap = NULL;
     d->have_inventory = 0;
     if (d->side[0].cat && d->side[1].cat) {
-        if (pair_tables(d->plan, d->side[0].cat, d->side[1].cat, d->masked[0], d->masked[1],
-                        &d->pairs, &e) < 0) {
+        if (!(d->snap = snap_new(d->plan, d->side[0].cat, d->side[1].cat, d->masked[0],
+                                 d->masked[1], &e))) {
             dash_say(d, 1, "%s", e.msg);
         } else {
-            inv_build(&d->pairs, &d->inv);
+            inv_build(&d->snap->pairs, &d->inv);
             d->have_inventory = 1;
         }
     }
     notify(d, DASH_INVENTORY);
+}
+
+struct snap *dash_snap(struct dash *d)
+{
+    return d->snap ? snap_ref(d->snap) : NULL;
 }
 
 static void read_facts(struct dash *d)
@@ -86,12 +124,7 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
         return;
     }
     s->error[0] = '\0';
-    if (d->hold) {  /* a run or a live window reads the pairing: this one is dropped */
-        cat_free(cat);
-        notify(d, DASH_DB);
-        return;
-    }
-    cat_free(s->cat);
+    cat_free(s->cat);  /* a job still reading it keeps it through its snapshot */
     s->cat = cat;
     s->loaded_at = uv_now(d->loop);
     read_facts(d);
@@ -104,7 +137,7 @@ static void load_side(struct dash *d, int i)
     struct cat_opts o = { .count_rows = 1, .sizes = 1 };  /* the inventory shows them */
     struct load *l;
 
-    if (s->loading || s->state != DB_UP || d->hold || d->stopped)
+    if (s->loading || s->state != DB_UP || d->stopped)
         return;
     l = xmalloc(sizeof *l);
     *l = (struct load){ d, i };
@@ -158,11 +191,6 @@ static void adopt_plan(struct dash *d, struct plan *p, struct file_stamp stamp)
     plan_free(old);
 }
 
-static void replan_later(uv_timer_t *t)
-{
-    reread_plan(t->data);
-}
-
 /* cutover.ini rewritten by something else (a step added, a trigger changed):
  * read again and used, unless it does not parse now (the message says why
  * and the plan in use stays until the file changes again) or it names other
@@ -175,11 +203,6 @@ static void reread_plan(struct dash *d)
 
     if (file_stamp_same(now, d->plan_disk))
         return;
-    if (d->hold) {  /* a run, a gate, a lint or a window reads it: soon, when it has ended */
-        if (!d->stopped)
-            uv_timer_start(&d->replan, replan_later, 500, 0);
-        return;
-    }
     d->plan_disk = now;
     if (!(p = plan_load(d->plan_path, &e))) {
         dash_say(d, 1, "%s changed and is not used until it is mended: %s", d->plan_path, e.msg);
@@ -243,9 +266,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
     free(ws);
     d->interval_ms = d->plan->hc_interval_ms;
     uv_timer_init(loop, &d->timer);
-    uv_timer_init(loop, &d->replan);
-    d->timer.data = d->replan.data = d;
-    d->open_handles = 2;
+    d->timer.data = d;
     uv_timer_start(&d->timer, tick, (uint64_t)d->interval_ms, (uint64_t)d->interval_ms);
     read_facts(d);
     d->on_change = on_change;
@@ -255,19 +276,14 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
 
 static void timer_closed(uv_handle_t *h)
 {
-    struct dash *d = h->data;
-
-    if (--d->open_handles == 0)
-        free(d);
+    free(h->data);
 }
 
 void dash_stop(struct dash *d)
 {
     d->stopped = 1;
-    if (d->timer.loop) {
+    if (d->timer.loop)
         uv_timer_stop(&d->timer);
-        uv_timer_stop(&d->replan);
-    }
 }
 
 void dash_close(struct dash *d)
@@ -282,7 +298,7 @@ void dash_close(struct dash *d)
         free(d->masked[i]);
     }
     inv_free(&d->inv);
-    pair_free(&d->pairs);
+    snap_unref(d->snap);
     json_decref(d->alerts);
     ws_settle(d->ws);  /* the terminal is restored: it can say it waits */
     ws_close(d->ws);
@@ -290,7 +306,6 @@ void dash_close(struct dash *d)
     free(d->plan_path);
     if (d->timer.loop) {
         uv_close((uv_handle_t *)&d->timer, timer_closed);
-        uv_close((uv_handle_t *)&d->replan, timer_closed);
         return;
     }
     free(d);
@@ -346,9 +361,6 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
     if (!d->ws)
         return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
                        "recorded: %s", d->message);
-    if (d->hold)
-        return err_set(e, ERR_INPUT, "a rehearsal run, a gate or a lint is reading the plan: "
-                       "change it when that has ended");
     if (plan_edit_table(d->plan_path, table, kvs, n, e) < 0)
         return -1;
     stamp = file_stamp(d->plan_path);
@@ -447,3 +459,30 @@ int dash_export_report(struct dash *d, char **path, struct err *e)
     sheet_free(&s);
     return rc;
 }
+
+uv_loop_t *dash_loop(const struct dash *d) { return d->loop; }
+const char *dash_plan_path(const struct dash *d) { return d->plan_path; }
+const struct plan *dash_plan(const struct dash *d) { return d->plan; }
+ws_t *dash_ws(const struct dash *d) { return d->ws; }
+const struct snap *dash_view(const struct dash *d) { return d->snap; }
+const struct inventory *dash_inventory(const struct dash *d)
+{
+    return d->have_inventory ? &d->inv : NULL;
+}
+const struct dash_side *dash_side(const struct dash *d, int side) { return &d->side[side]; }
+const char *dash_url(const struct dash *d, int side) { return d->masked[side]; }
+int64_t dash_interval(const struct dash *d) { return d->interval_ms; }
+int dash_paused(const struct dash *d) { return d->paused; }
+long dash_runs(const struct dash *d) { return d->runs; }
+long dash_runbook_events(const struct dash *d) { return d->runbook_events; }
+const struct ws_session *dash_hypercare(const struct dash *d)
+{
+    return d->hypercare ? &d->hc : NULL;
+}
+json_t *dash_alerts(const struct dash *d) { return d->alerts; }
+const char *dash_message(const struct dash *d) { return d->message; }
+int dash_message_error(const struct dash *d) { return d->message_error; }
+int dash_keep_commands(const struct dash *d) { return d->keep_commands; }
+void dash_set_keep_commands(struct dash *d, int keep) { d->keep_commands = keep; }
+int dash_runbook_begun(const struct dash *d) { return d->runbook_begun; }
+void dash_set_runbook_begun(struct dash *d, int begun) { d->runbook_begun = begun; }

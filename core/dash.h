@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "inventory.h"
+#include "snap.h"
 #include "util.h"
 #include "workspace.h"
 
@@ -30,35 +31,8 @@ struct dash_side {
 /* What changed, for on_change. */
 enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8 };
 
-struct dash {
-    uv_loop_t *loop;
-    char *plan_path;
-    struct plan *plan;
-    struct file_stamp plan_disk;    /* cutover.ini as the plan in use was read from it */
-    char *masked[2];
-    struct dash_side side[2];
-    struct pairing pairs;
-    struct inventory inv;
-    int have_inventory;
-    ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
-    long runs, runbook_events;
-    int hypercare;              /* a hypercare session is open (hc says which) */
-    int runbook_begun;          /* a step of the runbook's attempt has gone (set by it) */
-    struct ws_session hc;
-    json_t *alerts;             /* the open alerts in the workspace, oldest first */
-    int64_t interval_ms;
-    int paused;
-    int stopped;                /* dash_stop(): closing */
-    int hold;                   /* work borrowing the catalogs: refreshes wait */
-    int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
-    uv_timer_t timer;
-    uv_timer_t replan;          /* reads a changed plan again once what held it has ended */
-    int open_handles;           /* timers still to close before the struct is freed */
-    char message[1500];
-    int message_error;
-    void (*on_change)(struct dash *d, unsigned what, void *arg);
-    void *arg;
-};
+/* The dashboard's model; opaque: read through the functions below. */
+struct dash;
 
 /* Loads the plan (errors: ERR_INPUT, file:line), opens the workspace and
  * both databases, and starts polling. The caller frees with dash_close(). */
@@ -71,6 +45,43 @@ void dash_stop(struct dash *d);
 /* Closes the databases and the timer; memory goes once the loop has run. */
 void dash_close(struct dash *d);
 
+/* --- what it holds ---------------------------------------------------------- */
+
+uv_loop_t *dash_loop(const struct dash *d);
+const char *dash_plan_path(const struct dash *d);
+/* The plan in use: another one after DASH_PLAN (a job keeps its own through
+ * dash_snap). */
+const struct plan *dash_plan(const struct dash *d);
+/* The workspace; NULL if it could not be opened (changes are refused). */
+ws_t *dash_ws(const struct dash *d);
+/* The snapshot in use, borrowed until the next DASH_INVENTORY (to keep one:
+ * dash_snap); NULL until both catalogs are read, or when they do not pair. */
+const struct snap *dash_view(const struct dash *d);
+/* The inventory of dash_view's pairing, or NULL with it. */
+const struct inventory *dash_inventory(const struct dash *d);
+const struct dash_side *dash_side(const struct dash *d, int side);
+/* A side's URL as it may be shown (passwords masked). */
+const char *dash_url(const struct dash *d, int side);
+int64_t dash_interval(const struct dash *d);
+int dash_paused(const struct dash *d);
+/* Runs and runbook events recorded in the workspace (dash_reread). */
+long dash_runs(const struct dash *d);
+long dash_runbook_events(const struct dash *d);
+/* The hypercare session open in the workspace, or NULL. */
+const struct ws_session *dash_hypercare(const struct dash *d);
+/* The open alerts in the workspace, oldest first (ws_alerts_json). */
+json_t *dash_alerts(const struct dash *d);
+/* The message line's text ("" none), and whether it is an error. */
+const char *dash_message(const struct dash *d);
+int dash_message_error(const struct dash *d);
+/* Closing after SIGHUP: a step's command runs to its end. */
+int dash_keep_commands(const struct dash *d);
+void dash_set_keep_commands(struct dash *d, int keep);
+/* A step of the runbook's attempt has gone (the runbook sets it; the
+ * header's phase reads it). */
+int dash_runbook_begun(const struct dash *d);
+void dash_set_runbook_begun(struct dash *d, int begun);
+
 /* Puts a message on the dashboard's message line (error: in the error colour). */
 void dash_say(struct dash *d, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -80,6 +91,10 @@ void dash_reread(struct dash *d);
 void dash_refresh(struct dash *d);
 void dash_set_interval(struct dash *d, int64_t ms);
 void dash_pause(struct dash *d, int paused);
+
+/* A reference to the snapshot in use (snap.h), for a job to keep until it
+ * ends (snap_unref); NULL until both catalogs are read. */
+struct snap *dash_snap(struct dash *d);
 
 /* The inventory row of a source table (or target-only table), or NULL. */
 const struct inv_row *dash_row(const struct dash *d, const char *name);

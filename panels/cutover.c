@@ -71,7 +71,7 @@ static int nrows(void *ctx)
 
 static int overrun(const struct cut_panel *cp, const struct rb_step *s, uint64_t *ms)
 {
-    uint64_t now = uv_now(cp->p->dash->loop);
+    uint64_t now = uv_now(dash_loop(cp->p->dash));
 
     *ms = s->state == RB_RUNNING || s->state == RB_ROLLING_BACK ? now - s->started
         : s->ended > s->started ? s->ended - s->started : 0;
@@ -172,6 +172,11 @@ static void stop(struct panel *p)
     rb_stop(cp->rb);
 }
 
+static int working(struct panel *p)
+{
+    return rb_busy(PRIV(p)->rb);
+}
+
 static void done(struct panel *p)
 {
     struct cut_panel *cp = PRIV(p);
@@ -224,7 +229,7 @@ static int rolled_back(const struct runbook *rb)
 
 static void advice_line(struct cut_panel *cp, int y, int x, int w)
 {
-    const struct plan *pl = cp->p->dash->plan;
+    const struct plan *pl = dash_plan(cp->p->dash);
     const char *after = plan_advice_step(pl);
     char live[160];
     const char *adv = live_advice(cp, live, sizeof live);
@@ -253,7 +258,7 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 {
     size_t nt, at = 0;
     const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
-    const char *after = plan_advice_step(cp->p->dash->plan);
+    const char *after = plan_advice_step(dash_plan(cp->p->dash));
     char line[600] = "", a[32], b[32], when[160] = "";
 
     for (size_t i = 0; i < nt; i++) {
@@ -279,7 +284,7 @@ static void alert_lines(struct cut_panel *cp, struct tui_view *v)
     json_t *a;
     size_t i;
 
-    json_array_foreach(cp->p->dash->alerts, i, a) {
+    json_array_foreach(dash_alerts(cp->p->dash), i, a) {
         const char *by = jstr(a, "acknowledged_by"), *note = jstr(a, "note");
         view_add(v, by ? ROLE_WARN : ROLE_FAIL, "%s ALERT %s %s since %.19s: %s; %s%s", tui_g->warn,
                  jtext(a, "metric"), jtext(a, "level"), jtext(a, "at"), jtext(a, "message"),
@@ -326,8 +331,8 @@ static void probe_lines(struct cut_panel *cp, struct tui_view *v)
         char value[32], spark[128];
         double trend[12];
         int alerting = 0;
-        for (size_t k = 0; k < cp->p->dash->plan->nalerts; k++) {
-            const struct plan_limit *l = &cp->p->dash->plan->alerts[k];
+        for (size_t k = 0; k < dash_plan(cp->p->dash)->nalerts; k++) {
+            const struct plan_limit *l = &dash_plan(cp->p->dash)->alerts[k];
             if (!strcmp(l->name, pr[i].name) && pr[i].has_value &&
                 plan_limit_reached(pr[i].value, l->warn >= 0 ? l->warn : l->value))
                 alerting = 1;
@@ -354,7 +359,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
         if (cp->live_error[0])
             view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, cp->live_error);
         else
-            view_add(v, ROLE_MUTED, "live polling %s", cp->p->dash->paused
+            view_add(v, ROLE_MUTED, "live polling %s", dash_paused(cp->p->dash)
                      ? "paused (Space resumes)" : "starts when both catalogs are read");
         return;
     }
@@ -399,7 +404,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     }
     probe_lines(cp, v);
     view_add(v, ROLE_MUTED, "%lld polls, %lld failed, every %s", polls, failed,
-             dur_format(cp->p->dash->interval_ms, (char[32]){ 0 }, 32));
+             dur_format(dash_interval(cp->p->dash), (char[32]){ 0 }, 32));
 }
 
 static void on_warn(const char *msg, void *arg)
@@ -411,24 +416,24 @@ static void on_warn(const char *msg, void *arg)
 static void sync_monitor(struct cut_panel *cp, unsigned what)
 {
     struct dash *d = cp->p->dash;
-    struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
-                          .hold = &d->hold, .history = d->hypercare ? d->hc.id : 0 };
+    struct mon_opts o = { .kind = "dashboard", .interval_ms = dash_interval(d), .ws = dash_ws(d),
+                          .keep = dash_view(d), .history = (dash_hypercare(d) != NULL) ? dash_hypercare(d)->id : 0 };
     struct mon_events ev = { .changed = on_change, .warn = on_warn, .advising = advising_now,
                              .arg = cp };
     struct err e = { 0 };
 
-    if (d->paused || !d->have_inventory) {  /* paused, or the pairing it polls is gone */
-        mon_stop(cp->mon, d->paused ? "paused" : "catalogs unavailable", NULL);
+    if (dash_paused(d) || !dash_view(d)) {  /* paused, or the pairing it polls is gone */
+        mon_stop(cp->mon, dash_paused(d) ? "paused" : "catalogs unavailable", NULL);
         cp->mon = NULL;
         return;
     }
-    if (cp->mon && mon_interval(cp->mon) != d->interval_ms)
-        mon_set_interval(cp->mon, d->interval_ms);  /* + and - */
+    if (cp->mon && mon_interval(cp->mon) != dash_interval(d))
+        mon_set_interval(cp->mon, dash_interval(d));  /* + and - */
     if (cp->mon && !(what & (DASH_INVENTORY | DASH_PLAN)))
         return;
-    if (cp->mon ? mon_replan(cp->mon, d->plan, &d->pairs, &e) < 0
-                : !(cp->mon = mon_start(d->loop, d->side[0].db, d->side[1].db, d->plan, &d->pairs,
-                                        &o, &ev, &e))) {
+    if (cp->mon ? mon_replan(cp->mon, dash_view(d)->plan, &dash_view(d)->pairs, dash_view(d), &e) < 0
+                : !(cp->mon = mon_start(dash_loop(d), dash_side(d, 0)->db, dash_side(d, 1)->db, dash_view(d)->plan,
+                                        &dash_view(d)->pairs, &o, &ev, &e))) {
         snprintf(cp->live_error, sizeof cp->live_error, "%s", e.msg);
         mon_stop(cp->mon, "failed", NULL);
         cp->mon = NULL;
@@ -593,7 +598,7 @@ static json_t *unacknowledged(struct cut_panel *cp)
     json_t *a;
     size_t i;
 
-    json_array_foreach(cp->p->dash->alerts, i, a)
+    json_array_foreach(dash_alerts(cp->p->dash), i, a)
         if (json_is_null(json_object_get(a, "acknowledged_by")))
             return a;
     return NULL;
@@ -699,10 +704,10 @@ static void ring(struct cut_panel *cp)
     size_t i;
     long newest = cp->last_alert;
 
-    json_array_foreach(cp->p->dash->alerts, i, a)
+    json_array_foreach(dash_alerts(cp->p->dash), i, a)
         if (jint(a, "id") > newest)
             newest = (long)jint(a, "id");
-    if (newest > cp->last_alert && cp->p->dash->plan->hc_bell)
+    if (newest > cp->last_alert && dash_plan(cp->p->dash)->hc_bell)
         tui_bell();
     cp->last_alert = newest;
 }
@@ -729,6 +734,7 @@ const struct panel_ops panel_cutover_ops = {
     .name = "Cutover / Hypercare",
     .init = init,
     .stop = stop,
+    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

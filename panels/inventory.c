@@ -26,10 +26,9 @@ static const struct tui_col cols[] = {
     { "SRC ROWS", 9, 1 }, { "TGT ROWS", 9, 1 }, { "DELTA", 8, 1 }, { "FLAGS", 0, 0 },
 };
 
-static const char *const decisions[] = { "migrate", "delete", "retain", "temporary",
-                                          "undecided" };
-static const enum plan_decision decision_of[] = { DEC_MIGRATE, DEC_DELETE, DEC_RETAIN,
-                                                  DEC_TEMPORARY, DEC_UNDECIDED };
+/* The decision menu: the plan's decisions, undecided last. */
+static const char *decisions[PLAN_NDECISIONS];
+static enum plan_decision decision_of[PLAN_NDECISIONS];
 
 struct inv_panel {
     struct panel *p;
@@ -46,14 +45,14 @@ struct inv_panel {
 
 static const struct inv_row *row_at(struct inv_panel *ip, int i)
 {
-    return i >= 0 && (size_t)i < ip->p->dash->inv.n ? &ip->p->dash->inv.rows[i] : NULL;
+    return i >= 0 && (size_t)i < dash_inventory(ip->p->dash)->n ? &dash_inventory(ip->p->dash)->rows[i] : NULL;
 }
 
 static int nrows(void *ctx)
 {
     struct inv_panel *ip = ctx;
 
-    return ip->p->dash->have_inventory ? (int)ip->p->dash->inv.n : 0;
+    return (dash_inventory(ip->p->dash) != NULL) ? (int)dash_inventory(ip->p->dash)->n : 0;
 }
 
 static void cell(void *ctx, int i, int col, char *buf, size_t n)
@@ -101,6 +100,10 @@ static void init(struct panel *p)
 {
     struct inv_panel *ip = xcalloc(1, sizeof *ip);
 
+    for (int i = 0; i < PLAN_NDECISIONS; i++) {  /* migrate … temporary, then undecided */
+        decision_of[i] = (enum plan_decision)((i + 1) % PLAN_NDECISIONS);
+        decisions[i] = plan_decision_name(decision_of[i]);
+    }
     ip->p = p;
     ip->table = (struct tui_table){ .cols = cols, .ncols = 8, .nrows = nrows, .cell = cell,
                                     .role = role, .ctx = ip };
@@ -121,7 +124,7 @@ static void title(struct panel *p, char *buf, size_t n)
 {
     int decided, total;
 
-    if (!p->dash->have_inventory) {
+    if (!(dash_inventory(p->dash) != NULL)) {
         snprintf(buf, n, "Inventory");
         return;
     }
@@ -262,7 +265,7 @@ static void draw_waiting(struct panel *p, struct rect r)
     int y = r.y;
 
     for (int i = 0; i < 2 && y < r.y + r.h; i++) {
-        const struct dash_side *s = &p->dash->side[i];
+        const struct dash_side *s = dash_side(p->dash, i);
         const char *what = s->state == DB_DOWN ? "down" : s->state == DB_CONNECTING
                          ? "connecting" : s->loading ? "reading the catalog" : s->cat ? "ready"
                          : "waiting";
@@ -286,7 +289,7 @@ static void draw(struct panel *p, struct rect r, int focused)
         view_draw(&ip->view, r);
         return;
     }
-    if (!p->dash->have_inventory) {
+    if (!(dash_inventory(p->dash) != NULL)) {
         draw_waiting(p, r);
         return;
     }
@@ -427,12 +430,12 @@ static int key(struct panel *p, int k)
             snprintf(label, sizeof label, "owner of %s: ", name);
             tui_prompt(label, r->owner ? r->owner : "", NULL, got_owner, ip);
         } else {
-            int cur = 4;
-            for (int i = 0; i < 5; i++)
+            int cur = PLAN_NDECISIONS - 1;
+            for (int i = 0; i < PLAN_NDECISIONS; i++)
                 if (decision_of[i] == r->decision)
                     cur = i;
             snprintf(label, sizeof label, "Decision for %s", name);
-            tui_menu(label, decisions, 5, cur, chose_decision, ip);
+            tui_menu(label, decisions, PLAN_NDECISIONS, cur, chose_decision, ip);
         }
         break;
     }
@@ -451,7 +454,7 @@ static void update(struct panel *p, unsigned what)
 
 static struct tui_table *table(struct panel *p)
 {
-    return p->dash->have_inventory ? &PRIV(p)->table : NULL;
+    return (dash_inventory(p->dash) != NULL) ? &PRIV(p)->table : NULL;
 }
 
 const struct panel_ops panel_inventory_ops = {

@@ -159,6 +159,16 @@ static void init(struct panel *p)
     open_review(mp);
 }
 
+static void stop(struct panel *p)
+{
+    review_stop(&PRIV(p)->rv);
+}
+
+static int working(struct panel *p)
+{
+    return review_working(&PRIV(p)->rv);
+}
+
 static void done(struct panel *p)
 {
     struct map_panel *mp = PRIV(p);
@@ -177,7 +187,7 @@ static void title(struct panel *p, char *buf, size_t n)
 
     sheet_count(&PRIV(p)->rv.sheet, &st);
     snprintf(buf, n, "Mapping %ld/%ld approved%s", st.approved, st.rows,
-             PRIV(p)->rv.linting ? ", linting…" : "");
+             PRIV(p)->rv.lint_job ? ", linting…" : "");
 }
 
 static const char *or_dash(const char *s)
@@ -242,8 +252,8 @@ static void build_detail(struct map_panel *mp, int width)
              s->rows[row].line, s->path);
     if (*sheet_get(s, row, SC_NOTE))
         view_add(v, ROLE_TEXT, "note: %s", sheet_get(s, row, SC_NOTE));
-    column_line(v, "source", mp->p->dash->side[0].cat, sheet_get(s, row, SC_SOURCE));
-    column_line(v, "target", mp->p->dash->side[1].cat, sheet_get(s, row, SC_TARGET));
+    column_line(v, "source", dash_side(mp->p->dash, 0)->cat, sheet_get(s, row, SC_SOURCE));
+    column_line(v, "target", dash_side(mp->p->dash, 1)->cat, sheet_get(s, row, SC_TARGET));
     if (review_severity(&mp->rv, row, &count) < 0)
         view_add(v, mp->rv.lint_ran ? ROLE_OK : ROLE_MUTED, "%s",
                  mp->rv.lint_ran ? "lint: no findings" : "lint: not run on the data yet");
@@ -305,7 +315,7 @@ static void draw(struct panel *p, struct rect r, int focused)
     }
     if (!mp->nrows) {
         draw_textf(r.y, r.x, r.w, ROLE_MUTED, "%s has no rows: run 'cutover map suggest'",
-                   p->dash->plan->mapping);
+                   dash_plan(p->dash)->mapping);
         return;
     }
     table_draw(&mp->table, r, focused);
@@ -511,7 +521,7 @@ static int key(struct panel *p, int k)
         return 0;
     if (action == K_LINT) {
         review_lint(&mp->rv);
-        tui_message(0, "linting %s against both catalogs and the source data", p->dash->plan->mapping);
+        tui_message(0, "linting %s against both catalogs and the source data", dash_plan(p->dash)->mapping);
         return TUI_HANDLED | TUI_REDRAW;
     }
     if (action == K_UNDO) {
@@ -582,6 +592,8 @@ static struct tui_table *table(struct panel *p)
 const struct panel_ops panel_mapping_ops = {
     .name = "Mapping",
     .init = init,
+    .stop = stop,
+    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

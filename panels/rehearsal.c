@@ -27,10 +27,6 @@ static const struct tui_key keys[] = {
     { 0 },
 };
 
-static const char *const classes[] = { "mapping_defect", "transformation_bug",
-                                       "source_data_problem", "sync_lag", "test_harness_error",
-                                       "accepted_variance" };
-
 static const struct tui_col run_cols[] = {
     { "RUN", 5, 1 }, { "STATUS", 12, 0 }, { "STARTED", 21, 0 }, { "TIME", 8, 1 },
     { "MISSING", 8, 1 }, { "EXTRA", 7, 1 }, { "CHANGED", 8, 1 }, { "OPEN", 6, 1 },
@@ -46,44 +42,58 @@ static const struct tui_col disc_cols[] = {
 
 
 
-static json_t *item(json_t *arr, int i)
-{
-    return json_array_get(arr, (size_t)i);
-}
-
 /* --- data ----------------------------------------------------------------------- */
 
-static int is_check(json_t *result)
+static void forget(struct reh_panel *rp)
 {
-    return !strcmp(jtext(result, "kind"), "check");
+    ws_runs_free(rp->runs, rp->nruns);
+    ws_results_free(rp->results, rp->nresults);
+    ws_results_free(rp->prev, rp->nprev);
+    ws_discs_free(rp->discs, rp->ndiscs);
+    rp->runs = NULL, rp->results = rp->prev = NULL, rp->discs = NULL;
+    rp->nruns = rp->nresults = rp->nprev = rp->ndiscs = 0;
+}
+
+static const struct ws_run_rec *run_at(const struct reh_panel *rp, long i)
+{
+    return i >= 0 && i < rp->nruns ? &rp->runs[i] : NULL;
+}
+
+static const struct ws_result_rec *result_at(const struct reh_panel *rp, long i)
+{
+    return i >= 0 && i < rp->nresults ? &rp->results[i] : NULL;
+}
+
+static const struct ws_disc_rec *disc_at(const struct reh_panel *rp, long i)
+{
+    return i >= 0 && i < rp->ndiscs ? &rp->discs[i] : NULL;
+}
+
+static long nonneg(long n)
+{
+    return n < 0 ? 0 : n;
 }
 
 static void load(struct reh_panel *rp)
 {
-    ws_t *ws = rp->p->dash->ws;
-    json_t *v;
-    size_t i;
+    ws_t *ws = dash_ws(rp->p->dash);
     long prev = 0;
 
-    json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
-    json_decref(rp->discs);
-    rp->runs = ws ? ws_runs_json(ws) : json_array();
-    if (!rp->run && json_array_size(rp->runs))
-        rp->run = jint(item(rp->runs, (int)json_array_size(rp->runs) - 1), "run");
-    json_array_foreach(rp->runs, i, v)  /* the run the selected one is compared with */
-        if (jint(v, "run") == rp->run)
-            prev = jint(v, "previous");
-    /* its tables, then its checks */
-    rp->results = ws && rp->run ? ws_results_json(ws, rp->run) : json_array();
-    rp->prev = ws && prev ? ws_results_json(ws, prev) : json_array();
-    rp->discs = json_array();
-    if (ws && rp->run) {
-        json_t *d = ws_discrepancies_json(ws, rp->run, 100000);
-        json_array_foreach(d, i, v)
-            if (!rp->table[0] || !strcmp(jtext(v, "tbl"), rp->table))
-                json_array_append(rp->discs, v);
-        json_decref(d);
+    forget(rp);
+    if (ws)
+        rp->nruns = nonneg(ws_runs_read(ws, NULL, &rp->runs));
+    if (!rp->run && rp->nruns)
+        rp->run = rp->runs[rp->nruns - 1].run;
+    for (long i = 0; i < rp->nruns; i++)  /* the run the selected one is compared with */
+        if (rp->runs[i].run == rp->run)
+            prev = rp->runs[i].previous;
+    if (ws && rp->run) {  /* its tables, then its checks; its discrepancies */
+        rp->nresults = nonneg(ws_results_read(ws, rp->run, &rp->results));
+        rp->ndiscs = nonneg(ws_discs_read(ws, rp->run, rp->table[0] ? rp->table : NULL, 100000,
+                                          &rp->discs));
     }
+    if (ws && prev)
+        rp->nprev = nonneg(ws_results_read(ws, prev, &rp->prev));
     for (int k = 0; k < 3; k++)
         table_reload(&rp->t[k]);
     tui_dirty();
@@ -91,167 +101,141 @@ static void load(struct reh_panel *rp)
 
 /* --- cells ------------------------------------------------------------------------- */
 
-static int n_runs(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->runs); }
-static int n_tables(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->results); }
-static int n_discs(void *ctx) { return (int)json_array_size(((struct reh_panel *)ctx)->discs); }
+static int n_runs(void *ctx) { return (int)((struct reh_panel *)ctx)->nruns; }
+static int n_tables(void *ctx) { return (int)((struct reh_panel *)ctx)->nresults; }
+static int n_discs(void *ctx) { return (int)((struct reh_panel *)ctx)->ndiscs; }
 
 static void run_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
-    json_t *r = item(((struct reh_panel *)ctx)->runs, i);
-    const char *result = jstr(r, "result");  /* NULL: it did not end */
+    const struct ws_run_rec *r = run_at(ctx, i);
     char d[32];
 
     switch (col) {
-    case 0: snprintf(buf, n, "%lld", jint(r, "run")); break;
-    case 1:
-        snprintf(buf, n, "%s %s", !result ? tui_g->warn : !strcmp(result, "pass") ? tui_g->ok
-                 : tui_g->fail, result ? result : jtext(r, "status"));
+    case 0: snprintf(buf, n, "%ld", r->run); break;
+    case 1:  /* no result: it did not end */
+        snprintf(buf, n, "%s %s", !r->result ? tui_g->warn : !strcmp(r->result, "pass")
+                 ? tui_g->ok : tui_g->fail, r->result ? r->result : r->status);
         break;
-    case 2: snprintf(buf, n, "%.19s", jtext(r, "started_at")); break;
-    case 3: snprintf(buf, n, "%s", dur_format(jint(r, "duration_ms"), d, sizeof d)); break;
-    case 4: snprintf(buf, n, "%lld", jint(r, "missing")); break;
-    case 5: snprintf(buf, n, "%lld", jint(r, "extra")); break;
-    case 6: snprintf(buf, n, "%lld", jint(r, "changed")); break;
-    default: snprintf(buf, n, "%lld", jint(r, "open")); break;
+    case 2: snprintf(buf, n, "%.19s", r->started_at); break;
+    case 3: snprintf(buf, n, "%s", dur_format(r->duration_ms, d, sizeof d)); break;
+    case 4: snprintf(buf, n, "%lld", r->missing); break;
+    case 5: snprintf(buf, n, "%lld", r->extra); break;
+    case 6: snprintf(buf, n, "%lld", r->changed); break;
+    default: snprintf(buf, n, "%lld", r->open); break;
     }
 }
 
-static json_t *prev_of(struct reh_panel *rp, const char *table)
+static const struct ws_result_rec *prev_of(const struct reh_panel *rp, const char *table)
 {
-    json_t *v;
-    size_t i;
-
-    json_array_foreach(rp->prev, i, v)
-        if (!is_check(v) && !strcmp(jtext(v, "object"), table))
-            return v;
+    for (long i = 0; i < rp->nprev; i++)
+        if (!rp->prev[i].check && !strcmp(rp->prev[i].object, table))
+            return &rp->prev[i];
     return NULL;
 }
 
 /* A check's line: its name, both values and its verdict. */
-static void check_cell(json_t *c, int col, char *buf, size_t n)
+static void check_cell(const struct ws_result_rec *c, int col, char *buf, size_t n)
 {
-    const char *st = jtext(c, "status");
-
     switch (col) {
-    case 0: snprintf(buf, n, "check %s", jtext(c, "object")); break;
+    case 0: snprintf(buf, n, "check %s", c->object); break;
     case 7:
         snprintf(buf, n, "%s %s: source %s, target %s%s%s",
-                 !strcmp(st, "pass") ? tui_g->ok : tui_g->fail, st,
-                 jstr(c, "source_value") ? jstr(c, "source_value") : "(no row)",
-                 jstr(c, "target_value") ? jstr(c, "target_value") : "(no row)",
-                 *jtext(c, "detail") ? "; " : "", jtext(c, "detail"));
+                 !strcmp(c->status, "pass") ? tui_g->ok : tui_g->fail, c->status,
+                 c->source_value ? c->source_value : "(no row)",
+                 c->target_value ? c->target_value : "(no row)", *c->detail ? "; " : "",
+                 c->detail);
         break;
     default: buf[0] = '\0'; break;
     }
 }
 
 /* "12 (-3)": this run's count and its change from the run before */
-static void delta(char *buf, size_t n, long long now, json_t *before, const char *k)
+static void delta(char *buf, size_t n, long long now, const struct ws_result_rec *before,
+                  long long then)
 {
-    if (!before || jint(before, k) == now)
+    if (!before || then == now)
         snprintf(buf, n, "%lld", now);
     else
-        snprintf(buf, n, "%lld (%+lld)", now, now - jint(before, k));
+        snprintf(buf, n, "%lld (%+lld)", now, now - then);
 }
 
 static void table_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
-    struct reh_panel *rp = ctx;
-    json_t *t = item(rp->results, i), *b = prev_of(rp, jtext(t, "object"));
-    static const char *const counts[] = { "missing", "extra", "changed" };
+    const struct ws_result_rec *t = result_at(ctx, i), *b = prev_of(ctx, t->object);
 
-    if (is_check(t)) {
+    if (t->check) {
         check_cell(t, col, buf, n);
         return;
     }
     switch (col) {
-    case 0: snprintf(buf, n, "%s", jtext(t, "object")); break;
-    case 1: snprintf(buf, n, "%s", jtext(t, "target_object")); break;
-    case 2: case 3: case 4: delta(buf, n, jint(t, counts[col - 2]), b, counts[col - 2]); break;
-    case 5: snprintf(buf, n, "%lld", jint(t, "source_rows")); break;
-    case 6: snprintf(buf, n, "%lld", jint(t, "target_rows")); break;
+    case 0: snprintf(buf, n, "%s", t->object); break;
+    case 1: snprintf(buf, n, "%s", t->target_object); break;
+    case 2: delta(buf, n, t->missing, b, b ? b->missing : 0); break;
+    case 3: delta(buf, n, t->extra, b, b ? b->extra : 0); break;
+    case 4: delta(buf, n, t->changed, b, b ? b->changed : 0); break;
+    case 5: snprintf(buf, n, "%lld", t->source_rows); break;
+    case 6: snprintf(buf, n, "%lld", t->target_rows); break;
     default:
-        if (!strcmp(jtext(t, "status"), "not_validated"))  /* undecided, no target table */
+        if (!strcmp(t->status, "not_validated"))  /* undecided, no target table */
             snprintf(buf, n, "%s not validated (undecided)", tui_g->dot);
         else
-            snprintf(buf, n, "%s %s%s%s", !strcmp(jtext(t, "status"), "pass") ? tui_g->ok
-                     : tui_g->fail, jtext(t, "status"), *jtext(t, "detail") ? ": " : "",
-                     jtext(t, "detail"));
+            snprintf(buf, n, "%s %s%s%s", !strcmp(t->status, "pass") ? tui_g->ok : tui_g->fail,
+                     t->status, *t->detail ? ": " : "", t->detail);
         break;
     }
-}
-
-static void key_text(json_t *d, char *buf, size_t n)
-{
-    json_t *k = json_loads(jtext(d, "key"), 0, NULL), *v;
-    const char *name;
-    size_t at = 0;
-
-    buf[0] = '\0';
-    json_object_foreach(k, name, v) {
-        char *s = json_dumps(v, JSON_ENCODE_ANY);
-        at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s=%s", at ? "," : "", name, s);
-        free(s);
-    }
-    json_decref(k);
 }
 
 static void disc_cell(void *ctx, int i, int col, char *buf, size_t n)
 {
-    json_t *d = item(((struct reh_panel *)ctx)->discs, i);
+    const struct ws_disc_rec *d = disc_at(ctx, i);
+    size_t at = 0;
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s", jtext(d, "tbl")); break;
-    case 1: snprintf(buf, n, "%s", jtext(d, "kind")); break;
-    case 2: key_text(d, buf, n); break;
-    case 3: {
-        json_t *f = json_loads(jtext(d, "fields"), 0, NULL), *v;
-        size_t k, at = 0;
+    case 0: snprintf(buf, n, "%s", d->table); break;
+    case 1: snprintf(buf, n, "%s", d->kind); break;
+    case 2: snprintf(buf, n, "%s", d->key_text); break;
+    case 3:
         buf[0] = '\0';
-        json_array_foreach(f, k, v)
+        for (size_t k = 0; k < d->nfields; k++)
             at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s", at ? "," : "",
-                                   jtext(v, "source"));
-        json_decref(f);
+                                   d->fields[k].source);
         break;
-    }
-    case 4: snprintf(buf, n, "%s", *jtext(d, "class") ? jtext(d, "class") : "-"); break;
-    case 5: snprintf(buf, n, "%s", *jtext(d, "owner") ? jtext(d, "owner") : "-"); break;
-    default: snprintf(buf, n, "%s", jtext(d, "decision")); break;
+    case 4: snprintf(buf, n, "%s", *d->klass ? d->klass : "-"); break;
+    case 5: snprintf(buf, n, "%s", *d->owner ? d->owner : "-"); break;
+    default: snprintf(buf, n, "%s", d->note); break;
     }
 }
 
 static void disc_key(void *ctx, int i, char *buf, size_t n)
 {
-    json_t *d = item(((struct reh_panel *)ctx)->discs, i);
+    const struct ws_disc_rec *d = disc_at(ctx, i);
 
-    snprintf(buf, n, "%s|%s|%s", jtext(d, "tbl"), jtext(d, "kind"), jtext(d, "key"));
+    snprintf(buf, n, "%s|%s|%s", d->table, d->kind, d->key_json);
 }
 
 static enum theme_role run_role(void *ctx, int i)
 {
-    json_t *r = item(((struct reh_panel *)ctx)->runs, i);
+    const struct ws_run_rec *r = run_at(ctx, i);
 
-    return !jstr(r, "result") ? ROLE_WARN : strcmp(jstr(r, "result"), "pass") ? ROLE_FAIL
-                                                                             : ROLE_OK;
+    return !r->result ? ROLE_WARN : strcmp(r->result, "pass") ? ROLE_FAIL : ROLE_OK;
 }
 
 static enum theme_role table_role(void *ctx, int i)
 {
-    const char *st = jtext(item(((struct reh_panel *)ctx)->results, i), "status");
+    const char *st = result_at(ctx, i)->status;
 
     return !strcmp(st, "pass") ? ROLE_OK : !strcmp(st, "not_validated") ? ROLE_MUTED : ROLE_FAIL;
 }
 
 static enum theme_role disc_role(void *ctx, int i)
 {
-    return !strcmp(jtext(item(((struct reh_panel *)ctx)->discs, i), "class"), "accepted_variance")
-           ? ROLE_MUTED : ROLE_TEXT;
+    return !strcmp(disc_at(ctx, i)->klass, WS_ACCEPTED) ? ROLE_MUTED : ROLE_TEXT;
 }
 
 /* A run's checks after its tables, however the tables are sorted. */
 static int table_group(void *ctx, int i)
 {
-    return is_check(item(((struct reh_panel *)ctx)->results, i));
+    return result_at(ctx, i)->check;
 }
 
 static void init(struct panel *p)
@@ -281,15 +265,20 @@ static void stop(struct panel *p)
         reh_cancel(rp->reh);  /* recorded cancelled; on_done still comes */
 }
 
+static int working(struct panel *p)
+{
+    return PRIV(p)->reh != NULL;
+}
+
 static void done(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
 
     reh_free(rp->finished);
+    snap_unref(rp->snap);
     for (int k = 0; k < 3; k++)
         table_free(&rp->t[k]);
-    json_decref(rp->runs), json_decref(rp->results), json_decref(rp->prev);
-    json_decref(rp->discs);
+    forget(rp);
     view_clear(&rp->dview);
     rehp_free_row(rp);
     if (rp->have_sheet)
@@ -301,14 +290,13 @@ static void done(struct panel *p)
 static void title(struct panel *p, char *buf, size_t n)
 {
     struct reh_panel *rp = PRIV(p);
-    json_t *last = item(rp->runs, (int)json_array_size(rp->runs) - 1);
+    const struct ws_run_rec *last = run_at(rp, rp->nruns - 1);
 
     if (rp->reh) {
         snprintf(buf, n, "Rehearsal diff: running");
     } else if (last) {
-        long long errors = jint(last, "errors"), failed = jint(last, "failed_checks");
-        int at = snprintf(buf, n, "Rehearsal diff run %lld: %lld open", jint(last, "run"),
-                          jint(last, "open"));
+        long long errors = last->errors, failed = last->failed_checks;
+        int at = snprintf(buf, n, "Rehearsal diff run %ld: %lld open", last->run, last->open);
         if (errors && at >= 0 && (size_t)at < n)
             at += snprintf(buf + at, n - (size_t)at, ", %lld in error", errors);
         if (failed && at >= 0 && (size_t)at < n)
@@ -323,20 +311,20 @@ static void title(struct panel *p, char *buf, size_t n)
 
 static void trend(struct reh_panel *rp, int y, int x, int w)
 {
-    double open[30];
-    json_t *a = NULL, *b = NULL;
+    double open[30] = { 0 };
+    const struct ws_run_rec *a = NULL, *b = NULL;
     char line[512], d1[32], d2[32];
     int at, n = 0;
 
-    for (int i = (int)json_array_size(rp->runs) - 1; i >= 0 && n < 30; i--) {
-        json_t *r = item(rp->runs, i);
-        if (!json_is_true(json_object_get(r, "compared")))
+    for (long i = rp->nruns - 1; i >= 0 && n < 30; i--) {
+        const struct ws_run_rec *r = &rp->runs[i];
+        if (!r->compared)
             continue;  /* cancelled, or refused at the start: no trend, no comparison */
         if (!b)
             b = r;
-        else if (!a && jint(r, "run") == jint(b, "previous"))
+        else if (!a && r->run == b->previous)
             a = r;
-        open[n++] = (double)jint(r, "open");
+        open[n++] = (double)r->open;
     }
     for (int i = 0; i < n / 2; i++) {  /* oldest first */
         double t = open[i];
@@ -347,34 +335,30 @@ static void trend(struct reh_panel *rp, int y, int x, int w)
     at = draw_textf(y, x, w, ROLE_MUTED, "open per run ");
     at += draw_text(y, x + at, w - at, ROLE_SPARKLINE, line);
     if (a && b) {
-        draw_textf(y, x + at, w - at, ROLE_TEXT, "  run %lld vs %lld: %lld %s %lld open, %s %s %s",
-                   jint(b, "run"), jint(a, "run"), jint(a, "open"), tui_g->arrow, jint(b, "open"),
-                   dur_format(jint(a, "duration_ms"), d1, sizeof d1), tui_g->arrow,
-                   dur_format(jint(b, "duration_ms"), d2, sizeof d2));
+        draw_textf(y, x + at, w - at, ROLE_TEXT, "  run %ld vs %ld: %lld %s %lld open, %s %s %s",
+                   b->run, a->run, a->open, tui_g->arrow, b->open,
+                   dur_format(a->duration_ms, d1, sizeof d1), tui_g->arrow,
+                   dur_format(b->duration_ms, d2, sizeof d2));
     }
 }
 
 static void build_detail(struct reh_panel *rp)
 {
-    json_t *d = item(rp->discs, table_selected(&rp->t[V_DISCS])), *f, *v;
-    char key[512];
-    size_t i;
+    const struct ws_disc_rec *d = disc_at(rp, table_selected(&rp->t[V_DISCS]));
 
     view_clear(&rp->dview);
     if (!d) {
         view_add(&rp->dview, ROLE_MUTED, "no discrepancy selected");
         return;
     }
-    key_text(d, key, sizeof key);
-    view_add(&rp->dview, ROLE_TITLE, "%s %s %s %s: %s", jtext(d, "tbl"), tui_g->arrow,
-             jtext(d, "target_tbl"), key, jtext(d, "kind"));
-    view_add(&rp->dview, ROLE_TEXT, "class %s, owner %s, note %s",
-             *jtext(d, "class") ? jtext(d, "class") : "-", *jtext(d, "owner") ? jtext(d, "owner") : "-",
-             *jtext(d, "decision") ? jtext(d, "decision") : "-");
-    if (!strcmp(jtext(d, "kind"), "missing"))
+    view_add(&rp->dview, ROLE_TITLE, "%s %s %s %s: %s", d->table, tui_g->arrow, d->target_table,
+             d->key_text, d->kind);
+    view_add(&rp->dview, ROLE_TEXT, "class %s, owner %s, note %s", *d->klass ? d->klass : "-",
+             *d->owner ? d->owner : "-", *d->note ? d->note : "-");
+    if (!strcmp(d->kind, "missing"))
         view_add(&rp->dview, ROLE_FAIL, "%s the source has this key, the target does not",
                  tui_g->fail);
-    else if (!strcmp(jtext(d, "kind"), "extra"))
+    else if (!strcmp(d->kind, "extra"))
         view_add(&rp->dview, ROLE_FAIL, "%s the target has this key, the source does not",
                  tui_g->fail);
     if (rp->row_state == 1)
@@ -401,24 +385,22 @@ static void build_detail(struct reh_panel *rp)
         }
         return;
     }
-    f = json_loads(jtext(d, "fields"), 0, NULL);
-    if (json_array_size(f)) {
+    if (d->nfields) {
         char a[256], b[256];
         char c[256];
         view_add(&rp->dview, ROLE_TITLE, "  %s %s %s %s", draw_fit(a, sizeof a, "FIELD", 28),
                  draw_fit(b, sizeof b, "RULE FAILED", 16), draw_fit(c, sizeof c, "SOURCE", 30),
                  "TARGET");
     }
-    json_array_foreach(f, i, v) {
-        char *s = json_dumps(json_object_get(v, "source_value"), JSON_ENCODE_ANY);
-        char *t = json_dumps(json_object_get(v, "target_value"), JSON_ENCODE_ANY);
-        char *field = xasprintf("%s %s %s", jtext(v, "source"), tui_g->arrow, jtext(v, "target"));
+    for (size_t i = 0; i < d->nfields; i++) {
+        const struct ws_disc_field *v = &d->fields[i];
+        char *field = xasprintf("%s %s %s", v->source, tui_g->arrow, v->target);
         char a[256], b[256], c[256];
         view_add(&rp->dview, ROLE_FAIL, "≠ %s %s %s %s", draw_fit(a, sizeof a, field, 28),
-                 draw_fit(b, sizeof b, rehp_rule_of(rp, d, v), 16), draw_fit(c, sizeof c, s, 30), t);
-        free(s), free(t), free(field);
+                 draw_fit(b, sizeof b, rehp_rule_of(rp, d, v), 16),
+                 draw_fit(c, sizeof c, v->source_value, 30), v->target_value);
+        free(field);
     }
-    json_decref(f);
 }
 
 static void draw(struct panel *p, struct rect r, int focused)
@@ -434,7 +416,7 @@ static void draw(struct panel *p, struct rect r, int focused)
     if (rp->reh) {
         draw_textf(r.y, r.x, r.w, ROLE_BANNER, " %s ", rp->progress[0] ? rp->progress
                                                                         : "starting…");
-    } else if (!json_array_size(rp->runs)) {
+    } else if (!rp->nruns) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No rehearsal recorded yet: press r to run one.");
         return;
     } else {
@@ -464,7 +446,8 @@ static void on_done(void *arg, struct reh *r)
     json_t *s = reh_summary(r);
     char totals[256];
 
-    rp->p->dash->hold--;
+    snap_unref(rp->snap);  /* what the run read */
+    rp->snap = NULL;
     if (reh_unrecorded(r))
         tui_message(1, "run %lld %s: %s — recorded incomplete: %s", jint(s, "run"),
                     jtext(s, "status"), reh_totals(s, totals, sizeof totals),
@@ -499,16 +482,17 @@ static void start_run(struct reh_panel *rp)
         tui_message(0, "a run is already under way");
         return;
     }
-    if (!d->ws || !d->have_inventory || d->side[0].state != DB_UP || d->side[1].state != DB_UP) {
+    if (!dash_ws(d) || !(dash_inventory(d) != NULL) || dash_side(d, 0)->state != DB_UP || dash_side(d, 1)->state != DB_UP) {
         tui_message(1, "a run needs both databases up and the workspace open");
         return;
     }
     reh_free(rp->finished);
     rp->finished = NULL;
-    d->hold++;  /* the catalogs stay as they are while the run reads them */
-    if (!(rp->reh = reh_open(d->loop, d->ws, d->plan, &d->pairs, d->masked[0], d->masked[1],
-                             NULL, &ev, &e))) {
-        d->hold--;
+    rp->snap = dash_snap(d);  /* the plan and tables as they are now, to the run's end */
+    if (!(rp->reh = reh_open(dash_loop(d), dash_ws(d), rp->snap->plan, &rp->snap->pairs, dash_url(d, 0),
+                             dash_url(d, 1), NULL, &ev, &e))) {
+        snap_unref(rp->snap);
+        rp->snap = NULL;
         tui_message(1, "%s", e.msg);
         return;
     }
@@ -520,21 +504,20 @@ static void start_run(struct reh_panel *rp)
 
 static int change(struct reh_panel *rp, const char *klass, const char *owner, const char *note)
 {
-    json_t *d = item(rp->discs, (int)rp->disc);
+    const struct ws_disc_rec *d = disc_at(rp, rp->disc);
     struct err e = { 0 };
-    char key[512], *object, *what;
+    char *object, *what;
 
     if (!d)
         return -1;
-    key_text(d, key, sizeof key);
-    object = xasprintf("discrepancy %s %s %s (run %ld)", jtext(d, "tbl"), jtext(d, "kind"), key,
+    object = xasprintf("discrepancy %s %s %s (run %ld)", d->table, d->kind, d->key_text,
                        rp->run);
     what = xasprintf("%s%s%s%s%s%s", klass ? "class " : "", klass ? klass : "",
                      owner ? "owner " : "", owner ? owner : "", note ? "note " : "",
                      note ? note : "");
-    if (ws_classify(rp->p->dash->ws, rp->run, jtext(d, "tbl"), jtext(d, "kind"), jtext(d, "key"), klass,
+    if (ws_classify(dash_ws(rp->p->dash), rp->run, d->table, d->kind, d->key_json, klass,
                     owner, note, &e) < 0 ||
-        ws_audit(rp->p->dash->ws, "discrepancy", object, NULL, what, &e) < 0)
+        ws_audit(dash_ws(rp->p->dash), "discrepancy", object, NULL, what, &e) < 0)
         tui_message(1, "%s", e.msg);
     else
         tui_message(0, "%s: %s, recorded", object, what);
@@ -547,7 +530,7 @@ static int change(struct reh_panel *rp, const char *klass, const char *owner, co
 static void chose_class(void *ctx, int choice)
 {
     if (choice >= 0)
-        change(ctx, classes[choice], NULL, NULL);
+        change(ctx, ws_class_names[choice], NULL, NULL);
 }
 
 static void got_owner(void *ctx, const char *s)
@@ -566,7 +549,8 @@ static int key(struct panel *p, int k)
 {
     struct reh_panel *rp = PRIV(p);
     int action = tui_key_action(keys, k), i;
-    json_t *d;
+    const struct ws_result_rec *t;
+    const struct ws_disc_rec *d;
 
     if (p->detail && !action)
         return view_key(&rp->dview, k, 10);
@@ -586,22 +570,22 @@ static int key(struct panel *p, int k)
         if (i < 0)
             return TUI_HANDLED | TUI_REDRAW;
         if (rp->view == V_RUNS) {
-            rp->run = jint(item(rp->runs, i), "run");
+            rp->run = rp->runs[i].run;
             rp->view = V_TABLES;
         } else if (rp->view == V_TABLES) {
-            if (is_check(item(rp->results, i))) {
+            t = result_at(rp, i);
+            if (t->check) {
                 char line[512];
-                check_cell(item(rp->results, i), 7, line, sizeof line);
-                tui_message(strcmp(jtext(item(rp->results, i), "status"), "pass") != 0,
-                            "check %s: %s", jtext(item(rp->results, i), "object"), line);
+                check_cell(t, 7, line, sizeof line);
+                tui_message(strcmp(t->status, "pass") != 0, "check %s: %s", t->object, line);
                 return TUI_HANDLED | TUI_REDRAW;
             }
-            snprintf(rp->table, sizeof rp->table, "%s", jtext(item(rp->results, i), "object"));
+            snprintf(rp->table, sizeof rp->table, "%s", t->object);
             rp->view = V_DISCS;
         } else {
             rp->dview.top = 0;
             rehp_read_sheet(rp);
-            rehp_fetch_row(rp, item(rp->discs, table_selected(&rp->t[V_DISCS])));
+            rehp_fetch_row(rp, disc_at(rp, table_selected(&rp->t[V_DISCS])));
             panel_detail_open(p);
         }
         load(rp);
@@ -614,14 +598,14 @@ static int key(struct panel *p, int k)
             return TUI_HANDLED | TUI_REDRAW;
         }
         rp->disc = table_selected(&rp->t[V_DISCS]);
-        if (!(d = item(rp->discs, (int)rp->disc)))
+        if (!(d = disc_at(rp, rp->disc)))
             return TUI_HANDLED | TUI_REDRAW;
         if (action == K_CLASS)
-            tui_menu("Class", classes, 6, 0, chose_class, rp);
+            tui_menu("Class", ws_class_names, WS_NCLASSES, 0, chose_class, rp);
         else if (action == K_OWNER)
-            tui_prompt("owner: ", jtext(d, "owner"), NULL, got_owner, rp);
+            tui_prompt("owner: ", d->owner, NULL, got_owner, rp);
         else
-            tui_prompt("note: ", jtext(d, "decision"), NULL, got_note, rp);
+            tui_prompt("note: ", d->note, NULL, got_note, rp);
         return TUI_HANDLED | TUI_REDRAW;
     default:
         return 0;
@@ -660,6 +644,7 @@ const struct panel_ops panel_rehearsal_ops = {
     .name = "Rehearsal diff",
     .init = init,
     .stop = stop,
+    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

@@ -13,10 +13,14 @@ struct reh_panel {
     struct panel *p;
     enum view view;
     struct tui_table t[3];
-    json_t *runs, *results, *prev, *discs;
+    struct ws_run_rec *runs;    /* every run, newest last */
+    struct ws_result_rec *results, *prev;   /* the run shown's, and its previous run's */
+    struct ws_disc_rec *discs;  /* the run shown's (of `table` only, if set) */
+    long nruns, nresults, nprev, ndiscs;
     long run;                   /* the run shown; 0: none yet */
     char table[256];            /* discrepancies of this table only ("" all) */
     struct reh *reh, *finished; /* the run under way; one to free */
+    struct snap *snap;          /* what the run under way reads (dash_snap) */
     char progress[256];
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
@@ -34,12 +38,13 @@ struct reh_panel {
 
 /* The rule a field of discrepancy `d` is compared with, from the sheet ("?"
  * when unknown, "equal" when the sheet names none). */
-const char *rehp_rule_of(struct reh_panel *rp, json_t *d, json_t *field);
+const char *rehp_rule_of(struct reh_panel *rp, const struct ws_disc_rec *d,
+                         const struct ws_disc_field *field);
 /* (Re)reads the mapping sheet; have_sheet says whether it could. */
 void rehp_read_sheet(struct reh_panel *rp);
 /* Forgets the rows shown, and any still on their way. */
 void rehp_free_row(struct reh_panel *rp);
 /* Asks for both rows of discrepancy `d`; row_state tells how it goes. */
-void rehp_fetch_row(struct reh_panel *rp, json_t *d);
+void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d);
 
 #endif

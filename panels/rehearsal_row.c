@@ -11,15 +11,16 @@
 #include <string.h>
 
 /* The rule a field is compared with, from the mapping sheet. */
-const char *rehp_rule_of(struct reh_panel *rp, json_t *d, json_t *field)
+const char *rehp_rule_of(struct reh_panel *rp, const struct ws_disc_rec *d,
+                         const struct ws_disc_field *field)
 {
     char *src, *tgt;
     long row;
 
     if (!rp->have_sheet)
         return "?";
-    src = xasprintf("%s.%s", jtext(d, "tbl"), jtext(field, "source"));
-    tgt = xasprintf("%s.%s", jtext(d, "target_tbl"), jtext(field, "target"));
+    src = xasprintf("%s.%s", d->table, field->source);
+    tgt = xasprintf("%s.%s", d->target_table, field->target);
     row = sheet_find(&rp->sheet, src, tgt);
     free(src);
     free(tgt);
@@ -29,7 +30,7 @@ const char *rehp_rule_of(struct reh_panel *rp, json_t *d, json_t *field)
 
 void rehp_read_sheet(struct reh_panel *rp)
 {
-    char *path = plan_path(rp->p->dash->plan, rp->p->dash->plan->mapping);
+    char *path = plan_path(dash_plan(rp->p->dash), dash_plan(rp->p->dash)->mapping);
     struct err e = { 0 };
 
     if (rp->have_sheet)
@@ -93,7 +94,7 @@ static void rows_came(void *arg, struct diff_rows *rows, int status, const char 
     tui_dirty();
 }
 
-void rehp_fetch_row(struct reh_panel *rp, json_t *d)
+void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d)
 {
     struct dash *dash = rp->p->dash;
     const struct pair *pair = NULL;
@@ -102,18 +103,19 @@ void rehp_fetch_row(struct reh_panel *rp, json_t *d)
     json_t *key, *tkey;
 
     rehp_free_row(rp);
-    for (size_t i = 0; i < dash->pairs.n; i++)
-        if (dash->pairs.pairs[i].src && !strcmp(dash->pairs.pairs[i].src->name, jtext(d, "tbl")))
-            pair = &dash->pairs.pairs[i];
-    if (!pair || !pair->tgt || !rp->have_sheet || dash->side[0].state != DB_UP ||
-        dash->side[1].state != DB_UP || strstr(jtext(d, "key"), "\"row_hash\"")) {
+    for (size_t i = 0; dash_view(dash) && i < dash_view(dash)->pairs.n; i++)
+        if (dash_view(dash)->pairs.pairs[i].src &&
+            !strcmp(dash_view(dash)->pairs.pairs[i].src->name, d->table))
+            pair = &dash_view(dash)->pairs.pairs[i];
+    if (!d || !pair || !pair->tgt || !rp->have_sheet || dash_side(dash, 0)->state != DB_UP ||
+        dash_side(dash, 1)->state != DB_UP || d->row_hash) {
         return;  /* only the recorded fields can be shown */
     }
-    key = json_loads(jtext(d, "key"), 0, NULL);
-    tkey = *jtext(d, "target_key") ? json_loads(jtext(d, "target_key"), 0, NULL) : NULL;
+    key = json_loads(d->key_json, 0, NULL);
+    tkey = *d->target_key_json ? json_loads(d->target_key_json, 0, NULL) : NULL;
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
-    if (diff_fetch_rows(dash->side[0].db, dash->side[1].db, pair, &rp->sheet, key, tkey,
+    if (diff_fetch_rows(dash_side(dash, 0)->db, dash_side(dash, 1)->db, pair, &rp->sheet, key, tkey,
                         rows_came, t, &e) < 0) {
         free(t);
         rp->row_state = 3;

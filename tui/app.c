@@ -119,13 +119,21 @@ static void quit(void)
 static void close_dashboard(int terminal_lost)
 {
     if (!tui__app.quit && terminal_lost)
-        tui__app.dash->keep_commands = 1;
+        dash_set_keep_commands(tui__app.dash, 1);
     tui__app.quit = 1;
     uv_stop(tui__app.loop);
 }
 
 /* The panels stop their work (the dashboard closes); a step's command is let
- * run on while dash->keep_commands says so. */
+ * run on while dash_keep_commands(dash) says so. */
+static int working(void)
+{
+    for (int i = 0; i < PANEL_COUNT; i++)
+        if (tui__app.panels[i].ops->working && tui__app.panels[i].ops->working(&tui__app.panels[i]))
+            return 1;
+    return 0;
+}
+
 static void stop_panels(void)
 {
     for (int i = 0; i < PANEL_COUNT; i++)
@@ -172,13 +180,13 @@ static int global_key(int key)
             tui__ui.msg[0] = '\0';
         break;
     case A_PAUSE:
-        dash_pause(d, !d->paused);
-        tui_message(0, d->paused ? "polling paused: Space resumes" : "polling resumed");
+        dash_pause(d, !dash_paused(d));
+        tui_message(0, dash_paused(d) ? "polling paused: Space resumes" : "polling resumed");
         break;
     case A_FASTER:
     case A_SLOWER:
-        dash_set_interval(d, key == '-' ? d->interval_ms * 2 : d->interval_ms / 2);
-        tui_message(0, "polling every %s", dur_format(d->interval_ms, buf, sizeof buf));
+        dash_set_interval(d, key == '-' ? dash_interval(d) * 2 : dash_interval(d) / 2);
+        tui_message(0, "polling every %s", dur_format(dash_interval(d), buf, sizeof buf));
         break;
     case A_REFRESH:  /* what reading the plan again says comes after */
         tui_message(0, "refreshing both databases");
@@ -317,8 +325,8 @@ static void signal_cb(uv_signal_t *h, int signum)
                         "(asking first)", what);
         return;
     }
-    if (tui__app.quit && tui__app.dash->keep_commands && signum != SIGHUP) {
-        tui__app.dash->keep_commands = 0;
+    if (tui__app.quit && dash_keep_commands(tui__app.dash) && signum != SIGHUP) {
+        dash_set_keep_commands(tui__app.dash, 0);
         stop_panels();
         return;
     }
@@ -335,8 +343,8 @@ static void on_dash(struct dash *d, unsigned what, void *arg)
 {
     (void)arg;
     if (what & DASH_MESSAGE) {
-        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", d->message);
-        tui__ui.msg_error = d->message_error;
+        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", dash_message(d));
+        tui__ui.msg_error = dash_message_error(d);
     }
     for (int i = 0; i < PANEL_COUNT; i++)
         if (tui__app.panels[i].ops->update)
@@ -424,8 +432,8 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
         fprintf(stderr, "cutover: %s\n", e.msg);
         return e.kind ? (int)e.kind : ERR_INPUT;
     }
-    if (tui__app.dash->message[0])
-        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", tui__app.dash->message),
+    if (dash_message(tui__app.dash)[0])
+        snprintf(tui__ui.msg, sizeof tui__ui.msg, "%s", dash_message(tui__app.dash)),
             tui__ui.msg_error = 1;
     tui__app.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     set_escdelay(25);
@@ -468,14 +476,17 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
     uv_poll_stop(&tui__app.input);
     /* work under way is cancelled and let end on the loop, so that a run is
      * recorded cancelled and every callback still finds what it uses (10 s at
-     * most; a lint is let finish) */
+     * most; a step's command kept after SIGHUP, to its end). A lint of the
+     * data is not waited for: it owns what it reads and ends on its own. */
     dash_stop(tui__app.dash);
     stop_panels();
-    for (uint64_t until = uv_now(&loop) + 10000; tui__app.dash->hold > 0 &&
-         (uv_now(&loop) < until || (tui__app.dash->keep_commands && busy(NULL, 0)));)
+    for (uint64_t until = uv_now(&loop) + 10000; working() &&
+         (uv_now(&loop) < until || (dash_keep_commands(tui__app.dash) && busy(NULL, 0)));)
         uv_run(&loop, UV_RUN_ONCE);  /* the clock's timer wakes it every second */
-    if (tui__app.dash->hold > 0)  /* still reading (a lint): end here, not free what it uses */
-        _exit(0);          /* (the workspace's transactions are SQLite's: nothing is torn) */
+    if (working()) {  /* a cancel the server never answered: its memory is left to the OS */
+        fprintf(stderr, "cutover: work cancelled 10 s ago has not ended; leaving without it\n");
+        return 0;
+    }
     for (int i = 0; i < PANEL_COUNT; i++)
         if (tui__app.panels[i].ops->done)
             tui__app.panels[i].ops->done(&tui__app.panels[i]);

@@ -67,33 +67,33 @@ static void draw_header(void)
     char right[200], phase[64], clock[16], every[16];
     time_t now = time(NULL);
     enum theme_role r0, r1;
-    const char *g0 = side_glyph(&d->side[0], &r0), *g1 = side_glyph(&d->side[1], &r1);
+    const char *g0 = side_glyph(dash_side(d, 0), &r0), *g1 = side_glyph(dash_side(d, 1), &r1);
     int rw, x;
 
     draw_fill((struct rect){ 0, 0, 1, COLS }, ROLE_HEADER);
     strftime(clock, sizeof clock, "%H:%M:%S", localtime(&now));
-    if (d->hypercare) {
+    if ((dash_hypercare(d) != NULL)) {
         char at[64];
-        snprintf(phase, sizeof phase, "HYPERCARE %s", ws_session_clock(&d->hc, at, sizeof at));
-    } else if (d->runbook_begun)
+        snprintf(phase, sizeof phase, "HYPERCARE %s", ws_session_clock(dash_hypercare(d), at, sizeof at));
+    } else if (dash_runbook_begun(d))
         snprintf(phase, sizeof phase, "CUTOVER");
-    else if (d->runs)
-        snprintf(phase, sizeof phase, "REHEARSAL %ld", d->runs);
+    else if (dash_runs(d))
+        snprintf(phase, sizeof phase, "REHEARSAL %ld", dash_runs(d));
     else
         snprintf(phase, sizeof phase, "PLANNING");
-    dur_format(d->interval_ms, every, sizeof every);
-    snprintf(right, sizeof right, "%s%s  every %s  src %s tgt %s  %s ", d->paused ? "PAUSED  " : "",
+    dur_format(dash_interval(d), every, sizeof every);
+    snprintf(right, sizeof right, "%s%s  every %s  src %s tgt %s  %s ", dash_paused(d) ? "PAUSED  " : "",
              phase, every, g0, g1, clock);
     rw = draw_width(right);
     x = COLS - rw > 0 ? COLS - rw : 0;
     {
         char left[1024];
-        snprintf(left, sizeof left, " cutover %s %s %s %s %s %s", tui_g->dot, d->plan->name,
-                 tui_g->dot, d->masked[0], tui_g->arrow, d->masked[1]);
+        snprintf(left, sizeof left, " cutover %s %s %s %s %s %s", tui_g->dot, dash_plan(d)->name,
+                 tui_g->dot, dash_url(d, 0), tui_g->arrow, dash_url(d, 1));
         draw_clip(0, 0, x - 1, ROLE_HEADER, left);
     }
     /* pieces of the right side in their own styles */
-    if (d->paused)
+    if (dash_paused(d))
         x += draw_text(0, x, COLS - x, ROLE_BANNER, "PAUSED") + 2;
     x += draw_textf(0, x, COLS - x, ROLE_HEADER, "%s  every %s  src ", phase, every);
     x += draw_text(0, x, COLS - x, r0, g0);

@@ -39,7 +39,6 @@ static int diff_opt(int opt, const char *arg, void *ctx)
 
 struct diff_run {
     struct diff_cli o;
-    db_t *db[2];
     struct reh *reh;
     uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: cancel the run */
     FILE *listed;               /* the discrepancies to list (--json: indented as the
@@ -120,9 +119,8 @@ static void on_progress(void *arg, const struct diff_table *t)
         fprintf(stderr, "\r%-76s", reh_progress(t, buf, sizeof buf));
 }
 
-static void close_dbs(struct diff_run *r)
+static void close_signals(struct diff_run *r)
 {
-    reh_disconnect(r->db);
     for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&r->sig[i], NULL);
 }
@@ -135,7 +133,7 @@ static void on_run_done(void *arg, struct reh *reh)
     unlist_table(r);  /* listed for a table the run did not finish */
     if (r->tty)
         fprintf(stderr, "\r%-76s\r", "");
-    close_dbs(r);
+    close_signals(r);  /* (the run has closed its connections) */
 }
 
 /* The signals that end diff and watch cleanly: Ctrl-C, a CI job's timeout
@@ -250,10 +248,10 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
     uv_loop_init(&loop);
     r.tty = isatty(STDERR_FILENO);
     cli_catch_signals(&loop, r.sig, on_signal, &r);
-    if (!ws || reh_connect(&loop, l.plan, r.db, &e) < 0 ||
-        !(r.reh = reh_start(ws, r.db[0], r.db[1], l.plan, &l.pp, l.masked[0], l.masked[1],
-                            &(struct diff_opts){ .tables = r.o.tables, .ntables = r.o.ntables }, &ev, &e))) {
-        close_dbs(&r);
+    if (!ws || !(r.reh = reh_open(&loop, ws, l.plan, &l.pp, l.masked[0], l.masked[1],
+                                  &(struct diff_opts){ .tables = r.o.tables,
+                                                       .ntables = r.o.ntables }, &ev, &e))) {
+        close_signals(&r);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
         rc = cli_fail(&e);

@@ -114,7 +114,7 @@ static void on_disc(void *arg, const struct diff_disc *d)
         if (acc) {
             r->accepted++;
             r->accepted_table++;
-            json_object_set_new(o, "class", json_string("accepted_variance"));
+            json_object_set_new(o, "class", json_string(WS_ACCEPTED));
         }
         free(key);
         free(tkey);

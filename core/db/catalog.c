@@ -648,10 +648,20 @@ static void cols_free(struct cat_cols *c)
     free(c->names);
 }
 
+struct catalog *cat_ref(struct catalog *c)
+{
+    c->refs++;
+    return c;
+}
+
 void cat_free(struct catalog *c)
 {
     if (!c)
         return;
+    if (c->refs > 0) {
+        c->refs--;
+        return;
+    }
     for (size_t i = 0; i < c->ntables; i++) {
         struct cat_table *t = &c->tables[i];
         for (size_t k = 0; k < t->ncols; k++) {

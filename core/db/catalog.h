@@ -67,6 +67,7 @@ struct cat_table {
 };
 
 struct catalog {
+    int refs;                   /* references besides the first (cat_ref) */
     struct cat_table *tables;   /* sorted by name */
     size_t ntables;
     enum url_kind kind;         /* the engine it describes */
@@ -88,6 +89,8 @@ typedef void (*cat_done_cb)(struct catalog *cat, int status, const char *msg, vo
 
 /* Starts loading the catalog of `db`. Returns -1 only if the db is closing. */
 int cat_load(db_t *db, const struct cat_opts *o, cat_done_cb done, void *arg);
+/* Another reference to `c`; each is dropped with cat_free, the last one frees. */
+struct catalog *cat_ref(struct catalog *c);
 void cat_free(struct catalog *c);
 
 const struct cat_table *cat_find(const struct catalog *c, const char *name);

@@ -56,8 +56,9 @@ struct live {
     struct live_events ev;
     const struct plan *plan;
     const struct pairing *pp;
-    const struct sheet *sheet;
-    int *hold;
+    struct sheet *sheet;        /* owned */
+    struct snap *keep;          /* plan and pp's snapshot (a reference), or NULL */
+    struct snap *next;          /* a newer one to follow once no window reads pp */
     int *breached;              /* per plan trigger */
     long long tick, polls, failed;
     /* the counts as each round began, to measure error_rate over the last
@@ -376,6 +377,33 @@ static void win_finding(void *arg, const struct win_result *r, const struct diff
         lv->ev.on_finding(t->win_tick, r, d, lv->ev.arg);
 }
 
+static int windows(const live_t *lv)
+{
+    for (size_t i = 0; i < lv->n; i++)
+        if (lv->t[i].win)
+            return 1;
+    return 0;
+}
+
+/* The tables follow the newer snapshot's pairing by name. */
+static void follow(live_t *lv)
+{
+    const struct pairing *pp = &lv->next->pairs;
+
+    lv->pp = pp;
+    for (size_t i = 0; i < lv->n; i++) {
+        struct live_table *t = &lv->t[i];
+        t->pair = NULL;  /* gone from the catalog: polls say so, windows wait */
+        for (size_t k = 0; k < pp->n && !t->pair; k++)
+            if (pp->pairs[k].src && pp->pairs[k].tgt && !strcmp(pp->pairs[k].src->name, t->name) &&
+                !strcmp(pp->pairs[k].tgt->name, t->target))
+                t->pair = &pp->pairs[k];
+    }
+    snap_unref(lv->keep);
+    lv->keep = lv->next;
+    lv->next = NULL;
+}
+
 static void win_done(void *arg, const struct win_result *r)
 {
     struct live_table *t = arg;
@@ -383,8 +411,8 @@ static void win_done(void *arg, const struct win_result *r)
 
     t->win = NULL;
     lv->running--;
-    if (lv->hold)
-        (*lv->hold)--;
+    if (lv->next && !windows(lv))
+        follow(lv);
     if (!r->error) {  /* a failed window is retried, wider, next round */
         free(t->checked);
         t->checked = xstrdup(r->hi);
@@ -428,8 +456,6 @@ static void validate(live_t *lv, struct live_table *t)
         return;
     t->win_tick = lv->tick;
     lv->running++;
-    if (lv->hold)
-        (*lv->hold)++;
     t->win = win_start(lv->db[0], lv->db[1], lv->plan, lv->pp, lv->sheet, t->pair, t->checked,
                        t->seen, &ev);
 }
@@ -491,7 +517,7 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->plan = plan;
     lv->pp = pp;
     lv->sheet = o->sheet;
-    lv->hold = o->hold;
+    lv->keep = o->keep ? snap_ref(o->keep) : NULL;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
     for (int k = 0; k < NSIGNALS; k++)
         lv->signal[k][0] = lv->signal[k][1] = -1;
@@ -546,17 +572,12 @@ fail:
     return NULL;
 }
 
-void live_repoint(live_t *lv, const struct pairing *pp)
+void live_repoint(live_t *lv, struct snap *s)
 {
-    lv->pp = pp;
-    for (size_t i = 0; i < lv->n; i++) {
-        struct live_table *t = &lv->t[i];
-        t->pair = NULL;  /* gone from the catalog: polls say so, windows wait */
-        for (size_t k = 0; k < pp->n && !t->pair; k++)
-            if (pp->pairs[k].src && pp->pairs[k].tgt && !strcmp(pp->pairs[k].src->name, t->name) &&
-                !strcmp(pp->pairs[k].tgt->name, t->target))
-                t->pair = &pp->pairs[k];
-    }
+    snap_unref(lv->next);
+    lv->next = snap_ref(s);
+    if (!windows(lv))
+        follow(lv);
 }
 
 void live_set_interval(live_t *lv, int64_t ms)
@@ -594,6 +615,12 @@ static void free_all(uv_handle_t *h)
     }
     free(lv->t);
     free(lv->breached);
+    if (lv->sheet) {
+        sheet_free(lv->sheet);
+        free(lv->sheet);
+    }
+    snap_unref(lv->next);
+    snap_unref(lv->keep);
     free(lv);
 }
 
@@ -627,12 +654,8 @@ void live_stop(live_t *lv)
         for (int side = 0; side < 2; side++)
             if (lv->t[i].side[side].q)
                 db_query_cancel(lv->t[i].side[side].q);
-        if (lv->t[i].win) {
+        if (lv->t[i].win)
             win_cancel(lv->t[i].win);
-            if (lv->hold)  /* the owner may free what it held at once */
-                (*lv->hold)--;
-        }
     }
-    lv->hold = NULL;
     maybe_free(lv);
 }

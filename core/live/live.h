@@ -23,6 +23,7 @@
 #include "err.h"
 #include "pairing.h"
 #include "probe.h"
+#include "snap.h"
 #include "window.h"
 
 typedef struct live live_t;
@@ -74,9 +75,11 @@ struct live_events {
 
 struct live_opts {
     int64_t interval_ms;        /* 0: 30 s */
-    const struct sheet *sheet;  /* the mapping; NULL: no incremental validation */
-    int *hold;                  /* incremented while a window borrows the plan,
-                                 * pairing and sheet, so that their owner keeps them */
+    struct sheet *sheet;        /* the mapping, the monitor's from here (it frees it); NULL:
+                                 * no incremental validation */
+    struct snap *keep;          /* the snapshot `p` and `pp` belong to, referenced while the
+                                 * monitor or its windows use them; NULL: the caller keeps
+                                 * them until the monitor is freed */
     const live_t *adopt;        /* a monitor being replaced: its tables' state
                                  * (watermarks, checked windows, triggers) goes on */
 };
@@ -90,14 +93,14 @@ struct live_opts {
  * error_rate (failed polls of all polls, percent). A PostgreSQL table found
  * larger than the plan's exact_rows is counted exactly once, then from the
  * planner's estimate (pg_class.reltuples) and its new rows by the
- * watermark's index only. `p`, `pp` and the sheet are borrowed and must
- * outlive the monitor. */
+ * watermark's index only. `p` and `pp` are opts.keep's, or borrowed. */
 live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                    const struct pairing *pp, const struct live_opts *o,
                    const struct live_events *ev, struct err *e);
 /* The same plan's pairing was rebuilt (the catalogs were read again): the
- * tables follow it by name. Only while nothing holds (see live_opts.hold). */
-void live_repoint(live_t *lv, const struct pairing *pp);
+ * tables follow `s`'s pairing by name, at once or, while a window reads the
+ * old one, as soon as none does. */
+void live_repoint(live_t *lv, struct snap *s);
 /* Polls every `ms` from now on (the next round after one interval). */
 void live_set_interval(live_t *lv, int64_t ms);
 /* Stops the timer and cancels running polls; frees once they have ended. */

@@ -12,8 +12,7 @@ struct mon {
     uv_loop_t *loop;
     db_t *db[2];
     live_t *live;
-    struct sheet sheet;
-    int have_sheet;
+    int have_sheet;             /* the last live was given a sheet (tables validated) */
     const struct plan *plan;
     struct mon_opts o;
     long session;
@@ -390,15 +389,34 @@ static void set_triggers(mon_t *m)
     free(old);
 }
 
-static live_t *start_live(mon_t *m, const struct pairing *pp, const live_t *adopt,
-                          struct err *e)
+/* The plan's mapping sheet, read now, for a live monitor to own; NULL when
+ * there is none (no incremental validation). */
+static struct sheet *load_sheet(const mon_t *m)
+{
+    char *path = plan_path(m->plan, m->plan->mapping);
+    struct sheet *sh = xcalloc(1, sizeof *sh);
+    struct err e = { 0 };
+
+    if (sheet_open(path, sh, &e) < 0) {
+        free(sh);
+        sh = NULL;
+    }
+    free(path);
+    return sh;
+}
+
+static live_t *start_live(mon_t *m, const struct pairing *pp, struct snap *keep,
+                          const live_t *adopt, struct err *e)
 {
     struct live_events ev = { .on_sample = on_sample, .on_trigger = on_trigger,
                               .on_judged = on_judged, .on_finding = on_finding,
                               .on_window = on_window, .on_round = on_round, .on_probe = on_probe,
                               .arg = m };
-    struct live_opts lo = { m->o.interval_ms, m->have_sheet ? &m->sheet : NULL, m->o.hold, adopt };
-    live_t *lv = live_start(m->loop, m->db[0], m->db[1], m->plan, pp, &lo, &ev, e);
+    struct live_opts lo = { m->o.interval_ms, load_sheet(m), keep, adopt };
+    live_t *lv;
+
+    m->have_sheet = lo.sheet != NULL;
+    lv = live_start(m->loop, m->db[0], m->db[1], m->plan, pp, &lo, &ev, e);
 
     if (lv)  /* tables known before their first poll, validated unless a window says no */
         for (size_t i = 0; i < pp->n; i++) {
@@ -410,16 +428,6 @@ static live_t *start_live(mon_t *m, const struct pairing *pp, const live_t *adop
     return lv;
 }
 
-static void load_sheet(mon_t *m)
-{
-    char *path = plan_path(m->plan, m->plan->mapping);
-    struct err e = { 0 };
-
-    if (m->have_sheet)
-        sheet_free(&m->sheet);
-    m->have_sheet = sheet_open(path, &m->sheet, &e) == 0;
-    free(path);
-}
 
 mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                  const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
@@ -436,9 +444,8 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
     m->ev = *ev;
     if (ev->forward)
         m->fw = *ev->forward;
-    load_sheet(m);
     set_triggers(m);
-    if (!(m->live = start_live(m, pp, NULL, e))) {
+    if (!(m->live = start_live(m, pp, o->keep, NULL, e))) {
         mon_stop(m, NULL, NULL);
         return NULL;
     }
@@ -456,18 +463,19 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
     return m;
 }
 
-int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e)
+int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct snap *keep,
+               struct err *e)
 {
     live_t *old = m->live, *lv;
 
     if (p == m->plan && old) {
-        live_repoint(old, pp);
+        if (keep)
+            live_repoint(old, keep);
         return 0;
     }
     m->plan = p;
-    load_sheet(m);  /* the sheet may have been edited too */
     set_triggers(m);
-    lv = start_live(m, pp, old, e);
+    lv = start_live(m, pp, keep, old, e);  /* the sheet is read again: it may have changed */
     live_stop(old);  /* its polls in flight are cancelled and not reported */
     m->live = lv;
     measure_limits(m);
@@ -507,8 +515,6 @@ void mon_stop(mon_t *m, const char *status, const char *summary)
         free(m->probes[i].name), free(m->probes[i].side), free(m->probes[i].error),
             free(m->probes[i].note);
     free(m->probes);
-    if (m->have_sheet)
-        sheet_free(&m->sheet);
     alert_free(m->alerts);
     free(m);
 }

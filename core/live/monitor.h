@@ -69,7 +69,7 @@ struct mon_opts {
     const char *kind;                   /* the session's kind: hypercare or dashboard */
     int64_t interval_ms;
     ws_t *ws;                           /* NULL: nothing recorded */
-    int *hold;                          /* see live_opts */
+    struct snap *keep;                  /* see live_opts */
     int64_t duration_ms;                /* a new session's planned length (0: open-ended) */
     long resume;                        /* a session to go on with instead of a new one */
     long history;                       /* a session whose recorded history the sparklines
@@ -86,10 +86,11 @@ mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
                  const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
                  struct err *e);
 /* The plan changed (`p` new) or only the pairing was rebuilt (`p` the same):
- * polling goes on over the new ones, its state carried over. -1 with `e`
- * when a new plan cannot be polled (monitoring stops). Only while nothing
- * holds (see live_opts.hold). */
-int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct err *e);
+ * polling goes on over the new ones (`keep`'s, see live_opts), its state
+ * carried over. -1 with `e` when a new plan cannot be polled (monitoring
+ * stops). Windows under way finish on what they started with. */
+int mon_replan(mon_t *m, const struct plan *p, const struct pairing *pp, struct snap *keep,
+               struct err *e);
 /* Advising began (the dashboard's [rollback] after step is done). The
  * latest figures may predate it (a round polled while the load ended): the
  * triggers advise from the first round polled wholly after it, and those it

@@ -36,9 +36,9 @@ static void stop_proc(struct proc *pr)
 
 void runbook__changed(struct runbook *rb)
 {
-    rb->d->runbook_begun = 0;  /* for the header's phase */
+    dash_set_runbook_begun(rb->d, 0);  /* for the header's phase */
     for (size_t i = 0; i < rb->n; i++)
-        rb->d->runbook_begun |= rb->steps[i].state != RB_PENDING;
+        dash_set_runbook_begun(rb->d, dash_runbook_begun(rb->d) || (rb->steps[i].state != RB_PENDING));
     if (rb->ev.changed)
         rb->ev.changed(rb->ev.arg);
 }
@@ -57,7 +57,7 @@ void runbook__record_masked(struct runbook *rb, size_t i, const char *event, lon
 
     if (i < rb->n && ends_step(event))
         clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
-    if (rb->d->ws && ws_runbook_event(rb->d->ws, i < rb->n ? rb->steps[i].plan->name : "",
+    if (dash_ws(rb->d) && ws_runbook_event(dash_ws(rb->d), i < rb->n ? rb->steps[i].plan->name : "",
                                       event, user_name(), status, ms, masked, &e) < 0)
         dash_say(rb->d, 1, "%s", e.msg);
 }
@@ -107,9 +107,9 @@ static int take_lock(struct runbook *rb)
 {
     int fd;
 
-    if (rb->lock >= 0 || !rb->d->ws)
+    if (rb->lock >= 0 || !dash_ws(rb->d))
         return rb->lock >= 0;
-    if ((fd = ws_take_lock(rb->d->ws, "runbook")) < 0)
+    if ((fd = ws_take_lock(dash_ws(rb->d), "runbook")) < 0)
         return 0;
     rb->lock = fd;
     if (rb->follow)  /* the log is this one's to write now */
@@ -236,10 +236,10 @@ static int replay_event(void *arg, const struct ws_rb_event *ev)
  * started, its last LOG_CAP bytes (the log is read an event at a time). */
 static void restore(struct runbook *rb)
 {
-    struct replay r = { rb, uv_now(rb->d->loop), xcalloc(rb->n + 1, sizeof *r.from) };
+    struct replay r = { rb, uv_now(dash_loop(rb->d)), xcalloc(rb->n + 1, sizeof *r.from) };
 
     all_pending(rb);
-    ws_runbook_each(rb->d->ws, 0, 1, replay_event, &r);
+    ws_runbook_each(dash_ws(rb->d), 0, 1, replay_event, &r);
     for (size_t k = 0; k < rb->n; k++) {
         struct rb_step *s = &rb->steps[k];
         if (s->state != RB_RUNNING && s->state != RB_ROLLING_BACK)
@@ -295,7 +295,7 @@ static void follow(uv_timer_t *t)
         return;
     }
     before = rb->seen;
-    if (ws_runbook_each(rb->d->ws, rb->seen, 1, follow_output, rb) > 0)
+    if (ws_runbook_each(dash_ws(rb->d), rb->seen, 1, follow_output, rb) > 0)
         restore(rb);
     if (rb->seen != before)
         runbook__changed(rb);
@@ -312,16 +312,16 @@ struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
 
     rb->d = d;
     rb->ev = *ev;
-    rb->n = d->plan->nsteps;
+    rb->n = dash_plan(d)->nsteps;
     rb->steps = xcalloc(rb->n + 1, sizeof *rb->steps);
     for (size_t i = 0; i < rb->n; i++)
-        rb->steps[i].plan = step_dup(&d->plan->steps[i]);
+        rb->steps[i].plan = step_dup(&dash_plan(d)->steps[i]);
     rb->rollback_at = -1;
     rb->lock = -1;
-    if (d->ws) {
+    if (dash_ws(d)) {
         if (!take_lock(rb)) {
             rb->follow = xmalloc(sizeof *rb->follow);
-            uv_timer_init(d->loop, rb->follow);
+            uv_timer_init(dash_loop(d), rb->follow);
             rb->follow->data = rb;
             uv_timer_start(rb->follow, follow, 1000, 1000);
         }
@@ -347,7 +347,7 @@ void rb_free(struct runbook *rb)
     if (rb->proc) {  /* still running after rb_stop's wait: said here, left to end */
         runbook__record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed",
                -SIGTERM,
-               (long)(uv_now(rb->d->loop) - rb->steps[rb->proc->i].started),
+               (long)(uv_now(dash_loop(rb->d)) - rb->steps[rb->proc->i].started),
                "stopped: the dashboard quit while it ran");
         rb->proc->rb = NULL;
         stop_proc(rb->proc);
@@ -373,11 +373,8 @@ void rb_stop(struct runbook *rb)
         reh_cancel(rb->gate_reh);
     if (!rb->proc || (rb->quitting && !rb->kept))
         return;
-    if (!rb->quitting) {  /* let end on the loop, to be recorded */
-        rb->quitting = 1;
-        rb->d->hold++;
-    }
-    if (rb->d->keep_commands) {
+    rb->quitting = 1;  /* let end on the loop, to be recorded (rb_working) */
+    if (dash_keep_commands(rb->d)) {
         if (!rb->kept)
             runbook__record(rb, rb->proc->i, "detached", -1, 0, "the dashboard's terminal was lost "
                    "(SIGHUP): the command runs on to its end without a screen, recorded as "
@@ -399,7 +396,7 @@ static int busy_with(const struct runbook *rb, size_t i)
 
 void rb_replan(struct runbook *rb)
 {
-    const struct plan *p = rb->d->plan;
+    const struct plan *p = dash_plan(rb->d);
     struct rb_step *now = xcalloc(p->nsteps + rb->n + 1, sizeof *now);
     size_t *to = xcalloc(rb->n + 1, sizeof *to), n = 0;   /* old index → new */
     char *kept = xcalloc(rb->n + 1, 1);
@@ -459,7 +456,7 @@ static void start_step(struct runbook *rb, size_t i)
     struct rb_step *s = &rb->steps[i];
     struct err e = { 0 };
 
-    s->started = uv_now(rb->d->loop);
+    s->started = uv_now(dash_loop(rb->d));
     s->reason[0] = '\0';
     sbuf_free(&s->log);
     runbook__record(rb, i, "start", 0, 0, s->plan->run);
@@ -511,9 +508,10 @@ static void checks_done(void *arg, int status, const char *msg)
         }
     if (status)
         snprintf(why, sizeof why, "the checks could not run: %s", msg ? msg : "");
-    rb->d->hold--;
     diff_free(rb->gate_diff);  /* safe: this callback is the last thing diff's finish() does */
     rb->gate_diff = NULL;
+    snap_unref(rb->gate_snap);
+    rb->gate_snap = NULL;
     reh_disconnect(rb->gate_db);
     gate_said(rb, rb->gate_for, go, go ? (n ? "all checks pass" : "no checks in the plan") : why);
 }
@@ -532,9 +530,10 @@ static void diff_gate_done(void *arg, struct reh *r)
              json_integer_value(json_object_get(s, "accepted")) ? " (accepted variances aside)"
                                                                  : "");
     json_decref(s);
-    rb->d->hold--;
-    rb->gate_reh = NULL;  /* freed below, once its call chain has returned */
-    reh_disconnect(rb->gate_db);
+    rb->gate_reh = NULL;  /* freed below, once its call chain has returned; its
+                           * connections are closed */
+    snap_unref(rb->gate_snap);
+    rb->gate_snap = NULL;
     dash_reread(rb->d);
     if (!*msg && reh_unrecorded(r)) {  /* no go on evidence the workspace does not hold */
         snprintf(why, sizeof why, "run %ld is recorded incomplete: %s", reh_run(r),
@@ -587,27 +586,26 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
         break;
     case GATE_CHECKS:
     case GATE_DIFF:
-        if (!d->have_inventory || d->side[0].state != DB_UP || d->side[1].state != DB_UP) {
+        if (!(dash_inventory(d) != NULL) || dash_side(d, 0)->state != DB_UP || dash_side(d, 1)->state != DB_UP) {
             gate_said(rb, i, 0, "the gate needs both databases up");
             break;
         }
-        d->hold++;
-        if (reh_connect(d->loop, d->plan, rb->gate_db, e) == 0) {
-            if (gate_of->gate == GATE_CHECKS) {
-                struct diff_events ev = { .done = checks_done, .arg = rb };
-                struct diff_opts o = { .checks_only = 1 };
-                rb->gate_diff = diff_start(rb->gate_db[0], rb->gate_db[1], d->plan, &d->pairs,
-                                           NULL, &o, &ev, e);
-            } else {
-                struct reh_events ev = { .done = diff_gate_done,
-                                         .warning = diff_gate_warning, .arg = rb };
-                rb->gate_reh = reh_start(d->ws, rb->gate_db[0], rb->gate_db[1], d->plan,
-                                         &d->pairs, d->masked[0], d->masked[1], NULL, &ev, e);
-            }
+        rb->gate_snap = dash_snap(d);  /* the plan and tables as they are now, to its end */
+        if (gate_of->gate == GATE_DIFF) {  /* a rehearsal run on connections of its own */
+            struct reh_events ev = { .done = diff_gate_done, .warning = diff_gate_warning,
+                                     .arg = rb };
+            rb->gate_reh = reh_open(dash_loop(d), dash_ws(d), rb->gate_snap->plan, &rb->gate_snap->pairs,
+                                    dash_url(d, 0), dash_url(d, 1), NULL, &ev, e);
+        } else if (reh_connect(dash_loop(d), rb->gate_snap->plan, rb->gate_db, e) == 0) {
+            struct diff_events ev = { .done = checks_done, .arg = rb };
+            struct diff_opts o = { .checks_only = 1 };
+            rb->gate_diff = diff_start(rb->gate_db[0], rb->gate_db[1], rb->gate_snap->plan,
+                                       &rb->gate_snap->pairs, NULL, &o, &ev, e);
         }
         if (!rb->gate_diff && !rb->gate_reh) {
             reh_disconnect(rb->gate_db);
-            d->hold--;
+            snap_unref(rb->gate_snap);
+            rb->gate_snap = NULL;
             gate_said(rb, i, 0, e->msg);
         }
         break;
@@ -647,7 +645,7 @@ void runbook__next_rollback(struct runbook *rb)
             continue;
         rb->rollback_at = i;
         s->state = RB_ROLLING_BACK;
-        s->started = uv_now(rb->d->loop);
+        s->started = uv_now(dash_loop(rb->d));
         sbuf_free(&s->log);
         runbook__record(rb, (size_t)i, "rollback", 0, 0, s->plan->rollback);
         if (runbook__spawn(rb, (size_t)i, s->plan->rollback, 1, &e) < 0) {
@@ -692,7 +690,7 @@ int rb_rollback(struct runbook *rb, struct err *e)
 
 const char *rb_advising_since(const struct runbook *rb)
 {
-    const char *after = plan_advice_step(rb->d->plan);
+    const char *after = plan_advice_step(dash_plan(rb->d));
     size_t i;
 
     if (!after)
@@ -707,12 +705,12 @@ const char *rb_advising_since(const struct runbook *rb)
  * advised (one begun before read a target still being filled). */
 const char *rb_advice(struct runbook *rb)
 {
-    const struct plan *p = rb->d->plan;
+    const struct plan *p = dash_plan(rb->d);
     const char *since = rb_advising_since(rb);
     json_t *last;
 
-    if (!rb->d->ws || !p->ntriggers || !since ||
-        !(last = ws_last_done_run_json(rb->d->ws, since)))
+    if (!dash_ws(rb->d) || !p->ntriggers || !since ||
+        !(last = ws_last_done_run_json(dash_ws(rb->d), since)))
         return NULL;
     rb->advice[0] = '\0';
     for (size_t t = 0; t < p->ntriggers && !rb->advice[0]; t++) {
@@ -741,5 +739,5 @@ const char *rb_advice(struct runbook *rb)
 
 json_t *rb_timeline(struct runbook *rb)
 {
-    return rb->d->ws ? ws_runbook_json(rb->d->ws, 0, 0) : json_array();
+    return dash_ws(rb->d) ? ws_runbook_json(dash_ws(rb->d), 0, 0) : json_array();
 }

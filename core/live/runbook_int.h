@@ -27,9 +27,10 @@ struct runbook {
     struct rb_step *steps;
     size_t n;
     struct proc *proc;      /* the command running, if any */
-    struct diff *gate_diff; /* a checks gate under way */
-    struct reh *gate_reh;   /* a diff gate under way */
-    db_t *gate_db[2];       /* … on its own connections (reh_connect) */
+    struct diff *gate_diff; /* a checks gate under way … */
+    db_t *gate_db[2];       /* … on connections of its own (reh_connect) */
+    struct reh *gate_reh;   /* a diff gate under way (its connections: reh_open) */
+    struct snap *gate_snap; /* what the gate under way reads (dash_snap) */
     size_t gate_for;        /* the step waiting on the gate */
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];

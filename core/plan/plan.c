@@ -50,15 +50,10 @@ static const struct plan_metric metrics[] = {
     { "lag", UNIT_MS }, { "latency", UNIT_MS },
 };
 
-static const char *const decision_names[] = {
-    [DEC_UNDECIDED] = "undecided", [DEC_MIGRATE] = "migrate", [DEC_DELETE] = "delete",
-    [DEC_RETAIN] = "retain", [DEC_TEMPORARY] = "temporary",
-};
-
-static const char *const gate_names[] = {
-    [GATE_NONE] = "none", [GATE_CHECKS] = "checks", [GATE_DIFF] = "diff",
-    [GATE_MANUAL] = "manual",
-};
+#define NAME_(e, name) [e] = name,
+static const char *const decision_names[] = { PLAN_DECISIONS(NAME_) };
+static const char *const gate_names[] = { PLAN_GATES(NAME_) };
+#undef NAME_
 
 struct pstate {
     struct plan *p;
@@ -560,10 +555,20 @@ static void free_limits(struct plan_limit *l, size_t n)
     free(l);
 }
 
+struct plan *plan_ref(struct plan *p)
+{
+    p->refs++;
+    return p;
+}
+
 void plan_free(struct plan *p)
 {
     if (!p)
         return;
+    if (p->refs > 0) {
+        p->refs--;
+        return;
+    }
     for (size_t i = 0; i < p->ntables; i++) {
         struct plan_table *t = &p->tables[i];
         for (size_t k = 0; k < t->nkey; k++)

@@ -8,8 +8,22 @@
 
 #include "err.h"
 
-enum plan_decision { DEC_UNDECIDED, DEC_MIGRATE, DEC_DELETE, DEC_RETAIN, DEC_TEMPORARY };
-enum plan_gate { GATE_NONE, GATE_CHECKS, GATE_DIFF, GATE_MANUAL };
+/* Name tables live here once, as X-macros: each enum and its names (as the
+ * plan, the workspace and the screen write them) come from one list. */
+
+/* What happens to a table's Pilot data; undecided first (a zeroed table). */
+#define PLAN_DECISIONS(X)                                                          \
+    X(DEC_UNDECIDED, "undecided") X(DEC_MIGRATE, "migrate") X(DEC_DELETE, "delete") \
+    X(DEC_RETAIN, "retain") X(DEC_TEMPORARY, "temporary")
+/* What must hold before a runbook step may go. */
+#define PLAN_GATES(X) \
+    X(GATE_NONE, "none") X(GATE_CHECKS, "checks") X(GATE_DIFF, "diff") X(GATE_MANUAL, "manual")
+
+#define PLAN_ENUM_(e, name) e,
+#define PLAN_COUNT_(e, name) +1
+enum plan_decision { PLAN_DECISIONS(PLAN_ENUM_) };
+enum plan_gate { PLAN_GATES(PLAN_ENUM_) };
+enum { PLAN_NDECISIONS = 0 PLAN_DECISIONS(PLAN_COUNT_), PLAN_NGATES = 0 PLAN_GATES(PLAN_COUNT_) };
 enum plan_unit { UNIT_COUNT, UNIT_PERCENT, UNIT_MS };
 
 /* The signals the hypercare probes measure that a trigger or an alert may
@@ -75,6 +89,7 @@ struct plan_endpoint {
 };
 
 struct plan {
+    int refs;           /* references besides the first (plan_ref): plan_free drops one */
     char *path;         /* as given, for messages */
     char *dir;          /* its directory: relative paths are resolved against it */
     char *name, *mapping, *workspace;
@@ -105,6 +120,9 @@ struct plan {
 /* Reads and validates `path`. Returns NULL and fills `e` (ERR_INPUT, message
  * "PATH:LINE: …") on any error, including a missing file. */
 struct plan *plan_load(const char *path, struct err *e);
+/* Another reference to `p` (a snapshot's, see snap.h); each is dropped with
+ * plan_free, the last one frees. */
+struct plan *plan_ref(struct plan *p);
 void plan_free(struct plan *p);
 
 /* The [table] entry for a source table, or NULL. */

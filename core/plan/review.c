@@ -19,10 +19,26 @@ static void changed(struct review *r)
 
 static char *sheet_file(const struct dash *d)
 {
-    return plan_path(d->plan, d->plan->mapping);
+    return plan_path(dash_plan(d), dash_plan(d)->mapping);
 }
 
 static void lint_stat(struct review *r);
+
+/* A copy of the sheet in use, for a lint to own: read again from the file,
+ * which holds every change the review made (each is written through). */
+static int load_copy(struct review *r, struct sheet *out)
+{
+    char *path = sheet_file(r->d);
+    struct err e = { 0 };
+    int rc = 0;
+
+    if (!file_stamp(path).exists)
+        sheet_init(out, path);
+    else if ((rc = sheet_load(path, out, &e)) < 0)
+        dash_say(r->d, 1, "lint: %s", e.msg);
+    free(path);
+    return rc;
+}
 
 /* The sheet as the file holds it now (a missing file: an empty sheet). */
 static int load(struct review *r, const char *path, struct err *e)
@@ -108,9 +124,15 @@ static void preview_clear(struct preview *p)
     memset(p, 0, sizeof *p);
 }
 
+static void lint_detach(void *job);
+
 void review_close(struct review *r)
 {
     r->closed = 1;  /* callbacks still to come (canceled) find nothing to do */
+    if (r->lint_job) {  /* it ends on its own, when the source's queries end */
+        lint_detach(r->lint_job);
+        r->lint_job = NULL;
+    }
     if (r->preview_q)
         db_query_cancel(r->preview_q);
     if (r->compile_q)
@@ -133,42 +155,59 @@ static int ready(const struct review *r)
 {
     const struct dash *d = r->d;
 
-    return r->have_sheet && d->have_inventory && d->side[0].cat && d->side[1].cat;
+    return r->have_sheet && (dash_inventory(d) != NULL) && dash_view(d);
 }
 
 static void lint_stat(struct review *r)
 {
     lint_free(&r->stat);
     if (ready(r))
-        lint_static(&r->sheet, &r->d->pairs, r->d->side[0].cat, r->d->side[1].cat, &r->stat);
+        lint_static(&r->sheet, &dash_view(r->d)->pairs, dash_view(r->d)->cat[0], dash_view(r->d)->cat[1],
+                    &r->stat);
 }
 
+/* A lint of the data owns what it reads: the snapshot it started with and a
+ * sheet of its own (read from the file the review writes through), so that
+ * the review may close while it runs (review_close detaches it). */
 struct lint_job {
-    struct review *r;
+    struct review *r;           /* NULL once detached */
+    struct snap *snap;
+    struct sheet sheet;
     struct lint_report rep;
 };
+
+static void lint_detach(void *job)
+{
+    ((struct lint_job *)job)->r = NULL;
+}
+
+static void lint_job_free(struct lint_job *j)
+{
+    lint_free(&j->rep);
+    sheet_free(&j->sheet);
+    snap_unref(j->snap);
+    free(j);
+}
 
 static void lint_done(void *arg, int status, const char *msg)
 {
     struct lint_job *j = arg;
     struct review *r = j->r;
 
-    r->d->hold--;
-    r->linting = 0;
-    if (r->closed) {
-        lint_free(&j->rep);
-        free(j);
+    if (!r) {  /* the review closed meanwhile */
+        lint_job_free(j);
         return;
     }
+    r->lint_job = NULL;
     if (status) {
         dash_say(r->d, 1, "lint stopped: %s", msg ? msg : "");
-        lint_free(&j->rep);
     } else {
         lint_free(&r->data);
         r->data = j->rep;
+        memset(&j->rep, 0, sizeof j->rep);
         r->lint_ran = 1;
     }
-    free(j);
+    lint_job_free(j);
     changed(r);
     if (r->lint_again) {
         r->lint_again = 0;
@@ -181,19 +220,25 @@ void review_lint(struct review *r)
     struct lint_job *j;
 
     lint_stat(r);
-    if (!ready(r) || r->d->side[0].state != DB_UP) {
+    if (!ready(r) || dash_side(r->d, 0)->state != DB_UP) {
         changed(r);
         return;
     }
-    if (r->linting) {
+    if (r->lint_job) {
         r->lint_again = 1;
         return;
     }
     j = xcalloc(1, sizeof *j);
+    if (load_copy(r, &j->sheet) < 0) {
+        free(j);
+        changed(r);
+        return;
+    }
     j->r = r;
-    r->linting = 1;
-    r->d->hold++;  /* the catalogs stay as they are until the lint is done */
-    lint_data(r->d->side[0].db, &r->sheet, &r->d->pairs, r->d->side[1].cat, &j->rep, lint_done, j);
+    j->snap = dash_snap(r->d);
+    r->lint_job = j;
+    lint_data(dash_side(r->d, 0)->db, &j->sheet, &j->snap->pairs, j->snap->cat[1], &j->rep, lint_done,
+              j);
     changed(r);
 }
 
@@ -201,7 +246,7 @@ void review_update(struct review *r)
 {
     struct err e = { 0 };
 
-    if (reread(r, NULL, &e) > 0 || (!r->lint_ran && !r->linting && ready(r)))
+    if (reread(r, NULL, &e) > 0 || (!r->lint_ran && !r->lint_job && ready(r)))
         review_lint(r);  /* read again: what it says may have changed */
     else
         lint_stat(r);
@@ -258,7 +303,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
     char *object = row_name(r, row);
     int rc;
 
-    if (!r->d->ws) {
+    if (!dash_ws(r->d)) {
         free(object);
         return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
                        "recorded");
@@ -267,7 +312,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
         free(object);
         return -1;
     }
-    rc = ws_audit(r->d->ws, action, object, old_value, new_value, e);
+    rc = ws_audit(dash_ws(r->d), action, object, old_value, new_value, e);
     free(object);
     reload(r, e);
     return rc < 0 || !r->have_sheet ? -1 : 0;
@@ -399,10 +444,10 @@ static const struct pair *pair_of(const struct review *r, const char *ref, const
 {
     const char *dot = strrchr(ref, '.');
 
-    if (!dot || !r->d->have_inventory)
+    if (!dot || !(dash_inventory(r->d) != NULL))
         return NULL;
-    for (size_t i = 0; i < r->d->pairs.n; i++) {
-        const struct pair *p = &r->d->pairs.pairs[i];
+    for (size_t i = 0; i < dash_view(r->d)->pairs.n; i++) {
+        const struct pair *p = &dash_view(r->d)->pairs.pairs[i];
         if (p->src && strlen(p->src->name) == (size_t)(dot - ref) &&
             strncmp(p->src->name, ref, (size_t)(dot - ref)) == 0) {
             *col = dot + 1;
@@ -441,7 +486,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
         changed(r);
         return;
     }
-    if (!p || r->d->side[0].state != DB_UP) {
+    if (!p || dash_side(r->d, 0)->state != DB_UP) {
         r->compile_state = 3;
         snprintf(r->compile_msg, sizeof r->compile_msg, "the source is not available to "
                  "compile against");
@@ -452,7 +497,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
     sql = xasprintf("SELECT (%s) FROM %s LIMIT 0", transform, from);
     r->compile_state = 1;
     snprintf(r->compile_msg, sizeof r->compile_msg, "compiling…");
-    r->compile_q = db_query(r->d->side[0].db, sql, 0, NULL, NULL, NULL, compiled, r);
+    r->compile_q = db_query(dash_side(r->d, 0)->db, sql, 0, NULL, NULL, NULL, compiled, r);
     free(sql);
     free(from);
     changed(r);
@@ -591,11 +636,11 @@ static void source_done(db_query_t *q, int status, const char *msg, void *arg)
     struct preview_job *j = arg;
     struct review *r = j->r;
     struct sbuf sql = { 0 };
-    db_t *tdb = r->d->side[1].db;
+    db_t *tdb = dash_side(r->d, 1)->db;
     int pg;
 
     if (r->closed || q != r->preview_q || status || !j->tkeys || !r->preview.n ||
-        r->d->side[1].state != DB_UP) {
+        dash_side(r->d, 1)->state != DB_UP) {
         if (!r->closed && q == r->preview_q && !status && !r->preview.target_note)
             r->preview.target_note = xstrdup(!j->tkeys ? "the target's key is not mapped"
                                              : !r->preview.n ? "no source rows"
@@ -650,7 +695,7 @@ void review_preview(struct review *r, size_t row)
     review_preview_cancel(r);
     preview_clear(&r->preview);
     r->preview.row = (long)row;
-    if (!p || !cat_column(p->src, col) || r->d->side[0].state != DB_UP) {
+    if (!p || !cat_column(p->src, col) || dash_side(r->d, 0)->state != DB_UP) {
         r->preview.state = PREVIEW_FAILED;
         snprintf(r->preview.message, sizeof r->preview.message, "%s",
                  !p || !cat_column(p->src, col) ? "the source column is not in the catalog"
@@ -666,8 +711,8 @@ void review_preview(struct review *r, size_t row)
     sbuf_puts(&sql, "SELECT ");
     /* the keys as the diff reads them (transformed, if the sheet says so),
      * which are the target's */
-    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(r->d->side[0].db),
-                                     db_kind(r->d->side[1].db), &e) : NULL;
+    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(dash_side(r->d, 0)->db),
+                                     db_kind(dash_side(r->d, 1)->db), &e) : NULL;
     if (keys)
         sbuf_printf(&sql, "%s, ", keys);
     for (size_t k = 0; !keys && k < p->nkey; k++) {
@@ -690,7 +735,7 @@ void review_preview(struct review *r, size_t row)
     if (*tref && p->nkey && strrchr(tref, '.')) {
         const char *tdot = strrchr(tref, '.');
         char *ttable = xstrndup(tref, (size_t)(tdot - tref));
-        const struct cat_table *tt = r->d->side[1].cat ? cat_find(r->d->side[1].cat, ttable) : NULL;
+        const struct cat_table *tt = dash_view(r->d) ? cat_find(dash_view(r->d)->cat[1], ttable) : NULL;
         int ok = tt != NULL;
         j->tkeys = xcalloc(p->nkey, sizeof *j->tkeys);
         for (size_t k = 0; ok && k < p->nkey; k++) {
@@ -715,7 +760,7 @@ void review_preview(struct review *r, size_t row)
     if (!p->nkey)
         r->preview.target_note = xstrdup("the table has no key to find the target's rows by");
     r->preview.state = PREVIEW_RUNNING;
-    r->preview_q = db_query(r->d->side[0].db, sql.s, 0, NULL, NULL, source_rows, source_done, j);
+    r->preview_q = db_query(dash_side(r->d, 0)->db, sql.s, 0, NULL, NULL, source_rows, source_done, j);
     if (!r->preview_q) {
         r->preview.state = PREVIEW_FAILED;
         job_free(j);
@@ -730,4 +775,16 @@ void review_preview_cancel(struct review *r)
 {
     if (r->preview_q)
         db_query_cancel(r->preview_q);
+}
+
+void review_stop(struct review *r)
+{
+    review_preview_cancel(r);
+    if (r->compile_q)
+        db_query_cancel(r->compile_q);
+}
+
+int review_working(const struct review *r)
+{
+    return r->preview_q || r->compile_q;
 }

@@ -43,7 +43,8 @@ struct review {
     struct file_stamp disk;     /* mapping.csv as the sheet was read from it */
     int have_sheet;
     struct lint_report stat, data;  /* findings from the catalogs, and from the data */
-    int linting, lint_again, lint_ran, closed;
+    void *lint_job;             /* the lint of the data under way, or NULL */
+    int lint_again, lint_ran, closed;
     struct preview preview;
     db_query_t *preview_q;
     struct review_change *undo;
@@ -60,6 +61,11 @@ struct review {
  * error, -1 with `e`). */
 int review_open(struct review *r, struct dash *d, struct err *e);
 void review_close(struct review *r);
+/* Cancels a preview and a compile under way; their callbacks still come
+ * while review_working() says so. (A lint of the data is let run: it owns
+ * what it reads, and review_close detaches it.) */
+void review_stop(struct review *r);
+int review_working(const struct review *r);
 /* The catalogs changed: static lint again; data lint on the first call. */
 void review_update(struct review *r);
 /* Lint everything now, the source data included. */

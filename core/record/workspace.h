@@ -104,6 +104,19 @@ int ws_drop_discrepancies(ws_t *ws, long run, const char *table, struct err *e);
 int ws_classify(ws_t *ws, long run, const char *table, const char *kind, const char *key_json,
                 const char *klass, const char *owner, const char *decision, struct err *e);
 int ws_class_valid(const char *klass);
+/* A discrepancy's classes, as the workspace stores them (one list, an
+ * X-macro: the names below and the screen's menu come from it). */
+#define WS_CLASSES(X)                                                              \
+    X(CLASS_MAPPING_DEFECT, "mapping_defect") X(CLASS_TRANSFORMATION_BUG, "transformation_bug") \
+    X(CLASS_SOURCE_DATA, "source_data_problem") X(CLASS_SYNC_LAG, "sync_lag")       \
+    X(CLASS_HARNESS, "test_harness_error") X(CLASS_ACCEPTED, "accepted_variance")
+#define WS_ENUM_(e, name) e,
+#define WS_COUNT_(e, name) +1
+enum ws_class { WS_CLASSES(WS_ENUM_) };
+enum { WS_NCLASSES = 0 WS_CLASSES(WS_COUNT_) };
+extern const char *const ws_class_names[WS_NCLASSES];
+/* The class that closes a discrepancy without a fix: carried to later runs. */
+#define WS_ACCEPTED "accepted_variance"
 
 struct ws_comparison {
     long previous;              /* the previous run's number; 0 when this is the first */
@@ -127,6 +140,55 @@ json_t *ws_results_json(ws_t *ws, long run);
 /* A run's recorded discrepancies (at most `limit`): tbl, target_tbl, kind,
  * key (the JSON text), fields (JSON text or null), class, owner, decision. */
 json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
+/* --- the runs as typed records, for the screen (JSON is made at the edges:
+ * the command line, reports) ---------------------------------------------- */
+
+/* One run, as ws_runs_json tells it. */
+struct ws_run_rec {
+    long run, previous;         /* previous: the run it is compared with, 0 none */
+    char kind[16], status[16], started_at[40];
+    long long duration_ms, missing, extra, changed, open, tables, errors, checks, failed_checks;
+    int compared;               /* its tables were compared (not cancelled, not refused) */
+    const char *result;         /* "pass" or "fail" once it ended, else NULL (static) */
+    char *note;                 /* why it failed or was refused, or NULL */
+};
+/* Every run, newest last (or only the newest done since `since`, as
+ * ws_last_done_run_json). The count, or -1. */
+long ws_runs_read(ws_t *ws, const char *since, struct ws_run_rec **out);
+void ws_runs_free(struct ws_run_rec *v, long n);
+
+/* One table's or check's result in a run. Strings are "" when not set. */
+struct ws_result_rec {
+    int check;                  /* a business check; else a table pair */
+    char *object, *target_object, *status, *detail;
+    char *source_value, *target_value;  /* a check's values; NULL: no row */
+    long long source_rows, target_rows, missing, extra, changed;
+};
+/* A run's results, its tables then its checks. The count, or -1. */
+long ws_results_read(ws_t *ws, long run, struct ws_result_rec **out);
+void ws_results_free(struct ws_result_rec *v, long n);
+
+/* One field that differs, as the diff recorded it: the values as JSON text
+ * ("\"a@x.io\"", "12", "null"). */
+struct ws_disc_field {
+    char *source, *target, *source_value, *target_value;
+};
+/* One discrepancy of a run. Strings are "" when not set. */
+struct ws_disc_rec {
+    char *table, *target_table, *kind;
+    char *key_json, *target_key_json;   /* the key as recorded (target_key: "" if the same) */
+    char *key_text;             /* the key for people: id=42,code="A" */
+    int row_hash;               /* a table without a key: the key is the row's hash, so the
+                                 * row cannot be read again by it */
+    char *klass, *owner, *note;
+    struct ws_disc_field *fields;
+    size_t nfields;
+};
+/* A run's discrepancies of `table` (NULL: all), at most `limit`, in the order
+ * found. The count, or -1. */
+long ws_discs_read(ws_t *ws, long run, const char *table, long limit, struct ws_disc_rec **out);
+void ws_discs_free(struct ws_disc_rec *v, long n);
+
 /* Appends to the runbook log, the cutover's timeline (one transaction; kept
  * when it cannot be written, as the writes below marked "kept"). */
 int ws_runbook_event(ws_t *ws, const char *step, const char *event, const char *user,

@@ -87,4 +87,14 @@ long ws__scalar(ws_t *ws, const char *sql, long a, long b);
 void ws__set_busy(ws_t *ws, int ms);
 size_t ws__unqueue(struct queued *q);
 
+/* A run that ended having compared something (not one that failed midway,
+ * whose findings stop where it did, nor one cancelled or incomplete)… */
+#define COMPARED(r) \
+    "(" r ".status = 'done' AND EXISTS (SELECT 1 FROM results x WHERE " \
+    "x.run_id = " r ".id))"
+/* … and the one before `run` of its kind that did: what `run` is compared with. */
+#define PREVIOUS_RUN(run) \
+    "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
+    "(SELECT kind FROM runs WHERE id = " run ") AND " COMPARED("p") ")"
+
 #endif

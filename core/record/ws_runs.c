@@ -215,15 +215,14 @@ int ws_record_result(ws_t *ws, long run, const char *kind, const char *object,
                      detail);
 }
 
-static const char *const classes[] = {
-    "mapping_defect", "transformation_bug", "source_data_problem", "sync_lag",
-    "test_harness_error", "accepted_variance",
-};
+#define NAME_(e, name) [e] = name,
+const char *const ws_class_names[WS_NCLASSES] = { WS_CLASSES(NAME_) };
+#undef NAME_
 
 int ws_class_valid(const char *klass)
 {
-    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
-        if (!strcmp(klass, classes[i]))
+    for (size_t i = 0; i < WS_NCLASSES; i++)
+        if (!strcmp(klass, ws_class_names[i]))
             return 1;
     return 0;
 }
@@ -263,7 +262,7 @@ int ws_queue_discrepancy(ws_t *ws, long run, const char *table, const char *targ
         }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);  /* they pointed at the caller's strings */
-    accepted = q->v[6] && !strcmp(q->v[6], "accepted_variance");
+    accepted = q->v[6] && !strcmp(q->v[6], WS_ACCEPTED);
     if (ws->nqueued >= QUEUE_ROWS || ws->qbytes >= QUEUE_BYTES)
         return ws_flush(ws, e) < 0 ? -1 : accepted;
     return accepted;
@@ -332,16 +331,6 @@ long ws__scalar(ws_t *ws, const char *sql, long a, long b)
     "discrepancies b WHERE b.run_id = ?2 AND b.tbl = a.tbl AND b.kind = a.kind AND " \
     "b.key_json = a.key_json)"
 
-/* A run that ended having compared something (not one that failed midway,
- * whose findings stop where it did, nor one cancelled or incomplete)… */
-#define COMPARED(r) \
-    "(" r ".status = 'done' AND EXISTS (SELECT 1 FROM results x WHERE " \
-    "x.run_id = " r ".id))"
-/* … and the one before `run` of its kind that did: what `run` is compared with. */
-#define PREVIOUS_RUN(run) \
-    "(SELECT coalesce(max(p.id), 0) FROM runs p WHERE p.id < " run " AND p.kind = " \
-    "(SELECT kind FROM runs WHERE id = " run ") AND " COMPARED("p") ")"
-
 /* a.tbl is a table runs `x` and `y` both compared to the end */
 #define TABLE_COMPARED(run) \
     "EXISTS (SELECT 1 FROM results r WHERE r.run_id = " run " AND r.kind = 'table' AND " \
@@ -375,57 +364,23 @@ int ws_compare(ws_t *ws, long run, struct ws_comparison *c)
 static json_t *runs_json(ws_t *ws, const char *since)
 {
     json_t *runs = json_array();
-    sqlite3_stmt *st;
+    struct ws_run_rec *v;
+    long n = ws_runs_read(ws, since, &v);
 
-    if (sqlite3_prepare_v2(ws->db,
-            "SELECT r.id, r.kind, r.status, r.started_at, coalesce(r.duration_ms, 0),"
-            " (SELECT coalesce(sum(missing), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
-            " (SELECT coalesce(sum(extra), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
-            " (SELECT coalesce(sum(changed), 0) FROM results WHERE run_id = r.id AND kind = 'table'),"
-            " (SELECT count(*) FROM discrepancies WHERE run_id = r.id AND"
-            "   coalesce(class, '') <> 'accepted_variance'),"
-            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table'), "
-            PREVIOUS_RUN("r.id") ", " COMPARED("r") ","
-            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'table' AND"
-            "   status = 'error'),"
-            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check'),"
-            " (SELECT count(*) FROM results WHERE run_id = r.id AND kind = 'check' AND"
-            "   status <> 'pass'), r.note"
-            " FROM runs r WHERE ?1 IS NULL OR r.id = (SELECT max(id) FROM runs WHERE"
-            "   status = 'done' AND started_at >= ?1)"
-            " ORDER BY r.id", -1, &st, NULL) != SQLITE_OK)
-        return runs;
-    if (since)
-        sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int done = !strcmp((const char *)sqlite3_column_text(st, 2), "done");
-        /* a run that ended passes with nothing open (its discrepancies as
-         * classified since), no table in error and every check passed */
-        int pass = !sqlite3_column_int64(st, 8) && !sqlite3_column_int64(st, 12) &&
-                   !sqlite3_column_int64(st, 14);
+    for (long i = 0; i < n; i++)
         json_array_append_new(runs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
                                               " s:o, s:b, s:I, s:I, s:I, s:o, s:o}",
-            "run", (json_int_t)sqlite3_column_int64(st, 0),
-            "kind", (const char *)sqlite3_column_text(st, 1),
-            "status", (const char *)sqlite3_column_text(st, 2),
-            "started_at", (const char *)sqlite3_column_text(st, 3),
-            "duration_ms", (json_int_t)sqlite3_column_int64(st, 4),
-            "missing", (json_int_t)sqlite3_column_int64(st, 5),
-            "extra", (json_int_t)sqlite3_column_int64(st, 6),
-            "changed", (json_int_t)sqlite3_column_int64(st, 7),
-            "open", (json_int_t)sqlite3_column_int64(st, 8),
-            "tables", (json_int_t)sqlite3_column_int64(st, 9),
-            "previous", sqlite3_column_int64(st, 10) ? json_integer(sqlite3_column_int64(st, 10))
-                                                      : json_null(),
-            "compared", sqlite3_column_int(st, 11),
-            "errors", (json_int_t)sqlite3_column_int64(st, 12),
-            "checks", (json_int_t)sqlite3_column_int64(st, 13),
-            "failed_checks", (json_int_t)sqlite3_column_int64(st, 14),
-            "result", done ? json_string(pass ? "pass" : "fail") : json_null(),
-            "note", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null()
-                    : json_string((const char *)sqlite3_column_text(st, 15))));
-    }
-    sqlite3_finalize(st);
+            "run", (json_int_t)v[i].run, "kind", v[i].kind, "status", v[i].status,
+            "started_at", v[i].started_at, "duration_ms", (json_int_t)v[i].duration_ms,
+            "missing", (json_int_t)v[i].missing, "extra", (json_int_t)v[i].extra,
+            "changed", (json_int_t)v[i].changed, "open", (json_int_t)v[i].open,
+            "tables", (json_int_t)v[i].tables,
+            "previous", v[i].previous ? json_integer(v[i].previous) : json_null(),
+            "compared", v[i].compared, "errors", (json_int_t)v[i].errors,
+            "checks", (json_int_t)v[i].checks, "failed_checks", (json_int_t)v[i].failed_checks,
+            "result", v[i].result ? json_string(v[i].result) : json_null(),
+            "note", v[i].note ? json_string(v[i].note) : json_null()));
+    ws_runs_free(v, n);
     return runs;
 }
 
