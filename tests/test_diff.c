@@ -19,34 +19,6 @@
 #include "url.h"
 #include "util.h"
 
-/* --- a migration in a temporary folder -------------------------------------------- */
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Runs `sql` on the SQLite file dir/name (created if need be), as a writer
- * of our own: cutover only ever reads. */
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600], *msg = NULL;
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", name, msg);
-    sqlite3_close(db);
-}
-
 struct cat_load {
     struct catalog *cat;
     db_t *db;
@@ -320,10 +292,10 @@ static void fixture(struct mig *m)
 {
     char *dir = tmpdir_new();
 
-    write_file(dir, "cutover.ini", plan_ini);
-    write_file(dir, "mapping.csv", sheet_csv);
-    sql_exec(dir, "src.db", source_sql);
-    sql_exec(dir, "tgt.db", target_sql);
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", source_sql);
+    dir_sql(dir, "tgt.db", target_sql);
     mig_open(m, dir);
 }
 
@@ -464,7 +436,7 @@ static void test_second_run(void **state)
     run_free(&r);
     assert_int_equal(ws_classify(m.ws, 1, "users", "missing", "{\"id\":3}", "accepted_variance",
                                  "alice", "archived on purpose", &e), 0);
-    sql_exec(m.dir, "tgt.db", "UPDATE users SET name = 'Bob' WHERE id = 2;"
+    dir_sql(m.dir, "tgt.db", "UPDATE users SET name = 'Bob' WHERE id = 2;"
                               "UPDATE orders SET user_id = 9 WHERE id = 1;");
     run_diff(&m, NULL, 0, &r);
     assert_int_equal(r.run, 2);
@@ -506,13 +478,13 @@ static void test_clean(void **state)
     char *dir = tmpdir_new();
 
     (void)state;
-    write_file(dir, "cutover.ini", plan_ini);
-    write_file(dir, "mapping.csv", sheet_csv);
-    sql_exec(dir, "src.db", source_sql);
-    sql_exec(dir, "tgt.db", source_sql);
-    sql_exec(dir, "tgt.db", "UPDATE orders SET status = 'none' WHERE status IS NULL;"
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", source_sql);
+    dir_sql(dir, "tgt.db", source_sql);
+    dir_sql(dir, "tgt.db", "UPDATE orders SET status = 'none' WHERE status IS NULL;"
                             "DELETE FROM scratch");
-    sql_exec(dir, "src.db", "UPDATE orders SET status = 'none' WHERE status IS NULL");
+    dir_sql(dir, "src.db", "UPDATE orders SET status = 'none' WHERE status IS NULL");
     mig_open(&m, dir);
     run_diff(&m, NULL, 0, &r);
     assert_int_equal(r.ndisc, 0);
@@ -608,13 +580,13 @@ static void test_empty_text_shown_as_text(void **state)
     int ndisc;
 
     (void)state;
-    write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
+    dir_write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
                                    "[table t]\ndecision = migrate\n");
-    write_file(dir, "mapping.csv", "source,target,status\nt.id,t.id,approved\nt.n,t.n,approved\n"
+    dir_write_file(dir, "mapping.csv", "source,target,status\nt.id,t.id,approved\nt.n,t.n,approved\n"
                                    "t.d,t.d,approved\n");
-    sql_exec(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC);"
+    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC);"
                             "INSERT INTO t VALUES (1, 0, 0), (2, NULL, NULL)");
-    sql_exec(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC);"
+    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d NUMERIC);"
                             "INSERT INTO t VALUES (1, '', ''), (2, '', '')");
     mig_open(&m, dir);
     run_diff(&m, NULL, 0, &r);

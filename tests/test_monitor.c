@@ -18,33 +18,6 @@
 #include "url.h"
 #include "util.h"
 
-/* --- a migration in a temporary folder -------------------------------------------- */
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Runs `sql` on the SQLite file dir/name as a writer of our own. */
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600], *msg = NULL;
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", name, msg);
-    sqlite3_close(db);
-}
-
 struct cat_load {
     struct catalog *cat;
     db_t *db;
@@ -170,11 +143,11 @@ static void fixture(struct mig *m)
 {
     char *dir = tmpdir_new();
 
-    write_file(dir, "cutover.ini", plan_ini);
-    write_file(dir, "mapping.csv", sheet_csv);
-    sql_exec(dir, "src.db", both_sql);
-    sql_exec(dir, "src.db", "INSERT INTO junk VALUES (1), (2), (3)");  /* deleted: not polled */
-    sql_exec(dir, "tgt.db", both_sql);
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", both_sql);
+    dir_sql(dir, "src.db", "INSERT INTO junk VALUES (1), (2), (3)");  /* deleted: not polled */
+    dir_sql(dir, "tgt.db", both_sql);
     mig_open(m, dir);
 }
 
@@ -337,13 +310,13 @@ static void timeline_read(struct mig *m, struct timeline *t)
 static void sync_a_little(struct watch *w, long long tick)
 {
     if (tick == 1) {
-        sql_exec(w->m->dir, "src.db", "INSERT INTO orders VALUES (4, 40, '2026-01-01 00:10:00'),"
+        dir_sql(w->m->dir, "src.db", "INSERT INTO orders VALUES (4, 40, '2026-01-01 00:10:00'),"
                                       " (5, 50, '2026-01-01 00:11:00');"
                                       "INSERT INTO users VALUES (3)");
-        sql_exec(w->m->dir, "tgt.db", "INSERT INTO orders VALUES (4, 41, '2026-01-01 00:10:00');"
+        dir_sql(w->m->dir, "tgt.db", "INSERT INTO orders VALUES (4, 41, '2026-01-01 00:10:00');"
                                       "INSERT INTO users VALUES (3)");
     } else if (tick == 3) {
-        sql_exec(w->m->dir, "tgt.db", "INSERT INTO orders VALUES (5, 50, '2026-01-01 00:11:00');"
+        dir_sql(w->m->dir, "tgt.db", "INSERT INTO orders VALUES (5, 50, '2026-01-01 00:11:00');"
                                       "UPDATE orders SET amount = 40 WHERE id = 4");
     }
 }
@@ -428,7 +401,7 @@ static void test_rounds(void **state)
 static void drop_target_users(struct watch *w, long long tick)
 {
     if (tick == 1)
-        sql_exec(w->m->dir, "tgt.db", "DROP TABLE users");
+        dir_sql(w->m->dir, "tgt.db", "DROP TABLE users");
 }
 
 static void test_failing_side(void **state)
@@ -477,8 +450,8 @@ static void test_failing_side(void **state)
 static void move_the_gap(struct watch *w, long long tick)
 {
     if (tick == 1) {
-        sql_exec(w->m->dir, "tgt.db", "INSERT INTO a VALUES (1)");
-        sql_exec(w->m->dir, "src.db", "INSERT INTO b VALUES (0, '2026-01-01 00:00:00')");
+        dir_sql(w->m->dir, "tgt.db", "INSERT INTO a VALUES (1)");
+        dir_sql(w->m->dir, "src.db", "INSERT INTO b VALUES (0, '2026-01-01 00:00:00')");
     }
 }
 
@@ -495,15 +468,15 @@ static void test_triggers_judged_on_one_round(void **state)
     char got[1024];
 
     (void)state;
-    write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
+    dir_write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
                "[table a]\ndecision = migrate\n[table b]\ndecision = migrate\nwatermark = wm\n"
                "[rollback]\ntrigger.missing_rows = 1\nauthority = carol\n");
-    write_file(dir, "mapping.csv", "source,target,status\na.id,a.id,approved\nb.id,b.id,approved\n"
+    dir_write_file(dir, "mapping.csv", "source,target,status\na.id,a.id,approved\nb.id,b.id,approved\n"
                "b.wm,b.wm,approved\n");
-    sql_exec(dir, "src.db", "CREATE TABLE a (id INTEGER PRIMARY KEY); INSERT INTO a VALUES (1);");
-    sql_exec(dir, "tgt.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
-    sql_exec(dir, "src.db", big);
-    sql_exec(dir, "tgt.db", big);
+    dir_sql(dir, "src.db", "CREATE TABLE a (id INTEGER PRIMARY KEY); INSERT INTO a VALUES (1);");
+    dir_sql(dir, "tgt.db", "CREATE TABLE a (id INTEGER PRIMARY KEY);");
+    dir_sql(dir, "src.db", big);
+    dir_sql(dir, "tgt.db", big);
     mig_open(&m, dir);
     watch(&m, &w);
     timeline_read(&m, &tl);

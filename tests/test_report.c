@@ -19,33 +19,6 @@
 #include "url.h"
 #include "util.h"
 
-/* --- a migration in a temporary folder -------------------------------------------- */
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Runs `sql` on the SQLite file dir/name as a writer of our own. */
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600], *msg = NULL;
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", name, msg);
-    sqlite3_close(db);
-}
-
 struct cat_load {
     struct catalog *cat;
     db_t *db;
@@ -216,10 +189,10 @@ static void fixture(struct mig *m)
 {
     char *dir = tmpdir_new();
 
-    write_file(dir, "cutover.ini", plan_ini);
-    write_file(dir, "mapping.csv", sheet_csv);
-    sql_exec(dir, "src.db", source_sql);
-    sql_exec(dir, "tgt.db", target_sql);
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", source_sql);
+    dir_sql(dir, "tgt.db", target_sql);
     mig_open(m, dir);
 }
 
@@ -432,7 +405,7 @@ static void test_markdown(void **state)
     r = report_build(m.plan, &m.inv, &m.sheet, m.ws, m.masked[0], m.masked[1]);
     md = without_dir(report_markdown(r), m.dir);
     if (getenv("TEST_REPORT_SHOW"))  /* a folder to write what it got in, to compare */
-        write_file(getenv("TEST_REPORT_SHOW"), "report.md", md);
+        dir_write_file(getenv("TEST_REPORT_SHOW"), "report.md", md);
     assert_string_equal(md, expected_md);
     free(md);
     /* the JSON's verdicts, as a script reads them */

@@ -16,18 +16,6 @@
 
 #include "review.h"
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 static char *slurp(const char *dir, const char *name)
 {
     char path[600], buf[4096];
@@ -41,17 +29,6 @@ static char *slurp(const char *dir, const char *name)
     fclose(f);
     buf[n] = '\0';
     return strdup(buf);
-}
-
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600];
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 }
 
 /* The first value of a query on the workspace, on a connection of our own. */
@@ -116,11 +93,11 @@ static void test_review(void **state)
     int n;
 
     (void)state;
-    write_file(dir, "cutover.ini", plan_ini);
-    write_file(dir, "mapping.csv", sheet_csv);
-    sql_exec(dir, "src.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);"
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);"
                             "INSERT INTO users VALUES (1, 'Ann', 'A@X.IO'), (2, 'Bob', NULL)");
-    sql_exec(dir, "tgt.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT,"
+    dir_sql(dir, "tgt.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT,"
                             " email TEXT NOT NULL); INSERT INTO users VALUES (1, 'Ann', 'a@y.io')");
     snprintf(path, sizeof path, "%s/cutover.ini", dir);
     uv_loop_init(&loop);
@@ -189,7 +166,7 @@ static void test_review(void **state)
         assert_non_null(nl);
         assert_true(asprintf(&moved, "%.*susers.nick,,,,,draft,,,\n%s", (int)(nl + 1 - csv), csv,
                              nl + 1) > 0);
-        write_file(dir, "mapping.csv", moved);
+        dir_write_file(dir, "mapping.csv", moved);
         free(moved);
     }
     free(csv);

@@ -14,29 +14,6 @@
 #include "jsonx.h"
 #include "runbook.h"
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600];
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static const char plan_ini[] =
     "[source]\n"
     "url = sqlite:src.db\n"
@@ -115,9 +92,9 @@ static void test_runbook(void **state)
     size_t i;
 
     (void)state;
-    write_file(dir, "cutover.ini", plan_ini);
-    sql_exec(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-    sql_exec(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
     snprintf(path, sizeof path, "%s/cutover.ini", dir);
     uv_loop_init(&loop);
     d = dash_open(&loop, path, NULL, NULL, &e);

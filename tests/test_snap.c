@@ -12,28 +12,6 @@
 
 #include "review.h"
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[600];
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_non_null(f = fopen(path, "w"));
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void sql_exec(const char *dir, const char *name, const char *sql)
-{
-    char path[600];
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static const struct pair *pair_of(const struct snap *s, const char *table)
 {
     for (size_t i = 0; i < s->pairs.n; i++)
@@ -64,13 +42,13 @@ static struct dash *open_pair(const char *dir, uv_loop_t *loop)
     struct err e = { 0 };
     struct dash *d;
 
-    write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
+    dir_write_file(dir, "cutover.ini", "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
                                    "[table users]\ndecision = migrate\n");
-    write_file(dir, "mapping.csv", "source,target,transform,owner,rule,status,reviewer,"
+    dir_write_file(dir, "mapping.csv", "source,target,transform,owner,rule,status,reviewer,"
                                    "reviewed_at,note\nusers.id,users.id,,,,draft,,,\n");
-    sql_exec(dir, "src.db", "CREATE TABLE users (id INTEGER PRIMARY KEY);"
+    dir_sql(dir, "src.db", "CREATE TABLE users (id INTEGER PRIMARY KEY);"
                             "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
-    sql_exec(dir, "tgt.db", "CREATE TABLE users (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE users (id INTEGER PRIMARY KEY)");
     snprintf(path, sizeof path, "%s/cutover.ini", dir);
     uv_loop_init(loop);
     if (!(d = dash_open(loop, path, NULL, NULL, &e)))
@@ -104,7 +82,7 @@ static void test_a_job_keeps_its_snapshot(void **state)
     assert_null(pair_of(job, "orders")->tgt);
 
     /* the target gets the table; the refresh is not held back by the job */
-    sql_exec(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
     dash_refresh(d);
     wait_snap(&loop, d, job, "orders");
     assert_null(pair_of(job, "orders")->tgt);      /* the job's tables are as they were */
@@ -137,7 +115,7 @@ static void test_a_lint_outlives_its_review(void **state)
     assert_int_equal(dash_view(d)->refs, 2);  /* the lint's reference */
     review_close(&r);                    /* detached: it ends on its own */
     assert_null(r.lint_job);
-    sql_exec(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
     dash_refresh(d);
     close_pair(d, &loop);  /* the lint's queries end, and it frees what it owned */
     tmpdir_free(dir);

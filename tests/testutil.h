@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 /* The Chinook SQLite file (tests/data/chinook, set by tests/harness.sh): a
  * test that cannot run fails, it never skips. */
@@ -48,6 +49,33 @@ static inline void tmpdir_free(char *d)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
     assert_int_equal(system(cmd), 0);
     free(d);
+}
+
+/* Writes `text` to the file dir/name. */
+static inline void dir_write_file(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Runs `sql` on the SQLite file dir/name (created if need be), as a writer
+ * of the test's own: cutover only ever reads. */
+static inline void dir_sql(const char *dir, const char *name, const char *sql)
+{
+    char path[600], *msg = NULL;
+    sqlite3 *db;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", name, msg);
+    sqlite3_close(db);
 }
 
 /* A temporary folder for a whole group: TMPDIR_GROUP(dir) defines `dir`
