@@ -60,9 +60,11 @@ printf '[probe backlog]\nsql = SELECT 1234567\nalert = 1000000\n' >>text.ini
 check "watch without --headless: the session's start line, in human units" \
     "start      hypercare session 1 started: 2 tables every 1s, for 1.5s from" \
     "$(sed -n 1p text.out | cut -d' ' -f2- | sed 's/ [0-9T:.-]*Z$//')"
-check "… and a poll line per table and side (the second round knows the delta)" \
-    "poll       customers source: 10 rows in N ms, 10 missing" \
-    "$(grep 'customers source' text.out | tail -1 | cut -d' ' -f2- | sed -E 's/ in [0-9]+ ms/ in N ms/')"
+check "… then a line a round: totals, the table most behind, polls, alerts" \
+    "round      1: 2 tables, 110 rows source, 0 target, 110 missing (most: orders 100), 4 polls 0 failed, 1 alert open" \
+    "$(grep -m1 ' round ' text.out | cut -d' ' -f2-)"
+check "… no line a poll or a probe that answered, none without words" "0 0" \
+    "$(grep -cE ' (poll|probe) ' text.out) $(awk 'NF < 3' text.out | wc -l)"
 check "… an alert with its value and level in full" \
     "alert      backlog critical opened: 1234567 (level 1000000)" \
     "$(grep -m1 'alert ' text.out | cut -d' ' -f2-)"

@@ -25,6 +25,10 @@ struct watch {
     uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: stop, the session interrupted */
     long long polls, failed;    /* at the stop */
     const char *stop_reason, *authority;
+    /* the text form: a line a round, and one a change */
+    long long tick, told_tick;  /* the latest round sampled; the latest told */
+    struct told { char *what, *error; } *told;  /* a poll's or probe's last error, by what */
+    size_t ntold;
 };
 
 static int watch_opt(int opt, const char *arg, void *ctx)
@@ -49,7 +53,56 @@ static const char *ev_value(const json_t *ev, const char *key, char *buf, size_t
     return plan_value_text(jnum(ev, key), plan_unit_of(jtext(ev, "unit")), buf, n);
 }
 
-/* One event: NDJSON headless, else a line for a person. Takes `ev`. */
+/* Whether `what` (a table's side, a probe) fails differently from the last
+ * time it was told: a poll or probe line is a change, or nothing. */
+static int error_changed(struct watch *w, const char *what, const char *error)
+{
+    struct told *t = NULL;
+    int changed;
+
+    for (size_t i = 0; i < w->ntold && !t; i++)
+        if (!strcmp(w->told[i].what, what))
+            t = &w->told[i];
+    if (!t) {
+        if (!error)
+            return 0;  /* fine from the start: the round line says it */
+        w->told = xrealloc(w->told, (w->ntold + 1) * sizeof *w->told);
+        t = &w->told[w->ntold++];
+        *t = (struct told){ xstrdup(what), NULL };
+    }
+    changed = !t->error != !error || (error && strcmp(error, t->error));
+    free(t->error);
+    t->error = error ? xstrdup(error) : NULL;
+    return changed;
+}
+
+/* In the text form, what a person is told of an event: polls, probes and
+ * windows that found nothing go into the round's line (watch_judged). */
+static int worth_a_line(struct watch *w, const json_t *ev)
+{
+    const char *type = jtext(ev, "type");
+    char what[600];
+
+    if (!strcmp(type, "poll")) {
+        if (json_is_integer(json_object_get(ev, "tick")) && jint(ev, "tick") > w->tick)
+            w->tick = jint(ev, "tick");
+        if (json_is_true(json_object_get(ev, "skipped")))
+            return 1;  /* a poll slower than the interval: worth knowing each time */
+        snprintf(what, sizeof what, "poll %s %s", jtext(ev, "table"), jtext(ev, "side"));
+        return error_changed(w, what, jstr(ev, "error"));
+    }
+    if (!strcmp(type, "probe")) {
+        snprintf(what, sizeof what, "probe %s %s", jtext(ev, "name"), jtext(ev, "side"));
+        return error_changed(w, what, jstr(ev, "error"));
+    }
+    if (!strcmp(type, "window"))
+        return jstr(ev, "error") || jint(ev, "missing") || jint(ev, "stale") ||
+               jint(ev, "duplicate");
+    return 1;
+}
+
+/* One event: NDJSON headless, else a line for a person (or none, see
+ * worth_a_line). Takes `ev`. */
 static void watch_emit(struct watch *w, json_t *ev)
 {
     char ts[32], v[32], l[32];
@@ -60,7 +113,7 @@ static void watch_emit(struct watch *w, json_t *ev)
     if (w->headless) {
         jsonx_dumpf(ev, stdout, JSON_COMPACT);
         fputc('\n', stdout);
-    } else {
+    } else if (worth_a_line(w, ev)) {
         const char *type = jstr(ev, "type");
         printf("%s %-10s", ts, type);
         if (!strcmp(type, "poll") && json_is_true(json_object_get(ev, "skipped")))
@@ -68,20 +121,12 @@ static void watch_emit(struct watch *w, json_t *ev)
                    jstr(ev, "side"));
         else if (!strcmp(type, "poll") && jstr(ev, "error"))
             printf(" %s %s: %s", jstr(ev, "table"), jstr(ev, "side"), jstr(ev, "error"));
-        else if (!strcmp(type, "poll"))
-        {
-            printf(" %s %s: %s%lld rows in %lld ms", jstr(ev, "table"), jstr(ev, "side"),
-                   json_is_true(json_object_get(ev, "estimated")) ? "~" : "", jint(ev, "rows"),
-                   jint(ev, "latency_ms"));
-            if (jstr(ev, "watermark"))
-                printf(", watermark %s", jstr(ev, "watermark"));
-            if (json_is_integer(json_object_get(ev, "changed")))
-                printf(", %lld changed since the last poll", jint(ev, "changed"));
-            if (json_is_integer(json_object_get(ev, "missing")))
-                printf(", %lld missing", jint(ev, "missing"));
-            if (json_is_integer(json_object_get(ev, "lag_ms")))
-                printf(", lag %lld ms", jint(ev, "lag_ms"));
-        }
+        else if (!strcmp(type, "poll"))  /* back after an error */
+            printf(" %s %s: answers again, %lld rows", jstr(ev, "table"), jstr(ev, "side"),
+                   jint(ev, "rows"));
+        else if (!strcmp(type, "probe"))
+            printf(" %s %s: %s", jstr(ev, "name"), jstr(ev, "side"),
+                   jstr(ev, "error") ? jstr(ev, "error") : "answers again");
         else if (!strcmp(type, "trigger"))
             printf(" %s %s: %s (limit %s)%s%s", jstr(ev, "trigger"), jstr(ev, "state"),
                    ev_value(ev, "value", v, sizeof v), ev_value(ev, "limit", l, sizeof l),
@@ -121,8 +166,10 @@ static void watch_emit(struct watch *w, json_t *ev)
         else if (!strcmp(type, "connection"))
             printf(" %s %s%s%s", jstr(ev, "side"), jstr(ev, "state"), jstr(ev, "error") ? ": " : "",
                    jstr(ev, "error") ? jstr(ev, "error") : "");
+        else if (!strcmp(type, "stop"))
+            printf(" %s", jstr(ev, "reason") ? jstr(ev, "reason") : "stopped");
         else
-            printf(" %s", jstr(ev, "reason") ? jstr(ev, "reason") : "");
+            printf(" %s", jtext(ev, "round"));  /* the round line (watch_judged) */
         putchar('\n');
     }
     fflush(stdout);  /* a pipe must see each event as it happens */
@@ -130,6 +177,45 @@ static void watch_emit(struct watch *w, json_t *ev)
 }
 
 static const char *side_name(int side) { return side ? "target" : "source"; }
+
+/* Text form: a round is settled (every side answered it), so its line:
+ * totals, the worst table, failed polls, alerts open. */
+static void watch_judged(void *arg)
+{
+    struct watch *w = arg;
+    size_t n;
+    const struct mon_table *t = w->mon && !w->stop_reason ? mon_tables(w->mon, &n) : NULL;
+    const struct mon_table *worst = NULL, *slowest = NULL;
+    long long rows[2] = { 0, 0 }, missing = 0, polls, failed;
+    struct sbuf b = { 0 };
+    char d[32];
+
+    if (w->headless || w->stop_reason || !t || w->tick <= w->told_tick)
+        return;
+    w->told_tick = w->tick;
+    for (size_t i = 0; i < n; i++) {
+        for (int s = 0; s < 2; s++)
+            rows[s] += t[i].rows[s] > 0 ? t[i].rows[s] : 0;
+        if (t[i].has_missing) {
+            missing += t[i].missing;
+            if (t[i].missing && (!worst || llabs(t[i].missing) > llabs(worst->missing)))
+                worst = &t[i];
+        }
+        if (t[i].has_lag && t[i].lag_ms > 0 && (!slowest || t[i].lag_ms > slowest->lag_ms))
+            slowest = &t[i];
+    }
+    mon_counts(w->mon, &polls, &failed);
+    sbuf_printf(&b, "%lld: %zu tables, %lld rows source, %lld target, %lld missing", w->tick, n,
+                rows[0], rows[1], missing);
+    if (worst)
+        sbuf_printf(&b, " (most: %s %lld)", worst->name, worst->missing);
+    if (slowest)
+        sbuf_printf(&b, ", lag %s (%s)", dur_format(slowest->lag_ms, d, sizeof d), slowest->name);
+    sbuf_printf(&b, ", %lld polls %lld failed, %d alert%s open", polls, failed,
+                mon_open_alerts(w->mon), mon_open_alerts(w->mon) == 1 ? "" : "s");
+    watch_emit(w, json_pack("{s:s, s:s}", "type", "round", "round", b.s));
+    sbuf_free(&b);
+}
 
 static void watch_sample(const struct live_sample *s, void *arg)
 {
@@ -356,7 +442,8 @@ int cli_cmd_watch(struct cli *c, int argc, char **argv)
     struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window,
-                              .on_round = watch_round, .on_probe = watch_probe, .arg = &w };
+                              .on_round = watch_round, .on_probe = watch_probe,
+                              .on_judged = watch_judged, .arg = &w };
     struct mon_events mev = { .warn = watch_warn, .forward = &ev };
     struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };
     struct err e = { 0 };
@@ -462,5 +549,8 @@ int cli_cmd_watch(struct cli *c, int argc, char **argv)
     if (lock >= 0)
         close(lock);
     cli_loaded_free(&l);
+    for (size_t i = 0; i < w.ntold; i++)
+        free(w.told[i].what), free(w.told[i].error);
+    free(w.told);
     return 0;
 }

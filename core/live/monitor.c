@@ -264,6 +264,8 @@ static void on_judged(void *arg)
 {
     mon_t *m = arg;
 
+    if (m->fw.on_judged)
+        m->fw.on_judged(m->fw.arg);
     if (!m->advise_pending || live_answered(m->live) <= m->advise_tick)
         return;
     m->advise_pending = 0;
