@@ -14,13 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_APPROVE, K_REJECT, K_EDIT, K_UNDO, K_LINT };
+enum { K_OPEN = 1, K_APPROVE, K_REJECT, K_EDIT, K_UNDO, K_LINT, K_MARK, K_MARK_ALL };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the row: both columns, its lint findings and a "
       "live preview of 20 source rows", K_OPEN },
-    { 'a', 0, "a", "approve", "approve the row", K_APPROVE },
-    { 'x', 0, "x", "reject", "reject the row (a note says why)", K_REJECT },
+    { 'a', 0, "a", "approve", "approve the row, or the marked rows (one note for all)",
+      K_APPROVE },
+    { 'x', 0, "x", "reject", "reject the row, or the marked rows (a note says why)", K_REJECT },
+    { 'm', 0, "m", "mark", "mark or unmark the row, to review several at once", K_MARK },
+    { 'M', 0, "M", NULL, "mark every row shown (the filter's), or unmark them all", K_MARK_ALL },
     { 'e', 0, "e", "edit", "edit transform, rule, owner or note", K_EDIT },
     { 'u', 0, "u", "undo", "undo the last change", K_UNDO },
     { 'L', 0, "L", NULL, "lint again, the source data included", K_LINT },
@@ -49,9 +52,40 @@ struct map_panel {
     char *value;
     int typing;                 /* the edit prompt is open */
     int waiting;                /* Enter pressed while the transform still compiled */
+    /* rows marked for a review of several at once, by sheet row */
+    unsigned char *marked;
+    size_t nmarked, marked_for;  /* how many; the sheet's row count they were made for */
+    int bulk_approve;            /* the note asked for is for approving them (else rejecting) */
 };
 
 #define PRIV(p) ((struct map_panel *)(p)->priv)
+
+/* Marks are by sheet row: a sheet that grew or shrank (edited elsewhere)
+ * drops them. */
+static void marks_fit(struct map_panel *mp)
+{
+    if (mp->marked_for == mp->rv.sheet.n && mp->marked)
+        return;
+    free(mp->marked);
+    mp->marked = xcalloc(mp->rv.sheet.n + 1, 1);
+    mp->marked_for = mp->rv.sheet.n;
+    mp->nmarked = 0;
+}
+
+static void mark(struct map_panel *mp, size_t row, int on)
+{
+    marks_fit(mp);
+    if (row < mp->marked_for && mp->marked[row] != on) {
+        mp->marked[row] = (unsigned char)on;
+        mp->nmarked += on ? 1 : (size_t)-1;
+    }
+}
+
+static int marked(struct map_panel *mp, size_t row)
+{
+    marks_fit(mp);
+    return row < mp->marked_for && mp->marked[row];
+}
 
 static void index_rows(struct map_panel *mp)
 {
@@ -88,7 +122,9 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
     int count, sev;
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s %s", status_glyph(st), status_text(st)); break;
+    case 0:
+        snprintf(buf, n, "%s%s %s", marked(mp, row) ? "*" : "", status_glyph(st), status_text(st));
+        break;
     case 1: snprintf(buf, n, "%s", sheet_get(s, row, SC_SOURCE)); break;
     case 2:
         v = sheet_get(s, row, SC_TARGET);
@@ -178,16 +214,21 @@ static void done(struct panel *p)
     view_clear(&mp->view);
     free(mp->rows);
     free(mp->value);
+    free(mp->marked);
     free(mp);
 }
 
 static void title(struct panel *p, char *buf, size_t n)
 {
     struct sheet_stats st;
+    int at;
 
     sheet_count(&PRIV(p)->rv.sheet, &st);
-    snprintf(buf, n, "Mapping %ld/%ld approved%s", st.approved, st.rows,
-             PRIV(p)->rv.lint_job ? ", linting…" : "");
+    marks_fit(PRIV(p));
+    at = snprintf(buf, n, "Mapping %ld/%ld approved%s", st.approved, st.rows,
+                  PRIV(p)->rv.lint_job ? ", linting…" : "");
+    if (PRIV(p)->nmarked && at >= 0 && (size_t)at < n)
+        snprintf(buf + at, n - (size_t)at, ", %zu marked", PRIV(p)->nmarked);
 }
 
 static const char *or_dash(const char *s)
@@ -412,6 +453,61 @@ static void got_note(void *ctx, const char *s)
     free(what);
 }
 
+/* --- several rows at once ---------------------------------------------------------- */
+
+static size_t *marked_rows(struct map_panel *mp)
+{
+    size_t *rows = xcalloc(mp->nmarked + 1, sizeof *rows), k = 0;
+
+    for (size_t i = 0; i < mp->marked_for; i++)
+        if (mp->marked[i])
+            rows[k++] = i;
+    return rows;
+}
+
+static void confirmed_bulk(void *ctx, int yes)
+{
+    struct map_panel *mp = ctx;
+    struct err e = { 0 };
+    size_t n = mp->nmarked, done, *rows;
+    int rc;
+
+    if (!yes)
+        return;
+    rows = marked_rows(mp);
+    rc = review_set_rows(&mp->rv, rows, n, mp->bulk_approve, mp->value, &done, &e);
+    free(rows);
+    if (rc < 0) {
+        tui_message(1, "%zu of %zu rows %s, then: %s", done, n,
+                    mp->bulk_approve ? "approved" : "rejected", e.msg);
+        return;
+    }
+    free(mp->marked);  /* done: the marks go */
+    mp->marked = NULL;
+    marks_fit(mp);
+    tui_message(0, "%zu rows %s, each written to the sheet and the audit log", done,
+                mp->bulk_approve ? "approved" : "rejected");
+}
+
+static void got_bulk_note(void *ctx, const char *s)
+{
+    struct map_panel *mp = ctx;
+    char *q;
+
+    if (!s)
+        return;
+    free(mp->value);
+    mp->value = xstrdup(s);
+    if (!mp->bulk_approve && !*str_trim(mp->value)) {
+        tui_message(1, "a rejection needs a note saying why: not rejected");
+        return;
+    }
+    q = xasprintf("%s the %zu marked rows?", mp->bulk_approve ? "Approve" : "Reject",
+                  mp->nmarked);
+    tui_confirm(q, confirmed_bulk, mp);
+    free(q);
+}
+
 static void confirmed_edit(void *ctx, int yes)
 {
     struct map_panel *mp = ctx;
@@ -535,6 +631,23 @@ static int key(struct panel *p, int k)
         free(q);
         return TUI_HANDLED | TUI_REDRAW;
     }
+    marks_fit(mp);
+    if (!p->detail && action == K_MARK_ALL) {
+        int all = mp->table.norder > 0;
+        for (int i = 0; i < mp->table.norder; i++)
+            all = all && marked(mp, mp->rows[mp->table.order[i]]);
+        for (int i = 0; i < mp->table.norder; i++)
+            mark(mp, mp->rows[mp->table.order[i]], !all);
+        tui_message(0, "%zu rows marked", mp->nmarked);
+        return TUI_HANDLED | TUI_REDRAW;
+    }
+    if (!p->detail && mp->nmarked && (action == K_APPROVE || action == K_REJECT)) {
+        mp->bulk_approve = action == K_APPROVE;
+        tui_prompt(mp->bulk_approve ? "note for all of them (optional): "
+                                    : "why, for all of them (required): ",
+                   "", NULL, got_bulk_note, mp);
+        return TUI_HANDLED | TUI_REDRAW;
+    }
     row = p->detail ? mp->row : selected_row(mp, &ok);
     if (!p->detail && !ok) {
         tui_message(0, "no row selected");
@@ -560,6 +673,11 @@ static int key(struct panel *p, int k)
         break;
     case K_EDIT:
         tui_menu("Edit", fields, 4, 0, chose_field, mp);
+        break;
+    case K_MARK:
+        mark(mp, row, !marked(mp, row));
+        if (!p->detail)
+            table_key(&mp->table, TUI_FN(KEY_DOWN));  /* on to the next, as in a file manager */
         break;
     }
     free(what);

@@ -240,11 +240,64 @@ static void test_review(void **state)
     tmpdir_free(dir);
 }
 
+/* Several rows at once: one note for all, each row written and audited as
+ * it would be alone; a rejection without a note changes nothing. */
+static void test_review_rows(void **state)
+{
+    char *dir = tmpdir_new(), path[600];
+    struct err e = { 0 };
+    struct review r;
+    struct dash *d;
+    uv_loop_t loop;
+    size_t rows[2] = { 0, 2 }, done = 99;
+
+    (void)state;
+    dir_write_file(dir, "cutover.ini", plan_ini);
+    dir_write_file(dir, "mapping.csv", sheet_csv);
+    dir_sql(dir, "src.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT)");
+    snprintf(path, sizeof path, "%s/cutover.ini", dir);
+    uv_loop_init(&loop);
+    if (!(d = dash_open(&loop, path, NULL, NULL, &e)))
+        fail_msg("%s", e.msg);
+    assert_int_equal(review_open(&r, d, &e), 0);
+
+    assert_int_equal(review_set_rows(&r, rows, 2, 0, "  ", &done, &e), -1);
+    assert_string_equal(e.msg, "a rejection needs a note saying why");
+    assert_int_equal(done, 0);
+    assert_string_equal(sheet_get(&r.sheet, 0, SC_STATUS), "draft");
+
+    assert_int_equal(review_set_rows(&r, rows, 2, 1, " checked with the owners ", &done, &e), 0);
+    assert_int_equal(done, 2);
+    assert_string_equal(sheet_get(&r.sheet, 0, SC_STATUS), "approved");
+    assert_string_equal(sheet_get(&r.sheet, 0, SC_NOTE), "checked with the owners");
+    assert_string_equal(sheet_get(&r.sheet, 1, SC_STATUS), "draft");
+    assert_string_equal(sheet_get(&r.sheet, 2, SC_STATUS), "approved");
+    assert_string_equal(sheet_get(&r.sheet, 2, SC_REVIEWER), "tester");
+    rows[0] = 1;
+    assert_int_equal(review_set_rows(&r, rows, 1, 0, "maps to full_name", &done, &e), 0);
+    assert_int_equal(done, 1);
+    assert_string_equal(sheet_get(&r.sheet, 1, SC_STATUS), "rejected");
+    expect_ws(dir, "SELECT group_concat(a, '|') FROM (SELECT action || ' ' || object || ': ' || "
+              "coalesce(new_value, '-') AS a FROM audit ORDER BY id)",
+              "approve mapping users.id -> users.id: approved: checked with the owners|"
+              "approve mapping users.email -> users.email: approved: checked with the owners|"
+              "reject mapping users.name -> users.name: rejected: maps to full_name");
+
+    review_close(&r);
+    dash_stop(d);
+    dash_close(d);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    tmpdir_free(dir);
+}
+
 int main(void)
 {
     setenv("USER", "tester", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review),
+        cmocka_unit_test(test_review_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,6 +371,25 @@ int review_reject(struct review *r, size_t row, const char *note, struct err *e)
     return rc;
 }
 
+int review_set_rows(struct review *r, const size_t *rows, size_t n, int approve,
+                    const char *note, size_t *done, struct err *e)
+{
+    char *copy = xstrdup(note ? note : ""), *text = str_trim(copy);
+    int rc = 0;
+
+    *done = 0;
+    if (!approve && !*text) {
+        free(copy);
+        return err_set(e, ERR_INPUT, "a rejection needs a note saying why");
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)  /* each as it would be alone: its write, its audit */
+        if ((rc = review_set(r, rows[i], approve ? "approved" : "rejected", *text ? text : NULL,
+                             e)) == 0)
+            (*done)++;
+    free(copy);
+    return rc;
+}
+
 int review_edit(struct review *r, size_t row, enum sheet_col c, const char *value,
                 struct err *e)
 {

@@ -78,6 +78,11 @@ int review_severity(const struct review *r, size_t row, int *n);
  * its pair; review_update does so too, and lints again. */
 int review_approve(struct review *r, size_t row, struct err *e);
 int review_reject(struct review *r, size_t row, const char *note, struct err *e);
+/* Approves (a note optional) or rejects (a note required) several rows at
+ * once, each written and audited as it would be alone; stops at the first
+ * that fails. `done` counts those written. */
+int review_set_rows(struct review *r, const size_t *rows, size_t n, int approve,
+                    const char *note, size_t *done, struct err *e);
 /* Sets transform, rule, owner or note. A changed transform or rule sends an
  * approved row back to draft: its approval was for the old one. Rules that do
  * not parse are refused here; transforms are checked with review_compile. */
