@@ -31,6 +31,23 @@ lines() {
             ((.fields // []) | map("\(.source):\(.source_value|tostring)->\(.target_value|tostring)") | join(";"))]
            | join(" ")' "$1" | sed 's/ $//' | sort
 }
+# keyed NDJSON: a diff's discrepancies a line each, sorted: table kind key [source
+# fields] (the fields' names only, not their values)
+keyed() {
+    jq -r 'select(.type == "discrepancy") | [.table, .kind,
+           (.key | to_entries | map("\(.key)=\(.value)") | join(",")),
+           ((.fields // []) | map(.source) | join(","))] | join(" ")' "$1" | sed 's/ $//' | sort
+}
+# clean_pair DIR SOURCE TARGET NAME: a plan for the pair in DIR (made and entered:
+# cd .. after), whose first diff (run.ndjson) must be clean; $bin is the binary
+clean_pair() {
+    mkdir "$1" && cd "$1" || exit 99
+    "$bin" init --source "$2" --target "$3" >/dev/null || exit 99
+    "$bin" diff --ndjson >run.ndjson
+    local rc=$?
+    [ $rc = 0 ] && [ "$(wc -l <run.ndjson)" = 1 ] && ok "$4" ||
+        not_ok "$4" "exit $rc" "$(head -5 run.ndjson)"
+}
 # the last line of a test: the totals, and its exit status
 finish() {
     echo "$pass passed, $fail failed"

@@ -1,4 +1,4 @@
-/* sqlite_log.so: LD_PRELOAD'ed by tests/diff_pg.sh to see which statements
+/* sqlite_log.so: LD_PRELOAD'ed by tests/diff/hashed_pg.sh to see which statements
  * cutover prepares on its SQLite files, as PostgreSQL's log_statement shows
  * them for the servers. Each is appended to $CUTOVER_TEST_SQLITE_LOG as one
  * line: the file's name, a space, the statement (newlines as spaces), in one
