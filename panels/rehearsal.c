@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_RUN, K_VIEW, K_CLASS, K_OWNER, K_NOTE };
+enum { K_OPEN = 1, K_RUN, K_VIEW, K_CLASS, K_OWNER, K_NOTE, K_MARK, K_MARK_ALL };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "runs → the run's tables → their discrepancies "
@@ -24,6 +24,10 @@ static const struct tui_key keys[] = {
     { 'c', 0, "c", "classify", "classify the discrepancy (carried to later runs)", K_CLASS },
     { 'o', 0, "o", NULL, "set the discrepancy's owner", K_OWNER },
     { 'e', 0, "e", NULL, "edit the discrepancy's decision note", K_NOTE },
+    { 'm', 0, "m", "mark", "mark or unmark the discrepancy: c, o and e then change every "
+      "marked one", K_MARK },
+    { 'M', 0, "M", NULL, "mark every discrepancy shown (filter by a field with f first), or "
+      "unmark them all", K_MARK_ALL },
     { 0 },
 };
 
@@ -191,7 +195,7 @@ static void disc_cell(void *ctx, int i, int col, char *buf, size_t n)
     size_t at = 0;
 
     switch (col) {
-    case 0: snprintf(buf, n, "%s", d->table); break;
+    case 0: snprintf(buf, n, "%s%s", rehp_marked(ctx, d) ? "*" : "", d->table); break;
     case 1: snprintf(buf, n, "%s", d->kind); break;
     case 2: snprintf(buf, n, "%s", d->key_text); break;
     case 3:
@@ -276,6 +280,9 @@ static void done(struct panel *p)
 
     reh_free(rp->finished);
     snap_unref(rp->snap);
+    rehp_unmark_all(rp);
+    for (int k = 0; k < 3; k++)
+        free(rp->pending[k]);
     for (int k = 0; k < 3; k++)
         table_free(&rp->t[k]);
     forget(rp);
@@ -502,26 +509,78 @@ static void start_run(struct reh_panel *rp)
 
 /* --- changing a discrepancy ---------------------------------------------------------- */
 
+/* One discrepancy's class, owner or note, in the workspace and its audit
+ * log; `what` gets the change in words (caller frees). */
+static int record(struct reh_panel *rp, const struct ws_disc_rec *d, char *const set[3],
+                  char **what, struct err *e)
+{
+    char *object = xasprintf("discrepancy %s %s %s (run %ld)", d->table, d->kind, d->key_text,
+                             rp->run);
+    int rc;
+
+    *what = xasprintf("%s%s%s%s%s%s", set[0] ? "class " : "", set[0] ? set[0] : "",
+                      set[1] ? "owner " : "", set[1] ? set[1] : "", set[2] ? "note " : "",
+                      set[2] ? set[2] : "");
+    rc = ws_classify(dash_ws(rp->p->dash), rp->run, d->table, d->kind, d->key_json, set[0],
+                     set[1], set[2], e) < 0 ||
+         ws_audit(dash_ws(rp->p->dash), "discrepancy", object, NULL, *what, e) < 0 ? -1 : 0;
+    if (rc == 0 && !rp->nmarks)
+        tui_message(0, "%s: %s, recorded", object, *what);
+    free(object);
+    return rc;
+}
+
+static void confirmed_bulk(void *ctx, int yes)
+{
+    struct reh_panel *rp = ctx;
+    struct err e = { 0 };
+    char *what = NULL;
+    long done = 0, of = 0;
+
+    for (long i = 0; yes && i < rp->ndiscs; i++) {
+        if (!rehp_marked(rp, &rp->discs[i]))
+            continue;
+        of++;
+        free(what);
+        if (record(rp, &rp->discs[i], rp->pending, &what, &e) < 0)
+            break;
+        done++;
+    }
+    if (yes && done < of) {
+        tui_message(1, "%ld of %ld discrepancies changed, then: %s", done, of, e.msg);
+    } else if (yes) {
+        tui_message(0, "%ld discrepancies: %s, each recorded", done, what ? what : "");
+        rehp_unmark_all(rp);
+    }
+    free(what);
+    for (int k = 0; k < 3; k++)
+        free(rp->pending[k]), rp->pending[k] = NULL;
+    load(rp);
+}
+
+/* The change asked for: of the marked discrepancies (confirmed first), or
+ * of the one selected. */
 static int change(struct reh_panel *rp, const char *klass, const char *owner, const char *note)
 {
     const struct ws_disc_rec *d = disc_at(rp, rp->disc);
+    const char *set[3] = { klass, owner, note };
     struct err e = { 0 };
-    char *object, *what;
+    char *what, *q;
 
+    if (rp->nmarks) {
+        for (int k = 0; k < 3; k++)
+            rp->pending[k] = set[k] ? xstrdup(set[k]) : NULL;
+        q = xasprintf("Set %s%s%s%s for the %zu marked discrepancies?",
+                      klass ? "class " : owner ? "owner " : "note ", klass ? klass : "",
+                      owner ? owner : "", note ? note : "", rp->nmarks);
+        tui_confirm(q, confirmed_bulk, rp);
+        free(q);
+        return 0;
+    }
     if (!d)
         return -1;
-    object = xasprintf("discrepancy %s %s %s (run %ld)", d->table, d->kind, d->key_text,
-                       rp->run);
-    what = xasprintf("%s%s%s%s%s%s", klass ? "class " : "", klass ? klass : "",
-                     owner ? "owner " : "", owner ? owner : "", note ? "note " : "",
-                     note ? note : "");
-    if (ws_classify(dash_ws(rp->p->dash), rp->run, d->table, d->kind, d->key_json, klass,
-                    owner, note, &e) < 0 ||
-        ws_audit(dash_ws(rp->p->dash), "discrepancy", object, NULL, what, &e) < 0)
+    if (record(rp, d, (char *const *)set, &what, &e) < 0)
         tui_message(1, "%s", e.msg);
-    else
-        tui_message(0, "%s: %s, recorded", object, what);
-    free(object);
     free(what);
     load(rp);
     return 0;
@@ -590,9 +649,38 @@ static int key(struct panel *p, int k)
         }
         load(rp);
         return TUI_HANDLED | TUI_REDRAW;
+    case K_MARK:
+    case K_MARK_ALL:
+        if (rp->view != V_DISCS || p->detail) {
+            tui_message(0, "marks are for discrepancies (v or Enter to their list)");
+            return TUI_HANDLED | TUI_REDRAW;
+        }
+        if (action == K_MARK) {
+            if (!(d = disc_at(rp, table_selected(&rp->t[V_DISCS]))))
+                return TUI_HANDLED | TUI_REDRAW;
+            rehp_mark(rp, d, !rehp_marked(rp, d));
+            table_key(&rp->t[V_DISCS], TUI_FN(KEY_DOWN));  /* on to the next */
+        } else {
+            const struct tui_table *shown = &rp->t[V_DISCS];
+            int all = shown->norder > 0;
+            for (int j = 0; j < shown->norder; j++)
+                all = all && rehp_marked(rp, &rp->discs[shown->order[j]]);
+            for (int j = 0; j < shown->norder; j++)
+                rehp_mark(rp, &rp->discs[shown->order[j]], !all);
+        }
+        tui_message(0, "%zu discrepancies marked", rp->nmarks);
+        return TUI_HANDLED | TUI_REDRAW;
     case K_CLASS:
     case K_OWNER:
     case K_NOTE:
+        if (rp->nmarks && !p->detail) {  /* the marked ones, whichever is selected */
+            if (action == K_CLASS)
+                tui_menu("Class for the marked", ws_class_names, WS_NCLASSES, 0, chose_class, rp);
+            else
+                tui_prompt(action == K_OWNER ? "owner of the marked: " : "note for the marked: ",
+                           "", NULL, action == K_OWNER ? got_owner : got_note, rp);
+            return TUI_HANDLED | TUI_REDRAW;
+        }
         if (rp->view != V_DISCS && !p->detail) {
             tui_message(0, "choose a discrepancy first (v or Enter to its list)");
             return TUI_HANDLED | TUI_REDRAW;

@@ -32,6 +32,11 @@ struct reh_panel {
     char row_msg[1100];
     long disc;                  /* the discrepancy being changed */
     char *klass;
+    /* discrepancies marked to be changed at once, by identity (table, kind,
+     * key), sorted: they stay marked across reloads */
+    char **marks;
+    size_t nmarks;
+    char *pending[3];           /* the change asked for them: class, owner, note */
 };
 
 #define PRIV(p) ((struct reh_panel *)(p)->priv)
@@ -46,5 +51,10 @@ void rehp_read_sheet(struct reh_panel *rp);
 void rehp_free_row(struct reh_panel *rp);
 /* Asks for both rows of discrepancy `d`; row_state tells how it goes. */
 void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d);
+
+/* rehearsal_mark.c: whether a discrepancy is marked; (un)marks it; none. */
+int rehp_marked(const struct reh_panel *rp, const struct ws_disc_rec *d);
+void rehp_mark(struct reh_panel *rp, const struct ws_disc_rec *d, int on);
+void rehp_unmark_all(struct reh_panel *rp);
 
 #endif

@@ -45,14 +45,25 @@ keys rh z G k k Enter / 9 9 9 9 9 9 Enter
 expect_text "the class is carried to run 2" rh "┃users         extra    id=999999       "
 row_999999() { screen rh | grep -oE "id=999999 +[a-z_]+" | tr -s ' '; }
 eventually "… as accepted_variance" "id=999999 accepted_variance" row_999999
+# many at once: the filter keeps the e-mail discrepancies, M marks them all, c classifies them
+keys rh f e m a i l Enter M
+expect_text "M marks every discrepancy the filter shows" rh "35 discrepancies marked"
+keys rh c 2
+expect_text "c asks once for all of them" rh "Set class transformation_bug for the 35 marked discrepancies?"
+keys rh y
+expect_text "… and classifies each" rh "35 discrepancies: class transformation_bug, each recorded"
 T kill-session -t rh
 [ "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 2 ] &&
     ok "two runs recorded" || not_ok "two runs recorded"
 check "class, owner and note carried to run 2's copy of the discrepancy, and audited" \
     "accepted_variance|bob|a test row of the Pilot
-3" \
+38" \
     "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT class, owner, decision FROM discrepancies
         WHERE run_id = 2 AND key_json = '{\"id\":999999}'; SELECT count(*) FROM audit WHERE action = 'discrepancy'")"
+check "the 35 e-mail discrepancies of run 2 classified at once, each its own audit entry" "35 35" \
+    "$(sqlite3 -cmd ".timeout 5000" rehearse/.cutover/state.db "SELECT (SELECT count(*) FROM discrepancies
+        WHERE run_id = 2 AND class = 'transformation_bug' AND fields_json LIKE '%email%') || ' ' ||
+        (SELECT count(*) FROM audit WHERE new_value = 'class transformation_bug')")"
 # Esc cancels a run: reading invoice_lines slowed by a transform that makes 1 MB of
 # randomness a row and keeps none of it (only the diff evaluates transforms)
 slow_sheet() {  # slow_sheet SHEET: the demo's sheet, invoice_lines read so
