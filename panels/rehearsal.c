@@ -700,6 +700,16 @@ static int key(struct panel *p, int k)
     }
 }
 
+/* The catalogs came (or a database came back): a discrepancy opened before
+ * them gets its rows now. */
+static void update(struct panel *p, unsigned what)
+{
+    struct reh_panel *rp = PRIV(p);
+
+    if (p->detail && (what & (DASH_INVENTORY | DASH_DB)) && !rp->row_state && dash_view(p->dash))
+        rehp_fetch_row(rp, disc_at(rp, table_selected(&rp->t[V_DISCS])));
+}
+
 static int back(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
@@ -738,6 +748,7 @@ const struct panel_ops panel_rehearsal_ops = {
     .draw = draw,
     .key = key,
     .back = back,
+    .update = update,
     .table = table,
     .keys = keys,
 };
