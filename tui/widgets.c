@@ -17,7 +17,8 @@ static void cell_of(struct tui_table *t, int row, int col, char *buf, size_t n)
     t->cell(t->ctx, row, col, buf, n);
 }
 
-/* A number, ignoring a leading '+' or '~' (estimates); 0 if not a number. */
+/* A number, ignoring a leading '+' or '~' (estimates) and what follows it
+ * after a space ("12 (+3)": 12); 0 if not a number. */
 static int as_number(const char *s, double *v)
 {
     char *end;
@@ -27,7 +28,13 @@ static int as_number(const char *s, double *v)
     if (!*s || (!isdigit((unsigned char)*s) && *s != '-'))
         return 0;
     *v = strtod(s, &end);
-    return *end == '\0';
+    return end != s && (*end == '\0' || *end == ' ');
+}
+
+/* A cell that says nothing is known: it sorts last whichever the direction. */
+static int unknown(const char *s)
+{
+    return !*s || !strcmp(s, "-");
 }
 
 static struct tui_table *sorting;
@@ -43,6 +50,8 @@ static int compare(const void *pa, const void *pb)
         return c;
     cell_of(t, a, t->sort_col, x, sizeof x);
     cell_of(t, b, t->sort_col, y, sizeof y);
+    if (unknown(x) != unknown(y))
+        return unknown(x) ? 1 : -1;
     if (as_number(x, &dx) && as_number(y, &dy))
         c = dx < dy ? -1 : dx > dy;
     else

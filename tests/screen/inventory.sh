@@ -51,7 +51,7 @@ expect_text "z again: four panels" main "┌ 2 Mapping 12/42 approved"
 keys main '>'
 expect_text "> sorts by TARGET" main "TARGET↑"
 first_row() { screen main | sed -n 4p | grep -oE '^┃[a-z_]+ +[a-z_-]+'; }  # SOURCE TARGET
-eventually "sorted: '-' first" "┃feature_flags  -" first_row
+eventually "sorted: accounts first ('-', unknown, last either way)" "┃accounts       accounts" first_row
 keys main I
 expect_text "I inverts" main "TARGET↓"
 eventually "inverted: subscriptions first" "┃subscriptions  subscriptions" first_row
