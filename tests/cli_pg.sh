@@ -63,7 +63,7 @@ expect "no terminal" 2 - "cutover: the dashboard needs a terminal; in scripts us
 printf '[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[step go]\ntitle = Go\ngatte = manual\n' >bad.ini
 expect "bad plan: unknown key" 2 - "cutover: bad.ini:7: unknown key 'gatte' in [step go]" -- \
     "$bin" --plan bad.ini inventory
-expect "missing plan" 2 - "cutover: nope.ini: cannot read the plan: No such file or directory (create one with 'cutover init' or pass --plan FILE)" -- \
+expect "missing plan" 2 - "cutover: nope.ini: cannot read the plan: No such file or directory (create one with 'cutover init', pass --plan FILE, or try 'cutover demo')" -- \
     "$bin" --plan nope.ini inventory
 printf '[source]\nurl = mysql://x\n[target]\nurl = sqlite:b.db\n' >badurl.ini
 expect "bad URL" 2 - "cutover: badurl.ini:2: [source] url: 'mysql://x': unknown database URL (use sqlite:FILE, postgresql://… or a libpq 'key=value' string)" -- \

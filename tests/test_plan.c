@@ -349,7 +349,7 @@ static void test_long_line_and_missing_file(void **state)
     p = plan_load("/nonexistent/cutover.ini", &e);
     assert_null(p);
     assert_string_equal(e.msg, "/nonexistent/cutover.ini: cannot read the plan: No such file or "
-                               "directory (create one with 'cutover init' or pass --plan FILE)");
+                               "directory (create one with 'cutover init', pass --plan FILE, or try 'cutover demo')");
 }
 
 static char *slurp(const char *path)

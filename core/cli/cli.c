@@ -99,7 +99,50 @@ static const struct cmd cmds[] = {
       "                 a SQLite file (it must be empty: the demo creates its tables)\n" },
 };
 
+
 #define NCMDS (sizeof cmds / sizeof *cmds)
+
+/* Edits between two words: insertions, deletions, substitutions and
+ * swaps of neighbours (optimal string alignment), for words up to 31 bytes. */
+static int distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b), d[32][32];
+
+    if (la > 31 || lb > 31)
+        return 99;
+    for (int x = 0; x <= la; x++)
+        d[x][0] = x;
+    for (int y = 0; y <= lb; y++)
+        d[0][y] = y;
+    for (int x = 1; x <= la; x++)
+        for (int y = 1; y <= lb; y++) {
+            int sub = d[x - 1][y - 1] + (a[x - 1] != b[y - 1]), v = d[x - 1][y] + 1;
+            if (d[x][y - 1] + 1 < v)
+                v = d[x][y - 1] + 1;
+            if (sub < v)
+                v = sub;
+            if (x > 1 && y > 1 && a[x - 1] == b[y - 2] && a[x - 2] == b[y - 1] &&
+                d[x - 2][y - 2] + 1 < v)
+                v = d[x - 2][y - 2] + 1;
+            d[x][y] = v;
+        }
+    return d[la][lb];
+}
+
+/* The command a mistyped one most likely meant (two edits at most, and
+ * fewer than half its letters), or NULL. */
+static const char *nearest_command(const char *word)
+{
+    const char *best = NULL;
+    int bestd = 3;
+
+    for (size_t k = 0; k < NCMDS; k++) {
+        int dd = distance(word, cmds[k].name);
+        if (dd < bestd && dd * 2 < (int)strlen(cmds[k].name))
+            best = cmds[k].name, bestd = dd;
+    }
+    return best;
+}
 
 static void usage(FILE *f)
 {
@@ -309,6 +352,13 @@ int cli_main(int argc, char **argv, cli_tui_fn tui)
         }
         return cmds[k].run(&c, argc - i, argv + i);
     }
-    fprintf(stderr, "cutover: unknown command '%s' (see 'cutover --help')\n", argv[i]);
+    {
+        const char *near = nearest_command(argv[i]);
+        if (near)
+            fprintf(stderr, "cutover: unknown command '%s': did you mean '%s'? (see 'cutover "
+                    "--help')\n", argv[i], near);
+        else
+            fprintf(stderr, "cutover: unknown command '%s' (see 'cutover --help')\n", argv[i]);
+    }
     return ERR_INPUT;
 }

@@ -679,7 +679,8 @@ struct plan *plan_load(const char *path, struct err *e)
     free(dcopy);
     if (!(st.f = fopen(path, "r"))) {
         err_set(e, ERR_INPUT, "%s: cannot read the plan: %s%s", path, strerror(errno),
-                errno == ENOENT ? " (create one with 'cutover init' or pass --plan FILE)" : "");
+                errno == ENOENT ? " (create one with 'cutover init', pass --plan FILE, or try "
+                                  "'cutover demo')" : "");
         plan_free(p);
         return NULL;
     }

@@ -167,7 +167,7 @@ case_ "pristine: map lint" 0 "mapping.csv: 0 errors, 0 warnings" -- $B map lint
 case_ "pristine: diff" 0 "0 missing, 0 extra, 0 changed" -- $B diff
 
 # --- the plan: syntax ------------------------------------------------------------------
-case_ "plan: missing file" 2 "cutover: nosuch.ini: cannot read the plan: No such file or directory (create one with 'cutover init' or pass --plan FILE)" \
+case_ "plan: missing file" 2 "cutover: nosuch.ini: cannot read the plan: No such file or directory (create one with 'cutover init', pass --plan FILE, or try 'cutover demo')" \
     -- $B --plan nosuch.ini inventory
 case_ "plan: a line that is no key = value" 2 "cutover: $P:$M_name: syntax error: expected [section], key = value or a comment" \
     pl "$M_name" 'name' -- $B inventory
@@ -501,6 +501,8 @@ case_ "sheet: import, a missing file" 2 "cutover: nofile.csv: cannot read the ma
 
 # --- the command line -------------------------------------------------------------------
 case_ "cli: unknown command" 2 "cutover: unknown command 'nosuch' (see 'cutover --help')" -- $B nosuch
+case_ "cli: a mistyped command, two letters swapped" 2 "cutover: unknown command 'inventroy': did you mean 'inventory'? (see 'cutover --help')" -- $B inventroy
+case_ "cli: a mistyped command, a letter short" 2 "cutover: unknown command 'dif': did you mean 'diff'? (see 'cutover --help')" -- $B dif
 case_ "cli: unknown global option" 2 "cutover: unknown option '--bogus'" -- $B --bogus
 case_ "cli: tui, unknown option" 2 "cutover tui: unknown option '--bogus' (see 'cutover tui --help')" -- $B tui --bogus
 for c in init inventory map diff runs timeline watch report accept decommission demo; do
