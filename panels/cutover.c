@@ -367,7 +367,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     mon_counts(cp->mon, &polls, &failed);
     trigger_line(cp, v);
     if (n)
-        view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %7s %6s %5s %-12s %s", "LIVE", "SOURCE",
+        view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %11s %6s %5s %-12s %s", "LIVE", "SOURCE",
                  "TARGET", "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
     else
         view_add(v, ROLE_MUTED, "no table is polled: none is decided migrate (d in 1 Inventory)");
@@ -384,10 +384,14 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
                 snprintf(s ? tgt : src, 24, "%s%lld", t[i].estimated[s] ? "~" : "", t[i].rows[s]);
         snprintf(delta, sizeof delta, t[i].has_missing ? "%s%lld" : "-",
                  t[i].missing_estimated ? "~" : "", t[i].missing);
-        if (t[i].has_lag)
+        if (t[i].has_lag && t[i].lag_ms < 0) {  /* the target has rows newer than the source's */
+            char d[24];
+            snprintf(lag, sizeof lag, "ahead %s", dur_human(-t[i].lag_ms, d, sizeof d));
+        } else if (t[i].has_lag) {
             dur_human(t[i].lag_ms, lag, sizeof lag);
-        else
+        } else {
             snprintf(lag, sizeof lag, "-");
+        }
         if (t[i].changed[0] >= 0)  /* rows past the watermark; without one, the net rows */
             snprintf(rate, sizeof rate, "%lld", t[i].changed[0]);
         else
@@ -399,7 +403,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
               (t[i].has_missing && !t[i].missing_estimated && t[i].missing) ||
               t[i].found[MON_MISSING] || t[i].found[MON_STALE] || t[i].found[MON_DUPLICATE] ||
               t[i].window_error;
-        view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %7s %6s %5s %-12s %s",
+        view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %11s %6s %5s %-12s %s",
                  t[i].name, src, tgt, delta, lag, rate, ms, spark, found);
     }
     probe_lines(cp, v);
@@ -416,11 +420,14 @@ static void on_warn(const char *msg, void *arg)
 static void sync_monitor(struct cut_panel *cp, unsigned what)
 {
     struct dash *d = cp->p->dash;
+    const struct ws_session *hc = dash_hypercare(d);
     struct mon_opts o = { .kind = "dashboard", .interval_ms = dash_interval(d), .ws = dash_ws(d),
-                          .keep = dash_view(d), .history = (dash_hypercare(d) != NULL) ? dash_hypercare(d)->id : 0 };
+                          .history = hc ? hc->id : 0 };
     struct mon_events ev = { .changed = on_change, .warn = on_warn, .advising = advising_now,
                              .arg = cp };
     struct err e = { 0 };
+    struct snap *s;
+    int failed;
 
     if (dash_paused(d) || !dash_view(d)) {  /* paused, or the pairing it polls is gone */
         mon_stop(cp->mon, dash_paused(d) ? "paused" : "catalogs unavailable", NULL);
@@ -431,9 +438,13 @@ static void sync_monitor(struct cut_panel *cp, unsigned what)
         mon_set_interval(cp->mon, dash_interval(d));  /* + and - */
     if (cp->mon && !(what & (DASH_INVENTORY | DASH_PLAN)))
         return;
-    if (cp->mon ? mon_replan(cp->mon, dash_view(d)->plan, &dash_view(d)->pairs, dash_view(d), &e) < 0
-                : !(cp->mon = mon_start(dash_loop(d), dash_side(d, 0)->db, dash_side(d, 1)->db, dash_view(d)->plan,
-                                        &dash_view(d)->pairs, &o, &ev, &e))) {
+    o.keep = s = dash_snap(d);  /* the monitor keeps references of its own */
+    failed = cp->mon ? mon_replan(cp->mon, s->plan, &s->pairs, s, &e) < 0
+                     : !(cp->mon = mon_start(dash_loop(d), dash_side(d, 0)->db,
+                                             dash_side(d, 1)->db, s->plan, &s->pairs, &o, &ev,
+                                             &e));
+    snap_unref(s);
+    if (failed) {
         snprintf(cp->live_error, sizeof cp->live_error, "%s", e.msg);
         mon_stop(cp->mon, "failed", NULL);
         cp->mon = NULL;

@@ -93,7 +93,7 @@ printf '[hypercare]\ninterval = 1s\n' >>nowm/cutover.ini
 start nowm 130 30 "$work/nowm"
 wait_for nowm "src ● tgt ●"
 keys nowm 4 z
-writes_row() { printf '%-16s %8s %8s %6s %7s %6s' "$@"; }  # … LAG WRITES, as drawn
+writes_row() { printf '%-16s %8s %8s %6s %11s %6s' "$@"; }  # … LAG WRITES, as drawn
 expect_text "no watermark: no writes yet" nowm "$(writes_row notes 1 1 0 - +0)"
 sqlite3 nowm/src.db "INSERT INTO notes VALUES (2, 'b'), (3, 'c'), (4, 'd')"
 expect_text "… three rows inserted on the source: +3" nowm "$(writes_row notes 4 1 3 - +3)"

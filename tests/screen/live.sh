@@ -20,7 +20,7 @@ printf '[probe dear_orders]\nside = source\nsql = SELECT count(*) FROM orders WH
 start live 130 36 "$work/live"
 wait_for live "src ● tgt ●"
 keys live 4 z
-row() { printf '%-16s %8s %8s %6s %7s' "$@"; }  # TABLE SOURCE TARGET DELTA LAG, as drawn
+row() { printf '%-16s %8s %8s %6s %11s' "$@"; }  # TABLE SOURCE TARGET DELTA LAG, as drawn
 expect_text "a migrated table's live figures" live "$(row orders 3 3 0 0s)"
 expect_text "no change yet to validate" live "✓ no change to check yet"
 probe_row() { printf '%-16s %-8s %12s' "$@"; }  # SIGNAL SIDE VALUE, as drawn
