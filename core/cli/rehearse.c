@@ -148,6 +148,49 @@ static void on_signal(uv_signal_t *h, int signum)
     reh_cancel(r->reh);
 }
 
+/* A JSON value as a person reads it in a line ("a@x.io" quoted, 12 not). */
+static void print_value(const json_t *v)
+{
+    char *t = jsonx_dumps(v ? v : json_null(), JSON_ENCODE_ANY);
+
+    fputs(t, stdout);
+    free(t);
+}
+
+/* One listed discrepancy, for a person:
+ * users → app_users  id=42  changed  email: "A@x.io" → "a@x.io" */
+static void print_discrepancy(const char *line, ssize_t n)
+{
+    json_t *d = json_loadb(line, (size_t)n, 0, NULL), *v;
+    const char *name, *tt;
+    size_t i;
+    int k = 0;
+
+    if (!d || strcmp(jtext(d, "type"), "discrepancy")) {
+        printf("%.*s", (int)n, line);
+        json_decref(d);
+        return;
+    }
+    tt = jtext(d, "target_table");
+    printf("%s%s%s ", jtext(d, "table"), *tt && strcmp(tt, jtext(d, "table")) ? " → " : "",
+           *tt && strcmp(tt, jtext(d, "table")) ? tt : "");
+    json_object_foreach(json_object_get(d, "key"), name, v) {
+        printf("%s%s=", k++ ? "," : " ", name);
+        print_value(v);
+    }
+    printf("  %s", jtext(d, "kind"));
+    json_array_foreach(json_object_get(d, "fields"), i, v) {
+        const char *src = jtext(v, "source"), *tgt = jtext(v, "target");
+        printf("%s %s%s%s: ", i ? ";" : " ", src, strcmp(src, tgt) ? " → " : "",
+               strcmp(src, tgt) ? tgt : "");
+        print_value(json_object_get(v, "source_value"));
+        printf(" → ");
+        print_value(json_object_get(v, "target_value"));
+    }
+    putchar('\n');
+    json_decref(d);
+}
+
 static void print_summary(json_t *s, FILE *listed)
 {
     json_t *v, *prev = json_object_get(s, "previous");
@@ -197,8 +240,11 @@ static void print_summary(json_t *s, FILE *listed)
                jint(prev, "still_open"), dur_format(jint(prev, "duration_ms"), d1, sizeof d1),
                dur_format(jint(s, "duration_ms"), d2, sizeof d2));
     rewind(listed);
-    for (i = 0; (n = getline(&line, &cap, listed)) > 0; i++)
-        printf("%s%.*s", i ? "" : "\n", (int)n, line);
+    for (i = 0; (n = getline(&line, &cap, listed)) > 0; i++) {
+        if (!i)
+            putchar('\n');
+        print_discrepancy(line, n);
+    }
     free(line);
 }
 

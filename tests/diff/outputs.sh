@@ -32,7 +32,10 @@ check "--json --sample 2: two a table, the counts still exact" "2 2 25 3" \
 "$bin" diff >run.txt
 check "text: the tables, the totals, then ten of a's 25 and b's three" \
     "a a 30 30 0 0 25 fail|b b 5 2 3 0 0 fail|3 missing, 0 extra, 25 changed|10 3" \
-    "$(grep -E '^[ab] ' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '"table":"a"' run.txt) $(grep -c '"table":"b"' run.txt)"
+    "$(grep -E '^[ab] +[ab] +[0-9]' run.txt | tr -s ' ' | tr '\n' '|')$(grep -x '3 missing, 0 extra, 25 changed' run.txt)|$(grep -c '^a  id=' run.txt) $(grep -c '^b  id=' run.txt)"
+check "text: a discrepancy a line, for a person: table, key, kind, field: source → target" \
+    'a  id=1  changed  v: "v1" → "v1!"|b  id=1  missing' \
+    "$(grep -E '^(a|b)  id=1 ' run.txt | tr '\n' '|' | sed 's/|$//')"
 cd ..
 
 # --- a long value that differs is reported cut at 1 KiB (at a character's start, ending
