@@ -34,6 +34,9 @@ struct dash {
     int stopped;                /* dash_stop(): closing */
     int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
     uv_timer_t timer;
+    uv_fs_event_t watch;        /* the plan's folder: cutover.ini read again as it changes */
+    char *plan_name;            /* cutover.ini's name in its folder */
+    int open_handles;           /* handles still to close before the struct is freed */
     char message[1500];
     int message_error;
     void (*on_change)(struct dash *d, unsigned what, void *arg);
@@ -151,6 +154,7 @@ static void load_side(struct dash *d, int i)
 }
 
 static void reread_plan(struct dash *d);
+static void plan_changed(uv_fs_event_t *h, const char *filename, int events, int status);
 
 void dash_refresh(struct dash *d)
 {
@@ -268,15 +272,44 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
     uv_timer_init(loop, &d->timer);
     d->timer.data = d;
     uv_timer_start(&d->timer, tick, (uint64_t)d->interval_ms, (uint64_t)d->interval_ms);
+    d->open_handles = 1;
+    {
+        char *dir = xstrdup(d->plan_path), *slash = strrchr(dir, '/');
+        d->plan_name = xstrdup(slash ? slash + 1 : dir);
+        if (slash)
+            slash[slash == dir] = '\0';  /* "/x.ini": "/" */
+        uv_fs_event_init(loop, &d->watch);
+        d->watch.data = d;
+        if (uv_fs_event_start(&d->watch, plan_changed, slash ? dir : ".", 0) == 0)
+            d->open_handles++;
+        else  /* no inotify here: the refresh reads it (R, or every interval) */
+            uv_close((uv_handle_t *)&d->watch, NULL);
+        free(dir);
+    }
     read_facts(d);
     d->on_change = on_change;
     d->arg = arg;
     return d;
 }
 
-static void timer_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
-    free(h->data);
+    struct dash *d = h->data;
+
+    if (--d->open_handles == 0)
+        free(d);
+}
+
+/* Something in the plan's folder changed: if it is the plan (written in
+ * place, or replaced as editors save), read it again now rather than at
+ * the next refresh. Its own writes find the file as they left it. */
+static void plan_changed(uv_fs_event_t *h, const char *filename, int events, int status)
+{
+    struct dash *d = h->data;
+
+    (void)events;
+    if (status == 0 && !d->stopped && (!filename || !strcmp(filename, d->plan_name)))
+        reread_plan(d);
 }
 
 void dash_stop(struct dash *d)
@@ -284,6 +317,8 @@ void dash_stop(struct dash *d)
     d->stopped = 1;
     if (d->timer.loop)
         uv_timer_stop(&d->timer);
+    if (d->open_handles > 1)
+        uv_fs_event_stop(&d->watch);
 }
 
 void dash_close(struct dash *d)
@@ -304,8 +339,11 @@ void dash_close(struct dash *d)
     ws_close(d->ws);
     plan_free(d->plan);
     free(d->plan_path);
+    free(d->plan_name);
     if (d->timer.loop) {
-        uv_close((uv_handle_t *)&d->timer, timer_closed);
+        if (d->open_handles > 1)
+            uv_close((uv_handle_t *)&d->watch, handle_closed);
+        uv_close((uv_handle_t *)&d->timer, handle_closed);
         return;
     }
     free(d);
