@@ -1,7 +1,7 @@
 #include "config.h"
 #include "dash.h"
+#include "decision.h"
 #include "snap.h"
-#include "plan_edit.h"
 #include "report.h"
 #include "util.h"
 
@@ -387,30 +387,14 @@ void dash_decided(const struct dash *d, int *decided, int *total)
         }
 }
 
-/* Writes the plan, reloads it and records the change. */
-static int change(struct dash *d, const char *table, const struct plan_kv *kvs, size_t n,
-                  const char *action, const char *old_value, const char *new_value,
-                  struct err *e)
+/* The plan was changed (decision.c): read again and used. */
+static int reload(struct dash *d, struct err *e)
 {
-    struct plan *p;
-    struct file_stamp stamp;
-    char *object;
+    struct file_stamp stamp = file_stamp(d->plan_path);
+    struct plan *p = plan_load(d->plan_path, e);
 
-    if (!d->ws)
-        return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
-                       "recorded: %s", d->message);
-    if (plan_edit_table(d->plan_path, table, kvs, n, e) < 0)
+    if (!p)
         return -1;
-    stamp = file_stamp(d->plan_path);
-    if (!(p = plan_load(d->plan_path, e)))
-        return -1;
-    object = xasprintf("table %s", table);
-    if (ws_audit(d->ws, action, object, old_value, new_value, e) < 0) {
-        free(object);
-        plan_free(p);
-        return -1;
-    }
-    free(object);
     adopt_plan(d, p, stamp);
     return 0;
 }
@@ -418,33 +402,28 @@ static int change(struct dash *d, const char *table, const struct plan_kv *kvs, 
 int dash_decide(struct dash *d, const char *table, enum plan_decision dec, const char *expires,
                 struct err *e)
 {
-    const struct plan_table *pt = plan_table_find(d->plan, table);
-    const char *old = plan_decision_name(pt ? pt->decision : DEC_UNDECIDED);
-    char *oldv = pt && pt->expires ? xasprintf("%s (expires %s)", old, pt->expires) : xstrdup(old);
-    char *newv = dec == DEC_TEMPORARY ? xasprintf("temporary (expires %s)", expires)
-                                      : xstrdup(plan_decision_name(dec));
-    struct plan_kv kvs[2] = { { "decision", plan_decision_name(dec) },
-                              { "expires", dec == DEC_TEMPORARY ? expires : NULL } };
-    int rc = change(d, table, kvs, 2, "decide", oldv, newv, e);
+    struct decision_said said = { 0 };
+    int rc = decision_decide(d->plan_path, d->plan, d->ws, table, dec, expires, &said, e) < 0 ||
+             reload(d, e) < 0 ? -1 : 0;
 
     if (rc == 0)
-        dash_say(d, 0, "%s: decision %s → %s, written to %s", table, oldv, newv, d->plan_path);
-    free(oldv);
-    free(newv);
+        dash_say(d, 0, "%s: decision %s → %s, written to %s", table, said.old_value,
+                 said.new_value, d->plan_path);
+    decision_said_free(&said);
     return rc;
 }
 
 int dash_set_owner(struct dash *d, const char *table, const char *owner, struct err *e)
 {
-    const struct plan_table *pt = plan_table_find(d->plan, table);
-    char *old = xstrdup(pt && pt->owner ? pt->owner : "");
-    struct plan_kv kv = { "owner", *owner ? owner : NULL };
-    int rc = change(d, table, &kv, 1, "owner", old, owner, e);
+    struct decision_said said = { 0 };
+    int rc = decision_owner(d->plan_path, d->plan, d->ws, table, owner, &said, e) < 0 ||
+             reload(d, e) < 0 ? -1 : 0;
 
     if (rc == 0)
-        dash_say(d, 0, "%s: owner %s → %s, written to %s", table, *old ? old : "(none)",
-            *owner ? owner : "(none)", d->plan_path);
-    free(old);
+        dash_say(d, 0, "%s: owner %s → %s, written to %s", table,
+                 *said.old_value ? said.old_value : "(none)", *owner ? owner : "(none)",
+                 d->plan_path);
+    decision_said_free(&said);
     return rc;
 }
 

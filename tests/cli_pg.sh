@@ -116,6 +116,34 @@ contains "suggest: nothing new, reviewed rows left alone" out "demo/mapping.csv:
 contains "suggest: what it could not pair" out "  not paired: source users.full_name"
 expect "map with no subcommand" 2 - - -- "$bin" map
 
+# --- cutover decide: decisions and owners from the command line, as the dashboard sets them --
+cp -r demo decide && cd decide || exit 99
+printf '%s\n' "feature_flags: decision undecided -> temporary (expires 2027-06-30)" \
+    "feature_flags: owner (none) -> erin" >expected
+expect "decide: a temporary decision with its date and an owner" 0 expected - -- \
+    "$bin" decide feature_flags temporary --expires 2027-06-30 --owner erin
+check "… written to cutover.ini in place" "decision = temporary|expires  = 2027-06-30|owner    = erin" \
+    "$(sed -n '/^\[table feature_flags\]/,/^$/p' cutover.ini | sed '1d;/^$/d' | tr '\n' '|' | sed 's/|$//')"
+printf '%s\n' "events: decision temporary (expires 2027-03-31) -> delete" \
+    "users: decision migrate -> delete" >expected
+expect "decide: several tables at once" 0 expected - -- "$bin" decide events users delete
+check "… each change in the audit log, old and new" \
+    "decide|table feature_flags|undecided|temporary (expires 2027-06-30)
+owner|table feature_flags||erin
+decide|table events|temporary (expires 2027-03-31)|delete
+decide|table users|migrate|delete" \
+    "$(sqlite3 .cutover/state.db "SELECT action, object, old_value, new_value FROM audit WHERE object LIKE 'table %' ORDER BY id")"
+expect "decide: a table the plan does not name" 2 - \
+    "cutover: cutover.ini has no [table nosuch] ('cutover inventory' lists the tables)" -- \
+    "$bin" decide nosuch migrate
+expect "decide: temporary without its date" 2 - \
+    "cutover: a temporary decision needs the date it expires (--expires YYYY-MM-DD)" -- \
+    "$bin" decide users temporary
+expect "decide: not a decision" 2 - \
+    "cutover decide: 'keep' is not a decision (migrate, delete, retain, temporary or undecided)
+(see 'cutover decide --help')" -- "$bin" decide users keep
+cd ..
+
 # --- the acceptance report on the demo -----------------------------------------------------
 expect "report --format json" 0 - - -- "$bin" --plan demo/cutover.ini report --format json
 cp out report.json

@@ -78,6 +78,12 @@ static const struct cmd cmds[] = {
       "                 the hypercare charts) or json\n"
       "  -o, --output FILE  write it to FILE (atomically) instead of standard output\n"
       "the databases are read for the Pilot data's counts; passwords never appear\n" },
+    { "decide", cli_cmd_decide,
+      "TABLE... migrate|delete|retain|temporary|undecided [--expires DATE] [--owner NAME]",
+      "set what happens to tables' Pilot data, written to cutover.ini and the audit log",
+      "  TABLE...       source tables, as cutover.ini names them\n"
+      "  --expires DATE when temporary Pilot data goes (YYYY-MM-DD; required for temporary)\n"
+      "  --owner NAME   set the tables' owner too\n" },
     { "accept", cli_cmd_accept, "[AREA accepted|rejected|pending] [--note TEXT] [--json]",
       "the acceptance areas: measured evidence, status, sign-off",
       "  AREA STATUS    sign an area off (completeness, stability, performance, support,\n"

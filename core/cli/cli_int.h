@@ -28,7 +28,7 @@ struct cli {
 /* Options whose value is a letter have that short form too (-h, -o FILE). */
 enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET,
        OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT,
-       OPT_NOTE };
+       OPT_NOTE, OPT_OWNER, OPT_EXPIRES };
 
 struct cli_json_opts {
     int json;
@@ -104,6 +104,7 @@ int cli_cmd_timeline(struct cli *c, int argc, char **argv);
 int cli_cmd_report(struct cli *c, int argc, char **argv);
 int cli_cmd_watch(struct cli *c, int argc, char **argv);
 int cli_cmd_accept(struct cli *c, int argc, char **argv);
+int cli_cmd_decide(struct cli *c, int argc, char **argv);
 int cli_cmd_decommission(struct cli *c, int argc, char **argv);
 int cli_cmd_demo(struct cli *c, int argc, char **argv);
 

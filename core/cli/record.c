@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "cli_int.h"
+#include "decision.h"
 #include "acceptance.h"
 #include "report.h"
 #include "util.h"
@@ -218,4 +219,83 @@ int cli_cmd_accept(struct cli *c, int argc, char **argv)
 int cli_cmd_decommission(struct cli *c, int argc, char **argv)
 {
     return signoff(c, argc, argv, "decommission", "decommission");
+}
+
+/* --- cutover decide ------------------------------------------------------------------ */
+
+struct decide_opts {
+    const char *expires, *owner;
+};
+
+static int decide_opt(int opt, const char *arg, void *ctx)
+{
+    struct decide_opts *o = ctx;
+
+    if (opt == OPT_EXPIRES)
+        o->expires = arg;
+    else
+        o->owner = arg;
+    return 0;
+}
+
+/* Each table's decision (and owner) as the dashboard's d and o set them:
+ * cutover.ini rewritten in place, each change audited. Stops at the first
+ * table that cannot be changed; those before it stay changed, said. */
+int cli_cmd_decide(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "expires", required_argument, NULL, OPT_EXPIRES },
+        { "owner", required_argument, NULL, OPT_OWNER },
+        { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct decide_opts o = { 0 };
+    enum plan_decision dec;
+    struct err e = { 0 };
+    char *path;
+    ws_t *ws;
+    int rc = cli_parse_opts("decide", argc, argv, lo, decide_opt, &o), ntables;
+
+    if (rc)
+        return rc < 0 ? cli_help("decide") : rc;
+    ntables = argc - optind - 1;
+    if (ntables < 1)
+        return cli_usage("decide", "expected one table or more, then a decision");
+    if (plan_decision_parse(argv[argc - 1], &dec) < 0)
+        return cli_usage("decide", "'%s' is not a decision (migrate, delete, retain, temporary "
+                         "or undecided)", argv[argc - 1]);
+    if (o.expires && dec != DEC_TEMPORARY)
+        return cli_usage("decide", "--expires is for temporary data");
+    {
+        struct plan *p = plan_load(c->plan_path, &e);
+        if (!p)
+            return cli_fail(&e);
+        path = plan_path(p, p->workspace);
+        plan_free(p);
+    }
+    if (!(ws = ws_open(path, &e))) {
+        free(path);
+        return cli_fail(&e);
+    }
+    free(path);
+    for (int i = 0; i < ntables && rc == 0; i++) {
+        const char *table = argv[optind + i];
+        struct decision_said said = { 0 };
+        struct plan *p = plan_load(c->plan_path, &e);  /* as the last change left it */
+        rc = !p || decision_decide(c->plan_path, p, ws, table, dec, o.expires, &said, &e) < 0;
+        if (!rc)
+            printf("%s: decision %s -> %s\n", table, said.old_value, said.new_value);
+        decision_said_free(&said);
+        plan_free(p);
+        if (!rc && o.owner && (p = plan_load(c->plan_path, &e))) {
+            rc = decision_owner(c->plan_path, p, ws, table, o.owner, &said, &e) < 0;
+            if (!rc)
+                printf("%s: owner %s -> %s\n", table, *said.old_value ? said.old_value : "(none)",
+                       *o.owner ? o.owner : "(none)");
+            decision_said_free(&said);
+            plan_free(p);
+        } else if (!rc && o.owner) {
+            rc = 1;
+        }
+    }
+    ws_close(ws);
+    return rc ? cli_fail(&e) : 0;
 }
