@@ -280,7 +280,11 @@ int cli_cmd_decide(struct cli *c, int argc, char **argv)
         const char *table = argv[optind + i];
         struct decision_said said = { 0 };
         struct plan *p = plan_load(c->plan_path, &e);  /* as the last change left it */
-        rc = !p || decision_decide(c->plan_path, p, ws, table, dec, o.expires, &said, &e) < 0;
+        if (p && !plan_table_find(p, table))  /* init names every source table */
+            err_set(&e, ERR_INPUT, "%s has no [table %s] ('cutover inventory' lists the "
+                    "tables)", p->path, table);
+        rc = !p || !plan_table_find(p, table) ||
+             decision_decide(c->plan_path, p, ws, table, dec, o.expires, &said, &e) < 0;
         if (!rc)
             printf("%s: decision %s -> %s\n", table, said.old_value, said.new_value);
         decision_said_free(&said);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "review.h"
+#include "review_int.h"
 #include "diff.h"
 #include "rule.h"
 #include "util.h"
@@ -11,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void changed(struct review *r)
+void review__changed(struct review *r)
 {
     if (r->on_change)
         r->on_change(r, r->arg);
@@ -76,7 +77,7 @@ static int reload(struct review *r, struct err *e)
     rc = load(r, path, e);
     free(path);
     lint_stat(r);
-    changed(r);
+    review__changed(r);
     return rc;
 }
 
@@ -114,7 +115,7 @@ static void change_free(struct review_change *c)
         free(c->old[i]);
 }
 
-static void preview_clear(struct preview *p)
+void review__preview_clear(struct preview *p)
 {
     for (int i = 0; i < p->n; i++) {
         free(p->rows[i].key), free(p->rows[i].before), free(p->rows[i].after);
@@ -137,7 +138,7 @@ void review_close(struct review *r)
         db_query_cancel(r->preview_q);
     if (r->compile_q)
         db_query_cancel(r->compile_q);
-    preview_clear(&r->preview);
+    review__preview_clear(&r->preview);
     for (size_t i = 0; i < r->nundo; i++)
         change_free(&r->undo[i]);
     free(r->undo);
@@ -208,7 +209,7 @@ static void lint_done(void *arg, int status, const char *msg)
         r->lint_ran = 1;
     }
     lint_job_free(j);
-    changed(r);
+    review__changed(r);
     if (r->lint_again) {
         r->lint_again = 0;
         review_lint(r);
@@ -221,7 +222,7 @@ void review_lint(struct review *r)
 
     lint_stat(r);
     if (!ready(r) || dash_side(r->d, 0)->state != DB_UP) {
-        changed(r);
+        review__changed(r);
         return;
     }
     if (r->lint_job) {
@@ -231,7 +232,7 @@ void review_lint(struct review *r)
     j = xcalloc(1, sizeof *j);
     if (load_copy(r, &j->sheet) < 0) {
         free(j);
-        changed(r);
+        review__changed(r);
         return;
     }
     j->r = r;
@@ -239,7 +240,7 @@ void review_lint(struct review *r)
     r->lint_job = j;
     lint_data(dash_side(r->d, 0)->db, &j->sheet, &j->snap->pairs, j->snap->cat[1], &j->rep, lint_done,
               j);
-    changed(r);
+    review__changed(r);
 }
 
 void review_update(struct review *r)
@@ -459,11 +460,11 @@ int review_undo(struct review *r, struct err *e)
 
 /* --- the source table of a row -------------------------------------------------- */
 
-static const struct pair *pair_of(const struct review *r, const char *ref, const char **col)
+const struct pair *review__pair_of(const struct review *r, const char *ref, const char **col)
 {
     const char *dot = strrchr(ref, '.');
 
-    if (!dot || !(dash_inventory(r->d) != NULL))
+    if (!dot || !dash_view(r->d))
         return NULL;
     for (size_t i = 0; i < dash_view(r->d)->pairs.n; i++) {
         const struct pair *p = &dash_view(r->d)->pairs.pairs[i];
@@ -485,13 +486,13 @@ static void compiled(db_query_t *q, int status, const char *msg, void *arg)
     r->compile_q = NULL;
     r->compile_state = status ? 3 : 2;
     snprintf(r->compile_msg, sizeof r->compile_msg, "%s", status ? msg : "compiles");
-    changed(r);
+    review__changed(r);
 }
 
 void review_compile(struct review *r, size_t row, const char *transform)
 {
     const char *col;
-    const struct pair *p = pair_of(r, sheet_get(&r->sheet, row, SC_SOURCE), &col);
+    const struct pair *p = review__pair_of(r, sheet_get(&r->sheet, row, SC_SOURCE), &col);
     char *from, *sql;
 
     if (r->compile_q) {
@@ -502,14 +503,14 @@ void review_compile(struct review *r, size_t row, const char *transform)
     if (!*transform) {
         r->compile_state = 2;
         snprintf(r->compile_msg, sizeof r->compile_msg, "no transform: the value as it is");
-        changed(r);
+        review__changed(r);
         return;
     }
     if (!p || dash_side(r->d, 0)->state != DB_UP) {
         r->compile_state = 3;
         snprintf(r->compile_msg, sizeof r->compile_msg, "the source is not available to "
                  "compile against");
-        changed(r);
+        review__changed(r);
         return;
     }
     from = cat_sql_name(p->src);
@@ -519,275 +520,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
     r->compile_q = db_query(dash_side(r->d, 0)->db, sql, 0, NULL, NULL, NULL, compiled, r);
     free(sql);
     free(from);
-    changed(r);
-}
-
-/* --- preview --------------------------------------------------------------------- */
-
-struct preview_job {
-    struct review *r;
-    int nkey;
-    char **tkeys;               /* the target's key columns, quoted; NULL: none known */
-    char *tfrom, *tcol;         /* the target table and column, quoted */
-    char **params;
-    int nparams;
-};
-
-static void job_free(struct preview_job *j)
-{
-    for (int i = 0; i < j->nparams; i++)
-        free(j->params[i]);
-    free(j->params);
-    for (int k = 0; j->tkeys && k < j->nkey; k++)
-        free(j->tkeys[k]);
-    free(j->tkeys);
-    free(j->tfrom);
-    free(j->tcol);
-    free(j);
-}
-
-/* The same value, as far as a preview can tell: text, numbers and
- * timestamps in their usual spellings (the rehearsal diff compares exactly). */
-static int same(const char *a, const char *b)
-{
-    int i1, f1, i2, f2, o1, o2;
-
-    if (!a || !b)
-        return a == b;
-    if (strcmp(a, b) == 0)
-        return 1;
-    if (val_decimal(a, &i1, &f1) && val_decimal(b, &i2, &f2))
-        return strtod(a, NULL) == strtod(b, NULL);
-    if (val_timestamp(a, &o1) && val_timestamp(b, &o2) && !o1 && !o2) {
-        char x[20], y[20];
-        snprintf(x, sizeof x, "%.19s", a);
-        snprintf(y, sizeof y, "%.19s", b);
-        x[10] = y[10] = ' ';
-        return strcmp(x, y) == 0;
-    }
-    return 0;
-}
-
-static char *joined_key(const struct db_batch *b, size_t row, int nkey)
-{
-    struct sbuf s = { 0 };
-
-    for (int k = 0; k < nkey; k++) {
-        const char *v = db_cell(b, row, k)->p;
-        sbuf_printf(&s, "%s%s", k ? ", " : "", v ? v : "NULL");
-    }
-    return sbuf_take(&s);
-}
-
-static void finished(struct review *r, db_query_t *q, int status, const char *msg)
-{
-    if (r->closed || q != r->preview_q)
-        return;
-    r->preview_q = NULL;
-    r->preview.state = status == DB_ECANCELED ? PREVIEW_CANCELLED
-                     : status ? PREVIEW_FAILED : PREVIEW_DONE;
-    if (status)
-        snprintf(r->preview.message, sizeof r->preview.message, "%s", msg ? msg : "");
-    changed(r);
-}
-
-static int target_rows(db_query_t *q, const struct db_batch *b, void *arg)
-{
-    struct preview_job *j = arg;
-    struct review *r = j->r;
-
-    if (r->closed || q != r->preview_q)
-        return DB_CONTINUE;
-    for (size_t i = 0; i < b->nrows; i++) {
-        char *key = joined_key(b, i, j->nkey);
-        const char *v = db_cell(b, i, j->nkey)->p;
-        for (int k = 0; k < r->preview.n; k++)
-            if (strcmp(r->preview.rows[k].key, key) == 0) {
-                struct preview_row *pr = &r->preview.rows[k];
-                pr->found = 1;
-                free(pr->target);
-                pr->target = v ? xstrdup(v) : NULL;
-            }
-        free(key);
-    }
-    return DB_CONTINUE;
-}
-
-static void target_done(db_query_t *q, int status, const char *msg, void *arg)
-{
-    struct preview_job *j = arg;
-    struct review *r = j->r;
-
-    if (!r->closed && q == r->preview_q)
-        for (int k = 0; k < r->preview.n; k++) {
-            struct preview_row *pr = &r->preview.rows[k];
-            pr->differs = pr->found && !same(pr->after, pr->target);
-        }
-    finished(r, q, status, msg);
-    job_free(j);
-}
-
-static int source_rows(db_query_t *q, const struct db_batch *b, void *arg)
-{
-    struct preview_job *j = arg;
-    struct review *r = j->r;
-
-    if (r->closed || q != r->preview_q)
-        return DB_CONTINUE;
-    for (size_t i = 0; i < b->nrows && r->preview.n < PREVIEW_ROWS; i++) {
-        struct preview_row *pr = &r->preview.rows[r->preview.n++];
-        const char *before = db_cell(b, i, j->nkey)->p, *after = db_cell(b, i, j->nkey + 1)->p;
-        pr->key = joined_key(b, i, j->nkey);
-        pr->before = before ? xstrdup(before) : NULL;
-        pr->after = after ? xstrdup(after) : NULL;
-        for (int k = 0; k < j->nkey; k++) {
-            const char *v = db_cell(b, i, k)->p;
-            j->params = xrealloc(j->params, (size_t)(j->nparams + 1) * sizeof *j->params);
-            j->params[j->nparams++] = xstrdup(v ? v : "");
-        }
-    }
-    changed(r);
-    return DB_CONTINUE;
-}
-
-static void source_done(db_query_t *q, int status, const char *msg, void *arg)
-{
-    struct preview_job *j = arg;
-    struct review *r = j->r;
-    struct sbuf sql = { 0 };
-    db_t *tdb = dash_side(r->d, 1)->db;
-    int pg;
-
-    if (r->closed || q != r->preview_q || status || !j->tkeys || !r->preview.n ||
-        dash_side(r->d, 1)->state != DB_UP) {
-        if (!r->closed && q == r->preview_q && !status && !r->preview.target_note)
-            r->preview.target_note = xstrdup(!j->tkeys ? "the target's key is not mapped"
-                                             : !r->preview.n ? "no source rows"
-                                             : "the target is not connected");
-        finished(r, q, status, msg);
-        job_free(j);
-        return;
-    }
-    /* the target's values for the same keys: (k1 = $1 AND k2 = $2) OR … */
-    pg = db_kind(tdb) == URL_PG;
-    sbuf_puts(&sql, "SELECT ");
-    for (int k = 0; k < j->nkey; k++)
-        sbuf_printf(&sql, "%s, ", j->tkeys[k]);
-    sbuf_printf(&sql, "%s FROM %s WHERE ", j->tcol, j->tfrom);
-    for (int i = 0; i < r->preview.n; i++) {
-        sbuf_puts(&sql, i ? " OR (" : "(");
-        for (int k = 0; k < j->nkey; k++)
-            sbuf_printf(&sql, "%s%s = %s%d", k ? " AND " : "", j->tkeys[k], pg ? "$" : "?",
-                        i * j->nkey + k + 1);
-        sbuf_puts(&sql, ")");
-    }
-    r->preview_q = db_query(tdb, sql.s, j->nparams, (const char *const *)j->params, NULL,
-                            target_rows, target_done, j);
-    if (!r->preview_q) {
-        r->preview.state = PREVIEW_FAILED;
-        job_free(j);
-    }
-    sbuf_free(&sql);
-    changed(r);
-}
-
-/* The target column that the sheet maps a source column to, or NULL. */
-static const char *mapped_to(const struct review *r, const char *src_ref)
-{
-    for (size_t i = 0; i < r->sheet.n; i++)
-        if (r->sheet.rows[i].f && strcmp(sheet_get(&r->sheet, i, SC_SOURCE), src_ref) == 0 &&
-            *sheet_get(&r->sheet, i, SC_TARGET))
-            return sheet_get(&r->sheet, i, SC_TARGET);
-    return NULL;
-}
-
-void review_preview(struct review *r, size_t row)
-{
-    const char *col, *tref = sheet_get(&r->sheet, row, SC_TARGET);
-    const char *tf = sheet_get(&r->sheet, row, SC_TRANSFORM);
-    const struct pair *p = pair_of(r, sheet_get(&r->sheet, row, SC_SOURCE), &col);
-    struct preview_job *j;
-    struct sbuf sql = { 0 };
-    struct err e = { 0 };
-    char *from, *qc, *keys;
-
-    review_preview_cancel(r);
-    preview_clear(&r->preview);
-    r->preview.row = (long)row;
-    if (!p || !cat_column(p->src, col) || dash_side(r->d, 0)->state != DB_UP) {
-        r->preview.state = PREVIEW_FAILED;
-        snprintf(r->preview.message, sizeof r->preview.message, "%s",
-                 !p || !cat_column(p->src, col) ? "the source column is not in the catalog"
-                                                : "the source is not connected");
-        changed(r);
-        return;
-    }
-    j = xcalloc(1, sizeof *j);
-    j->r = r;
-    j->nkey = (int)p->nkey;
-    from = cat_sql_name(p->src);
-    qc = db_quote_ident(col);
-    sbuf_puts(&sql, "SELECT ");
-    /* the keys as the diff reads them (transformed, if the sheet says so),
-     * which are the target's */
-    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(dash_side(r->d, 0)->db),
-                                     db_kind(dash_side(r->d, 1)->db), &e) : NULL;
-    if (keys)
-        sbuf_printf(&sql, "%s, ", keys);
-    for (size_t k = 0; !keys && k < p->nkey; k++) {
-        char *qk = db_quote_ident(p->key[k]);
-        sbuf_printf(&sql, "%s, ", qk);
-        free(qk);
-    }
-    free(keys);
-    sbuf_printf(&sql, "%s, %s%s%s FROM %s", qc, *tf ? "(" : "", *tf ? tf : qc, *tf ? ")" : "",
-                from);
-    if (p->plan && p->plan->where)
-        sbuf_printf(&sql, " WHERE %s", p->plan->where);
-    if (p->nkey) {
-        sbuf_puts(&sql, " ORDER BY ");
-        for (int k = 1; k <= j->nkey; k++)
-            sbuf_printf(&sql, "%s%d", k > 1 ? ", " : "", k);
-    }
-    sbuf_printf(&sql, " LIMIT %d", PREVIEW_ROWS);
-    /* the target's side, when the key's columns are mapped to it */
-    if (*tref && p->nkey && strrchr(tref, '.')) {
-        const char *tdot = strrchr(tref, '.');
-        char *ttable = xstrndup(tref, (size_t)(tdot - tref));
-        const struct cat_table *tt = dash_view(r->d) ? cat_find(dash_view(r->d)->cat[1], ttable) : NULL;
-        int ok = tt != NULL;
-        j->tkeys = xcalloc(p->nkey, sizeof *j->tkeys);
-        for (size_t k = 0; ok && k < p->nkey; k++) {
-            char *sref = xasprintf("%s.%s", p->src->name, p->key[k]);
-            const char *to = mapped_to(r, sref), *dot = to ? strrchr(to, '.') : NULL;
-            ok = dot && (size_t)(dot - to) == strlen(ttable) && strncmp(to, ttable, strlen(ttable)) == 0;
-            if (ok)
-                j->tkeys[k] = db_quote_ident(dot + 1);
-            free(sref);
-        }
-        if (ok) {
-            j->tfrom = cat_sql_name(tt);
-            j->tcol = db_quote_ident(tdot + 1);
-        } else {
-            for (size_t k = 0; k < p->nkey; k++)
-                free(j->tkeys[k]);
-            free(j->tkeys);
-            j->tkeys = NULL;
-        }
-        free(ttable);
-    }
-    if (!p->nkey)
-        r->preview.target_note = xstrdup("the table has no key to find the target's rows by");
-    r->preview.state = PREVIEW_RUNNING;
-    r->preview_q = db_query(dash_side(r->d, 0)->db, sql.s, 0, NULL, NULL, source_rows, source_done, j);
-    if (!r->preview_q) {
-        r->preview.state = PREVIEW_FAILED;
-        job_free(j);
-    }
-    sbuf_free(&sql);
-    free(from);
-    free(qc);
-    changed(r);
+    review__changed(r);
 }
 
 void review_preview_cancel(struct review *r)

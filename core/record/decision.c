@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-static int change(const char *path, const struct plan *p, ws_t *ws, const char *table,
+static int change(const char *path, ws_t *ws, const char *table,
                   const struct plan_kv *kvs, size_t n, const char *action,
                   struct decision_said *said, struct err *e)
 {
@@ -16,9 +16,6 @@ static int change(const char *path, const struct plan *p, ws_t *ws, const char *
     if (!ws)
         return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
                        "recorded");
-    if (!plan_table_find(p, table))
-        return err_set(e, ERR_INPUT, "%s has no [table %s] ('cutover inventory' lists the "
-                       "tables)", p->path, table);
     if (plan_edit_table(path, table, kvs, n, e) < 0)
         return -1;
     object = xasprintf("table %s", table);
@@ -43,7 +40,7 @@ int decision_decide(const char *path, const struct plan *p, ws_t *ws, const char
                                         : xstrdup(old);
     said->new_value = dec == DEC_TEMPORARY ? xasprintf("temporary (expires %s)", expires)
                                            : xstrdup(plan_decision_name(dec));
-    return change(path, p, ws, table, kvs, 2, "decide", said, e);
+    return change(path, ws, table, kvs, 2, "decide", said, e);
 }
 
 int decision_owner(const char *path, const struct plan *p, ws_t *ws, const char *table,
@@ -54,7 +51,7 @@ int decision_owner(const char *path, const struct plan *p, ws_t *ws, const char 
 
     said->old_value = xstrdup(pt && pt->owner ? pt->owner : "");
     said->new_value = xstrdup(owner);
-    return change(path, p, ws, table, &kv, 1, "owner", said, e);
+    return change(path, ws, table, &kv, 1, "owner", said, e);
 }
 
 void decision_said_free(struct decision_said *said)

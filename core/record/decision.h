@@ -16,9 +16,10 @@ struct decision_said {
 };
 
 /* Sets `table`'s decision (with `expires` for temporary; other decisions
- * drop it) in the plan at `path`, `p` being that plan as read. -1 with `e`:
- * no workspace, a table the plan does not name, a file that cannot be
- * written or would not load, an audit that cannot be written. */
+ * drop it) in the plan at `path`, `p` being that plan as read; a table it
+ * does not name yet gets its [table] section. -1 with `e`: no workspace, a
+ * file that cannot be written or would not load, an audit that cannot be
+ * written. */
 int decision_decide(const char *path, const struct plan *p, ws_t *ws, const char *table,
                     enum plan_decision dec, const char *expires, struct decision_said *said,
                     struct err *e);
