@@ -147,6 +147,9 @@ cd ..
 # --- the acceptance report on the demo -----------------------------------------------------
 expect "report --format json" 0 - - -- "$bin" --plan demo/cutover.ini report --format json
 cp out report.json
+check "report: the verdict first, with every reason against it (no run yet, five areas pending)" \
+    "false|no rehearsal ran to its end|acceptance area completeness is pending|acceptance area stability is pending|acceptance area performance is pending|acceptance area support is pending|acceptance area compliance is pending" \
+    "$(jq -r '[(.verdict.go | tostring)] + .verdict.reasons | join("|")' report.json)"
 # the Pilot data's counts, taken with sqlite3, and what the decision makes of them
 expected_pilot=$(jq -r '.pilot_data[] | [.table, .target_table // "-", .decision] | @tsv' report.json |
     while IFS=$'\t' read -r t tt dec; do
@@ -172,7 +175,7 @@ check "report: nothing recorded yet; no area accepted, no checklist item done" "
     "$(jq -r '"\(.rehearsals | length) \(.discrepancies.items | length) \(.timeline | length) \(.hypercare.sessions | length) \(.acceptance.accepted) \(.acceptance.done) \(.acceptance.areas | map(.status) | join(","))"' report.json)"
 expect "report as Markdown" 0 - - -- "$bin" --plan demo/cutover.ini report
 check "report: the Markdown's sections, in order" \
-    "# Acceptance report: Pilot to Production|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|### Data completeness: pending|### Functional stability: pending|### Performance: pending|### Support impact: pending|### Compliance and governance: pending|## Decommission checklist|### Pilot data to keep|" \
+    "# Acceptance report: Pilot to Production|## Verdict: NO-GO|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|### Data completeness: pending|### Functional stability: pending|### Performance: pending|### Support impact: pending|### Compliance and governance: pending|## Decommission checklist|### Pilot data to keep|" \
     "$(grep '^#' out | tr '\n' '|')"
 contains "report: a table's row in Markdown" out "| accounts | accounts | migrate | alice |  | 200 | 198 | false | the target has 198 rows, the source 200 |"
 cp out report-stdout.md

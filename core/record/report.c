@@ -148,6 +148,51 @@ static json_t *charts(const struct plan *p, ws_t *ws, const json_t *sessions)
     return all;
 }
 
+static void reason(json_t *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reason(json_t *why, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    json_array_append_new(why, json_string(buf));
+}
+
+/* GO only when nothing stands against it; each thing that does, in words:
+ * the latest rehearsal that ran to its end (open discrepancies, tables in
+ * error, checks failed), alerts left open, acceptance areas not accepted. */
+static json_t *verdict(const json_t *r)
+{
+    const json_t *last = acc_last_run(json_object_get(r, "rehearsals")), *v;
+    json_t *why = json_array();
+    long long open_alerts = 0;
+    size_t i;
+
+    if (!last) {
+        reason(why, "no rehearsal ran to its end");
+    } else {
+        if (jint(last, "open"))
+            reason(why, "%lld open discrepanc%s in run %lld", jint(last, "open"),
+                   jint(last, "open") == 1 ? "y" : "ies", jint(last, "run"));
+        if (jint(last, "errors"))
+            reason(why, "%lld table%s in error in run %lld", jint(last, "errors"),
+                   jint(last, "errors") == 1 ? "" : "s", jint(last, "run"));
+        if (jint(last, "failed_checks"))
+            reason(why, "%lld business check%s failed in run %lld", jint(last, "failed_checks"),
+                   jint(last, "failed_checks") == 1 ? "" : "s", jint(last, "run"));
+    }
+    json_array_foreach(json_object_get(json_object_get(r, "hypercare"), "alerts"), i, v)
+        open_alerts += json_is_null(json_object_get(v, "closed_at"));
+    if (open_alerts)
+        reason(why, "%lld alert%s open", open_alerts, open_alerts == 1 ? "" : "s");
+    json_array_foreach(json_object_get(json_object_get(r, "acceptance"), "areas"), i, v)
+        if (strcmp(jtext(v, "status"), "accepted"))
+            reason(why, "acceptance area %s is %s", jtext(v, "area"), jtext(v, "status"));
+    return json_pack("{s:b, s:o}", "go", !json_array_size(why), "reasons", why);
+}
+
 json_t *report_build(const struct plan *p, const struct inventory *inv, const struct sheet *s,
                      ws_t *ws, const char *src_url, const char *tgt_url)
 {
@@ -182,6 +227,7 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
         ws ? charts(p, ws, sessions) : json_array());
     /* measured from the parts above */
     json_object_set_new(report, "acceptance", acc_build(report, ws));
+    json_object_set_new(report, "verdict", verdict(report));
     return report;
 }
 
@@ -442,6 +488,18 @@ static char *render(const json_t *r, int html)
     para(&o, 0, "Generated %s. Source: %s (%s%s%s). Target: %s (%s%s%s).", jtext(r, "generated_at"),
          jtext(json_object_get(r, "source"), "label"), q, jtext(json_object_get(r, "source"), "url"), q,
          jtext(json_object_get(r, "target"), "label"), q, jtext(json_object_get(r, "target"), "url"), q);
+
+    {   /* the verdict first: what the one who signs reads */
+        const json_t *vd = json_object_get(r, "verdict");
+        heading(&o, 2, "Verdict: %s", json_is_true(json_object_get(vd, "go")) ? "GO" : "NO-GO");
+        if (json_is_true(json_object_get(vd, "go")))
+            para(&o, 0, "Nothing stands against it: the latest rehearsal is clean, no alert is "
+                 "open and every acceptance area is accepted.");
+        sbuf_puts(&o.b, o.html ? "<ul>\n" : "\n");
+        json_array_foreach(json_object_get(vd, "reasons"), i, v)
+            para(&o, 1, "%s", json_string_value(v));
+        sbuf_puts(&o.b, o.html ? "</ul>\n" : "");
+    }
 
     heading(&o, 2, "Pilot data");
     rows_out(&o, json_object_get(r, "pilot_data"),
