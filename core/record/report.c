@@ -377,6 +377,24 @@ static json_t *with_differs(const json_t *items)
     return out;
 }
 
+/* Rows with their `duration_ms` as people read it, in `duration` (1m12s). */
+static json_t *with_durations(const json_t *rows)
+{
+    json_t *out = json_array(), *r;
+    size_t i;
+    char d[32];
+
+    json_array_foreach(rows, i, r) {
+        json_t *c = json_copy(r);
+        json_t *ms = json_object_get(r, "duration_ms");
+        json_object_set_new(c, "duration", json_is_integer(ms)
+                            ? json_string(dur_human(json_integer_value(ms), d, sizeof d))
+                            : json_string("-"));
+        json_array_append_new(out, c);
+    }
+    return out;
+}
+
 /* Point j of n at value v, in a w × h plot whose top is `top`. */
 static void svg_point(struct out *o, size_t j, size_t n, double v, double top, double w, double h)
 {
@@ -527,14 +545,16 @@ static char *render(const json_t *r, int html)
     }
 
     heading(&o, 2, "Rehearsals");
-    rows_out(&o, json_object_get(r, "rehearsals"),
-             (const char *const[]){ "run", "kind", "status", "started", "duration (ms)", "missing",
+    items = with_durations(json_object_get(r, "rehearsals"));
+    rows_out(&o, items,
+             (const char *const[]){ "run", "kind", "status", "started", "duration", "missing",
                                     "extra", "changed", "open", "tables in error", "checks",
                                     "checks failed", "result", NULL },
-             (const char *const[]){ "run", "kind", "status", "started_at", "duration_ms",
+             (const char *const[]){ "run", "kind", "status", "started_at", "duration",
                                     "missing", "extra", "changed", "open", "errors", "checks",
                                     "failed_checks", "result", NULL },
              "No run recorded.");
+    json_decref(items);
 
     if (jint(d, "run"))
         heading(&o, 2, "Discrepancies of run %lld",
@@ -557,12 +577,14 @@ static char *render(const json_t *r, int html)
              "Nothing recorded.");
 
     heading(&o, 2, "Hypercare");
-    rows_out(&o, json_object_get(hc, "sessions"),
-             (const char *const[]){ "session", "status", "started", "ended", "planned (ms)",
+    items = with_durations(json_object_get(hc, "sessions"));
+    rows_out(&o, items,
+             (const char *const[]){ "session", "status", "started", "ended", "planned",
                                     "summary", NULL },
-             (const char *const[]){ "session", "status", "started_at", "ended_at", "duration_ms",
+             (const char *const[]){ "session", "status", "started_at", "ended_at", "duration",
                                     "summary", NULL },
              "No hypercare session.");
+    json_decref(items);
     heading(&o, 3, "Alerts");
     rows_out(&o, json_object_get(hc, "alerts"),
              (const char *const[]){ "opened", "metric", "level", "value", "closed",
