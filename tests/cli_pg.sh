@@ -206,6 +206,19 @@ check "report: counted, and named in compliance's evidence" \
     "$(jq -r '.mapping.approved_unsigned' unsigned.json)|$(jq -r '.acceptance.areas[] | select(.area == "compliance") | .evidence[1]' unsigned.json)"
 mv demo/mapping.keep demo/mapping.csv
 
+# --- accepting an area against evidence that does not hold: only with a note, as an exception
+cp -r demo except
+expect "accept against evidence that does not hold, without a note: refused" 2 - \
+    "cutover: completeness: the measured evidence does not hold ('cutover accept' shows it): accepting it anyway needs --note saying why, and the report shows it as an exception" -- \
+    "$bin" --plan except/cutover.ini accept completeness accepted
+expect "… with a note saying why: accepted" 0 - - -- \
+    "$bin" --plan except/cutover.ini accept completeness accepted --note "the 17 rows are test data"
+"$bin" --plan except/cutover.ini report >except.md
+check "… and the report shows it as an exception, with the note" \
+    "### Data completeness: accepted as an exception|true" \
+    "$(grep '^### Data completeness' except.md)|$("$bin" --plan except/cutover.ini report --format json | jq -r '.acceptance.areas[0].exception')"
+contains "… the signer's note beside it" except.md "the 17 rows are test data"
+
 # --- the demo, PostgreSQL target: the same inventory ---------------------------------
 if [ -n "${PGHOST:-}" ]; then
     createdb demo_prod

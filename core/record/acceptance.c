@@ -248,9 +248,10 @@ json_t *acc_build(const json_t *report, ws_t *ws)
         int ok = measure[i](report, ev);
         const char *status = s ? jtext(s, "status") : "pending";
         accepted += !strcmp(status, "accepted");
-        json_array_append_new(areas, json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:O, s:O, s:O}",
+        json_array_append_new(areas, json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:b, s:O, s:O, s:O}",
             "area", acc_areas[i].name, "title", acc_areas[i].title, "asks", acc_areas[i].asks,
             "evidence", ev, "evidence_ok", ok, "status", status,
+            "exception", !ok && !strcmp(status, "accepted"),
             "signed_by", s ? json_object_get(s, "user") : json_null(),
             "signed_at", s ? json_object_get(s, "at") : json_null(),
             "note", s ? json_object_get(s, "note") : json_null()));
@@ -315,6 +316,16 @@ int acc_sign(ws_t *ws, const json_t *report, const char *kind, const char *item,
                            "accepted, %ld of %d checklist items before it done (cutover "
                            "accept and cutover decommission list them)", accepted, ACC_NAREAS,
                            done - before, ACC_NCHECKLIST - 1);
+    }
+    if (area && !strcmp(status, "accepted") && (!note || !*note)) {
+        json_t *acc = acc_build(report, ws);
+        int holds = json_is_true(json_object_get(json_array_get(json_object_get(acc, "areas"),
+                                                                (size_t)k), "evidence_ok"));
+        json_decref(acc);
+        if (!holds)
+            return err_set(e, ERR_INPUT, "%s: the measured evidence does not hold ('cutover "
+                           "accept' shows it): accepting it anyway needs --note saying why, "
+                           "and the report shows it as an exception", item);
     }
     if (ws_signoff(ws, kind, item, status, note, e) < 0)
         return -1;

@@ -451,7 +451,8 @@ static void acceptance_out(struct out *o, const json_t *acc)
     para(o, 0, "%lld of %d areas accepted.",
          jint(acc, "accepted"), ACC_NAREAS);
     json_array_foreach(json_object_get(acc, "areas"), i, a) {
-        heading(o, 3, "%s: %s", jtext(a, "title"), jtext(a, "status"));
+        heading(o, 3, "%s: %s%s", jtext(a, "title"), jtext(a, "status"),
+                json_is_true(json_object_get(a, "exception")) ? " as an exception" : "");
         para(o, 0, "Asks: %s. Measured evidence %s:", jtext(a, "asks"),
              json_is_true(json_object_get(a, "evidence_ok")) ? "holds" : "does not hold");
         sbuf_puts(&o->b, o->html ? "<ul>\n" : "\n");
