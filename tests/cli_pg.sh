@@ -175,7 +175,7 @@ check "report: nothing recorded yet; no area accepted, no checklist item done" "
     "$(jq -r '"\(.rehearsals | length) \(.discrepancies.items | length) \(.timeline | length) \(.hypercare.sessions | length) \(.acceptance.accepted) \(.acceptance.done) \(.acceptance.areas | map(.status) | join(","))"' report.json)"
 expect "report as Markdown" 0 - - -- "$bin" --plan demo/cutover.ini report
 check "report: the Markdown's sections, in order" \
-    "# Acceptance report: Pilot to Production|## Verdict: NO-GO|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|### Data completeness: pending|### Functional stability: pending|### Performance: pending|### Support impact: pending|### Compliance and governance: pending|## Decommission checklist|### Pilot data to keep|" \
+    "# Acceptance report: Pilot to Production|## Verdict: NO-GO|## Pilot data|## Mapping review|## Rehearsals|## Discrepancies|## Cutover timeline|## Hypercare|### Alerts|## Acceptance|### Data completeness: pending|### Functional stability: pending|### Performance: pending|### Support impact: pending|### Compliance and governance: pending|## Decommission checklist|### Tables decided delete that still have rows in the target|### Pilot data to keep|" \
     "$(grep '^#' out | tr '\n' '|')"
 contains "report: a table's row in Markdown" out "| accounts | accounts | migrate | alice |  | 200 | 198 | false | the target has 198 rows, the source 200 |"
 cp out report-stdout.md
@@ -218,6 +218,13 @@ check "… and the report shows it as an exception, with the note" \
     "### Data completeness: accepted as an exception|true" \
     "$(grep '^### Data completeness' except.md)|$("$bin" --plan except/cutover.ini report --format json | jq -r '.acceptance.areas[0].exception')"
 contains "… the signer's note beside it" except.md "the 17 rows are test data"
+"$bin" --plan except/cutover.ini decommission >decom.txt
+check "decommission: a table decided delete that still has rows in the target is listed" \
+    "Decided delete, still in the target:|page_views: 150 rows in page_views" \
+    "$(grep -A1 '^Decided delete' decom.txt | tr '\n' '|' | sed 's/|$//')"
+check "… in the report's JSON too, with the count sqlite3 gives" \
+    "page_views page_views $(sqlite3 except/production.db 'SELECT count(*) FROM page_views')" \
+    "$("$bin" --plan except/cutover.ini report --format json | jq -r '.acceptance.delete_left[] | "\(.table) \(.target_table) \(.target_rows)"')"
 
 # --- the demo, PostgreSQL target: the same inventory ---------------------------------
 if [ -n "${PGHOST:-}" ]; then

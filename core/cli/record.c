@@ -203,6 +203,9 @@ static int signoff(struct cli *c, int argc, char **argv, const char *cmd, const 
                 printf("%-13s   %s\n", "", json_string_value(json_array_get(
                        json_object_get(v, "evidence"), k)));
         }
+        json_array_foreach(area ? NULL : json_object_get(acc, "delete_left"), i, v)
+            printf("%s%s: %lld rows in %s\n", i ? "" : "\nDecided delete, still in the target:\n",
+                   jstr(v, "table"), jint(v, "target_rows"), jstr(v, "target_table"));
         json_array_foreach(area ? NULL : json_object_get(acc, "keep"), i, v)
             printf("%s%s (%s): keep until %s\n", i ? "" : "\nPilot data to keep:\n",
                    jstr(v, "table"), jstr(v, "decision"), jstr(v, "until"));

@@ -237,6 +237,23 @@ static json_t *keep_list(const json_t *report)
     return keep;
 }
 
+/* Tables decided delete whose target table still holds rows: the Pilot
+ * data someone copied anyway, to remove before the Pilot goes. */
+static json_t *delete_left(const json_t *report)
+{
+    json_t *left = json_array();
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach(get(report, "pilot_data"), i, t)
+        if (!strcmp(jtext(t, "decision"), "delete") && json_is_integer(json_object_get(t,
+                "target_rows")) && jint(t, "target_rows") > 0)
+            json_array_append_new(left, json_pack("{s:O, s:O, s:O}", "table",
+                json_object_get(t, "table"), "target_table", json_object_get(t, "target_table"),
+                "target_rows", json_object_get(t, "target_rows")));
+    return left;
+}
+
 json_t *acc_build(const json_t *report, ws_t *ws)
 {
     json_t *signoffs = ws ? ws_signoffs_json(ws) : json_array();
@@ -267,8 +284,9 @@ json_t *acc_build(const json_t *report, ws_t *ws)
             "note", s ? json_object_get(s, "note") : json_null()));
     }
     json_decref(signoffs);
-    return json_pack("{s:o, s:I, s:o, s:o, s:I}", "areas", areas, "accepted", (json_int_t)accepted,
-                     "decommission", list, "keep", keep_list(report), "done", (json_int_t)done);
+    return json_pack("{s:o, s:I, s:o, s:o, s:o, s:I}", "areas", areas, "accepted",
+                     (json_int_t)accepted, "decommission", list, "keep", keep_list(report),
+                     "delete_left", delete_left(report), "done", (json_int_t)done);
 }
 
 static int find(const struct acc_item *items, size_t n, const char *name)

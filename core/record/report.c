@@ -471,6 +471,10 @@ static void acceptance_out(struct out *o, const json_t *acc)
     rows_out(o, json_object_get(acc, "decommission"),
              (const char *const[]){ "item", "step", "done", "by", "at", "note", NULL },
              (const char *const[]){ "item", "title", "done", "by", "at", "note", NULL }, "");
+    heading(o, 3, "Tables decided delete that still have rows in the target");
+    rows_out(o, json_object_get(acc, "delete_left"),
+             (const char *const[]){ "table", "target", "target rows", NULL },
+             (const char *const[]){ "table", "target_table", "target_rows", NULL }, "None.");
     heading(o, 3, "Pilot data to keep");
     rows_out(o, json_object_get(acc, "keep"),
              (const char *const[]){ "table", "decision", "owner", "keep until", NULL },
