@@ -290,9 +290,26 @@ static void para(struct out *o, int item, const char *fmt, ...)
     free(buf);
 }
 
+/* An object as people read it, not JSON: "id=3, line_no=2". */
+static char *words(const json_t *v)
+{
+    struct sbuf b = { 0 };
+    const char *name;
+    json_t *x;
+
+    json_object_foreach((json_t *)v, name, x) {
+        char *t = json_is_string(x) ? xstrdup(json_string_value(x)) : jsonx_dumps(x, JSON_COMPACT
+                                                                               | JSON_ENCODE_ANY);
+        sbuf_printf(&b, "%s%s=%s", b.len ? ", " : "", name, t);
+        free(t);
+    }
+    return sbuf_take(&b);
+}
+
 static void cell(struct out *o, const json_t *v, int th)
 {
     char *t = json_is_string(v) ? xstrdup(json_string_value(v))  /* numbers in their fewest digits */
+            : json_is_object(v) ? words(v)
             : v && !json_is_null(v) ? jsonx_dumps(v, JSON_COMPACT) : xstrdup("");
     sbuf_puts(&o->b, o->html ? (th ? "<th>" : "<td>") : " ");
     text(o, t, 1);
