@@ -453,6 +453,11 @@ static void test_html(void **state)
         "<td>3</td><td>true</td><td>the target has all 3 rows</td></tr>",
         "<h2>Mapping review</h2>",
         "<h2>Rehearsals</h2>",
+        "<h3>Open discrepancies per rehearsal</h3>\n<svg class=\"chart\" data-signal=\"rehearsal_open\"",
+        "<polyline class=\"line\" points=\"360.0,",   /* one run: one point, mid-width */
+        "<text x=\"4\" y=\"12\">max 2 open</text>",
+        "<h3>Runtime per rehearsal</h3>\n<svg class=\"chart\" data-signal=\"rehearsal_runtime\"",
+        "<text x=\"4\" y=\"12\">max 42 ms</text>",
         "<h2>Discrepancies of run 1</h2>",
         "<td>name: &quot;Bob|Jr&quot; → &quot;Bob&quot;</td>",
         "<h2>Cutover timeline</h2>",

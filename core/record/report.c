@@ -458,6 +458,37 @@ static void chart_svg(struct out *o, const json_t *c)
     sbuf_puts(&o->b, "</text>\n</svg>\n");
 }
 
+/* The rehearsals that compared something, oldest first, as two charts: open
+ * discrepancies and runtime per run (a failed or cancelled run is no point:
+ * the table above shows it as such). */
+static void rehearsal_charts(struct out *o, const json_t *runs)
+{
+    static const struct { const char *signal, *title, *unit, *key; } c[] = {
+        { "rehearsal_open", "Open discrepancies per rehearsal", "open", "open" },
+        { "rehearsal_runtime", "Runtime per rehearsal", "ms", "duration_ms" },
+    };
+    const json_t *r;
+    size_t i;
+
+    for (size_t k = 0; k < 2; k++) {
+        json_t *pts = json_array(), *chart;
+        json_array_foreach(runs, i, r) {
+            char t[32];
+            if (!json_is_true(json_object_get(r, "compared")))
+                continue;
+            snprintf(t, sizeof t, "run %lld", jint(r, "run"));
+            json_array_append_new(pts, json_pack("{s:s, s:I, s:I}", "t", t, "min",
+                                                 (json_int_t)jint(r, c[k].key), "max",
+                                                 (json_int_t)jint(r, c[k].key)));
+        }
+        chart = json_pack("{s:s, s:s, s:s, s:o}", "signal", c[k].signal, "title", c[k].title,
+                          "unit", c[k].unit, "points", pts);
+        if (json_array_size(pts))
+            chart_svg(o, chart);
+        json_decref(chart);
+    }
+}
+
 /* The areas with their evidence, sign-offs, the checklist, what to keep. */
 static void acceptance_out(struct out *o, const json_t *acc)
 {
@@ -577,6 +608,8 @@ static char *render(const json_t *r, int html)
                                     "failed_checks", "result", NULL },
              "No run recorded.");
     json_decref(items);
+    if (o.html)
+        rehearsal_charts(&o, json_object_get(r, "rehearsals"));
 
     if (jint(d, "run"))
         heading(&o, 2, "Discrepancies of run %lld",
