@@ -60,7 +60,7 @@ check "a 1,201-byte value differing in its first character: its first 1,024 byte
     "$(printf 'é%.0s' $(seq 512))… x$(printf 'é%.0s' $(seq 511))… 1201 1200 null" \
     "$(jq -r 'select(.type == "discrepancy") | .fields[] | select(.source == "doc") | "\(.source_value) \(.target_value) \(.source_length) \(.target_length) \(.from)"' run.ndjson)"
 check "the report's discrepancy says what differs, each value cut at 60 bytes at a character's start" \
-    "| t | changed | {\"id\":1} | doc: \"$(printf 'é%.0s' $(seq 29))… → \"x$(printf 'é%.0s' $(seq 29))…; v: \"x\" → \"y\" |  |  |  |" \
+    "| t | changed | id=1 | doc: \"$(printf 'é%.0s' $(seq 29))… → \"x$(printf 'é%.0s' $(seq 29))…; v: \"x\" → \"y\" |  |  |  |" \
     "$("$bin" report | grep '^| t | changed')"
 cd ..
 
