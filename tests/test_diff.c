@@ -9,7 +9,7 @@
  * number column shown as "", not 0. TEST_DIFF_SHOW=1 prints what the
  * planted run told. */
 #include "config.h"
-#include "testutil.h"
+#include "testmig.h"
 
 #include <sqlite3.h>
 #include <uv.h>
@@ -18,86 +18,6 @@
 #include "rehearsal.h"
 #include "url.h"
 #include "util.h"
-
-struct cat_load {
-    struct catalog *cat;
-    db_t *db;
-    int status;
-    char msg[600];
-};
-
-static void on_cat(struct catalog *cat, int status, const char *msg, void *arg)
-{
-    struct cat_load *l = arg;
-
-    l->cat = cat;
-    l->status = status;
-    snprintf(l->msg, sizeof l->msg, "%s", msg ? msg : "");
-    db_close(l->db);
-}
-
-static struct catalog *load_catalog(const char *url, const char *dir)
-{
-    const struct cat_opts o = { .count_rows = 1 };
-    struct cat_load l = { 0 };
-    struct err e = { 0 };
-    uv_loop_t loop;
-
-    uv_loop_init(&loop);
-    if (db_open(&loop, url, dir, NULL, &l.db, &e) < 0)
-        fail_msg("%s: %s", url, e.msg);
-    assert_int_equal(cat_load(l.db, &o, on_cat, &l), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    if (l.status)
-        fail_msg("%s: %s", url, l.msg);
-    return l.cat;
-}
-
-/* The plan, both catalogs, the pairing and the workspace of a folder. */
-struct mig {
-    char *dir;
-    struct plan *plan;
-    struct catalog *cat[2];
-    struct pairing pp;
-    char *masked[2];
-    ws_t *ws;
-};
-
-static void mig_open(struct mig *m, char *dir)
-{
-    char path[600], *wspath;
-    struct err e = { 0 };
-
-    memset(m, 0, sizeof *m);
-    m->dir = dir;
-    snprintf(path, sizeof path, "%s/cutover.ini", dir);
-    if (!(m->plan = plan_load(path, &e)))
-        fail_msg("%s", e.msg);
-    m->masked[0] = url_mask(m->plan->source.url);
-    m->masked[1] = url_mask(m->plan->target.url);
-    m->cat[0] = load_catalog(m->plan->source.url, m->plan->dir);
-    m->cat[1] = load_catalog(m->plan->target.url, m->plan->dir);
-    if (pair_tables(m->plan, m->cat[0], m->cat[1], m->masked[0], m->masked[1], &m->pp, &e) < 0)
-        fail_msg("%s", e.msg);
-    wspath = plan_path(m->plan, m->plan->workspace);
-    m->ws = ws_open(wspath, &e);
-    free(wspath);
-    if (!m->ws)
-        fail_msg("%s", e.msg);
-}
-
-static void mig_close(struct mig *m)
-{
-    ws_close(m->ws);
-    pair_free(&m->pp);
-    cat_free(m->cat[0]);
-    cat_free(m->cat[1]);
-    free(m->masked[0]);
-    free(m->masked[1]);
-    plan_free(m->plan);
-    tmpdir_free(m->dir);
-}
 
 /* --- one run, on a loop of its own ------------------------------------------------- */
 
