@@ -241,6 +241,36 @@ static int decide_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
+/* One table's decision, then its owner, each on the plan as the change
+ * before it left it: 0, or -1 with `e`. */
+static int decide_one(const char *plan_path, ws_t *ws, const char *table,
+                      enum plan_decision dec, const struct decide_opts *o, struct err *e)
+{
+    struct decision_said said = { 0 };
+    struct plan *p = plan_load(plan_path, e);
+    int rc;
+
+    if (!p)
+        return -1;
+    if (!plan_table_find(p, table))  /* init names every source table */
+        rc = err_set(e, ERR_INPUT, "%s has no [table %s] ('cutover inventory' lists the tables)",
+                     p->path, table);
+    else if ((rc = decision_decide(plan_path, p, ws, table, dec, o->expires, &said, e)) == 0)
+        printf("%s: decision %s -> %s\n", table, said.old_value, said.new_value);
+    decision_said_free(&said);
+    plan_free(p);
+    if (rc < 0 || !o->owner)
+        return rc;
+    if (!(p = plan_load(plan_path, e)))
+        return -1;
+    if ((rc = decision_owner(plan_path, p, ws, table, o->owner, &said, e)) == 0)
+        printf("%s: owner %s -> %s\n", table, *said.old_value ? said.old_value : "(none)",
+               *o->owner ? o->owner : "(none)");
+    decision_said_free(&said);
+    plan_free(p);
+    return rc;
+}
+
 /* Each table's decision (and owner) as the dashboard's d and o set them:
  * cutover.ini rewritten in place, each change audited. Stops at the first
  * table that cannot be changed; those before it stay changed, said. */
@@ -253,7 +283,6 @@ int cli_cmd_decide(struct cli *c, int argc, char **argv)
     struct decide_opts o = { 0 };
     enum plan_decision dec;
     struct err e = { 0 };
-    char *path;
     ws_t *ws;
     int rc = cli_parse_opts("decide", argc, argv, lo, decide_opt, &o), ntables;
 
@@ -267,42 +296,10 @@ int cli_cmd_decide(struct cli *c, int argc, char **argv)
                          "or undecided)", argv[argc - 1]);
     if (o.expires && dec != DEC_TEMPORARY)
         return cli_usage("decide", "--expires is for temporary data");
-    {
-        struct plan *p = plan_load(c->plan_path, &e);
-        if (!p)
-            return cli_fail(&e);
-        path = plan_path(p, p->workspace);
-        plan_free(p);
-    }
-    if (!(ws = ws_open(path, &e))) {
-        free(path);
+    if (!(ws = cli_workspace(c, &e)))
         return cli_fail(&e);
-    }
-    free(path);
-    for (int i = 0; i < ntables && rc == 0; i++) {
-        const char *table = argv[optind + i];
-        struct decision_said said = { 0 };
-        struct plan *p = plan_load(c->plan_path, &e);  /* as the last change left it */
-        if (p && !plan_table_find(p, table))  /* init names every source table */
-            err_set(&e, ERR_INPUT, "%s has no [table %s] ('cutover inventory' lists the "
-                    "tables)", p->path, table);
-        rc = !p || !plan_table_find(p, table) ||
-             decision_decide(c->plan_path, p, ws, table, dec, o.expires, &said, &e) < 0;
-        if (!rc)
-            printf("%s: decision %s -> %s\n", table, said.old_value, said.new_value);
-        decision_said_free(&said);
-        plan_free(p);
-        if (!rc && o.owner && (p = plan_load(c->plan_path, &e))) {
-            rc = decision_owner(c->plan_path, p, ws, table, o.owner, &said, &e) < 0;
-            if (!rc)
-                printf("%s: owner %s -> %s\n", table, *said.old_value ? said.old_value : "(none)",
-                       *o.owner ? o.owner : "(none)");
-            decision_said_free(&said);
-            plan_free(p);
-        } else if (!rc && o.owner) {
-            rc = 1;
-        }
-    }
+    for (int i = 0; i < ntables && rc == 0; i++)
+        rc = decide_one(c->plan_path, ws, argv[optind + i], dec, &o, &e);
     ws_close(ws);
     return rc ? cli_fail(&e) : 0;
 }
