@@ -1,5 +1,6 @@
 #include "config.h"
 #include "dash.h"
+#include "dash_int.h"
 #include "decision.h"
 #include "snap.h"
 #include "report.h"
@@ -11,43 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The dashboard's model (dash.h): opaque outside this file. */
-struct dash {
-    uv_loop_t *loop;
-    char *plan_path;
-    struct plan *plan;
-    struct file_stamp plan_disk;    /* cutover.ini as the plan in use was read from it */
-    char *masked[2];
-    struct dash_side side[2];
-    struct snap *snap;          /* the plan and catalogs in use, paired (NULL until both
-                                 * catalogs are read, or when they do not pair) */
-    struct inventory inv;
-    int have_inventory;
-    ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
-    long runs, runbook_events;
-    int hypercare;              /* a hypercare session is open (hc says which) */
-    int runbook_begun;          /* a step of the runbook's attempt has gone (set by it) */
-    struct ws_session hc;
-    json_t *alerts;             /* the open alerts in the workspace, oldest first */
-    int64_t interval_ms;
-    int paused;
-    int stopped;                /* dash_stop(): closing */
-    int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
-    uv_timer_t timer;
-    uv_fs_event_t watch;        /* the plan's folder: cutover.ini read again as it changes */
-    char *plan_name;            /* cutover.ini's name in its folder */
-    int open_handles;           /* handles still to close before the struct is freed */
-    char message[1500];
-    int message_error;
-    void (*on_change)(struct dash *d, unsigned what, void *arg);
-    void *arg;
-};
-
-static void notify(struct dash *d, unsigned what)
+void dash__notify(struct dash *d, unsigned what)
 {
-    if (d->on_change && !d->stopped)
+    if (d->stopped)
+        return;
+    if (d->rb && (what & (DASH_DB | DASH_INVENTORY | DASH_PLAN)))
+        dash__live_sync(d, what);
+    if (d->on_change)
         d->on_change(d, what, d->arg);
 }
+
+#define notify dash__notify
 
 void dash_say(struct dash *d, int error, const char *fmt, ...)
 {
@@ -287,6 +262,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
         free(dir);
     }
     read_facts(d);
+    dash__live_open(d);
     d->on_change = on_change;
     d->arg = arg;
     return d;
@@ -315,6 +291,7 @@ static void plan_changed(uv_fs_event_t *h, const char *filename, int events, int
 void dash_stop(struct dash *d)
 {
     d->stopped = 1;
+    dash__live_stop(d);
     if (d->timer.loop)
         uv_timer_stop(&d->timer);
     if (d->open_handles > 1)
@@ -325,6 +302,7 @@ void dash_close(struct dash *d)
 {
     if (!d)
         return;
+    dash__live_close(d);
     for (int i = 0; i < 2; i++) {
         if (d->side[i].load)
             ((struct load *)d->side[i].load)->d = NULL;  /* its callback frees the catalog */
@@ -501,5 +479,4 @@ const char *dash_message(const struct dash *d) { return d->message; }
 int dash_message_error(const struct dash *d) { return d->message_error; }
 int dash_keep_commands(const struct dash *d) { return d->keep_commands; }
 void dash_set_keep_commands(struct dash *d, int keep) { d->keep_commands = keep; }
-int dash_runbook_begun(const struct dash *d) { return d->runbook_begun; }
-void dash_set_runbook_begun(struct dash *d, int begun) { d->runbook_begun = begun; }
+int dash_runbook_begun(const struct dash *d) { return d->rb && rb_begun(d->rb); }

@@ -11,11 +11,14 @@
 
 #include "catalog.h"
 #include "inventory.h"
+#include "monitor.h"
 #include "snap.h"
 #include "util.h"
 #include "workspace.h"
 
 enum { SIDE_SOURCE, SIDE_TARGET };
+
+struct runbook;
 
 struct dash_side {
     db_t *db;
@@ -29,7 +32,8 @@ struct dash_side {
 };
 
 /* What changed, for on_change. */
-enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8 };
+enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8,
+       DASH_LIVE = 16 /* the runbook or the live figures */ };
 
 /* The dashboard's model; opaque: read through the functions below. */
 struct dash;
@@ -39,8 +43,10 @@ struct dash;
 struct dash *dash_open(uv_loop_t *loop, const char *plan_path,
                        void (*on_change)(struct dash *, unsigned, void *), void *arg,
                        struct err *e);
-/* The dashboard is closing: no more refreshes, and the panels are told of
- * no more changes (so none starts work again while the rest ends). */
+/* The dashboard is closing: no more refreshes, live polling ends, a gate
+ * is cancelled and a step's command stopped (unless keep_commands), and the
+ * panels are told of no more changes (so none starts work again while the
+ * rest ends). Again after dash_set_keep_commands(d, 0): the command stops. */
 void dash_stop(struct dash *d);
 /* Closes the databases and the timer; memory goes once the loop has run. */
 void dash_close(struct dash *d);
@@ -77,10 +83,21 @@ int dash_message_error(const struct dash *d);
 /* Closing after SIGHUP: a step's command runs to its end. */
 int dash_keep_commands(const struct dash *d);
 void dash_set_keep_commands(struct dash *d, int keep);
-/* A step of the runbook's attempt has gone (the runbook sets it; the
- * header's phase reads it). */
+/* A step of the runbook's attempt has gone (the header's phase). */
 int dash_runbook_begun(const struct dash *d);
-void dash_set_runbook_begun(struct dash *d, int begun);
+
+/* --- the live cutover it runs (dash_live.c) ----------------------------------- */
+
+/* The runbook of the plan in use (runbook.h): the Cutover panel shows it and
+ * forwards the operator's go, skip, abort, rollback. Never NULL once open. */
+struct runbook *dash_runbook(const struct dash *d);
+/* Live polling on connections of its own, following the plan, catalogs,
+ * pause and interval: NULL while paused, without catalogs, or when it could
+ * not start (dash_live_error says why; "" otherwise). */
+const mon_t *dash_monitor(const struct dash *d);
+const char *dash_live_error(const struct dash *d);
+/* Work that must end before the dashboard closes (a gate, a step's command). */
+int dash_working(const struct dash *d);
 
 /* Puts a message on the dashboard's message line (error: in the error colour). */
 void dash_say(struct dash *d, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

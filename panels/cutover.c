@@ -46,27 +46,26 @@ static const struct tui_col cols[] = {
 
 struct cut_panel {
     struct panel *p;
-    struct runbook *rb;
     struct tui_table table;
     struct tui_view view;
     size_t step;
     int action;                 /* the action being confirmed */
     char name[128];             /* typed for a manual gate */
-    mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
-    char live_error[1100];      /* why live polling could not start */
     long last_alert;            /* the newest alert seen, for the bell */
     long ack_id;                /* the alert being acknowledged */
     int trend;                  /* the span of the delta trend: see trends[] */
-    int advised;                /* live triggers advise rollback (see advising()) */
 };
 
 static const char *const trends[] = { "12 ROUNDS", "HOUR", "SESSION" };
 
 #define PRIV(p) ((struct cut_panel *)(p)->priv)
+/* what the dashboard runs (dash_live.c), shown here */
+#define RB(cp) dash_runbook((cp)->p->dash)
+#define MON(cp) dash_monitor((cp)->p->dash)
 
 static int nrows(void *ctx)
 {
-    return (int)rb_count(((struct cut_panel *)ctx)->rb);
+    return (int)rb_count(RB((struct cut_panel *)ctx));
 }
 
 static int overrun(const struct cut_panel *cp, const struct rb_step *s, uint64_t *ms)
@@ -89,7 +88,7 @@ static const char *glyph(enum rb_state st)
 static void cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     struct cut_panel *cp = ctx;
-    const struct rb_step *s = rb_step(cp->rb, (size_t)i);
+    const struct rb_step *s = rb_step(RB(cp), (size_t)i);
     char a[32], b[32];
     uint64_t ms;
     int over;
@@ -114,7 +113,7 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
 static enum theme_role role(void *ctx, int i)
 {
     struct cut_panel *cp = ctx;
-    const struct rb_step *s = rb_step(cp->rb, (size_t)i);
+    const struct rb_step *s = rb_step(RB(cp), (size_t)i);
     uint64_t ms;
 
     if (s->state == RB_FAILED || s->state == RB_BLOCKED)
@@ -128,61 +127,24 @@ static enum theme_role role(void *ctx, int i)
  * (rb_advising_since). */
 static int advising(const struct cut_panel *cp)
 {
-    return rb_advising_since(cp->rb) != NULL;
-}
-
-static int advising_now(void *arg)
-{
-    return advising(arg);
-}
-
-/* The runbook or the live figures moved. When the step the triggers wait
- * for is done, those breached go on the timeline again, advising. */
-static void on_change(void *arg)
-{
-    struct cut_panel *cp = arg;
-    int now = cp->rb && advising(cp);
-
-    if (now && !cp->advised)
-        mon_advise(cp->mon);
-    cp->advised = now;
-    tui_dirty();
+    return rb_advising_since(RB(cp)) != NULL;
 }
 
 static void init(struct panel *p)
 {
     struct cut_panel *cp = xcalloc(1, sizeof *cp);
-    struct rb_events ev = { on_change, cp };
 
     cp->p = p;
-    cp->rb = rb_new(p->dash, &ev);
-    cp->advised = advising(cp);
     cp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
                                     .role = role, .ctx = cp, .sort_col = 0 };
     table_reload(&cp->table);
     p->priv = cp;
 }
 
-static void stop(struct panel *p)
-{
-    struct cut_panel *cp = PRIV(p);
-
-    mon_stop(cp->mon, "closed", NULL);
-    cp->mon = NULL;
-    rb_stop(cp->rb);
-}
-
-static int working(struct panel *p)
-{
-    return rb_busy(PRIV(p)->rb);
-}
-
 static void done(struct panel *p)
 {
     struct cut_panel *cp = PRIV(p);
 
-    mon_stop(cp->mon, "closed", NULL);
-    rb_free(cp->rb);
     table_free(&cp->table);
     view_clear(&cp->view);
     free(cp);
@@ -191,10 +153,10 @@ static void done(struct panel *p)
 static void title(struct panel *p, char *buf, size_t n)
 {
     struct cut_panel *cp = PRIV(p);
-    size_t done = 0, total = rb_count(cp->rb);
+    size_t done = 0, total = rb_count(RB(cp));
 
     for (size_t i = 0; i < total; i++)
-        done += rb_step(cp->rb, i)->state == RB_DONE || rb_step(cp->rb, i)->state == RB_SKIPPED;
+        done += rb_step(RB(cp), i)->state == RB_DONE || rb_step(RB(cp), i)->state == RB_SKIPPED;
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
 }
 
@@ -202,8 +164,8 @@ static void title(struct panel *p, char *buf, size_t n)
 static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
 {
     size_t nt;
-    int ready = advising(cp) && mon_advice_ready(cp->mon);
-    const struct mon_trigger *t = ready ? mon_triggers(cp->mon, &nt) : NULL;
+    int ready = advising(cp) && mon_advice_ready(MON(cp));
+    const struct mon_trigger *t = ready ? mon_triggers(MON(cp), &nt) : NULL;
 
     for (size_t i = 0; t && i < nt; i++)
         if (t[i].breached) {
@@ -235,7 +197,7 @@ static void advice_line(struct cut_panel *cp, int y, int x, int w)
     const char *adv = live_advice(cp, live, sizeof live);
 
     if (!adv)
-        adv = rb_advice(cp->rb);
+        adv = rb_advice(RB(cp));
     if (adv)
         draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
                    tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
@@ -257,7 +219,7 @@ static void advice_line(struct cut_panel *cp, int y, int x, int w)
 static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 {
     size_t nt, at = 0;
-    const struct mon_trigger *t = mon_triggers(cp->mon, &nt);
+    const struct mon_trigger *t = mon_triggers(MON(cp), &nt);
     const char *after = plan_advice_step(dash_plan(cp->p->dash));
     char line[600] = "", a[32], b[32], when[160] = "";
 
@@ -273,7 +235,7 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
     }
     if (!advising(cp) && after)
         snprintf(when, sizeof when, " (advise once %s is done)", after);
-    else if (!mon_advice_ready(cp->mon))
+    else if (!mon_advice_ready(MON(cp)))
         snprintf(when, sizeof when, " (advise from the next round)");
     view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
 }
@@ -322,7 +284,7 @@ static int trend_cells(const struct hist *h, int span, double *out)
 static void probe_lines(struct cut_panel *cp, struct tui_view *v)
 {
     size_t n;
-    const struct mon_probe *pr = mon_probes(cp->mon, &n);
+    const struct mon_probe *pr = mon_probes(MON(cp), &n);
 
     if (n)
         view_add(v, ROLE_TITLE, "%-16s %-8s %12s %-12s %s", "SIGNAL", "SIDE", "VALUE",
@@ -355,16 +317,16 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     long long polls, failed;
 
     alert_lines(cp, v);
-    if (!cp->mon) {
-        if (cp->live_error[0])
-            view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, cp->live_error);
+    if (!MON(cp)) {
+        if (dash_live_error(cp->p->dash)[0])
+            view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, dash_live_error(cp->p->dash));
         else
             view_add(v, ROLE_MUTED, "live polling %s", dash_paused(cp->p->dash)
                      ? "paused (Space resumes)" : "starts when both catalogs are read");
         return;
     }
-    t = mon_tables(cp->mon, &n);
-    mon_counts(cp->mon, &polls, &failed);
+    t = mon_tables(MON(cp), &n);
+    mon_counts(MON(cp), &polls, &failed);
     trigger_line(cp, v);
     if (n)
         view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %11s %6s %5s %-12s %s", "LIVE", "SOURCE",
@@ -411,48 +373,6 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
              dur_format(dash_interval(cp->p->dash), (char[32]){ 0 }, 32));
 }
 
-static void on_warn(const char *msg, void *arg)
-{
-    (void)arg;
-    tui_message(1, "live polling: %s", msg);
-}
-
-static void sync_monitor(struct cut_panel *cp, unsigned what)
-{
-    struct dash *d = cp->p->dash;
-    const struct ws_session *hc = dash_hypercare(d);
-    struct mon_opts o = { .kind = "dashboard", .interval_ms = dash_interval(d), .ws = dash_ws(d),
-                          .history = hc ? hc->id : 0 };
-    struct mon_events ev = { .changed = on_change, .warn = on_warn, .advising = advising_now,
-                             .arg = cp };
-    struct err e = { 0 };
-    struct snap *s;
-    int failed;
-
-    if (dash_paused(d) || !dash_view(d)) {  /* paused, or the pairing it polls is gone */
-        mon_stop(cp->mon, dash_paused(d) ? "paused" : "catalogs unavailable", NULL);
-        cp->mon = NULL;
-        return;
-    }
-    if (cp->mon && mon_interval(cp->mon) != dash_interval(d))
-        mon_set_interval(cp->mon, dash_interval(d));  /* + and - */
-    if (cp->mon && !(what & (DASH_INVENTORY | DASH_PLAN)))
-        return;
-    o.keep = s = dash_snap(d);  /* the monitor keeps references of its own */
-    failed = cp->mon ? mon_replan(cp->mon, s->plan, &s->pairs, s, &e) < 0
-                     : !(cp->mon = mon_start(dash_loop(d), dash_side(d, 0)->db,
-                                             dash_side(d, 1)->db, s->plan, &s->pairs, &o, &ev,
-                                             &e));
-    snap_unref(s);
-    if (failed) {
-        snprintf(cp->live_error, sizeof cp->live_error, "%s", e.msg);
-        mon_stop(cp->mon, "failed", NULL);
-        cp->mon = NULL;
-        return;
-    }
-    cp->live_error[0] = '\0';
-}
-
 static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
 {
     const char *s = log->s ? log->s : "";
@@ -474,7 +394,7 @@ static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
 
 static void timeline(struct cut_panel *cp, struct tui_view *v, int last)
 {
-    json_t *t = rb_timeline(cp->rb), *e;
+    json_t *t = rb_timeline(RB(cp)), *e;
     size_t i, from = last && json_array_size(t) > (size_t)last ? json_array_size(t) - (size_t)last
                                                                : 0;
 
@@ -491,11 +411,11 @@ static void draw(struct panel *p, struct rect r, int focused)
 {
     struct cut_panel *cp = PRIV(p);
     int sel = table_selected(&cp->table), th;
-    const struct rb_step *s = sel >= 0 ? rb_step(cp->rb, (size_t)sel) : NULL;
+    const struct rb_step *s = sel >= 0 ? rb_step(RB(cp), (size_t)sel) : NULL;
     struct tui_view v = { 0 };
 
     view_clear(&cp->view);
-    if (!rb_count(cp->rb)) {
+    if (!rb_count(RB(cp))) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
         advice_line(cp, r.y + 1, r.x, r.w);
         live_lines(cp, &v);
@@ -524,13 +444,13 @@ static void draw(struct panel *p, struct rect r, int focused)
         view_draw(&cp->view, r);
         return;
     }
-    th = (int)rb_count(cp->rb) + 1;
+    th = (int)rb_count(RB(cp)) + 1;
     if (th > r.h - 2)
         th = r.h - 2;
     table_draw(&cp->table, (struct rect){ r.y, r.x, th, r.w }, focused);
     advice_line(cp, r.y + th, r.x, r.w);
     if (r.h - th - 1 > 0) {
-        if (rolled_back(cp->rb))
+        if (rolled_back(RB(cp)))
             view_add(&v, ROLE_MUTED, "rolled back: A starts a new attempt, every step pending "
                      "again");
         live_lines(cp, &v);
@@ -559,15 +479,15 @@ static void confirmed(void *ctx, int yes)
         return;
     }
     if (cp->action == K_ABORT)
-        rc = rb_abort(cp->rb, &e);
+        rc = rb_abort(RB(cp), &e);
     else if (cp->action == K_SKIP)
-        rc = rb_skip(cp->rb, cp->step, &e);
+        rc = rb_skip(RB(cp), cp->step, &e);
     else if (cp->action == K_ROLLBACK)
-        rc = rb_rollback(cp->rb, &e);
+        rc = rb_rollback(RB(cp), &e);
     else if (cp->action == K_AGAIN)
-        rc = rb_new_attempt(cp->rb, &e);
+        rc = rb_new_attempt(RB(cp), &e);
     else
-        rc = rb_go(cp->rb, cp->step, cp->name, &e);
+        rc = rb_go(RB(cp), cp->step, cp->name, &e);
     if (rc < 0)
         tui_message(1, "%s", e.msg);
     else if (cp->action == K_AGAIN)
@@ -618,7 +538,7 @@ static json_t *unacknowledged(struct cut_panel *cp)
 static void got_name(void *ctx, const char *s)
 {
     struct cut_panel *cp = ctx;
-    const struct rb_step *st = rb_step(cp->rb, cp->step);
+    const struct rb_step *st = rb_step(RB(cp), cp->step);
 
     if (!s)
         return;
@@ -630,7 +550,7 @@ static int key(struct panel *p, int k)
 {
     struct cut_panel *cp = PRIV(p);
     int action = tui_key_action(keys, k);
-    size_t next = rb_next(cp->rb);
+    size_t next = rb_next(RB(cp));
     const struct rb_step *prev;
 
     if (p->detail && !action)
@@ -648,18 +568,18 @@ static int key(struct panel *p, int k)
         cp->step = next;
         cp->action = action;
         cp->name[0] = '\0';
-        prev = next ? rb_step(cp->rb, next - 1) : NULL;
+        prev = next ? rb_step(RB(cp), next - 1) : NULL;
         if (action == K_SKIP)
-            ask(cp, "Skip %s (%s)?", rb_step(cp->rb, next)->plan->name,
-                rb_step(cp->rb, next)->plan->title);
+            ask(cp, "Skip %s (%s)?", rb_step(RB(cp), next)->plan->name,
+                rb_step(RB(cp), next)->plan->title);
         else if (prev && prev->plan->gate == GATE_MANUAL) {
             char label[160];
             snprintf(label, sizeof label, "manual gate of %s: %s types their name: ",
                      prev->plan->name, prev->plan->owner ? prev->plan->owner : "its owner");
             tui_prompt(label, "", NULL, got_name, cp);
         } else {
-            ask(cp, "Go: %s (%s)?", rb_step(cp->rb, next)->plan->name,
-                rb_step(cp->rb, next)->plan->title);
+            ask(cp, "Go: %s (%s)?", rb_step(RB(cp), next)->plan->name,
+                rb_step(RB(cp), next)->plan->title);
         }
         break;
     case K_ACK: {
@@ -725,10 +645,8 @@ static void ring(struct cut_panel *cp)
 
 static void update(struct panel *p, unsigned what)
 {
-    if (what & DASH_PLAN)
-        rb_replan(PRIV(p)->rb);
+    (void)what;
     ring(PRIV(p));
-    sync_monitor(PRIV(p), what);
 }
 
 static struct tui_table *table(struct panel *p)
@@ -738,14 +656,12 @@ static struct tui_table *table(struct panel *p)
 
 static int busy(struct panel *p, char *what, size_t n)
 {
-    return rb_running(PRIV(p)->rb, what, n);
+    return rb_running(RB(PRIV(p)), what, n);
 }
 
 const struct panel_ops panel_cutover_ops = {
     .name = "Cutover / Hypercare",
     .init = init,
-    .stop = stop,
-    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

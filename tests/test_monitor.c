@@ -77,7 +77,6 @@ static void fixture(struct mig *m)
 struct watch {
     struct mig *m;
     mon_t *mon;
-    db_t *db[2];
     int rounds;                 /* stop after this many */
     void (*between)(struct watch *w, long long tick);  /* what changes after round tick */
     char figures[4096];         /* each round's figures, as they stood at its end */
@@ -128,9 +127,7 @@ static void on_round(long long tick, void *arg)
     snapshot(w, tick);
     if (tick >= w->rounds) {  /* stop here: the next round would start at once */
         mon_stop(w->mon, "completed", "{\"rounds\":4}");
-        w->mon = NULL;
-        db_close(w->db[0]);
-        db_close(w->db[1]);
+        w->mon = NULL;  /* its connections closed with it */
         return;
     }
     if (w->between)
@@ -180,13 +177,9 @@ static void watch(struct mig *m, struct watch *w)
 
     w->m = m;
     uv_loop_init(&loop);
-    for (int i = 0; i < 2; i++)
-        if (db_open(&loop, i ? m->plan->target.url : m->plan->source.url, m->plan->dir, NULL,
-                    &w->db[i], &e) < 0)
-            fail_msg("%s", e.msg);
-    w->mon = mon_start(&loop, w->db[0], w->db[1], m->plan, &m->pp, &o, &ev, &e);
+    w->mon = mon_open(&loop, m->plan, &m->pp, &o, &ev, &e);  /* connections of its own */
     if (!w->mon)
-        fail_msg("mon_start: %s", e.msg);
+        fail_msg("mon_open: %s", e.msg);
     assert_int_equal(mon_ntables(w->mon), 2);  /* orders and users; junk is deleted */
     assert_int_equal(mon_session(w->mon), 1);
     uv_run(&loop, UV_RUN_DEFAULT);

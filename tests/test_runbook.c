@@ -1,4 +1,5 @@
-/* The runbook (runbook.h) on a dashboard's model (dash.h, no screen) over two
+/* The runbook (runbook.h) on its own — a plan, a workspace, a loop: no
+ * dashboard, no screen — over two
  * real SQLite files, its commands run through /bin/sh: a step's output in its
  * log with a password masked, a manual gate refused to anyone but its owner,
  * a failing command with its exit status, a skip, a step without a command,
@@ -86,7 +87,9 @@ static void test_runbook(void **state)
     struct err e = { 0 };
     struct sbuf tl = { 0 };
     struct runbook *rb;
-    struct dash *d;
+    struct plan *plan;
+    ws_t *ws;
+    char *wsp;
     uv_loop_t loop;
     json_t *t, *v;
     size_t i;
@@ -97,10 +100,13 @@ static void test_runbook(void **state)
     dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
     snprintf(path, sizeof path, "%s/cutover.ini", dir);
     uv_loop_init(&loop);
-    d = dash_open(&loop, path, NULL, NULL, &e);
-    if (!d)
+    if (!(plan = plan_load(path, &e)))  /* no dashboard: a plan, a workspace, a loop */
         fail_msg("%s", e.msg);
-    rb = rb_new(d, &ev);
+    wsp = plan_path(plan, plan->workspace);
+    if (!(ws = ws_open(wsp, &e)))
+        fail_msg("%s", e.msg);
+    free(wsp);
+    rb = rb_new(&loop, ws, plan, &ev);
     assert_int_equal(rb_count(rb), 3);
     assert_states(rb, "freeze pending, copy pending, open pending");
     assert_int_equal(rb_next(rb), 0);
@@ -188,19 +194,19 @@ static void test_runbook(void **state)
 
     /* a runbook made again (a dashboard reopened) has the steps as the log left them */
     rb_free(rb);
-    rb = rb_new(d, &ev);
+    rb = rb_new(&loop, ws, plan, &ev);
     assert_states(rb, "freeze rolled back, copy skipped (the command exited with status 3), "
                       "open done");
     assert_string_equal(rb_step(rb, 0)->log.s, "thawed\n");
     assert_int_equal(rb_new_attempt(rb, &e), 0);
     assert_states(rb, "freeze pending, copy pending, open pending");
     rb_free(rb);
-    rb = rb_new(d, &ev);  /* … which the log says too */
+    rb = rb_new(&loop, ws, plan, &ev);  /* … which the log says too */
     assert_states(rb, "freeze pending, copy pending, open pending");
     assert_true(changes > 0);
     rb_free(rb);
-    dash_stop(d);
-    dash_close(d);
+    ws_close(ws);
+    plan_free(plan);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
     tmpdir_free(dir);

@@ -78,7 +78,7 @@ static void test_a_job_keeps_its_snapshot(void **state)
     (void)state;
     job = dash_snap(d);
     assert_ptr_equal(job, dash_view(d));
-    assert_int_equal(job->refs, 2);  /* the dashboard's and the job's */
+    assert_int_equal(job->refs, 3);  /* the dashboard's, its live polling's and the job's */
     assert_null(pair_of(job, "orders")->tgt);
 
     /* the target gets the table; the refresh is not held back by the job */
@@ -112,7 +112,7 @@ static void test_a_lint_outlives_its_review(void **state)
     assert_int_equal(review_open(&r, d, &e), 0);
     review_lint(&r);
     assert_non_null(r.lint_job);
-    assert_int_equal(dash_view(d)->refs, 2);  /* the lint's reference */
+    assert_int_equal(dash_view(d)->refs, 3);  /* the dashboard's, live polling's, the lint's */
     review_close(&r);                    /* detached: it ends on its own */
     assert_null(r.lint_job);
     dir_sql(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");

@@ -124,10 +124,12 @@ static void close_dashboard(int terminal_lost)
     uv_stop(tui__app.loop);
 }
 
-/* The panels stop their work (the dashboard closes); a step's command is let
- * run on while dash_keep_commands(dash) says so. */
+/* The dashboard and the panels stop their work (the dashboard closes); a
+ * step's command is let run on while dash_keep_commands(dash) says so. */
 static int working(void)
 {
+    if (dash_working(tui__app.dash))
+        return 1;
     for (int i = 0; i < PANEL_COUNT; i++)
         if (tui__app.panels[i].ops->working && tui__app.panels[i].ops->working(&tui__app.panels[i]))
             return 1;
@@ -327,7 +329,7 @@ static void signal_cb(uv_signal_t *h, int signum)
     }
     if (tui__app.quit && dash_keep_commands(tui__app.dash) && signum != SIGHUP) {
         dash_set_keep_commands(tui__app.dash, 0);
-        stop_panels();
+        dash_stop(tui__app.dash);  /* the command kept is stopped now */
         return;
     }
     close_dashboard(signum == SIGHUP);
@@ -480,7 +482,7 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
      * data is not waited for: it owns what it reads and ends on its own. */
     dash_stop(tui__app.dash);
     stop_panels();
-    for (uint64_t until = uv_now(&loop) + 10000; working() &&
+    for (uint64_t until = uv_now(&loop) + 10000; (working() || db_closing()) &&
          (uv_now(&loop) < until || (dash_keep_commands(tui__app.dash) && busy(NULL, 0)));)
         uv_run(&loop, UV_RUN_ONCE);  /* the clock's timer wakes it every second */
     if (working()) {  /* a cancel the server never answered: its memory is left to the OS */

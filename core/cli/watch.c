@@ -13,7 +13,6 @@
 struct watch {
     int headless;
     int64_t for_ms, interval_ms;
-    db_t *db[2];
     mon_t *mon;
     ws_t *ws;
     int was_down[2];
@@ -294,21 +293,18 @@ static void watch_alert(json_t *alert, void *arg)
     watch_emit(arg, json_deep_copy(alert));
 }
 
-static void watch_state(db_t *db, enum db_state st, void *arg)
+static void watch_connection(int side, int up, const char *why, void *arg)
 {
     struct watch *w = arg;
-    int side = db == w->db[1];
     json_t *ev;
 
-    if (st == DB_CONNECTING)
-        return;
-    if (w->ws && (st == DB_DOWN) != w->was_down[side])  /* a change: onto the timeline */
-        ws_connection_event(w->ws, side_name(side), st == DB_UP, db_errmsg(db), &(struct err){ 0 });
-    w->was_down[side] = st == DB_DOWN;
+    if (w->ws && (!up) != w->was_down[side])  /* a change: onto the timeline */
+        ws_connection_event(w->ws, side_name(side), up, why, &(struct err){ 0 });
+    w->was_down[side] = !up;
     ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state",
-                   st == DB_UP ? "up" : "down");
-    if (st == DB_DOWN)
-        json_object_set_new(ev, "error", json_string(db_errmsg(db)));
+                   up ? "up" : "down");
+    if (!up)
+        json_object_set_new(ev, "error", json_string(why));
     watch_emit(w, ev);
 }
 
@@ -394,8 +390,6 @@ static void watch_stop(struct watch *w, const char *reason)
     uv_close((uv_handle_t *)&w->step_timer, NULL);
     for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&w->sig[i], NULL);
-    db_close(w->db[0]);
-    db_close(w->db[1]);
 }
 
 static void watch_on_signal(uv_signal_t *h, int signum)
@@ -439,12 +433,12 @@ int cli_cmd_watch(struct cli *c, int argc, char **argv)
         { "interval", required_argument, NULL, OPT_INTERVAL },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct watch w = { 0 };
-    struct db_opts dbo = { .reconnect = 1, .on_state = watch_state, .arg = &w };
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window,
                               .on_round = watch_round, .on_probe = watch_probe,
                               .on_judged = watch_judged, .arg = &w };
-    struct mon_events mev = { .warn = watch_warn, .forward = &ev };
+    struct mon_events mev = { .warn = watch_warn, .forward = &ev, .connection = watch_connection,
+                              .arg = &w };
     struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };
     struct err e = { 0 };
     struct loaded l;
@@ -493,10 +487,7 @@ int cli_cmd_watch(struct cli *c, int argc, char **argv)
         w.completes = 1;
     }
     uv_loop_init(&loop);
-    if (plan_connect(&loop, l.plan, &dbo, w.db, &e) < 0 ||
-        !(w.mon = mon_start(&loop, w.db[0], w.db[1], l.plan, &l.pp, &mo, &mev, &e))) {
-        db_close(w.db[0]);
-        db_close(w.db[1]);
+    if (!(w.mon = mon_open(&loop, l.plan, &l.pp, &mo, &mev, &e))) {
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
         ws_close(w.ws);

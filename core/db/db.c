@@ -242,12 +242,21 @@ static void kick(db_t *db)
     }
 }
 
+/* Connections closed (db_close) and not yet released, on any loop. */
+static size_t closing_now;
+
+size_t db_closing(void)
+{
+    return closing_now;
+}
+
 static void db_free_cb(uv_handle_t *h)
 {
     db_t *db = h->data;
 
     if (--db->handles > 0)
         return;
+    closing_now--;
     db->ops->free_impl(db);
     url_free(&db->url);
     free(db);
@@ -296,6 +305,7 @@ void db_close(db_t *db)
     if (!db || db->closing)
         return;
     db->closing = 1;
+    closing_now++;
     if (db->active) {
         db->active->stop = DB_ECANCELED;
         db->active->paused = 0;

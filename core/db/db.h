@@ -144,6 +144,10 @@ int db_open(uv_loop_t *loop, const char *url, const char *base_dir, const struct
  * memory is released once libuv has closed the handles. NULL is a no-op. */
 void db_close(db_t *db);
 
+/* Connections closed and not yet released (their handles closing): a
+ * program ending waits for none left before it closes what remains. */
+size_t db_closing(void);
+
 enum db_state db_state(const db_t *db);
 enum url_kind db_kind(const db_t *db);
 const char *db_url_masked(const db_t *db);

@@ -10,7 +10,7 @@
 
 struct mon {
     uv_loop_t *loop;
-    db_t *db[2];
+    db_t *db[2];                /* its own (mon_open) */
     live_t *live;
     int have_sheet;             /* the last live was given a sheet (tables validated) */
     const struct plan *plan;
@@ -431,19 +431,32 @@ static live_t *start_live(mon_t *m, const struct pairing *pp, struct snap *keep,
 }
 
 
-mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
-                 const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
-                 struct err *e)
+static void on_state(db_t *db, enum db_state st, void *arg)
+{
+    mon_t *m = arg;
+    int side = db == m->db[1];
+
+    if (st != DB_CONNECTING && m->ev.connection)
+        m->ev.connection(side, st == DB_UP, db_errmsg(db), m->ev.arg);
+}
+
+mon_t *mon_open(uv_loop_t *loop, const struct plan *p, const struct pairing *pp,
+                const struct mon_opts *o, const struct mon_events *ev, struct err *e)
 {
     mon_t *m = xcalloc(1, sizeof *m);
+    /* an hour per statement: exact counts of big tables */
+    struct db_opts dbo = { .reconnect = 1, .on_state = on_state, .arg = m,
+                           .statement_timeout_ms = 3600 * 1000 };
     struct err we = { 0 };
 
     m->loop = loop;
-    m->db[0] = src;
-    m->db[1] = tgt;
+    m->ev = *ev;
+    if (plan_connect(loop, p, &dbo, m->db, e) < 0) {
+        free(m);
+        return NULL;
+    }
     m->plan = p;
     m->o = *o;
-    m->ev = *ev;
     if (ev->forward)
         m->fw = *ev->forward;
     set_triggers(m);
@@ -518,6 +531,8 @@ void mon_stop(mon_t *m, const char *status, const char *summary)
             free(m->probes[i].note);
     free(m->probes);
     alert_free(m->alerts);
+    db_close(m->db[0]);  /* deferred: safe inside its own callbacks */
+    db_close(m->db[1]);
     free(m);
 }
 

@@ -62,7 +62,11 @@ struct mon_events {
     const struct live_events *forward;  /* every live event as it comes (may be NULL) */
     int (*advising)(void *arg);         /* a breached trigger advises rollback now (NULL:
                                          * always); the timeline says which */
-    void *arg;                          /* for changed and advising; forward has its own */
+    /* one of its connections is up, or down (`why`: the error), each time it
+     * connects or fails to */
+    void (*connection)(int side, int up, const char *why, void *arg);
+    void *arg;                          /* for changed, advising and connection; forward has
+                                         * its own */
 };
 
 struct mon_opts {
@@ -80,11 +84,12 @@ struct mon_opts {
     void *alert_arg;
 };
 
-/* Starts monitoring; the sheet is read from the plan's mapping path (none:
- * no incremental validation). `p` and `pp` are borrowed until replaced. */
-mon_t *mon_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *p,
-                 const struct pairing *pp, const struct mon_opts *o, const struct mon_events *ev,
-                 struct err *e);
+/* Opens connections of its own to both sides of `p` (reconnecting while it
+ * runs; mon_stop closes them) and starts monitoring; the sheet is read from
+ * the plan's mapping path (none: no incremental validation). `p` and `pp`
+ * are borrowed until replaced. NULL with `e` for a bad URL or sheet. */
+mon_t *mon_open(uv_loop_t *loop, const struct plan *p, const struct pairing *pp,
+                const struct mon_opts *o, const struct mon_events *ev, struct err *e);
 /* The plan changed (`p` new) or only the pairing was rebuilt (`p` the same):
  * polling goes on over the new ones (`keep`'s, see live_opts), its state
  * carried over. -1 with `e` when a new plan cannot be polled (monitoring
@@ -102,7 +107,7 @@ int mon_advice_ready(const mon_t *m);
 void mon_set_interval(mon_t *m, int64_t ms);
 int64_t mon_interval(const mon_t *m);
 /* Ends the session (status: completed, interrupted, paused …; NULL leaves
- * it as it is) with an optional summary, and frees once polls end. */
+ * it as it is) with an optional summary, closes its connections and frees. */
 void mon_stop(mon_t *m, const char *status, const char *summary);
 
 const struct mon_table *mon_tables(const mon_t *m, size_t *n);

@@ -8,6 +8,7 @@
 #include "url.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,28 @@ static void stop_proc(struct proc *pr)
         uv_process_kill(&pr->p, SIGTERM);
 }
 
+static void say(struct runbook *rb, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(struct runbook *rb, int error, const char *fmt, ...)
+{
+    char msg[1500];
+    va_list ap;
+
+    if (!rb->ev.say)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    rb->ev.say(rb->ev.arg, error, msg);
+}
+
+int rb_begun(const struct runbook *rb) { return rb->begun; }
+
 void runbook__changed(struct runbook *rb)
 {
-    dash_set_runbook_begun(rb->d, 0);  /* for the header's phase */
+    rb->begun = 0;
     for (size_t i = 0; i < rb->n; i++)
-        dash_set_runbook_begun(rb->d, dash_runbook_begun(rb->d) || (rb->steps[i].state != RB_PENDING));
+        rb->begun |= rb->steps[i].state != RB_PENDING;
     if (rb->ev.changed)
         rb->ev.changed(rb->ev.arg);
 }
@@ -57,9 +75,9 @@ void runbook__record_masked(struct runbook *rb, size_t i, const char *event, lon
 
     if (i < rb->n && ends_step(event))
         clock_iso(rb->steps[i].ended_at, sizeof rb->steps[i].ended_at);
-    if (dash_ws(rb->d) && ws_runbook_event(dash_ws(rb->d), i < rb->n ? rb->steps[i].plan->name : "",
-                                      event, user_name(), status, ms, masked, &e) < 0)
-        dash_say(rb->d, 1, "%s", e.msg);
+    if (rb->ws && ws_runbook_event(rb->ws, i < rb->n ? rb->steps[i].plan->name : "", event,
+                                   user_name(), status, ms, masked, &e) < 0)
+        say(rb, 1, "%s", e.msg);
 }
 
 /* An event on the runbook's log; its text (a command, its output, a reason)
@@ -107,9 +125,9 @@ static int take_lock(struct runbook *rb)
 {
     int fd;
 
-    if (rb->lock >= 0 || !dash_ws(rb->d))
+    if (rb->lock >= 0 || !rb->ws)
         return rb->lock >= 0;
-    if ((fd = ws_take_lock(dash_ws(rb->d), "runbook")) < 0)
+    if ((fd = ws_take_lock(rb->ws, "runbook")) < 0)
         return 0;
     rb->lock = fd;
     if (rb->follow)  /* the log is this one's to write now */
@@ -236,10 +254,10 @@ static int replay_event(void *arg, const struct ws_rb_event *ev)
  * started, its last LOG_CAP bytes (the log is read an event at a time). */
 static void restore(struct runbook *rb)
 {
-    struct replay r = { rb, uv_now(dash_loop(rb->d)), xcalloc(rb->n + 1, sizeof *r.from) };
+    struct replay r = { rb, uv_now(rb->loop), xcalloc(rb->n + 1, sizeof *r.from) };
 
     all_pending(rb);
-    ws_runbook_each(dash_ws(rb->d), 0, 1, replay_event, &r);
+    ws_runbook_each(rb->ws, 0, 1, replay_event, &r);
     for (size_t k = 0; k < rb->n; k++) {
         struct rb_step *s = &rb->steps[k];
         if (s->state != RB_RUNNING && s->state != RB_ROLLING_BACK)
@@ -289,13 +307,13 @@ static void follow(uv_timer_t *t)
 
     if (take_lock(rb)) {
         restore(rb);
-        dash_say(rb->d, 0, "the dashboard that drove the runbook has closed: this one drives "
+        say(rb, 0, "the dashboard that drove the runbook has closed: this one drives "
                  "it now");
         runbook__changed(rb);
         return;
     }
     before = rb->seen;
-    if (ws_runbook_each(dash_ws(rb->d), rb->seen, 1, follow_output, rb) > 0)
+    if (ws_runbook_each(rb->ws, rb->seen, 1, follow_output, rb) > 0)
         restore(rb);
     if (rb->seen != before)
         runbook__changed(rb);
@@ -306,22 +324,24 @@ static void timer_free(uv_handle_t *h)
     free(h);
 }
 
-struct runbook *rb_new(struct dash *d, const struct rb_events *ev)
+struct runbook *rb_new(uv_loop_t *loop, ws_t *ws, struct plan *p, const struct rb_events *ev)
 {
     struct runbook *rb = xcalloc(1, sizeof *rb);
 
-    rb->d = d;
+    rb->loop = loop;
+    rb->ws = ws;
+    rb->plan = plan_ref(p);
     rb->ev = *ev;
-    rb->n = dash_plan(d)->nsteps;
+    rb->n = p->nsteps;
     rb->steps = xcalloc(rb->n + 1, sizeof *rb->steps);
     for (size_t i = 0; i < rb->n; i++)
-        rb->steps[i].plan = step_dup(&dash_plan(d)->steps[i]);
+        rb->steps[i].plan = step_dup(&p->steps[i]);
     rb->rollback_at = -1;
     rb->lock = -1;
-    if (dash_ws(d)) {
+    if (ws) {
         if (!take_lock(rb)) {
             rb->follow = xmalloc(sizeof *rb->follow);
-            uv_timer_init(dash_loop(d), rb->follow);
+            uv_timer_init(loop, rb->follow);
             rb->follow->data = rb;
             uv_timer_start(rb->follow, follow, 1000, 1000);
         }
@@ -347,7 +367,7 @@ void rb_free(struct runbook *rb)
     if (rb->proc) {  /* still running after rb_stop's wait: said here, left to end */
         runbook__record(rb, rb->proc->i, rb->proc->rollback ? "rollback failed" : "failed",
                -SIGTERM,
-               (long)(uv_now(dash_loop(rb->d)) - rb->steps[rb->proc->i].started),
+               (long)(uv_now(rb->loop) - rb->steps[rb->proc->i].started),
                "stopped: the dashboard quit while it ran");
         rb->proc->rb = NULL;
         stop_proc(rb->proc);
@@ -360,10 +380,11 @@ void rb_free(struct runbook *rb)
     free(rb->steps);
     if (rb->lock >= 0)
         close(rb->lock);
+    plan_free(rb->plan);  /* drops the reference */
     free(rb);
 }
 
-void rb_stop(struct runbook *rb)
+void rb_stop(struct runbook *rb, int keep_commands)
 {
     if (rb->follow)
         uv_timer_stop(rb->follow);
@@ -374,7 +395,7 @@ void rb_stop(struct runbook *rb)
     if (!rb->proc || (rb->quitting && !rb->kept))
         return;
     rb->quitting = 1;  /* let end on the loop, to be recorded (rb_working) */
-    if (dash_keep_commands(rb->d)) {
+    if (keep_commands) {
         if (!rb->kept)
             runbook__record(rb, rb->proc->i, "detached", -1, 0, "the dashboard's terminal was lost "
                    "(SIGHUP): the command runs on to its end without a screen, recorded as "
@@ -394,9 +415,8 @@ static int busy_with(const struct runbook *rb, size_t i)
            (rb->rollback_at >= 0 && (size_t)rb->rollback_at == i);
 }
 
-void rb_replan(struct runbook *rb)
+void rb_replan(struct runbook *rb, struct plan *p)
 {
-    const struct plan *p = dash_plan(rb->d);
     struct rb_step *now = xcalloc(p->nsteps + rb->n + 1, sizeof *now);
     size_t *to = xcalloc(rb->n + 1, sizeof *to), n = 0;   /* old index → new */
     char *kept = xcalloc(rb->n + 1, 1);
@@ -430,6 +450,8 @@ void rb_replan(struct runbook *rb)
     rb->n = n;
     free(to);
     free(kept);
+    plan_free(rb->plan);
+    rb->plan = plan_ref(p);
 }
 
 size_t rb_count(const struct runbook *rb) { return rb->n; }
@@ -456,7 +478,7 @@ static void start_step(struct runbook *rb, size_t i)
     struct rb_step *s = &rb->steps[i];
     struct err e = { 0 };
 
-    s->started = uv_now(dash_loop(rb->d));
+    s->started = uv_now(rb->loop);
     s->reason[0] = '\0';
     sbuf_free(&s->log);
     runbook__record(rb, i, "start", 0, 0, s->plan->run);
@@ -534,7 +556,8 @@ static void diff_gate_done(void *arg, struct reh *r)
                            * connections are closed */
     snap_unref(rb->gate_snap);
     rb->gate_snap = NULL;
-    dash_reread(rb->d);
+    if (rb->ev.recorded)
+        rb->ev.recorded(rb->ev.arg);
     if (!*msg && reh_unrecorded(r)) {  /* no go on evidence the workspace does not hold */
         snprintf(why, sizeof why, "run %ld is recorded incomplete: %s", reh_run(r),
                  reh_unrecorded(r));
@@ -548,13 +571,12 @@ static void diff_gate_warning(void *arg, const char *msg)
 {
     struct runbook *rb = arg;
 
-    dash_say(rb->d, 1, "the diff gate's run %ld: %s", rb->gate_reh ? reh_run(rb->gate_reh) : 0L,
+    say(rb, 1, "the diff gate's run %ld: %s", rb->gate_reh ? reh_run(rb->gate_reh) : 0L,
              msg);
 }
 
 int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
 {
-    struct dash *d = rb->d;
     const struct plan_step *gate_of;
 
     if (!driving(rb, e))
@@ -586,17 +608,16 @@ int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e)
         break;
     case GATE_CHECKS:
     case GATE_DIFF:
-        if (!(dash_inventory(d) != NULL) || dash_side(d, 0)->state != DB_UP || dash_side(d, 1)->state != DB_UP) {
-            gate_said(rb, i, 0, "the gate needs both databases up");
+        if (!rb->ev.gate_snap || !(rb->gate_snap = rb->ev.gate_snap(rb->ev.arg, e))) {
+            gate_said(rb, i, 0, rb->ev.gate_snap ? e->msg : "no databases to check");
             break;
-        }
-        rb->gate_snap = dash_snap(d);  /* the plan and tables as they are now, to its end */
+        }  /* the plan and tables as they are now, to its end */
         if (gate_of->gate == GATE_DIFF) {  /* a rehearsal run on connections of its own */
             struct reh_events ev = { .done = diff_gate_done, .warning = diff_gate_warning,
                                      .arg = rb };
-            rb->gate_reh = reh_open(dash_loop(d), dash_ws(d), rb->gate_snap->plan, &rb->gate_snap->pairs,
-                                    dash_url(d, 0), dash_url(d, 1), NULL, &ev, e);
-        } else if (reh_connect(dash_loop(d), rb->gate_snap->plan, rb->gate_db, e) == 0) {
+            rb->gate_reh = reh_open(rb->loop, rb->ws, rb->gate_snap->plan, &rb->gate_snap->pairs,
+                                    rb->gate_snap->url[0], rb->gate_snap->url[1], NULL, &ev, e);
+        } else if (reh_connect(rb->loop, rb->gate_snap->plan, rb->gate_db, e) == 0) {
             struct diff_events ev = { .done = checks_done, .arg = rb };
             struct diff_opts o = { .checks_only = 1 };
             rb->gate_diff = diff_start(rb->gate_db[0], rb->gate_db[1], rb->gate_snap->plan,
@@ -645,7 +666,7 @@ void runbook__next_rollback(struct runbook *rb)
             continue;
         rb->rollback_at = i;
         s->state = RB_ROLLING_BACK;
-        s->started = uv_now(dash_loop(rb->d));
+        s->started = uv_now(rb->loop);
         sbuf_free(&s->log);
         runbook__record(rb, (size_t)i, "rollback", 0, 0, s->plan->rollback);
         if (runbook__spawn(rb, (size_t)i, s->plan->rollback, 1, &e) < 0) {
@@ -690,7 +711,7 @@ int rb_rollback(struct runbook *rb, struct err *e)
 
 const char *rb_advising_since(const struct runbook *rb)
 {
-    const char *after = plan_advice_step(dash_plan(rb->d));
+    const char *after = plan_advice_step(rb->plan);
     size_t i;
 
     if (!after)
@@ -705,12 +726,12 @@ const char *rb_advising_since(const struct runbook *rb)
  * advised (one begun before read a target still being filled). */
 const char *rb_advice(struct runbook *rb)
 {
-    const struct plan *p = dash_plan(rb->d);
+    const struct plan *p = rb->plan;
     const char *since = rb_advising_since(rb);
     json_t *last;
 
-    if (!dash_ws(rb->d) || !p->ntriggers || !since ||
-        !(last = ws_last_done_run_json(dash_ws(rb->d), since)))
+    if (!rb->ws || !p->ntriggers || !since ||
+        !(last = ws_last_done_run_json(rb->ws, since)))
         return NULL;
     rb->advice[0] = '\0';
     for (size_t t = 0; t < p->ntriggers && !rb->advice[0]; t++) {
@@ -739,5 +760,5 @@ const char *rb_advice(struct runbook *rb)
 
 json_t *rb_timeline(struct runbook *rb)
 {
-    return dash_ws(rb->d) ? ws_runbook_json(dash_ws(rb->d), 0, 0) : json_array();
+    return rb->ws ? ws_runbook_json(rb->ws, 0, 0) : json_array();
 }

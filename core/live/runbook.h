@@ -13,8 +13,10 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "dash.h"
+#include "plan.h"
+#include "snap.h"
 #include "util.h"
+#include "workspace.h"
 
 enum rb_state { RB_PENDING, RB_CHECKING, RB_RUNNING, RB_DONE, RB_FAILED, RB_SKIPPED,
                 RB_BLOCKED, RB_ROLLING_BACK, RB_ROLLED_BACK };
@@ -33,20 +35,32 @@ struct rb_step {
 
 struct runbook;
 
+/* What a runbook tells, and asks of, whoever drives it (the dashboard, a
+ * test). Only `changed` is required. */
 struct rb_events {
     void (*changed)(void *arg);     /* a state, a log or the timeline moved */
+    void (*say)(void *arg, int error, const char *msg);  /* for the operator */
+    void (*recorded)(void *arg);    /* a gate's rehearsal run went to the workspace */
+    /* The plan and both catalogs as they are now, for a checks or diff gate:
+     * a reference (the gate keeps it to its end), or NULL with why not
+     * ("the gate needs both databases up"). NULL: such gates say no-go. */
+    struct snap *(*gate_snap)(void *arg, struct err *e);
     void *arg;
 };
 
-/* A runbook for the dashboard's plan and connections (borrowed). */
-struct runbook *rb_new(struct dash *d, const struct rb_events *ev);
+/* A runbook of plan `p` (referenced, not copied: see plan_ref) on the loop,
+ * recording in `ws` (NULL: nothing recorded, nothing restored). Its gates
+ * open connections of their own. */
+struct runbook *rb_new(uv_loop_t *loop, ws_t *ws, struct plan *p, const struct rb_events *ev);
 void rb_free(struct runbook *rb);
-/* The dashboard reloaded the plan (a decision changed, or an editor rewrote
- * it): the steps become the plan's, in its order, each keeping its state,
- * times and log by name; a new one is pending; one that is gone is dropped,
- * unless its command, gate or rollback is under way (then it stays, last,
- * until the dashboard closes). */
-void rb_replan(struct runbook *rb);
+/* The plan was read again (a decision changed, or an editor rewrote it): the
+ * steps become `p`'s, in its order, each keeping its state, times and log by
+ * name; a new one is pending; one that is gone is dropped, unless its
+ * command, gate or rollback is under way (then it stays, last, until the
+ * runbook is freed). */
+void rb_replan(struct runbook *rb, struct plan *p);
+/* A step of this attempt has gone (for the header's phase). */
+int rb_begun(const struct runbook *rb);
 
 size_t rb_count(const struct runbook *rb);
 const struct rb_step *rb_step(const struct runbook *rb, size_t i);
@@ -76,9 +90,10 @@ int rb_new_attempt(struct runbook *rb, struct err *e);
 int rb_busy(const struct runbook *rb);
 /* A step's command or rollback runs: 1, with "step load's command" in `what`. */
 int rb_running(const struct runbook *rb, char *what, size_t n);
-/* Cancels a gate under way (the dashboard is closing); its verdict still
- * comes, as a no-go. */
-void rb_stop(struct runbook *rb);
+/* The dashboard closes: a gate under way is cancelled (its verdict still
+ * comes, as a no-go); a command under way is stopped, or, with
+ * `keep_commands` (the terminal was lost), let run to its end and recorded. */
+void rb_stop(struct runbook *rb, int keep_commands);
 
 /* The latest rehearsal's figures against [rollback]: the first trigger that
  * is breached, as "missing_rows 17 >= 1", or NULL. Lag, latency and error

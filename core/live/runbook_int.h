@@ -22,7 +22,9 @@ struct proc {
 };
 
 struct runbook {
-    struct dash *d;
+    uv_loop_t *loop;
+    ws_t *ws;               /* NULL: nothing recorded */
+    struct plan *plan;      /* referenced: advice, triggers (the steps are copies) */
     struct rb_events ev;
     struct rb_step *steps;
     size_t n;
@@ -30,15 +32,16 @@ struct runbook {
     struct diff *gate_diff; /* a checks gate under way … */
     db_t *gate_db[2];       /* … on connections of its own (reh_connect) */
     struct reh *gate_reh;   /* a diff gate under way (its connections: reh_open) */
-    struct snap *gate_snap; /* what the gate under way reads (dash_snap) */
+    struct snap *gate_snap; /* what the gate under way reads (ev.gate_snap) */
     size_t gate_for;        /* the step waiting on the gate */
     long rollback_at;       /* the step being rolled back, or -1 */
     char advice[256];
-    int lock;               /* the workspace's runbook lock, held: this dashboard drives */
+    int lock;               /* the workspace's runbook lock, held: this runbook drives */
+    int begun;              /* a step of this attempt has gone */
     uv_timer_t *follow;     /* while it does not: the log read again as it grows */
     long seen;              /* … up to this event (restore) */
     int quitting;           /* the dashboard closes: a command under way is being stopped */
-    int kept;               /* … or let run to its end (dash->keep_commands) */
+    int kept;               /* … or let run to its end (rb_stop's keep_commands) */
 };
 
 void runbook__changed(struct runbook *rb);

@@ -30,7 +30,7 @@ static void proc_finished(struct proc *pr)
         return;
     }
     s = &rb->steps[pr->i];
-    s->ended = uv_now(dash_loop(rb->d));
+    s->ended = uv_now(rb->loop);
     s->exit_status = (int)pr->status;
     ms = (long)(s->ended - s->started);
     rb->proc = NULL;
@@ -138,8 +138,8 @@ int runbook__spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, 
     pr->rb = rb;
     pr->i = i;
     pr->rollback = rollback;
-    uv_pipe_init(dash_loop(rb->d), &pr->out, 0);
-    uv_pipe_init(dash_loop(rb->d), &pr->err, 0);
+    uv_pipe_init(rb->loop, &pr->out, 0);
+    uv_pipe_init(rb->loop, &pr->err, 0);
     pr->out.data = pr->err.data = pr->p.data = pr;
     io[0].flags = UV_IGNORE;
     io[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
@@ -148,12 +148,12 @@ int runbook__spawn(struct runbook *rb, size_t i, const char *cmd, int rollback, 
     io[2].data.stream = (uv_stream_t *)&pr->err;
     o.file = "/bin/sh";
     o.args = args;
-    o.cwd = dash_plan(rb->d)->dir;
+    o.cwd = rb->plan->dir;
     o.stdio = io;
     o.stdio_count = 3;
     o.exit_cb = on_exit_cb;
     o.flags = UV_PROCESS_DETACHED;  /* a process group of its own, to stop as one */
-    if ((rc = uv_spawn(dash_loop(rb->d), &pr->p, &o)) < 0) {
+    if ((rc = uv_spawn(rb->loop, &pr->p, &o)) < 0) {
         pr->open = 2;
         pr->rb = NULL;  /* nothing to report: the caller says why */
         uv_close((uv_handle_t *)&pr->out, handle_closed);

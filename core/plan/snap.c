@@ -18,6 +18,8 @@ struct snap *snap_new(struct plan *p, struct catalog *src, struct catalog *tgt,
     s->plan = plan_ref(p);
     s->cat[0] = cat_ref(src);
     s->cat[1] = cat_ref(tgt);
+    s->url[0] = xstrdup(src_url);
+    s->url[1] = xstrdup(tgt_url);
     return s;
 }
 
@@ -35,5 +37,7 @@ void snap_unref(struct snap *s)
     cat_free(s->cat[0]);
     cat_free(s->cat[1]);
     plan_free(s->plan);
+    free(s->url[0]);
+    free(s->url[1]);
     free(s);
 }

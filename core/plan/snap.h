@@ -15,6 +15,7 @@ struct snap {
     struct plan *plan;          /* a reference of its own */
     struct catalog *cat[2];     /* source, target: references of their own */
     struct pairing pairs;       /* of these three */
+    char *url[2];               /* both sides' URLs, passwords masked: what runs record */
 };
 
 /* A snapshot of `p` and both catalogs (each referenced, not copied), paired

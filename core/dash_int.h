@@ -1,0 +1,56 @@
+/* dash_int: what dash.c (the model) and dash_live.c (the live cutover it
+ * runs) share; not for outside them. */
+#ifndef CUTOVER_DASH_INT_H
+#define CUTOVER_DASH_INT_H
+
+#include "dash.h"
+#include "monitor.h"
+#include "runbook.h"
+
+/* The dashboard's model (dash.h): opaque outside dash.c and dash_live.c. */
+struct dash {
+    uv_loop_t *loop;
+    char *plan_path;
+    struct plan *plan;
+    struct file_stamp plan_disk;    /* cutover.ini as the plan in use was read from it */
+    char *masked[2];
+    struct dash_side side[2];
+    struct snap *snap;          /* the plan and catalogs in use, paired (NULL until both
+                                 * catalogs are read, or when they do not pair) */
+    struct inventory inv;
+    int have_inventory;
+    ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
+    long runs, runbook_events;
+    int hypercare;              /* a hypercare session is open (hc says which) */
+    struct ws_session hc;
+    json_t *alerts;             /* the open alerts in the workspace, oldest first */
+    int64_t interval_ms;
+    int paused;
+    int stopped;                /* dash_stop(): closing */
+    int keep_commands;          /* closing after SIGHUP: a step's command runs to its end */
+    uv_timer_t timer;
+    uv_fs_event_t watch;        /* the plan's folder: cutover.ini read again as it changes */
+    char *plan_name;            /* cutover.ini's name in its folder */
+    int open_handles;           /* handles still to close before the struct is freed */
+    char message[1500];
+    int message_error;
+    void (*on_change)(struct dash *d, unsigned what, void *arg);
+    void *arg;
+    /* the live cutover (dash_live.c) */
+    struct runbook *rb;
+    mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
+    char live_error[1100];      /* why live polling could not start */
+    int advised;                /* live triggers advise rollback (rb_advising_since) */
+};
+
+/* The live cutover: the runbook and live polling (dash_live.c). */
+void dash__live_open(struct dash *d);
+/* The model changed (DASH_* bits): live polling follows, the runbook takes a
+ * new plan. */
+void dash__live_sync(struct dash *d, unsigned what);
+void dash__live_stop(struct dash *d);
+void dash__live_close(struct dash *d);
+void dash__notify(struct dash *d, unsigned what);
+
+
+#endif
