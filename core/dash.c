@@ -17,7 +17,7 @@ void dash__notify(struct dash *d, unsigned what)
     if (d->stopped)
         return;
     if (d->rb && (what & (DASH_DB | DASH_INVENTORY | DASH_PLAN)))
-        dash__live_sync(d, what);
+        dash__jobs_sync(d, what);
     if (d->on_change)
         d->on_change(d, what, d->arg);
 }
@@ -262,7 +262,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
         free(dir);
     }
     read_facts(d);
-    dash__live_open(d);
+    dash__jobs_open(d);
     d->on_change = on_change;
     d->arg = arg;
     return d;
@@ -291,7 +291,7 @@ static void plan_changed(uv_fs_event_t *h, const char *filename, int events, int
 void dash_stop(struct dash *d)
 {
     d->stopped = 1;
-    dash__live_stop(d);
+    dash__jobs_stop(d);
     if (d->timer.loop)
         uv_timer_stop(&d->timer);
     if (d->open_handles > 1)
@@ -302,7 +302,7 @@ void dash_close(struct dash *d)
 {
     if (!d)
         return;
-    dash__live_close(d);
+    dash__jobs_close(d);
     for (int i = 0; i < 2; i++) {
         if (d->side[i].load)
             ((struct load *)d->side[i].load)->d = NULL;  /* its callback frees the catalog */

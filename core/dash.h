@@ -19,6 +19,7 @@
 enum { SIDE_SOURCE, SIDE_TARGET };
 
 struct runbook;
+struct review;
 
 struct dash_side {
     db_t *db;
@@ -33,7 +34,8 @@ struct dash_side {
 
 /* What changed, for on_change. */
 enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8,
-       DASH_LIVE = 16 /* the runbook or the live figures */ };
+       DASH_LIVE = 16 /* the runbook or the live figures */,
+       DASH_REVIEW = 32 /* the mapping review: its sheet, lint, preview */ };
 
 /* The dashboard's model; opaque: read through the functions below. */
 struct dash;
@@ -86,7 +88,13 @@ void dash_set_keep_commands(struct dash *d, int keep);
 /* A step of the runbook's attempt has gone (the header's phase). */
 int dash_runbook_begun(const struct dash *d);
 
-/* --- the live cutover it runs (dash_live.c) ----------------------------------- */
+/* --- the jobs it runs (dash_jobs.c) ------------------------------------------ */
+
+/* The mapping review (review.h) of the plan's sheet, following the plan and
+ * catalogs: the Mapping panel shows it and forwards the reviewer's changes.
+ * If the sheet could not be read, its rows are empty and the message says
+ * why. */
+struct review *dash_review(struct dash *d);
 
 /* The runbook of the plan in use (runbook.h): the Cutover panel shows it and
  * forwards the operator's go, skip, abort, rollback. Never NULL once open. */

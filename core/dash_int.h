@@ -1,13 +1,14 @@
-/* dash_int: what dash.c (the model) and dash_live.c (the live cutover it
- * runs) share; not for outside them. */
+/* dash_int: what dash.c (the model) and dash_jobs.c (the jobs it runs)
+ * share; not for outside them. */
 #ifndef CUTOVER_DASH_INT_H
 #define CUTOVER_DASH_INT_H
 
 #include "dash.h"
 #include "monitor.h"
+#include "review.h"
 #include "runbook.h"
 
-/* The dashboard's model (dash.h): opaque outside dash.c and dash_live.c. */
+/* The dashboard's model (dash.h): opaque outside dash.c and dash_jobs.c. */
 struct dash {
     uv_loop_t *loop;
     char *plan_path;
@@ -36,20 +37,21 @@ struct dash {
     int message_error;
     void (*on_change)(struct dash *d, unsigned what, void *arg);
     void *arg;
-    /* the live cutover (dash_live.c) */
+    /* the jobs it runs (dash_jobs.c) */
+    struct review rv;           /* the mapping review */
     struct runbook *rb;
     mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
     char live_error[1100];      /* why live polling could not start */
     int advised;                /* live triggers advise rollback (rb_advising_since) */
 };
 
-/* The live cutover: the runbook and live polling (dash_live.c). */
-void dash__live_open(struct dash *d);
-/* The model changed (DASH_* bits): live polling follows, the runbook takes a
- * new plan. */
-void dash__live_sync(struct dash *d, unsigned what);
-void dash__live_stop(struct dash *d);
-void dash__live_close(struct dash *d);
+/* The jobs it runs: the mapping review, the runbook, live polling. */
+void dash__jobs_open(struct dash *d);
+/* The model changed (DASH_* bits): the review and live polling follow, the
+ * runbook takes a new plan. */
+void dash__jobs_sync(struct dash *d, unsigned what);
+void dash__jobs_stop(struct dash *d);
+void dash__jobs_close(struct dash *d);
 void dash__notify(struct dash *d, unsigned what);
 
 

@@ -59,7 +59,7 @@ struct cut_panel {
 static const char *const trends[] = { "12 ROUNDS", "HOUR", "SESSION" };
 
 #define PRIV(p) ((struct cut_panel *)(p)->priv)
-/* what the dashboard runs (dash_live.c), shown here */
+/* what the dashboard runs (dash_jobs.c), shown here */
 #define RB(cp) dash_runbook((cp)->p->dash)
 #define MON(cp) dash_monitor((cp)->p->dash)
 

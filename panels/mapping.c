@@ -40,8 +40,6 @@ static const enum sheet_col field_cols[] = { SC_TRANSFORM, SC_RULE, SC_OWNER, SC
 
 struct map_panel {
     struct panel *p;
-    struct review rv;
-    int opened;
     struct tui_table table;
     size_t *rows;               /* table row → sheet row (blank lines skipped) */
     size_t nrows;
@@ -59,16 +57,17 @@ struct map_panel {
 };
 
 #define PRIV(p) ((struct map_panel *)(p)->priv)
+#define RV(mp) dash_review((mp)->p->dash)  /* the review the dashboard runs */
 
 /* Marks are by sheet row: a sheet that grew or shrank (edited elsewhere)
  * drops them. */
 static void marks_fit(struct map_panel *mp)
 {
-    if (mp->marked_for == mp->rv.sheet.n && mp->marked)
+    if (mp->marked_for == RV(mp)->sheet.n && mp->marked)
         return;
     free(mp->marked);
-    mp->marked = xcalloc(mp->rv.sheet.n + 1, 1);
-    mp->marked_for = mp->rv.sheet.n;
+    mp->marked = xcalloc(RV(mp)->sheet.n + 1, 1);
+    mp->marked_for = RV(mp)->sheet.n;
     mp->nmarked = 0;
 }
 
@@ -90,9 +89,9 @@ static int marked(struct map_panel *mp, size_t row)
 static void index_rows(struct map_panel *mp)
 {
     mp->nrows = 0;
-    mp->rows = xrealloc(mp->rows, (mp->rv.sheet.n + 1) * sizeof *mp->rows);
-    for (size_t i = 0; mp->rv.have_sheet && i < mp->rv.sheet.n; i++)
-        if (mp->rv.sheet.rows[i].f)
+    mp->rows = xrealloc(mp->rows, (RV(mp)->sheet.n + 1) * sizeof *mp->rows);
+    for (size_t i = 0; RV(mp)->have_sheet && i < RV(mp)->sheet.n; i++)
+        if (RV(mp)->sheet.rows[i].f)
             mp->rows[mp->nrows++] = i;
 }
 
@@ -117,7 +116,7 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     struct map_panel *mp = ctx;
     size_t row = mp->rows[i];
-    const struct sheet *s = &mp->rv.sheet;
+    const struct sheet *s = &RV(mp)->sheet;
     const char *st = sheet_get(s, row, SC_STATUS), *v;
     int count, sev;
 
@@ -131,7 +130,7 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
         snprintf(buf, n, "%s", *v ? v : "(not migrated)");
         break;
     case 3:
-        sev = review_severity(&mp->rv, row, &count);
+        sev = review_severity(RV(mp), row, &count);
         if (sev < 0)
             snprintf(buf, n, "-");
         else
@@ -149,38 +148,21 @@ static void row_key(void *ctx, int i, char *buf, size_t n)
     struct map_panel *mp = ctx;
     size_t row = mp->rows[i];
 
-    snprintf(buf, n, "%s\t%s", sheet_get(&mp->rv.sheet, row, SC_SOURCE),
-             sheet_get(&mp->rv.sheet, row, SC_TARGET));
+    snprintf(buf, n, "%s\t%s", sheet_get(&RV(mp)->sheet, row, SC_SOURCE),
+             sheet_get(&RV(mp)->sheet, row, SC_TARGET));
 }
 
 static enum theme_role role(void *ctx, int i)
 {
     struct map_panel *mp = ctx;
-    int count, sev = review_severity(&mp->rv, mp->rows[i], &count);
-    const char *st = sheet_get(&mp->rv.sheet, mp->rows[i], SC_STATUS);
+    int count, sev = review_severity(RV(mp), mp->rows[i], &count);
+    const char *st = sheet_get(&RV(mp)->sheet, mp->rows[i], SC_STATUS);
 
     if (sev == LINT_ERROR || !strcmp(st, "rejected"))
         return ROLE_FAIL;
     if (sev == LINT_WARNING)
         return ROLE_WARN;
     return !strcmp(st, "approved") ? ROLE_OK : ROLE_TEXT;
-}
-
-static void on_review(struct review *r, void *arg);
-
-static void open_review(struct map_panel *mp)
-{
-    struct err e = { 0 };
-
-    if (mp->opened)
-        return;
-    mp->opened = 1;
-    if (review_open(&mp->rv, mp->p->dash, &e) < 0)
-        tui_message(1, "%s", e.msg);
-    mp->rv.on_change = on_review;
-    mp->rv.arg = mp;
-    index_rows(mp);
-    table_reload(&mp->table);
 }
 
 static void init(struct panel *p)
@@ -192,24 +174,14 @@ static void init(struct panel *p)
     mp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
                                     .role = role, .key = row_key, .ctx = mp, .sort_col = 1 };
     p->priv = mp;
-    open_review(mp);
-}
-
-static void stop(struct panel *p)
-{
-    review_stop(&PRIV(p)->rv);
-}
-
-static int working(struct panel *p)
-{
-    return review_working(&PRIV(p)->rv);
+    index_rows(mp);
+    table_reload(&mp->table);
 }
 
 static void done(struct panel *p)
 {
     struct map_panel *mp = PRIV(p);
 
-    review_close(&mp->rv);
     table_free(&mp->table);
     view_clear(&mp->view);
     free(mp->rows);
@@ -223,10 +195,10 @@ static void title(struct panel *p, char *buf, size_t n)
     struct sheet_stats st;
     int at;
 
-    sheet_count(&PRIV(p)->rv.sheet, &st);
+    sheet_count(&RV(PRIV(p))->sheet, &st);
     marks_fit(PRIV(p));
     at = snprintf(buf, n, "Mapping %ld/%ld approved%s", st.approved, st.rows,
-                  PRIV(p)->rv.lint_job ? ", linting…" : "");
+                  RV(PRIV(p))->lint_job ? ", linting…" : "");
     if (PRIV(p)->nmarked && at >= 0 && (size_t)at < n)
         snprintf(buf + at, n - (size_t)at, ", %zu marked", PRIV(p)->nmarked);
 }
@@ -271,9 +243,9 @@ static void findings(struct tui_view *v, const struct lint_report *rep, int line
 static void build_detail(struct map_panel *mp, int width)
 {
     struct tui_view *v = &mp->view;
-    const struct sheet *s = &mp->rv.sheet;
+    const struct sheet *s = &RV(mp)->sheet;
     size_t row = mp->row;
-    const struct preview *pv = &mp->rv.preview;
+    const struct preview *pv = &RV(mp)->preview;
     const char *st = sheet_get(s, row, SC_STATUS);
     int w = (width - 6) / 4 < 250 ? (width - 6) / 4 : 250, count;
 
@@ -295,11 +267,11 @@ static void build_detail(struct map_panel *mp, int width)
         view_add(v, ROLE_TEXT, "note: %s", sheet_get(s, row, SC_NOTE));
     column_line(v, "source", dash_side(mp->p->dash, 0)->cat, sheet_get(s, row, SC_SOURCE));
     column_line(v, "target", dash_side(mp->p->dash, 1)->cat, sheet_get(s, row, SC_TARGET));
-    if (review_severity(&mp->rv, row, &count) < 0)
-        view_add(v, mp->rv.lint_ran ? ROLE_OK : ROLE_MUTED, "%s",
-                 mp->rv.lint_ran ? "lint: no findings" : "lint: not run on the data yet");
-    findings(v, &mp->rv.stat, s->rows[row].line);
-    findings(v, &mp->rv.data, s->rows[row].line);
+    if (review_severity(RV(mp), row, &count) < 0)
+        view_add(v, RV(mp)->lint_ran ? ROLE_OK : ROLE_MUTED, "%s",
+                 RV(mp)->lint_ran ? "lint: no findings" : "lint: not run on the data yet");
+    findings(v, &RV(mp)->stat, s->rows[row].line);
+    findings(v, &RV(mp)->data, s->rows[row].line);
     switch (pv->state) {
     case PREVIEW_RUNNING:
         view_add(v, ROLE_MUTED, "preview: reading… (Esc cancels)");
@@ -350,7 +322,7 @@ static void draw(struct panel *p, struct rect r, int focused)
         view_draw(&mp->view, r);
         return;
     }
-    if (!mp->rv.have_sheet) {
+    if (!RV(mp)->have_sheet) {
         draw_text(r.y, r.x, r.w, ROLE_FAIL, "the mapping sheet could not be read (see above)");
         return;
     }
@@ -364,9 +336,10 @@ static void draw(struct panel *p, struct rect r, int focused)
 
 static void ask_edit(struct map_panel *mp);
 
-static void on_review(struct review *r, void *arg)
+/* The review moved (DASH_REVIEW): a change, a lint, a preview, a compile. */
+static void on_review(struct map_panel *mp)
 {
-    struct map_panel *mp = arg;
+    const struct review *r = RV(mp);
 
     index_rows(mp);
     table_reload(&mp->table);
@@ -389,9 +362,9 @@ static size_t selected_row(struct map_panel *mp, int *ok)
 
 static char *describe(struct map_panel *mp, size_t row)
 {
-    const char *t = sheet_get(&mp->rv.sheet, row, SC_TARGET);
+    const char *t = sheet_get(&RV(mp)->sheet, row, SC_TARGET);
 
-    return xasprintf("%s %s %s", sheet_get(&mp->rv.sheet, row, SC_SOURCE), tui_g->arrow,
+    return xasprintf("%s %s %s", sheet_get(&RV(mp)->sheet, row, SC_SOURCE), tui_g->arrow,
                      *t ? t : "(not migrated)");
 }
 
@@ -410,7 +383,7 @@ static void confirmed_approve(void *ctx, int yes)
     char *what = describe(mp, mp->row);
 
     if (yes) {
-        int rc = review_approve(&mp->rv, mp->row, &e);
+        int rc = review_approve(RV(mp), mp->row, &e);
         char *msg = xasprintf("%s approved", what);
         report(rc, &e, msg);
         free(msg);
@@ -425,7 +398,7 @@ static void confirmed_reject(void *ctx, int yes)
     char *what = describe(mp, mp->row);
 
     if (yes) {
-        int rc = review_reject(&mp->rv, mp->row, mp->value, &e);
+        int rc = review_reject(RV(mp), mp->row, mp->value, &e);
         char *msg = xasprintf("%s rejected", what);
         report(rc, &e, msg);
         free(msg);
@@ -475,7 +448,7 @@ static void confirmed_bulk(void *ctx, int yes)
     if (!yes)
         return;
     rows = marked_rows(mp);
-    rc = review_set_rows(&mp->rv, rows, n, mp->bulk_approve, mp->value, &done, &e);
+    rc = review_set_rows(RV(mp), rows, n, mp->bulk_approve, mp->value, &done, &e);
     free(rows);
     if (rc < 0) {
         tui_message(1, "%zu of %zu rows %s, then: %s", done, n,
@@ -514,7 +487,7 @@ static void confirmed_edit(void *ctx, int yes)
     struct err e = { 0 };
 
     if (yes) {
-        int rc = review_edit(&mp->rv, mp->row, mp->col, mp->value, &e);
+        int rc = review_edit(RV(mp), mp->row, mp->col, mp->value, &e);
         char *msg = xasprintf("%s set", sheet_col_name(mp->col));
         report(rc, &e, msg);
         free(msg);
@@ -533,13 +506,13 @@ static void ask_edit(struct map_panel *mp)
     }
     if (mp->col == SC_RULE)
         rules_free(&rules);
-    if (mp->col == SC_TRANSFORM && mp->rv.compile_state == 1) {
+    if (mp->col == SC_TRANSFORM && RV(mp)->compile_state == 1) {
         mp->waiting = 1;  /* asked again when the compile ends */
         tui_message(0, "compiling the transform on the source…");
         return;
     }
-    if (mp->col == SC_TRANSFORM && mp->rv.compile_state == 3) {
-        tui_message(1, "transform refused: %s", mp->rv.compile_msg);
+    if (mp->col == SC_TRANSFORM && RV(mp)->compile_state == 3) {
+        tui_message(1, "transform refused: %s", RV(mp)->compile_msg);
         return;
     }
     what = describe(mp, mp->row);
@@ -563,7 +536,7 @@ static void edit_change(void *ctx, const char *s)
             tui_prompt_status(0, "rule parses");
         }
     } else if (mp->col == SC_TRANSFORM) {
-        review_compile(&mp->rv, mp->row, s);
+        review_compile(RV(mp), mp->row, s);
     }
 }
 
@@ -577,7 +550,7 @@ static void edit_done(void *ctx, const char *s)
     free(mp->value);
     mp->value = xstrdup(s);
     if (mp->col == SC_TRANSFORM)
-        review_compile(&mp->rv, mp->row, s);  /* the text as entered, checked once more */
+        review_compile(RV(mp), mp->row, s);  /* the text as entered, checked once more */
     ask_edit(mp);
 }
 
@@ -591,8 +564,8 @@ static void chose_field(void *ctx, int choice)
     mp->col = field_cols[choice];
     mp->typing = 1;
     snprintf(label, sizeof label, "%s: ", fields[choice]);
-    tui_prompt(label, sheet_get(&mp->rv.sheet, mp->row, mp->col), edit_change, edit_done, mp);
-    edit_change(mp, sheet_get(&mp->rv.sheet, mp->row, mp->col));
+    tui_prompt(label, sheet_get(&RV(mp)->sheet, mp->row, mp->col), edit_change, edit_done, mp);
+    edit_change(mp, sheet_get(&RV(mp)->sheet, mp->row, mp->col));
 }
 
 static void confirmed_undo(void *ctx, int yes)
@@ -601,7 +574,7 @@ static void confirmed_undo(void *ctx, int yes)
     struct err e = { 0 };
 
     if (yes)
-        report(review_undo(&mp->rv, &e), &e, "undone");
+        report(review_undo(RV(mp), &e), &e, "undone");
 }
 
 static int key(struct panel *p, int k)
@@ -616,12 +589,12 @@ static int key(struct panel *p, int k)
     if (!action)
         return 0;
     if (action == K_LINT) {
-        review_lint(&mp->rv);
+        review_lint(RV(mp));
         tui_message(0, "linting %s against both catalogs and the source data", dash_plan(p->dash)->mapping);
         return TUI_HANDLED | TUI_REDRAW;
     }
     if (action == K_UNDO) {
-        const char *u = review_undo_what(&mp->rv);
+        const char *u = review_undo_what(RV(mp));
         if (!u) {
             tui_message(0, "nothing to undo");
             return TUI_HANDLED | TUI_REDRAW;
@@ -660,7 +633,7 @@ static int key(struct panel *p, int k)
         if (!p->detail) {
             mp->view.top = 0;
             panel_detail_open(p);
-            review_preview(&mp->rv, row);
+            review_preview(RV(mp), row);
         }
         break;
     case K_APPROVE:
@@ -669,7 +642,7 @@ static int key(struct panel *p, int k)
         free(q);
         break;
     case K_REJECT:
-        tui_prompt("why (required): ", sheet_get(&mp->rv.sheet, row, SC_NOTE), NULL, got_note, mp);
+        tui_prompt("why (required): ", sheet_get(&RV(mp)->sheet, row, SC_NOTE), NULL, got_note, mp);
         break;
     case K_EDIT:
         tui_menu("Edit", fields, 4, 0, chose_field, mp);
@@ -688,9 +661,9 @@ static int back(struct panel *p)
 {
     struct map_panel *mp = PRIV(p);
 
-    if (!p->detail || mp->rv.preview.state != PREVIEW_RUNNING)
+    if (!p->detail || RV(mp)->preview.state != PREVIEW_RUNNING)
         return 0;
-    review_preview_cancel(&mp->rv);
+    review_preview_cancel(RV(mp));
     return TUI_HANDLED | TUI_REDRAW;  /* a first Esc stops the preview, a second one leaves */
 }
 
@@ -698,8 +671,8 @@ static void update(struct panel *p, unsigned what)
 {
     struct map_panel *mp = PRIV(p);
 
-    if (what & (DASH_INVENTORY | DASH_PLAN))
-        review_update(&mp->rv);
+    if (what & DASH_REVIEW)
+        on_review(mp);
 }
 
 static struct tui_table *table(struct panel *p)
@@ -710,8 +683,6 @@ static struct tui_table *table(struct panel *p)
 const struct panel_ops panel_mapping_ops = {
     .name = "Mapping",
     .init = init,
-    .stop = stop,
-    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

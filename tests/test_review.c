@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dash.h"
 #include "review.h"
 
 static char *slurp(const char *dir, const char *name)
@@ -104,7 +105,7 @@ static void test_review(void **state)
     d = dash_open(&loop, path, NULL, NULL, &e);
     if (!d)
         fail_msg("%s", e.msg);
-    assert_int_equal(review_open(&r, d, &e), 0);
+    assert_int_equal(review_open(&r, &loop, dash_ws(d), dash_plan(d), &e), 0);
     r.on_change = on_review;
     assert_int_equal(r.sheet.n, 3);
 
@@ -188,7 +189,11 @@ static void test_review(void **state)
         uv_run(&loop, UV_RUN_NOWAIT);
         usleep(10000);
     }
-    review_update(&r);
+    {
+        struct snap *snap = dash_snap(d);  /* the dashboard only reads the catalogs here */
+        review_update(&r, snap);
+        snap_unref(snap);
+    }
     wait_for(&loop, &lint_seen, "lint");
     assert_int_equal(review_severity(&r, 3, &n), LINT_ERROR);
     assert_int_equal(n, 1);
@@ -260,7 +265,7 @@ static void test_review_rows(void **state)
     uv_loop_init(&loop);
     if (!(d = dash_open(&loop, path, NULL, NULL, &e)))
         fail_msg("%s", e.msg);
-    assert_int_equal(review_open(&r, d, &e), 0);
+    assert_int_equal(review_open(&r, &loop, dash_ws(d), dash_plan(d), &e), 0);
 
     assert_int_equal(review_set_rows(&r, rows, 2, 0, "  ", &done, &e), -1);
     assert_string_equal(e.msg, "a rejection needs a note saying why");

@@ -8,8 +8,10 @@
 #include "testutil.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 #include <uv.h>
 
+#include "dash.h"
 #include "review.h"
 
 static const struct pair *pair_of(const struct snap *s, const char *table)
@@ -36,6 +38,22 @@ static void wait_snap(uv_loop_t *loop, struct dash *d, const struct snap *old, c
     }
 }
 
+/* Turns of the loop until the dashboard's own review has linted the data
+ * once (its lint holds a reference while it runs), 10 s at most. */
+static void settle_review(uv_loop_t *loop, struct dash *d)
+{
+    uint64_t until;
+
+    uv_update_time(loop);
+    until = uv_now(loop) + 10000;
+    while (!dash_review(d)->lint_ran || dash_review(d)->lint_job) {
+        uv_run(loop, UV_RUN_ONCE);
+        uv_update_time(loop);
+        if (uv_now(loop) > until)
+            fail_msg("the dashboard's review did not lint in 10 s");
+    }
+}
+
 static struct dash *open_pair(const char *dir, uv_loop_t *loop)
 {
     char path[600];
@@ -55,6 +73,7 @@ static struct dash *open_pair(const char *dir, uv_loop_t *loop)
         fail_msg("%s", e.msg);
     dash_refresh(d);
     wait_snap(loop, d, NULL, "users");
+    settle_review(loop, d);
     return d;
 }
 
@@ -78,7 +97,8 @@ static void test_a_job_keeps_its_snapshot(void **state)
     (void)state;
     job = dash_snap(d);
     assert_ptr_equal(job, dash_view(d));
-    assert_int_equal(job->refs, 3);  /* the dashboard's, its live polling's and the job's */
+    assert_int_equal(job->refs, 4);  /* the dashboard's, its live polling's, its review's and
+                                      * the job's */
     assert_null(pair_of(job, "orders")->tgt);
 
     /* the target gets the table; the refresh is not held back by the job */
@@ -109,12 +129,25 @@ static void test_a_lint_outlives_its_review(void **state)
     struct dash *d = open_pair(dir, &loop);
 
     (void)state;
-    assert_int_equal(review_open(&r, d, &e), 0);
-    review_lint(&r);
-    assert_non_null(r.lint_job);
-    assert_int_equal(dash_view(d)->refs, 3);  /* the dashboard's, live polling's, the lint's */
+    assert_int_equal(review_open(&r, &loop, dash_ws(d), dash_plan(d), &e), 0);
+    {
+        struct snap *s = dash_snap(d);
+        review_update(&r, s);  /* its lint waits for its own connection to the source */
+        snap_unref(s);
+    }
+    assert_null(r.lint_job);
+    assert_int_equal(dash_view(d)->refs, 4);  /* the dashboard's, live polling's, its review's,
+                                               * this review's */
+    for (int turns = 0; !r.lint_job; turns++) {
+        if (turns > 1000)
+            fail_msg("the review's lint did not start in 10 s");
+        uv_run(&loop, UV_RUN_NOWAIT);
+        usleep(10000);
+    }
+    assert_int_equal(dash_view(d)->refs, 5);  /* … and its lint's */
     review_close(&r);                    /* detached: it ends on its own */
     assert_null(r.lint_job);
+    assert_int_equal(dash_view(d)->refs, 4);  /* the lint's kept */
     dir_sql(dir, "tgt.db", "CREATE TABLE orders (id INTEGER PRIMARY KEY)");
     dash_refresh(d);
     close_pair(d, &loop);  /* the lint's queries end, and it frees what it owned */

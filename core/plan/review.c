@@ -6,6 +6,7 @@
 #include "util.h"
 #include "value.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,23 @@ void review__changed(struct review *r)
         r->on_change(r, r->arg);
 }
 
-static char *sheet_file(const struct dash *d)
+static void say(struct review *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct review *r, const char *fmt, ...)
 {
-    return plan_path(dash_plan(d), dash_plan(d)->mapping);
+    char msg[1500];
+    va_list ap;
+
+    if (!r->on_say)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->on_say(msg, r->arg);
+}
+
+int review__up(const struct review *r, int side)
+{
+    return r->db[side] && db_state(r->db[side]) == DB_UP;
 }
 
 static void lint_stat(struct review *r);
@@ -29,15 +44,14 @@ static void lint_stat(struct review *r);
  * which holds every change the review made (each is written through). */
 static int load_copy(struct review *r, struct sheet *out)
 {
-    char *path = sheet_file(r->d);
+    const char *path = r->sheet.path;
     struct err e = { 0 };
     int rc = 0;
 
     if (!file_stamp(path).exists)
         sheet_init(out, path);
     else if ((rc = sheet_load(path, out, &e)) < 0)
-        dash_say(r->d, 1, "lint: %s", e.msg);
-    free(path);
+        say(r, "lint: %s", e.msg);
     return rc;
 }
 
@@ -55,15 +69,40 @@ static int load(struct review *r, const char *path, struct err *e)
     return rc;
 }
 
-int review_open(struct review *r, struct dash *d, struct err *e)
+static int ready(const struct review *r);
+
+/* The source connected (again): the first lint of the data waited for it. */
+static void on_state(db_t *db, enum db_state st, void *arg)
 {
-    char *path = sheet_file(d);
+    struct review *r = arg;
+
+    if (r->closed)
+        return;
+    if (db == r->db[0] && st == DB_UP && !r->lint_ran && !r->lint_job && ready(r))
+        review_lint(r);
+    else
+        review__changed(r);
+}
+
+int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *p,
+                struct err *e)
+{
+    char *path = plan_path(p, p->mapping);
+    /* an hour per statement: a lint counts whole tables */
+    struct db_opts o = { .reconnect = 1, .on_state = on_state, .arg = r,
+                         .statement_timeout_ms = 3600 * 1000 };
     int rc = 0;
 
     memset(r, 0, sizeof *r);
-    r->d = d;
+    r->loop = loop;
+    r->ws = ws;
+    r->url[0] = xstrdup(p->source.url);
+    r->url[1] = xstrdup(p->target.url);
+    r->dir = xstrdup(p->dir);
     rc = load(r, path, e);
     free(path);
+    if (rc == 0 && plan_connect(loop, p, &o, r->db, e) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -148,31 +187,40 @@ void review_close(struct review *r)
     lint_free(&r->data);
     sheet_free(&r->sheet);
     r->have_sheet = 0;
+    snap_unref(r->snap);
+    r->snap = NULL;
+    for (int w = 0; w < 2; w++) {
+        db_close(r->db[w]);  /* a preview or compile under way ends cancelled */
+        r->db[w] = NULL;
+        free(r->url[w]);
+        r->url[w] = NULL;
+    }
+    free(r->dir);
+    r->dir = NULL;
 }
 
 /* --- lint ---------------------------------------------------------------------- */
 
 static int ready(const struct review *r)
 {
-    const struct dash *d = r->d;
-
-    return r->have_sheet && (dash_inventory(d) != NULL) && dash_view(d);
+    return r->have_sheet && r->snap;
 }
 
 static void lint_stat(struct review *r)
 {
     lint_free(&r->stat);
     if (ready(r))
-        lint_static(&r->sheet, &dash_view(r->d)->pairs, dash_view(r->d)->cat[0], dash_view(r->d)->cat[1],
-                    &r->stat);
+        lint_static(&r->sheet, &r->snap->pairs, r->snap->cat[0], r->snap->cat[1], &r->stat);
 }
 
-/* A lint of the data owns what it reads: the snapshot it started with and a
- * sheet of its own (read from the file the review writes through), so that
- * the review may close while it runs (review_close detaches it). */
+/* A lint of the data owns what it reads: the snapshot it started with, a
+ * sheet of its own (read from the file the review writes through) and a
+ * connection to the source, so that the review may close while it runs
+ * (review_close detaches it). */
 struct lint_job {
     struct review *r;           /* NULL once detached */
     struct snap *snap;
+    db_t *db;
     struct sheet sheet;
     struct lint_report rep;
 };
@@ -187,6 +235,7 @@ static void lint_job_free(struct lint_job *j)
     lint_free(&j->rep);
     sheet_free(&j->sheet);
     snap_unref(j->snap);
+    db_close(j->db);  /* deferred: safe inside its own callback */
     free(j);
 }
 
@@ -201,7 +250,7 @@ static void lint_done(void *arg, int status, const char *msg)
     }
     r->lint_job = NULL;
     if (status) {
-        dash_say(r->d, 1, "lint stopped: %s", msg ? msg : "");
+        say(r, "lint stopped: %s", msg ? msg : "");
     } else {
         lint_free(&r->data);
         r->data = j->rep;
@@ -218,10 +267,12 @@ static void lint_done(void *arg, int status, const char *msg)
 
 void review_lint(struct review *r)
 {
+    static const struct db_opts o = { .statement_timeout_ms = 3600 * 1000 };
     struct lint_job *j;
+    struct err e = { 0 };
 
     lint_stat(r);
-    if (!ready(r) || dash_side(r->d, 0)->state != DB_UP) {
+    if (!ready(r) || !review__up(r, 0)) {
         review__changed(r);
         return;
     }
@@ -235,18 +286,28 @@ void review_lint(struct review *r)
         review__changed(r);
         return;
     }
+    if (db_open(r->loop, r->url[0], r->dir, &o, &j->db, &e) < 0) {
+        say(r, "lint: %s", e.msg);
+        sheet_free(&j->sheet);
+        free(j);
+        review__changed(r);
+        return;
+    }
     j->r = r;
-    j->snap = dash_snap(r->d);
+    j->snap = snap_ref(r->snap);
     r->lint_job = j;
-    lint_data(dash_side(r->d, 0)->db, &j->sheet, &j->snap->pairs, j->snap->cat[1], &j->rep, lint_done,
-              j);
+    lint_data(j->db, &j->sheet, &j->snap->pairs, j->snap->cat[1], &j->rep, lint_done, j);
     review__changed(r);
 }
 
-void review_update(struct review *r)
+void review_update(struct review *r, struct snap *s)
 {
     struct err e = { 0 };
 
+    if (s)
+        snap_ref(s);
+    snap_unref(r->snap);
+    r->snap = s;
     if (reread(r, NULL, &e) > 0 || (!r->lint_ran && !r->lint_job && ready(r)))
         review_lint(r);  /* read again: what it says may have changed */
     else
@@ -304,7 +365,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
     char *object = row_name(r, row);
     int rc;
 
-    if (!dash_ws(r->d)) {
+    if (!r->ws) {
         free(object);
         return err_set(e, ERR_INPUT, "the workspace could not be opened, so changes cannot be "
                        "recorded");
@@ -313,7 +374,7 @@ static int commit(struct review *r, size_t row, const char *action, const char *
         free(object);
         return -1;
     }
-    rc = ws_audit(dash_ws(r->d), action, object, old_value, new_value, e);
+    rc = ws_audit(r->ws, action, object, old_value, new_value, e);
     free(object);
     reload(r, e);
     return rc < 0 || !r->have_sheet ? -1 : 0;
@@ -464,10 +525,10 @@ const struct pair *review__pair_of(const struct review *r, const char *ref, cons
 {
     const char *dot = strrchr(ref, '.');
 
-    if (!dot || !dash_view(r->d))
+    if (!dot || !r->snap)
         return NULL;
-    for (size_t i = 0; i < dash_view(r->d)->pairs.n; i++) {
-        const struct pair *p = &dash_view(r->d)->pairs.pairs[i];
+    for (size_t i = 0; i < r->snap->pairs.n; i++) {
+        const struct pair *p = &r->snap->pairs.pairs[i];
         if (p->src && strlen(p->src->name) == (size_t)(dot - ref) &&
             strncmp(p->src->name, ref, (size_t)(dot - ref)) == 0) {
             *col = dot + 1;
@@ -506,7 +567,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
         review__changed(r);
         return;
     }
-    if (!p || dash_side(r->d, 0)->state != DB_UP) {
+    if (!p || !review__up(r, 0)) {
         r->compile_state = 3;
         snprintf(r->compile_msg, sizeof r->compile_msg, "the source is not available to "
                  "compile against");
@@ -517,7 +578,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
     sql = xasprintf("SELECT (%s) FROM %s LIMIT 0", transform, from);
     r->compile_state = 1;
     snprintf(r->compile_msg, sizeof r->compile_msg, "compiling…");
-    r->compile_q = db_query(dash_side(r->d, 0)->db, sql, 0, NULL, NULL, NULL, compiled, r);
+    r->compile_q = db_query(r->db[0], sql, 0, NULL, NULL, NULL, compiled, r);
     free(sql);
     free(from);
     review__changed(r);

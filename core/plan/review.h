@@ -3,14 +3,21 @@
  * written to mapping.csv and the audit log), lint run in the background on
  * the source, a transform compiled as it is typed, and a live preview of a
  * row: source values before and after the transform beside the target's
- * value for the same key. Everything runs on the dashboard's loop. */
+ * value for the same key. It runs on a loop with a workspace and a
+ * snapshot of the plan and catalogs (review_update), and opens connections
+ * of its own: one pair for previews and compiles, one more for each lint of
+ * the data, which ends with it. No dashboard needed. */
 #ifndef CUTOVER_REVIEW_H
 #define CUTOVER_REVIEW_H
 
-#include "dash.h"
+#include <uv.h>
+
+#include "db.h"
 #include "lint.h"
 #include "sheet.h"
+#include "snap.h"
 #include "util.h"
+#include "workspace.h"
 
 #define PREVIEW_ROWS 20
 
@@ -38,7 +45,11 @@ struct review_change {          /* one step of the undo history */
 };
 
 struct review {
-    struct dash *d;
+    uv_loop_t *loop;
+    ws_t *ws;                   /* NULL: changes are refused (they could not be recorded) */
+    char *url[2], *dir;         /* the plan's sides: a lint connects to the source */
+    db_t *db[2];                /* its own: previews and compiles */
+    struct snap *snap;          /* the plan and catalogs it lints against (a reference) */
     struct sheet sheet;
     struct file_stamp disk;     /* mapping.csv as the sheet was read from it */
     int have_sheet;
@@ -54,20 +65,25 @@ struct review {
     int compile_state;          /* 0 none, 1 running, 2 ok, 3 failed */
     char compile_msg[1400];
     void (*on_change)(struct review *r, void *arg);
+    void (*on_say)(const char *msg, void *arg);  /* an error for the operator (a lint failed) */
     void *arg;
 };
 
-/* Loads the plan's sheet (a missing one is an empty sheet; a broken one is an
- * error, -1 with `e`). */
-int review_open(struct review *r, struct dash *d, struct err *e);
+/* Loads plan `p`'s sheet (a missing one is an empty sheet; a broken one is
+ * an error, -1 with `e`) and connects to both sides; changes are recorded in
+ * `ws`. Lints wait for review_update's snapshot. */
+int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *p,
+                struct err *e);
 void review_close(struct review *r);
 /* Cancels a preview and a compile under way; their callbacks still come
  * while review_working() says so. (A lint of the data is let run: it owns
  * what it reads, and review_close detaches it.) */
 void review_stop(struct review *r);
 int review_working(const struct review *r);
-/* The catalogs changed: static lint again; data lint on the first call. */
-void review_update(struct review *r);
+/* The plan or catalogs changed (`s`, borrowed: the review takes a reference
+ * of its own; NULL: none paired): static lint again; data lint on the
+ * first call with both. */
+void review_update(struct review *r, struct snap *s);
 /* Lint everything now, the source data included. */
 void review_lint(struct review *r);
 /* The worst finding of a row: -1 none, else LINT_ERROR / LINT_WARNING; n counts them. */

@@ -1,6 +1,6 @@
 /* review_preview: a mapping row's live preview in the review (review.h):
  * 20 source rows by key, the value before and after the row's transform,
- * beside the target's value for the same key, read on the dashboard's
+ * beside the target's value for the same key, read on the review's own
  * connections. */
 #include "config.h"
 #include "review.h"
@@ -146,11 +146,11 @@ static void source_done(db_query_t *q, int status, const char *msg, void *arg)
     struct preview_job *j = arg;
     struct review *r = j->r;
     struct sbuf sql = { 0 };
-    db_t *tdb = dash_side(r->d, 1)->db;
+    db_t *tdb = r->db[1];
     int pg;
 
     if (r->closed || q != r->preview_q || status || !j->tkeys || !r->preview.n ||
-        dash_side(r->d, 1)->state != DB_UP) {
+        !review__up(r, 1)) {
         if (!r->closed && q == r->preview_q && !status && !r->preview.target_note)
             r->preview.target_note = xstrdup(!j->tkeys ? "the target's key is not mapped"
                                              : !r->preview.n ? "no source rows"
@@ -205,7 +205,7 @@ void review_preview(struct review *r, size_t row)
     review_preview_cancel(r);
     review__preview_clear(&r->preview);
     r->preview.row = (long)row;
-    if (!p || !cat_column(p->src, col) || dash_side(r->d, 0)->state != DB_UP) {
+    if (!p || !cat_column(p->src, col) || !review__up(r, 0)) {
         r->preview.state = PREVIEW_FAILED;
         snprintf(r->preview.message, sizeof r->preview.message, "%s",
                  !p || !cat_column(p->src, col) ? "the source column is not in the catalog"
@@ -221,8 +221,8 @@ void review_preview(struct review *r, size_t row)
     sbuf_puts(&sql, "SELECT ");
     /* the keys as the diff reads them (transformed, if the sheet says so),
      * which are the target's */
-    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(dash_side(r->d, 0)->db),
-                                     db_kind(dash_side(r->d, 1)->db), &e) : NULL;
+    keys = p->nkey ? diff_key_select(p, &r->sheet, db_kind(r->db[0]), db_kind(r->db[1]), &e)
+                   : NULL;
     if (keys)
         sbuf_printf(&sql, "%s, ", keys);
     for (size_t k = 0; !keys && k < p->nkey; k++) {
@@ -245,7 +245,7 @@ void review_preview(struct review *r, size_t row)
     if (*tref && p->nkey && strrchr(tref, '.')) {
         const char *tdot = strrchr(tref, '.');
         char *ttable = xstrndup(tref, (size_t)(tdot - tref));
-        const struct cat_table *tt = dash_view(r->d) ? cat_find(dash_view(r->d)->cat[1], ttable) : NULL;
+        const struct cat_table *tt = r->snap ? cat_find(r->snap->cat[1], ttable) : NULL;
         int ok = tt != NULL;
         j->tkeys = xcalloc(p->nkey, sizeof *j->tkeys);
         for (size_t k = 0; ok && k < p->nkey; k++) {
@@ -270,7 +270,7 @@ void review_preview(struct review *r, size_t row)
     if (!p->nkey)
         r->preview.target_note = xstrdup("the table has no key to find the target's rows by");
     r->preview.state = PREVIEW_RUNNING;
-    r->preview_q = db_query(dash_side(r->d, 0)->db, sql.s, 0, NULL, NULL, source_rows, source_done, j);
+    r->preview_q = db_query(r->db[0], sql.s, 0, NULL, NULL, source_rows, source_done, j);
     if (!r->preview_q) {
         r->preview.state = PREVIEW_FAILED;
         job_free(j);

@@ -1,6 +1,6 @@
-/* dash_live: the live cutover the dashboard runs (dash.h) — its runbook and
- * its live polling, which follow the plan, the catalogs, pause and interval.
- * The Cutover panel only shows them. */
+/* dash_jobs: the jobs the dashboard runs (dash.h) — the mapping review, the
+ * runbook and live polling, which follow the plan, the catalogs, pause and
+ * interval. The Mapping and Cutover panels only show them. */
 #include "config.h"
 #include "dash.h"
 #include "dash_int.h"
@@ -54,16 +54,33 @@ static void live_warn(const char *msg, void *arg)
     dash_say(arg, 1, "live polling: %s", msg);
 }
 
-void dash__live_open(struct dash *d)
+static void review_changed(struct review *r, void *arg)
+{
+    (void)r;
+    dash__notify(arg, DASH_REVIEW);
+}
+
+static void review_say(const char *msg, void *arg)
+{
+    dash_say(arg, 1, "%s", msg);
+}
+
+void dash__jobs_open(struct dash *d)
 {
     struct rb_events ev = { .changed = live_changed, .say = say, .recorded = recorded,
                             .gate_snap = gate_snap, .arg = d };
+    struct err e = { 0 };
 
+    if (review_open(&d->rv, d->loop, d->ws, d->plan, &e) < 0)
+        snprintf(d->message, sizeof d->message, "%s", e.msg), d->message_error = 1;
+    d->rv.on_change = review_changed;
+    d->rv.on_say = review_say;
+    d->rv.arg = d;
     d->rb = rb_new(d->loop, d->ws, d->plan, &ev);
     d->advised = advising(d);
 }
 
-void dash__live_sync(struct dash *d, unsigned what)
+void dash__jobs_sync(struct dash *d, unsigned what)
 {
     struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
                           .history = d->hypercare ? d->hc.id : 0 };
@@ -74,6 +91,8 @@ void dash__live_sync(struct dash *d, unsigned what)
 
     if (what & DASH_PLAN)
         rb_replan(d->rb, d->plan);
+    if (what & (DASH_INVENTORY | DASH_PLAN))
+        review_update(&d->rv, d->snap);
     if (d->paused || !d->snap) {  /* paused, or the pairing it polls is gone */
         mon_stop(d->mon, d->paused ? "paused" : "catalogs unavailable", NULL);
         d->mon = NULL;
@@ -95,16 +114,18 @@ void dash__live_sync(struct dash *d, unsigned what)
     d->live_error[0] = '\0';
 }
 
-void dash__live_stop(struct dash *d)
+void dash__jobs_stop(struct dash *d)
 {
+    review_stop(&d->rv);
     mon_stop(d->mon, "closed", NULL);
     d->mon = NULL;
     if (d->rb)
         rb_stop(d->rb, d->keep_commands);
 }
 
-void dash__live_close(struct dash *d)
+void dash__jobs_close(struct dash *d)
 {
+    review_close(&d->rv);
     mon_stop(d->mon, "closed", NULL);
     d->mon = NULL;
     rb_free(d->rb);
@@ -114,4 +135,8 @@ void dash__live_close(struct dash *d)
 struct runbook *dash_runbook(const struct dash *d) { return d->rb; }
 const mon_t *dash_monitor(const struct dash *d) { return d->mon; }
 const char *dash_live_error(const struct dash *d) { return d->live_error; }
-int dash_working(const struct dash *d) { return d->rb && rb_busy(d->rb); }
+struct review *dash_review(struct dash *d) { return &d->rv; }
+int dash_working(const struct dash *d)
+{
+    return (d->rb && rb_busy(d->rb)) || review_working(&d->rv);
+}
