@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "catalog.h"
+#include "diff.h"
 #include "inventory.h"
 #include "monitor.h"
 #include "snap.h"
@@ -35,7 +36,8 @@ struct dash_side {
 /* What changed, for on_change. */
 enum { DASH_DB = 1, DASH_INVENTORY = 2, DASH_PLAN = 4, DASH_MESSAGE = 8,
        DASH_LIVE = 16 /* the runbook or the live figures */,
-       DASH_REVIEW = 32 /* the mapping review: its sheet, lint, preview */ };
+       DASH_REVIEW = 32 /* the mapping review: its sheet, lint, preview */,
+       DASH_RUN = 64 /* a rehearsal run: started, progressed, ended */ };
 
 /* The dashboard's model; opaque: read through the functions below. */
 struct dash;
@@ -95,6 +97,22 @@ int dash_runbook_begun(const struct dash *d);
  * If the sheet could not be read, its rows are empty and the message says
  * why. */
 struct review *dash_review(struct dash *d);
+/* Starts a rehearsal run of the plan and tables as they are now, on
+ * connections of its own, recorded in the workspace: its number, or -1 with
+ * `e` (one under way, a database down, no workspace). Its end is said on the
+ * message line. */
+long dash_rehearse(struct dash *d, struct err *e);
+/* Cancels the run under way: recorded cancelled. */
+void dash_rehearse_cancel(struct dash *d);
+/* The run under way's progress ("" before the first table), or NULL. */
+const char *dash_rehearsing(const struct dash *d);
+/* The last run that ended in this dashboard (0 none). */
+long dash_rehearsed(const struct dash *d);
+/* Reads both rows of a recorded discrepancy of source table `table` on the
+ * dashboard's connections (diff_fetch_rows). 1, without calling `done`,
+ * while the table is not paired or a database is down; -1 with `e`. */
+int dash_fetch_rows(struct dash *d, const char *table, const struct sheet *s, json_t *key,
+                    json_t *target_key, diff_rows_cb done, void *arg, struct err *e);
 
 /* The runbook of the plan in use (runbook.h): the Cutover panel shows it and
  * forwards the operator's go, skip, abort, rollback. Never NULL once open. */

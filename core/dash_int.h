@@ -5,6 +5,7 @@
 
 #include "dash.h"
 #include "monitor.h"
+#include "rehearsal.h"
 #include "review.h"
 #include "runbook.h"
 
@@ -39,6 +40,11 @@ struct dash {
     void *arg;
     /* the jobs it runs (dash_jobs.c) */
     struct review rv;           /* the mapping review */
+    struct reh *reh;            /* a rehearsal run under way (its own connections) */
+    struct reh *reh_done;       /* the one that ended, freed at the next start or close */
+    struct snap *reh_snap;      /* what the run under way reads */
+    char reh_progress[256];
+    long reh_last;              /* the last run that ended here */
     struct runbook *rb;
     mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
     char live_error[1100];      /* why live polling could not start */

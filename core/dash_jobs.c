@@ -1,11 +1,107 @@
-/* dash_jobs: the jobs the dashboard runs (dash.h) — the mapping review, the
- * runbook and live polling, which follow the plan, the catalogs, pause and
- * interval. The Mapping and Cutover panels only show them. */
+/* dash_jobs: the jobs the dashboard runs (dash.h) — the mapping review, a
+ * rehearsal run, the runbook and live polling, which follow the plan, the
+ * catalogs, pause and interval. The panels only show them. */
 #include "config.h"
 #include "dash.h"
 #include "dash_int.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* --- a rehearsal run -------------------------------------------------------------- */
+
+static void reh_progress_cb(void *arg, const struct diff_table *t)
+{
+    struct dash *d = arg;
+    char buf[200];
+
+    snprintf(d->reh_progress, sizeof d->reh_progress, "running: %s — Esc cancels",
+             reh_progress(t, buf, sizeof buf));
+    dash__notify(d, DASH_RUN);
+}
+
+static void reh_done_cb(void *arg, struct reh *r)
+{
+    struct dash *d = arg;
+    json_t *s = reh_summary(r);
+    const char *status = json_string_value(json_object_get(s, "status"));
+    long long run = json_integer_value(json_object_get(s, "run"));
+    char totals[256];
+
+    snap_unref(d->reh_snap);  /* what the run read */
+    d->reh_snap = NULL;
+    if (reh_unrecorded(r))
+        dash_say(d, 1, "run %lld %s: %s — recorded incomplete: %s", run, status ? status : "",
+                 reh_totals(s, totals, sizeof totals), reh_unrecorded(r));
+    else
+        dash_say(d, !status || strcmp(status, "pass") != 0, "run %lld %s: %s", run,
+                 status ? status : "", reh_totals(s, totals, sizeof totals));
+    json_decref(s);
+    d->reh_last = reh_run(r);
+    d->reh_done = r;  /* freed later: we are inside its call chain */
+    d->reh = NULL;
+    d->reh_progress[0] = '\0';
+    dash_reread(d);
+    dash__notify(d, DASH_RUN);
+}
+
+static void reh_warning_cb(void *arg, const char *msg)
+{
+    struct dash *d = arg;
+
+    dash_say(d, 1, "run %ld: %s", d->reh ? reh_run(d->reh) : 0L, msg);
+}
+
+long dash_rehearse(struct dash *d, struct err *e)
+{
+    struct reh_events ev = { .progress = reh_progress_cb, .done = reh_done_cb,
+                             .warning = reh_warning_cb, .arg = d };
+
+    if (d->reh)
+        return err_set(e, ERR_INPUT, "a run is already under way");
+    if (!d->ws || !d->snap || d->side[0].state != DB_UP || d->side[1].state != DB_UP)
+        return err_set(e, ERR_INPUT, "a run needs both databases up and the workspace open");
+    reh_free(d->reh_done);
+    d->reh_done = NULL;
+    d->reh_snap = snap_ref(d->snap);  /* the plan and tables as they are now, to its end */
+    if (!(d->reh = reh_open(d->loop, d->ws, d->reh_snap->plan, &d->reh_snap->pairs,
+                            d->masked[0], d->masked[1], NULL, &ev, e))) {
+        snap_unref(d->reh_snap);
+        d->reh_snap = NULL;
+        return -1;
+    }
+    d->reh_progress[0] = '\0';
+    dash__notify(d, DASH_RUN);
+    return reh_run(d->reh);
+}
+
+void dash_rehearse_cancel(struct dash *d)
+{
+    if (d->reh)
+        reh_cancel(d->reh);  /* recorded cancelled; its end still comes */
+}
+
+const char *dash_rehearsing(const struct dash *d)
+{
+    return d->reh ? d->reh_progress : NULL;
+}
+
+long dash_rehearsed(const struct dash *d) { return d->reh_last; }
+
+int dash_fetch_rows(struct dash *d, const char *table, const struct sheet *s, json_t *key,
+                    json_t *target_key, diff_rows_cb done, void *arg, struct err *e)
+{
+    const struct pair *pair = NULL;
+
+    for (size_t i = 0; d->snap && i < d->snap->pairs.n; i++)
+        if (d->snap->pairs.pairs[i].src && !strcmp(d->snap->pairs.pairs[i].src->name, table))
+            pair = &d->snap->pairs.pairs[i];
+    if (!pair || !pair->tgt || d->side[0].state != DB_UP || d->side[1].state != DB_UP)
+        return 1;
+    return diff_fetch_rows(d->side[0].db, d->side[1].db, pair, s, key, target_key, done, arg, e);
+}
+
+/* --- the mapping review, the runbook, live polling ------------------------------------ */
 
 static void say(void *arg, int error, const char *msg)
 {
@@ -117,6 +213,7 @@ void dash__jobs_sync(struct dash *d, unsigned what)
 void dash__jobs_stop(struct dash *d)
 {
     review_stop(&d->rv);
+    dash_rehearse_cancel(d);
     mon_stop(d->mon, "closed", NULL);
     d->mon = NULL;
     if (d->rb)
@@ -126,6 +223,8 @@ void dash__jobs_stop(struct dash *d)
 void dash__jobs_close(struct dash *d)
 {
     review_close(&d->rv);
+    reh_free(d->reh_done);
+    d->reh_done = NULL;
     mon_stop(d->mon, "closed", NULL);
     d->mon = NULL;
     rb_free(d->rb);
@@ -138,5 +237,5 @@ const char *dash_live_error(const struct dash *d) { return d->live_error; }
 struct review *dash_review(struct dash *d) { return &d->rv; }
 int dash_working(const struct dash *d)
 {
-    return (d->rb && rb_busy(d->rb)) || review_working(&d->rv);
+    return d->reh || (d->rb && rb_busy(d->rb)) || review_working(&d->rv);
 }

@@ -261,25 +261,10 @@ static void init(struct panel *p)
     load(rp);
 }
 
-static void stop(struct panel *p)
-{
-    struct reh_panel *rp = PRIV(p);
-
-    if (rp->reh)
-        reh_cancel(rp->reh);  /* recorded cancelled; on_done still comes */
-}
-
-static int working(struct panel *p)
-{
-    return PRIV(p)->reh != NULL;
-}
-
 static void done(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
 
-    reh_free(rp->finished);
-    snap_unref(rp->snap);
     rehp_unmark_all(rp);
     for (int k = 0; k < 3; k++)
         free(rp->pending[k]);
@@ -299,7 +284,7 @@ static void title(struct panel *p, char *buf, size_t n)
     struct reh_panel *rp = PRIV(p);
     const struct ws_run_rec *last = run_at(rp, rp->nruns - 1);
 
-    if (rp->reh) {
+    if (dash_rehearsing(p->dash)) {
         snprintf(buf, n, "Rehearsal diff: running");
     } else if (last) {
         long long errors = last->errors, failed = last->failed_checks;
@@ -420,9 +405,9 @@ static void draw(struct panel *p, struct rect r, int focused)
         view_draw(&rp->dview, r);
         return;
     }
-    if (rp->reh) {
-        draw_textf(r.y, r.x, r.w, ROLE_BANNER, " %s ", rp->progress[0] ? rp->progress
-                                                                        : "starting…");
+    if (dash_rehearsing(p->dash)) {
+        const char *progress = dash_rehearsing(p->dash);
+        draw_textf(r.y, r.x, r.w, ROLE_BANNER, " %s ", *progress ? progress : "starting…");
     } else if (!rp->nruns) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No rehearsal recorded yet: press r to run one.");
         return;
@@ -437,74 +422,19 @@ static void draw(struct panel *p, struct rect r, int focused)
 
 /* --- running ----------------------------------------------------------------------- */
 
-static void on_progress(void *arg, const struct diff_table *t)
-{
-    struct reh_panel *rp = arg;
-    char buf[200];
-
-    snprintf(rp->progress, sizeof rp->progress, "running: %s — Esc cancels",
-             reh_progress(t, buf, sizeof buf));
-    tui_dirty();
-}
-
-static void on_done(void *arg, struct reh *r)
-{
-    struct reh_panel *rp = arg;
-    json_t *s = reh_summary(r);
-    char totals[256];
-
-    snap_unref(rp->snap);  /* what the run read */
-    rp->snap = NULL;
-    if (reh_unrecorded(r))
-        tui_message(1, "run %lld %s: %s — recorded incomplete: %s", jint(s, "run"),
-                    jtext(s, "status"), reh_totals(s, totals, sizeof totals),
-                    reh_unrecorded(r));
-    else
-        tui_message(strcmp(jtext(s, "status"), "pass") != 0, "run %lld %s: %s", jint(s, "run"),
-                    jtext(s, "status"), reh_totals(s, totals, sizeof totals));
-    json_decref(s);
-    rp->run = reh_run(r);
-    rp->finished = r;  /* freed later: we are inside its call chain */
-    rp->reh = NULL;
-    rp->progress[0] = '\0';
-    dash_reread(rp->p->dash);
-    load(rp);
-}
-
-static void on_warning(void *arg, const char *msg)
-{
-    struct reh_panel *rp = arg;
-
-    tui_message(1, "run %ld: %s", rp->reh ? reh_run(rp->reh) : 0L, msg);
-}
-
+/* r: a run of the plan and tables as they are now, which the dashboard runs
+ * (dash_rehearse); its progress and end come as DASH_RUN. */
 static void start_run(struct reh_panel *rp)
 {
-    struct dash *d = rp->p->dash;
-    struct reh_events ev = { .progress = on_progress, .done = on_done, .warning = on_warning,
-                             .arg = rp };
     struct err e = { 0 };
+    long run = dash_rehearse(rp->p->dash, &e);
 
-    if (rp->reh) {
-        tui_message(0, "a run is already under way");
-        return;
-    }
-    if (!dash_ws(d) || !(dash_inventory(d) != NULL) || dash_side(d, 0)->state != DB_UP || dash_side(d, 1)->state != DB_UP) {
-        tui_message(1, "a run needs both databases up and the workspace open");
-        return;
-    }
-    reh_free(rp->finished);
-    rp->finished = NULL;
-    rp->snap = dash_snap(d);  /* the plan and tables as they are now, to the run's end */
-    if (!(rp->reh = reh_open(dash_loop(d), dash_ws(d), rp->snap->plan, &rp->snap->pairs, dash_url(d, 0),
-                             dash_url(d, 1), NULL, &ev, &e))) {
-        snap_unref(rp->snap);
-        rp->snap = NULL;
+    if (run < 0) {
         tui_message(1, "%s", e.msg);
         return;
     }
     rp->run = 0;
-    tui_message(0, "rehearsal run %ld started", reh_run(rp->reh));
+    tui_message(0, "rehearsal run %ld started", run);
 }
 
 /* --- changing a discrepancy ---------------------------------------------------------- */
@@ -705,7 +635,13 @@ static int key(struct panel *p, int k)
 static void update(struct panel *p, unsigned what)
 {
     struct reh_panel *rp = PRIV(p);
+    int running = dash_rehearsing(p->dash) != NULL;
 
+    if (rp->running && !running) {  /* a run ended (DASH_RUN): shown */
+        rp->run = dash_rehearsed(p->dash);
+        load(rp);
+    }
+    rp->running = running;
     if (p->detail && (what & (DASH_INVENTORY | DASH_DB)) && !rp->row_state && dash_view(p->dash))
         rehp_fetch_row(rp, disc_at(rp, table_selected(&rp->t[V_DISCS])));
 }
@@ -714,8 +650,8 @@ static int back(struct panel *p)
 {
     struct reh_panel *rp = PRIV(p);
 
-    if (rp->reh) {
-        reh_cancel(rp->reh);
+    if (dash_rehearsing(p->dash)) {
+        dash_rehearse_cancel(p->dash);
         tui_message(0, "cancelling the run…");
         return TUI_HANDLED | TUI_REDRAW;
     }
@@ -741,8 +677,6 @@ static struct tui_table *table(struct panel *p)
 const struct panel_ops panel_rehearsal_ops = {
     .name = "Rehearsal diff",
     .init = init,
-    .stop = stop,
-    .working = working,
     .done = done,
     .title = title,
     .draw = draw,

@@ -19,9 +19,7 @@ struct reh_panel {
     long nruns, nresults, nprev, ndiscs;
     long run;                   /* the run shown; 0: none yet */
     char table[256];            /* discrepancies of this table only ("" all) */
-    struct reh *reh, *finished; /* the run under way; one to free */
-    struct snap *snap;          /* what the run under way reads (dash_snap) */
-    char progress[256];
+    int running;                /* a run was under way at the last DASH_RUN */
     struct tui_view dview;
     struct sheet sheet;         /* read when a discrepancy opens: its rules */
     int have_sheet;

@@ -96,30 +96,24 @@ static void rows_came(void *arg, struct diff_rows *rows, int status, const char 
 
 void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d)
 {
-    struct dash *dash = rp->p->dash;
-    const struct pair *pair = NULL;
     struct ticket *t;
     struct err e = { 0 };
     json_t *key, *tkey;
+    int rc;
 
     rehp_free_row(rp);
-    for (size_t i = 0; dash_view(dash) && i < dash_view(dash)->pairs.n; i++)
-        if (dash_view(dash)->pairs.pairs[i].src &&
-            !strcmp(dash_view(dash)->pairs.pairs[i].src->name, d->table))
-            pair = &dash_view(dash)->pairs.pairs[i];
-    if (!d || !pair || !pair->tgt || !rp->have_sheet || dash_side(dash, 0)->state != DB_UP ||
-        dash_side(dash, 1)->state != DB_UP || d->row_hash) {
+    if (!d || !rp->have_sheet || d->row_hash)
         return;  /* only the recorded fields can be shown */
-    }
     key = json_loads(d->key_json, 0, NULL);
     tkey = *d->target_key_json ? json_loads(d->target_key_json, 0, NULL) : NULL;
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
-    if (diff_fetch_rows(dash_side(dash, 0)->db, dash_side(dash, 1)->db, pair, &rp->sheet, key, tkey,
-                        rows_came, t, &e) < 0) {
+    rc = dash_fetch_rows(rp->p->dash, d->table, &rp->sheet, key, tkey, rows_came, t, &e);
+    if (rc != 0) {  /* 1: not now (update() asks again when the catalogs or a side come) */
         free(t);
-        rp->row_state = 3;
-        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", e.msg);
+        if (rc < 0)
+            rp->row_state = 3;
+        snprintf(rp->row_msg, sizeof rp->row_msg, "%s", rc < 0 ? e.msg : "");
     } else {
         rp->fetching = t;
         rp->row_state = 1;
