@@ -68,8 +68,11 @@ static void read_facts(struct dash *d)
     d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
     d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
     d->hypercare = d->ws && ws_session_open(d->ws, "hypercare", &d->hc) == 1;
-    json_decref(d->alerts);
-    d->alerts = d->ws ? ws_alerts_json(d->ws, 0, 1) : json_array();
+    ws_alerts_free(d->alerts, d->nalerts);
+    d->alerts = NULL;
+    d->nalerts = 0;
+    if (d->ws && (d->nalerts = ws_alerts_read(d->ws, 0, 1, &d->alerts)) < 0)
+        d->nalerts = 0;
 }
 
 void dash_reread(struct dash *d)
@@ -147,7 +150,7 @@ static void on_state(db_t *db, enum db_state st, void *arg)
     if (st != DB_CONNECTING && (st == DB_DOWN) != d->side[i].was_down) {
         struct err e = { 0 };
         d->side[i].was_down = st == DB_DOWN;
-        if (d->ws && ws_connection_event(d->ws, i ? "target" : "source", st == DB_UP,
+        if (d->ws && ws_connection_event(d->ws, plan_side_name(i), st == DB_UP,
                                          db_errmsg(db), &e) < 0)
             dash_say(d, 1, "%s", e.msg);
     }
@@ -312,7 +315,7 @@ void dash_close(struct dash *d)
     }
     inv_free(&d->inv);
     snap_unref(d->snap);
-    json_decref(d->alerts);
+    ws_alerts_free(d->alerts, d->nalerts);
     ws_settle(d->ws);  /* the terminal is restored: it can say it waits */
     ws_close(d->ws);
     plan_free(d->plan);
@@ -474,7 +477,11 @@ const struct ws_session *dash_hypercare(const struct dash *d)
 {
     return d->hypercare ? &d->hc : NULL;
 }
-json_t *dash_alerts(const struct dash *d) { return d->alerts; }
+const struct ws_alert_rec *dash_alerts(const struct dash *d, long *n)
+{
+    *n = d->nalerts;
+    return d->alerts;
+}
 const char *dash_message(const struct dash *d) { return d->message; }
 int dash_message_error(const struct dash *d) { return d->message_error; }
 int dash_keep_commands(const struct dash *d) { return d->keep_commands; }

@@ -17,8 +17,6 @@
 #include "util.h"
 #include "workspace.h"
 
-enum { SIDE_SOURCE, SIDE_TARGET };
-
 struct runbook;
 struct review;
 
@@ -79,8 +77,8 @@ long dash_runs(const struct dash *d);
 long dash_runbook_events(const struct dash *d);
 /* The hypercare session open in the workspace, or NULL. */
 const struct ws_session *dash_hypercare(const struct dash *d);
-/* The open alerts in the workspace, oldest first (ws_alerts_json). */
-json_t *dash_alerts(const struct dash *d);
+/* The open alerts in the workspace, oldest first, `n` of them (dash_reread). */
+const struct ws_alert_rec *dash_alerts(const struct dash *d, long *n);
 /* The message line's text ("" none), and whether it is an error. */
 const char *dash_message(const struct dash *d);
 int dash_message_error(const struct dash *d);
@@ -108,11 +106,11 @@ void dash_rehearse_cancel(struct dash *d);
 const char *dash_rehearsing(const struct dash *d);
 /* The last run that ended in this dashboard (0 none). */
 long dash_rehearsed(const struct dash *d);
-/* Reads both rows of a recorded discrepancy of source table `table` on the
- * dashboard's connections (diff_fetch_rows). 1, without calling `done`,
- * while the table is not paired or a database is down; -1 with `e`. */
-int dash_fetch_rows(struct dash *d, const char *table, const struct sheet *s, json_t *key,
-                    json_t *target_key, diff_rows_cb done, void *arg, struct err *e);
+/* Reads both rows of a recorded discrepancy by its key on the dashboard's
+ * connections (diff_fetch_rows). 1, without calling `done`, while its table
+ * is not paired or a database is down; -1 with `e`. */
+int dash_fetch_rows(struct dash *d, const struct ws_disc_rec *disc, const struct sheet *s,
+                    diff_rows_cb done, void *arg, struct err *e);
 
 /* The runbook of the plan in use (runbook.h): the Cutover panel shows it and
  * forwards the operator's go, skip, abort, rollback. Never NULL once open. */

@@ -25,7 +25,8 @@ struct dash {
     long runs, runbook_events;
     int hypercare;              /* a hypercare session is open (hc says which) */
     struct ws_session hc;
-    json_t *alerts;             /* the open alerts in the workspace, oldest first */
+    struct ws_alert_rec *alerts;    /* the open alerts in the workspace, oldest first */
+    long nalerts;
     int64_t interval_ms;
     int paused;
     int stopped;                /* dash_stop(): closing */

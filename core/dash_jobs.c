@@ -88,17 +88,24 @@ const char *dash_rehearsing(const struct dash *d)
 
 long dash_rehearsed(const struct dash *d) { return d->reh_last; }
 
-int dash_fetch_rows(struct dash *d, const char *table, const struct sheet *s, json_t *key,
-                    json_t *target_key, diff_rows_cb done, void *arg, struct err *e)
+int dash_fetch_rows(struct dash *d, const struct ws_disc_rec *disc, const struct sheet *s,
+                    diff_rows_cb done, void *arg, struct err *e)
 {
     const struct pair *pair = NULL;
+    json_t *key, *tkey;
+    int rc;
 
     for (size_t i = 0; d->snap && i < d->snap->pairs.n; i++)
-        if (d->snap->pairs.pairs[i].src && !strcmp(d->snap->pairs.pairs[i].src->name, table))
+        if (d->snap->pairs.pairs[i].src && !strcmp(d->snap->pairs.pairs[i].src->name, disc->table))
             pair = &d->snap->pairs.pairs[i];
     if (!pair || !pair->tgt || d->side[0].state != DB_UP || d->side[1].state != DB_UP)
         return 1;
-    return diff_fetch_rows(d->side[0].db, d->side[1].db, pair, s, key, target_key, done, arg, e);
+    key = json_loads(disc->key_json, 0, NULL);
+    tkey = *disc->target_key_json ? json_loads(disc->target_key_json, 0, NULL) : NULL;
+    rc = diff_fetch_rows(d->side[0].db, d->side[1].db, pair, s, key, tkey, done, arg, e);
+    json_decref(key);
+    json_decref(tkey);
+    return rc;
 }
 
 /* --- the mapping review, the runbook, live polling ------------------------------------ */

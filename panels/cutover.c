@@ -243,16 +243,16 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
 /* The open alerts hypercare (cutover watch) raised, from the workspace. */
 static void alert_lines(struct cut_panel *cp, struct tui_view *v)
 {
-    json_t *a;
-    size_t i;
+    long n;
+    const struct ws_alert_rec *a = dash_alerts(cp->p->dash, &n);
 
-    json_array_foreach(dash_alerts(cp->p->dash), i, a) {
-        const char *by = jstr(a, "acknowledged_by"), *note = jstr(a, "note");
+    for (long i = 0; i < n; i++) {
+        const char *by = a[i].acknowledged_by;
         view_add(v, by ? ROLE_WARN : ROLE_FAIL, "%s ALERT %s %s since %.19s: %s; %s%s", tui_g->warn,
-                 jtext(a, "metric"), jtext(a, "level"), jtext(a, "at"), jtext(a, "message"),
+                 a[i].metric, a[i].level, a[i].at, a[i].message,
                  by ? "acknowledged by " : "not acknowledged (a)", by ? by : "");
-        if (note)
-            view_add(v, ROLE_MUTED, "    note: %s", note);
+        if (a[i].note)
+            view_add(v, ROLE_MUTED, "    note: %s", a[i].note);
     }
 }
 
@@ -392,19 +392,16 @@ static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
     }
 }
 
+static int timeline_line(void *arg, const struct ws_rb_event *e)
+{
+    view_add(arg, ROLE_MUTED, "%.19s %-10s %-16s %s", e->at, e->step, e->event, e->output);
+    return 0;
+}
+
+/* The timeline's last `last` events (0: all). */
 static void timeline(struct cut_panel *cp, struct tui_view *v, int last)
 {
-    json_t *t = rb_timeline(RB(cp)), *e;
-    size_t i, from = last && json_array_size(t) > (size_t)last ? json_array_size(t) - (size_t)last
-                                                               : 0;
-
-    json_array_foreach(t, i, e) {
-        if (i < from)
-            continue;
-        view_add(v, ROLE_MUTED, "%.19s %-10s %-16s %s", jtext(e, "at"), jtext(e, "step"),
-                 jtext(e, "event"), jtext(e, "output"));
-    }
-    json_decref(t);
+    rb_timeline(RB(cp), last, timeline_line, v);
 }
 
 static void draw(struct panel *p, struct rect r, int focused)
@@ -524,14 +521,14 @@ static void got_note(void *ctx, const char *s)
 }
 
 /* The oldest open alert nobody has acknowledged yet. */
-static json_t *unacknowledged(struct cut_panel *cp)
+static const struct ws_alert_rec *unacknowledged(struct cut_panel *cp)
 {
-    json_t *a;
-    size_t i;
+    long n;
+    const struct ws_alert_rec *a = dash_alerts(cp->p->dash, &n);
 
-    json_array_foreach(dash_alerts(cp->p->dash), i, a)
-        if (json_is_null(json_object_get(a, "acknowledged_by")))
-            return a;
+    for (long i = 0; i < n; i++)
+        if (!a[i].acknowledged_by)
+            return &a[i];
     return NULL;
 }
 
@@ -583,15 +580,14 @@ static int key(struct panel *p, int k)
         }
         break;
     case K_ACK: {
-        json_t *a = unacknowledged(cp);
+        const struct ws_alert_rec *a = unacknowledged(cp);
         char label[200];
         if (!a) {
             tui_message(0, "no open alert waits for an acknowledgement");
             break;
         }
-        cp->ack_id = (long)jint(a, "id");
-        snprintf(label, sizeof label, "acknowledge %s %s: note: ", jtext(a, "metric"),
-                 jtext(a, "level"));
+        cp->ack_id = a->id;
+        snprintf(label, sizeof label, "acknowledge %s %s: note: ", a->metric, a->level);
         tui_prompt(label, "", NULL, got_note, cp);
         break;
     }
@@ -631,13 +627,12 @@ static int key(struct panel *p, int k)
 /* A new alert rings the bell once, when the plan asks for it. */
 static void ring(struct cut_panel *cp)
 {
-    json_t *a;
-    size_t i;
-    long newest = cp->last_alert;
+    long n, newest = cp->last_alert;
+    const struct ws_alert_rec *a = dash_alerts(cp->p->dash, &n);
 
-    json_array_foreach(dash_alerts(cp->p->dash), i, a)
-        if (jint(a, "id") > newest)
-            newest = (long)jint(a, "id");
+    for (long i = 0; i < n; i++)
+        if (a[i].id > newest)
+            newest = a[i].id;
     if (newest > cp->last_alert && dash_plan(cp->p->dash)->hc_bell)
         tui_bell();
     cp->last_alert = newest;

@@ -231,7 +231,7 @@ static void build_detail(struct inv_panel *ip, int width)
         const struct cat_table *ct = side ? t : s;
         if (ct && ct->count_error)
             view_add(v, ROLE_FAIL, "%s %s count failed: %s", tui_g->fail,
-                     side ? "target" : "source", ct->count_error);
+                     plan_side_name(side), ct->count_error);
     }
     snprintf(a, sizeof a, "%-*.*s %-*.*s %-4s %-4s", half / 3, half / 3, "COLUMN",
              half - half / 3 - 11, half - half / 3 - 11, "TYPE", "NULL", "KEY");
@@ -261,7 +261,6 @@ static void build_detail(struct inv_panel *ip, int width)
 
 static void draw_waiting(struct panel *p, struct rect r)
 {
-    static const char *const names[2] = { "source", "target" };
     int y = r.y;
 
     for (int i = 0; i < 2 && y < r.y + r.h; i++) {
@@ -273,7 +272,7 @@ static void draw_waiting(struct panel *p, struct rect r)
         draw_textf(y++, r.x, r.w, s->state == DB_DOWN ? ROLE_FAIL : ready ? ROLE_OK : ROLE_MUTED,
                    "%s %s: %s", s->state == DB_DOWN ? tui_g->down : ready ? tui_g->up
                                                                             : tui_g->connecting,
-                   names[i], what);
+                   plan_side_name(i), what);
         if (s->error[0])
             y += draw_wrapped(y, r.x + 2, r.w - 2, r.y + r.h - y, ROLE_MUTED, s->error);
     }

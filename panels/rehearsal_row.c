@@ -98,17 +98,14 @@ void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d)
 {
     struct ticket *t;
     struct err e = { 0 };
-    json_t *key, *tkey;
     int rc;
 
     rehp_free_row(rp);
     if (!d || !rp->have_sheet || d->row_hash)
         return;  /* only the recorded fields can be shown */
-    key = json_loads(d->key_json, 0, NULL);
-    tkey = *d->target_key_json ? json_loads(d->target_key_json, 0, NULL) : NULL;
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
-    rc = dash_fetch_rows(rp->p->dash, d->table, &rp->sheet, key, tkey, rows_came, t, &e);
+    rc = dash_fetch_rows(rp->p->dash, d, &rp->sheet, rows_came, t, &e);
     if (rc != 0) {  /* 1: not now (update() asks again when the catalogs or a side come) */
         free(t);
         if (rc < 0)
@@ -118,6 +115,4 @@ void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d)
         rp->fetching = t;
         rp->row_state = 1;
     }
-    json_decref(key);
-    json_decref(tkey);
 }

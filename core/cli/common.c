@@ -70,7 +70,6 @@ int cli_load_catalogs(const char *urls[2], const char *base_dir, const int lines
                          const char *plan_path, const struct cat_opts *co,
                          struct catalog *out[2], struct err *e)
 {
-    static const char *const names[2] = { "source", "target" };
     struct side sides[2] = { 0 };
     uv_signal_t sig[3];
     uv_loop_t loop;
@@ -83,9 +82,9 @@ int cli_load_catalogs(const char *urls[2], const char *base_dir, const int lines
         struct err ue = { 0 };
         if (db_open(&loop, urls[i], base_dir, NULL, &sides[i].db, &ue) < 0) {
             if (plan_path)
-                err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", plan_path, lines[i], names[i], ue.msg);
+                err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", plan_path, lines[i], plan_side_name(i), ue.msg);
             else
-                err_set(e, ERR_INPUT, "--%s: %s", names[i], ue.msg);
+                err_set(e, ERR_INPUT, "--%s: %s", plan_side_name(i), ue.msg);
             rc = -1;
             break;
         }

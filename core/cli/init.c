@@ -112,7 +112,7 @@ static size_t say_unwritable(const struct catalog *cats[2])
                 fprintf(stderr, "cutover init: warning: the %s table \"%s\" is left out of the "
                         "plan and the sheet: its name cannot be written there (%s); rename it "
                         "to compare it\n",
-                        w ? "target" : "source", t->name, why);
+                        plan_side_name(w), t->name, why);
                 n++;
                 continue;
             }
@@ -121,7 +121,7 @@ static size_t say_unwritable(const struct catalog *cats[2])
                     fprintf(stderr, "cutover init: warning: the %s column %s.\"%s\" is left out "
                             "of the sheet: its name cannot be written there (%s); rename it to "
                             "compare it\n",
-                            w ? "target" : "source", t->name, t->cols[c].name, why);
+                            plan_side_name(w), t->name, t->cols[c].name, why);
                     n++;
                 }
         }
@@ -221,7 +221,7 @@ int cli_cmd_init(struct cli *c, int argc, char **argv)
             fprintf(stderr, "cutover init: warning: --%s holds a password, which other users "
                     "can see on this machine's process list and which your shell's history "
                     "keeps; it is left out of %s: give it with PGPASSWORD, ~/.pgpass or a "
-                    "service file\n", w ? "target" : "source", c->plan_path);
+                    "service file\n", plan_side_name(w), c->plan_path);
         free(m);
     }
     if (cli_load_catalogs((const char *[]){ o.source, o.target }, NULL, (const int[]){ 0, 0 }, NULL,

@@ -175,7 +175,6 @@ static void watch_emit(struct watch *w, json_t *ev)
     json_decref(ev);
 }
 
-static const char *side_name(int side) { return side ? "target" : "source"; }
 
 /* Text form: a round is settled (every side answered it), so its line:
  * totals, the worst table, failed polls, alerts open. */
@@ -221,7 +220,7 @@ static void watch_sample(const struct live_sample *s, void *arg)
     struct watch *w = arg;
     json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s}", "type", "poll", "tick", (json_int_t)s->tick,
                            "table", s->table, "target_table", s->target_table, "side",
-                           side_name(s->side));
+                           plan_side_name(s->side));
 
     if (s->skipped) {
         json_object_set_new(ev, "skipped", json_true());
@@ -299,9 +298,9 @@ static void watch_connection(int side, int up, const char *why, void *arg)
     json_t *ev;
 
     if (w->ws && (!up) != w->was_down[side])  /* a change: onto the timeline */
-        ws_connection_event(w->ws, side_name(side), up, why, &(struct err){ 0 });
+        ws_connection_event(w->ws, plan_side_name(side), up, why, &(struct err){ 0 });
     w->was_down[side] = !up;
-    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", side_name(side), "state",
+    ev = json_pack("{s:s, s:s, s:s}", "type", "connection", "side", plan_side_name(side), "state",
                    up ? "up" : "down");
     if (!up)
         json_object_set_new(ev, "error", json_string(why));

@@ -398,7 +398,7 @@ int diff__plan_job(struct job *j, const struct pair *p, const struct sheet *s,
             /* the table fails, rather than pass without the field */
             err_set(e, ERR_INPUT, "%s:%d: %s: no such column in the %s", s->path,
                     s->rows[i].line, sheet_get(s, i, scol ? SC_TARGET : SC_SOURCE),
-                    scol ? "target" : "source");
+                    plan_side_name(scol != NULL));
             goto bad;
         }
         if (rules_parse(sheet_get(s, i, SC_RULE), &rules, why, sizeof why) < 0) {

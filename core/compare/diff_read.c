@@ -419,13 +419,13 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
 
     (void)q;
     if (status && !k->error) {
-        k->error = xasprintf("%s query (%s:%d): %s", c->which ? "target" : "source",
+        k->error = xasprintf("%s query (%s:%d): %s", plan_side_name(c->which),
                              d->plan->path, d->plan->checks[c->i].line, msg);
         k->error_code = ERR_DB;
     } else if (!status && !k->error && (c->rows > 1 || (c->rows && c->cols != 1))) {
         /* one number: never the first of several, taken in silence */
         k->error = xasprintf("%s query (%s:%d): must return one number, got %zu row%s of %d "
-                             "column%s", c->which ? "target" : "source", d->plan->path,
+                             "column%s", plan_side_name(c->which), d->plan->path,
                              d->plan->checks[c->i].line, c->rows, c->rows > 1 ? "s" : "",
                              c->cols, c->cols > 1 ? "s" : "");
         k->error_code = ERR_INPUT;

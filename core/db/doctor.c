@@ -267,7 +267,7 @@ static void check_workspace(const struct plan *p, struct doctor_report *r)
              (strlen(real_ws) > strlen(real_db) && !strncmp(real_ws, real_db, strlen(real_db)) &&
               (real_ws[strlen(real_db)] == '-' || real_ws[strlen(real_db)] == '.')))) {
             add(r, "workspace", "workspace", DOCTOR_FAIL, "%s is the %s database's file (or "
-                "its journal): set [migration] workspace elsewhere", ws, w ? "target" : "source");
+                "its journal): set [migration] workspace elsewhere", ws, plan_side_name(w));
             inside = 1;
         }
         url_free(&u);
@@ -297,7 +297,7 @@ int doctor_run(const struct plan *p, struct doctor_report *r)
     uv_loop_init(&loop);
     for (int w = 0; w < 2; w++) {
         struct err e = { 0 };
-        s[w] = (struct side){ .r = r, .name = w ? "target" : "source" };
+        s[w] = (struct side){ .r = r, .name = plan_side_name(w) };
         if (db_open(&loop, w ? p->target.url : p->source.url, p->dir, &o, &s[w].db, &e) < 0) {
             add(r, s[w].name, "reach", DOCTOR_FAIL, "%s", e.msg);
             continue;

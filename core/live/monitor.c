@@ -33,7 +33,6 @@ struct mon {
     long long advise_tick;
 };
 
-static const char *const side_names[2] = { "source", "target" };
 
 static void add_history(const struct ws_history *w, void *arg)
 {
@@ -168,7 +167,7 @@ static void on_sample(const struct live_sample *s, void *arg)
     if (m->o.ws)
         ws_begin(m->o.ws);
     if (s->error) {
-        record(m, side_names[side], t->name, "error", 1, 0);
+        record(m, plan_side_name(side), t->name, "error", 1, 0);
     } else {
         t->has_net[side] = t->rows[side] >= 0 && !t->estimated[side] && !s->estimated;
         t->net[side] = s->rows - t->rows[side];
@@ -177,10 +176,10 @@ static void on_sample(const struct live_sample *s, void *arg)
         t->changed[side] = s->changed;
         t->latency_ms[side] = s->latency_ms;
         set_str(&t->watermark[side], s->watermark);
-        record(m, side_names[side], t->name, "rows", (double)s->rows, s->estimated);
-        record(m, side_names[side], t->name, "latency_ms", (double)s->latency_ms, 0);
+        record(m, plan_side_name(side), t->name, "rows", (double)s->rows, s->estimated);
+        record(m, plan_side_name(side), t->name, "latency_ms", (double)s->latency_ms, 0);
         if (s->changed >= 0)
-            record(m, side_names[side], t->name, "changed", (double)s->changed, 0);
+            record(m, plan_side_name(side), t->name, "changed", (double)s->changed, 0);
     }
     t->has_missing = s->missing != -1;
     t->missing = s->missing;

@@ -10,7 +10,6 @@
 
 enum { PJ_PROBE, PJ_HEALTH, PJ_CHECK };
 
-static const char *const side_names[2] = { "source", "target" };
 
 /* Connections count cutover's own; lock waits and the longest query are the
  * application's: cutover's reads (a diff's, a poll behind a lock) show as
@@ -160,7 +159,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
     struct pjob *j = arg;
     probes_t *ps = j->ps;
     int64_t ms = (int64_t)(db_query_runtime_ns(q) / 1000000);  /* not its wait in the queue */
-    const char *side = side_names[j->side];
+    const char *side = plan_side_name(j->side);
 
     j->q = NULL;
     ps->running--;

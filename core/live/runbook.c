@@ -758,7 +758,8 @@ const char *rb_advice(struct runbook *rb)
     return rb->advice[0] ? rb->advice : NULL;
 }
 
-json_t *rb_timeline(struct runbook *rb)
+int rb_timeline(struct runbook *rb, long last,
+                int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg)
 {
-    return rb->ws ? ws_runbook_json(rb->ws, 0, 0) : json_array();
+    return rb->ws ? ws_runbook_tail(rb->ws, last, fn, arg) : 0;
 }

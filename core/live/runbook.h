@@ -99,8 +99,9 @@ void rb_stop(struct runbook *rb, int keep_commands);
  * is breached, as "missing_rows 17 >= 1", or NULL. Lag, latency and error
  * rate need live polling and are reported as not measured. */
 const char *rb_advice(struct runbook *rb);
-/* The timeline: every runbook event, oldest first (at, step, event, user,
- * exit_status, duration_ms, output). Caller decrefs. */
-json_t *rb_timeline(struct runbook *rb);
+/* The timeline: the last `last` runbook events (0: all), oldest first, each
+ * to fn (ws_runbook_tail); 0 without a workspace, -1 if it cannot be read. */
+int rb_timeline(struct runbook *rb, long last,
+                int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg);
 
 #endif

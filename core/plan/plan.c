@@ -53,6 +53,7 @@ static const struct plan_metric metrics[] = {
 #define NAME_(e, name) [e] = name,
 static const char *const decision_names[] = { PLAN_DECISIONS(NAME_) };
 static const char *const gate_names[] = { PLAN_GATES(NAME_) };
+static const char *const side_names[] = { PLAN_SIDES(NAME_) };
 #undef NAME_
 
 struct pstate {
@@ -93,6 +94,11 @@ static int fail_at(struct pstate *st, int line, const char *fmt, ...)
 const char *plan_decision_name(enum plan_decision d)
 {
     return decision_names[d];
+}
+
+const char *plan_side_name(int side)
+{
+    return side_names[side ? SIDE_TARGET : SIDE_SOURCE];
 }
 
 int plan_limit_reached(double value, double limit)
@@ -639,7 +645,7 @@ static int validate(struct pstate *st)
             return fail_at(st, c->line, "[check %s] needs both 'source' and 'target' queries",
                            c->name);
         for (int w = 0; w < 2; w++)
-            if (!user_query(st, c->line, "check", c->name, w ? "target" : "source",
+            if (!user_query(st, c->line, "check", c->name, plan_side_name(w),
                             w ? c->target : c->source))
                 return 0;
     }
@@ -777,7 +783,7 @@ int plan_connect(uv_loop_t *loop, const struct plan *p, const struct db_opts *o,
             db_close(db[0]);
             db[0] = NULL;
             return err_set(e, ERR_INPUT, "%s:%d: [%s] url: %s", p->path, ep->line,
-                           w ? "target" : "source", ue.msg);
+                           plan_side_name(w), ue.msg);
         }
     }
     return 0;

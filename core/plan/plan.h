@@ -19,10 +19,14 @@
 #define PLAN_GATES(X) \
     X(GATE_NONE, "none") X(GATE_CHECKS, "checks") X(GATE_DIFF, "diff") X(GATE_MANUAL, "manual")
 
+/* The two databases, as the plan's sections and every record name them. */
+#define PLAN_SIDES(X) X(SIDE_SOURCE, "source") X(SIDE_TARGET, "target")
+
 #define PLAN_ENUM_(e, name) e,
 #define PLAN_COUNT_(e, name) +1
 enum plan_decision { PLAN_DECISIONS(PLAN_ENUM_) };
 enum plan_gate { PLAN_GATES(PLAN_ENUM_) };
+enum plan_side { PLAN_SIDES(PLAN_ENUM_) };
 enum { PLAN_NDECISIONS = 0 PLAN_DECISIONS(PLAN_COUNT_), PLAN_NGATES = 0 PLAN_GATES(PLAN_COUNT_) };
 enum plan_unit { UNIT_COUNT, UNIT_PERCENT, UNIT_MS };
 
@@ -152,6 +156,8 @@ int plan_connect(struct uv_loop_s *loop, const struct plan *p, const struct db_o
                  struct db *db[2], struct err *e);
 
 const char *plan_decision_name(enum plan_decision d);
+/* "source" (0) or "target" (non-zero). */
+const char *plan_side_name(int side);
 /* A limit's unit as events name it: rows, ms or %. */
 const char *plan_unit_name(enum plan_unit u);
 /* plan_unit_name read back ("ms", "%", anything else: a count). */

@@ -236,6 +236,6 @@ void inv_print(FILE *f, const struct inventory *inv, const struct plan *p, const
             const struct cat_table *t = side ? inv->rows[i].pair->tgt : inv->rows[i].pair->src;
             if (t && t->count_error)
                 fprintf(f, "%s  %s (%s): %s\n", n++ ? "" : "counts that failed:\n", t->name,
-                        side ? "target" : "source", t->count_error);
+                        plan_side_name(side), t->count_error);
         }
 }

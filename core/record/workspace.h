@@ -271,12 +271,23 @@ int ws_alert_change(ws_t *ws, long id, const char *level, double value, double t
                     const char *message, int close, struct err *e);
 int ws_alert_ack(ws_t *ws, long id, const char *note, struct err *e);
 json_t *ws_alerts_json(ws_t *ws, long session, int open_only);
+/* One alert, as ws_alerts_json tells it. Strings are "" when not set, but
+ * acknowledged_by, acknowledged_at and note are NULL until acknowledged. */
+struct ws_alert_rec {
+    long id, session;
+    char *at, *metric, *level, *message, *closed_at;
+    double value, threshold;
+    char *acknowledged_by, *acknowledged_at, *note;
+};
+/* The alerts ws_alerts_json lists, as records. The count, or -1. */
+long ws_alerts_read(ws_t *ws, long session, int open_only, struct ws_alert_rec **out);
+void ws_alerts_free(struct ws_alert_rec *v, long n);
 /* The id of the runbook log's newest event (0: none). */
 long ws_runbook_last(ws_t *ws);
 /* One event of the runbook log, as ws_runbook_each gives it (valid during the call). */
 struct ws_rb_event {
     long id;
-    const char *at, *step, *event, *output;    /* output: "" when none */
+    const char *at, *step, *event, *user, *output;    /* user, output: "" when none */
     long exit_status, duration_ms;
 };
 /* The runbook log after event `after`, oldest first, each event to fn until
@@ -285,6 +296,10 @@ struct ws_rb_event {
  * cannot be read. Memory: one event at a time, whatever the log's size. */
 int ws_runbook_each(ws_t *ws, long after, int with_output,
                     int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg);
+/* The runbook log's last `last` events (0: all) without command output,
+ * oldest first, as ws_runbook_each gives them: the timeline. */
+int ws_runbook_tail(ws_t *ws, long last, int (*fn)(void *arg, const struct ws_rb_event *ev),
+                    void *arg);
 /* The runbook log after event `after` (0: all), oldest first: id, at, step,
  * event, user, exit_status, duration_ms, output; `with_output` includes the
  * events that carry command output. Caller decrefs. */

@@ -283,23 +283,21 @@ static const char *runbook_sql(int with_output)
              "runbook_log WHERE event <> 'output' AND id > ?1 AND ?2 = ?2 ORDER BY id";
 }
 
-int ws_runbook_each(ws_t *ws, long after, int with_output,
-                    int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg)
+/* Each event `st` yields to fn, until fn returns non-zero; finalizes `st`. */
+static int each_event(sqlite3_stmt *st, int (*fn)(void *arg, const struct ws_rb_event *ev),
+                      void *arg)
 {
-    sqlite3_stmt *st;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(ws->db, runbook_sql(with_output), -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, 0);
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
         const char *out = (const char *)sqlite3_column_text(st, 7);
+        const char *user = (const char *)sqlite3_column_text(st, 4);
         struct ws_rb_event ev = {
             .id = (long)sqlite3_column_int64(st, 0),
             .at = (const char *)sqlite3_column_text(st, 1),
             .step = (const char *)sqlite3_column_text(st, 2),
             .event = (const char *)sqlite3_column_text(st, 3),
+            .user = user ? user : "",
             .exit_status = (long)sqlite3_column_int64(st, 5),
             .duration_ms = (long)sqlite3_column_int64(st, 6),
             .output = out ? out : "",
@@ -308,6 +306,32 @@ int ws_runbook_each(ws_t *ws, long after, int with_output,
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int ws_runbook_each(ws_t *ws, long after, int with_output,
+                    int (*fn)(void *arg, const struct ws_rb_event *ev), void *arg)
+{
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db, runbook_sql(with_output), -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, 0);
+    return each_event(st, fn, arg);
+}
+
+int ws_runbook_tail(ws_t *ws, long last, int (*fn)(void *arg, const struct ws_rb_event *ev),
+                    void *arg)
+{
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db,
+            "SELECT * FROM (SELECT id, at, step, event, user, exit_status, duration_ms, output"
+            " FROM runbook_log WHERE event <> 'output' ORDER BY id DESC LIMIT ?1) ORDER BY id",
+            -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, last > 0 ? last : -1);
+    return each_event(st, fn, arg);
 }
 
 json_t *ws_runbook_json(ws_t *ws, int with_output, long after)

@@ -1,5 +1,5 @@
-/* ws_recs: the runs, their results and discrepancies read as typed records
- * (workspace.h), what the screen shows; their JSON is made from them or
+/* ws_recs: the runs, their results and discrepancies, and hypercare's
+ * alerts, read as typed records (workspace.h), what the screen shows; their JSON is made from them or
  * beside them, at the edges. */
 #include "config.h"
 #include "workspace.h"
@@ -226,6 +226,53 @@ void ws_discs_free(struct ws_disc_rec *v, long n)
             free(d->fields[k].source), free(d->fields[k].target), free(d->fields[k].source_value),
                 free(d->fields[k].target_value);
         free(d->fields);
+    }
+    free(v);
+}
+
+long ws_alerts_read(ws_t *ws, long session, int open_only, struct ws_alert_rec **out)
+{
+    struct ws_alert_rec *v = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st;
+
+    *out = NULL;
+    if (sqlite3_prepare_v2(ws->db, "SELECT id, session, at, metric, level, value, threshold,"
+            " message, closed_at, acknowledged_by, acknowledged_at, note FROM alerts"
+            " WHERE (?1 = 0 OR session = ?1) AND (?2 = 0 OR closed_at IS NULL) ORDER BY id",
+            -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, session);
+    sqlite3_bind_int(st, 2, open_only);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct ws_alert_rec *a;
+        if (n == cap)
+            v = xrealloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+        a = &v[n++];
+        a->id = (long)sqlite3_column_int64(st, 0);
+        a->session = (long)sqlite3_column_int64(st, 1);
+        a->at = text_or(st, 2, "");
+        a->metric = text_or(st, 3, "");
+        a->level = text_or(st, 4, "");
+        a->value = sqlite3_column_double(st, 5);
+        a->threshold = sqlite3_column_double(st, 6);
+        a->message = text_or(st, 7, "");
+        a->closed_at = text_or(st, 8, "");
+        a->acknowledged_by = text_or(st, 9, NULL);
+        a->acknowledged_at = text_or(st, 10, NULL);
+        a->note = text_or(st, 11, NULL);
+    }
+    sqlite3_finalize(st);
+    *out = v;
+    return (long)n;
+}
+
+void ws_alerts_free(struct ws_alert_rec *v, long n)
+{
+    for (long i = 0; i < n; i++) {
+        free(v[i].at), free(v[i].metric), free(v[i].level), free(v[i].message);
+        free(v[i].closed_at), free(v[i].acknowledged_by), free(v[i].acknowledged_at);
+        free(v[i].note);
     }
     free(v);
 }
