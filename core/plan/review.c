@@ -33,9 +33,35 @@ static void say(struct review *r, const char *fmt, ...)
     r->on_say(msg, r->arg);
 }
 
-int review__up(const struct review *r, int side)
+static void on_state(db_t *db, enum db_state st, void *arg);
+
+/* Its own connection to a side, opened at the first need (none without a
+ * loop: the command line approves and rejects without connecting). */
+static db_t *side_db(struct review *r, int side)
 {
-    return r->db[side] && db_state(r->db[side]) == DB_UP;
+    /* an hour per statement: a preview reads by key, but a lint counts tables */
+    struct db_opts o = { .reconnect = 1, .on_state = on_state, .arg = r,
+                         .statement_timeout_ms = 3600 * 1000 };
+    struct err e = { 0 };
+
+    if (!r->db[side] && r->loop && !r->closed &&
+        db_open(r->loop, r->url[side], r->dir, &o, &r->db[side], &e) < 0)
+        say(r, "%s: %s", plan_side_name(side), e.msg);
+    return r->db[side];
+}
+
+int review__up(struct review *r, int side)
+{
+    db_t *db = side_db(r, side);
+
+    return db && db_state(db) == DB_UP;
+}
+
+int review__usable(struct review *r, int side)
+{
+    db_t *db = side_db(r, side);
+
+    return db && db_state(db) != DB_DOWN;  /* connecting: queries wait for it */
 }
 
 static void lint_stat(struct review *r);
@@ -88,9 +114,6 @@ int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *
                 struct err *e)
 {
     char *path = plan_path(p, p->mapping);
-    /* an hour per statement: a lint counts whole tables */
-    struct db_opts o = { .reconnect = 1, .on_state = on_state, .arg = r,
-                         .statement_timeout_ms = 3600 * 1000 };
     int rc = 0;
 
     memset(r, 0, sizeof *r);
@@ -101,8 +124,6 @@ int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *
     r->dir = xstrdup(p->dir);
     rc = load(r, path, e);
     free(path);
-    if (rc == 0 && plan_connect(loop, p, &o, r->db, e) < 0)
-        rc = -1;
     return rc;
 }
 
@@ -567,7 +588,7 @@ void review_compile(struct review *r, size_t row, const char *transform)
         review__changed(r);
         return;
     }
-    if (!p || !review__up(r, 0)) {
+    if (!p || !review__usable(r, 0)) {
         r->compile_state = 3;
         snprintf(r->compile_msg, sizeof r->compile_msg, "the source is not available to "
                  "compile against");

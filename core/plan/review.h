@@ -5,8 +5,10 @@
  * row: source values before and after the transform beside the target's
  * value for the same key. It runs on a loop with a workspace and a
  * snapshot of the plan and catalogs (review_update), and opens connections
- * of its own: one pair for previews and compiles, one more for each lint of
- * the data, which ends with it. No dashboard needed. */
+ * of its own as it needs them: one to each side for previews and compiles,
+ * one more for each lint of the data, which ends with it. No dashboard
+ * needed; without a loop (the command line) it changes rows and never
+ * connects. */
 #ifndef CUTOVER_REVIEW_H
 #define CUTOVER_REVIEW_H
 
@@ -48,7 +50,7 @@ struct review {
     uv_loop_t *loop;
     ws_t *ws;                   /* NULL: changes are refused (they could not be recorded) */
     char *url[2], *dir;         /* the plan's sides: a lint connects to the source */
-    db_t *db[2];                /* its own: previews and compiles */
+    db_t *db[2];                /* its own, opened at the first need: previews, compiles */
     struct snap *snap;          /* the plan and catalogs it lints against (a reference) */
     struct sheet sheet;
     struct file_stamp disk;     /* mapping.csv as the sheet was read from it */
@@ -70,8 +72,9 @@ struct review {
 };
 
 /* Loads plan `p`'s sheet (a missing one is an empty sheet; a broken one is
- * an error, -1 with `e`) and connects to both sides; changes are recorded in
- * `ws`. Lints wait for review_update's snapshot. */
+ * an error, -1 with `e`); changes are recorded in `ws`. `loop` may be NULL:
+ * no lint, preview or compile then. Lints wait for review_update's
+ * snapshot. */
 int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *p,
                 struct err *e);
 void review_close(struct review *r);

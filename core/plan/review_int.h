@@ -7,8 +7,11 @@
 
 /* The review changed: its on_change is told. */
 void review__changed(struct review *r);
-/* Its own connection to a side (0 source, 1 target) is up. */
-int review__up(const struct review *r, int side);
+/* Its own connection to a side (0 source, 1 target) is up; it is opened
+ * (up later) at the first call. */
+int review__up(struct review *r, int side);
+/* … or at least connecting (not down): a query queued waits for it. */
+int review__usable(struct review *r, int side);
 /* The pair of a sheet reference "table.column" in the snapshot in use, and
  * its column in `col`; NULL when the table is not paired (yet). */
 const struct pair *review__pair_of(const struct review *r, const char *ref, const char **col);

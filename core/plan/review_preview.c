@@ -150,7 +150,7 @@ static void source_done(db_query_t *q, int status, const char *msg, void *arg)
     int pg;
 
     if (r->closed || q != r->preview_q || status || !j->tkeys || !r->preview.n ||
-        !review__up(r, 1)) {
+        !review__usable(r, 1)) {
         if (!r->closed && q == r->preview_q && !status && !r->preview.target_note)
             r->preview.target_note = xstrdup(!j->tkeys ? "the target's key is not mapped"
                                              : !r->preview.n ? "no source rows"
@@ -205,7 +205,8 @@ void review_preview(struct review *r, size_t row)
     review_preview_cancel(r);
     review__preview_clear(&r->preview);
     r->preview.row = (long)row;
-    if (!p || !cat_column(p->src, col) || !review__up(r, 0)) {
+    review__usable(r, 1);  /* the target connects while the source is read */
+    if (!p || !cat_column(p->src, col) || !review__usable(r, 0) || !r->db[1]) {
         r->preview.state = PREVIEW_FAILED;
         snprintf(r->preview.message, sizeof r->preview.message, "%s",
                  !p || !cat_column(p->src, col) ? "the source column is not in the catalog"
