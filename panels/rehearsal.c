@@ -8,6 +8,7 @@
 #include "panel.h"
 #include "rehearsal.h"
 #include "rehearsal_int.h"
+#include "triage.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -440,23 +441,16 @@ static void start_run(struct reh_panel *rp)
 /* --- changing a discrepancy ---------------------------------------------------------- */
 
 /* One discrepancy's class, owner or note, in the workspace and its audit
- * log; `what` gets the change in words (caller frees). */
+ * log (triage_apply); `what` gets the change in words (caller frees). */
 static int record(struct reh_panel *rp, const struct ws_disc_rec *d, char *const set[3],
                   char **what, struct err *e)
 {
-    char *object = xasprintf("discrepancy %s %s %s (run %ld)", d->table, d->kind, d->key_text,
-                             rp->run);
-    int rc;
+    struct triage_set ts = { set[0], set[1], set[2] };
+    int rc = triage_apply(dash_ws(rp->p->dash), rp->run, d, &ts, what, e);
 
-    *what = xasprintf("%s%s%s%s%s%s", set[0] ? "class " : "", set[0] ? set[0] : "",
-                      set[1] ? "owner " : "", set[1] ? set[1] : "", set[2] ? "note " : "",
-                      set[2] ? set[2] : "");
-    rc = ws_classify(dash_ws(rp->p->dash), rp->run, d->table, d->kind, d->key_json, set[0],
-                     set[1], set[2], e) < 0 ||
-         ws_audit(dash_ws(rp->p->dash), "discrepancy", object, NULL, *what, e) < 0 ? -1 : 0;
     if (rc == 0 && !rp->nmarks)
-        tui_message(0, "%s: %s, recorded", object, *what);
-    free(object);
+        tui_message(0, "discrepancy %s %s %s (run %ld): %s, recorded", d->table, d->kind,
+                    d->key_text, rp->run, *what);
     return rc;
 }
 

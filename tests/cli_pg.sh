@@ -39,9 +39,9 @@ lacks() {
 echo "cutover $(sed -n 's/^AC_INIT(\[cutover\], \[\([^]]*\)\].*/\1/p' "$CUTOVER_SRCDIR/configure.ac")" >expected
 expect "--version" 0 expected - -- "$bin" --version
 expect "--help" 0 - - -- "$bin" --help
-contains "--help lists inventory" out "  inventory    tables on both sides: rows, keys, decision, owner, flags"
-# every command's summary in one column, the longest name (decommission) included
-check "--help: the summaries in one column" "16" \
+contains "--help lists inventory" out "  inventory     tables on both sides: rows, keys, decision, owner, flags"
+# every command's summary in one column, the longest name (discrepancies) included
+check "--help: the summaries in one column" "17" \
     "$(sed -n '/^commands:/,/^$/p' out | awk 'NR > 1 && NF { print index($0, $2) }' | sort -u)"
 expect "inventory --help" 0 - - -- "$bin" inventory --help
 contains "inventory --help shows --json" out "--json"

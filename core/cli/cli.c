@@ -39,8 +39,9 @@ static const struct cmd cmds[] = {
     { "inventory", cli_cmd_inventory, "[--json]",
       "tables on both sides: rows, keys, decision, owner, flags",
       "  --json         print the inventory as JSON (format in docs/inventory.md)\n" },
-    { "map", cli_cmd_map, "suggest|lint|import FILE|export FILE [--json]",
-      "the mapping sheet: suggest pairs, lint against the data, spreadsheet round trips",
+    { "map", cli_cmd_map, "suggest|lint|import FILE|export FILE [--json]\n"
+      "       cutover map approve|reject [--table T]... [--row N]... [--all] [--note TEXT]",
+      "the mapping sheet: suggest pairs, lint against the data, spreadsheet round trips, review",
       "  suggest        pair the columns of every table pair and add new pairs to the\n"
       "                 sheet as draft rows (reviewed rows are never touched)\n"
       "  lint           check the sheet against both catalogs and the source data;\n"
@@ -48,7 +49,13 @@ static const struct cmd cmds[] = {
       "  export FILE    write the sheet to FILE\n"
       "  import FILE    merge FILE by (source, target): new rows are added, draft rows\n"
       "                 updated; reviewed rows that differ are reported (exit 1)\n"
-      "  --json         print the result as JSON\n" },
+      "  approve, reject  review rows in bulk, each written and audited as the\n"
+      "                 dashboard's a and x do\n"
+      "  --table T      the rows of source table T (repeatable)\n"
+      "  --row N        the row on line N of the sheet, as map lint names it (repeatable)\n"
+      "  --all          every row\n"
+      "  --note TEXT    why (required to reject)\n"
+      "  --json         print the result as JSON (suggest, lint, import, export)\n" },
     { "diff", cli_cmd_diff, "[--table T]... [--json|--ndjson] [--sample N]",
       "validate now: compare the tables and run the checks; recorded as a rehearsal",
       "  --table T      only this source table (repeatable)\n"
@@ -60,6 +67,22 @@ static const struct cmd cmds[] = {
       "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
     { "runs", cli_cmd_runs, "[--json]", "recorded runs with their totals and durations",
       "  --json         print them as JSON\n" },
+    { "discrepancies", cli_cmd_discrepancies,
+      "classify CLASS|assign OWNER|decide NOTE [--run N] [--table T]... [--kind K] [--field F]\n"
+      "       [--key KEY] [--all]",
+      "classify, assign or decide a run's discrepancies in bulk, each audited",
+      "  classify CLASS mapping_defect, transformation_bug, source_data_problem, sync_lag,\n"
+      "                 test_harness_error or accepted_variance (a variance stops failing\n"
+      "                 later runs)\n"
+      "  assign OWNER   who fixes them\n"
+      "  decide NOTE    what was decided about them\n"
+      "  --run N        that run's (default the latest)\n"
+      "  --table T      of source table T (repeatable)\n"
+      "  --kind K       missing, extra, changed, duplicate…\n"
+      "  --field F      changed rows whose field F differs (source or target column)\n"
+      "  --key KEY      the one with this key, as diff prints it (id=42)\n"
+      "  --all          every one of the run (when no other option selects)\n"
+      "each is set for its key in later runs too, as the dashboard's c, o and e do\n" },
     { "timeline", cli_cmd_timeline, "[--json]",
       "the cutover's timeline: steps, gates, rollback, triggers, connections lost and back",
       "  --json         print it as JSON (at, step, event, user, exit_status, duration_ms,\n"
@@ -156,8 +179,12 @@ static void usage(FILE *f)
                "cutover is a migration control room: inventory, field mapping, rehearsal\n"
                "diffs, live cutover and hypercare, from Pilot to Production.\n\n"
                "commands:\n");
+    int w = 0;
+
+    for (size_t i = 0; i < NCMDS; i++)  /* one column for the summaries */
+        w = strlen(cmds[i].name) > (size_t)w ? (int)strlen(cmds[i].name) : w;
     for (size_t i = 0; i < NCMDS; i++)
-        fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+        fprintf(f, "  %-*s %s\n", w, cmds[i].name, cmds[i].summary);
     fprintf(f, "\noptions:\n"
                "  --plan FILE    the plan (default ./cutover.ini)\n"
                "  --theme NAME   the dashboard's colours (see 'cutover tui --help')\n"

@@ -28,7 +28,8 @@ struct cli {
 /* Options whose value is a letter have that short form too (-h, -o FILE). */
 enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET,
        OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT,
-       OPT_NOTE, OPT_OWNER, OPT_EXPIRES };
+       OPT_NOTE, OPT_OWNER, OPT_EXPIRES, OPT_ROW, OPT_ALL, OPT_RUN, OPT_KIND, OPT_FIELD,
+       OPT_KEY };
 
 struct cli_json_opts {
     int json;
@@ -100,6 +101,7 @@ int cli_cmd_inventory(struct cli *c, int argc, char **argv);
 int cli_cmd_map(struct cli *c, int argc, char **argv);
 int cli_cmd_diff(struct cli *c, int argc, char **argv);
 int cli_cmd_runs(struct cli *c, int argc, char **argv);
+int cli_cmd_discrepancies(struct cli *c, int argc, char **argv);
 int cli_cmd_timeline(struct cli *c, int argc, char **argv);
 int cli_cmd_report(struct cli *c, int argc, char **argv);
 int cli_cmd_watch(struct cli *c, int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "cli_int.h"
+#include "triage.h"
 #include "rehearsal.h"
 #include "util.h"
 
@@ -404,4 +405,134 @@ int cli_cmd_runs(struct cli *c, int argc, char **argv)
     }
     ws_close(ws);
     return 0;
+}
+
+/* --- cutover discrepancies ------------------------------------------------------------ */
+
+struct disc_opts {
+    struct triage_sel sel;
+    const char **tables;
+    long run;
+    int all;
+};
+
+static int disc_opt(int opt, const char *arg, void *ctx)
+{
+    struct disc_opts *o = ctx;
+    char *end;
+
+    switch (opt) {
+    case OPT_TABLE:
+        o->tables = xrealloc(o->tables, (size_t)(o->sel.ntables + 1) * sizeof *o->tables);
+        o->tables[o->sel.ntables++] = arg;
+        o->sel.tables = o->tables;
+        break;
+    case OPT_KIND: o->sel.kind = arg; break;
+    case OPT_FIELD: o->sel.field = arg; break;
+    case OPT_KEY: o->sel.key = arg; break;
+    case OPT_ALL: o->all = 1; break;
+    case OPT_RUN:
+        o->run = strtol(arg, &end, 10);
+        if (*end || end == arg || o->run < 1)
+            return cli_usage("discrepancies", "--run '%s': a run's number ('cutover runs')", arg);
+        break;
+    }
+    return 0;
+}
+
+/* The latest run of the workspace, or 0. */
+static long latest_run(ws_t *ws)
+{
+    struct ws_run_rec *runs;
+    long n = ws_runs_read(ws, NULL, &runs), run = n > 0 ? runs[n - 1].run : 0;
+
+    ws_runs_free(runs, n > 0 ? n : 0);
+    return run;
+}
+
+/* classify CLASS | assign OWNER | decide NOTE: the discrepancies of a run
+ * the options select, each changed and audited as the Rehearsal panel's c,
+ * o and e do (triage_apply). */
+static int discrepancies(struct cli *c, const char *verb, const char *value, struct disc_opts *o)
+{
+    struct triage_set set = { 0 };
+    struct ws_disc_rec *d = NULL;
+    struct err e = { 0 };
+    long n, done = 0, of = 0;
+    char *what = NULL;
+    ws_t *ws;
+    int rc = 0;
+
+    if (!strcmp(verb, "classify"))
+        set.klass = value;
+    else if (!strcmp(verb, "assign"))
+        set.owner = value;
+    else
+        set.note = value;
+    if (set.klass && !ws_class_valid(set.klass))
+        return cli_usage("discrepancies", "class '%s': expected mapping_defect, "
+                         "transformation_bug, source_data_problem, sync_lag, test_harness_error "
+                         "or accepted_variance", set.klass);
+    if (!(ws = cli_workspace(c, &e)))
+        return cli_fail(&e);
+    if (!o->run && !(o->run = latest_run(ws))) {
+        ws_close(ws);
+        err_set(&e, ERR_INPUT, "no run is recorded yet: 'cutover diff' makes one");
+        return cli_fail(&e);
+    }
+    if ((n = ws_discs_read(ws, o->run, NULL, -1, &d)) < 0) {
+        ws_close(ws);
+        err_set(&e, ERR_INPUT, "run %ld: its discrepancies cannot be read", o->run);
+        return cli_fail(&e);
+    }
+    for (long i = 0; i < n && rc == 0; i++) {
+        if (!triage_selected(&d[i], &o->sel))
+            continue;
+        of++;
+        free(what);
+        if ((rc = triage_apply(ws, o->run, &d[i], &set, &what, &e)) == 0) {
+            printf("%s %s %s: %s\n", d[i].table, d[i].kind, d[i].key_text, what);
+            done++;
+        }
+    }
+    printf("%ld of %ld discrepancies of run %ld changed%s\n", done, of, o->run,
+           done ? ", each in the audit log" : "");
+    free(what);
+    ws_discs_free(d, n);
+    ws_close(ws);
+    return rc < 0 ? cli_fail(&e) : 0;
+}
+
+int cli_cmd_discrepancies(struct cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "run", required_argument, NULL, OPT_RUN }, { "table", required_argument, NULL, OPT_TABLE },
+        { "kind", required_argument, NULL, OPT_KIND }, { "field", required_argument, NULL, OPT_FIELD },
+        { "key", required_argument, NULL, OPT_KEY }, { "all", no_argument, NULL, OPT_ALL },
+        { "help", no_argument, NULL, OPT_HELP }, { 0 } };
+    struct disc_opts o = { 0 };
+    const char *verb;
+    int rc = cli_parse_opts("discrepancies", argc, argv, lo, disc_opt, &o);
+
+    if (rc) {
+        free(o.tables);
+        return rc < 0 ? cli_help("discrepancies") : rc;
+    }
+    verb = optind < argc ? argv[optind] : "";
+    if (strcmp(verb, "classify") && strcmp(verb, "assign") && strcmp(verb, "decide"))
+        rc = cli_usage("discrepancies", "%s%s%s", *verb ? "'" : "", verb,
+                       *verb ? "': expected classify CLASS, assign OWNER or decide NOTE"
+                             : "which one: classify CLASS, assign OWNER or decide NOTE?");
+    else if (optind + 2 != argc || !*argv[optind + 1])
+        rc = cli_usage("discrepancies", "%s: expected one %s%s%s", verb,
+                       verb[0] == 'c' ? "CLASS" : verb[0] == 'a' ? "OWNER" : "NOTE",
+                       optind + 2 < argc ? ", then '" : "", optind + 2 < argc ? argv[optind + 2]
+                                                                              : "");
+    else if (!o.all && !o.sel.ntables && !o.sel.kind && !o.sel.field && !o.sel.key)
+        rc = cli_usage("discrepancies", "%s: which ones? --table T, --kind K, --field F, --key K "
+                       "or --all", verb);
+    else
+        rc = discrepancies(c, verb, argv[optind + 1], &o);
+    free(o.tables);
+    return rc;
 }
