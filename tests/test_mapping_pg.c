@@ -183,6 +183,7 @@ static const char sheet_csv[] =
     "people.id,people.nope,,,equals,aproved\n";
 
 static const struct { int line; const char *code; long count; enum lint_sev sev; } expected[] = {
+    { 2, "no_owner", 11, LINT_WARNING },   /* one for the table, its rows counted */
     { 2, "unsigned_approval", -1, LINT_WARNING },
     { 11, "unknown_column", -1, LINT_ERROR },
     { 11, "mapped_twice", -1, LINT_ERROR },
@@ -259,7 +260,7 @@ static void expect_findings(const struct lint_report *r)
     }
     assert_int_equal(r->n, n);
     assert_int_equal(r->errors, 20);
-    assert_int_equal(r->warnings, 3);
+    assert_int_equal(r->warnings, 4);  /* no_owner among them */
 }
 
 static void find_text(const struct lint_report *r, const char *code, const char *text)
@@ -332,6 +333,16 @@ static void test_lint_clean_sheet(void **state)
     map_suggest(&pp, &sg);
     map_apply(&sg, &s);
     assert_int_equal(sg.added, 64);
+    lint_static(&s, &pp, src, tgt, &r);  /* no table names an owner: one warning a table */
+    assert_int_equal(r.n, 11);
+    for (size_t i = 0; i < r.n; i++)
+        assert_string_equal(r.v[i].code, "no_owner");
+    assert_string_equal(r.v[0].message, "3 rows of Album have no owner: nobody answers for their "
+                                        "mapping");
+    lint_free(&r);
+    memset(&r, 0, sizeof r);
+    for (size_t i = 0; i < s.n; i++)
+        sheet_set(&s, i, SC_OWNER, "alice");
     lint_static(&s, &pp, src, tgt, &r);
     assert_int_equal(lint_data_wait(url, NULL, &s, &pp, tgt, &r, &e), 0);
     for (size_t i = 0; i < r.n; i++)

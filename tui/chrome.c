@@ -198,35 +198,74 @@ static struct rect centered(int h, int w)
     return (struct rect){ (LINES - h) / 2, (COLS - w) / 2, h, w };
 }
 
-static int help_line(int y, struct rect in, const struct tui_key *k)
+/* A key's line of the help: its label, then what it does, wrapped to `w`
+ * columns under itself (the label column is 13 wide). */
+static void help_key(struct tui_view *v, const struct tui_key *k, int w)
 {
-    if (!k->label || y >= in.y + in.h)
-        return y;
-    draw_text(y, in.x, 12, ROLE_FOOTER_KEY, k->label);
-    draw_text(y, in.x + 13, in.w - 13, ROLE_DIALOG, k->help);
-    return y + 1;
+    char line[512], word[256];
+    const char *p = k->help;
+    int len = 0, cols = 0;
+
+    if (!k->label)
+        return;
+    w = w > 33 ? w - 13 : 20;
+    line[0] = '\0';
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        int ww;
+        snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
+        ww = draw_width(word);
+        if (cols && cols + 1 + ww > w) {  /* the line is full: out, and the word begins one */
+            view_add(v, ROLE_DIALOG, "%-12s %s", len == -1 ? "" : k->label, line);
+            len = -1;
+            line[0] = '\0';
+            cols = 0;
+        }
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", cols ? " " : "", word);
+        cols += (cols ? 1 : 0) + ww;
+        p += n;
+        p += strspn(p, " ");
+    }
+    view_add(v, ROLE_DIALOG, "%-12s %s", len == -1 ? "" : k->label, line);
 }
 
+/* Help: the whole screen, the focused panel's keys, the table's, then those
+ * that work everywhere, wrapped to the width and scrolled (every key can be
+ * read at 80x24). */
 static void draw_help(void)
 {
     struct panel *p = app_focused(app);
-    struct rect r = centered(40, 76), in;
-    int y;
+    struct tui_view *v = &tui__ui.help;
+    struct rect r = { 0, 0, LINES, COLS }, in;
+    char title[160];
+    int top = v->top, h;
 
+    view_clear(v);
+    v->top = top;
     draw_fill(r, ROLE_DIALOG);
-    in = draw_box(r, "Help: Esc closes", 1);
-    y = in.y;
-    draw_textf(y++, in.x, in.w, ROLE_TITLE, "%s panel", p->ops->name);
+    view_add(v, ROLE_TITLE, "%s panel", p->ops->name);
     for (const struct tui_key *k = p->ops->keys; k->action; k++)
-        y = help_line(y, in, k);
-    if (app_panel_table(p)) {
+        help_key(v, k, COLS - 2);
+    if (app_panel_table(p))
         for (const struct tui_key *k = tui_table_keys; k->action; k++)
-            y = help_line(y, in, k);
-    }
-    if (y < in.y + in.h)
-        draw_text(y++, in.x, in.w, ROLE_TITLE, "Everywhere");
+            help_key(v, k, COLS - 2);
+    view_add(v, ROLE_TITLE, "Everywhere");
     for (const struct tui_key *k = tui_global_keys; k->action; k++)
-        y = help_line(y, in, k);
+        help_key(v, k, COLS - 2);
+    view_add(v, ROLE_TITLE, "In help");
+    for (const struct tui_key *k = tui_view_keys; k->action; k++)
+        help_key(v, k, COLS - 2);
+    h = r.h - 2;  /* inside the box */
+    if (v->top > (int)v->n - h)
+        v->top = (int)v->n - h > 0 ? (int)v->n - h : 0;
+    if ((int)v->n <= h)
+        snprintf(title, sizeof title, "Help: Esc closes");
+    else
+        snprintf(title, sizeof title, "Help, lines %d-%d of %zu: Down, Up, PgDn, PgUp scroll; "
+                 "Esc closes", v->top + 1, v->top + h, v->n);
+    in = draw_box(r, title, 1);
+    tui__ui.help_page = in.h;
+    view_draw(v, in);
 }
 
 static void draw_modal(void)

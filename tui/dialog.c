@@ -168,6 +168,9 @@ void dialog_key(int key)
     case M_HELP:
         if (key == TUI_ESC || key == 'q' || key == '?' || key == '\r' || key == TUI_FN(KEY_F(1)))
             tui__ui.m.kind = M_NONE, tui_dirty();
+        else if (view_key(&tui__ui.help, key == ' ' ? TUI_FN(KEY_NPAGE) : key,
+                          tui__ui.help_page > 1 ? tui__ui.help_page - 1 : 1) & TUI_REDRAW)
+            tui_dirty();
         return;
     case M_CONFIRM:
         if (key == 'y' || key == 'Y')
@@ -201,5 +204,6 @@ void dialog_help(void)
 {
     memset(&tui__ui.m, 0, sizeof tui__ui.m);
     tui__ui.m.kind = M_HELP;
+    tui__ui.help.top = 0;
     tui_dirty();
 }

@@ -31,6 +31,8 @@ struct ui {
     int msg_error;
     int dirty;          /* redraw before the loop next waits */
     int zoom;           /* the focused panel takes the screen */
+    struct tui_view help;   /* the help's lines, made again at each draw (its width) */
+    int help_page;          /* lines the help showed at its last draw */
 };
 extern struct ui tui__ui;
 

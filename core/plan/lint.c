@@ -118,9 +118,44 @@ int lint_exit(const struct lint_report *r)
 
 /* --- static checks ----------------------------------------------------------- */
 
+/* Rows without an owner: one warning a table (its rows named by their
+ * source, or target, table), at the line of its first such row. */
+static void owners(const struct sheet *s, struct lint_report *r)
+{
+    char *done = xcalloc(s->n + 1, 1);
+
+    for (size_t i = 0; i < s->n; i++) {
+        const char *ref = *sheet_get(s, i, SC_SOURCE) ? sheet_get(s, i, SC_SOURCE)
+                                                       : sheet_get(s, i, SC_TARGET);
+        const char *dot = strrchr(ref, '.');
+        size_t tl = dot ? (size_t)(dot - ref) : strlen(ref);
+        struct lint_finding *f;
+        long n = 0;
+        if (done[i] || !s->rows[i].f || !*ref || *sheet_get(s, i, SC_OWNER))
+            continue;
+        for (size_t k = i; k < s->n; k++) {
+            const char *o = *sheet_get(s, k, SC_SOURCE) ? sheet_get(s, k, SC_SOURCE)
+                                                         : sheet_get(s, k, SC_TARGET);
+            if (!done[k] && s->rows[k].f && !*sheet_get(s, k, SC_OWNER) &&
+                !strncmp(o, ref, tl) && (o[tl] == '.' || !o[tl]))
+                done[k] = 1, n++;
+        }
+        f = lint__add(r, LINT_WARNING, "no_owner", NULL, NULL, s->rows[i].line,
+                      "%ld row%s of %.*s %s no owner: nobody answers for %s mapping", n,
+                      n > 1 ? "s" : "", (int)tl, ref, n > 1 ? "have" : "has",
+                      n > 1 ? "their" : "its");
+        f->count = n;
+        lint__hint(f,
+                   "name one in the owner column (the Mapping panel's e), or give the table an "
+                   "owner in cutover.ini, which map suggest and init copy into new rows");
+    }
+    free(done);
+}
+
 void lint_static(const struct sheet *s, const struct pairing *pp, const struct catalog *src,
                  const struct catalog *tgt, struct lint_report *r)
 {
+    owners(s, r);
     for (size_t i = 0; i < s->n; i++) {
         const char *sr = sheet_get(s, i, SC_SOURCE), *tr = sheet_get(s, i, SC_TARGET);
         const char *st = sheet_get(s, i, SC_STATUS);

@@ -31,6 +31,7 @@ INSERT INTO users VALUES (1, 'a@x.io', 'Ann', '2024-01-01 10:00:00'), (2, 'b@x.i
 INSERT INTO orders VALUES (10, 1, 12.5, 'A'), (11, 2, 3, 'B');" || exit 99
 "$bin" init --source sqlite:src.db --target dbname=cutover_bad_tgt >/dev/null || exit 99
 sed -i 's/^decision *= *undecided$/decision = migrate/' cutover.ini
+sed -i '2,$ s/^\([^,]*,[^,]*,[^,]*,\)/\1alice/' mapping.csv  # owned: lint finds nothing
 cat >>cutover.ini <<'E'
 
 [check user_count]
@@ -102,7 +103,7 @@ for v in M M_name M_map M_ws SRC SRC_url SRC_label TGT TGT_url TGT_label T T_tar
          PR_side PR_alert R_id R_uid R_amount; do
     [ -n "${!v}" ] || { echo "fixture: no line for $v" >&2; exit 99; }
 done
-[ "$(sed -n "${R_uid}p" "$sf")" = "orders.user_id,orders.user_id,,,,draft,,," ] || {
+[ "$(sed -n "${R_uid}p" "$sf")" = "orders.user_id,orders.user_id,,alice,,draft,,," ] || {
     echo "fixture: unexpected sheet row: $(sed -n "${R_uid}p" "$sf")" >&2; exit 99; }
 
 # --- the helpers --------------------------------------------------------------------
@@ -538,8 +539,8 @@ case_ "cli: init from an unknown scheme" 2 "~'mysql://h/db': unknown database UR
     mkdir fresh -- $B --plan fresh/cutover.ini init --source mysql://h/db --target dbname=cutover_bad_tgt
 case_ "cli: init from an unreachable server" 3 "~127.0.0.1:1" \
     rm cutover.ini mapping.csv -- $B init --source sqlite:src.db --target postgresql://127.0.0.1:1/db
-case_ "cli: map without a subcommand" 2 "cutover map: which one: suggest, lint, import FILE or export FILE?" -- $B map
-case_ "cli: map, unknown subcommand" 2 "cutover map: 'nosuch': expected suggest, lint, import FILE or export FILE" -- $B map nosuch
+case_ "cli: map without a subcommand" 2 "cutover map: which one: suggest, lint, import FILE, export FILE, approve or reject?" -- $B map
+case_ "cli: map, unknown subcommand" 2 "cutover map: 'nosuch': expected suggest, lint, import FILE, export FILE, approve or reject" -- $B map nosuch
 case_ "cli: accept, unknown area" 2 "cutover: unknown acceptance area 'nosuch' (known: completeness, stability, performance, support, compliance)" \
     -- $B accept nosuch accepted
 case_ "cli: accept, unknown status" 2 "cutover: completeness: status 'maybe': expected accepted, rejected or pending" \

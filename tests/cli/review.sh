@@ -74,6 +74,17 @@ check "map approve --all: every row" "$((n - 1)) of $((n - 1)) rows approved, ea
     "$("$bin" map approve --all | tail -1)"
 check "… and the sheet says so: no row left unapproved" "0" "$(sheet_col)"
 
+# lint names rows nobody owns: one warning a table, at its first such row
+python3 -c 'import csv
+rows = list(csv.reader(open("mapping.csv", newline="")))
+for r in rows[1:]:
+    if r and r[0].startswith("users."): r[3] = ""
+csv.writer(open("mapping.csv", "w", newline="")).writerows(rows)'
+"$bin" map lint --json >lint.json
+check "map lint: the users rows without an owner, one warning for the table" \
+    "1|warning no_owner line 7 count 7: 7 rows of users have no owner: nobody answers for their mapping" \
+    "$(jq -r '[.findings[] | select(.code == "no_owner")] | length as $n | .[0] | "\($n)|\(.severity) \(.code) line \(.line) count \(.count): \(.message)"' lint.json)"
+
 # --- discrepancies classify | assign | decide ------------------------------------------
 check "discrepancies before any run: said" \
     "cutover: no run is recorded yet: 'cutover diff' makes one|2" \

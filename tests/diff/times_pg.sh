@@ -30,7 +30,7 @@ printf '%s\n' "t changed id=1 opens:10:00->10:00:01" "t changed id=2 closes:9:00
 same "… then exactly a second later, another zone, and text that is no time" expected.txt actual.txt
 "$bin" map lint --json >lint.json
 check "… which lint names" "not_parsable t.closes 1 rows will not read as a time for t.closes (time(3) without time zone)" \
-    "$(jq -r '.findings[] | "\(.code) \(.target) \(.message)"' lint.json)"
+    "$(jq -r '.findings[] | select(.code != "no_owner") | "\(.code) \(.target) \(.message)"' lint.json)"
 cd ..
 
 # --- timestamps into a date column: PostgreSQL takes their date; lint warns of a time of
@@ -44,7 +44,7 @@ clean_pair dates sqlite:../dates.db dbname=dates "timestamps into a date column:
 "$bin" map lint --json >lint.json
 check "… lint: no error, a warning for the one time of day dropped" \
     "0 time_loss 1 1 rows have a time of day that t.born (date) drops; if that is intended, say so in the transform: date(\"born\")" \
-    "$(jq -r '"\(.errors) \(.findings[0].code) \(.findings[0].count) \(.findings[0].message); \(.findings[0].hint)"' lint.json)"
+    "$(jq -r '.errors as $e | [.findings[] | select(.code != "no_owner")][0] | "\($e) \(.code) \(.count) \(.message); \(.hint)"' lint.json)"
 cd ..
 
 # --- a pilot keeping times as Unix times and Julian days: init pairs the columns by
