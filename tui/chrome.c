@@ -255,6 +255,8 @@ static void draw_help(void)
     view_add(v, ROLE_TITLE, "In help");
     for (const struct tui_key *k = tui_view_keys; k->action; k++)
         help_key(v, k, COLS - 2);
+    view_add(v, ROLE_DIALOG, "%-12s %s", "Space", "next page");
+    view_add(v, ROLE_DIALOG, "%-12s %s", "Esc/q/?", "close the help");
     h = r.h - 2;  /* inside the box */
     if (v->top > (int)v->n - h)
         v->top = (int)v->n - h > 0 ? (int)v->n - h : 0;
