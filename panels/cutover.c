@@ -216,7 +216,9 @@ static void advice_line(struct cut_panel *cp, int y, int x, int w)
 
 /* --- live figures ------------------------------------------------------------------ */
 
-static void trigger_line(struct cut_panel *cp, struct tui_view *v)
+/* The live triggers, once: when they begin to advise is said here unless
+ * the advice line above says it (`advice_above`). */
+static void trigger_line(struct cut_panel *cp, struct tui_view *v, int advice_above)
 {
     size_t nt, at = 0;
     const struct mon_trigger *t = mon_triggers(MON(cp), &nt);
@@ -233,10 +235,12 @@ static void trigger_line(struct cut_panel *cp, struct tui_view *v)
         if (at >= sizeof line)
             break;
     }
-    if (!advising(cp) && after)
-        snprintf(when, sizeof when, " (advise once %s is done)", after);
-    else if (!mon_advice_ready(MON(cp)))
+    if (!advising(cp) && after) {
+        if (!advice_above)
+            snprintf(when, sizeof when, " (advise once %s is done)", after);
+    } else if (!mon_advice_ready(MON(cp))) {
         snprintf(when, sizeof when, " (advise from the next round)");
+    }
     view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
 }
 
@@ -310,7 +314,7 @@ static void probe_lines(struct cut_panel *cp, struct tui_view *v)
     }
 }
 
-static void live_lines(struct cut_panel *cp, struct tui_view *v)
+static void live_lines(struct cut_panel *cp, struct tui_view *v, int advice_above)
 {
     size_t n;
     const struct mon_table *t;
@@ -327,7 +331,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v)
     }
     t = mon_tables(MON(cp), &n);
     mon_counts(MON(cp), &polls, &failed);
-    trigger_line(cp, v);
+    trigger_line(cp, v, advice_above);
     if (n)
         view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %11s %6s %5s %-12s %s", "LIVE", "SOURCE",
                  "TARGET", "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
@@ -415,7 +419,7 @@ static void draw(struct panel *p, struct rect r, int focused)
     if (!rb_count(RB(cp))) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
         advice_line(cp, r.y + 1, r.x, r.w);
-        live_lines(cp, &v);
+        live_lines(cp, &v, 1);
         view_add(&v, ROLE_TITLE, "timeline:");
         timeline(cp, &v, 4);
         view_draw(&v, (struct rect){ r.y + 2, r.x, r.h - 2, r.w });
@@ -435,7 +439,7 @@ static void draw(struct panel *p, struct rect r, int focused)
             view_add(&cp->view, ROLE_FAIL, "%s %s", tui_g->fail, s->reason);
         view_add(&cp->view, ROLE_TITLE, "log:");
         log_tail(&s->log, &cp->view, 1000);
-        live_lines(cp, &cp->view);
+        live_lines(cp, &cp->view, 0);
         view_add(&cp->view, ROLE_TITLE, "timeline:");
         timeline(cp, &cp->view, 0);
         view_draw(&cp->view, r);
@@ -450,7 +454,7 @@ static void draw(struct panel *p, struct rect r, int focused)
         if (rolled_back(RB(cp)))
             view_add(&v, ROLE_MUTED, "rolled back: A starts a new attempt, every step pending "
                      "again");
-        live_lines(cp, &v);
+        live_lines(cp, &v, 1);
         if (s && s->reason[0])
             view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);
         if (s) {

@@ -31,16 +31,17 @@ wait_for after "src ● tgt ●"
 keys after 3 r
 expect_text "a rehearsal before the cutover: 2 missing" after "run 1 fail: 2 missing"
 keys after 4 z
-expect_text "before load: the triggers say from when they advise" after \
-    "triggers (advise once load is done): ✗ missing_rows 2/1"
-expect_text "… the run before it advises nothing either" after \
+expect_text "before load: the advice line says from when the triggers advise" after \
     "rollback triggers advise once load is done: until then Production is being filled"
+expect_text "… the trigger line below it, once, without saying it again" after \
+    "triggers: ✗ missing_rows 2/1"
+check "… said once on the screen" 1 "$(screen after | grep -c 'advise once load is done')"
 expect_text "the header's phase before the runbook" after "REHEARSAL 1  every 1s"
 keys after r y
 expect_text "freeze done …" after "┃ 1 ✓ done          freeze"
 expect_text "… the header's phase: the cutover has begun" after "CUTOVER  every 1s"
 expect_text "… the target still being filled: no advice yet" after \
-    "triggers (advise once load is done): ✗ missing_rows 2/1"
+    "rollback triggers advise once load is done: until then Production is being filled"
 expect_no_text "… no ROLLBACK ADVISED" after "ROLLBACK ADVISED"
 keys after r y
 expect_text "load done: the trigger still breached advises rollback, at its value after the load" \

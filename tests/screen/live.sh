@@ -28,7 +28,9 @@ expect_text "a probe of the plan, polled every round" live "$(probe_row dear_ord
 expect_no_text "no business checks in the plan: no failed_checks signal" live "failed_checks"
 check "no bell while no alert is open" 0 "$(T display -p -t live '#{window_bell_flag}')"
 expect_text "the triggers measured live, not advising before the first step is done" live \
-    "triggers (advise once open is done): ✓ missing_rows 0/1"
+    "triggers: ✓ missing_rows 0/1"
+expect_text "… as the advice line above them says" live \
+    "rollback triggers advise once open is done: until then Production is being filled"
 # the source moves on: one row inserted, one updated, neither copied
 sqlite3 live/src.db "INSERT INTO orders VALUES (4, '4.50', '2026-01-01T00:00:04Z');
     UPDATE orders SET amount = '9.99', updated_at = '2026-01-01T00:00:05Z' WHERE id = 2"
