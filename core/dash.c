@@ -75,6 +75,12 @@ static void read_facts(struct dash *d)
         d->nalerts = 0;
 }
 
+void dash__read_facts(struct dash *d)
+{
+    read_facts(d);
+}
+
+
 void dash_reread(struct dash *d)
 {
     read_facts(d);
@@ -265,6 +271,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
         free(dir);
     }
     read_facts(d);
+    d->hc_lock = -1;
     dash__jobs_open(d);
     d->on_change = on_change;
     d->arg = arg;

@@ -120,6 +120,18 @@ struct runbook *dash_runbook(const struct dash *d);
  * not start (dash_live_error says why; "" otherwise). */
 const mon_t *dash_monitor(const struct dash *d);
 const char *dash_live_error(const struct dash *d);
+/* Starts recording the hypercare session here — the open one resumed, else
+ * a new one of the plan's duration and interval — in place of the
+ * dashboard's own polling, raising the plan's alerts; -1 with `e` when
+ * cutover watch records it (the dashboard then shows it), without the
+ * workspace or catalogs, or paused. It completes when its time is up. */
+int dash_hypercare_start(struct dash *d, struct err *e);
+/* Stops recording here: `end` completes the session now; else it is left
+ * open for cutover watch or a dashboard to resume (the dashboard closing,
+ * the lead handing over). */
+void dash_hypercare_stop(struct dash *d, int end);
+/* This dashboard records the hypercare session (dash_hypercare says which). */
+int dash_hypercare_here(const struct dash *d);
 /* Work that must end before the dashboard closes (a gate, a step's command). */
 int dash_working(const struct dash *d);
 

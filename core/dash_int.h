@@ -48,6 +48,10 @@ struct dash {
     long reh_last;              /* the last run that ended here */
     struct runbook *rb;
     mon_t *mon;                 /* live polling; NULL while paused or without catalogs */
+    int hc_here;                /* mon records the hypercare session (dash_hypercare_start) */
+    int hc_lock;                /* … holding the workspace's watch lock (-1 none) */
+    struct snap *hc_snap;       /* … on this plan and pairing, to its end */
+    uv_timer_t *hc_end;         /* … completing it when its time is up */
     char live_error[1100];      /* why live polling could not start */
     int advised;                /* live triggers advise rollback (rb_advising_since) */
 };
@@ -60,6 +64,8 @@ void dash__jobs_sync(struct dash *d, unsigned what);
 void dash__jobs_stop(struct dash *d);
 void dash__jobs_close(struct dash *d);
 void dash__notify(struct dash *d, unsigned what);
+/* Reads again what the workspace knows (dash_reread without telling). */
+void dash__read_facts(struct dash *d);
 
 
 #endif

@@ -5,8 +5,12 @@
 #include "dash.h"
 #include "dash_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "jsonx.h"
 
 /* --- a rehearsal run -------------------------------------------------------------- */
 
@@ -183,6 +187,149 @@ void dash__jobs_open(struct dash *d)
     d->advised = advising(d);
 }
 
+/* --- hypercare recorded by the dashboard ---------------------------------------------- */
+
+static void hc_event(struct dash *d, const char *event, const char *detail)
+{
+    struct err e = { 0 };
+
+    if (ws_runbook_event(d->ws, "hypercare", event, user_name(), 0, 0, detail, &e) < 0)
+        dash_say(d, 1, "%s", e.msg);
+}
+
+static void hc_alert(json_t *alert, void *arg)
+{
+    (void)alert;
+    dash_reread(arg);  /* the panel shows the workspace's open alerts, and rings */
+}
+
+static void hc_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Ends recording here: `complete` (its time is up, or the lead ends it) or
+ * left open for cutover watch or a dashboard to resume. */
+static void hc_finish(struct dash *d, int complete, const char *why)
+{
+    char at[64], *detail, *text = NULL;
+    long session = mon_session(d->mon);
+    json_t *sum = NULL;
+
+    dash__read_facts(d);  /* the session's clock now */
+    ws_session_clock(&d->hc, at, sizeof at);
+    if (complete) {
+        ws_settle(d->ws);
+        sum = ws_session_summary(d->ws, session);
+        json_object_set_new(sum, "session", json_integer(session));
+        json_object_set_new(sum, "started_at", json_string(d->hc.started_at));
+        json_object_set_new(sum, "duration_ms", json_integer(d->hc.duration_ms));
+        text = jsonx_dumps(sum, JSON_COMPACT);
+    }
+    mon_stop(d->mon, complete ? "completed" : "interrupted", text);
+    d->mon = NULL;
+    detail = complete ? xasprintf("%s: %s, recorded by the dashboard", at, why)
+                      : xasprintf("%s at %s; cutover watch or the dashboard's H resumes it", why, at);
+    hc_event(d, complete ? "completed" : "interrupted", detail);
+    free(detail);
+    free(text);
+    json_decref(sum);
+    snap_unref(d->hc_snap);
+    d->hc_snap = NULL;
+    if (d->hc_lock >= 0)
+        close(d->hc_lock);
+    d->hc_lock = -1;
+    d->hc_here = 0;
+    if (d->hc_end) {
+        uv_close((uv_handle_t *)d->hc_end, hc_timer_closed);
+        d->hc_end = NULL;
+    }
+    dash__read_facts(d);
+}
+
+static void hc_time_up(uv_timer_t *t)
+{
+    struct dash *d = t->data;
+
+    hc_finish(d, 1, "its time is up");
+    dash_say(d, 0, "hypercare session complete: recorded in the workspace, in the report");
+    dash__jobs_sync(d, DASH_INVENTORY);  /* back to the dashboard's own polling */
+}
+
+int dash_hypercare_start(struct dash *d, struct err *e)
+{
+    struct mon_opts o = { .kind = "hypercare", .interval_ms = d->plan->hc_interval_ms,
+                          .ws = d->ws, .on_alert = hc_alert, .alert_arg = d };
+    struct mon_events ev = { .changed = live_changed, .warn = live_warn, .advising = advising,
+                             .arg = d };
+    struct ws_session hs = { 0 };
+    char clock[64], detail[200], gap[32];
+    int fd, resume;
+    mon_t *m;
+
+    if (d->hc_here)
+        return err_set(e, ERR_INPUT, "hypercare is already recorded by this dashboard");
+    if (!d->ws)
+        return err_set(e, ERR_INPUT, "hypercare needs the workspace, which could not be opened");
+    if (!d->snap)
+        return err_set(e, ERR_INPUT, "hypercare needs both catalogs: wait until both databases "
+                       "have been read");
+    if (d->paused)
+        return err_set(e, ERR_INPUT, "polling is paused: Space resumes it, then H");
+    if ((fd = ws_take_lock(d->ws, "watch")) < 0)
+        return err_set(e, ERR_INPUT, fd == -1 ? "cutover watch records hypercare on this "
+                       "workspace: the dashboard shows its session; stop that watch, then H takes "
+                       "the session over here" : "the workspace's watch lock: %s",
+                       strerror(errno));
+    resume = ws_session_open(d->ws, "hypercare", &hs) == 1;
+    if (resume)
+        o.resume = hs.id;
+    else
+        o.duration_ms = d->plan->hc_duration_ms;
+    o.history = resume ? hs.id : 0;
+    o.keep = d->snap;
+    if (!o.interval_ms)
+        o.interval_ms = d->interval_ms;
+    if (!(m = mon_open(d->loop, d->snap->plan, &d->snap->pairs, &o, &ev, e))) {
+        close(fd);
+        return -1;
+    }
+    mon_stop(d->mon, "closed", NULL);  /* the dashboard's own polling: hypercare's now */
+    d->mon = m;
+    d->hc_here = 1;
+    d->hc_lock = fd;
+    d->hc_snap = snap_ref(d->snap);
+    dash__read_facts(d);  /* the session, as the workspace holds it now */
+    ws_session_clock(&d->hc, clock, sizeof clock);
+    if (resume) {
+        int64_t last = d->hc.last_sample_ms ? d->hc.last_sample_ms : d->hc.started_ms;
+        snprintf(detail, sizeof detail, "%s, after a gap of %s with no samples, in the dashboard",
+                 clock, dur_human(d->hc.now_ms - last, gap, sizeof gap));
+    } else {
+        snprintf(detail, sizeof detail, "%s, every %s, in the dashboard", clock,
+                 dur_format(o.interval_ms, gap, sizeof gap));
+    }
+    hc_event(d, resume ? "resumed" : "started", detail);
+    d->hc_end = xmalloc(sizeof *d->hc_end);
+    uv_timer_init(d->loop, d->hc_end);
+    d->hc_end->data = d;
+    uv_timer_start(d->hc_end, hc_time_up,
+                   (uint64_t)(d->hc.started_ms + d->hc.duration_ms > d->hc.now_ms
+                              ? d->hc.started_ms + d->hc.duration_ms - d->hc.now_ms : 0), 0);
+    dash_say(d, 0, "hypercare %s: %s; q asks whether to keep it open for cutover watch",
+             resume ? "resumed" : "started", clock);
+    dash__notify(d, DASH_LIVE | DASH_DB);
+    return 0;
+}
+
+void dash_hypercare_stop(struct dash *d, int end)
+{
+    if (d->hc_here)
+        hc_finish(d, end, end ? "ended early by the lead" : "handed over");
+}
+
+int dash_hypercare_here(const struct dash *d) { return d->hc_here; }
+
 void dash__jobs_sync(struct dash *d, unsigned what)
 {
     struct mon_opts o = { .kind = "dashboard", .interval_ms = d->interval_ms, .ws = d->ws,
@@ -196,6 +343,16 @@ void dash__jobs_sync(struct dash *d, unsigned what)
         rb_replan(d->rb, d->plan);
     if (what & (DASH_INVENTORY | DASH_PLAN))
         review_update(&d->rv, d->snap);
+    if (d->hc_here) {  /* hypercare raises the alerts of the plan it started with */
+        if (d->mon && mon_interval(d->mon) != d->interval_ms)
+            mon_set_interval(d->mon, d->interval_ms);
+        if (d->snap && d->snap->plan == d->hc_snap->plan && d->snap != d->hc_snap &&
+            mon_replan(d->mon, d->snap->plan, &d->snap->pairs, d->snap, &e) == 0) {
+            snap_unref(d->hc_snap);
+            d->hc_snap = snap_ref(d->snap);
+        }
+        return;
+    }
     if (d->paused || !d->snap) {  /* paused, or the pairing it polls is gone */
         mon_stop(d->mon, d->paused ? "paused" : "catalogs unavailable", NULL);
         d->mon = NULL;
@@ -221,6 +378,7 @@ void dash__jobs_stop(struct dash *d)
 {
     review_stop(&d->rv);
     dash_rehearse_cancel(d);
+    dash_hypercare_stop(d, 0);  /* left open, to resume (q asked first) */
     mon_stop(d->mon, "closed", NULL);
     d->mon = NULL;
     if (d->rb)

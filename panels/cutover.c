@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, K_TREND };
+enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, K_TREND,
+       K_HYPERCARE };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's log (its last megabyte) and the "
@@ -34,6 +35,9 @@ static const struct tui_key keys[] = {
       "(confirmed)", K_ROLLBACK },
     { 'A', 0, "A", NULL, "a new attempt: every step pending again, after a rollback say "
       "(confirmed; the timeline keeps the one before)", K_AGAIN },
+    { 'H', 0, "H", "hypercare", "record the hypercare session here: the open one resumed (or "
+      "taken over once cutover watch has stopped), else a new one for the plan's duration; "
+      "q then asks whether to keep it open", K_HYPERCARE },
     { 0 },
 };
 
@@ -157,7 +161,40 @@ static void title(struct panel *p, char *buf, size_t n)
 
     for (size_t i = 0; i < total; i++)
         done += rb_step(RB(cp), i)->state == RB_DONE || rb_step(RB(cp), i)->state == RB_SKIPPED;
+    if (dash_hypercare(p->dash)) {
+        char clock[64];
+        ws_session_clock(dash_hypercare(p->dash), clock, sizeof clock);
+        snprintf(buf, n, "Cutover / Hypercare %s", clock);
+        return;
+    }
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
+}
+
+/* Who records the hypercare session, if one is open. */
+static void hypercare_line(struct cut_panel *cp, struct tui_view *v)
+{
+    const struct ws_session *hc = dash_hypercare(cp->p->dash);
+    char clock[64];
+
+    if (!hc) {
+        size_t total = rb_count(RB(cp)), done = 0;
+        for (size_t i = 0; i < total; i++)
+            done += rb_step(RB(cp), i)->state == RB_DONE || rb_step(RB(cp), i)->state == RB_SKIPPED;
+        if (total && done == total)
+            view_add(v, ROLE_OK, "%s the runbook is done: H starts hypercare here", tui_g->ok);
+        return;
+    }
+    ws_session_clock(hc, clock, sizeof clock);
+    if (dash_hypercare_here(cp->p->dash))
+        view_add(v, ROLE_OK, "HYPERCARE %s, session %ld, recorded by this dashboard (q asks "
+                 "whether to keep it open)", clock, hc->id);
+    else if (hc->last_sample_ms &&
+             hc->now_ms - hc->last_sample_ms <= 3 * dash_plan(cp->p->dash)->hc_interval_ms + 5000)
+        view_add(v, ROLE_TEXT, "HYPERCARE %s, session %ld, recorded by cutover watch: H takes it "
+                 "over once that watch stops", clock, hc->id);
+    else
+        view_add(v, ROLE_WARN, "%s HYPERCARE %s, session %ld, open but recorded by nobody: H "
+                 "resumes it here (or run cutover watch)", tui_g->warn, clock, hc->id);
 }
 
 /* The first live trigger breached, as "lag 30m20s >= 1m (live)", or NULL. */
@@ -320,6 +357,7 @@ static void live_lines(struct cut_panel *cp, struct tui_view *v, int advice_abov
     const struct mon_table *t;
     long long polls, failed;
 
+    hypercare_line(cp, v);
     alert_lines(cp, v);
     if (!MON(cp)) {
         if (dash_live_error(cp->p->dash)[0])
@@ -622,6 +660,12 @@ static int key(struct panel *p, int k)
         cp->action = K_AGAIN;
         ask(cp, "A new attempt: every step pending again (the timeline keeps this one)?");
         break;
+    case K_HYPERCARE: {
+        struct err e = { 0 };
+        if (dash_hypercare_start(p->dash, &e) < 0)
+            tui_message(1, "%s", e.msg);
+        break;
+    }
     default:
         return 0;
     }

@@ -99,12 +99,36 @@ static int busy(char *what, size_t n)
     return 0;
 }
 
-/* q: at once, unless it would stop what a panel cannot start again as it was:
- * then asked first. */
+static void quit(void);
+
+static const char *const hypercare_choices[] = {
+    "Keep the session open: cutover watch, or a dashboard's H, resumes it",
+    "End the session now: completed, summed up in the report",
+    "Stay",
+};
+
+static void quit_hypercare(void *ctx, int choice)
+{
+    (void)ctx;
+    if (choice < 0 || choice == 2) {
+        tui_message(0, "still here, recording hypercare");
+        return;
+    }
+    dash_hypercare_stop(tui__app.dash, choice == 1);
+    quit();  /* a step's command still running is asked about next */
+}
+
+/* q: at once, unless it would stop what a panel cannot start again as it was,
+ * or the hypercare session this dashboard records: then asked first. */
 static void quit(void)
 {
     char what[160];
 
+    if (dash_hypercare_here(tui__app.dash)) {
+        tui_menu("Quit: this dashboard records the hypercare session", hypercare_choices, 3, 0,
+                 quit_hypercare, NULL);
+        return;
+    }
     if (busy(what, sizeof what)) {
         char q[200];
         snprintf(q, sizeof q, "Quit? It stops %s, which is running.", what);
