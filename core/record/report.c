@@ -412,6 +412,33 @@ static json_t *with_durations(const json_t *rows)
     return out;
 }
 
+/* A value with its unit as people read it: durations human (1m12s). */
+static void value_text(double v, const char *unit, char *buf, size_t n)
+{
+    if (!strcmp(unit, "ms"))
+        dur_human((int64_t)v, buf, n);
+    else
+        snprintf(buf, n, "%g %s", v, unit);
+}
+
+/* An ISO 8601 UTC time ("2026-12-07T18:37:32.000Z") in local time, to the
+ * second with the zone ("2026-12-07 19:37:32 CET"), or as it is when it does
+ * not parse (a rehearsal's run number). */
+static void local_time(const char *iso, char *buf, size_t n)
+{
+    struct tm tm = { 0 };
+    const char *rest = iso ? strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    time_t t;
+
+    if (!rest) {
+        snprintf(buf, n, "%s", iso ? iso : "");
+        return;
+    }
+    t = timegm(&tm);
+    localtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
+}
+
 /* Point j of n at value v, in a w × h plot whose top is `top`. */
 static void svg_point(struct out *o, size_t j, size_t n, double v, double top, double w, double h)
 {
@@ -434,7 +461,7 @@ static void chart_svg(struct out *o, const json_t *c)
         if (json_number_value(json_object_get(pt, "max")) > top)
             top = json_number_value(json_object_get(pt, "max"));
     heading(o, 3, "%s", jtext(c, "title"));
-    snprintf(label, sizeof label, "%g %s", top, jtext(c, "unit"));
+    value_text(top, jtext(c, "unit"), label, sizeof label);
     sbuf_printf(&o->b, "<svg class=\"chart\" data-signal=\"%s\" viewBox=\"0 0 %g %g\" "
                 "width=\"%g\" height=\"%g\" role=\"img\">\n<rect class=\"frame\" x=\"0\" y=\"0\" "
                 "width=\"%g\" height=\"%g\"></rect>\n<polygon class=\"band\" points=\"",
@@ -449,12 +476,20 @@ static void chart_svg(struct out *o, const json_t *c)
     sbuf_puts(&o->b, "\"></polygon>\n<polyline class=\"line\" points=\"");
     json_array_foreach(pts, i, pt)
         svg_point(o, i, n, json_number_value(json_object_get(pt, "max")), top, w, h);
-    sbuf_printf(&o->b, "\"></polyline>\n<text x=\"4\" y=\"12\">max ");
+    sbuf_puts(&o->b, "\"></polyline>\n");
+    if (n == 1)  /* one sample: a dot, where a line cannot be drawn */
+        sbuf_printf(&o->b, "<circle class=\"dot\" cx=\"%g\" cy=\"%.1f\" r=\"3\"></circle>\n",
+                    w / 2, h - (top > 0 ? json_number_value(json_object_get(json_array_get(pts, 0),
+                                                                            "max")) / top * (h - 4)
+                                        : 0));
+    sbuf_printf(&o->b, "<text x=\"4\" y=\"12\">max ");
     text(o, label, 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"4\" y=\"%g\">", h + 16);
-    text(o, jtext(json_array_get(pts, 0), "t"), 0);
+    local_time(jstr(json_array_get(pts, 0), "t"), label, sizeof label);
+    text(o, label, 0);
     sbuf_printf(&o->b, "</text>\n<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", w - 4, h + 16);
-    text(o, jtext(json_array_get(pts, n - 1), "t"), 0);
+    local_time(jstr(json_array_get(pts, n - 1), "t"), label, sizeof label);
+    text(o, label, 0);
     sbuf_puts(&o->b, "</text>\n</svg>\n");
 }
 
@@ -537,7 +572,14 @@ static const char css[] =
     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
     "th{background:#f0f0f0}svg.chart{display:block;margin:.4em 0 1em}"
     "svg .frame{fill:#fafafa;stroke:#bbb}svg .band{fill:#9cc3e6;stroke:none}"
-    "svg .line{fill:none;stroke:#c0392b;stroke-width:1.5}svg text{font-size:11px;fill:#555}";
+    "svg .line{fill:none;stroke:#c0392b;stroke-width:1.5}svg .dot{fill:#c0392b}"
+    "svg text{font-size:11px;fill:#555}"
+    /* Save as PDF: A4, nothing wider than the page, a table or chart not cut */
+    "@page{size:A4;margin:14mm 12mm}"
+    "@media print{body{margin:0;max-width:none;font-size:10pt}"
+    "svg.chart{width:100%;height:auto;break-inside:avoid}"
+    "table{font-size:8pt;max-width:100%;word-break:break-word}tr,h3{break-inside:avoid}"
+    "h2,h3{break-after:avoid}}";
 
 static char *render(const json_t *r, int html)
 {
@@ -648,7 +690,8 @@ static char *render(const json_t *r, int html)
                                     "acknowledged_by", "note", NULL },
              "No alert.");
     if (html) {  /* Markdown has no pictures of its own: the JSON has the points */
-        heading(&o, 3, "Signals over the session (5-minute points)");
+        heading(&o, 3, "Signals over the session (every round of its last hour, 5-minute "
+                "points before; local time)");
         json_array_foreach(json_object_get(hc, "charts"), i, v)
             chart_svg(&o, v);
         if (!json_array_size(json_object_get(hc, "charts")))

@@ -250,9 +250,10 @@ json_t *ws_signoffs_json(ws_t *ws);
  * the workspace keeps the last hour at full resolution and grows by a few
  * rows per signal per 5 minutes, however often it is polled. */
 int ws_compact(ws_t *ws, long session, int64_t before_ms, struct err *e);
-/* One signal of a session over its whole length in 5-minute buckets,
- * oldest first: t (the bucket's start), min, max, avg, across its objects
- * (object NULL) or of one. Caller decrefs. */
+/* One signal of a session over its whole length, oldest first: its last
+ * hour (before its last sample) round by round, the rest in 5-minute
+ * buckets; t (the round's time, or the bucket's start), min, max, avg,
+ * across its objects (object NULL) or of one. Caller decrefs. */
 json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *object);
 /* Kept (see above). */
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
