@@ -44,8 +44,8 @@ static const struct tui_key keys[] = {
 static const char *const gates[] = { "none", "checks", "diff", "manual" };
 
 static const struct tui_col cols[] = {
-    { "#", 3, 1 }, { "STATE", 16, 0 }, { "STEP", 10, 0 }, { "TITLE", 28, 0 }, { "OWNER", 8, 0 },
-    { "TIME", 13, 1 }, { "GATE", 0, 0 },
+    { "#", 3, 1, 1 }, { "STATE", 16, 0, 1 }, { "STEP", 10, 0, 1 }, { "TITLE", 28, 0, 0 }, { "OWNER", 8, 0, 0 },
+    { "TIME", 13, 1, 0 }, { "GATE", 0, 0, 0 },
 };
 
 struct cut_panel {
@@ -688,7 +688,8 @@ static void ring(struct cut_panel *cp)
 
 static void update(struct panel *p, unsigned what)
 {
-    (void)what;
+    if (what & (DASH_PLAN | DASH_LIVE))  /* steps added or gone; states and times moved */
+        table_reload(&PRIV(p)->table);
     ring(PRIV(p));
 }
 

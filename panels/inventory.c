@@ -22,8 +22,8 @@ static const struct tui_key keys[] = {
 };
 
 static const struct tui_col cols[] = {
-    { "SOURCE", 15, 0 }, { "TARGET", 16, 0 }, { "DECISION", 10, 0 }, { "OWNER", 7, 0 },
-    { "SRC ROWS", 9, 1 }, { "TGT ROWS", 9, 1 }, { "DELTA", 8, 1 }, { "FLAGS", 0, 0 },
+    { "SOURCE", 15, 0, 1 }, { "TARGET", 16, 0, 1 }, { "DECISION", 10, 0, 1 }, { "OWNER", 7, 0, 0 },
+    { "SRC ROWS", 9, 1, 0 }, { "TGT ROWS", 9, 1, 0 }, { "DELTA", 8, 1, 0 }, { "FLAGS", 0, 0, 0 },
 };
 
 /* The decision menu: the plan's decisions, undecided last. */

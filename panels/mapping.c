@@ -31,8 +31,8 @@ static const struct tui_key keys[] = {
 };
 
 static const struct tui_col cols[] = {
-    { "STATUS", 11, 0 }, { "SOURCE", 22, 0 }, { "TARGET", 24, 0 }, { "LINT", 10, 0 },
-    { "TRANSFORM", 22, 0 }, { "RULE", 10, 0 }, { "OWNER", 0, 0 },
+    { "STATUS", 11, 0, 1 }, { "SOURCE", 22, 0, 1 }, { "TARGET", 24, 0, 1 }, { "LINT", 10, 0, 0 },
+    { "TRANSFORM", 22, 0, 0 }, { "RULE", 10, 0, 0 }, { "OWNER", 0, 0, 0 },
 };
 
 static const char *const fields[] = { "transform", "rule", "owner", "note" };

@@ -33,16 +33,16 @@ static const struct tui_key keys[] = {
 };
 
 static const struct tui_col run_cols[] = {
-    { "RUN", 5, 1 }, { "STATUS", 12, 0 }, { "STARTED", 21, 0 }, { "TIME", 8, 1 },
-    { "MISSING", 8, 1 }, { "EXTRA", 7, 1 }, { "CHANGED", 8, 1 }, { "OPEN", 6, 1 },
+    { "RUN", 5, 1, 1 }, { "STATUS", 12, 0, 1 }, { "STARTED", 21, 0, 0 }, { "TIME", 8, 1, 0 },
+    { "MISSING", 8, 1, 0 }, { "EXTRA", 7, 1, 0 }, { "CHANGED", 8, 1, 0 }, { "OPEN", 6, 1, 1 },
 };
 static const struct tui_col table_cols[] = {
-    { "SOURCE", 16, 0 }, { "TARGET", 16, 0 }, { "MISSING", 11, 1 }, { "EXTRA", 10, 1 },
-    { "CHANGED", 11, 1 }, { "SRC ROWS", 9, 1 }, { "TGT ROWS", 9, 1 }, { "STATUS", 0, 0 },
+    { "SOURCE", 16, 0, 1 }, { "TARGET", 16, 0, 1 }, { "MISSING", 11, 1, 0 }, { "EXTRA", 10, 1, 0 },
+    { "CHANGED", 11, 1, 0 }, { "SRC ROWS", 9, 1, 0 }, { "TGT ROWS", 9, 1, 0 }, { "STATUS", 0, 0, 1 },
 };
 static const struct tui_col disc_cols[] = {
-    { "TABLE", 14, 0 }, { "KIND", 9, 0 }, { "KEY", 16, 0 }, { "FIELDS", 18, 0 },
-    { "CLASS", 19, 0 }, { "OWNER", 8, 0 }, { "NOTE", 0, 0 },
+    { "TABLE", 14, 0, 1 }, { "KIND", 9, 0, 1 }, { "KEY", 16, 0, 1 }, { "FIELDS", 18, 0, 0 },
+    { "CLASS", 19, 0, 0 }, { "OWNER", 8, 0, 0 }, { "NOTE", 0, 0, 0 },
 };
 
 

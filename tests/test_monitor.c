@@ -296,13 +296,22 @@ static void test_rounds(void **state)
         free(f);
     }
     json_decref(sum);
-    /* every round's source − target of each table, one sample a round */
+    /* every round's source − target of each table, one sample a round: within
+     * the session's last hour, a point a round, at the round's 30-second slot */
     {
         json_t *s = ws_series_json(m.ws, 1, "missing", "orders");
-        assert_int_equal(json_array_size(s), 1);  /* one 5-minute bucket: 0, 1, 1, 0 */
-        assert_true(jnum(json_array_get(s, 0), "min") == 0);
-        assert_true(jnum(json_array_get(s, 0), "max") == 1);
-        assert_true(jnum(json_array_get(s, 0), "avg") == 0.5);
+        struct sbuf b = { 0 };
+        size_t i;
+        json_t *pt;
+        char iso[32];
+        json_array_foreach(s, i, pt) {
+            assert_true(jnum(pt, "min") == jnum(pt, "max"));
+            sbuf_printf(&b, "%g ", jnum(pt, "max"));
+        }
+        assert_string_equal(b.s, "0 1 1 0 ");
+        ms_iso(tl.start_ms / 30000 * 30000 + 30000, iso, sizeof iso);  /* round 2's slot */
+        assert_string_equal(jtext(json_array_get(s, 1), "t"), iso);
+        sbuf_free(&b);
         json_decref(s);
     }
     mig_close(&m);

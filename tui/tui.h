@@ -84,8 +84,17 @@ struct tui_col {
     const char *title;
     int width;              /* columns; the last column takes what is left */
     int right;              /* right-aligned (numbers) */
+    int key;                /* what a row is: kept in a narrow panel, before the others */
 };
 
+#define TUI_MAXCOLS 16
+
+/* A table of rows from its source. A column gets its declared width; room
+ * left over goes to the columns whose content that width cuts, up to what
+ * they hold, then to the last column; a column that does not fit is left
+ * out whole, from the right (z zooms the panel). A panel too narrow for its
+ * key columns shows them first, as wide as their content or cut, then the
+ * others that still fit. */
 struct tui_table {
     const struct tui_col *cols;
     int ncols;
@@ -105,10 +114,16 @@ struct tui_table {
     char sel_key[256];              /* the selected row's identity, kept across reloads */
     char search[128], filter[128];
     struct rect last;               /* where it was drawn, for the mouse */
+    int fit[TUI_MAXCOLS];           /* each column's widest title or cell and its gap, at
+                                     * the last reload (of its first 2,000 rows) */
+    int width[TUI_MAXCOLS];         /* as last drawn; 0: left out */
 };
 
 void table_reload(struct tui_table *t);
 void table_draw(struct tui_table *t, struct rect r, int focused);
+/* The columns' widths in a w-column table (t->width, 0 for a column left
+ * out), as table_draw lays them out; returns how many show. */
+int table_layout(struct tui_table *t, int w);
 /* Navigation and sort, by tui_table_keys: TUI_* flags. */
 int table_key(struct tui_table *t, int key);
 extern const struct tui_key tui_table_keys[];

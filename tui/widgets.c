@@ -85,6 +85,105 @@ static int row_matches(struct tui_table *t, int row, const char *text)
     return 0;
 }
 
+/* The room over, `extra`, to the shown columns their width cuts, evenly,
+ * each up to its widest content, then to the last column if it shows and
+ * has no width of its own. */
+static void spread(struct tui_table *t, int extra)
+{
+    int last = t->ncols - 1;
+
+    for (int grew = 1; extra > 0 && grew;) {  /* a column at a time, evenly */
+        grew = 0;
+        for (int c = 0; c < t->ncols && extra > 0; c++)
+            if (t->width[c] && t->fit[c] > t->width[c])
+                t->width[c]++, extra--, grew = 1;
+    }
+    if (t->width[last] && !t->cols[last].width)
+        t->width[last] += extra;
+}
+
+/* What a column asks first: its declared width; the last one, without a
+ * width of its own, its title's (or less, its content being narrower). */
+static int base_width(const struct tui_table *t, int c)
+{
+    int title = draw_width(t->cols[c].title) + 2;
+
+    return t->cols[c].width ? t->cols[c].width : t->fit[c] < title ? t->fit[c] : title;
+}
+
+/* The columns' widths in a w-column table: declared widths first, left to
+ * right, a column that does not fit left out with all right of it; the room
+ * over goes to the cut columns evenly (spread). When that would leave a key
+ * column out, the key columns come first, each as wide as its content (at
+ * most its declared width), the widest cut first down to its title, then
+ * the other columns that still fit, in order. Returns the columns shown. */
+int table_layout(struct tui_table *t, int w)
+{
+    int used = 0, n = 0, cut_key = 0, ncols = t->ncols < TUI_MAXCOLS ? t->ncols : TUI_MAXCOLS;
+
+    memset(t->width, 0, sizeof t->width);
+    for (int c = 0; c < ncols; c++) {
+        int want = base_width(t, c);
+        if (want <= 0 || used + want > w) {
+            for (int k = c; k < ncols; k++)
+                cut_key |= t->cols[k].key;
+            break;
+        }
+        t->width[c] = want;
+        used += want;
+        n++;
+    }
+    if (cut_key) {  /* too narrow: the key columns first */
+        memset(t->width, 0, sizeof t->width);
+        used = n = 0;
+        for (int c = 0; c < ncols; c++)
+            if (t->cols[c].key) {
+                int want = base_width(t, c);
+                t->width[c] = t->fit[c] < want ? t->fit[c] : want;
+                used += t->width[c];
+                n++;
+            }
+        while (used > w) {  /* the widest key column cut, one at a time */
+            int widest = -1;
+            for (int c = 0; c < ncols; c++)
+                if (t->cols[c].key && t->width[c] > draw_width(t->cols[c].title) + 1 &&
+                    (widest < 0 || t->width[c] > t->width[widest]))
+                    widest = c;
+            if (widest < 0)
+                break;
+            t->width[widest]--;
+            used--;
+        }
+        for (int c = ncols - 1; used > w && c >= 0; c--)  /* still too wide: from the right */
+            if (t->width[c])
+                used -= t->width[c], t->width[c] = 0, n--;
+        for (int c = 0; c < ncols; c++)
+            if (!t->cols[c].key && used + base_width(t, c) <= w) {
+                t->width[c] = base_width(t, c);
+                used += t->width[c];
+                n++;
+            }
+    }
+    spread(t, w - used);
+    return n;
+}
+
+/* Each column's widest title or cell, with its gap. */
+static void measure(struct tui_table *t)
+{
+    char buf[256];
+
+    for (int c = 0; c < t->ncols && c < TUI_MAXCOLS; c++)
+        t->fit[c] = draw_width(t->cols[c].title) + 1;
+    for (int i = 0; i < t->norder && i < 2000; i++)
+        for (int c = 0; c < t->ncols && c < TUI_MAXCOLS; c++) {
+            int w;
+            cell_of(t, t->order[i], c, buf, sizeof buf);
+            if ((w = draw_width(buf) + 1) > t->fit[c])
+                t->fit[c] = w;
+        }
+}
+
 void table_reload(struct tui_table *t)
 {
     int n = t->nrows(t->ctx);
@@ -111,6 +210,7 @@ void table_reload(struct tui_table *t)
         t->sel = t->norder - 1;
     if (t->sel < 0)
         t->sel = 0;
+    measure(t);
 }
 
 static void remember(struct tui_table *t)
@@ -226,12 +326,13 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
     t->last = r;
     if (r.h <= 0 || r.w <= 0)
         return;
+    table_layout(t, r.w);
     /* the header names the sort column and its direction */
-    for (int c = 0, x = r.x; c < t->ncols && x < r.x + r.w; c++) {
-        int w = c == t->ncols - 1 && !t->cols[c].width ? r.x + r.w - x : t->cols[c].width;
+    for (int c = 0, x = r.x; c < t->ncols && c < TUI_MAXCOLS; c++) {
+        int w = t->width[c];
 
-        if (x + w > r.x + r.w)
-            break;  /* a column that does not fit is left out whole (z zooms) */
+        if (!w)
+            continue;
         snprintf(buf, sizeof buf, "%s%s", t->cols[c].title,
                  c == t->sort_col ? (t->sort_desc ? tui_g->sort_down : tui_g->sort_up) : "");
         if (t->cols[c].right && c != t->ncols - 1)
@@ -254,11 +355,11 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
 
         if (selected && focused)
             draw_fill((struct rect){ y, r.x, 1, r.w }, ROLE_SELECTION);
-        for (int c = 0; c < t->ncols && x < r.x + r.w; c++) {
-            int w = c == t->ncols - 1 && !t->cols[c].width ? r.x + r.w - x : t->cols[c].width;
+        for (int c = 0; c < t->ncols && c < TUI_MAXCOLS; c++) {
+            int w = t->width[c];
 
-            if (x + w > r.x + r.w)
-                break;
+            if (!w)
+                continue;
             cell_of(t, row, c, buf, sizeof buf);
             if (t->cols[c].right) {
                 int bw = draw_width(buf);

@@ -112,6 +112,7 @@ start xp 140 36 "$work/extplan"
 wait_for xp "Mapping 12/42 approved ─"  # the lint, which holds the plan, is done
 printf '\n[step smoke]\ntitle = Smoke test added outside\nowner = erin\n' >>extplan/cutover.ini
 expect_text "a step added to the plan in an editor appears at once (no R)" xp "Cutover / Hypercare 0/5 steps done"
+expect_text "… as a row of the runbook" xp " 5 · pending       smoke     Smoke test added outside"
 expect_text "… saying the plan was read again" xp "cutover.ini changed: read again"
 printf 'colour = blue\n' >>extplan/cutover.ini
 expect_text "a plan that no longer parses is not used, saying where it is wrong" xp \

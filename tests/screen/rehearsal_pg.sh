@@ -18,7 +18,8 @@ expect_text "no run yet" rh "No rehearsal recorded yet: press r to run one."
 keys rh r
 expect_text "r runs a rehearsal" rh "✗ run 1 fail: 17 missing, 1 extra, 35 changed"
 expect_text "the header's phase" rh "REHEARSAL 1"
-expect_text "per-table results" rh "┃users           app_users                3         1         35     1425     1423 ✗ fail"
+expect_text "per-table results, the source column as wide as its names (the checks' too)" rh \
+    "┃users                      app_users                3         1         35     1425     1423 ✗ fail"
 golden "the run's tables: the whole screen, as its golden copy" rh screen/golden/rehearsal.txt
 keys rh G k k Enter  # the last table: the demo's two checks come after the tables
 expect_text "Enter: the table's discrepancies" rh "run 1, discrepancies of users"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The terminal around the dashboard, on the demo: resizes down to too small and
-# back, q restoring the terminal, LANG=C (ASCII boxes and glyphs), a bad plan
+# back (at 80x24 each panel with its key columns), q restoring the terminal, LANG=C (ASCII boxes and glyphs), a bad plan
 # (its message, exit 2), NO_COLOR and 8 colours (TERM=xterm). Needs no
 # PostgreSQL.
 set -u
@@ -18,6 +18,12 @@ T resize-window -t main -x 20 -y 6; sleep 0.5
 expect_text "20x6: still a panel" main "┏ 1 Inventory 9/10…┓"
 T resize-window -t main -x 12 -y 4; sleep 0.5
 expect_text "12x4: says what it needs" main "cutover nee…"
+T resize-window -t main -x 80 -y 24; sleep 0.5
+expect_text "80x24: four panels, each with its key columns: Inventory's" main \
+    "┃SOURCE↑       TARGET        DECISION  ┃"
+expect_text "… Mapping's" main "│STATUS     SOURCE↑      TARGET        │"
+expect_text "… Cutover's" main "│#↑ STATE           STEP               │"
+expect_text "… a name cut, not a column left out" main "┃api_keys      api_credenti… migrate   ┃"
 T resize-window -t main -x 200 -y 60; sleep 0.5
 expect_text "200x60: four panels again" main "┌ 4 Cutover / Hypercare 0/4 steps done"
 expect_no_text "still running after resizes" main "EXIT="
