@@ -85,6 +85,22 @@ check "map lint: the users rows without an owner, one warning for the table" \
     "1|warning no_owner line 7 count 7: 7 rows of users have no owner: nobody answers for their mapping" \
     "$(jq -r '[.findings[] | select(.code == "no_owner")] | length as $n | .[0] | "\($n)|\(.severity) \(.code) line \(.line) count \(.count): \(.message)"' lint.json)"
 
+# rows made again by map suggest take their table's owner from cutover.ini ([table users]
+# alice): in a copy, the sheet's users rows removed (suggest pairs the 4 with the same name)
+cp -r . ../owners && cd ../owners || exit 99
+python3 -c 'import csv
+rows = [r for r in csv.reader(open("mapping.csv", newline="")) if not (r and r[0].startswith("users."))]
+csv.writer(open("mapping.csv", "w", newline="")).writerows(rows)'
+"$bin" map suggest >/dev/null
+check "map suggest: the table's owner from cutover.ini in each new row" "4 alice" \
+    "$(python3 -c 'import csv
+rows = [r for r in csv.reader(open("mapping.csv", newline="")) if r and r[0].startswith("users.")]
+print(len(rows), " ".join(sorted({r[3] for r in rows})))')"
+"$bin" map lint --json >lint.json
+check "… and lint finds no row without an owner" "0" \
+    "$(jq '[.findings[] | select(.code == "no_owner")] | length' lint.json)"
+cd ../demo || exit 99
+
 # --- discrepancies classify | assign | decide ------------------------------------------
 check "discrepancies before any run: said" \
     "cutover: no run is recorded yet: 'cutover diff' makes one|2" \
