@@ -187,7 +187,7 @@ check "completeness: every table as decided, no rehearsal run, nothing found liv
     "4 of 4 tables: the target agrees with the decision on their Pilot data|no rehearsal run completed|hypercare: 0 rows found missing, stale or duplicated by live validation|" \
     "$(jq -r '.[] | select(.area == "completeness") | .evidence[]' areas.json | tr '\n' '|')"
 check "stability and support: the checks held, the one alert closed but never acknowledged" \
-    "business checks failing: 0 at the last run, 0 at most|0 of 1 alerts acknowledged with a note|1 alerts during hypercare, 0 still open|" \
+    "business checks failing: 0 at the last run, 0 at most|0 of 1 alert acknowledged with a note|1 alert during hypercare, 0 still open|" \
     "$(jq -r '.[] | select(.area == "stability" or .area == "support") | .evidence[0]' areas.json | tr '\n' '|')$(jq -r '.[] | select(.area == "stability") | .evidence[1]' areas.json)|"
 "$bin" decommission shutdown done >/dev/null 2>err.txt
 check "shutdown is refused before acceptance (exit 1)" \

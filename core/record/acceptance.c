@@ -142,7 +142,7 @@ static int stability(const json_t *r, json_t *ev)
         say(ev, "no business check ran during hypercare");
     else
         say(ev, "business checks failing: %g at the last run, %g at most", last, checks);
-    say(ev, "%ld alerts during hypercare, %ld still open", opened, still);
+    say(ev, "%ld alert%s during hypercare, %ld still open", opened, opened == 1 ? "" : "s", still);
     return checks >= 0 && last == 0 && still == 0;
 }
 
@@ -166,7 +166,7 @@ static int performance(const json_t *r, json_t *ev)
     json_array_foreach(get(r, "hypercare.alerts"), i, a)
         for (size_t k = 0; k < NSIG; k++)
             alerts += !strcmp(jtext(a, "metric"), signals[k]);
-    say(ev, "%ld alerts on lag, latency or query time", alerts);
+    say(ev, "%ld alert%s on lag, latency or query time", alerts, alerts == 1 ? "" : "s");
     return any && alerts == 0;
 }
 
@@ -180,7 +180,7 @@ static int support(const json_t *r, json_t *ev)
         n++;
         acked += !json_is_null(json_object_get(a, "acknowledged_by"));
     }
-    say(ev, "%ld of %ld alerts acknowledged with a note", acked, n);
+    say(ev, "%ld of %ld alert%s acknowledged with a note", acked, n, n == 1 ? "" : "s");
     say(ev, "tickets and users' reports: the signer's statement (note)");
     return acked == n;
 }
