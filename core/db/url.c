@@ -227,6 +227,34 @@ char *url_mask_text(const char *s)
     return b.s ? sbuf_take(&b) : xstrdup("");
 }
 
+/* The options libpq checks only when it connects, whose values are one of
+ * a list: a value not on it is a bad URL (exit 2), said before any
+ * connection is tried, not a database that refused. -1 with `e`. */
+static int bad_choice(const PQconninfoOption *opts, struct err *e)
+{
+    static const struct { const char *key, *values; } choices[] = {
+        { "sslmode", "disable allow prefer require verify-ca verify-full" },
+        { "gssencmode", "disable prefer require" },
+        { "channel_binding", "disable prefer require" },
+        { "target_session_attrs", "any read-write read-only primary standby prefer-standby" },
+    };
+
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        for (size_t k = 0; o->val && k < sizeof choices / sizeof *choices; k++) {
+            const char *v = choices[k].values, *at;
+            size_t n = strlen(o->val);
+            if (strcmp(o->keyword, choices[k].key))
+                continue;
+            for (at = strstr(v, o->val); at; at = strstr(at + 1, o->val))
+                if ((at == v || at[-1] == ' ') && (at[n] == ' ' || !at[n]))
+                    break;
+            if (!at || !n)
+                return err_set(e, ERR_INPUT, "%s '%s' is not one of: %s", o->keyword, o->val,
+                               v);
+        }
+    return 0;
+}
+
 int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)
 {
     memset(u, 0, sizeof *u);
@@ -256,6 +284,10 @@ int url_parse(const char *s, const char *base_dir, struct url *u, struct err *e)
             err_set(e, ERR_INPUT, "%s", line);
             free(line);
             PQfreemem(why);
+            return -1;
+        }
+        if (bad_choice(opts, e) < 0) {
+            PQconninfoFree(opts);
             return -1;
         }
         PQconninfoFree(opts);

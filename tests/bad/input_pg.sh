@@ -228,6 +228,10 @@ case_ "url: unknown scheme on the source" 2 "cutover: $P:$SRC_url: [source] url:
     surl 'oracle:pilot' -- $B inventory
 case_ "url: neither a URL nor key=value" 2 "cutover: $P:$TGT_url: [target] url: 'notaurl': unknown database URL (use sqlite:FILE, postgresql://… or a libpq 'key=value' string)" \
     turl 'notaurl' -- $B inventory
+case_ "url: a conninfo value libpq checks only when it connects (was P10b)" 2 "cutover: $P:$TGT_url: [target] url: sslmode 'bogus' is not one of: disable allow prefer require verify-ca verify-full" \
+    turl 'dbname=cutover_bad_tgt sslmode=bogus' -- $B inventory
+case_ "url: the same in a URI" 2 "cutover: $P:$TGT_url: [target] url: target_session_attrs 'writable' is not one of: any read-write read-only primary standby prefer-standby" \
+    turl 'postgresql:///cutover_bad_tgt?target_session_attrs=writable' -- $B inventory
 case_ "url: sqlite: with no file" 2 "cutover: $P:$TGT_url: [target] url: 'sqlite:': no file after 'sqlite:'" \
     turl 'sqlite:' -- $B inventory
 case_ "url: a missing SQLite file" 3 "cutover: sqlite:nosuch.db: cannot open 'nosuch.db': No such file or directory" \
