@@ -61,10 +61,14 @@ static char *findings(const char *target_sql, const char *sheet)
             sbuf_printf(&b, "%s%s", k ? "," : "", f->target_columns[k]);
         sbuf_puts(&b, ")\n");
     }
-    if (r.n) {  /* as NDJSON will have it */
+    if (r.n) {  /* as NDJSON will have it; SQLite's numbered foreign key named by its join */
         json_t *j = st_finding_json(&r.v[0]);
         assert_string_equal(jtext(j, "type"), "structure");
         assert_string_equal(jtext(j, "check"), r.v[0].check);
+        assert_string_equal(jtext(j, "constraint"), "kids(parent_id) -> parents(id)");
+        assert_string_equal(jtext(j, "message"), "kids(parent_id) -> parents(id) holds in the "
+                            "source; the target's kids has no foreign key from (parent_id) to "
+                            "parents");
         assert_int_equal(json_array_size(json_object_get(j, "columns")), r.v[0].ncolumns);
         json_decref(j);
     }

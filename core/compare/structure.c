@@ -3,6 +3,7 @@
 #include "structure.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,10 +163,15 @@ static void check_fks(const struct pairing *pp, const struct sheet *s, const str
         if (found)
             continue;
         c = joined((char *const *)cols, n);
-        add(r, "fk_missing", p, fk->name, fk->cols.names, cols, n,
-            xasprintf("%s (%s) references %s in the source; the target's %s has no foreign key "
-                      "from (%s) to %s", fk->name ? fk->name : "a foreign key", fk->cols.names[0],
-                      fk->ref_table, p->tgt->name, c, ref->tgt->name));
+        {   /* SQLite names a foreign key by its number: named by what it joins then */
+            char *src = joined(fk->cols.names, n), *dst = joined(fk->ref_cols.names, n);
+            char *name = fk->name && !isdigit((unsigned char)fk->name[0]) ? xstrdup(fk->name)
+                       : xasprintf("%s(%s) -> %s(%s)", p->src->name, src, fk->ref_table, dst);
+            add(r, "fk_missing", p, name, fk->cols.names, cols, n,
+                xasprintf("%s holds in the source; the target's %s has no foreign key from "
+                          "(%s) to %s", name, p->tgt->name, c, ref->tgt->name));
+            free(name), free(src), free(dst);
+        }
         free(c);
     }
 }
