@@ -299,6 +299,8 @@ int dash_hypercare_start(struct dash *d, struct err *e)
     d->hc_here = 1;
     d->hc_lock = fd;
     d->hc_snap = snap_ref(d->snap);
+    if (d->interval_ms != o.interval_ms)  /* the plan's, as the session records it */
+        dash_set_interval(d, o.interval_ms);
     dash__read_facts(d);  /* the session, as the workspace holds it now */
     ws_session_clock(&d->hc, clock, sizeof clock);
     if (resume) {

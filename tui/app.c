@@ -99,8 +99,6 @@ static int busy(char *what, size_t n)
     return 0;
 }
 
-static void quit(void);
-
 static const char *const hypercare_choices[] = {
     "Keep the session open: cutover watch, or a dashboard's H, resumes it",
     "End the session now: completed, summed up in the report",
@@ -115,7 +113,19 @@ static void quit_hypercare(void *ctx, int choice)
         return;
     }
     dash_hypercare_stop(tui__app.dash, choice == 1);
-    quit();  /* a step's command still running is asked about next */
+    quit_confirmed(NULL, 1);
+}
+
+/* A step's command running was asked about: then the hypercare session this
+ * dashboard records, last, so that a no to either leaves both as they were. */
+static void quit_then_hypercare(void *ctx, int yes)
+{
+    if (yes && dash_hypercare_here(tui__app.dash)) {
+        tui_menu("Quit: this dashboard records the hypercare session", hypercare_choices, 3, 0,
+                 quit_hypercare, NULL);
+        return;
+    }
+    quit_confirmed(ctx, yes);
 }
 
 /* q: at once, unless it would stop what a panel cannot start again as it was,
@@ -124,18 +134,13 @@ static void quit(void)
 {
     char what[160];
 
-    if (dash_hypercare_here(tui__app.dash)) {
-        tui_menu("Quit: this dashboard records the hypercare session", hypercare_choices, 3, 0,
-                 quit_hypercare, NULL);
-        return;
-    }
     if (busy(what, sizeof what)) {
         char q[200];
         snprintf(q, sizeof q, "Quit? It stops %s, which is running.", what);
-        tui_confirm(q, quit_confirmed, NULL);
+        tui_confirm(q, quit_then_hypercare, NULL);
         return;
     }
-    quit_confirmed(NULL, 1);
+    quit_then_hypercare(NULL, 1);
 }
 
 /* The loop ends: the dashboard closes. With its terminal lost (SIGHUP, input
@@ -421,6 +426,14 @@ static void close_walk(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+/* Handles besides the clock still working or closing: what a module closes
+ * on its own (a connection's last callbacks, a timer's close). */
+static void count_busy(uv_handle_t *h, void *arg)
+{
+    if (h != (uv_handle_t *)&tui__app.clock && (uv_is_active(h) || uv_is_closing(h)))
+        (*(int *)arg)++;
+}
+
 int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
 {
     struct err e = { 0 };
@@ -517,6 +530,23 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
         if (tui__app.panels[i].ops->done)
             tui__app.panels[i].ops->done(&tui__app.panels[i]);
     dash_close(tui__app.dash);
+    /* the dashboard's own handles go, then what the modules close ends on
+     * the loop, each by its own callbacks (a handle closed twice aborts),
+     * connections released: 2 s at most, the clock waking it; what is left
+     * then (a lint of the data still reading) is closed as it is */
+    uv_close((uv_handle_t *)&tui__app.input, NULL);
+    uv_close((uv_handle_t *)&tui__app.redraw, NULL);
+    uv_close((uv_handle_t *)&tui__app.winch, NULL);
+    uv_close((uv_handle_t *)&tui__app.term, NULL);
+    uv_close((uv_handle_t *)&tui__app.hup, NULL);
+    uv_close((uv_handle_t *)&tui__app.intr, NULL);
+    for (uint64_t until = uv_now(&loop) + 2000; uv_now(&loop) < until;) {
+        int busy_handles = 0;
+        uv_walk(&loop, count_busy, &busy_handles);
+        if (!busy_handles && !db_closing())  /* a connection's work in a thread is no handle */
+            break;
+        uv_run(&loop, UV_RUN_ONCE);
+    }
     uv_walk(&loop, close_walk, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

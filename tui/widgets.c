@@ -90,11 +90,11 @@ static int row_matches(struct tui_table *t, int row, const char *text)
  * has no width of its own. */
 static void spread(struct tui_table *t, int extra)
 {
-    int last = t->ncols - 1;
+    int last = (t->ncols < TUI_MAXCOLS ? t->ncols : TUI_MAXCOLS) - 1;
 
     for (int grew = 1; extra > 0 && grew;) {  /* a column at a time, evenly */
         grew = 0;
-        for (int c = 0; c < t->ncols && extra > 0; c++)
+        for (int c = 0; c <= last && extra > 0; c++)
             if (t->width[c] && t->fit[c] > t->width[c])
                 t->width[c]++, extra--, grew = 1;
     }
@@ -335,7 +335,7 @@ void table_draw(struct tui_table *t, struct rect r, int focused)
             continue;
         snprintf(buf, sizeof buf, "%s%s", t->cols[c].title,
                  c == t->sort_col ? (t->sort_desc ? tui_g->sort_down : tui_g->sort_up) : "");
-        if (t->cols[c].right && c != t->ncols - 1)
+        if (t->cols[c].right && c != t->ncols - 1 && draw_width(buf) < w)  /* never left of x */
             draw_text(r.y, x + w - 1 - draw_width(buf), draw_width(buf), ROLE_TITLE, buf);
         else
             draw_text(r.y, x, w - 1, ROLE_TITLE, buf);

@@ -186,10 +186,13 @@ static void check_unique(const struct sheet *s, const struct pair *p, const stru
         target_unique(p->tgt, cols, u->n))
         return;
     c = joined((char *const *)cols, u->n);
-    add(r, "unique_missing", p, u->name ? u->name : what, u->names, cols, u->n,
-        xasprintf("(%s) is unique in the source (%s); nothing keeps %s's (%s) unique: "
-                  "duplicates can come in", u->names[0], u->name ? u->name : what,
-                  p->tgt->name, c));
+    {
+        char *src = joined(u->names, u->n);
+        add(r, "unique_missing", p, u->name ? u->name : what, u->names, cols, u->n,
+            xasprintf("(%s) is unique in the source (%s); nothing keeps %s's (%s) unique: "
+                      "duplicates can come in", src, u->name ? u->name : what, p->tgt->name, c));
+        free(src);
+    }
     free(c);
 }
 

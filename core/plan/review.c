@@ -44,7 +44,7 @@ static db_t *side_db(struct review *r, int side)
                          .statement_timeout_ms = 3600 * 1000 };
     struct err e = { 0 };
 
-    if (!r->db[side] && r->loop && !r->closed &&
+    if (!r->db[side] && r->loop && !r->closed && !r->stopping &&
         db_open(r->loop, r->url[side], r->dir, &o, &r->db[side], &e) < 0)
         say(r, "%s: %s", plan_side_name(side), e.msg);
     return r->db[side];
@@ -70,7 +70,7 @@ static void lint_stat(struct review *r);
  * which holds every change the review made (each is written through). */
 static int load_copy(struct review *r, struct sheet *out)
 {
-    const char *path = r->sheet.path;
+    const char *path = r->path;
     struct err e = { 0 };
     int rc = 0;
 
@@ -102,7 +102,7 @@ static void on_state(db_t *db, enum db_state st, void *arg)
 {
     struct review *r = arg;
 
-    if (r->closed)
+    if (r->closed || r->stopping)
         return;
     if (db == r->db[0] && st == DB_UP && !r->lint_ran && !r->lint_job && ready(r))
         review_lint(r);
@@ -122,20 +122,18 @@ int review_open(struct review *r, uv_loop_t *loop, ws_t *ws, const struct plan *
     r->url[0] = xstrdup(p->source.url);
     r->url[1] = xstrdup(p->target.url);
     r->dir = xstrdup(p->dir);
+    r->path = path;
     rc = load(r, path, e);
-    free(path);
     return rc;
 }
 
 /* The sheet read again from its file, in place of the one held. */
 static int reload(struct review *r, struct err *e)
 {
-    char *path = xstrdup(r->sheet.path);
     int rc;
 
     sheet_free(&r->sheet);
-    rc = load(r, path, e);
-    free(path);
+    rc = load(r, r->path, e);
     lint_stat(r);
     review__changed(r);
     return rc;
@@ -151,7 +149,7 @@ static int reread(struct review *r, size_t *row, struct err *e)
     long at;
     int rc;
 
-    if (file_stamp_same(r->disk, file_stamp(r->sheet.path)))
+    if (file_stamp_same(r->disk, file_stamp(r->path)))
         return 0;
     if (row && *row < r->sheet.n && r->sheet.rows[*row].f) {
         src = xstrdup(sheet_get(&r->sheet, *row, SC_SOURCE));
@@ -162,7 +160,7 @@ static int reread(struct review *r, size_t *row, struct err *e)
         *row = (size_t)at;
     else if (rc > 0 && src)
         rc = err_set(e, ERR_INPUT, "%s was changed by something else and no longer has %s -> "
-                     "%s; nothing was changed", r->sheet.path, src,
+                     "%s; nothing was changed", r->path, src,
                      *tgt ? tgt : "(not migrated)");
     free(src), free(tgt);
     return rc;
@@ -218,6 +216,8 @@ void review_close(struct review *r)
     }
     free(r->dir);
     r->dir = NULL;
+    free(r->path);
+    r->path = NULL;
 }
 
 /* --- lint ---------------------------------------------------------------------- */
@@ -246,9 +246,15 @@ struct lint_job {
     struct lint_report rep;
 };
 
+/* The review closes: the lint's connection too, so that its queries end
+ * cancelled now and it frees itself (lint_done), not a whole lint later. */
 static void lint_detach(void *job)
 {
-    ((struct lint_job *)job)->r = NULL;
+    struct lint_job *j = job;
+
+    j->r = NULL;
+    db_close(j->db);
+    j->db = NULL;
 }
 
 static void lint_job_free(struct lint_job *j)
@@ -616,6 +622,11 @@ void review_stop(struct review *r)
     review_preview_cancel(r);
     if (r->compile_q)
         db_query_cancel(r->compile_q);
+    r->stopping = 1;  /* no connection opens again */
+    for (int w = 0; w < 2; w++) {  /* their last callbacks come on the loop (db_closing) */
+        db_close(r->db[w]);
+        r->db[w] = NULL;
+    }
 }
 
 int review_working(const struct review *r)

@@ -53,11 +53,14 @@ struct review {
     db_t *db[2];                /* its own, opened at the first need: previews, compiles */
     struct snap *snap;          /* the plan and catalogs it lints against (a reference) */
     struct sheet sheet;
+    char *path;                 /* mapping.csv, read again when it changes (even when it
+                                 * could not be read: the sheet has no path then) */
     struct file_stamp disk;     /* mapping.csv as the sheet was read from it */
     int have_sheet;
     struct lint_report stat, data;  /* findings from the catalogs, and from the data */
     void *lint_job;             /* the lint of the data under way, or NULL */
     int lint_again, lint_ran, closed;
+    int stopping;               /* review_stop: its connections closed, none opens again */
     struct preview preview;
     db_query_t *preview_q;
     struct review_change *undo;

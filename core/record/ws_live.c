@@ -194,17 +194,19 @@ json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *o
     sqlite3_stmt *st;
 
     /* the last hour before the last sample as its rounds (the samples of one
-     * round, a few milliseconds apart, in one slot of the session's interval),
-     * the rest in 5-minute buckets */
+     * round, milliseconds or seconds apart, in one slot of the session's
+     * interval counted from its start, as its rounds are), the rest in
+     * 5-minute buckets */
     if (sqlite3_prepare_v2(ws->db, "WITH s AS (SELECT * FROM " ALL_SAMPLES " WHERE metric = ?2 "
                            "AND (?3 IS NULL OR object = ?3)), cut AS (SELECT strftime("
                            "'%Y-%m-%dT%H:%M:%fZ', max(last_at), '-1 hour') AS c FROM s), "
-                           "iv AS (SELECT max(coalesce(interval_ms, 0), 1000) AS ms FROM sessions "
-                           "WHERE id = ?1) "
+                           "iv AS (SELECT max(coalesce(interval_ms, 0), 1000) AS ms, "
+                           EPOCH_MS("started_at") " AS t0 FROM sessions WHERE id = ?1) "
                            "SELECT CASE WHEN folded OR first_at < (SELECT c FROM cut) THEN "
-                           BUCKET_OF("first_at") " ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ("
-                           EPOCH_MS("first_at") " / (SELECT ms FROM iv) * (SELECT ms FROM iv)) "
-                           "/ 1000.0, 'unixepoch') END AS b, min(min), max(max), "
+                           BUCKET_OF("first_at") " ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ((SELECT "
+                           "t0 FROM iv) + (" EPOCH_MS("first_at") " - (SELECT t0 FROM iv)) / "
+                           "(SELECT ms FROM iv) * (SELECT ms FROM iv)) / 1000.0, 'unixepoch') "
+                           "END AS b, min(min), max(max), "
                            "sum(sum) / sum(n) FROM s GROUP BY b ORDER BY b", -1, &st,
                            NULL) != SQLITE_OK)
         return all;

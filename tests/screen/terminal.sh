@@ -1,7 +1,8 @@
 #!/bin/bash
 # The terminal around the dashboard, on the demo: resizes down to too small and
-# back (at 80x24 each panel with its key columns), q restoring the terminal, LANG=C (ASCII boxes and glyphs), a bad plan
-# (its message, exit 2), NO_COLOR and 8 colours (TERM=xterm). Needs no
+# back (at 80x24 each panel with its key columns), q restoring the terminal, LANG=C
+# (ASCII boxes and glyphs), a bad plan (its message, exit 2), a sheet that
+# cannot be read (said, the dashboard going on), NO_COLOR and 8 colours (TERM=xterm). Needs no
 # PostgreSQL.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,6 +51,19 @@ start badplan 100 30 "$work/badplan"
 expect_text "bad plan: file:line" badplan "cutover: cutover.ini:7: unknown key 'gatte' in [step go]"
 expect_text "bad plan: exit 2" badplan "EXIT=2"
 T kill-session -t badplan
+
+# --- a sheet that cannot be read: said, and the dashboard goes on --------------------------
+cp -r pristine badsheet
+printf 'users.x,\xff,,,,draft,,,\n' >>badsheet/mapping.csv
+start badsheet 130 40 "$work/badsheet"
+wait_for badsheet "src ● tgt ●"
+expect_text "a sheet not UTF-8: file:line, what to do" badsheet \
+    "✗ mapping.csv:44: not UTF-8: byte 0xff at column 9 (save the sheet as UTF-8)"
+expect_text "… the dashboard keeps running once the catalogs are in" badsheet "Inventory 9/10 decided"
+sleep 1
+keys badsheet q
+expect_text "… and quits as usual" badsheet "EXIT=0"
+T kill-session -t badsheet
 
 # --- NO_COLOR: attributes, no colours ----------------------------------------------------
 start colour 100 30 "$work/pristine"
