@@ -136,6 +136,18 @@ static void test_parse(void **state)
     assert_string_equal(e.msg, "'sqlite:': no file after 'sqlite:'");
     assert_int_equal(url_parse("", NULL, &u, &e), -1);
     assert_string_equal(e.msg, "empty database URL");
+    /* values libpq checks only when it connects: one of its list, or a bad URL */
+    assert_int_equal(url_parse("dbname=x sslmode=verify-full target_session_attrs=any", NULL,
+                               &u, &e), 0);
+    url_free(&u);
+    assert_int_equal(url_parse("dbname=x sslmode=verify", NULL, &u, &e), -1);
+    assert_string_equal(e.msg, "sslmode 'verify' is not one of: disable allow prefer require "
+                               "verify-ca verify-full");
+    assert_int_equal(url_parse("postgresql://h/d?sslmode=", NULL, &u, &e), -1);  /* empty */
+    assert_string_equal(e.msg, "sslmode '' is not one of: disable allow prefer require "
+                               "verify-ca verify-full");
+    assert_int_equal(url_parse("postgresql://h/d?channel_binding=require", NULL, &u, &e), 0);
+    url_free(&u);
 }
 
 int main(void)

@@ -241,16 +241,18 @@ static int bad_choice(const PQconninfoOption *opts, struct err *e)
 
     for (const PQconninfoOption *o = opts; o->keyword; o++)
         for (size_t k = 0; o->val && k < sizeof choices / sizeof *choices; k++) {
-            const char *v = choices[k].values, *at;
             size_t n = strlen(o->val);
+            int ok = 0;
             if (strcmp(o->keyword, choices[k].key))
                 continue;
-            for (at = strstr(v, o->val); at; at = strstr(at + 1, o->val))
-                if ((at == v || at[-1] == ' ') && (at[n] == ' ' || !at[n]))
-                    break;
-            if (!at || !n)
+            for (const char *w = choices[k].values; *w && !ok;) {  /* word by word */
+                size_t len = strcspn(w, " ");
+                ok = len == n && !strncmp(w, o->val, n);
+                w += len + (w[len] == ' ');
+            }
+            if (!ok)
                 return err_set(e, ERR_INPUT, "%s '%s' is not one of: %s", o->keyword, o->val,
-                               v);
+                               choices[k].values);
         }
     return 0;
 }
