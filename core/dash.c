@@ -63,10 +63,9 @@ struct snap *dash_snap(struct dash *d)
     return d->snap ? snap_ref(d->snap) : NULL;
 }
 
-static void read_facts(struct dash *d)
+void dash__read_facts(struct dash *d)
 {
     d->runs = d->ws ? ws_count(d->ws, "runs") : 0;
-    d->runbook_events = d->ws ? ws_count(d->ws, "runbook_log") : 0;
     d->hypercare = d->ws && ws_session_open(d->ws, "hypercare", &d->hc) == 1;
     ws_alerts_free(d->alerts, d->nalerts);
     d->alerts = NULL;
@@ -75,15 +74,11 @@ static void read_facts(struct dash *d)
         d->nalerts = 0;
 }
 
-void dash__read_facts(struct dash *d)
-{
-    read_facts(d);
-}
 
 
 void dash_reread(struct dash *d)
 {
-    read_facts(d);
+    dash__read_facts(d);
     notify(d, DASH_DB);
 }
 
@@ -114,7 +109,7 @@ static void on_catalog(struct catalog *cat, int status, const char *msg, void *a
     cat_free(s->cat);  /* a job still reading it keeps it through its snapshot */
     s->cat = cat;
     s->loaded_at = uv_now(d->loop);
-    read_facts(d);
+    dash__read_facts(d);
     rebuild(d);
 }
 
@@ -270,7 +265,7 @@ struct dash *dash_open(uv_loop_t *loop, const char *path,
             uv_close((uv_handle_t *)&d->watch, NULL);
         free(dir);
     }
-    read_facts(d);
+    dash__read_facts(d);
     d->hc_lock = -1;
     dash__jobs_open(d);
     d->on_change = on_change;
@@ -466,7 +461,6 @@ int dash_export_report(struct dash *d, char **path, struct err *e)
 }
 
 uv_loop_t *dash_loop(const struct dash *d) { return d->loop; }
-const char *dash_plan_path(const struct dash *d) { return d->plan_path; }
 const struct plan *dash_plan(const struct dash *d) { return d->plan; }
 ws_t *dash_ws(const struct dash *d) { return d->ws; }
 const struct snap *dash_view(const struct dash *d) { return d->snap; }
@@ -479,7 +473,6 @@ const char *dash_url(const struct dash *d, int side) { return d->masked[side]; }
 int64_t dash_interval(const struct dash *d) { return d->interval_ms; }
 int dash_paused(const struct dash *d) { return d->paused; }
 long dash_runs(const struct dash *d) { return d->runs; }
-long dash_runbook_events(const struct dash *d) { return d->runbook_events; }
 const struct ws_session *dash_hypercare(const struct dash *d)
 {
     return d->hypercare ? &d->hc : NULL;

@@ -56,7 +56,6 @@ void dash_close(struct dash *d);
 /* --- what it holds ---------------------------------------------------------- */
 
 uv_loop_t *dash_loop(const struct dash *d);
-const char *dash_plan_path(const struct dash *d);
 /* The plan in use: another one after DASH_PLAN (a job keeps its own through
  * dash_snap). */
 const struct plan *dash_plan(const struct dash *d);
@@ -72,9 +71,8 @@ const struct dash_side *dash_side(const struct dash *d, int side);
 const char *dash_url(const struct dash *d, int side);
 int64_t dash_interval(const struct dash *d);
 int dash_paused(const struct dash *d);
-/* Runs and runbook events recorded in the workspace (dash_reread). */
+/* Runs recorded in the workspace (dash_reread). */
 long dash_runs(const struct dash *d);
-long dash_runbook_events(const struct dash *d);
 /* The hypercare session open in the workspace, or NULL. */
 const struct ws_session *dash_hypercare(const struct dash *d);
 /* The open alerts in the workspace, oldest first, `n` of them (dash_reread). */

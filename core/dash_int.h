@@ -22,7 +22,7 @@ struct dash {
     struct inventory inv;
     int have_inventory;
     ws_t *ws;                   /* NULL if it could not be opened: changes are refused */
-    long runs, runbook_events;
+    long runs;
     int hypercare;              /* a hypercare session is open (hc says which) */
     struct ws_session hc;
     struct ws_alert_rec *alerts;    /* the open alerts in the workspace, oldest first */

@@ -136,12 +136,14 @@ static struct snap *gate_snap(void *arg, struct err *e)
     return snap_ref(d->snap);
 }
 
+static int advising(void *arg);
+
 /* The runbook or the live figures moved. When the step the triggers wait
  * for is done, those breached go on the timeline again, advising. */
 static void live_changed(void *arg)
 {
     struct dash *d = arg;
-    int now = d->rb && rb_advising_since(d->rb) != NULL;
+    int now = advising(d);
 
     if (now && !d->advised && d->mon)
         mon_advise(d->mon);
@@ -219,11 +221,10 @@ static void hc_finish(struct dash *d, int complete, const char *why)
     dash__read_facts(d);  /* the session's clock now */
     ws_session_clock(&d->hc, at, sizeof at);
     if (complete) {
+        struct ws_session hs = d->hc;
+        hs.id = session;
         ws_settle(d->ws);
-        sum = ws_session_summary(d->ws, session);
-        json_object_set_new(sum, "session", json_integer(session));
-        json_object_set_new(sum, "started_at", json_string(d->hc.started_at));
-        json_object_set_new(sum, "duration_ms", json_integer(d->hc.duration_ms));
+        sum = ws_session_final(d->ws, &hs);
         text = jsonx_dumps(sum, JSON_COMPACT);
     }
     mon_stop(d->mon, complete ? "completed" : "interrupted", text);

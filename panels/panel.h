@@ -12,13 +12,6 @@ struct panel;
 struct panel_ops {
     const char *name;                                   /* "Inventory" */
     void (*init)(struct panel *p);
-    /* The dashboard is closing: cancel the work under way (a run, a gate,
-     * live polling). Its callbacks still come while working() says so;
-     * done() follows. May be NULL. */
-    void (*stop)(struct panel *p);
-    /* Work that still ends on the loop (a run or gate being cancelled, a
-     * step's command being recorded): 1. May be NULL. */
-    int (*working)(struct panel *p);
     void (*done)(struct panel *p);
     /* The title, with progress: "Inventory 9/11 decided". */
     void (*title)(struct panel *p, char *buf, size_t n);

@@ -303,14 +303,14 @@ static void test_rounds(void **state)
         struct sbuf b = { 0 };
         size_t i;
         json_t *pt;
-        char iso[32];
+        char slot[32];
         json_array_foreach(s, i, pt) {
             assert_true(jnum(pt, "min") == jnum(pt, "max"));
             sbuf_printf(&b, "%g ", jnum(pt, "max"));
         }
         assert_string_equal(b.s, "0 1 1 0 ");
-        ms_iso(tl.start_ms + 30000, iso, sizeof iso);  /* round 2's slot, from the start */
-        assert_string_equal(jtext(json_array_get(s, 1), "t"), iso);
+        ms_iso(tl.start_ms + 30000, slot, sizeof slot);  /* round 2's slot, from the start */
+        assert_string_equal(jtext(json_array_get(s, 1), "t"), slot);
         sbuf_free(&b);
         json_decref(s);
     }

@@ -83,6 +83,17 @@ static void on_review(struct review *r, void *arg)
     preview_seen = r->preview.state >= PREVIEW_DONE;
 }
 
+/* The review, then the dashboard that read the catalogs, their loop, the folder. */
+static void close_all(struct review *r, struct dash *d, uv_loop_t *loop, char *dir)
+{
+    review_close(r);
+    dash_stop(d);
+    dash_close(d);
+    uv_run(loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(loop), 0);
+    tmpdir_free(dir);
+}
+
 static void test_review(void **state)
 {
     char *dir = tmpdir_new(), path[600], *csv, when[32];
@@ -237,12 +248,7 @@ static void test_review(void **state)
     assert_int_equal(r.preview.rows[1].found, 0);
     assert_int_equal(r.preview.rows[1].differs, 0);
 
-    review_close(&r);
-    dash_stop(d);
-    dash_close(d);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    tmpdir_free(dir);
+    close_all(&r, d, &loop, dir);
 }
 
 /* Several rows at once: one note for all, each row written and audited as
@@ -289,12 +295,7 @@ static void test_review_rows(void **state)
               "approve mapping users.email -> users.email: approved: checked with the owners|"
               "reject mapping users.name -> users.name: rejected: maps to full_name");
 
-    review_close(&r);
-    dash_stop(d);
-    dash_close(d);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    tmpdir_free(dir);
+    close_all(&r, d, &loop, dir);
 }
 
 int main(void)

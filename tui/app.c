@@ -153,24 +153,6 @@ static void close_dashboard(int terminal_lost)
     uv_stop(tui__app.loop);
 }
 
-/* The dashboard and the panels stop their work (the dashboard closes); a
- * step's command is let run on while dash_keep_commands(dash) says so. */
-static int working(void)
-{
-    if (dash_working(tui__app.dash))
-        return 1;
-    for (int i = 0; i < PANEL_COUNT; i++)
-        if (tui__app.panels[i].ops->working && tui__app.panels[i].ops->working(&tui__app.panels[i]))
-            return 1;
-    return 0;
-}
-
-static void stop_panels(void)
-{
-    for (int i = 0; i < PANEL_COUNT; i++)
-        if (tui__app.panels[i].ops->stop)
-            tui__app.panels[i].ops->stop(&tui__app.panels[i]);
-}
 
 static int global_key(int key)
 {
@@ -517,12 +499,11 @@ int tui_run(const char *plan_path, const char *cli_theme, int argc, char **argv)
      * recorded cancelled and every callback still finds what it uses (10 s at
      * most; a step's command kept after SIGHUP, to its end). A lint of the
      * data is not waited for: it owns what it reads and ends on its own. */
-    dash_stop(tui__app.dash);
-    stop_panels();
-    for (uint64_t until = uv_now(&loop) + 10000; (working() || db_closing()) &&
+    dash_stop(tui__app.dash);  /* the jobs are the model's: panels run none */
+    for (uint64_t until = uv_now(&loop) + 10000; (dash_working(tui__app.dash) || db_closing()) &&
          (uv_now(&loop) < until || (dash_keep_commands(tui__app.dash) && busy(NULL, 0)));)
         uv_run(&loop, UV_RUN_ONCE);  /* the clock's timer wakes it every second */
-    if (working()) {  /* a cancel the server never answered: its memory is left to the OS */
+    if (dash_working(tui__app.dash)) {  /* a cancel never answered: its memory left to the OS */
         fprintf(stderr, "cutover: work cancelled 10 s ago has not ended; leaving without it\n");
         return 0;
     }

@@ -61,6 +61,9 @@ int cli_help(const char *name);
  * or an exit code (bad usage, said). optind is where the arguments begin. */
 int cli_parse_opts(const char *name, int argc, char **argv, const struct option *longopts,
                    int (*on_opt)(int opt, const char *arg, void *ctx), void *ctx);
+/* `list` (n values) with `arg` appended: a repeated option's values, in
+ * order (--table T…). The caller counts it and frees the list. */
+const char **cli_append(const char **list, size_t n, const char *arg);
 /* --json, for commands with no other option. */
 struct cli_json_opts;
 int cli_json_opt(int opt, const char *arg, void *ctx);

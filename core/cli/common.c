@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cli.h"
 #include "cli_int.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -163,3 +164,10 @@ void cli_print_json(json_t *doc)
 const struct cat_opts cli_counts_exact = { .count_rows = 1 };
 const struct cat_opts cli_counts_cheap = { .count_rows = 1, .estimate_first = 1 };
 const struct cat_opts cli_counts_none = { 0 };
+
+const char **cli_append(const char **list, size_t n, const char *arg)
+{
+    list = xrealloc(list, (n + 1) * sizeof *list);
+    list[n] = arg;
+    return list;
+}

@@ -30,8 +30,7 @@ static int map_opt(int opt, const char *arg, void *ctx)
     case OPT_ALL: o->all = 1; break;
     case OPT_NOTE: o->note = arg; break;
     case OPT_TABLE:
-        o->tables = xrealloc(o->tables, (size_t)(o->ntables + 1) * sizeof *o->tables);
-        o->tables[o->ntables++] = arg;
+        o->tables = cli_append(o->tables, (size_t)o->ntables++, arg);
         break;
     case OPT_ROW:
         o->lines = xrealloc(o->lines, (size_t)(o->nlines + 1) * sizeof *o->lines);

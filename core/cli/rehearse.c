@@ -26,8 +26,7 @@ static int diff_opt(int opt, const char *arg, void *ctx)
     case OPT_JSON: o->json = 1; break;
     case OPT_NDJSON: o->ndjson = 1; break;
     case OPT_TABLE:
-        o->tables = xrealloc(o->tables, (o->ntables + 1) * sizeof *o->tables);
-        o->tables[o->ntables++] = arg;
+        o->tables = cli_append(o->tables, o->ntables++, arg);
         break;
     case OPT_SAMPLE:
         o->sample = strtol(arg, &end, 10);
@@ -423,9 +422,7 @@ static int disc_opt(int opt, const char *arg, void *ctx)
 
     switch (opt) {
     case OPT_TABLE:
-        o->tables = xrealloc(o->tables, (size_t)(o->sel.ntables + 1) * sizeof *o->tables);
-        o->tables[o->sel.ntables++] = arg;
-        o->sel.tables = o->tables;
+        o->sel.tables = o->tables = cli_append(o->tables, (size_t)o->sel.ntables++, arg);
         break;
     case OPT_KIND: o->sel.kind = arg; break;
     case OPT_FIELD: o->sel.field = arg; break;

@@ -354,10 +354,9 @@ static void watch_stop(struct watch *w, const char *reason)
     ws_session_clock(&w->hs, at, sizeof at);
     ws_settle(w->ws);  /* the summary is of what the workspace holds */
     if (complete && w->ws) {  /* from what the whole session recorded, restarts included */
-        sum = ws_session_summary(w->ws, mon_session(w->mon));
-        json_object_set_new(sum, "session", json_integer(mon_session(w->mon)));
-        json_object_set_new(sum, "started_at", json_string(w->hs.started_at));
-        json_object_set_new(sum, "duration_ms", json_integer(w->hs.duration_ms));
+        struct ws_session hs = w->hs;
+        hs.id = mon_session(w->mon);
+        sum = ws_session_final(w->ws, &hs);
         text = jsonx_dumps(sum, JSON_COMPACT);
     }
     mon_stop(w->mon, complete ? "completed" : "interrupted", text);

@@ -70,13 +70,10 @@ static void lint_stat(struct review *r);
  * which holds every change the review made (each is written through). */
 static int load_copy(struct review *r, struct sheet *out)
 {
-    const char *path = r->path;
     struct err e = { 0 };
-    int rc = 0;
+    int rc = sheet_open(r->path, out, &e);
 
-    if (!file_stamp(path).exists)
-        sheet_init(out, path);
-    else if ((rc = sheet_load(path, out, &e)) < 0)
+    if (rc < 0)
         say(r, "lint: %s", e.msg);
     return rc;
 }
@@ -84,15 +81,9 @@ static int load_copy(struct review *r, struct sheet *out)
 /* The sheet as the file holds it now (a missing file: an empty sheet). */
 static int load(struct review *r, const char *path, struct err *e)
 {
-    int rc = 0;
-
     r->disk = file_stamp(path);
-    if (!r->disk.exists)
-        sheet_init(&r->sheet, path);
-    else
-        rc = sheet_load(path, &r->sheet, e);
-    r->have_sheet = rc == 0;
-    return rc;
+    r->have_sheet = sheet_open(path, &r->sheet, e) == 0;
+    return r->have_sheet ? 0 : -1;
 }
 
 static int ready(const struct review *r);

@@ -236,6 +236,9 @@ int ws_session_history(ws_t *ws, long session, const char *side, const char *obj
 /* polls, failed, tables, first_sample, last_sample and findings (tbl, kind,
  * n) of a session, from what it recorded. Caller decrefs. */
 json_t *ws_session_summary(ws_t *ws, long session);
+/* … of session `s` as it completes: with its session, started_at and
+ * duration_ms, the summary both cutover watch and the dashboard record. */
+json_t *ws_session_final(ws_t *ws, const struct ws_session *s);
 /* Kept (see above). */
 int ws_sample(ws_t *ws, long session, const char *side, const char *object, const char *metric,
               double value, int estimated, struct err *e);

@@ -113,6 +113,16 @@ int ws_session_history(ws_t *ws, long session, const char *side, const char *obj
     return n;
 }
 
+json_t *ws_session_final(ws_t *ws, const struct ws_session *s)
+{
+    json_t *sum = ws_session_summary(ws, s->id);
+
+    json_object_set_new(sum, "session", json_integer(s->id));
+    json_object_set_new(sum, "started_at", json_string(s->started_at));
+    json_object_set_new(sum, "duration_ms", json_integer(s->duration_ms));
+    return sum;
+}
+
 json_t *ws_session_summary(ws_t *ws, long session)
 {
     json_t *sum = json_object(), *totals, *findings;
