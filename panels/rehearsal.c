@@ -201,6 +201,8 @@ static void disc_cell(void *ctx, int i, int col, char *buf, size_t n)
     case 2: snprintf(buf, n, "%s", d->key_text); break;
     case 3:
         buf[0] = '\0';
+        if (d->message)  /* a structural finding: what it says */
+            snprintf(buf, n, "%s", d->message);
         for (size_t k = 0; k < d->nfields; k++)
             at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s", at ? "," : "",
                                    d->fields[k].source);
@@ -354,6 +356,12 @@ static void build_detail(struct reh_panel *rp)
     else if (!strcmp(d->kind, "extra"))
         view_add(&rp->dview, ROLE_FAIL, "%s the target has this key, the source does not",
                  tui_g->fail);
+    if (d->message) {  /* a structural finding: no one row to read */
+        view_add(&rp->dview, ROLE_FAIL, "%s %s", tui_g->fail, d->message);
+        if (*d->sample)
+            view_add(&rp->dview, ROLE_TEXT, "sample: %s", d->sample);
+        return;
+    }
     if (rp->row_state == 1)
         view_add(&rp->dview, ROLE_MUTED, "reading the row from both databases…");
     else if (rp->row_state == 3)

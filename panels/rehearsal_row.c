@@ -101,8 +101,8 @@ void rehp_fetch_row(struct reh_panel *rp, const struct ws_disc_rec *d)
     int rc;
 
     rehp_free_row(rp);
-    if (!d || !rp->have_sheet || d->row_hash)
-        return;  /* only the recorded fields can be shown */
+    if (!d || !rp->have_sheet || d->row_hash || d->message)
+        return;  /* only what the run recorded can be shown */
     t = xcalloc(1, sizeof *t);
     t->rp = rp;
     rc = dash_fetch_rows(rp->p->dash, d, &rp->sheet, rows_came, t, &e);

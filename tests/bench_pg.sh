@@ -115,6 +115,11 @@ printf '  %-24s %5sx the slower bare read  %5sx both read at once\n' \
     "SQLite → SQLite:" "$(ratio "$t_l2l" "$t_sqlite")" "$(ratio "$t_l2l" "$t_both_l2l")" \
     "SQLite → PostgreSQL:" "$(ratio "$t_l2p" "$(slower "$t_sqlite" "$t_pg_tgt")")" "$(ratio "$t_l2p" "$t_both_l2p")"
 printf '  %-24s %5sx sqldiff\n' "SQLite → SQLite:" "$(ratio "$t_l2l" "$t_sqldiff")"
+echo " the structural checks alone (diff --structure-only: the NULL shares of the 8 columns,"
+echo " one count(col) query per side; the full runs above include them):"
+cd lite2lite && measure_cmd "SQLite → SQLite" st_l2l "$bin" diff --structure-only && cd ..
+cd lite2pg && measure_cmd "SQLite → PostgreSQL" st_l2p "$bin" diff --structure-only && cd ..
+cd pg2pg && measure_cmd "PostgreSQL → PostgreSQL" st_p2p "$bin" diff --structure-only && cd ..
 
 # --- PostgreSQL → PostgreSQL: the row-hash probe against reading every row, and the
 # server's shared_buffers: PostgreSQL's default (128 MB) holds one table and its key's

@@ -192,6 +192,38 @@ static void test_defaults(void **state)
     assert_int_equal(p->hc_interval_ms, 30000);
     assert_int_equal(p->hc_exact_rows, 1000000);
     assert_int_equal(p->ntables, 0);
+    assert_null(p->tenant);  /* the structural checks: no tenants, 0.1 points, 60 s */
+    assert_true(p->null_rate_shift == 0.001);
+    assert_int_equal(p->structure_timeout_ms, 60000);
+    plan_free(p);
+}
+
+/* The structural checks' keys (comparison.md, "Structural checks"). */
+static void test_structure_keys(void **state)
+{
+    struct err e = { 0 };
+    struct plan *p = load_text("[migration]\ntenant = org_id\nnull_rate_shift = 0.5%\n"
+                               "structure_timeout = 2m\n" "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[table t]\n"
+                               "expect_index = (a, b), (c)\ntenant = account\n[table u]\n"
+                               "expect_index = x ,y\nnull_rate_shift_x = 1\n", &e);
+
+    (void)state;
+    assert_null(p);  /* an unknown key in [table], named by its line */
+    assert_non_null(strstr(e.msg, "/plan.ini:14: unknown key 'null_rate_shift_x' in [table u]"));
+    p = load_text("[migration]\ntenant = org_id\nnull_rate_shift = 0\n"
+                  "structure_timeout = 2m\n" "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n[table t]\n"
+                  "expect_index = (a, b), (c)\ntenant = account\n[table u]\n"
+                  "expect_index = x ,y\n", &e);
+    assert_non_null(p);
+    assert_string_equal(p->tenant, "org_id");
+    assert_true(p->null_rate_shift == 0);  /* said: every move counts */
+    assert_int_equal(p->structure_timeout_ms, 120000);
+    assert_int_equal(p->tables[0].nexpect_index, 2);
+    assert_string_equal(p->tables[0].expect_index[0], "a, b");
+    assert_string_equal(p->tables[0].expect_index[1], "c");
+    assert_string_equal(p->tables[0].tenant, "account");
+    assert_int_equal(p->tables[1].nexpect_index, 1);
+    assert_string_equal(p->tables[1].expect_index[0], "x, y");
     plan_free(p);
 }
 
@@ -449,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_design_plan),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_structure_keys),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_sql_text),
         cmocka_unit_test(test_long_line_and_missing_file),

@@ -199,7 +199,7 @@ static void test_rules(void **state)
     rules_free(&r);
     assert_int_equal(rules_parse("equals", &r, err, sizeof err), -1);
     assert_string_equal(err, "unknown rule 'equals' (equal, ignore, ci, trim, tolerance:X, "
-                             "round:N, ts:s, ts:ms, not_null, unique, regex:RE)");
+                             "round:N, ts:s, ts:ms, not_null, unique, null_rate:P%, regex:RE)");
     assert_int_equal(rules_parse("tolerance:abc", &r, err, sizeof err), -1);
     assert_string_equal(err, "tolerance 'abc': expected a finite number >= 0");
     /* a tolerance that would hide every difference */

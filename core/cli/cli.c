@@ -56,13 +56,15 @@ static const struct cmd cmds[] = {
       "  --all          every row\n"
       "  --note TEXT    why (required to reject)\n"
       "  --json         print the result as JSON (suggest, lint, import, export)\n" },
-    { "diff", cli_cmd_diff, "[--table T]... [--json|--ndjson] [--sample N]",
+    { "diff", cli_cmd_diff, "[--table T]... [--json|--ndjson] [--sample N] [--structure-only]",
       "validate now: compare the tables and run the checks; recorded as a rehearsal",
       "  --table T      only this source table (repeatable)\n"
       "  --json         print the summary and the discrepancies as one JSON document\n"
       "  --ndjson       print one JSON object per discrepancy, then the summary\n"
       "  --sample N     list at most N discrepancies per table (counts stay exact;\n"
-      "                 default 10 in text, all in JSON)\n"
+      "                 default 10 in text, all in JSON; structural findings all)\n"
+      "  --structure-only  the structural checks alone (orphans, lost constraints,\n"
+      "                 NULL shares, duplicates, tenants), no rows compared\n"
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed;\n"
       "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
     { "runs", cli_cmd_runs, "[--json]", "recorded runs with their totals and durations",
@@ -79,7 +81,8 @@ static const struct cmd cmds[] = {
       "  --run N        that run's (default the latest)\n"
       "  --table T      of source table T (repeatable)\n"
       "  --kind K       missing, extra, changed, duplicate…\n"
-      "  --field F      changed rows whose field F differs (source or target column)\n"
+      "  --field F      changed rows whose field F differs (source or target column),\n"
+      "                 and structural findings about that column\n"
       "  --key KEY      the one with this key, as diff prints it (id=42)\n"
       "  --all          every one of the run (when no other option selects)\n"
       "each is set for its key in later runs too, as the dashboard's c, o and e do\n" },

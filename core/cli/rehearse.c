@@ -15,6 +15,7 @@ struct diff_cli {
     size_t ntables;
     int json, ndjson;
     long sample;
+    int structure_only;
 };
 
 static int diff_opt(int opt, const char *arg, void *ctx)
@@ -28,6 +29,7 @@ static int diff_opt(int opt, const char *arg, void *ctx)
     case OPT_TABLE:
         o->tables = cli_append(o->tables, o->ntables++, arg);
         break;
+    case OPT_STRUCTURE_ONLY: o->structure_only = 1; break;
     case OPT_SAMPLE:
         o->sample = strtol(arg, &end, 10);
         if (*end || o->sample < 0)
@@ -61,7 +63,8 @@ static void on_disc(void *arg, const struct diff_disc *d, json_t *o, int accepte
         r->in_table = 0;
         r->table_at = r->listed ? ftell(r->listed) : 0;
     }
-    if (r->in_table++ >= limit)
+    /* a structural finding, one per constraint or column, is always listed */
+    if (!d->detail && r->in_table++ >= limit)
         return;
     jsonx_dumpf(o, r->o.ndjson ? stdout : r->listed,
                r->o.json ? JSON_INDENT(2) : JSON_COMPACT);
@@ -166,6 +169,23 @@ static void print_discrepancy(const char *line, ssize_t n)
     size_t i;
     int k = 0;
 
+    if (d && !strcmp(jtext(d, "type"), "structure")) {
+        /* users → app_users  orphan  15 rows of app_users point … */
+        tt = jtext(d, "target_table");
+        printf("%s%s%s  %s  %s", jtext(d, "table"), strcmp(tt, jtext(d, "table")) ? " → " : "",
+               strcmp(tt, jtext(d, "table")) ? tt : "", jtext(d, "check"), jtext(d, "message"));
+        json_array_foreach(json_object_get(d, "sample"), i, v) {
+            printf("%s", i ? ", " : "; e.g. ");
+            k = 0;
+            json_object_foreach(v, name, v) {
+                printf("%s%s=", k++ ? "," : "", name);
+                print_value(v);
+            }
+        }
+        putchar('\n');
+        json_decref(d);
+        return;
+    }
     if (!d || strcmp(jtext(d, "type"), "discrepancy")) {
         printf("%.*s", (int)n, line);
         json_decref(d);
@@ -206,12 +226,14 @@ static void print_summary(json_t *s, FILE *listed)
         printf("%-24s %-24s %10s %10s %8s %8s %8s  %s\n", "SOURCE", "TARGET", "SRC ROWS",
                "TGT ROWS", "MISSING", "EXTRA", "CHANGED", "STATUS");
     json_array_foreach(json_object_get(s, "tables"), i, v) {
-        char invalid[40] = "", rows[2][24];
+        char invalid[96] = "", rows[2][24];
         if (jint(v, "invalid"))
             snprintf(invalid, sizeof invalid, " (%lld invalid)", jint(v, "invalid"));
-        else if (jint(v, "findings"))
-            snprintf(invalid, sizeof invalid, " (%lld table finding%s)", jint(v, "findings"),
-                     jint(v, "findings") > 1 ? "s" : "");
+        else if (jint(v, "findings") || jint(v, "structure")) {
+            char words[80];
+            snprintf(invalid, sizeof invalid, " (%s)", reh_findings_words(jint(v, "findings"),
+                     jint(v, "structure"), words, sizeof words));
+        }
         for (int w = 0; w < 2; w++) {  /* null: not read (a table not validated) */
             json_t *count = json_object_get(v, w ? "target_rows" : "source_rows");
             snprintf(rows[w], sizeof rows[w], json_is_integer(count) ? "%lld" : "-",
@@ -254,6 +276,7 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
         { "json", no_argument, NULL, OPT_JSON }, { "ndjson", no_argument, NULL, OPT_NDJSON },
         { "table", required_argument, NULL, OPT_TABLE },
         { "sample", required_argument, NULL, OPT_SAMPLE },
+        { "structure-only", no_argument, NULL, OPT_STRUCTURE_ONLY },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
     struct reh_events ev = { .discrepancy = on_disc, .progress = on_progress,
@@ -296,7 +319,9 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
     cli_catch_signals(&loop, r.sig, on_signal, &r);
     if (!ws || !(r.reh = reh_open(&loop, ws, l.plan, &l.pp, l.masked[0], l.masked[1],
                                   &(struct diff_opts){ .tables = r.o.tables,
-                                                       .ntables = r.o.ntables }, &ev, &e))) {
+                                                       .ntables = r.o.ntables,
+                                                       .structure_only = r.o.structure_only },
+                                  &ev, &e))) {
         close_signals(&r);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);

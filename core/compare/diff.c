@@ -97,6 +97,12 @@ void diff__next_table(struct diff *d)
         return;
     }
     j->result.started = uv_hrtime();
+    if (d->structure_only) {  /* no rows: straight to the structural checks */
+        j->result.structure_only = 1;
+        j->uniq_at = j->nfields;
+        diff__table_finished(d);
+        return;
+    }
     {   /* room for one row's values */
         size_t nv = (size_t)(j->nkey + j->nfields);
         d->off = xrealloc(d->off, nv * sizeof *d->off);
@@ -135,6 +141,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
     d->db[1] = tgt;
     d->plan = p;
     d->sheet = s;
+    d->pairing = pp;
     d->ev = *ev;
     for (size_t i = 0; o && i < o->ntables; i++) {
         size_t k;
@@ -186,7 +193,12 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
         }
     }
     d->tables = xcalloc(d->njobs + 1, sizeof *d->tables);
-    d->nchecks = o && o->live ? 0 : p->nchecks;
+    /* the structural checks: with a run's rows (live validation reads windows) */
+    d->structure = !(o && (o->live || o->checks_only));
+    d->structure_only = o && o->structure_only;
+    if (d->structure)
+        st_catalog(p, pp, s, &d->st_cat);
+    d->nchecks = o && (o->live || o->structure_only) ? 0 : p->nchecks;
     d->checks = xcalloc(d->nchecks + 1, sizeof *d->checks);
     /* one snapshot per PostgreSQL side for the whole run (live validation
      * shares its connections with polls, which must see the present) */
@@ -290,6 +302,12 @@ void diff_free(struct diff *d)
     }
     diff__side_reset(&d->side[0]);
     diff__side_reset(&d->side[1]);
+    st_free(&d->st_cat);
+    for (int w = 0; w < 2; w++) {
+        for (size_t i = 0; i < d->st_rows[w].nrows * d->st_rows[w].ncols; i++)
+            free(d->st_rows[w].cell[i]);
+        free(d->st_rows[w].cell);
+    }
     free(d->jobs);
     sbuf_free(&d->scratch);
     sbuf_free(&d->canon[0]), sbuf_free(&d->canon[1]);

@@ -40,6 +40,9 @@ struct diff_disc {
                                          * that is not as the source does; else NULL */
     struct diff_field *fields;          /* for changed */
     size_t nfields;
+    /* a structural finding (kind orphan, fk_missing … see structure.h): what
+     * it says beside its key — count, sample, shares, message; else NULL */
+    json_t *detail;
 };
 
 /* A discrepancy's fields as JSON: [{source, target, source_value,
@@ -59,6 +62,9 @@ struct diff_table {
      * moves without a target table: "no_target"; a source column the sheet
      * does not cover: "unmapped", keyed {"column": …}), each a discrepancy */
     long findings;
+    long structure;                     /* structural findings (structure.h) … */
+    long not_run;                       /* … of which checks that could not finish */
+    int structure_only;                 /* rows not read: the structural checks alone */
     int not_validated;                  /* listed, not compared: undecided, no target */
     char *error;                        /* why the table could not be compared */
     int error_code;                     /* … ERR_INPUT: the plan or sheet (an unknown
@@ -102,6 +108,7 @@ struct diff_opts {
     const char *const *tables;
     size_t ntables;
     int checks_only;            /* no tables: the business checks alone */
+    int structure_only;         /* no rows read, no business checks: the structural checks */
     /* live validation (see window.h): only the rows with these keys (`nkeys`
      * × the pair's key columns, as diff_key_select reads them, row-major), the
      * source's further narrowed by `source_filter`; no snapshot transaction and

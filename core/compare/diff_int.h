@@ -12,6 +12,7 @@
 #include "canon.h"
 #include "diff.h"
 #include "rule.h"
+#include "structure.h"
 #include "util.h"
 
 #define BATCH 1000
@@ -108,12 +109,16 @@ struct job {
     char **cand;                /* the keys to verify, nkey strings each, row-major */
     size_t ncand, cand_cap, cand_bytes, verified;
     int overflow;               /* more than CAND_MAX: read again in full instead */
+    struct st_queries st;       /* its structural checks on the data (diff_structure.c) … */
+    size_t st_at;               /* … the next one */
+    int st_begun;               /* the catalog's findings told, the queries planned */
 };
 
 struct diff {
     db_t *db[2];
     const struct plan *plan;
     const struct sheet *sheet;
+    const struct pairing *pairing;
     struct diff_events ev;
     struct job *jobs;
     size_t njobs, at;
@@ -133,6 +138,11 @@ struct diff {
     struct sbuf canon[2];       /* a field of each side in canonical form, to compare */
     uint32_t *off, *len;        /* … their places in it */
     unsigned char *type;
+    int structure;              /* the structural checks run: not live, not checks alone */
+    int structure_only;         /* … and no rows are read */
+    struct st_report st_cat;    /* what the catalogs say, for every table */
+    int st_side;                /* the side a structural query runs on */
+    struct st_rows st_rows[2];  /* … and what each returned */
     char msg[1400];
 };
 
@@ -175,6 +185,8 @@ struct row *diff__row_new(struct diff *d, struct side *s, const struct job *j,
                           const struct db_batch *b, size_t at);
 void diff__run_checks(struct diff *d);
 int diff__side_full(const struct side *s);
+int diff__structure(struct diff *d, struct job *j);
+void diff__table_finished(struct diff *d);
 void diff__side_reset(struct side *s);
 const char *diff__source_named_like(const struct pairing *pp, const char *name);
 void diff__table_snapshot(struct diff *d, int begin);

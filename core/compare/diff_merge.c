@@ -320,7 +320,7 @@ void diff__emit(struct diff *d, struct job *j, const char *kind, const char *sid
                  json_t *key, json_t *target_key, struct diff_field *f, size_t nf)
 {
     struct diff_disc disc = { j->result.table, j->result.target_table, kind, side, key,
-                              target_key, f, nf };
+                              target_key, f, nf, NULL };
 
     if (d->ev.discrepancy)
         d->ev.discrepancy(d->ev.arg, &disc);

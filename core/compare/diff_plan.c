@@ -574,6 +574,7 @@ void diff__job_free(struct job *j)
     for (int i = 0; i < j->nunmapped; i++)
         free(j->unmapped[i]);
     free(j->unmapped);
+    st_queries_free(&j->st);
     diff__cand_free(j);
 }
 

@@ -122,7 +122,6 @@ static void tgt_done(db_query_t *q, int status, const char *msg, void *arg);
 static void savepoint(struct diff *d, int w, int rollback);
 void diff__table_snapshot(struct diff *d, int diff__begin);
 struct db_query_opts diff__read_opts(const struct diff *d);
-static void table_finished(struct diff *d);
 
 /* A database went away or stopped answering: the run fails for the first
  * such reason, which says where it stood ("while comparing t"). */
@@ -181,7 +180,7 @@ static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
         return;
     }
     j->uniq_at++;
-    table_finished(d);
+    diff__table_finished(d);
 }
 
 /* Reads rows of the table from both sides, each behind a savepoint. */
@@ -232,8 +231,9 @@ static int next_phase(struct diff *d, struct job *j)
     return 1;
 }
 
-/* Its unique rules judged, one query each, the table is done. */
-static void table_finished(struct diff *d)
+/* Its unique rules judged, one query each, then its structural checks, the
+ * table is done. */
+void diff__table_finished(struct diff *d)
 {
     struct job *j = &d->jobs[d->at];
 
@@ -252,7 +252,9 @@ static void table_finished(struct diff *d)
         diff__finish(d, DB_ECANCELED, "the connections are closing");
         return;
     }
-    if (j->result.no_key && !j->result.error)
+    if (diff__structure(d, j))
+        return;
+    if (j->result.no_key && !j->result.error && !d->structure_only)
         diff__merge_hashes(d, j);
     if (j->result.error)  /* what was found before it stopped is not to be trusted */
         j->result.missing = j->result.extra = j->result.changed = j->result.duplicates =
@@ -349,7 +351,7 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
         diff__finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
         return;
     }
-    table_finished(d);
+    diff__table_finished(d);
 }
 
 static void src_done(db_query_t *q, int status, const char *msg, void *arg)

@@ -61,6 +61,19 @@ static void ws_trouble(struct reh *r, const struct err *e, int lost)
     tell(r, e->msg);
 }
 
+char *reh_findings_words(long long table, long long structural, char *buf, size_t n)
+{
+    int at = 0;
+
+    buf[0] = '\0';
+    if (table)
+        at = snprintf(buf, n, "%lld table finding%s", table, table > 1 ? "s" : "");
+    if (structural && at >= 0 && (size_t)at < n)
+        snprintf(buf + at, n - (size_t)at, "%s%lld structural finding%s", at ? ", " : "",
+                 structural, structural > 1 ? "s" : "");
+    return buf;
+}
+
 char *reh_progress(const struct diff_table *t, char *buf, size_t n)
 {
     long done = t->source_rows > t->target_rows ? t->source_rows : t->target_rows;
@@ -83,7 +96,17 @@ char *reh_progress(const struct diff_table *t, char *buf, size_t n)
 
 json_t *reh_discrepancy_json(const struct diff_disc *d)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "type", "discrepancy", "table", d->table,
+    json_t *o;
+
+    if (d->detail) {  /* DESIGN.md: {"type":"structure","check":…,"table":…, its key, detail} */
+        o = json_pack("{s:s, s:s, s:s, s:s}", "type", "structure", "check", d->kind, "table",
+                      d->table, "target_table", d->target_table);
+        json_object_update(o, d->key);
+        json_object_update(o, d->detail);
+        json_object_set(o, "key", d->key);
+        return o;
+    }
+    o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "type", "discrepancy", "table", d->table,
                           "target_table", d->target_table, "kind", d->kind, "key", d->key);
 
     if (d->side)
@@ -104,7 +127,9 @@ static void on_disc(void *arg, const struct diff_disc *d)
         char *key = json_dumps(d->key, JSON_COMPACT | JSON_SORT_KEYS);
         char *tkey = d->target_key ? json_dumps(d->target_key, JSON_COMPACT | JSON_SORT_KEYS)
                                    : NULL;
-        char *fields = d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
+        /* a structural finding keeps what it says where a row keeps its fields */
+        char *fields = d->detail ? jsonx_dumps(d->detail, JSON_COMPACT | JSON_SORT_KEYS)
+                     : d->nfields ? json_dumps(json_object_get(o, "fields"), JSON_COMPACT) : NULL;
         acc = ws_queue_discrepancy(r->ws, r->run, d->table, d->target_table, d->kind, key, tkey,
                                    fields, &e);
         if (acc < 0) {
@@ -141,8 +166,8 @@ static const char *table_status(const struct diff_table *t, long accepted)
         return "error";
     if (t->not_validated)
         return "not_validated";
-    return t->missing + t->extra + t->changed + t->duplicates + t->invalid + t->findings -
-           accepted > 0 ? "fail" : "pass";
+    return t->missing + t->extra + t->changed + t->duplicates + t->invalid + t->findings +
+           t->structure - accepted > 0 ? "fail" : "pass";
 }
 
 /* Writes the queued discrepancies; those of a failed flush stay queued for
@@ -194,7 +219,7 @@ static void on_table(void *arg, const struct diff_table *t)
 {
     struct reh *r = arg;
     struct err e = { 0 };
-    char detail[48] = "";
+    char detail[96] = "";
 
     if (t->error)
         drop_table(r, t->table);
@@ -205,9 +230,8 @@ static void on_table(void *arg, const struct diff_table *t)
     r->accepted_by_table[r->ntables++] = r->accepted_table;
     if (!t->error && t->invalid)  /* the counts the results have no column for */
         snprintf(detail, sizeof detail, "%ld invalid", t->invalid);
-    else if (!t->error && t->findings)
-        snprintf(detail, sizeof detail, "%ld table finding%s", t->findings,
-                 t->findings > 1 ? "s" : "");
+    else if (!t->error)
+        reh_findings_words(t->findings, t->structure, detail, sizeof detail);
     if (!r->not_recording &&
         ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,
@@ -285,7 +309,9 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
     r->ws = ws;
     r->ev = *ev;
     r->started = uv_hrtime();
-    if ((r->run = ws_run_begin(ws, "rehearsal", src_url, tgt_url, e)) < 0) {
+    /* the structural checks alone: a run of its own kind, compared with its kind */
+    if ((r->run = ws_run_begin(ws, o && o->structure_only ? "structure" : "rehearsal", src_url,
+                               tgt_url, e)) < 0) {
         sheet_free(&r->sheet);
         free(r);
         return NULL;
@@ -377,7 +403,7 @@ json_t *reh_summary(const struct reh *r)
     const struct diff_check *checks = diff_checks(r->diff, &nc);
     json_t *jt = json_array(), *jc = json_array(), *s;
     long missing = 0, extra = 0, changed = 0, duplicates = 0, invalid = 0, findings = 0;
-    long not_validated = 0;
+    long not_validated = 0, structure = 0, not_run = 0, structure_only = 0;
     struct ws_comparison cmp;
 
     for (size_t i = 0; i < nt; i++) {
@@ -396,6 +422,14 @@ json_t *reh_summary(const struct reh *r)
             json_object_set_new(o, "no_key", json_true());
         if (t->findings)
             json_object_set_new(o, "findings", json_integer(t->findings));
+        if (t->structure)
+            json_object_set_new(o, "structure", json_integer(t->structure));
+        if (t->not_run)
+            json_object_set_new(o, "structure_not_run", json_integer(t->not_run));
+        if (t->structure_only) {  /* not read */
+            json_object_set_new(o, "source_rows", json_null());
+            json_object_set_new(o, "target_rows", json_null());
+        }
         if (t->not_validated) {  /* not read: what the catalog counted, and no target */
             json_object_set_new(o, "source_rows", t->source_total >= 0
                                 ? json_integer(t->source_total) : json_null());
@@ -406,7 +440,8 @@ json_t *reh_summary(const struct reh *r)
         json_array_append_new(jt, o);
         missing += t->missing, extra += t->extra, changed += t->changed;
         duplicates += t->duplicates, invalid += t->invalid, findings += t->findings;
-        not_validated += t->not_validated;
+        not_validated += t->not_validated, structure += t->structure, not_run += t->not_run;
+        structure_only |= t->structure_only;
     }
     for (size_t i = 0; i < nc; i++) {
         const struct diff_check *k = &checks[i];
@@ -432,6 +467,12 @@ json_t *reh_summary(const struct reh *r)
         json_object_set_new(s, "findings", json_integer(findings));
     if (not_validated)
         json_object_set_new(s, "not_validated", json_integer(not_validated));
+    if (structure)
+        json_object_set_new(s, "structure", json_integer(structure));
+    if (not_run)
+        json_object_set_new(s, "structure_not_run", json_integer(not_run));
+    if (structure_only)
+        json_object_set_new(s, "structure_only", json_true());
     json_object_set_new(s, "accepted", json_integer(r->accepted));
     if (cmp.previous)
         json_object_set_new(s, "previous", json_pack("{s:I, s:I, s:I, s:I, s:I}",
@@ -464,6 +505,10 @@ char *reh_totals(const json_t *s, char *buf, size_t n)
     if (jint(s, "findings") && (at = strlen(buf)) < n)
         snprintf(buf + at, n - at, ", %lld table finding%s", jint(s, "findings"),
                  jint(s, "findings") > 1 ? "s" : "");
+    if (jint(s, "structure") && (at = strlen(buf)) < n)
+        snprintf(buf + at, n - at, ", %lld structural finding%s%s", jint(s, "structure"),
+                 jint(s, "structure") > 1 ? "s" : "", jint(s, "structure_not_run")
+                 ? " (some checks not run)" : "");
     if (jint(s, "not_validated") && (at = strlen(buf)) < n)
         snprintf(buf + at, n - at, ", %lld not validated", jint(s, "not_validated"));
     if (errors && (at = strlen(buf)) < n)

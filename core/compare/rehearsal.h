@@ -70,6 +70,8 @@ int reh_exit(const struct reh *r, const char **msg);
 const struct diff_table *reh_current(const struct reh *r);
 
 json_t *reh_discrepancy_json(const struct diff_disc *d);
+/* "1 table finding, 2 structural findings" ("" for none). Returns buf. */
+char *reh_findings_words(long long table, long long structural, char *buf, size_t n);
 /* "users 800/1425 rows (56%), 41000 rows/s, 0.0s left": a table's progress,
  * the rate and the time left estimated from the catalog's count. */
 char *reh_progress(const struct diff_table *t, char *buf, size_t n);

@@ -13,6 +13,7 @@
 static const struct { const char *name; enum rule_kind kind; int arg; } names[] = {
     { "equal", R_EQUAL, 0 }, { "ignore", R_IGNORE, 0 }, { "ci", R_CI, 0 },
     { "trim", R_TRIM, 0 }, { "not_null", R_NOT_NULL, 0 }, { "unique", R_UNIQUE, 0 },
+    { "null_rate", R_NULL_RATE, 1 },
     { "tolerance", R_TOLERANCE, 1 }, { "round", R_ROUND, 1 }, { "ts", R_TS, 1 },
     { "regex", R_REGEX, 1 },
 };
@@ -70,6 +71,15 @@ static int one(struct rules *r, char *part, char *err, size_t n)
                 return fail(err, n, "ts '%s': expected ts:s or ts:ms", arg);
             x.num = strcmp(arg, "s") == 0 ? 1 : 1000;
             break;
+        case R_NULL_RATE:  /* percentage points, "%" or not, as a fraction */
+            x.num = strtod(arg, &end);
+            if (*end == '%')
+                end++;
+            if (!*arg || *end || !isfinite(x.num) || x.num < 0 || x.num > 100)
+                return fail(err, n, "null_rate '%s': expected percentage points from 0 to 100, "
+                            "such as null_rate:0.5%%", arg);
+            x.num /= 100.0;
+            break;
         case R_REGEX:  /* rules_parse takes it whole, as the last rule */
             return fail(err, n, "regex: write it as regex:RE, after any other rule");
         default:
@@ -78,7 +88,7 @@ static int one(struct rules *r, char *part, char *err, size_t n)
         return add(r, x);
     }
     return fail(err, n, "unknown rule '%s' (equal, ignore, ci, trim, tolerance:X, round:N, "
-                "ts:s, ts:ms, not_null, unique, regex:RE)", part);
+                "ts:s, ts:ms, not_null, unique, null_rate:P%%, regex:RE)", part);
 }
 
 int rules_parse(const char *text, struct rules *out, char *err, size_t n)

@@ -1,5 +1,6 @@
 /* rule: the comparison rules of a mapping row (DESIGN.md): equal, ignore, ci,
- * trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE, joined
+ * trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, null_rate:P%
+ * (how far the column's share of NULLs may move: a structural check), regex:RE, joined
  * with ';'. A regex takes the rest of the text, ';' included. */
 #ifndef CUTOVER_RULE_H
 #define CUTOVER_RULE_H
@@ -8,11 +9,12 @@
 #include <stddef.h>
 
 enum rule_kind { R_EQUAL, R_IGNORE, R_CI, R_TRIM, R_TOLERANCE, R_ROUND, R_TS, R_NOT_NULL,
-                 R_UNIQUE, R_REGEX };
+                 R_UNIQUE, R_NULL_RATE, R_REGEX };
 
 struct rule {
     enum rule_kind kind;
-    double num;         /* tolerance; round's digits; ts: 1 (s) or 1000 (ms) */
+    double num;         /* tolerance; round's digits; ts: 1 (s) or 1000 (ms); null_rate
+                         * as a fraction (0.5% is 0.005) */
     char *regex;        /* POSIX extended, checked with regcomp */
 };
 

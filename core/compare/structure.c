@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The target column the sheet maps source column `table`.`col` to, in
- * target table `tgt` (borrowed from the sheet), or NULL. */
-static const char *mapped(const struct sheet *s, const char *table, const char *col,
+const char *st_mapped(const struct sheet *s, const char *table, const char *col,
                           const char *tgt)
 {
     size_t tl = strlen(table), gl = strlen(tgt);
@@ -38,7 +36,7 @@ static int map_all(const struct sheet *s, const struct pair *p, char *const *nam
                    const char **out)
 {
     for (size_t k = 0; k < n; k++)
-        if (!(out[k] = mapped(s, p->src->name, names[k], p->tgt->name)))
+        if (!(out[k] = st_mapped(s, p->src->name, names[k], p->tgt->name)))
             return 0;
     return 1;
 }
@@ -122,6 +120,7 @@ static void add(struct st_report *r, const char *check, const struct pair *p, co
 
     r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
     f = &r->v[r->n++];
+    memset(f, 0, sizeof *f);
     f->check = check;
     f->table = xstrdup(p->src->name);
     f->target_table = xstrdup(p->tgt->name);
@@ -134,6 +133,20 @@ static void add(struct st_report *r, const char *check, const struct pair *p, co
         f->target_columns[k] = xstrdup(tcols[k]);
     }
     f->message = message;
+}
+
+char *st_fk_name(const struct cat_table *t, const struct cat_fk *fk)
+{
+    char *src, *dst, *name;
+
+    if (fk->name && *fk->name && !isdigit((unsigned char)fk->name[0]))
+        return xstrdup(fk->name);
+    /* SQLite numbers its foreign keys: one is named by what it joins then */
+    src = joined(fk->cols.names, fk->cols.n);
+    dst = joined(fk->ref_cols.names, fk->ref_cols.n);
+    name = xasprintf("%s(%s) -> %s(%s)", t->name, src, fk->ref_table, dst);
+    free(src), free(dst);
+    return name;
 }
 
 static void check_fks(const struct pairing *pp, const struct sheet *s, const struct pair *p,
@@ -163,14 +176,16 @@ static void check_fks(const struct pairing *pp, const struct sheet *s, const str
         if (found)
             continue;
         c = joined((char *const *)cols, n);
-        {   /* SQLite names a foreign key by its number: named by what it joins then */
-            char *src = joined(fk->cols.names, n), *dst = joined(fk->ref_cols.names, n);
-            char *name = fk->name && !isdigit((unsigned char)fk->name[0]) ? xstrdup(fk->name)
-                       : xasprintf("%s(%s) -> %s(%s)", p->src->name, src, fk->ref_table, dst);
+        {
+            char *name = st_fk_name(p->src, fk);
             add(r, "fk_missing", p, name, fk->cols.names, cols, n,
                 xasprintf("%s holds in the source; the target's %s has no foreign key from "
                           "(%s) to %s", name, p->tgt->name, c, ref->tgt->name));
-            free(name), free(src), free(dst);
+            r->v[r->n - 1].ref_table = xstrdup(ref->tgt->name);
+            r->v[r->n - 1].ref_columns = xcalloc(n + 1, sizeof(char *));
+            for (size_t k = 0; k < n; k++)
+                r->v[r->n - 1].ref_columns[k] = xstrdup(refs[k]);
+            free(name);
         }
         free(c);
     }
@@ -224,7 +239,7 @@ static void check_not_null(const struct sheet *s, const struct pair *p, struct s
 {
     for (size_t i = 0; i < p->src->ncols; i++) {
         const struct cat_column *c = &p->src->cols[i];
-        const char *t = c->notnull ? mapped(s, p->src->name, c->name, p->tgt->name) : NULL;
+        const char *t = c->notnull ? st_mapped(s, p->src->name, c->name, p->tgt->name) : NULL;
         const struct cat_column *tc = t ? cat_column(p->tgt, t) : NULL;
         char *names[1] = { c->name };
         if (!tc || tc->notnull || tc->pk)
@@ -235,7 +250,55 @@ static void check_not_null(const struct sheet *s, const struct pair *p, struct s
     }
 }
 
-void st_catalog(const struct pairing *pp, const struct sheet *s, struct st_report *r)
+/* The target has an index (its primary key, a unique key, any index) whose
+ * leading columns are `want`, in that order. */
+static int target_indexed(const struct cat_table *t, char *const *want, size_t n)
+{
+    const struct cat_cols *keys[64];
+    size_t nk = 0;
+
+    keys[nk++] = &t->pk;
+    for (size_t u = 0; u < t->nuniques && nk < 64; u++)
+        keys[nk++] = &t->uniques[u];
+    for (size_t k = 0; k < nk; k++) {
+        size_t m = 0;
+        while (m < n && m < keys[k]->n && !strcmp(keys[k]->names[m], want[m]))
+            m++;
+        if (m == n)
+            return 1;
+    }
+    for (size_t x = 0; x < t->nindexes; x++) {
+        char *names[32];
+        size_t got = split_cols(t->indexes[x].columns, names, 32), m = 0;
+        while (m < n && m < got && !strcmp(names[m], want[m]))
+            m++;
+        for (size_t k = 0; k < got; k++)
+            free(names[k]);
+        if (m == n)
+            return 1;
+    }
+    return 0;
+}
+
+static void check_indexes(const struct plan *pl, const struct pair *p, struct st_report *r)
+{
+    for (size_t i = 0; p->plan && i < p->plan->nexpect_index; i++) {
+        char *names[32];
+        size_t n = split_cols(p->plan->expect_index[i], names, 32);
+        if (n && !target_indexed(p->tgt, names, n))
+            add(r, "index_missing", p, p->plan->expect_index[i], names,
+                (const char *const *)names, n,
+                xasprintf("the plan expects an index on %s(%s) (%s:%d); the target has none "
+                          "that begins with those columns", p->tgt->name,
+                          p->plan->expect_index[i], pl ? pl->path : "the plan",
+                          p->plan->expect_index_line));
+        for (size_t k = 0; k < n; k++)
+            free(names[k]);
+    }
+}
+
+void st_catalog(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
+                struct st_report *r)
 {
     memset(r, 0, sizeof *r);
     for (size_t i = 0; i < pp->n; i++) {
@@ -245,6 +308,7 @@ void st_catalog(const struct pairing *pp, const struct sheet *s, struct st_repor
         check_fks(pp, s, p, r);
         check_uniques(s, p, r);
         check_not_null(s, p, r);
+        check_indexes(pl, p, r);
     }
 }
 
@@ -254,23 +318,11 @@ void st_free(struct st_report *r)
         struct st_finding *f = &r->v[i];
         for (size_t k = 0; k < f->ncolumns; k++)
             free(f->columns[k]), free(f->target_columns[k]);
-        free(f->columns), free(f->target_columns);
+        for (size_t k = 0; f->ref_columns && k < f->ncolumns; k++)
+            free(f->ref_columns[k]);
+        free(f->columns), free(f->target_columns), free(f->ref_columns), free(f->ref_table);
         free(f->table), free(f->target_table), free(f->constraint), free(f->message);
     }
     free(r->v);
     memset(r, 0, sizeof *r);
-}
-
-json_t *st_finding_json(const struct st_finding *f)
-{
-    json_t *cols = json_array(), *tcols = json_array();
-
-    for (size_t k = 0; k < f->ncolumns; k++) {
-        json_array_append_new(cols, json_string(f->columns[k]));
-        json_array_append_new(tcols, json_string(f->target_columns[k]));
-    }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "type", "structure", "check",
-                     f->check, "table", f->table, "target_table", f->target_table,
-                     "constraint", f->constraint, "columns", cols, "target_columns", tcols,
-                     "message", f->message);
 }

@@ -1,9 +1,11 @@
-/* structure: the structural checks of a rehearsal that the two catalogs
- * answer alone (DESIGN.md, "Structural checks"): a constraint the source
- * has, on tables and columns the sheet maps, that the target lost —
- * fk_missing, unique_missing, not_null_missing. The checks on the data
- * (orphan, duplicate, null_rate, index_missing, tenant_leak) are queries on
- * the servers, not made here yet. */
+/* structure: the structural checks of a rehearsal (DESIGN.md, "Structural
+ * checks"). What the two catalogs answer alone (structure.c): a constraint
+ * the source has, on tables and columns the sheet maps, that the target lost
+ * — fk_missing, unique_missing, not_null_missing — and an index the plan
+ * expects that the target lacks (index_missing). What the data answers
+ * (structure_sql.c): one aggregate query per constraint, or per table for
+ * the NULLs, run by the diff in its snapshot — orphan, duplicate, null_rate,
+ * tenant_leak. */
 #ifndef CUTOVER_STRUCTURE_H
 #define CUTOVER_STRUCTURE_H
 
@@ -20,6 +22,8 @@ struct st_finding {
     char **target_columns;      /* … and the target's the sheet maps them to */
     size_t ncolumns;
     char *message;              /* in words: what the target lacks */
+    char *ref_table;            /* fk_missing: the target's table it would reference … */
+    char **ref_columns;         /* … and its columns (ncolumns) */
 };
 
 struct st_report {
@@ -33,9 +37,69 @@ struct st_report {
  * finding, in the order of the pairs. A constraint over a column the sheet
  * does not map, or referencing a table that does not move, is not checked
  * (lint names unmapped columns). */
-void st_catalog(const struct pairing *pp, const struct sheet *s, struct st_report *r);
+void st_catalog(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
+                struct st_report *r);
 void st_free(struct st_report *r);
-/* As NDJSON has it: {"type":"structure","check":…,"table":…,…}. */
-json_t *st_finding_json(const struct st_finding *f);
+/* The target column the sheet maps source column `table`.`col` to, in
+ * target table `tgt` (borrowed from the sheet), or NULL. */
+const char *st_mapped(const struct sheet *s, const char *table, const char *col,
+                      const char *tgt);
+
+/* A foreign key's name; SQLite's, a number, as what it joins:
+ * "kids(parent_id) -> parents(id)". Caller frees. */
+char *st_fk_name(const struct cat_table *t, const struct cat_fk *fk);
+
+/* A finding as a discrepancy has it: its check, its key ({"constraint",
+ * "columns"} of the target, or {"column"}), what else it says (count,
+ * sample…; the callee owns key and detail), and in words (the callee frees). */
+typedef void (*st_emit_cb)(void *arg, const char *check, json_t *key, json_t *detail,
+                           char *message);
+void st_finding_emit(const struct st_finding *f, st_emit_cb emit, void *arg);
+
+/* At most this many rows are sampled of an orphan, a duplicate, a leak. */
+#define ST_SAMPLE 10
+
+/* One query of a check on the data: sql[1] on the target (and for null_rate
+ * sql[0] on the source, after the plan's where). Orphans, leaks: rows
+ * (sample…, count over all); duplicates: (columns…, rows, groups, all rows);
+ * null_rate: (count(*), count(col)…). */
+struct st_query {
+    const char *check;          /* orphan, tenant_leak, duplicate, null_rate (static) */
+    char *constraint;           /* the foreign key or unique key ("" for null_rate) */
+    char **columns;             /* the target's columns it is about */
+    size_t ncolumns;
+    char **source_columns;      /* null_rate: the source's, one per column */
+    double *shift;              /* null_rate: how far each share may move */
+    char **sample;              /* the columns that name a sampled row */
+    size_t nsample;
+    char *ref_table, *tenant;   /* orphan, tenant_leak: the parent; its tenant column */
+    int lost;                   /* orphan: through a foreign key the target lost */
+    char *sql[2];
+};
+
+struct st_queries {
+    struct st_query *v;
+    size_t n;
+};
+
+/* The queries for pair `p` (its target's foreign keys, and the ones `cat`
+ * says it lost; the duplicates behind a lost unique key; the NULLs of each
+ * mapped column), in the target's dialect `te`. */
+void st_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
+                const struct pair *p, const struct st_report *cat, enum url_kind te,
+                struct st_queries *qs);
+void st_queries_free(struct st_queries *qs);
+
+/* What a query returned, on each side: cells row-major, NULL for SQL NULL. */
+struct st_rows {
+    size_t nrows, ncols;
+    char **cell;
+};
+const char *st_cell(const struct st_rows *r, size_t row, size_t col);
+/* The findings in what `q` returned: none, one, or (null_rate) one per column.
+ * `explained`: the rows the target misses or has extra (a NULL count that
+ * differs by no more is their doing, not a transform's). */
+void st_judge(const struct st_query *q, const struct pair *p, const struct st_rows r[2],
+              long explained, st_emit_cb emit, void *arg);
 
 #endif

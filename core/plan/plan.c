@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +24,13 @@ static const char *const sect_names[] = {
 };
 
 /* The keys each section accepts; a key's index is its bit in `seen`. */
-static const char *const sect_keys[][8] = {
-    [S_MIGRATION] = { "name", "mapping", "workspace" },
+static const char *const sect_keys[][10] = {
+    [S_MIGRATION] = { "name", "mapping", "workspace", "tenant", "null_rate_shift",
+                      "structure_timeout" },
     [S_SOURCE] = { "url", "label" },
     [S_TARGET] = { "url", "label" },
-    [S_TABLE] = { "target", "key", "decision", "owner", "watermark", "where", "expires" },
+    [S_TABLE] = { "target", "key", "decision", "owner", "watermark", "where", "expires",
+                  "expect_index", "tenant" },
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
     [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
     [S_ROLLBACK] = { "authority", "after" },
@@ -264,6 +267,45 @@ static int set_str(struct pstate *st, char **dst, const char *v)
     return 1;
 }
 
+/* "a, b" (one index) or "(a, b), (c)" (several): the indexes a table is
+ * expected to have on the target, each by its columns in order. */
+static int add_expected_indexes(struct pstate *st, struct plan_table *t, const char *v)
+{
+    char *copy = xstrdup(v), *p = copy;
+    int groups = strchr(v, '(') != NULL;
+
+    t->expect_index_line = st->line;
+    while (*p) {
+        struct sbuf b = { 0 };
+        char *end, *cs = NULL;
+        p += strspn(p, " \t,");
+        if (!*p)
+            break;
+        if (groups && *p++ != '(')
+            break;  /* text outside the parentheses */
+        end = groups ? strchr(p, ')') : p + strlen(p);
+        if (!end)
+            break;
+        *end = '\0';
+        for (char *c = strtok_r(p, ",", &cs); c; c = strtok_r(NULL, ",", &cs))
+            if (*str_trim(c))
+                sbuf_printf(&b, "%s%s", b.len ? ", " : "", str_trim(c));
+        if (!b.len)
+            break;
+        t->expect_index = xrealloc(t->expect_index, (t->nexpect_index + 1) *
+                                   sizeof *t->expect_index);
+        t->expect_index[t->nexpect_index++] = sbuf_take(&b);
+        p = groups ? end + 1 : end;
+    }
+    if (*p || !t->nexpect_index) {
+        free(copy);
+        return FAIL(st, "expect_index '%s': expected column names separated by commas, or "
+                    "several indexes as (a, b), (c)", v);
+    }
+    free(copy);
+    return 1;
+}
+
 static int set_table(struct pstate *st, struct plan_table *t, int k, const char *v)
 {
     switch (k) {
@@ -281,12 +323,29 @@ static int set_table(struct pstate *st, struct plan_table *t, int k, const char 
     case 3: return set_str(st, &t->owner, v);
     case 4: return set_str(st, &t->watermark, v);
     case 5: t->where_line = st->line; return set_str(st, &t->where, v);
+    case 7: return add_expected_indexes(st, t, v);
+    case 8: return set_str(st, &t->tenant, v);
     default:
         if (!valid_date(v))
             return FAIL(st, "expires '%s': expected a date YYYY-MM-DD", v);
         t->expires_line = st->line;
         return set_str(st, &t->expires, v);
     }
+}
+
+/* "0.1%" or "0.1": percentage points, as a fraction (0.001). */
+static int set_share(struct pstate *st, double *dst, const char *key, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+
+    if (*end == '%')
+        end++;
+    if (end == v || end[strspn(end, " \t")] || !isfinite(x) || x < 0 || x > 100)
+        return FAIL(st, "%s '%s': expected percentage points from 0 to 100, such as 0.1%%",
+                    key, v);
+    *dst = x / 100.0;
+    return 1;
 }
 
 static int set_check(struct pstate *st, struct plan_check *c, int k, const char *v)
@@ -349,7 +408,7 @@ static int handler(void *user, const char *section, const char *name, const char
     if (st->cont) {
         k = st->last_key;
     } else {
-        for (int i = 0; i < 8 && keys[i]; i++)
+        for (int i = 0; i < (int)(sizeof *sect_keys / sizeof **sect_keys) && keys[i]; i++)
             if (strcmp(keys[i], name) == 0)
                 k = i;
         if (k < 0 && st->sect == S_ROLLBACK && strncmp(name, "trigger.", 8) == 0)
@@ -373,7 +432,12 @@ static int handler(void *user, const char *section, const char *name, const char
 
     switch (st->sect) {
     case S_MIGRATION:
-        return set_str(st, k == 0 ? &p->name : k == 1 ? &p->mapping : &p->workspace, value);
+        if (k == 4)
+            return set_share(st, &p->null_rate_shift, "null_rate_shift", value);
+        if (k == 5)
+            return set_duration(st, &p->structure_timeout_ms, "structure_timeout", value);
+        return set_str(st, k == 0 ? &p->name : k == 1 ? &p->mapping : k == 2 ? &p->workspace
+                                  : &p->tenant, value);
     case S_SOURCE:
     case S_TARGET: {
         struct plan_endpoint *ep = st->sect == S_SOURCE ? &p->source : &p->target;
@@ -581,7 +645,10 @@ void plan_free(struct plan *p)
             free(t->key[k]);
         free(t->key);
         free(t->name), free(t->target), free(t->owner), free(t->watermark);
-        free(t->where), free(t->expires);
+        free(t->where), free(t->expires), free(t->tenant);
+        for (size_t k = 0; k < t->nexpect_index; k++)
+            free(t->expect_index[k]);
+        free(t->expect_index);
     }
     free(p->tables);
     for (size_t i = 0; i < p->nchecks; i++) {
@@ -600,6 +667,7 @@ void plan_free(struct plan *p)
     free_limits(p->triggers, p->ntriggers);
     free_limits(p->alerts, p->nalerts);
     free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
+    free(p->tenant);
     free(p->source.url), free(p->source.label), free(p->target.url), free(p->target.label);
     free(p->authority), free(p->advise_after), free(p->on_alert);
     free(p);
@@ -680,6 +748,7 @@ struct plan *plan_load(const char *path, struct err *e)
     char *dcopy = xstrdup(path);
     int rc;
 
+    p->null_rate_shift = -1;  /* not said */
     p->path = xstrdup(path);
     p->dir = xstrdup(dirname(dcopy));
     free(dcopy);
@@ -718,6 +787,10 @@ struct plan *plan_load(const char *path, struct err *e)
         p->hc_interval_ms = 30 * 1000;
     if (!p->hc_exact_rows)
         p->hc_exact_rows = 1000000;
+    if (p->null_rate_shift < 0)
+        p->null_rate_shift = 0.001;
+    if (!p->structure_timeout_ms)
+        p->structure_timeout_ms = 60 * 1000;
     return p;
 }
 

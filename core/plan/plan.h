@@ -59,6 +59,10 @@ struct plan_table {
     enum plan_decision decision;
     char *owner, *watermark, *where, *expires;
     int target_line, key_line, expires_line, where_line;
+    char *tenant;       /* the tenant column, beside [migration] tenant (NULL: that one) */
+    char **expect_index;    /* indexes the target is to have, each "a, b" (its columns) */
+    size_t nexpect_index;
+    int expect_index_line;
 };
 
 struct plan_check {
@@ -97,6 +101,9 @@ struct plan {
     char *path;         /* as given, for messages */
     char *dir;          /* its directory: relative paths are resolved against it */
     char *name, *mapping, *workspace;
+    char *tenant;                   /* the column that scopes rows to a tenant (NULL: none) */
+    double null_rate_shift;         /* a column's NULL share may move this much (0.001) */
+    int64_t structure_timeout_ms;   /* a structural check slower than this is not run */
     struct plan_endpoint source, target;
     struct plan_table *tables;
     size_t ntables;

@@ -246,30 +246,47 @@ static int fill_pilot(struct gen *g)
 }
 
 /* Production: reshaped (renamed tables and columns, snake_case, NOT NULL)
- * and filled from the Pilot by SQL, then spoiled a little, as real copies are. */
-static const char production_schema[] =
-    "CREATE TABLE accounts (account_id bigint PRIMARY KEY, name varchar(120) NOT NULL,"
-    " plan varchar(20) NOT NULL, country char(2), created_at timestamp NOT NULL);"
-    "CREATE TABLE app_users (user_id bigint PRIMARY KEY, account_id bigint NOT NULL,"
-    " email varchar(255) NOT NULL, display_name varchar(80), state varchar(16) NOT NULL,"
-    " created_at timestamp NOT NULL);"
-    "CREATE TABLE subscriptions (subscription_id bigint PRIMARY KEY, account_id bigint NOT NULL,"
-    " plan varchar(20) NOT NULL, state varchar(16) NOT NULL, started_at timestamp NOT NULL,"
-    " ends_at timestamp, monthly_price numeric(10,2) NOT NULL);"
-    "CREATE TABLE invoices (invoice_id bigint PRIMARY KEY, account_id bigint NOT NULL,"
-    " invoice_number varchar(32) NOT NULL UNIQUE, issued_at timestamp NOT NULL,"
-    " total numeric(12,2) NOT NULL, currency char(3) NOT NULL);"
-    "CREATE TABLE invoice_lines (invoice_id bigint NOT NULL, line_no integer NOT NULL,"
-    " description text NOT NULL, quantity integer NOT NULL, unit_price numeric(10,2) NOT NULL,"
-    " PRIMARY KEY (invoice_id, line_no));"
-    "CREATE TABLE api_credentials (credential_id bigint PRIMARY KEY, user_id bigint NOT NULL,"
-    " token_hash varchar(64) NOT NULL, label varchar(60), created_at timestamp NOT NULL,"
-    " revoked boolean NOT NULL);"
-    "CREATE TABLE events (event_id bigint PRIMARY KEY, account_id bigint NOT NULL,"
-    " user_id bigint, kind varchar(40) NOT NULL, payload text, occurred_at timestamp NOT NULL);"
-    "CREATE TABLE audit_log (audit_id bigint PRIMARY KEY, actor varchar(80),"
-    " action varchar(40), detail text, at timestamp);"
-    "CREATE TABLE page_views (user_id bigint, path text, viewed_at timestamp);";
+ * and filled from the Pilot by SQL, then spoiled a little, as real copies are.
+ * It kept four of the Pilot's five foreign keys (api_credentials lost its
+ * own), not the rows they hold: the structural checks find both. SQLite
+ * takes them in CREATE TABLE (and does not enforce them); PostgreSQL after
+ * the load, NOT VALID, as the rows break them. */
+#define PRODUCTION_SCHEMA(REF) \
+    "CREATE TABLE accounts (account_id bigint PRIMARY KEY, name varchar(120) NOT NULL," \
+    " plan varchar(20) NOT NULL, country char(2), created_at timestamp NOT NULL);" \
+    "CREATE TABLE app_users (user_id bigint PRIMARY KEY, account_id bigint NOT NULL" \
+    REF(" REFERENCES accounts(account_id)") "," \
+    " email varchar(255) NOT NULL, display_name varchar(80), state varchar(16) NOT NULL," \
+    " created_at timestamp NOT NULL);" \
+    "CREATE TABLE subscriptions (subscription_id bigint PRIMARY KEY, account_id bigint NOT NULL" \
+    REF(" REFERENCES accounts(account_id)") "," \
+    " plan varchar(20) NOT NULL, state varchar(16) NOT NULL, started_at timestamp NOT NULL," \
+    " ends_at timestamp, monthly_price numeric(10,2) NOT NULL);" \
+    "CREATE TABLE invoices (invoice_id bigint PRIMARY KEY, account_id bigint NOT NULL" \
+    REF(" REFERENCES accounts(account_id)") "," \
+    " invoice_number varchar(32) NOT NULL UNIQUE, issued_at timestamp NOT NULL," \
+    " total numeric(12,2) NOT NULL, currency char(3) NOT NULL);" \
+    "CREATE TABLE invoice_lines (invoice_id bigint NOT NULL" \
+    REF(" REFERENCES invoices(invoice_id)") ", line_no integer NOT NULL," \
+    " description text NOT NULL, quantity integer NOT NULL, unit_price numeric(10,2) NOT NULL," \
+    " PRIMARY KEY (invoice_id, line_no));" \
+    "CREATE TABLE api_credentials (credential_id bigint PRIMARY KEY, user_id bigint NOT NULL," \
+    " token_hash varchar(64) NOT NULL, label varchar(60), created_at timestamp NOT NULL," \
+    " revoked boolean NOT NULL);" \
+    "CREATE TABLE events (event_id bigint PRIMARY KEY, account_id bigint NOT NULL," \
+    " user_id bigint, kind varchar(40) NOT NULL, payload text, occurred_at timestamp NOT NULL);" \
+    "CREATE TABLE audit_log (audit_id bigint PRIMARY KEY, actor varchar(80)," \
+    " action varchar(40), detail text, at timestamp);" \
+    "CREATE TABLE page_views (user_id bigint, path text, viewed_at timestamp);"
+#define KEEP(ref) ref
+#define DROP(ref) ""
+static const char production_schema[] = PRODUCTION_SCHEMA(KEEP);
+static const char production_schema_pg[] = PRODUCTION_SCHEMA(DROP);
+static const char production_fks_pg[] =
+    "ALTER TABLE app_users ADD FOREIGN KEY (account_id) REFERENCES accounts NOT VALID;"
+    "ALTER TABLE subscriptions ADD FOREIGN KEY (account_id) REFERENCES accounts NOT VALID;"
+    "ALTER TABLE invoices ADD FOREIGN KEY (account_id) REFERENCES accounts NOT VALID;"
+    "ALTER TABLE invoice_lines ADD FOREIGN KEY (invoice_id) REFERENCES invoices NOT VALID;";
 
 static const char *const production_tables[] = {
     "accounts", "app_users", "subscriptions", "invoices", "invoice_lines", "api_credentials",
@@ -442,10 +459,10 @@ static int load_pg(const char *url, const char *staged, struct err *e)
         pg_fail(c, masked, "cannot connect", e);
         goto out;
     }
-    r = PQexec(c, "SELECT string_agg(tablename, ', ') FROM pg_tables WHERE schemaname = "
-                  "'public' AND tablename IN ('accounts', 'app_users', 'subscriptions', "
+    r = PQexec(c, "SELECT string_agg(tablename, ', ' ORDER BY array_position(t, tablename::text)) "
+                  "FROM pg_tables, (SELECT ARRAY['accounts', 'app_users', 'subscriptions', "
                   "'invoices', 'invoice_lines', 'api_credentials', 'events', 'audit_log', "
-                  "'page_views')");
+                  "'page_views'] AS t) d WHERE schemaname = 'public' AND tablename = ANY (t)");
     if (PQresultStatus(r) == PGRES_TUPLES_OK && !PQgetisnull(r, 0, 0)) {
         err_set(e, ERR_DB, "%s: demo: the target already has the demo's tables (%s): use an "
                 "empty database", masked, PQgetvalue(r, 0, 0));
@@ -455,7 +472,7 @@ static int load_pg(const char *url, const char *staged, struct err *e)
     PQclear(r);
     r = PQexec(c, "BEGIN");
     PQclear(r);
-    r = PQexec(c, production_schema);
+    r = PQexec(c, production_schema_pg);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         PQclear(r);
         pg_fail(c, masked, "cannot create the demo tables", e);
@@ -466,6 +483,13 @@ static int load_pg(const char *url, const char *staged, struct err *e)
     for (size_t i = 0; i < sizeof production_tables / sizeof *production_tables; i++)
         if (copy_table(c, db, production_tables[i], masked, e) < 0)
             goto out;
+    r = PQexec(c, production_fks_pg);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        PQclear(r);
+        pg_fail(c, masked, "cannot add the demo's foreign keys", e);
+        goto out;
+    }
+    PQclear(r);
     r = PQexec(c, "COMMIT; ANALYZE");
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(c, masked, "commit", e);
     PQclear(r);

@@ -372,7 +372,8 @@ static void value_words(struct sbuf *b, const json_t *v)
 }
 
 /* The discrepancies, each with "differs": its fields in words, `Name:
- * "AC/DC" → "AC/DC!"; …`, for the tables of Markdown and HTML. */
+ * "AC/DC" → "AC/DC!"; …` (a structural finding: what it says), for the
+ * tables of Markdown and HTML. */
 static json_t *with_differs(const json_t *items)
 {
     json_t *out = json_array(), *d, *f;
@@ -381,6 +382,8 @@ static json_t *with_differs(const json_t *items)
     json_array_foreach(items, i, d) {
         json_t *c = json_copy(d);
         struct sbuf b = { 0 };
+        if (jstr(json_object_get(d, "fields"), "message"))  /* a structural finding */
+            sbuf_puts(&b, jstr(json_object_get(d, "fields"), "message"));
         json_array_foreach(json_object_get(d, "fields"), k, f) {
             sbuf_printf(&b, "%s%s: ", k ? "; " : "", jtext(f, "source"));
             value_words(&b, json_object_get(f, "source_value"));

@@ -3,6 +3,7 @@
 #include "triage.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,21 @@ int triage_apply(ws_t *ws, long run, const struct ws_disc_rec *d, const struct t
     return rc;
 }
 
+/* A structural finding about column `name` of the target: keyed {"column"},
+ * or {"columns": […]} holding it. */
+static int about_column(const struct ws_disc_rec *d, const char *name)
+{
+    json_t *k = d->message ? json_loads(d->key_json, 0, NULL) : NULL, *v;
+    int hit = k && json_string_value(json_object_get(k, "column")) &&
+              !strcmp(json_string_value(json_object_get(k, "column")), name);
+    size_t i;
+
+    json_array_foreach(json_object_get(k, "columns"), i, v)
+        hit |= json_string_value(v) && !strcmp(json_string_value(v), name);
+    json_decref(k);
+    return hit;
+}
+
 int triage_selected(const struct ws_disc_rec *d, const struct triage_sel *s)
 {
     int table = !s->ntables, field = !s->field;
@@ -31,6 +47,8 @@ int triage_selected(const struct ws_disc_rec *d, const struct triage_sel *s)
         table |= !strcmp(d->table, s->tables[i]);
     for (size_t i = 0; !field && i < d->nfields; i++)
         field = !strcmp(d->fields[i].source, s->field) || !strcmp(d->fields[i].target, s->field);
+    if (!field)
+        field = about_column(d, s->field);
     return table && field && (!s->kind || !strcmp(d->kind, s->kind)) &&
            (!s->key || !strcmp(d->key_text, s->key));
 }

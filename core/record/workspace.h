@@ -137,8 +137,10 @@ json_t *ws_last_done_run_json(ws_t *ws, const char *since);
  * target_rows, missing, extra, changed, source_value, target_value, status,
  * detail. Caller decrefs. */
 json_t *ws_results_json(ws_t *ws, long run);
-/* A run's recorded discrepancies (at most `limit`): tbl, target_tbl, kind,
- * key (the JSON text), fields (JSON text or null), class, owner, decision. */
+/* A run's recorded discrepancies (at most `limit`, structural findings
+ * first): tbl, target_tbl, kind, key (the JSON text), fields (JSON text or
+ * null: a row's fields, or a structural finding's detail, an object), class,
+ * owner, decision. */
 json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
 /* --- the runs as typed records, for the screen (JSON is made at the edges:
  * the command line, reports) ---------------------------------------------- */
@@ -183,6 +185,9 @@ struct ws_disc_rec {
     char *klass, *owner, *note;
     struct ws_disc_field *fields;
     size_t nfields;
+    /* a structural finding (orphan, fk_missing …): what it says, its sampled
+     * rows ("id=19, id=20"; "" if none); NULL for a row's discrepancy */
+    char *message, *sample;
 };
 /* A run's discrepancies of `table` (NULL: all), at most `limit`, in the order
  * found. The count, or -1. */

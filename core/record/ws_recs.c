@@ -143,18 +143,22 @@ static char *value_text(json_t *v)
     return t;
 }
 
-/* The recorded key (a JSON object) for people, and whether it is a row's hash. */
+/* The recorded key (a JSON object) for people — a structural finding's by its
+ * constraint — and whether it is a row's hash. */
 static void read_key(struct ws_disc_rec *d)
 {
     json_t *k = json_loads(d->key_json, 0, NULL), *v;
     struct sbuf b = { 0 };
     const char *name;
 
-    json_object_foreach(k, name, v) {
-        char *s = value_text(v);
-        sbuf_printf(&b, "%s%s=%s", b.len ? "," : "", name, s);
-        free(s);
-    }
+    if (json_is_string(json_object_get(k, "constraint")))  /* a structural finding's */
+        sbuf_puts(&b, json_string_value(json_object_get(k, "constraint")));
+    else
+        json_object_foreach(k, name, v) {
+            char *s = value_text(v);
+            sbuf_printf(&b, "%s%s=%s", b.len ? "," : "", name, s);
+            free(s);
+        }
     d->row_hash = json_object_get(k, "row_hash") != NULL;
     d->key_text = sbuf_take(&b);
     json_decref(k);
@@ -165,6 +169,23 @@ static void read_fields(struct ws_disc_rec *d, const char *fields_json)
     json_t *f = fields_json ? json_loads(fields_json, 0, NULL) : NULL, *v;
     size_t i;
 
+    if (json_is_object(f)) {  /* a structural finding's detail */
+        struct sbuf b = { 0 };
+        json_t *o;
+        const char *k;
+        d->message = xstrdup(json_string_value(json_object_get(f, "message")) ?
+                             json_string_value(json_object_get(f, "message")) : "");
+        json_array_foreach(json_object_get(f, "sample"), i, o) {
+            int at = 0;
+            sbuf_puts(&b, i ? ", " : "");
+            json_object_foreach(o, k, v) {
+                char *t = value_text(v);
+                sbuf_printf(&b, "%s%s=%s", at++ ? "," : "", k, t);
+                free(t);
+            }
+        }
+        d->sample = b.s ? sbuf_take(&b) : xstrdup("");
+    }
     d->fields = xcalloc(json_array_size(f) + 1, sizeof *d->fields);
     json_array_foreach(f, i, v) {
         struct ws_disc_field *x = &d->fields[d->nfields++];
@@ -222,6 +243,7 @@ void ws_discs_free(struct ws_disc_rec *v, long n)
         struct ws_disc_rec *d = &v[i];
         free(d->table), free(d->target_table), free(d->kind), free(d->key_json);
         free(d->target_key_json), free(d->key_text), free(d->klass), free(d->owner), free(d->note);
+        free(d->message), free(d->sample);
         for (size_t k = 0; k < d->nfields; k++)
             free(d->fields[k].source), free(d->fields[k].target), free(d->fields[k].source_value),
                 free(d->fields[k].target_value);

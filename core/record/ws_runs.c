@@ -441,6 +441,7 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit)
 {
     return ws__rows_json(ws, "SELECT tbl, target_tbl, kind, key_json AS key,"
                      " target_key_json AS target_key, fields_json AS fields,"
-                     " class, owner, decision FROM discrepancies WHERE run_id = ?1 ORDER BY id"
-                     " LIMIT ?2", run, limit);
+                     " class, owner, decision FROM discrepancies WHERE run_id = ?1"
+                     /* structural findings first: one per constraint, never cut off */
+                     " ORDER BY coalesce(fields_json LIKE '{%', 0) DESC, id LIMIT ?2", run, limit);
 }

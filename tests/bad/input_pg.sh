@@ -196,6 +196,12 @@ case_ "[migration]: unknown key" 2 "cutover: $P:$M_name: unknown key 'nam' in [m
     pl "$M_name" 'nam = x' -- $B inventory
 case_ "[migration]: duplicate key" 2 "cutover: $P:$((M_name + 1)): duplicate key 'name' in [migration]" \
     pl "$M_name" 'name = a' 'name = b' -- $B inventory
+case_ "[migration]: null_rate_shift not a share" 2 "cutover: $P:$((M + 1)): null_rate_shift 'much': expected percentage points from 0 to 100, such as 0.1%" \
+    pl "$M" '[migration]' 'null_rate_shift = much' -- $B inventory
+case_ "[migration]: null_rate_shift over 100 points" 2 "cutover: $P:$((M + 1)): null_rate_shift '150%': expected percentage points from 0 to 100, such as 0.1%" \
+    pl "$M" '[migration]' 'null_rate_shift = 150%' -- $B inventory
+case_ "[migration]: structure_timeout not a duration" 2 "cutover: $P:$((M + 1)): structure_timeout 'soon': expected a duration such as 30s (units ms, s, m, h, d)" \
+    pl "$M" '[migration]' 'structure_timeout = soon' -- $B inventory
 case_ "[migration]: duplicate section" 2 "cutover: $P:$((LAST + 2)): duplicate section [migration]" \
     pa '' '[migration]' -- $B inventory
 case_ "[migration]: a name on it" 2 "cutover: $P:$M: section [migration] takes no name" \
@@ -280,6 +286,10 @@ case_ "[table]: expires not a date" 2 "cutover: $P:$((T_dec + 1)): expires 'tomo
     pl "$T_dec" 'decision = temporary' 'expires = tomorrow' -- $B inventory
 case_ "[table]: expires in another format" 2 "cutover: $P:$((T_dec + 1)): expires '31/03/2027': expected a date YYYY-MM-DD" \
     pl "$T_dec" 'decision = temporary' 'expires = 31/03/2027' -- $B inventory
+case_ "[table]: expect_index without a column" 2 "cutover: $P:$((T_dec + 1)): expect_index ', ,': expected column names separated by commas, or several indexes as (a, b), (c)" \
+    pl "$T_dec" 'decision = migrate' 'expect_index = , ,' -- $B inventory
+case_ "[table]: expect_index, a parenthesis not closed" 2 "cutover: $P:$((T_dec + 1)): expect_index '(user_id), (status': expected column names separated by commas, or several indexes as (a, b), (c)" \
+    pl "$T_dec" 'decision = migrate' 'expect_index = (user_id), (status' -- $B inventory
 case_ "[table]: no name" 2 "cutover: $P:$T: section [table] needs a name: [table NAME]" \
     pl "$T" '[table]' -- $B inventory
 case_ "[table]: duplicate section" 2 "cutover: $P:$((LAST + 2)): duplicate section [table orders]" \
@@ -448,12 +458,14 @@ rule_case 'tolerance:' "tolerance '': expected a finite number >= 0"
 rule_case 'round:31' "round '31': expected digits 0 to 30"
 rule_case 'round:x' "round 'x': expected digits 0 to 30"
 rule_case 'round:-1' "round '-1': expected digits 0 to 30"
+rule_case 'null_rate:x' "null_rate 'x': expected percentage points from 0 to 100, such as null_rate:0.5%"
+rule_case 'null_rate:101%' "null_rate '101%': expected percentage points from 0 to 100, such as null_rate:0.5%"
 rule_case 'ts:h' "ts 'h': expected ts:s or ts:ms"
 rule_case 'ts:' "ts '': expected ts:s or ts:ms"
 rule_case 'regex:(' "regex '(': Unmatched ( or \\("
 rule_case 'regex:a{2,1}' "regex 'a{2,1}': Invalid content of \\{\\}"
-rule_case 'foo' "unknown rule 'foo' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)"
-rule_case 'Equal' "unknown rule 'Equal' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)"
+rule_case 'foo' "unknown rule 'foo' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, null_rate:P%, regex:RE)"
+rule_case 'Equal' "unknown rule 'Equal' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, null_rate:P%, regex:RE)"
 rule_case 'ci:1' "rule 'ci' takes no value"
 rule_case 'not_null:yes' "rule 'not_null' takes no value"
 rule_case 'unique:1' "rule 'unique' takes no value"
@@ -461,7 +473,7 @@ rule_case 'ignore:x' "rule 'ignore' takes no value"
 rule_case 'tolerance' "rule 'tolerance' needs a value ('tolerance:0.01', 'round:2', 'ts:s', 'regex:…')"
 rule_case 'round' "rule 'round' needs a value ('tolerance:0.01', 'round:2', 'ts:s', 'regex:…')"
 rule_case 'ts' "rule 'ts' needs a value ('tolerance:0.01', 'round:2', 'ts:s', 'regex:…')"
-rule_case 'equal;;ci' "unknown rule '' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)"
+rule_case 'equal;;ci' "unknown rule '' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, null_rate:P%, regex:RE)"
 rule_case 'trim;round:x' "round 'x': expected digits 0 to 30"
 
 # --- the mapping sheet: references --------------------------------------------------------

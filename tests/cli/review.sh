@@ -107,11 +107,12 @@ check "discrepancies before any run: said" \
     "$("$bin" discrepancies assign dana --all 2>&1)|$?"
 "$bin" diff >/dev/null
 a=$(last_audit)
-check "classify --table --field: the 35 e-mail discrepancies at once" \
-    "35 of 35 discrepancies of run 1 changed, each in the audit log|0" \
+check "classify --table --field: the 36 e-mail discrepancies at once (35 rows, the NULL share)" \
+    "36 of 36 discrepancies of run 1 changed, each in the audit log|0" \
     "$("$bin" discrepancies classify accepted_variance --table users --field email | tail -1)|$?"
-check "… each with its own audit entry" "35" \
-    "$(audit "$a" | grep -c '^discrepancy|discrepancy users changed id=[0-9]* (run 1)||class accepted_variance$')"
+check "… each with its own audit entry" "35 1" \
+    "$(audit "$a" | grep -c '^discrepancy|discrepancy users changed id=[0-9]* (run 1)||class accepted_variance$') $(
+       audit "$a" | grep -c '^discrepancy|discrepancy users null_rate column="email" (run 1)||class accepted_variance$')"
 check "assign --kind --table" \
 "accounts missing id=17: owner dana
 accounts missing id=101: owner dana
@@ -127,8 +128,8 @@ check "a selection that matches none: said, exit 0" \
     "0 of 0 discrepancies of run 1 changed|0" \
     "$("$bin" discrepancies assign erin --table accounts --kind extra)|$?"
 check "the next run carries them: the variances accepted, the owner kept" \
-    "(35 accepted variances)|dana" \
-    "$("$bin" diff | grep -o '(35 accepted variances)')|$(sqlite3 .cutover/state.db "SELECT owner FROM discrepancies WHERE run_id = 2 AND tbl = 'accounts' AND key_json = '{\"id\":101}'")"
+    "(36 accepted variances)|dana" \
+    "$("$bin" diff | grep -o '(36 accepted variances)')|$(sqlite3 .cutover/state.db "SELECT owner FROM discrepancies WHERE run_id = 2 AND tbl = 'accounts' AND key_json = '{\"id\":101}'")"
 check "--run: an earlier run's" "accounts missing id=101: owner erin
 1 of 1 discrepancies of run 1 changed, each in the audit log" \
     "$("$bin" discrepancies assign erin --run 1 --table accounts --key id=101)"

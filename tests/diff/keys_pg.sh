@@ -123,7 +123,7 @@ sed -i 's/^\(t\.name,t\.name,,,\),/\1tolerence:1,/' mapping.csv
 "$bin" diff >bad.out 2>bad.err
 rc=$?
 check "a misspelt rule refuses the run (exit 2), naming the sheet's line and the rules" \
-    "2 cutover: mapping.csv:$(grep -n '^t\.name' mapping.csv | cut -d: -f1): unknown rule 'tolerence' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, regex:RE)" \
+    "2 cutover: mapping.csv:$(grep -n '^t\.name' mapping.csv | cut -d: -f1): unknown rule 'tolerence' (equal, ignore, ci, trim, tolerance:X, round:N, ts:s, ts:ms, not_null, unique, null_rate:P%, regex:RE)" \
     "$rc $(cat bad.out bad.err)"
 # a column the catalog does not have fails its table (the others are compared), rather than
 # pass it without the field

@@ -66,7 +66,10 @@ check "… a refused value shown with its rule, the source's value not given" \
     "$(jq -c 'select(.kind == "invalid" and .key.CustomerId == 7) | .fields[] | select(.target == "email")' run.ndjson)"
 "$bin" diff --table Customer --sample 0 >run.txt
 check "… and in the text form" "Customer customer 59 59 0 0 3 fail ($invalid invalid)" \
-    "$(grep '^Customer ' run.txt | tr -s ' ')"
+    "$(grep '^Customer  *customer ' run.txt | tr -s ' ')"
+check "… the NULL company also moves the column's NULL share: a structural finding" \
+    "Customer → customer  null_rate  customer.company is NULL in 84.75% of the rows, Customer.Company in 83.05% (50 of 59): more than 0.1 percentage points apart" \
+    "$(grep '  null_rate  ' run.txt)"
 check "… and beside the table's result in the workspace (the dashboard shows it)" "fail|$invalid invalid" \
     "$(sqlite3 .cutover/state.db "SELECT status, detail FROM results WHERE run_id = 2 AND object = 'Customer'")"
 cd ..

@@ -106,9 +106,10 @@ else not_ok "the timeline in the workspace" "$timeline"; fi
 [ "$(sqlite3 -cmd ".timeout 5000" rb/.cutover/state.db "SELECT group_concat(output, '') FROM runbook_log WHERE step = 'verify' AND event = 'output'")" = "boom" ] &&
     ok "the step's output is stored" || not_ok "the step's output is stored"
 T kill-session -t rbk
-# a diff gate: a rehearsal run, recorded like any other, must be clean
+# a diff gate: a rehearsal run, recorded like any other, must be clean, its
+# structural checks too (the target lost v's NOT NULL)
 mkdir rbd
-sqlite3 rbd/src.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b')"
+sqlite3 rbd/src.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES (1, 'a'), (2, 'b')"
 sqlite3 rbd/tgt.db "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a')"
 (cd rbd && "$bin" init --source sqlite:src.db --target sqlite:tgt.db >/dev/null) || exit 99
 printf '[step load]\ntitle = Load\nowner = alice\nrun = echo loaded\ngate = diff\n[step open]\ntitle = Open\nowner = bob\nrun = echo opened\n' >>rbd/cutover.ini
@@ -118,12 +119,16 @@ keys rbd 4 z r y
 expect_text "the step before the diff gate" rbd "┃ 1 ✓ done          load"
 keys rbd r y
 expect_text "a diff gate blocks on a discrepancy, saying what the run found" rbd \
-    "✗ open: run 1: 1 missing, 0 extra, 0 changed"
+    "✗ open: run 1: 1 missing, 0 extra, 0 changed, 1 structural finding"
 sqlite3 rbd/tgt.db "INSERT INTO t VALUES (2, 'b')"
 keys rbd r y
-expect_text "… and passes once the target is whole" rbd "┃ 2 ✓ done          open"
+expect_text "… on a structural finding alone" rbd \
+    "✗ open: run 2: 0 missing, 0 extra, 0 changed, 1 structural finding"
+(cd rbd && "$bin" discrepancies classify accepted_variance --kind not_null_missing >/dev/null)
+keys rbd r y
+expect_text "… and passes once the target is whole, that finding accepted" rbd "┃ 2 ✓ done          open"
 T kill-session -t rbd
-check "the gate's runs are recorded like any other" "1 done 1|2 done 0|" \
+check "the gate's runs are recorded like any other" "1 done 1|2 done 0|3 done 0|" \
     "$(sqlite3 -cmd ".timeout 5000" rbd/.cutover/state.db "SELECT id, status, (SELECT sum(missing) FROM results
         WHERE run_id = runs.id AND kind = 'table') FROM runs ORDER BY id" | tr '|' ' ' | tr '\n' '|')"
 
