@@ -56,17 +56,30 @@ static const struct cmd cmds[] = {
       "  --all          every row\n"
       "  --note TEXT    why (required to reject)\n"
       "  --json         print the result as JSON (suggest, lint, import, export)\n" },
-    { "diff", cli_cmd_diff, "[--table T]... [--json|--ndjson] [--sample N] [--structure-only]",
+    { "diff", cli_cmd_diff, "[--table T]... [--wave NAME] [--json|--ndjson] [--sample N]\n"
+      "       [--structure-only]",
       "validate now: compare the tables and run the checks; recorded as a rehearsal",
       "  --table T      only this source table (repeatable)\n"
       "  --json         print the summary and the discrepancies as one JSON document\n"
       "  --ndjson       print one JSON object per discrepancy, then the summary\n"
       "  --sample N     list at most N discrepancies per table (counts stay exact;\n"
       "                 default 10 in text, all in JSON; structural findings all)\n"
+      "  --wave NAME    that wave's tables within its slice, recorded as a run of the wave\n"
+      "                 (compared with the wave's runs)\n"
       "  --structure-only  the structural checks alone (orphans, lost constraints,\n"
       "                 NULL shares, duplicates, tenants), no rows compared\n"
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed;\n"
       "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
+    { "waves", cli_cmd_waves, "[--json]",
+      "a phased migration's waves: tables, slice, state, truth now, owner, gate, latest "
+      "validation",
+      "  --json         print them as JSON\n" },
+    { "wave", cli_cmd_wave, "NAME start|moved|rollback [--note TEXT]",
+      "record a wave's move: planned -> moving -> moved, or rolled back",
+      "  --note TEXT    why, kept with the state\n"
+      "moved is refused (exit 1) while the wave's gate says no-go: diff and checks need its\n"
+      "latest 'cutover diff --wave NAME' to pass, manual its owner; exit 2 for a move its\n"
+      "state does not allow\n" },
     { "runs", cli_cmd_runs, "[--json]", "recorded runs with their totals and durations",
       "  --json         print them as JSON\n" },
     { "discrepancies", cli_cmd_discrepancies,

@@ -29,7 +29,7 @@ struct cli {
 enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_JSON = 0x100, OPT_FORCE, OPT_SOURCE, OPT_TARGET,
        OPT_NDJSON, OPT_TABLE, OPT_SAMPLE, OPT_HEADLESS, OPT_FOR, OPT_INTERVAL, OPT_FORMAT,
        OPT_NOTE, OPT_OWNER, OPT_EXPIRES, OPT_ROW, OPT_ALL, OPT_RUN, OPT_KIND, OPT_FIELD,
-       OPT_KEY, OPT_STRUCTURE_ONLY };
+       OPT_KEY, OPT_STRUCTURE_ONLY, OPT_WAVE };
 
 struct cli_json_opts {
     int json;
@@ -112,5 +112,7 @@ int cli_cmd_accept(struct cli *c, int argc, char **argv);
 int cli_cmd_decide(struct cli *c, int argc, char **argv);
 int cli_cmd_decommission(struct cli *c, int argc, char **argv);
 int cli_cmd_demo(struct cli *c, int argc, char **argv);
+int cli_cmd_waves(struct cli *c, int argc, char **argv);
+int cli_cmd_wave(struct cli *c, int argc, char **argv);
 
 #endif

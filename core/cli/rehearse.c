@@ -16,6 +16,7 @@ struct diff_cli {
     int json, ndjson;
     long sample;
     int structure_only;
+    const char *wave;
 };
 
 static int diff_opt(int opt, const char *arg, void *ctx)
@@ -30,6 +31,7 @@ static int diff_opt(int opt, const char *arg, void *ctx)
         o->tables = cli_append(o->tables, o->ntables++, arg);
         break;
     case OPT_STRUCTURE_ONLY: o->structure_only = 1; break;
+    case OPT_WAVE: o->wave = arg; break;
     case OPT_SAMPLE:
         o->sample = strtol(arg, &end, 10);
         if (*end || o->sample < 0)
@@ -41,6 +43,7 @@ static int diff_opt(int opt, const char *arg, void *ctx)
 
 struct diff_run {
     struct diff_cli o;
+    const char *slice[2];       /* --wave: its slice on each side */
     struct reh *reh;
     uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: cancel the run */
     FILE *listed;               /* the discrepancies to list (--json: indented as the
@@ -270,6 +273,28 @@ static void print_summary(json_t *s, FILE *listed)
     free(line);
 }
 
+/* --wave NAME: its tables (those --table names must be among them), its slice. */
+static int wave_tables(const struct plan *p, struct diff_cli *o, struct err *e)
+{
+    const struct plan_wave *w = plan_wave_find(p, o->wave);
+
+    if (!w)
+        return err_set(e, ERR_INPUT, "--wave %s: %s has no [wave %s] ('cutover waves' lists "
+                       "them)", o->wave, p->path, o->wave);
+    for (size_t i = 0; i < o->ntables; i++) {
+        size_t k = 0;
+        while (k < w->ntables && strcmp(w->tables[k], o->tables[i]))
+            k++;
+        if (k == w->ntables)
+            return err_set(e, ERR_INPUT, "--table %s: not a table of [wave %s]", o->tables[i],
+                           o->wave);
+    }
+    if (!o->ntables)
+        for (size_t k = 0; k < w->ntables; k++)
+            o->tables = cli_append(o->tables, o->ntables++, w->tables[k]);
+    return 0;
+}
+
 int cli_cmd_diff(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -277,6 +302,7 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
         { "table", required_argument, NULL, OPT_TABLE },
         { "sample", required_argument, NULL, OPT_SAMPLE },
         { "structure-only", no_argument, NULL, OPT_STRUCTURE_ONLY },
+        { "wave", required_argument, NULL, OPT_WAVE },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
     struct reh_events ev = { .discrepancy = on_disc, .progress = on_progress,
@@ -305,6 +331,16 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
         free(r.o.tables);
         return cli_fail(&e);
     }
+    if (r.o.wave && wave_tables(l.plan, &r.o, &e) < 0) {
+        cli_loaded_free(&l);
+        free(r.o.tables);
+        return cli_fail(&e);
+    }
+    if (r.o.wave) {
+        const struct plan_wave *w = plan_wave_find(l.plan, r.o.wave);
+        r.slice[0] = w->where;
+        r.slice[1] = w->target_where ? w->target_where : w->where;
+    }
     wspath = plan_path(l.plan, l.plan->workspace);
     ws = ws_open(wspath, &e);
     free(wspath);
@@ -320,7 +356,9 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
     if (!ws || !(r.reh = reh_open(&loop, ws, l.plan, &l.pp, l.masked[0], l.masked[1],
                                   &(struct diff_opts){ .tables = r.o.tables,
                                                        .ntables = r.o.ntables,
-                                                       .structure_only = r.o.structure_only },
+                                                       .structure_only = r.o.structure_only,
+                                                       .wave = r.o.wave,
+                                                       .slice = { r.slice[0], r.slice[1] } },
                                   &ev, &e))) {
         close_signals(&r);
         uv_run(&loop, UV_RUN_DEFAULT);

@@ -109,6 +109,10 @@ struct diff_opts {
     size_t ntables;
     int checks_only;            /* no tables: the business checks alone */
     int structure_only;         /* no rows read, no business checks: the structural checks */
+    /* a wave's slice (plan.h): conditions on the source (beside each table's
+     * where) and on the target; NULL: the whole tables */
+    const char *slice[2];
+    const char *wave;           /* the wave validated: the run is recorded as "wave NAME" */
     /* live validation (see window.h): only the rows with these keys (`nkeys`
      * × the pair's key columns, as diff_key_select reads them, row-major), the
      * source's further narrowed by `source_filter`; no snapshot transaction and

@@ -109,6 +109,9 @@ struct job {
     char **cand;                /* the keys to verify, nkey strings each, row-major */
     size_t ncand, cand_cap, cand_bytes, verified;
     int overflow;               /* more than CAND_MAX: read again in full instead */
+    char *cond[2];              /* the rows each side is held to (the plan's where and a
+                                 * wave's slice on the source, the slice on the target),
+                                 * or NULL: all */
     struct st_queries st;       /* its structural checks on the data (diff_structure.c) … */
     size_t st_at;               /* … the next one */
     int st_begun;               /* the catalog's findings told, the queries planned */

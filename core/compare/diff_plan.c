@@ -166,7 +166,7 @@ char *diff__verify_sql(const struct job *j, int target, enum url_kind engine,
     struct sbuf b = { 0 };
 
     sbuf_puts(&b, j->base_sql[target]);
-    where_all(&b, (const char *[]){ !target && p->plan ? p->plan->where : NULL, in }, 2);
+    where_all(&b, (const char *[]){ j->cond[target], in }, 2);
     sbuf_printf(&b, " ORDER BY %s", j->order_sql[target]);
     free(in);
     return sbuf_take(&b);
@@ -372,6 +372,12 @@ int diff__plan_job(struct job *j, const struct pair *p, const struct sheet *s,
 
     memset(j, 0, sizeof *j);
     j->pair = p;
+    {   /* the rows each side is held to: the plan's where, a wave's slice */
+        const char *w = p->plan ? p->plan->where : NULL, *slice = o ? o->slice[0] : NULL;
+        j->cond[0] = w && slice ? xasprintf("(%s) AND (%s)", w, slice)
+                   : w || slice ? xstrdup(w ? w : slice) : NULL;
+        j->cond[1] = o && o->slice[1] ? xstrdup(o->slice[1]) : NULL;
+    }
     j->result.table = xstrdup(st->name);
     j->result.target_table = xstrdup(tt->name);
     j->result.source_total = st->count != COUNT_UNKNOWN ? st->rows : -1;
@@ -518,14 +524,13 @@ int diff__plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     if (p->nkey)
         plan_probe(j, o, se, te, (const char *const[]){ ss.s, ts.s },
                    (const char *const[]){ so.s, to.s },
-                   (const char *const[]){ p->plan ? p->plan->where : NULL, NULL });
+                   (const char *const[]){ j->cond[0], j->cond[1] });
     {
         int live = o && o->nkeys && p->nkey;
         char *sk = live ? diff__keys_in(j, st, 0, se, o) : NULL;
         char *tk = live ? diff__keys_in(j, tt, 1, te, o) : NULL;
-        where_all(&ss, (const char *[]){ p->plan ? p->plan->where : NULL,
-                                         o ? o->source_filter : NULL, sk }, 3);
-        where_all(&ts, (const char *[]){ tk }, 1);
+        where_all(&ss, (const char *[]){ j->cond[0], o ? o->source_filter : NULL, sk }, 3);
+        where_all(&ts, (const char *[]){ j->cond[1], tk }, 2);
         free(sk);
         free(tk);
     }
@@ -575,6 +580,7 @@ void diff__job_free(struct job *j)
         free(j->unmapped[i]);
     free(j->unmapped);
     st_queries_free(&j->st);
+    free(j->cond[0]), free(j->cond[1]);
     diff__cand_free(j);
 }
 

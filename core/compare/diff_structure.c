@@ -160,7 +160,7 @@ int diff__structure(struct diff *d, struct job *j)
             if (!strcmp(d->st_cat.v[i].table, j->result.table))
                 st_finding_emit(&d->st_cat.v[i], emit, d);
         st_queries(d->plan, d->pairing, d->sheet, j->pair, &d->st_cat, db_kind(d->db[1]),
-                   &j->st);
+                   (const char *const *)j->cond, &j->st);
         d->st_side = 0;
     }
     return next_query(d, j);

@@ -309,9 +309,14 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
     r->ws = ws;
     r->ev = *ev;
     r->started = uv_hrtime();
-    /* the structural checks alone: a run of its own kind, compared with its kind */
-    if ((r->run = ws_run_begin(ws, o && o->structure_only ? "structure" : "rehearsal", src_url,
-                               tgt_url, e)) < 0) {
+    /* the structural checks alone, or a wave's slice: a run of its own kind,
+     * compared with its kind */
+    char *kind = o && o->wave ? xasprintf("wave %s", o->wave)
+               : xstrdup(o && o->structure_only ? "structure" : "rehearsal");
+
+    r->run = ws_run_begin(ws, kind, src_url, tgt_url, e);
+    free(kind);
+    if (r->run < 0) {
         sheet_free(&r->sheet);
         free(r);
         return NULL;

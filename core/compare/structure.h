@@ -84,10 +84,11 @@ struct st_queries {
 
 /* The queries for pair `p` (its target's foreign keys, and the ones `cat`
  * says it lost; the duplicates behind a lost unique key; the NULLs of each
- * mapped column), in the target's dialect `te`. */
+ * mapped column), in the target's dialect `te`, over the rows `cond` holds
+ * each side to (the source's where and a wave's slice; NULL: all). */
 void st_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
                 const struct pair *p, const struct st_report *cat, enum url_kind te,
-                struct st_queries *qs);
+                const char *const cond[2], struct st_queries *qs);
 void st_queries_free(struct st_queries *qs);
 
 /* What a query returned, on each side: cells row-major, NULL for SQL NULL. */

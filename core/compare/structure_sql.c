@@ -99,14 +99,26 @@ static const char *tenant_of(const struct plan *pl, const struct sheet *s, const
 
 /* One foreign key of the target's table `t` (held or lost): its orphans,
  * and, both tables scoped by tenant, the rows across tenants. */
+/* The target table as a query reads it: its name, or its rows in the slice. */
+static char *rows_of(const struct cat_table *t, const char *cond)
+{
+    char *name = cat_sql_name(t), *q;
+
+    if (!cond)
+        return name;
+    q = xasprintf("(SELECT * FROM %s WHERE %s)", name, cond);
+    free(name);
+    return q;
+}
+
 static void fk_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
                        const struct pair *p, const char *name, char *const *cols,
                        const char *ref_table, char *const *ref_cols, size_t n, int lost,
-                       enum url_kind te, struct st_queries *qs)
+                       enum url_kind te, const char *cond, struct st_queries *qs)
 {
     const struct pair *rp = pair_of_target(pp, ref_table);
     const char *ten = tenant_of(pl, s, p), *rten = tenant_of(pl, s, rp);
-    char *child = cat_sql_name(p->tgt), *parent;
+    char *child = rows_of(p->tgt, cond), *parent;
     struct st_query *q;
     struct sbuf b = { 0 };
 
@@ -152,18 +164,18 @@ static void fk_queries(const struct plan *pl, const struct pairing *pp, const st
 }
 
 /* The duplicate groups on the target behind a unique constraint it lost. */
-static void dup_query(const struct st_finding *f, const struct cat_table *t,
+static void dup_query(const struct st_finding *f, const struct cat_table *t, const char *cond,
                       struct st_queries *qs)
 {
     struct st_query *q = add(qs, "duplicate", f->constraint, f->target_columns, f->ncolumns);
-    char *from = cat_sql_name(t);
+    char *from = rows_of(t, cond);
     struct sbuf b = { 0 };
 
     q->sample = copy_names(f->target_columns, f->ncolumns);
     q->nsample = f->ncolumns;
     sbuf_puts(&b, "SELECT ");
     list(&b, NULL, f->target_columns, f->ncolumns, ", ");
-    sbuf_printf(&b, ", count(*), count(*) OVER (), sum(count(*)) OVER () FROM %s WHERE 1 = 1",
+    sbuf_printf(&b, ", count(*), count(*) OVER (), sum(count(*)) OVER () FROM %s x WHERE 1 = 1",
                 from);
     not_null(&b, NULL, f->target_columns, f->ncolumns);
     sbuf_puts(&b, " GROUP BY ");
@@ -178,7 +190,7 @@ static void dup_query(const struct st_finding *f, const struct cat_table *t,
 
 /* Each mapped column's NULLs on both sides, one query per side. */
 static void null_query(const struct plan *pl, const struct sheet *s, const struct pair *p,
-                       struct st_queries *qs)
+                       const char *const cond[2], struct st_queries *qs)
 {
     size_t tl = strlen(p->src->name), gl = strlen(p->tgt->name);
     struct sbuf b[2] = { { 0 }, { 0 } };
@@ -228,8 +240,8 @@ static void null_query(const struct plan *pl, const struct sheet *s, const struc
     for (int w = 0; w < 2; w++) {
         char *from = cat_sql_name(w ? p->tgt : p->src);
         sbuf_printf(&b[w], " FROM %s", from);
-        if (!w && p->plan && p->plan->where)
-            sbuf_printf(&b[w], " WHERE (%s)", p->plan->where);
+        if (cond[w])
+            sbuf_printf(&b[w], " WHERE %s", cond[w]);
         q->sql[w] = sbuf_take(&b[w]);
         free(from);
     }
@@ -237,7 +249,7 @@ static void null_query(const struct plan *pl, const struct sheet *s, const struc
 
 void st_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
                 const struct pair *p, const struct st_report *cat, enum url_kind te,
-                struct st_queries *qs)
+                const char *const cond[2], struct st_queries *qs)
 {
     memset(qs, 0, sizeof *qs);
     if (!p->src || !p->tgt || !pair_moves(p))
@@ -247,7 +259,7 @@ void st_queries(const struct plan *pl, const struct pairing *pp, const struct sh
         char *name = st_fk_name(p->tgt, fk);
         if (fk->cols.n == fk->ref_cols.n)
             fk_queries(pl, pp, s, p, name, fk->cols.names, fk->ref_table,
-                       fk->ref_cols.names, fk->cols.n, 0, te, qs);
+                       fk->ref_cols.names, fk->cols.n, 0, te, cond[1], qs);
         free(name);
     }
     for (size_t i = 0; i < cat->n; i++) {
@@ -256,11 +268,11 @@ void st_queries(const struct plan *pl, const struct pairing *pp, const struct sh
             continue;
         if (!strcmp(f->check, "fk_missing"))  /* the data still checked, through the sheet */
             fk_queries(pl, pp, s, p, f->constraint, f->target_columns, f->ref_table,
-                       f->ref_columns, f->ncolumns, 1, te, qs);
+                       f->ref_columns, f->ncolumns, 1, te, cond[1], qs);
         else if (!strcmp(f->check, "unique_missing"))
-            dup_query(f, p->tgt, qs);
+            dup_query(f, p->tgt, cond[1], qs);
     }
-    null_query(pl, s, p, qs);
+    null_query(pl, s, p, cond, qs);
 }
 
 void st_queries_free(struct st_queries *qs)

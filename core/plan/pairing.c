@@ -66,6 +66,16 @@ int pair_tables(const struct plan *p, const struct catalog *src, const struct ca
     int rc = -1;
 
     memset(out, 0, sizeof *out);
+    for (size_t i = 0; p && i < p->nwaves; i++)  /* a wave moves tables the source has */
+        for (size_t k = 0; k < p->waves[i].ntables; k++) {
+            const struct cat_table *s = cat_find(src, p->waves[i].tables[k]);
+            if (!s || s->is_view) {
+                err_set(e, ERR_INPUT, "%s:%d: [wave %s]: no table '%s' in the source (%s)",
+                        p->path, p->waves[i].tables_line, p->waves[i].name,
+                        p->waves[i].tables[k], src_url);
+                goto out;
+            }
+        }
     /* The plan first: it may claim a target another table's name would match. */
     for (size_t i = 0; p && i < p->ntables; i++) {
         const struct plan_table *pt = &p->tables[i];

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "plan.h"
+#include "plan_int.h"
 #include "sqltext.h"
 #include "db.h"
 #include "util.h"
@@ -14,13 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum sect { S_NONE, S_MIGRATION, S_SOURCE, S_TARGET, S_TABLE, S_CHECK, S_STEP, S_ROLLBACK,
-            S_HYPERCARE, S_PROBE };
-
 static const char *const sect_names[] = {
     [S_MIGRATION] = "migration", [S_SOURCE] = "source", [S_TARGET] = "target",
     [S_TABLE] = "table", [S_CHECK] = "check", [S_STEP] = "step",
     [S_ROLLBACK] = "rollback", [S_HYPERCARE] = "hypercare", [S_PROBE] = "probe",
+    [S_WAVE] = "wave",
 };
 
 /* The keys each section accepts; a key's index is its bit in `seen`. */
@@ -32,10 +31,11 @@ static const char *const sect_keys[][10] = {
     [S_TABLE] = { "target", "key", "decision", "owner", "watermark", "where", "expires",
                   "expect_index", "tenant" },
     [S_CHECK] = { "source", "target", "tolerance", "owner" },
-    [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback" },
+    [S_STEP] = { "title", "owner", "run", "expect", "gate", "rollback", "wave" },
     [S_ROLLBACK] = { "authority", "after" },
     [S_HYPERCARE] = { "duration", "interval", "on_alert", "exact_rows", "bell", "checks_every" },
     [S_PROBE] = { "sql", "side", "alert" },
+    [S_WAVE] = { "tables", "where", "target_where", "truth", "owner", "gate" },
 };
 
 const struct plan_metric plan_health[NHEALTH] = {
@@ -59,27 +59,7 @@ static const char *const gate_names[] = { PLAN_GATES(NAME_) };
 static const char *const side_names[] = { PLAN_SIDES(NAME_) };
 #undef NAME_
 
-struct pstate {
-    struct plan *p;
-    FILE *f;
-    struct err *e;
-    int line;           /* the line inih is handling (the reader counts them) */
-    int cont;           /* that line is an indented continuation */
-    int failed;
-    enum sect sect;
-    int sect_line;
-    char sect_text[160]; /* "step freeze", for messages */
-    unsigned seen;      /* keys set in the current section */
-    int last_key;       /* index of the key set last, for continuations */
-    int have_key;       /* a key was set since the section began */
-    unsigned sects_seen;
-    int side_line[2];   /* where [source] and [target] begin; 0: nowhere */
-};
-
-#define FAIL(st, ...) fail_at(st, st->line, __VA_ARGS__)
-
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct pstate *st, int line, const char *fmt, ...)
+int plan__fail_at(struct pstate *st, int line, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -255,7 +235,7 @@ static int split_key(struct plan_table *t, const char *v)
 }
 
 /* A string value; an indented continuation line appends to it with a space. */
-static int set_str(struct pstate *st, char **dst, const char *v)
+int plan__set_str(struct pstate *st, char **dst, const char *v)
 {
     if (st->cont && *dst) {
         char *s = xasprintf("%s %s", *dst, v);
@@ -309,7 +289,7 @@ static int add_expected_indexes(struct pstate *st, struct plan_table *t, const c
 static int set_table(struct pstate *st, struct plan_table *t, int k, const char *v)
 {
     switch (k) {
-    case 0: t->target_line = st->line; return set_str(st, &t->target, v);
+    case 0: t->target_line = st->line; return plan__set_str(st, &t->target, v);
     case 1:
         t->key_line = st->line;
         if (split_key(t, v) < 0)
@@ -320,16 +300,16 @@ static int set_table(struct pstate *st, struct plan_table *t, int k, const char 
             return FAIL(st, "decision '%s': expected migrate, delete, retain, temporary or "
                         "undecided", v);
         return 1;
-    case 3: return set_str(st, &t->owner, v);
-    case 4: return set_str(st, &t->watermark, v);
-    case 5: t->where_line = st->line; return set_str(st, &t->where, v);
+    case 3: return plan__set_str(st, &t->owner, v);
+    case 4: return plan__set_str(st, &t->watermark, v);
+    case 5: t->where_line = st->line; return plan__set_str(st, &t->where, v);
     case 7: return add_expected_indexes(st, t, v);
-    case 8: return set_str(st, &t->tenant, v);
+    case 8: return plan__set_str(st, &t->tenant, v);
     default:
         if (!valid_date(v))
             return FAIL(st, "expires '%s': expected a date YYYY-MM-DD", v);
         t->expires_line = st->line;
-        return set_str(st, &t->expires, v);
+        return plan__set_str(st, &t->expires, v);
     }
 }
 
@@ -353,36 +333,49 @@ static int set_check(struct pstate *st, struct plan_check *c, int k, const char 
     enum plan_unit u;
 
     switch (k) {
-    case 0: return set_str(st, &c->source, v);
-    case 1: return set_str(st, &c->target, v);
+    case 0: return plan__set_str(st, &c->source, v);
+    case 1: return plan__set_str(st, &c->target, v);
     case 2:
         if (parse_limit(v, &c->tolerance, &u) < 0 || u == UNIT_MS)
             return FAIL(st, "tolerance '%s': expected an absolute number such as 0 or a "
                         "percentage such as 0.5%%", v);
         c->tolerance_pct = u == UNIT_PERCENT;
         return 1;
-    default: return set_str(st, &c->owner, v);
+    default: return plan__set_str(st, &c->owner, v);
     }
+}
+
+const char *plan_gate_name(enum plan_gate g)
+{
+    return gate_names[g];
+}
+
+int plan__gate_parse(const char *v, enum plan_gate *g)
+{
+    for (size_t i = 0; i < sizeof gate_names / sizeof *gate_names; i++)
+        if (strcmp(v, gate_names[i]) == 0) {
+            *g = (enum plan_gate)i;
+            return 0;
+        }
+    return -1;
 }
 
 static int set_step(struct pstate *st, struct plan_step *s, int k, const char *v)
 {
     switch (k) {
-    case 0: return set_str(st, &s->title, v);
-    case 1: return set_str(st, &s->owner, v);
-    case 2: return set_str(st, &s->run, v);
+    case 0: return plan__set_str(st, &s->title, v);
+    case 1: return plan__set_str(st, &s->owner, v);
+    case 2: return plan__set_str(st, &s->run, v);
     case 3:
         if ((s->expect_ms = dur_parse_ms(v)) < 0)
             return FAIL(st, "expect '%s': expected a duration such as 5m (units ms, s, m, h, d)", v);
         return 1;
     case 4:
-        for (size_t i = 0; i < sizeof gate_names / sizeof *gate_names; i++)
-            if (strcmp(v, gate_names[i]) == 0) {
-                s->gate = (enum plan_gate)i;
-                return 1;
-            }
-        return FAIL(st, "gate '%s': expected none, checks, diff or manual", v);
-    default: return set_str(st, &s->rollback, v);
+        if (plan__gate_parse(v, &s->gate) < 0)
+            return FAIL(st, "gate '%s': expected none, checks, diff or manual", v);
+        return 1;
+    case 6: s->wave_line = st->line; return plan__set_str(st, &s->wave, v);
+    default: return plan__set_str(st, &s->rollback, v);
     }
 }
 
@@ -436,26 +429,27 @@ static int handler(void *user, const char *section, const char *name, const char
             return set_share(st, &p->null_rate_shift, "null_rate_shift", value);
         if (k == 5)
             return set_duration(st, &p->structure_timeout_ms, "structure_timeout", value);
-        return set_str(st, k == 0 ? &p->name : k == 1 ? &p->mapping : k == 2 ? &p->workspace
+        return plan__set_str(st, k == 0 ? &p->name : k == 1 ? &p->mapping : k == 2 ? &p->workspace
                                   : &p->tenant, value);
     case S_SOURCE:
     case S_TARGET: {
         struct plan_endpoint *ep = st->sect == S_SOURCE ? &p->source : &p->target;
         if (k == 0)
             ep->line = st->line;
-        return set_str(st, k == 0 ? &ep->url : &ep->label, value);
+        return plan__set_str(st, k == 0 ? &ep->url : &ep->label, value);
     }
     case S_TABLE: return set_table(st, &p->tables[p->ntables - 1], k, value);
     case S_CHECK: return set_check(st, &p->checks[p->nchecks - 1], k, value);
     case S_STEP: return set_step(st, &p->steps[p->nsteps - 1], k, value);
+    case S_WAVE: return plan__set_wave(st, &p->waves[p->nwaves - 1], k, value);
     case S_ROLLBACK:
         if (k == 1)
             p->advise_after_line = st->line;
-        return set_str(st, k == 0 ? &p->authority : &p->advise_after, value);
+        return plan__set_str(st, k == 0 ? &p->authority : &p->advise_after, value);
     case S_PROBE: {
         struct plan_probe *pr = &p->probes[p->nprobes - 1];
         if (k == 0)
-            return set_str(st, &pr->sql, value);
+            return plan__set_str(st, &pr->sql, value);
         if (k == 2)  /* "alert.NAME" so that a duplicate says which */
             return add_limit(st, &p->alerts, &p->nalerts, "alert.", pr->name, value, 1);
         if (strcmp(value, "source") && strcmp(value, "target"))
@@ -487,7 +481,7 @@ static int handler(void *user, const char *section, const char *name, const char
                 p->hc_checks_every = n;
             return 1;
         }
-        return set_str(st, &p->on_alert, value);
+        return plan__set_str(st, &p->on_alert, value);
     default:
         return 0;
     }
@@ -509,6 +503,8 @@ static int name_taken(struct pstate *st, enum sect s, const char *name)
     for (size_t i = 0; s == S_PROBE && i < p->nprobes; i++)
         if (strcmp(p->probes[i].name, name) == 0)
             return 1;
+    if (s == S_WAVE && plan_wave_find(p, name))
+        return 1;
     return 0;
 }
 
@@ -538,10 +534,11 @@ static void begin_section(struct pstate *st, char *text)
             s = (enum sect)i;
     if (s == S_NONE) {
         FAIL(st, "unknown section [%s] (known: migration, source, target, table NAME, "
-             "check NAME, step NAME, rollback, hypercare, probe NAME)", text);
+             "check NAME, step NAME, rollback, hypercare, probe NAME, wave NAME)", text);
         return;
     }
-    if ((s == S_TABLE || s == S_CHECK || s == S_STEP || s == S_PROBE) != (*arg != '\0')) {
+    if ((s == S_TABLE || s == S_CHECK || s == S_STEP || s == S_PROBE || s == S_WAVE) !=
+        (*arg != '\0')) {
         if (*arg)
             FAIL(st, "section [%s] takes no name", text);
         else
@@ -575,6 +572,9 @@ static void begin_section(struct pstate *st, char *text)
         p->probes = xrealloc(p->probes, (p->nprobes + 1) * sizeof *p->probes);
         p->probes[p->nprobes++] = (struct plan_probe){ .name = xstrdup(arg), .line = st->line,
                                                        .side = 1 };
+    } else if (s == S_WAVE) {
+        p->waves = xrealloc(p->waves, (p->nwaves + 1) * sizeof *p->waves);
+        p->waves[p->nwaves++] = (struct plan_wave){ .name = xstrdup(arg), .line = st->line };
     }
 }
 
@@ -659,11 +659,13 @@ void plan_free(struct plan *p)
     for (size_t i = 0; i < p->nsteps; i++) {
         struct plan_step *s = &p->steps[i];
         free(s->name), free(s->title), free(s->owner), free(s->run), free(s->rollback);
+        free(s->wave);
     }
     free(p->steps);
     for (size_t i = 0; i < p->nprobes; i++)
         free(p->probes[i].name), free(p->probes[i].sql);
     free(p->probes);
+    plan__waves_free(p);
     free_limits(p->triggers, p->ntriggers);
     free_limits(p->alerts, p->nalerts);
     free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
@@ -681,9 +683,9 @@ static int user_query(struct pstate *st, int line, const char *sect, const char 
     const char *why = sqltext_one(sql);
 
     if (why)
-        return fail_at(st, line, "[%s %s] %s: %s", sect, name, key, why), 0;
+        return plan__fail_at(st, line, "[%s %s] %s: %s", sect, name, key, why), 0;
     if (!sqltext_is_query(sql))
-        return fail_at(st, line, "[%s %s] %s: a query is expected (SELECT, WITH, VALUES or "
+        return plan__fail_at(st, line, "[%s %s] %s: a query is expected (SELECT, WITH, VALUES or "
                        "TABLE): cutover only reads", sect, name, key), 0;
     return 1;
 }
@@ -694,23 +696,23 @@ static int validate(struct pstate *st)
     struct plan *p = st->p;
 
     if (!p->source.url)
-        return fail_at(st, st->side_line[0] ? st->side_line[0] : st->line,
+        return plan__fail_at(st, st->side_line[0] ? st->side_line[0] : st->line,
                        "no [source] url: add [source] with url = sqlite:FILE or "
                        "postgresql://…");
     if (!p->target.url)
-        return fail_at(st, st->side_line[1] ? st->side_line[1] : st->line,
+        return plan__fail_at(st, st->side_line[1] ? st->side_line[1] : st->line,
                        "no [target] url: add [target] with url = sqlite:FILE or "
                        "postgresql://…");
     for (size_t i = 0; i < p->ntables; i++) {
         struct plan_table *t = &p->tables[i];
         if (t->expires && t->decision != DEC_TEMPORARY)
-            return fail_at(st, t->expires_line, "[table %s]: expires is only for decision = "
+            return plan__fail_at(st, t->expires_line, "[table %s]: expires is only for decision = "
                            "temporary (decision is %s)", t->name, decision_names[t->decision]);
     }
     for (size_t i = 0; i < p->nchecks; i++) {
         struct plan_check *c = &p->checks[i];
         if (!c->source || !c->target)
-            return fail_at(st, c->line, "[check %s] needs both 'source' and 'target' queries",
+            return plan__fail_at(st, c->line, "[check %s] needs both 'source' and 'target' queries",
                            c->name);
         for (int w = 0; w < 2; w++)
             if (!user_query(st, c->line, "check", c->name, plan_side_name(w),
@@ -720,25 +722,25 @@ static int validate(struct pstate *st)
     for (size_t i = 0; i < p->ntables; i++) {
         const char *why = p->tables[i].where ? sqltext_expression(p->tables[i].where) : NULL;
         if (why)
-            return fail_at(st, p->tables[i].where_line, "[table %s] where: %s",
+            return plan__fail_at(st, p->tables[i].where_line, "[table %s] where: %s",
                            p->tables[i].name, why);
     }
     for (size_t i = 0; i < p->nsteps; i++)
         if (!p->steps[i].title)
-            return fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);
+            return plan__fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);
     if (p->advise_after && !plan_step_find(p, p->advise_after))
-        return fail_at(st, p->advise_after_line, "[rollback] after = %s: no [step %s] in the "
+        return plan__fail_at(st, p->advise_after_line, "[rollback] after = %s: no [step %s] in the "
                        "plan (the step after which live triggers advise rollback)",
                        p->advise_after, p->advise_after);
     for (size_t i = 0; i < p->nprobes; i++) {
         if (!p->probes[i].sql)
-            return fail_at(st, p->probes[i].line, "[probe %s] needs its 'sql': a read-only "
+            return plan__fail_at(st, p->probes[i].line, "[probe %s] needs its 'sql': a read-only "
                            "query returning one number", p->probes[i].name);
         if (!user_query(st, p->probes[i].line, "probe", p->probes[i].name, "sql",
                         p->probes[i].sql))
             return 0;
     }
-    return 1;
+    return plan__validate_waves(st);
 }
 
 struct plan *plan_load(const char *path, struct err *e)
@@ -762,9 +764,9 @@ struct plan *plan_load(const char *path, struct err *e)
     rc = ini_parse_stream(reader, &st, handler, &st);
     fclose(st.f);
     if (!st.failed && rc > 0)
-        fail_at(&st, rc, "syntax error: expected [section], key = value or a comment");
+        plan__fail_at(&st, rc, "syntax error: expected [section], key = value or a comment");
     if (!st.failed && rc < 0)
-        fail_at(&st, st.line, "cannot parse the plan (out of memory)");
+        plan__fail_at(&st, st.line, "cannot parse the plan (out of memory)");
     if (!st.failed)
         validate(&st);
     if (st.failed) {

@@ -77,6 +77,8 @@ struct plan_step {
     char *name;
     int line;
     char *title, *owner, *run, *rollback;
+    char *wave;         /* the wave it belongs to (NULL: none) */
+    int wave_line;
     int64_t expect_ms;
     enum plan_gate gate;
 };
@@ -94,6 +96,26 @@ struct plan_probe {
 struct plan_endpoint {
     char *url, *label;
     int line;
+};
+
+/* Where a moved wave's truth lives (DESIGN.md, "Waves"): Production, or
+ * both while dual writes run. Before it has moved: the Pilot. */
+#define PLAN_TRUTHS(X) X(TRUTH_PRODUCTION, "production") X(TRUTH_BOTH, "both")
+enum plan_truth { PLAN_TRUTHS(PLAN_ENUM_) };
+
+/* [wave NAME]: a slice of the data that moves on its own, in file order. */
+struct plan_wave {
+    char *name;
+    int line;
+    char **tables;      /* source tables */
+    size_t ntables;
+    int tables_line;
+    char *where;        /* the slice on the source (NULL: the whole tables) … */
+    char *target_where; /* … and on the target (NULL: where) */
+    int where_line;
+    enum plan_truth truth;
+    char *owner;
+    enum plan_gate gate;
 };
 
 struct plan {
@@ -125,6 +147,8 @@ struct plan {
     size_t nalerts;
     struct plan_probe *probes;
     size_t nprobes;
+    struct plan_wave *waves;        /* in file order; none: one big-bang cutover */
+    size_t nwaves;
     char *on_alert;
 };
 
@@ -145,6 +169,9 @@ const struct plan_table *plan_table_find(const struct plan *p, const char *name)
 const char *plan_name_unwritable(const char *name);
 /* The [step] of that name, or NULL. */
 const struct plan_step *plan_step_find(const struct plan *p, const char *name);
+const struct plan_wave *plan_wave_find(const struct plan *p, const char *name);
+const char *plan_truth_name(enum plan_truth t);
+const char *plan_gate_name(enum plan_gate g);
 /* The step once done the rollback triggers advise: [rollback] after, else
  * the first step; NULL without steps. */
 const char *plan_advice_step(const struct plan *p);

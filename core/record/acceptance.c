@@ -82,9 +82,9 @@ static double chart_max(const json_t *report, const char *signal, double *last)
 
 const json_t *acc_last_run(const json_t *runs)
 {
-    for (size_t i = json_array_size(runs); i-- > 0;)  /* not a --structure-only run */
+    for (size_t i = json_array_size(runs); i-- > 0;)  /* not --structure-only, not a wave's */
         if (!strcmp(jtext(json_array_get(runs, i), "status"), "done") &&
-            strcmp(jtext(json_array_get(runs, i), "kind"), "structure"))
+            !strcmp(jtext(json_array_get(runs, i), "kind"), "rehearsal"))
             return json_array_get(runs, i);
     return NULL;
 }

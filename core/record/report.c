@@ -382,8 +382,12 @@ static json_t *with_differs(const json_t *items)
     json_array_foreach(items, i, d) {
         json_t *c = json_copy(d);
         struct sbuf b = { 0 };
-        if (jstr(json_object_get(d, "fields"), "message"))  /* a structural finding */
+        if (jstr(json_object_get(d, "fields"), "message")) {  /* a structural finding */
             sbuf_puts(&b, jstr(json_object_get(d, "fields"), "message"));
+            if (jstr(json_object_get(d, "key"), "constraint"))  /* named by its constraint */
+                json_object_set_new(c, "key", json_string(jstr(json_object_get(d, "key"),
+                                                               "constraint")));
+        }
         json_array_foreach(json_object_get(d, "fields"), k, f) {
             sbuf_printf(&b, "%s%s: ", k ? "; " : "", jtext(f, "source"));
             value_words(&b, json_object_get(f, "source_value"));

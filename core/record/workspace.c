@@ -100,6 +100,10 @@ static const char *const migrations[] = {
      * every row of the table: seconds in a workspace of millions) */
     ("CREATE INDEX discrepancies_by_run_class ON discrepancies(run_id, class);"
      "DROP INDEX discrepancies_by_run;"),
+    /* 7 → 8: the states of a phased migration's waves, each change a row */
+    "CREATE TABLE wave_log ("
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, wave TEXT NOT NULL, state TEXT NOT NULL,"
+    "  user TEXT NOT NULL, note TEXT);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -24,7 +24,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 7
+#define WS_VERSION 8
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer
@@ -148,7 +148,7 @@ json_t *ws_discrepancies_json(ws_t *ws, long run, long limit);
 /* One run, as ws_runs_json tells it. */
 struct ws_run_rec {
     long run, previous;         /* previous: the run it is compared with, 0 none */
-    char kind[16], status[16], started_at[40];
+    char kind[80], status[16], started_at[40];
     long long duration_ms, missing, extra, changed, open, tables, errors, checks, failed_checks;
     int compared;               /* its tables were compared (not cancelled, not refused) */
     const char *result;         /* "pass" or "fail" once it ended, else NULL (static) */
@@ -250,6 +250,22 @@ int ws_sample(ws_t *ws, long session, const char *side, const char *object, cons
 /* Acceptance and decommission sign-offs (acceptance.h), appended with the
  * current user; ws_signoffs_json lists them oldest first: at, kind, item,
  * status, user, note. */
+/* A phased migration's waves (DESIGN.md, "Waves"): each state a wave takes
+ * (moving, moved, rolled_back) with its time, user and note; a wave with
+ * none is planned. ws_wave_state fills `out` with the latest (state
+ * "planned" and empty strings when none); 0, or -1. */
+struct ws_wave_rec {
+    char state[16], at[40], user[64], note[512];
+};
+int ws_wave_event(ws_t *ws, const char *wave, const char *state, const char *note,
+                  struct err *e);
+int ws_wave_state(ws_t *ws, const char *wave, struct ws_wave_rec *out);
+/* The wave's log, oldest first: at, state, user, note. */
+json_t *ws_wave_log_json(ws_t *ws, const char *wave);
+/* The latest run of `kind` that ran to its end: its id (0: none), whether it
+ * passed, its open discrepancies. */
+long ws_last_run_of(ws_t *ws, const char *kind, int *passed, long *open);
+
 int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
                const char *note, struct err *e);
 json_t *ws_signoffs_json(ws_t *ws);

@@ -175,7 +175,7 @@ case_ "plan: a line that is no key = value" 2 "cutover: $P:$M_name: syntax error
 case_ "plan: a key outside any section" 2 "cutover: $P:$M: 'name' is outside any section (start with [migration])" \
     pl "$M" 'name = x' -- $B inventory
 case_ "plan: an empty key name" 2 "~cutover: $P:$M_name: " pl "$M_name" '= x' -- $B inventory
-case_ "plan: unknown section" 2 "cutover: $P:$T: unknown section [tables] (known: migration, source, target, table NAME, check NAME, step NAME, rollback, hypercare, probe NAME)" \
+case_ "plan: unknown section" 2 "cutover: $P:$T: unknown section [tables] (known: migration, source, target, table NAME, check NAME, step NAME, rollback, hypercare, probe NAME, wave NAME)" \
     pl "$T" '[tables orders]' -- $B inventory
 case_ "plan: a section header without ]" 2 "cutover: $P:$T: section header without ']'" \
     pl "$T" '[table orders' -- $B inventory
@@ -425,6 +425,32 @@ case_ "[probe]: no name" 2 "cutover: $P:$PR: section [probe] needs a name: [prob
     pl "$PR" '[probe]' -- $B inventory
 case_ "[probe]: duplicate section" 2 "cutover: $P:$((LAST + 1)): duplicate section [probe failed_jobs]" \
     pa '[probe failed_jobs]' 'sql = SELECT 1' -- $B inventory
+
+# --- [wave NAME] (appended after the plan's last line) ---------------------------------------
+case_ "[wave]: unknown key" 2 "cutover: $P:$((LAST + 3)): unknown key 'table' in [wave w1]" \
+    pa '[wave w1]' 'tables = users' 'table = orders' -- $B inventory
+case_ "[wave]: no tables" 2 "cutover: $P:$((LAST + 1)): [wave w1] needs 'tables': the source tables it moves" \
+    pa '[wave w1]' 'owner = alice' -- $B inventory
+case_ "[wave]: tables with no name" 2 "cutover: $P:$((LAST + 2)): tables ', ,': expected source tables separated by commas" \
+    pa '[wave w1]' 'tables = , ,' -- $B inventory
+case_ "[wave]: a table named twice" 2 "cutover: $P:$((LAST + 2)): tables: users is named twice" \
+    pa '[wave w1]' 'tables = users, users' -- $B inventory
+case_ "[wave]: truth neither production nor both" 2 "cutover: $P:$((LAST + 3)): truth 'pilot': expected production or both (where the truth lives once the wave has moved)" \
+    pa '[wave w1]' 'tables = users' 'truth = pilot' -- $B inventory
+case_ "[wave]: an unknown gate" 2 "cutover: $P:$((LAST + 3)): gate 'always': expected none, checks, diff or manual" \
+    pa '[wave w1]' 'tables = users' 'gate = always' -- $B inventory
+case_ "[wave]: target_where without where" 2 "cutover: $P:$((LAST + 1)): [wave w1]: target_where without where: the slice is said on the source first" \
+    pa '[wave w1]' 'tables = users' 'target_where = id > 1' -- $B inventory
+case_ "[wave]: no name" 2 "cutover: $P:$((LAST + 1)): section [wave] needs a name: [wave NAME]" \
+    pa '[wave]' 'tables = users' -- $B inventory
+case_ "[wave]: duplicate section" 2 "cutover: $P:$((LAST + 3)): duplicate section [wave w1]" \
+    pa '[wave w1]' 'tables = users' '[wave w1]' 'tables = orders' -- $B inventory
+case_ "[wave]: a table in two waves, one of them without a slice" 2 "cutover: $P:$((LAST + 5)): [wave w2]: table users is in [wave w1] (line $((LAST + 1))) too, and this one has no where: their slices overlap" \
+    pa '[wave w1]' 'tables = users' 'where = id % 2 = 0' '[wave w2]' 'tables = orders, users' -- $B inventory
+case_ "[wave]: a table the source lacks" 2 "cutover: $P:$((LAST + 2)): [wave w1]: no table 'user' in the source (sqlite:src.db)" \
+    pa '[wave w1]' 'tables = orders, user' -- $B inventory
+case_ "[step]: a wave the plan lacks" 2 "cutover: $P:$((ST_gate + 1)): [step freeze]: wave = w9: no [wave w9] in the plan" \
+    pl "$ST_gate" "$(sed -n "${ST_gate}p" "$pf")" 'wave = w9' -- $B inventory
 
 # --- the mapping sheet: structure ------------------------------------------------------
 hdr=source,target,transform,owner,rule,status,reviewer,reviewed_at,note

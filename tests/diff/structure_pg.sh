@@ -186,6 +186,10 @@ check "run against run: the index made is fixed, the rest still open, the varian
 check "… and it carries its class" "accepted_variance" \
     "$(jq -r 'select(.check == "null_rate") | .class' run3.ndjson)"
 
+check "the report lists them with what each says" \
+    "| lines | tenant_leak | lines(invoice_id) -> invoices(id) | 2 rows of lines belong to another tenant (tenant_id) than the row of invoices they point at through (invoice_id): a privacy defect |" \
+    "$("$bin" report --format md | grep -o '^| lines | tenant_leak | [^|]* | [^|]* |')"
+
 # --- --structure-only: no rows read, no business checks; a run of its own kind
 "$bin" diff --structure-only --ndjson >only.ndjson
 rc=$?
