@@ -198,6 +198,40 @@ static void test_defaults(void **state)
     plan_free(p);
 }
 
+/* [wave NAME] (waves.md): its keys, defaults, and a step's wave. */
+static void test_waves(void **state)
+{
+    struct err e = { 0 };
+    struct plan *p = load_text(
+        "[source]\nurl = sqlite:a.db\n[target]\nurl = sqlite:b.db\n"
+        "[step copy]\ntitle = Copy\nowner = bob\nwave = cohort-1\n"
+        "[wave reference]\ntables = plans, currencies\n"
+        "[wave cohort-1]\ntables = accounts\nwhere = id % 2 = 0\n"
+        "target_where = account_id % 2 = 0\ntruth = both\nowner = alice\ngate = manual\n"
+        "[wave cohort-2]\ntables = accounts\nwhere = id % 2 = 1\n", &e);
+    const struct plan_wave *w;
+
+    (void)state;
+    assert_non_null(p);
+    assert_int_equal(p->nwaves, 3);
+    w = plan_wave_find(p, "reference");  /* the defaults: production, no gate, all rows */
+    assert_int_equal(w->ntables, 2);
+    assert_string_equal(w->tables[1], "currencies");
+    assert_null(w->where);
+    assert_int_equal(w->truth, TRUTH_PRODUCTION);
+    assert_int_equal(w->gate, GATE_NONE);
+    w = plan_wave_find(p, "cohort-1");
+    assert_string_equal(w->where, "id % 2 = 0");
+    assert_string_equal(w->target_where, "account_id % 2 = 0");
+    assert_string_equal(plan_truth_name(w->truth), "both");
+    assert_string_equal(w->owner, "alice");
+    assert_int_equal(w->gate, GATE_MANUAL);
+    assert_int_equal(w->tables_line, 12);
+    assert_string_equal(p->steps[0].wave, "cohort-1");
+    assert_null(plan_wave_find(p, "cohort-3"));
+    plan_free(p);
+}
+
 /* The structural checks' keys (comparison.md, "Structural checks"). */
 static void test_structure_keys(void **state)
 {
@@ -234,7 +268,7 @@ static const struct { const char *text, *msg; } bad[] = {
       "plan.ini:7: unknown key 'gatte' in [step freeze]" },
     { ENDS "[tables users]\n",
       "plan.ini:5: unknown section [tables] (known: migration, source, target, table NAME, "
-      "check NAME, step NAME, rollback, hypercare, probe NAME)" },
+      "check NAME, step NAME, rollback, hypercare, probe NAME, wave NAME)" },
     { ENDS "[table users]\ndecision = migrate\n[table users]\n",
       "plan.ini:7: duplicate section [table users]" },
     { ENDS "[source]\n", "plan.ini:5: duplicate section [source]" },
@@ -482,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_design_plan),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_structure_keys),
+        cmocka_unit_test(test_waves),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_sql_text),
         cmocka_unit_test(test_long_line_and_missing_file),

@@ -144,8 +144,12 @@ struct diff {
     int structure;              /* the structural checks run: not live, not checks alone */
     int structure_only;         /* … and no rows are read */
     struct st_report st_cat;    /* what the catalogs say, for every table */
-    int st_side;                /* the side a structural query runs on */
-    struct st_rows st_rows[2];  /* … and what each returned */
+    /* a structural query asked of each side it needs at once (diff_structure.c) */
+    int st_asked, st_pending;   /* asked; sides still answering */
+    int st_status;              /* the first side's failure, 0 if none … */
+    char st_why[1200];          /* … in words */
+    struct st_side { struct diff *d; int w; } st_sides[2];
+    struct st_rows st_rows[2];  /* what each side returned */
     char msg[1400];
 };
 

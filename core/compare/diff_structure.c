@@ -46,8 +46,8 @@ static void rows_reset(struct st_rows *r)
 
 static int st_rows_cb(db_query_t *q, const struct db_batch *b, void *arg)
 {
-    struct diff *d = arg;
-    struct st_rows *r = &d->st_rows[d->st_side];
+    const struct st_side *sd = arg;
+    struct st_rows *r = &sd->d->st_rows[sd->w];
 
     (void)q;
     if (!b->nrows)
@@ -84,42 +84,53 @@ static void not_run(struct diff *d, struct job *j, const struct st_query *q, con
 
 static void st_done(db_query_t *q, int status, const char *msg, void *arg);
 
-/* The next query of the table's checks, from where it is; 0 when none is left. */
+/* The next query of the table's checks, from where it is, on each side it
+ * asks at once; 0 when none is left. */
 static int next_query(struct diff *d, struct job *j)
 {
     while (j->st_at < j->st.n) {
         const struct st_query *q = &j->st.v[j->st_at];
         struct db_query_opts o = { .batch_rows = 64,
                                    .timeout_ms = (int)d->plan->structure_timeout_ms };
-        while (d->st_side < 2 && !q->sql[d->st_side])
-            d->st_side++;
-        if (d->st_side == 2) {  /* asked of both: judged */
-            st_judge(q, j->pair, d->st_rows, j->result.missing + j->result.extra, emit, d);
-            rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
-            d->st_side = 0;
-            j->st_at++;
-            continue;
+        if (!d->st_asked) {
+            d->st_asked = 1;
+            d->st_status = 0;
+            for (int w = 0; w < 2; w++) {
+                if (!q->sql[w])
+                    continue;
+                d->st_sides[w] = (struct st_side){ d, w };
+                savepoint(d, w, 0);
+                if (!(d->side[w].q = db_query(d->db[w], q->sql[w], 0, NULL, &o, st_rows_cb,
+                                              st_done, &d->st_sides[w]))) {
+                    diff__finish(d, DB_ECANCELED, "the connections are closing");
+                    return 1;
+                }
+                d->st_pending++;
+            }
+            if (d->st_pending)
+                return 1;
         }
-        savepoint(d, d->st_side, 0);
-        d->side[d->st_side].q = db_query(d->db[d->st_side], q->sql[d->st_side], 0, NULL, &o,
-                                         st_rows_cb, st_done, d);
-        if (d->side[d->st_side].q)
-            return 1;
-        diff__finish(d, DB_ECANCELED, "the connections are closing");
-        return 1;
+        if (!d->st_status)  /* answered on each side: judged */
+            st_judge(q, j->pair, d->st_rows, j->result.missing + j->result.extra, emit, d);
+        else
+            not_run(d, j, q, d->st_why);
+        rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
+        d->st_asked = 0;
+        j->st_at++;
     }
     return 0;
 }
 
 static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
 {
-    struct diff *d = arg;
+    const struct st_side *sd = arg;
+    struct diff *d = sd->d;
     struct job *j = &d->jobs[d->at];
-    const struct st_query *q = &j->st.v[j->st_at];
-    int w = d->st_side;
+    int w = sd->w;
 
     (void)qq;
     d->side[w].q = NULL;
+    d->st_pending--;
     if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
         if (!d->failed) {  /* as a table's read says it */
             d->failed = status;
@@ -127,21 +138,19 @@ static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
                      msg ? msg : "", j->result.table);
         }
     } else if (status && !d->cancelled) {  /* this check: not run; the others go on */
-        char why[1200];
-        savepoint(d, w, 1);
         char limit[32];
-        if (status == DB_ETIMEDOUT)
-            snprintf(why, sizeof why, "took longer than [migration] structure_timeout (%s)",
+        savepoint(d, w, 1);
+        if (!d->st_status && status == DB_ETIMEDOUT)
+            snprintf(d->st_why, sizeof d->st_why, "took longer than [migration] "
+                     "structure_timeout (%s)",
                      dur_format(d->plan->structure_timeout_ms, limit, sizeof limit));
-        else
-            snprintf(why, sizeof why, "failed on the %s: %s", w ? "target" : "source",
-                     msg ? msg : "");
-        not_run(d, j, q, why);
-        rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
-        d->st_side = 0;
-        j->st_at++;
-    } else
-        d->st_side++;
+        else if (!d->st_status)
+            snprintf(d->st_why, sizeof d->st_why, "failed on the %s: %s",
+                     w ? "target" : "source", msg ? msg : "");
+        d->st_status = status;
+    }
+    if (d->st_pending)  /* the other side still answers */
+        return;
     if (d->cancelled || d->failed) {
         rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
         diff__finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -161,7 +170,7 @@ int diff__structure(struct diff *d, struct job *j)
                 st_finding_emit(&d->st_cat.v[i], emit, d);
         st_queries(d->plan, d->pairing, d->sheet, j->pair, &d->st_cat, db_kind(d->db[1]),
                    (const char *const *)j->cond, &j->st);
-        d->st_side = 0;
+        d->st_asked = 0;
     }
     return next_query(d, j);
 }
