@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cli_int.h"
 #include "jsonx.h"
+#include "waves.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -25,69 +26,6 @@ static int wave_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
-/* The wave's latest validation: its newest run of kind "wave NAME" that ran
- * to its end. */
-static long last_run(ws_t *ws, const char *wave, int *passed, long *open)
-{
-    char *kind = xasprintf("wave %s", wave);
-    long run = ws_last_run_of(ws, kind, passed, open);
-
-    free(kind);
-    return run;
-}
-
-/* Where the slice's truth lives now: the Pilot until the wave has moved. */
-static const char *truth_now(const struct plan_wave *w, const char *state)
-{
-    return strcmp(state, "moved") ? "pilot" : plan_truth_name(w->truth);
-}
-
-static json_t *wave_json(ws_t *ws, const struct plan_wave *w)
-{
-    struct ws_wave_rec st;
-    json_t *tables = json_array(), *o;
-    int passed;
-    long open, run;
-
-    ws_wave_state(ws, w->name, &st);
-    run = last_run(ws, w->name, &passed, &open);
-    for (size_t k = 0; k < w->ntables; k++)
-        json_array_append_new(tables, json_string(w->tables[k]));
-    o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "wave", w->name,
-                  "tables", tables, "where", w->where ? json_string(w->where) : json_null(),
-                  "target_where", w->target_where || w->where
-                  ? json_string(w->target_where ? w->target_where : w->where) : json_null(),
-                  "truth", plan_truth_name(w->truth), "truth_now", truth_now(w, st.state),
-                  "state", st.state, "owner", w->owner ? json_string(w->owner) : json_null(),
-                  "gate", plan_gate_name(w->gate));
-    if (*st.at)
-        json_object_set_new(o, "since", json_pack("{s:s, s:s, s:o}", "at", st.at, "user",
-                            st.user, "note", *st.note ? json_string(st.note) : json_null()));
-    json_object_set_new(o, "validation", run ? json_pack("{s:I, s:s, s:I}", "run",
-                        (json_int_t)run, "result", passed ? "pass" : "fail", "open",
-                        (json_int_t)open) : json_null());
-    return o;
-}
-
-/* The tables that move in no wave: the final, implicit one. */
-static json_t *rest_json(const struct plan *p)
-{
-    json_t *tables = json_array();
-
-    for (size_t i = 0; i < p->ntables; i++) {
-        const struct plan_table *t = &p->tables[i];
-        int in = 0;
-        if (t->decision == DEC_DELETE || t->decision == DEC_RETAIN)
-            continue;
-        for (size_t w = 0; w < p->nwaves && !in; w++)
-            for (size_t k = 0; k < p->waves[w].ntables && !in; k++)
-                in = !strcmp(p->waves[w].tables[k], t->name);
-        if (!in)
-            json_array_append_new(tables, json_string(t->name));
-    }
-    return tables;
-}
-
 int cli_cmd_waves(struct cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -97,7 +35,7 @@ int cli_cmd_waves(struct cli *c, int argc, char **argv)
     struct err e = { 0 };
     struct plan *p;
     ws_t *ws;
-    json_t *all, *v, *rest;
+    json_t *all, *v;
     size_t i;
     int rc = cli_parse_opts("waves", argc, argv, lo, wave_opt, &o);
 
@@ -110,14 +48,7 @@ int cli_cmd_waves(struct cli *c, int argc, char **argv)
         plan_free(p);
         return cli_fail(&e);
     }
-    all = json_array();
-    for (i = 0; i < p->nwaves; i++)
-        json_array_append_new(all, wave_json(ws, &p->waves[i]));
-    rest = rest_json(p);
-    if (p->nwaves && json_array_size(rest))
-        json_array_append_new(all, json_pack("{s:s, s:O, s:b}", "wave", "(rest)", "tables",
-                                             rest, "implicit", 1));
-    json_decref(rest);
+    all = waves_json(p, ws);
     if (o.json) {
         cli_print_json(all);
     } else if (!p->nwaves) {
@@ -168,7 +99,7 @@ static int gate_holds(ws_t *ws, const struct plan_wave *w, char *why, size_t n)
                  w->owner ? ")" : "", user_name());
         return 0;
     default:  /* diff, checks: the wave's latest validation */
-        if (!(run = last_run(ws, w->name, &passed, &open))) {
+        if (!(run = waves_last_run(ws, w->name, &passed, &open))) {
             snprintf(why, n, "its gate (%s) needs a validation of the wave: 'cutover diff "
                      "--wave %s'", plan_gate_name(w->gate), w->name);
             return 0;
@@ -237,7 +168,7 @@ int cli_cmd_wave(struct cli *c, int argc, char **argv)
         rc = -1;
     else
         printf("wave %s: %s -> %s; the truth of its slice: %s\n", w->name, st.state,
-               moves[m].to, truth_now(w, moves[m].to));
+               moves[m].to, waves_truth_now(w, moves[m].to));
     ws_close(ws);
     plan_free(p);
     return rc ? cli_fail(&e) : 0;

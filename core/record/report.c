@@ -1,5 +1,6 @@
 #include "config.h"
 #include "report.h"
+#include "waves.h"
 #include "acceptance.h"
 #include "jsonx.h"
 #include "util.h"
@@ -162,7 +163,8 @@ static void reason(json_t *why, const char *fmt, ...)
 
 /* GO only when nothing stands against it; each thing that does, in words:
  * the latest rehearsal that ran to its end (open discrepancies, tables in
- * error, checks failed), alerts left open, acceptance areas not accepted. */
+ * error, checks failed), a wave not moved or whose latest validation failed,
+ * alerts left open, acceptance areas not accepted. */
 static json_t *verdict(const json_t *r)
 {
     const json_t *last = acc_last_run(json_object_get(r, "rehearsals")), *v;
@@ -182,6 +184,16 @@ static json_t *verdict(const json_t *r)
         if (jint(last, "failed_checks"))
             reason(why, "%lld business check%s failed in run %lld", jint(last, "failed_checks"),
                    jint(last, "failed_checks") == 1 ? "" : "s", jint(last, "run"));
+    }
+    json_array_foreach(json_object_get(r, "waves"), i, v) {  /* every wave moved, validated */
+        const json_t *val = json_object_get(v, "validation");
+        if (json_is_true(json_object_get(v, "implicit")))
+            continue;
+        if (strcmp(jtext(v, "state"), "moved"))
+            reason(why, "wave %s is %s", jtext(v, "wave"), jtext(v, "state"));
+        if (json_is_object(val) && strcmp(jtext(val, "result"), "pass"))
+            reason(why, "wave %s: its latest validation, run %lld, failed (%lld open)",
+                   jtext(v, "wave"), jint(val, "run"), jint(val, "open"));
     }
     json_array_foreach(json_object_get(json_object_get(r, "hypercare"), "alerts"), i, v)
         open_alerts += json_is_null(json_object_get(v, "closed_at"));
@@ -225,6 +237,8 @@ json_t *report_build(const struct plan *p, const struct inventory *inv, const st
         "discrepancies", "run", (json_int_t)last, "limit", (json_int_t)1000, "items", disc,
         "timeline", timeline, "hypercare", "sessions", sessions, "alerts", alerts, "charts",
         ws ? charts(p, ws, sessions) : json_array());
+    if (p->nwaves)  /* a phased migration: each wave as it stands */
+        json_object_set_new(report, "waves", ws ? waves_json(p, ws) : json_array());
     /* measured from the parts above */
     json_object_set_new(report, "acceptance", acc_build(report, ws));
     json_object_set_new(report, "verdict", verdict(report));
@@ -397,6 +411,35 @@ static json_t *with_differs(const json_t *items)
         json_object_set_new(c, "differs", json_string(b.s ? b.s : ""));
         sbuf_free(&b);
         json_array_append_new(out, c);
+    }
+    return out;
+}
+
+/* The waves as the report's table has them: tables with their slice, since
+ * when and by whom, the validation in words. */
+static json_t *waves_rows(const json_t *waves)
+{
+    json_t *out = json_array(), *w, *t;
+    size_t i, k;
+
+    json_array_foreach(waves, i, w) {
+        const json_t *since = json_object_get(w, "since"), *val = json_object_get(w, "validation");
+        struct sbuf b = { 0 };
+        char said[160] = "-";
+        json_array_foreach(json_object_get(w, "tables"), k, t)
+            sbuf_printf(&b, "%s%s", k ? ", " : "", json_string_value(t));
+        if (jstr(w, "where"))
+            sbuf_printf(&b, " (%s)", jstr(w, "where"));
+        if (json_is_object(val))
+            snprintf(said, sizeof said, "run %lld %s, %lld open", jint(val, "run"),
+                     jtext(val, "result"), jint(val, "open"));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "wave", jtext(w, "wave"), "tables", b.s ? b.s : "",
+            "state", jstr(w, "state") ? jstr(w, "state") : "planned",
+            "since", since ? jtext(since, "at") : "-",
+            "truth_now", jstr(w, "truth_now") ? jstr(w, "truth_now") : "pilot",
+            "gate", jstr(w, "gate") ? jstr(w, "gate") : "-", "validation", said));
+        sbuf_free(&b);
     }
     return out;
 }
@@ -673,6 +716,16 @@ static char *render(const json_t *r, int html)
                                     NULL },
              jint(d, "run") ? "None." : "No run recorded.");
     json_decref(items);
+
+    if (json_object_get(r, "waves")) {  /* a phased migration */
+        heading(&o, 2, "Waves");
+        items = waves_rows(json_object_get(r, "waves"));
+        rows_out(&o, items, (const char *const[]){ "wave", "tables (slice)", "state", "since",
+                                                   "truth now", "gate", "validation", NULL },
+                 (const char *const[]){ "wave", "tables", "state", "since", "truth_now", "gate",
+                                        "validation", NULL }, "None.");
+        json_decref(items);
+    }
 
     heading(&o, 2, "Cutover timeline");
     rows_out(&o, json_object_get(r, "timeline"),

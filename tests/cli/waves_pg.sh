@@ -147,5 +147,16 @@ check "every move audited" "7" \
 "$bin" waves >waves.txt
 check "waves: the text form" "odd              moved        both        none       -          run 2 fail, 1 open     accounts (id % 2 = 1)" \
     "$(grep '^odd ' waves.txt)"
+
+# --- the report: a waves part, and a verdict that weighs every wave
+"$bin" report --format json >report.json
+check "report: the verdict names each wave not moved or not validated" \
+    "wave even is rolled_back|wave even: its latest validation, run 4, failed (2 open)|wave odd: its latest validation, run 2, failed (1 open)" \
+    "$(jq -r '[.verdict.reasons[] | select(startswith("wave "))] | join("|")' report.json)"
+"$bin" report --format md >report.md
+check "report: the waves part, a row a wave" \
+    "| odd | accounts (id % 2 = 1) | moved |" "$(grep -o '^| odd | [^|]* | [^|]* |' report.md)"
+check "… and the tables no wave names" "| (rest) | notes | planned | - | pilot | - | - |" \
+    "$(grep '^| (rest) ' report.md)"
 cd ..
 finish

@@ -1,0 +1,24 @@
+/* waves: a phased migration's waves as they stand (DESIGN.md, "Waves"):
+ * each wave of the plan with its state from the workspace, where its truth
+ * lives now and its latest validation; what cutover waves, cutover wave and
+ * the report show. */
+#ifndef CUTOVER_WAVES_H
+#define CUTOVER_WAVES_H
+
+#include <jansson.h>
+
+#include "plan.h"
+#include "workspace.h"
+
+/* Each wave in file order: {wave, tables, where, target_where, truth,
+ * truth_now, state, owner, gate, since {at, user, note}, validation {run,
+ * result, open} or null}; then, when the plan has waves and some moving
+ * tables are in none, {wave: "(rest)", tables, implicit: true}. */
+json_t *waves_json(const struct plan *p, ws_t *ws);
+/* The wave's latest validation: its newest run of kind "wave NAME" that ran
+ * to its end (0: none), whether it passed, its open discrepancies. */
+long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open);
+/* Where the slice's truth lives in `state`: "pilot" until it has moved. */
+const char *waves_truth_now(const struct plan_wave *w, const char *state);
+
+#endif
