@@ -1,6 +1,7 @@
 #include "config.h"
 #include "dash.h"
 #include "dash_int.h"
+#include "waves.h"
 #include "decision.h"
 #include "snap.h"
 #include "report.h"
@@ -72,6 +73,23 @@ void dash__read_facts(struct dash *d)
     d->nalerts = 0;
     if (d->ws && (d->nalerts = ws_alerts_read(d->ws, 0, 1, &d->alerts)) < 0)
         d->nalerts = 0;
+    d->waves = xrealloc(d->waves, (d->plan->nwaves + 1) * sizeof *d->waves);
+    d->nwaves = d->plan->nwaves;
+    for (size_t i = 0; i < d->nwaves; i++) {
+        const struct plan_wave *w = &d->plan->waves[i];
+        struct ws_wave_rec st = { .state = "planned" };
+        if (d->ws)
+            ws_wave_state(d->ws, w->name, &st);
+        snprintf(d->waves[i].name, sizeof d->waves[i].name, "%s", w->name);
+        snprintf(d->waves[i].state, sizeof d->waves[i].state, "%s", st.state);
+        d->waves[i].truth_now = waves_truth_now(w, st.state);
+    }
+}
+
+const struct dash_wave *dash_waves(const struct dash *d, size_t *n)
+{
+    *n = d->nwaves;
+    return d->waves;
 }
 
 
@@ -318,6 +336,7 @@ void dash_close(struct dash *d)
     inv_free(&d->inv);
     snap_unref(d->snap);
     ws_alerts_free(d->alerts, d->nalerts);
+    free(d->waves);
     ws_settle(d->ws);  /* the terminal is restored: it can say it waits */
     ws_close(d->ws);
     plan_free(d->plan);

@@ -75,6 +75,15 @@ int dash_paused(const struct dash *d);
 long dash_runs(const struct dash *d);
 /* The hypercare session open in the workspace, or NULL. */
 const struct ws_session *dash_hypercare(const struct dash *d);
+/* A wave of a phased plan as the workspace has it (dash_reread): its state
+ * (planned, moving, moved, rolled_back) and where its slice's truth lives
+ * now (pilot, production, both). */
+struct dash_wave {
+    char name[64];
+    char state[16];
+    const char *truth_now;      /* static */
+};
+const struct dash_wave *dash_waves(const struct dash *d, size_t *n);
 /* The open alerts in the workspace, oldest first, `n` of them (dash_reread). */
 const struct ws_alert_rec *dash_alerts(const struct dash *d, long *n);
 /* The message line's text ("" none), and whether it is an error. */

@@ -27,6 +27,8 @@ struct dash {
     struct ws_session hc;
     struct ws_alert_rec *alerts;    /* the open alerts in the workspace, oldest first */
     long nalerts;
+    struct dash_wave *waves;        /* the plan's waves as the workspace has them */
+    size_t nwaves;
     int64_t interval_ms;
     int paused;
     int stopped;                /* dash_stop(): closing */

@@ -446,14 +446,41 @@ static void timeline(struct cut_panel *cp, struct tui_view *v, int last)
     rb_timeline(RB(cp), last, timeline_line, v);
 }
 
+/* A phased plan's waves in a line: "waves: reference ✓ moved · cohort-1 ◐
+ * moving · cohort-2 planned", each with where its truth lives once moved. */
+static void wave_strip(struct cut_panel *cp, int y, int x, int w)
+{
+    size_t n;
+    const struct dash_wave *wv = dash_waves(cp->p->dash, &n);
+    struct sbuf b = { 0 };
+
+    sbuf_puts(&b, "waves:");
+    for (size_t i = 0; i < n; i++) {
+        const char *g = !strcmp(wv[i].state, "moved") ? tui_g->ok
+                      : !strcmp(wv[i].state, "moving") ? tui_g->connecting
+                      : !strcmp(wv[i].state, "rolled_back") ? tui_g->fail : NULL;
+        sbuf_printf(&b, "%s %s %s%s%s", i ? " ·" : "", wv[i].name, g ? g : "", g ? " " : "",
+                    wv[i].state);
+        if (!strcmp(wv[i].state, "moved"))
+            sbuf_printf(&b, " (truth: %s)", wv[i].truth_now);
+    }
+    draw_clip(y, x, w, ROLE_TITLE, b.s);
+    sbuf_free(&b);
+}
+
 static void draw(struct panel *p, struct rect r, int focused)
 {
     struct cut_panel *cp = PRIV(p);
     int sel = table_selected(&cp->table), th;
     const struct rb_step *s = sel >= 0 ? rb_step(RB(cp), (size_t)sel) : NULL;
     struct tui_view v = { 0 };
+    size_t nwaves;
 
     view_clear(&cp->view);
+    if (dash_waves(p->dash, &nwaves) && nwaves && !p->detail && r.h > 3) {
+        wave_strip(cp, r.y, r.x, r.w);  /* above the runbook */
+        r.y++, r.h--;
+    }
     if (!rb_count(RB(cp))) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
         advice_line(cp, r.y + 1, r.x, r.w);

@@ -71,7 +71,7 @@ static const struct cmd cmds[] = {
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed;\n"
       "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
     { "waves", cli_cmd_waves, "[--json]",
-      "a phased migration's waves: tables, slice, state, truth now, owner, gate, latest "
+      "the waves of a phased migration: tables, slice, state, truth now, owner, gate, latest "
       "validation",
       "  --json         print them as JSON\n" },
     { "wave", cli_cmd_wave, "NAME start|moved|rollback [--note TEXT]",

@@ -3,7 +3,7 @@
 # tests/screen/golden/cutover.txt; [rollback] after = load (triggers advise
 # only once the step that fills the target is done); a step's command and
 # output holding a password, masked everywhere; WRITES of a table without a
-# watermark. Needs no PostgreSQL.
+# watermark; a phased plan's waves as a strip. Needs no PostgreSQL.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 make_demo
@@ -101,5 +101,32 @@ expect_text "… three rows inserted on the source: +3" nowm "$(writes_row notes
 sqlite3 nowm/src.db "DELETE FROM notes WHERE id > 2"
 expect_text "… two deleted: -2" nowm "$(writes_row notes 2 1 1 - -2)"
 T kill-session -t nowm
+
+# --- a phased plan: the waves as a strip above the runbook, each state as the
+# workspace has it, moved ones with where their truth lives now
+cp -r demo phased
+cat >>phased/cutover.ini <<'EOF'
+[wave reference]
+tables = subscriptions
+[wave cohort-1]
+tables = accounts, users
+where  = id % 2 = 0
+truth  = both
+[wave cohort-2]
+tables = accounts, users
+where  = id % 2 = 1
+EOF
+(cd phased && "$bin" wave reference start >/dev/null && "$bin" wave reference moved >/dev/null &&
+    "$bin" wave cohort-1 start >/dev/null) || exit 99
+start phased 130 36 "$work/phased"
+wait_for phased "src ● tgt ●"
+keys phased 4 z
+expect_text "the waves above the runbook: moved, moving, planned" phased \
+    "waves: reference ✓ moved (truth: production) · cohort-1 ◐ moving · cohort-2 planned"
+(cd phased && "$bin" wave cohort-1 rollback >/dev/null) || exit 99
+keys phased R
+expect_text "… a wave rolled back, read again from the workspace" phased \
+    "· cohort-1 ✗ rolled_back ·"
+T kill-session -t phased
 
 finish
