@@ -2,6 +2,8 @@
 #include "config.h"
 #include "cli.h"
 #include "cli_int.h"
+#include "jsonx.h"
+#include "waves.h"
 #include "report.h"
 #include "util.h"
 
@@ -18,20 +20,62 @@ int cli_json_opt(int opt, const char *arg, void *ctx)
     return 0;
 }
 
+/* A phased plan's waves by table: "accounts  cohort-1 (id % 2 = 0): pilot". */
+static void print_waves(const json_t *waves, const struct inventory *inv)
+{
+    int said = 0;
+
+    for (size_t i = 0; waves && i < inv->n; i++) {
+        const char *t = inv->rows[i].source;
+        json_t *of = t ? waves_of_table(waves, t) : NULL, *w;
+        size_t k;
+        if (json_array_size(of)) {
+            printf("%s%-24s", said++ ? "" : "\nwaves, and where the truth lives now:\n", t);
+            json_array_foreach(of, k, w)
+                printf("%s%s%s%s%s: %s", k ? " · " : " ", jtext(w, "wave"),
+                       jstr(w, "where") ? " (" : "", jtext(w, "where"),
+                       jstr(w, "where") ? ")" : "", jtext(w, "truth_now"));
+            putchar('\n');
+        }
+        json_decref(of);
+    }
+}
+
 /* Prints the inventory of the plan at `path`; returns an exit code. */
 int cli_show_inventory(const char *path, int json)
 {
     struct err e = { 0 };
     struct loaded l;
     struct inventory inv = { 0 };
+    json_t *waves = NULL;
 
     if (cli_load(path, &cli_counts_exact, &l, &e) < 0)
         return cli_fail(&e);
     inv_build(&l.pp, &inv);
-    if (json)
-        cli_print_json(inv_to_json(&inv, l.plan, l.masked[0], l.masked[1]));
-    else
+    if (l.plan->nwaves) {  /* a phased plan: each table's waves, the truth where it is now */
+        char *wspath = plan_path(l.plan, l.plan->workspace);
+        ws_t *ws = ws_open(wspath, &e);
+        free(wspath);
+        if (!ws) {
+            inv_free(&inv);
+            cli_loaded_free(&l);
+            return cli_fail(&e);
+        }
+        waves = waves_json(l.plan, ws);
+        ws_close(ws);
+    }
+    if (json) {
+        json_t *doc = inv_to_json(&inv, l.plan, l.masked[0], l.masked[1]), *row;
+        size_t i;
+        json_array_foreach(waves ? json_object_get(doc, "tables") : NULL, i, row)
+            json_object_set_new(row, "waves", waves_of_table(waves,
+                                json_string_value(json_object_get(row, "source_table"))));
+        cli_print_json(doc);
+    } else {
         inv_print(stdout, &inv, l.plan, l.masked[0], l.masked[1]);
+        print_waves(waves, &inv);
+    }
+    json_decref(waves);
     inv_free(&inv);
     cli_loaded_free(&l);
     return 0;

@@ -78,3 +78,21 @@ json_t *waves_json(const struct plan *p, ws_t *ws)
     json_decref(rest);
     return all;
 }
+
+json_t *waves_of_table(const json_t *waves, const char *table)
+{
+    json_t *out = json_array(), *w, *t;
+    size_t i, k;
+
+    json_array_foreach(waves, i, w)
+        json_array_foreach(json_object_get(w, "tables"), k, t)
+            if (!strcmp(json_string_value(t), table))
+                json_array_append_new(out, json_pack("{s:O, s:O, s:s, s:s}", "wave",
+                    json_object_get(w, "wave"), "where", json_object_get(w, "where") ?
+                    json_object_get(w, "where") : json_null(), "state",
+                    json_string_value(json_object_get(w, "state")) ?
+                    json_string_value(json_object_get(w, "state")) : "planned", "truth_now",
+                    json_string_value(json_object_get(w, "truth_now")) ?
+                    json_string_value(json_object_get(w, "truth_now")) : "pilot"));
+    return out;
+}

@@ -21,4 +21,8 @@ long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open);
 /* Where the slice's truth lives in `state`: "pilot" until it has moved. */
 const char *waves_truth_now(const struct plan_wave *w, const char *state);
 
+/* The waves (waves_json) that move `table`: [{wave, where, state,
+ * truth_now}], the implicit rest's included; [] for a table no wave moves. */
+json_t *waves_of_table(const json_t *waves, const char *table);
+
 #endif

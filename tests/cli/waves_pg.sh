@@ -147,6 +147,11 @@ check "every move audited" "7" \
 "$bin" waves >waves.txt
 check "waves: the text form" "odd              moved        both        none       -          run 2 fail, 1 open     accounts (id % 2 = 1)" \
     "$(grep '^odd ' waves.txt)"
+check "inventory: each table's waves, the truth where it lives now" \
+    "accounts                 even (id % 2 = 0): pilot · odd (id % 2 = 1): both" \
+    "$("$bin" inventory | grep '^accounts  .* even ')"
+check "inventory --json: the same, by table" '[{"wave":"reference","where":null,"state":"moved","truth_now":"production"}]' \
+    "$("$bin" inventory --json | jq -c '.tables[] | select(.source_table == "plans") | .waves')"
 
 # --- the report: a waves part, and a verdict that weighs every wave
 "$bin" report --format json >report.json
