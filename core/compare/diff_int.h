@@ -192,6 +192,10 @@ struct row *diff__row_new(struct diff *d, struct side *s, const struct job *j,
                           const struct db_batch *b, size_t at);
 void diff__run_checks(struct diff *d);
 int diff__side_full(const struct side *s);
+/* A PostgreSQL side in the run's snapshot: SAVEPOINT before a query that may
+ * fail, ROLLBACK TO it after one that did (an aborted transaction refuses
+ * every query after it). */
+void diff__savepoint(struct diff *d, int w, int rollback);
 int diff__structure(struct diff *d, struct job *j);
 void diff__table_finished(struct diff *d);
 void diff__side_reset(struct side *s);

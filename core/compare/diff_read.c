@@ -119,7 +119,6 @@ char *diff__verify_sql(const struct job *j, int target, enum url_kind engine,
 static void src_done(db_query_t *q, int status, const char *msg, void *arg);
 static void tgt_done(db_query_t *q, int status, const char *msg, void *arg);
 
-static void savepoint(struct diff *d, int w, int rollback);
 void diff__table_snapshot(struct diff *d, int diff__begin);
 struct db_query_opts diff__read_opts(const struct diff *d);
 
@@ -169,7 +168,7 @@ static void uniq_done(db_query_t *q, int status, const char *msg, void *arg)
     if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
         fail_run(d, status, msg, "comparing", j->result.table);
     } else if (status && !d->cancelled) {  /* the table fails; the run goes on */
-        savepoint(d, 1, 1);
+        diff__savepoint(d, 1, 1);
         j->result.error_code = ERR_DB;
         j->result.error = xasprintf("the target's query for the unique rule of %s (%s:%d): %s",
                                     j->fields[j->uniq_at].target, d->sheet->path,
@@ -188,8 +187,8 @@ void diff__read_both(struct diff *d, const char *src_sql, const char *tgt_sql)
 {
     struct db_query_opts o = diff__read_opts(d);
 
-    savepoint(d, 0, 0);
-    savepoint(d, 1, 0);
+    diff__savepoint(d, 0, 0);
+    diff__savepoint(d, 1, 0);
     d->side[0].q = db_query(d->db[0], src_sql, 0, NULL, &o, src_rows, src_done, d);
     d->side[1].q = db_query(d->db[1], tgt_sql, 0, NULL, &o, tgt_rows, tgt_done, d);
     if (!d->side[0].q || !d->side[1].q)
@@ -244,7 +243,7 @@ void diff__table_finished(struct diff *d)
         j->uniq_at++;
     if (!j->result.error && j->uniq_at < j->nfields) {
         struct db_query_opts o = diff__read_opts(d);
-        savepoint(d, 1, 0);
+        diff__savepoint(d, 1, 0);
         d->side[1].q = db_query(d->db[1], j->fields[j->uniq_at].uniq_sql, 0, NULL, &o,
                                 uniq_rows, uniq_done, d);
         if (d->side[1].q)
@@ -279,7 +278,7 @@ void diff__ignore_done(db_query_t *q, int status, const char *msg, void *arg)
 /* A PostgreSQL side's snapshot outlives a table or check whose query fails
  * or is cancelled: each runs behind a savepoint, rolled back to after an
  * error (an aborted transaction refuses every query after it). */
-static void savepoint(struct diff *d, int w, int rollback)
+void diff__savepoint(struct diff *d, int w, int rollback)
 {
     if (d->txn[w])
         db_query(d->db[w], rollback ? "ROLLBACK TO SAVEPOINT cutover" : "SAVEPOINT cutover", 0,
@@ -323,7 +322,7 @@ static void side_done(struct diff *d, int which, int status, const char *msg)
     s->q = NULL;
     s->done = 1;
     if (status && !d->cancelled && !d->failed && status != DB_ELOST)
-        savepoint(d, which, 1);
+        diff__savepoint(d, which, 1);
     if (status == DB_ECANCELED && j->result.error && !d->cancelled)
         status = 0;  /* stopped by fail_table() */
     if (status && !d->cancelled) {
@@ -435,7 +434,7 @@ static void check_done(db_query_t *q, int status, const char *msg, void *arg)
     if (status == DB_ELOST)  /* no later check can run on it */
         fail_run(d, status, msg, "running check", d->plan->checks[c->i].name);
     if (status && !d->cancelled && !d->failed && status != DB_ELOST)
-        savepoint(d, c->which, 1);
+        diff__savepoint(d, c->which, 1);
     free(c);
     if (--d->check_pending)
         return;
@@ -466,7 +465,7 @@ void diff__run_checks(struct diff *d)
     for (int w = 0; w < 2; w++) {
         struct check_job *c = xmalloc(sizeof *c);
         *c = (struct check_job){ d, d->check_at, w, 0, 0 };
-        savepoint(d, w, 0);
+        diff__savepoint(d, w, 0);
         if (!db_query(d->db[w], w ? pc->target : pc->source, 0, NULL, NULL, check_rows,
                       check_done, c)) {
             free(c);

@@ -1,8 +1,8 @@
 /* diff_structure: a table's structural checks (structure.h), run once its
  * rows are compared, in the run's snapshot: what the catalogs say first,
- * then one query at a time on the side it asks, each behind a savepoint and
- * within [migration] structure_timeout. A check that cannot finish is
- * reported as not run, never left out. */
+ * then one check at a time, its query on each side it asks at once, each
+ * behind a savepoint and within [migration] structure_timeout. A check that
+ * cannot finish is reported as not run, never left out. */
 #include "config.h"
 #include "diff.h"
 #include "diff_int.h"
@@ -10,15 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-static const struct db_query_opts control_opts = { .control = 1 };
-
-static void savepoint(struct diff *d, int w, int rollback)
-{
-    if (d->txn[w])
-        db_query(d->db[w], rollback ? "ROLLBACK TO SAVEPOINT cutover" : "SAVEPOINT cutover", 0,
-                 NULL, &control_opts, NULL, diff__ignore_done, NULL);
-}
 
 static void emit(void *arg, const char *check, json_t *key, json_t *detail, char *message)
 {
@@ -99,7 +90,7 @@ static int next_query(struct diff *d, struct job *j)
                 if (!q->sql[w])
                     continue;
                 d->st_sides[w] = (struct st_side){ d, w };
-                savepoint(d, w, 0);
+                diff__savepoint(d, w, 0);
                 if (!(d->side[w].q = db_query(d->db[w], q->sql[w], 0, NULL, &o, st_rows_cb,
                                               st_done, &d->st_sides[w]))) {
                     diff__finish(d, DB_ECANCELED, "the connections are closing");
@@ -139,7 +130,7 @@ static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
         }
     } else if (status && !d->cancelled) {  /* this check: not run; the others go on */
         char limit[32];
-        savepoint(d, w, 1);
+        diff__savepoint(d, w, 1);
         if (!d->st_status && status == DB_ETIMEDOUT)
             snprintf(d->st_why, sizeof d->st_why, "took longer than [migration] "
                      "structure_timeout (%s)",

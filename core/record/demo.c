@@ -397,6 +397,17 @@ static int pg_fail(PGconn *c, const char *masked, const char *what, struct err *
     return -1;
 }
 
+/* Runs SQL that returns no rows: 0, or -1 with `e` saying `what` failed. */
+static int pg_run(PGconn *c, const char *sql, const char *masked, const char *what,
+                  struct err *e)
+{
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+    PQclear(r);
+    return ok ? 0 : pg_fail(c, masked, what, e);
+}
+
 static int copy_table(PGconn *c, sqlite3 *db, const char *table, const char *masked,
                       struct err *e)
 {
@@ -472,27 +483,14 @@ static int load_pg(const char *url, const char *staged, struct err *e)
     PQclear(r);
     r = PQexec(c, "BEGIN");
     PQclear(r);
-    r = PQexec(c, production_schema_pg);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        PQclear(r);
-        pg_fail(c, masked, "cannot create the demo tables", e);
+    if (pg_run(c, production_schema_pg, masked, "cannot create the demo tables", e) < 0)
         goto out;
-    }
-    PQclear(r);
     sqlite3_open_v2(staged, &db, SQLITE_OPEN_READONLY, NULL);
     for (size_t i = 0; i < sizeof production_tables / sizeof *production_tables; i++)
         if (copy_table(c, db, production_tables[i], masked, e) < 0)
             goto out;
-    r = PQexec(c, production_fks_pg);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        PQclear(r);
-        pg_fail(c, masked, "cannot add the demo's foreign keys", e);
-        goto out;
-    }
-    PQclear(r);
-    r = PQexec(c, "COMMIT; ANALYZE");
-    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(c, masked, "commit", e);
-    PQclear(r);
+    if (pg_run(c, production_fks_pg, masked, "cannot add the demo's foreign keys", e) == 0)
+        rc = pg_run(c, "COMMIT; ANALYZE", masked, "commit", e);
 out:
     sqlite3_close(db);
     PQfinish(c);
