@@ -38,21 +38,6 @@ static const char *const sect_keys[][10] = {
     [S_WAVE] = { "tables", "where", "target_where", "truth", "owner", "gate" },
 };
 
-const struct plan_metric plan_health[NHEALTH] = {
-    [HEALTH_CONNECTIONS] = { "connections", UNIT_COUNT },
-    [HEALTH_LOCK_WAITS] = { "lock_waits", UNIT_COUNT },
-    [HEALTH_LONGEST_QUERY] = { "longest_query", UNIT_MS },
-};
-
-/* Metrics a rollback trigger or a hypercare alert may name, with their
- * unit; PostgreSQL's health (plan_health) too. */
-static const struct plan_metric metrics[] = {
-    { "missing_rows", UNIT_COUNT }, { "extra_rows", UNIT_COUNT },
-    { "changed_rows", UNIT_COUNT }, { "drift_rows", UNIT_COUNT },
-    { PLAN_FAILED_CHECKS, UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
-    { "lag", UNIT_MS }, { "latency", UNIT_MS },
-};
-
 #define NAME_(e, name) [e] = name,
 static const char *const decision_names[] = { PLAN_DECISIONS(NAME_) };
 static const char *const gate_names[] = { PLAN_GATES(NAME_) };
@@ -84,29 +69,6 @@ const char *plan_side_name(int side)
     return side_names[side ? SIDE_TARGET : SIDE_SOURCE];
 }
 
-int plan_limit_reached(double value, double limit)
-{
-    return limit > 0 ? value >= limit : value > 0;
-}
-
-const char *plan_unit_name(enum plan_unit u)
-{
-    return u == UNIT_MS ? "ms" : u == UNIT_PERCENT ? "%" : "rows";
-}
-
-enum plan_unit plan_unit_of(const char *name)
-{
-    return !strcmp(name, "ms") ? UNIT_MS : !strcmp(name, "%") ? UNIT_PERCENT : UNIT_COUNT;
-}
-
-char *plan_value_text(double v, enum plan_unit u, char *buf, size_t n)
-{
-    if (u == UNIT_MS)
-        return dur_human((int64_t)v, buf, n);
-    snprintf(buf, n, u == UNIT_PERCENT ? "%g%%" : "%.15g", v);  /* 1234567 rows, not 1.23457e+06 */
-    return buf;
-}
-
 int plan_decision_parse(const char *s, enum plan_decision *d)
 {
     for (size_t i = 0; i < sizeof decision_names / sizeof *decision_names; i++)
@@ -128,93 +90,6 @@ static int valid_date(const char *s)
         s[7] != '-' || m < 1 || m > 12 || d < 1 || d > days[m - 1])
         return 0;
     return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-}
-
-/* "12", "0.5", "1%", "60s" → value and unit; -1 when it is none of these. */
-static int parse_limit(const char *v, double *out, enum plan_unit *unit)
-{
-    char *end;
-    int64_t ms;
-
-    if (!isdigit((unsigned char)*v) && *v != '.')
-        return -1;
-    errno = 0;
-    *out = strtod(v, &end);
-    if (errno)
-        return -1;
-    if (*end == '\0') {
-        *unit = UNIT_COUNT;
-        return 0;
-    }
-    if (strcmp(end, "%") == 0) {
-        *unit = UNIT_PERCENT;
-        return 0;
-    }
-    if ((ms = dur_parse_ms(v)) < 0)
-        return -1;
-    *out = (double)ms;
-    *unit = UNIT_MS;
-    return 0;
-}
-
-static const char *unit_example(enum plan_unit u)
-{
-    return u == UNIT_COUNT ? "a number such as 0 or 10"
-         : u == UNIT_PERCENT ? "a percentage such as 1%" : "a duration such as 60s";
-}
-
-static const struct plan_metric *metric_find(const char *name)
-{
-    for (size_t m = 0; m < sizeof metrics / sizeof *metrics; m++)
-        if (strcmp(metrics[m].name, name) == 0)
-            return &metrics[m];
-    for (int h = 0; h < NHEALTH; h++)
-        if (strcmp(plan_health[h].name, name) == 0)
-            return &plan_health[h];
-    return NULL;
-}
-
-/* A trigger or alert on a metric; `probe`: on a [probe]'s value, a number. */
-static int add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const char *prefix,
-                     const char *metric, const char *v, int probe)
-{
-    struct plan_limit l = { .warn = -1 };
-    const char *comma = strchr(v, ',');
-    int two = comma && !strcmp(prefix, "alert.");
-    enum plan_unit wu, unit = UNIT_COUNT;
-    const struct plan_metric *m = metric_find(metric);
-
-    if (!m && !probe)
-        return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
-                    "drift_rows, failed_checks, error_rate, lag, latency, connections, "
-                    "lock_waits, longest_query; a [probe NAME]'s alert goes in its own section "
-                    "as alert = LEVEL)", prefix, metric);
-    if (!probe)
-        unit = m->unit;
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*arr)[i].name, metric) == 0)
-            return FAIL(st, "duplicate key '%s%s'", prefix, metric);
-    if (two) {  /* an alert's warning level, then its critical one */
-        char *warn = xstrndup(v, (size_t)(comma - v));
-        int bad = parse_limit(str_trim(warn), &l.warn, &wu) < 0;
-        free(warn);
-        v = comma + 1;
-        while (*v == ' ')
-            v++;
-        if (bad || parse_limit(v, &l.value, &l.unit) < 0 || wu != l.unit || l.warn > l.value)
-            return FAIL(st, "'%s%s': expected a warning and a critical level, the warning "
-                        "lower, each %s", prefix, metric, unit_example(unit));
-    }
-    if ((!two && parse_limit(v, &l.value, &l.unit) < 0) ||
-        (l.unit != unit && !(l.unit == UNIT_COUNT && unit == UNIT_PERCENT)))
-        return FAIL(st, "'%s%s = %s': expected %s", prefix, metric, v, unit_example(unit));
-    if (l.unit == UNIT_COUNT && unit == UNIT_PERCENT)
-        l.unit = UNIT_PERCENT;
-    l.name = xstrdup(metric);
-    l.line = st->line;
-    *arr = xrealloc(*arr, (*n + 1) * sizeof **arr);
-    (*arr)[(*n)++] = l;
-    return 1;
 }
 
 static int split_key(struct plan_table *t, const char *v)
@@ -336,7 +211,7 @@ static int set_check(struct pstate *st, struct plan_check *c, int k, const char 
     case 0: return plan__set_str(st, &c->source, v);
     case 1: return plan__set_str(st, &c->target, v);
     case 2:
-        if (parse_limit(v, &c->tolerance, &u) < 0 || u == UNIT_MS)
+        if (plan__parse_limit(v, &c->tolerance, &u) < 0 || u == UNIT_MS)
             return FAIL(st, "tolerance '%s': expected an absolute number such as 0 or a "
                         "percentage such as 0.5%%", v);
         c->tolerance_pct = u == UNIT_PERCENT;
@@ -405,9 +280,9 @@ static int handler(void *user, const char *section, const char *name, const char
             if (strcmp(keys[i], name) == 0)
                 k = i;
         if (k < 0 && st->sect == S_ROLLBACK && strncmp(name, "trigger.", 8) == 0)
-            return add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value, 0);
+            return plan__add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value, 0);
         if (k < 0 && st->sect == S_HYPERCARE && strncmp(name, "alert.", 6) == 0)
-            return add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value, 0);
+            return plan__add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value, 0);
         if (k < 0)
             return FAIL(st, "unknown key '%s' in [%s]", name, st->sect_text);
         if (st->seen & (1u << k))
@@ -451,7 +326,7 @@ static int handler(void *user, const char *section, const char *name, const char
         if (k == 0)
             return plan__set_str(st, &pr->sql, value);
         if (k == 2)  /* "alert.NAME" so that a duplicate says which */
-            return add_limit(st, &p->alerts, &p->nalerts, "alert.", pr->name, value, 1);
+            return plan__add_limit(st, &p->alerts, &p->nalerts, "alert.", pr->name, value, 1);
         if (strcmp(value, "source") && strcmp(value, "target"))
             return FAIL(st, "side '%s': expected source or target", value);
         pr->side = !strcmp(value, "target");
@@ -549,7 +424,7 @@ static void begin_section(struct pstate *st, char *text)
         FAIL(st, "duplicate section [%s%s%s]", text, *arg ? " " : "", arg);
         return;
     }
-    if (s == S_PROBE && metric_find(arg)) {
+    if (s == S_PROBE && plan__metric_find(arg)) {
         FAIL(st, "[probe %s]: '%s' is a metric cutover measures itself: name the probe "
              "differently", arg, arg);
         return;
@@ -618,13 +493,6 @@ static char *reader(char *str, int num, void *stream)
     return str;
 }
 
-static void free_limits(struct plan_limit *l, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(l[i].name);
-    free(l);
-}
-
 struct plan *plan_ref(struct plan *p)
 {
     p->refs++;
@@ -666,8 +534,8 @@ void plan_free(struct plan *p)
         free(p->probes[i].name), free(p->probes[i].sql);
     free(p->probes);
     plan__waves_free(p);
-    free_limits(p->triggers, p->ntriggers);
-    free_limits(p->alerts, p->nalerts);
+    plan__free_limits(p->triggers, p->ntriggers);
+    plan__free_limits(p->alerts, p->nalerts);
     free(p->path), free(p->dir), free(p->name), free(p->mapping), free(p->workspace);
     free(p->tenant);
     free(p->source.url), free(p->source.label), free(p->target.url), free(p->target.label);

@@ -1,5 +1,6 @@
 /* plan_int: what the plan's reader shares with its files (not for outside
- * them): plan.c reads the file and its sections; plan_wave.c the waves. */
+ * them): plan.c reads the file and its sections; plan_limit.c the metrics
+ * and their limits; plan_wave.c the waves. */
 #ifndef CUTOVER_PLAN_INT_H
 #define CUTOVER_PLAN_INT_H
 
@@ -37,6 +38,15 @@ int plan__fail_at(struct pstate *st, int line, const char *fmt, ...);
 int plan__set_str(struct pstate *st, char **dst, const char *v);
 /* A gate's name; -1 when it is none of them. */
 int plan__gate_parse(const char *v, enum plan_gate *g);
+
+/* The limits (plan_limit.c): a trigger or alert on a metric, `probe` on a
+ * [probe]'s value; 1, or 0 having failed. */
+int plan__add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const char *prefix,
+                    const char *metric, const char *v, int probe);
+const struct plan_metric *plan__metric_find(const char *name);
+/* "12", "0.5", "1%", "60s" → value and unit; -1 when it is none of these. */
+int plan__parse_limit(const char *v, double *out, enum plan_unit *unit);
+void plan__free_limits(struct plan_limit *l, size_t n);
 
 /* [wave NAME]: key k of S_WAVE's keys set to v; 1, or 0 having failed. */
 int plan__set_wave(struct pstate *st, struct plan_wave *w, int k, const char *v);
