@@ -196,6 +196,7 @@ struct diff *diff_start(db_t *src, db_t *tgt, const struct plan *p, const struct
     /* the structural checks: with a run's rows (live validation reads windows) */
     d->structure = !(o && (o->live || o->checks_only));
     d->structure_only = o && o->structure_only;
+    d->wave = o ? o->wave : NULL;
     if (d->structure)
         st_catalog(p, pp, s, &d->st_cat);
     d->nchecks = o && (o->live || o->structure_only) ? 0 : p->nchecks;

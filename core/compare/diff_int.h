@@ -143,6 +143,7 @@ struct diff {
     unsigned char *type;
     int structure;              /* the structural checks run: not live, not checks alone */
     int structure_only;         /* … and no rows are read */
+    const char *wave;           /* a wave's run: its slices checked against the others' */
     struct st_report st_cat;    /* what the catalogs say, for every table */
     /* a structural query asked of each side it needs at once (diff_structure.c) */
     int st_asked, st_pending;   /* asked; sides still answering */

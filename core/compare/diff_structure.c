@@ -161,6 +161,8 @@ int diff__structure(struct diff *d, struct job *j)
                 st_finding_emit(&d->st_cat.v[i], emit, d);
         st_queries(d->plan, d->pairing, d->sheet, j->pair, &d->st_cat, db_kind(d->db[1]),
                    (const char *const *)j->cond, &j->st);
+        if (d->wave)
+            st_overlap_queries(d->plan, j->pair, d->wave, &j->st);
         d->st_asked = 0;
     }
     return next_query(d, j);

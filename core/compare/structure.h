@@ -64,7 +64,8 @@ void st_finding_emit(const struct st_finding *f, st_emit_cb emit, void *arg);
  * (sample…, count over all); duplicates: (columns…, rows, groups, all rows);
  * null_rate: (count(*), count(col)…). */
 struct st_query {
-    const char *check;          /* orphan, tenant_leak, duplicate, null_rate (static) */
+    const char *check;          /* orphan, tenant_leak, duplicate, null_rate,
+                                 * slice_overlap (static) */
     char *constraint;           /* the foreign key or unique key ("" for null_rate) */
     char **columns;             /* the target's columns it is about */
     size_t ncolumns;
@@ -72,7 +73,8 @@ struct st_query {
     double *shift;              /* null_rate: how far each share may move */
     char **sample;              /* the columns that name a sampled row */
     size_t nsample;
-    char *ref_table, *tenant;   /* orphan, tenant_leak: the parent; its tenant column */
+    char *ref_table, *tenant;   /* orphan, tenant_leak: the parent; its tenant column;
+                                 * slice_overlap: the two waves, in words */
     int lost;                   /* orphan: through a foreign key the target lost */
     char *sql[2];
 };
@@ -89,6 +91,11 @@ struct st_queries {
 void st_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
                 const struct pair *p, const struct st_report *cat, enum url_kind te,
                 const char *const cond[2], struct st_queries *qs);
+/* A wave's run (waves.md): for each other wave slicing the pair's table,
+ * its source rows in both slices (slice_overlap: a plan error the data
+ * shows, its rows named). */
+void st_overlap_queries(const struct plan *pl, const struct pair *p, const char *wave,
+                        struct st_queries *qs);
 void st_queries_free(struct st_queries *qs);
 
 /* What a query returned, on each side: cells row-major, NULL for SQL NULL. */

@@ -275,6 +275,43 @@ void st_queries(const struct plan *pl, const struct pairing *pp, const struct sh
     null_query(pl, s, p, cond, qs);
 }
 
+void st_overlap_queries(const struct plan *pl, const struct pair *p, const char *wave,
+                        struct st_queries *qs)
+{
+    const struct plan_wave *w = plan_wave_find(pl, wave);
+    char *from;
+
+    if (!w || !w->where || !p->src || !p->nkey)
+        return;
+    from = cat_sql_name(p->src);
+    for (size_t i = 0; i < pl->nwaves; i++) {
+        const struct plan_wave *o = &pl->waves[i];
+        struct st_query *q;
+        struct sbuf b = { 0 };
+        size_t k = 0;
+        if (o == w || !o->where)  /* a wave without where over this table: a plan error */
+            continue;
+        while (k < o->ntables && strcmp(o->tables[k], p->src->name))
+            k++;
+        if (k == o->ntables)
+            continue;
+        q = add(qs, "slice_overlap", o->name, p->key, p->nkey);
+        q->ref_table = xasprintf("[wave %s] (%s:%d) and [wave %s] (line %d)", w->name,
+                                 pl->path, w->where_line, o->name, o->where_line);
+        q->sample = copy_names(p->key, p->nkey);
+        q->nsample = p->nkey;
+        sbuf_puts(&b, "SELECT ");
+        list(&b, NULL, p->key, p->nkey, ", ");
+        sbuf_printf(&b, ", count(*) OVER () FROM %s WHERE (%s) AND (%s) ORDER BY ", from,
+                    w->where, o->where);
+        for (size_t n = 0; n < p->nkey; n++)
+            sbuf_printf(&b, "%s%zu", n ? ", " : "", n + 1);
+        sbuf_printf(&b, " LIMIT %d", ST_SAMPLE);
+        q->sql[0] = sbuf_take(&b);
+    }
+    free(from);
+}
+
 void st_queries_free(struct st_queries *qs)
 {
     for (size_t i = 0; i < qs->n; i++) {
@@ -395,6 +432,17 @@ void st_judge(const struct st_query *q, const struct pair *p, const struct st_ro
 
     if (!strcmp(q->check, "null_rate")) {
         judge_nulls(q, p, r, explained, emit, arg);
+        return;
+    }
+    if (!strcmp(q->check, "slice_overlap")) {  /* asked of the source */
+        if (!r[0].nrows)
+            return;
+        count = number(st_cell(&r[0], 0, q->nsample));
+        emit(arg, q->check, key_of(q->constraint, q->columns, q->ncolumns),
+             json_pack("{s:I, s:o}", "count", (json_int_t)count, "sample", sample(q, &r[0])),
+             xasprintf("%lld row%s of %s %s in the slices of %s: the slices overlap, so those "
+                       "rows would move twice", count, count == 1 ? "" : "s", p->src->name,
+                       count == 1 ? "is" : "are", q->ref_table));
         return;
     }
     if (!r[1].nrows)

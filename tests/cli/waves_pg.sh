@@ -163,5 +163,15 @@ check "report: the waves part, a row a wave" \
     "| odd | accounts (id % 2 = 1) | moved |" "$(grep -o '^| odd | [^|]* | [^|]* |' report.md)"
 check "… and the tables no wave names" "| (rest) | notes | planned | - | pilot | - | - |" \
     "$(grep '^| (rest) ' report.md)"
+
+# --- slices that overlap on the data: a wave's run names the rows in both
+printf '[wave thirds]\ntables = accounts\nwhere  = id %% 3 = 0\n' >>cutover.ini
+"$bin" diff --wave even --ndjson >overlap.ndjson
+check "a wave's run names the rows another wave's slice holds too" \
+    "slice_overlap accounts 3 id=6 id=12 id=18" \
+    "$(jq -r 'select(.check == "slice_overlap") | "\(.check) \(.table) \(.count) \([.sample[] | "id=\(.id)"] | join(" "))"' overlap.ndjson)"
+check "… saying which waves, with the plan's lines" \
+    "3 rows of accounts are in the slices of [wave even] (cutover.ini:$(grep -n '^where  = id % 2 = 0' cutover.ini | cut -d: -f1)) and [wave thirds] (line $(grep -n '^where  = id % 3 = 0' cutover.ini | cut -d: -f1)): the slices overlap, so those rows would move twice" \
+    "$(jq -r 'select(.check == "slice_overlap") | .message' overlap.ndjson)"
 cd ..
 finish
