@@ -101,7 +101,10 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
     case 0: snprintf(buf, n, "%d", i + 1); break;
     case 1: snprintf(buf, n, "%s %s", glyph(s->state), rb_state_name(s->state)); break;
     case 2: snprintf(buf, n, "%s", s->plan->name); break;
-    case 3: snprintf(buf, n, "%s", s->plan->title); break;
+    case 3:  /* a phased plan's step says its wave first */
+        snprintf(buf, n, "%s%s%s", s->plan->wave ? s->plan->wave : "",
+                 s->plan->wave ? ": " : "", s->plan->title);
+        break;
     case 4: snprintf(buf, n, "%s", s->plan->owner ? s->plan->owner : "-"); break;
     case 5:
         over = overrun(cp, s, &ms);

@@ -116,6 +116,7 @@ truth  = both
 tables = accounts, users
 where  = id % 2 = 1
 EOF
+sed -i '/^\[step copy\]/a wave = cohort-1' phased/cutover.ini
 (cd phased && "$bin" wave reference start >/dev/null && "$bin" wave reference moved >/dev/null &&
     "$bin" wave cohort-1 start >/dev/null) || exit 99
 start phased 130 36 "$work/phased"
@@ -123,6 +124,7 @@ wait_for phased "src ● tgt ●"
 keys phased 4 z
 expect_text "the waves above the runbook: moved, moving, planned" phased \
     "waves: reference ✓ moved (truth: production) · cohort-1 ◐ moving · cohort-2 planned"
+expect_text "a step of a wave says so before its title" phased "copy      cohort-1: Copy the data"
 (cd phased && "$bin" wave cohort-1 rollback >/dev/null) || exit 99
 keys phased R
 expect_text "… a wave rolled back, read again from the workspace" phased \
