@@ -68,8 +68,9 @@ int cli_show_inventory(const char *path, int json)
         json_t *doc = inv_to_json(&inv, l.plan, l.masked[0], l.masked[1]), *row;
         size_t i;
         json_array_foreach(waves ? json_object_get(doc, "tables") : NULL, i, row)
-            json_object_set_new(row, "waves", waves_of_table(waves,
-                                json_string_value(json_object_get(row, "source_table"))));
+            if (json_is_string(json_object_get(row, "source_table")))  /* target-only: none */
+                json_object_set_new(row, "waves", waves_of_table(waves,
+                                    json_string_value(json_object_get(row, "source_table"))));
         cli_print_json(doc);
     } else {
         inv_print(stdout, &inv, l.plan, l.masked[0], l.masked[1]);

@@ -43,7 +43,8 @@ static int diff_opt(int opt, const char *arg, void *ctx)
 
 struct diff_run {
     struct diff_cli o;
-    const char *slice[2];       /* --wave: its slice on each side */
+    const char *slice[2];       /* --wave: its slice on each side … */
+    int wave_narrowed;          /* … and --table named some of its tables */
     struct reh *reh;
     uv_signal_t sig[3];         /* SIGINT, SIGTERM, SIGHUP: cancel the run */
     FILE *listed;               /* the discrepancies to list (--json: indented as the
@@ -178,11 +179,12 @@ static void print_discrepancy(const char *line, ssize_t n)
         printf("%s%s%s  %s  %s", jtext(d, "table"), strcmp(tt, jtext(d, "table")) ? " → " : "",
                strcmp(tt, jtext(d, "table")) ? tt : "", jtext(d, "check"), jtext(d, "message"));
         json_array_foreach(json_object_get(d, "sample"), i, v) {
+            json_t *x;
             printf("%s", i ? ", " : "; e.g. ");
             k = 0;
-            json_object_foreach(v, name, v) {
+            json_object_foreach(v, name, x) {
                 printf("%s%s=", k++ ? "," : "", name);
-                print_value(v);
+                print_value(x);
             }
         }
         putchar('\n');
@@ -338,6 +340,7 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
     }
     if (r.o.wave) {
         const struct plan_wave *w = plan_wave_find(l.plan, r.o.wave);
+        r.wave_narrowed = r.o.ntables < w->ntables;
         r.slice[0] = w->where;
         r.slice[1] = w->target_where ? w->target_where : w->where;
     }
@@ -358,6 +361,7 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
                                                        .ntables = r.o.ntables,
                                                        .structure_only = r.o.structure_only,
                                                        .wave = r.o.wave,
+                                                       .ntables_given = r.wave_narrowed,
                                                        .slice = { r.slice[0], r.slice[1] } },
                                   &ev, &e))) {
         close_signals(&r);

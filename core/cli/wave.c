@@ -82,9 +82,12 @@ int cli_cmd_waves(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-/* Whether the wave's gate lets it be marked moved: 1, or 0 with `why`. */
-static int gate_holds(ws_t *ws, const struct plan_wave *w, char *why, size_t n)
+/* Whether the wave's gate lets it be marked moved (it has been moving since
+ * `since`): 1, or 0 with `why`. */
+static int gate_holds(ws_t *ws, const struct plan_wave *w, const char *since, char *why,
+                      size_t n)
 {
+    char started[40];
     int passed;
     long open, run;
 
@@ -98,10 +101,16 @@ static int gate_holds(ws_t *ws, const struct plan_wave *w, char *why, size_t n)
                  w->owner ? " (" : "", w->owner ? w->owner : ": the plan names none",
                  w->owner ? ")" : "", user_name());
         return 0;
-    default:  /* diff, checks: the wave's latest validation */
-        if (!(run = waves_last_run(ws, w->name, &passed, &open))) {
+    default:  /* diff, checks: the wave's latest validation, since it began to move */
+        if (!(run = waves_last_run(ws, w->name, &passed, &open, started, sizeof started))) {
             snprintf(why, n, "its gate (%s) needs a validation of the wave: 'cutover diff "
                      "--wave %s'", plan_gate_name(w->gate), w->name);
+            return 0;
+        }
+        if (strcmp(started, since) < 0) {
+            snprintf(why, n, "its gate (%s) needs a validation since it began to move (%s): "
+                     "run %ld is older; 'cutover diff --wave %s'", plan_gate_name(w->gate),
+                     since, run, w->name);
             return 0;
         }
         if (passed)
@@ -110,6 +119,16 @@ static int gate_holds(ws_t *ws, const struct plan_wave *w, char *why, size_t n)
                  "discrepanc%s", plan_gate_name(w->gate), run, open, open == 1 ? "y" : "ies");
         return 0;
     }
+}
+
+/* Why `verb` does not apply to a wave in `state`. */
+static const char *refusal(const char *verb, const char *state)
+{
+    if (!strcmp(verb, "start"))
+        return !strcmp(state, "moving") ? "it is started already" : "roll it back first";
+    if (!strcmp(verb, "moved"))
+        return !strcmp(state, "moved") ? "it is moved already" : "start it first";
+    return !strcmp(state, "planned") ? "nothing to roll back" : "it is rolled back already";
 }
 
 int cli_cmd_wave(struct cli *c, int argc, char **argv)
@@ -158,11 +177,10 @@ int cli_cmd_wave(struct cli *c, int argc, char **argv)
     for (int k = 0; k < 3 && moves[m].from[k]; k++)
         ok |= !strcmp(st.state, moves[m].from[k]);
     if (!ok)
-        rc = err_set(&e, ERR_INPUT, "wave %s is %s%s%s%s: it cannot be %s", w->name, st.state,
+        rc = err_set(&e, ERR_INPUT, "wave %s is %s%s%s%s: %s", w->name, st.state,
                      *st.at ? " (since " : "", st.at, *st.at ? ")" : "",
-                     m == 0 ? "started" : m == 1 ? "marked moved before it is moving"
-                                        : "rolled back before it moves");
-    else if (m == 1 && !gate_holds(ws, w, why, sizeof why))
+                     refusal(moves[m].verb, st.state));
+    else if (m == 1 && !gate_holds(ws, w, st.at, why, sizeof why))
         rc = err_set(&e, ERR_FOUND, "wave %s stays moving: %s", w->name, why);
     else if (ws_wave_event(ws, w->name, moves[m].to, o.note, &e) < 0)
         rc = -1;

@@ -112,7 +112,8 @@ struct diff_opts {
     /* a wave's slice (plan.h): conditions on the source (beside each table's
      * where) and on the target; NULL: the whole tables */
     const char *slice[2];
-    const char *wave;           /* the wave validated: the run is recorded as "wave NAME" */
+    const char *wave;           /* the wave validated: the run is recorded as "wave NAME" … */
+    int ntables_given;          /* … or, --table narrowing it, "wave NAME, some tables" */
     /* live validation (see window.h): only the rows with these keys (`nkeys`
      * × the pair's key columns, as diff_key_select reads them, row-major), the
      * source's further narrowed by `source_filter`; no snapshot transaction and

@@ -115,6 +115,7 @@ struct job {
     struct st_queries st;       /* its structural checks on the data (diff_structure.c) … */
     size_t st_at;               /* … the next one */
     int st_begun;               /* the catalog's findings told, the queries planned */
+    int hashes_merged;          /* a table without key: its row hashes compared */
 };
 
 struct diff {
@@ -147,8 +148,8 @@ struct diff {
     struct st_report st_cat;    /* what the catalogs say, for every table */
     /* a structural query asked of each side it needs at once (diff_structure.c) */
     int st_asked, st_pending;   /* asked; sides still answering */
-    int st_status;              /* the first side's failure, 0 if none … */
-    char st_why[1200];          /* … in words */
+    int st_status;              /* a side's failure, 0 if none … */
+    char st_why[1200];          /* … in words: the first one's */
     struct st_side { struct diff *d; int w; } st_sides[2];
     struct st_rows st_rows[2];  /* what each side returned */
     char msg[1400];

@@ -515,9 +515,12 @@ int diff__plan_job(struct job *j, const struct pair *p, const struct sheet *s,
     for (int i = 0; i < j->nfields && !(o && o->nkeys) && p->nkey; i++) {
         struct field *f = &j->fields[i];
         if (f->check.unique)
-            f->uniq_sql = xasprintf("%s FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s IS NOT "
-                                    "NULL GROUP BY 1 HAVING count(*) > 1) ORDER BY %s", ts.s,
-                                    tfrom, f->texpr, f->texpr, tfrom, f->texpr, to.s);
+            f->uniq_sql = xasprintf("%s FROM %s WHERE %s%s%s%s IN (SELECT %s FROM %s WHERE %s%s%s "
+                                    "IS NOT NULL GROUP BY 1 HAVING count(*) > 1) ORDER BY %s",
+                                    ts.s, tfrom, j->cond[1] ? "(" : "", j->cond[1] ? j->cond[1]
+                                    : "", j->cond[1] ? ") AND " : "", f->texpr, f->texpr, tfrom,
+                                    j->cond[1] ? j->cond[1] : "", j->cond[1] ? " AND " : "",
+                                    f->texpr, to.s);
     }
     sbuf_printf(&ss, " FROM %s", sfrom);
     sbuf_printf(&ts, " FROM %s", tfrom);

@@ -251,10 +251,12 @@ void diff__table_finished(struct diff *d)
         diff__finish(d, DB_ECANCELED, "the connections are closing");
         return;
     }
+    if (j->result.no_key && !j->result.error && !d->structure_only && !j->hashes_merged) {
+        j->hashes_merged = 1;  /* its missing and extra rows, before the NULL shares weigh them */
+        diff__merge_hashes(d, j);
+    }
     if (diff__structure(d, j))
         return;
-    if (j->result.no_key && !j->result.error && !d->structure_only)
-        diff__merge_hashes(d, j);
     if (j->result.error)  /* what was found before it stopped is not to be trusted */
         j->result.missing = j->result.extra = j->result.changed = j->result.duplicates =
             j->result.invalid = 0;

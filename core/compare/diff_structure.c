@@ -8,6 +8,7 @@
 #include "diff_int.h"
 #include "jsonx.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,8 +82,9 @@ static int next_query(struct diff *d, struct job *j)
 {
     while (j->st_at < j->st.n) {
         const struct st_query *q = &j->st.v[j->st_at];
-        struct db_query_opts o = { .batch_rows = 64,
-                                   .timeout_ms = (int)d->plan->structure_timeout_ms };
+        struct db_query_opts o = { .batch_rows = 64,  /* a limit past 24 days is none */
+                                   .timeout_ms = d->plan->structure_timeout_ms > INT_MAX ? 0
+                                               : (int)d->plan->structure_timeout_ms };
         if (!d->st_asked) {
             d->st_asked = 1;
             d->st_status = 0;
@@ -122,16 +124,23 @@ static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
     (void)qq;
     d->side[w].q = NULL;
     d->st_pending--;
+    if (d->finished) {  /* the run ended (a connection closing): nothing more is asked */
+        if (!d->st_pending)
+            rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
+        return;
+    }
     if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
         if (!d->failed) {  /* as a table's read says it */
             d->failed = status;
             snprintf(d->msg, sizeof d->msg, "%s (while checking the structure of %s)",
                      msg ? msg : "", j->result.table);
         }
+        if (d->side[!w].q)  /* the other side's answer is of no use now */
+            db_query_cancel(d->side[!w].q);
     } else if (status && !d->cancelled) {  /* this check: not run; the others go on */
         char limit[32];
         diff__savepoint(d, w, 1);
-        if (!d->st_status && status == DB_ETIMEDOUT)
+        if (!d->st_status && status == DB_ETIMEDOUT)  /* the first side's failure says why */
             snprintf(d->st_why, sizeof d->st_why, "took longer than [migration] "
                      "structure_timeout (%s)",
                      dur_format(d->plan->structure_timeout_ms, limit, sizeof limit));

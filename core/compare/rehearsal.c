@@ -311,8 +311,10 @@ struct reh *reh_start(ws_t *ws, db_t *src, db_t *tgt, const struct plan *p,
     r->started = uv_hrtime();
     /* the structural checks alone, or a wave's slice: a run of its own kind,
      * compared with its kind */
-    char *kind = o && o->wave ? xasprintf("wave %s", o->wave)
-               : xstrdup(o && o->structure_only ? "structure" : "rehearsal");
+    char *kind = o && o->structure_only ? xstrdup("structure")
+               : o && o->wave ? xasprintf(o->ntables_given ? "wave %s, some tables" : "wave %s",
+                                          o->wave)
+               : xstrdup("rehearsal");
 
     r->run = ws_run_begin(ws, kind, src_url, tgt_url, e);
     free(kind);

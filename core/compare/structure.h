@@ -5,7 +5,7 @@
  * expects that the target lacks (index_missing). What the data answers
  * (structure_sql.c): one aggregate query per constraint, or per table for
  * the NULLs, run by the diff in its snapshot — orphan, duplicate, null_rate,
- * tenant_leak. */
+ * tenant_leak, and in a wave's run slice_overlap. */
 #ifndef CUTOVER_STRUCTURE_H
 #define CUTOVER_STRUCTURE_H
 
@@ -59,10 +59,11 @@ void st_finding_emit(const struct st_finding *f, st_emit_cb emit, void *arg);
 /* At most this many rows are sampled of an orphan, a duplicate, a leak. */
 #define ST_SAMPLE 10
 
-/* One query of a check on the data: sql[1] on the target (and for null_rate
- * sql[0] on the source, after the plan's where). Orphans, leaks: rows
- * (sample…, count over all); duplicates: (columns…, rows, groups, all rows);
- * null_rate: (count(*), count(col)…). */
+/* One query of a check on the data, on each side whose sql is set: sql[1]
+ * on the target, sql[0] on the source (null_rate: both; slice_overlap: the
+ * source alone). Orphans, leaks, overlaps: rows (sample…, count over all);
+ * duplicates: (columns…, rows, groups, all rows); null_rate: (count(*),
+ * count(col)…). */
 struct st_query {
     const char *check;          /* orphan, tenant_leak, duplicate, null_rate,
                                  * slice_overlap (static) */

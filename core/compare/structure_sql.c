@@ -97,8 +97,6 @@ static const char *tenant_of(const struct plan *pl, const struct sheet *s, const
     return cat_column(p->tgt, col) ? col : NULL;
 }
 
-/* One foreign key of the target's table `t` (held or lost): its orphans,
- * and, both tables scoped by tenant, the rows across tenants. */
 /* The target table as a query reads it: its name, or its rows in the slice. */
 static char *rows_of(const struct cat_table *t, const char *cond)
 {
@@ -111,6 +109,8 @@ static char *rows_of(const struct cat_table *t, const char *cond)
     return q;
 }
 
+/* One foreign key of the target's table (held or lost): its orphans, and,
+ * both tables scoped by tenant, the rows across tenants. */
 static void fk_queries(const struct plan *pl, const struct pairing *pp, const struct sheet *s,
                        const struct pair *p, const char *name, char *const *cols,
                        const char *ref_table, char *const *ref_cols, size_t n, int lost,

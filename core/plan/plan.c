@@ -136,8 +136,9 @@ static int add_expected_indexes(struct pstate *st, struct plan_table *t, const c
         p += strspn(p, " \t,");
         if (!*p)
             break;
-        if (groups && *p++ != '(')
+        if (groups && *p != '(')
             break;  /* text outside the parentheses */
+        p += groups;
         end = groups ? strchr(p, ')') : p + strlen(p);
         if (!end)
             break;
@@ -424,6 +425,10 @@ static void begin_section(struct pstate *st, char *text)
         FAIL(st, "duplicate section [%s%s%s]", text, *arg ? " " : "", arg);
         return;
     }
+    if (s == S_WAVE && strlen(arg) > 60) {  /* its runs are of kind "wave NAME" */
+        FAIL(st, "[wave %.20s…]: a wave's name is at most 60 characters", arg);
+        return;
+    }
     if (s == S_PROBE && plan__metric_find(arg)) {
         FAIL(st, "[probe %s]: '%s' is a metric cutover measures itself: name the probe "
              "differently", arg, arg);
@@ -593,6 +598,15 @@ static int validate(struct pstate *st)
             return plan__fail_at(st, p->tables[i].where_line, "[table %s] where: %s",
                            p->tables[i].name, why);
     }
+    for (size_t i = 0; i < p->nwaves; i++)  /* a slice is pasted into queries as the where is */
+        for (int t = 0; t < 2; t++) {
+            const char *w = t ? p->waves[i].target_where : p->waves[i].where;
+            const char *why = w ? sqltext_expression(w) : NULL;
+            if (why)
+                return plan__fail_at(st, p->waves[i].where_line ? p->waves[i].where_line
+                                     : p->waves[i].line, "[wave %s] %s: %s", p->waves[i].name,
+                                     t ? "target_where" : "where", why);
+        }
     for (size_t i = 0; i < p->nsteps; i++)
         if (!p->steps[i].title)
             return plan__fail_at(st, p->steps[i].line, "[step %s] needs a 'title'", p->steps[i].name);

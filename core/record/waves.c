@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open)
+long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open, char *started,
+                    size_t n)
 {
     char *kind = xasprintf("wave %s", wave);
-    long run = ws_last_run_of(ws, kind, passed, open);
+    long run = ws_last_run_of(ws, kind, passed, open, started, n);
 
     free(kind);
     return run;
@@ -26,9 +27,10 @@ static json_t *wave_json(ws_t *ws, const struct plan_wave *w)
     json_t *tables = json_array(), *o;
     int passed;
     long open, run;
+    char started[40];
 
     ws_wave_state(ws, w->name, &st);
-    run = waves_last_run(ws, w->name, &passed, &open);
+    run = waves_last_run(ws, w->name, &passed, &open, started, sizeof started);
     for (size_t k = 0; k < w->ntables; k++)
         json_array_append_new(tables, json_string(w->tables[k]));
     o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "wave", w->name,

@@ -447,6 +447,8 @@ case_ "[wave]: duplicate section" 2 "cutover: $P:$((LAST + 3)): duplicate sectio
     pa '[wave w1]' 'tables = users' '[wave w1]' 'tables = orders' -- $B inventory
 case_ "[wave]: a table in two waves, one of them without a slice" 2 "cutover: $P:$((LAST + 5)): [wave w2]: table users is in [wave w1] (line $((LAST + 1))) too, and this one has no where: their slices overlap" \
     pa '[wave w1]' 'tables = users' 'where = id % 2 = 0' '[wave w2]' 'tables = orders, users' -- $B inventory
+case_ "[wave]: a where holding a second statement" 2 "~cutover: $P:$((LAST + 3)): [wave w1] where: " \
+    pa '[wave w1]' 'tables = users' 'where = id > 0; DELETE FROM users' -- $B inventory
 case_ "[wave]: a table the source lacks" 2 "cutover: $P:$((LAST + 2)): [wave w1]: no table 'user' in the source (sqlite:src.db)" \
     pa '[wave w1]' 'tables = orders, user' -- $B inventory
 case_ "[step]: a wave the plan lacks" 2 "cutover: $P:$((ST_gate + 1)): [step freeze]: wave = w9: no [wave w9] in the plan" \

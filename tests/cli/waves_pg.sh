@@ -108,7 +108,7 @@ check "waves: the implicit wave holds the tables no wave names" '["notes"]' \
     "$(jq -c '.[3].tables' waves.json)"
 
 check "moved before it is moving: refused, exit 2" \
-    "cutover: wave odd is planned: it cannot be marked moved before it is moving|2" \
+    "cutover: wave odd is planned: start it first|2" \
     "$("$bin" wave odd moved 2>&1)|$?"
 check "start: planned -> moving" \
     "wave odd: planned -> moving; the truth of its slice: pilot|0" \
@@ -118,10 +118,16 @@ check "start again: refused, saying since when" "wave odd is moving (since" \
 check "moved: a wave without a gate moves; truth both" \
     "wave odd: moving -> moved; the truth of its slice: both|0" "$("$bin" wave odd moved 2>&1)|$?"
 "$bin" wave reference start >/dev/null
+said=$("$bin" wave reference moved 2>&1)
+rc=$?
+check "moved refused while the wave's latest validation is older than its start: exit 1" \
+    "cutover: wave reference stays moving: its gate (diff) needs a validation since it began to move|run 3 is older|1" \
+    "$(grep -o '^.*since it began to move\|run 3 is older' <<<"$said" | tr '\n' '|')$rc"
+"$bin" diff --wave reference >/dev/null
 check "moved refused while the diff gate says no-go (its latest run failed): exit 1" \
-    "cutover: wave reference stays moving: its gate (diff) says no-go: run 3 of the wave failed, 1 open discrepancy|1" \
+    "cutover: wave reference stays moving: its gate (diff) says no-go: run 5 of the wave failed, 1 open discrepancy|1" \
     "$("$bin" wave reference moved 2>&1)|$?"
-"$bin" discrepancies classify accepted_variance --run 3 --all >/dev/null
+"$bin" discrepancies classify accepted_variance --run 5 --all >/dev/null
 "$bin" diff --wave reference >/dev/null
 check "… and allowed once its validation passes (the variance accepted)" \
     "wave reference: moving -> moved; the truth of its slice: production|0" \
@@ -135,6 +141,10 @@ check "… who may mark it moved" "wave even: moving -> moved; the truth of its 
 check "rollback: moved -> rolled_back, the others stay moved" \
     "wave even: moved -> rolled_back; the truth of its slice: pilot|0" \
     "$("$bin" wave even rollback --note 'cohort broke' 2>&1)|$?"
+check "rollback again: refused, saying why" "cutover: wave even is rolled_back (since" \
+    "$("$bin" wave even rollback 2>&1 | grep -o '^cutover: wave even is rolled_back (since')"
+check "… it is rolled back already" "it is rolled back already" \
+    "$("$bin" wave even rollback 2>&1 | grep -o 'it is rolled back already$')"
 check "an unknown move: exit 2" "2" "$("$bin" wave even sideways >/dev/null 2>&1; echo $?)"
 "$bin" waves --json >waves2.json
 check "waves: each state, and the truth where it lives now" \
@@ -163,6 +173,13 @@ check "report: the waves part, a row a wave" \
     "| odd | accounts (id % 2 = 1) | moved |" "$(grep -o '^| odd | [^|]* | [^|]* |' report.md)"
 check "… and the tables no wave names" "| (rest) | notes | planned | - | pilot | - | - |" \
     "$(grep '^| (rest) ' report.md)"
+
+"$bin" diff --wave odd --structure-only >/dev/null
+"$bin" diff --wave odd --table accounts >/dev/null
+check "a wave's structure-only run is no validation of it" "structure" \
+    "$(sqlite3 .cutover/state.db "SELECT kind FROM runs ORDER BY id DESC LIMIT 1 OFFSET 1")"
+check "… a run of every table of the wave is (--table naming them all)" "wave odd" \
+    "$(sqlite3 .cutover/state.db "SELECT kind FROM runs ORDER BY id DESC LIMIT 1")"
 
 # --- slices that overlap on the data: a wave's run names the rows in both
 printf '[wave thirds]\ntables = accounts\nwhere  = id %% 3 = 0\n' >>cutover.ini
