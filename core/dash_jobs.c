@@ -95,13 +95,10 @@ long dash_rehearsed(const struct dash *d) { return d->reh_last; }
 int dash_fetch_rows(struct dash *d, const struct ws_disc_rec *disc, const struct sheet *s,
                     diff_rows_cb done, void *arg, struct err *e)
 {
-    const struct pair *pair = NULL;
+    const struct pair *pair = d->snap ? pair_by_source(&d->snap->pairs, disc->table) : NULL;
     json_t *key, *tkey;
     int rc;
 
-    for (size_t i = 0; d->snap && i < d->snap->pairs.n; i++)
-        if (d->snap->pairs.pairs[i].src && !strcmp(d->snap->pairs.pairs[i].src->name, disc->table))
-            pair = &d->snap->pairs.pairs[i];
     if (!pair || !pair->tgt || d->side[0].state != DB_UP || d->side[1].state != DB_UP)
         return 1;
     key = json_loads(disc->key_json, 0, NULL);

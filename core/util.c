@@ -171,6 +171,19 @@ int int_format(char *buf, int64_t v)
     return neg + n;
 }
 
+int share_parse(const char *s, double *fraction)
+{
+    char *end;
+    double x = strtod(s, &end);
+
+    if (*end == '%')
+        end++;
+    if (end == s || end[strspn(end, " \t")] || !isfinite(x) || x < 0 || x > 100)
+        return -1;
+    *fraction = x / 100.0;
+    return 0;
+}
+
 int64_t dur_parse_ms(const char *s)
 {
     static const struct { const char *unit; int64_t ms; } units[] = {

@@ -43,6 +43,9 @@ int int_format(char *buf, int64_t v);
 
 /* "30s", "500ms", "5m", "72h", "2d" → milliseconds. Returns -1 on bad input. */
 int64_t dur_parse_ms(const char *s);
+/* Percentage points from 0 to 100, "%" or not ("0.5%", "0.5"), as a
+ * fraction (0.005); -1 when `s` is none. */
+int share_parse(const char *s, double *fraction);
 /* Formats milliseconds as "1h02m03s", "812ms": into buf, returns buf. */
 char *dur_format(int64_t ms, char *buf, size_t n);
 /* A measured span in its two largest units, signed: 0s, 850ms, 12s, 4m05s,

@@ -82,14 +82,34 @@ int cli_cmd_waves(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* A diff or checks gate on the wave's latest validation `r` (NULL: none). */
+static int gate_run(const struct ws_run_rec *r, const struct plan_wave *w, const char *since,
+                    char *why, size_t n)
+{
+    if (!r)
+        snprintf(why, n, "its gate (%s) needs a validation of the wave: 'cutover diff "
+                 "--wave %s'", plan_gate_name(w->gate), w->name);
+    else if (strcmp(r->started_at, since) < 0)
+        snprintf(why, n, "its gate (%s) needs a validation since it began to move (%s): "
+                 "run %ld is older; 'cutover diff --wave %s'", plan_gate_name(w->gate), since,
+                 r->run, w->name);
+    else if (!r->result || strcmp(r->result, "pass"))
+        snprintf(why, n, "its gate (%s) says no-go: run %ld of the wave failed, %lld open "
+                 "discrepanc%s", plan_gate_name(w->gate), r->run, r->open,
+                 r->open == 1 ? "y" : "ies");
+    else
+        return 1;
+    return 0;
+}
+
 /* Whether the wave's gate lets it be marked moved (it has been moving since
  * `since`): 1, or 0 with `why`. */
 static int gate_holds(ws_t *ws, const struct plan_wave *w, const char *since, char *why,
                       size_t n)
 {
-    char started[40];
-    int passed;
-    long open, run;
+    struct ws_run_rec *runs = NULL;
+    long nruns;
+    int ok;
 
     switch (w->gate) {
     case GATE_NONE:
@@ -102,22 +122,11 @@ static int gate_holds(ws_t *ws, const struct plan_wave *w, const char *since, ch
                  w->owner ? ")" : "", user_name());
         return 0;
     default:  /* diff, checks: the wave's latest validation, since it began to move */
-        if (!(run = waves_last_run(ws, w->name, &passed, &open, started, sizeof started))) {
-            snprintf(why, n, "its gate (%s) needs a validation of the wave: 'cutover diff "
-                     "--wave %s'", plan_gate_name(w->gate), w->name);
-            return 0;
-        }
-        if (strcmp(started, since) < 0) {
-            snprintf(why, n, "its gate (%s) needs a validation since it began to move (%s): "
-                     "run %ld is older; 'cutover diff --wave %s'", plan_gate_name(w->gate),
-                     since, run, w->name);
-            return 0;
-        }
-        if (passed)
-            return 1;
-        snprintf(why, n, "its gate (%s) says no-go: run %ld of the wave failed, %ld open "
-                 "discrepanc%s", plan_gate_name(w->gate), run, open, open == 1 ? "y" : "ies");
-        return 0;
+        nruns = ws_runs_read(ws, NULL, &runs);
+        ok = gate_run(waves_last_run(runs, nruns > 0 ? nruns : 0, w->name), w, since, why, n);
+        if (nruns > 0)
+            ws_runs_free(runs, nruns);
+        return ok;
     }
 }
 

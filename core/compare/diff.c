@@ -304,11 +304,7 @@ void diff_free(struct diff *d)
     diff__side_reset(&d->side[0]);
     diff__side_reset(&d->side[1]);
     st_free(&d->st_cat);
-    for (int w = 0; w < 2; w++) {
-        for (size_t i = 0; i < d->st_rows[w].nrows * d->st_rows[w].ncols; i++)
-            free(d->st_rows[w].cell[i]);
-        free(d->st_rows[w].cell);
-    }
+    st_rows_reset(&d->st_rows[0]), st_rows_reset(&d->st_rows[1]);
     free(d->jobs);
     sbuf_free(&d->scratch);
     sbuf_free(&d->canon[0]), sbuf_free(&d->canon[1]);

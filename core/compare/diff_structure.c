@@ -28,14 +28,6 @@ static void emit(void *arg, const char *check, json_t *key, json_t *detail, char
     free(message);
 }
 
-static void rows_reset(struct st_rows *r)
-{
-    for (size_t i = 0; i < r->nrows * r->ncols; i++)
-        free(r->cell[i]);
-    free(r->cell);
-    memset(r, 0, sizeof *r);
-}
-
 static int st_rows_cb(db_query_t *q, const struct db_batch *b, void *arg)
 {
     const struct st_side *sd = arg;
@@ -107,7 +99,7 @@ static int next_query(struct diff *d, struct job *j)
             st_judge(q, j->pair, d->st_rows, j->result.missing + j->result.extra, emit, d);
         else
             not_run(d, j, q, d->st_why);
-        rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
+        st_rows_reset(&d->st_rows[0]), st_rows_reset(&d->st_rows[1]);
         d->st_asked = 0;
         j->st_at++;
     }
@@ -126,7 +118,7 @@ static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
     d->st_pending--;
     if (d->finished) {  /* the run ended (a connection closing): nothing more is asked */
         if (!d->st_pending)
-            rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
+            st_rows_reset(&d->st_rows[0]), st_rows_reset(&d->st_rows[1]);
         return;
     }
     if (status && !d->cancelled && (status == DB_ELOST || status == DB_ECANCELED)) {
@@ -152,7 +144,7 @@ static void st_done(db_query_t *qq, int status, const char *msg, void *arg)
     if (d->st_pending)  /* the other side still answers */
         return;
     if (d->cancelled || d->failed) {
-        rows_reset(&d->st_rows[0]), rows_reset(&d->st_rows[1]);
+        st_rows_reset(&d->st_rows[0]), st_rows_reset(&d->st_rows[1]);
         diff__finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
         return;
     }

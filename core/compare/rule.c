@@ -71,14 +71,10 @@ static int one(struct rules *r, char *part, char *err, size_t n)
                 return fail(err, n, "ts '%s': expected ts:s or ts:ms", arg);
             x.num = strcmp(arg, "s") == 0 ? 1 : 1000;
             break;
-        case R_NULL_RATE:  /* percentage points, "%" or not, as a fraction */
-            x.num = strtod(arg, &end);
-            if (*end == '%')
-                end++;
-            if (!*arg || *end || !isfinite(x.num) || x.num < 0 || x.num > 100)
+        case R_NULL_RATE:
+            if (share_parse(arg, &x.num) < 0)
                 return fail(err, n, "null_rate '%s': expected percentage points from 0 to 100, "
                             "such as null_rate:0.5%%", arg);
-            x.num /= 100.0;
             break;
         case R_REGEX:  /* rules_parse takes it whole, as the last rule */
             return fail(err, n, "regex: write it as regex:RE, after any other rule");

@@ -22,14 +22,6 @@ const char *st_mapped(const struct sheet *s, const char *table, const char *col,
     return NULL;
 }
 
-static const struct pair *pair_of(const struct pairing *pp, const char *src_table)
-{
-    for (size_t i = 0; i < pp->n; i++)
-        if (pp->pairs[i].src && !strcmp(pp->pairs[i].src->name, src_table))
-            return &pp->pairs[i];
-    return NULL;
-}
-
 /* Maps every column of `c` of source table `p` to its target's; 0 when one
  * is not mapped. `out` gets n borrowed names. */
 static int map_all(const struct sheet *s, const struct pair *p, char *const *names, size_t n,
@@ -104,7 +96,7 @@ static int target_unique(const struct cat_table *t, const char *const *cols, siz
     return 0;
 }
 
-static char *joined(char *const *names, size_t n)
+char *st_names_text(char *const *names, size_t n)
 {
     struct sbuf b = { 0 };
 
@@ -142,8 +134,8 @@ char *st_fk_name(const struct cat_table *t, const struct cat_fk *fk)
     if (fk->name && *fk->name && !isdigit((unsigned char)fk->name[0]))
         return xstrdup(fk->name);
     /* SQLite numbers its foreign keys: one is named by what it joins then */
-    src = joined(fk->cols.names, fk->cols.n);
-    dst = joined(fk->ref_cols.names, fk->ref_cols.n);
+    src = st_names_text(fk->cols.names, fk->cols.n);
+    dst = st_names_text(fk->ref_cols.names, fk->ref_cols.n);
     name = xasprintf("%s(%s) -> %s(%s)", t->name, src, fk->ref_table, dst);
     free(src), free(dst);
     return name;
@@ -154,7 +146,7 @@ static void check_fks(const struct pairing *pp, const struct sheet *s, const str
 {
     for (size_t i = 0; i < p->src->nfks; i++) {
         const struct cat_fk *fk = &p->src->fks[i];
-        const struct pair *ref = pair_of(pp, fk->ref_table);
+        const struct pair *ref = pair_by_source(pp, fk->ref_table);
         const char *cols[32], *refs[32];
         size_t n = fk->cols.n;
         int found = 0;
@@ -175,7 +167,7 @@ static void check_fks(const struct pairing *pp, const struct sheet *s, const str
         }
         if (found)
             continue;
-        c = joined((char *const *)cols, n);
+        c = st_names_text((char *const *)cols, n);
         {
             char *name = st_fk_name(p->src, fk);
             add(r, "fk_missing", p, name, fk->cols.names, cols, n,
@@ -200,9 +192,9 @@ static void check_unique(const struct sheet *s, const struct pair *p, const stru
     if (!u->n || u->n > 32 || !map_all(s, p, u->names, u->n, cols) ||
         target_unique(p->tgt, cols, u->n))
         return;
-    c = joined((char *const *)cols, u->n);
+    c = st_names_text((char *const *)cols, u->n);
     {
-        char *src = joined(u->names, u->n);
+        char *src = st_names_text(u->names, u->n);
         add(r, "unique_missing", p, u->name ? u->name : what, u->names, cols, u->n,
             xasprintf("(%s) is unique in the source (%s); nothing keeps %s's (%s) unique: "
                       "duplicates can come in", src, u->name ? u->name : what, p->tgt->name, c));

@@ -45,6 +45,9 @@ void st_free(struct st_report *r);
 const char *st_mapped(const struct sheet *s, const char *table, const char *col,
                       const char *tgt);
 
+/* Column names as a list for people: "a, b". Caller frees. */
+char *st_names_text(char *const *names, size_t n);
+
 /* A foreign key's name; SQLite's, a number, as what it joins:
  * "kids(parent_id) -> parents(id)". Caller frees. */
 char *st_fk_name(const struct cat_table *t, const struct cat_fk *fk);
@@ -105,6 +108,8 @@ struct st_rows {
     char **cell;
 };
 const char *st_cell(const struct st_rows *r, size_t row, size_t col);
+/* Frees the cells; empty again. */
+void st_rows_reset(struct st_rows *r);
 /* The findings in what `q` returned: none, one, or (null_rate) one per column.
  * `explained`: the rows the target misses or has extra (a NULL count that
  * differs by no more is their doing, not a transform's). */

@@ -12,15 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The pair whose target is `name`, or NULL. */
-static const struct pair *pair_of_target(const struct pairing *pp, const char *name)
-{
-    for (size_t i = 0; i < pp->n; i++)
-        if (pp->pairs[i].tgt && !strcmp(pp->pairs[i].tgt->name, name))
-            return &pp->pairs[i];
-    return NULL;
-}
-
 static void list(struct sbuf *b, const char *alias, char *const *names, size_t n,
                  const char *sep)
 {
@@ -116,7 +107,7 @@ static void fk_queries(const struct plan *pl, const struct pairing *pp, const st
                        const char *ref_table, char *const *ref_cols, size_t n, int lost,
                        enum url_kind te, const char *cond, struct st_queries *qs)
 {
-    const struct pair *rp = pair_of_target(pp, ref_table);
+    const struct pair *rp = pair_by_target(pp, ref_table);
     const char *ten = tenant_of(pl, s, p), *rten = tenant_of(pl, s, rp);
     char *child = rows_of(p->tgt, cond), *parent;
     struct st_query *q;
@@ -380,15 +371,6 @@ static json_t *sample(const struct st_query *q, const struct st_rows *r)
     return a;
 }
 
-static char *joined(char *const *names, size_t n)
-{
-    struct sbuf b = { 0 };
-
-    for (size_t k = 0; k < n; k++)
-        sbuf_printf(&b, "%s%s", k ? ", " : "", names[k]);
-    return sbuf_take(&b);
-}
-
 static void judge_nulls(const struct st_query *q, const struct pair *p, const struct st_rows r[2],
                         long explained, st_emit_cb emit, void *arg)
 {
@@ -448,7 +430,7 @@ void st_judge(const struct st_query *q, const struct pair *p, const struct st_ro
     if (!r[1].nrows)
         return;
     count = number(st_cell(&r[1], 0, q->nsample + (!strcmp(q->check, "duplicate"))));
-    cols = joined(q->columns, q->ncolumns);
+    cols = st_names_text(q->columns, q->ncolumns);
     detail = json_pack("{s:I, s:o}", "count", (json_int_t)count, "sample", sample(q, &r[1]));
     if (!strcmp(q->check, "orphan")) {
         json_object_set_new(detail, "references", json_string(q->ref_table));
@@ -471,6 +453,14 @@ void st_judge(const struct st_query *q, const struct pair *p, const struct st_ro
     }
     emit(arg, q->check, key_of(q->constraint, q->columns, q->ncolumns), detail, msg);
     free(cols);
+}
+
+void st_rows_reset(struct st_rows *r)
+{
+    for (size_t i = 0; i < r->nrows * r->ncols; i++)
+        free(r->cell[i]);
+    free(r->cell);
+    memset(r, 0, sizeof *r);
 }
 
 const char *st_cell(const struct st_rows *r, size_t row, size_t col)

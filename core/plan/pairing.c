@@ -146,6 +146,22 @@ void pair_free(struct pairing *pp)
     pp->n = 0;
 }
 
+const struct pair *pair_by_source(const struct pairing *pp, const char *name)
+{
+    for (size_t i = 0; i < pp->n; i++)
+        if (pp->pairs[i].src && !strcmp(pp->pairs[i].src->name, name))
+            return &pp->pairs[i];
+    return NULL;
+}
+
+const struct pair *pair_by_target(const struct pairing *pp, const char *name)
+{
+    for (size_t i = 0; i < pp->n; i++)
+        if (pp->pairs[i].tgt && !strcmp(pp->pairs[i].tgt->name, name))
+            return &pp->pairs[i];
+    return NULL;
+}
+
 int pair_moves(const struct pair *p)
 {
     return p && p->src &&

@@ -29,6 +29,10 @@ int pair_tables(const struct plan *p, const struct catalog *src, const struct ca
                 const char *src_url, const char *tgt_url, struct pairing *out, struct err *e);
 void pair_free(struct pairing *pp);
 
+/* The pair of source table `name`, or of target table `name`; NULL if none. */
+const struct pair *pair_by_source(const struct pairing *pp, const char *name);
+const struct pair *pair_by_target(const struct pairing *pp, const char *name);
+
 /* The pair's Pilot data moves, so it is validated: a source table not decided
  * delete or retain (undecided ones are compared where they can be). */
 int pair_moves(const struct pair *p);

@@ -192,15 +192,9 @@ static int set_table(struct pstate *st, struct plan_table *t, int k, const char 
 /* "0.1%" or "0.1": percentage points, as a fraction (0.001). */
 static int set_share(struct pstate *st, double *dst, const char *key, const char *v)
 {
-    char *end;
-    double x = strtod(v, &end);
-
-    if (*end == '%')
-        end++;
-    if (end == v || end[strspn(end, " \t")] || !isfinite(x) || x < 0 || x > 100)
+    if (share_parse(v, dst) < 0)
         return FAIL(st, "%s '%s': expected percentage points from 0 to 100, such as 0.1%%",
                     key, v);
-    *dst = x / 100.0;
     return 1;
 }
 

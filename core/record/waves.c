@@ -6,14 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open, char *started,
-                    size_t n)
+const struct ws_run_rec *waves_last_run(const struct ws_run_rec *runs, long n, const char *wave)
 {
     char *kind = xasprintf("wave %s", wave);
-    long run = ws_last_run_of(ws, kind, passed, open, started, n);
+    const struct ws_run_rec *last = NULL;
 
+    for (long i = n - 1; i >= 0 && !last; i--)
+        if (!strcmp(runs[i].kind, kind) && !strcmp(runs[i].status, "done"))
+            last = &runs[i];
     free(kind);
-    return run;
+    return last;
 }
 
 const char *waves_truth_now(const struct plan_wave *w, const char *state)
@@ -21,16 +23,14 @@ const char *waves_truth_now(const struct plan_wave *w, const char *state)
     return strcmp(state, "moved") ? "pilot" : plan_truth_name(w->truth);
 }
 
-static json_t *wave_json(ws_t *ws, const struct plan_wave *w)
+static json_t *wave_json(ws_t *ws, const struct ws_run_rec *runs, long nruns,
+                         const struct plan_wave *w)
 {
     struct ws_wave_rec st;
     json_t *tables = json_array(), *o;
-    int passed;
-    long open, run;
-    char started[40];
+    const struct ws_run_rec *run = waves_last_run(runs, nruns, w->name);
 
     ws_wave_state(ws, w->name, &st);
-    run = waves_last_run(ws, w->name, &passed, &open, started, sizeof started);
     for (size_t k = 0; k < w->ntables; k++)
         json_array_append_new(tables, json_string(w->tables[k]));
     o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "wave", w->name,
@@ -44,8 +44,8 @@ static json_t *wave_json(ws_t *ws, const struct plan_wave *w)
         json_object_set_new(o, "since", json_pack("{s:s, s:s, s:o}", "at", st.at, "user",
                             st.user, "note", *st.note ? json_string(st.note) : json_null()));
     json_object_set_new(o, "validation", run ? json_pack("{s:I, s:s, s:I}", "run",
-                        (json_int_t)run, "result", passed ? "pass" : "fail", "open",
-                        (json_int_t)open) : json_null());
+                        (json_int_t)run->run, "result", run->result ? run->result : "fail",
+                        "open", (json_int_t)run->open) : json_null());
     return o;
 }
 
@@ -71,9 +71,13 @@ static json_t *rest_json(const struct plan *p)
 json_t *waves_json(const struct plan *p, ws_t *ws)
 {
     json_t *all = json_array(), *rest = rest_json(p);
+    struct ws_run_rec *runs = NULL;
+    long n = ws_runs_read(ws, NULL, &runs);  /* once, for every wave's latest validation */
 
     for (size_t i = 0; i < p->nwaves; i++)
-        json_array_append_new(all, wave_json(ws, &p->waves[i]));
+        json_array_append_new(all, wave_json(ws, runs, n > 0 ? n : 0, &p->waves[i]));
+    if (n > 0)
+        ws_runs_free(runs, n);
     if (p->nwaves && json_array_size(rest))
         json_array_append_new(all, json_pack("{s:s, s:O, s:b}", "wave", "(rest)", "tables",
                                              rest, "implicit", 1));

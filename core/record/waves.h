@@ -15,11 +15,9 @@
  * result, open} or null}; then, when the plan has waves and some moving
  * tables are in none, {wave: "(rest)", tables, implicit: true}. */
 json_t *waves_json(const struct plan *p, ws_t *ws);
-/* The wave's latest validation: its newest run of kind "wave NAME" (every
- * table of the wave) that ran to its end (0: none), whether it passed, its
- * open discrepancies, when it began (`started`, n bytes). */
-long waves_last_run(ws_t *ws, const char *wave, int *passed, long *open, char *started,
-                    size_t n);
+/* The wave's latest validation among `runs` (ws_runs_read): its newest run
+ * of kind "wave NAME" (every table of the wave) that ran to its end, or NULL. */
+const struct ws_run_rec *waves_last_run(const struct ws_run_rec *runs, long n, const char *wave);
 /* Where the slice's truth lives in `state`: "pilot" until it has moved. */
 const char *waves_truth_now(const struct plan_wave *w, const char *state);
 

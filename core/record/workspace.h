@@ -262,10 +262,6 @@ int ws_wave_event(ws_t *ws, const char *wave, const char *state, const char *not
 int ws_wave_state(ws_t *ws, const char *wave, struct ws_wave_rec *out);
 /* The wave's log, oldest first: at, state, user, note. */
 json_t *ws_wave_log_json(ws_t *ws, const char *wave);
-/* The latest run of `kind` that ran to its end: its id (0: none), whether it
- * passed, its open discrepancies, when it began (`started`, n bytes). */
-long ws_last_run_of(ws_t *ws, const char *kind, int *passed, long *open, char *started,
-                    size_t n);
 
 int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
                const char *note, struct err *e);

@@ -65,24 +65,3 @@ json_t *ws_wave_log_json(ws_t *ws, const char *wave)
     sqlite3_finalize(st);
     return all;
 }
-
-long ws_last_run_of(ws_t *ws, const char *kind, int *passed, long *open, char *started,
-                    size_t n_started)
-{
-    struct ws_run_rec *v;
-    long n = ws_runs_read(ws, NULL, &v), run = 0;
-
-    *passed = 0;
-    *open = 0;
-    *started = '\0';
-    for (long i = n - 1; i >= 0 && !run; i--)
-        if (!strcmp(v[i].kind, kind) && !strcmp(v[i].status, "done")) {
-            run = v[i].run;
-            *passed = v[i].result && !strcmp(v[i].result, "pass");
-            *open = (long)v[i].open;
-            snprintf(started, n_started, "%s", v[i].started_at);
-        }
-    if (n > 0)
-        ws_runs_free(v, n);
-    return run;
-}
