@@ -297,8 +297,8 @@ static const struct { const char *text, *msg; } bad[] = {
       "triggers advise rollback)" },
     { ENDS "[rollback]\ntrigger.missing = 1\n",
       "plan.ini:6: unknown metric 'trigger.missing' (known: missing_rows, extra_rows, "
-      "changed_rows, drift_rows, failed_checks, error_rate, lag, latency, connections, "
-      "lock_waits, longest_query; a [probe NAME]'s alert goes in its own section as "
+      "changed_rows, drift_rows, failed_checks, error_rate, lag, latency, stray_writes, "
+      "drift_keys, connections, lock_waits, longest_query; a [probe NAME]'s alert goes in its own section as "
       "alert = LEVEL)" },
     { ENDS "[probe p]\nside = both\nsql = SELECT 1\n",
       "plan.ini:6: side 'both': expected source or target" },

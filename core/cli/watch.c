@@ -268,6 +268,18 @@ static void watch_finding(long long tick, const struct win_result *r, const stru
     watch_emit(arg, ev);
 }
 
+/* A wave's stray write or drift (stray.h), as a discrepancy. */
+static void watch_stray(const struct stray_finding *f, void *arg)
+{
+    struct watch *w = arg;
+
+    watch_emit(w, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I}", "type",
+                            "discrepancy", "kind", f->kind, "wave", f->wave, "table", f->table,
+                            "target_table", f->target_table, "side", plan_side_name(f->side),
+                            "key", f->key, "at", f->at, "since", f->since, "tick",
+                            (json_int_t)w->tick));
+}
+
 static void watch_window(long long tick, const struct win_result *r, void *arg)
 {
     json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "type",
@@ -434,7 +446,7 @@ int cli_cmd_watch(struct cli *c, int argc, char **argv)
     struct live_events ev = { .on_sample = watch_sample, .on_trigger = watch_trigger,
                               .on_finding = watch_finding, .on_window = watch_window,
                               .on_round = watch_round, .on_probe = watch_probe,
-                              .on_judged = watch_judged, .arg = &w };
+                              .on_judged = watch_judged, .on_stray = watch_stray, .arg = &w };
     struct mon_events mev = { .warn = watch_warn, .forward = &ev, .connection = watch_connection,
                               .arg = &w };
     struct mon_opts mo = { .kind = "hypercare", .on_alert = watch_alert, .alert_arg = &w };

@@ -130,6 +130,19 @@ struct diff_opts {
 char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind se,
                       enum url_kind te, struct err *e);
 
+/* The pair's key as each side reads it (sel[0] as diff_key_select, sel[1]
+ * the target's mapped columns) and its source column names, which name a
+ * discrepancy's key; -1 with `e` (ERR_INPUT) when the key is not mapped.
+ * diff_keycols_free frees the members. */
+struct diff_keycols {
+    char *sel[2];
+    char **names;
+    int n;
+};
+int diff_key_columns(const struct pair *p, const struct sheet *s, enum url_kind se,
+                     enum url_kind te, struct diff_keycols *out, struct err *e);
+void diff_keycols_free(struct diff_keycols *k);
+
 /* Prepares and starts a run. Returns NULL with `e` (ERR_INPUT) when a table
  * is unknown or has no usable key mapping. Everything passed is borrowed
  * until `done` has been called. */

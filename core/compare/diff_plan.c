@@ -594,20 +594,54 @@ void diff__job_discard(struct job *j)
     diff__job_free(j);
 }
 
+int diff_key_columns(const struct pair *p, const struct sheet *s, enum url_kind se,
+                     enum url_kind te, struct diff_keycols *out, struct err *e)
+{
+    struct job j;
+    struct sbuf b[2] = { { 0 }, { 0 } };
+
+    memset(out, 0, sizeof *out);
+    if (diff__plan_job(&j, p, s, NULL, se, te, e) < 0) {
+        diff__job_discard(&j);
+        return -1;
+    }
+    out->n = j.nkey;
+    out->names = xcalloc((size_t)j.nkey + 1, sizeof *out->names);
+    for (int k = 0; k < j.nkey; k++) {
+        char *qt = db_quote_ident(j.tkey_names[k]);
+        sbuf_printf(&b[0], "%s%s", k ? ", " : "", j.key_expr[k]);
+        sbuf_printf(&b[1], "%s%s", k ? ", " : "", qt);
+        out->names[k] = xstrdup(j.key_names[k]);
+        free(qt);
+    }
+    diff__job_discard(&j);
+    out->sel[0] = sbuf_take(&b[0]);
+    out->sel[1] = sbuf_take(&b[1]);
+    return 0;
+}
+
 char *diff_key_select(const struct pair *p, const struct sheet *s, enum url_kind se,
                       enum url_kind te, struct err *e)
 {
-    struct job j;
-    struct sbuf b = { 0 };
+    struct diff_keycols k;
+    char *sel;
 
-    if (diff__plan_job(&j, p, s, NULL, se, te, e) < 0) {
-        diff__job_discard(&j);
+    if (diff_key_columns(p, s, se, te, &k, e) < 0)
         return NULL;
-    }
-    for (int k = 0; k < j.nkey; k++)
-        sbuf_printf(&b, "%s%s", k ? ", " : "", j.key_expr[k]);
-    diff__job_discard(&j);
-    return sbuf_take(&b);
+    sel = k.sel[0];
+    k.sel[0] = NULL;
+    diff_keycols_free(&k);
+    return sel;
+}
+
+void diff_keycols_free(struct diff_keycols *k)
+{
+    for (int i = 0; i < k->n; i++)
+        free(k->names[i]);
+    free(k->names);
+    free(k->sel[0]);
+    free(k->sel[1]);
+    memset(k, 0, sizeof *k);
 }
 
 /* What a run does with a pair: compares it, reports that its data moves

@@ -715,6 +715,24 @@ const struct cat_column *cat_column(const struct cat_table *t, const char *name)
     return NULL;
 }
 
+const struct cat_column *cat_column_like(const struct cat_table *t, const char *name)
+{
+    const struct cat_column *c = cat_column(t, name);
+    char *want;
+
+    if (c)
+        return c;
+    want = name_normalize(name);
+    for (size_t i = 0; i < t->ncols && !c; i++) {
+        char *n = name_normalize(t->cols[i].name);
+        if (!strcmp(n, want))
+            c = &t->cols[i];
+        free(n);
+    }
+    free(want);
+    return c;
+}
+
 enum cat_class cat_classify(const char *type)
 {
     static const struct { const char *word; enum cat_class c; } rules[] = {

@@ -97,7 +97,9 @@ const struct cat_table *cat_find(const struct catalog *c, const char *name);
 /* The table as SQL names it, quoted: "schema"."table"; caller frees. */
 char *cat_sql_name(const struct cat_table *t);
 const struct cat_column *cat_column(const struct cat_table *t, const char *name);
-/* The class of a declared type, by SQLite's affinity rules and PostgreSQL names. */
+/* The column named `name`, else one named like it, case and separators
+ * aside (a target's updated_at for a source's UpdatedAt); NULL if none. */
+const struct cat_column *cat_column_like(const struct cat_table *t, const char *name);
 /* The class of a declared type: SQLite's affinity words ("INT", "CHAR"…) or
  * PostgreSQL's format_type() names; "…[]" is TC_ARRAY (cat_classify of the
  * rest is its elements'), ranges and anything unknown TC_OTHER. */

@@ -67,6 +67,7 @@ struct live {
     long long ended;            /* the last round whose polls and windows have all ended */
     int64_t interval_ms;
     probes_t *probes;
+    strays_t *strays;
     /* the latest of the signals probes measure, for triggers naming them:
      * failed_checks, and each side's connections, lock_waits, longest_query
      * (a trigger takes the larger side); -1 until measured */
@@ -85,23 +86,14 @@ static int signal_find(const char *name)
     return -1;
 }
 
-/* The target column that carries the source's watermark. */
-static const char *target_watermark(const struct cat_table *tt, const char *wm)
+/* The lag a dual write may take (a wave with truth = both): the plan's
+ * lowest alert.lag level, else a minute. */
+static int64_t lag_allowance(const struct plan *p)
 {
-    const struct cat_column *c = cat_column(tt, wm);
-    char *want;
-
-    if (c)
-        return c->name;
-    want = name_normalize(wm);
-    for (size_t i = 0; i < tt->ncols && !c; i++) {
-        char *n = name_normalize(tt->cols[i].name);
-        if (!strcmp(n, want))
-            c = &tt->cols[i];
-        free(n);
-    }
-    free(want);
-    return c ? c->name : NULL;
+    for (size_t i = 0; i < p->nalerts; i++)
+        if (!strcmp(p->alerts[i].name, "lag"))
+            return (int64_t)(p->alerts[i].warn >= 0 ? p->alerts[i].warn : p->alerts[i].value);
+    return 60 * 1000;
 }
 
 /* `where`: the plan's filter on the source side, so counts compare like the
@@ -219,6 +211,8 @@ double live_measure(const live_t *lv, const char *metric)
 
     if (!strcmp(metric, "error_rate"))
         return error_rate(lv);
+    if (!strcmp(metric, "stray_writes") || !strcmp(metric, "drift_keys"))
+        return (double)stray_count(lv->strays, !strcmp(metric, "drift_keys") ? "drift" : "stray");
     if ((k = signal_find(metric)) >= 0)
         return lv->signal[k][0] > lv->signal[k][1] ? lv->signal[k][0] : lv->signal[k][1];
     if (!missing && !drift && !lag && strcmp(metric, "latency"))
@@ -438,6 +432,24 @@ static void probe_sample(const struct probe_sample *s, void *arg)
     }
 }
 
+static void stray_finding(const struct stray_finding *f, void *arg)
+{
+    live_t *lv = arg;
+
+    if (!lv->stopping && lv->ev.on_stray)
+        lv->ev.on_stray(f, lv->ev.arg);
+    if (!lv->stopping)
+        evaluate(lv);
+}
+
+static void stray_problem(const char *wave, const char *table, const char *why, void *arg)
+{
+    live_t *lv = arg;
+
+    if (!lv->stopping && lv->ev.on_stray_problem)
+        lv->ev.on_stray_problem(wave, table, why, lv->ev.arg);
+}
+
 static void probe_end(void *arg)
 {
     live_t *lv = arg;
@@ -472,6 +484,8 @@ static void on_tick(uv_timer_t *h)
             poll_side(lv, &lv->t[i].side[side]);
     }
     lv->running += probe_round(lv->probes, lv->tick);
+    if (lv->ev.wave_moved)
+        lv->running += stray_round(lv->strays, lv->ev.wave_moved, lv->ev.arg);
     maybe_free(lv);  /* nothing may have been sent */
 }
 
@@ -528,7 +542,8 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->ev = *ev;
     for (size_t i = 0; i < pp->n; i++) {
         const struct pair *p = &pp->pairs[i];
-        const char *wm = p->plan ? p->plan->watermark : NULL, *twm = NULL;
+        const char *wm = p->plan ? p->plan->watermark : NULL;
+        const struct cat_column *twm = NULL;
         struct live_table *t;
 
         if (!p->src || !p->tgt || !p->plan || p->plan->decision != DEC_MIGRATE)
@@ -538,7 +553,7 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
                     p->src->name, wm);
             goto fail;
         }
-        if (wm && !(twm = target_watermark(p->tgt, wm))) {
+        if (wm && !(twm = cat_column_like(p->tgt, wm))) {
             err_set(e, ERR_INPUT, "table %s: target table %s has no column like watermark '%s'",
                     p->src->name, p->tgt->name, wm);
             goto fail;
@@ -554,12 +569,16 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
             t->side[side].side = side;
         }
         side_sql(&t->side[0], p->src, wm, p->plan->where, db_kind(src));
-        side_sql(&t->side[1], p->tgt, twm, NULL, db_kind(tgt));
+        side_sql(&t->side[1], p->tgt, twm ? twm->name : NULL, NULL, db_kind(tgt));
     }
     if (o->adopt)
         adopt(lv, o->adopt);
     lv->interval_ms = interval_ms > 0 ? interval_ms : 30000;
     lv->probes = probe_new(src, tgt, plan, &(struct probe_events){ probe_sample, probe_end, lv });
+    lv->strays = stray_new(src, tgt, plan, pp, lv->sheet, lag_allowance(plan),
+                           &(struct stray_events){ stray_finding, stray_problem, probe_end, lv });
+    if (o->adopt)
+        stray_adopt(lv->strays, o->adopt->strays);
     uv_timer_init(loop, &lv->timer);
     lv->timer.data = lv;
     uv_timer_start(&lv->timer, on_tick, 0, clock_simulated() ? 0 : (uint64_t)lv->interval_ms);
@@ -650,6 +669,8 @@ void live_stop(live_t *lv)
     uv_timer_stop(&lv->timer);
     probe_stop(lv->probes);
     lv->probes = NULL;
+    stray_stop(lv->strays);
+    lv->strays = NULL;
     for (size_t i = 0; i < lv->n; i++) {
         for (int side = 0; side < 2; side++)
             if (lv->t[i].side[side].q)

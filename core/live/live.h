@@ -24,6 +24,7 @@
 #include "pairing.h"
 #include "probe.h"
 #include "snap.h"
+#include "stray.h"
 #include "window.h"
 
 typedef struct live live_t;
@@ -70,6 +71,12 @@ struct live_events {
     void (*on_round)(long long tick, void *arg);
     /* the round's probes, checks and server health (probe.h; may be NULL) */
     void (*on_probe)(const struct probe_sample *s, void *arg);
+    /* a phased migration (stray.h; may be NULL): where each wave stands,
+     * asked at every round; its stray writes and drift; a table of a moved
+     * wave that cannot be watched, or is again (why NULL) */
+    stray_moved_cb wave_moved;
+    void (*on_stray)(const struct stray_finding *f, void *arg);
+    void (*on_stray_problem)(const char *wave, const char *table, const char *why, void *arg);
     void *arg;
 };
 
@@ -117,7 +124,8 @@ long long live_tick(const live_t *lv);
 long long live_answered(const live_t *lv);
 /* The figure a trigger or alert names from the latest polls: missing_rows
  * and drift_rows (rows; Σ of source − target, of its absolute value), lag
- * and latency (ms), error_rate (%); from the latest probes: failed_checks,
+ * and latency (ms), error_rate (%), stray_writes and drift_keys (rows, the
+ * waves' findings so far, stray.h); from the latest probes: failed_checks,
  * connections, lock_waits, longest_query (the larger side); -1 for a metric
  * not measured yet or not measured live. */
 double live_measure(const live_t *lv, const char *metric);

@@ -306,6 +306,56 @@ static void on_finding(long long tick, const struct win_result *w, const struct 
         m->ev.changed(m->ev.arg);
 }
 
+/* Where a wave stands, for stray writes and drift: moved, since when. */
+static int wave_moved(const char *wave, char at[40], void *arg)
+{
+    mon_t *m = arg;
+    struct ws_wave_rec r;
+
+    if (!m->o.ws || ws_wave_state(m->o.ws, wave, &r) < 0 || strcmp(r.state, "moved"))
+        return 0;
+    snprintf(at, 40, "%s", r.at);
+    return 1;
+}
+
+static void on_stray(const struct stray_finding *f, void *arg)
+{
+    mon_t *m = arg;
+    struct mon_table *t = table(m, f->table, f->target_table);
+    struct err e = { 0 };
+
+    if (m->fw.on_stray)
+        m->fw.on_stray(f, m->fw.arg);
+    t->found[!strcmp(f->kind, "drift") ? MON_DRIFT : MON_STRAY]++;
+    if (m->o.ws) {
+        char *key = jsonx_dumps(f->key, JSON_COMPACT);
+        json_t *o = json_pack("{s:s, s:s, s:s}", "wave", f->wave, "side",
+                              plan_side_name(f->side), "at", f->at);
+        char *fields = jsonx_dumps(o, JSON_COMPACT);
+
+        if (ws_wave_finding(m->o.ws, m->session, f->table, f->target_table, f->kind, key, fields,
+                            f->since, f->at, &e) < 0)
+            warn_ws(m, &e);
+        json_decref(o);
+        free(key);
+        free(fields);
+    }
+    if (m->ev.changed)
+        m->ev.changed(m->ev.arg);
+}
+
+static void on_stray_problem(const char *wave, const char *table, const char *why, void *arg)
+{
+    mon_t *m = arg;
+    char what[300];
+
+    if (m->fw.on_stray_problem)
+        m->fw.on_stray_problem(wave, table, why, m->fw.arg);
+    snprintf(what, sizeof what, "wave %s, table %s: ", wave, table);
+    if (why)
+        warn(m, what, why);
+}
+
 static void on_window(long long tick, const struct win_result *r, void *arg)
 {
     mon_t *m = arg;
@@ -412,7 +462,8 @@ static live_t *start_live(mon_t *m, const struct pairing *pp, struct snap *keep,
     struct live_events ev = { .on_sample = on_sample, .on_trigger = on_trigger,
                               .on_judged = on_judged, .on_finding = on_finding,
                               .on_window = on_window, .on_round = on_round, .on_probe = on_probe,
-                              .arg = m };
+                              .wave_moved = wave_moved, .on_stray = on_stray,
+                              .on_stray_problem = on_stray_problem, .arg = m };
     struct live_opts lo = { m->o.interval_ms, load_sheet(m), keep, adopt };
     live_t *lv;
 

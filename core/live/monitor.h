@@ -28,13 +28,14 @@ struct mon_table {
     int has_missing, has_lag, missing_estimated;
     int64_t lag_ms;
     int validated;                      /* incremental validation runs on it */
-    long long found[3];                 /* missing, stale, duplicate: the session's findings */
+    long long found[5];                 /* missing, stale, duplicate, stray writes, drift:
+                                         * the session's findings */
     long long checked;                  /* rows checked by the windows */
     char *window_error;                 /* why the last window failed */
     struct hist h_missing;              /* source − target rows, one value per round */
 };
 
-enum { MON_MISSING, MON_STALE, MON_DUPLICATE };
+enum { MON_MISSING, MON_STALE, MON_DUPLICATE, MON_STRAY, MON_DRIFT };
 
 /* A probe's, the business checks' or a server's health signal on one side. */
 struct mon_probe {

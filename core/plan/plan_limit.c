@@ -23,6 +23,7 @@ static const struct plan_metric metrics[] = {
     { "changed_rows", UNIT_COUNT }, { "drift_rows", UNIT_COUNT },
     { PLAN_FAILED_CHECKS, UNIT_COUNT }, { "error_rate", UNIT_PERCENT },
     { "lag", UNIT_MS }, { "latency", UNIT_MS },
+    { "stray_writes", UNIT_COUNT }, { "drift_keys", UNIT_COUNT },
 };
 
 int plan_limit_reached(double value, double limit)
@@ -102,8 +103,8 @@ int plan__add_limit(struct pstate *st, struct plan_limit **arr, size_t *n, const
 
     if (!m && !probe)
         return FAIL(st, "unknown metric '%s%s' (known: missing_rows, extra_rows, changed_rows, "
-                    "drift_rows, failed_checks, error_rate, lag, latency, connections, "
-                    "lock_waits, longest_query; a [probe NAME]'s alert goes in its own section "
+                    "drift_rows, failed_checks, error_rate, lag, latency, stray_writes, drift_keys, "
+                    "connections, lock_waits, longest_query; a [probe NAME]'s alert goes in its own section "
                     "as alert = LEVEL)", prefix, metric);
     if (!probe)
         unit = m->unit;

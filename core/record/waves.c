@@ -46,6 +46,8 @@ static json_t *wave_json(ws_t *ws, const struct ws_run_rec *runs, long nruns,
     json_object_set_new(o, "validation", run ? json_pack("{s:I, s:s, s:I}", "run",
                         (json_int_t)run->run, "result", run->result ? run->result : "fail",
                         "open", (json_int_t)run->open) : json_null());
+    json_object_set_new(o, "log", ws_wave_log_json(ws, w->name));
+    json_object_set_new(o, "strays", ws_wave_findings_json(ws, w->name));
     return o;
 }
 

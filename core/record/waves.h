@@ -12,7 +12,8 @@
 
 /* Each wave in file order: {wave, tables, where, target_where, truth,
  * truth_now, state, owner, gate, since {at, user, note}, validation {run,
- * result, open} or null}; then, when the plan has waves and some moving
+ * result, open} or null, log (ws_wave_log_json), strays (its stray writes
+ * and drift, ws_wave_findings_json)}; then, when the plan has waves and some moving
  * tables are in none, {wave: "(rest)", tables, implicit: true}. */
 json_t *waves_json(const struct plan *p, ws_t *ws);
 /* The wave's latest validation among `runs` (ws_runs_read): its newest run

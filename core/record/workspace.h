@@ -262,6 +262,15 @@ int ws_wave_event(ws_t *ws, const char *wave, const char *state, const char *not
 int ws_wave_state(ws_t *ws, const char *wave, struct ws_wave_rec *out);
 /* The wave's log, oldest first: at, state, user, note. */
 json_t *ws_wave_log_json(ws_t *ws, const char *wave);
+/* A stray write or drift (stray.h) as a live finding (ws_finding), its
+ * fields {wave, side, at}; one already recorded (a session resumed reads
+ * from the switch again) is not recorded twice. */
+int ws_wave_finding(ws_t *ws, long session, const char *table, const char *target_table,
+                    const char *kind, const char *key_json, const char *fields_json,
+                    const char *since, const char *at, struct err *e);
+/* The wave's stray writes and drift over every session: {stray_write,
+ * drift, sample: [{kind, table, key, side, at}] (the first 10)}. */
+json_t *ws_wave_findings_json(ws_t *ws, const char *wave);
 
 int ws_signoff(ws_t *ws, const char *kind, const char *item, const char *status,
                const char *note, struct err *e);

@@ -65,3 +65,44 @@ json_t *ws_wave_log_json(ws_t *ws, const char *wave)
     sqlite3_finalize(st);
     return all;
 }
+
+int ws_wave_finding(ws_t *ws, long session, const char *table, const char *target_table,
+                    const char *kind, const char *key_json, const char *fields_json,
+                    const char *since, const char *at, struct err *e)
+{
+    return ws__exec_keep(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
+                         "key_json, fields_json, window_from, window_to) SELECT cutover_now(), "
+                         "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM "
+                         "live_findings WHERE tbl = ?2 AND kind = ?4 AND key_json = ?5 AND "
+                         "window_from IS ?7 AND window_to IS ?8)",
+                         "itttttt" "t", session, table, target_table, kind, key_json, fields_json,
+                         since, at);
+}
+
+json_t *ws_wave_findings_json(ws_t *ws, const char *wave)
+{
+    json_t *o = json_pack("{s:i, s:i, s:[]}", "stray_write", 0, "drift", 0, "sample");
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(ws->db, "SELECT kind, tbl, key_json, json_extract(fields_json, "
+                           "'$.side'), window_to, count(*) OVER (PARTITION BY kind) FROM "
+                           "live_findings WHERE kind IN ('stray_write', 'drift') AND "
+                           "json_valid(fields_json) AND json_extract(fields_json, '$.wave') = ?1 "
+                           "ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        return o;
+    sqlite3_bind_text(st, 1, wave, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        json_t *sample = json_object_get(o, "sample"), *key;
+        json_object_set_new(o, kind, json_integer(sqlite3_column_int64(st, 5)));
+        if (json_array_size(sample) >= 10)
+            continue;
+        key = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+        json_array_append_new(sample, json_pack("{s:s, s:s, s:o, s:s?, s:s?}", "kind", kind,
+                "table", (const char *)sqlite3_column_text(st, 1), "key", key ? key : json_null(),
+                "side", (const char *)sqlite3_column_text(st, 3),
+                "at", (const char *)sqlite3_column_text(st, 4)));
+    }
+    sqlite3_finalize(st);
+    return o;
+}

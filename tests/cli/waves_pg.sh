@@ -171,8 +171,11 @@ check "report: the verdict names each wave not moved or not validated" \
 "$bin" report --format md >report.md
 check "report: the waves part, a row a wave" \
     "| odd | accounts (id % 2 = 1) | moved |" "$(grep -o '^| odd | [^|]* | [^|]* |' report.md)"
-check "… and the tables no wave names" "| (rest) | notes | planned | - | pilot | - | - |" \
+check "… and the tables no wave names" "| (rest) | notes | planned | - | pilot | - | - | - |" \
     "$(grep '^| (rest) ' report.md)"
+check "… and every wave's moves in time order, with who and why" \
+    "odd moving tester dual writes on|odd moved tester -|reference moving tester -|reference moved tester -|even moving tester -|even moved bob -|even rolled_back tester cohort broke" \
+    "$(sed -n '/^### Wave timeline/,/^#/p' report.md | grep '^| 20' | awk -F' [|] ' '{print $2, $3, $4, $5}' | sed 's/ |$//' | paste -sd'|')"
 
 "$bin" diff --wave odd --structure-only >/dev/null
 "$bin" diff --wave odd --table accounts >/dev/null

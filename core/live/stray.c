@@ -1,0 +1,441 @@
+#include "config.h"
+#include "stray.h"
+#include "canon.h"
+#include "diff.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_STRAY, K_DRIFT };
+
+/* A change on one side not yet seen on the other (truth = both). */
+struct change {
+    int side;
+    char *key;                  /* the key's cells, joined by \x1f */
+    json_t *keyj;
+    char *at;
+    int64_t at_us;
+};
+
+/* A row read, until its read has ended. */
+struct got {
+    char *key, *at;
+    json_t *keyj;
+    int64_t at_us;
+};
+
+struct watch {
+    strays_t *s;
+    const struct plan_wave *w;
+    char *table, *target;
+    char *sql[2];               /* keys and watermark past $1, in the slice; NULL: not read */
+    char *cannot;               /* it cannot be watched at all: why */
+    char *why;                  /* the problem last reported, NULL: none */
+    char since[40];             /* the switch watched from; "" while the wave has not moved */
+    int64_t since_us;
+    char *cursor[2];            /* each side read up to this watermark */
+    db_query_t *q[2];
+    struct got *got[2];
+    size_t ngot[2], capgot[2];
+    int failed[2];              /* the read's rows were not all usable */
+    struct change *pend;
+    size_t npend, cappend;
+    int nkey;
+    char **names;
+};
+
+struct strays {
+    db_t *db[2];
+    struct watch *w;
+    size_t n;
+    int64_t allowance_us;
+    struct stray_events ev;
+    long long found[2];
+    int running, stopping;
+};
+
+static void problem(struct watch *x, const char *why)
+{
+    strays_t *s = x->s;
+
+    if (x->why && why ? !strcmp(x->why, why) : x->why == why)
+        return;
+    free(x->why);
+    x->why = why ? xstrdup(why) : NULL;
+    if (s->ev.on_problem && !s->stopping)
+        s->ev.on_problem(x->w->name, x->table, why, s->ev.arg);
+}
+
+static void free_got(struct watch *x, int side)
+{
+    for (size_t i = 0; i < x->ngot[side]; i++) {
+        free(x->got[side][i].key);
+        free(x->got[side][i].at);
+        json_decref(x->got[side][i].keyj);
+    }
+    x->ngot[side] = 0;
+    x->failed[side] = 0;
+}
+
+static void drop_change(struct watch *x, size_t i)
+{
+    free(x->pend[i].key);
+    free(x->pend[i].at);
+    json_decref(x->pend[i].keyj);
+    x->pend[i] = x->pend[--x->npend];
+}
+
+/* Watching stops (the wave was rolled back) or starts over from a new switch. */
+static void disarm(struct watch *x)
+{
+    while (x->npend)
+        drop_change(x, x->npend - 1);
+    for (int side = 0; side < 2; side++) {
+        free(x->cursor[side]);
+        x->cursor[side] = NULL;
+    }
+    x->since[0] = 0;
+}
+
+static void emit(struct watch *x, int kind, int side, json_t *key, const char *at)
+{
+    strays_t *s = x->s;
+    struct stray_finding f = { kind == K_STRAY ? "stray_write" : "drift", x->w->name, x->table,
+                               x->target, side, key, at, x->since };
+
+    s->found[kind]++;
+    if (s->ev.on_finding && !s->stopping)
+        s->ev.on_finding(&f, s->ev.arg);
+}
+
+/* A change read on `side` past the switch: it matches a change of the same
+ * key on the other side within the allowance, or waits for one. */
+static void match(struct watch *x, int side, struct got *g)
+{
+    for (size_t i = 0; i < x->npend; i++) {
+        struct change *c = &x->pend[i];
+        if (strcmp(c->key, g->key))
+            continue;
+        if (c->side != side && llabs(c->at_us - g->at_us) <= x->s->allowance_us) {
+            drop_change(x, i);
+            return;
+        }
+        if (c->side == side) {  /* changed again before the other side caught up */
+            free(c->at);
+            c->at = g->at;
+            c->at_us = g->at_us;
+            g->at = NULL;
+            return;
+        }
+    }
+    x->pend = xgrow(x->pend, &x->cappend, x->npend + 1, sizeof *x->pend);
+    x->pend[x->npend++] = (struct change){ side, g->key, g->keyj, g->at, g->at_us };
+    g->key = g->at = NULL;
+    g->keyj = NULL;
+}
+
+/* Both sides read: changes older than the allowance still unmatched drifted. */
+static void judge(struct watch *x)
+{
+    int64_t now = wall_ms() * 1000;
+
+    for (size_t i = 0; i < x->npend;) {
+        struct change *c = &x->pend[i];
+        if (c->at_us + x->s->allowance_us < now) {
+            emit(x, K_DRIFT, c->side, c->keyj, c->at);
+            drop_change(x, i);
+        } else {
+            i++;
+        }
+    }
+}
+
+static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
+{
+    struct watch *x = arg;
+    int side = db_query_db(q) == x->s->db[1];
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const struct db_cell *wm = db_cell(b, r, x->nkey);
+        struct sbuf k = { 0 };
+        json_t *keyj = json_object();
+        int64_t us;
+        struct got *g;
+
+        if (!wm->p)
+            continue;
+        if (canon_timestamp_us(wm->p, &us) < 0) {
+            x->failed[side] = 1;
+            json_decref(keyj);
+            continue;
+        }
+        for (int c = 0; c < x->nkey; c++) {
+            const struct db_cell *kc = db_cell(b, r, c);
+            sbuf_printf(&k, "%s%s", c ? "\x1f" : "", kc->p ? kc->p : "");
+            json_object_set_new(keyj, x->names[c], !kc->p ? json_null()
+                                : kc->type == DB_INT ? json_integer(strtoll(kc->p, NULL, 10))
+                                : json_stringn(kc->p, kc->len));
+        }
+        x->got[side] = xgrow(x->got[side], &x->capgot[side], x->ngot[side] + 1, sizeof **x->got);
+        g = &x->got[side][x->ngot[side]++];
+        g->key = sbuf_take(&k);
+        g->keyj = keyj;
+        g->at = xstrndup(wm->p, wm->len);
+        g->at_us = us;
+    }
+    return DB_CONTINUE;
+}
+
+/* The rows read, in watermark order: a full batch leaves its last watermark's
+ * rows for the next read (more may share it), unless it is all one. */
+static size_t usable(struct watch *x, int side)
+{
+    size_t n = x->ngot[side];
+    const struct got *g = x->got[side];
+
+    if (n < STRAY_BATCH)
+        return n;
+    while (n > 0 && !strcmp(g[n - 1].at, g[x->ngot[side] - 1].at))
+        n--;
+    return n ? n : x->ngot[side];
+}
+
+static void free_all(strays_t *s);
+
+static void on_done(db_query_t *q, int status, const char *msg, void *arg)
+{
+    struct watch *x = arg;
+    strays_t *s = x->s;
+    int side = db_query_db(q) == s->db[1];
+    struct stray_events ev;
+
+    x->q[side] = NULL;
+    if (!s->stopping && x->since[0]) {
+        if (status != DB_OK) {
+            char *why = xasprintf("reading the %s for %s: %s", side ? "target" : "source",
+                                  x->w->truth == TRUTH_BOTH ? "drift" : "stray writes",
+                                  msg ? msg : "failed");
+            problem(x, why);
+            free(why);
+        } else if (x->failed[side]) {
+            problem(x, "its watermark is not a time: writes past the switch cannot be told");
+        } else {
+            size_t n = usable(x, side);
+            problem(x, NULL);
+            if (n) {  /* before match() takes the rows' strings */
+                free(x->cursor[side]);
+                x->cursor[side] = xstrdup(x->got[side][n - 1].at);
+            }
+            for (size_t i = 0; i < n; i++) {
+                struct got *g = &x->got[side][i];
+                if (g->at_us <= x->since_us)
+                    continue;  /* read as text past the switch, not past it in time */
+                if (x->w->truth == TRUTH_BOTH)
+                    match(x, side, g);
+                else
+                    emit(x, K_STRAY, side, g->keyj, g->at);
+            }
+            if (x->w->truth == TRUTH_BOTH && !x->q[!side])
+                judge(x);
+        }
+    }
+    free_got(x, side);
+    ev = s->ev;  /* on_end may stop and free us; when stopping, we are freed first */
+    if (--s->running == 0 && s->stopping)
+        free_all(s);
+    if (ev.on_end)
+        ev.on_end(ev.arg);
+}
+
+/* The switch as a watermark to read past: "2026-03-01 10:00:00.000", which
+ * PostgreSQL reads as a timestamp in UTC (cutover's sessions run in UTC) and
+ * SQLite compares as text; rows a text comparison lets through too are
+ * dropped by time when read. */
+static void arm(struct watch *x, const char *at)
+{
+    int64_t us = 0;
+
+    disarm(x);
+    snprintf(x->since, sizeof x->since, "%s", at);
+    x->since_us = canon_timestamp_us(at, &us) < 0 ? 0 : us;
+    for (int side = 0; side < 2; side++)
+        if (x->sql[side]) {
+            char buf[40];
+            ms_iso(x->since_us / 1000, buf, sizeof buf);
+            buf[10] = ' ';
+            buf[strcspn(buf, "Z")] = 0;
+            x->cursor[side] = xstrdup(buf);
+        }
+}
+
+int stray_round(strays_t *s, stray_moved_cb moved, void *arg)
+{
+    int started = 0;
+
+    for (size_t i = 0; i < s->n; i++) {
+        struct watch *x = &s->w[i];
+        char at[40] = "";
+
+        if (!moved(x->w->name, at, arg)) {
+            if (x->since[0])
+                disarm(x);
+            continue;
+        }
+        if (strcmp(at, x->since))
+            arm(x, at);
+        if (x->cannot) {  /* said once: problem() says a reason only when it changes */
+            problem(x, x->cannot);
+            continue;
+        }
+        for (int side = 0; side < 2; side++) {
+            const char *param = x->cursor[side];
+            if (!x->sql[side] || x->q[side])
+                continue;
+            x->q[side] = db_query(s->db[side], x->sql[side], 1, &param, NULL, on_rows, on_done, x);
+            if (x->q[side]) {
+                s->running++;
+                started++;
+            }
+        }
+    }
+    return started;
+}
+
+static char *read_sql(const struct cat_table *t, const char *keys, const char *wm,
+                      const char *cond[2])
+{
+    struct sbuf b = { 0 };
+    char *from = cat_sql_name(t), *col = db_quote_ident(wm);
+
+    sbuf_printf(&b, "SELECT %s, %s FROM %s WHERE ", keys, col, from);
+    for (int i = 0; i < 2; i++)
+        if (cond[i])
+            sbuf_printf(&b, "(%s) AND ", cond[i]);
+    sbuf_printf(&b, "%s > $1 ORDER BY %s LIMIT %d", col, col, STRAY_BATCH);
+    free(from);
+    free(col);
+    return sbuf_take(&b);
+}
+
+/* What a wave's table is read by, or why it cannot be watched. */
+static void plan_watch(strays_t *s, struct watch *x, const struct pair *p, const struct sheet *sh)
+{
+    const char *wm = p->plan ? p->plan->watermark : NULL;
+    const struct cat_column *twm = wm && p->tgt ? cat_column_like(p->tgt, wm) : NULL;
+    struct diff_keycols k;
+    struct err e = { 0 };
+
+    if (!p->tgt)
+        x->cannot = xstrdup("it has no target table");
+    else if (!wm)
+        x->cannot = xstrdup("it has no watermark: writes past the switch cannot be told");
+    else if (!p->nkey)
+        x->cannot = xstrdup("it has no key: the rows written cannot be named");
+    else if (x->w->truth == TRUTH_BOTH && !twm)
+        x->cannot = xstrdup("the target has no column like its watermark");
+    else if (!sh || diff_key_columns(p, sh, db_kind(s->db[0]), db_kind(s->db[1]), &k, &e) < 0)
+        x->cannot = xstrdup(sh ? e.msg : "no mapping sheet: its key cannot be mapped");
+    if (x->cannot)
+        return;
+    {
+        const char *w = x->w->where, *tw = x->w->target_where ? x->w->target_where : w;
+        x->sql[0] = read_sql(p->src, k.sel[0], wm, (const char *[]){ p->plan->where, w });
+        if (x->w->truth == TRUTH_BOTH)
+            x->sql[1] = read_sql(p->tgt, k.sel[1], twm->name, (const char *[]){ tw, NULL });
+    }
+    x->nkey = k.n;
+    x->names = k.names;
+    k.names = NULL;
+    k.n = 0;
+    diff_keycols_free(&k);
+}
+
+strays_t *stray_new(db_t *src, db_t *tgt, const struct plan *p, const struct pairing *pp,
+                    const struct sheet *sh, int64_t allowance_ms, const struct stray_events *ev)
+{
+    strays_t *s = xcalloc(1, sizeof *s);
+    size_t cap = 0;
+
+    s->db[0] = src;
+    s->db[1] = tgt;
+    s->allowance_us = allowance_ms * 1000;
+    s->ev = *ev;
+    for (size_t w = 0; w < p->nwaves; w++)
+        for (size_t t = 0; t < p->waves[w].ntables; t++) {
+            const struct pair *pr = pair_by_source(pp, p->waves[w].tables[t]);
+            struct watch *x;
+            if (!pr || !pr->src)
+                continue;
+            s->w = xgrow(s->w, &cap, s->n + 1, sizeof *s->w);
+            x = &s->w[s->n++];
+            memset(x, 0, sizeof *x);
+            x->s = s;
+            x->w = &p->waves[w];
+            x->table = xstrdup(pr->src->name);
+            x->target = xstrdup(pr->tgt ? pr->tgt->name : "");
+            plan_watch(s, x, pr, sh);
+        }
+    return s;
+}
+
+long long stray_count(const strays_t *s, const char *kind)
+{
+    return !s ? 0 : !strcmp(kind, "drift") ? s->found[K_DRIFT] : s->found[K_STRAY];
+}
+
+void stray_adopt(strays_t *s, strays_t *old)
+{
+    if (!old)
+        return;
+    memcpy(s->found, old->found, sizeof s->found);
+    for (size_t i = 0; i < s->n; i++) {
+        struct watch *x = &s->w[i];
+        for (size_t k = 0; k < old->n; k++) {
+            struct watch *o = &old->w[k];
+            if (strcmp(x->w->name, o->w->name) || strcmp(x->table, o->table) || !o->since[0])
+                continue;
+            memcpy(x->since, o->since, sizeof x->since);
+            x->since_us = o->since_us;
+            for (int side = 0; side < 2; side++) {
+                x->cursor[side] = o->cursor[side];
+                o->cursor[side] = NULL;
+            }
+            x->pend = o->pend, x->npend = o->npend, x->cappend = o->cappend;
+            o->pend = NULL, o->npend = o->cappend = 0;
+        }
+    }
+}
+
+static void free_all(strays_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct watch *x = &s->w[i];
+        disarm(x);
+        for (int side = 0; side < 2; side++) {
+            free_got(x, side);
+            free(x->got[side]);
+            free(x->sql[side]);
+        }
+        for (int k = 0; k < x->nkey; k++)
+            free(x->names[k]);
+        free(x->names), free(x->pend), free(x->why), free(x->cannot), free(x->table),
+            free(x->target);
+    }
+    free(s->w);
+    free(s);
+}
+
+void stray_stop(strays_t *s)
+{
+    if (!s || s->stopping)
+        return;
+    s->stopping = 1;
+    s->running++;  /* held while cancelling: a read may end inside the call */
+    for (size_t i = 0; i < s->n; i++)
+        for (int side = 0; side < 2; side++)
+            if (s->w[i].q[side])
+                db_query_cancel(s->w[i].q[side]);
+    if (--s->running == 0)
+        free_all(s);
+}
