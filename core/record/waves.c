@@ -3,6 +3,8 @@
 #include "waves.h"
 #include "util.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,4 +105,109 @@ json_t *waves_of_table(const json_t *waves, const char *table)
                     json_string_value(json_object_get(w, "truth_now")) ?
                     json_string_value(json_object_get(w, "truth_now")) : "pilot"));
     return out;
+}
+
+/* A diff or checks gate on the wave's latest validation `r` (NULL: none). */
+static int gate_run(const struct ws_run_rec *r, const struct plan_wave *w, const char *since,
+                    char *why, size_t n)
+{
+    if (!r)
+        snprintf(why, n, "its gate (%s) needs a validation of the wave: 'cutover diff "
+                 "--wave %s'", plan_gate_name(w->gate), w->name);
+    else if (strcmp(r->started_at, since) < 0)
+        snprintf(why, n, "its gate (%s) needs a validation since it began to move (%s): "
+                 "run %ld is older; 'cutover diff --wave %s'", plan_gate_name(w->gate), since,
+                 r->run, w->name);
+    else if (!r->result || strcmp(r->result, "pass"))
+        snprintf(why, n, "its gate (%s) says no-go: run %ld of the wave failed, %lld open "
+                 "discrepanc%s", plan_gate_name(w->gate), r->run, r->open,
+                 r->open == 1 ? "y" : "ies");
+    else
+        return 1;
+    return 0;
+}
+
+/* Whether the wave's gate lets it be marked moved (it has been moving since
+ * `since`): 1, or 0 with `why`. */
+static int gate_holds(ws_t *ws, const struct plan_wave *w, const char *since, char *why,
+                      size_t n)
+{
+    struct ws_run_rec *runs = NULL;
+    long nruns;
+    int ok;
+
+    switch (w->gate) {
+    case GATE_NONE:
+        return 1;
+    case GATE_MANUAL:
+        if (w->owner && !strcmp(w->owner, user_name()))
+            return 1;
+        snprintf(why, n, "its manual gate needs its owner%s%s%s (you are %s)",
+                 w->owner ? " (" : "", w->owner ? w->owner : ": the plan names none",
+                 w->owner ? ")" : "", user_name());
+        return 0;
+    default:  /* diff, checks: the wave's latest validation, since it began to move */
+        nruns = ws_runs_read(ws, NULL, &runs);
+        ok = gate_run(waves_last_run(runs, nruns > 0 ? nruns : 0, w->name), w, since, why, n);
+        if (nruns > 0)
+            ws_runs_free(runs, nruns);
+        return ok;
+    }
+}
+
+/* Why `verb` does not apply to a wave in `state`. */
+static const char *refusal(const char *verb, const char *state)
+{
+    if (!strcmp(verb, "start"))
+        return !strcmp(state, "moving") ? "it is started already" : "roll it back first";
+    if (!strcmp(verb, "moved"))
+        return !strcmp(state, "moved") ? "it is moved already" : "start it first";
+    return !strcmp(state, "planned") ? "nothing to roll back" : "it is rolled back already";
+}
+
+static const struct { const char *verb, *to, *from[3]; } moves[] = {
+    { "start", "moving", { "planned", "rolled_back", NULL } },
+    { "moved", "moved", { "moving", NULL, NULL } },
+    { "rollback", "rolled_back", { "moving", "moved", NULL } },
+};
+
+const char *waves_move_to(const char *verb)
+{
+    for (size_t m = 0; m < sizeof moves / sizeof *moves; m++)
+        if (!strcmp(moves[m].verb, verb))
+            return moves[m].to;
+    return NULL;
+}
+
+int waves_move(ws_t *ws, const struct plan_wave *w, const char *verb, const char *note,
+               char from[16], struct err *e)
+{
+    struct ws_wave_rec st;
+    char why[512];
+    size_t m;
+    int ok = 0, rc;
+
+    for (m = 0; m < sizeof moves / sizeof *moves && strcmp(moves[m].verb, verb); m++)
+        ;
+    if (m == sizeof moves / sizeof *moves)
+        return err_set(e, ERR_INPUT, "'%s': expected start, moved or rollback", verb);
+    if (ws_hold(ws, e) < 0)  /* the state read is the state moved from */
+        return -1;
+    if (ws_wave_state(ws, w->name, &st) < 0) {
+        ws_release(ws, 0);
+        return err_set(e, ERR_INPUT, "cannot read the workspace's waves");
+    }
+    snprintf(from, 16, "%s", st.state);
+    for (int k = 0; k < 3 && moves[m].from[k]; k++)
+        ok |= !strcmp(st.state, moves[m].from[k]);
+    if (!ok)
+        rc = err_set(e, ERR_INPUT, "wave %s is %s%s%s%s: %s", w->name, st.state,
+                     *st.at ? " (since " : "", st.at, *st.at ? ")" : "", refusal(verb, st.state));
+    else if (m == 1 && !gate_holds(ws, w, st.at, why, sizeof why))
+        rc = err_set(e, ERR_FOUND, "wave %s stays moving: %s", w->name, why);
+    else
+        rc = ws_wave_event(ws, w->name, moves[m].to, note, e);
+    if (ws_release(ws, rc == 0) < 0 && rc == 0)
+        rc = err_set(e, ERR_INPUT, "the workspace did not take the wave's move");
+    return rc;
 }

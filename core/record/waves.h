@@ -26,4 +26,17 @@ const char *waves_truth_now(const struct plan_wave *w, const char *state);
  * truth_now}], the implicit rest's included; [] for a table no wave moves. */
 json_t *waves_of_table(const json_t *waves, const char *table);
 
+/* The state `verb` (start, moved, rollback) moves a wave to; NULL: none. */
+const char *waves_move_to(const char *verb);
+/* Moves wave `w` by `verb` as the current user, with `note` (may be NULL),
+ * if its state allows it and, for moved, its gate holds: a diff or checks
+ * gate needs the wave's latest validation (a run of every table of it,
+ * begun since it started moving) to pass, a manual one its owner. The
+ * state is read and the move written in one transaction, so two moves of
+ * one wave never both pass. 0, with `from` the state it left; -1 with `e`:
+ * ERR_INPUT (the state does not allow it), ERR_FOUND (the gate says no-go),
+ * or the workspace's error. */
+int waves_move(ws_t *ws, const struct plan_wave *w, const char *verb, const char *note,
+               char from[16], struct err *e);
+
 #endif

@@ -338,6 +338,19 @@ int ws_begin(ws_t *ws)
     return -1;
 }
 
+int ws_hold(ws_t *ws, struct err *e)
+{
+    return ws__begin_immediate(ws, e, "cannot record");
+}
+
+int ws_release(ws_t *ws, int commit)
+{
+    if (sqlite3_exec(ws->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 int ws_commit(ws_t *ws)
 {
     if (ws->skip) {

@@ -55,6 +55,12 @@ int ws_take_lock(ws_t *ws, const char *role);
  * power): a run under way holds a lock until it ends (PATH.runs-lock). */
 int ws_begin(ws_t *ws);
 int ws_commit(ws_t *ws);
+/* Holds the workspace for a decision that reads, then writes (a wave's
+ * move): no other process writes in between. ws_hold waits as a write does;
+ * ws_release commits (commit = 1) or drops what was written; 0, or -1 with
+ * `e` / when the commit failed. */
+int ws_hold(ws_t *ws, struct err *e);
+int ws_release(ws_t *ws, int commit);
 long ws_run_begin(ws_t *ws, const char *kind, const char *source, const char *target,
                   struct err *e);
 /* status: done, cancelled, failed (it could not end), or incomplete (it

@@ -145,6 +145,13 @@ check "rollback again: refused, saying why" "cutover: wave even is rolled_back (
     "$("$bin" wave even rollback 2>&1 | grep -o '^cutover: wave even is rolled_back (since')"
 check "… it is rolled back already" "it is rolled back already" \
     "$("$bin" wave even rollback 2>&1 | grep -o 'it is rolled back already$')"
+hold_workspace .cutover/state.db
+said=$("$bin" wave reference rollback 2>&1)
+rc=$?
+release_workspace .cutover/state.db
+check "a move while another process holds the workspace: refused, nothing recorded" \
+    "cutover: .cutover/state.db: cannot record: another process has kept the workspace locked for more than 5 s|2|moved" \
+    "$said|$rc|$(sqlite3 .cutover/state.db "SELECT state FROM wave_log WHERE wave = 'reference' ORDER BY id DESC LIMIT 1")"
 check "an unknown move: exit 2" "2" "$("$bin" wave even sideways >/dev/null 2>&1; echo $?)"
 "$bin" waves --json >waves2.json
 check "waves: each state, and the truth where it lives now" \
