@@ -449,6 +449,48 @@ int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e)
     return rc;
 }
 
+/* A step of `wave` done with a rollback command: one to run. */
+static int wave_has_rollback(struct runbook *rb, const char *wave)
+{
+    for (size_t i = 0; rb && i < rb_count(rb); i++) {
+        const struct rb_step *s = rb_step(rb, i);
+        if (s->state == RB_DONE && s->plan->rollback && s->plan->wave &&
+            !strcmp(s->plan->wave, wave))
+            return 1;
+    }
+    return 0;
+}
+
+int dash_wave_move(struct dash *d, const char *wave, const char *verb, struct err *e)
+{
+    const struct plan_wave *w = plan_wave_find(d->plan, wave);
+    char from[16], object[80];
+    const char *to = waves_move_to(verb);
+    struct ws_wave_rec st;
+    int rc;
+
+    if (!d->ws)
+        return err_set(e, ERR_INPUT, "the workspace could not be opened: %s", d->message);
+    if (!w)
+        return err_set(e, ERR_INPUT, "the plan has no [wave %s]", wave);
+    if (to && !strcmp(verb, "rollback") && ws_wave_state(d->ws, wave, &st) == 0 &&
+        (!strcmp(st.state, "moving") || !strcmp(st.state, "moved")) &&
+        wave_has_rollback(dash_runbook(d), wave) && rb_rollback(dash_runbook(d), wave, e) < 0)
+        return -1;  /* else waves_move says why the state allows no rollback */
+    if ((rc = waves_move(d->ws, w, verb, NULL, from, e)) == 0) {
+        char *detail = xasprintf("%s -> %s; the truth of its slice: %s", from, to,
+                                 waves_truth_now(w, to));
+        snprintf(object, sizeof object, "wave %s", wave);
+        if (ws_runbook_event(d->ws, object, to, NULL, 0, 0, detail, e) < 0)
+            rc = -1;
+        else
+            dash_say(d, 0, "wave %s: %s", wave, detail);
+        free(detail);
+    }
+    dash_reread(d);
+    return rc;
+}
+
 int dash_export_report(struct dash *d, char **path, struct err *e)
 {
     char *sheet_path = plan_path(d->plan, d->plan->mapping), *md;

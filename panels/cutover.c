@@ -1,10 +1,10 @@
 /* The cutover panel: the runbook's steps with their state, owner, time
- * against the expected and gate; the rollback advice from the triggers; the
- * live figures of every migrated table (polled by core/monitor while polling
- * is not paused) with sparklines and the trigger status; the selected step's
- * live log; the timeline. g goes (after the gate; a manual gate asks the
- * owner's name), x aborts, s skips, B rolls back — each confirmed and
- * recorded; a acknowledges the oldest open hypercare alert with a note. */
+ * against the expected and gate (a phased plan's grouped by wave, under the
+ * waves' strip); the rollback advice and the live figures (cutover_live.c);
+ * the selected step's live log; the timeline. r runs the next step (after
+ * the gate; a manual gate asks the owner's name), x aborts, s skips, B rolls
+ * back, W moves a wave — each confirmed and recorded; a acknowledges the
+ * oldest open hypercare alert with a note. */
 #include "config.h"
 #include "monitor.h"
 #include "jsonx.h"
@@ -12,6 +12,7 @@
 #include "url.h"
 #include "runbook.h"
 #include "util.h"
+#include "cutover_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 #include <string.h>
 
 enum { K_OPEN = 1, K_GO, K_ABORT, K_SKIP, K_ROLLBACK, K_AGAIN, K_ACK, K_EXPORT, K_TREND,
-       K_HYPERCARE };
+       K_HYPERCARE, K_WAVE };
 
 static const struct tui_key keys[] = {
     { '\r', TUI_FN(KEY_ENTER), "Enter", "open", "the step's log (its last megabyte) and the "
@@ -35,6 +36,9 @@ static const struct tui_key keys[] = {
       "(confirmed)", K_ROLLBACK },
     { 'A', 0, "A", NULL, "a new attempt: every step pending again, after a rollback say "
       "(confirmed; the timeline keeps the one before)", K_AGAIN },
+    { 'W', 0, "W", "wave", "move a wave of a phased plan: start, moved (once its gate holds) or "
+      "rollback (its steps' rollback commands first, newest first); confirmed and recorded",
+      K_WAVE },
     { 'H', 0, "H", "hypercare", "record the hypercare session here: the open one resumed (or "
       "taken over once cutover watch has stopped), else a new one for the plan's duration; "
       "q then asks whether to keep it open", K_HYPERCARE },
@@ -47,25 +51,12 @@ static const struct tui_col cols[] = {
     { "#", 3, 1, 1 }, { "STATE", 16, 0, 1 }, { "STEP", 10, 0, 1 }, { "TITLE", 28, 0, 0 }, { "OWNER", 8, 0, 0 },
     { "TIME", 13, 1, 0 }, { "GATE", 0, 0, 0 },
 };
-
-struct cut_panel {
-    struct panel *p;
-    struct tui_table table;
-    struct tui_view view;
-    size_t step;
-    int action;                 /* the action being confirmed */
-    char name[128];             /* typed for a manual gate */
-    long last_alert;            /* the newest alert seen, for the bell */
-    long ack_id;                /* the alert being acknowledged */
-    int trend;                  /* the span of the delta trend: see trends[] */
+/* … a phased plan's, grouped by wave: each wave's state where its steps begin */
+static const struct tui_col wave_cols[] = {
+    { "#", 3, 1, 1 }, { "WAVE", 22, 0, 1 }, { "STATE", 16, 0, 1 }, { "STEP", 10, 0, 1 },
+    { "TITLE", 24, 0, 0 }, { "OWNER", 8, 0, 0 }, { "TIME", 13, 1, 0 }, { "GATE", 0, 0, 0 },
 };
 
-static const char *const trends[] = { "12 ROUNDS", "HOUR", "SESSION" };
-
-#define PRIV(p) ((struct cut_panel *)(p)->priv)
-/* what the dashboard runs (dash_jobs.c), shown here */
-#define RB(cp) dash_runbook((cp)->p->dash)
-#define MON(cp) dash_monitor((cp)->p->dash)
 
 static int nrows(void *ctx)
 {
@@ -89,6 +80,39 @@ static const char *glyph(enum rb_state st)
          : tui_g->dot;
 }
 
+static const char *wave_glyph(const char *state)
+{
+    return !strcmp(state, "moved") ? tui_g->ok : !strcmp(state, "moving") ? tui_g->connecting
+         : !strcmp(state, "rolled_back") ? tui_g->fail : NULL;
+}
+
+/* A step's wave where the wave's steps begin ("cohort-1 ◐ moving"), "│"
+ * below it; "-" for a step of no wave. */
+static void wave_cell(struct cut_panel *cp, int i, char *buf, size_t n)
+{
+    const struct rb_step *s = rb_step(RB(cp), (size_t)i), *prev;
+    const char *w = s->plan->wave;
+    const struct dash_wave *wv;
+    size_t nw;
+
+    prev = i ? rb_step(RB(cp), (size_t)i - 1) : NULL;
+    if (!w) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    if (prev && prev->plan->wave && !strcmp(prev->plan->wave, w)) {
+        snprintf(buf, n, "│");
+        return;
+    }
+    snprintf(buf, n, "%s", w);
+    wv = dash_waves(cp->p->dash, &nw);
+    for (size_t k = 0; k < nw; k++)
+        if (!strcmp(wv[k].name, w)) {
+            const char *g = wave_glyph(wv[k].state);
+            snprintf(buf, n, "%s %s%s%s", w, g ? g : "", g ? " " : "", wv[k].state);
+        }
+}
+
 static void cell(void *ctx, int i, int col, char *buf, size_t n)
 {
     struct cut_panel *cp = ctx;
@@ -97,14 +121,17 @@ static void cell(void *ctx, int i, int col, char *buf, size_t n)
     uint64_t ms;
     int over;
 
+    if (cp->table.cols == wave_cols && col == 1) {
+        wave_cell(cp, i, buf, n);
+        return;
+    }
+    if (cp->table.cols == wave_cols && col > 1)
+        col--;
     switch (col) {
     case 0: snprintf(buf, n, "%d", i + 1); break;
     case 1: snprintf(buf, n, "%s %s", glyph(s->state), rb_state_name(s->state)); break;
     case 2: snprintf(buf, n, "%s", s->plan->name); break;
-    case 3:  /* a phased plan's step says its wave first */
-        snprintf(buf, n, "%s%s%s", s->plan->wave ? s->plan->wave : "",
-                 s->plan->wave ? ": " : "", s->plan->title);
-        break;
+    case 3: snprintf(buf, n, "%s", s->plan->title); break;
     case 4: snprintf(buf, n, "%s", s->plan->owner ? s->plan->owner : "-"); break;
     case 5:
         over = overrun(cp, s, &ms);
@@ -130,11 +157,13 @@ static enum theme_role role(void *ctx, int i)
     return s->state == RB_DONE || s->state == RB_ROLLED_BACK ? ROLE_OK : ROLE_TEXT;
 }
 
-/* Triggers advise rollback once the target is meant to hold the data
- * (rb_advising_since). */
-static int advising(const struct cut_panel *cp)
+/* A phased plan's runbook has a WAVE column. */
+static void set_cols(struct cut_panel *cp)
 {
-    return rb_advising_since(RB(cp)) != NULL;
+    int phased = dash_plan(cp->p->dash)->nwaves > 0;
+
+    cp->table.cols = phased ? wave_cols : cols;
+    cp->table.ncols = phased ? 8 : 7;
 }
 
 static void init(struct panel *p)
@@ -142,8 +171,9 @@ static void init(struct panel *p)
     struct cut_panel *cp = xcalloc(1, sizeof *cp);
 
     cp->p = p;
-    cp->table = (struct tui_table){ .cols = cols, .ncols = 7, .nrows = nrows, .cell = cell,
-                                    .role = role, .ctx = cp, .sort_col = 0 };
+    cp->table = (struct tui_table){ .nrows = nrows, .cell = cell, .role = role, .ctx = cp,
+                                    .sort_col = 0 };
+    set_cols(cp);
     table_reload(&cp->table);
     p->priv = cp;
 }
@@ -171,251 +201,6 @@ static void title(struct panel *p, char *buf, size_t n)
         return;
     }
     snprintf(buf, n, "Cutover / Hypercare %zu/%zu steps done", done, total);
-}
-
-/* Who records the hypercare session, if one is open. */
-static void hypercare_line(struct cut_panel *cp, struct tui_view *v)
-{
-    const struct ws_session *hc = dash_hypercare(cp->p->dash);
-    char clock[64];
-
-    if (!hc) {
-        size_t total = rb_count(RB(cp)), done = 0;
-        for (size_t i = 0; i < total; i++)
-            done += rb_step(RB(cp), i)->state == RB_DONE || rb_step(RB(cp), i)->state == RB_SKIPPED;
-        if (total && done == total)
-            view_add(v, ROLE_OK, "%s the runbook is done: H starts hypercare here", tui_g->ok);
-        return;
-    }
-    ws_session_clock(hc, clock, sizeof clock);
-    if (dash_hypercare_here(cp->p->dash))
-        view_add(v, ROLE_OK, "HYPERCARE %s, session %ld, recorded by this dashboard (q asks "
-                 "whether to keep it open)", clock, hc->id);
-    else if (hc->last_sample_ms &&
-             hc->now_ms - hc->last_sample_ms <= 3 * dash_plan(cp->p->dash)->hc_interval_ms + 5000)
-        view_add(v, ROLE_TEXT, "HYPERCARE %s, session %ld, recorded by cutover watch: H takes it "
-                 "over once that watch stops", clock, hc->id);
-    else
-        view_add(v, ROLE_WARN, "%s HYPERCARE %s, session %ld, open but recorded by nobody: H "
-                 "resumes it here (or run cutover watch)", tui_g->warn, clock, hc->id);
-}
-
-/* The first live trigger breached, as "lag 30m20s >= 1m (live)", or NULL. */
-static const char *live_advice(struct cut_panel *cp, char *buf, size_t n)
-{
-    size_t nt;
-    int ready = advising(cp) && mon_advice_ready(MON(cp));
-    const struct mon_trigger *t = ready ? mon_triggers(MON(cp), &nt) : NULL;
-
-    for (size_t i = 0; t && i < nt; i++)
-        if (t[i].breached) {
-            char v[32], l[32];
-            snprintf(buf, n, "%s %s >= %s (live)", t[i].name,
-                     plan_value_text(t[i].value, t[i].unit, v, sizeof v),
-                     plan_value_text(t[i].limit, t[i].unit, l, sizeof l));
-            return buf;
-        }
-    return NULL;
-}
-
-/* Steps rolled back and nothing under way: going again is a new attempt. */
-static int rolled_back(const struct runbook *rb)
-{
-    if (rb_busy(rb))
-        return 0;
-    for (size_t i = 0; i < rb_count(rb); i++)
-        if (rb_step(rb, i)->state == RB_ROLLED_BACK)
-            return 1;
-    return 0;
-}
-
-static void advice_line(struct cut_panel *cp, int y, int x, int w)
-{
-    const struct plan *pl = dash_plan(cp->p->dash);
-    const char *after = plan_advice_step(pl);
-    char live[160];
-    const char *adv = live_advice(cp, live, sizeof live);
-
-    if (!adv)
-        adv = rb_advice(RB(cp));
-    if (adv)
-        draw_textf(y, x, w, ROLE_BANNER, " %s ROLLBACK ADVISED: %s; the call is %s's ",
-                   tui_g->warn, adv, pl->authority ? pl->authority : "(no authority named)");
-    else if (!pl->ntriggers)
-        draw_textf(y, x, w, ROLE_MUTED, "no rollback triggers in the plan");
-    else if (!advising(cp))
-        draw_textf(y, x, w, ROLE_MUTED, "rollback triggers advise once %s is done: until then "
-                   "Production is being filled", after);
-    else if (after)
-        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached, live or by a run since "
-                   "%s was done", tui_g->ok, after);
-    else
-        draw_textf(y, x, w, ROLE_OK, "%s no rollback trigger breached, live or by the last run",
-                   tui_g->ok);
-}
-
-/* --- live figures ------------------------------------------------------------------ */
-
-/* The live triggers, once: when they begin to advise is said here unless
- * the advice line above says it (`advice_above`). */
-static void trigger_line(struct cut_panel *cp, struct tui_view *v, int advice_above)
-{
-    size_t nt, at = 0;
-    const struct mon_trigger *t = mon_triggers(MON(cp), &nt);
-    const char *after = plan_advice_step(dash_plan(cp->p->dash));
-    char line[600] = "", a[32], b[32], when[160] = "";
-
-    for (size_t i = 0; i < nt; i++) {
-        if (t[i].value < 0)
-            continue;  /* a rehearsal's trigger: the advice line has it */
-        at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %s %s/%s", at ? "  " : "",
-                               t[i].breached ? tui_g->fail : tui_g->ok, t[i].name,
-                               plan_value_text(t[i].value, t[i].unit, a, sizeof a),
-                               plan_value_text(t[i].limit, t[i].unit, b, sizeof b));
-        if (at >= sizeof line)
-            break;
-    }
-    if (!advising(cp) && after) {
-        if (!advice_above)
-            snprintf(when, sizeof when, " (advise once %s is done)", after);
-    } else if (!mon_advice_ready(MON(cp))) {
-        snprintf(when, sizeof when, " (advise from the next round)");
-    }
-    view_add(v, ROLE_TEXT, "triggers%s: %s", when, at ? line : "none measured live");
-}
-
-/* The open alerts hypercare (cutover watch) raised, from the workspace. */
-static void alert_lines(struct cut_panel *cp, struct tui_view *v)
-{
-    long n;
-    const struct ws_alert_rec *a = dash_alerts(cp->p->dash, &n);
-
-    for (long i = 0; i < n; i++) {
-        const char *by = a[i].acknowledged_by;
-        view_add(v, by ? ROLE_WARN : ROLE_FAIL, "%s ALERT %s %s since %.19s: %s; %s%s", tui_g->warn,
-                 a[i].metric, a[i].level, a[i].at, a[i].message,
-                 by ? "acknowledged by " : "not acknowledged (a)", by ? by : "");
-        if (a[i].note)
-            view_add(v, ROLE_MUTED, "    note: %s", a[i].note);
-    }
-}
-
-static void found_text(const struct mon_table *t, char *buf, size_t n)
-{
-    if (t->window_error)
-        snprintf(buf, n, "%s %s", tui_g->fail, t->window_error);
-    else if (!t->validated)
-        snprintf(buf, n, "not validated (needs a watermark and a key)");
-    else if (t->found[MON_MISSING] || t->found[MON_STALE] || t->found[MON_DUPLICATE])
-        snprintf(buf, n, "%lld missing %lld stale %lld dup of %lld", t->found[MON_MISSING],
-                 t->found[MON_STALE], t->found[MON_DUPLICATE], t->checked);
-    else if (t->checked)
-        snprintf(buf, n, "%s %lld checked", tui_g->ok, t->checked);
-    else
-        snprintf(buf, n, "%s no change to check yet", tui_g->ok);
-}
-
-/* Twelve cells of a history: the latest rounds, or the last hour or the
- * whole session with the largest value of each twelfth. */
-static int trend_cells(const struct hist *h, int span, double *out)
-{
-    return span == 2 ? hist_session(h, out, 12)
-         : span == 1 ? hist_recent(h, wall_ms() - HIST_HOUR_MS, out, 12)
-                     : hist_last(h, INT64_MIN, out, 12);
-}
-
-/* The probes, business checks and server health, one line per signal and side. */
-static void probe_lines(struct cut_panel *cp, struct tui_view *v)
-{
-    size_t n;
-    const struct mon_probe *pr = mon_probes(MON(cp), &n);
-
-    if (n)
-        view_add(v, ROLE_TITLE, "%-16s %-8s %12s %-12s %s", "SIGNAL", "SIDE", "VALUE",
-                 trends[cp->trend], "");
-    for (size_t i = 0; i < n; i++) {
-        char value[32], spark[128];
-        double trend[12];
-        int alerting = 0;
-        for (size_t k = 0; k < dash_plan(cp->p->dash)->nalerts; k++) {
-            const struct plan_limit *l = &dash_plan(cp->p->dash)->alerts[k];
-            if (!strcmp(l->name, pr[i].name) && pr[i].has_value &&
-                plan_limit_reached(pr[i].value, l->warn >= 0 ? l->warn : l->value))
-                alerting = 1;
-        }
-        if (pr[i].has_value)
-            plan_value_text(pr[i].value, pr[i].unit, value, sizeof value);
-        draw_spark(spark, sizeof spark, trend, trend_cells(&pr[i].h, cp->trend, trend));
-        view_add(v, pr[i].error || alerting || (!strcmp(pr[i].name, PLAN_FAILED_CHECKS) &&
-                                                pr[i].value > 0) ? ROLE_FAIL : ROLE_TEXT,
-                 "%-16.16s %-8s %12s %-12s %s", pr[i].name, pr[i].side,
-                 pr[i].error ? "down" : pr[i].has_value ? value : "-", spark,
-                 pr[i].error ? pr[i].error : pr[i].note ? pr[i].note : "");
-    }
-}
-
-static void live_lines(struct cut_panel *cp, struct tui_view *v, int advice_above)
-{
-    size_t n;
-    const struct mon_table *t;
-    long long polls, failed;
-
-    hypercare_line(cp, v);
-    alert_lines(cp, v);
-    if (!MON(cp)) {
-        if (dash_live_error(cp->p->dash)[0])
-            view_add(v, ROLE_FAIL, "%s live polling: %s", tui_g->fail, dash_live_error(cp->p->dash));
-        else
-            view_add(v, ROLE_MUTED, "live polling %s", dash_paused(cp->p->dash)
-                     ? "paused (Space resumes)" : "starts when both catalogs are read");
-        return;
-    }
-    t = mon_tables(MON(cp), &n);
-    mon_counts(MON(cp), &polls, &failed);
-    trigger_line(cp, v, advice_above);
-    if (n)
-        view_add(v, ROLE_TITLE, "%-16s %8s %8s %6s %11s %6s %5s %-12s %s", "LIVE", "SOURCE",
-                 "TARGET", "DELTA", "LAG", "WRITES", "MS", trends[cp->trend], "VALIDATION");
-    else
-        view_add(v, ROLE_MUTED, "no table is polled: none is decided migrate (d in 1 Inventory)");
-    for (size_t i = 0; i < n; i++) {
-        char src[24], tgt[24], delta[24], lag[24], rate[24], ms[24], found[160], spark[128];
-        double trend[12];
-        int bad;
-        draw_spark(spark, sizeof spark, trend, trend_cells(&t[i].h_missing, cp->trend, trend));
-        for (int s = 0; s < 2; s++)
-            snprintf(s ? tgt : src, 24, "%s", t[i].error[s] ? "down"
-                     : t[i].rows[s] < 0 ? "-" : "");
-        for (int s = 0; s < 2; s++)  /* ~: PostgreSQL's estimate of a large table */
-            if (!t[i].error[s] && t[i].rows[s] >= 0)
-                snprintf(s ? tgt : src, 24, "%s%lld", t[i].estimated[s] ? "~" : "", t[i].rows[s]);
-        snprintf(delta, sizeof delta, t[i].has_missing ? "%s%lld" : "-",
-                 t[i].missing_estimated ? "~" : "", t[i].missing);
-        if (t[i].has_lag && t[i].lag_ms < 0) {  /* the target has rows newer than the source's */
-            char d[24];
-            snprintf(lag, sizeof lag, "ahead %s", dur_human(-t[i].lag_ms, d, sizeof d));
-        } else if (t[i].has_lag) {
-            dur_human(t[i].lag_ms, lag, sizeof lag);
-        } else {
-            snprintf(lag, sizeof lag, "-");
-        }
-        if (t[i].changed[0] >= 0)  /* rows past the watermark; without one, the net rows */
-            snprintf(rate, sizeof rate, "%lld", t[i].changed[0]);
-        else
-            snprintf(rate, sizeof rate, t[i].has_net[0] ? "%+lld" : "-", t[i].net[0]);
-        snprintf(ms, sizeof ms, "%lld", (long long)(t[i].latency_ms[0] > t[i].latency_ms[1]
-                                                    ? t[i].latency_ms[0] : t[i].latency_ms[1]));
-        found_text(&t[i], found, sizeof found);
-        bad = t[i].error[0] || t[i].error[1] ||
-              (t[i].has_missing && !t[i].missing_estimated && t[i].missing) ||
-              t[i].found[MON_MISSING] || t[i].found[MON_STALE] || t[i].found[MON_DUPLICATE] ||
-              t[i].window_error;
-        view_add(v, bad ? ROLE_FAIL : ROLE_TEXT, "%-16.16s %8s %8s %6s %11s %6s %5s %-12s %s",
-                 t[i].name, src, tgt, delta, lag, rate, ms, spark, found);
-    }
-    probe_lines(cp, v);
-    view_add(v, ROLE_MUTED, "%lld polls, %lld failed, every %s", polls, failed,
-             dur_format(dash_interval(cp->p->dash), (char[32]){ 0 }, 32));
 }
 
 static void log_tail(const struct sbuf *log, struct tui_view *v, int lines)
@@ -459,9 +244,7 @@ static void wave_strip(struct cut_panel *cp, int y, int x, int w)
 
     sbuf_puts(&b, "waves:");
     for (size_t i = 0; i < n; i++) {
-        const char *g = !strcmp(wv[i].state, "moved") ? tui_g->ok
-                      : !strcmp(wv[i].state, "moving") ? tui_g->connecting
-                      : !strcmp(wv[i].state, "rolled_back") ? tui_g->fail : NULL;
+        const char *g = wave_glyph(wv[i].state);
         sbuf_printf(&b, "%s %s %s%s%s", i ? " ·" : "", wv[i].name, g ? g : "", g ? " " : "",
                     wv[i].state);
         if (!strcmp(wv[i].state, "moved"))
@@ -486,8 +269,8 @@ static void draw(struct panel *p, struct rect r, int focused)
     }
     if (!rb_count(RB(cp))) {
         draw_text(r.y, r.x, r.w, ROLE_MUTED, "No runbook: add [step NAME] sections to the plan.");
-        advice_line(cp, r.y + 1, r.x, r.w);
-        live_lines(cp, &v, 1);
+        cut__advice_line(cp, r.y + 1, r.x, r.w);
+        cut__live_lines(cp, &v, 1);
         view_add(&v, ROLE_TITLE, "timeline:");
         timeline(cp, &v, 4);
         view_draw(&v, (struct rect){ r.y + 2, r.x, r.h - 2, r.w });
@@ -507,7 +290,7 @@ static void draw(struct panel *p, struct rect r, int focused)
             view_add(&cp->view, ROLE_FAIL, "%s %s", tui_g->fail, s->reason);
         view_add(&cp->view, ROLE_TITLE, "log:");
         log_tail(&s->log, &cp->view, 1000);
-        live_lines(cp, &cp->view, 0);
+        cut__live_lines(cp, &cp->view, 0);
         view_add(&cp->view, ROLE_TITLE, "timeline:");
         timeline(cp, &cp->view, 0);
         view_draw(&cp->view, r);
@@ -517,12 +300,12 @@ static void draw(struct panel *p, struct rect r, int focused)
     if (th > r.h - 2)
         th = r.h - 2;
     table_draw(&cp->table, (struct rect){ r.y, r.x, th, r.w }, focused);
-    advice_line(cp, r.y + th, r.x, r.w);
+    cut__advice_line(cp, r.y + th, r.x, r.w);
     if (r.h - th - 1 > 0) {
-        if (rolled_back(RB(cp)))
+        if (cut__rolled_back(RB(cp)))
             view_add(&v, ROLE_MUTED, "rolled back: A starts a new attempt, every step pending "
                      "again");
-        live_lines(cp, &v, 1);
+        cut__live_lines(cp, &v, 1);
         if (s && s->reason[0])
             view_add(&v, ROLE_FAIL, "%s %s: %s", tui_g->fail, s->plan->name, s->reason);
         if (s) {
@@ -547,12 +330,14 @@ static void confirmed(void *ctx, int yes)
         tui_message(0, "nothing done");
         return;
     }
-    if (cp->action == K_ABORT)
+    if (cp->action == K_WAVE)
+        rc = dash_wave_move(cp->p->dash, cp->wave, cp->verb, &e);
+    else if (cp->action == K_ABORT)
         rc = rb_abort(RB(cp), &e);
     else if (cp->action == K_SKIP)
         rc = rb_skip(RB(cp), cp->step, &e);
     else if (cp->action == K_ROLLBACK)
-        rc = rb_rollback(RB(cp), &e);
+        rc = rb_rollback(RB(cp), NULL, &e);
     else if (cp->action == K_AGAIN)
         rc = rb_new_attempt(RB(cp), &e);
     else
@@ -561,7 +346,7 @@ static void confirmed(void *ctx, int yes)
         tui_message(1, "%s", e.msg);
     else if (cp->action == K_AGAIN)
         tui_message(0, "a new attempt: every step is pending again");
-    else if (cp->action != K_ROLLBACK && cp->action != K_ABORT)
+    else if (cp->action != K_ROLLBACK && cp->action != K_ABORT && cp->action != K_WAVE)
         table_select(&cp->table, (int)cp->step);  /* show the log of the step acted on */
 }
 
@@ -613,6 +398,47 @@ static void got_name(void *ctx, const char *s)
         return;
     snprintf(cp->name, sizeof cp->name, "%s", s);
     ask(cp, "Go: %s (%s)?", st->plan->name, st->plan->title);
+}
+
+/* "cohort-1 moved": a wave and a move, confirmed. */
+static void got_wave(void *ctx, const char *s)
+{
+    struct cut_panel *cp = ctx;
+    char wave[64] = "", verb[16] = "";
+
+    if (!s)
+        return;
+    if (sscanf(s, "%63s %15s", wave, verb) != 2 ||
+        (strcmp(verb, "start") && strcmp(verb, "moved") && strcmp(verb, "rollback"))) {
+        tui_message(1, "'%s': expected a wave and start, moved or rollback", s);
+        return;
+    }
+    snprintf(cp->wave, sizeof cp->wave, "%s", wave);
+    snprintf(cp->verb, sizeof cp->verb, "%s", verb);
+    cp->action = K_WAVE;
+    if (!strcmp(verb, "rollback"))
+        ask(cp, "Roll back wave %s: its steps' rollback commands, newest first, and its truth "
+            "back to the pilot?", wave);
+    else
+        ask(cp, "Wave %s: %s?", wave, verb);
+}
+
+/* The move a lead most likely makes next: the first wave not moved. */
+static void wave_prompt(struct cut_panel *cp)
+{
+    size_t n;
+    const struct dash_wave *wv = dash_waves(cp->p->dash, &n);
+    char dflt[96] = "";
+
+    if (!n) {
+        tui_message(0, "the plan has no waves: one big-bang cutover");
+        return;
+    }
+    for (size_t i = 0; i < n && !dflt[0]; i++)
+        if (strcmp(wv[i].state, "moved"))
+            snprintf(dflt, sizeof dflt, "%s %s", wv[i].name,
+                     !strcmp(wv[i].state, "moving") ? "moved" : "start");
+    tui_prompt("wave and move (start, moved, rollback): ", dflt, NULL, got_wave, cp);
 }
 
 static int key(struct panel *p, int k)
@@ -690,6 +516,9 @@ static int key(struct panel *p, int k)
         cp->action = K_AGAIN;
         ask(cp, "A new attempt: every step pending again (the timeline keeps this one)?");
         break;
+    case K_WAVE:
+        wave_prompt(cp);
+        break;
     case K_HYPERCARE: {
         struct err e = { 0 };
         if (dash_hypercare_start(p->dash, &e) < 0)
@@ -718,7 +547,9 @@ static void ring(struct cut_panel *cp)
 
 static void update(struct panel *p, unsigned what)
 {
-    if (what & (DASH_PLAN | DASH_LIVE))  /* steps added or gone; states and times moved */
+    if (what & DASH_PLAN)
+        set_cols(PRIV(p));
+    if (what & (DASH_PLAN | DASH_LIVE | DASH_DB))  /* steps added or gone; states moved */
         table_reload(&PRIV(p)->table);
     ring(PRIV(p));
 }

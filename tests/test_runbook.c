@@ -164,7 +164,7 @@ static void test_runbook(void **state)
 
     /* rollback: the rollback commands of the steps done, newest first (open
      * has none, copy was skipped) */
-    assert_int_equal(rb_rollback(rb, &e), 0);
+    assert_int_equal(rb_rollback(rb, NULL, &e), 0);
     settle(&loop, rb);
     assert_states(rb, "freeze rolled back, copy skipped (the command exited with status 3), "
                       "open done");
@@ -216,11 +216,68 @@ static void test_runbook(void **state)
     tmpdir_free(dir);
 }
 
+/* A phased plan: rolling back one wave runs the rollback commands of its
+ * own steps only, newest first; the other wave's steps stay done. */
+static void test_wave_rollback(void **state)
+{
+    char *dir = tmpdir_new(), path[600], *wsp;
+    struct rb_events ev = { .changed = on_changed };
+    struct err e = { 0 };
+    struct sbuf tl = { 0 };
+    struct runbook *rb;
+    struct plan *plan;
+    ws_t *ws;
+    uv_loop_t loop;
+
+    (void)state;
+    dir_write_file(dir, "cutover.ini",
+        "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
+        "[table t]\ndecision = migrate\n"
+        "[wave one]\ntables = t\nwhere = id < 10\n[wave two]\ntables = t\nwhere = id >= 10\n"
+        "[step a]\ntitle = Move one\nwave = one\nrun = true\nrollback = echo unmove one\n"
+        "[step b]\ntitle = Move two\nwave = two\nrun = true\nrollback = echo unmove two\n"
+        "[step c]\ntitle = Switch two\nwave = two\nrun = true\nrollback = echo unswitch two\n");
+    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    snprintf(path, sizeof path, "%s/cutover.ini", dir);
+    uv_loop_init(&loop);
+    if (!(plan = plan_load(path, &e)))
+        fail_msg("%s", e.msg);
+    wsp = plan_path(plan, plan->workspace);
+    if (!(ws = ws_open(wsp, &e)))
+        fail_msg("%s", e.msg);
+    free(wsp);
+    rb = rb_new(&loop, ws, plan, &ev);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(rb_go(rb, i, NULL, &e), 0);
+        settle(&loop, rb);
+    }
+    assert_int_equal(rb_rollback(rb, "two", &e), 0);
+    settle(&loop, rb);
+    assert_states(rb, "a done, b rolled back, c rolled back");
+    assert_int_equal(rb_timeline(rb, 6, timeline_line, &tl), 0);
+    assert_string_equal(tl.s,
+        "|rollback started|tester|0|two\n"
+        "c|rollback|tester|0|echo unswitch two\n"
+        "c|rolled back|tester|0|\n"
+        "b|rollback|tester|0|echo unmove two\n"
+        "b|rolled back|tester|0|\n"
+        "|rollback complete|tester|0|two\n");
+    sbuf_free(&tl);
+    rb_free(rb);
+    ws_close(ws);
+    plan_free(plan);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    tmpdir_free(dir);
+}
+
 int main(void)
 {
     setenv("USER", "tester", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runbook),
+        cmocka_unit_test(test_wave_rollback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

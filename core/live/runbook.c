@@ -660,9 +660,12 @@ void runbook__next_rollback(struct runbook *rb)
 {
     struct err e = { 0 };
 
+    const char *w = rb->rollback_wave;
+
     for (long i = rb->rollback_at - 1; i >= 0; i--) {
         struct rb_step *s = &rb->steps[i];
-        if (s->state != RB_DONE || !s->plan->rollback)
+        if (s->state != RB_DONE || !s->plan->rollback ||
+            (*w && (!s->plan->wave || strcmp(s->plan->wave, w))))
             continue;
         rb->rollback_at = i;
         s->state = RB_ROLLING_BACK;
@@ -678,7 +681,7 @@ void runbook__next_rollback(struct runbook *rb)
         return;
     }
     rb->rollback_at = -1;
-    runbook__record(rb, SIZE_MAX, "rollback complete", 0, 0, NULL);
+    runbook__record(rb, SIZE_MAX, "rollback complete", 0, 0, *w ? w : NULL);
 }
 
 int rb_new_attempt(struct runbook *rb, struct err *e)
@@ -694,13 +697,14 @@ int rb_new_attempt(struct runbook *rb, struct err *e)
     return 0;
 }
 
-int rb_rollback(struct runbook *rb, struct err *e)
+int rb_rollback(struct runbook *rb, const char *wave, struct err *e)
 {
     if (!driving(rb, e))
         return -1;
     if (rb_busy(rb) || rb->rollback_at >= 0)
         return err_set(e, ERR_INPUT, "wait for the running step or gate to end (or abort it)");
-    runbook__record(rb, SIZE_MAX, "rollback started", 0, 0, NULL);
+    snprintf(rb->rollback_wave, sizeof rb->rollback_wave, "%s", wave ? wave : "");
+    runbook__record(rb, SIZE_MAX, "rollback started", 0, 0, wave ? wave : NULL);
     rb->rollback_at = (long)rb->n;
     runbook__next_rollback(rb);
     runbook__changed(rb);

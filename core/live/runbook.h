@@ -81,8 +81,10 @@ size_t rb_next(const struct runbook *rb);
 int rb_go(struct runbook *rb, size_t i, const char *name, struct err *e);
 int rb_abort(struct runbook *rb, struct err *e);
 int rb_skip(struct runbook *rb, size_t i, struct err *e);
-/* Runs the rollback commands of the finished steps, newest first. */
-int rb_rollback(struct runbook *rb, struct err *e);
+/* Runs the rollback commands of the finished steps, newest first; with
+ * `wave`, of that wave's steps only (a phased plan's cohort rolled back,
+ * the waves moved before it left moved). */
+int rb_rollback(struct runbook *rb, const char *wave, struct err *e);
 /* Starts the runbook over (after a rollback, say): every step pending again,
  * recorded as RB_NEW_ATTEMPT on the timeline, which keeps what came before. */
 #define RB_NEW_ATTEMPT "new attempt"

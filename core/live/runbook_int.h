@@ -35,6 +35,7 @@ struct runbook {
     struct snap *gate_snap; /* what the gate under way reads (ev.gate_snap) */
     size_t gate_for;        /* the step waiting on the gate */
     long rollback_at;       /* the step being rolled back, or -1 */
+    char rollback_wave[64]; /* … of this wave's steps only; "": every step's */
     char advice[256];
     int lock;               /* the workspace's runbook lock, held: this runbook drives */
     int begun;              /* a step of this attempt has gone */

@@ -124,11 +124,33 @@ wait_for phased "src ● tgt ●"
 keys phased 4 z
 expect_text "the waves above the runbook: moved, moving, planned" phased \
     "waves: reference ✓ moved (truth: production) · cohort-1 ◐ moving · cohort-2 planned"
-expect_text "a step of a wave says so before its title" phased "copy      cohort-1: Copy the data"
-(cd phased && "$bin" wave cohort-1 rollback >/dev/null) || exit 99
+expect_text "the runbook grouped by wave: where a wave's steps begin, its state" phased \
+    " 2 cohort-1 ◐ moving     · pending       copy      Copy the data into Production"
+expect_text "… a step of no wave says so" phased " 1 -                     · pending       freeze    Freeze writes on the pilot"
+# W: the next move suggested (the first wave not moved), confirmed, recorded
+keys phased W
+expect_text "W suggests the next move" phased "wave and move (start, moved, rollback): cohort-1 moved"
+keys phased Enter
+expect_text "… and asks" phased "Wave cohort-1: moved?"
+keys phased y
+expect_text "… moved: its truth is both sides now" phased \
+    "waves: reference ✓ moved (truth: production) · cohort-1 ✓ moved (truth: both) · cohort-2 planned"
+expect_text "… on the timeline" phased "wave cohort-1 moved            moving -> moved; the truth of its slice: both"
+keys phased W C-u c o h o r t - 2 Space m o v e d Enter y
+expect_text "a move the state does not allow: refused, saying why" phased \
+    "wave cohort-2 is planned: start it first"
+keys phased W C-u c o h o r t - 1 Space r o l l b a c k Enter
+expect_text "a wave's rollback says what it does" phased \
+    "Roll back wave cohort-1: its steps' rollback commands, newest first, and its truth back to the pilot?"
+keys phased y
+expect_text "… rolled back; the others stay moved" phased \
+    "waves: reference ✓ moved (truth: production) · cohort-1 ✗ rolled_back · cohort-2 planned"
+check "… recorded in the workspace as by the CLI" "rolled_back|${USER:-$(id -un)}" \
+    "$(sqlite3 phased/.cutover/state.db "SELECT state, user FROM wave_log WHERE wave = 'cohort-1' ORDER BY id DESC LIMIT 1")"
+(cd phased && "$bin" wave cohort-2 start >/dev/null) || exit 99
 keys phased R
-expect_text "… a wave rolled back, read again from the workspace" phased \
-    "· cohort-1 ✗ rolled_back ·"
+expect_text "… a wave moved by the CLI, read again from the workspace" phased \
+    "· cohort-2 ◐ moving"
 T kill-session -t phased
 
 finish
