@@ -208,7 +208,8 @@ static void test_waves(void **state)
         "[wave reference]\ntables = plans, currencies\n"
         "[wave cohort-1]\ntables = accounts\nwhere = id % 2 = 0\n"
         "target_where = account_id % 2 = 0\ntruth = both\nowner = alice\ngate = manual\n"
-        "[wave cohort-2]\ntables = accounts\nwhere = id % 2 = 1\n", &e);
+        "trigger.stray_writes = 1\n"
+        "[wave cohort-2]\ntables = accounts\nwhere = id % 2 = 1\ntrigger.missing_rows = 5\n", &e);
     const struct plan_wave *w;
 
     (void)state;
@@ -227,6 +228,11 @@ static void test_waves(void **state)
     assert_string_equal(w->owner, "alice");
     assert_int_equal(w->gate, GATE_MANUAL);
     assert_int_equal(w->tables_line, 12);
+    assert_int_equal(w->ntriggers, 1);  /* its own triggers, apart from [rollback]'s */
+    assert_string_equal(w->triggers[0].name, "stray_writes");
+    assert_true(w->triggers[0].value == 1);
+    assert_int_equal(p->ntriggers, 0);
+    assert_string_equal(plan_wave_find(p, "cohort-2")->triggers[0].name, "missing_rows");
     assert_string_equal(p->steps[0].wave, "cohort-1");
     assert_null(plan_wave_find(p, "cohort-3"));
     plan_free(p);

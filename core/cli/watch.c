@@ -252,8 +252,11 @@ static void watch_trigger(const struct live_trigger *t, void *arg)
                            "state", t->breached ? "breached" : "cleared", "value", t->value,
                            "limit", l->value, "unit", plan_unit_name(l->unit));
 
+    if (t->wave)
+        json_object_set_new(ev, "wave", json_string(t->wave));
     if (t->breached)
-        json_object_set_new(ev, "advice", json_string("ROLLBACK ADVISED"));
+        json_object_set_new(ev, "advice", json_string(t->wave ? "ROLLBACK OF THE WAVE ADVISED"
+                                                               : "ROLLBACK ADVISED"));
     json_object_set_new(ev, "authority", w->authority ? json_string(w->authority) : json_null());
     watch_emit(w, ev);
 }

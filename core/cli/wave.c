@@ -74,6 +74,8 @@ int cli_cmd_waves(struct cli *c, int argc, char **argv)
                    jstr(v, "owner") ? jstr(v, "owner") : "-", check, tables,
                    jstr(v, "where") ? " (" : "", jtext(v, "where"), jstr(v, "where") ? ")" : "");
             free(tables);
+            json_array_foreach(json_object_get(v, "advice"), k, t)
+                printf("%-16s ROLLBACK OF THE WAVE ADVISED: %s\n", "", json_string_value(t));
         }
         json_decref(all);
     }

@@ -60,6 +60,7 @@ struct live {
     struct snap *keep;          /* plan and pp's snapshot (a reference), or NULL */
     struct snap *next;          /* a newer one to follow once no window reads pp */
     int *breached;              /* per plan trigger */
+    int *wave_breached;         /* per [wave] trigger, the waves' in file order */
     long long tick, polls, failed;
     /* the counts as each round began, to measure error_rate over the last
      * ERROR_WINDOW_MS (as much of it as the ring holds at short intervals) */
@@ -212,7 +213,8 @@ double live_measure(const live_t *lv, const char *metric)
     if (!strcmp(metric, "error_rate"))
         return error_rate(lv);
     if (!strcmp(metric, "stray_writes") || !strcmp(metric, "drift_keys"))
-        return (double)stray_count(lv->strays, !strcmp(metric, "drift_keys") ? "drift" : "stray");
+        return (double)stray_count(lv->strays, NULL, !strcmp(metric, "drift_keys") ? "drift"
+                                                                                   : "stray");
     if ((k = signal_find(metric)) >= 0)
         return lv->signal[k][0] > lv->signal[k][1] ? lv->signal[k][0] : lv->signal[k][1];
     if (!missing && !drift && !lag && strcmp(metric, "latency"))
@@ -267,6 +269,31 @@ long long live_answered(const live_t *lv)
     return at;
 }
 
+/* The waves' own triggers measured live: their stray writes and drift (the
+ * rest are judged on each wave's validation, see waves.h). */
+static void evaluate_waves(live_t *lv)
+{
+    size_t at = 0;
+
+    for (size_t w = 0; w < lv->plan->nwaves; w++) {
+        const struct plan_wave *wv = &lv->plan->waves[w];
+        for (size_t i = 0; i < wv->ntriggers; i++, at++) {
+            const struct plan_limit *l = &wv->triggers[i];
+            int drift = !strcmp(l->name, "drift_keys"), now;
+            double v;
+            if (!drift && strcmp(l->name, "stray_writes"))
+                continue;
+            v = (double)stray_count(lv->strays, wv->name, drift ? "drift" : "stray");
+            now = plan_limit_reached(v, l->value);
+            if (now != lv->wave_breached[at] && lv->ev.on_trigger) {
+                struct live_trigger t = { l, v, now, wv->name };
+                lv->wave_breached[at] = now;
+                lv->ev.on_trigger(&t, lv->ev.arg);
+            }
+        }
+    }
+}
+
 static void evaluate(live_t *lv)
 {
     if (!live_settled(lv))  /* half a round would breach and clear triggers */
@@ -277,11 +304,12 @@ static void evaluate(live_t *lv)
         int now = v >= 0 && plan_limit_reached(v, l->value);
 
         if (v >= 0 && now != lv->breached[i]) {
-            struct live_trigger t = { l, v, now };
+            struct live_trigger t = { l, v, now, NULL };
             lv->breached[i] = now;
             lv->ev.on_trigger(&t, lv->ev.arg);
         }
     }
+    evaluate_waves(lv);
     if (lv->ev.on_judged)
         lv->ev.on_judged(lv->ev.arg);
 }
@@ -438,8 +466,6 @@ static void stray_finding(const struct stray_finding *f, void *arg)
 
     if (!lv->stopping && lv->ev.on_stray)
         lv->ev.on_stray(f, lv->ev.arg);
-    if (!lv->stopping)
-        evaluate(lv);
 }
 
 static void stray_problem(const char *wave, const char *table, const char *why, void *arg)
@@ -456,6 +482,16 @@ static void probe_end(void *arg)
 
     lv->running--;
     maybe_free(lv);
+}
+
+/* A read of stray writes or drift has ended, its findings all told. */
+static void stray_end(void *arg)
+{
+    live_t *lv = arg;
+
+    if (!lv->stopping)
+        evaluate(lv);
+    probe_end(lv);
 }
 
 /* The window since the last one checked, up to what the previous round saw. */
@@ -533,6 +569,12 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->sheet = o->sheet;
     lv->keep = o->keep ? snap_ref(o->keep) : NULL;
     lv->breached = xcalloc(plan->ntriggers + 1, sizeof *lv->breached);
+    {
+        size_t n = 1;
+        for (size_t w = 0; w < plan->nwaves; w++)
+            n += plan->waves[w].ntriggers;
+        lv->wave_breached = xcalloc(n, sizeof *lv->wave_breached);
+    }
     for (int k = 0; k < NSIGNALS; k++)
         lv->signal[k][0] = lv->signal[k][1] = -1;
     lv->t = xcalloc(pp->n + 1, sizeof *lv->t);  /* never moved: sides point at their table */
@@ -576,7 +618,7 @@ live_t *live_start(uv_loop_t *loop, db_t *src, db_t *tgt, const struct plan *pla
     lv->interval_ms = interval_ms > 0 ? interval_ms : 30000;
     lv->probes = probe_new(src, tgt, plan, &(struct probe_events){ probe_sample, probe_end, lv });
     lv->strays = stray_new(src, tgt, plan, pp, lv->sheet, lag_allowance(plan),
-                           &(struct stray_events){ stray_finding, stray_problem, probe_end, lv });
+                           &(struct stray_events){ stray_finding, stray_problem, stray_end, lv });
     if (o->adopt)
         stray_adopt(lv->strays, o->adopt->strays);
     uv_timer_init(loop, &lv->timer);
@@ -634,6 +676,7 @@ static void free_all(uv_handle_t *h)
     }
     free(lv->t);
     free(lv->breached);
+    free(lv->wave_breached);
     if (lv->sheet) {
         sheet_free(lv->sheet);
         free(lv->sheet);

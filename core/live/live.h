@@ -53,6 +53,8 @@ struct live_trigger {
     const struct plan_limit *limit;
     double value;               /* in the limit's unit: rows, ms or percent */
     int breached;               /* 1: breached now; 0: back within the limit */
+    const char *wave;           /* a [wave]'s trigger: rolling back that wave alone is
+                                 * advised; NULL: the plan's [rollback] */
 };
 
 struct live_events {

@@ -205,21 +205,23 @@ static void on_sample(const struct live_sample *s, void *arg)
 /* A trigger crossing on the timeline: with the advice, when the rollback is
  * advised now (hypercare always; the dashboard once the target is meant to
  * hold the data, see mon_events.advising). */
-static void record_trigger(mon_t *m, const char *name, double value, double limit,
-                           enum plan_unit unit, int breached)
+static void record_trigger(mon_t *m, const char *wave, const char *name, double value,
+                           double limit, enum plan_unit unit, int breached)
 {
     struct err e = { 0 };
-    char out[300], v[32], lim[32], said[160] = "";
+    char out[400], v[32], lim[32], said[200] = "";
     const char *after = plan_advice_step(m->plan);
 
     if (breached && !m->advise_pending && (!m->ev.advising || m->ev.advising(m->ev.arg)))
-        snprintf(said, sizeof said, ": ROLLBACK ADVISED, the call is %s's",
+        snprintf(said, sizeof said, ": ROLLBACK%s%s ADVISED, the call is %s's",
+                 wave ? " OF WAVE " : "", wave ? wave : "",
                  m->plan->authority ? m->plan->authority : "(no authority named)");
     else if (breached && m->advise_pending)
         snprintf(said, sizeof said, "; no advice before the next round");
     else if (breached)
         snprintf(said, sizeof said, "; no advice before %s is done", after);
-    snprintf(out, sizeof out, "%s %s (limit %s), seen by %s%s", name,
+    snprintf(out, sizeof out, "%s%s%s%s %s (limit %s), seen by %s%s", wave ? "wave " : "",
+             wave ? wave : "", wave ? ": " : "", name,
              plan_value_text(value, unit, v, sizeof v), plan_value_text(limit, unit, lim, sizeof lim),
              m->o.kind, said);
     if (m->o.ws && ws_runbook_event(m->o.ws, "trigger", breached ? "breached" : "cleared", NULL,
@@ -234,12 +236,12 @@ static void on_trigger(const struct live_trigger *lt, void *arg)
 
     if (m->fw.on_trigger)
         m->fw.on_trigger(lt, m->fw.arg);
-    for (size_t i = 0; i < m->ntrig; i++)
+    for (size_t i = 0; i < m->ntrig && !lt->wave; i++)
         if (!strcmp(m->trig[i].name, l->name)) {
             m->trig[i].breached = lt->breached;
             m->trig[i].value = lt->value;
         }
-    record_trigger(m, l->name, lt->value, l->value, l->unit, lt->breached);
+    record_trigger(m, lt->wave, l->name, lt->value, l->value, l->unit, lt->breached);
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);
 }
@@ -272,7 +274,7 @@ static void on_judged(void *arg)
         const struct mon_trigger *t = &m->trig[i];
         double v = live_measure(m->live, t->name);
         if (t->breached && v >= 0)
-            record_trigger(m, t->name, v, t->limit, t->unit, 1);
+            record_trigger(m, NULL, t->name, v, t->limit, t->unit, 1);
     }
     if (m->ev.changed)
         m->ev.changed(m->ev.arg);

@@ -43,6 +43,7 @@ struct watch {
     size_t npend, cappend;
     int nkey;
     char **names;
+    long long found[2];         /* stray writes, drift */
 };
 
 struct strays {
@@ -105,6 +106,7 @@ static void emit(struct watch *x, int kind, int side, json_t *key, const char *a
                                x->target, side, key, at, x->since };
 
     s->found[kind]++;
+    x->found[kind]++;
     if (s->ev.on_finding && !s->stopping)
         s->ev.on_finding(&f, s->ev.arg);
 }
@@ -379,9 +381,19 @@ strays_t *stray_new(db_t *src, db_t *tgt, const struct plan *p, const struct pai
     return s;
 }
 
-long long stray_count(const strays_t *s, const char *kind)
+long long stray_count(const strays_t *s, const char *wave, const char *kind)
 {
-    return !s ? 0 : !strcmp(kind, "drift") ? s->found[K_DRIFT] : s->found[K_STRAY];
+    int k = !strcmp(kind, "drift") ? K_DRIFT : K_STRAY;
+    long long n = 0;
+
+    if (!s)
+        return 0;
+    if (!wave)
+        return s->found[k];
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->w[i].w->name, wave))
+            n += s->w[i].found[k];
+    return n;
 }
 
 void stray_adopt(strays_t *s, strays_t *old)
@@ -396,6 +408,7 @@ void stray_adopt(strays_t *s, strays_t *old)
             if (strcmp(x->w->name, o->w->name) || strcmp(x->table, o->table) || !o->since[0])
                 continue;
             memcpy(x->since, o->since, sizeof x->since);
+            memcpy(x->found, o->found, sizeof x->found);
             x->since_us = o->since_us;
             for (int side = 0; side < 2; side++) {
                 x->cursor[side] = o->cursor[side];

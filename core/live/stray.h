@@ -62,8 +62,9 @@ strays_t *stray_new(db_t *src, db_t *tgt, const struct plan *p, const struct pai
 /* Starts the round's reads of the waves `moved` says have moved; returns how
  * many (each ends with on_end). */
 int stray_round(strays_t *s, stray_moved_cb moved, void *arg);
-/* Findings of a kind (stray_write, drift) since the watch began. */
-long long stray_count(const strays_t *s, const char *kind);
+/* Findings of a kind (stray_write, drift) since the watch began, of every
+ * wave (wave NULL) or of one. */
+long long stray_count(const strays_t *s, const char *wave, const char *kind);
 /* The state of `old` (a replaced monitor's) goes on in `s`, table by table:
  * where each read ended, unmatched changes, counts. */
 void stray_adopt(strays_t *s, strays_t *old);

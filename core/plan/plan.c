@@ -276,6 +276,8 @@ static int handler(void *user, const char *section, const char *name, const char
                 k = i;
         if (k < 0 && st->sect == S_ROLLBACK && strncmp(name, "trigger.", 8) == 0)
             return plan__add_limit(st, &p->triggers, &p->ntriggers, "trigger.", name + 8, value, 0);
+        if (k < 0 && st->sect == S_WAVE && strncmp(name, "trigger.", 8) == 0)
+            return plan__add_wave_trigger(st, &p->waves[p->nwaves - 1], name + 8, value);
         if (k < 0 && st->sect == S_HYPERCARE && strncmp(name, "alert.", 6) == 0)
             return plan__add_limit(st, &p->alerts, &p->nalerts, "alert.", name + 6, value, 0);
         if (k < 0)

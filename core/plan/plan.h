@@ -116,7 +116,12 @@ struct plan_wave {
     enum plan_truth truth;
     char *owner;
     enum plan_gate gate;
+    /* trigger.METRIC: rolling back this wave only is advised (WAVE_METRICS) */
+    struct plan_limit *triggers;
+    size_t ntriggers;
 };
+/* The metrics a wave's trigger may name: its slice's own (plan_wave.c). */
+#define WAVE_METRICS "stray_writes, drift_keys, missing_rows, extra_rows or changed_rows"
 
 struct plan {
     int refs;           /* references besides the first (plan_ref): plan_free drops one */

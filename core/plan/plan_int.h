@@ -49,6 +49,9 @@ int plan__parse_limit(const char *v, double *out, enum plan_unit *unit);
 void plan__free_limits(struct plan_limit *l, size_t n);
 
 /* [wave NAME]: key k of S_WAVE's keys set to v; 1, or 0 having failed. */
+/* A [wave]'s trigger.METRIC: one of the metrics of its own slice. */
+int plan__add_wave_trigger(struct pstate *st, struct plan_wave *w, const char *metric,
+                           const char *v);
 int plan__set_wave(struct pstate *st, struct plan_wave *w, int k, const char *v);
 /* What the waves cannot say key by key: tables given, a table not in two
  * waves unless both slice it, a step's wave known. 1, or 0 having failed. */

@@ -47,6 +47,20 @@ static int set_tables(struct pstate *st, struct plan_wave *w, const char *v)
     return 1;
 }
 
+int plan__add_wave_trigger(struct pstate *st, struct plan_wave *w, const char *metric,
+                           const char *v)
+{
+    static const char *const own[] = { "stray_writes", "drift_keys", "missing_rows",
+                                       "extra_rows", "changed_rows" };
+
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (!strcmp(metric, own[i]))
+            return plan__add_limit(st, &w->triggers, &w->ntriggers, "trigger.", metric, v, 0);
+    return FAIL(st, "trigger.%s: a wave's trigger measures its own slice: expected "
+                "trigger.stray_writes, drift_keys, missing_rows, extra_rows or changed_rows "
+                "(the plan's others go in [rollback])", metric);
+}
+
 int plan__set_wave(struct pstate *st, struct plan_wave *w, int k, const char *v)
 {
     switch (k) {
@@ -109,6 +123,7 @@ void plan__waves_free(struct plan *p)
         for (size_t k = 0; k < w->ntables; k++)
             free(w->tables[k]);
         free(w->tables), free(w->name), free(w->where), free(w->target_where), free(w->owner);
+        plan__free_limits(w->triggers, w->ntriggers);
     }
     free(p->waves);
 }

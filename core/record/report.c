@@ -169,7 +169,7 @@ static json_t *verdict(const json_t *r)
 {
     const json_t *last = acc_last_run(json_object_get(r, "rehearsals")), *v;
     json_t *why = json_array();
-    long long open_alerts = 0, n;
+    long long open_alerts = 0;
     size_t i;
 
     if (!last) {
@@ -185,22 +185,7 @@ static json_t *verdict(const json_t *r)
             reason(why, "%lld business check%s failed in run %lld", jint(last, "failed_checks"),
                    jint(last, "failed_checks") == 1 ? "" : "s", jint(last, "run"));
     }
-    json_array_foreach(json_object_get(r, "waves"), i, v) {  /* every wave moved, validated */
-        const json_t *val = json_object_get(v, "validation");
-        if (json_is_true(json_object_get(v, "implicit")))
-            continue;
-        if (strcmp(jtext(v, "state"), "moved"))
-            reason(why, "wave %s is %s", jtext(v, "wave"), jtext(v, "state"));
-        if (json_is_object(val) && strcmp(jtext(val, "result"), "pass"))
-            reason(why, "wave %s: its latest validation, run %lld, failed (%lld open)",
-                   jtext(v, "wave"), jint(val, "run"), jint(val, "open"));
-        if ((n = jint(json_object_get(v, "strays"), "stray_write")))
-            reason(why, "wave %s: %lld stray write%s on the Pilot since it moved",
-                   jtext(v, "wave"), n, n == 1 ? "" : "s");
-        if ((n = jint(json_object_get(v, "strays"), "drift")))
-            reason(why, "wave %s: %lld row%s drifted between the sides since it moved",
-                   jtext(v, "wave"), n, n == 1 ? "" : "s");
-    }
+    waves_verdict(json_object_get(r, "waves"), why);  /* every wave moved, validated */
     json_array_foreach(json_object_get(json_object_get(r, "hypercare"), "alerts"), i, v)
         open_alerts += json_is_null(json_object_get(v, "closed_at"));
     if (open_alerts)
@@ -418,59 +403,6 @@ static json_t *with_differs(const json_t *items)
         sbuf_free(&b);
         json_array_append_new(out, c);
     }
-    return out;
-}
-
-/* The waves as the report's table has them: tables with their slice, since
- * when and by whom, the validation in words. */
-static json_t *waves_rows(const json_t *waves)
-{
-    json_t *out = json_array(), *w, *t;
-    size_t i, k;
-
-    json_array_foreach(waves, i, w) {
-        const json_t *since = json_object_get(w, "since"), *val = json_object_get(w, "validation");
-        struct sbuf b = { 0 };
-        const json_t *st = json_object_get(w, "strays");
-        char said[160] = "-", drift[80] = "-";
-        json_array_foreach(json_object_get(w, "tables"), k, t)
-            sbuf_printf(&b, "%s%s", k ? ", " : "", json_string_value(t));
-        if (jstr(w, "where"))
-            sbuf_printf(&b, " (%s)", jstr(w, "where"));
-        if (json_is_object(val))
-            snprintf(said, sizeof said, "run %lld %s, %lld open", jint(val, "run"),
-                     jtext(val, "result"), jint(val, "open"));
-        if (jint(st, "stray_write") || jint(st, "drift"))
-            snprintf(drift, sizeof drift, "%lld stray, %lld drift", jint(st, "stray_write"),
-                     jint(st, "drift"));
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-            "drift", drift, "wave", jtext(w, "wave"), "tables", b.s ? b.s : "",
-            "state", jstr(w, "state") ? jstr(w, "state") : "planned",
-            "since", since ? jtext(since, "at") : "-",
-            "truth_now", jstr(w, "truth_now") ? jstr(w, "truth_now") : "pilot",
-            "gate", jstr(w, "gate") ? jstr(w, "gate") : "-", "validation", said));
-        sbuf_free(&b);
-    }
-    return out;
-}
-
-/* Every wave's moves, oldest first: at, wave, state, user, note. */
-static json_t *waves_log_rows(const json_t *waves)
-{
-    json_t *out = json_array(), *w, *e;
-    size_t i, k;
-
-    json_array_foreach(waves, i, w)
-        json_array_foreach(json_object_get(w, "log"), k, e) {
-            json_t *row = json_deep_copy(e);
-            size_t at = json_array_size(out);
-            json_object_set_new(row, "wave", json_string(jtext(w, "wave")));
-            if (!json_is_string(json_object_get(row, "note")))
-                json_object_set_new(row, "note", json_string("-"));
-            while (at > 0 && strcmp(jtext(json_array_get(out, at - 1), "at"), jtext(row, "at")) > 0)
-                at--;  /* in time order across the waves, each wave's own order kept */
-            json_array_insert_new(out, at, row);
-        }
     return out;
 }
 
@@ -749,7 +681,7 @@ static char *render(const json_t *r, int html)
 
     if (json_object_get(r, "waves")) {  /* a phased migration */
         heading(&o, 2, "Waves");
-        items = waves_rows(json_object_get(r, "waves"));
+        items = waves_report_rows(json_object_get(r, "waves"));
         rows_out(&o, items, (const char *const[]){ "wave", "tables (slice)", "state", "since",
                                                    "truth now", "gate", "validation",
                                                    "stray writes, drift", NULL },

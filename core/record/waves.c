@@ -1,10 +1,12 @@
 /* waves: a phased migration's waves as they stand (waves.h). */
 #include "config.h"
 #include "waves.h"
+#include "jsonx.h"
 #include "util.h"
 
 #include <stdio.h>
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,31 @@ const struct ws_run_rec *waves_last_run(const struct ws_run_rec *runs, long n, c
 const char *waves_truth_now(const struct plan_wave *w, const char *state)
 {
     return strcmp(state, "moved") ? "pilot" : plan_truth_name(w->truth);
+}
+
+/* The wave's triggers its slice breaches while it is moving or moved: its
+ * stray writes and drift so far, the rows its latest validation found
+ * missing, extra or changed. */
+static json_t *wave_advice(const struct plan_wave *w, const char *state,
+                           const struct ws_run_rec *run, const json_t *strays)
+{
+    json_t *out = json_array();
+
+    if (strcmp(state, "moving") && strcmp(state, "moved"))
+        return out;  /* nothing to roll back */
+    for (size_t i = 0; i < w->ntriggers; i++) {
+        const struct plan_limit *l = &w->triggers[i];
+        const char *m = l->name;
+        long long v = !strcmp(m, "stray_writes") ? jint(strays, "stray_write")
+                    : !strcmp(m, "drift_keys") ? jint(strays, "drift")
+                    : !run ? -1 : !strcmp(m, "missing_rows") ? run->missing
+                    : !strcmp(m, "extra_rows") ? run->extra : run->changed;
+        if (v >= 0 && plan_limit_reached((double)v, l->value))
+            json_array_append_new(out, json_sprintf("%s %lld (limit %g)%s", m, v, l->value,
+                                  !strncmp(m, "stray", 5) || !strncmp(m, "drift", 5) ? ""
+                                  : run->run ? " in its latest validation" : ""));
+    }
+    return out;
 }
 
 static json_t *wave_json(ws_t *ws, const struct ws_run_rec *runs, long nruns,
@@ -50,6 +77,7 @@ static json_t *wave_json(ws_t *ws, const struct ws_run_rec *runs, long nruns,
                         "open", (json_int_t)run->open) : json_null());
     json_object_set_new(o, "log", ws_wave_log_json(ws, w->name));
     json_object_set_new(o, "strays", ws_wave_findings_json(ws, w->name));
+    json_object_set_new(o, "advice", wave_advice(w, st.state, run, json_object_get(o, "strays")));
     return o;
 }
 
@@ -210,4 +238,98 @@ int waves_move(ws_t *ws, const struct plan_wave *w, const char *verb, const char
     if (ws_release(ws, rc == 0) < 0 && rc == 0)
         rc = err_set(e, ERR_INPUT, "the workspace did not take the wave's move");
     return rc;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void reason(json_t *why, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    json_array_append_new(why, json_vsprintf(fmt, ap));
+    va_end(ap);
+}
+
+void waves_verdict(const json_t *waves, json_t *why)
+{
+    const json_t *v, *a;
+    long long n;
+    size_t i, k;
+
+    json_array_foreach(waves, i, v) {
+        const json_t *val = json_object_get(v, "validation"), *st = json_object_get(v, "strays");
+        const char *name = jtext(v, "wave");
+        struct sbuf b = { 0 };
+        if (json_is_true(json_object_get(v, "implicit")))
+            continue;
+        if (strcmp(jtext(v, "state"), "moved"))
+            reason(why, "wave %s is %s", name, jtext(v, "state"));
+        if (json_is_object(val) && strcmp(jtext(val, "result"), "pass"))
+            reason(why, "wave %s: its latest validation, run %lld, failed (%lld open)", name,
+                   jint(val, "run"), jint(val, "open"));
+        json_array_foreach(json_object_get(v, "advice"), k, a)
+            sbuf_printf(&b, "%s%s", k ? ", " : "", json_string_value(a));
+        if (b.s)
+            reason(why, "wave %s: rolling it back is advised by its triggers: %s", name, b.s);
+        sbuf_free(&b);
+        if ((n = jint(st, "stray_write")))
+            reason(why, "wave %s: %lld stray write%s on the Pilot since it moved", name, n,
+                   n == 1 ? "" : "s");
+        if ((n = jint(st, "drift")))
+            reason(why, "wave %s: %lld row%s drifted between the sides since it moved", name, n,
+                   n == 1 ? "" : "s");
+    }
+}
+
+/* The waves as the report's table has them: tables with their slice, since
+ * when and by whom, the validation in words. */
+json_t *waves_report_rows(const json_t *waves)
+{
+    json_t *out = json_array(), *w, *t;
+    size_t i, k;
+
+    json_array_foreach(waves, i, w) {
+        const json_t *since = json_object_get(w, "since"), *val = json_object_get(w, "validation");
+        struct sbuf b = { 0 };
+        const json_t *st = json_object_get(w, "strays");
+        char said[160] = "-", drift[80] = "-";
+        json_array_foreach(json_object_get(w, "tables"), k, t)
+            sbuf_printf(&b, "%s%s", k ? ", " : "", json_string_value(t));
+        if (jstr(w, "where"))
+            sbuf_printf(&b, " (%s)", jstr(w, "where"));
+        if (json_is_object(val))
+            snprintf(said, sizeof said, "run %lld %s, %lld open", jint(val, "run"),
+                     jtext(val, "result"), jint(val, "open"));
+        if (jint(st, "stray_write") || jint(st, "drift"))
+            snprintf(drift, sizeof drift, "%lld stray, %lld drift", jint(st, "stray_write"),
+                     jint(st, "drift"));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "drift", drift, "wave", jtext(w, "wave"), "tables", b.s ? b.s : "",
+            "state", jstr(w, "state") ? jstr(w, "state") : "planned",
+            "since", since ? jtext(since, "at") : "-",
+            "truth_now", jstr(w, "truth_now") ? jstr(w, "truth_now") : "pilot",
+            "gate", jstr(w, "gate") ? jstr(w, "gate") : "-", "validation", said));
+        sbuf_free(&b);
+    }
+    return out;
+}
+
+/* Every wave's moves, oldest first: at, wave, state, user, note. */
+json_t *waves_log_rows(const json_t *waves)
+{
+    json_t *out = json_array(), *w, *e;
+    size_t i, k;
+
+    json_array_foreach(waves, i, w)
+        json_array_foreach(json_object_get(w, "log"), k, e) {
+            json_t *row = json_deep_copy(e);
+            size_t at = json_array_size(out);
+            json_object_set_new(row, "wave", json_string(jtext(w, "wave")));
+            if (!json_is_string(json_object_get(row, "note")))
+                json_object_set_new(row, "note", json_string("-"));
+            while (at > 0 && strcmp(jtext(json_array_get(out, at - 1), "at"), jtext(row, "at")) > 0)
+                at--;  /* in time order across the waves, each wave's own order kept */
+            json_array_insert_new(out, at, row);
+        }
+    return out;
 }

@@ -13,7 +13,8 @@
 /* Each wave in file order: {wave, tables, where, target_where, truth,
  * truth_now, state, owner, gate, since {at, user, note}, validation {run,
  * result, open} or null, log (ws_wave_log_json), strays (its stray writes
- * and drift, ws_wave_findings_json)}; then, when the plan has waves and some moving
+ * and drift, ws_wave_findings_json), advice (its own triggers breached:
+ * rolling it back is advised, ["stray_writes 3 (limit 1)"…])}; then, when the plan has waves and some moving
  * tables are in none, {wave: "(rest)", tables, implicit: true}. */
 json_t *waves_json(const struct plan *p, ws_t *ws);
 /* The wave's latest validation among `runs` (ws_runs_read): its newest run
@@ -38,5 +39,15 @@ const char *waves_move_to(const char *verb);
  * or the workspace's error. */
 int waves_move(ws_t *ws, const struct plan_wave *w, const char *verb, const char *note,
                char from[16], struct err *e);
+
+/* What stands against GO in each wave of `waves` (waves_json), appended to
+ * `why` in words: not moved, its latest validation failed, its triggers
+ * advise rolling it back, stray writes, drift. */
+void waves_verdict(const json_t *waves, json_t *why);
+/* The report's rows: a wave each (tables with the slice, state, since,
+ * truth now, gate, validation, stray writes and drift), and every wave's
+ * moves in time order (at, wave, state, user, note). */
+json_t *waves_report_rows(const json_t *waves);
+json_t *waves_log_rows(const json_t *waves);
 
 #endif

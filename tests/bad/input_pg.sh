@@ -433,6 +433,10 @@ case_ "[wave]: no tables" 2 "cutover: $P:$((LAST + 1)): [wave w1] needs 'tables'
     pa '[wave w1]' 'owner = alice' -- $B inventory
 case_ "[wave]: tables with no name" 2 "cutover: $P:$((LAST + 2)): tables ', ,': expected source tables separated by commas" \
     pa '[wave w1]' 'tables = , ,' -- $B inventory
+case_ "[wave]: a trigger of a metric no slice has" 2 "cutover: $P:$((LAST + 3)): trigger.error_rate: a wave's trigger measures its own slice: expected trigger.stray_writes, drift_keys, missing_rows, extra_rows or changed_rows (the plan's others go in [rollback])" \
+    pa '[wave w1]' 'tables = users' 'trigger.error_rate = 1%' -- $B inventory
+case_ "[wave]: a trigger's bad limit" 2 "cutover: $P:$((LAST + 3)): 'trigger.stray_writes = soon': expected a number such as 0 or 10" \
+    pa '[wave w1]' 'tables = users' 'trigger.stray_writes = soon' -- $B inventory
 case_ "[wave]: a table named twice" 2 "cutover: $P:$((LAST + 2)): tables: users is named twice" \
     pa '[wave w1]' 'tables = users, users' -- $B inventory
 case_ "[wave]: truth neither production nor both" 2 "cutover: $P:$((LAST + 3)): truth 'pilot': expected production or both (where the truth lives once the wave has moved)" \

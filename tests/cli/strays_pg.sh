@@ -60,6 +60,7 @@ plan() {  # plan DIR TARGET-URL
 [wave even]
 tables = accounts
 where  = id % 2 = 0
+trigger.stray_writes = 1
 
 [wave odd]
 tables = accounts
@@ -104,6 +105,15 @@ odd drift target id=9 2026-05-01 00:53:00" "$(finds w1.ndjson)"
     check "$side: an alert on each, at its level" \
         "drift_keys opened warning 4|stray_writes opened critical 3|" \
         "$(jq -r 'select(.type == "alert") | "\(.metric) \(.state) \(.level) \(.value)"' w1.ndjson | sort | tr '\n' '|')"
+    check "$side: the wave's own trigger: rolling it back is advised" \
+        "stray_writes breached 3 even ROLLBACK OF THE WAVE ADVISED" \
+        "$(jq -r 'select(.type == "trigger") | "\(.trigger) \(.state) \(.value) \(.wave) \(.advice)"' w1.ndjson)"
+    check "$side: … on the timeline" \
+        "wave even: stray_writes 3 (limit 1), seen by hypercare: ROLLBACK OF WAVE even ADVISED, the call is (no authority named)'s" \
+        "$(sqlite3 .cutover/state.db "SELECT output FROM runbook_log WHERE step = 'trigger'")"
+    check "$side: … and by cutover waves" \
+        "                 ROLLBACK OF THE WAVE ADVISED: stray_writes 3 (limit 1)" \
+        "$("$bin" waves | grep ADVISED)"
     check "$side: recorded as the session's findings" "drift 4|stray_write 3|" \
         "$(sqlite3 .cutover/state.db "SELECT kind, count(*) FROM live_findings GROUP BY kind" | tr '\n|' '| ')"
     CUTOVER_SIMULATED_CLOCK=2026-05-01T02:00:00Z "$bin" watch --headless --for 1m >w2.ndjson 2>w2.err
@@ -113,7 +123,7 @@ odd drift target id=9 2026-05-01 00:53:00" "$(finds w1.ndjson)"
     check "$side: the report's waves part counts them per wave" "even 3 0|odd 0 4" \
         "$(jq -r '[.waves[] | select(.implicit | not) | "\(.wave) \(.strays.stray_write) \(.strays.drift)"] | join("|")' report.json)"
     check "$side: … and the verdict names them" \
-        "wave even: 3 stray writes on the Pilot since it moved|wave odd: 4 rows drifted between the sides since it moved" \
+        "wave even: rolling it back is advised by its triggers: stray_writes 3 (limit 1)|wave even: 3 stray writes on the Pilot since it moved|wave odd: 4 rows drifted between the sides since it moved" \
         "$(jq -r '[.verdict.reasons[] | select(test("stray|drifted"))] | join("|")' report.json)"
     "$bin" wave even rollback >/dev/null
     CUTOVER_SIMULATED_CLOCK=2026-05-01T03:00:00Z "$bin" watch --headless --for 1m >w3.ndjson 2>w3.err

@@ -60,6 +60,7 @@ tables = accounts
 where  = id % 2 = 0
 owner  = bob
 gate   = manual
+trigger.missing_rows = 1
 
 [wave odd]
 tables = accounts
@@ -133,6 +134,9 @@ check "… and allowed once its validation passes (the variance accepted)" \
     "wave reference: moving -> moved; the truth of its slice: production|0" \
     "$("$bin" wave reference moved 2>&1)|$?"
 "$bin" wave even start >/dev/null
+check "a wave's own trigger, breached by its latest validation, advises rolling it back once it moves" \
+    '[]|["missing_rows 1 (limit 1) in its latest validation"]|[]' \
+    "$(jq -c '.[1].advice' waves.json)|$("$bin" waves --json | jq -c '.[1].advice, .[2].advice' | paste -sd'|')"
 check "a manual gate needs its owner" \
     "cutover: wave even stays moving: its manual gate needs its owner (bob) (you are tester)|1" \
     "$("$bin" wave even moved 2>&1)|$?"
