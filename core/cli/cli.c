@@ -315,7 +315,8 @@ int cli_cmd_demo(struct cli *c, int argc, char **argv)
         free(plan);
         return rc;
     }
-    printf("demo migration built in %s/ (plan %s)\n\n", dir, plan);
+    printf("demo migration built in %s/ (plan %s; phased.ini beside it moves the same in "
+           "waves)\n\n", dir, plan);
     fflush(stdout);
     rc = cli_show_inventory(plan, 0);
     free(plan);

@@ -538,6 +538,52 @@ static const char plan_text[] =
     "[hypercare]\nduration         = 72h\ninterval         = 30s\nalert.drift_rows = 0\n"
     "alert.lag        = 60s\nalert.latency    = 500ms\n";
 
+/* The same migration moved in waves (waves.md): the tenants first, then their
+ * users, subscriptions and invoices in two cohorts, the second with dual
+ * writes; the rest in the implicit final wave. Its own workspace. */
+static const char phased_text[] =
+    "; The cutover demo, phased: the same Pilot moved into Production in waves.\n"
+    "; Open it with 'cutover --plan phased.ini'; 'cutover --plan phased.ini waves' lists them.\n\n"
+    "[migration]\nname      = Pilot to Production, phased\nmapping   = mapping.csv\n"
+    "workspace = .cutover-phased/state.db\n\n"
+    "[source]\nurl   = sqlite:pilot.db\nlabel = Pilot\n\n"
+    "[target]\nurl   = %s\nlabel = Production\n\n"
+    "[table accounts]\ndecision = migrate\nowner    = alice\n\n"
+    "[table users]\ntarget    = app_users\nkey       = id\ndecision  = migrate\n"
+    "owner     = alice\nwatermark = created_at\nwhere     = deleted_at IS NULL\n\n"
+    "[table subscriptions]\ndecision = migrate\nowner    = bob\n\n"
+    "[table invoices]\ndecision = migrate\nowner    = bob\n\n"
+    "[table invoice_lines]\ndecision = migrate\nowner    = bob\n\n"
+    "[table api_keys]\ntarget   = api_credentials\ndecision = migrate\nowner    = dave\n\n"
+    "[table events]\ndecision = temporary\nexpires  = 2027-03-31\nowner    = erin\n\n"
+    "[table audit_log]\ndecision = retain\nowner    = carol\n\n"
+    "[table page_views]\ndecision = delete\nowner    = erin\n\n"
+    "[table feature_flags]\ndecision = undecided\n\n"
+    "[wave reference]                    ; the tenants every cohort refers to\n"
+    "tables = accounts\nowner  = alice\ngate   = diff\n\n"
+    "[wave cohort-1]                     ; the first tenants, with their data\n"
+    "tables = users, subscriptions, invoices\nwhere  = account_id <= 100\nowner  = bob\n"
+    "gate   = diff\ntrigger.stray_writes = 1\n\n"
+    "[wave cohort-2]                     ; the rest, with dual writes for a while\n"
+    "tables = users, subscriptions, invoices\nwhere  = account_id > 100\ntruth  = both\n"
+    "owner  = bob\ngate   = manual\ntrigger.drift_keys = 1\n\n"
+    "[step freeze]\ntitle    = Freeze writes on the pilot's reference data\nowner    = alice\n"
+    "run      = echo reference data is read-only now\nexpect   = 5m\n"
+    "rollback = echo reference writes re-enabled\n\n"
+    "[step copy-reference]\ntitle    = Copy the tenants\nowner    = dave\nwave     = reference\n"
+    "run      = echo copying the tenants\nexpect   = 10m\ngate     = checks\n\n"
+    "[step copy-cohort-1]\ntitle    = Copy the first cohort and switch it\nowner    = dave\n"
+    "wave     = cohort-1\nrun      = echo copying cohort 1\nexpect   = 30m\ngate     = diff\n"
+    "rollback = echo cohort 1 back on the pilot\n\n"
+    "[step copy-cohort-2]\ntitle    = Copy the second cohort, dual writes on\nowner    = dave\n"
+    "wave     = cohort-2\nrun      = echo copying cohort 2\nexpect   = 30m\ngate     = diff\n"
+    "rollback = echo cohort 2 back on the pilot\n\n"
+    "[step open]\ntitle    = Open Production to every tenant\nowner    = carol\n"
+    "expect   = 5m\ngate     = manual\n\n"
+    "[rollback]\ntrigger.missing_rows = 1\nauthority            = carol\n\n"
+    "[hypercare]\nduration         = 72h\ninterval         = 30s\nalert.stray_writes = 1\n"
+    "alert.drift_keys = 1\nalert.lag        = 60s\n";
+
 /* source, target, transform, owner, rule, status, reviewer, reviewed_at, note */
 static const char *const mapping_rows[][9] = {
     { "accounts.id", "accounts.account_id", "", "alice", "", "approved", "alice", "2026-11-02T09:12:00Z", "" },
@@ -607,7 +653,8 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
     char *pilot = xasprintf("%s/pilot.db", dir);
     char *prod = xasprintf(target_url ? "%s/.production-staging.db" : "%s/production.db", dir);
     char *plan = xasprintf("%s/cutover.ini", dir), *map = xasprintf("%s/mapping.csv", dir);
-    char *text = NULL;
+    char *phased = xasprintf("%s/phased.ini", dir);
+    char *text = NULL, *ptext = NULL;
     int rc = -1;
 
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -636,14 +683,16 @@ int demo_build(const char *dir, const char *target_url, struct err *e)
     {
         char *turl = target_url ? url_strip_password(target_url) : xstrdup("sqlite:production.db");
         text = xasprintf(plan_text, turl);
+        ptext = xasprintf(phased_text, turl);
         free(turl);
     }
-    if (file_write_atomic(plan, text, strlen(text), e) < 0)
+    if (file_write_atomic(plan, text, strlen(text), e) < 0 ||
+        file_write_atomic(phased, ptext, strlen(ptext), e) < 0)
         goto out;
     if (write_mapping(map, e) < 0)
         goto out;
     rc = 0;
 out:
-    free(pilot), free(prod), free(plan), free(map), free(text);
+    free(pilot), free(prod), free(plan), free(map), free(text), free(phased), free(ptext);
     return rc;
 }
