@@ -4,6 +4,7 @@
 #include "cli_int.h"
 #include "triage.h"
 #include "rehearsal.h"
+#include "waves.h"
 #include "util.h"
 
 #include <string.h>
@@ -275,26 +276,45 @@ static void print_summary(json_t *s, FILE *listed)
     free(line);
 }
 
-/* --wave NAME: its tables (those --table names must be among them), its slice. */
-static int wave_tables(const struct plan *p, struct diff_cli *o, struct err *e)
+/* --wave NAME: its tables (those --table names must be among them), its
+ * slice; --wave "(rest)": the tables no wave names, whole. */
+static int wave_tables(const struct plan *p, struct diff_run *r, struct err *e)
 {
+    struct diff_cli *o = &r->o;
     const struct plan_wave *w = plan_wave_find(p, o->wave);
+    const char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
 
-    if (!w)
+    if (w)
+        names = (const char **)w->tables, n = w->ntables;
+    else if (p->nwaves && !strcmp(o->wave, WAVES_REST))
+        n = waves_rest(p, &names);
+    else
         return err_set(e, ERR_INPUT, "--wave %s: %s has no [wave %s] ('cutover waves' lists "
                        "them)", o->wave, p->path, o->wave);
-    for (size_t i = 0; i < o->ntables; i++) {
+    for (size_t i = 0; i < o->ntables && !rc; i++) {
         size_t k = 0;
-        while (k < w->ntables && strcmp(w->tables[k], o->tables[i]))
+        while (k < n && strcmp(names[k], o->tables[i]))
             k++;
-        if (k == w->ntables)
-            return err_set(e, ERR_INPUT, "--table %s: not a table of [wave %s]", o->tables[i],
-                           o->wave);
+        if (k == n)
+            rc = err_set(e, ERR_INPUT, "--table %s: not a table of %s%s%s", o->tables[i],
+                         w ? "[wave " : "the implicit wave ", o->wave, w ? "]" : "");
     }
-    if (!o->ntables)
-        for (size_t k = 0; k < w->ntables; k++)
-            o->tables = cli_append(o->tables, o->ntables++, w->tables[k]);
-    return 0;
+    r->wave_narrowed = o->ntables && o->ntables < n;
+    if (!o->ntables && !rc)
+        for (size_t k = 0; k < n; k++)
+            o->tables = cli_append(o->tables, o->ntables++, names[k]);
+    if (w) {
+        r->slice[0] = w->where;
+        r->slice[1] = w->target_where ? w->target_where : w->where;
+    } else {
+        free(names);
+        if (!n && !rc)
+            rc = err_set(e, ERR_INPUT, "--wave %s: every table moving is in a [wave]",
+                         WAVES_REST);
+    }
+    return rc;
 }
 
 int cli_cmd_diff(struct cli *c, int argc, char **argv)
@@ -333,16 +353,10 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
         free(r.o.tables);
         return cli_fail(&e);
     }
-    if (r.o.wave && wave_tables(l.plan, &r.o, &e) < 0) {
+    if (r.o.wave && wave_tables(l.plan, &r, &e) < 0) {
         cli_loaded_free(&l);
         free(r.o.tables);
         return cli_fail(&e);
-    }
-    if (r.o.wave) {
-        const struct plan_wave *w = plan_wave_find(l.plan, r.o.wave);
-        r.wave_narrowed = r.o.ntables < w->ntables;
-        r.slice[0] = w->where;
-        r.slice[1] = w->target_where ? w->target_where : w->where;
     }
     wspath = plan_path(l.plan, l.plan->workspace);
     ws = ws_open(wspath, &e);

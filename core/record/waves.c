@@ -82,21 +82,34 @@ static json_t *wave_json(ws_t *ws, const struct ws_run_rec *runs, long nruns,
 }
 
 /* The tables that move in no wave: the final, implicit one. */
-static json_t *rest_json(const struct plan *p)
+size_t waves_rest(const struct plan *p, const char ***out)
 {
-    json_t *tables = json_array();
+    size_t n = 0;
 
+    *out = xcalloc(p->ntables + 1, sizeof **out);
     for (size_t i = 0; i < p->ntables; i++) {
         const struct plan_table *t = &p->tables[i];
         int in = 0;
-        if (t->decision == DEC_DELETE || t->decision == DEC_RETAIN)
-            continue;
+        if (t->decision != DEC_MIGRATE && t->decision != DEC_TEMPORARY)
+            continue;  /* deleted, retained, or not decided yet: not moving */
         for (size_t w = 0; w < p->nwaves && !in; w++)
             for (size_t k = 0; k < p->waves[w].ntables && !in; k++)
                 in = !strcmp(p->waves[w].tables[k], t->name);
         if (!in)
-            json_array_append_new(tables, json_string(t->name));
+            (*out)[n++] = t->name;
     }
+    return n;
+}
+
+static json_t *rest_json(const struct plan *p)
+{
+    json_t *tables = json_array();
+    const char **names;
+    size_t n = waves_rest(p, &names);
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(tables, json_string(names[i]));
+    free(names);
     return tables;
 }
 
@@ -108,11 +121,15 @@ json_t *waves_json(const struct plan *p, ws_t *ws)
 
     for (size_t i = 0; i < p->nwaves; i++)
         json_array_append_new(all, wave_json(ws, runs, n > 0 ? n : 0, &p->waves[i]));
+    if (p->nwaves && json_array_size(rest)) {
+        const struct ws_run_rec *run = waves_last_run(runs, n > 0 ? n : 0, WAVES_REST);
+        json_array_append_new(all, json_pack("{s:s, s:O, s:b, s:o}", "wave", WAVES_REST,
+            "tables", rest, "implicit", 1, "validation", run ? json_pack("{s:I, s:s, s:I}",
+            "run", (json_int_t)run->run, "result", run->result ? run->result : "fail", "open",
+            (json_int_t)run->open) : json_null()));
+    }
     if (n > 0)
         ws_runs_free(runs, n);
-    if (p->nwaves && json_array_size(rest))
-        json_array_append_new(all, json_pack("{s:s, s:O, s:b}", "wave", "(rest)", "tables",
-                                             rest, "implicit", 1));
     json_decref(rest);
     return all;
 }

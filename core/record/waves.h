@@ -17,6 +17,11 @@
  * rolling it back is advised, ["stray_writes 3 (limit 1)"…])}; then, when the plan has waves and some moving
  * tables are in none, {wave: "(rest)", tables, implicit: true}. */
 json_t *waves_json(const struct plan *p, ws_t *ws);
+/* The implicit final wave: the tables no [wave] names (and not deleted or
+ * retained), in plan order; `out` is an array of borrowed names, freed by
+ * the caller. Validated with cutover diff --wave "(rest)". */
+#define WAVES_REST "(rest)"
+size_t waves_rest(const struct plan *p, const char ***out);
 /* The wave's latest validation among `runs` (ws_runs_read): its newest run
  * of kind "wave NAME" (every table of the wave) that ran to its end, or NULL. */
 const struct ws_run_rec *waves_last_run(const struct ws_run_rec *runs, long n, const char *wave);

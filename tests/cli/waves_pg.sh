@@ -210,7 +210,7 @@ cd ..
 "$bin" demo demo </dev/null >/dev/null || exit 99
 cd demo || exit 99
 check "demo: phased.ini moves the same data in waves, the rest in the implicit one" \
-    "reference accounts -|cohort-1 users,subscriptions,invoices account_id <= 100|cohort-2 users,subscriptions,invoices account_id > 100|(rest) invoice_lines,api_keys,events,feature_flags -" \
+    "reference accounts -|cohort-1 users,subscriptions,invoices account_id <= 100|cohort-2 users,subscriptions,invoices account_id > 100|(rest) invoice_lines,api_keys,events -" \
     "$("$bin" --plan phased.ini waves --json | jq -r '.[] | "\(.wave) \(.tables | join(",")) \(.where // "-")"' | paste -sd'|')"
 "$bin" --plan phased.ini diff --wave reference --ndjson >ref.ndjson
 check "demo: the reference wave's validation finds the two tenants left out, exit 1" \
@@ -226,5 +226,14 @@ check "demo: the reference wave moves once its two tenants are accepted" \
     "$("$bin" --plan phased.ini wave reference moved 2>&1)|$?"
 check "demo: … recorded in the phased plan's own workspace" "1|0" \
     "$(sqlite3 .cutover-phased/state.db "SELECT count(*) FROM wave_log WHERE state = 'moved'")|$([ -e .cutover/state.db ] && echo 1 || echo 0)"
+"$bin" --plan phased.ini diff --wave '(rest)' --ndjson >rest.ndjson
+check "demo: --wave (rest) validates the tables no wave names, whole, as a run of its own" \
+    "1|api_keys,events,invoice_lines|wave (rest)|invoice_lines missing invoice_id=77,line_no=2" \
+    "$?|$(jq -r 'select(.type == "summary") | [.tables[].table] | join(",")' rest.ndjson)|$(sqlite3 .cutover-phased/state.db "SELECT kind FROM runs ORDER BY id DESC LIMIT 1")|$(keyed rest.ndjson | grep '^invoice_lines missing' | head -1)"
+check "demo: … and cutover waves shows it as the implicit wave's validation" "fail" \
+    "$("$bin" --plan phased.ini waves --json | jq -r '.[3].validation.result')"
+check "--wave (rest) --table outside it: exit 2" \
+    "cutover: --table users: not a table of the implicit wave (rest)|2" \
+    "$("$bin" --plan phased.ini diff --wave '(rest)' --table users 2>&1 >/dev/null)|$?"
 cd ..
 finish
