@@ -694,6 +694,13 @@ static char *render(const json_t *r, int html)
                  (const char *const[]){ "at", "wave", "state", "user", "note", NULL },
                  "No wave has begun to move.");
         json_decref(items);
+        items = waves_stray_rows(json_object_get(r, "waves"));
+        heading(&o, 3, "Stray writes and drift");
+        rows_out(&o, items, (const char *const[]){ "wave", "finding", "table", "key", "written on",
+                                                   "at", NULL },
+                 (const char *const[]){ "wave", "kind", "table", "key", "side", "at", NULL },
+                 "None: no write landed on a side that is no longer the source of truth.");
+        json_decref(items);
     }
 
     heading(&o, 2, "Cutover timeline");

@@ -350,3 +350,20 @@ json_t *waves_log_rows(const json_t *waves)
         }
     return out;
 }
+
+json_t *waves_stray_rows(const json_t *waves)
+{
+    json_t *out = json_array(), *w, *f;
+    size_t i, k;
+
+    json_array_foreach(waves, i, w)
+        json_array_foreach(json_object_get(json_object_get(w, "strays"), "sample"), k, f) {
+            char *key = jsonx_dumps(json_object_get(f, "key"), JSON_COMPACT | JSON_SORT_KEYS);
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "wave",
+                                  jtext(w, "wave"), "kind", jtext(f, "kind"), "table",
+                                  jtext(f, "table"), "key", key, "side", jtext(f, "side"),
+                                  "at", jtext(f, "at")));
+            free(key);
+        }
+    return out;
+}

@@ -54,5 +54,8 @@ void waves_verdict(const json_t *waves, json_t *why);
  * moves in time order (at, wave, state, user, note). */
 json_t *waves_report_rows(const json_t *waves);
 json_t *waves_log_rows(const json_t *waves);
+/* … and each wave's first stray writes and drift (10 a wave): wave, kind,
+ * table, key (as text), side, at. */
+json_t *waves_stray_rows(const json_t *waves);
 
 #endif

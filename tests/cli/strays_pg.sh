@@ -125,6 +125,11 @@ odd drift target id=9 2026-05-01 00:53:00" "$(finds w1.ndjson)"
     check "$side: … and the verdict names them" \
         "wave even: rolling it back is advised by its triggers: stray_writes 3 (limit 1)|wave even: 3 stray writes on the Pilot since it moved|wave odd: 4 rows drifted between the sides since it moved" \
         "$(jq -r '[.verdict.reasons[] | select(test("stray|drifted"))] | join("|")' report.json)"
+    "$bin" report --format md >report.md
+    check "$side: the report lists them, a row each" \
+        "| even | stray_write | accounts | {\"id\":4} | source | 2026-05-01 00:10:00 |" \
+        "$(grep -F '| even | stray_write | accounts | {"id":4} |' report.md)"
+    check "$side: … seven in all" "7" "$(sed -n '/^### Stray writes and drift/,/^#/p' report.md | grep -c '^| \(even\|odd\) ')"
     "$bin" wave even rollback >/dev/null
     CUTOVER_SIMULATED_CLOCK=2026-05-01T03:00:00Z "$bin" watch --headless --for 1m >w3.ndjson 2>w3.err
     rc=$?
