@@ -57,7 +57,7 @@ static const struct cmd cmds[] = {
       "  --note TEXT    why (required to reject)\n"
       "  --json         print the result as JSON (suggest, lint, import, export)\n" },
     { "diff", cli_cmd_diff, "[--table T]... [--wave NAME] [--json|--ndjson] [--sample N]\n"
-      "       [--structure-only]",
+      "       [--structure-only] [--strategy auto|full|probe|bisect]",
       "validate now: compare the tables and run the checks; recorded as a rehearsal",
       "  --table T      only this source table (repeatable)\n"
       "  --json         print the summary and the discrepancies as one JSON document\n"
@@ -68,6 +68,9 @@ static const struct cmd cmds[] = {
       "                 (compared with the wave's runs)\n"
       "  --structure-only  the structural checks alone (orphans, lost constraints,\n"
       "                 NULL shares, duplicates, tenants), no rows compared\n"
+      "  --strategy S   how rows are compared: full (every row read), probe (keys and\n"
+      "                 row hashes read), bisect (key ranges compared by checksum on the\n"
+      "                 servers first); auto (default) bisects a table of 2M rows or more\n"
       "exit 1 when a discrepancy is not an accepted variance, a check or a table failed;\n"
       "exit 2 when --table names no table or a rule in the sheet does not parse\n" },
     { "waves", cli_cmd_waves, "[--json]",

@@ -18,6 +18,7 @@ struct diff_cli {
     long sample;
     int structure_only;
     const char *wave;
+    enum diff_strategy strategy;
 };
 
 static int diff_opt(int opt, const char *arg, void *ctx)
@@ -33,6 +34,17 @@ static int diff_opt(int opt, const char *arg, void *ctx)
         break;
     case OPT_STRUCTURE_ONLY: o->structure_only = 1; break;
     case OPT_WAVE: o->wave = arg; break;
+    case OPT_STRATEGY: {
+        static const char *const names[] = { "auto", "full", "probe", "bisect" };
+        size_t k = 0;
+        while (k < 4 && strcmp(names[k], arg))
+            k++;
+        if (k == 4)
+            return cli_usage("diff", "--strategy '%s': expected auto, full, probe or bisect",
+                             arg);
+        o->strategy = (enum diff_strategy)k;
+        break;
+    }
     case OPT_SAMPLE:
         o->sample = strtol(arg, &end, 10);
         if (*end || o->sample < 0)
@@ -250,6 +262,14 @@ static void print_summary(json_t *s, FILE *listed)
                jint(v, "missing"), jint(v, "extra"), jint(v, "changed"), jstr(v, "status"),
                invalid, jstr(v, "error") ? ": " : "", jtext(v, "error"));
     }
+    json_array_foreach(json_object_get(s, "tables"), i, v) {  /* what bisection spared */
+        const json_t *bis = json_object_get(v, "bisect");
+        if (bis)
+            printf("%s: bisected, %lld key ranges compared by checksum on the servers; the "
+                   "probe read %lld source and %lld target rows\n", jstr(v, "table"),
+                   jint(bis, "ranges"), jint(bis, "source_rows_probed"),
+                   jint(bis, "target_rows_probed"));
+    }
     json_array_foreach(json_object_get(s, "checks"), i, v) {
         char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);
         char *b = jsonx_dumps(json_object_get(v, "target"), JSON_ENCODE_ANY);
@@ -325,6 +345,7 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
         { "sample", required_argument, NULL, OPT_SAMPLE },
         { "structure-only", no_argument, NULL, OPT_STRUCTURE_ONLY },
         { "wave", required_argument, NULL, OPT_WAVE },
+        { "strategy", required_argument, NULL, OPT_STRATEGY },
         { "help", no_argument, NULL, OPT_HELP }, { 0 } };
     struct diff_run r = { .o = { .sample = -1 } };
     struct reh_events ev = { .discrepancy = on_disc, .progress = on_progress,
@@ -376,7 +397,8 @@ int cli_cmd_diff(struct cli *c, int argc, char **argv)
                                                        .structure_only = r.o.structure_only,
                                                        .wave = r.o.wave,
                                                        .ntables_given = r.wave_narrowed,
-                                                       .slice = { r.slice[0], r.slice[1] } },
+                                                       .slice = { r.slice[0], r.slice[1] },
+                                                       .strategy = r.o.strategy },
                                   &ev, &e))) {
         close_signals(&r);
         uv_run(&loop, UV_RUN_DEFAULT);

@@ -111,7 +111,10 @@ void diff__next_table(struct diff *d)
     }
     if (j->phase == PH_PROBE) {
         diff__table_snapshot(d, 1);
-        diff__read_both(d, j->probe_sql[0], j->probe_sql[1]);
+        if (j->bisect)
+            diff__bisect_start(d, j);
+        else
+            diff__read_both(d, j->probe_sql[0], j->probe_sql[1]);
     } else
         diff__read_both(d, j->src_sql, j->tgt_sql);
     if (d->finished)

@@ -71,6 +71,10 @@ struct diff_table {
                                          * column, keys that cannot be ordered); ERR_DB:
                                          * a database refused its query */
     double seconds;                     /* since the table's reading began */
+    const char *strategy;               /* how its rows were compared: full, probe or bisect
+                                         * (static) */
+    long ranges;                        /* bisect: key ranges compared by checksum … */
+    long narrowed[2];                   /* … and the rows of each side left to the probe */
     uint64_t started;                   /* uv_hrtime() then */
 };
 
@@ -122,6 +126,11 @@ struct diff_opts {
     char *const *keys;
     size_t nkeys;
     int live;
+    /* how the rows are compared (comparison.md, "Strategies"): auto, or
+     * full (every row read), probe (keys and row hashes read), bisect
+     * (range checksums on the servers first, then the probe of the ranges
+     * that differ) */
+    enum diff_strategy { DIFF_AUTO, DIFF_FULL, DIFF_PROBE, DIFF_BISECT } strategy;
 };
 
 /* The select list of the pair's source key columns as a run reads them: each

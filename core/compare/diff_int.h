@@ -23,6 +23,9 @@
 #define CAND_MAX 20000          /* keys whose row hashes differ, verified by key … */
 #define CAND_BYTES (4u << 20)   /* … (or in bytes): beyond, the table is read again */
 #define VERIFY_BATCH 500        /* keys per verifying query */
+#define BISECT_FACTOR 32        /* a key range that differs is cut into this many … */
+#define BISECT_ROWS 10000       /* … until each holds at most this many rows a side */
+#define BISECT_AUTO_ROWS 2000000    /* --strategy auto bisects a table this large */
 
 /* One row held for the merge: the keys in canonical form, the fields as the
  * database gave them (each followed by a NUL). Most rows are the same bytes
@@ -116,6 +119,14 @@ struct job {
     size_t st_at;               /* … the next one */
     int st_begun;               /* the catalog's findings told, the queries planned */
     int hashes_merged;          /* a table without key: its row hashes compared */
+    /* bisect (diff_bisect.c): a probe keyed on one integer column whose key
+     * ranges are first compared by count and checksum on the servers */
+    int bisect;
+    char *probe_core[2];        /* the probe without ORDER BY: key, cutover_h */
+    char *bkey[2];              /* the key column, quoted */
+    struct bisect *bis;
+    int bisected;               /* the rows were counted by it: bis_total */
+    long long bis_total[2];
 };
 
 struct diff {
@@ -200,6 +211,10 @@ int diff__side_full(const struct side *s);
 void diff__savepoint(struct diff *d, int w, int rollback);
 int diff__structure(struct diff *d, struct job *j);
 void diff__table_finished(struct diff *d);
+/* Bisects the job's key ranges, then reads the probe of those that differ
+ * (diff_bisect.c); the table's rows are counted by the bisection. */
+void diff__bisect_start(struct diff *d, struct job *j);
+void diff__bisect_free(struct job *j);
 void diff__side_reset(struct side *s);
 const char *diff__source_named_like(const struct pairing *pp, const char *name);
 void diff__table_snapshot(struct diff *d, int begin);

@@ -291,7 +291,8 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
     struct sbuf sel[2] = { { 0 }, { 0 } };
 
     if (se != te || (se != URL_PG && se != URL_SQLITE) || !j->nkey || j->validates ||
-        (env && !strcmp(env, "0")) || (o && (o->nkeys || o->source_filter || o->live)))
+        (env && !strcmp(env, "0")) || (o && (o->nkeys || o->source_filter || o->live)) ||
+        (o && o->strategy == DIFF_FULL))
         return;
     for (int k = 0; k < j->nkey; k++) {
         const struct cat_column *c[2] = { cat_column(t[0], j->key_names[k]),
@@ -316,15 +317,28 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
     }
     for (int w = 0; w < 2; w++) {
         char *from = cat_sql_name(t[w]);
-        sbuf_printf(&sel[w], " FROM %s", from);
+        sbuf_printf(&sel[w], " AS cutover_h FROM %s", from);
         free(from);
         where_all(&sel[w], &where[w], 1);
+        j->probe_core[w] = xstrdup(sel[w].s);
         sbuf_printf(&sel[w], " ORDER BY %s", order[w]);
         j->probe_sql[w] = sbuf_take(&sel[w]);
         j->base_sql[w] = xstrdup(base[w]);
         j->order_sql[w] = xstrdup(order[w]);
     }
     j->phase = PH_PROBE;
+    j->result.strategy = "probe";
+    /* one integer key: its ranges can be bisected (always with --strategy
+     * bisect; by auto above BISECT_AUTO_ROWS rows in the source's catalog) */
+    if (j->nkey == 1 && cat_column(t[0], j->key_names[0])->tclass == TC_INT &&
+        o && (o->strategy == DIFF_BISECT ||
+              (o->strategy == DIFF_AUTO && t[0]->count != COUNT_UNKNOWN &&
+               t[0]->rows >= BISECT_AUTO_ROWS))) {
+        j->bisect = 1;
+        j->result.strategy = "bisect";
+        for (int w = 0; w < 2; w++)
+            j->bkey[w] = db_quote_ident(w ? j->tkey_names[0] : j->key_names[0]);
+    }
 }
 
 static int rule_ignored(const char *text)
@@ -576,9 +590,12 @@ void diff__job_free(struct job *j)
     free(j->tgt_sql);
     for (int w = 0; w < 2; w++) {
         free(j->probe_sql[w]);
+        free(j->probe_core[w]);
+        free(j->bkey[w]);
         free(j->base_sql[w]);
         free(j->order_sql[w]);
     }
+    diff__bisect_free(j);
     for (int i = 0; i < j->nunmapped; i++)
         free(j->unmapped[i]);
     free(j->unmapped);

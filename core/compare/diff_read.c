@@ -238,6 +238,10 @@ void diff__table_finished(struct diff *d)
 
     if (next_phase(d, j))
         return;
+    if (j->bisected) {  /* the probe read only the ranges that differ */
+        j->result.source_rows = (long)j->bis_total[0];
+        j->result.target_rows = (long)j->bis_total[1];
+    }
     diff__table_snapshot(d, 0);
     while (!j->result.error && j->uniq_at < j->nfields && !j->fields[j->uniq_at].uniq_sql)
         j->uniq_at++;

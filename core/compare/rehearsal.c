@@ -421,6 +421,14 @@ json_t *reh_summary(const struct reh *r)
                               (json_int_t)t->source_rows, "target_rows", (json_int_t)t->target_rows,
                               "missing", (json_int_t)t->missing, "extra", (json_int_t)t->extra,
                               "changed", (json_int_t)t->changed, "status", table_status(t, acc));
+        if (!t->structure_only && !t->not_validated)
+            json_object_set_new(o, "strategy", json_string(t->strategy ? t->strategy : "full"));
+        if (t->strategy && !strcmp(t->strategy, "bisect"))  /* ranges compared on the servers,
+                                                              * rows left to the probe */
+            json_object_set_new(o, "bisect", json_pack("{s:I, s:I, s:I}", "ranges",
+                                (json_int_t)t->ranges, "source_rows_probed",
+                                (json_int_t)t->narrowed[0], "target_rows_probed",
+                                (json_int_t)t->narrowed[1]));
         if (t->duplicates)
             json_object_set_new(o, "duplicates", json_integer(t->duplicates));
         if (t->invalid)

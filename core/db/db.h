@@ -15,9 +15,10 @@
  * database, the role or PGOPTIONS, PGDATESTYLE and PGTZ say; SQLite files are
  * opened read-only with query_only. Only db_url_masked() is ever shown.
  *
- * A SQLite connection has one SQL function of ours, cutover_row_hash(v, …):
+ * A SQLite connection has two SQL functions of ours: cutover_row_hash(v, …),
  * a 64-bit hash of its arguments' storage classes and bytes, alike for
- * values of one class and the same bytes (the diff's probe of a SQLite pair). */
+ * values of one class and the same bytes (the diff's probe of a SQLite pair),
+ * and the aggregate cutover_hash_sum(h), their sum mod 2^64 (its bisection). */
 #ifndef CUTOVER_DB_H
 #define CUTOVER_DB_H
 
