@@ -87,30 +87,39 @@ static int timeline_line(void *arg, const struct ws_rb_event *ev)
     return 0;
 }
 
+/* No dashboard: a plan (`ini`) over two SQLite files, its workspace, a loop. */
+static void setup(const char *dir, const char *ini, uv_loop_t *loop, struct plan **plan,
+                  ws_t **ws)
+{
+    struct err e = { 0 };
+    char path[600], *wsp;
+
+    dir_write_file(dir, "cutover.ini", ini);
+    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    snprintf(path, sizeof path, "%s/cutover.ini", dir);
+    uv_loop_init(loop);
+    if (!(*plan = plan_load(path, &e)))
+        fail_msg("%s", e.msg);
+    wsp = plan_path(*plan, (*plan)->workspace);
+    if (!(*ws = ws_open(wsp, &e)))
+        fail_msg("%s", e.msg);
+    free(wsp);
+}
+
 static void test_runbook(void **state)
 {
-    char *dir = tmpdir_new(), path[600], what[64];
+    char *dir = tmpdir_new(), what[64];
     struct rb_events ev = { .changed = on_changed };
     struct err e = { 0 };
     struct sbuf tl = { 0 };
     struct runbook *rb;
     struct plan *plan;
     ws_t *ws;
-    char *wsp;
     uv_loop_t loop;
 
     (void)state;
-    dir_write_file(dir, "cutover.ini", plan_ini);
-    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-    snprintf(path, sizeof path, "%s/cutover.ini", dir);
-    uv_loop_init(&loop);
-    if (!(plan = plan_load(path, &e)))  /* no dashboard: a plan, a workspace, a loop */
-        fail_msg("%s", e.msg);
-    wsp = plan_path(plan, plan->workspace);
-    if (!(ws = ws_open(wsp, &e)))
-        fail_msg("%s", e.msg);
-    free(wsp);
+    setup(dir, plan_ini, &loop, &plan, &ws);
     rb = rb_new(&loop, ws, plan, &ev);
     assert_int_equal(rb_count(rb), 3);
     assert_states(rb, "freeze pending, copy pending, open pending");
@@ -220,7 +229,7 @@ static void test_runbook(void **state)
  * own steps only, newest first; the other wave's steps stay done. */
 static void test_wave_rollback(void **state)
 {
-    char *dir = tmpdir_new(), path[600], *wsp;
+    char *dir = tmpdir_new();
     struct rb_events ev = { .changed = on_changed };
     struct err e = { 0 };
     struct sbuf tl = { 0 };
@@ -230,23 +239,14 @@ static void test_wave_rollback(void **state)
     uv_loop_t loop;
 
     (void)state;
-    dir_write_file(dir, "cutover.ini",
+    setup(dir,
         "[source]\nurl = sqlite:src.db\n[target]\nurl = sqlite:tgt.db\n"
         "[table t]\ndecision = migrate\n"
         "[wave one]\ntables = t\nwhere = id < 10\n[wave two]\ntables = t\nwhere = id >= 10\n"
         "[step a]\ntitle = Move one\nwave = one\nrun = true\nrollback = echo unmove one\n"
         "[step b]\ntitle = Move two\nwave = two\nrun = true\nrollback = echo unmove two\n"
-        "[step c]\ntitle = Switch two\nwave = two\nrun = true\nrollback = echo unswitch two\n");
-    dir_sql(dir, "src.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-    dir_sql(dir, "tgt.db", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-    snprintf(path, sizeof path, "%s/cutover.ini", dir);
-    uv_loop_init(&loop);
-    if (!(plan = plan_load(path, &e)))
-        fail_msg("%s", e.msg);
-    wsp = plan_path(plan, plan->workspace);
-    if (!(ws = ws_open(wsp, &e)))
-        fail_msg("%s", e.msg);
-    free(wsp);
+        "[step c]\ntitle = Switch two\nwave = two\nrun = true\nrollback = echo unswitch two\n",
+          &loop, &plan, &ws);
     rb = rb_new(&loop, ws, plan, &ev);
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(rb_go(rb, i, NULL, &e), 0);

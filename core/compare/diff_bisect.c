@@ -9,8 +9,9 @@
  * by value, each side counts and sums its rows per range in one grouped
  * query, and the ranges that differ are cut again, until a range holds at
  * most BISECT_ROWS rows on either side or is one key wide. The probe then
- * reads the keys and hashes of those ranges only, and compares them as it
- * does a whole table. Every query runs in the table's snapshot, one at a
+ * reads the keys and hashes of those ranges only (joined into at most
+ * BISECT_SPANS; the whole table when they hold most of its rows), and
+ * compares them as it does a whole table. Every query runs in the table's snapshot, one at a
  * time on each side. Two different sets of rows agree in count and sum
  * about once in 2^64. A query the database refuses ends the bisection:
  * the whole table is probed instead. */
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #define BISECT_LIMIT ((int64_t)1 << 61)    /* keys beyond are not bisected (overflow) */
+#define BISECT_SPANS 64         /* key ranges at most in the probe's condition */
 
 struct brange {
     int64_t lo, hi;
@@ -174,12 +176,52 @@ static void start_round(struct bisect *b)
         round_done(b);
 }
 
-/* The probe of the ranges that differ, or of the whole table. */
+static int cmp_gap(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* At most BISECT_SPANS ranges for the probe's condition: the leaves closest
+ * to each other become one range (the rows between are probed too, which
+ * changes nothing but the rows read). */
+static void coalesce(struct bisect *b)
+{
+    int64_t *gap, cut;
+    size_t n = 0;
+
+    if (b->nleaves <= BISECT_SPANS)
+        return;
+    gap = xcalloc(b->nleaves, sizeof *gap);
+    for (size_t i = 1; i < b->nleaves; i++)
+        gap[i - 1] = b->leaves[i].lo - b->leaves[i - 1].hi;
+    qsort(gap, b->nleaves - 1, sizeof *gap, cmp_gap);
+    cut = gap[BISECT_SPANS - 2];  /* the gaps this wide or wider stay */
+    for (size_t i = 1; i < b->nleaves; i++)
+        if (b->leaves[i].lo - b->leaves[n].hi < cut)
+            b->leaves[n].hi = b->leaves[i].hi;
+        else
+            b->leaves[++n] = b->leaves[i];
+    b->nleaves = n + 1;
+    free(gap);
+}
+
+/* The probe of the ranges that differ, or of the whole table when they hold
+ * most of its rows. */
 static void probe(struct bisect *b)
 {
     struct diff *d = b->d;
     struct job *j = b->j;
 
+    if (b->nleaves && (j->result.narrowed[0] > b->total[0] / 2 ||
+                       j->result.narrowed[1] > b->total[1] / 2)) {
+        b->nleaves = 0;  /* most rows differ somewhere: one pass over the table */
+        j->bisected = 0;
+        j->result.narrowed[0] = b->total[0];
+        j->result.narrowed[1] = b->total[1];
+    }
+    coalesce(b);
     if (b->nleaves) {
         for (int w = 0; w < 2; w++) {
             struct sbuf s = { 0 };
@@ -201,6 +243,7 @@ static void round_done(struct bisect *b)
 {
     struct diff *d = b->d;
     struct job *j = b->j;
+    size_t nonempty = 0, differ = 0;  /* parts of this round */
 
     if (d->cancelled || d->failed) {
         diff__finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
@@ -250,8 +293,10 @@ static void round_done(struct bisect *b)
             int64_t lo = r->lo + k * wd, hi = lo + wd - 1 > r->hi ? r->hi : lo + wd - 1;
             if (lo > r->hi)
                 break;
+            nonempty += c->n[0] || c->n[1];
             if (c->n[0] == c->n[1] && (!c->n[0] || !strcmp(c->sum[0], c->sum[1])))
                 continue;  /* alike */
+            differ++;
             if ((c->n[0] <= BISECT_ROWS && c->n[1] <= BISECT_ROWS) || lo == hi) {
                 add(&b->leaves, &b->nleaves, &b->cap_leaves, lo, hi);
                 j->result.narrowed[0] += c->n[0];
@@ -266,6 +311,14 @@ static void round_done(struct bisect *b)
         size_t cap = b->cap_todo;
         b->todo = b->next, b->ntodo = b->nnext, b->cap_todo = b->cap_next;
         b->next = t, b->cap_next = cap, b->nnext = 0;
+    }
+    if (b->ntodo && differ >= BISECT_FACTOR / 2 && 2 * differ >= nonempty) {
+        b->nleaves = 0;  /* differences everywhere: one pass over the whole table */
+        j->bisected = 0;
+        j->result.narrowed[0] = b->total[0];
+        j->result.narrowed[1] = b->total[1];
+        diff__read_both(d, j->probe_sql[0], j->probe_sql[1]);
+        return;
     }
     if (b->ntodo) {
         start_round(b);

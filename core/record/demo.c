@@ -498,25 +498,29 @@ out:
     return rc;
 }
 
+/* Both demo plans' sides (the target's URL is their one %s) and tables. */
+#define DEMO_SIDES_AND_TABLES \
+    "[source]\nurl   = sqlite:pilot.db\nlabel = Pilot\n\n" \
+    "[target]\nurl   = %s\nlabel = Production\n\n" \
+    "[table accounts]\ndecision = migrate\nowner    = alice\n\n" \
+    "[table users]\ntarget    = app_users\nkey       = id\ndecision  = migrate\n" \
+    "owner     = alice\nwatermark = created_at\nwhere     = deleted_at IS NULL\n\n" \
+    "[table subscriptions]\ndecision = migrate\nowner    = bob\n\n" \
+    "[table invoices]\ndecision = migrate\nowner    = bob\n\n" \
+    "[table invoice_lines]\ndecision = migrate\nowner    = bob\n\n" \
+    "[table api_keys]\ntarget   = api_credentials\ndecision = migrate\nowner    = dave\n\n" \
+    "[table events]\ndecision = temporary\nexpires  = 2027-03-31\nowner    = erin\n\n" \
+    "[table audit_log]\ndecision = retain          ; archived with the pilot, not moved\n" \
+    "owner    = carol\n\n" \
+    "[table page_views]\ndecision = delete\nowner    = erin\n\n" \
+    "[table feature_flags]\ndecision = undecided\n\n"
+
 static const char plan_text[] =
     "; The cutover demo: a Pilot SaaS database moving into Production.\n"
     "; Built by 'cutover demo'; edit it freely, it is yours now.\n\n"
     "[migration]\nname      = Pilot to Production\nmapping   = mapping.csv\n"
     "workspace = .cutover/state.db\n\n"
-    "[source]\nurl   = sqlite:pilot.db\nlabel = Pilot\n\n"
-    "[target]\nurl   = %s\nlabel = Production\n\n"
-    "[table accounts]\ndecision = migrate\nowner    = alice\n\n"
-    "[table users]\ntarget    = app_users\nkey       = id\ndecision  = migrate\n"
-    "owner     = alice\nwatermark = created_at\nwhere     = deleted_at IS NULL\n\n"
-    "[table subscriptions]\ndecision = migrate\nowner    = bob\n\n"
-    "[table invoices]\ndecision = migrate\nowner    = bob\n\n"
-    "[table invoice_lines]\ndecision = migrate\nowner    = bob\n\n"
-    "[table api_keys]\ntarget   = api_credentials\ndecision = migrate\nowner    = dave\n\n"
-    "[table events]\ndecision = temporary\nexpires  = 2027-03-31\nowner    = erin\n\n"
-    "[table audit_log]\ndecision = retain          ; archived with the pilot, not moved\n"
-    "owner    = carol\n\n"
-    "[table page_views]\ndecision = delete\nowner    = erin\n\n"
-    "[table feature_flags]\ndecision = undecided\n\n"
+    DEMO_SIDES_AND_TABLES
     "[check active_subscriptions]\n"
     "source    = SELECT count(*) FROM subscriptions WHERE lower(status) = 'active'\n"
     "target    = SELECT count(*) FROM subscriptions WHERE state = 'active'\n"
@@ -546,19 +550,7 @@ static const char phased_text[] =
     "; Open it with 'cutover --plan phased.ini'; 'cutover --plan phased.ini waves' lists them.\n\n"
     "[migration]\nname      = Pilot to Production, phased\nmapping   = mapping.csv\n"
     "workspace = .cutover-phased/state.db\n\n"
-    "[source]\nurl   = sqlite:pilot.db\nlabel = Pilot\n\n"
-    "[target]\nurl   = %s\nlabel = Production\n\n"
-    "[table accounts]\ndecision = migrate\nowner    = alice\n\n"
-    "[table users]\ntarget    = app_users\nkey       = id\ndecision  = migrate\n"
-    "owner     = alice\nwatermark = created_at\nwhere     = deleted_at IS NULL\n\n"
-    "[table subscriptions]\ndecision = migrate\nowner    = bob\n\n"
-    "[table invoices]\ndecision = migrate\nowner    = bob\n\n"
-    "[table invoice_lines]\ndecision = migrate\nowner    = bob\n\n"
-    "[table api_keys]\ntarget   = api_credentials\ndecision = migrate\nowner    = dave\n\n"
-    "[table events]\ndecision = temporary\nexpires  = 2027-03-31\nowner    = erin\n\n"
-    "[table audit_log]\ndecision = retain\nowner    = carol\n\n"
-    "[table page_views]\ndecision = delete\nowner    = erin\n\n"
-    "[table feature_flags]\ndecision = undecided\n\n"
+    DEMO_SIDES_AND_TABLES
     "[wave reference]                    ; the tenants every cohort refers to\n"
     "tables = accounts\nowner  = alice\ngate   = diff\n\n"
     "[wave cohort-1]                     ; the first tenants, with their data\n"

@@ -63,6 +63,14 @@ plan same sqlite:../s.db sqlite:../same.db
 check "SQLite: a faithful copy: no row read, exit 0" "0|t bisect 300000 300000 0 0 0|0 0" \
     "$?|$(summary same/b.ndjson)|$(jq -r 'select(.type == "summary") | .tables[0].bisect | "\(.source_rows_probed) \(.target_rows_probed)"' same/b.ndjson)"
 
+cp s.db many.db
+sqlite3 many.db "UPDATE t SET b = -b WHERE id % 500 = 3" || exit 99
+plan many sqlite:../s.db sqlite:../many.db
+strategies many "SQLite, 600 changes everywhere"
+check "SQLite: differences in every range: one probe of the whole table after the first round" \
+    "32 300000 300000" \
+    "$(jq -r 'select(.type == "summary") | .tables[0].bisect | "\(.ranges) \(.source_rows_probed) \(.target_rows_probed)"' many/bisect.ndjson)"
+
 # --- Chinook, PostgreSQL → PostgreSQL, with known changes
 createdb -T chinook chinook_copy || exit 99
 psql -X -q -v ON_ERROR_STOP=1 -d chinook_copy >/dev/null <<'SQL' || exit 99
