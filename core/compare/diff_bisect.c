@@ -3,11 +3,11 @@
  *
  * A table keyed on one integer column whose pair can be probed (one engine,
  * row hashes computed by the database) is first asked, on each side, for
- * the count, the least and greatest key and the sum of its row hashes (mod
- * 2^64 on SQLite, exact on PostgreSQL): equal counts and sums end the table
- * with no row read. Otherwise the key span is cut into BISECT_FACTOR ranges
- * by value, each side counts and sums its rows per range in one grouped
- * query, and the ranges that differ are cut again, until a range holds at
+ * its least and greatest key (from the key's index). The span is cut into
+ * BISECT_FACTOR ranges by value; each side counts its rows per range and
+ * sums their hashes (mod 2^64 on SQLite, exact on PostgreSQL) in one
+ * grouped query — ranges alike on both sides are done, so a faithful copy
+ * ends there with no row read — and the ranges that differ are cut again, until a range holds at
  * most BISECT_ROWS rows on either side or is one key wide. The probe then
  * reads the keys and hashes of those ranges only (joined into at most
  * BISECT_SPANS; the whole table when they hold most of its rows), and
@@ -41,11 +41,11 @@ struct bisect {
     struct bcell *cell;         /* ntodo × BISECT_FACTOR, this round's */
     size_t at[2];               /* the range each side asks next */
     int busy[2], failed;
-    int root;                   /* the first question: the whole table */
+    int root;                   /* the first question: the least and greatest key … */
+    int first;                  /* … then the first round, which counts the rows */
     int64_t min[2], max[2];
     int have[2];                /* a side has rows */
     long long total[2];
-    char total_sum[2][48];
     struct bside { struct bisect *b; int w; } side[2];
 };
 
@@ -91,14 +91,12 @@ static int on_rows(db_query_t *q, const struct db_batch *bt, void *arg)
 
     (void)q;
     for (size_t r = 0; r < bt->nrows; r++) {
-        const struct db_cell *c[4] = { db_cell(bt, r, 0), db_cell(bt, r, 1), db_cell(bt, r, 2),
-                                       db_cell(bt, r, 3) };
-        if (b->root) {  /* min, max, count, sum */
+        const struct db_cell *c[3] = { db_cell(bt, r, 0), db_cell(bt, r, 1),
+                                       bt->ncols > 2 ? db_cell(bt, r, 2) : NULL };
+        if (b->root) {  /* min, max */
             b->have[w] = c[0]->p != NULL;
             b->min[w] = c[0]->p ? strtoll(c[0]->p, NULL, 10) : 0;
             b->max[w] = c[1]->p ? strtoll(c[1]->p, NULL, 10) : 0;
-            b->total[w] = strtoll(c[2]->p, NULL, 10);
-            snprintf(b->total_sum[w], sizeof b->total_sum[w], "%s", c[3]->p ? c[3]->p : "0");
         } else {  /* part, count, sum */
             long long part = strtoll(c[0]->p, NULL, 10);
             struct bcell *cl;
@@ -145,8 +143,8 @@ static void ask(struct bisect *b, int w)
     char *sql;
 
     if (b->root) {
-        sql = xasprintf("SELECT min(%s), max(%s), count(*), %s FROM (%s) p", j->bkey[w],
-                        j->bkey[w], sum_of(d), j->probe_core[w]);
+        sql = xasprintf("SELECT min(%s), max(%s) FROM (%s) p", j->bkey[w], j->bkey[w],
+                        j->probe_core[w]);
     } else {
         const struct brange *r = &b->todo[b->at[w]];
         sql = xasprintf("SELECT (%s - (%lld)) / %lld, count(*), %s FROM (%s) p WHERE %s BETWEEN "
@@ -258,14 +256,8 @@ static void round_done(struct bisect *b)
     }
     if (b->root) {
         b->root = 0;
-        j->bis_total[0] = b->total[0];
-        j->bis_total[1] = b->total[1];
-        j->bisected = 1;
-        if (b->total[0] == b->total[1] && !strcmp(b->total_sum[0], b->total_sum[1])) {
-            diff__table_finished(d);  /* alike: no row read */
-            return;
-        }
-        if (!b->have[0] && !b->have[1]) {
+        if (!b->have[0] && !b->have[1]) {  /* both empty */
+            j->bisected = 1;
             diff__table_finished(d);
             return;
         }
@@ -281,6 +273,7 @@ static void round_done(struct bisect *b)
             }
             add(&b->todo, &b->ntodo, &b->cap_todo, lo, hi);
         }
+        b->first = 1;
         start_round(b);
         return;
     }
@@ -294,6 +287,8 @@ static void round_done(struct bisect *b)
             if (lo > r->hi)
                 break;
             nonempty += c->n[0] || c->n[1];
+            if (b->first)
+                b->total[0] += c->n[0], b->total[1] += c->n[1];
             if (c->n[0] == c->n[1] && (!c->n[0] || !strcmp(c->sum[0], c->sum[1])))
                 continue;  /* alike */
             differ++;
@@ -305,6 +300,12 @@ static void round_done(struct bisect *b)
                 add(&b->next, &b->nnext, &b->cap_next, lo, hi);
             }
         }
+    }
+    if (b->first) {  /* the rows counted: every part of the whole span */
+        b->first = 0;
+        j->bisected = 1;
+        j->bis_total[0] = b->total[0];
+        j->bis_total[1] = b->total[1];
     }
     {   /* the next round's ranges */
         struct brange *t = b->todo;
