@@ -83,6 +83,11 @@ static int64_t width(const struct brange *r)
 
 static void ask(struct bisect *b, int w);
 
+static const char *j_table(const struct bisect *b)
+{
+    return b->j->result.table;
+}
+
 static int on_rows(db_query_t *q, const struct db_batch *bt, void *arg)
 {
     struct bside *s = arg;
@@ -119,12 +124,18 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
     struct diff *d = b->d;
     int w = s->w;
 
-    (void)q, (void)msg;
+    (void)q;
     d->side[w].q = NULL;
     b->busy[w] = 0;
     if (status) {
         if (!d->cancelled && status != DB_ELOST)
             diff__savepoint(d, w, 1);
+        if ((status == DB_ELOST || (status == DB_ECANCELED && !b->failed)) && !d->cancelled &&
+            !d->failed) {  /* a side lost, or stopped by the server: the run fails */
+            d->failed = status;
+            snprintf(d->msg, sizeof d->msg, "%s (while bisecting %s)", msg ? msg : "",
+                     j_table(b));
+        }
         b->failed = 1;
         if (d->side[!w].q)
             db_query_cancel(d->side[!w].q);
@@ -181,26 +192,41 @@ static int cmp_gap(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+    int64_t x = ((const struct brange *)a)->lo, y = ((const struct brange *)b)->lo;
+
+    return x < y ? -1 : x > y;
+}
+
 /* At most BISECT_SPANS ranges for the probe's condition: the leaves closest
  * to each other become one range (the rows between are probed too, which
  * changes nothing but the rows read). */
 static void coalesce(struct bisect *b)
 {
     int64_t *gap, cut;
-    size_t n = 0;
+    size_t n = 0, wide = 0, kept = 0;
 
+    /* leaves come round by round, not in key order */
+    qsort(b->leaves, b->nleaves, sizeof *b->leaves, cmp_range);
     if (b->nleaves <= BISECT_SPANS)
         return;
     gap = xcalloc(b->nleaves, sizeof *gap);
     for (size_t i = 1; i < b->nleaves; i++)
         gap[i - 1] = b->leaves[i].lo - b->leaves[i - 1].hi;
     qsort(gap, b->nleaves - 1, sizeof *gap, cmp_gap);
-    cut = gap[BISECT_SPANS - 2];  /* the gaps this wide or wider stay */
-    for (size_t i = 1; i < b->nleaves; i++)
-        if (b->leaves[i].lo - b->leaves[n].hi < cut)
-            b->leaves[n].hi = b->leaves[i].hi;
-        else
+    cut = gap[BISECT_SPANS - 2];  /* the widest BISECT_SPANS - 1 gaps stay */
+    for (size_t i = 0; i < BISECT_SPANS - 1; i++)
+        wide += gap[i] > cut;  /* … those wider than the cut, then as many as fit of it */
+    for (size_t i = 1; i < b->nleaves; i++) {
+        int64_t g = b->leaves[i].lo - b->leaves[n].hi;
+        if (g > cut || (g == cut && kept < BISECT_SPANS - 1 - wide)) {
+            kept += g == cut;
             b->leaves[++n] = b->leaves[i];
+        } else {
+            b->leaves[n].hi = b->leaves[i].hi;
+        }
+    }
     b->nleaves = n + 1;
     free(gap);
 }

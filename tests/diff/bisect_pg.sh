@@ -71,6 +71,20 @@ check "SQLite: differences in every range: one probe of the whole table after th
     "32 300000 300000" \
     "$(jq -r 'select(.type == "summary") | .tables[0].bisect | "\(.ranges) \(.source_rows_probed) \(.target_rows_probed)"' many/bisect.ndjson)"
 
+# six dense blocks of keys with 12 changes each and sparse keys between them
+# with one each: leaves found in later rounds lie below earlier ones, and
+# more than 64 of them are joined into ranges for the probe
+sqlite3 blocks.db "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1199999)
+    INSERT INTO t SELECT i, 'row ' || i FROM n WHERE (i / 100000) % 2 = 0 OR i % 1000 = 50;
+    INSERT INTO t VALUES (3200000, 'last')" || exit 99
+cp blocks.db blocks2.db
+sqlite3 blocks2.db "UPDATE t SET a = 'changed' WHERE (id % 100000) % 6250 = 6 OR id IN (100050, 300050)" || exit 99
+plan blocks sqlite:../blocks.db sqlite:../blocks2.db
+strategies blocks "SQLite, dense blocks and sparse keys"
+check "SQLite, dense blocks: every change found" "98" \
+    "$(jq -r 'select(.type == "summary") | .tables[0].changed' blocks/bisect.ndjson)"
+
 # --- Chinook, PostgreSQL → PostgreSQL, with known changes
 createdb -T chinook chinook_copy || exit 99
 psql -X -q -v ON_ERROR_STOP=1 -d chinook_copy >/dev/null <<'SQL' || exit 99
