@@ -466,17 +466,12 @@ int dash_wave_move(struct dash *d, const char *wave, const char *verb, struct er
     const struct plan_wave *w = plan_wave_find(d->plan, wave);
     char from[16], object[80];
     const char *to = waves_move_to(verb);
-    struct ws_wave_rec st;
     int rc;
 
     if (!d->ws)
         return err_set(e, ERR_INPUT, "the workspace could not be opened: %s", d->message);
     if (!w)
         return err_set(e, ERR_INPUT, "the plan has no [wave %s]", wave);
-    if (to && !strcmp(verb, "rollback") && ws_wave_state(d->ws, wave, &st) == 0 &&
-        (!strcmp(st.state, "moving") || !strcmp(st.state, "moved")) &&
-        wave_has_rollback(dash_runbook(d), wave) && rb_rollback(dash_runbook(d), wave, e) < 0)
-        return -1;  /* else waves_move says why the state allows no rollback */
     if ((rc = waves_move(d->ws, w, verb, NULL, from, e)) == 0) {
         char *detail = xasprintf("%s -> %s; the truth of its slice: %s", from, to,
                                  waves_truth_now(w, to));
@@ -486,6 +481,14 @@ int dash_wave_move(struct dash *d, const char *wave, const char *verb, struct er
         else
             dash_say(d, 0, "wave %s: %s", wave, detail);
         free(detail);
+        /* rolled back: then its done steps' rollback commands, newest first */
+        if (rc == 0 && !strcmp(verb, "rollback") && wave_has_rollback(dash_runbook(d), wave) &&
+            rb_rollback(dash_runbook(d), wave, e) < 0) {
+            char why[sizeof e->msg];
+            snprintf(why, sizeof why, "%s", e->msg);
+            rc = err_set(e, ERR_INPUT, "wave %s is rolled back; its steps' rollback commands "
+                         "did not start: %s", wave, why);
+        }
     }
     dash_reread(d);
     return rc;

@@ -174,8 +174,9 @@ int dash_export_report(struct dash *d, char **path, struct err *e);
 /* Acknowledges an open alert with a note: the alert log, audit and timeline. */
 int dash_ack_alert(struct dash *d, long id, const char *note, struct err *e);
 /* Moves a wave (waves_move: start, moved, rollback), onto the timeline. A
- * rollback first runs the rollback commands of the wave's done steps,
- * newest first (rb_rollback): refused while a step runs. */
+ * wave rolled back then has the rollback commands of its done steps run,
+ * newest first (rb_rollback); -1 with `e` when they cannot start (a step
+ * runs, another process drives the runbook), the wave rolled back still. */
 int dash_wave_move(struct dash *d, const char *wave, const char *verb, struct err *e);
 
 #endif

@@ -37,7 +37,7 @@ static const struct tui_key keys[] = {
     { 'A', 0, "A", NULL, "a new attempt: every step pending again, after a rollback say "
       "(confirmed; the timeline keeps the one before)", K_AGAIN },
     { 'W', 0, "W", "wave", "move a wave of a phased plan: start, moved (once its gate holds) or "
-      "rollback (its steps' rollback commands first, newest first); confirmed and recorded",
+      "rollback (then its steps' rollback commands, newest first); confirmed and recorded",
       K_WAVE },
     { 'H', 0, "H", "hypercare", "record the hypercare session here: the open one resumed (or "
       "taken over once cutover watch has stopped), else a new one for the plan's duration; "
@@ -417,8 +417,8 @@ static void got_wave(void *ctx, const char *s)
     snprintf(cp->verb, sizeof cp->verb, "%s", verb);
     cp->action = K_WAVE;
     if (!strcmp(verb, "rollback"))
-        ask(cp, "Roll back wave %s: its steps' rollback commands, newest first, and its truth "
-            "back to the pilot?", wave);
+        ask(cp, "Roll back wave %s: its truth back to the pilot, then its steps' rollback "
+            "commands, newest first?", wave);
     else
         ask(cp, "Wave %s: %s?", wave, verb);
 }

@@ -537,6 +537,14 @@ static void adopt(live_t *lv, const live_t *old)
         for (size_t k = 0; k < old->plan->ntriggers; k++)
             if (!strcmp(lv->plan->triggers[i].name, old->plan->triggers[k].name))
                 lv->breached[i] = old->breached[k];
+    for (size_t w = 0, at = 0; w < lv->plan->nwaves; w++)  /* the waves' own, by wave */
+        for (size_t i = 0; i < lv->plan->waves[w].ntriggers; i++, at++)
+            for (size_t ow = 0, oat = 0; ow < old->plan->nwaves; ow++)
+                for (size_t k = 0; k < old->plan->waves[ow].ntriggers; k++, oat++)
+                    if (!strcmp(lv->plan->waves[w].name, old->plan->waves[ow].name) &&
+                        !strcmp(lv->plan->waves[w].triggers[i].name,
+                                old->plan->waves[ow].triggers[k].name))
+                        lv->wave_breached[at] = old->wave_breached[oat];
     for (size_t i = 0; i < lv->n; i++) {
         struct live_table *t = &lv->t[i];
         for (size_t k = 0; k < old->n; k++) {

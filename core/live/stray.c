@@ -21,6 +21,7 @@ struct change {
 /* A row read, until its read has ended. */
 struct got {
     char *key, *at;
+    char *ord;                  /* its place in the read's order (see read_sql) */
     json_t *keyj;
     int64_t at_us;
 };
@@ -34,7 +35,11 @@ struct watch {
     char *why;                  /* the problem last reported, NULL: none */
     char since[40];             /* the switch watched from; "" while the wave has not moved */
     int64_t since_us;
-    char *cursor[2];            /* each side read up to this watermark */
+    char *cursor[2];            /* each side read up to this watermark … */
+    char *ord[2];               /* … whose place in the order is this … */
+    long long skip[2];          /* … and this many rows at it were read already */
+    int behind[2];              /* the last read was a full batch: more wait */
+    long long nread[2];         /* rows the read under way returned */
     db_query_t *q[2];
     struct got *got[2];
     size_t ngot[2], capgot[2];
@@ -73,10 +78,12 @@ static void free_got(struct watch *x, int side)
     for (size_t i = 0; i < x->ngot[side]; i++) {
         free(x->got[side][i].key);
         free(x->got[side][i].at);
+        free(x->got[side][i].ord);
         json_decref(x->got[side][i].keyj);
     }
     x->ngot[side] = 0;
     x->failed[side] = 0;
+    x->nread[side] = 0;
 }
 
 static void drop_change(struct watch *x, size_t i)
@@ -94,7 +101,10 @@ static void disarm(struct watch *x)
         drop_change(x, x->npend - 1);
     for (int side = 0; side < 2; side++) {
         free(x->cursor[side]);
-        x->cursor[side] = NULL;
+        free(x->ord[side]);
+        x->cursor[side] = x->ord[side] = NULL;
+        x->skip[side] = 0;
+        x->behind[side] = 0;
     }
     x->since[0] = 0;
 }
@@ -158,8 +168,9 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
     struct watch *x = arg;
     int side = db_query_db(q) == x->s->db[1];
 
+    x->nread[side] += (long long)b->nrows;
     for (size_t r = 0; r < b->nrows; r++) {
-        const struct db_cell *wm = db_cell(b, r, x->nkey);
+        const struct db_cell *wm = db_cell(b, r, x->nkey), *ord = db_cell(b, r, x->nkey + 1);
         struct sbuf k = { 0 };
         json_t *keyj = json_object();
         int64_t us;
@@ -184,23 +195,34 @@ static int on_rows(db_query_t *q, const struct db_batch *b, void *arg)
         g->key = sbuf_take(&k);
         g->keyj = keyj;
         g->at = xstrndup(wm->p, wm->len);
+        g->ord = ord->p ? xstrndup(ord->p, ord->len) : xstrdup("");
         g->at_us = us;
     }
     return DB_CONTINUE;
 }
 
-/* The rows read, in watermark order: a full batch leaves its last watermark's
- * rows for the next read (more may share it), unless it is all one. */
-static size_t usable(struct watch *x, int side)
+/* Where the next read starts: past the last row read, by its watermark and
+ * how many rows at the same place in the order were read already (many
+ * rows of one bulk write share one watermark). */
+static void advance(struct watch *x, int side, long long read)
 {
-    size_t n = x->ngot[side];
     const struct got *g = x->got[side];
+    size_t n = x->ngot[side];
+    long long same = 0;
 
-    if (n < STRAY_BATCH)
-        return n;
-    while (n > 0 && !strcmp(g[n - 1].at, g[x->ngot[side] - 1].at))
-        n--;
-    return n ? n : x->ngot[side];
+    x->behind[side] = read >= STRAY_BATCH;
+    if (!n)
+        return;
+    while (same < (long long)n && !strcmp(g[n - 1 - (size_t)same].ord, g[n - 1].ord))
+        same++;
+    if (x->ord[side] && !strcmp(x->ord[side], g[n - 1].ord))
+        x->skip[side] += same;  /* still at the same place: further past it */
+    else
+        x->skip[side] = same;
+    free(x->cursor[side]);
+    free(x->ord[side]);
+    x->cursor[side] = xstrdup(g[n - 1].at);
+    x->ord[side] = xstrdup(g[n - 1].ord);
 }
 
 static void free_all(strays_t *s);
@@ -223,12 +245,9 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
         } else if (x->failed[side]) {
             problem(x, "its watermark is not a time: writes past the switch cannot be told");
         } else {
-            size_t n = usable(x, side);
+            size_t n = x->ngot[side];
             problem(x, NULL);
-            if (n) {  /* before match() takes the rows' strings */
-                free(x->cursor[side]);
-                x->cursor[side] = xstrdup(x->got[side][n - 1].at);
-            }
+            advance(x, side, x->nread[side]);  /* before match() takes the rows' strings */
             for (size_t i = 0; i < n; i++) {
                 struct got *g = &x->got[side][i];
                 if (g->at_us <= x->since_us)
@@ -238,8 +257,8 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
                 else
                     emit(x, K_STRAY, side, g->keyj, g->at);
             }
-            if (x->w->truth == TRUTH_BOTH && !x->q[!side])
-                judge(x);
+            if (x->w->truth == TRUTH_BOTH && !x->q[!side] && !x->behind[0] && !x->behind[1])
+                judge(x);  /* both sides read up to now */
         }
     }
     free_got(x, side);
@@ -250,10 +269,24 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
         ev.on_end(ev.arg);
 }
 
-/* The switch as a watermark to read past: "2026-03-01 10:00:00.000", which
- * PostgreSQL reads as a timestamp in UTC (cutover's sessions run in UTC) and
- * SQLite compares as text; rows a text comparison lets through too are
- * dropped by time when read. */
+/* A side read from the switch: "2026-03-01 10:00:00.000", which PostgreSQL
+ * reads as a timestamp in UTC (cutover's sessions run in UTC) and SQLite's
+ * julianday() as a time; a row at the switch itself is dropped by time when
+ * read. */
+static void start_cursor(struct watch *x, int side)
+{
+    char buf[40];
+
+    ms_iso(x->since_us / 1000, buf, sizeof buf);
+    buf[10] = ' ';
+    buf[strcspn(buf, "Z")] = 0;
+    free(x->cursor[side]);
+    free(x->ord[side]);
+    x->cursor[side] = xstrdup(buf);
+    x->ord[side] = NULL;
+    x->skip[side] = 0;
+}
+
 static void arm(struct watch *x, const char *at)
 {
     int64_t us = 0;
@@ -262,13 +295,8 @@ static void arm(struct watch *x, const char *at)
     snprintf(x->since, sizeof x->since, "%s", at);
     x->since_us = canon_timestamp_us(at, &us) < 0 ? 0 : us;
     for (int side = 0; side < 2; side++)
-        if (x->sql[side]) {
-            char buf[40];
-            ms_iso(x->since_us / 1000, buf, sizeof buf);
-            buf[10] = ' ';
-            buf[strcspn(buf, "Z")] = 0;
-            x->cursor[side] = xstrdup(buf);
-        }
+        if (x->sql[side])
+            start_cursor(x, side);
 }
 
 int stray_round(strays_t *s, stray_moved_cb moved, void *arg)
@@ -292,9 +320,12 @@ int stray_round(strays_t *s, stray_moved_cb moved, void *arg)
         }
         for (int side = 0; side < 2; side++) {
             const char *param = x->cursor[side];
+            char *sql;
             if (!x->sql[side] || x->q[side])
                 continue;
-            x->q[side] = db_query(s->db[side], x->sql[side], 1, &param, NULL, on_rows, on_done, x);
+            sql = xasprintf("%s OFFSET %lld", x->sql[side], x->skip[side]);
+            x->q[side] = db_query(s->db[side], sql, 1, &param, NULL, on_rows, on_done, x);
+            free(sql);
             if (x->q[side]) {
                 s->running++;
                 started++;
@@ -304,19 +335,29 @@ int stray_round(strays_t *s, stray_moved_cb moved, void *arg)
     return started;
 }
 
-static char *read_sql(const struct cat_table *t, const char *keys, const char *wm,
-                      const char *cond[2])
+/* A side's read: its rows in the slice from the cursor's watermark on, by
+ * time, then key: keys, the watermark, its place in the order (PostgreSQL:
+ * the watermark; SQLite: its julianday(), so that ISO forms of one day
+ * sort by time, not as text). OFFSET is added for each read. */
+static char *read_sql(const struct cat_table *t, int nkey, const char *keys, const char *wm,
+                      const char *cond[2], enum url_kind engine)
 {
     struct sbuf b = { 0 };
     char *from = cat_sql_name(t), *col = db_quote_ident(wm);
+    char *ord = engine == URL_SQLITE ? xasprintf("julianday(%s)", col) : xstrdup(col);
 
-    sbuf_printf(&b, "SELECT %s, %s FROM %s WHERE ", keys, col, from);
+    sbuf_printf(&b, "SELECT %s, %s, %s FROM %s WHERE ", keys, col, ord, from);
     for (int i = 0; i < 2; i++)
         if (cond[i])
             sbuf_printf(&b, "(%s) AND ", cond[i]);
-    sbuf_printf(&b, "%s > $1 ORDER BY %s LIMIT %d", col, col, STRAY_BATCH);
+    sbuf_printf(&b, engine == URL_SQLITE ? "%s >= julianday($1) ORDER BY %s"
+                                         : "%s >= $1 ORDER BY %s", ord, ord);
+    for (int k = 1; k <= nkey; k++)
+        sbuf_printf(&b, ", %d", k);
+    sbuf_printf(&b, " LIMIT %d", STRAY_BATCH);
     free(from);
     free(col);
+    free(ord);
     return sbuf_take(&b);
 }
 
@@ -342,9 +383,11 @@ static void plan_watch(strays_t *s, struct watch *x, const struct pair *p, const
         return;
     {
         const char *w = x->w->where, *tw = x->w->target_where ? x->w->target_where : w;
-        x->sql[0] = read_sql(p->src, k.sel[0], wm, (const char *[]){ p->plan->where, w });
+        x->sql[0] = read_sql(p->src, k.n, k.sel[0], wm, (const char *[]){ p->plan->where, w },
+                             db_kind(s->db[0]));
         if (x->w->truth == TRUTH_BOTH)
-            x->sql[1] = read_sql(p->tgt, k.sel[1], twm->name, (const char *[]){ tw, NULL });
+            x->sql[1] = read_sql(p->tgt, k.n, k.sel[1], twm->name, (const char *[]){ tw, NULL },
+                                 db_kind(s->db[1]));
     }
     x->nkey = k.n;
     x->names = k.names;
@@ -412,7 +455,11 @@ void stray_adopt(strays_t *s, strays_t *old)
             x->since_us = o->since_us;
             for (int side = 0; side < 2; side++) {
                 x->cursor[side] = o->cursor[side];
-                o->cursor[side] = NULL;
+                x->ord[side] = o->ord[side];
+                x->skip[side] = o->skip[side];
+                o->cursor[side] = o->ord[side] = NULL;
+                if (x->sql[side] && !x->cursor[side])
+                    start_cursor(x, side);  /* watched on this side from now on */
             }
             x->pend = o->pend, x->npend = o->npend, x->cappend = o->cappend;
             o->pend = NULL, o->npend = o->cappend = 0;

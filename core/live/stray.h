@@ -13,10 +13,11 @@
  *   is past its watermark by the allowance is a drift finding.
  *
  * Each side is read from where the last read ended, at most STRAY_BATCH rows
- * a round, in watermark order, so nothing is read twice and nothing is
- * skipped. A wave rolled back stops being watched; moved again, it is
- * watched from its new switch. Deleted rows leave no watermark: they are not
- * seen. Like table polls, a read whose previous one still runs is skipped,
+ * a round, by time then key, so nothing is read twice and nothing is
+ * skipped however many rows share a watermark; drift is judged once both
+ * sides are read up to now. A wave rolled back stops being watched; moved
+ * again, it is watched from its new switch. Deleted rows leave no
+ * watermark: they are not seen. Like table polls, a read whose previous one still runs is skipped,
  * not queued. */
 #ifndef CUTOVER_STRAY_H
 #define CUTOVER_STRAY_H

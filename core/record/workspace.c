@@ -104,6 +104,9 @@ static const char *const migrations[] = {
     "CREATE TABLE wave_log ("
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, wave TEXT NOT NULL, state TEXT NOT NULL,"
     "  user TEXT NOT NULL, note TEXT);",
+    /* 8 → 9: a stray write or drift is recorded once (ws_wave_finding): found by key, not
+     * by reading every finding of a long hypercare */
+    "CREATE INDEX live_findings_by_key ON live_findings(tbl, kind, key_json);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -24,7 +24,7 @@
 typedef struct ws ws_t;
 
 /* The schema version this build writes. */
-#define WS_VERSION 8
+#define WS_VERSION 9
 
 /* Opens the workspace at `path`, creating it (and its directory, 0700) and
  * upgrading its schema as needed. Refuses a workspace written by a newer

@@ -141,7 +141,7 @@ expect_text "a move the state does not allow: refused, saying why" phased \
     "wave cohort-2 is planned: start it first"
 keys phased W C-u c o h o r t - 1 Space r o l l b a c k Enter
 expect_text "a wave's rollback says what it does" phased \
-    "Roll back wave cohort-1: its steps' rollback commands, newest first, and its truth back to the pilot?"
+    "Roll back wave cohort-1: its truth back to the pilot, then its steps' rollback commands, newest first?"
 keys phased y
 expect_text "… rolled back; the others stay moved" phased \
     "waves: reference ✓ moved (truth: production) · cohort-1 ✗ rolled_back · cohort-2 planned"
