@@ -267,6 +267,21 @@ static void assert_planted(const struct run *r, int first_exact)
 
 /* --- the tests ------------------------------------------------------------------------- */
 
+/* Each table's bytes received from each side: some from both; then taken
+ * out, as they are the engine's sizes, not the test's. */
+static void strip_received(json_t *summary)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(json_object_get(summary, "tables"), i, t) {
+        json_t *rx = json_object_get(t, "received");
+        assert_true(json_integer_value(json_object_get(rx, "source")) > 0);
+        assert_true(json_integer_value(json_object_get(rx, "target")) > 0);
+        json_object_del(t, "received");
+    }
+}
+
 static void test_planted(void **state)
 {
     struct mig m;
@@ -286,6 +301,7 @@ static void test_planted(void **state)
     assert_string_equal(r.done_tables, "logs:3/3 orders:4/4 users:6/5 ");
     /* the summary: every table, its counts and verdict; the checks; the totals */
     json_object_del(r.summary, "duration_ms");
+    strip_received(r.summary);
     assert_json(r.summary,
         "{\"type\":\"summary\",\"run\":1,\"status\":\"fail\","
         "\"tables\":["
@@ -412,6 +428,7 @@ static void test_clean(void **state)
     assert_int_equal(r.ndisc, 0);
     assert_int_equal(r.exit, 0);
     json_object_del(r.summary, "duration_ms");
+    strip_received(r.summary);
     assert_json(r.summary,
         "{\"type\":\"summary\",\"run\":1,\"status\":\"pass\","
         "\"tables\":["

@@ -264,11 +264,13 @@ static void print_summary(json_t *s, FILE *listed)
     }
     json_array_foreach(json_object_get(s, "tables"), i, v) {  /* what bisection spared */
         const json_t *bis = json_object_get(v, "bisect");
+        const json_t *rx = json_object_get(v, "received");
         if (bis)
             printf("%s: bisected, %lld key ranges compared by checksum on the servers; the "
-                   "probe read %lld source and %lld target rows\n", jstr(v, "table"),
-                   jint(bis, "ranges"), jint(bis, "source_rows_probed"),
-                   jint(bis, "target_rows_probed"));
+                   "probe read %lld source and %lld target rows; %lld and %lld bytes "
+                   "received\n", jstr(v, "table"), jint(bis, "ranges"),
+                   jint(bis, "source_rows_probed"), jint(bis, "target_rows_probed"),
+                   jint(rx, "source"), jint(rx, "target"));
     }
     json_array_foreach(json_object_get(s, "checks"), i, v) {
         char *a = jsonx_dumps(json_object_get(v, "source"), JSON_ENCODE_ANY);

@@ -73,6 +73,7 @@ struct diff_table {
     double seconds;                     /* since the table's reading began */
     const char *strategy;               /* how its rows were compared: full, probe or bisect
                                          * (static) */
+    uint64_t received[2];               /* bytes received from each side (db_received) */
     long ranges;                        /* bisect: key ranges compared by checksum … */
     long narrowed[2];                   /* … and the rows of each side left to the probe */
     uint64_t started;                   /* uv_hrtime() then */

@@ -265,6 +265,8 @@ void diff__table_finished(struct diff *d)
         j->result.missing = j->result.extra = j->result.changed = j->result.duplicates =
             j->result.invalid = 0;
     j->result.seconds = (double)(uv_hrtime() - j->result.started) / 1e9;
+    for (int w = 0; w < 2; w++)
+        j->result.received[w] = db_received(d->db[w]) - j->result.received[w];
     j->result.done = 1;
     d->tables[d->at] = j->result;
     if (d->ev.table_done)

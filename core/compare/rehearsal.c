@@ -421,8 +421,12 @@ json_t *reh_summary(const struct reh *r)
                               (json_int_t)t->source_rows, "target_rows", (json_int_t)t->target_rows,
                               "missing", (json_int_t)t->missing, "extra", (json_int_t)t->extra,
                               "changed", (json_int_t)t->changed, "status", table_status(t, acc));
-        if (!t->structure_only && !t->not_validated)
+        if (!t->structure_only && !t->not_validated) {
             json_object_set_new(o, "strategy", json_string(t->strategy ? t->strategy : "full"));
+            json_object_set_new(o, "received", json_pack("{s:I, s:I}", "source",
+                                (json_int_t)t->received[0], "target",
+                                (json_int_t)t->received[1]));
+        }
         if (t->strategy && !strcmp(t->strategy, "bisect"))  /* ranges compared on the servers,
                                                               * rows left to the probe */
             json_object_set_new(o, "bisect", json_pack("{s:I, s:I, s:I}", "ranges",

@@ -83,6 +83,8 @@ enum url_kind db_kind(const db_t *db) { return db->url.kind; }
 const char *db_url_masked(const db_t *db) { return db->url.masked; }
 const char *db_errmsg(const db_t *db) { return db->errmsg; }
 
+uint64_t db_received(const db_t *db) { return db->received; }
+
 static void set_state(db_t *db, enum db_state s)
 {
     if (db->state == s)
@@ -157,6 +159,10 @@ void db__finish(db_query_t *q, int status, const char *msg)
 
 int db__deliver(db_query_t *q, const struct db_batch *b)
 {
+    size_t n = b->nrows * (size_t)b->ncols;
+
+    for (size_t i = 0; i < n; i++)  /* each value and its length word, as the wire has them */
+        q->db->received += 4 + (b->cells[i].p ? b->cells[i].len : 0);
     if (q->stop || !q->rows)
         return DB_CONTINUE;  /* a stopped query's rows are drained, not shown */
     if (q->rows(q, b, q->arg) == DB_PAUSE) {

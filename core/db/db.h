@@ -154,6 +154,10 @@ enum url_kind db_kind(const db_t *db);
 const char *db_url_masked(const db_t *db);
 /* Why the connection last failed ("" if it never did). */
 const char *db_errmsg(const db_t *db);
+/* The bytes of the values its queries have delivered, with 4 bytes of
+ * framing each (as PostgreSQL's protocol carries a value's length): what
+ * a remote server would send, short of the protocol's per-row headers. */
+uint64_t db_received(const db_t *db);
 
 /* Queues `sql` with `nparams` text parameters ($1… on PostgreSQL, ?1… on
  * SQLite; copied). `rows` may be NULL. Returns NULL, without calling `done`,

@@ -54,6 +54,7 @@ struct db {
     unsigned backoff_ms;
     int closing;
     int handles;        /* our own handles still open */
+    uint64_t received;  /* db_received */
     void *impl;
 };
 

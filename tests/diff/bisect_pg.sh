@@ -56,7 +56,7 @@ check "SQLite: 5 changed, 3 missing, 1 extra" "t bisect 300000 299998 3 1 5" "$(
 check "SQLite: bisected over several rounds, the probe reading a few ranges only" "true|true" \
     "$(jq -r 'select(.type == "summary") | .tables[0].bisect | "\(.ranges > 32)|\(.source_rows_probed < 60000)"' lite/bisect.ndjson)"
 check "SQLite: the text says what bisection spared" \
-    "t: bisected, $(jq -r 'select(.type == "summary") | .tables[0].bisect | "\(.ranges) key ranges compared by checksum on the servers; the probe read \(.source_rows_probed) source and \(.target_rows_probed) target rows"' lite/bisect.ndjson)" \
+    "t: bisected, $(jq -r 'select(.type == "summary") | .tables[0] | "\(.bisect.ranges) key ranges compared by checksum on the servers; the probe read \(.bisect.source_rows_probed) source and \(.bisect.target_rows_probed) target rows; \(.received.source) and \(.received.target) bytes received"' lite/bisect.ndjson)" \
     "$(cd lite && "$bin" diff --strategy bisect | grep '^t: bisected')"
 plan same sqlite:../s.db sqlite:../same.db
 (cd same && "$bin" diff --strategy bisect --ndjson >b.ndjson)
@@ -121,6 +121,10 @@ strategies big "PostgreSQL, 1M rows"
 check "PostgreSQL, 1M rows: 8 changed, 2 missing" "m bisect 1000000 999998 2 0 8" "$(summary big/bisect.ndjson)"
 check "PostgreSQL, 1M rows: the probe read under 10% of the rows" "true" \
     "$(jq -r 'select(.type == "summary") | .tables[0].bisect | .source_rows_probed < 100000' big/bisect.ndjson)"
+rx() { jq -r "select(.type == \"summary\") | .tables[0].received.$2" "$1"; }
+check "PostgreSQL, 1M rows: each side sent a tenth of what it sends the probe, or less" "yes yes" \
+    "$([ $(( $(rx big/bisect.ndjson source) * 10 )) -lt "$(rx big/probe.ndjson source)" ] && echo yes) $(
+      [ $(( $(rx big/bisect.ndjson target) * 10 )) -lt "$(rx big/probe.ndjson target)" ] && echo yes)"
 (cd big && "$bin" diff --ndjson >auto.ndjson)
 check "--strategy auto (the default) probes a table under 2M rows" "probe" \
     "$(jq -r 'select(.type == "summary") | .tables[0].strategy' big/auto.ndjson)"
