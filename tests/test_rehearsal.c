@@ -23,6 +23,14 @@ static void test_progress(void **state)
     t.source_total = 1600;
     assert_string_equal(reh_progress(&t, buf, sizeof buf),
                         "users 800/1600 rows (50%), 0 rows/s, ? left");
+    t.strategy = "bisect";  /* how it is compared, and the bytes each side sent so far */
+    t.received[0] = 1186113;
+    t.received[1] = 812;
+    assert_string_equal(reh_progress(&t, buf, sizeof buf),
+                        "users 800/1600 rows (50%), 0 rows/s, ? left; bisect, 1.2 MB and 812 B "
+                        "received");
+    t.received[1] = 4500;
+    assert_string_equal(reh_bytes(t.received[1], buf, sizeof buf), "4.5 kB");
 }
 
 int main(void)

@@ -16,8 +16,11 @@ void diff__progress(struct diff *d, struct job *j)
 
     j->result.seconds = (double)(now - j->result.started) / 1e9;
     if (d->ev.progress && now - d->last_progress > 250000000u) {
+        struct diff_table t = j->result;  /* the bytes received so far, not since when */
+        for (int w = 0; w < 2; w++)
+            t.received[w] = db_received(d->db[w]) - j->result.received[w];
         d->last_progress = now;
-        d->ev.progress(d->ev.arg, &j->result);
+        d->ev.progress(d->ev.arg, &t);
     }
 }
 

@@ -74,12 +74,24 @@ char *reh_findings_words(long long table, long long structural, char *buf, size_
     return buf;
 }
 
+char *reh_bytes(uint64_t v, char *buf, size_t n)
+{
+    if (v >= 1000000)
+        snprintf(buf, n, "%.1f MB", (double)v / 1e6);
+    else if (v >= 1000)
+        snprintf(buf, n, "%.1f kB", (double)v / 1e3);
+    else
+        snprintf(buf, n, "%llu B", (unsigned long long)v);
+    return buf;
+}
+
 char *reh_progress(const struct diff_table *t, char *buf, size_t n)
 {
     long done = t->source_rows > t->target_rows ? t->source_rows : t->target_rows;
     long total = t->source_total > t->target_total ? t->source_total : t->target_total;
     double rate = t->seconds > 0 ? (double)done / t->seconds : 0;
-    char left[32];
+    char left[32], rx[2][24];
+    size_t at;
 
     if (total > done && rate > 0)
         dur_format((int64_t)((double)(total - done) / rate * 1000), left, sizeof left);
@@ -91,6 +103,10 @@ char *reh_progress(const struct diff_table *t, char *buf, size_t n)
                  left);
     else
         snprintf(buf, n, "%s %ld rows, %.0f rows/s", t->table, done, rate);
+    if (t->strategy && (at = strlen(buf)) < n)  /* how, and what crossed the network */
+        snprintf(buf + at, n - at, "; %s, %s and %s received", t->strategy,
+                 reh_bytes(t->received[0], rx[0], sizeof rx[0]),
+                 reh_bytes(t->received[1], rx[1], sizeof rx[1]));
     return buf;
 }
 
@@ -219,7 +235,8 @@ static void on_table(void *arg, const struct diff_table *t)
 {
     struct reh *r = arg;
     struct err e = { 0 };
-    char detail[96] = "";
+    char detail[200] = "", rx[2][24];
+    size_t at;
 
     if (t->error)
         drop_table(r, t->table);
@@ -232,6 +249,11 @@ static void on_table(void *arg, const struct diff_table *t)
         snprintf(detail, sizeof detail, "%ld invalid", t->invalid);
     else if (!t->error)
         reh_findings_words(t->findings, t->structure, detail, sizeof detail);
+    if (!t->error && t->strategy && !strcmp(t->strategy, "bisect") &&
+        (at = strlen(detail)) < sizeof detail)  /* the panel says what bisection spared */
+        snprintf(detail + at, sizeof detail - at, "%sbisected: %ld ranges, %s and %s received",
+                 at ? "; " : "", t->ranges, reh_bytes(t->received[0], rx[0], sizeof rx[0]),
+                 reh_bytes(t->received[1], rx[1], sizeof rx[1]));
     if (!r->not_recording &&
         ws_record_result(r->ws, r->run, "table", t->table, t->target_table, t->source_rows,
                          t->target_rows, t->missing, t->extra, t->changed, NULL, NULL,

@@ -75,5 +75,7 @@ char *reh_findings_words(long long table, long long structural, char *buf, size_
 /* "users 800/1425 rows (56%), 41000 rows/s, 0.0s left": a table's progress,
  * the rate and the time left estimated from the catalog's count. */
 char *reh_progress(const struct diff_table *t, char *buf, size_t n);
+/* A count of bytes as people read it: 812 B, 1.2 kB, 120.0 MB. */
+char *reh_bytes(uint64_t v, char *buf, size_t n);
 
 #endif

@@ -58,6 +58,9 @@ check "SQLite: bisected over several rounds, the probe reading a few ranges only
 check "SQLite: the text says what bisection spared" \
     "t: bisected, $(jq -r 'select(.type == "summary") | .tables[0] | "\(.bisect.ranges) key ranges compared by checksum on the servers; the probe read \(.bisect.source_rows_probed) source and \(.bisect.target_rows_probed) target rows; \(.received.source) and \(.received.target) bytes received"' lite/bisect.ndjson)" \
     "$(cd lite && "$bin" diff --strategy bisect | grep '^t: bisected')"
+check "SQLite: recorded with the run, as the Rehearsal panel shows it" \
+    "$(jq -r 'select(.type == "summary") | .tables[0] | "bisected: \(.bisect.ranges) ranges, \(.received.source / 1000 * 10 | round / 10) kB and \(.received.target / 1000 * 10 | round / 10) kB received"' lite/bisect.ndjson)" \
+    "$(sqlite3 lite/.cutover/state.db "SELECT detail FROM results WHERE run_id = (SELECT max(run_id) FROM results)" | sed 's/\.0 kB/ kB/g')"
 plan same sqlite:../s.db sqlite:../same.db
 (cd same && "$bin" diff --strategy bisect --ndjson >b.ndjson)
 check "SQLite: a faithful copy: no row read, exit 0" "0|t bisect 300000 300000 0 0 0|0 0" \
