@@ -119,6 +119,9 @@ void diff__next_table(struct diff *d)
             diff__bisect_start(d, j);
         else
             diff__read_both(d, j->probe_sql[0], j->probe_sql[1]);
+    } else if (j->ksum_sql[0]) {
+        diff__table_snapshot(d, 1);
+        diff__sums_start(d, j);
     } else
         diff__read_both(d, j->src_sql, j->tgt_sql);
     if (d->finished)

@@ -14,7 +14,10 @@
  * compares them as it does a whole table. Every query runs in the table's snapshot, one at a
  * time on each side. Two different sets of rows agree in count and sum
  * about once in 2^64. A query the database refuses ends the bisection:
- * the whole table is probed instead. */
+ * the whole table is probed instead.
+ *
+ * A table without key is asked for its count and hash sum alone: equal on
+ * both sides, no row is read; else its rows are read as they would be. */
 #include "config.h"
 #include "diff_int.h"
 
@@ -43,6 +46,8 @@ struct bisect {
     int busy[2], failed;
     int root;                   /* the first question: the least and greatest key … */
     int first;                  /* … then the first round, which counts the rows */
+    int sums;                   /* a table without key: its count and hash sum alone */
+    char sum[2][48];
     int64_t min[2], max[2];
     int have[2];                /* a side has rows */
     long long total[2];
@@ -98,7 +103,10 @@ static int on_rows(db_query_t *q, const struct db_batch *bt, void *arg)
     for (size_t r = 0; r < bt->nrows; r++) {
         const struct db_cell *c[3] = { db_cell(bt, r, 0), db_cell(bt, r, 1),
                                        bt->ncols > 2 ? db_cell(bt, r, 2) : NULL };
-        if (b->root) {  /* min, max */
+        if (b->sums) {  /* count, sum */
+            b->total[w] = strtoll(c[0]->p, NULL, 10);
+            snprintf(b->sum[w], sizeof b->sum[w], "%s", c[1]->p ? c[1]->p : "0");
+        } else if (b->root) {  /* min, max */
             b->have[w] = c[0]->p != NULL;
             b->min[w] = c[0]->p ? strtoll(c[0]->p, NULL, 10) : 0;
             b->max[w] = c[1]->p ? strtoll(c[1]->p, NULL, 10) : 0;
@@ -139,7 +147,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
         b->failed = 1;
         if (d->side[!w].q)
             db_query_cancel(d->side[!w].q);
-    } else if (!b->failed && !b->root && ++b->at[w] < b->ntodo) {
+    } else if (!b->failed && !b->root && !b->sums && ++b->at[w] < b->ntodo) {
         ask(b, w);
         return;
     }
@@ -153,7 +161,9 @@ static void ask(struct bisect *b, int w)
     struct job *j = b->j;
     char *sql;
 
-    if (b->root) {
+    if (b->sums) {
+        sql = xstrdup(j->ksum_sql[w]);
+    } else if (b->root) {
         sql = xasprintf("SELECT min(%s), max(%s) FROM (%s) p", j->bkey[w], j->bkey[w],
                         j->probe_core[w]);
     } else {
@@ -273,6 +283,18 @@ static void round_done(struct bisect *b)
         diff__finish(d, d->cancelled ? DB_ECANCELED : d->failed, d->msg);
         return;
     }
+    if (b->sums) {  /* alike: done, no row read; else read as without them */
+        if (!b->failed && b->total[0] == b->total[1] && !strcmp(b->sum[0], b->sum[1])) {
+            j->result.strategy = "checksum";
+            j->result.source_rows = (long)b->total[0];
+            j->result.target_rows = (long)b->total[1];
+            j->hashes_merged = 1;  /* nothing to merge: the multisets agree */
+            diff__table_finished(d);
+        } else {
+            diff__read_both(d, j->src_sql, j->tgt_sql);
+        }
+        return;
+    }
     if (b->failed) {  /* refused: the whole table is probed instead */
         j->bisect = 0;
         j->result.strategy = "probe";
@@ -356,6 +378,22 @@ static void round_done(struct bisect *b)
         return;
     }
     probe(b);
+}
+
+void diff__sums_start(struct diff *d, struct job *j)
+{
+    struct bisect *b = xcalloc(1, sizeof *b);
+
+    j->bis = b;
+    b->d = d;
+    b->j = j;
+    b->sums = 1;
+    for (int w = 0; w < 2; w++)
+        b->side[w] = (struct bside){ b, w };
+    ask(b, 0);
+    ask(b, 1);
+    if (!b->busy[0] && !b->busy[1])
+        round_done(b);
 }
 
 void diff__bisect_start(struct diff *d, struct job *j)

@@ -127,6 +127,7 @@ struct job {
     struct bisect *bis;
     int bisected;               /* the rows were counted by it: bis_total */
     long long bis_total[2];
+    char *ksum_sql[2];          /* a table without key: its count and hash sum first */
 };
 
 struct diff {
@@ -215,6 +216,9 @@ void diff__table_finished(struct diff *d);
  * (diff_bisect.c); the table's rows are counted by the bisection. */
 void diff__bisect_start(struct diff *d, struct job *j);
 void diff__bisect_free(struct job *j);
+/* A table without key: each side's count and hash sum (ksum_sql) first,
+ * its rows read only when they differ (diff_bisect.c). */
+void diff__sums_start(struct diff *d, struct job *j);
 void diff__side_reset(struct side *s);
 const char *diff__source_named_like(const struct pairing *pp, const char *name);
 void diff__table_snapshot(struct diff *d, int begin);

@@ -341,6 +341,40 @@ static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind s
     }
 }
 
+/* A table without key, of one engine on both sides, is first counted and
+ * its row hashes summed by each server (comparison.md, "Strategies"):
+ * equal counts and sums end it with no row read (ksum_sql). Not with
+ * --strategy full or probe, nor in live windows. */
+static void plan_sums(struct job *j, const struct diff_opts *o, enum url_kind se,
+                      enum url_kind te, const char *const where[2])
+{
+    const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
+    struct sbuf sel[2] = { { 0 }, { 0 } };
+    const char *env = getenv("CUTOVER_DIFF_HASH");
+
+    if (se != te || (se != URL_PG && se != URL_SQLITE) || j->validates ||
+        (env && !strcmp(env, "0")) || !o || o->live || o->nkeys || o->source_filter ||
+        o->strategy == DIFF_FULL || o->strategy == DIFF_PROBE)
+        return;
+    for (int w = 0; w < 2; w++)
+        sbuf_puts(&sel[w], "SELECT 0");
+    if ((se == URL_PG ? pg_probe_fields(j, t, sel) : lite_probe_fields(j, sel)) < 0) {
+        sbuf_free(&sel[0]);
+        sbuf_free(&sel[1]);
+        return;
+    }
+    for (int w = 0; w < 2; w++) {
+        char *from = cat_sql_name(t[w]), *inner;
+        sbuf_printf(&sel[w], " AS cutover_h FROM %s", from);
+        free(from);
+        where_all(&sel[w], &where[w], 1);
+        inner = sbuf_take(&sel[w]);
+        j->ksum_sql[w] = xasprintf("SELECT count(*), %s FROM (%s) p", se == URL_SQLITE
+                                   ? "cutover_hash_sum(cutover_h)" : "sum(cutover_h)", inner);
+        free(inner);
+    }
+}
+
 static int rule_ignored(const char *text)
 {
     struct rules r;
@@ -542,6 +576,8 @@ int diff__plan_job(struct job *j, const struct pair *p, const struct sheet *s,
         plan_probe(j, o, se, te, (const char *const[]){ ss.s, ts.s },
                    (const char *const[]){ so.s, to.s },
                    (const char *const[]){ j->cond[0], j->cond[1] });
+    else
+        plan_sums(j, o, se, te, (const char *const[]){ j->cond[0], j->cond[1] });
     {
         int live = o && o->nkeys && p->nkey;
         char *sk = live ? diff__keys_in(j, st, 0, se, o) : NULL;
@@ -592,6 +628,7 @@ void diff__job_free(struct job *j)
         free(j->probe_sql[w]);
         free(j->probe_core[w]);
         free(j->bkey[w]);
+        free(j->ksum_sql[w]);
         free(j->base_sql[w]);
         free(j->order_sql[w]);
     }

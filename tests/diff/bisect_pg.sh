@@ -88,6 +88,20 @@ strategies blocks "SQLite, dense blocks and sparse keys"
 check "SQLite, dense blocks: every change found" "98" \
     "$(jq -r 'select(.type == "summary") | .tables[0].changed' blocks/bisect.ndjson)"
 
+# tables without key: each side's count and hash sum first; alike, no row is
+# read; else the rows are read as without them
+sqlite3 nk.db "CREATE TABLE same (a INTEGER, b TEXT); CREATE TABLE diff (a INTEGER, b TEXT);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+    INSERT INTO same SELECT i % 100, 'b' || i FROM n;
+    INSERT INTO diff SELECT * FROM same" || exit 99
+cp nk.db nk2.db
+sqlite3 nk2.db "UPDATE diff SET b = 'x' WHERE rowid = 77" || exit 99
+plan nokey sqlite:../nk.db sqlite:../nk2.db
+strategies nokey "SQLite, tables without key"
+check "SQLite, without key: alike by count and hash sum, no row read; the other read in full" \
+    "diff full 5000 5000 1 1 0|same checksum 5000 5000 0 0 0|true" \
+    "$(summary nokey/bisect.ndjson | paste -sd'|')|$(jq -r 'select(.type == "summary") | .tables[] | select(.table == "same") | .received.source < 100' nokey/bisect.ndjson)"
+
 # --- Chinook, PostgreSQL → PostgreSQL, with known changes
 createdb -T chinook chinook_copy || exit 99
 psql -X -q -v ON_ERROR_STOP=1 -d chinook_copy >/dev/null <<'SQL' || exit 99
