@@ -380,14 +380,17 @@ static void round_done(struct bisect *b)
     probe(b);
 }
 
-void diff__sums_start(struct diff *d, struct job *j)
+/* The first question of each side: the count and hash sum of a table
+ * without key (sums), or the key's span. */
+static void begin(struct diff *d, struct job *j, int sums)
 {
     struct bisect *b = xcalloc(1, sizeof *b);
 
     j->bis = b;
     b->d = d;
     b->j = j;
-    b->sums = 1;
+    b->sums = sums;
+    b->root = !sums;
     for (int w = 0; w < 2; w++)
         b->side[w] = (struct bside){ b, w };
     ask(b, 0);
@@ -396,18 +399,12 @@ void diff__sums_start(struct diff *d, struct job *j)
         round_done(b);
 }
 
+void diff__sums_start(struct diff *d, struct job *j)
+{
+    begin(d, j, 1);
+}
+
 void diff__bisect_start(struct diff *d, struct job *j)
 {
-    struct bisect *b = xcalloc(1, sizeof *b);
-
-    j->bis = b;
-    b->d = d;
-    b->j = j;
-    b->root = 1;
-    for (int w = 0; w < 2; w++)
-        b->side[w] = (struct bside){ b, w };
-    ask(b, 0);
-    ask(b, 1);
-    if (!b->busy[0] && !b->busy[1])
-        round_done(b);
+    begin(d, j, 0);
 }
