@@ -99,8 +99,8 @@ void diff__next_table(struct diff *d)
     j->result.started = uv_hrtime();
     if (!j->result.strategy)
         j->result.strategy = "full";
-    for (int w = 0; w < 2; w++)  /* what reading it brings in: see diff__table_finished */
-        j->result.received[w] = db_received(d->db[w]);
+    for (int w = 0; w < 2; w++)  /* what reading it brings in: see diff__progress */
+        j->rx0[w] = db_received(d->db[w]);
     if (d->structure_only) {  /* no rows: straight to the structural checks */
         j->result.structure_only = 1;
         j->uniq_at = j->nfields;

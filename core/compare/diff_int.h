@@ -128,6 +128,7 @@ struct job {
     int bisected;               /* the rows were counted by it: bis_total */
     long long bis_total[2];
     char *ksum_sql[2];          /* a table without key: its count and hash sum first */
+    uint64_t rx0[2];            /* each side's db_received as the table began */
 };
 
 struct diff {

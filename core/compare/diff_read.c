@@ -15,12 +15,11 @@ void diff__progress(struct diff *d, struct job *j)
     uint64_t now = uv_hrtime();
 
     j->result.seconds = (double)(now - j->result.started) / 1e9;
+    for (int w = 0; w < 2; w++)  /* the bytes received so far */
+        j->result.received[w] = db_received(d->db[w]) - j->rx0[w];
     if (d->ev.progress && now - d->last_progress > 250000000u) {
-        struct diff_table t = j->result;  /* the bytes received so far, not since when */
-        for (int w = 0; w < 2; w++)
-            t.received[w] = db_received(d->db[w]) - j->result.received[w];
         d->last_progress = now;
-        d->ev.progress(d->ev.arg, &t);
+        d->ev.progress(d->ev.arg, &j->result);
     }
 }
 
@@ -269,7 +268,7 @@ void diff__table_finished(struct diff *d)
             j->result.invalid = 0;
     j->result.seconds = (double)(uv_hrtime() - j->result.started) / 1e9;
     for (int w = 0; w < 2; w++)
-        j->result.received[w] = db_received(d->db[w]) - j->result.received[w];
+        j->result.received[w] = db_received(d->db[w]) - j->rx0[w];
     j->result.done = 1;
     d->tables[d->at] = j->result;
     if (d->ev.table_done)
