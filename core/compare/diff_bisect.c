@@ -88,11 +88,6 @@ static int64_t width(const struct brange *r)
 
 static void ask(struct bisect *b, int w);
 
-static const char *j_table(const struct bisect *b)
-{
-    return b->j->result.table;
-}
-
 static int on_rows(db_query_t *q, const struct db_batch *bt, void *arg)
 {
     struct bside *s = arg;
@@ -142,7 +137,7 @@ static void on_done(db_query_t *q, int status, const char *msg, void *arg)
             !d->failed) {  /* a side lost, or stopped by the server: the run fails */
             d->failed = status;
             snprintf(d->msg, sizeof d->msg, "%s (while bisecting %s)", msg ? msg : "",
-                     j_table(b));
+                     b->j->result.table);
         }
         b->failed = 1;
         if (d->side[!w].q)

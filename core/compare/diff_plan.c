@@ -282,17 +282,27 @@ static int lite_probe_fields(const struct job *j, struct sbuf sel[2])
  * The database computes it, and no row need be copied whose hashes agree.
  * Two rows whose fields differ hash alike once in 2^64;
  * `CUTOVER_DIFF_HASH=0` reads every row in full. */
+/* The servers may hash the rows of a pair: one engine that can, no
+ * validation rule to judge every row by, not a live window, not
+ * --strategy full nor CUTOVER_DIFF_HASH=0. */
+static int servers_hash(const struct job *j, const struct diff_opts *o, enum url_kind se,
+                        enum url_kind te)
+{
+    const char *env = getenv("CUTOVER_DIFF_HASH");
+
+    return se == te && (se == URL_PG || se == URL_SQLITE) && !j->validates &&
+           !(env && !strcmp(env, "0")) && !(o && (o->nkeys || o->source_filter || o->live)) &&
+           !(o && o->strategy == DIFF_FULL);
+}
+
 static void plan_probe(struct job *j, const struct diff_opts *o, enum url_kind se,
                        enum url_kind te, const char *const base[2], const char *const order[2],
                        const char *const where[2])
 {
     const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
-    const char *env = getenv("CUTOVER_DIFF_HASH");
     struct sbuf sel[2] = { { 0 }, { 0 } };
 
-    if (se != te || (se != URL_PG && se != URL_SQLITE) || !j->nkey || j->validates ||
-        (env && !strcmp(env, "0")) || (o && (o->nkeys || o->source_filter || o->live)) ||
-        (o && o->strategy == DIFF_FULL))
+    if (!j->nkey || !servers_hash(j, o, se, te))
         return;
     for (int k = 0; k < j->nkey; k++) {
         const struct cat_column *c[2] = { cat_column(t[0], j->key_names[k]),
@@ -350,11 +360,8 @@ static void plan_sums(struct job *j, const struct diff_opts *o, enum url_kind se
 {
     const struct cat_table *t[2] = { j->pair->src, j->pair->tgt };
     struct sbuf sel[2] = { { 0 }, { 0 } };
-    const char *env = getenv("CUTOVER_DIFF_HASH");
 
-    if (se != te || (se != URL_PG && se != URL_SQLITE) || j->validates ||
-        (env && !strcmp(env, "0")) || !o || o->live || o->nkeys || o->source_filter ||
-        o->strategy == DIFF_FULL || o->strategy == DIFF_PROBE)
+    if (!o || o->strategy == DIFF_PROBE || !servers_hash(j, o, se, te))
         return;
     for (int w = 0; w < 2; w++)
         sbuf_puts(&sel[w], "SELECT 0");

@@ -525,6 +525,19 @@ static void on_tick(uv_timer_t *h)
     maybe_free(lv);  /* nothing may have been sent */
 }
 
+/* Where a wave's trigger stands among the plan's waves' triggers (their
+ * order in wave_breached); -1: not in the plan. */
+static long wave_trigger_at(const struct plan *p, const char *wave, const char *name)
+{
+    long at = 0;
+
+    for (size_t w = 0; w < p->nwaves; w++)
+        for (size_t k = 0; k < p->waves[w].ntriggers; k++, at++)
+            if (!strcmp(p->waves[w].name, wave) && !strcmp(p->waves[w].triggers[k].name, name))
+                return at;
+    return -1;
+}
+
 /* The state of the monitor being replaced, table by table. */
 static void adopt(live_t *lv, const live_t *old)
 {
@@ -538,13 +551,12 @@ static void adopt(live_t *lv, const live_t *old)
             if (!strcmp(lv->plan->triggers[i].name, old->plan->triggers[k].name))
                 lv->breached[i] = old->breached[k];
     for (size_t w = 0, at = 0; w < lv->plan->nwaves; w++)  /* the waves' own, by wave */
-        for (size_t i = 0; i < lv->plan->waves[w].ntriggers; i++, at++)
-            for (size_t ow = 0, oat = 0; ow < old->plan->nwaves; ow++)
-                for (size_t k = 0; k < old->plan->waves[ow].ntriggers; k++, oat++)
-                    if (!strcmp(lv->plan->waves[w].name, old->plan->waves[ow].name) &&
-                        !strcmp(lv->plan->waves[w].triggers[i].name,
-                                old->plan->waves[ow].triggers[k].name))
-                        lv->wave_breached[at] = old->wave_breached[oat];
+        for (size_t i = 0; i < lv->plan->waves[w].ntriggers; i++, at++) {
+            long k = wave_trigger_at(old->plan, lv->plan->waves[w].name,
+                                     lv->plan->waves[w].triggers[i].name);
+            if (k >= 0)
+                lv->wave_breached[at] = old->wave_breached[k];
+        }
     for (size_t i = 0; i < lv->n; i++) {
         struct live_table *t = &lv->t[i];
         for (size_t k = 0; k < old->n; k++) {

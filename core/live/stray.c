@@ -301,13 +301,19 @@ static void arm(struct watch *x, const char *at)
 
 int stray_round(strays_t *s, stray_moved_cb moved, void *arg)
 {
-    int started = 0;
+    const struct plan_wave *asked = NULL;
+    char at[40] = "";
+    int started = 0, is_moved = 0;
 
     for (size_t i = 0; i < s->n; i++) {
         struct watch *x = &s->w[i];
-        char at[40] = "";
 
-        if (!moved(x->w->name, at, arg)) {
+        if (x->w != asked) {  /* a wave's tables are watched one after the other: asked once */
+            asked = x->w;
+            at[0] = '\0';
+            is_moved = moved(x->w->name, at, arg);
+        }
+        if (!is_moved) {
             if (x->since[0])
                 disarm(x);
             continue;

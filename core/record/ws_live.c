@@ -234,15 +234,36 @@ json_t *ws_series_json(ws_t *ws, long session, const char *metric, const char *o
     return all;
 }
 
+/* A live finding; `once`: unless the same one (table, kind, key, window) is
+ * recorded already. */
+static int finding(ws_t *ws, int once, long session, const char *table,
+                   const char *target_table, const char *kind, const char *key_json,
+                   const char *fields_json, const char *from, const char *to, struct err *e)
+{
+    return ws__exec_keep(ws, e, once
+        ? "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, key_json, fields_json, "
+          "window_from, window_to) SELECT cutover_now(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE "
+          "NOT EXISTS (SELECT 1 FROM live_findings WHERE tbl = ?2 AND kind = ?4 AND "
+          "key_json = ?5 AND window_from IS ?7 AND window_to IS ?8)"
+        : "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, key_json, fields_json, "
+          "window_from, window_to) VALUES (cutover_now(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "ittttttt", session, table, target_table, kind, key_json, fields_json, from, to);
+}
+
 int ws_finding(ws_t *ws, long session, const char *table, const char *target_table,
                const char *kind, const char *key_json, const char *fields_json,
                const char *window_from, const char *window_to, struct err *e)
 {
-    return ws__exec_keep(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
-                     "key_json, fields_json, window_from, window_to) VALUES "
-                     "(cutover_now(), ?, ?, ?, ?, ?, ?, ?, ?)",
-                     "ittttttt", session, table, target_table, kind, key_json, fields_json,
-                     window_from, window_to);
+    return finding(ws, 0, session, table, target_table, kind, key_json, fields_json,
+                   window_from, window_to, e);
+}
+
+int ws_wave_finding(ws_t *ws, long session, const char *table, const char *target_table,
+                    const char *kind, const char *key_json, const char *fields_json,
+                    const char *since, const char *at, struct err *e)
+{
+    return finding(ws, 1, session, table, target_table, kind, key_json, fields_json, since, at,
+                   e);
 }
 
 int ws_connection_event(ws_t *ws, const char *side, int up, const char *error, struct err *e)

@@ -66,18 +66,6 @@ json_t *ws_wave_log_json(ws_t *ws, const char *wave)
     return all;
 }
 
-int ws_wave_finding(ws_t *ws, long session, const char *table, const char *target_table,
-                    const char *kind, const char *key_json, const char *fields_json,
-                    const char *since, const char *at, struct err *e)
-{
-    return ws__exec_keep(ws, e, "INSERT INTO live_findings (at, session, tbl, target_tbl, kind, "
-                         "key_json, fields_json, window_from, window_to) SELECT cutover_now(), "
-                         "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM "
-                         "live_findings WHERE tbl = ?2 AND kind = ?4 AND key_json = ?5 AND "
-                         "window_from IS ?7 AND window_to IS ?8)",
-                         "itttttt" "t", session, table, target_table, kind, key_json, fields_json,
-                         since, at);
-}
 
 json_t *ws_wave_findings_json(ws_t *ws, const char *wave)
 {
